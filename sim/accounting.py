@@ -1,0 +1,168 @@
+"""Worker accounting: the stock tensor and the flows of every step, shared by both engines.
+
+Both engines report what happened to their workers as `Transitions` (parallel arrays); `Ledger`
+applies them to the stock tensor `N[origin, country, area, cadre]` (agents) and to the flow
+counters. Because the counts are updated by one function from the same transitions, the accounting
+identity holds by construction and is checked by the tests against a recount of the population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+# Flow kinds, indexing the first axis of `Ledger.step_flows`.
+FLOW_KINDS = (
+    "graduates",
+    "immigrants",
+    "returns",
+    "emigrants",
+    "retirements",
+    "deaths",
+    "exits",
+    "moves_in",
+    "moves_out",
+)
+F_GRADUATES, F_IMMIGRANTS, F_RETURNS, F_EMIGRANTS = 0, 1, 2, 3
+F_RETIREMENTS, F_DEATHS, F_EXITS, F_MOVES_IN, F_MOVES_OUT = 4, 5, 6, 7, 8
+
+# Transition kinds.
+T_RETIRE, T_DEATH, T_EXIT, T_LEAVE, T_MOVE, T_RETURN, T_EMIGRATE, T_GRADUATE = range(8)
+
+MONEY_KINDS = (
+    "compensation_paid",
+    "compensation_received",
+    "incentive_spending",
+    "training_investment",
+    "training_cost_emigrants",
+    "bond_buyouts",
+    "recruitment_fees",
+)
+
+
+@dataclass
+class Transitions:
+    """What happened to a set of workers in one phase: one entry per worker.
+
+    `country_to` is -1 for workers leaving the workforce (retirement, death, exit).
+    """
+
+    origin: np.ndarray
+    cadre: np.ndarray
+    country_from: np.ndarray
+    area_from: np.ndarray
+    country_to: np.ndarray
+    area_to: np.ndarray
+    kind: np.ndarray
+    bonded: np.ndarray  # 1 where the worker breaks a bond (pays the buy-out)
+
+    @classmethod
+    def empty(cls) -> Transitions:
+        """No transitions."""
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, z, z, z, z, z, z)
+
+    @classmethod
+    def from_columns(cls, *columns) -> Transitions:
+        """Build from eight sequences (lists or arrays) in field order."""
+        return cls(*(np.asarray(c, dtype=np.int64) for c in columns))
+
+    def concat(self, other: Transitions) -> Transitions:
+        """Both sets of transitions, this one first."""
+        return Transitions(
+            *(np.concatenate([a, b]) for a, b in zip(self.columns(), other.columns(), strict=True))
+        )
+
+    def columns(self) -> tuple:
+        """The eight arrays in field order."""
+        return (
+            self.origin,
+            self.cadre,
+            self.country_from,
+            self.area_from,
+            self.country_to,
+            self.area_to,
+            self.kind,
+            self.bonded,
+        )
+
+    def __len__(self) -> int:
+        return int(self.kind.shape[0])
+
+
+@njit(cache=True)
+def _apply(stock, flows, international, origin, cadre, c_from, a_from, c_to, a_to, kind):
+    """Apply transitions to the stock tensor and the flow counters (in agents)."""
+    for i in range(kind.shape[0]):
+        o, k, t = origin[i], cadre[i], kind[i]
+        if t == T_GRADUATE:
+            stock[o, c_to[i], a_to[i], k] += 1
+            flows[F_GRADUATES, c_to[i], a_to[i], k] += 1
+            continue
+        stock[o, c_from[i], a_from[i], k] -= 1
+        if t == T_RETIRE:
+            flows[F_RETIREMENTS, c_from[i], a_from[i], k] += 1
+        elif t == T_DEATH:
+            flows[F_DEATHS, c_from[i], a_from[i], k] += 1
+        elif t in (T_EXIT, T_LEAVE):
+            flows[F_EXITS, c_from[i], a_from[i], k] += 1
+        else:
+            stock[o, c_to[i], a_to[i], k] += 1
+            if t == T_MOVE:
+                flows[F_MOVES_OUT, c_from[i], a_from[i], k] += 1
+                flows[F_MOVES_IN, c_to[i], a_to[i], k] += 1
+            else:
+                flows[F_EMIGRANTS, c_from[i], a_from[i], k] += 1
+                arrive = F_RETURNS if c_to[i] == o else F_IMMIGRANTS
+                flows[arrive, c_to[i], a_to[i], k] += 1
+                international[c_from[i], c_to[i], k] += 1
+
+
+class Ledger:
+    """Stock tensor and per-step flows, in agents (multiply by workers per agent for workers)."""
+
+    def __init__(self, n_countries: int, n_cadres: int):
+        self.stock = np.zeros((n_countries, n_countries, 2, n_cadres), dtype=np.int64)
+        self.step_flows = np.zeros((len(FLOW_KINDS), n_countries, 2, n_cadres), dtype=np.int64)
+        self.step_international = np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64)
+        self.step_money = np.zeros((len(MONEY_KINDS), n_countries))
+        self.voluntary_exits = np.zeros((n_countries, n_cadres), dtype=np.int64)
+
+    def start_step(self) -> None:
+        """Reset the per-step flow counters."""
+        self.step_flows[:] = 0
+        self.step_international[:] = 0
+        self.step_money[:] = 0.0
+        self.voluntary_exits[:] = 0
+
+    def apply(self, tr: Transitions) -> None:
+        """Apply one phase's transitions."""
+        if len(tr):
+            _apply(
+                self.stock,
+                self.step_flows,
+                self.step_international,
+                tr.origin,
+                tr.cadre,
+                tr.country_from,
+                tr.area_from,
+                tr.country_to,
+                tr.area_to,
+                tr.kind,
+            )
+            leave = tr.kind == T_LEAVE
+            if leave.any():
+                np.add.at(self.voluntary_exits, (tr.country_from[leave], tr.cadre[leave]), 1)
+
+    def present(self) -> np.ndarray:
+        """Active workers present by (country, area, cadre)."""
+        return self.stock.sum(axis=0)
+
+    def abroad(self) -> np.ndarray:
+        """Workers trained in each country working elsewhere, by (origin, cadre)."""
+        by_origin_country = self.stock.sum(axis=2)
+        total = by_origin_country.sum(axis=1)
+        own = np.einsum("ccK->cK", by_origin_country)
+        return total - own

@@ -1,0 +1,224 @@
+"""Yearly indicators in long form, computed from the ledger (shared by both engines)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.accounting import FLOW_KINDS, MONEY_KINDS
+from sim.schema import CADRES
+
+AREAS = ("urban", "rural", "all")
+CADRE_LABELS = (*CADRES, "all")
+THRESHOLDS = {"44_5": 44.5, "49": 49.0}
+FLOW_INDICATORS = (
+    "graduates",
+    "immigrants",
+    "returns",
+    "emigrants",
+    "retirements",
+    "deaths",
+    "exits",
+)
+
+
+def with_totals(x: np.ndarray) -> np.ndarray:
+    """Append `all` totals over the area (axis 1) and cadre (axis 2) axes of a (C, 2, K) array."""
+    x = np.concatenate([x, x.sum(axis=1, keepdims=True)], axis=1)
+    return np.concatenate([x, x.sum(axis=2, keepdims=True)], axis=2)
+
+
+def cadre_totals(x: np.ndarray) -> np.ndarray:
+    """Append an `all` total over the cadre axis (last) of a (C, K) array."""
+    return np.concatenate([x, x.sum(axis=-1, keepdims=True)], axis=-1)
+
+
+class IndicatorRecorder:
+    """Accumulates each step's flows and writes the yearly indicator rows."""
+
+    def __init__(self, model):
+        self.model = model
+        c, k = model.n_countries, model.n_cadres
+        self.iso3 = np.asarray(model.world.iso3).astype(str)
+        self.year_flows = np.zeros((len(FLOW_KINDS), c, 2, k), dtype=np.int64)
+        self.year_international = np.zeros((c, c, k), dtype=np.int64)
+        self.year_money = np.zeros((len(MONEY_KINDS), c))
+        self.year_voluntary = np.zeros((c, k), dtype=np.int64)
+        self.frames: list[pd.DataFrame] = []
+        self.flow_frames: list[pd.DataFrame] = []
+
+    def start_step(self) -> None:
+        """Nothing to do at the start of a step (kept for symmetry with end_step)."""
+
+    def end_step(self) -> None:
+        """Add this step's flows to the year's totals."""
+        ledger = self.model.ledger
+        self.year_flows += ledger.step_flows
+        self.year_international += ledger.step_international
+        self.year_money += ledger.step_money
+        self.year_voluntary += ledger.voluntary_exits
+
+    # ---------------------------------------------------------------- rows
+    def _grid(
+        self,
+        indicator: str,
+        year: int,
+        values: np.ndarray,
+        areas=AREAS,
+        cadres=CADRE_LABELS,
+        countries=None,
+    ) -> pd.DataFrame:
+        """Rows for a (C, len(areas), len(cadres)) array of values."""
+        countries = self.iso3 if countries is None else np.asarray(countries)
+        c, a, k = values.shape
+        return pd.DataFrame(
+            {
+                "year": np.full(c * a * k, year, dtype=np.int32),
+                "country": np.repeat(countries, a * k),
+                "area": np.tile(np.repeat(np.asarray(areas), k), c),
+                "cadre": np.tile(np.asarray(cadres), c * a),
+                "indicator": indicator,
+                "value": values.astype(np.float64).ravel(),
+            }
+        )
+
+    def _stock_rows(self, year: int, population: np.ndarray) -> list[pd.DataFrame]:
+        m = self.model
+        wpa = m.workers_per_agent
+        present = m.ledger.present().astype(np.float64) * wpa  # (C, 2, K)
+        stock = with_totals(present)
+        urban = np.asarray(m.world.urban_share, dtype=np.float64)
+        area_pop = np.stack([population * urban, population * (1 - urban), population], axis=1)
+        density = stock / np.maximum(area_pop, 1.0)[:, :, None] * 1e4
+        posts = with_totals(np.asarray(m.posts) * wpa)
+        filled = with_totals(np.minimum(present, np.asarray(m.posts) * wpa))
+        vacancies = posts - filled
+        unemployed = stock - filled
+        vac_rate = np.divide(vacancies, posts, out=np.zeros_like(posts), where=posts > 0)
+        by_oc = m.ledger.stock.sum(axis=2).astype(np.float64) * wpa  # (origin, country, K)
+        own = np.einsum("ccK->cK", by_oc)
+        abroad = cadre_totals(by_oc.sum(axis=1) - own)
+        present_k = cadre_totals(by_oc.sum(axis=0))
+        foreign = np.divide(
+            present_k - cadre_totals(own),
+            present_k,
+            out=np.zeros_like(present_k),
+            where=present_k > 0,
+        )
+        rows = [
+            self._grid("stock", year, stock),
+            self._grid("density", year, density),
+            self._grid("posts", year, posts),
+            self._grid("vacancies", year, vacancies),
+            self._grid("unemployed", year, unemployed),
+            self._grid("vacancy_rate", year, vac_rate),
+            self._grid("migrants_abroad", year, abroad[:, None, :], areas=("all",)),
+            self._grid("foreign_trained_share", year, foreign[:, None, :], areas=("all",)),
+        ]
+        ratio = np.divide(
+            density[:, 1, :],
+            density[:, 0, :],
+            out=np.zeros_like(density[:, 0, :]),
+            where=density[:, 0, :] > 0,
+        )
+        rows.append(self._grid("rural_urban_ratio", year, ratio[:, None, :], areas=("all",)))
+        # Global aggregates.
+        total_density = density[:, 2, 2]
+        world_rows = {}
+        for label, threshold in THRESHOLDS.items():
+            below = total_density < threshold
+            world_rows[f"countries_below_{label}"] = float(below.sum())
+            world_rows[f"population_below_{label}"] = float(population[below].sum())
+        w_urban = (stock[:, 0, :].sum(axis=0)) / max(float((population * urban).sum()), 1.0)
+        w_rural = (stock[:, 1, :].sum(axis=0)) / max(float((population * (1 - urban)).sum()), 1.0)
+        w_ratio = np.divide(w_rural, w_urban, out=np.zeros_like(w_urban), where=w_urban > 0)
+        rows.append(
+            self._grid(
+                "rural_urban_ratio", year, w_ratio[None, None, :], areas=("all",), countries=["WLD"]
+            )
+        )
+        rows.append(
+            self._grid(
+                "stock", year, stock.sum(axis=0)[None, 2:3, :], areas=("all",), countries=["WLD"]
+            )
+        )
+        rows.append(
+            self._grid(
+                "density",
+                year,
+                (stock.sum(axis=0)[2] / population.sum() * 1e4)[None, None, :],
+                areas=("all",),
+                countries=["WLD"],
+            )
+        )
+        for name, value in world_rows.items():
+            rows.append(
+                self._grid(
+                    name,
+                    year,
+                    np.array([[[value]]]),
+                    areas=("all",),
+                    cadres=("all",),
+                    countries=["WLD"],
+                )
+            )
+        return rows
+
+    def _flow_rows(self, year: int) -> list[pd.DataFrame]:
+        wpa = self.model.workers_per_agent
+        flows = self.year_flows.sum(axis=2).astype(np.float64) * wpa  # (kind, C, K)
+        rows = []
+        for name in FLOW_INDICATORS:
+            values = cadre_totals(flows[FLOW_KINDS.index(name)])
+            rows.append(self._grid(name, year, values[:, None, :], areas=("all",)))
+        moves = cadre_totals(flows[FLOW_KINDS.index("moves_out")])
+        rows.append(self._grid("internal_moves", year, moves[:, None, :], areas=("all",)))
+        voluntary = cadre_totals(self.year_voluntary.astype(np.float64) * wpa)
+        rows.append(self._grid("exits_voluntary", year, voluntary[:, None, :], areas=("all",)))
+        for i, name in enumerate(MONEY_KINDS):
+            rows.append(
+                self._grid(
+                    name, year, self.year_money[i][:, None, None], areas=("all",), cadres=("all",)
+                )
+            )
+        return rows
+
+    def _international_rows(self, year: int) -> pd.DataFrame:
+        o, d, k = np.nonzero(self.year_international)
+        return pd.DataFrame(
+            {
+                "year": np.full(o.size, year, dtype=np.int32),
+                "origin": self.iso3[o],
+                "destination": self.iso3[d],
+                "cadre": np.asarray(CADRES)[k],
+                "workers": self.year_international[o, d, k].astype(np.float64)
+                * self.model.workers_per_agent,
+            }
+        )
+
+    def record_initial(self) -> None:
+        """Stocks of the initial state, labelled as the end of the year before the start."""
+        m = self.model
+        year = m.start_year - 1
+        self.frames.extend(self._stock_rows(year, m.population_in(m.start_year)))
+
+    def end_year(self, year: int) -> None:
+        """Stocks at the end of `year` and flows during it."""
+        m = self.model
+        self.frames.extend(self._stock_rows(year, m.population_in(year + 1)))
+        self.frames.extend(self._flow_rows(year))
+        self.flow_frames.append(self._international_rows(year))
+        self.year_flows[:] = 0
+        self.year_international[:] = 0
+        self.year_money[:] = 0.0
+        self.year_voluntary[:] = 0
+
+    def indicators(self) -> pd.DataFrame:
+        """All indicator rows recorded so far."""
+        return pd.concat(self.frames, ignore_index=True)
+
+    def flows(self) -> pd.DataFrame:
+        """All international flow rows recorded so far."""
+        if not self.flow_frames:
+            return self._international_rows(self.model.start_year).iloc[0:0]
+        return pd.concat(self.flow_frames, ignore_index=True)

@@ -1,0 +1,262 @@
+"""Policies of a scenario turned into numeric arrays for one calendar year (pure functions).
+
+Selectors (`all`, `safeguards`, `destinations`, lists of ISO3 codes, ...) become boolean country
+masks once per run; `PolicyYear` holds every lever's effect for one year, so both engines read the
+same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.schema import CADRES
+
+CADRE_INDEX = {name: i for i, name in enumerate(CADRES)}
+
+
+def country_mask(selector, world, destinations: np.ndarray | None = None) -> np.ndarray:
+    """Boolean mask over the world's countries for a selector keyword or a list of ISO3 codes."""
+    n = len(world.iso3)
+    if isinstance(selector, list):
+        mask = np.zeros(n, dtype=bool)
+        for code in selector:
+            mask[world.index(code)] = True
+        return mask
+    if selector == "all":
+        return np.ones(n, dtype=bool)
+    if selector == "none":
+        return np.zeros(n, dtype=bool)
+    if selector == "safeguards":
+        return np.asarray(world.safeguards, dtype=bool).copy()
+    if selector == "high_income":
+        return np.asarray(world.income_group) == "H"
+    if selector == "low_income":
+        return np.asarray(world.income_group) == "L"
+    if selector == "destinations":
+        if destinations is None:
+            raise ValueError("the 'destinations' selector cannot define the destinations")
+        return destinations.copy()
+    raise ValueError(f"unknown selector {selector!r}")
+
+
+def cadre_mask(choice: str) -> np.ndarray:
+    """Boolean mask over cadres for `all` or one cadre name."""
+    if choice == "all":
+        return np.ones(len(CADRES), dtype=bool)
+    mask = np.zeros(len(CADRES), dtype=bool)
+    mask[CADRE_INDEX[choice]] = True
+    return mask
+
+
+def in_force(policy: dict, year: int) -> bool:
+    """Whether a dated policy (with `enabled`, `from`, `until`) applies in `year`."""
+    if not policy.get("enabled", True):
+        return False
+    start, end = policy.get("from"), policy.get("until")
+    return (start is None or year >= start) and (end is None or year <= end)
+
+
+@dataclass(frozen=True)
+class Agreements:
+    """Bilateral agreements as parallel arrays (one entry per agreement, in file order)."""
+
+    source: np.ndarray
+    destination: np.ndarray
+    cadre: np.ndarray  # -1 for all cadres
+    quota: np.ndarray  # workers per year
+    fee_free: np.ndarray
+    training_places: np.ndarray
+    contract_years: np.ndarray
+    return_probability: np.ndarray
+    specs: tuple
+
+    @classmethod
+    def from_specs(cls, specs: list, world) -> Agreements:
+        """Build the arrays from the scenario's `policies.agreements` list."""
+        return cls(
+            source=np.array([world.index(s["source"]) for s in specs], dtype=np.int64),
+            destination=np.array([world.index(s["destination"]) for s in specs], dtype=np.int64),
+            cadre=np.array(
+                [-1 if s["cadre"] == "all" else CADRE_INDEX[s["cadre"]] for s in specs],
+                dtype=np.int64,
+            ),
+            quota=np.array([s["quota"] for s in specs], dtype=np.float64),
+            fee_free=np.array([s["fee_free"] for s in specs], dtype=bool),
+            training_places=np.array([s["training_places"] for s in specs], dtype=np.float64),
+            contract_years=np.array([s["contract_years"] for s in specs], dtype=np.float64),
+            return_probability=np.array([s["return_probability"] for s in specs], dtype=np.float64),
+            specs=tuple(specs),
+        )
+
+    def active(self, year: int) -> np.ndarray:
+        """Mask of agreements in force in `year`."""
+        return np.array([in_force(s, year) for s in self.specs], dtype=bool)
+
+
+@dataclass(frozen=True)
+class PolicyYear:
+    """Every lever's effect in one calendar year, as arrays over countries (C) and cadres (K)."""
+
+    ethical: np.ndarray  # (C,) destination applies ethical recruitment
+    protected: np.ndarray  # (C,) source protected from active recruitment
+    passive_rate: float
+    fee: np.ndarray  # (C origin, C destination, K) recruitment fee in annual source wages
+    wage_discount: np.ndarray  # (C,) migrant pay gap in each destination
+    pay_rise: np.ndarray  # (C, K)
+    conditions: np.ndarray  # (C, K)
+    allowance: np.ndarray  # (C, K) rural allowance
+    bond_steps: np.ndarray  # (C, K) bond length for new graduates, in steps (0: none)
+    rural_service: np.ndarray  # (C, K)
+    buyout: np.ndarray  # (C, K) buy-out price, annual wages
+    expansion_cost: np.ndarray  # (C, K) training expansion decided this year (share of output)
+    expansion_output: np.ndarray  # (C, K) expansion whose graduates arrive this year
+    compensation_payer: np.ndarray  # (C,)
+    compensation_recipient: np.ndarray  # (C,)
+    compensation_rate: float
+    compensation_use: str
+    agreement_active: np.ndarray  # (G,)
+    agreement_training_output: np.ndarray  # (G,) agreements whose funded graduates arrive now
+    demand_multiplier: np.ndarray  # (C,)
+    recruitment_multiplier: np.ndarray  # (C,)
+    wage_multiplier: np.ndarray  # (C,)
+
+
+class PolicySchedule:
+    """Resolves a scenario's policies against a world once, then answers year by year."""
+
+    def __init__(self, data: dict, world, destinations: np.ndarray, training_lag: np.ndarray):
+        self.data = data
+        self.world = world
+        self.destinations = destinations
+        self.training_lag = training_lag
+        pol = data["policies"]
+        self.agreements = Agreements.from_specs(pol["agreements"], world)
+        self._masks = {
+            name: {
+                key: country_mask(value, world, destinations)
+                for key, value in spec.items()
+                if key in ("destinations", "protected", "countries", "payers", "recipients")
+            }
+            for name, spec in pol.items()
+            if isinstance(spec, dict)
+        }
+        self._adjustments = [
+            (spec, country_mask(spec["countries"], world, destinations))
+            for spec in data["adjustments"]
+        ]
+        self._cache: dict[int, PolicyYear] = {}
+
+    def _country_cadre(self, name: str, year: int, value: float) -> np.ndarray:
+        """(C, K) array holding `value` where the lever `name` applies in `year`, else 0."""
+        spec = self.data["policies"][name]
+        out = np.zeros((len(self.world.iso3), len(CADRES)))
+        if in_force(spec, year):
+            out[np.ix_(self._masks[name]["countries"], cadre_mask(spec["cadres"]))] = value
+        return out
+
+    def _lagged_expansion(self, year: int) -> np.ndarray:
+        """Training expansion whose graduates arrive in `year` (decided `training_lag` earlier)."""
+        out = np.zeros((len(self.world.iso3), len(CADRES)))
+        spec = self.data["policies"]["domestic_training"]
+        for k in range(len(CADRES)):
+            decided = self._country_cadre(
+                "domestic_training", year - int(self.training_lag[k]), spec["expansion"]
+            )
+            out[:, k] = decided[:, k]
+        return out
+
+    def year(self, year: int) -> PolicyYear:
+        """The levers in force in `year` (cached)."""
+        if year not in self._cache:
+            self._cache[year] = self._build(year)
+        return self._cache[year]
+
+    def _build(self, year: int) -> PolicyYear:
+        pol = self.data["policies"]
+        beh = self.data["behaviour"]
+        n, k = len(self.world.iso3), len(CADRES)
+        steps_per_year = self.data["time"]["steps_per_year"]
+
+        eth = pol["ethical_recruitment"]
+        eth_on = in_force(eth, year)
+        ethical = self._masks["ethical_recruitment"]["destinations"] & eth_on
+        protected = self._masks["ethical_recruitment"]["protected"] & eth_on
+
+        fee = np.full((n, n, k), float(beh["recruitment_fee"]))
+        if in_force(pol["fee_free_recruitment"], year):
+            fee[:, self._masks["fee_free_recruitment"]["destinations"], :] = 0.0
+        active = self.agreements.active(year)
+        for g in np.flatnonzero(active & self.agreements.fee_free):
+            cad = self.agreements.cadre[g]
+            cadres = slice(None) if cad < 0 else slice(cad, cad + 1)
+            fee[self.agreements.source[g], self.agreements.destination[g], cadres] = 0.0
+
+        discount = np.full(n, float(beh["migrant_wage_discount"]))
+        if in_force(pol["equal_treatment"], year):
+            discount[self._masks["equal_treatment"]["destinations"]] = 0.0
+
+        ret = pol["retention"]
+        bond = pol["bonding"]
+        bond_steps = np.rint(
+            self._country_cadre("bonding", year, bond["years"]) * steps_per_year
+        ).astype(np.int64)
+        rural_service = (bond_steps > 0) & bool(bond["rural_service"])
+        buyout = np.zeros((n, k))
+        buyout[np.ix_(self._masks["bonding"]["countries"], cadre_mask(bond["cadres"]))] = bond[
+            "buyout"
+        ]
+
+        comp = pol["compensation"]
+        comp_on = in_force(comp, year)
+        lag = self.training_lag
+        agreement_training = np.array(
+            [
+                in_force(
+                    spec,
+                    year
+                    - int(lag.max() if spec["cadre"] == "all" else lag[CADRE_INDEX[spec["cadre"]]]),
+                )
+                for spec in self.agreements.specs
+            ],
+            dtype=bool,
+        )
+
+        demand = np.ones(n)
+        recruit = np.ones(n)
+        wage = np.ones(n)
+        for spec, mask in self._adjustments:
+            if in_force(spec, year):
+                demand[mask] *= spec["demand_multiplier"]
+                recruit[mask] *= spec["recruitment_multiplier"]
+                wage[mask] *= spec["wage_multiplier"]
+
+        return PolicyYear(
+            ethical=ethical,
+            protected=protected,
+            passive_rate=float(eth["passive_rate"]),
+            fee=fee,
+            wage_discount=discount,
+            pay_rise=self._country_cadre("retention", year, ret["pay_rise"]),
+            conditions=self._country_cadre("retention", year, ret["conditions"]),
+            allowance=self._country_cadre(
+                "rural_allowance", year, pol["rural_allowance"]["allowance"]
+            ),
+            bond_steps=bond_steps,
+            rural_service=rural_service,
+            buyout=buyout,
+            expansion_cost=self._country_cadre(
+                "domestic_training", year, pol["domestic_training"]["expansion"]
+            ),
+            expansion_output=self._lagged_expansion(year),
+            compensation_payer=self._masks["compensation"]["payers"] & comp_on,
+            compensation_recipient=self._masks["compensation"]["recipients"] & comp_on,
+            compensation_rate=float(comp["rate"]),
+            compensation_use=comp["use"],
+            agreement_active=active,
+            agreement_training_output=agreement_training,
+            demand_multiplier=demand,
+            recruitment_multiplier=recruit,
+            wage_multiplier=wage,
+        )

@@ -1,0 +1,476 @@
+"""Engine `arrays`: the worker population as a struct of arrays, stepped by numba kernels.
+
+Workers are rows of compact arrays (23 bytes each, plus 3 bytes of per-step scratch). Kernels
+run in parallel over fixed chunks of rows and call the same rules as the agents engine
+(`sim.rules`); each phase first marks events per worker, then gathers the marked rows chunk by
+chunk in row order, so the result never depends on the number of threads. What happened is
+returned as `Transitions` for the shared accounting, exactly as the agents engine does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from sim import rules
+from sim.accounting import (
+    T_DEATH,
+    T_EMIGRATE,
+    T_EXIT,
+    T_GRADUATE,
+    T_LEAVE,
+    T_MOVE,
+    T_RETIRE,
+    T_RETURN,
+    Transitions,
+)
+
+CHUNK = 1 << 15
+"""Rows per chunk of the parallel kernels (fixed, so results never depend on threads)."""
+
+FIELDS = {
+    "worker_id": np.int64,
+    "origin": np.int16,
+    "country": np.int16,
+    "area": np.int8,
+    "cadre": np.int8,
+    "status": np.int8,
+    "age": np.int16,
+    "bond": np.int16,
+    "contract": np.int16,
+    "agreement": np.int16,
+}
+SCRATCH = {"event": np.int8, "slot": np.int16}
+BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in (*FIELDS.values(), *SCRATCH.values()))
+
+_ENDS = 8  # flag added to a decision code when a fixed-term contract ends without return
+
+
+@njit(parallel=True, cache=True)
+def _hazard_pass(
+    n,
+    worker_id,
+    cadre,
+    status,
+    age,
+    bond,
+    contract,
+    event,
+    seed,
+    step,
+    retire_from,
+    max_age,
+    p_retire,
+    p_death,
+    p_exit,
+    counts,
+):
+    """Phase 2 marks: age every active worker one step, then draw retirement, death, exit."""
+    for ch in prange(counts.shape[0]):
+        lo = ch * CHUNK
+        hi = min(n, lo + CHUNK)
+        cnt = 0
+        for i in range(lo, hi):
+            if status[i] != rules.ACTIVE:
+                event[i] = 0
+                continue
+            age[i] += 1
+            if bond[i] > 0:
+                bond[i] -= 1
+            if contract[i] > 0:
+                contract[i] -= 1
+            e = rules.hazard_event(
+                seed,
+                worker_id[i],
+                step,
+                np.int64(age[i]),
+                retire_from[cadre[i]],
+                max_age,
+                p_retire,
+                p_death,
+                p_exit,
+            )
+            event[i] = e
+            if e != 0:
+                cnt += 1
+        counts[ch] = cnt
+
+
+@njit(parallel=True, cache=True)
+def _decide_pass(
+    n,
+    worker_id,
+    origin,
+    country,
+    area,
+    cadre,
+    status,
+    bond,
+    contract,
+    agreement,
+    event,
+    slot,
+    seed,
+    step,
+    propensity_sd,
+    p_reconsider,
+    v_stay,
+    v_move,
+    v_emigrate,
+    cum_emigrate,
+    v_return,
+    v_leave,
+    bond_penalty,
+    rural_service,
+    return_probability,
+    counts,
+):
+    """Phase 3 marks: each active worker's choice (plus a flag when a contract ends)."""
+    for ch in prange(counts.shape[0]):
+        lo = ch * CHUNK
+        hi = min(n, lo + CHUNK)
+        cnt = 0
+        for i in range(lo, hi):
+            if status[i] != rules.ACTIVE:
+                event[i] = 0
+                continue
+            choice, s, ends = rules.decide_worker(
+                seed,
+                worker_id[i],
+                step,
+                np.int64(origin[i]),
+                np.int64(country[i]),
+                np.int64(area[i]),
+                np.int64(cadre[i]),
+                np.int64(bond[i]),
+                np.int64(agreement[i]),
+                np.int64(contract[i]),
+                propensity_sd,
+                p_reconsider,
+                v_stay,
+                v_move,
+                v_emigrate,
+                cum_emigrate,
+                v_return,
+                v_leave,
+                bond_penalty,
+                rural_service,
+                return_probability,
+            )
+            code = choice + (_ENDS if ends else 0)
+            event[i] = code
+            slot[i] = s
+            if code != 0:
+                cnt += 1
+        counts[ch] = cnt
+
+
+@njit(parallel=True, cache=True)
+def _gather(n, event, counts):
+    """Row indices of marked workers, in row order (chunk offsets from a prefix sum)."""
+    nch = counts.shape[0]
+    offsets = np.zeros(nch + 1, dtype=np.int64)
+    for ch in range(nch):
+        offsets[ch + 1] = offsets[ch] + counts[ch]
+    idx = np.empty(offsets[nch], dtype=np.int64)
+    for ch in prange(nch):
+        j = offsets[ch]
+        lo = ch * CHUNK
+        hi = min(n, lo + CHUNK)
+        for i in range(lo, hi):
+            if event[i] != 0:
+                idx[j] = i
+                j += 1
+    return idx
+
+
+@njit(cache=True)
+def _compact_all(
+    n, worker_id, origin, country, area, cadre, status, age, bond, contract, agreement
+):
+    """Compaction of every field (numba needs homogeneous tuples, so fields are listed)."""
+    j = 0
+    for i in range(n):
+        if status[i] == rules.ACTIVE:
+            if i != j:
+                worker_id[j] = worker_id[i]
+                origin[j] = origin[i]
+                country[j] = country[i]
+                area[j] = area[i]
+                cadre[j] = cadre[i]
+                status[j] = status[i]
+                age[j] = age[i]
+                bond[j] = bond[i]
+                contract[j] = contract[i]
+                agreement[j] = agreement[i]
+            j += 1
+    return j
+
+
+@njit(parallel=True, cache=True)
+def _count(n, origin, country, area, cadre, status, n_countries, n_cadres):
+    """Recount the stock tensor [origin, country, area, cadre] (histograms over 8 fixed blocks)."""
+    blocks = 8
+    size = (n + blocks - 1) // blocks
+    partial = np.zeros((blocks, n_countries, n_countries, 2, n_cadres), dtype=np.int64)
+    for ch in prange(blocks):
+        lo = ch * size
+        hi = min(n, lo + size)
+        for i in range(lo, hi):
+            if status[i] == rules.ACTIVE:
+                partial[ch, origin[i], country[i], area[i], cadre[i]] += 1
+    return partial.sum(axis=0)
+
+
+class ArrayPopulation:
+    """The worker population as a struct of arrays with spare capacity for graduates."""
+
+    def __init__(self, model, capacity: int = 1024):
+        self.model = model
+        self.n = 0
+        self.capacity = 0
+        self.a: dict[str, np.ndarray] = {}
+        self._reserve(capacity)
+        self._app_idx = np.zeros(0, dtype=np.int64)
+        self._app_dest = np.zeros(0, dtype=np.int64)
+
+    # ------------------------------------------------------------- storage
+    def _reserve(self, needed: int) -> None:
+        if needed <= self.capacity:
+            return
+        new_cap = max(needed, int(self.capacity * 1.25) + 1024)
+        for name, dtype in {**FIELDS, **SCRATCH}.items():
+            arr = np.zeros(new_cap, dtype=dtype)
+            if name in self.a:
+                arr[: self.n] = self.a[name][: self.n]
+            self.a[name] = arr
+        self.capacity = new_cap
+
+    def _append(self, wid, origin, country, area, cadre, age, bond) -> None:
+        m = wid.shape[0]
+        self._reserve(self.n + m)
+        lo, hi = self.n, self.n + m
+        a = self.a
+        a["worker_id"][lo:hi] = wid
+        a["origin"][lo:hi] = origin
+        a["country"][lo:hi] = country
+        a["area"][lo:hi] = area
+        a["cadre"][lo:hi] = cadre
+        a["status"][lo:hi] = rules.ACTIVE
+        a["age"][lo:hi] = age
+        a["bond"][lo:hi] = bond
+        a["contract"][lo:hi] = 0
+        a["agreement"][lo:hi] = -1
+        self.n = hi
+
+    def add_initial(self, wid, origin, country, area, cadre, age) -> None:
+        """Create the initial workers (reserving room for about two years of graduates)."""
+        expected = float(self.model.graduate_capacity.sum()) * 2.0
+        self._reserve(int(wid.shape[0] + expected) + 1024)
+        self._append(wid, origin, country, area, cadre, age, np.zeros_like(wid))
+
+    def add_graduates(self, wid, country, cadre, area, age, bond) -> Transitions:
+        """Append this step's graduates."""
+        self._append(wid, country, country, area, cadre, age, bond)
+        z = np.zeros_like(wid)
+        return Transitions(
+            country, cadre, z - 1, z, country, area, np.full_like(wid, T_GRADUATE), z
+        )
+
+    def _counts(self) -> np.ndarray:
+        return np.zeros((self.n + CHUNK - 1) // CHUNK, dtype=np.int64)
+
+    # ------------------------------------------------------------- phases
+    def hazards(self, step: int, hz) -> Transitions:
+        """Phase 2 for every worker; departed workers are marked and compacted yearly."""
+        a, n = self.a, self.n
+        counts = self._counts()
+        _hazard_pass(
+            n,
+            a["worker_id"],
+            a["cadre"],
+            a["status"],
+            a["age"],
+            a["bond"],
+            a["contract"],
+            a["event"],
+            self.model.counter_seed,
+            step,
+            hz.retire_from_steps,
+            hz.max_age_steps,
+            hz.p_retire,
+            hz.p_death,
+            hz.p_exit,
+            counts,
+        )
+        idx = _gather(n, a["event"], counts)
+        ev = a["event"][idx]
+        kind = np.select(
+            [ev == rules.EVENT_RETIRE, ev == rules.EVENT_DEATH], [T_RETIRE, T_DEATH], T_EXIT
+        ).astype(np.int64)
+        status = np.select(
+            [ev == rules.EVENT_RETIRE, ev == rules.EVENT_DEATH],
+            [rules.RETIRED, rules.DEAD],
+            rules.EXITED,
+        )
+        tr = Transitions.from_columns(
+            a["origin"][idx],
+            a["cadre"][idx],
+            a["country"][idx],
+            a["area"][idx],
+            np.full(idx.size, -1),
+            np.zeros(idx.size),
+            kind,
+            np.zeros(idx.size),
+        )
+        a["status"][idx] = status
+        return tr
+
+    def decide(self, step: int, ctx) -> tuple[Transitions, tuple]:
+        """Phase 3 for every worker: moves, returns and leaving now; applicants for phase 4."""
+        a, n = self.a, self.n
+        counts = self._counts()
+        _decide_pass(
+            n,
+            a["worker_id"],
+            a["origin"],
+            a["country"],
+            a["area"],
+            a["cadre"],
+            a["status"],
+            a["bond"],
+            a["contract"],
+            a["agreement"],
+            a["event"],
+            a["slot"],
+            self.model.counter_seed,
+            step,
+            ctx.propensity_sd,
+            ctx.p_reconsider,
+            ctx.v_stay,
+            ctx.v_move,
+            ctx.v_emigrate,
+            ctx.cum_emigrate,
+            ctx.v_return,
+            ctx.v_leave,
+            ctx.bond_penalty,
+            ctx.rural_service,
+            ctx.agreement_return_probability,
+            counts,
+        )
+        idx = _gather(n, a["event"], counts)
+        ev = a["event"][idx].astype(np.int64)
+        a["agreement"][idx[ev >= _ENDS]] = -1
+        choice = ev % _ENDS
+        origin = a["origin"][idx].astype(np.int64)
+        cadre = a["cadre"][idx].astype(np.int64)
+        country = a["country"][idx].astype(np.int64)
+        area = a["area"][idx].astype(np.int64)
+        bonded = (a["bond"][idx] > 0).astype(np.int64)
+
+        move = choice == rules.CHOICE_MOVE
+        leave = choice == rules.CHOICE_LEAVE
+        back = (choice == rules.CHOICE_RETURN) | (choice == rules.CHOICE_CONTRACT_RETURN)
+        emig = choice == rules.CHOICE_EMIGRATE
+        acted = move | leave | back
+        to_country = np.where(move, country, np.where(back, origin, -1))
+        to_area = np.where(move, 1 - area, 0)
+        kind = np.where(move, T_MOVE, np.where(back, T_RETURN, T_LEAVE))
+        tr = Transitions.from_columns(
+            origin[acted],
+            cadre[acted],
+            country[acted],
+            area[acted],
+            to_country[acted],
+            to_area[acted],
+            kind[acted],
+            np.where(leave, bonded, 0)[acted],
+        )
+        a["area"][idx[move]] = 1 - a["area"][idx[move]]
+        a["status"][idx[leave]] = rules.EXITED
+        ib = idx[back]
+        a["country"][ib] = a["origin"][ib]
+        a["area"][ib] = rules.URBAN
+        a["agreement"][ib] = -1
+        a["contract"][ib] = 0
+
+        self._app_idx = idx[emig]
+        self._app_dest = ctx.destination_of_slot[a["slot"][self._app_idx].astype(np.int64)]
+        ia = self._app_idx
+        applicants = (
+            a["worker_id"][ia].copy(),
+            a["origin"][ia].astype(np.int64),
+            a["cadre"][ia].astype(np.int64),
+            self._app_dest.copy(),
+            a["area"][ia].astype(np.int64),
+        )
+        return tr, applicants
+
+    def admit(
+        self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
+    ) -> Transitions:
+        """Phase 4 outcome: applicants given a post move to their destination."""
+        a = self.a
+        taken = channel != -2
+        idx = self._app_idx[taken]
+        dest = self._app_dest[taken]
+        new_area = area[taken]
+        ch = channel[taken]
+        tr = Transitions.from_columns(
+            a["origin"][idx],
+            a["cadre"][idx],
+            a["country"][idx],
+            a["area"][idx],
+            dest,
+            new_area,
+            np.full(idx.size, T_EMIGRATE),
+            (a["bond"][idx] > 0),
+        )
+        a["country"][idx] = dest
+        a["area"][idx] = new_area
+        a["bond"][idx] = 0
+        if contract_steps.size:
+            steps = np.where(ch >= 0, contract_steps[np.maximum(ch, 0)], 0)
+        else:
+            steps = np.zeros(idx.size, dtype=np.int64)
+        fixed = steps > 0
+        a["agreement"][idx[fixed]] = ch[fixed]
+        a["contract"][idx[fixed]] = steps[fixed]
+        self._app_idx = np.zeros(0, dtype=np.int64)
+        return tr
+
+    def end_year(self) -> None:
+        """Drop departed workers, keeping row order (worker_id order is preserved)."""
+        a = self.a
+        self.n = int(
+            _compact_all(
+                self.n,
+                a["worker_id"],
+                a["origin"],
+                a["country"],
+                a["area"],
+                a["cadre"],
+                a["status"],
+                a["age"],
+                a["bond"],
+                a["contract"],
+                a["agreement"],
+            )
+        )
+
+    def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
+        """Recount the stock tensor [origin, country, area, cadre] from the arrays."""
+        a = self.a
+        return _count(
+            self.n,
+            a["origin"],
+            a["country"],
+            a["area"],
+            a["cadre"],
+            a["status"],
+            n_countries,
+            n_cadres,
+        )
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.a["status"][: self.n] == rules.ACTIVE))

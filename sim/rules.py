@@ -1,0 +1,394 @@
+"""The model's decision rules, written once as numba functions that both engines call.
+
+Every function is pure: its result depends only on its arguments and on the counter-based
+generator (`sim.rng.uniform`). The agents engine calls them one worker at a time from Python; the
+arrays engine calls them inside its parallel kernels. Identical inputs give identical outputs, so
+the two engines agree to the last bit (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.rng import (
+    STREAM_AGE,
+    STREAM_AREA,
+    STREAM_CHOICE,
+    STREAM_DESTINATION,
+    STREAM_HAZARD,
+    STREAM_MATCH_KEY,
+    STREAM_PASSIVE,
+    STREAM_PLACEMENT,
+    STREAM_PROPENSITY,
+    STREAM_RECONSIDER,
+    STREAM_RETURN,
+    uniform,
+)
+
+# Worker status.
+ACTIVE = 0
+RETIRED = 1
+DEAD = 2
+EXITED = 3
+
+# Hazard events (phase 2).
+EVENT_NONE = 0
+EVENT_RETIRE = 1
+EVENT_DEATH = 2
+EVENT_EXIT = 3
+
+# Choices (phase 3). EMIGRATE makes the worker an applicant for the matching phase.
+CHOICE_STAY = 0
+CHOICE_MOVE = 1
+CHOICE_EMIGRATE = 2
+CHOICE_RETURN = 3
+CHOICE_LEAVE = 4
+CHOICE_CONTRACT_RETURN = 5  # end of a fixed-term (circular) contract
+
+URBAN = 0
+RURAL = 1
+
+NEG_INF = -1e300
+
+
+@njit(cache=True)
+def per_step_probability(rate, dt):
+    """Turn an annual rate into a per-step probability: p = 1 - exp(-rate * dt)."""
+    return 1.0 - math.exp(-rate * dt)
+
+
+@njit(cache=True)
+def hazard_event(
+    seed, worker_id, step, age_steps, retire_from_steps, max_age_steps, p_retire, p_death, p_exit
+):
+    """Retirement, death or exit this step, from one uniform draw partitioned by the hazards.
+
+    The unit interval is split into [0, p_retire) retire, then death, then exit; past the maximum
+    age every worker retires.
+    """
+    if age_steps >= max_age_steps:
+        return EVENT_RETIRE
+    u = uniform(seed, worker_id, step, STREAM_HAZARD)
+    pr = p_retire if age_steps >= retire_from_steps else 0.0
+    if u < pr:
+        return EVENT_RETIRE
+    if u < pr + p_death:
+        return EVENT_DEATH
+    if u < pr + p_death + p_exit:
+        return EVENT_EXIT
+    return EVENT_NONE
+
+
+@njit(cache=True)
+def reconsiders(seed, worker_id, step, p_reconsider):
+    """Whether the worker reconsiders their job this step."""
+    return uniform(seed, worker_id, step, STREAM_RECONSIDER) < p_reconsider
+
+
+@njit(cache=True)
+def logit_choice(u, v_stay, v_move, v_emigrate, v_return, v_leave):
+    """Multinomial logit over the five options; a closed option has utility NEG_INF.
+
+    Probabilities are exp(v_i - max) / sum; the option is the first whose cumulative weight
+    exceeds u times the total.
+    """
+    m = max(v_stay, v_move, v_emigrate, v_return, v_leave)
+    w0 = math.exp(v_stay - m) if v_stay > NEG_INF else 0.0
+    w1 = math.exp(v_move - m) if v_move > NEG_INF else 0.0
+    w2 = math.exp(v_emigrate - m) if v_emigrate > NEG_INF else 0.0
+    w3 = math.exp(v_return - m) if v_return > NEG_INF else 0.0
+    w4 = math.exp(v_leave - m) if v_leave > NEG_INF else 0.0
+    x = u * (w0 + w1 + w2 + w3 + w4)
+    c = w0
+    if x < c:
+        return CHOICE_STAY
+    c += w1
+    if x < c:
+        return CHOICE_MOVE
+    c += w2
+    if x < c:
+        return CHOICE_EMIGRATE
+    c += w3
+    if x < c:
+        return CHOICE_RETURN
+    if w4 > 0.0:
+        return CHOICE_LEAVE
+    return CHOICE_STAY
+
+
+@njit(cache=True)
+def choose_option(
+    seed, worker_id, step, v_stay, v_move, v_emigrate, v_return, v_leave, propensity, bond_penalty
+):
+    """The option chosen by a reconsidering worker.
+
+    The personal propensity shifts every emigration option; a bond's buy-out price weighs on
+    emigrating and leaving while the bond runs.
+    """
+    u = uniform(seed, worker_id, step, STREAM_CHOICE)
+    ve = v_emigrate + propensity - bond_penalty if v_emigrate > NEG_INF else NEG_INF
+    return logit_choice(u, v_stay, v_move, ve, v_return, v_leave - bond_penalty)
+
+
+@njit(cache=True)
+def pick_index(u, cumulative):
+    """Index of the first entry of a cumulative weight vector exceeding u times its total."""
+    n = cumulative.shape[0]
+    x = u * cumulative[n - 1]
+    lo = 0
+    hi = n - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cumulative[mid] > x:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True)
+def choose_destination(seed, worker_id, step, cumulative):
+    """Destination slot of an emigrating worker, drawn from the logit shares of the destinations."""
+    return pick_index(uniform(seed, worker_id, step, STREAM_DESTINATION), cumulative)
+
+
+@njit(cache=True)
+def contract_return(seed, worker_id, step, return_probability):
+    """Whether a worker at the end of a fixed-term contract goes home."""
+    return uniform(seed, worker_id, step, STREAM_RETURN) < return_probability
+
+
+@njit(cache=True)
+def propensity(seed, worker_id, sd):
+    """Personal migration propensity, logistic with standard deviation `sd`, drawn once."""
+    u = uniform(seed, worker_id, 0, STREAM_PROPENSITY)
+    u = min(max(u, 1e-12), 1.0 - 1e-12)
+    return sd * (math.sqrt(3.0) / math.pi) * math.log(u / (1.0 - u))
+
+
+@njit(cache=True)
+def initial_age_steps(seed, worker_id, entry_steps, span_steps):
+    """Age (in steps) of a worker of the initial population: uniform over the working span."""
+    return entry_steps + int(uniform(seed, worker_id, 0, STREAM_AGE) * span_steps)
+
+
+@njit(cache=True)
+def placed_rural(seed, worker_id, step, p_rural):
+    """Whether a new graduate takes a rural post."""
+    return uniform(seed, worker_id, step, STREAM_PLACEMENT) < p_rural
+
+
+@njit(cache=True)
+def rural_uptake(base_share, area_wage_weight, allowance):
+    """Share of graduates taking rural posts: the base share shifted on the logit scale.
+
+    A rural allowance `a` adds area_wage_weight * log(1 + a) to the logit of the base share
+    (Blaauw et al. 2010 discrete choice experiments).
+    """
+    s = min(max(base_share, 1e-6), 1.0 - 1e-6)
+    z = math.log(s / (1.0 - s)) + area_wage_weight * math.log(1.0 + allowance)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+@njit(cache=True)
+def matching_key(seed, worker_id, step):
+    """Random priority of an applicant when applicants exceed posts."""
+    return uniform(seed, worker_id, step, STREAM_MATCH_KEY)
+
+
+@njit(cache=True)
+def match_applicants(
+    seed,
+    step,
+    worker_id,
+    origin,
+    cadre,
+    destination,
+    posts,
+    agreement_source,
+    agreement_destination,
+    agreement_cadre,
+    agreement_slots,
+    ethical,
+    protected,
+    passive_rate,
+    rural_share,
+):
+    """Demand-constrained matching of emigration applicants to international posts (DESIGN §4.4).
+
+    Applicants are ranked by (random key, worker_id), a total order independent of the order in
+    which they are given. Agreement quotas are served first, in agreement order, within each
+    destination's international posts; open recruitment fills what is left, where destinations
+    applying ethical recruitment take applicants from protected countries only as passive
+    applicants (with probability `passive_rate`). Returns, per applicant in the given order:
+    the agreement index used (-1 open recruitment, -2 not taken) and the area at destination.
+    `posts` (destination x cadre) and `agreement_slots` are consumed in place.
+    """
+    n = worker_id.shape[0]
+    keys = np.empty(n)
+    for i in range(n):
+        keys[i] = matching_key(seed, worker_id[i], step)
+    by_id = np.argsort(worker_id, kind="mergesort")
+    order = by_id[np.argsort(keys[by_id], kind="mergesort")]
+    channel = np.full(n, -2, dtype=np.int64)
+    for g in range(agreement_source.shape[0]):
+        for j in range(n):
+            i = order[j]
+            if agreement_slots[g] <= 0:
+                break
+            if channel[i] != -2:
+                continue
+            if origin[i] != agreement_source[g] or destination[i] != agreement_destination[g]:
+                continue
+            if agreement_cadre[g] >= 0 and cadre[i] != agreement_cadre[g]:
+                continue
+            d = destination[i]
+            if posts[d, cadre[i]] <= 0:
+                continue
+            posts[d, cadre[i]] -= 1
+            agreement_slots[g] -= 1
+            channel[i] = g
+    for j in range(n):
+        i = order[j]
+        if channel[i] != -2:
+            continue
+        d = destination[i]
+        if posts[d, cadre[i]] <= 0:
+            continue
+        passive_only = ethical[d] and protected[origin[i]]
+        if passive_only and uniform(seed, worker_id[i], step, STREAM_PASSIVE) >= passive_rate:
+            continue
+        posts[d, cadre[i]] -= 1
+        channel[i] = -1
+    area = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if channel[i] != -2:
+            d = destination[i]
+            if uniform(seed, worker_id[i], step, STREAM_AREA) < rural_share[d, cadre[i]]:
+                area[i] = RURAL
+    return channel, area
+
+
+@njit(cache=True)
+def decide_worker(
+    seed,
+    worker_id,
+    step,
+    origin,
+    country,
+    area,
+    cadre,
+    bond_steps,
+    agreement,
+    contract_steps,
+    propensity_sd,
+    p_reconsider,
+    v_stay,
+    v_move,
+    v_emigrate,
+    cum_emigrate,
+    v_return,
+    v_leave,
+    bond_penalty,
+    rural_service,
+    agreement_return_probability,
+):
+    """Phase 3 for one worker: (choice, destination slot or -1, whether the contract ends).
+
+    A worker whose fixed-term contract has run out first decides whether to go home; otherwise,
+    if they reconsider this step, they choose by multinomial logit among the options open to them:
+    migrants may stay, move area, return home or leave; workers in their training country may
+    stay, move area, emigrate or leave. Bonded rural-service workers may not move area.
+    """
+    ends = False
+    if agreement >= 0 and contract_steps <= 0:
+        if contract_return(seed, worker_id, step, agreement_return_probability[agreement]):
+            return CHOICE_CONTRACT_RETURN, -1, True
+        ends = True
+    if not reconsiders(seed, worker_id, step, p_reconsider):
+        return CHOICE_STAY, -1, ends
+    migrant = 1 if origin != country else 0
+    bonded = bond_steps > 0
+    vs = v_stay[country, area, cadre, migrant]
+    vm = (
+        NEG_INF
+        if (bonded and rural_service[country, cadre])
+        else v_move[country, area, cadre, migrant]
+    )
+    ve = NEG_INF if migrant else v_emigrate[origin, cadre]
+    vr = v_return[origin, cadre] if migrant else NEG_INF
+    bp = bond_penalty[country, cadre] if bonded else 0.0
+    prop = propensity(seed, worker_id, propensity_sd)
+    choice = choose_option(seed, worker_id, step, vs, vm, ve, vr, v_leave[country, cadre], prop, bp)
+    slot = -1
+    if choice == CHOICE_EMIGRATE:
+        slot = choose_destination(seed, worker_id, step, cum_emigrate[origin, cadre])
+    return choice, slot, ends
+
+
+@njit(cache=True)
+def new_graduates(seed, step, first_id, counts, p_rural, bond_steps, rural_service, entry_steps):
+    """Attributes of this step's graduates, numbered in (country, cadre) order from `first_id`.
+
+    Returns (worker_id, country, cadre, area, age_steps, bond_steps) arrays.
+    """
+    n = 0
+    for c in range(counts.shape[0]):
+        for k in range(counts.shape[1]):
+            n += counts[c, k]
+    wid = np.empty(n, dtype=np.int64)
+    country = np.empty(n, dtype=np.int64)
+    cadre = np.empty(n, dtype=np.int64)
+    area = np.empty(n, dtype=np.int64)
+    age = np.empty(n, dtype=np.int64)
+    bond = np.empty(n, dtype=np.int64)
+    i = 0
+    for c in range(counts.shape[0]):
+        for k in range(counts.shape[1]):
+            for _ in range(counts[c, k]):
+                w = first_id + i
+                wid[i] = w
+                country[i] = c
+                cadre[i] = k
+                bond[i] = bond_steps[c, k]
+                serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]
+                if serves_rural or placed_rural(seed, w, step, p_rural[c, k]):
+                    area[i] = RURAL
+                else:
+                    area[i] = URBAN
+                age[i] = entry_steps[k]
+                i += 1
+    return wid, country, cadre, area, age, bond
+
+
+@njit(cache=True)
+def initial_workers(seed, first_id, origin, country, area, cadre, count, entry_steps, span_steps):
+    """Attributes of the initial population, numbered in the given cell order from `first_id`.
+
+    Cells are (origin, country, area, cadre, count); returns (worker_id, origin, country, area,
+    cadre, age_steps) arrays.
+    """
+    n = 0
+    for j in range(count.shape[0]):
+        n += count[j]
+    wid = np.empty(n, dtype=np.int64)
+    o_out = np.empty(n, dtype=np.int64)
+    c_out = np.empty(n, dtype=np.int64)
+    a_out = np.empty(n, dtype=np.int64)
+    k_out = np.empty(n, dtype=np.int64)
+    age = np.empty(n, dtype=np.int64)
+    i = 0
+    for j in range(count.shape[0]):
+        for _ in range(count[j]):
+            w = first_id + i
+            wid[i] = w
+            o_out[i] = origin[j]
+            c_out[i] = country[j]
+            a_out[i] = area[j]
+            k_out[i] = cadre[j]
+            age[i] = initial_age_steps(seed, w, entry_steps[cadre[j]], span_steps[cadre[j]])
+            i += 1
+    return wid, o_out, c_out, a_out, k_out, age
