@@ -138,7 +138,7 @@ SCHEMA: dict = {
                                        unit="share", min=0.0, max=0.9,
                                        source="OECD/ILO evidence on migrant health-worker pay "
                                        "gaps (assumption in the 10-20% range)"),
-        "emigrate_constant": Field("float", -9.0, "Alternative-specific constant of emigrating "
+        "emigrate_constant": Field("float", -7.0, "Alternative-specific constant of emigrating "
                                    "(per destination).", unit="utility", min=-50.0, max=50.0,
                                    source="set so baseline outflows match calibration targets "
                                    "C17-C20 in order of magnitude"),

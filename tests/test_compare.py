@@ -1,0 +1,842 @@
+"""`hrhsim compare` and the briefing, on synthetic results folders that follow the contract.
+
+The synthetic runs (`write_synthetic_run`) follow docs/architecture.md exactly (manifest.json,
+indicators.parquet in long form, flows.parquet), so these tests do not need the model. The end-to-end
+test with the real runner is in test_compare_e2e.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import types
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import sim
+from sim.compare import add_compare_arguments, cmd_compare, compare, load_run, write_briefing
+from sim.compare.changes import describe_changes
+from sim.schema import SCHEMA, Field, ListOf
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+XSS = "<script>alert(1)</script>"
+
+# --------------------------------------------------------------------------------------------------
+# a synthetic world and synthetic runs
+
+CODES = ["XSR", "XEX", "XMI", "XDA", "XDB"]
+NAMES = ["Sourceland", "Exportia", "Middleton", "Destinia A", "Destinia B"]
+INCOME = ["L", "LM", "UM", "H", "H"]
+SAFEGUARDS = [True, True, False, False, False]
+POPULATION = [30e6, 50e6, 20e6, 60e6, 10e6]
+BASE_DENSITY = [8.0, 20.0, 40.0, 120.0, 140.0]  # doctors + nurses per 10,000
+
+
+def fake_world() -> SimpleNamespace:
+    """A stand-in for `sim.world.World` with the fields the briefing reads."""
+    codes = np.array(CODES)
+    return SimpleNamespace(
+        kind="archetypes",
+        iso3=codes,
+        name=np.array(NAMES),
+        income_group=np.array(INCOME),
+        safeguards=np.array(SAFEGUARDS),
+        population=np.array(POPULATION),
+        index=lambda code: CODES.index(code),
+    )
+
+
+def default_scenario(**changes) -> dict:
+    """A resolved scenario: every schema default, then `changes` at dotted paths."""
+
+    def fill(node):
+        if isinstance(node, Field):
+            return node.default
+        if isinstance(node, ListOf):
+            return list(node.default)
+        return {k: fill(v) for k, v in node.items() if k != "extends"}
+
+    data = fill(SCHEMA)
+    data.update(name="baseline", description="Business as usual.")
+    data["world"]["kind"] = "archetypes"
+    data["time"].update(start_year=2023, years=3, steps_per_year=4)
+    data["replicates"] = 3
+    data["scale"]["workers_per_agent"] = 200.0
+    for dotted, value in changes.items():
+        *head, last = dotted.split("__")
+        node = data
+        for part in head:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[last] = value
+    return data
+
+
+def synthetic_tables(
+    seed: int, replicates: int, start_year: int, years: int, effect: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Indicators and flows of one run; replicate r draws the same noise for every `effect`."""
+    rows, flows = [], []
+    cadres = {"doctors": 0.3, "nurses": 0.7}
+    for r in range(replicates):
+        rng = np.random.default_rng([seed, r])
+        noise = rng.normal(0.0, 1.0, size=(years + 1, len(CODES), 8))
+        for t, year in enumerate(range(start_year - 1, start_year + years)):
+            totals: dict[str, float] = {}
+            for c, code in enumerate(CODES):
+                n = noise[t, c]
+                sg, dest = SAFEGUARDS[c], INCOME[c] == "H"
+                pop = POPULATION[c] * (1.02**t)
+                density = BASE_DENSITY[c] * (1 + 0.01 * t + 0.02 * n[0])
+                if sg:
+                    density += effect * t
+                stock_all = density * pop / 1e4
+                urban_share = 0.5
+                ratio = 0.4 + 0.02 * n[1] + (0.01 * effect * t if sg else 0)
+                urban_pop, rural_pop = pop * urban_share, pop * (1 - urban_share)
+                urban_stock = stock_all * urban_pop / (urban_pop + ratio * rural_pop)
+                rural_stock = stock_all - urban_stock
+                vac_rate = 0.08 + 0.01 * n[2] + (0.004 * effect * t if dest else 0)
+                foreign = (0.2 + 0.01 * n[3] - 0.002 * effect * t) if dest else 0.01
+                for area, a_stock, a_pop in (
+                    ("all", stock_all, pop),
+                    ("urban", urban_stock, urban_pop),
+                    ("rural", rural_stock, rural_pop),
+                ):
+                    for cadre, share in (*cadres.items(), ("all", 1.0)):
+                        stock = a_stock * share
+                        posts = stock * (1 + vac_rate)
+                        vac = posts - stock
+                        for ind, value in (
+                            ("stock", stock),
+                            ("density", stock / a_pop * 1e4),
+                            ("posts", posts),
+                            ("vacancies", vac),
+                            ("unemployed", 0.0),
+                            ("vacancy_rate", vac / posts),
+                        ):
+                            rows.append((r, year, code, area, cadre, ind, value))
+                emig = (
+                    0.0
+                    if t == 0
+                    else (2000 + 300 * n[4]) * (1 - 0.05 * effect * t)
+                    if sg
+                    else 100.0 + 10 * n[4]
+                )
+                for cadre, share in (*cadres.items(), ("all", 1.0)):
+                    for ind, value in (
+                        ("graduates", 0.05 * stock_all),
+                        ("immigrants", 50.0),
+                        ("returns", 10.0),
+                        ("emigrants", emig),
+                        ("retirements", 0.02 * stock_all),
+                        ("deaths", 0.002 * stock_all),
+                        ("exits", 0.01 * stock_all),
+                        ("internal_moves", 30.0),
+                        ("migrants_abroad", 5000.0),
+                    ):
+                        rows.append((r, year, code, "all", cadre, ind, value * share))
+                    rows.append((r, year, code, "all", cadre, "foreign_trained_share", foreign))
+                    rows.append((r, year, code, "all", cadre, "rural_urban_ratio", ratio))
+                paid = (1e6 * effect * (1 + 0.1 * n[5])) if (dest and t > 0) else 0.0
+                received = (1e6 * effect * (1 + 0.1 * n[5])) if (sg and t > 0) else 0.0
+                for ind, value in (
+                    ("compensation_paid", paid),
+                    ("compensation_received", received),
+                    ("incentive_spending", 1e5 * abs(n[6])),
+                    ("training_investment", 2e6),
+                    ("training_cost_emigrants", 3e3 * emig),
+                    ("bond_buyouts", 0.0),
+                ):
+                    rows.append((r, year, code, "all", "all", ind, value))
+                below = density < 44.5
+                totals["countries_below_44_5"] = totals.get("countries_below_44_5", 0) + below
+                totals["population_below_44_5"] = (
+                    totals.get("population_below_44_5", 0) + below * pop
+                )
+                totals["countries_below_49"] = totals.get("countries_below_49", 0) + (density < 49)
+                totals["population_below_49"] = (
+                    totals.get("population_below_49", 0) + (density < 49) * pop
+                )
+                if sg and t > 0:
+                    for d, dcode in enumerate(CODES):
+                        if INCOME[d] != "H":
+                            continue
+                        for cadre, share in cadres.items():
+                            w = max(
+                                0.0, emig * share * (0.6 if d == 3 else 0.4) + 20 * noise[t, d, 7]
+                            )
+                            flows.append((r, year, code, dcode, cadre, w))
+            for ind, value in totals.items():
+                rows.append((r, year, "WLD", "all", "all", ind, float(value)))
+            rows.append(
+                (
+                    r,
+                    year,
+                    "WLD",
+                    "all",
+                    "all",
+                    "rural_urban_ratio",
+                    0.45 + 0.01 * noise[t, 0, 1] + 0.005 * effect * t,
+                )
+            )
+    ind = pd.DataFrame(
+        rows, columns=["replicate", "year", "country", "area", "cadre", "indicator", "value"]
+    )
+    ind = ind.astype({"replicate": "int32", "year": "int32", "value": "float64"})
+    fl = pd.DataFrame(
+        flows, columns=["replicate", "year", "origin", "destination", "cadre", "workers"]
+    )
+    fl = fl.astype({"replicate": "int32", "year": "int32", "workers": "float64"})
+    return ind, fl
+
+
+def write_synthetic_run(
+    run_dir: Path,
+    scenario: dict,
+    *,
+    effect: float = 0.0,
+    seed: int | None = None,
+    replicates: int | None = None,
+    scenario_hash: str | None = None,
+) -> Path:
+    """A results folder following the contract (manifest.json, indicators/flows.parquet)."""
+    seed = scenario["seed"] if seed is None else seed
+    replicates = scenario["replicates"] if replicates is None else replicates
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ind, fl = synthetic_tables(
+        seed, replicates, scenario["time"]["start_year"], scenario["time"]["years"], effect
+    )
+    pq.write_table(pa.Table.from_pandas(ind, preserve_index=False), run_dir / "indicators.parquet")
+    pq.write_table(pa.Table.from_pandas(fl, preserve_index=False), run_dir / "flows.parquet")
+    manifest = {
+        "scenario": scenario,
+        "scenario_path": f"/scenarios/{scenario['name']}.yaml",
+        "name": scenario["name"],
+        "seed": seed,
+        "replicates": replicates,
+        "replicate_seeds": [[seed, r] for r in range(replicates)],
+        "engine": "arrays",
+        "engine_requested": "auto",
+        "package_version": sim.__version__,
+        "git_commit": "abc1234",
+        "timings": {"total_s": 1.5, "per_replicate_s": [0.5] * replicates},
+        "created": "2025-01-01T00:00:00+00:00",
+        "scenario_hash": scenario_hash or f"hash-{scenario['name']}",
+    }
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return run_dir
+
+
+def _tiny_read_results(run_dir):
+    """A minimal reader, used only while `sim.results` does not exist yet."""
+    run_dir = Path(run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    ind = pq.read_table(run_dir / "indicators.parquet").to_pandas()
+    flows_path = run_dir / "flows.parquet"
+    flows = pq.read_table(flows_path).to_pandas() if flows_path.exists() else None
+    return manifest, ind, flows
+
+
+@pytest.fixture(autouse=True)
+def results_reader(monkeypatch):
+    """Use `sim.results.read_results` when it exists, else the tiny reader above."""
+    try:
+        import sim.results  # noqa: F401
+    except ImportError:
+        module = types.ModuleType("sim.results")
+        module.read_results = _tiny_read_results
+        monkeypatch.setitem(sys.modules, "sim.results", module)
+
+
+OPTIONS = {
+    "ethical": dict(
+        name="ethical",
+        description="Ethical recruitment.",
+        policies__ethical_recruitment__enabled=True,
+    ),
+    "compensation": dict(
+        name="compensation", description="Destinations pay.", policies__compensation__enabled=True
+    ),
+}
+EFFECTS = {"baseline": 0.0, "ethical": 0.5, "compensation": 1.5}
+
+
+@pytest.fixture
+def synthetic_runs(tmp_path):
+    """Baseline and two options as results folders."""
+    base = write_synthetic_run(tmp_path / "runs" / "baseline", default_scenario())
+    opts = [
+        write_synthetic_run(
+            tmp_path / "runs" / name, default_scenario(**changes), effect=EFFECTS[name]
+        )
+        for name, changes in OPTIONS.items()
+    ]
+    return base, opts
+
+
+@pytest.fixture
+def briefing(synthetic_runs, tmp_path):
+    base, opts = synthetic_runs
+    out = tmp_path / "brief"
+    result = write_briefing(load_run(base), [load_run(p) for p in opts], out, world=fake_world())
+    return result, out
+
+
+# --------------------------------------------------------------------------------------------------
+# headline numbers against an independent computation
+
+
+def _independent_headline(run_dir: Path) -> pd.DataFrame:
+    """Headline metrics per replicate at the final year, straight from the Parquet file."""
+    ind = pd.read_parquet(run_dir / "indicators.parquet")
+    year = ind["year"].max()
+    d = ind[(ind["year"] == year) & (ind["area"] == "all") & (ind["cadre"] == "all")]
+    sg = [c for c, s in zip(CODES, SAFEGUARDS, strict=True) if s]
+    dest = [c for c, g in zip(CODES, INCOME, strict=True) if g == "H"]
+    out = {}
+    for r, g in d.groupby("replicate"):
+
+        def get(indicator, countries, g=g):
+            s = g[(g["indicator"] == indicator) & g["country"].isin(countries)]
+            return s.set_index("country")["value"].reindex(countries)
+
+        stock, dens = get("stock", sg), get("density", sg)
+        pop = stock * 1e4 / dens
+        posts, vac = get("posts", dest), get("vacancies", dest)
+        share, dstock = get("foreign_trained_share", dest), get("stock", dest)
+        everyone = [c for c in CODES]
+        out[r] = {
+            "safeguards_density": stock.sum() * 1e4 / pop.sum(),
+            "safeguards_emigration": get("emigrants", sg).sum(),
+            "destination_vacancy_rate": vac.sum() / posts.sum(),
+            "destination_foreign_share": (share * dstock).sum() / dstock.sum(),
+            "rural_urban_ratio": get("rural_urban_ratio", ["WLD"]).iloc[0],
+            "population_below_44_5": get("population_below_44_5", ["WLD"]).iloc[0],
+            "compensation_paid": get("compensation_paid", everyone).sum(),
+            "compensation_received": get("compensation_received", everyone).sum(),
+        }
+    return pd.DataFrame(out).T
+
+
+def test_headline_equals_direct_computation_from_parquet(briefing, synthetic_runs):
+    result, out = briefing
+    csv = pd.read_csv(out / "headline.csv")
+    base_dir, opt_dirs = synthetic_runs
+    base = _independent_headline(base_dir)
+    assert set(csv["option"]) == set(OPTIONS)
+    assert (csv["year"] == 2025).all()
+    for opt_dir in opt_dirs:
+        diff = _independent_headline(opt_dir) - base  # paired: same replicate index
+        rows = csv[csv["option"] == opt_dir.name].set_index("metric")
+        assert len(rows) == 8
+        for metric in diff.columns:
+            values = diff[metric].to_numpy(float)
+            expected = np.percentile(values, [5, 50, 95])
+            got = rows.loc[metric, ["change_p5", "change_median", "change_p95"]].to_numpy(float)
+            np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9, err_msg=metric)
+            assert rows.loc[metric, "pairs"] == 3
+            np.testing.assert_allclose(
+                rows.loc[metric, "baseline_median"], np.median(base[metric]), rtol=1e-9
+            )
+    # The option effects are visible where the synthetic data put them.
+    eth = csv[csv["option"] == "ethical"].set_index("metric")
+    assert eth.loc["safeguards_density", "change_median"] == pytest.approx(1.5)  # 0.5 * 3 years
+    assert eth.loc["compensation_paid", "change_p95"] > 0
+
+
+def test_headline_table_in_html_shows_the_numbers(briefing):
+    result, out = briefing
+    page = (out / "index.html").read_text(encoding="utf-8")
+    table = page[page.index('id="headline-table"') :]
+    table = table[: table.index("</table>")]
+    # ethical: density +1.5 per 10,000 in safeguards-list countries, with its interval
+    assert "+1.5" in table
+    for m in (
+        "Health-worker density in safeguards-list countries",
+        "Vacancy rate in destination",
+        "Population living below 44.5",
+    ):
+        assert m in table
+
+
+def test_paired_differences_cancel_common_noise(tmp_path):
+    """An option identical to the baseline has zero change with a zero-width interval."""
+    base = write_synthetic_run(tmp_path / "a", default_scenario())
+    same = write_synthetic_run(tmp_path / "b", default_scenario(name="same"))
+    result = write_briefing(load_run(base), [load_run(same)], tmp_path / "out", world=fake_world())
+    h = result.headline
+    for col in ("change_p5", "change_median", "change_p95"):
+        np.testing.assert_allclose(h[col].to_numpy(float), 0.0, atol=1e-9)
+
+
+# --------------------------------------------------------------------------------------------------
+# escaping
+
+
+def test_user_text_is_escaped_everywhere(tmp_path):
+    evil = default_scenario(
+        name=XSS,
+        description=f"Evil {XSS} & <b>bold</b>",
+        policies__ethical_recruitment__enabled=True,
+    )
+    base = write_synthetic_run(
+        tmp_path / "runs" / "base", default_scenario(name=f"base {XSS}", description=XSS)
+    )
+    opt = write_synthetic_run(tmp_path / "runs" / "evil", evil, effect=1.0)
+    result = write_briefing(load_run(base), [load_run(opt)], tmp_path / "out", world=fake_world())
+    page = result.index_html.read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert "<b>bold</b>" not in page
+    assert html.escape(XSS) in page
+    assert page.count(html.escape(XSS)) >= 5  # title, headings, tables, legends, descriptions
+    # Figures embedded as SVG must not carry markup either.
+    for svg in _embedded_svgs(page):
+        assert b"<script" not in svg.lower()
+        ET.fromstring(svg)  # well-formed
+    for path in (tmp_path / "out" / "figures").glob("*.svg"):
+        assert b"<script" not in path.read_bytes().lower()
+    # No inline event handlers or javascript: URLs anywhere.
+    assert not re.search(r"\son[a-z]+\s*=", page, re.IGNORECASE)
+    assert "javascript:" not in page.lower()
+
+
+def _embedded_svgs(page: str) -> list[bytes]:
+    return [
+        base64.b64decode(m)
+        for m in re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# self-contained output
+
+
+def test_briefing_is_self_contained_with_all_figures(briefing):
+    result, out = briefing
+    page = result.index_html.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="(https?:)?//', page), "nothing may be fetched"
+    assert "<link" not in page and "@import" not in page and "url(" not in page
+    assert "@media print" in page
+    keys = [
+        "tradeoff",
+        "corridors",
+        "safeguards_countries",
+        "money",
+        *(
+            f"timeseries_{k}"
+            for k in (
+                "safeguards_density",
+                "safeguards_emigration",
+                "destination_vacancy_rate",
+                "destination_foreign_share",
+                "rural_urban_ratio",
+                "population_below_44_5",
+            )
+        ),
+    ]
+    imgs = re.findall(r"<img [^>]*>", page)
+    assert len(imgs) == len(keys) == len(_embedded_svgs(page))
+    for key in keys:
+        assert f'data-figure="{key}"' in page
+        for ext in ("png", "svg"):
+            path = out / "figures" / f"{key}.{ext}"
+            assert path.is_file() and path.stat().st_size > 2000, path
+    assert (out / "figures" / "tradeoff.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for svg in _embedded_svgs(page):
+        root = ET.fromstring(svg)
+        assert root.tag.endswith("svg")
+    for section in (
+        "What each option changes",
+        "Headline results",
+        "trade-off",
+        "Over time",
+        "Migration corridors",
+        "Safeguards-list countries",
+        "Money flows",
+        "Methods note",
+    ):
+        assert section in page
+
+
+def test_sections_have_the_content_a_policymaker_needs(briefing):
+    _, out = briefing
+    page = (out / "index.html").read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "Turns on ethical recruitment" in text
+    assert "do not actively recruit from the 2 safeguards-list countries" in text
+    assert "passive applicants are accepted at 30%" in text
+    assert "Turns on compensation of source countries" in text
+    # Per-country table: both safeguards-list countries by name.
+    table = page[page.index('id="country-table"') :]
+    table = table[: table.index("</table>")]
+    assert "Sourceland" in table and "Exportia" in table and "Destinia" not in table
+    # Corridors: origin -> destination with names.
+    corr = page[page.index('id="corridor-table"') :]
+    assert "Sourceland" in corr[: corr.index("</table>")]
+    # Money flows.
+    money = page[page.index('id="money-table"') :]
+    money = money[: money.index("</table>")]
+    for label in (
+        "Compensation paid",
+        "Compensation received",
+        "Incentive spending",
+        "Training investment",
+        "Training cost embodied in emigrants",
+    ):
+        assert label in money
+    # Methods note.
+    methods = text[text.index("Methods note") :]
+    for word in (
+        "hrhsim 0.1.0",
+        "Seed",
+        "Replicates",
+        "Workers per agent",
+        "arrays",
+        "not calibrated",
+        "ODD",
+    ):
+        assert word in methods, word
+    assert "20100521" in methods and "200" in methods
+
+
+def test_money_totals_equal_the_sum_over_years(briefing, synthetic_runs):
+    result, out = briefing
+    base_dir, opt_dirs = synthetic_runs
+    ind = pd.read_parquet(opt_dirs[1] / "indicators.parquet")
+    sel = ind[(ind["indicator"] == "compensation_paid") & (ind["year"] >= 2023)]
+    totals = sel.groupby("replicate")["value"].sum()
+    from sim.compare import tables
+    from sim.compare.groups import country_groups
+
+    run = load_run(opt_dirs[1])
+    groups = country_groups(run.scenario, fake_world(), CODES)
+    money = tables.money_values(run, groups, 2025)
+    got = money[money["item"] == "compensation_paid"].set_index("replicate")["value"]
+    np.testing.assert_allclose(got.sort_index().to_numpy(), totals.sort_index().to_numpy())
+
+
+# --------------------------------------------------------------------------------------------------
+# what an option changes, in words
+
+
+def test_describe_changes_levers_agreements_and_generic_paths():
+    world = fake_world()
+    from sim.compare.groups import selector_codes
+
+    base = default_scenario()
+    option = default_scenario(
+        policies__ethical_recruitment__enabled=True,
+        policies__ethical_recruitment__passive_rate=0.1,
+        policies__agreements=[
+            {
+                "source": "XSR",
+                "destination": "XDA",
+                "cadre": "nurses",
+                "quota": 500.0,
+                "fee_free": True,
+                "training_places": 40.0,
+                "contract_years": 3.0,
+                "return_probability": 0.7,
+                "from": 2024,
+                "until": None,
+            }
+        ],
+        behaviour__wage_weight=1.5,
+        seed=7,
+    )
+
+    def resolve(sel):
+        return selector_codes(sel, option, world)
+
+    names = dict(zip(CODES, NAMES, strict=True))
+    text = describe_changes(base, option, resolve, names)
+    joined = "\n".join(text)
+    assert (
+        "Turns on ethical recruitment: the 2 destination countries (Destinia A (XDA) and "
+        "Destinia B (XDB)) do not actively recruit from the 2 safeguards-list countries "
+        "(Sourceland (XSR) and Exportia (XEX)); passive applicants are accepted at 10%."
+    ) in joined
+    assert (
+        "Adds a bilateral agreement Sourceland (XSR) → Destinia A (XDA) (nurses) from 2024"
+        in joined
+    )
+    assert "up to 500 nurses/year" in joined and "40 extra graduates/year" in joined
+    assert "wage weight 1.5" in joined and "baseline 1.3" in joined
+    assert "seed" not in joined  # shared by every scenario of a comparison
+    assert describe_changes(base, base) == ["Same model settings as the baseline."]
+    off = describe_changes(option, base, resolve, names)
+    assert "Turns off ethical recruitment (on in the baseline)." in off
+    assert any(s.startswith("Removes the bilateral agreement") for s in off)
+
+
+# --------------------------------------------------------------------------------------------------
+# the compare pipeline: run once, reuse afterwards
+
+
+class FakeScenario:
+    def __init__(self, data: dict, path: Path):
+        self.data, self.path = data, path
+
+    @property
+    def name(self) -> str:
+        return self.data["name"]
+
+    def hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.data, sort_keys=True).encode()).hexdigest()
+
+
+@pytest.fixture
+def fake_model(monkeypatch, tmp_path):
+    """`sim.scenario.load_scenario` and `sim.runner.run_scenario` stand-ins that count runs."""
+    files = {
+        "baseline": default_scenario(),
+        **{k: default_scenario(**v) for k, v in OPTIONS.items()},
+    }
+    paths = {}
+    for name, data in files.items():
+        paths[name] = tmp_path / f"{name}.yaml"
+        paths[name].write_text(json.dumps(data), encoding="utf-8")
+    calls = []
+
+    def load_scenario(path, overrides=()):
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        for item in overrides:
+            key, _, value = item.partition("=")
+            node = data
+            *head, last = key.split(".")
+            for part in head:
+                node = node[part]
+            node[last] = json.loads(value)
+        return FakeScenario(data, Path(path))
+
+    def run_scenario(scenario, out_dir, *, replicates=None, seed=None, progress=False):
+        calls.append(scenario.name)
+        write_synthetic_run(
+            Path(out_dir),
+            scenario.data,
+            effect=EFFECTS[scenario.name],
+            seed=seed,
+            replicates=replicates,
+            scenario_hash=scenario.hash(),
+        )
+
+    scenario_mod = types.ModuleType("sim.scenario")
+    scenario_mod.load_scenario = load_scenario
+    runner_mod = types.ModuleType("sim.runner")
+    runner_mod.run_scenario = run_scenario
+    monkeypatch.setitem(sys.modules, "sim.scenario", scenario_mod)
+    monkeypatch.setitem(sys.modules, "sim.runner", runner_mod)
+    return SimpleNamespace(paths=paths, calls=calls, runner=runner_mod)
+
+
+def test_rerun_reuses_cached_runs_without_running_the_model(fake_model, tmp_path, monkeypatch):
+    p = fake_model.paths
+    out = tmp_path / "cmp"
+    first = compare(p["baseline"], [p["ethical"], p["compensation"]], out, world=fake_world())
+    assert fake_model.calls == ["baseline", "ethical", "compensation"]
+    assert first.reused == {"baseline": False, "ethical": False, "compensation": False}
+    assert (out / "runs" / "baseline" / "manifest.json").is_file()
+    headline_before = (out / "headline.csv").read_text()
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the model ran although a matching run exists")
+
+    original = fake_model.runner.run_scenario
+    monkeypatch.setattr(fake_model.runner, "run_scenario", must_not_run)
+    second = compare(p["baseline"], [p["ethical"], p["compensation"]], out, world=fake_world())
+    assert second.reused == {"baseline": True, "ethical": True, "compensation": True}
+    assert (out / "headline.csv").read_text() == headline_before
+    assert "Reused previous runs" in second.index_html.read_text(encoding="utf-8")
+
+    # A different number of replicates (or seed, or scenario) is run again, and only that.
+    monkeypatch.setattr(fake_model.runner, "run_scenario", original)
+    fake_model.calls.clear()
+    compare(p["baseline"], [p["ethical"]], out, replicates=4, world=fake_world())
+    assert fake_model.calls == ["baseline", "ethical"]
+    fake_model.calls.clear()
+    compare(
+        p["baseline"],
+        [p["ethical"]],
+        out,
+        replicates=4,
+        overrides=["behaviour.wage_weight=1.4"],
+        world=fake_world(),
+    )
+    assert fake_model.calls == ["baseline", "ethical"]
+    fake_model.calls.clear()
+    compare(
+        p["baseline"],
+        [p["ethical"]],
+        out,
+        replicates=4,
+        overrides=["behaviour.wage_weight=1.4"],
+        world=fake_world(),
+    )
+    assert fake_model.calls == []
+
+
+def test_duplicate_scenario_names_are_a_clear_error(fake_model, tmp_path):
+    from sim.errors import ScenarioError
+
+    p = fake_model.paths
+    with pytest.raises(ScenarioError, match="both named 'baseline'"):
+        compare(p["baseline"], [p["baseline"]], tmp_path / "x", world=fake_world())
+
+
+def test_cli_arguments_and_command(fake_model, tmp_path, capsys, monkeypatch):
+    parser = argparse.ArgumentParser(prog="hrhsim compare")
+    add_compare_arguments(parser)
+    p = fake_model.paths
+    out = tmp_path / "cli"
+    args = parser.parse_args(
+        [
+            str(p["baseline"]),
+            str(p["ethical"]),
+            "-o",
+            str(out),
+            "--replicates",
+            "2",
+            "--set",
+            "behaviour.wage_weight=1.2",
+        ]
+    )
+    assert args.replicates == 2 and args.overrides == ["behaviour.wage_weight=1.2"]
+    monkeypatch.setattr("sim.compare.groups.load_world_for", lambda data: fake_world())
+    monkeypatch.setattr("sim.compare.briefing.load_world_for", lambda data: fake_world())
+    assert cmd_compare(args) == 0
+    printed = capsys.readouterr().out
+    assert f"Briefing: {(out / 'index.html').resolve()}" in printed
+    assert "ran    baseline" in printed
+    with pytest.raises(SystemExit):
+        parser.parse_args([str(p["baseline"]), str(p["ethical"]), "--replicates", "0"])
+    with pytest.raises(SystemExit):  # at least one option
+        parser.parse_args([str(p["baseline"])])
+
+
+def test_default_output_folder_is_named_after_the_baseline(fake_model, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    p = fake_model.paths
+    result = compare(p["baseline"], [p["ethical"]], world=fake_world())
+    assert result.out_dir == Path("results") / "compare-baseline"
+    assert (tmp_path / "results" / "compare-baseline" / "index.html").is_file()
+    assert (tmp_path / "results" / "compare-baseline" / "runs" / "ethical").is_dir()
+
+
+def test_folder_names_are_safe_and_distinct():
+    from sim.compare.cache import folder_name
+
+    assert folder_name("baseline") == "baseline"
+    evil = folder_name(XSS)
+    assert "/" not in evil and "<" not in evil
+    assert folder_name("a b") != folder_name("a_b")
+    assert folder_name("../../etc") not in ("..", ".") and "/" not in folder_name("../../etc")
+
+
+# --------------------------------------------------------------------------------------------------
+# the page in a real browser
+
+
+def chromium_check(index: Path, tmp_path: Path) -> Path:
+    """Screenshot and DOM of the briefing in headless Chromium; assert it renders cleanly."""
+    artifacts = ROOT / "results" / "ci-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shot = artifacts / "briefing.png"
+    shot.unlink(missing_ok=True)
+    common = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    url = index.resolve().as_uri()
+    env = {**os.environ, "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [
+            *common,
+            f"--user-data-dir={tmp_path / 'profile-shot'}",
+            f"--screenshot={shot}",
+            "--window-size=1280,4000",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
+    dom = subprocess.run(
+        [*common, f"--user-data-dir={tmp_path / 'profile-dom'}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
+    logs = proc.stderr + dom.stderr
+    errors = [
+        line
+        for line in logs.splitlines()
+        if ("CONSOLE" in line and ("ERROR" in line or "Uncaught" in line))
+        or "Uncaught" in line
+        or "Refused to" in line
+    ]
+    assert not errors, "\n".join(errors)
+    assert shot.is_file(), proc.stderr[-2000:]
+    assert shot.stat().st_size > 50_000, "the screenshot is nearly empty"
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = index.read_text(encoding="utf-8")
+    expected = re.findall(r'data-figure="([^"]+)"', page)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert len(expected) >= 9
+    for key in expected:
+        assert f'data-figure="{key}"' in dom.stdout, key
+    assert dom.stdout.count("<img ") == len(expected)
+    assert dom.stdout.count('src="data:image/svg+xml;base64,') == len(expected)
+    assert 'id="headline-table"' in dom.stdout
+    return shot
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (apt-get install -y chromium)"
+)
+def test_briefing_renders_in_headless_chromium(briefing, tmp_path):
+    result, _ = briefing
+    shot = chromium_check(result.index_html, tmp_path)
+    print(f"briefing screenshot: {shot}")
+
+
+def test_briefing_folder_can_be_moved(briefing, tmp_path):
+    """Copying the folder elsewhere (a USB stick) keeps every figure: they are in the page."""
+    result, out = briefing
+    moved = tmp_path / "usb" / "briefing"
+    shutil.copytree(out, moved)
+    page = (moved / "index.html").read_text(encoding="utf-8")
+    assert len(_embedded_svgs(page)) >= 9
+    for href in re.findall(r'href="([^"#]+)"', page):
+        assert not href.startswith("/"), href
+        assert (moved / href).exists(), href

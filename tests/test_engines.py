@@ -1,0 +1,94 @@
+"""The two engines give identical results: every count and flow, every step, every lever."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.scenario import load_scenario
+from tests.model_helpers import ROOT, SCENARIOS, archetypes, make_model, run_all
+from tests.test_model_properties import AGREEMENTS, POLICY_TOGGLES
+
+EVERY_LEVER = {k: v for toggle in POLICY_TOGGLES.values() for k, v in toggle.items()
+               if k != "policies.compensation.use"}
+
+
+def assert_same_every_step(scenario, seed: int) -> None:
+    """Step both engines side by side; stock tensors and flows must match at every step."""
+    agents = make_model(scenario, seed=seed, engine="agents")
+    arrays = make_model(scenario, seed=seed, engine="arrays")
+    np.testing.assert_array_equal(agents.ledger.stock, arrays.ledger.stock)
+    while agents.t < agents.n_steps:
+        agents.step()
+        arrays.step()
+        np.testing.assert_array_equal(agents.ledger.stock, arrays.ledger.stock)
+        np.testing.assert_array_equal(agents.ledger.step_flows, arrays.ledger.step_flows)
+        np.testing.assert_array_equal(agents.ledger.step_international,
+                                      arrays.ledger.step_international)
+        np.testing.assert_allclose(agents.ledger.step_money, arrays.ledger.step_money,
+                                   rtol=1e-9, atol=0)
+    pd.testing.assert_frame_equal(agents.recorder.indicators(), arrays.recorder.indicators(),
+                                  check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(agents.recorder.flows(), arrays.recorder.flows())
+
+
+CASES = {
+    "baseline": {},
+    "every_lever": {**EVERY_LEVER, "policies.agreements": AGREEMENTS},
+    "retention_compensation": {**POLICY_TOGGLES["compensation_retention"],
+                               "policies.agreements": AGREEMENTS},
+    "monthly_busy": {"time.steps_per_year": 12, "behaviour.reconsider_rate": 2.0,
+                     "behaviour.emigrate_constant": -3.0, **POLICY_TOGGLES["bonding"],
+                     **POLICY_TOGGLES["ethical"]},
+}
+
+
+@pytest.mark.parametrize("seed", [1, 2024])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_engines_identical_on_the_archetype_world(case, seed):
+    assert_same_every_step(archetypes({"time.years": 4, **CASES[case]}), seed)
+
+
+@pytest.mark.parametrize("name", ["baseline.yaml", "code_of_practice_package.yaml",
+                                  "bilateral_agreements.yaml"])
+def test_engines_identical_on_the_global_world(name):
+    scenario = load_scenario(SCENARIOS / name).with_overrides(
+        {"scale.workers_per_agent": 20000.0, "time.years": 3})
+    assert_same_every_step(scenario, seed=77)
+
+
+def test_full_result_tables_identical():
+    scenario = archetypes({"time.years": 5, **EVERY_LEVER, "policies.agreements": AGREEMENTS})
+    a = run_all(scenario, replicates=2, seed=3, engine="agents")
+    b = run_all(scenario, replicates=2, seed=3, engine="arrays")
+    pd.testing.assert_frame_equal(a[0], b[0], check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(a[1], b[1])
+
+
+_THREADS_SCRIPT = """
+import json, sys
+from sim.scenario import load_scenario
+from sim.runner import replicate_seeds, run_replicate
+sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 2.0,
+                                                "time.years": 3})
+r = run_replicate(sc, 0, replicate_seeds(8, 1)[0], engine="arrays")
+print(json.dumps({"ind": r.indicators.value.tolist(), "flows": r.flows.workers.tolist()}))
+"""
+
+
+def test_arrays_engine_identical_with_one_and_two_threads():
+    outputs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
+        proc = subprocess.run(
+            [sys.executable, "-c", _THREADS_SCRIPT,
+             str(SCENARIOS / "archetypes_code_of_practice_package.yaml")],
+            capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=True)
+        outputs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert outputs[0] == outputs[1]
