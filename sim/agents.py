@@ -162,6 +162,9 @@ class AgentPopulation:
         ):
             self.workers.append(HealthWorker(model, *row))
 
+    def reserve(self, capacity: int) -> None:
+        """Nothing to reserve: agents are created one by one."""
+
     def add_initial(self, wid, origin, country, area, cadre, age) -> None:
         """Create the initial workers."""
         self._make(wid, origin, country, area, cadre, age, np.zeros_like(wid))

@@ -249,19 +249,31 @@ class WorkforceModel(mesa.Model):
         self.graduate_capacity = (
             self.initial_workers * self.graduate_rate[None, :] / self.workers_per_agent
         )  # agents per year
-        attrs = rules.initial_workers(
-            self.counter_seed,
-            self.next_worker_id,
-            o,
-            c,
-            a,
-            k,
-            counts,
-            self.entry_steps,
-            self.span_steps,
+        total = int(counts.sum())
+        self.population.reserve(total + int(self.graduate_capacity.sum() * 2.0) + 1024)
+        # Create in blocks of cells so that a full-scale world never holds all temporaries at once.
+        block_ends = np.searchsorted(
+            np.cumsum(counts), np.arange(1, total // 2_000_000 + 2) * 2_000_000, side="right"
         )
-        self.next_worker_id += int(counts.sum())
-        self.population.add_initial(*attrs)
+        start = 0
+        for end in np.unique(np.append(block_ends, counts.size)):
+            if end <= start:
+                continue
+            part = slice(start, end)
+            attrs = rules.initial_workers(
+                self.counter_seed,
+                self.next_worker_id,
+                o[part],
+                c[part],
+                a[part],
+                k[part],
+                counts[part],
+                self.entry_steps,
+                self.span_steps,
+            )
+            self.next_worker_id += int(counts[part].sum())
+            self.population.add_initial(*attrs)
+            start = end
         self.ledger.stock += cells
         present = cells.sum(axis=0).astype(np.float64)  # (C, area, K) agents
         self.initial_present = present

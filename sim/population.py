@@ -134,6 +134,14 @@ def _decide_pass(
             if status[i] != rules.ACTIVE:
                 event[i] = 0
                 continue
+            # The same cheap pre-check as the agents engine: most workers neither reach the end
+            # of a contract nor reconsider this step, and need no utilities.
+            if not (
+                (agreement[i] >= 0 and contract[i] <= 0)
+                or rules.reconsiders(seed, worker_id[i], step, p_reconsider)
+            ):
+                event[i] = 0
+                continue
             choice, s, ends = rules.decide_worker(
                 seed,
                 worker_id[i],
@@ -263,10 +271,12 @@ class ArrayPopulation:
         a["agreement"][lo:hi] = -1
         self.n = hi
 
+    def reserve(self, capacity: int) -> None:
+        """Make room for `capacity` workers without reallocating."""
+        self._reserve(capacity)
+
     def add_initial(self, wid, origin, country, area, cadre, age) -> None:
-        """Create the initial workers (reserving room for about two years of graduates)."""
-        expected = float(self.model.graduate_capacity.sum()) * 2.0
-        self._reserve(int(wid.shape[0] + expected) + 1024)
+        """Create initial workers (called block by block)."""
         self._append(wid, origin, country, area, cadre, age, np.zeros_like(wid))
 
     def add_graduates(self, wid, country, cadre, area, age, bond) -> Transitions:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-from sim.policies import country_mask
-from sim.runner import run_scenario, world_for
-from sim.scenario import load_scenario
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -25,29 +22,51 @@ EXAMPLES = """examples:
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `hrhsim run`."""
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
-    parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="results folder (default: results/<scenario name>)")
-    parser.add_argument("--replicates", type=int, default=None,
-                        help="number of replicates (default: the scenario's `replicates`)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="root seed (default: the scenario's `seed`)")
-    parser.add_argument("--engine", choices=("auto", "agents", "arrays"), default=None,
-                        help="override the scenario's engine")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="PATH=VALUE", help="override a scenario value (repeatable)")
-    parser.add_argument("--csv", action="store_true", default=None,
-                        help="also write CSV copies of the tables")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="results folder (default: results/<scenario name>)",
+    )
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        default=None,
+        help="number of replicates (default: the scenario's `replicates`)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="root seed (default: the scenario's `seed`)"
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "agents", "arrays"),
+        default=None,
+        help="override the scenario's engine",
+    )
+    parser.add_argument(
+        "--csv", action="store_true", default=None, help="also write CSV copies of the tables"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def summary_table(indicators: pd.DataFrame, data: dict) -> pd.DataFrame:
     """Headline numbers at the horizon: median and 5-95% range across replicates."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.policies import country_mask
+    from sim.runner import world_for
+
     world = world_for(data)
     iso = np.asarray(world.iso3).astype(str)
     safeguards = set(iso[np.asarray(world.safeguards, dtype=bool)])
     destinations = set(iso[country_mask(data["workforce"]["destinations"], world)])
-    final = indicators[(indicators.year == indicators.year.max()) & (indicators.area == "all")
-                       & (indicators.cadre == "all")]
+    final = indicators[
+        (indicators.year == indicators.year.max())
+        & (indicators.area == "all")
+        & (indicators.cadre == "all")
+    ]
 
     def per_replicate(indicator: str, countries: set | None, ratio_of: str | None = None):
         rows = final[final.indicator == indicator]
@@ -76,13 +95,20 @@ def summary_table(indicators: pd.DataFrame, data: dict) -> pd.DataFrame:
         v = v[np.isfinite(v)]
         if v.size == 0:
             continue
-        rows.append({"indicator": name, "median": np.median(v), "p5": np.percentile(v, 5),
-                     "p95": np.percentile(v, 95)})
+        rows.append(
+            {
+                "indicator": name,
+                "median": np.median(v),
+                "p5": np.percentile(v, 5),
+                "p95": np.percentile(v, 95),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def format_table(table: pd.DataFrame) -> str:
     """Plain-text rendering of a summary table."""
+
     def fmt(x: float) -> str:
         return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.0f}"
 
@@ -96,14 +122,26 @@ def format_table(table: pd.DataFrame) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and print where the results are and a summary table."""
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.output or Path("results") / str(scenario.name)
-    summary = run_scenario(scenario, out, replicates=args.replicates, seed=args.seed,
-                           engine=args.engine, progress=not args.no_progress, csv=args.csv)
+    summary = run_scenario(
+        scenario,
+        out,
+        replicates=args.replicates,
+        seed=args.seed,
+        engine=args.engine,
+        progress=not args.no_progress,
+        csv=args.csv,
+    )
     data = scenario.data
     year = data["time"]["start_year"] + data["time"]["years"] - 1
-    print(f"{scenario.name}: {summary.replicates} replicate(s), engine {summary.engine}, "
-          f"{summary.seconds:.1f} s -> {summary.out_dir}")
+    print(
+        f"{scenario.name}: {summary.replicates} replicate(s), engine {summary.engine}, "
+        f"{summary.seconds:.1f} s -> {summary.out_dir}"
+    )
     print(f"At the end of {year}:")
     print(format_table(summary_table(summary.indicators, data)))
     return 0

@@ -299,6 +299,10 @@ def test_every_subcommand_has_help_and_examples():
 
 
 def test_verbose_and_quiet_logging(tmp_path, capsys):
+    import logging
+
+    logger = logging.getLogger("sim")
+    before = (logger.level, logger.propagate, list(logger.handlers))
     path = write(tmp_path, "demo.yaml", VALID)
     status, _, err = run(capsys, "-v", "validate", str(path))
     assert status == 0 and "INFO sim.scenario: loaded scenario demo" in err
@@ -306,6 +310,7 @@ def test_verbose_and_quiet_logging(tmp_path, capsys):
     assert status == 0 and err == "" and out.startswith("OK  ")
     status, _out, err = run(capsys, "validate", str(path))
     assert err == ""
+    assert (logger.level, logger.propagate, list(logger.handlers)) == before  # state restored
 
 
 # --------------------------------------------------------------------------------------------------
