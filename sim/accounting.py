@@ -93,15 +93,17 @@ class Transitions:
 
 
 @njit(cache=True)
-def _apply(stock, flows, international, origin, cadre, c_from, a_from, c_to, a_to, kind):
-    """Apply transitions to the stock tensor and the flow counters (in agents)."""
+def _apply(stock, present, flows, international, origin, cadre, c_from, a_from, c_to, a_to, kind):
+    """Apply transitions to the stock tensor, its per-country totals and the flow counters."""
     for i in range(kind.shape[0]):
         o, k, t = origin[i], cadre[i], kind[i]
         if t == T_GRADUATE:
             stock[o, c_to[i], a_to[i], k] += 1
+            present[c_to[i], a_to[i], k] += 1
             flows[F_GRADUATES, c_to[i], a_to[i], k] += 1
             continue
         stock[o, c_from[i], a_from[i], k] -= 1
+        present[c_from[i], a_from[i], k] -= 1
         if t == T_RETIRE:
             flows[F_RETIREMENTS, c_from[i], a_from[i], k] += 1
         elif t == T_DEATH:
@@ -110,6 +112,7 @@ def _apply(stock, flows, international, origin, cadre, c_from, a_from, c_to, a_t
             flows[F_EXITS, c_from[i], a_from[i], k] += 1
         else:
             stock[o, c_to[i], a_to[i], k] += 1
+            present[c_to[i], a_to[i], k] += 1
             if t == T_MOVE:
                 flows[F_MOVES_OUT, c_from[i], a_from[i], k] += 1
                 flows[F_MOVES_IN, c_to[i], a_to[i], k] += 1
@@ -125,6 +128,7 @@ class Ledger:
 
     def __init__(self, n_countries: int, n_cadres: int):
         self.stock = np.zeros((n_countries, n_countries, 2, n_cadres), dtype=np.int64)
+        self._present = np.zeros((n_countries, 2, n_cadres), dtype=np.int64)
         self.step_flows = np.zeros((len(FLOW_KINDS), n_countries, 2, n_cadres), dtype=np.int64)
         self.step_international = np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64)
         self.step_money = np.zeros((len(MONEY_KINDS), n_countries))
@@ -142,6 +146,7 @@ class Ledger:
         if len(tr):
             _apply(
                 self.stock,
+                self._present,
                 self.step_flows,
                 self.step_international,
                 tr.origin,
@@ -156,9 +161,14 @@ class Ledger:
             if leave.any():
                 np.add.at(self.voluntary_exits, (tr.country_from[leave], tr.cadre[leave]), 1)
 
+    def set_stock(self, stock: np.ndarray) -> None:
+        """Set the initial stock tensor."""
+        self.stock[:] = stock
+        self._present = self.stock.sum(axis=0)
+
     def present(self) -> np.ndarray:
-        """Active workers present by (country, area, cadre)."""
-        return self.stock.sum(axis=0)
+        """Active workers present by (country, area, cadre) (kept up to date by `apply`)."""
+        return self._present
 
     def abroad(self) -> np.ndarray:
         """Workers trained in each country working elsewhere, by (origin, cadre)."""

@@ -44,7 +44,7 @@ class IndicatorRecorder:
         self.year_international = np.zeros((c, c, k), dtype=np.int64)
         self.year_money = np.zeros((len(MONEY_KINDS), c))
         self.year_voluntary = np.zeros((c, k), dtype=np.int64)
-        self.frames: list[pd.DataFrame] = []
+        self.frames: list[dict] = []
         self.flow_frames: list[pd.DataFrame] = []
 
     def start_step(self) -> None:
@@ -67,22 +67,20 @@ class IndicatorRecorder:
         areas=AREAS,
         cadres=CADRE_LABELS,
         countries=None,
-    ) -> pd.DataFrame:
-        """Rows for a (C, len(areas), len(cadres)) array of values."""
+    ) -> dict[str, np.ndarray]:
+        """Rows (as columns of arrays) for a (C, len(areas), len(cadres)) array of values."""
         countries = self.iso3 if countries is None else np.asarray(countries)
         c, a, k = values.shape
-        return pd.DataFrame(
-            {
-                "year": np.full(c * a * k, year, dtype=np.int32),
-                "country": np.repeat(countries, a * k),
-                "area": np.tile(np.repeat(np.asarray(areas), k), c),
-                "cadre": np.tile(np.asarray(cadres), c * a),
-                "indicator": indicator,
-                "value": values.astype(np.float64).ravel(),
-            }
-        )
+        return {
+            "year": np.full(c * a * k, year, dtype=np.int32),
+            "country": np.repeat(countries, a * k),
+            "area": np.tile(np.repeat(np.asarray(areas), k), c),
+            "cadre": np.tile(np.asarray(cadres), c * a),
+            "indicator": np.full(c * a * k, indicator),
+            "value": values.astype(np.float64).ravel(),
+        }
 
-    def _stock_rows(self, year: int, population: np.ndarray) -> list[pd.DataFrame]:
+    def _stock_rows(self, year: int, population: np.ndarray) -> list[dict]:
         m = self.model
         wpa = m.workers_per_agent
         present = m.ledger.present().astype(np.float64) * wpa  # (C, 2, K)
@@ -164,7 +162,7 @@ class IndicatorRecorder:
             )
         return rows
 
-    def _flow_rows(self, year: int) -> list[pd.DataFrame]:
+    def _flow_rows(self, year: int) -> list[dict]:
         wpa = self.model.workers_per_agent
         flows = self.year_flows.sum(axis=2).astype(np.float64) * wpa  # (kind, C, K)
         rows = []
@@ -214,8 +212,11 @@ class IndicatorRecorder:
         self.year_voluntary[:] = 0
 
     def indicators(self) -> pd.DataFrame:
-        """All indicator rows recorded so far."""
-        return pd.concat(self.frames, ignore_index=True)
+        """All indicator rows recorded so far (one DataFrame built at the end: cheap per year)."""
+        columns = ("year", "country", "area", "cadre", "indicator", "value")
+        return pd.DataFrame(
+            {name: np.concatenate([f[name] for f in self.frames]) for name in columns}
+        )
 
     def flows(self) -> pd.DataFrame:
         """All international flow rows recorded so far."""

@@ -201,12 +201,35 @@ class WorkforceModel(mesa.Model):
         years = np.asarray(w.proj_years)
         self._pop_years = years
         self._pop_table = np.asarray(w.pop_projection, dtype=np.float64)
+        self._uptake_cache: dict[bytes, np.ndarray] = {}
+        # Time-invariant part of the utility of each destination: distance, language, colony.
+        slots = self.destination_of_slot
+        dist = np.maximum(np.asarray(w.distance_km, dtype=np.float64)[:, slots], 1.0)
+        self.affinity = (
+            -beh["distance_weight"] * np.log(dist)
+            + beh["language_weight"] * np.asarray(w.common_language)[:, slots]
+            + beh["colony_weight"] * np.asarray(w.colony)[:, slots]
+        )
+
+    def _rural_uptake(self, pol) -> np.ndarray:
+        """Graduates' rural uptake by (country, cadre) under this year's allowance (cached)."""
+        key = pol.allowance.tobytes()
+        if key not in self._uptake_cache:
+            uptake = np.vectorize(rules.rural_uptake)
+            self._uptake_cache[key] = uptake(
+                self.initial_rural_share, self.beh["area_wage_weight"], pol.allowance
+            )
+        return self._uptake_cache[key]
 
     def population_in(self, year_float: float) -> np.ndarray:
         """Population of every country at a (fractional) calendar year, interpolated."""
         years = self._pop_years
-        y = min(max(year_float, years[0]), years[-1])
-        return np.array([np.interp(y, years, row) for row in self._pop_table])
+        y = min(max(float(year_float), float(years[0])), float(years[-1]))
+        i = min(int(np.searchsorted(years, y, side="right")) - 1, len(years) - 2)
+        if len(years) == 1:
+            return self._pop_table[:, 0].copy()
+        w = (y - years[i]) / (years[i + 1] - years[i])
+        return self._pop_table[:, i] * (1.0 - w) + self._pop_table[:, i + 1] * w
 
     def _initial_cells(self) -> np.ndarray:
         """Initial agents by (origin, country, area, cadre), totals preserved per country."""
@@ -274,7 +297,7 @@ class WorkforceModel(mesa.Model):
             self.next_worker_id += int(counts[part].sum())
             self.population.add_initial(*attrs)
             start = end
-        self.ledger.stock += cells
+        self.ledger.set_stock(cells)
         present = cells.sum(axis=0).astype(np.float64)  # (C, area, K) agents
         self.initial_present = present
         # Funded posts relative to the initial stock, by income group (negative: unemployment).
@@ -349,15 +372,10 @@ class WorkforceModel(mesa.Model):
         v_move = np.stack([v_native + move_gain, v_native + bw * discount + move_gain], axis=-1)
 
         slots = self.destination_of_slot
-        w = self.world
-        diaspora = self.ledger.stock.sum(axis=2)[:, slots, :] * self.workers_per_agent  # (C,D,K)
+        at_dest = self.ledger.stock[:, slots]  # (C origin, D, area, K)
+        diaspora = (at_dest[:, :, 0, :] + at_dest[:, :, 1, :]) * self.workers_per_agent
         dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]  # (D, K)
-        dist = np.maximum(np.asarray(w.distance_km, dtype=np.float64)[:, slots], 1.0)
-        affinity = (
-            -beh["distance_weight"] * np.log(dist)
-            + beh["language_weight"] * np.asarray(w.common_language)[:, slots]
-            + beh["colony_weight"] * np.asarray(w.colony)[:, slots]
-        )
+        affinity = self.affinity
         v_dest = (
             bw
             * (
@@ -451,9 +469,7 @@ class WorkforceModel(mesa.Model):
             self.graduate_capacity * expansion + funded + agreement_places / self.workers_per_agent
         ) * self.dt
         counts = self.graduate_rounder.take(expected)
-        p_rural = np.vectorize(rules.rural_uptake)(
-            self.initial_rural_share, self.beh["area_wage_weight"], pol.allowance
-        )
+        p_rural = self._rural_uptake(pol)
         return rules.new_graduates(
             self.counter_seed,
             self.t,
@@ -492,20 +508,22 @@ class WorkforceModel(mesa.Model):
                 ag.training_places[g] * cost * dt
             )
         if len(emigrated):
-            # Integer counts first, so money does not depend on the order of the transitions.
-            c_n, k_n = self.n_countries, self.n_cadres
-            moved = np.zeros((c_n, c_n, k_n), dtype=np.int64)  # [origin, destination, cadre]
-            np.add.at(moved, (emigrated.origin, emigrated.country_to, emigrated.cadre), 1)
-            workers = moved * wpa
-            by_origin = workers.sum(axis=1)  # (C, K); emigrants are in their training country
-            money[idx["training_cost_emigrants"]] += (by_origin * self.training_cost).sum(axis=1)
-            fee = pol.fee * wage[:, None, :]  # (origin, destination, K) int$ per worker
-            money[idx["recruitment_fees"]] += (workers * fee).sum(axis=(1, 2))
-            paid = pol.compensation_recipient[:, None] & pol.compensation_payer[None, :]
-            comp = workers * paid[:, :, None] * pol.compensation_rate
-            money[idx["compensation_paid"]] += comp.sum(axis=(0, 2))
-            money[idx["compensation_received"]] += comp.sum(axis=(1, 2))
-            self._compensation_this_year += comp.sum(axis=1)
+            # Distinct (origin, destination, cadre) cells in sorted order with their counts, so
+            # the money does not depend on the order in which an engine lists its transitions.
+            cells, n = np.unique(
+                np.stack([emigrated.origin, emigrated.country_to, emigrated.cadre]),
+                axis=1,
+                return_counts=True,
+            )
+            o, d, k = cells
+            workers = n * wpa
+            np.add.at(money[idx["training_cost_emigrants"]], o, workers * self.training_cost[o, k])
+            np.add.at(money[idx["recruitment_fees"]], o, workers * pol.fee[o, d, k] * wage[o, k])
+            comp = workers * (pol.compensation_recipient[o] & pol.compensation_payer[d])
+            comp = comp * pol.compensation_rate
+            np.add.at(money[idx["compensation_paid"]], d, comp)
+            np.add.at(money[idx["compensation_received"]], o, comp)
+            np.add.at(self._compensation_this_year, (o, k), comp)
 
     def _settle_compensation(self, pol) -> None:
         """At the end of a year, compensation received funds training or retention pay."""

@@ -28,6 +28,9 @@ from sim.accounting import (
 CHUNK = 1 << 15
 """Rows per chunk of the parallel kernels (fixed, so results never depend on threads)."""
 
+PARALLEL_MIN_ROWS = 8 * CHUNK
+"""Below this many rows the serial build of each kernel runs: thread start-up would dominate."""
+
 FIELDS = {
     "worker_id": np.int64,
     "origin": np.int16,
@@ -46,8 +49,7 @@ BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in (*FIELDS.values(), *SCRATCH
 _ENDS = 8  # flag added to a decision code when a fixed-term contract ends without return
 
 
-@njit(parallel=True, cache=True)
-def _hazard_pass(
+def _hazard_pass_py(
     n,
     worker_id,
     cadre,
@@ -96,8 +98,7 @@ def _hazard_pass(
         counts[ch] = cnt
 
 
-@njit(parallel=True, cache=True)
-def _decide_pass(
+def _decide_pass_py(
     n,
     worker_id,
     origin,
@@ -173,8 +174,7 @@ def _decide_pass(
         counts[ch] = cnt
 
 
-@njit(parallel=True, cache=True)
-def _gather(n, event, counts):
+def _gather_py(n, event, counts):
     """Row indices of marked workers, in row order (chunk offsets from a prefix sum)."""
     nch = counts.shape[0]
     offsets = np.zeros(nch + 1, dtype=np.int64)
@@ -190,6 +190,19 @@ def _gather(n, event, counts):
                 idx[j] = i
                 j += 1
     return idx
+
+
+def _builds(func):
+    """A kernel compiled twice: serial (small populations) and parallel (large ones).
+
+    Both builds run the same chunks in the same order of rows, so they give identical results.
+    """
+    return {False: njit(cache=True)(func), True: njit(parallel=True, cache=True)(func)}
+
+
+_HAZARD = _builds(_hazard_pass_py)
+_DECIDE = _builds(_decide_pass_py)
+_GATHER = _builds(_gather_py)
 
 
 @njit(cache=True)
@@ -295,7 +308,8 @@ class ArrayPopulation:
         """Phase 2 for every worker; departed workers are marked and compacted yearly."""
         a, n = self.a, self.n
         counts = self._counts()
-        _hazard_pass(
+        par = n >= PARALLEL_MIN_ROWS
+        _HAZARD[par](
             n,
             a["worker_id"],
             a["cadre"],
@@ -313,7 +327,7 @@ class ArrayPopulation:
             hz.p_exit,
             counts,
         )
-        idx = _gather(n, a["event"], counts)
+        idx = _GATHER[par](n, a["event"], counts)
         ev = a["event"][idx]
         kind = np.select(
             [ev == rules.EVENT_RETIRE, ev == rules.EVENT_DEATH], [T_RETIRE, T_DEATH], T_EXIT
@@ -340,7 +354,8 @@ class ArrayPopulation:
         """Phase 3 for every worker: moves, returns and leaving now; applicants for phase 4."""
         a, n = self.a, self.n
         counts = self._counts()
-        _decide_pass(
+        par = n >= PARALLEL_MIN_ROWS
+        _DECIDE[par](
             n,
             a["worker_id"],
             a["origin"],
@@ -368,7 +383,7 @@ class ArrayPopulation:
             ctx.agreement_return_probability,
             counts,
         )
-        idx = _gather(n, a["event"], counts)
+        idx = _GATHER[par](n, a["event"], counts)
         ev = a["event"][idx].astype(np.int64)
         a["agreement"][idx[ev >= _ENDS]] = -1
         choice = ev % _ENDS

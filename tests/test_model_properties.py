@@ -95,6 +95,7 @@ def test_accounting_identity_and_non_negativity_every_step(case):
         assert fl[F["emigrants"]].sum() == fl[F["immigrants"]].sum() + fl[F["returns"]].sum()
         assert (ledger.stock >= 0).all()
         assert (fl >= 0).all()
+        np.testing.assert_array_equal(after, ledger.stock.sum(axis=0))
         # The ledger is the population: a full recount agrees.
         np.testing.assert_array_equal(
             model.population.count(model.n_countries, model.n_cadres), ledger.stock
