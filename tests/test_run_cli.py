@@ -1,0 +1,157 @@
+"""`hrhsim run`: the results-folder contract, atomic writing, CSV export, summary, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim.cli import main
+from sim.results import read_results, write_table
+from tests.model_helpers import ROOT, SCENARIOS
+
+SMALL = ["--set", "time.years=2", "--replicates", "2", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "base"
+    assert (
+        main(["run", str(SCENARIOS / "archetypes_baseline.yaml"), "-o", str(out), "--csv", *SMALL])
+        == 0
+    )
+    return out
+
+
+def test_results_folder_contract(run_dir):
+    names = sorted(p.name for p in run_dir.iterdir())
+    assert names == [
+        "flows.csv",
+        "flows.parquet",
+        "indicators.csv",
+        "indicators.parquet",
+        "manifest.json",
+    ]
+    manifest, ind, flows = read_results(run_dir)
+    for key in (
+        "scenario",
+        "seed",
+        "replicates",
+        "replicate_seeds",
+        "engine",
+        "engine_requested",
+        "package_version",
+        "git_commit",
+        "timings",
+        "scenario_hash",
+    ):
+        assert key in manifest
+    assert manifest["replicates"] == 2 and len(manifest["timings"]["per_replicate_s"]) == 2
+    assert manifest["scenario"]["time"]["years"] == 2
+    assert list(ind.columns) == [
+        "replicate",
+        "year",
+        "country",
+        "area",
+        "cadre",
+        "indicator",
+        "value",
+    ]
+    assert list(flows.columns) == ["replicate", "year", "origin", "destination", "cadre", "workers"]
+    assert set(ind.replicate) == {0, 1}
+    assert set(ind.year) == {2022, 2023, 2024}  # initial state, then two simulated years
+    assert {"urban", "rural", "all"} <= set(ind.area)
+    assert {"doctors", "nurses", "all"} <= set(ind.cadre)
+    schema = pq.read_schema(run_dir / "indicators.parquet")
+    assert str(schema.field("value").type) == "double"
+    csv = pd.read_csv(run_dir / "indicators.csv")
+    assert len(csv) == len(ind)
+
+
+def test_replicates_use_spawned_seeds(run_dir):
+    manifest, ind, _ = read_results(run_dir)
+    spawned = np.random.SeedSequence(manifest["seed"]).spawn(2)
+    assert [s[1:] for s in manifest["replicate_seeds"]] == [list(s.spawn_key) for s in spawned]
+    a = ind[ind.replicate == 0].value.to_numpy()
+    b = ind[ind.replicate == 1].value.to_numpy()
+    assert not np.array_equal(a, b)
+
+
+def test_results_are_in_workers_and_totals_add_up(run_dir):
+    _, ind, _ = read_results(run_dir)
+    last = ind[(ind.year == 2024) & (ind.replicate == 0) & (ind.indicator == "stock")]
+    by_cadre = last[(last.area == "all") & (last.cadre != "all") & (last.country != "WLD")]
+    total = last[(last.area == "all") & (last.cadre == "all") & (last.country != "WLD")]
+    assert by_cadre.value.sum() == pytest.approx(total.value.sum())
+    assert (total.value % 100 == 0).all()  # 100 workers per agent
+
+
+def test_atomic_write_leaves_no_temporary_files_and_keeps_old_file_on_failure(tmp_path):
+    target = tmp_path / "t.parquet"
+    write_table(target, pd.DataFrame({"a": [1, 2]}))
+
+    bad = pd.DataFrame({"a": [object()]})
+    with pytest.raises(Exception):  # noqa: B017 - pyarrow cannot convert an arbitrary object
+        write_table(target, bad)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]
+    assert pd.read_parquet(target).a.tolist() == [1, 2]
+
+
+def test_run_prints_a_summary_table(tmp_path, capsys):
+    assert (
+        main(
+            ["run", str(SCENARIOS / "archetypes_retention.yaml"), "-o", str(tmp_path / "r"), *SMALL]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "archetypes_retention" in out and "median" in out and "90% interval" in out
+    assert "density per 10,000, safeguards list" in out
+
+
+def test_run_bad_override_is_a_clear_error_with_status_2(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(SCENARIOS / "archetypes_baseline.yaml"),
+            "-o",
+            str(tmp_path / "x"),
+            "--set",
+            "behaviour.wage_wieght=2",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "wage_weight" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_manifest_records_the_engine_auto_chose(tmp_path):
+    assert (
+        main(
+            [
+                "run",
+                str(SCENARIOS / "archetypes_baseline.yaml"),
+                "-o",
+                str(tmp_path / "a"),
+                "--set",
+                "engine=auto",
+                *SMALL,
+            ]
+        )
+        == 0
+    )
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["engine_requested"] == "auto"
+    assert manifest["engine"] == "agents"  # 3,500 agents: below the threshold
