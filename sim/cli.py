@@ -324,6 +324,13 @@ def _format_world_summary(kind: str, world: Any, summary: dict) -> str:
             f"report foreign-trained doctors by origin (OECD): {plural(len(reporting), 'country')}"
         )
         lines.extend(_wrap(", ".join(map(str, reporting))))
+    check = take("safeguards_recomputed")
+    if isinstance(check, dict):
+        lines.append(
+            f"safeguards list recomputed ({check['criteria']}): {check['n_recomputed']} countries"
+        )
+        lines.append(f"  recomputed, not published: {', '.join(check['recomputed_only']) or '-'}")
+        lines.append(f"  published, not recomputed: {', '.join(check['published_only']) or '-'}")
     imputations = take("imputations")
     if isinstance(imputations, dict):
         codes = _imputed_codes(world)

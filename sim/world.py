@@ -227,7 +227,24 @@ class World:
             "ftd_reporting_destinations": [
                 str(c) for c, r in zip(self.iso3, self.ftd_reported, strict=True) if r
             ],
+            "safeguards_recomputed": self.recompute_safeguards(),
             "source": self.source_file,
+        }
+
+    def recompute_safeguards(self, density: float = 49.0, uhc: float = 55.0) -> dict[str, Any]:
+        """The safeguards list recomputed from its published criteria, against the published list.
+
+        Criteria (WHO 2023): doctors + nurses/midwives per 10,000 below the global median (~49)
+        and UHC service coverage index below 55. Returns the codes in only one of the two lists.
+        """
+        total = self.doctors_density + self.nurses_density
+        recomputed = (total < density) & (self.uhc_index < uhc)
+        codes = np.asarray(self.iso3).astype(str)
+        return {
+            "criteria": f"density < {density:g} per 10,000 and UHC index < {uhc:g}",
+            "n_recomputed": int(recomputed.sum()),
+            "recomputed_only": codes[recomputed & ~self.safeguards].tolist(),
+            "published_only": codes[self.safeguards & ~recomputed].tolist(),
         }
 
 

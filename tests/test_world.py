@@ -388,3 +388,13 @@ def test_build_reproduces_the_committed_tables(tmp_path: Path) -> None:
     rebuilt = load_world("global", data_dir=tmp_path)
     assert rebuilt.n_countries == 194
     assert math.isclose(rebuilt.doctors.sum(), load_world().doctors.sum())
+
+
+def test_safeguards_list_recomputation_reports_the_differences():
+    from sim.world import load_world
+
+    check = load_world("global").recompute_safeguards()
+    assert check["n_recomputed"] == 55
+    # Every difference sits at the UHC threshold (see sim/data/safeguards_check.csv).
+    assert sorted(check["recomputed_only"]) == ["IDN", "KEN", "MMR"]
+    assert sorted(check["published_only"]) == ["WSM", "ZMB", "ZWE"]
