@@ -43,6 +43,7 @@ class HealthWorker(mesa.Agent):
         "cadre",
         "contract_steps",
         "country",
+        "key",
         "origin",
         "status",
         "worker_id",
@@ -52,6 +53,7 @@ class HealthWorker(mesa.Agent):
         self,
         model,
         worker_id: int,
+        key: int,
         origin: int,
         country: int,
         area: int,
@@ -61,6 +63,7 @@ class HealthWorker(mesa.Agent):
     ):
         super().__init__(model)
         self.worker_id = worker_id
+        self.key = key  # this worker's part of every counter-based draw (sim.rng.worker_key)
         self.origin = origin
         self.country = country
         self.area = area
@@ -71,7 +74,7 @@ class HealthWorker(mesa.Agent):
         self.agreement = -1
         self.status = rules.ACTIVE
 
-    def age_and_hazards(self, seed: int, step: int, hz) -> int:
+    def age_and_hazards(self, step: int, hz) -> int:
         """Phase 2: grow one step older, run down obligations, then retirement/death/exit."""
         self.age_steps += 1
         if self.bond_steps > 0:
@@ -79,8 +82,7 @@ class HealthWorker(mesa.Agent):
         if self.contract_steps > 0:
             self.contract_steps -= 1
         return rules.hazard_event(
-            seed,
-            self.worker_id,
+            self.key,
             step,
             self.age_steps,
             hz.retire_from[self.cadre],
@@ -90,16 +92,15 @@ class HealthWorker(mesa.Agent):
             hz.p_exit,
         )
 
-    def decide(self, seed: int, step: int, ctx) -> tuple[int, int, bool]:
+    def decide(self, step: int, ctx) -> tuple[int, int, bool]:
         """Phase 3: (choice, destination slot, contract ends), by the shared decision rule."""
         if not (
             (self.agreement >= 0 and self.contract_steps <= 0)
-            or rules.reconsiders(seed, self.worker_id, step, ctx.p_reconsider)
+            or rules.reconsiders(self.key, step, ctx.p_reconsider)
         ):
             return rules.CHOICE_STAY, -1, False
         return rules.decide_worker(
-            seed,
-            self.worker_id,
+            self.key,
             step,
             self.origin,
             self.country,
@@ -148,10 +149,11 @@ class AgentPopulation:
             return order
         return self.workers
 
-    def _make(self, wid, origin, country, area, cadre, age, bond) -> None:
+    def _make(self, wid, key, origin, country, area, cadre, age, bond) -> None:
         model = self.model
         for row in zip(
             wid.tolist(),
+            key.tolist(),
             origin.tolist(),
             country.tolist(),
             area.tolist(),
@@ -165,13 +167,13 @@ class AgentPopulation:
     def reserve(self, capacity: int) -> None:
         """Nothing to reserve: agents are created one by one."""
 
-    def add_initial(self, wid, origin, country, area, cadre, age) -> None:
+    def add_initial(self, wid, key, origin, country, area, cadre, age) -> None:
         """Create the initial workers."""
-        self._make(wid, origin, country, area, cadre, age, np.zeros_like(wid))
+        self._make(wid, key, origin, country, area, cadre, age, np.zeros_like(wid))
 
-    def add_graduates(self, wid, country, cadre, area, age, bond) -> Transitions:
+    def add_graduates(self, wid, key, country, cadre, area, age, bond) -> Transitions:
         """Create this step's graduates in their training country."""
-        self._make(wid, country, country, area, cadre, age, bond)
+        self._make(wid, key, country, country, area, cadre, age, bond)
         z = np.zeros_like(wid)
         return Transitions(
             country, cadre, z - 1, z, country, area, np.full_like(wid, T_GRADUATE), z
@@ -179,12 +181,11 @@ class AgentPopulation:
 
     def hazards(self, step: int, hz) -> Transitions:
         """Phase 2 for every worker; removes those who retire, die or exit."""
-        seed = self.model.counter_seed
         scalars = _HazardScalars(hz)
         cols: list[list[int]] = [[] for _ in range(8)]
         gone = []
         for w in self._visit():
-            event = w.age_and_hazards(seed, step, scalars)
+            event = w.age_and_hazards(step, scalars)
             if event:
                 for col, v in zip(
                     cols,
@@ -199,12 +200,11 @@ class AgentPopulation:
 
     def decide(self, step: int, ctx) -> tuple[Transitions, tuple]:
         """Phase 3 for every worker: moves, returns and leaving now; applicants for phase 4."""
-        seed = self.model.counter_seed
         cols: list[list[int]] = [[] for _ in range(8)]
         gone = []
         applicants = []
         for w in self._visit():
-            choice, slot, ends = w.decide(seed, step, ctx)
+            choice, slot, ends = w.decide(step, ctx)
             if ends:
                 w.agreement = -1
             if choice == rules.CHOICE_STAY:
@@ -230,6 +230,7 @@ class AgentPopulation:
         self._applicants = applicants
         arrays = (
             np.array([w.worker_id for w, _ in applicants], dtype=np.int64),
+            np.array([w.key for w, _ in applicants], dtype=np.int64),
             np.array([w.origin for w, _ in applicants], dtype=np.int64),
             np.array([w.cadre for w, _ in applicants], dtype=np.int64),
             np.array([d for _, d in applicants], dtype=np.int64),

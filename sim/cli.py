@@ -381,10 +381,48 @@ def _add_run(subparsers: Any) -> None:
     p.set_defaults(func=cmd_run)
 
 
+def _add_compare(subparsers: Any) -> None:
+    from sim.compare import DESCRIPTION, EXAMPLES, HELP, add_compare_arguments, cmd_compare
+
+    p = _subparser(subparsers, "compare", help=HELP, description=DESCRIPTION, epilog=EXAMPLES)
+    add_compare_arguments(p)
+    _add_set_option(p)
+    p.set_defaults(func=cmd_compare)
+
+
+def _add_sweep(subparsers: Any) -> None:
+    from sim.sweep import SWEEP_DESCRIPTION, SWEEP_EPILOG, add_sweep_arguments
+
+    p = _subparser(
+        subparsers,
+        "sweep",
+        help="run a parameter sweep (grid, LHS, Sobol, Morris) on Dask, resumably",
+        description=SWEEP_DESCRIPTION,
+        epilog=SWEEP_EPILOG,
+    )
+    add_sweep_arguments(p)
+
+
+def _add_sensitivity(subparsers: Any) -> None:
+    from sim.sweep import SENSITIVITY_DESCRIPTION, SENSITIVITY_EPILOG, add_sensitivity_arguments
+
+    p = _subparser(
+        subparsers,
+        "sensitivity",
+        help="Sobol or Morris sensitivity indices of a finished sweep (SALib)",
+        description=SENSITIVITY_DESCRIPTION,
+        epilog=SENSITIVITY_EPILOG,
+    )
+    add_sensitivity_arguments(p)
+
+
 _SUBCOMMANDS: list[Callable[[Any], None]] = [
     _add_validate,
     _add_world,
     _add_run,
+    _add_compare,
+    _add_sweep,
+    _add_sensitivity,
 ]
 
 

@@ -11,6 +11,20 @@ from sim.schema import CADRES
 AREAS = ("urban", "rural", "all")
 CADRE_LABELS = (*CADRES, "all")
 THRESHOLDS = {"44_5": 44.5, "49": 49.0}
+STOCK_INDICATORS = (
+    "stock",
+    "density",
+    "posts",
+    "vacancies",
+    "unemployed",
+    "vacancy_rate",
+    "migrants_abroad",
+    "foreign_trained_share",
+    "rural_urban_ratio",
+)
+WORLD_INDICATORS = tuple(
+    f"{kind}_below_{label}" for label in THRESHOLDS for kind in ("countries", "population")
+)
 FLOW_INDICATORS = (
     "graduates",
     "immigrants",
@@ -31,6 +45,17 @@ def with_totals(x: np.ndarray) -> np.ndarray:
 def cadre_totals(x: np.ndarray) -> np.ndarray:
     """Append an `all` total over the cadre axis (last) of a (C, K) array."""
     return np.concatenate([x, x.sum(axis=-1, keepdims=True)], axis=-1)
+
+
+INDICATOR_NAMES = (
+    *STOCK_INDICATORS,
+    *FLOW_INDICATORS,
+    "internal_moves",
+    "exits_voluntary",
+    *MONEY_KINDS,
+    *WORLD_INDICATORS,
+)
+"""Every indicator the model writes (docs/architecture.md describes each)."""
 
 
 class IndicatorRecorder:

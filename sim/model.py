@@ -341,7 +341,8 @@ class WorkforceModel(mesa.Model):
         present = self.ledger.present()
         self.vacancies = np.maximum(self.posts - present, 0.0)
         open_rate = self.recruitment_intensity * pol.recruitment_multiplier * self.destinations
-        expected = self.vacancies.sum(axis=1) * open_rate[:, None] * self.dt
+        share = -np.expm1(-open_rate * self.dt)  # 1 - exp(-rate dt): never above the vacancies
+        expected = self.vacancies.sum(axis=1) * share[:, None]
         self.international_posts = self.post_rounder.take(expected)
         vac_total = self.vacancies.sum(axis=1)
         self.immigrant_rural_share = np.where(
@@ -429,7 +430,7 @@ class WorkforceModel(mesa.Model):
         Returns, per applicant, the channel (agreement index, -1 open recruitment, -2 not taken)
         and the area of the post taken.
         """
-        wid, origin, cadre, dest, _area_from = applicants
+        wid, keys, origin, cadre, dest, _area_from = applicants
         ag = self.agreements
         quota = ag.quota * pol.agreement_active / self.workers_per_agent * self.dt
         slots = self.quota_rounder.take(quota)
@@ -437,9 +438,9 @@ class WorkforceModel(mesa.Model):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         posts = self.international_posts.copy()
         return rules.match_applicants(
-            self.counter_seed,
             self.t,
             wid,
+            keys,
             origin,
             cadre,
             dest,
@@ -488,9 +489,10 @@ class WorkforceModel(mesa.Model):
         wpa, dt = self.workers_per_agent, self.dt
         present = self.ledger.present().astype(np.float64) * wpa  # workers
         wage = self.base_wage * pol.wage_multiplier[:, None]
+        # Retention pay on every worker; the rural allowance on the (raised) rural wage.
         money[idx["incentive_spending"]] += (
             (pol.pay_rise * wage * present.sum(axis=1)).sum(axis=1)
-            + (pol.allowance * wage * present[:, 1, :]).sum(axis=1)
+            + (pol.allowance * wage * (1.0 + pol.pay_rise) * present[:, 1, :]).sum(axis=1)
         ) * dt
         base_output = self.graduate_capacity * wpa
         money[idx["training_investment"]] += (
@@ -525,19 +527,24 @@ class WorkforceModel(mesa.Model):
             np.add.at(money[idx["compensation_received"]], o, comp)
             np.add.at(self._compensation_this_year, (o, k), comp)
 
-    def _settle_compensation(self, pol) -> None:
-        """At the end of a year, compensation received funds training or retention pay."""
+    def _settle_compensation(self, pol, year: int) -> None:
+        """At the end of `year`, compensation received funds training or next year's pay.
+
+        Money received in year Y trains extra graduates who arrive in Y + 1 + training lag, or
+        pays a retention supplement in Y + 1.
+        """
         received = self._compensation_this_year
         if pol.compensation_use == "training":
             for k in range(self.n_cadres):
-                arrive = self.year + 1 + int(self.training_lag[k])
+                arrive = year + 1 + int(self.training_lag[k])
                 extra = received[:, k] / np.maximum(self.training_cost[:, k], 1e-9)
                 self.funded_graduates.setdefault(
                     arrive, np.zeros((self.n_countries, self.n_cadres))
                 )[:, k] += extra
             self.compensation_pay_rise = np.zeros_like(self.compensation_pay_rise)
         else:
-            bill = self.ledger.present().sum(axis=1) * self.workers_per_agent * self.base_wage
+            wage = self.base_wage * self.policies.year(year + 1).wage_multiplier[:, None]
+            bill = self.ledger.present().sum(axis=1) * self.workers_per_agent * wage
             self.compensation_pay_rise = np.minimum(received / np.maximum(bill, 1e-9), 1.0)
         self._compensation_this_year = np.zeros_like(received)
 
@@ -574,7 +581,7 @@ class WorkforceModel(mesa.Model):
         self.recorder.end_step()
         self.t += 1
         if self.t % self.steps_per_year == 0:
-            self._settle_compensation(pol)
+            self._settle_compensation(pol, self.year - 1)
             self.recorder.end_year(self.year - 1)
             self.population.end_year()
 
@@ -588,7 +595,8 @@ class WorkforceModel(mesa.Model):
         if broke.any():
             count = np.zeros((self.n_countries, self.n_cadres), dtype=np.int64)
             np.add.at(count, (tr.country_from[broke], tr.cadre[broke]), 1)
-            price = pol.buyout * self.base_wage * self.workers_per_agent
+            wage = self.base_wage * pol.wage_multiplier[:, None]
+            price = pol.buyout * wage * self.workers_per_agent
             self.ledger.step_money[MONEY_KINDS.index("bond_buyouts")] += (count * price).sum(axis=1)
 
     def run(self, progress=None) -> None:

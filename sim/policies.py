@@ -202,7 +202,12 @@ class PolicySchedule:
         bond_steps = np.rint(
             self._country_cadre("bonding", year, bond["years"]) * steps_per_year
         ).astype(np.int64)
-        rural_service = (bond_steps > 0) & bool(bond["rural_service"])
+        # Rural service binds bonded workers for the whole bond, even after the policy ends.
+        rural_service = np.zeros((n, k), dtype=bool)
+        if bond["rural_service"]:
+            rural_service[
+                np.ix_(self._masks["bonding"]["countries"], cadre_mask(bond["cadres"]))
+            ] = True
         buyout = np.zeros((n, k))
         buyout[np.ix_(self._masks["bonding"]["countries"], cadre_mask(bond["cadres"]))] = bond[
             "buyout"

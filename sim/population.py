@@ -1,6 +1,6 @@
 """Engine `arrays`: the worker population as a struct of arrays, stepped by numba kernels.
 
-Workers are rows of compact arrays (23 bytes each, plus 3 bytes of per-step scratch). Kernels
+Workers are rows of compact arrays (27 bytes each, plus 3 bytes of per-step scratch). Kernels
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
 (`sim.rules`); each phase first marks events per worker, then gathers the marked rows chunk by
 chunk in row order, so the result never depends on the number of threads. What happened is
@@ -24,6 +24,7 @@ from sim.accounting import (
     T_RETURN,
     Transitions,
 )
+from sim.errors import HrhsimError
 
 CHUNK = 1 << 15
 """Rows per chunk of the parallel kernels (fixed, so results never depend on threads)."""
@@ -32,7 +33,8 @@ PARALLEL_MIN_ROWS = 8 * CHUNK
 """Below this many rows the serial build of each kernel runs: thread start-up would dominate."""
 
 FIELDS = {
-    "worker_id": np.int64,
+    "key": np.int64,  # the worker's part of every counter-based draw (sim.rng.worker_key)
+    "worker_id": np.int32,
     "origin": np.int16,
     "country": np.int16,
     "area": np.int8,
@@ -51,14 +53,13 @@ _ENDS = 8  # flag added to a decision code when a fixed-term contract ends witho
 
 def _hazard_pass_py(
     n,
-    worker_id,
+    key,
     cadre,
     status,
     age,
     bond,
     contract,
     event,
-    seed,
     step,
     retire_from,
     max_age,
@@ -82,8 +83,7 @@ def _hazard_pass_py(
             if contract[i] > 0:
                 contract[i] -= 1
             e = rules.hazard_event(
-                seed,
-                worker_id[i],
+                key[i],
                 step,
                 np.int64(age[i]),
                 retire_from[cadre[i]],
@@ -100,7 +100,7 @@ def _hazard_pass_py(
 
 def _decide_pass_py(
     n,
-    worker_id,
+    key,
     origin,
     country,
     area,
@@ -111,7 +111,6 @@ def _decide_pass_py(
     agreement,
     event,
     slot,
-    seed,
     step,
     propensity_sd,
     p_reconsider,
@@ -139,13 +138,12 @@ def _decide_pass_py(
             # of a contract nor reconsider this step, and need no utilities.
             if not (
                 (agreement[i] >= 0 and contract[i] <= 0)
-                or rules.reconsiders(seed, worker_id[i], step, p_reconsider)
+                or rules.reconsiders(key[i], step, p_reconsider)
             ):
                 event[i] = 0
                 continue
             choice, s, ends = rules.decide_worker(
-                seed,
-                worker_id[i],
+                key[i],
                 step,
                 np.int64(origin[i]),
                 np.int64(country[i]),
@@ -207,13 +205,14 @@ _GATHER = _builds(_gather_py)
 
 @njit(cache=True)
 def _compact_all(
-    n, worker_id, origin, country, area, cadre, status, age, bond, contract, agreement
+    n, key, worker_id, origin, country, area, cadre, status, age, bond, contract, agreement
 ):
     """Compaction of every field (numba needs homogeneous tuples, so fields are listed)."""
     j = 0
     for i in range(n):
         if status[i] == rules.ACTIVE:
             if i != j:
+                key[j] = key[i]
                 worker_id[j] = worker_id[i]
                 origin[j] = origin[i]
                 country[j] = country[i]
@@ -267,11 +266,18 @@ class ArrayPopulation:
             self.a[name] = arr
         self.capacity = new_cap
 
-    def _append(self, wid, origin, country, area, cadre, age, bond) -> None:
+    def _append(self, wid, key, origin, country, area, cadre, age, bond) -> None:
         m = wid.shape[0]
+        if m and int(wid[-1]) > np.iinfo(np.int32).max:
+            raise HrhsimError(
+                "the arrays engine numbers workers with 32-bit ids and this run creates more "
+                "than 2,147,483,647 workers",
+                expected="a larger scale.workers_per_agent or fewer years",
+            )
         self._reserve(self.n + m)
         lo, hi = self.n, self.n + m
         a = self.a
+        a["key"][lo:hi] = key
         a["worker_id"][lo:hi] = wid
         a["origin"][lo:hi] = origin
         a["country"][lo:hi] = country
@@ -288,13 +294,13 @@ class ArrayPopulation:
         """Make room for `capacity` workers without reallocating."""
         self._reserve(capacity)
 
-    def add_initial(self, wid, origin, country, area, cadre, age) -> None:
+    def add_initial(self, wid, key, origin, country, area, cadre, age) -> None:
         """Create initial workers (called block by block)."""
-        self._append(wid, origin, country, area, cadre, age, np.zeros_like(wid))
+        self._append(wid, key, origin, country, area, cadre, age, np.zeros_like(wid))
 
-    def add_graduates(self, wid, country, cadre, area, age, bond) -> Transitions:
+    def add_graduates(self, wid, key, country, cadre, area, age, bond) -> Transitions:
         """Append this step's graduates."""
-        self._append(wid, country, country, area, cadre, age, bond)
+        self._append(wid, key, country, country, area, cadre, age, bond)
         z = np.zeros_like(wid)
         return Transitions(
             country, cadre, z - 1, z, country, area, np.full_like(wid, T_GRADUATE), z
@@ -311,14 +317,13 @@ class ArrayPopulation:
         par = n >= PARALLEL_MIN_ROWS
         _HAZARD[par](
             n,
-            a["worker_id"],
+            a["key"],
             a["cadre"],
             a["status"],
             a["age"],
             a["bond"],
             a["contract"],
             a["event"],
-            self.model.counter_seed,
             step,
             hz.retire_from_steps,
             hz.max_age_steps,
@@ -357,7 +362,7 @@ class ArrayPopulation:
         par = n >= PARALLEL_MIN_ROWS
         _DECIDE[par](
             n,
-            a["worker_id"],
+            a["key"],
             a["origin"],
             a["country"],
             a["area"],
@@ -368,7 +373,6 @@ class ArrayPopulation:
             a["agreement"],
             a["event"],
             a["slot"],
-            self.model.counter_seed,
             step,
             ctx.propensity_sd,
             ctx.p_reconsider,
@@ -423,7 +427,8 @@ class ArrayPopulation:
         self._app_dest = ctx.destination_of_slot[a["slot"][self._app_idx].astype(np.int64)]
         ia = self._app_idx
         applicants = (
-            a["worker_id"][ia].copy(),
+            a["worker_id"][ia].astype(np.int64),
+            a["key"][ia].copy(),
             a["origin"][ia].astype(np.int64),
             a["cadre"][ia].astype(np.int64),
             self._app_dest.copy(),
@@ -470,6 +475,7 @@ class ArrayPopulation:
         self.n = int(
             _compact_all(
                 self.n,
+                a["key"],
                 a["worker_id"],
                 a["origin"],
                 a["country"],

@@ -25,7 +25,8 @@ from sim.rng import (
     STREAM_PROPENSITY,
     STREAM_RECONSIDER,
     STREAM_RETURN,
-    uniform,
+    uniform_keyed,
+    worker_key,
 )
 
 # Worker status.
@@ -61,9 +62,7 @@ def per_step_probability(rate, dt):
 
 
 @njit(cache=True)
-def hazard_event(
-    seed, worker_id, step, age_steps, retire_from_steps, max_age_steps, p_retire, p_death, p_exit
-):
+def hazard_event(key, step, age_steps, retire_from_steps, max_age_steps, p_retire, p_death, p_exit):
     """Retirement, death or exit this step, from one uniform draw partitioned by the hazards.
 
     The unit interval is split into [0, p_retire) retire, then death, then exit; past the maximum
@@ -71,7 +70,7 @@ def hazard_event(
     """
     if age_steps >= max_age_steps:
         return EVENT_RETIRE
-    u = uniform(seed, worker_id, step, STREAM_HAZARD)
+    u = uniform_keyed(key, step, STREAM_HAZARD)
     pr = p_retire if age_steps >= retire_from_steps else 0.0
     if u < pr:
         return EVENT_RETIRE
@@ -83,9 +82,9 @@ def hazard_event(
 
 
 @njit(cache=True)
-def reconsiders(seed, worker_id, step, p_reconsider):
+def reconsiders(key, step, p_reconsider):
     """Whether the worker reconsiders their job this step."""
-    return uniform(seed, worker_id, step, STREAM_RECONSIDER) < p_reconsider
+    return uniform_keyed(key, step, STREAM_RECONSIDER) < p_reconsider
 
 
 @njit(cache=True)
@@ -121,14 +120,14 @@ def logit_choice(u, v_stay, v_move, v_emigrate, v_return, v_leave):
 
 @njit(cache=True)
 def choose_option(
-    seed, worker_id, step, v_stay, v_move, v_emigrate, v_return, v_leave, propensity, bond_penalty
+    key, step, v_stay, v_move, v_emigrate, v_return, v_leave, propensity, bond_penalty
 ):
     """The option chosen by a reconsidering worker.
 
     The personal propensity shifts every emigration option; a bond's buy-out price weighs on
     emigrating and leaving while the bond runs.
     """
-    u = uniform(seed, worker_id, step, STREAM_CHOICE)
+    u = uniform_keyed(key, step, STREAM_CHOICE)
     ve = v_emigrate + propensity - bond_penalty if v_emigrate > NEG_INF else NEG_INF
     return logit_choice(u, v_stay, v_move, ve, v_return, v_leave - bond_penalty)
 
@@ -150,35 +149,35 @@ def pick_index(u, cumulative):
 
 
 @njit(cache=True)
-def choose_destination(seed, worker_id, step, cumulative):
+def choose_destination(key, step, cumulative):
     """Destination slot of an emigrating worker, drawn from the logit shares of the destinations."""
-    return pick_index(uniform(seed, worker_id, step, STREAM_DESTINATION), cumulative)
+    return pick_index(uniform_keyed(key, step, STREAM_DESTINATION), cumulative)
 
 
 @njit(cache=True)
-def contract_return(seed, worker_id, step, return_probability):
+def contract_return(key, step, return_probability):
     """Whether a worker at the end of a fixed-term contract goes home."""
-    return uniform(seed, worker_id, step, STREAM_RETURN) < return_probability
+    return uniform_keyed(key, step, STREAM_RETURN) < return_probability
 
 
 @njit(cache=True)
-def propensity(seed, worker_id, sd):
+def propensity(key, sd):
     """Personal migration propensity, logistic with standard deviation `sd`, drawn once."""
-    u = uniform(seed, worker_id, 0, STREAM_PROPENSITY)
+    u = uniform_keyed(key, 0, STREAM_PROPENSITY)
     u = min(max(u, 1e-12), 1.0 - 1e-12)
     return sd * (math.sqrt(3.0) / math.pi) * math.log(u / (1.0 - u))
 
 
 @njit(cache=True)
-def initial_age_steps(seed, worker_id, entry_steps, span_steps):
+def initial_age_steps(key, entry_steps, span_steps):
     """Age (in steps) of a worker of the initial population: uniform over the working span."""
-    return entry_steps + int(uniform(seed, worker_id, 0, STREAM_AGE) * span_steps)
+    return entry_steps + int(uniform_keyed(key, 0, STREAM_AGE) * span_steps)
 
 
 @njit(cache=True)
-def placed_rural(seed, worker_id, step, p_rural):
+def placed_rural(key, step, p_rural):
     """Whether a new graduate takes a rural post."""
-    return uniform(seed, worker_id, step, STREAM_PLACEMENT) < p_rural
+    return uniform_keyed(key, step, STREAM_PLACEMENT) < p_rural
 
 
 @njit(cache=True)
@@ -194,16 +193,16 @@ def rural_uptake(base_share, area_wage_weight, allowance):
 
 
 @njit(cache=True)
-def matching_key(seed, worker_id, step):
+def matching_key(key, step):
     """Random priority of an applicant when applicants exceed posts."""
-    return uniform(seed, worker_id, step, STREAM_MATCH_KEY)
+    return uniform_keyed(key, step, STREAM_MATCH_KEY)
 
 
 @njit(cache=True)
 def match_applicants(
-    seed,
     step,
     worker_id,
+    worker_keys,
     origin,
     cadre,
     destination,
@@ -230,7 +229,7 @@ def match_applicants(
     n = worker_id.shape[0]
     keys = np.empty(n)
     for i in range(n):
-        keys[i] = matching_key(seed, worker_id[i], step)
+        keys[i] = matching_key(worker_keys[i], step)
     by_id = np.argsort(worker_id, kind="mergesort")
     order = by_id[np.argsort(keys[by_id], kind="mergesort")]
     channel = np.full(n, -2, dtype=np.int64)
@@ -259,7 +258,7 @@ def match_applicants(
         if posts[d, cadre[i]] <= 0:
             continue
         passive_only = ethical[d] and protected[origin[i]]
-        if passive_only and uniform(seed, worker_id[i], step, STREAM_PASSIVE) >= passive_rate:
+        if passive_only and uniform_keyed(worker_keys[i], step, STREAM_PASSIVE) >= passive_rate:
             continue
         posts[d, cadre[i]] -= 1
         channel[i] = -1
@@ -267,15 +266,14 @@ def match_applicants(
     for i in range(n):
         if channel[i] != -2:
             d = destination[i]
-            if uniform(seed, worker_id[i], step, STREAM_AREA) < rural_share[d, cadre[i]]:
+            if uniform_keyed(worker_keys[i], step, STREAM_AREA) < rural_share[d, cadre[i]]:
                 area[i] = RURAL
     return channel, area
 
 
 @njit(cache=True)
 def decide_worker(
-    seed,
-    worker_id,
+    key,
     step,
     origin,
     country,
@@ -305,10 +303,10 @@ def decide_worker(
     """
     ends = False
     if agreement >= 0 and contract_steps <= 0:
-        if contract_return(seed, worker_id, step, agreement_return_probability[agreement]):
+        if contract_return(key, step, agreement_return_probability[agreement]):
             return CHOICE_CONTRACT_RETURN, -1, True
         ends = True
-    if not reconsiders(seed, worker_id, step, p_reconsider):
+    if not reconsiders(key, step, p_reconsider):
         return CHOICE_STAY, -1, ends
     migrant = 1 if origin != country else 0
     bonded = bond_steps > 0
@@ -321,11 +319,11 @@ def decide_worker(
     ve = NEG_INF if migrant else v_emigrate[origin, cadre]
     vr = v_return[origin, cadre] if migrant else NEG_INF
     bp = bond_penalty[country, cadre] if bonded else 0.0
-    prop = propensity(seed, worker_id, propensity_sd)
-    choice = choose_option(seed, worker_id, step, vs, vm, ve, vr, v_leave[country, cadre], prop, bp)
+    prop = propensity(key, propensity_sd)
+    choice = choose_option(key, step, vs, vm, ve, vr, v_leave[country, cadre], prop, bp)
     slot = -1
     if choice == CHOICE_EMIGRATE:
-        slot = choose_destination(seed, worker_id, step, cum_emigrate[origin, cadre])
+        slot = choose_destination(key, step, cum_emigrate[origin, cadre])
     return choice, slot, ends
 
 
@@ -333,13 +331,14 @@ def decide_worker(
 def new_graduates(seed, step, first_id, counts, p_rural, bond_steps, rural_service, entry_steps):
     """Attributes of this step's graduates, numbered in (country, cadre) order from `first_id`.
 
-    Returns (worker_id, country, cadre, area, age_steps, bond_steps) arrays.
+    Returns (worker_id, key, country, cadre, area, age_steps, bond_steps) arrays.
     """
     n = 0
     for c in range(counts.shape[0]):
         for k in range(counts.shape[1]):
             n += counts[c, k]
     wid = np.empty(n, dtype=np.int64)
+    keys = np.empty(n, dtype=np.int64)
     country = np.empty(n, dtype=np.int64)
     cadre = np.empty(n, dtype=np.int64)
     area = np.empty(n, dtype=np.int64)
@@ -350,31 +349,34 @@ def new_graduates(seed, step, first_id, counts, p_rural, bond_steps, rural_servi
         for k in range(counts.shape[1]):
             for _ in range(counts[c, k]):
                 w = first_id + i
+                key = worker_key(seed, w)
                 wid[i] = w
+                keys[i] = key
                 country[i] = c
                 cadre[i] = k
                 bond[i] = bond_steps[c, k]
                 serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]
-                if serves_rural or placed_rural(seed, w, step, p_rural[c, k]):
+                if serves_rural or placed_rural(key, step, p_rural[c, k]):
                     area[i] = RURAL
                 else:
                     area[i] = URBAN
                 age[i] = entry_steps[k]
                 i += 1
-    return wid, country, cadre, area, age, bond
+    return wid, keys, country, cadre, area, age, bond
 
 
 @njit(cache=True)
 def initial_workers(seed, first_id, origin, country, area, cadre, count, entry_steps, span_steps):
     """Attributes of the initial population, numbered in the given cell order from `first_id`.
 
-    Cells are (origin, country, area, cadre, count); returns (worker_id, origin, country, area,
-    cadre, age_steps) arrays.
+    Cells are (origin, country, area, cadre, count); returns (worker_id, key, origin, country,
+    area, cadre, age_steps) arrays.
     """
     n = 0
     for j in range(count.shape[0]):
         n += count[j]
     wid = np.empty(n, dtype=np.int64)
+    keys = np.empty(n, dtype=np.int64)
     o_out = np.empty(n, dtype=np.int64)
     c_out = np.empty(n, dtype=np.int64)
     a_out = np.empty(n, dtype=np.int64)
@@ -384,11 +386,13 @@ def initial_workers(seed, first_id, origin, country, area, cadre, count, entry_s
     for j in range(count.shape[0]):
         for _ in range(count[j]):
             w = first_id + i
+            key = worker_key(seed, w)
             wid[i] = w
+            keys[i] = key
             o_out[i] = origin[j]
             c_out[i] = country[j]
             a_out[i] = area[j]
             k_out[i] = cadre[j]
-            age[i] = initial_age_steps(seed, w, entry_steps[cadre[j]], span_steps[cadre[j]])
+            age[i] = initial_age_steps(key, entry_steps[cadre[j]], span_steps[cadre[j]])
             i += 1
-    return wid, o_out, c_out, a_out, k_out, age
+    return wid, keys, o_out, c_out, a_out, k_out, age

@@ -98,7 +98,7 @@ def run_replicate(
     """Run one replicate of a scenario and return its indicators and flows (long form)."""
     data = scenario.data if hasattr(scenario, "data") else scenario
     world = world_for(data)
-    chosen = engine or choose_engine(data, world)
+    chosen = choose_engine({**data, "engine": engine or data["engine"]}, world)
     seed = seed_from_sequence(seed_seq)
     start = time.perf_counter()
     model = WorkforceModel(scenario, world, seed=seed, engine=chosen, replicate=replicate)
@@ -151,7 +151,7 @@ def run_scenario(
     n_rep = int(replicates if replicates is not None else data["replicates"])
     root_seed = int(seed if seed is not None else data["seed"])
     world = world_for(data)
-    chosen = engine or choose_engine(data, world)
+    chosen = choose_engine({**data, "engine": engine or data["engine"]}, world)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     seeds = replicate_seeds(root_seed, n_rep)

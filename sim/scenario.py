@@ -10,7 +10,6 @@ path and, where known, the line.
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import hashlib
 import json
@@ -24,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from sim.errors import HrhsimError, ScenarioError
+from sim.errors import HrhsimError, ScenarioError, describe_value, did_you_mean
 from sim.schema import SCHEMA, SELECTOR_KEYWORDS, Field, ListOf
 
 __all__ = [
@@ -56,19 +55,6 @@ _SELECTOR_EXPECTED = "one of " + ", ".join(SELECTOR_KEYWORDS) + ", or a list of 
 # small helpers
 
 
-def _hint(word: Any, candidates: Sequence[str]) -> str:
-    """A `; did you mean 'x'?` suffix when a candidate is close to `word`, else ''."""
-    word = str(word)
-    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    if not match and len(word) >= 3:  # abbreviations: 'retain' -> 'retention'
-        match = [c for c in candidates if c.lower().startswith(word.lower())][:1]
-    if not match:
-        lowered = {c.lower(): c for c in candidates}
-        match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-        match = [lowered[m] for m in match]
-    return f"; did you mean '{match[0]}'?" if match else ""
-
-
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -97,24 +83,8 @@ def _error(
     )
 
 
-def _describe(value: Any) -> str:
-    """A short description of a YAML value for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {'true' if value else 'false'}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, float):
-        return f"number {value!r}"
-    if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
-        return f"string {text!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
+_hint = did_you_mean
+_describe = describe_value
 
 
 def _fmt(x: float | int) -> str:

@@ -150,8 +150,8 @@ SCHEMA: dict = {
                                 unit="utility", min=-50.0, max=50.0,
                                 source="set so voluntary leaving is ~1-2%/yr (C08, C09, C27)"),
         "outside_wage_ratio": Field("float", 0.8, "Wage outside the profession relative to the "
-                                    "worker's current wage.", unit="ratio", min=0.01, max=10.0,
-                                    source="assumption"),
+                                    "country's health-worker wage before policies.",
+                                    unit="ratio", min=0.01, max=10.0, source="assumption"),
         "propensity_sd": Field("float", 1.0, "Standard deviation of the personal migration "
                                "propensity (logistic, drawn once per worker).", unit="utility",
                                min=0.0, max=10.0, source="assumption (taste heterogeneity)"),

@@ -1,8 +1,8 @@
 """`hrhsim compare` and the briefing, on synthetic results folders that follow the contract.
 
 The synthetic runs (`write_synthetic_run`) follow docs/architecture.md exactly (manifest.json,
-indicators.parquet in long form, flows.parquet), so these tests do not need the model. The end-to-end
-test with the real runner is in test_compare_e2e.py.
+indicators.parquet in long form, flows.parquet), so these tests do not need the model. The
+end-to-end test with the real runner is in test_compare_e2e.py.
 """
 
 from __future__ import annotations
@@ -243,27 +243,6 @@ def write_synthetic_run(
     return run_dir
 
 
-def _tiny_read_results(run_dir):
-    """A minimal reader, used only while `sim.results` does not exist yet."""
-    run_dir = Path(run_dir)
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    ind = pq.read_table(run_dir / "indicators.parquet").to_pandas()
-    flows_path = run_dir / "flows.parquet"
-    flows = pq.read_table(flows_path).to_pandas() if flows_path.exists() else None
-    return manifest, ind, flows
-
-
-@pytest.fixture(autouse=True)
-def results_reader(monkeypatch):
-    """Use `sim.results.read_results` when it exists, else the tiny reader above."""
-    try:
-        import sim.results  # noqa: F401
-    except ImportError:
-        module = types.ModuleType("sim.results")
-        module.read_results = _tiny_read_results
-        monkeypatch.setitem(sys.modules, "sim.results", module)
-
-
 OPTIONS = {
     "ethical": dict(
         name="ethical",
@@ -277,9 +256,10 @@ OPTIONS = {
 EFFECTS = {"baseline": 0.0, "ethical": 0.5, "compensation": 1.5}
 
 
-@pytest.fixture
-def synthetic_runs(tmp_path):
+@pytest.fixture(scope="module")
+def synthetic_runs(tmp_path_factory):
     """Baseline and two options as results folders."""
+    tmp_path = tmp_path_factory.mktemp("synthetic")
     base = write_synthetic_run(tmp_path / "runs" / "baseline", default_scenario())
     opts = [
         write_synthetic_run(
@@ -290,10 +270,11 @@ def synthetic_runs(tmp_path):
     return base, opts
 
 
-@pytest.fixture
-def briefing(synthetic_runs, tmp_path):
+@pytest.fixture(scope="module")
+def briefing(synthetic_runs, tmp_path_factory):
+    """The briefing of the synthetic runs (read-only for the tests that share it)."""
     base, opts = synthetic_runs
-    out = tmp_path / "brief"
+    out = tmp_path_factory.mktemp("brief")
     result = write_briefing(load_run(base), [load_run(p) for p in opts], out, world=fake_world())
     return result, out
 
@@ -302,13 +283,18 @@ def briefing(synthetic_runs, tmp_path):
 # headline numbers against an independent computation
 
 
-def _independent_headline(run_dir: Path) -> pd.DataFrame:
+def independent_headline(
+    run_dir: Path, sg: list[str] | None = None, dest: list[str] | None = None
+) -> pd.DataFrame:
     """Headline metrics per replicate at the final year, straight from the Parquet file."""
     ind = pd.read_parquet(run_dir / "indicators.parquet")
     year = ind["year"].max()
     d = ind[(ind["year"] == year) & (ind["area"] == "all") & (ind["cadre"] == "all")]
-    sg = [c for c, s in zip(CODES, SAFEGUARDS, strict=True) if s]
-    dest = [c for c, g in zip(CODES, INCOME, strict=True) if g == "H"]
+    if sg is None:
+        sg = [c for c, s in zip(CODES, SAFEGUARDS, strict=True) if s]
+    if dest is None:
+        dest = [c for c, g in zip(CODES, INCOME, strict=True) if g == "H"]
+    everyone = sorted(set(d["country"]) - {"WLD"})
     out = {}
     for r, g in d.groupby("replicate"):
 
@@ -320,7 +306,6 @@ def _independent_headline(run_dir: Path) -> pd.DataFrame:
         pop = stock * 1e4 / dens
         posts, vac = get("posts", dest), get("vacancies", dest)
         share, dstock = get("foreign_trained_share", dest), get("stock", dest)
-        everyone = [c for c in CODES]
         out[r] = {
             "safeguards_density": stock.sum() * 1e4 / pop.sum(),
             "safeguards_emigration": get("emigrants", sg).sum(),
@@ -334,26 +319,39 @@ def _independent_headline(run_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(out).T
 
 
-def test_headline_equals_direct_computation_from_parquet(briefing, synthetic_runs):
-    result, out = briefing
-    csv = pd.read_csv(out / "headline.csv")
-    base_dir, opt_dirs = synthetic_runs
-    base = _independent_headline(base_dir)
-    assert set(csv["option"]) == set(OPTIONS)
-    assert (csv["year"] == 2025).all()
-    for opt_dir in opt_dirs:
-        diff = _independent_headline(opt_dir) - base  # paired: same replicate index
-        rows = csv[csv["option"] == opt_dir.name].set_index("metric")
+def assert_headline_matches(
+    csv: pd.DataFrame,
+    base_dir: Path,
+    opt_dirs: list[Path],
+    names: list[str],
+    sg: list[str] | None = None,
+    dest: list[str] | None = None,
+    replicates: int = 3,
+) -> None:
+    """Every number of headline.csv equals the independent computation from the Parquet files."""
+    base = independent_headline(base_dir, sg, dest)
+    assert list(dict.fromkeys(csv["option"])) == names
+    assert (csv["year"] == pd.read_parquet(base_dir / "indicators.parquet")["year"].max()).all()
+    for name, opt_dir in zip(names, opt_dirs, strict=True):
+        diff = independent_headline(opt_dir, sg, dest) - base  # paired: same replicate index
+        rows = csv[csv["option"] == name].set_index("metric")
         assert len(rows) == 8
         for metric in diff.columns:
             values = diff[metric].to_numpy(float)
             expected = np.percentile(values, [5, 50, 95])
             got = rows.loc[metric, ["change_p5", "change_median", "change_p95"]].to_numpy(float)
             np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9, err_msg=metric)
-            assert rows.loc[metric, "pairs"] == 3
+            assert rows.loc[metric, "pairs"] == replicates
             np.testing.assert_allclose(
                 rows.loc[metric, "baseline_median"], np.median(base[metric]), rtol=1e-9
             )
+
+
+def test_headline_equals_direct_computation_from_parquet(briefing, synthetic_runs):
+    _result, out = briefing
+    csv = pd.read_csv(out / "headline.csv")
+    base_dir, opt_dirs = synthetic_runs
+    assert_headline_matches(csv, base_dir, opt_dirs, list(OPTIONS))
     # The option effects are visible where the synthetic data put them.
     eth = csv[csv["option"] == "ethical"].set_index("metric")
     assert eth.loc["safeguards_density", "change_median"] == pytest.approx(1.5)  # 0.5 * 3 years
@@ -361,7 +359,7 @@ def test_headline_equals_direct_computation_from_parquet(briefing, synthetic_run
 
 
 def test_headline_table_in_html_shows_the_numbers(briefing):
-    result, out = briefing
+    _result, out = briefing
     page = (out / "index.html").read_text(encoding="utf-8")
     table = page[page.index('id="headline-table"') :]
     table = table[: table.index("</table>")]
@@ -383,6 +381,24 @@ def test_paired_differences_cancel_common_noise(tmp_path):
     h = result.headline
     for col in ("change_p5", "change_median", "change_p95"):
         np.testing.assert_allclose(h[col].to_numpy(float), 0.0, atol=1e-9)
+
+
+def test_briefing_without_flows_or_safeguards_countries(tmp_path):
+    """A run without flows.parquet in a world without safeguards-list countries still briefs."""
+    base = write_synthetic_run(tmp_path / "a", default_scenario())
+    opt = write_synthetic_run(tmp_path / "b", default_scenario(name="opt"), effect=1.0)
+    for run_dir in (base, opt):
+        (run_dir / "flows.parquet").unlink()
+    world = fake_world()
+    world.safeguards = np.zeros(len(CODES), dtype=bool)
+    result = write_briefing(load_run(base), [load_run(opt)], tmp_path / "out", world=world)
+    h = result.headline.set_index("metric")
+    assert np.isnan(h.loc["safeguards_density", "change_median"])
+    assert np.isfinite(h.loc["destination_vacancy_rate", "change_median"])
+    page = result.index_html.read_text(encoding="utf-8")
+    assert "No international moves were recorded" in page
+    assert "No country of this world is on the safeguards list" in page
+    assert "n/a" in page
 
 
 # --------------------------------------------------------------------------------------------------
@@ -516,8 +532,8 @@ def test_sections_have_the_content_a_policymaker_needs(briefing):
 
 
 def test_money_totals_equal_the_sum_over_years(briefing, synthetic_runs):
-    result, out = briefing
-    base_dir, opt_dirs = synthetic_runs
+    _result, _out = briefing
+    _base_dir, opt_dirs = synthetic_runs
     ind = pd.read_parquet(opt_dirs[1] / "indicators.parquet")
     sel = ind[(ind["indicator"] == "compensation_paid") & (ind["year"] >= 2023)]
     totals = sel.groupby("replicate")["value"].sum()
@@ -691,6 +707,28 @@ def test_rerun_reuses_cached_runs_without_running_the_model(fake_model, tmp_path
     assert fake_model.calls == []
 
 
+def test_options_run_with_the_baseline_seed_so_replicates_pair(fake_model, tmp_path):
+    other = default_scenario(**OPTIONS["ethical"], seed=99, replicates=5)
+    path = tmp_path / "other_seed.yaml"
+    path.write_text(json.dumps(other), encoding="utf-8")
+    result = compare(fake_model.paths["baseline"], [path], tmp_path / "seeds", world=fake_world())
+    assert [r.manifest["seed"] for r in result.runs] == [20100521, 20100521]
+    assert [r.manifest["replicates"] for r in result.runs] == [3, 3]
+    page = result.index_html.read_text(encoding="utf-8")
+    assert "sets seed 99 and replicates 5; it was run with the baseline" in html.unescape(page)
+    # Given explicitly, the seed and replicates apply to every scenario, without a note.
+    result = compare(
+        fake_model.paths["baseline"],
+        [path],
+        tmp_path / "seeds2",
+        seed=5,
+        replicates=2,
+        world=fake_world(),
+    )
+    assert [(r.manifest["seed"], r.manifest["replicates"]) for r in result.runs] == [(5, 2)] * 2
+    assert "it was run with the baseline" not in result.index_html.read_text(encoding="utf-8")
+
+
 def test_duplicate_scenario_names_are_a_clear_error(fake_model, tmp_path):
     from sim.errors import ScenarioError
 
@@ -700,8 +738,11 @@ def test_duplicate_scenario_names_are_a_clear_error(fake_model, tmp_path):
 
 
 def test_cli_arguments_and_command(fake_model, tmp_path, capsys, monkeypatch):
+    from sim.cli import _add_set_option
+
     parser = argparse.ArgumentParser(prog="hrhsim compare")
     add_compare_arguments(parser)
+    _add_set_option(parser)  # as sim.cli wires every command that loads scenarios
     p = fake_model.paths
     out = tmp_path / "cli"
     args = parser.parse_args(
@@ -729,6 +770,44 @@ def test_cli_arguments_and_command(fake_model, tmp_path, capsys, monkeypatch):
         parser.parse_args([str(p["baseline"])])
 
 
+def test_wiring_into_sim_cli_and_light_import():
+    """The way sim.cli wires subcommands works, and importing sim.compare stays light."""
+    from sim import cli
+    from sim.compare import DESCRIPTION, EXAMPLES, HELP
+
+    parser = argparse.ArgumentParser(prog="hrhsim")
+    sub = parser.add_subparsers(dest="command")
+    p = cli._subparser(sub, "compare", help=HELP, description=DESCRIPTION, epilog=EXAMPLES)
+    add_compare_arguments(p)
+    cli._add_set_option(p)
+    p.set_defaults(func=cmd_compare)
+    args = parser.parse_args(
+        [
+            "compare",
+            "b.yaml",
+            "o1.yaml",
+            "o2.yaml",
+            "--set",
+            "a.b=1",
+            "--seed",
+            "7",
+            "--force",
+            "--no-progress",
+        ]
+    )
+    assert (args.baseline, args.options, args.overrides) == (
+        "b.yaml",
+        ["o1.yaml", "o2.yaml"],
+        ["a.b=1"],
+    )
+    assert args.seed == 7 and args.force and not args.progress and args.func is cmd_compare
+    code = "import sys, sim.compare; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout.split() == ["False", "False"]
+
+
 def test_default_output_folder_is_named_after_the_baseline(fake_model, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     p = fake_model.paths
@@ -739,24 +818,32 @@ def test_default_output_folder_is_named_after_the_baseline(fake_model, tmp_path,
 
 
 def test_folder_names_are_safe_and_distinct():
-    from sim.compare.cache import folder_name
+    from sim.compare.cache import folder_name, folder_names
 
     assert folder_name("baseline") == "baseline"
+    assert folder_name("tiny baseline") == "tiny_baseline"
     evil = folder_name(XSS)
     assert "/" not in evil and "<" not in evil
-    assert folder_name("a b") != folder_name("a_b")
-    assert folder_name("../../etc") not in ("..", ".") and "/" not in folder_name("../../etc")
+    assert "/" not in folder_name("../../etc") and folder_name("..") == "scenario"
+    a, b = folder_names(["a b", "a_b"])
+    assert a != b and a.startswith("a_b-") and b.startswith("a_b-")
+    assert folder_names(["x", "y"]) == ["x", "y"]
 
 
 # --------------------------------------------------------------------------------------------------
 # the page in a real browser
 
 
-def chromium_check(index: Path, tmp_path: Path) -> Path:
-    """Screenshot and DOM of the briefing in headless Chromium; assert it renders cleanly."""
-    artifacts = ROOT / "results" / "ci-artifacts"
+def chromium_check(
+    index: Path, tmp_path: Path, shot_name: str = "briefing.png", artifacts: Path | None = None
+) -> Path:
+    """Screenshot and DOM of the briefing in headless Chromium; assert it renders cleanly.
+
+    The screenshot is kept as results/ci-artifacts/<shot_name> (or in `artifacts`).
+    """
+    artifacts = artifacts or ROOT / "results" / "ci-artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
-    shot = artifacts / "briefing.png"
+    shot = artifacts / shot_name
     shot.unlink(missing_ok=True)
     common = [
         str(CHROMIUM),
@@ -798,14 +885,14 @@ def chromium_check(index: Path, tmp_path: Path) -> Path:
         check=False,
     )
     logs = proc.stderr + dom.stderr
+    # The page has no script, so any console message at all is a problem. Chromium logs
+    # console.error as "INFO:CONSOLE", and blocked content as a Content Security Policy message.
     errors = [
         line
         for line in logs.splitlines()
-        if ("CONSOLE" in line and ("ERROR" in line or "Uncaught" in line))
-        or "Uncaught" in line
-        or "Refused to" in line
+        if re.search(r"CONSOLE|Uncaught|Content Security Policy|Refused to", line)
     ]
-    assert not errors, "\n".join(errors)
+    assert not errors, "console messages in Chromium:\n" + "\n".join(errors)
     assert shot.is_file(), proc.stderr[-2000:]
     assert shot.stat().st_size > 50_000, "the screenshot is nearly empty"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -826,13 +913,26 @@ def chromium_check(index: Path, tmp_path: Path) -> Path:
 )
 def test_briefing_renders_in_headless_chromium(briefing, tmp_path):
     result, _ = briefing
-    shot = chromium_check(result.index_html, tmp_path)
+    shot = chromium_check(result.index_html, tmp_path, "briefing-synthetic.png")
     print(f"briefing screenshot: {shot}")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
+def test_chromium_check_catches_console_errors(briefing, tmp_path):
+    """The browser test fails when the page logs an error (here: a script the CSP blocks)."""
+    result, _ = briefing
+    page = result.index_html.read_text(encoding="utf-8")
+    broken = tmp_path / "broken.html"
+    broken.write_text(
+        page.replace("<body>", '<body><script>console.error("boom")</script>', 1), encoding="utf-8"
+    )
+    with pytest.raises(AssertionError, match="console messages"):
+        chromium_check(broken, tmp_path, "broken.png", artifacts=tmp_path)
 
 
 def test_briefing_folder_can_be_moved(briefing, tmp_path):
     """Copying the folder elsewhere (a USB stick) keeps every figure: they are in the page."""
-    result, out = briefing
+    _result, out = briefing
     moved = tmp_path / "usb" / "briefing"
     shutil.copytree(out, moved)
     page = (moved / "index.html").read_text(encoding="utf-8")

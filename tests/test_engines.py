@@ -15,8 +15,12 @@ from sim.scenario import load_scenario
 from tests.model_helpers import ROOT, SCENARIOS, archetypes, make_model, run_all
 from tests.test_model_properties import AGREEMENTS, POLICY_TOGGLES
 
-EVERY_LEVER = {k: v for toggle in POLICY_TOGGLES.values() for k, v in toggle.items()
-               if k != "policies.compensation.use"}
+EVERY_LEVER = {
+    k: v
+    for toggle in POLICY_TOGGLES.values()
+    for k, v in toggle.items()
+    if k != "policies.compensation.use"
+}
 
 
 def assert_same_every_step(scenario, seed: int) -> None:
@@ -29,23 +33,32 @@ def assert_same_every_step(scenario, seed: int) -> None:
         arrays.step()
         np.testing.assert_array_equal(agents.ledger.stock, arrays.ledger.stock)
         np.testing.assert_array_equal(agents.ledger.step_flows, arrays.ledger.step_flows)
-        np.testing.assert_array_equal(agents.ledger.step_international,
-                                      arrays.ledger.step_international)
-        np.testing.assert_allclose(agents.ledger.step_money, arrays.ledger.step_money,
-                                   rtol=1e-9, atol=0)
-    pd.testing.assert_frame_equal(agents.recorder.indicators(), arrays.recorder.indicators(),
-                                  check_exact=False, rtol=1e-9)
+        np.testing.assert_array_equal(
+            agents.ledger.step_international, arrays.ledger.step_international
+        )
+        np.testing.assert_allclose(
+            agents.ledger.step_money, arrays.ledger.step_money, rtol=1e-9, atol=0
+        )
+    pd.testing.assert_frame_equal(
+        agents.recorder.indicators(), arrays.recorder.indicators(), check_exact=False, rtol=1e-9
+    )
     pd.testing.assert_frame_equal(agents.recorder.flows(), arrays.recorder.flows())
 
 
 CASES = {
     "baseline": {},
     "every_lever": {**EVERY_LEVER, "policies.agreements": AGREEMENTS},
-    "retention_compensation": {**POLICY_TOGGLES["compensation_retention"],
-                               "policies.agreements": AGREEMENTS},
-    "monthly_busy": {"time.steps_per_year": 12, "behaviour.reconsider_rate": 2.0,
-                     "behaviour.emigrate_constant": -3.0, **POLICY_TOGGLES["bonding"],
-                     **POLICY_TOGGLES["ethical"]},
+    "retention_compensation": {
+        **POLICY_TOGGLES["compensation_retention"],
+        "policies.agreements": AGREEMENTS,
+    },
+    "monthly_busy": {
+        "time.steps_per_year": 12,
+        "behaviour.reconsider_rate": 2.0,
+        "behaviour.emigrate_constant": -3.0,
+        **POLICY_TOGGLES["bonding"],
+        **POLICY_TOGGLES["ethical"],
+    },
 }
 
 
@@ -55,11 +68,13 @@ def test_engines_identical_on_the_archetype_world(case, seed):
     assert_same_every_step(archetypes({"time.years": 4, **CASES[case]}), seed)
 
 
-@pytest.mark.parametrize("name", ["baseline.yaml", "code_of_practice_package.yaml",
-                                  "bilateral_agreements.yaml"])
+@pytest.mark.parametrize(
+    "name", ["baseline.yaml", "code_of_practice_package.yaml", "bilateral_agreements.yaml"]
+)
 def test_engines_identical_on_the_global_world(name):
     scenario = load_scenario(SCENARIOS / name).with_overrides(
-        {"scale.workers_per_agent": 20000.0, "time.years": 3})
+        {"scale.workers_per_agent": 20000.0, "time.years": 3}
+    )
     assert_same_every_step(scenario, seed=77)
 
 
@@ -87,8 +102,18 @@ def test_arrays_engine_identical_with_one_and_two_threads():
     for threads in ("1", "2"):
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
         proc = subprocess.run(
-            [sys.executable, "-c", _THREADS_SCRIPT,
-             str(SCENARIOS / "archetypes_code_of_practice_package.yaml")],
-            capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=True)
+            [
+                sys.executable,
+                "-c",
+                _THREADS_SCRIPT,
+                str(SCENARIOS / "archetypes_code_of_practice_package.yaml"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+            check=True,
+        )
         outputs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert outputs[0] == outputs[1]

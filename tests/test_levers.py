@@ -1,8 +1,8 @@
 """Every Code lever moves outcomes in the direction the evidence says, against a same-seed baseline.
 
-Each test runs the archetype world (three replicates, the same seeds for baseline and option) and
-compares totals over the years the lever is in force. The model is deterministic for a seed, so these
-tests are exact comparisons of two runs, not statistical ones.
+Each test runs the archetype world (three replicates, the same seeds for baseline and option)
+and compares totals over the years the lever is in force. The model is deterministic for a seed,
+so these tests are exact comparisons of two runs, not statistical ones.
 """
 
 from __future__ import annotations

@@ -146,8 +146,8 @@ def test_visiting_order_never_changes_results(toggle):
 
 
 def test_replicates_are_spawned_from_the_root_seed():
-    from sim.runner import replicate_seeds
     from sim.rng import seed_from_sequence
+    from sim.runner import replicate_seeds
 
     seeds = [seed_from_sequence(s) for s in replicate_seeds(20100521, 4)]
     assert len(set(seeds)) == 4

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim import rules
-from sim.rng import STREAM_CHOICE, STREAM_HAZARD, uniform
+from sim.rng import STREAM_CHOICE, STREAM_HAZARD, uniform, uniform_keyed, worker_key
 
 
 def test_uniform_is_uniform_and_independent_across_streams():
@@ -29,6 +29,12 @@ def test_uniform_is_a_pure_function_of_its_counters(seed, wid, step, stream):
     assert a == uniform(seed, wid, step, stream)
     assert 0.0 <= a < 1.0
     assert a != uniform(seed, wid, step + 1, stream) or a != uniform(seed, wid + 1, step, stream)
+
+
+def test_keyed_draws_equal_the_full_hash():
+    for wid in (0, 1, 12345, 2**40):
+        key = worker_key(99, wid)
+        assert uniform_keyed(key, 17, 3) == uniform(99, wid, 17, 3)
 
 
 def test_per_step_probability():
@@ -62,14 +68,18 @@ def test_pick_index_follows_the_cumulative_weights(weights, u):
 def test_hazard_partition_gives_each_event_its_probability():
     n = 200000
     events = np.array(
-        [rules.hazard_event(3, i, 5, 700, 600, 840, 0.1, 0.05, 0.02) for i in range(n)]
+        [rules.hazard_event(worker_key(3, i), 5, 700, 600, 840, 0.1, 0.05, 0.02) for i in range(n)]
     )
     freq = np.bincount(events, minlength=4) / n
     np.testing.assert_allclose(freq[1:], [0.1, 0.05, 0.02], atol=0.003)
     # Below the retirement age nobody retires; past the maximum age everybody does.
-    young = [rules.hazard_event(3, i, 5, 300, 600, 840, 0.9, 0.0, 0.0) for i in range(1000)]
+    young = [
+        rules.hazard_event(worker_key(3, i), 5, 300, 600, 840, 0.9, 0.0, 0.0) for i in range(1000)
+    ]
     assert set(young) == {rules.EVENT_NONE}
-    assert rules.hazard_event(3, 1, 5, 840, 600, 840, 0.0, 0.0, 0.0) == rules.EVENT_RETIRE
+    assert (
+        rules.hazard_event(worker_key(3, 1), 5, 840, 600, 840, 0.0, 0.0, 0.0) == rules.EVENT_RETIRE
+    )
 
 
 def test_rural_uptake_reproduces_the_dce_effect_size():
@@ -80,7 +90,7 @@ def test_rural_uptake_reproduces_the_dce_effect_size():
 
 
 def test_propensity_has_the_requested_spread():
-    values = np.array([rules.propensity(5, i, 1.5) for i in range(50000)])
+    values = np.array([rules.propensity(worker_key(5, i), 1.5) for i in range(50000)])
     assert values.mean() == pytest.approx(0.0, abs=0.03)
     assert values.std() == pytest.approx(1.5, rel=0.03)
 
@@ -88,7 +98,6 @@ def test_propensity_has_the_requested_spread():
 def _match(**kw):
     n = len(kw["origin"])
     args = dict(
-        seed=1,
         step=2,
         worker_id=np.arange(100, 100 + n, dtype=np.int64),
         cadre=np.zeros(n, dtype=np.int64),
@@ -105,10 +114,11 @@ def _match(**kw):
     )
     args.update(kw)
     args["origin"] = np.asarray(args["origin"], dtype=np.int64)
+    args["keys"] = np.array([worker_key(1, w) for w in args["worker_id"]], dtype=np.int64)
     order = [
-        "seed",
         "step",
         "worker_id",
+        "keys",
         "origin",
         "cadre",
         "destination",

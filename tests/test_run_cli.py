@@ -155,3 +155,10 @@ def test_manifest_records_the_engine_auto_chose(tmp_path):
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["engine_requested"] == "auto"
     assert manifest["engine"] == "agents"  # 3,500 agents: below the threshold
+
+
+def test_every_indicator_written_is_declared(run_dir):
+    from sim.indicators import INDICATOR_NAMES
+
+    _, ind, _ = read_results(run_dir)
+    assert set(ind.indicator) == set(INDICATOR_NAMES)

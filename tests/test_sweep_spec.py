@@ -135,6 +135,11 @@ def test_outcome_names(tmp_path):
     assert "invalid outcome name" in str(err)
 
 
+def test_duplicate_keys_are_errors(tmp_path):
+    err = error_of(tmp_path, TOY.replace("  b: {levels: [0.5, 1.5]}", "  a: {levels: [0.5]}"))
+    assert err.key_path == "parameters.a" and err.line == 5 and "duplicate key" in str(err)
+
+
 def test_malformed_yaml_names_line(tmp_path):
     err = error_of(tmp_path, TOY.replace("replicates: 2", "replicates: [2"))
     assert err.line is not None and "malformed YAML" in str(err)
@@ -345,3 +350,30 @@ def test_windows_and_stats():
 def test_parse_sweep_without_file():
     spec = parse_sweep(TOY)
     assert spec.path is None and spec.name == "toy"
+
+
+def _cli_has(command: str) -> bool:
+    from sim import cli
+
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    return command in subparsers.choices
+
+
+@pytest.mark.parametrize("command", ["sweep", "sensitivity"])
+def test_hrhsim_cli_wiring(tmp_path, capsys, command):
+    """Once `sim/cli.py` registers the commands, they behave as `python -m sim.sweep`."""
+    from sim import cli
+
+    if not _cli_has(command):
+        pytest.skip(f"`hrhsim {command}` is not registered in sim/cli.py yet")
+    if command == "sweep":
+        path = write(tmp_path, TOY)
+        assert cli.main(["sweep", str(path), "-o", str(tmp_path / "o"), "--dry-run"]) == 0
+        assert "12 runs" in capsys.readouterr().out
+        bad = write(tmp_path, TOY.replace("replicates: 2", "replicatez: 2"), "bad.yaml")
+        assert cli.main(["sweep", str(bad)]) == 2
+        assert f"{bad}:7: replicatez: unknown key" in capsys.readouterr().err
+    else:
+        assert cli.main(["sensitivity", str(tmp_path / "nowhere")]) == 2
+        assert "not a sweep folder" in capsys.readouterr().err

@@ -1,0 +1,100 @@
+"""Run reuse: a scenario is run again only when no matching results folder exists.
+
+A previous run matches when its manifest records exactly the same scenario hash, seed, number of
+replicates and package version, and its indicator table is there. Anything else is run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+RESULT_FILES = ("manifest.json", "indicators.parquet", "flows.parquet")
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def folder_name(name: str) -> str:
+    """A file-system-safe folder name for a scenario name (`tiny baseline` -> `tiny_baseline`)."""
+    return _SAFE.sub("_", str(name)).strip("._-")[:60] or "scenario"
+
+
+def folder_names(names: list[str]) -> list[str]:
+    """Folder names for the scenarios of one comparison: safe, and distinct when names are.
+
+    Names whose safe forms collide (`a b`, `a_b`) get a short hash of the full name appended.
+    """
+    slugs = [folder_name(n) for n in names]
+    out = []
+    for name, slug in zip(names, slugs, strict=True):
+        if slugs.count(slug) > 1:
+            slug = f"{slug}-{hashlib.sha1(str(name).encode('utf-8')).hexdigest()[:8]}"
+        out.append(slug)
+    return out
+
+
+def package_version() -> str:
+    import sim
+
+    return sim.__version__
+
+
+def read_manifest(run_dir: Path) -> dict | None:
+    """The manifest of a results folder, or None when it is missing or unreadable."""
+    try:
+        return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def expected_key(scenario: Any, *, seed: int, replicates: int) -> dict:
+    """What a reusable run's manifest must record."""
+    return {
+        "scenario_hash": scenario.hash(),
+        "seed": int(seed),
+        "replicates": int(replicates),
+        "package_version": package_version(),
+    }
+
+
+def matches(run_dir: Path, key: dict) -> bool:
+    """Whether `run_dir` holds a complete run whose manifest records exactly `key`."""
+    manifest = read_manifest(run_dir)
+    if manifest is None or not (Path(run_dir) / "indicators.parquet").is_file():
+        return False
+    differs = [k for k, v in key.items() if manifest.get(k) != v]
+    if differs:
+        log.info("%s: not reused (%s differ)", run_dir, ", ".join(differs))
+    return not differs
+
+
+def run_or_reuse(
+    scenario: Any,
+    run_dir: str | Path,
+    *,
+    seed: int,
+    replicates: int,
+    force: bool = False,
+    progress: bool = False,
+) -> bool:
+    """Make sure `run_dir` holds the results of `scenario`; True when a previous run was reused."""
+    run_dir = Path(run_dir)
+    key = expected_key(scenario, seed=seed, replicates=replicates)
+    if not force and matches(run_dir, key):
+        log.info("reusing %s for %s", run_dir, scenario.name)
+        return True
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name in RESULT_FILES:  # a stale run must not look complete while this one runs
+        (run_dir / name).unlink(missing_ok=True)
+    runner = importlib.import_module("sim.runner")
+    log.info(
+        "running %s into %s (%d replicates, seed %d)", scenario.name, run_dir, replicates, seed
+    )
+    runner.run_scenario(scenario, run_dir, replicates=replicates, seed=seed, progress=progress)
+    return False

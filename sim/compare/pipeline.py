@@ -1,0 +1,122 @@
+"""`compare`: run (or reuse) every scenario, then write the briefing.
+
+Every scenario runs with the baseline's seed and number of replicates (unless given), so that
+replicate r of each scenario shares its spawned seed and the differences are paired.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.compare.briefing import Briefing, write_briefing
+from sim.compare.cache import folder_name, folder_names, run_or_reuse
+from sim.compare.runs import Run, load_run
+from sim.errors import ScenarioError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CompareResult:
+    """What `compare` produced: the briefing and the runs it read (with `.reused` set)."""
+
+    out_dir: Path
+    briefing: Briefing
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def index_html(self) -> Path:
+        return self.briefing.index_html
+
+    @property
+    def reused(self) -> dict[str, bool]:
+        return {run.name: bool(run.reused) for run in self.runs}
+
+
+def default_out_dir(baseline_name: str) -> Path:
+    """`results/compare-<baseline name>` (relative to the working directory)."""
+    return Path("results") / f"compare-{folder_name(baseline_name)}"
+
+
+def load_scenarios(paths: Sequence[str | Path], overrides: Sequence[str] = ()) -> list[Any]:
+    """Load every scenario (the `--set` overrides apply to all); names must differ."""
+    scenario_mod = importlib.import_module("sim.scenario")
+    scenarios = [scenario_mod.load_scenario(p, tuple(overrides)) for p in paths]
+    seen: dict[str, Any] = {}
+    for path, s in zip(paths, scenarios, strict=True):
+        if s.name in seen:
+            raise ScenarioError(
+                f"two scenarios of the comparison are both named '{s.name}' ({seen[s.name]} and "
+                f"{path})",
+                file=str(path),
+                key_path="name",
+                expected="a distinct `name:` in each scenario file",
+            )
+        seen[s.name] = path
+    return scenarios
+
+
+def compare(
+    baseline: str | Path,
+    options: Sequence[str | Path],
+    out_dir: str | Path | None = None,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    force: bool = False,
+    progress: bool = False,
+    world: Any = None,
+) -> CompareResult:
+    """Run or reuse `baseline` and each option into `out_dir/runs/<name>/`; write the briefing.
+
+    `replicates` and `seed` default to the baseline scenario's; `overrides` are `--set
+    PATH=VALUE` items applied to every scenario; `force` runs everything again.
+    """
+    scenarios = load_scenarios([baseline, *options], overrides)
+    base = scenarios[0]
+    given_seed, given_replicates = seed, replicates
+    replicates = int(replicates if replicates is not None else base.data["replicates"])
+    seed = int(seed if seed is not None else base.data["seed"])
+    out = Path(out_dir) if out_dir is not None else default_out_dir(base.name)
+    notes = []
+    for s in scenarios[1:]:
+        own = {"seed": s.data.get("seed"), "replicates": s.data.get("replicates")}
+        used = {"seed": seed, "replicates": replicates}
+        given = {"seed": given_seed, "replicates": given_replicates}
+        # Only an option that sets its own value (not overridden for everyone) gets a note.
+        differs = [k for k in own if given[k] is None and own[k] != used[k]]
+        if differs:
+            what = " and ".join(f"{k} {own[k]}" for k in differs)
+            log.info(
+                "%s sets %s; it runs with the baseline's %s",
+                s.name,
+                what,
+                " and ".join(f"{k} {used[k]}" for k in differs),
+            )
+            notes.append(
+                f"“{s.name}” sets {what}; it was run with the baseline's "
+                + " and ".join(f"{k} {used[k]}" for k in differs)
+                + " so that its replicates pair with the baseline's."
+            )
+    runs = []
+    for s, folder in zip(scenarios, folder_names([s.name for s in scenarios]), strict=True):
+        run_dir = out / "runs" / folder
+        reused = run_or_reuse(
+            s, run_dir, seed=seed, replicates=replicates, force=force, progress=progress
+        )
+        log.info("%s: %s (%s)", s.name, "reused previous run" if reused else "ran", run_dir)
+        runs.append(load_run(run_dir, reused=reused))
+    reused_names = [r.name for r in runs if r.reused]
+    if reused_names:
+        notes.append(
+            "Reused previous runs with identical scenario, seed, replicates and model "
+            "version: " + ", ".join(reused_names) + "."
+        )
+    briefing = write_briefing(runs[0], runs[1:], out, world=world, notes=notes)
+    return CompareResult(out, briefing, runs)

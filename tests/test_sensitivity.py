@@ -1,0 +1,123 @@
+"""Sensitivity indices through the whole pipeline: design -> Dask -> Parquet -> SALib."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.errors import HrhsimError
+from sim.sweep import main as sweep_main
+from sim.sweep.execute import dask_client, load_runs, run_sweep
+from sim.sweep.sensitivity import analyze, sensitivity
+from sim.sweep.spec import load_sweep
+from sim.sweep.testmodels import ISHIGAMI_INDICES
+
+PI = math.pi
+
+ISHIGAMI = f"""\
+name: ishigami
+model: ishigami
+parameters:
+  x1: {{min: {-PI!r}, max: {PI!r}}}
+  x2: {{min: {-PI!r}, max: {PI!r}}}
+  x3: {{min: {-PI!r}, max: {PI!r}}}
+design: {{kind: sobol, samples: 512, seed: 11}}
+replicates: 1
+outcomes: [y]
+"""
+
+MORRIS = """\
+name: toy_morris
+model: toy
+parameters:
+  a: {min: 0, max: 1}
+  b: {min: 10, max: 30}
+  c: {min: -1, max: 1}
+design: {kind: morris, samples: 8, levels: 4, seed: 5}
+replicates: 2
+outcomes: [y, z]
+"""
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A LocalCluster of 2 single-threaded worker processes shared by this module."""
+    with dask_client(workers=2) as c:
+        yield c
+
+
+def run(tmp_path: Path, text: str, client) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "sweep.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    report = run_sweep(load_sweep(path), out, client=client)
+    assert report.complete, report.failed
+    return out
+
+
+def test_ishigami_sobol_indices_match_the_analytical_values(tmp_path, client):
+    out = run(tmp_path, ISHIGAMI, client)
+    assert len(load_runs(out, complete=True)) == 512 * 5
+    table = analyze(out, conf_level=0.95, num_resamples=1000, seed=1).set_index("parameter")
+    assert list(table.index) == ["x1", "x2", "x3"]
+    tolerance = 0.02
+    for index in ("S1", "ST"):
+        for j, name in enumerate(["x1", "x2", "x3"]):
+            got, ci = table.loc[name, index], table.loc[name, f"{index}_conf"]
+            exact = ISHIGAMI_INDICES[index][j]
+            assert 0 < ci < 0.15, (index, name, ci)
+            assert abs(got - exact) <= ci + tolerance, (index, name, got, exact, ci)
+    # the analytical values themselves (a = 7, b = 0.1)
+    assert [round(v, 4) for v in ISHIGAMI_INDICES["S1"]] == [0.3139, 0.4424, 0.0]
+    assert [round(v, 4) for v in ISHIGAMI_INDICES["ST"]] == [0.5576, 0.4424, 0.2437]
+
+    # the CLI writes the table and the figure and prints the indices
+    assert sweep_main(["sensitivity", str(out), "--outcome", "y", "--resamples", "200"]) == 0
+    csv = pd.read_csv(out / "sensitivity.csv")
+    assert list(csv.columns) == ["outcome", "parameter", "method", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(csv) == 3
+    for suffix in (".png", ".svg"):
+        assert (out / f"sensitivity{suffix}").stat().st_size > 1000
+
+
+def test_morris_on_a_linear_model(tmp_path, client):
+    """y = a + 2 b + 3 c + noise(replicate): mu* = coefficient x range, sigma = 0 (unit space)."""
+    out = run(tmp_path, MORRIS, client)
+    runs = load_runs(out, complete=True)
+    assert len(runs) == 8 * 4 * 2
+    # Morris trajectories revisit points: identical (parameters, replicate) share one run file
+    assert runs["run_key"].nunique() == len(list((out / "runs").glob("*.parquet"))) < len(runs)
+    table, files = sensitivity(out, ["y", "z"], num_resamples=100)
+    y = table[table["outcome"] == "y"].set_index("parameter")
+    assert y.loc["a", "mu_star"] == pytest.approx(1.0)
+    assert y.loc["b", "mu_star"] == pytest.approx(2.0 * 20)
+    assert y.loc["c", "mu_star"] == pytest.approx(3.0 * 2)
+    assert y.loc["c", "mu"] == pytest.approx(6.0)
+    assert y["sigma"].abs().max() < 1e-9
+    z = table[table["outcome"] == "z"]
+    assert z["mu_star"].abs().max() < 1e-12  # the noise is common to all points of a replicate
+    assert [f.name for f in files] == ["sensitivity.csv", "sensitivity.png", "sensitivity.svg"]
+
+
+def test_sensitivity_needs_a_sampled_complete_sweep(tmp_path, client, capsys):
+    grid = run(
+        tmp_path / "grid",
+        "model: toy\nparameters:\n  a: [0, 1]\ndesign: {kind: grid}\noutcomes: [y]\n",
+        client,
+    )
+    with pytest.raises(HrhsimError, match="need a sobol or morris design"):
+        analyze(grid)
+    assert sweep_main(["sensitivity", str(grid)]) == 2
+    assert "grid design" in capsys.readouterr().err
+
+    out = run(tmp_path / "morris", MORRIS, client)
+    with pytest.raises(HrhsimError, match=r"no outcome 'yy'.*did you mean 'y'"):
+        analyze(out, ["yy"])
+    next((out / "runs").glob("*.parquet")).unlink()
+    with pytest.raises(HrhsimError, match=r"incomplete: 1 of \d+ runs missing"):
+        analyze(out)
+    assert sweep_main(["sensitivity", str(tmp_path / "nowhere")]) == 2
