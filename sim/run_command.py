@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.argtypes import positive_int, seed
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -31,12 +33,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--replicates",
-        type=int,
+        type=positive_int,
         default=None,
         help="number of replicates (default: the scenario's `replicates`)",
     )
     parser.add_argument(
-        "--seed", type=int, default=None, help="root seed (default: the scenario's `seed`)"
+        "--seed", type=seed, default=None, help="root seed (default: the scenario's `seed`)"
     )
     parser.add_argument(
         "--engine",

@@ -162,3 +162,9 @@ def test_every_indicator_written_is_declared(run_dir):
 
     _, ind, _ = read_results(run_dir)
     assert set(ind.indicator) == set(INDICATOR_NAMES)
+
+
+@pytest.mark.parametrize("args", [["--replicates", "0"], ["--seed", "-1"], ["--replicates", "x"]])
+def test_bad_command_line_numbers_exit_2(args, capsys):
+    assert main(["run", str(SCENARIOS / "archetypes_baseline.yaml"), *args]) == 2
+    assert "expected a whole number" in capsys.readouterr().err

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.argtypes import positive_int, seed
+
 HELP = "compare policy options with a baseline and write an HTML briefing"
 DESCRIPTION = (
     "Run the baseline and each option (reusing earlier runs with the same scenario, seed, "
@@ -26,26 +28,6 @@ EXAMPLES = """examples:
 
 The briefing opens offline (figures and styles are inside index.html) and prints to PDF.
 """
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError("expected a seed from 0 to 2**63 - 1")
-    return value
 
 
 def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,14 +54,14 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replicates",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="replicates of every scenario (default: the baseline's)",
     )
     parser.add_argument(
         "--seed",
         metavar="SEED",
-        type=_seed,
+        type=seed,
         default=None,
         help="root seed of every scenario (default: the baseline's)",
     )

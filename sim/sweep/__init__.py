@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.argtypes import nonnegative_int, positive_int
 from sim.errors import HrhsimError
 
 __all__ = [
@@ -93,26 +94,6 @@ examples:
   hrhsim sensitivity results/sobol_behaviour --conf-level 0.9 --resamples 2000"""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
-
-
 def _conf_level(text: str) -> float:
     try:
         value = float(text)
@@ -136,7 +117,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         default=None,
         help="worker processes of the local Dask cluster (default: number of CPUs)",
@@ -150,7 +131,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--retries",
-        type=_nonnegative_int,
+        type=nonnegative_int,
         metavar="N",
         default=3,
         help="times a failed run is retried on another worker (default: 3)",
@@ -232,12 +213,12 @@ def add_sensitivity_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--resamples",
-        type=_positive_int,
+        type=positive_int,
         default=1000,
         metavar="N",
         help="bootstrap resamples for the confidence intervals (default: 1000)",
     )
-    parser.add_argument("--seed", type=_nonnegative_int, default=0, help="bootstrap seed")
+    parser.add_argument("--seed", type=nonnegative_int, default=0, help="bootstrap seed")
     parser.add_argument("--no-figure", action="store_true", help="write the table only")
     parser.set_defaults(func=cmd_sensitivity)
 
