@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import pandas as pd
 import sim
 from sim.model import AUTO_ARRAYS_THRESHOLD, WorkforceModel
 from sim.policies import country_mask
+from sim.provenance import code_fingerprint, git_commit
 from sim.results import write_csv, write_json, write_table
 from sim.rng import seed_from_sequence
 from sim.world import World, load_world
@@ -118,22 +118,6 @@ def run_replicate(
     )
 
 
-def git_commit() -> str | None:
-    """The git commit of the package's checkout, if it is one."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(sim.__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
 def run_scenario(
     scenario,
     out_dir,
@@ -185,6 +169,7 @@ def run_scenario(
         "engine_requested": data["engine"] if engine is None else engine,
         "package_version": sim.__version__,
         "git_commit": git_commit(),
+        "code_hash": code_fingerprint(),
         "timings": {"total_s": total, "per_replicate_s": [r.seconds for r in results]},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

@@ -31,6 +31,7 @@ import pytest
 import sim
 from sim.compare import add_compare_arguments, cmd_compare, compare, load_run, write_briefing
 from sim.compare.changes import describe_changes
+from sim.provenance import code_fingerprint
 from sim.schema import SCHEMA, Field, ListOf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,6 +235,7 @@ def write_synthetic_run(
         "engine": "arrays",
         "engine_requested": "auto",
         "package_version": sim.__version__,
+        "code_hash": code_fingerprint(),
         "git_commit": "abc1234",
         "timings": {"total_s": 1.5, "per_replicate_s": [0.5] * replicates},
         "created": "2025-01-01T00:00:00+00:00",
@@ -940,3 +942,17 @@ def test_briefing_folder_can_be_moved(briefing, tmp_path):
     for href in re.findall(r'href="([^"#]+)"', page):
         assert not href.startswith("/"), href
         assert (moved / href).exists(), href
+
+
+def test_a_run_made_by_other_code_is_not_reused(tmp_path, monkeypatch):
+    from sim.compare import cache
+
+    scenario = SimpleNamespace(hash=lambda: "h")
+    key = cache.expected_key(scenario, seed=1, replicates=2)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "indicators.parquet").write_bytes(b"")
+    (run / "manifest.json").write_text(json.dumps(key), encoding="utf-8")
+    assert cache.matches(run, key)
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "other code")
+    assert not cache.matches(run, cache.expected_key(scenario, seed=1, replicates=2))

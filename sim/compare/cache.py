@@ -1,7 +1,8 @@
 """Run reuse: a scenario is run again only when no matching results folder exists.
 
 A previous run matches when its manifest records exactly the same scenario hash, seed, number of
-replicates and package version, and its indicator table is there. Anything else is run again.
+replicates, package version and code fingerprint (sources and bundled data), and its indicator table
+is there. Anything else is run again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 import re
 from pathlib import Path
 from typing import Any
+
+from sim.provenance import code_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ def expected_key(scenario: Any, *, seed: int, replicates: int) -> dict:
         "seed": int(seed),
         "replicates": int(replicates),
         "package_version": package_version(),
+        "code_hash": code_fingerprint(),
     }
 
 
