@@ -29,6 +29,8 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import HrhsimError, ScenarioError
+from sim.provenance import code_fingerprint
+from sim.rng import seed_from_sequence
 from sim.sweep.design import Design, build_design
 from sim.sweep.spec import RESERVED_COLUMNS, OutcomeSpec, SweepSpec, resolve_model
 
@@ -96,8 +98,7 @@ def replicate_seed(root_seed: int, replicate: int) -> tuple[np.random.SeedSequen
     Every point uses the same replicate seeds (common random numbers across points).
     """
     ss = np.random.SeedSequence(root_seed).spawn(replicate + 1)[replicate]
-    as_int = int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-    return ss, as_int
+    return ss, seed_from_sequence(ss)
 
 
 def _run_key(spec: SweepSpec, params: dict, replicate: int, scenario_hash: str | None) -> str:
@@ -110,6 +111,8 @@ def _run_key(spec: SweepSpec, params: dict, replicate: int, scenario_hash: str |
         "fixed": None if spec.is_hrhsim else spec.fixed,
         "seed": spec.seed,
         "outcomes": [o.describe() for o in spec.outcomes],
+        # hrhsim runs are redone when the model's code or data change (never silently reused).
+        "code": code_fingerprint() if spec.is_hrhsim else None,
     }
     text = json.dumps(ident, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
