@@ -12,6 +12,7 @@ AREAS = ("urban", "rural", "all")
 CADRE_LABELS = (*CADRES, "all")
 THRESHOLDS = {"44_5": 44.5, "49": 49.0}
 STOCK_INDICATORS = (
+    "population",
     "stock",
     "density",
     "posts",
@@ -112,7 +113,9 @@ class IndicatorRecorder:
         stock = with_totals(present)
         urban = np.asarray(m.world.urban_share, dtype=np.float64)
         area_pop = np.stack([population * urban, population * (1 - urban), population], axis=1)
-        density = stock / np.maximum(area_pop, 1.0)[:, :, None] * 1e4
+        # Undefined (NaN) where an area has no population, e.g. the rural area of a city state.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            density = np.where(area_pop[:, :, None] > 0, stock / area_pop[:, :, None] * 1e4, np.nan)
         posts = with_totals(np.asarray(m.posts) * wpa)
         filled = with_totals(np.minimum(present, np.asarray(m.posts) * wpa))
         vacancies = posts - filled
@@ -129,6 +132,7 @@ class IndicatorRecorder:
             where=present_k > 0,
         )
         rows = [
+            self._grid("population", year, area_pop[:, :, None], cadres=("all",)),
             self._grid("stock", year, stock),
             self._grid("density", year, density),
             self._grid("posts", year, posts),
@@ -138,12 +142,9 @@ class IndicatorRecorder:
             self._grid("migrants_abroad", year, abroad[:, None, :], areas=("all",)),
             self._grid("foreign_trained_share", year, foreign[:, None, :], areas=("all",)),
         ]
-        ratio = np.divide(
-            density[:, 1, :],
-            density[:, 0, :],
-            out=np.zeros_like(density[:, 0, :]),
-            where=density[:, 0, :] > 0,
-        )
+        defined = np.isfinite(density[:, 1, :]) & (np.nan_to_num(density[:, 0, :]) > 0)
+        ratio = np.full_like(density[:, 0, :], np.nan)
+        np.divide(density[:, 1, :], density[:, 0, :], out=ratio, where=defined)
         rows.append(self._grid("rural_urban_ratio", year, ratio[:, None, :], areas=("all",)))
         # Global aggregates.
         total_density = density[:, 2, 2]
@@ -174,6 +175,7 @@ class IndicatorRecorder:
                 countries=["WLD"],
             )
         )
+        world_rows["population"] = float(population.sum())
         for name, value in world_rows.items():
             rows.append(
                 self._grid(

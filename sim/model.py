@@ -19,7 +19,7 @@ from sim import rules
 from sim.accounting import MONEY_KINDS, Ledger, Transitions
 from sim.country import Country
 from sim.indicators import IndicatorRecorder
-from sim.policies import PolicySchedule, country_mask
+from sim.policies import PolicySchedule, country_mask, steps_of
 from sim.schema import CADRES, INCOME_GROUPS
 
 log = logging.getLogger(__name__)
@@ -84,12 +84,20 @@ class CarryRounder:
         self.cumulative = np.zeros(shape)
         self.issued = np.zeros(shape, dtype=np.int64)
 
-    def take(self, expected: np.ndarray) -> np.ndarray:
-        """Integers whose running total tracks the running total of `expected` (floor)."""
+    def take(self, expected: np.ndarray, cap: np.ndarray | None = None) -> np.ndarray:
+        """Integers whose running total tracks the running total of `expected` (floor).
+
+        With `cap`, no more than `cap` are issued, and what the cap withholds is dropped rather
+        than carried (the carried remainder never exceeds one).
+        """
         self.cumulative += expected
         target = np.floor(self.cumulative + 1e-9).astype(np.int64)
         out = np.maximum(target - self.issued, 0)
+        if cap is not None:
+            out = np.minimum(out, cap)
         self.issued += out
+        if cap is not None:
+            self.cumulative = np.minimum(self.cumulative, self.issued + 1.0)
         return out
 
 
@@ -343,7 +351,8 @@ class WorkforceModel(mesa.Model):
         open_rate = self.recruitment_intensity * pol.recruitment_multiplier * self.destinations
         share = -np.expm1(-open_rate * self.dt)  # 1 - exp(-rate dt): never above the vacancies
         expected = self.vacancies.sum(axis=1) * share[:, None]
-        self.international_posts = self.post_rounder.take(expected)
+        whole_vacancies = np.floor(self.vacancies.sum(axis=1) + 1e-9).astype(np.int64)
+        self.international_posts = self.post_rounder.take(expected, cap=whole_vacancies)
         vac_total = self.vacancies.sum(axis=1)
         self.immigrant_rural_share = np.where(
             vac_total > 0,
@@ -370,7 +379,10 @@ class WorkforceModel(mesa.Model):
         move_gain = (
             ba * (other - log_eff) + self.amenity[:, ::-1, :] - self.amenity + beh["move_constant"]
         )
+        # No move into an area without funded posts (e.g. the empty rural area of a city state).
+        move_gain = np.where(self.posts[:, ::-1, :] > 0, move_gain, -np.inf)
         v_move = np.stack([v_native + move_gain, v_native + bw * discount + move_gain], axis=-1)
+        v_move = np.where(np.isfinite(v_move), v_move, rules.NEG_INF)
 
         slots = self.destination_of_slot
         at_dest = self.ledger.stock[:, slots]  # (C origin, D, area, K)
@@ -392,7 +404,7 @@ class WorkforceModel(mesa.Model):
             slots[None, :] != np.arange(self.n_countries)[:, None]
         )[:, :, None]
         v_dest = np.where(is_open, v_dest, -np.inf)
-        top = v_dest.max(axis=1)  # (C, K)
+        top = v_dest.max(axis=1, initial=-np.inf)  # (C, K); -inf where no destination is open
         finite = np.isfinite(top)
         weights = np.exp(v_dest - np.where(finite, top, 0.0)[:, None, :])
         cum = np.cumsum(weights, axis=1).transpose(0, 2, 1).copy()  # (C, K, D)
@@ -587,7 +599,7 @@ class WorkforceModel(mesa.Model):
 
     def _contract_steps(self) -> np.ndarray:
         """Contract length in steps of each agreement (0: permanent)."""
-        return np.rint(self.agreements.contract_years * self.steps_per_year).astype(np.int64)
+        return steps_of(self.agreements.contract_years, self.steps_per_year)
 
     def _bond_buyouts(self, tr: Transitions, pol) -> None:
         """Workers who leave or emigrate while bonded pay the buy-out to their government."""

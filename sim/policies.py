@@ -13,6 +13,14 @@ import numpy as np
 
 from sim.schema import CADRES
 
+
+def steps_of(years, steps_per_year: int) -> np.ndarray:
+    """A duration in whole steps: rounded, but at least one step for any positive duration."""
+    years = np.asarray(years, dtype=np.float64)
+    steps = np.rint(years * steps_per_year).astype(np.int64)
+    return np.where(years > 0, np.maximum(steps, 1), 0)
+
+
 CADRE_INDEX = {name: i for i, name in enumerate(CADRES)}
 
 
@@ -48,6 +56,17 @@ def cadre_mask(choice: str) -> np.ndarray:
     mask = np.zeros(len(CADRES), dtype=bool)
     mask[CADRE_INDEX[choice]] = True
     return mask
+
+
+def in_force_lagged(policy: dict, year: int, lag: int, start_year: int) -> bool:
+    """Whether a policy in force `lag` years before `year` (never before the run's start) applies.
+
+    Used for effects that take a training lag: a policy with no `from` starts with the run, so
+    its extra graduates arrive `lag` years after the start, not at once.
+    """
+    started = policy.get("from")
+    started = start_year if started is None else max(started, start_year)
+    return in_force({**policy, "from": started}, year - lag)
 
 
 def in_force(policy: dict, year: int) -> bool:
@@ -147,6 +166,7 @@ class PolicySchedule:
             for spec in data["adjustments"]
         ]
         self._cache: dict[int, PolicyYear] = {}
+        self.start_year = int(data["time"]["start_year"])
 
     def _country_cadre(self, name: str, year: int, value: float) -> np.ndarray:
         """(C, K) array holding `value` where the lever `name` applies in `year`, else 0."""
@@ -160,11 +180,12 @@ class PolicySchedule:
         """Training expansion whose graduates arrive in `year` (decided `training_lag` earlier)."""
         out = np.zeros((len(self.world.iso3), len(CADRES)))
         spec = self.data["policies"]["domestic_training"]
+        mask = self._masks["domestic_training"]["countries"]
+        cadres = cadre_mask(spec["cadres"])
         for k in range(len(CADRES)):
-            decided = self._country_cadre(
-                "domestic_training", year - int(self.training_lag[k]), spec["expansion"]
-            )
-            out[:, k] = decided[:, k]
+            lag = int(self.training_lag[k])
+            if cadres[k] and in_force_lagged(spec, year, lag, self.start_year):
+                out[mask, k] = spec["expansion"]
         return out
 
     def year(self, year: int) -> PolicyYear:
@@ -199,9 +220,7 @@ class PolicySchedule:
 
         ret = pol["retention"]
         bond = pol["bonding"]
-        bond_steps = np.rint(
-            self._country_cadre("bonding", year, bond["years"]) * steps_per_year
-        ).astype(np.int64)
+        bond_steps = steps_of(self._country_cadre("bonding", year, bond["years"]), steps_per_year)
         # Rural service binds bonded workers for the whole bond, even after the policy ends.
         rural_service = np.zeros((n, k), dtype=bool)
         if bond["rural_service"]:
@@ -218,10 +237,11 @@ class PolicySchedule:
         lag = self.training_lag
         agreement_training = np.array(
             [
-                in_force(
+                in_force_lagged(
                     spec,
-                    year
-                    - int(lag.max() if spec["cadre"] == "all" else lag[CADRE_INDEX[spec["cadre"]]]),
+                    year,
+                    int(lag.max() if spec["cadre"] == "all" else lag[CADRE_INDEX[spec["cadre"]]]),
+                    self.start_year,
                 )
                 for spec in self.agreements.specs
             ],

@@ -80,12 +80,12 @@ def summary_table(indicators: pd.DataFrame, data: dict) -> pd.DataFrame:
             value = value / base.groupby("replicate").value.sum().replace(0, np.nan)
         return value
 
-    pop = {c: p for c, p in zip(iso, world.population, strict=True)}
-    ssl_pop = sum(pop[c] for c in safeguards) or np.nan
     lines = {
         "health workers, world": per_replicate("stock", {"WLD"}),
         "density per 10,000, world": per_replicate("density", {"WLD"}),
-        "density per 10,000, safeguards list": per_replicate("stock", safeguards) / ssl_pop * 1e4,
+        "density per 10,000, safeguards list": per_replicate("stock", safeguards)
+        / per_replicate("population", safeguards)
+        * 1e4,
         "emigrants/yr from safeguards list": per_replicate("emigrants", safeguards),
         "immigrants/yr to destinations": per_replicate("immigrants", destinations),
         "vacancy rate, destinations": per_replicate("vacancies", destinations, "posts"),

@@ -173,11 +173,24 @@ def run_scenario(
         "timings": {"total_s": total, "per_replicate_s": [r.seconds for r in results]},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    # A results folder describes one run: optional tables a previous run left are removed, and the
+    # manifest (written last) marks the folder complete.
+    (out / "manifest.json").unlink(missing_ok=True)
+    write_csvs = csv if csv is not None else data["outputs"]["csv"]
+    optional = {
+        "flows.parquet": data["outputs"]["flows"],
+        "indicators.csv": write_csvs,
+        "flows.csv": write_csvs and data["outputs"]["flows"],
+    }
+    for name, wanted in optional.items():
+        if not wanted:
+            (out / name).unlink(missing_ok=True)
     write_table(out / "indicators.parquet", indicators)
     if data["outputs"]["flows"]:
         write_table(out / "flows.parquet", flows)
-    if csv if csv is not None else data["outputs"]["csv"]:
+    if write_csvs:
         write_csv(out / "indicators.csv", indicators)
-        write_csv(out / "flows.csv", flows)
-    write_json(out / "manifest.json", manifest)  # last: its presence marks a complete run
+        if data["outputs"]["flows"]:
+            write_csv(out / "flows.csv", flows)
+    write_json(out / "manifest.json", manifest)
     return RunSummary(out, chosen, n_rep, total, [r.seconds for r in results], indicators)

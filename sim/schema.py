@@ -191,7 +191,7 @@ SCHEMA: dict = {
                                    source="length of medical and nursing programmes"),
         "training_cost": _per_cadre(10.0, 4.0, kind="float", doc="Cost of training one graduate "
                                     "as a multiple of GDP per capita PPP.", unit="ratio",
-                                    min=0.0, max=100.0, source="Mills et al. 2011 (BMJ)"),
+                                    min=0.01, max=100.0, source="Mills et al. 2011 (BMJ)"),
         "initial_vacancy_rate": _per_income(-0.10, -0.05, 0.02, 0.08, kind="float",
                                             doc="Funded posts relative to the initial stock, "
                                             "minus one (negative: more trained workers than "

@@ -1,0 +1,115 @@
+"""Edge cases found in review: worlds without destinations, city states, lags, stale files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.results import read_results
+from tests.model_helpers import SCENARIOS, archetypes, make_model, run_all, total
+
+SMALL = ["--replicates", "1", "--no-progress", "--set", "time.years=2"]
+
+
+@pytest.mark.parametrize("engine", ["agents", "arrays"])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"workforce.destinations": "none"},
+        {"world.countries": ["XSR"]},
+        {"world.countries": ["XSR", "XEX"]},
+    ],
+)
+def test_worlds_without_an_open_destination_run_without_migration(overrides, engine):
+    ind, flows = run_all(archetypes({"time.years": 2, **overrides}), replicates=1, engine=engine)
+    assert total(ind, "immigrants", set(ind.country)) == 0
+    assert flows.empty
+
+
+def test_city_state_has_no_rural_density_and_nobody_moves_to_its_empty_rural_area():
+    scenario = archetypes(name="baseline.yaml").with_overrides(
+        {
+            "world.countries": ["KWT", "SGP", "GBR", "PHL"],
+            "time.years": 3,
+            "scale.workers_per_agent": 500.0,
+            "behaviour.reconsider_rate": 3.0,
+        }
+    )
+    ind, _ = run_all(scenario, replicates=1)
+    kwt = ind[(ind.country == "KWT") & (ind.cadre == "all")]
+    rural = kwt[(kwt.indicator == "stock") & (kwt.area == "rural")]
+    assert (rural.value == 0).all()
+    density = kwt[(kwt.indicator == "density") & (kwt.area == "rural")]
+    assert density.value.isna().all()
+    assert kwt[kwt.indicator == "rural_urban_ratio"].value.isna().all()
+    assert np.isfinite(kwt[(kwt.indicator == "density") & (kwt.area == "all")].value).all()
+
+
+def test_summary_density_uses_the_population_at_the_horizon(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(SCENARIOS / "archetypes_baseline.yaml"), "-o", str(out), *SMALL]) == 0
+    text = capsys.readouterr().out
+    _, ind, _ = read_results(out)
+    xsr = (
+        ind[
+            (ind.country == "XSR") & (ind.year == 2024) & (ind.area == "all") & (ind.cadre == "all")
+        ]
+        .set_index("indicator")
+        .value
+    )
+    expected = xsr["stock"] / xsr["population"] * 1e4
+    assert xsr["density"] == pytest.approx(expected)
+    line = next(ln for ln in text.splitlines() if ln.startswith("density per 10,000, safeguards"))
+    assert float(line.split()[5]) == round(expected)
+
+
+def test_a_policy_without_from_still_waits_for_the_training_lag():
+    base, _ = run_all(archetypes({"time.years": 5}), replicates=1)
+    opt, _ = run_all(
+        archetypes({"time.years": 5, "policies.domestic_training.enabled": True}), replicates=1
+    )
+    dest = ["XDA", "XDB"]
+    # Nurses' lag is 3 years: no extra graduates in 2023-2025, extra ones from 2026.
+    early, late = range(2023, 2026), [2026, 2027]
+    assert total(opt, "graduates", dest, early, cadre="nurses") == total(
+        base, "graduates", dest, early, cadre="nurses"
+    )
+    assert total(opt, "graduates", dest, late, cadre="nurses") > total(
+        base, "graduates", dest, late, cadre="nurses"
+    )
+
+
+def test_zero_training_cost_is_rejected():
+    with pytest.raises(ScenarioError, match="training_cost"):
+        archetypes({"workforce.training_cost.nurses": 0.0})
+
+
+def test_a_new_run_removes_tables_it_does_not_write(tmp_path):
+    out = tmp_path / "run"
+    scenario = str(SCENARIOS / "archetypes_baseline.yaml")
+    assert main(["run", scenario, "-o", str(out), "--csv", *SMALL]) == 0
+    assert (out / "flows.parquet").exists() and (out / "flows.csv").exists()
+    assert main(["run", scenario, "-o", str(out), "--set", "outputs.flows=false", *SMALL]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["indicators.parquet", "manifest.json"]
+
+
+def test_international_posts_never_exceed_vacancies():
+    model = make_model(
+        archetypes(
+            {"time.steps_per_year": 1, "time.years": 8, "workforce.recruitment_intensity": 12.0}
+        ),
+        engine="arrays",
+    )
+    while model.t < model.n_steps:
+        model.step()
+        whole = np.floor(model.vacancies.sum(axis=1) + 1e-9)
+        assert (model.international_posts <= whole).all()
+
+
+def test_short_contracts_and_bonds_last_at_least_one_step():
+    from sim.policies import steps_of
+
+    np.testing.assert_array_equal(steps_of([0.0, 0.25, 0.5, 3.0], 1), [0, 1, 1, 3])
+    np.testing.assert_array_equal(steps_of([0.25], 4), [1])
