@@ -771,6 +771,7 @@ def _check_countries(data: dict, v: _Validator) -> Any:
         raise
     codes = _world_codes(world)
     known = set(codes)
+    simulated = set(_select(world, data, data["world"]["countries"]))
     for path, f, value in _walk_schema(SCHEMA, data, ()):
         if f.kind == "selector" and isinstance(value, list):
             items = [((*path, str(i)), code) for i, code in enumerate(value)]
@@ -786,6 +787,12 @@ def _check_countries(data: dict, v: _Validator) -> Any:
                     item_path,
                     f"unknown country code '{code}' in the {label}{_code_hint(world, code, codes)}",
                     expected=f"one of {listed}" if listed else "an ISO3 code of a WHO Member State",
+                )
+            if path[:2] != ("world", "countries") and code not in simulated:
+                raise v.error(
+                    item_path,
+                    f"country '{code}' is not simulated: `world.countries` leaves it out",
+                    expected="a country selected by world.countries (or add it there)",
                 )
     return world
 

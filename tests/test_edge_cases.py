@@ -113,3 +113,12 @@ def test_short_contracts_and_bonds_last_at_least_one_step():
 
     np.testing.assert_array_equal(steps_of([0.0, 0.25, 0.5, 3.0], 1), [0, 1, 1, 3])
     np.testing.assert_array_equal(steps_of([0.25], 4), [1])
+
+
+def test_a_policy_naming_a_country_outside_the_simulated_subset_is_a_clear_error():
+    with pytest.raises(ScenarioError) as err:
+        archetypes(
+            {"world.countries": ["XSR", "XEX"], "policies.retention.countries": ["XSR", "XDA"]}
+        )
+    text = str(err.value)
+    assert "policies.retention.countries.1" in text and "'XDA' is not simulated" in text
