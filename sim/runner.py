@@ -75,10 +75,16 @@ def world_for(data: dict) -> World:
 def choose_engine(data: dict, world: World) -> str:
     """The engine a scenario asks for; `auto` picks arrays above AUTO_ARRAYS_THRESHOLD agents."""
     engine = data["engine"]
-    if engine != "auto":
-        return engine
     agents = (np.sum(world.doctors) + np.sum(world.nurses)) / data["scale"]["workers_per_agent"]
-    return "arrays" if agents > AUTO_ARRAYS_THRESHOLD else "agents"
+    if engine == "auto":
+        return "arrays" if agents > AUTO_ARRAYS_THRESHOLD else "agents"
+    if engine == "agents" and agents > 10 * AUTO_ARRAYS_THRESHOLD:
+        log.warning(
+            "engine 'agents' with about %.1f million Mesa agents will be slow and need much "
+            "memory; 'arrays' gives identical results far faster",
+            agents / 1e6,
+        )
+    return engine
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
