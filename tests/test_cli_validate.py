@@ -61,14 +61,27 @@ def test_validate_counts_selected_countries_and_applies_set(tmp_path, capsys):
         "validate",
         str(path),
         "--set",
-        "world.countries=[XSR, XDA]",
+        "world.countries=[XSR, XEX, XDA]",
         "--set",
         "time.years=1",
     )
     assert status == 0, err
-    assert "2 countries, years 2025-2025" in out
-    status, out, _ = run(capsys, "validate", str(path), "--set", "world.countries=safeguards")
+    assert "3 countries, years 2025-2025" in out
+    status, out, _ = run(
+        capsys,
+        "validate",
+        str(path),
+        "--set",
+        "world.countries=safeguards",
+        "--set",
+        "policies.agreements=[]",
+        "--set",
+        "policies.retention.countries=safeguards",
+    )
     assert status == 0 and "1 country," in out
+    # Policies must not name countries the subset leaves out.
+    status, _, err = run(capsys, "validate", str(path), "--set", "world.countries=[XSR, XDA]")
+    assert status == 2 and "'XEX' is not simulated" in err
 
 
 def test_validate_world_file_scenario(tmp_path, capsys):
