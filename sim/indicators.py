@@ -26,15 +26,7 @@ STOCK_INDICATORS = (
 WORLD_INDICATORS = tuple(
     f"{kind}_below_{label}" for label in THRESHOLDS for kind in ("countries", "population")
 )
-FLOW_INDICATORS = (
-    "graduates",
-    "immigrants",
-    "returns",
-    "emigrants",
-    "retirements",
-    "deaths",
-    "exits",
-)
+FLOW_INDICATORS = FLOW_KINDS[:7]  # graduates ... exits (moves are reported as internal_moves)
 
 
 def with_totals(x: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import HrhsimError, ScenarioError
-from sim.provenance import code_fingerprint
+from sim.provenance import code_fingerprint, git_commit
 from sim.rng import seed_from_sequence
 from sim.sweep.design import Design, build_design
 from sim.sweep.spec import RESERVED_COLUMNS, OutcomeSpec, SweepSpec, resolve_model
@@ -319,30 +319,12 @@ def _manifest(plan: SweepPlan, created: str, status: dict) -> dict:
         "points": points,
         "runs": [{"key": k, "point_id": pid, "replicate": r} for k, pid, r in plan.runs],
         "package_version": __version__,
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "python": sys.version.split()[0],
         "created": created,
         "updated": _now(),
         "status": status,
     }
-
-
-def _git_commit() -> str | None:
-    """The git commit of the package's checkout, if it is one."""
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
 
 
 def _now() -> str:
