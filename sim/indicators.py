@@ -145,9 +145,12 @@ class IndicatorRecorder:
             below = total_density < threshold
             world_rows[f"countries_below_{label}"] = float(below.sum())
             world_rows[f"population_below_{label}"] = float(population[below].sum())
-        w_urban = (stock[:, 0, :].sum(axis=0)) / max(float((population * urban).sum()), 1.0)
-        w_rural = (stock[:, 1, :].sum(axis=0)) / max(float((population * (1 - urban)).sum()), 1.0)
-        w_ratio = np.divide(w_rural, w_urban, out=np.zeros_like(w_urban), where=w_urban > 0)
+        urban_pop = float((population * urban).sum())
+        rural_pop = float((population * (1 - urban)).sum())
+        w_urban = stock[:, 0, :].sum(axis=0) / urban_pop if urban_pop > 0 else np.full(3, np.nan)
+        w_rural = stock[:, 1, :].sum(axis=0) / rural_pop if rural_pop > 0 else np.full(3, np.nan)
+        w_ratio = np.full_like(w_urban, np.nan)
+        np.divide(w_rural, w_urban, out=w_ratio, where=np.isfinite(w_rural) & (w_urban > 0))
         rows.append(
             self._grid(
                 "rural_urban_ratio", year, w_ratio[None, None, :], areas=("all",), countries=["WLD"]

@@ -906,8 +906,19 @@ class Scenario:
         )
 
     def hash(self) -> str:
-        """SHA-256 (hex) of `canonical_json()`."""
-        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        """SHA-256 (hex) of `canonical_json()` and, for a world file, of that file's contents.
+
+        A scenario names its world file by path; hashing the contents too means results are never
+        reused after the world file is edited.
+        """
+        digest = hashlib.sha256(self.canonical_json().encode("utf-8"))
+        world = self._data["world"]
+        if world["kind"] == "file" and world["file"]:
+            try:
+                digest.update(Path(world["file"]).read_bytes())
+            except OSError:
+                digest.update(b"<world file unreadable>")
+        return digest.hexdigest()
 
     def origin(self, dotted: str) -> tuple[str, int | None]:
         """The file (or `--set`) and line that set a dotted path."""

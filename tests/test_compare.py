@@ -956,3 +956,83 @@ def test_a_run_made_by_other_code_is_not_reused(tmp_path, monkeypatch):
     assert cache.matches(run, key)
     monkeypatch.setattr(cache, "code_fingerprint", lambda: "other code")
     assert not cache.matches(run, cache.expected_key(scenario, seed=1, replicates=2))
+
+
+@pytest.mark.parametrize(
+    "option_text, key",
+    [
+        ("world: {kind: archetypes, countries: [XEX, XMI, XDA, XDB]}\n", "world.countries"),
+        ("time: {years: 3}\n", "time.years"),
+        ("name: baseline\n", "name"),
+    ],
+)
+def test_options_must_be_comparable_with_the_baseline(tmp_path, option_text, key):
+    from sim.compare import compare
+    from sim.errors import ScenarioError
+
+    base = tmp_path / "base.yaml"
+    base.write_text("name: base\nworld: {kind: archetypes}\ntime: {years: 2}\n")
+    option = tmp_path / "option.yaml"
+    option.write_text("extends: base.yaml\nname: option\n" + option_text)
+    with pytest.raises(ScenarioError) as err:
+        compare(base, [option], tmp_path / "out")
+    assert err.value.key_path == key
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_undefined_values_stay_undefined_in_tables():
+    from sim.compare import tables
+
+    ind = pd.DataFrame(
+        {
+            "replicate": [0, 0],
+            "year": [2030, 2030],
+            "country": ["AAA", "BBB"],
+            "area": ["all", "all"],
+            "cadre": ["all", "all"],
+            "indicator": ["rural_urban_ratio"] * 2,
+            "value": [np.nan, 0.5],
+        }
+    )
+    rows = tables._rows(ind, "rural_urban_ratio", None, False)
+    assert rows.set_index("country").value.isna().tolist() == [True, False]
+
+
+def _run_with_flows(name, flows, available=True):
+    from sim.compare.runs import Run
+
+    ind = pd.DataFrame(
+        {
+            "replicate": [0, 1],
+            "year": [2030, 2030],
+            "country": ["AAA"] * 2,
+            "area": ["all"] * 2,
+            "cadre": ["all"] * 2,
+            "indicator": ["stock"] * 2,
+            "value": [1.0, 1.0],
+        }
+    )
+    return Run(Path(name), {"name": name}, ind, flows, flows_available=available)
+
+
+def test_corridor_changes_count_missing_moves_as_zero_and_missing_files_as_unknown():
+    from sim.compare import tables
+
+    base_flows = pd.DataFrame(
+        {
+            "replicate": [0, 1],
+            "year": [2030, 2030],
+            "origin": ["AAA"] * 2,
+            "destination": ["BBB"] * 2,
+            "cadre": ["nurses"] * 2,
+            "workers": [100.0, 200.0],
+        }
+    )
+    none = base_flows.iloc[0:0]
+    base = tables.corridor_flows(_run_with_flows("base", base_flows), 2030)
+    stopped = tables.corridor_flows(_run_with_flows("stopped", none), 2030)
+    unknown = tables.corridor_flows(_run_with_flows("unknown", none, available=False), 2030)
+    table = tables.corridor_table(base, [("stopped", stopped), ("unknown", unknown)])
+    row = table.iloc[0]
+    assert row["stopped|change|median"] == -150.0
+    assert np.isnan(row["unknown|change|median"])

@@ -1005,3 +1005,20 @@ def test_random_set_overrides(tmp_path, dotted, raw):
 
 def test_errors_are_hrhsim_errors():
     assert issubclass(ScenarioError, HrhsimError)
+
+
+def test_hash_changes_when_the_world_file_changes(tmp_path):
+    import shutil
+
+    from sim.scenario import load_scenario
+
+    shutil.copy(
+        Path(__file__).resolve().parents[1] / "sim" / "data" / "archetypes.yaml",
+        tmp_path / "w.yaml",
+    )
+    (tmp_path / "s.yaml").write_text("world: {kind: file, file: w.yaml}\n")
+    before = load_scenario(tmp_path / "s.yaml").hash()
+    assert load_scenario(tmp_path / "s.yaml").hash() == before
+    text = (tmp_path / "w.yaml").read_text().replace("population: 8000000", "population: 9000000")
+    (tmp_path / "w.yaml").write_text(text)
+    assert load_scenario(tmp_path / "s.yaml").hash() != before

@@ -377,3 +377,54 @@ def test_hrhsim_cli_wiring(tmp_path, capsys, command):
     else:
         assert cli.main(["sensitivity", str(tmp_path / "nowhere")]) == 2
         assert "not a sweep folder" in capsys.readouterr().err
+
+
+def test_seed_and_replicates_cannot_be_swept(tmp_path):
+    for path in ("seed", "replicates"):
+        err = error_of(tmp_path, hrhsim_sweep(tmp_path, f"  {path}: [1, 2]"))
+        assert err.key_path == f"parameters.{path}" and "cannot be swept" in str(err)
+
+
+def test_outcome_year_outside_the_run_is_an_error(tmp_path):
+    text = hrhsim_sweep(tmp_path, "  behaviour.wage_weight: [1.0, 2.0]")
+    err = error_of(tmp_path, text + "    year: 2030\n")
+    assert err.key_path == "outcomes.0.year" and "outside the base scenario's results" in str(err)
+
+
+def test_sampled_integer_parameters_are_uniform_over_the_integers():
+    from sim.sweep.spec import ParameterSpec
+
+    p = ParameterSpec(path="time.years", distribution="uniform", min=1, max=3, integer=True)
+    values = p.transform((np.arange(3000) + 0.5) / 3000)
+    counts = np.bincount(values.astype(int))[1:]
+    assert counts.tolist() == [1000, 1000, 1000]
+
+
+def test_population_weights_include_places_without_health_workers():
+    rows = []
+    for country, pop, stock in (("AAA", 1000.0, 100.0), ("BBB", 3000.0, 0.0)):
+        rows += [
+            dict(
+                year=2030,
+                country=country,
+                area="all",
+                cadre="all",
+                indicator="population",
+                value=pop,
+            ),
+            dict(
+                year=2030, country=country, area="all", cadre="all", indicator="stock", value=stock
+            ),
+            dict(
+                year=2030,
+                country=country,
+                area="all",
+                cadre="all",
+                indicator="density",
+                value=stock / pop * 1e4,
+            ),
+        ]
+    ind = pd.DataFrame(rows)
+    ind.insert(0, "replicate", 0)
+    o = OutcomeSpec(name="d", indicator="density", combine="mean", weight="population")
+    assert math.isclose(compute_outcome(ind, o, ["AAA", "BBB"]), 100 / 4000 * 1e4)

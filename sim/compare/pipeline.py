@@ -61,6 +61,39 @@ def load_scenarios(paths: Sequence[str | Path], overrides: Sequence[str] = ()) -
     return scenarios
 
 
+COMPARABLE_KEYS = (
+    ("world", "kind"),
+    ("world", "file"),
+    ("world", "countries"),
+    ("time", "start_year"),
+    ("time", "years"),
+)
+"""What options must share with the baseline for their differences to mean anything."""
+
+
+def check_comparable(base: Any, options: Sequence[Any]) -> None:
+    """Options must simulate the same world and period as the baseline, and not be named like it."""
+    for option in options:
+        if option.name == "baseline" and base.name != "baseline":
+            raise ScenarioError(
+                "an option may not be named 'baseline' (the briefing labels the baseline so)",
+                file=str(option.path),
+                key_path="name",
+                expected="another name",
+            )
+        for section, key in COMPARABLE_KEYS:
+            mine, theirs = option.data[section][key], base.data[section][key]
+            if mine != theirs:
+                raise ScenarioError(
+                    f"{option.name} has {section}.{key} = {mine!r} but the baseline "
+                    f"{base.name} has {theirs!r}; options are compared with the baseline on the "
+                    "same world and period",
+                    file=str(option.path),
+                    key_path=f"{section}.{key}",
+                    expected=repr(theirs),
+                )
+
+
 def compare(
     baseline: str | Path,
     options: Sequence[str | Path],
@@ -80,6 +113,7 @@ def compare(
     """
     scenarios = load_scenarios([baseline, *options], overrides)
     base = scenarios[0]
+    check_comparable(base, scenarios[1:])
     given_seed, given_replicates = seed, replicates
     replicates = int(replicates if replicates is not None else base.data["replicates"])
     seed = int(seed if seed is not None else base.data["seed"])

@@ -20,6 +20,8 @@ class Run:
     flows: pd.DataFrame
     reused: bool | None = None
     """True when a previous run was reused, False when run now, None when not known."""
+    flows_available: bool = True
+    """False when the run wrote no flows.parquet (`outputs.flows: false`)."""
 
     @property
     def name(self) -> str:
@@ -47,4 +49,5 @@ def load_run(run_dir: str | Path, *, reused: bool | None = None) -> Run:
     manifest, indicators, flows = read_results(run_dir)
     if flows is None:
         flows = pd.DataFrame({c: pd.Series(dtype="float64") for c in FLOW_COLUMNS})
-    return Run(run_dir, manifest, indicators, flows, reused)
+    available = (Path(run_dir) / "flows.parquet").is_file()
+    return Run(run_dir, manifest, indicators, flows, reused, flows_available=available)

@@ -169,7 +169,9 @@ def _rows(
     if rows.empty and additive:
         rows = sel[sel["cadre"] != "all"]
     return (
-        rows.groupby(["replicate", "year", "country"], observed=True)["value"].sum().reset_index()
+        rows.groupby(["replicate", "year", "country"], observed=True)["value"]
+        .sum(min_count=1)  # an undefined value (NaN) stays undefined, never 0
+        .reset_index()
     )
 
 
@@ -184,7 +186,12 @@ def _wide(
     """`indicator` as a (replicate, year) x country table on `index`."""
     rows = _rows(ind, indicator, countries, additive)
     wide = rows.pivot_table(
-        index=KEYS, columns="country", values="value", aggfunc="sum", observed=True
+        index=KEYS,
+        columns="country",
+        values="value",
+        aggfunc=lambda v: v.sum(min_count=1),
+        observed=True,
+        dropna=False,
     )
     return wide.reindex(index)
 
@@ -383,6 +390,9 @@ def corridor_flows(run: Run, year: int) -> pd.DataFrame:
             "workers": pd.Series(dtype="float64"),
         }
     )
+    # The replicates (and whether flows were recorded at all) travel with the table, so that a
+    # run with no move in `year` counts as explicit zeros, and one without flows as unknown.
+    empty.attrs = {"replicates": list(run.replicates), "available": run.flows_available}
     if flows is None or flows.empty:
         return empty
     sel = flows[flows["year"] == year]
@@ -403,7 +413,9 @@ def corridor_flows(run: Run, year: int) -> pd.DataFrame:
     wide = wide.reindex(columns=run.replicates, fill_value=0.0)
     wide.columns.name = "replicate"
     long = wide.stack().rename("workers").reset_index()
-    return long[cols].astype({"replicate": "int64", "workers": "float64"})
+    long = long[cols].astype({"replicate": "int64", "workers": "float64"})
+    long.attrs = dict(empty.attrs)
+    return long
 
 
 def corridor_table(
@@ -422,7 +434,10 @@ def corridor_table(
     base_q = quantiles(base, keys, "workers").set_index(keys)
     chosen = list(base_q.sort_values("median", ascending=False).head(top).index)
     diffs = {}
+    unavailable = {name for name, flows in options if not flows.attrs.get("available", True)}
     for name, flows in options:
+        if name in unavailable:
+            continue
         full = _full_pairs(base, flows)
         diff = paired(full[0], full[1], ["replicate", *keys], "workers")
         diffs[name] = (
@@ -436,8 +451,12 @@ def corridor_table(
         row = {"origin": key[0], "destination": key[1]}
         for col in ("p5", "median", "p95"):
             row[f"baseline|level|{col}"] = _get_multi(base_q, key, col, 0.0)
-        for name, (level, change) in diffs.items():
+        for name, _ in options:
             for col in ("p5", "median", "p95"):
+                if name in unavailable:  # no flows.parquet: unknown, not zero
+                    row[f"{name}|level|{col}"] = row[f"{name}|change|{col}"] = float("nan")
+                    continue
+                level, change = diffs[name]
                 row[f"{name}|level|{col}"] = _get_multi(level, key, col, 0.0)
                 row[f"{name}|change|{col}"] = _get_multi(change, key, col, 0.0)
         rows.append(row)
@@ -451,7 +470,10 @@ def corridor_table(
 
 def _full_pairs(base: pd.DataFrame, option: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both corridor tables on the union of corridors and the common replicates (missing = 0)."""
-    reps = sorted(set(base["replicate"]) & set(option["replicate"]))
+    reps = sorted(
+        set(base.attrs.get("replicates", base["replicate"]))
+        & set(option.attrs.get("replicates", option["replicate"]))
+    )
     corridors = pd.concat([base[["origin", "destination"]], option[["origin", "destination"]]])
     corridors = corridors.drop_duplicates()
     grid = corridors.merge(pd.DataFrame({"replicate": reps}), how="cross")

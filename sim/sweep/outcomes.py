@@ -48,7 +48,14 @@ def _years(
 
 
 def population_weights(indicators: pd.DataFrame, area: str) -> pd.Series:
-    """Population by (year, country) of an area, recovered as stock / density x 10,000."""
+    """Population by (year, country) of an area: the `population` indicator of the results.
+
+    Results without it (older runs) fall back to stock / density x 10,000, which cannot weigh
+    places with no health workers.
+    """
+    pop = indicators[(indicators["indicator"] == "population") & (indicators["area"] == area)]
+    if not pop.empty:
+        return pop.groupby(["year", "country"])["value"].first()
     sel = indicators[
         indicators["indicator"].isin(("stock", "density")) & (indicators["area"] == area)
     ]
@@ -58,8 +65,7 @@ def population_weights(indicators: pd.DataFrame, area: str) -> pd.Series:
     if "stock" not in wide or "density" not in wide:
         return pd.Series(dtype=float)
     valid = wide[(wide["density"] > 0) & np.isfinite(wide["density"])]
-    pop = (valid["stock"] / valid["density"] * 1e4).groupby(level=["year", "country"]).median()
-    return pop
+    return (valid["stock"] / valid["density"] * 1e4).groupby(level=["year", "country"]).median()
 
 
 def compute_outcome(

@@ -191,10 +191,10 @@ def plot_indices(table: pd.DataFrame, stem: str | os.PathLike, title: str = "") 
                 ax.annotate(p, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
             ax.set_xlabel("mu* (mean |elementary effect| over the full range)")
             ax.set_ylabel("sigma (interactions / non-linearity)")
-        ax.set_title(name)
+        ax.set_title(_plain(name))
         ax.grid(alpha=0.3)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(_plain(title))
     fig.tight_layout()
     stem = Path(stem)
     files = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
@@ -228,3 +228,8 @@ def sensitivity(
         label = "Sobol indices" if method == "sobol" else "Morris screening"
         written.extend(plot_indices(table, out / FIGURE, title=f"{label}: {name}"))
     return table, written
+
+
+def _plain(text: str) -> str:
+    """User text shown literally by matplotlib (a `$` would otherwise start mathtext)."""
+    return str(text).replace("$", r"\$")

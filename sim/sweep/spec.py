@@ -195,6 +195,9 @@ class ParameterSpec:
 
         u = np.asarray(u, dtype=float)
         d = self.distribution
+        if d == "uniform" and self.integer:
+            # Every integer from min to max equally likely (not rounding, which halves the ends).
+            return np.minimum(np.floor(self.min + u * (self.max - self.min + 1)), self.max)
         if d == "uniform":
             x = self.min + u * (self.max - self.min)
         elif d == "loguniform":
@@ -818,6 +821,13 @@ def _parse_outcomes(ck: _Checker, value: Any, *, hrhsim: bool) -> list[OutcomeSp
     return out
 
 
+NOT_SWEEPABLE = {
+    "seed": "each replicate's seed comes from the sweep's own `seed`",
+    "replicates": "use the sweep's `replicates`",
+}
+"""Numeric scenario keys that a sweep controls itself."""
+
+
 def _check_against_base(
     ck: _Checker,
     base_path: Path,
@@ -841,6 +851,12 @@ def _check_against_base(
     checked = []
     for p in params:
         kp = ("parameters", p.path)
+        if p.path in NOT_SWEEPABLE:
+            raise ck.error(
+                kp,
+                f"'{p.path}' cannot be swept: {NOT_SWEEPABLE[p.path]}",
+                "a behavioural, workforce or policy parameter",
+            )
         if p.path not in paths:
             hint = _hint(p.path, paths)
             try:
@@ -869,7 +885,23 @@ def _check_against_base(
             else:
                 where = (*kp, "max" if i else "min")
             _with_overrides(ck, base, {p.path: v}, where)
+    first = base.data["time"]["start_year"] - 1
+    last = base.data["time"]["start_year"] + base.data["time"]["years"] - 1
     for i, o in enumerate(outcomes):
+        years = (
+            [o.year]
+            if isinstance(o.year, int)
+            else list(o.year)
+            if isinstance(o.year, (tuple, list))
+            else []
+        )
+        for y in years:
+            if not first <= y <= last:
+                raise ck.error(
+                    ("outcomes", str(i), "year"),
+                    f"year {y} is outside the base scenario's results ({first}-{last})",
+                    f"a year from {first} to {last}, `final` or `all`",
+                )
         if isinstance(o.countries, tuple):
             known = selected_countries(base, "all")
             for j, code in enumerate(o.countries):
