@@ -72,6 +72,9 @@ def matches(run_dir: Path, key: dict) -> bool:
     manifest = read_manifest(run_dir)
     if manifest is None or not (Path(run_dir) / "indicators.parquet").is_file():
         return False
+    wants_flows = manifest.get("scenario", {}).get("outputs", {}).get("flows", False)
+    if wants_flows and not (Path(run_dir) / "flows.parquet").is_file():
+        return False
     differs = [k for k, v in key.items() if manifest.get(k) != v]
     if differs:
         log.info("%s: not reused (%s differ)", run_dir, ", ".join(differs))
