@@ -48,7 +48,7 @@ _FORMATTER = _Formatter
 
 _MAIN_EPILOG = """\
 examples:
-  hrhsim validate scenarios/baseline.yaml scenarios/ethical.yaml
+  hrhsim validate scenarios/baseline.yaml scenarios/ethical_recruitment.yaml
   hrhsim validate scenarios/baseline.yaml --set time.years=20
   hrhsim world --kind archetypes
   hrhsim world --json > world.json
@@ -160,7 +160,7 @@ def _add_validate(subparsers: Any) -> None:
 examples:
   hrhsim validate scenarios/baseline.yaml
   hrhsim validate scenarios/*.yaml
-  hrhsim validate scenarios/ethical.yaml --set policies.compensation.enabled=true
+  hrhsim validate scenarios/ethical_recruitment.yaml --set policies.compensation.enabled=true
   hrhsim validate scenarios/baseline.yaml --set "world.countries=[KEN, GHA, GBR]"
 
 Exit status 2 if any file is invalid (every file is checked).""",
@@ -459,6 +459,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `hrhsim world | head`: the reader has gone, nothing to report
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         if args.debug:
             raise

@@ -24,7 +24,7 @@ from sim.schema import CADRES, INCOME_GROUPS
 
 log = logging.getLogger(__name__)
 
-AUTO_ARRAYS_THRESHOLD = 200_000
+AUTO_ARRAYS_THRESHOLD = 20_000
 """`engine: auto` uses the arrays engine above this many agents."""
 
 

@@ -78,7 +78,7 @@ def choose_engine(data: dict, world: World) -> str:
     agents = (np.sum(world.doctors) + np.sum(world.nurses)) / data["scale"]["workers_per_agent"]
     if engine == "auto":
         return "arrays" if agents > AUTO_ARRAYS_THRESHOLD else "agents"
-    if engine == "agents" and agents > 10 * AUTO_ARRAYS_THRESHOLD:
+    if engine == "agents" and agents > 2_000_000:
         log.warning(
             "engine 'agents' with about %.1f million Mesa agents will be slow and need much "
             "memory; 'arrays' gives identical results far faster",
@@ -165,7 +165,8 @@ def run_scenario(
     flows = pd.concat([r.flows for r in results], ignore_index=True)
     manifest = {
         "name": scenario.name,
-        "scenario": data,
+        # The scenario as run: seed and replicates as used (a command line may override them).
+        "scenario": {**data, "seed": root_seed, "replicates": n_rep},
         "scenario_path": str(scenario.path) if scenario.path else None,
         "scenario_hash": scenario.hash(),
         "seed": root_seed,

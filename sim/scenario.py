@@ -943,9 +943,34 @@ def _finish(data: dict, prov: _Provenance, path: Path | None, *, check_countries
     if resolved["name"] is None:
         resolved["name"] = path.stem if path is not None else "scenario"
     _check_consistency(resolved, v)
+    _warn_about_late_policies(resolved, path)
     if check_countries:
         _check_countries(resolved, v)
     return Scenario(resolved, path, prov, check_countries)
+
+
+def _warn_about_late_policies(data: dict, path: Path | None) -> None:
+    """Log a warning for every policy that starts after the last simulated year (no effect)."""
+    last = data["time"]["start_year"] + data["time"]["years"] - 1
+    items = [
+        (f"policies.{name}", spec)
+        for name, spec in data["policies"].items()
+        if isinstance(spec, dict)
+    ]
+    items += [
+        (f"policies.agreements.{i}", spec) for i, spec in enumerate(data["policies"]["agreements"])
+    ]
+    items += [(f"adjustments.{i}", spec) for i, spec in enumerate(data["adjustments"])]
+    for key, spec in items:
+        start = spec.get("from")
+        if spec.get("enabled", True) and start is not None and start > last:
+            log.warning(
+                "%s: %s starts in %d, after the last simulated year %d: it has no effect",
+                path.name if path else "scenario",
+                key,
+                start,
+                last,
+            )
 
 
 def load_scenario(

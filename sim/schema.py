@@ -96,7 +96,7 @@ SCHEMA: dict = {
     },
     "engine": Field("enum", "auto", "`agents`: every worker a Mesa agent (small runs, teaching); "
                     "`arrays`: numba struct-of-arrays (large runs); `auto`: arrays above "
-                    "200,000 agents. Both give identical results.",
+                    "20,000 agents. Both give identical results.",
                     choices=("auto", "agents", "arrays")),
     "seed": Field("int", 20100521, "Root seed; replicates use SeedSequence(seed).spawn(N).",
                   min=0, max=2**63 - 1),

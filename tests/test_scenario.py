@@ -1022,3 +1022,12 @@ def test_hash_changes_when_the_world_file_changes(tmp_path):
     text = (tmp_path / "w.yaml").read_text().replace("population: 8000000", "population: 9000000")
     (tmp_path / "w.yaml").write_text(text)
     assert load_scenario(tmp_path / "s.yaml").hash() != before
+
+
+def test_a_policy_starting_after_the_horizon_is_warned_about(caplog):
+    from sim.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    with caplog.at_level("WARNING", logger="sim.scenario"):
+        load_scenario(root / "scenarios" / "archetypes_ethical_recruitment.yaml", ["time.years=2"])
+    assert "policies.ethical_recruitment starts in 2025" in caplog.text

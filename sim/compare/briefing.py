@@ -311,7 +311,7 @@ def _headline_html(headline: pd.DataFrame, baseline: Run, options: Sequence[Run]
         if rows.empty:
             continue
         base_level = rows["baseline_median"].iloc[0]
-        unit = fmt.UNITS[m.kind] if m.kind != "money" else "int$ PPP/year"
+        unit = _inline_unit(m.kind, fmt.UNITS, "int$ PPP/year")
         cells = "".join(_change_cell(m, rows[rows["option"] == o.name].iloc[0]) for o in options)
         body.append(
             f'<tr><th scope="row" class="text">{esc(m.label)}'
@@ -351,7 +351,7 @@ def _glance_html(headline: pd.DataFrame, options: Sequence[Run], year: int) -> s
                 continue
             m, r = METRICS[key], rows.loc[key]
             _, words = _verdict(m, r["change_p5"], r["change_median"], r["change_p95"])
-            unit = fmt.CHANGE_UNITS[m.kind] if m.kind != "money" else "per year (int$ PPP)"
+            unit = _inline_unit(m.kind, fmt.CHANGE_UNITS, "per year (int$ PPP)")
             items.append(
                 f"<li>{esc(m.short_label)}: <strong>{esc(fmt.change(r['change_median'], m.kind))}"
                 f"</strong> {esc(unit)}"
@@ -714,3 +714,10 @@ def render(
         "headline.csv</a>; figures: the <code>figures/</code> folder.</footer>"
         "</body></html>\n"
     )
+
+
+def _inline_unit(kind: str, units: dict, money: str) -> str:
+    """The unit written after a number in text; none where the number carries it (`%`, `pp`)."""
+    if kind == "money":
+        return money
+    return "" if kind in ("share", "ratio") else units[kind]
