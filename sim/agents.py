@@ -92,11 +92,15 @@ class HealthWorker(mesa.Agent):
             hz.p_exit,
         )
 
-    def decide(self, step: int, ctx) -> tuple[int, int, bool]:
-        """Phase 3: (choice, destination slot, contract ends), by the shared decision rule."""
+    def decide(self, step: int, p_reconsider: float, context: tuple) -> tuple[int, int, bool]:
+        """Phase 3: (choice, destination slot, contract ends), by the shared decision rule.
+
+        `context` is `DecisionContext.rule_arrays()`; the cheap checks come first, as in the
+        arrays engine, so most workers need no utilities.
+        """
         if not (
             (self.agreement >= 0 and self.contract_steps <= 0)
-            or rules.reconsiders(self.key, step, ctx.p_reconsider)
+            or rules.reconsiders(self.key, step, p_reconsider)
         ):
             return rules.CHOICE_STAY, -1, False
         return rules.decide_worker(
@@ -109,17 +113,7 @@ class HealthWorker(mesa.Agent):
             self.bond_steps,
             self.agreement,
             self.contract_steps,
-            ctx.propensity_sd,
-            ctx.p_reconsider,
-            ctx.v_stay,
-            ctx.v_move,
-            ctx.v_emigrate,
-            ctx.cum_emigrate,
-            ctx.v_return,
-            ctx.v_leave,
-            ctx.bond_penalty,
-            ctx.rural_service,
-            ctx.agreement_return_probability,
+            context,
         )
 
 
@@ -203,8 +197,9 @@ class AgentPopulation:
         cols: list[list[int]] = [[] for _ in range(8)]
         gone = []
         applicants = []
+        p_reconsider, context = ctx.p_reconsider, ctx.rule_arrays()
         for w in self._visit():
-            choice, slot, ends = w.decide(step, ctx)
+            choice, slot, ends = w.decide(step, p_reconsider, context)
             if ends:
                 w.agreement = -1
             if choice == rules.CHOICE_STAY:

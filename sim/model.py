@@ -56,6 +56,22 @@ class DecisionContext:
     rural_service: np.ndarray  # (C, K)
     agreement_return_probability: np.ndarray  # (G,)
 
+    def rule_arrays(self) -> tuple:
+        """The context as the tuple `rules.decide_worker` takes (built once per step)."""
+        return (
+            self.propensity_sd,
+            self.p_reconsider,
+            self.v_stay,
+            self.v_move,
+            self.v_emigrate,
+            self.cum_emigrate,
+            self.v_return,
+            self.v_leave,
+            self.bond_penalty,
+            self.rural_service,
+            self.agreement_return_probability,
+        )
+
 
 def round_half_up(x: np.ndarray) -> np.ndarray:
     """Deterministic rounding to integers (halves up)."""

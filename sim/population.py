@@ -112,20 +112,14 @@ def _decide_pass_py(
     event,
     slot,
     step,
-    propensity_sd,
     p_reconsider,
-    v_stay,
-    v_move,
-    v_emigrate,
-    cum_emigrate,
-    v_return,
-    v_leave,
-    bond_penalty,
-    rural_service,
-    return_probability,
+    context,
     counts,
 ):
-    """Phase 3 marks: each active worker's choice (plus a flag when a contract ends)."""
+    """Phase 3 marks: each active worker's choice (plus a flag when a contract ends).
+
+    `context` is `DecisionContext.rule_arrays()`, passed through to `rules.decide_worker`.
+    """
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
         hi = min(n, lo + CHUNK)
@@ -152,17 +146,7 @@ def _decide_pass_py(
                 np.int64(bond[i]),
                 np.int64(agreement[i]),
                 np.int64(contract[i]),
-                propensity_sd,
-                p_reconsider,
-                v_stay,
-                v_move,
-                v_emigrate,
-                cum_emigrate,
-                v_return,
-                v_leave,
-                bond_penalty,
-                rural_service,
-                return_probability,
+                context,
             )
             code = choice + (_ENDS if ends else 0)
             event[i] = code
@@ -374,17 +358,8 @@ class ArrayPopulation:
             a["event"],
             a["slot"],
             step,
-            ctx.propensity_sd,
             ctx.p_reconsider,
-            ctx.v_stay,
-            ctx.v_move,
-            ctx.v_emigrate,
-            ctx.cum_emigrate,
-            ctx.v_return,
-            ctx.v_leave,
-            ctx.bond_penalty,
-            ctx.rural_service,
-            ctx.agreement_return_probability,
+            ctx.rule_arrays(),
             counts,
         )
         idx = _GATHER[par](n, a["event"], counts)

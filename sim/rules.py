@@ -273,26 +273,7 @@ def match_applicants(
 
 @njit(cache=True)
 def decide_worker(
-    key,
-    step,
-    origin,
-    country,
-    area,
-    cadre,
-    bond_steps,
-    agreement,
-    contract_steps,
-    propensity_sd,
-    p_reconsider,
-    v_stay,
-    v_move,
-    v_emigrate,
-    cum_emigrate,
-    v_return,
-    v_leave,
-    bond_penalty,
-    rural_service,
-    agreement_return_probability,
+    key, step, origin, country, area, cadre, bond_steps, agreement, contract_steps, context
 ):
     """Phase 3 for one worker: (choice, destination slot or -1, whether the contract ends).
 
@@ -300,7 +281,21 @@ def decide_worker(
     if they reconsider this step, they choose by multinomial logit among the options open to them:
     migrants may stay, move area, return home or leave; workers in their training country may
     stay, move area, emigrate or leave. Bonded rural-service workers may not move area.
+    `context` is `DecisionContext.rule_arrays()` (the utilities at the start of the phase).
     """
+    (
+        propensity_sd,
+        p_reconsider,
+        v_stay,
+        v_move,
+        v_emigrate,
+        cum_emigrate,
+        v_return,
+        v_leave,
+        bond_penalty,
+        rural_service,
+        agreement_return_probability,
+    ) = context
     ends = False
     if agreement >= 0 and contract_steps <= 0:
         if contract_return(key, step, agreement_return_probability[agreement]):
