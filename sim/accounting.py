@@ -69,6 +69,12 @@ class Transitions:
         """Build from eight sequences (lists or arrays) in field order."""
         return cls(*(np.asarray(c, dtype=np.int64) for c in columns))
 
+    @classmethod
+    def graduates(cls, country, cadre, area) -> Transitions:
+        """New graduates entering the workforce of their training country."""
+        z = np.zeros_like(country)
+        return cls(country, cadre, z - 1, z, country, area, np.full_like(country, T_GRADUATE), z)
+
     def concat(self, other: Transitions) -> Transitions:
         """Both sets of transitions, this one first."""
         return Transitions(

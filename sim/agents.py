@@ -16,7 +16,6 @@ from sim.accounting import (
     T_DEATH,
     T_EMIGRATE,
     T_EXIT,
-    T_GRADUATE,
     T_LEAVE,
     T_MOVE,
     T_RETIRE,
@@ -165,13 +164,9 @@ class AgentPopulation:
         """Create the initial workers."""
         self._make(wid, key, origin, country, area, cadre, age, np.zeros_like(wid))
 
-    def add_graduates(self, wid, key, country, cadre, area, age, bond) -> Transitions:
+    def add_graduates(self, wid, key, country, cadre, area, age, bond) -> None:
         """Create this step's graduates in their training country."""
         self._make(wid, key, country, country, area, cadre, age, bond)
-        z = np.zeros_like(wid)
-        return Transitions(
-            country, cadre, z - 1, z, country, area, np.full_like(wid, T_GRADUATE), z
-        )
 
     def hazards(self, step: int, hz) -> Transitions:
         """Phase 2 for every worker; removes those who retire, die or exit."""

@@ -601,7 +601,9 @@ class WorkforceModel(mesa.Model):
         n_new = grads[0].shape[0]
         self.next_worker_id += n_new
         if n_new:
-            ledger.apply(self.population.add_graduates(*grads))
+            wid, key, country, cadre, area, age, bond = grads
+            self.population.add_graduates(wid, key, country, cadre, area, age, bond)
+            ledger.apply(Transitions.graduates(country, cadre, area))
         # 6. Money.
         self._phase_money(pol, emigrated)
         self._bond_buyouts(moves.concat(emigrated), pol)

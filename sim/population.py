@@ -17,7 +17,6 @@ from sim.accounting import (
     T_DEATH,
     T_EMIGRATE,
     T_EXIT,
-    T_GRADUATE,
     T_LEAVE,
     T_MOVE,
     T_RETIRE,
@@ -282,13 +281,9 @@ class ArrayPopulation:
         """Create initial workers (called block by block)."""
         self._append(wid, key, origin, country, area, cadre, age, np.zeros_like(wid))
 
-    def add_graduates(self, wid, key, country, cadre, area, age, bond) -> Transitions:
-        """Append this step's graduates."""
+    def add_graduates(self, wid, key, country, cadre, area, age, bond) -> None:
+        """Create this step's graduates in their training country."""
         self._append(wid, key, country, country, area, cadre, age, bond)
-        z = np.zeros_like(wid)
-        return Transitions(
-            country, cadre, z - 1, z, country, area, np.full_like(wid, T_GRADUATE), z
-        )
 
     def _counts(self) -> np.ndarray:
         return np.zeros((self.n + CHUNK - 1) // CHUNK, dtype=np.int64)
