@@ -29,9 +29,9 @@ WORKERS = 43_444_954  # doctors + nurses/midwives of the bundled world (tests/te
 _MEASURE = """
 import json, logging, sys, time
 logging.getLogger("MESA").setLevel(logging.WARNING)
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
 from sim.runner import world_for
-from sim.model import WorkforceModel
+from sim.model.model import WorkforceModel
 path, engine = sys.argv[1], sys.argv[2]
 wpa, years, spy = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 sc = load_scenario(path).with_overrides({"scale.workers_per_agent": wpa, "time.years": years,

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.model import AUTO_ARRAYS_THRESHOLD, WorkforceModel
-from sim.policies import country_mask
-from sim.provenance import code_fingerprint, git_commit
-from sim.results import write_csv, write_json, write_table
-from sim.rng import seed_from_sequence
-from sim.world import World, load_world
+from sim.inputs.world import World, load_world
+from sim.model.model import AUTO_ARRAYS_THRESHOLD, WorkforceModel
+from sim.model.policies import country_mask
+from sim.model.rng import seed_from_sequence
+from sim.outputs.provenance import code_fingerprint, git_commit
+from sim.outputs.results import write_csv, write_json, write_table
 
 log = logging.getLogger(__name__)
 

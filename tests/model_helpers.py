@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.model import WorkforceModel
+from sim.inputs.scenario import load_scenario
+from sim.model.model import WorkforceModel
 from sim.runner import replicate_seeds, run_replicate, world_for
-from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.cli import build_parser, main
+from sim.cli.app import build_parser, main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -248,12 +248,12 @@ def test_validate_subprocess_python_m_sim(tmp_path):
 
 
 def test_unexpected_exception_short_message(tmp_path, capsys, monkeypatch):
-    import sim.scenario
+    import sim.inputs.scenario
 
     def boom(*args, **kwargs):
         raise RuntimeError("something broke\nsecond line")
 
-    monkeypatch.setattr(sim.scenario, "load_scenario", boom)
+    monkeypatch.setattr(sim.inputs.scenario, "load_scenario", boom)
     path = write(tmp_path, "demo.yaml", VALID)
     status, _out, err = run(capsys, "validate", str(path))
     assert status == 1
@@ -318,7 +318,7 @@ def test_verbose_and_quiet_logging(tmp_path, capsys):
     before = (logger.level, logger.propagate, list(logger.handlers))
     path = write(tmp_path, "demo.yaml", VALID)
     status, _, err = run(capsys, "-v", "validate", str(path))
-    assert status == 0 and "INFO sim.scenario: loaded scenario demo" in err
+    assert status == 0 and "INFO sim.inputs.scenario: loaded scenario demo" in err
     status, out, err = run(capsys, "-q", "validate", str(path))
     assert status == 0 and err == "" and out.startswith("OK  ")
     status, _out, err = run(capsys, "validate", str(path))

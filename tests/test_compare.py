@@ -31,8 +31,8 @@ import pytest
 import sim
 from sim.compare import add_compare_arguments, cmd_compare, compare, load_run, write_briefing
 from sim.compare.changes import describe_changes
-from sim.provenance import code_fingerprint
-from sim.schema import SCHEMA, Field, ListOf
+from sim.inputs.schema import SCHEMA, Field, ListOf
+from sim.outputs.provenance import code_fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,7 +50,7 @@ BASE_DENSITY = [8.0, 20.0, 40.0, 120.0, 140.0]  # doctors + nurses per 10,000
 
 
 def fake_world() -> SimpleNamespace:
-    """A stand-in for `sim.world.World` with the fields the briefing reads."""
+    """A stand-in for `sim.inputs.world.World` with the fields the briefing reads."""
     codes = np.array(CODES)
     return SimpleNamespace(
         kind="archetypes",
@@ -621,7 +621,7 @@ class FakeScenario:
 
 @pytest.fixture
 def fake_model(monkeypatch, tmp_path):
-    """`sim.scenario.load_scenario` and `sim.runner.run_scenario` stand-ins that count runs."""
+    """Stand-ins for `load_scenario` and `sim.runner.run_scenario` that count runs."""
     files = {
         "baseline": default_scenario(),
         **{k: default_scenario(**v) for k, v in OPTIONS.items()},
@@ -654,11 +654,11 @@ def fake_model(monkeypatch, tmp_path):
             scenario_hash=scenario.hash(),
         )
 
-    scenario_mod = types.ModuleType("sim.scenario")
+    scenario_mod = types.ModuleType("sim.inputs.scenario")
     scenario_mod.load_scenario = load_scenario
     runner_mod = types.ModuleType("sim.runner")
     runner_mod.run_scenario = run_scenario
-    monkeypatch.setitem(sys.modules, "sim.scenario", scenario_mod)
+    monkeypatch.setitem(sys.modules, "sim.inputs.scenario", scenario_mod)
     monkeypatch.setitem(sys.modules, "sim.runner", runner_mod)
     return SimpleNamespace(paths=paths, calls=calls, runner=runner_mod)
 
@@ -740,7 +740,7 @@ def test_duplicate_scenario_names_are_a_clear_error(fake_model, tmp_path):
 
 
 def test_cli_arguments_and_command(fake_model, tmp_path, capsys, monkeypatch):
-    from sim.cli import _add_set_option
+    from sim.cli.app import _add_set_option
 
     parser = argparse.ArgumentParser(prog="hrhsim compare")
     add_compare_arguments(parser)
@@ -774,7 +774,7 @@ def test_cli_arguments_and_command(fake_model, tmp_path, capsys, monkeypatch):
 
 def test_wiring_into_sim_cli_and_light_import():
     """The way sim.cli wires subcommands works, and importing sim.compare stays light."""
-    from sim import cli
+    from sim.cli import app as cli
     from sim.compare import DESCRIPTION, EXAMPLES, HELP
 
     parser = argparse.ArgumentParser(prog="hrhsim")

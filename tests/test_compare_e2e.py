@@ -51,7 +51,7 @@ def tiny(tmp_path_factory):
 
 
 def _groups():
-    from sim.world import load_world
+    from sim.inputs.world import load_world
 
     world = load_world("archetypes")
     codes = [str(c) for c in world.iso3]
@@ -112,7 +112,7 @@ def test_tiny_rerun_reuses_runs_and_steps_no_model(tiny, monkeypatch):
         raise AssertionError("a model step ran although matching runs exist")
 
     monkeypatch.setattr("sim.runner.run_scenario", boom)
-    monkeypatch.setattr("sim.model.WorkforceModel.step", boom)
+    monkeypatch.setattr("sim.model.model.WorkforceModel.step", boom)
     again = compare(files[0], files[1:], out)
     assert [r.reused for r in again.runs] == [True, True, True]
     assert (out / "headline.csv").read_text(encoding="utf-8") == before
@@ -129,7 +129,7 @@ def test_tiny_briefing_renders_in_headless_chromium(tiny, tmp_path):
 
 def _add_compare(subparsers) -> None:
     """How sim.cli wires the subcommand (used here until sim.cli has it)."""
-    from sim import cli
+    from sim.cli import app as cli
     from sim.compare import DESCRIPTION, EXAMPLES, HELP, add_compare_arguments, cmd_compare
 
     p = cli._subparser(subparsers, "compare", help=HELP, description=DESCRIPTION, epilog=EXAMPLES)
@@ -139,8 +139,8 @@ def _add_compare(subparsers) -> None:
 
 
 def test_hrhsim_compare_command(tiny, capsys, monkeypatch):
-    """`hrhsim compare` through sim.cli.main: reuses the runs, prints where the briefing is."""
-    from sim import cli
+    """`hrhsim compare` through sim.cli.app: reuses the runs, prints where the briefing is."""
+    from sim.cli import app as cli
 
     with contextlib.suppress(SystemExit):
         cli.build_parser().parse_args(["compare", "--help"])

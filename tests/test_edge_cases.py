@@ -7,7 +7,7 @@ import pytest
 
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.results import read_results
+from sim.outputs.results import read_results
 from tests.model_helpers import SCENARIOS, archetypes, make_model, run_all, total
 
 SMALL = ["--replicates", "1", "--no-progress", "--set", "time.years=2"]
@@ -109,7 +109,7 @@ def test_international_posts_never_exceed_vacancies():
 
 
 def test_short_contracts_and_bonds_last_at_least_one_step():
-    from sim.policies import steps_of
+    from sim.model.policies import steps_of
 
     np.testing.assert_array_equal(steps_of([0.0, 0.25, 0.5, 3.0], 1), [0, 1, 1, 3])
     np.testing.assert_array_equal(steps_of([0.25], 4), [1])

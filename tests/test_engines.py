@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
 from tests.model_helpers import ROOT, SCENARIOS, archetypes, make_model, run_all
 from tests.test_model_properties import AGREEMENTS, POLICY_TOGGLES
 
@@ -88,7 +88,7 @@ def test_full_result_tables_identical():
 
 _THREADS_SCRIPT = """
 import json, sys
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
 from sim.runner import replicate_seeds, run_replicate
 sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 2.0,
                                                 "time.years": 3})

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.accounting import FLOW_KINDS
+from sim.model.ledger import FLOW_KINDS
 from tests.model_helpers import archetypes, make_model, run_all
 
 F = {name: i for i, name in enumerate(FLOW_KINDS)}
@@ -149,7 +149,7 @@ def test_visiting_order_never_changes_results(toggle):
 
 
 def test_replicates_are_spawned_from_the_root_seed():
-    from sim.rng import seed_from_sequence
+    from sim.model.rng import seed_from_sequence
     from sim.runner import replicate_seeds
 
     seeds = [seed_from_sequence(s) for s in replicate_seeds(20100521, 4)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim import provenance
+from sim.outputs import provenance
 
 
 def test_fingerprint_is_stable_and_covers_sources(tmp_path, monkeypatch):

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim import rules
-from sim.rng import STREAM_CHOICE, STREAM_HAZARD, uniform, uniform_keyed, worker_key
+from sim.model import rules
+from sim.model.rng import STREAM_CHOICE, STREAM_HAZARD, uniform, uniform_keyed, worker_key
 
 
 def test_uniform_is_uniform_and_independent_across_streams():

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.cli import main
-from sim.results import read_results, write_table
+from sim.outputs.results import read_results, write_table
 from tests.model_helpers import ROOT, SCENARIOS
 
 SMALL = ["--set", "time.years=2", "--replicates", "2", "--no-progress"]
@@ -158,7 +158,7 @@ def test_manifest_records_the_engine_auto_chose(tmp_path):
 
 
 def test_every_indicator_written_is_declared(run_dir):
-    from sim.indicators import INDICATOR_NAMES
+    from sim.outputs.indicators import INDICATOR_NAMES
 
     _, ind, _ = read_results(run_dir)
     assert set(ind.indicator) == set(INDICATOR_NAMES)

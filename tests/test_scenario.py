@@ -15,10 +15,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sim.scenario as scenario_mod
+import sim.inputs.scenario as scenario_mod
 from sim.errors import HrhsimError, ScenarioError
-from sim.scenario import Scenario, load_scenario, numeric_paths, schema_node
-from sim.schema import SCHEMA, Field, ListOf, render_markdown
+from sim.inputs.scenario import Scenario, load_scenario, numeric_paths, schema_node
+from sim.inputs.schema import SCHEMA, Field, ListOf, render_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHETYPES = ("XSR", "XEX", "XMI", "XDA", "XDB")
@@ -44,12 +44,8 @@ def error_of(path: Path, overrides=(), check_countries: bool = False) -> Scenari
 
 @pytest.fixture
 def world_available():
-    """The real archetypes world (sim/world.py and sim/data/archetypes.yaml, built elsewhere)."""
-    if (
-        not (REPO / "sim" / "world.py").exists()
-        or not (REPO / "sim" / "data" / "archetypes.yaml").exists()
-    ):
-        pytest.skip("sim/world.py or sim/data/archetypes.yaml not written yet")
+    """The real archetypes world (sim/inputs/world.py and sim/data/archetypes.yaml)."""
+    assert (REPO / "sim" / "data" / "archetypes.yaml").is_file()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -695,7 +691,7 @@ def test_set_world_file_relative_to_cwd(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------------------------------
-# country codes against the world (needs sim/world.py and the archetypes world)
+# country codes against the world (needs sim/inputs/world.py and the archetypes world)
 
 
 @pytest.mark.usefixtures("world_available")
@@ -788,7 +784,7 @@ def test_world_is_cached_per_kind_and_file(tmp_path):
 def test_docs_scenarios_md_matches_schema():
     committed = (REPO / "docs" / "scenarios.md").read_text(encoding="utf-8")
     assert committed == render_markdown() + "\n", (
-        "docs/scenarios.md is stale: run `python -m sim.schema > docs/scenarios.md`"
+        "docs/scenarios.md is stale: run `python -m sim.inputs.schema > docs/scenarios.md`"
     )
 
 
@@ -810,7 +806,7 @@ def test_docs_mention_every_key():
 
 @pytest.mark.usefixtures("world_available")
 def test_docs_example_is_valid(tmp_path):
-    from sim.schema import EXAMPLE_SCENARIO
+    from sim.inputs.schema import EXAMPLE_SCENARIO
 
     write(tmp_path, "baseline.yaml", "world:\n  kind: archetypes\n")
     sc = load_scenario(write(tmp_path, "example.yaml", EXAMPLE_SCENARIO))
@@ -1010,7 +1006,7 @@ def test_errors_are_hrhsim_errors():
 def test_hash_changes_when_the_world_file_changes(tmp_path):
     import shutil
 
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     shutil.copy(
         Path(__file__).resolve().parents[1] / "sim" / "data" / "archetypes.yaml",
@@ -1025,9 +1021,9 @@ def test_hash_changes_when_the_world_file_changes(tmp_path):
 
 
 def test_a_policy_starting_after_the_horizon_is_warned_about(caplog):
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     root = Path(__file__).resolve().parents[1]
-    with caplog.at_level("WARNING", logger="sim.scenario"):
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
         load_scenario(root / "scenarios" / "archetypes_ethical_recruitment.yaml", ["time.years=2"])
     assert "policies.ethical_recruitment starts in 2025" in caplog.text

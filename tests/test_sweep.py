@@ -408,8 +408,8 @@ outcomes:
 
 def test_hrhsim_model_sweep_matches_direct_runs(tmp_path, dask_processes):
     pytest.importorskip("sim.runner")
+    from sim.inputs.scenario import selected_countries
     from sim.runner import run_replicate
-    from sim.scenario import selected_countries
     from sim.sweep.outcomes import compute_outcomes
 
     (tmp_path / "base.yaml").write_text(BASE, encoding="utf-8")

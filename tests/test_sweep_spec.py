@@ -353,7 +353,7 @@ def test_parse_sweep_without_file():
 
 
 def _cli_has(command: str) -> bool:
-    from sim import cli
+    from sim.cli import app as cli
 
     parser = cli.build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
@@ -362,11 +362,11 @@ def _cli_has(command: str) -> bool:
 
 @pytest.mark.parametrize("command", ["sweep", "sensitivity"])
 def test_hrhsim_cli_wiring(tmp_path, capsys, command):
-    """Once `sim/cli.py` registers the commands, they behave as `python -m sim.sweep`."""
-    from sim import cli
+    """Once `sim/cli/app.py` registers the commands, they behave as `python -m sim.sweep`."""
+    from sim.cli import app as cli
 
     if not _cli_has(command):
-        pytest.skip(f"`hrhsim {command}` is not registered in sim/cli.py yet")
+        pytest.skip(f"`hrhsim {command}` is not registered in sim/cli/app.py yet")
     if command == "sweep":
         path = write(tmp_path, TOY)
         assert cli.main(["sweep", str(path), "-o", str(tmp_path / "o"), "--dry-run"]) == 0

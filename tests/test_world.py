@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import HrhsimError, WorldError
-from sim.world import ARCHETYPES_FILE, DATA_DIR, World, load_world
+from sim.inputs.world import ARCHETYPES_FILE, DATA_DIR, World, load_world
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = DATA_DIR / "raw"
@@ -391,7 +391,7 @@ def test_build_reproduces_the_committed_tables(tmp_path: Path) -> None:
 
 
 def test_safeguards_list_recomputation_reports_the_differences():
-    from sim.world import load_world
+    from sim.inputs.world import load_world
 
     check = load_world("global").recompute_safeguards()
     assert check["n_recomputed"] == 55

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sim.provenance import code_fingerprint
+from sim.outputs.provenance import code_fingerprint
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sim.compare import fmt
-from sim.schema import SCHEMA, Field, ListOf
+from sim.inputs.schema import SCHEMA, Field, ListOf
 
 IGNORED = ("name", "description", "extends", "seed", "replicates", "engine", "outputs")
 """Top-level keys that do not change what the model does (seed and replicates are shared by

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.argtypes import positive_int, seed
+from sim.cli.argtypes import positive_int, seed
 
 HELP = "compare policy options with a baseline and write an HTML briefing"
 DESCRIPTION = (

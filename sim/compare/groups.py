@@ -34,9 +34,9 @@ def country_groups(scenario: dict, world: Any, present: Iterable[str]) -> Countr
     """Safeguards-list countries and destinations of `scenario` among the `present` ISO3 codes.
 
     Destinations follow `workforce.destinations` (`high_income` is World Bank income group `H`);
-    selectors are resolved by `sim.policies.country_mask`, the same function the model uses.
+    selectors are resolved by `sim.model.policies.country_mask`, the same function the model uses.
     """
-    from sim.policies import country_mask
+    from sim.model.policies import country_mask
 
     codes = [str(c) for c in np.asarray(world.iso3)]
     present_set = {str(c) for c in present}
@@ -55,7 +55,7 @@ def country_groups(scenario: dict, world: Any, present: Iterable[str]) -> Countr
 
 def selector_codes(selector: Any, scenario: dict, world: Any) -> list[str]:
     """The ISO3 codes a selector picks in `world` (`destinations` means workforce.destinations)."""
-    from sim.policies import country_mask
+    from sim.model.policies import country_mask
 
     dest = country_mask(scenario["workforce"]["destinations"], world)
     mask = country_mask(selector, world, dest)
@@ -71,6 +71,6 @@ def load_world_for(scenario: dict) -> Any:
 
 @functools.lru_cache(maxsize=4)
 def _load_world(kind: str, file: str | None) -> Any:
-    from sim.world import load_world
+    from sim.inputs.world import load_world
 
     return load_world(kind, file)

@@ -45,7 +45,7 @@ def default_out_dir(baseline_name: str) -> Path:
 
 def load_scenarios(paths: Sequence[str | Path], overrides: Sequence[str] = ()) -> list[Any]:
     """Load every scenario (the `--set` overrides apply to all); names must differ."""
-    scenario_mod = importlib.import_module("sim.scenario")
+    scenario_mod = importlib.import_module("sim.inputs.scenario")
     scenarios = [scenario_mod.load_scenario(p, tuple(overrides)) for p in paths]
     seen: dict[str, Any] = {}
     for path, s in zip(paths, scenarios, strict=True):

@@ -42,8 +42,8 @@ class Run:
 
 
 def load_run(run_dir: str | Path, *, reused: bool | None = None) -> Run:
-    """Read a results folder with `sim.results.read_results` (the contract's reader)."""
-    from sim.results import read_results
+    """Read a results folder with `sim.outputs.results.read_results` (the contract's reader)."""
+    from sim.outputs.results import read_results
 
     run_dir = Path(run_dir)
     manifest, indicators, flows = read_results(run_dir)

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.argtypes import nonnegative_int, positive_int
+from sim.cli.argtypes import nonnegative_int, positive_int
 from sim.errors import HrhsimError
 
 __all__ = [

@@ -29,8 +29,8 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import HrhsimError, ScenarioError
-from sim.provenance import code_fingerprint, git_commit
-from sim.rng import seed_from_sequence
+from sim.model.rng import seed_from_sequence
+from sim.outputs.provenance import code_fingerprint, git_commit
 from sim.sweep.design import Design, build_design
 from sim.sweep.spec import RESERVED_COLUMNS, OutcomeSpec, SweepSpec, resolve_model
 
@@ -208,8 +208,8 @@ def run_one(task: RunTask) -> dict:
 
 
 def _run_hrhsim(task: RunTask) -> dict[str, float]:
+    from sim.inputs.scenario import selected_countries
     from sim.runner import run_replicate
-    from sim.scenario import selected_countries
     from sim.sweep.outcomes import compute_outcomes
 
     seed_seq, _ = replicate_seed(task.root_seed, task.replicate)

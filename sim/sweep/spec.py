@@ -60,7 +60,7 @@ from typing import Any
 import yaml
 
 from sim.errors import HrhsimError, ScenarioError, describe_value, did_you_mean
-from sim.indicators import INDICATOR_NAMES
+from sim.outputs.indicators import INDICATOR_NAMES
 
 __all__ = [
     "AREAS",
@@ -838,7 +838,7 @@ def _check_against_base(
     outcomes: list[OutcomeSpec],
 ) -> tuple[Any, list[ParameterSpec]]:
     """Load the base scenario, apply `fixed`, and check every parameter path and range."""
-    from sim.scenario import load_scenario, numeric_paths, schema_node, selected_countries
+    from sim.inputs.scenario import load_scenario, numeric_paths, schema_node, selected_countries
 
     display = os.path.normpath(os.path.join(os.path.dirname(ck.file), base_ref))
     base = load_scenario(display if os.path.isfile(display) else base_path)

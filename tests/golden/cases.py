@@ -156,8 +156,8 @@ def digest(indicators: pd.DataFrame, flows: pd.DataFrame) -> dict:
 
 def run_case(name: str) -> dict:
     """Run one golden case (every replicate) and return its fingerprints."""
+    from sim.inputs.scenario import load_scenario
     from sim.runner import replicate_seeds, run_replicate
-    from sim.scenario import load_scenario
 
     case = CASES[name]
     scenario = load_scenario(SCENARIOS / case["file"]).with_overrides(case["overrides"])

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.argtypes import positive_int, seed
+from sim.cli.argtypes import positive_int, seed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,7 +57,7 @@ def summary_table(indicators: pd.DataFrame, data: dict) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from sim.policies import country_mask
+    from sim.model.policies import country_mask
     from sim.runner import world_for
 
     world = world_for(data)
@@ -124,8 +124,8 @@ def format_table(table: pd.DataFrame) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and print where the results are and a summary table."""
+    from sim.inputs.scenario import load_scenario
     from sim.runner import run_scenario
-    from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.output or Path("results") / str(scenario.name)

@@ -2,8 +2,8 @@
 
 Country-level work (demand, utilities of each option, matching, graduates' numbers, money,
 indicators) is done here once, with numpy, on the stock tensor kept by the `Ledger`. Only the worker
-population differs between engines: `sim.agents.AgentPopulation` (Mesa agents) and
-`sim.population.ArrayPopulation` (numba struct-of-arrays). Both call the same rules.
+population differs between engines: `sim.engines.agents.AgentPopulation` (Mesa agents) and
+`sim.engines.arrays.ArrayPopulation` (numba struct-of-arrays). Both call the same rules.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import rules
-from sim.accounting import MONEY_KINDS, Ledger, Transitions
-from sim.country import Country
-from sim.indicators import IndicatorRecorder
-from sim.policies import PolicySchedule, country_mask, steps_of
-from sim.schema import CADRES, INCOME_GROUPS
+from sim.inputs.schema import CADRES, INCOME_GROUPS
+from sim.model import rules
+from sim.model.country import Country
+from sim.model.ledger import MONEY_KINDS, Ledger, Transitions
+from sim.model.policies import PolicySchedule, country_mask, steps_of
+from sim.outputs.indicators import IndicatorRecorder
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +158,11 @@ class WorkforceModel(mesa.Model):
     # ------------------------------------------------------------------ setup
     def _make_population(self, engine: str):
         if engine == "agents":
-            from sim.agents import AgentPopulation
+            from sim.engines.agents import AgentPopulation
 
             return AgentPopulation(self)
         if engine == "arrays":
-            from sim.population import ArrayPopulation
+            from sim.engines.arrays import ArrayPopulation
 
             return ArrayPopulation(self)
         raise ValueError(f"unknown engine {engine!r}")

@@ -2,7 +2,7 @@
 
 Workers are rows of compact arrays (27 bytes each, plus 3 bytes of per-step scratch). Kernels
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
-(`sim.rules`); each phase first marks events per worker, then gathers the marked rows chunk by
+(`sim.model.rules`); each phase first marks events per worker, then gathers the marked rows chunk by
 chunk in row order, so the result never depends on the number of threads. What happened is
 returned as `Transitions` for the shared accounting, exactly as the agents engine does.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim import rules
-from sim.accounting import (
+from sim.errors import HrhsimError
+from sim.model import rules
+from sim.model.ledger import (
     T_DEATH,
     T_EMIGRATE,
     T_EXIT,
@@ -23,7 +24,6 @@ from sim.accounting import (
     T_RETURN,
     Transitions,
 )
-from sim.errors import HrhsimError
 
 CHUNK = 1 << 15
 """Rows per chunk of the parallel kernels (fixed, so results never depend on threads)."""
@@ -32,7 +32,7 @@ PARALLEL_MIN_ROWS = 8 * CHUNK
 """Below this many rows the serial build of each kernel runs: thread start-up would dominate."""
 
 FIELDS = {
-    "key": np.int64,  # the worker's part of every counter-based draw (sim.rng.worker_key)
+    "key": np.int64,  # the worker's part of every counter-based draw (sim.model.rng.worker_key)
     "worker_id": np.int32,
     "origin": np.int16,
     "country": np.int16,

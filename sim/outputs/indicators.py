@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.accounting import FLOW_KINDS, MONEY_KINDS
-from sim.schema import CADRES
+from sim.inputs.schema import CADRES
+from sim.model.ledger import FLOW_KINDS, MONEY_KINDS
 
 AREAS = ("urban", "rural", "all")
 CADRE_LABELS = (*CADRES, "all")

@@ -184,7 +184,7 @@ def _add_set_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario, selected_countries
+    from sim.inputs.scenario import load_scenario, selected_countries
 
     status = EXIT_OK
     for file in args.files:
@@ -241,7 +241,7 @@ examples:
 
 def _cmd_world(args: argparse.Namespace) -> int:
     from sim.errors import WorldError
-    from sim.world import load_world
+    from sim.inputs.world import load_world
 
     kind = args.kind or ("file" if args.file else "global")
     if kind == "file" and not args.file:
@@ -365,7 +365,7 @@ def _wrap(text: str, width: int = 96, indent: str = "  ") -> list[str]:
 
 
 def _add_run(subparsers: Any) -> None:
-    from sim.run_command import EXAMPLES, add_run_arguments, cmd_run
+    from sim.cli.run import EXAMPLES, add_run_arguments, cmd_run
 
     p = _subparser(
         subparsers,

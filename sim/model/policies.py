@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.schema import CADRES
+from sim.inputs.schema import CADRES
 
 
 def steps_of(years, steps_per_year: int) -> np.ndarray:

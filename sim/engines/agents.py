@@ -1,18 +1,17 @@
 """Engine `agents`: every worker is a `mesa.Agent` (readable, inspectable, for small worlds).
 
-Each `HealthWorker` takes its own decisions with the shared rules of `sim.rules`; the population
-object gathers what happened into `Transitions` for the shared accounting. Decisions in a phase read
-only the context computed at the start of the phase and the worker's own state, so the order in
-which workers are visited never changes a result.
-"""
+Each `HealthWorker` takes its own decisions with the shared rules of `sim.model.rules`; the
+population object gathers what happened into `Transitions` for the shared accounting. Decisions in a
+phase read only the context computed at the start of the phase and the worker's own state, so the
+order in which workers are visited never changes a result."""
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
 
-from sim import rules
-from sim.accounting import (
+from sim.model import rules
+from sim.model.ledger import (
     T_DEATH,
     T_EMIGRATE,
     T_EXIT,
@@ -62,7 +61,7 @@ class HealthWorker(mesa.Agent):
     ):
         super().__init__(model)
         self.worker_id = worker_id
-        self.key = key  # this worker's part of every counter-based draw (sim.rng.worker_key)
+        self.key = key  # this worker's part of every counter-based draw (sim.model.rng.worker_key)
         self.origin = origin
         self.country = country
         self.area = area

@@ -7,7 +7,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 @functools.lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.errors import WorldError
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ARCHETYPES_FILE = DATA_DIR / "archetypes.yaml"
 KINDS = ("global", "archetypes", "file")
 WHO_REGIONS = ("AFR", "AMR", "SEAR", "EUR", "EMR", "WPR")

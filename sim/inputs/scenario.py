@@ -2,10 +2,9 @@
 
 `load_scenario(path, overrides)` reads a scenario file with `yaml.safe_load`, resolves its `extends`
 chain (deep merge of mappings, lists replace), applies `--set PATH=VALUE` overrides, validates the
-result against `sim.schema.SCHEMA`, fills the defaults and checks country codes against the world
-the scenario names. Every problem is a `ScenarioError` naming the file that set the value, the key
-path and, where known, the line.
-"""
+result against `sim.inputs.schema.SCHEMA`, fills the defaults and checks country codes against the
+world the scenario names. Every problem is a `ScenarioError` naming the file that set the value, the
+key path and, where known, the line."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ from typing import Any
 import yaml
 
 from sim.errors import HrhsimError, ScenarioError, describe_value, did_you_mean
-from sim.schema import SCHEMA, SELECTOR_KEYWORDS, Field, ListOf
+from sim.inputs.schema import SCHEMA, SELECTOR_KEYWORDS, Field, ListOf
 
 __all__ = [
     "Scenario",
@@ -750,7 +749,7 @@ def _check_consistency(data: dict, v: _Validator) -> None:
 @functools.lru_cache(maxsize=8)
 def _cached_world(kind: str, file: str | None) -> Any:
     """The world of a scenario, loaded once per (kind, file) in a process (global is slow)."""
-    from sim.world import load_world
+    from sim.inputs.world import load_world
 
     log.debug("loading world kind=%s file=%s", kind, file)
     return load_world(kind, file)

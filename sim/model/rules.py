@@ -1,10 +1,9 @@
 """The model's decision rules, written once as numba functions that both engines call.
 
-Every function is pure: its result depends only on its arguments and on the counter-based
-generator (`sim.rng.uniform`). The agents engine calls them one worker at a time from Python; the
-arrays engine calls them inside its parallel kernels. Identical inputs give identical outputs, so
-the two engines agree to the last bit (DESIGN §5).
-"""
+Every function is pure: its result depends only on its arguments and on the counter-based generator
+(`sim.model.rng.uniform`). The agents engine calls them one worker at a time from Python; the arrays
+engine calls them inside its parallel kernels. Identical inputs give identical outputs, so the two
+engines agree to the last bit (DESIGN §5)."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.rng import (
+from sim.model.rng import (
     STREAM_AGE,
     STREAM_AREA,
     STREAM_CHOICE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.schema import CADRES
+from sim.inputs.schema import CADRES
 
 
 class Country(mesa.Agent):

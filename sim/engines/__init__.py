@@ -1,0 +1,1 @@
+"""How workers are stored and stepped: Mesa agents (`agents`) or numba arrays (`arrays`)."""

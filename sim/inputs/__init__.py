@@ -1,0 +1,1 @@
+"""Reading what users write: one YAML reader, the scenario schema and files, worlds."""

@@ -1,0 +1,1 @@
+"""What a run produces: indicators, result folders (atomic writing), provenance."""
