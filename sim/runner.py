@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import time
 from collections.abc import Callable
@@ -14,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.inputs.world import World, load_world
-from sim.model.model import AUTO_ARRAYS_THRESHOLD, WorkforceModel
-from sim.model.policies import country_mask
+from sim.declarations import AGENTS_ENGINE_WARNING, AUTO_ARRAYS_THRESHOLD
+from sim.inputs.selectors import simulated_world
+from sim.inputs.world import World
+from sim.model.model import WorkforceModel
 from sim.model.rng import seed_from_sequence
 from sim.outputs.provenance import code_fingerprint, git_commit
 from sim.outputs.results import write_csv, write_json, write_table
@@ -49,27 +49,9 @@ class RunSummary:
     indicators: pd.DataFrame | None = None
 
 
-@functools.lru_cache(maxsize=8)
-def _base_world(kind: str, file: str | None) -> World:
-    return load_world(kind, file=file)
-
-
 def world_for(data: dict) -> World:
-    """The world a resolved scenario names, restricted to its country subset."""
-    spec = data["world"]
-    world = _base_world(spec["kind"], spec.get("file"))
-    selector = spec["countries"]
-    if selector == "all":
-        return world
-    if isinstance(selector, list):
-        return world.subset(selector)
-    dest = (
-        country_mask(data["workforce"]["destinations"], world)
-        if selector == "destinations"
-        else None
-    )
-    mask = country_mask(selector, world, dest)
-    return world.subset([str(c) for c in np.asarray(world.iso3)[mask]])
+    """The world a resolved scenario simulates (`sim.inputs.selectors.simulated_world`)."""
+    return simulated_world(data)
 
 
 def choose_engine(data: dict, world: World) -> str:
@@ -78,7 +60,7 @@ def choose_engine(data: dict, world: World) -> str:
     agents = (np.sum(world.doctors) + np.sum(world.nurses)) / data["scale"]["workers_per_agent"]
     if engine == "auto":
         return "arrays" if agents > AUTO_ARRAYS_THRESHOLD else "agents"
-    if engine == "agents" and agents > 2_000_000:
+    if engine == "agents" and agents > AGENTS_ENGINE_WARNING:
         log.warning(
             "engine 'agents' with about %.1f million Mesa agents will be slow and need much "
             "memory; 'arrays' gives identical results far faster",

@@ -22,9 +22,9 @@ from typing import Any
 import pandas as pd
 
 from sim.compare import changes, figures, fmt, tables
-from sim.compare.groups import CountryGroups, country_groups, load_world_for, selector_codes
 from sim.compare.runs import Run
 from sim.compare.tables import HEADLINE, METRICS
+from sim.inputs.selectors import CountryGroups, country_groups, scenario_world, selector_codes
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def write_briefing(
     names = [run.name for run in runs]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ to be compared: {names}")
-    world = world if world is not None else load_world_for(baseline.scenario)
+    world = world if world is not None else scenario_world(baseline.scenario)
     present = sorted(set(baseline.indicators["country"].unique()) - {tables.WLD})
     groups = country_groups(baseline.scenario, world, present)
     year = tables.horizon_year(runs)

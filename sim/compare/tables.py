@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.compare.groups import CountryGroups
 from sim.compare.runs import Run
+from sim.inputs.selectors import CountryGroups
 
 WLD = "WLD"
 QUANTILES = (0.05, 0.5, 0.95)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.inputs.schema import CADRES
+from sim.declarations import CADRES
 
 
 class Country(mesa.Agent):

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim.inputs.schema import CADRES, INCOME_GROUPS
+from sim.declarations import AUTO_ARRAYS_THRESHOLD, CADRES, INCOME_GROUPS
+from sim.inputs.selectors import country_mask
 from sim.model import rules
 from sim.model.country import Country
 from sim.model.ledger import MONEY_KINDS, Ledger, Transitions
-from sim.model.policies import PolicySchedule, country_mask, steps_of
+from sim.model.policies import PolicySchedule, steps_of
 from sim.outputs.indicators import IndicatorRecorder
 
 log = logging.getLogger(__name__)
 
-AUTO_ARRAYS_THRESHOLD = 20_000
-"""`engine: auto` uses the arrays engine above this many agents."""
+__all__ = ["AUTO_ARRAYS_THRESHOLD", "WorkforceModel"]
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.inputs.schema import CADRES
+from sim.declarations import CADRES
 from sim.model.ledger import FLOW_KINDS, MONEY_KINDS
 
 AREAS = ("urban", "rural", "all")
