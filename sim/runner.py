@@ -14,10 +14,12 @@ import pandas as pd
 
 import sim
 from sim.declarations import AGENTS_ENGINE_WARNING, AUTO_ARRAYS_THRESHOLD
+from sim.engines import population_factory
 from sim.inputs.selectors import simulated_world
 from sim.inputs.world import World
 from sim.model.model import WorkforceModel
 from sim.model.rng import seed_from_sequence
+from sim.outputs.indicators import IndicatorRecorder
 from sim.outputs.provenance import code_fingerprint, git_commit
 from sim.outputs.results import write_csv, write_json, write_table
 
@@ -52,6 +54,37 @@ class RunSummary:
 def world_for(data: dict) -> World:
     """The world a resolved scenario simulates (`sim.inputs.selectors.simulated_world`)."""
     return simulated_world(data)
+
+
+def build_model(
+    scenario,
+    *,
+    seed: int,
+    engine: str = "agents",
+    world: World | None = None,
+    replicate: int = 0,
+    visit_order: str = "fixed",
+) -> WorkforceModel:
+    """A model of the scenario with the chosen engine and an indicator recorder, ready to step.
+
+    Args:
+        scenario: a loaded `Scenario` (or its resolved data).
+        seed: the counter-based generator's seed (`run_replicate` derives it from the seed
+            sequence of the replicate).
+        engine: `agents` or `arrays` (`choose_engine` resolves `auto`).
+        world: the simulated world (default: the one the scenario names, `world_for`).
+        replicate, visit_order: see `WorkforceModel`.
+    """
+    data = scenario.data if hasattr(scenario, "data") else scenario
+    return WorkforceModel(
+        scenario,
+        world if world is not None else world_for(data),
+        seed=seed,
+        population=population_factory(engine),
+        recorder=IndicatorRecorder,
+        replicate=replicate,
+        visit_order=visit_order,
+    )
 
 
 def choose_engine(data: dict, world: World) -> str:
@@ -89,7 +122,7 @@ def run_replicate(
     chosen = choose_engine({**data, "engine": engine or data["engine"]}, world)
     seed = seed_from_sequence(seed_seq)
     start = time.perf_counter()
-    model = WorkforceModel(scenario, world, seed=seed, engine=chosen, replicate=replicate)
+    model = build_model(scenario, seed=seed, engine=chosen, world=world, replicate=replicate)
     model.run(progress)
     indicators = model.recorder.indicators()
     indicators.insert(0, "replicate", np.int32(replicate))

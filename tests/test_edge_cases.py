@@ -102,7 +102,7 @@ def test_international_posts_never_exceed_vacancies():
         ),
         engine="arrays",
     )
-    while model.t < model.n_steps:
+    while model.steps < model.n_steps:
         model.step()
         whole = np.floor(model.vacancies.sum(axis=1) + 1e-9)
         assert (model.international_posts <= whole).all()

@@ -1,13 +1,17 @@
-"""The model's decision rules, written once as numba functions that both engines call.
+"""The model's per-worker rules, written once as numba functions that both engines call.
 
 Every function is pure: its result depends only on its arguments and on the counter-based generator
 (`sim.model.rng.uniform`). The agents engine calls them one worker at a time from Python; the arrays
 engine calls them inside its parallel kernels. Identical inputs give identical outputs, so the two
-engines agree to the last bit (DESIGN §5)."""
+engines agree to the last bit (DESIGN §5). The utilities the rules read are computed once per step
+by `sim.model.utilities` and passed as a `DecisionContext`; docs/ODD.md §4.2 and §7.3-7.6 give the
+equations.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -52,6 +56,56 @@ URBAN = 0
 RURAL = 1
 
 NEG_INF = -1e300
+"""Utility of a closed option (finite, so that numba never sees -inf - -inf)."""
+
+
+class HazardContext(NamedTuple):
+    """Per-cadre hazard parameters of phase 2 (ODD §7.3): per-step probabilities, ages in steps."""
+
+    retire_from_steps: np.ndarray
+    """(K,) int64: age in steps from which a worker of the cadre may retire."""
+    max_age_steps: int
+    """Age in steps at which every worker retires."""
+    p_retire: float
+    """Per-step probability of retiring, past the retirement age."""
+    p_death: float
+    """Per-step probability of dying."""
+    p_exit: float
+    """Per-step probability of an exogenous exit from the profession."""
+
+
+class DecisionContext(NamedTuple):
+    """The utility of every option at the start of phase 3 (ODD §4.2.2), read by both engines.
+
+    Built once per step by `sim.model.utilities.decision_context`; shapes use C countries, K
+    cadres, D destination slots, G agreements; `migrant` is 1 for workers outside their training
+    country. Passed whole into the numba rules, which read it by field name.
+    """
+
+    p_reconsider: float
+    """Per-step probability that a worker reconsiders their job."""
+    propensity_sd: float
+    """Standard deviation of the personal migration propensity (utility)."""
+    v_stay: np.ndarray
+    """(C, area, K, migrant) float64: utility of staying."""
+    v_move: np.ndarray
+    """(C, area, K, migrant) float64: utility of moving to the other area (NEG_INF: closed)."""
+    v_emigrate: np.ndarray
+    """(C origin, K) float64: inclusive value of emigrating over the open destinations."""
+    cum_emigrate: np.ndarray
+    """(C origin, K, D) float64: cumulative logit weights of the destination slots."""
+    destination_of_slot: np.ndarray
+    """(D,) int64: country index of each destination slot."""
+    v_return: np.ndarray
+    """(C origin, K) float64: utility of a migrant returning home."""
+    v_leave: np.ndarray
+    """(C, K) float64: utility of leaving the profession."""
+    bond_penalty: np.ndarray
+    """(C, K) float64: disutility of breaking a bond (emigrating or leaving while bonded)."""
+    rural_service: np.ndarray
+    """(C, K) bool: bonded workers serve in rural areas (may not move area)."""
+    agreement_return_probability: np.ndarray
+    """(G,) float64: probability of going home at the end of a fixed-term contract."""
 
 
 @njit(cache=True)
@@ -84,6 +138,22 @@ def hazard_event(key, step, age_steps, retire_from_steps, max_age_steps, p_retir
 def reconsiders(key, step, p_reconsider):
     """Whether the worker reconsiders their job this step."""
     return uniform_keyed(key, step, STREAM_RECONSIDER) < p_reconsider
+
+
+@njit(cache=True)
+def contract_ended(agreement, contract_steps):
+    """Whether the worker holds a fixed-term contract that has run out (ODD §7.4, step 1)."""
+    return agreement >= 0 and contract_steps <= 0
+
+
+@njit(cache=True)
+def may_decide(key, step, agreement, contract_steps, p_reconsider):
+    """The cheap pre-check of phase 3: a contract ends or the worker reconsiders.
+
+    A worker for whom it is false stays without any utility being read; both engines call it
+    before `decide_worker` (which repeats the same two checks to tell them apart).
+    """
+    return contract_ended(agreement, contract_steps) or reconsiders(key, step, p_reconsider)
 
 
 @njit(cache=True)
@@ -272,52 +342,39 @@ def match_applicants(
 
 @njit(cache=True)
 def decide_worker(
-    key, step, origin, country, area, cadre, bond_steps, agreement, contract_steps, context
+    key, step, origin, country, area, cadre, bond_steps, agreement, contract_steps, ctx
 ):
     """Phase 3 for one worker: (choice, destination slot or -1, whether the contract ends).
 
-    A worker whose fixed-term contract has run out first decides whether to go home; otherwise,
-    if they reconsider this step, they choose by multinomial logit among the options open to them:
-    migrants may stay, move area, return home or leave; workers in their training country may
-    stay, move area, emigrate or leave. Bonded rural-service workers may not move area.
-    `context` is `DecisionContext.rule_arrays()` (the utilities at the start of the phase).
+    ODD §7.4: a worker whose fixed-term contract has run out first decides whether to go home;
+    otherwise, if they reconsider this step, they choose by multinomial logit among the options
+    open to them (§4.2.2-4.2.3): migrants may stay, move area, return home or leave; workers in
+    their training country may stay, move area, emigrate or leave. Bonded rural-service workers
+    may not move area. `ctx` is the step's `DecisionContext`.
     """
-    (
-        propensity_sd,
-        p_reconsider,
-        v_stay,
-        v_move,
-        v_emigrate,
-        cum_emigrate,
-        v_return,
-        v_leave,
-        bond_penalty,
-        rural_service,
-        agreement_return_probability,
-    ) = context
     ends = False
-    if agreement >= 0 and contract_steps <= 0:
-        if contract_return(key, step, agreement_return_probability[agreement]):
+    if contract_ended(agreement, contract_steps):
+        if contract_return(key, step, ctx.agreement_return_probability[agreement]):
             return CHOICE_CONTRACT_RETURN, -1, True
         ends = True
-    if not reconsiders(key, step, p_reconsider):
+    if not reconsiders(key, step, ctx.p_reconsider):
         return CHOICE_STAY, -1, ends
     migrant = 1 if origin != country else 0
     bonded = bond_steps > 0
-    vs = v_stay[country, area, cadre, migrant]
+    vs = ctx.v_stay[country, area, cadre, migrant]
     vm = (
         NEG_INF
-        if (bonded and rural_service[country, cadre])
-        else v_move[country, area, cadre, migrant]
+        if (bonded and ctx.rural_service[country, cadre])
+        else ctx.v_move[country, area, cadre, migrant]
     )
-    ve = NEG_INF if migrant else v_emigrate[origin, cadre]
-    vr = v_return[origin, cadre] if migrant else NEG_INF
-    bp = bond_penalty[country, cadre] if bonded else 0.0
-    prop = propensity(key, propensity_sd)
-    choice = choose_option(key, step, vs, vm, ve, vr, v_leave[country, cadre], prop, bp)
+    ve = NEG_INF if migrant else ctx.v_emigrate[origin, cadre]
+    vr = ctx.v_return[origin, cadre] if migrant else NEG_INF
+    bp = ctx.bond_penalty[country, cadre] if bonded else 0.0
+    prop = propensity(key, ctx.propensity_sd)
+    choice = choose_option(key, step, vs, vm, ve, vr, ctx.v_leave[country, cadre], prop, bp)
     slot = -1
     if choice == CHOICE_EMIGRATE:
-        slot = choose_destination(key, step, cum_emigrate[origin, cadre])
+        slot = choose_destination(key, step, ctx.cum_emigrate[origin, cadre])
     return choice, slot, ends
 
 

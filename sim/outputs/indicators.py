@@ -65,9 +65,6 @@ class IndicatorRecorder:
         self.frames: list[dict] = []
         self.flow_frames: list[pd.DataFrame] = []
 
-    def start_step(self) -> None:
-        """Nothing to do at the start of a step (kept for symmetry with end_step)."""
-
     def end_step(self) -> None:
         """Add this step's flows to the year's totals."""
         ledger = self.model.ledger
