@@ -20,7 +20,9 @@ from sim.engines import effects
 from sim.model import rules
 from sim.model.ledger import T_EMIGRATE, Transitions
 from sim.model.population import Applicants, NewWorkers
-from sim.model.rules import DecisionContext, HazardContext
+from sim.model.rules import DecisionContext, HazardContext, may_decide
+
+age_and_hazards = effects.age_and_hazards
 
 Row = tuple[int, int, int, int, int, int, int, int]
 """One transition: origin, cadre, country_from, area_from, country_to, area_to, kind, bonded."""
@@ -59,24 +61,24 @@ class HealthWorker(mesa.Agent):
     def _row(self, kind: int, country_to: int, area_to: int, bonded: int) -> Row:
         return (self.origin, self.cadre, self.country, self.area, country_to, area_to, kind, bonded)
 
-    def age_and_hazards(self, step: int, hz: _HazardScalars) -> Row | None:
-        """Phase 2: grow one step older, run down obligations, then retirement/death/exit."""
-        self.age_steps, self.bond_steps, self.contract_steps, event = effects.age_and_hazards(
+    def age_and_hazards(self, step: int, hazards: list[tuple]) -> Row | None:
+        """Phase 2: grow one step older, run down obligations, then retirement/death/exit.
+
+        `hazards[cadre]` is (retirement age, maximum age in steps, p_retire, p_death, p_exit).
+        Returns the transition of a worker who leaves (status no longer active), else None.
+        """
+        self.age_steps, self.bond_steps, self.contract_steps, event = age_and_hazards(
             self.key, step, self.age_steps, self.bond_steps, self.contract_steps,
-            hz.retire_from[self.cadre], hz.max_age_steps, hz.p_retire, hz.p_death, hz.p_exit,
+            *hazards[self.cadre],
         )  # fmt: skip
-        if event == rules.EVENT_NONE:
+        if not event:
             return None
         self.status, *transition = effects.departure(event)
-        row = self._row(*transition)
-        self.remove()
-        return row
+        return self._row(*transition)
 
     def decide(self, step: int, ctx: DecisionContext) -> Row | Application | None:
         """Phase 3: a transition row, an application to emigrate, or None (nothing changes)."""
-        if not rules.may_decide(
-            self.key, step, self.agreement, self.contract_steps, ctx.p_reconsider
-        ):
+        if not may_decide(self.key, step, self.agreement, self.contract_steps, ctx.p_reconsider):
             return None
         choice, slot, ends = rules.decide_worker(
             self.key, step, self.origin, self.country, self.area, self.cadre,
@@ -92,8 +94,6 @@ class HealthWorker(mesa.Agent):
         )  # fmt: skip
         row = self._row(*transition) if transition[0] != effects.NO_TRANSITION else None
         self.country, self.area = country, area
-        if self.status != rules.ACTIVE:
-            self.remove()
         if choice == rules.CHOICE_EMIGRATE:
             return Application(self, int(ctx.destination_of_slot[slot]))
         return row
@@ -110,15 +110,10 @@ class HealthWorker(mesa.Agent):
         return (*before[:7], bonded)
 
 
-class _HazardScalars:
-    """Hazard parameters as plain Python numbers (fast access in the per-agent loop)."""
-
-    def __init__(self, hz: HazardContext):
-        self.retire_from = [int(x) for x in hz.retire_from_steps]
-        self.max_age_steps = int(hz.max_age_steps)
-        self.p_retire = float(hz.p_retire)
-        self.p_death = float(hz.p_death)
-        self.p_exit = float(hz.p_exit)
+def _hazards_by_cadre(hz: HazardContext) -> list[tuple]:
+    """Hazard parameters of each cadre as plain Python numbers (fast in the per-agent loop)."""
+    common = (int(hz.max_age_steps), float(hz.p_retire), float(hz.p_death), float(hz.p_exit))
+    return [(int(retire), *common) for retire in hz.retire_from_steps]
 
 
 class AgentPopulation:
@@ -150,14 +145,20 @@ class AgentPopulation:
 
     def age_and_hazards(self, step: int, hazards: HazardContext) -> Transitions:
         """Phase 2 for every worker; those who retire, die or exit leave the model."""
-        rows = self._visit().map("age_and_hazards", step, _HazardScalars(hazards))
-        return Transitions.from_rows([r for r in rows if r is not None])
+        hz = _hazards_by_cadre(hazards)
+        acted = [(w, row) for w in self._visit() if (row := w.age_and_hazards(step, hz))]
+        for w, _ in acted:
+            w.remove()
+        return Transitions.from_rows([row for _, row in acted])
 
     def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
         """Phase 3 for every worker: moves, returns and leaving now; applicants for phase 4."""
-        results = self._visit().map("decide", step, ctx)
-        rows = [r for r in results if type(r) is tuple]
-        self._applicants = apps = [r for r in results if type(r) is Application]
+        acted = [(w, r) for w in self._visit() if (r := w.decide(step, ctx)) is not None]
+        rows = [r for _, r in acted if type(r) is tuple]
+        self._applicants = apps = [r for _, r in acted if type(r) is Application]
+        for w, _ in acted:
+            if w.status != rules.ACTIVE:
+                w.remove()
         return Transitions.from_rows(rows), Applicants(
             *(
                 np.array(column, dtype=np.int64)
@@ -190,8 +191,9 @@ class AgentPopulation:
     def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
         """Recount the stock tensor [origin, country, area, cadre] from the agents."""
         stock = np.zeros((n_countries, n_countries, 2, n_cadres), dtype=np.int64)
-        for w in self.workers:
-            stock[w.origin, w.country, w.area, w.cadre] += 1
+        cells = self.workers.groupby(lambda w: (w.origin, w.country, w.area, w.cadre)).count()
+        for cell, n in cells.items():
+            stock[cell] = n
         return stock
 
     def __len__(self) -> int:
