@@ -156,3 +156,16 @@ def test_the_checks_see_real_violations(tmp_path):
     assert {"sim.cli", "sim.cli.main", "sim.model.x", "sim.model.x.y"} <= found
     assert _group("sim.model.model") == (2, "sim.model")
     assert _group("sim.cli.app")[0] > _group("sim.runner")[0]
+
+
+def test_docs_architecture_names_every_module():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = []
+    for path in sorted(SIM.rglob("*.py")):
+        rel = path.relative_to(SIM).as_posix()
+        package = rel.split("/")[0] + "/"
+        if path.name in ("__init__.py", "__main__.py") and rel.count("/"):
+            continue
+        if f"`{rel}`" not in text and f"`{package}`" not in text:
+            missing.append(rel)
+    assert not missing, f"docs/architecture.md does not mention {missing}"
