@@ -10,6 +10,7 @@ breaks a bond and pays the buy-out.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from sim.model import rules
@@ -45,8 +46,17 @@ __all__ = [
 
 @njit(cache=True)
 def age_and_hazards(
-    key, step, age, bond, contract, retire_from, max_age, p_retire, p_death, p_exit
-):
+    key: int,
+    step: int,
+    age: int,
+    bond: int,
+    contract: int,
+    retire_from: int,
+    max_age: int,
+    p_retire: float,
+    p_death: float,
+    p_exit: float,
+) -> tuple[int, int, int, int]:
     """Phase 2 for one worker (ODD §7.3): one step older, obligations run down, hazard drawn.
 
     Returns (age, bond, contract, event): the new age, bond and contract countdowns (steps) and
@@ -62,7 +72,7 @@ def age_and_hazards(
 
 
 @njit(cache=True)
-def departure(event):
+def departure(event: int) -> tuple[int, int, int, int, int]:
     """A worker leaving by a hazard event: (status, kind, country_to, area_to, bonded).
 
     Hazard exits never pay a bond buy-out (ODD §7.3).
@@ -75,7 +85,16 @@ def departure(event):
 
 
 @njit(cache=True)
-def after_choice(choice, ends, origin, country, area, bond, agreement, contract):
+def after_choice(
+    choice: int,
+    ends: bool,
+    origin: int,
+    country: int,
+    area: int,
+    bond: int,
+    agreement: int,
+    contract: int,
+) -> tuple:
     """What a phase-3 choice does to a worker (ODD §7.4, outcomes).
 
     Args:
@@ -101,7 +120,15 @@ def after_choice(choice, ends, origin, country, area, bond, agreement, contract)
 
 
 @njit(cache=True)
-def admission(destination, area, channel, contract_steps, bond, agreement, contract):
+def admission(
+    destination: int,
+    area: int,
+    channel: int,
+    contract_steps: np.ndarray,
+    bond: int,
+    agreement: int,
+    contract: int,
+) -> tuple:
     """An applicant taken in matching (ODD §7.5, placement).
 
     Args:

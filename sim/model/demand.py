@@ -9,9 +9,14 @@ of §7.10 (carry rounding, largest remainder, round half up) live here too. Coun
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.policies import Agreements, PolicyYear
+
+if TYPE_CHECKING:
+    from sim.model.setup import Setup
 
 
 def round_half_up(x: np.ndarray) -> np.ndarray:
@@ -44,7 +49,7 @@ class CarryRounder:
     ODD §7.10: the integer issued at step t is max(floor(Σ_{s≤t} x_s + 1e−9) − issued so far, 0).
     """
 
-    def __init__(self, shape):
+    def __init__(self, shape: tuple[int, ...]):
         self.cumulative = np.zeros(shape)
         self.issued = np.zeros(shape, dtype=np.int64)
 
@@ -65,24 +70,6 @@ class CarryRounder:
         return out
 
 
-class PopulationProjection:
-    """Population of every country by calendar year, linearly interpolated (ODD §6.1, §7.2)."""
-
-    def __init__(self, years: np.ndarray, table: np.ndarray):
-        self.years = np.asarray(years)
-        self.table = np.asarray(table, dtype=np.float64)  # (C, Y)
-
-    def at(self, year: float) -> np.ndarray:
-        """Population (C,) at a fractional calendar year; constant outside the projection."""
-        years = self.years
-        y = min(max(float(year), float(years[0])), float(years[-1]))
-        i = min(int(np.searchsorted(years, y, side="right")) - 1, len(years) - 2)
-        if len(years) == 1:
-            return self.table[:, 0].copy()
-        w = (y - years[i]) / (years[i + 1] - years[i])
-        return self.table[:, i] * (1.0 - w) + self.table[:, i + 1] * w
-
-
 class Demand:
     """Funded posts, vacancies and international posts (phase 1) and entry numbers (phases 4-5).
 
@@ -90,7 +77,7 @@ class Demand:
     `immigrant_rural_share` (C, K) of each destination, and the carry-rounding accumulators.
     """
 
-    def __init__(self, setup, initial_posts: np.ndarray, n_agreements: int):
+    def __init__(self, setup: Setup, initial_posts: np.ndarray, n_agreements: int):
         self.setup = setup
         self.initial_posts = initial_posts  # P⁰ (C, 2, K)
         self.posts = initial_posts.copy()

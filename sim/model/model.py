@@ -3,7 +3,8 @@
 This module holds the order of the phases only; each phase's content lives in its own module:
 `demand` (phase 1 and graduate numbers), `utilities` (the utility of every option, phase 3),
 `rules` (per-worker rules and matching), `money` (phase 6 and the year-end settlement), `ledger`
-(the stock tensor and flows), `initial` (the initial state), `policies` (the levers of each year).
+(the stock tensor and flows), `setup` (what is fixed for a run), `initial` (the initial state),
+`policies` (the levers of each year).
 The worker population is an engine (`sim.model.population.Population`) handed in by the caller
 (`sim.runner.build_model` picks one), and so is the indicator recorder.
 """
@@ -21,6 +22,7 @@ from sim.model.ledger import Ledger, Transitions
 from sim.model.money import Money
 from sim.model.policies import PolicySchedule, PolicyYear, steps_of
 from sim.model.population import Applicants, NewWorkers, PopulationFactory, RecorderFactory
+from sim.model.setup import setup
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ class WorkforceModel(mesa.Model):
         self.counter_seed = int(seed)
         self.replicate = replicate
         self.visit_order = visit_order
-        self.setup = s = initial.setup(self.data, world)
+        self.setup = s = setup(self.data, world)
         self.policies = PolicySchedule(self.data, world, s.destinations, s.training_lag)
         self.agreements = self.policies.agreements
         self.contract_steps = steps_of(self.agreements.contract_years, s.steps_per_year)

@@ -8,11 +8,16 @@ pays a retention supplement the next year. Counts are converted from agents to w
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.ledger import MONEY_KINDS, Transitions
 from sim.model.policies import Agreements, PolicyYear
 from sim.model.utilities import base_wages
+
+if TYPE_CHECKING:
+    from sim.model.setup import Setup
 
 _KIND = {name: i for i, name in enumerate(MONEY_KINDS)}
 
@@ -25,7 +30,7 @@ class Money:
     workers).
     """
 
-    def __init__(self, setup):
+    def __init__(self, setup: Setup):
         self.setup = setup
         shape = (setup.n_countries, setup.n_cadres)
         self.compensation_pay_rise = np.zeros(shape)

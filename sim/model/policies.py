@@ -13,9 +13,10 @@ import numpy as np
 
 from sim.declarations import ADJUSTMENTS, CADRES, LEVERS
 from sim.inputs.selectors import country_mask
+from sim.inputs.world import World
 
 
-def steps_of(years, steps_per_year: int) -> np.ndarray:
+def steps_of(years: float | np.ndarray, steps_per_year: int) -> np.ndarray:
     """A duration in whole steps: rounded, but at least one step for any positive duration."""
     years = np.asarray(years, dtype=np.float64)
     steps = np.rint(years * steps_per_year).astype(np.int64)
@@ -68,7 +69,7 @@ class Agreements:
     specs: tuple
 
     @classmethod
-    def from_specs(cls, specs: list, world) -> Agreements:
+    def from_specs(cls, specs: list, world: World) -> Agreements:
         """Build the arrays from the scenario's `policies.agreements` list."""
         return cls(
             source=np.array([world.index(s["source"]) for s in specs], dtype=np.int64),
@@ -121,7 +122,9 @@ class PolicyYear:
 class PolicySchedule:
     """Resolves a scenario's policies against a world once, then answers year by year."""
 
-    def __init__(self, data: dict, world, destinations: np.ndarray, training_lag: np.ndarray):
+    def __init__(
+        self, data: dict, world: World, destinations: np.ndarray, training_lag: np.ndarray
+    ):
         self.data = data
         self.world = world
         self.destinations = destinations

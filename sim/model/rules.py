@@ -109,17 +109,30 @@ class DecisionContext(NamedTuple):
 
 
 @njit(cache=True)
-def per_step_probability(rate, dt):
-    """Turn an annual rate into a per-step probability: p = 1 - exp(-rate * dt)."""
+def per_step_probability(rate: float, dt: float) -> float:
+    """Turn an annual rate (1/year) into a per-step probability: p = 1 - exp(-rate * dt).
+
+    `dt` is the step length in years (ODD §2.3).
+    """
     return 1.0 - math.exp(-rate * dt)
 
 
 @njit(cache=True)
-def hazard_event(key, step, age_steps, retire_from_steps, max_age_steps, p_retire, p_death, p_exit):
+def hazard_event(
+    key: int,
+    step: int,
+    age_steps: int,
+    retire_from_steps: int,
+    max_age_steps: int,
+    p_retire: float,
+    p_death: float,
+    p_exit: float,
+) -> int:
     """Retirement, death or exit this step, from one uniform draw partitioned by the hazards.
 
-    The unit interval is split into [0, p_retire) retire, then death, then exit; past the maximum
-    age every worker retires.
+    ODD §7.3: the unit interval is split into [0, p_retire) retire (only from
+    `retire_from_steps`), then death, then exit; from `max_age_steps` every worker retires.
+    Ages are in steps, probabilities per step. Returns an `EVENT_*` code.
     """
     if age_steps >= max_age_steps:
         return EVENT_RETIRE
@@ -135,19 +148,21 @@ def hazard_event(key, step, age_steps, retire_from_steps, max_age_steps, p_retir
 
 
 @njit(cache=True)
-def reconsiders(key, step, p_reconsider):
-    """Whether the worker reconsiders their job this step."""
+def reconsiders(key: int, step: int, p_reconsider: float) -> bool:
+    """Whether the worker reconsiders their job this step (probability per step)."""
     return uniform_keyed(key, step, STREAM_RECONSIDER) < p_reconsider
 
 
 @njit(cache=True)
-def contract_ended(agreement, contract_steps):
+def contract_ended(agreement: int, contract_steps: int) -> bool:
     """Whether the worker holds a fixed-term contract that has run out (ODD §7.4, step 1)."""
     return agreement >= 0 and contract_steps <= 0
 
 
 @njit(cache=True)
-def may_decide(key, step, agreement, contract_steps, p_reconsider):
+def may_decide(
+    key: int, step: int, agreement: int, contract_steps: int, p_reconsider: float
+) -> bool:
     """The cheap pre-check of phase 3: a contract ends or the worker reconsiders.
 
     A worker for whom it is false stays without any utility being read; both engines call it
@@ -157,11 +172,13 @@ def may_decide(key, step, agreement, contract_steps, p_reconsider):
 
 
 @njit(cache=True)
-def logit_choice(u, v_stay, v_move, v_emigrate, v_return, v_leave):
+def logit_choice(
+    u: float, v_stay: float, v_move: float, v_emigrate: float, v_return: float, v_leave: float
+) -> int:
     """Multinomial logit over the five options; a closed option has utility NEG_INF.
 
-    Probabilities are exp(v_i - max) / sum; the option is the first whose cumulative weight
-    exceeds u times the total.
+    ODD §4.2.3: probabilities are exp(v_i - max) / sum; the option (a `CHOICE_*` code) is the
+    first whose cumulative weight exceeds u times the total, u uniform in [0, 1).
     """
     m = max(v_stay, v_move, v_emigrate, v_return, v_leave)
     w0 = math.exp(v_stay - m) if v_stay > NEG_INF else 0.0
@@ -189,8 +206,16 @@ def logit_choice(u, v_stay, v_move, v_emigrate, v_return, v_leave):
 
 @njit(cache=True)
 def choose_option(
-    key, step, v_stay, v_move, v_emigrate, v_return, v_leave, propensity, bond_penalty
-):
+    key: int,
+    step: int,
+    v_stay: float,
+    v_move: float,
+    v_emigrate: float,
+    v_return: float,
+    v_leave: float,
+    propensity: float,
+    bond_penalty: float,
+) -> int:
     """The option chosen by a reconsidering worker.
 
     The personal propensity shifts every emigration option; a bond's buy-out price weighs on
@@ -202,8 +227,8 @@ def choose_option(
 
 
 @njit(cache=True)
-def pick_index(u, cumulative):
-    """Index of the first entry of a cumulative weight vector exceeding u times its total."""
+def pick_index(u: float, cumulative: np.ndarray) -> int:
+    """Index of the first entry of a cumulative weight vector (D,) exceeding u times its total."""
     n = cumulative.shape[0]
     x = u * cumulative[n - 1]
     lo = 0
@@ -218,43 +243,46 @@ def pick_index(u, cumulative):
 
 
 @njit(cache=True)
-def choose_destination(key, step, cumulative):
+def choose_destination(key: int, step: int, cumulative: np.ndarray) -> int:
     """Destination slot of an emigrating worker, drawn from the logit shares of the destinations."""
     return pick_index(uniform_keyed(key, step, STREAM_DESTINATION), cumulative)
 
 
 @njit(cache=True)
-def contract_return(key, step, return_probability):
+def contract_return(key: int, step: int, return_probability: float) -> bool:
     """Whether a worker at the end of a fixed-term contract goes home."""
     return uniform_keyed(key, step, STREAM_RETURN) < return_probability
 
 
 @njit(cache=True)
-def propensity(key, sd):
-    """Personal migration propensity, logistic with standard deviation `sd`, drawn once."""
+def propensity(key: int, sd: float) -> float:
+    """Personal migration propensity η (utility), logistic with standard deviation `sd`.
+
+    ODD §4.2.2: drawn from the worker's key and step 0, so it is the same all their life.
+    """
     u = uniform_keyed(key, 0, STREAM_PROPENSITY)
     u = min(max(u, 1e-12), 1.0 - 1e-12)
     return sd * (math.sqrt(3.0) / math.pi) * math.log(u / (1.0 - u))
 
 
 @njit(cache=True)
-def initial_age_steps(key, entry_steps, span_steps):
+def initial_age_steps(key: int, entry_steps: int, span_steps: int) -> int:
     """Age (in steps) of a worker of the initial population: uniform over the working span."""
     return entry_steps + int(uniform_keyed(key, 0, STREAM_AGE) * span_steps)
 
 
 @njit(cache=True)
-def placed_rural(key, step, p_rural):
+def placed_rural(key: int, step: int, p_rural: float) -> bool:
     """Whether a new graduate takes a rural post."""
     return uniform_keyed(key, step, STREAM_PLACEMENT) < p_rural
 
 
 @njit(cache=True)
-def rural_uptake(base_share, area_wage_weight, allowance):
+def rural_uptake(base_share: float, area_wage_weight: float, allowance: float) -> float:
     """Share of graduates taking rural posts: the base share shifted on the logit scale.
 
-    A rural allowance `a` adds area_wage_weight * log(1 + a) to the logit of the base share
-    (Blaauw et al. 2010 discrete choice experiments).
+    ODD §7.6: a rural allowance `a` (share of the wage) adds area_wage_weight * log(1 + a) to
+    the logit of the base share (Blaauw et al. 2010 discrete choice experiments).
     """
     s = min(max(base_share, 1e-6), 1.0 - 1e-6)
     z = math.log(s / (1.0 - s)) + area_wage_weight * math.log(1.0 + allowance)
@@ -262,38 +290,50 @@ def rural_uptake(base_share, area_wage_weight, allowance):
 
 
 @njit(cache=True)
-def matching_key(key, step):
+def matching_key(key: int, step: int) -> float:
     """Random priority of an applicant when applicants exceed posts."""
     return uniform_keyed(key, step, STREAM_MATCH_KEY)
 
 
 @njit(cache=True)
 def match_applicants(
-    step,
-    worker_id,
-    worker_keys,
-    origin,
-    cadre,
-    destination,
-    posts,
-    agreement_source,
-    agreement_destination,
-    agreement_cadre,
-    agreement_slots,
-    ethical,
-    protected,
-    passive_rate,
-    rural_share,
-):
+    step: int,
+    worker_id: np.ndarray,
+    worker_keys: np.ndarray,
+    origin: np.ndarray,
+    cadre: np.ndarray,
+    destination: np.ndarray,
+    posts: np.ndarray,
+    agreement_source: np.ndarray,
+    agreement_destination: np.ndarray,
+    agreement_cadre: np.ndarray,
+    agreement_slots: np.ndarray,
+    ethical: np.ndarray,
+    protected: np.ndarray,
+    passive_rate: float,
+    rural_share: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Demand-constrained matching of emigration applicants to international posts (DESIGN §4.4).
 
     Applicants are ranked by (random key, worker_id), a total order independent of the order in
     which they are given. Agreement quotas are served first, in agreement order, within each
     destination's international posts; open recruitment fills what is left, where destinations
     applying ethical recruitment take applicants from protected countries only as passive
-    applicants (with probability `passive_rate`). Returns, per applicant in the given order:
-    the agreement index used (-1 open recruitment, -2 not taken) and the area at destination.
-    `posts` (destination x cadre) and `agreement_slots` are consumed in place.
+    applicants (with probability `passive_rate`).
+
+    Args:
+        step: the step; worker_id, worker_keys, origin, cadre, destination: (n,) int64, one
+            entry per applicant.
+        posts: (C, K) int64 international posts, consumed in place.
+        agreement_source, agreement_destination, agreement_cadre (-1 all): (G,) int64;
+            agreement_slots: (G,) int64 slots this step, consumed in place.
+        ethical: (C,) bool destinations applying ethical recruitment; protected: (C,) bool.
+        passive_rate: probability that a protected applicant is taken by such a destination.
+        rural_share: (C, K) share of each destination's vacancies that are rural.
+
+    Returns:
+        Per applicant in the given order: the agreement index used (-1 open recruitment, -2 not
+        taken) and the area at destination (0 urban, 1 rural), both (n,) int64.
     """
     n = worker_id.shape[0]
     keys = np.empty(n)
@@ -342,8 +382,17 @@ def match_applicants(
 
 @njit(cache=True)
 def decide_worker(
-    key, step, origin, country, area, cadre, bond_steps, agreement, contract_steps, ctx
-):
+    key: int,
+    step: int,
+    origin: int,
+    country: int,
+    area: int,
+    cadre: int,
+    bond_steps: int,
+    agreement: int,
+    contract_steps: int,
+    ctx: DecisionContext,
+) -> tuple[int, int, bool]:
     """Phase 3 for one worker: (choice, destination slot or -1, whether the contract ends).
 
     ODD §7.4: a worker whose fixed-term contract has run out first decides whether to go home;
@@ -379,10 +428,21 @@ def decide_worker(
 
 
 @njit(cache=True)
-def new_graduates(seed, step, first_id, counts, p_rural, bond_steps, rural_service, entry_steps):
+def new_graduates(
+    seed: int,
+    step: int,
+    first_id: int,
+    counts: np.ndarray,
+    p_rural: np.ndarray,
+    bond_steps: np.ndarray,
+    rural_service: np.ndarray,
+    entry_steps: np.ndarray,
+) -> tuple:
     """Attributes of this step's graduates, numbered in (country, cadre) order from `first_id`.
 
-    Returns (worker_id, key, country, cadre, area, age_steps, bond_steps) arrays.
+    ODD §7.6. `counts`, `p_rural`, `bond_steps` (steps), `rural_service` are (C, K);
+    `entry_steps` (K,). Returns (worker_id, key, country, cadre, area, age_steps, bond_steps),
+    int64 arrays (n,).
     """
     n = 0
     for c in range(counts.shape[0]):
@@ -417,11 +477,22 @@ def new_graduates(seed, step, first_id, counts, p_rural, bond_steps, rural_servi
 
 
 @njit(cache=True)
-def initial_workers(seed, first_id, origin, country, area, cadre, count, entry_steps, span_steps):
+def initial_workers(
+    seed: int,
+    first_id: int,
+    origin: np.ndarray,
+    country: np.ndarray,
+    area: np.ndarray,
+    cadre: np.ndarray,
+    count: np.ndarray,
+    entry_steps: np.ndarray,
+    span_steps: np.ndarray,
+) -> tuple:
     """Attributes of the initial population, numbered in the given cell order from `first_id`.
 
-    Cells are (origin, country, area, cadre, count); returns (worker_id, key, origin, country,
-    area, cadre, age_steps) arrays.
+    ODD §5.4. Cells are (origin, country, area, cadre, count), int64 arrays (m,); `entry_steps`
+    and `span_steps` (K,). Returns (worker_id, key, origin, country, area, cadre, age_steps),
+    int64 arrays (n,).
     """
     n = 0
     for j in range(count.shape[0]):

@@ -10,6 +10,7 @@ C countries, K cadres, D destination slots; money is in international dollars PP
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,8 +18,11 @@ from sim.model import rules
 from sim.model.policies import PolicyYear
 from sim.model.rules import NEG_INF, DecisionContext
 
+if TYPE_CHECKING:
+    from sim.inputs.world import World
 
-def affinity(behaviour: Mapping, world, slots: np.ndarray) -> np.ndarray:
+
+def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
     """Time-invariant utility of each destination: distance, language, colony. (C origin, D).
 
     ODD §4.2.2, emigrate: −β_dist·ln(max(dist_km, 1)) + β_lang·common_language + β_col·colony.
@@ -160,7 +164,9 @@ def inclusive_value(v_dest: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray
     return v_emig, cum
 
 
-def return_utility(behaviour: Mapping, log_e: np.ndarray, pol: PolicyYear, amenity: np.ndarray):
+def return_utility(
+    behaviour: Mapping, log_e: np.ndarray, pol: PolicyYear, amenity: np.ndarray
+) -> np.ndarray:
     """V_ret(o,k) = β_w·(ln E[o,U,k] + κ[o,k]) + A[o,U,k] + γ_ret. (C origin, K). ODD §4.2.2."""
     return (
         behaviour["wage_weight"] * (log_e[:, 0, :] + pol.conditions)
