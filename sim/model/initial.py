@@ -82,11 +82,11 @@ def create_population(s: Setup, cells: np.ndarray, seed: int, population: Popula
         if end <= start:
             continue
         part = slice(start, end)
-        wid, key, origin, country, area, cadre, age = rules.initial_workers(
+        wid, key, attrs = rules.initial_workers(
             seed, next_id, o[part], c[part], a[part], k[part], counts[part],
             s.entry_steps, s.span_steps,
         )  # fmt: skip
-        population.add(NewWorkers(wid, key, origin, country, area, cadre, age, np.zeros_like(wid)))
+        population.add(NewWorkers(wid, key, *attrs))
         next_id += int(counts[part].sum())
         start = end
     return next_id

@@ -187,14 +187,15 @@ class WorkforceModel(mesa.Model):
     def _graduate(self, t: int, year: int, pol: PolicyYear) -> None:
         """Phase 5: graduates enter in their training country, placed by policy (ODD §7.6)."""
         counts = self.demand.graduates(pol, self.money.funded(year), self.agreements)
-        wid, key, country, cadre, area, age, bond = rules.new_graduates(
+        wid, key, attrs = rules.new_graduates(
             self.counter_seed, t, self.next_worker_id, counts, self.rural_uptake(pol.allowance),
             pol.bond_steps, pol.rural_service, self.setup.entry_steps,
         )  # fmt: skip
         if wid.shape[0]:
+            new = NewWorkers(wid, key, *attrs)
             self.next_worker_id += wid.shape[0]
-            self.population.add(NewWorkers(wid, key, country, country, area, cadre, age, bond))
-            self.ledger.apply(Transitions.graduates(country, cadre, area))
+            self.population.add(new)
+            self.ledger.apply(Transitions.graduates(new.country, new.cadre, new.area))
 
     def _end_year(self, year: int, pol: PolicyYear) -> None:
         """Year end: compensation settlement (ODD §7.8), indicators, engine housekeeping."""

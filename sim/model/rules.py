@@ -428,6 +428,17 @@ def decide_worker(
 
 
 @njit(cache=True)
+def _numbered(seed: int, first_id: int, n: int) -> tuple:
+    """Ids and keys of `n` new workers numbered from `first_id`, and an empty (6, n) table of
+    their attributes (origin, country, area, cadre, age_steps, bond_steps), all int64."""
+    wid = np.arange(first_id, first_id + n)
+    keys = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        keys[i] = worker_key(seed, wid[i])
+    return wid, keys, np.zeros((6, n), dtype=np.int64)
+
+
+@njit(cache=True)
 def new_graduates(
     seed: int,
     step: int,
@@ -438,42 +449,27 @@ def new_graduates(
     rural_service: np.ndarray,
     entry_steps: np.ndarray,
 ) -> tuple:
-    """Attributes of this step's graduates, numbered in (country, cadre) order from `first_id`.
+    """This step's graduates, numbered in (country, cadre) order from `first_id` (ODD §7.6).
 
-    ODD §7.6. `counts`, `p_rural`, `bond_steps` (steps), `rural_service` are (C, K);
-    `entry_steps` (K,). Returns (worker_id, key, country, cadre, area, age_steps, bond_steps),
-    int64 arrays (n,).
+    `counts`, `p_rural`, `bond_steps` (steps), `rural_service` are (C, K); `entry_steps` (K,).
+    Returns (worker_id (n,), key (n,), attributes (6, n)): origin = country = the training
+    country, area (rural if bonded to rural service or placed rural), cadre, age at entry, bond.
     """
-    n = 0
-    for c in range(counts.shape[0]):
-        for k in range(counts.shape[1]):
-            n += counts[c, k]
-    wid = np.empty(n, dtype=np.int64)
-    keys = np.empty(n, dtype=np.int64)
-    country = np.empty(n, dtype=np.int64)
-    cadre = np.empty(n, dtype=np.int64)
-    area = np.empty(n, dtype=np.int64)
-    age = np.empty(n, dtype=np.int64)
-    bond = np.empty(n, dtype=np.int64)
+    wid, keys, attrs = _numbered(seed, first_id, counts.sum())
     i = 0
     for c in range(counts.shape[0]):
         for k in range(counts.shape[1]):
+            serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]
             for _ in range(counts[c, k]):
-                w = first_id + i
-                key = worker_key(seed, w)
-                wid[i] = w
-                keys[i] = key
-                country[i] = c
-                cadre[i] = k
-                bond[i] = bond_steps[c, k]
-                serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]
-                if serves_rural or placed_rural(key, step, p_rural[c, k]):
-                    area[i] = RURAL
-                else:
-                    area[i] = URBAN
-                age[i] = entry_steps[k]
+                rural = serves_rural or placed_rural(keys[i], step, p_rural[c, k])
+                attrs[0, i] = c
+                attrs[1, i] = c
+                attrs[2, i] = RURAL if rural else URBAN
+                attrs[3, i] = k
+                attrs[4, i] = entry_steps[k]
+                attrs[5, i] = bond_steps[c, k]
                 i += 1
-    return wid, keys, country, cadre, area, age, bond
+    return wid, keys, attrs
 
 
 @njit(cache=True)
@@ -488,33 +484,21 @@ def initial_workers(
     entry_steps: np.ndarray,
     span_steps: np.ndarray,
 ) -> tuple:
-    """Attributes of the initial population, numbered in the given cell order from `first_id`.
+    """The initial workers of cells, numbered in the given cell order from `first_id` (§5.4).
 
-    ODD §5.4. Cells are (origin, country, area, cadre, count), int64 arrays (m,); `entry_steps`
-    and `span_steps` (K,). Returns (worker_id, key, origin, country, area, cadre, age_steps),
-    int64 arrays (n,).
+    Cells are (origin, country, area, cadre, count), int64 arrays (m,); `entry_steps` and
+    `span_steps` (K,). Returns (worker_id (n,), key (n,), attributes (6, n)): origin, country,
+    area, cadre, an age uniform over the working span, no bond.
     """
-    n = 0
-    for j in range(count.shape[0]):
-        n += count[j]
-    wid = np.empty(n, dtype=np.int64)
-    keys = np.empty(n, dtype=np.int64)
-    o_out = np.empty(n, dtype=np.int64)
-    c_out = np.empty(n, dtype=np.int64)
-    a_out = np.empty(n, dtype=np.int64)
-    k_out = np.empty(n, dtype=np.int64)
-    age = np.empty(n, dtype=np.int64)
+    wid, keys, attrs = _numbered(seed, first_id, count.sum())
     i = 0
     for j in range(count.shape[0]):
+        k = cadre[j]
         for _ in range(count[j]):
-            w = first_id + i
-            key = worker_key(seed, w)
-            wid[i] = w
-            keys[i] = key
-            o_out[i] = origin[j]
-            c_out[i] = country[j]
-            a_out[i] = area[j]
-            k_out[i] = cadre[j]
-            age[i] = initial_age_steps(key, entry_steps[cadre[j]], span_steps[cadre[j]])
+            attrs[0, i] = origin[j]
+            attrs[1, i] = country[j]
+            attrs[2, i] = area[j]
+            attrs[3, i] = k
+            attrs[4, i] = initial_age_steps(keys[i], entry_steps[k], span_steps[k])
             i += 1
-    return wid, keys, o_out, c_out, a_out, k_out, age
+    return wid, keys, attrs
