@@ -152,3 +152,19 @@ def test_density_in_safeguards_countries_is_computed_one_way(small_run):
     ]
     assert briefing.value.tolist() == sweep
     assert summary.loc[label, "median"] == np.median(sweep)
+
+
+def test_ratio_outcomes_use_only_countries_where_both_parts_are_known():
+    """A country with an unknown population does not count in the density (nor its stock)."""
+    from sim.inputs.selectors import CountryGroups
+
+    rows = []
+    for code, stock, pop in (("AAA", 100.0, 1000.0), ("BBB", 30.0, np.nan), ("CCC", 60.0, 2000.0)):
+        rows += [(0, 2030, code, "all", "all", "stock", stock)]
+        rows += [(0, 2030, code, "all", "all", "population", pop)]
+    ind = pd.DataFrame(
+        rows, columns=["replicate", "year", "country", "area", "cadre", "indicator", "value"]
+    )
+    groups = CountryGroups(safeguards=("AAA", "BBB", "CCC"), destinations=())
+    value = outcome_values(ind, groups, ["safeguards_density"]).value.item()
+    assert math.isclose(value, (100 + 60) / 3000 * 1e4)
