@@ -17,7 +17,8 @@ from sim.declarations.base import (
     SelectorParameter,
 )
 
-_POLICY_RANGE = "range of options explored (policy choice, not an estimate)"
+LEVER_PARAMETER_RANGE_SOURCE = "range of options explored (a policy choice, not an estimate)"
+"""What `low`/`high` mean for a lever's numeric parameters."""
 
 
 def _cadres(path: str) -> CategoricalParameter:
@@ -181,9 +182,6 @@ ADJUSTMENTS = Lever(
 )  # fmt: skip
 """Exogenous, dated changes (a scenario's uncertainties, not policy choices), declared like a
 list lever: each item selects countries and multiplies demand, recruitment or wages."""
-
-LEVER_PARAMETER_RANGE_SOURCE = _POLICY_RANGE
-"""What `low`/`high` mean for a lever's numeric parameters (the source unless one is given)."""
 
 
 def lever(name: str) -> Lever:

@@ -11,8 +11,6 @@ The worker population is an engine (`sim.model.population.Population`) handed in
 
 from __future__ import annotations
 
-import logging
-
 import mesa
 import numpy as np
 
@@ -23,8 +21,6 @@ from sim.model.money import Money
 from sim.model.policies import PolicySchedule, PolicyYear, steps_of
 from sim.model.population import Applicants, NewWorkers, PopulationFactory, RecorderFactory
 from sim.model.setup import setup
-
-log = logging.getLogger(__name__)
 
 
 class WorkforceModel(mesa.Model):
