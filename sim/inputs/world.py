@@ -70,6 +70,13 @@ _PAIR_ARRAYS = {
     "colony": "bool",
 }
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "str": np.str_}
+CADRES = ("doctors", "nurses")
+"""The cadre axis of the world's per-cadre arrays (the bundled data's two cadres)."""
+_OPTIONAL_ARRAYS = {
+    # field: shape kind -- "pair_cadre" (C, C, K), "country_cadre" (C, K), "country" (C,)
+    "initial_foreign_trained": "pair_cadre",
+}
+"""Arrays a world may lack (None): built for the global world, absent from world files."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +119,11 @@ class World:
     """Where each nurses-and-midwives density comes from (as ``doctors_source``)."""
     source_file: str = ""
     """The file (world YAML) or folder (bundled tables) the world was read from."""
+    initial_foreign_trained: np.ndarray | None = None
+    """(C, C, K) workers trained in ``origin`` working in ``destination`` at the start, by cadre
+    (``CADRES``); ``[origin, destination, cadre]``, zero diagonal. Global world: OECD 2018 doctor
+    counts and a gravity model scaled to published foreign-trained shares (docs/data.md,
+    ``initial_foreign_trained.csv``); None for world files."""
 
     def __post_init__(self) -> None:
         """Coerce dtypes, check shapes and make every array read-only."""
@@ -129,6 +141,26 @@ class World:
                     key_path=field,
                     expected=f"shape {shape}",
                 )
+            arr.flags.writeable = False
+            set_(self, field, arr)
+        for field, kind in _OPTIONAL_ARRAYS.items():
+            value = getattr(self, field)
+            if value is None:
+                continue
+            arr = np.array(value, dtype=np.float64)
+            shape = {
+                "pair_cadre": (c, c, len(CADRES)),
+                "country_cadre": (c, len(CADRES)),
+                "country": (c,),
+            }[kind]
+            if arr.shape != shape:
+                raise WorldError(
+                    f"world field {field} has shape {arr.shape}",
+                    key_path=field,
+                    expected=f"shape {shape}",
+                )
+            if not np.isfinite(arr).all():
+                raise WorldError(f"world field {field} has non-finite values", key_path=field)
             arr.flags.writeable = False
             set_(self, field, arr)
         years = np.array(self.proj_years, dtype=np.int64)
@@ -205,6 +237,10 @@ class World:
         changes: dict[str, Any] = {f: getattr(self, f)[ix] for f in _COUNTRY_ARRAYS}
         changes |= {f: getattr(self, f)[np.ix_(ix, ix)] for f in _PAIR_ARRAYS}
         changes["pop_projection"] = self.pop_projection[ix]
+        for field, kind in _OPTIONAL_ARRAYS.items():
+            value = getattr(self, field)
+            if value is not None:
+                changes[field] = value[np.ix_(ix, ix)] if kind == "pair_cadre" else value[ix]
         return dataclasses.replace(self, **changes)
 
     def summary(self) -> dict[str, Any]:
@@ -348,6 +384,20 @@ def _load_global(data_dir: Path) -> World:
     reported = set(dest.loc[dest["by_origin_reported"] == 1, "destination"])
     mig = read("migrant_stock_2020.csv", dtype={"origin": str, "destination": str})
     aff = read("affinity.csv", dtype={"origin": str, "destination": str})
+    foreign = read(
+        "initial_foreign_trained.csv",
+        dtype={"origin": str, "destination": str, "cadre": str, "method": str},
+    )
+    unknown = sorted(set(foreign["cadre"]) - set(CADRES))
+    if unknown:
+        raise WorldError(
+            f"unknown cadre(s) {unknown}",
+            file=str(data_dir / "initial_foreign_trained.csv"),
+            expected="one of " + ", ".join(CADRES),
+        )
+    initial_foreign = np.stack(
+        [matrix(foreign[foreign["cadre"] == k], "workers") for k in CADRES], axis=-1
+    )
     distance = matrix(aff, "distance_km", fill=np.nan)
     if np.isnan(distance).any():
         raise WorldError(
@@ -384,6 +434,7 @@ def _load_global(data_dir: Path) -> World:
         doctors_source=cty["doctors_source"].to_numpy(),
         nurses_source=cty["nurses_source"].to_numpy(),
         source_file=str(data_dir),
+        initial_foreign_trained=initial_foreign,
     )
 
 
