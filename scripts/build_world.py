@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from worldbuild import gravity, initial_stock, literature  # noqa: E402
+from worldbuild import demand, gravity, initial_stock, literature, supply  # noqa: E402
 
 log = logging.getLogger("build_world")
 
@@ -70,6 +70,11 @@ FILES = {
     "targets": "calibration_targets.csv",
     "lit_shares": "literature/foreign_trained_shares.csv",
     "lit_anchors": "literature/anchors.csv",
+    "lit_hazards": "literature/exit_hazards.csv",
+    "lit_ages": "literature/entry_and_migration_age.csv",
+    "lit_channels": "literature/recruitment_channels.csv",
+    "lit_expansion": "literature/training_expansion.csv",
+    "lit_costs": "literature/training_costs.csv",
 }
 
 WHO_REGIONS = {
@@ -732,6 +737,7 @@ def build(raw: Path, out: Path) -> dict[str, pd.DataFrame]:
         "safeguards_check.csv": check,
     }
     tables |= build_corridors(raw, countries, dyads, migrants)
+    tables |= build_supply_demand(raw, countries, projection)
     for name, table in tables.items():
         write_csv(table, out / name)
     return tables
@@ -762,6 +768,48 @@ def build_corridors(
             cells.loc[cells["cadre"] == k, "destination"].nunique(),
         )
     return tables
+
+
+def build_supply_demand(
+    raw: Path, countries: pd.DataFrame, projection: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Stock growth, age profiles, GDP growth, elasticities, channels and training (worldbuild)."""
+    iso3 = countries["iso3"].tolist()
+    targets = literature.read_targets(raw / FILES["targets"])
+    anchors = literature.read_anchors(raw / FILES["lit_anchors"], targets)
+    anchor = anchors.set_index("name")["value"]
+    counts = supply.read_counts(
+        {"doctors": raw / FILES["who_doctors"], "nurses": raw / FILES["who_nurses"]}, iso3
+    )
+    growth = supply.stock_growth(counts, countries)
+    hazards = literature.read_hazards(raw / FILES["lit_hazards"])
+    ages = literature.read_ages(raw / FILES["lit_ages"])
+    profile, by_group = supply.age_profiles(growth, countries, hazards, ages, anchors)
+    wdi = read_wdi(raw / FILES["wdi_gdp"])
+    gdp = demand.gdp_growth(wdi, countries, float(anchor["world_real_gdp_pc_growth"]))
+    elasticity = demand.elasticities(countries, growth, wdi, projection)
+    channels = literature.recruitment_channels(raw / FILES["lit_channels"], iso3)
+    expansion = literature.training_expansion(raw / FILES["lit_expansion"], iso3)
+    literature.read_costs(raw / FILES["lit_costs"])
+    for k in ("doctors", "nurses"):
+        g = growth[growth["cadre"] == k]
+        log.info(
+            "%s stock growth: %d countries observed, %d group medians, %d bounded",
+            k,
+            int((g["method"] != "group_median").sum()),
+            int((g["method"] == "group_median").sum()),
+            int((g["method"] == "bounded").sum()),
+        )
+    log.info("real GDP per capita growth: methods %s", gdp["method"].value_counts().to_dict())
+    return {
+        "stock_growth.csv": growth,
+        "age_profile.csv": profile,
+        "supply_by_group.csv": by_group,
+        "gdp_growth.csv": gdp,
+        "demand_elasticity.csv": elasticity,
+        "recruitment_channels.csv": channels,
+        "training_capacity.csv": expansion,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,6 +34,13 @@ DERIVED = (
     "foreign_trained_totals.csv",
     "initial_stock_checks.csv",
     "nurse_model.csv",
+    "stock_growth.csv",
+    "age_profile.csv",
+    "supply_by_group.csv",
+    "gdp_growth.csv",
+    "demand_elasticity.csv",
+    "recruitment_channels.csv",
+    "training_capacity.csv",
 )
 
 
