@@ -75,8 +75,6 @@ def elasticities(
     """Elasticity of density to GDP per capita: cross-section of levels, and within-country
     growth (density growth on GDP per capita growth relative to the world, both over the NHWA
     window 2008-2020; the world's growth only moves the constant)."""
-    import statsmodels.api as sm
-
     from worldbuild.supply import WINDOW as NHWA_WINDOW
 
     cty = countries.set_index("iso3")
@@ -86,45 +84,39 @@ def elasticities(
     gdp = gdp_growth(wdi, countries, 0.0, window=NHWA_WINDOW)
     rows = []
     for cadre in CADRES:
-        x = np.log(cty["gdp_pc_ppp"])
-        y = np.log(cty[f"{cadre}_density"])
         keep = ~cty["imputed"].fillna("").str.contains("gdp_pc_ppp")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = sm.OLS(y[keep], sm.add_constant(x[keep])).fit(cov_type="HC1")
-        rows.append(
-            {
-                "cadre": cadre,
-                "estimate": "cross_section_levels",
-                "elasticity": res.params.iloc[1],
-                "se_hc1": res.bse.iloc[1],
-                "n": int(res.nobs),
-                "r2": res.rsquared,
-                "definition": "ln density on ln GDP per capita PPP, 194 countries (latest years)",
-            }
-        )
+        x = np.log(cty.loc[keep, "gdp_pc_ppp"])
+        y = np.log(cty.loc[keep, f"{cadre}_density"])
+        definition = "ln density on ln GDP per capita PPP, 194 countries (latest years)"
+        rows.append(_slope(y, x) | {"cadre": cadre, "estimate": "cross_section_levels"})
+        rows[-1]["definition"] = definition
         g = growth[(growth["cadre"] == cadre) & (growth["n_obs"] >= min_obs)].set_index("iso3")
         g = g[g["growth_observed"].notna()]
         dens = g["growth_observed"] - pop_growth.reindex(g.index)
         real = gdp.set_index("iso3")["growth_rel_observed"].reindex(g.index)
         ok = dens.notna() & real.notna()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = sm.OLS(dens[ok], sm.add_constant(real[ok])).fit(cov_type="HC1")
-        rows.append(
-            {
-                "cadre": cadre,
-                "estimate": "within_growth",
-                "elasticity": res.params.iloc[1],
-                "se_hc1": res.bse.iloc[1],
-                "n": int(res.nobs),
-                "r2": res.rsquared,
-                "definition": f"density growth (NHWA count trend minus population growth, "
-                f"{first}-{last}) on GDP per capita growth relative to the world "
-                f"({first}-{last}); countries with >= {min_obs} count observations",
-            }
+        rows.append(_slope(dens[ok], real[ok]) | {"cadre": cadre, "estimate": "within_growth"})
+        rows[-1]["definition"] = (
+            f"density growth (NHWA count trend minus population growth, {first}-{last}) on GDP "
+            f"per capita growth relative to the world ({first}-{last}); countries with >= "
+            f"{min_obs} count observations"
         )
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows)[["cadre", "estimate", "elasticity", "se_hc1", "n", "r2", "definition"]]
     for col in ("elasticity", "se_hc1", "r2"):
         out[col] = sig(out[col].to_numpy(), 4)
     return out
+
+
+def _slope(y: pd.Series, x: pd.Series) -> dict[str, float]:
+    """OLS slope of ``y`` on ``x`` (with a constant), its HC1 error, n and R squared."""
+    import statsmodels.api as sm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.OLS(y, sm.add_constant(x)).fit(cov_type="HC1")
+    return {
+        "elasticity": float(res.params.iloc[1]),
+        "se_hc1": float(res.bse.iloc[1]),
+        "n": int(res.nobs),
+        "r2": float(res.rsquared),
+    }
