@@ -1,6 +1,6 @@
 """The initial foreign-trained stock by (origin, destination, cadre) for the model's start year.
 
-For every high-income and upper-middle-income destination and each cadre, a destination total
+For every high-income destination (and any other with a published share) and each cadre, a total
 ``T[d, k]`` is chosen (in this order): a published share times the destination's stock
 (``raw/literature/foreign_trained_shares.csv``); the OECD 2018 total (doctors); a level model. The
 total is split over origins:
@@ -42,8 +42,11 @@ from worldbuild.gravity import (
 
 log = logging.getLogger("build_world.initial_stock")
 
-DESTINATION_GROUPS = ("H", "UM")
-"""Income groups whose countries get rows (the default destination selector is high_income)."""
+DESTINATION_GROUPS = ("H",)
+"""Income groups whose countries all get rows (the default destination selector is high_income).
+Any other country gets rows only if it has a published share: the level model is fitted on OECD
+destinations and is not trusted for middle-income ones (e.g. post-Soviet migrant stocks would make
+Kazakhstan 25% foreign-trained)."""
 MAX_SHARE = 0.95
 """No destination starts with more than this share of its workforce trained abroad."""
 OECD_MEMBERS = (
@@ -166,8 +169,9 @@ def destination_totals(
 ) -> tuple[pd.DataFrame, float]:
     """``T[d, k]`` with its method and reference, and the nurse link ``Delta``."""
     cty = countries.set_index("iso3")
-    dests = sorted(cty.index[cty["income_group"].isin(DESTINATION_GROUPS)])
     pub = published.set_index(["destination", "cadre"])
+    grouped = set(cty.index[cty["income_group"].isin(DESTINATION_GROUPS)])
+    dests = sorted(grouped | set(published["destination"]))
     rows = []
     # doctors: published, else the OECD total, else the level model
     attraction = weights["doctors"].groupby(level="destination").sum()
@@ -397,7 +401,7 @@ def checks(cells: pd.DataFrame, totals: pd.DataFrame, countries: pd.DataFrame) -
         0.19,
         share.loc[members, "doctors"].mean(),
         "held-out",
-        "unweighted mean over the 38 members",
+        f"unweighted mean over the {len(members)} members with rows (high income)",
     )
     add(
         "C15",
@@ -405,7 +409,7 @@ def checks(cells: pd.DataFrame, totals: pd.DataFrame, countries: pd.DataFrame) -
         0.09,
         share.loc[members, "nurses"].mean(),
         "input",
-        "sets the nurse share link",
+        f"sets the nurse share link (mean over the same {len(members)} members)",
     )
     for k, pub in (("doctors", 500_000), ("nurses", 550_000)):
         add(
