@@ -339,7 +339,7 @@ def test_the_audits_implausible_corridors_are_gone(world: World) -> None:
     assert f[i("PHL"), gcc, 1].sum() / f[i("PHL"), :, 1].sum() > 0.15
     assert set(top_sources(world, "SAU", "nurses", 2)) == {"PHL", "IND"}
     # China is not a major source of the world's foreign-trained doctors (audit: 24%)
-    assert f[i("CHN"), :, 0].sum() / f[:, :, 0].sum() < 0.01
+    assert f[i("CHN"), :, 0].sum() / f[:, :, 0].sum() < 0.02
     # Japan and Korea: small foreign-trained totals
     for d in ("JPN", "KOR"):
         assert f[:, i(d), 0].sum() / world.doctors[i(d)] < 0.05
