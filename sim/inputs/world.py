@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.declarations import INCOME_GROUPS, SAFEGUARDS_MEDIAN
+from sim.declarations import CADRES, INCOME_GROUPS, SAFEGUARDS_MEDIAN
 from sim.errors import WorldError
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,6 @@ _PAIR_ARRAYS = {
     "colony": "bool",
 }
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "str": np.str_}
-CADRES = ("doctors", "nurses")
-"""The cadre axis of the world's per-cadre arrays (the bundled data's two cadres)."""
 AGE_BANDS = ("<35", "35-44", "45-54", "55-64", "65+")
 """The age bands of ``World.age_shares`` (ages 0-34, 35-44, 45-54, 55-64, 65-79)."""
 _OPTIONAL_ARRAYS = {
