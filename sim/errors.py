@@ -43,6 +43,10 @@ class WorldError(HrhsimError):
     """A world file or a country code is invalid."""
 
 
+class CalibrationError(HrhsimError):
+    """A calibration spec, targets table or target mapping is invalid, or a calibration cannot go on."""
+
+
 def did_you_mean(word: Any, candidates: Sequence[str]) -> str:
     """A `; did you mean 'x'?` suffix when a candidate is close to `word`, else ''."""
     word = str(word)
