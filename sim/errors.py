@@ -44,7 +44,7 @@ class WorldError(HrhsimError):
 
 
 class CalibrationError(HrhsimError):
-    """A calibration spec, targets table or target mapping is invalid, or a calibration cannot go on."""
+    """A calibration spec, targets table or mapping is invalid, or a calibration cannot go on."""
 
 
 def did_you_mean(word: Any, candidates: Sequence[str]) -> str:

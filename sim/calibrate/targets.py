@@ -538,8 +538,8 @@ def load_targets(
             )
             raise ck.error(
                 ("targets",),
-                f"target(s) {', '.join(need)} of {Path(targets_csv).name} are not mapped: give each "
-                "a role (fit, holdout, input, or none with a reason)",
+                f"target(s) {', '.join(need)} of {Path(targets_csv).name} are not mapped: give "
+                "each a role (fit, holdout, input, or none with a reason)",
             )
     targets.sort(key=lambda t: _sort_key(t.id))
     return TargetSet(tuple(targets), conventions, errors, policies, docs, str(targets_csv), shown)
