@@ -416,6 +416,13 @@ def _add_sensitivity(subparsers: Any) -> None:
     add_sensitivity_arguments(p)
 
 
+def _add_calibrate(subparsers: Any) -> None:
+    from sim.cli.calibrate import DESCRIPTION, EXAMPLES, HELP, add_arguments
+
+    p = _subparser(subparsers, "calibrate", help=HELP, description=DESCRIPTION, epilog=EXAMPLES)
+    add_arguments(p)
+
+
 _SUBCOMMANDS: list[Callable[[Any], None]] = [
     _add_validate,
     _add_world,
@@ -423,6 +430,7 @@ _SUBCOMMANDS: list[Callable[[Any], None]] = [
     _add_compare,
     _add_sweep,
     _add_sensitivity,
+    _add_calibrate,
 ]
 
 

@@ -1,0 +1,809 @@
+"""`calibrate(spec, out_dir)`: screening, waves of history matching, posterior, checks, outputs.
+
+Stages, in order, each resumable (docs/calibration.md):
+
+1. **screening**: a Morris design over every calibrated parameter (common random numbers within a
+   trajectory); inert parameters stay at their default;
+2. **waves** 1..K: wave 1 is a Latin hypercube over the prior; wave k+1 is spread over the region
+   that waves 1..k have not ruled out; after each wave its emulators are fitted and the share of
+   the prior volume still not implausible is recorded;
+3. **posterior**: importance sampling of the last wave's emulator likelihood within the region
+   the earlier waves left (`sim.calibrate.methods`); its most probable point is the fit;
+4. **checks**: simulator runs at the uncalibrated defaults and at the fit (replicates with the same
+   seeds) and at posterior draws (posterior predictive), for every compared target;
+5. **outputs**: `fitted.yaml`, `posterior.csv`, `report.html`, `report.csv`.
+
+Every stage writes its design before running it, and every evaluation its row as soon as it is
+done (`sim.calibrate.run`), so a stopped calibration (Ctrl-C, a crash, the time budget) resumes
+where it stopped: designs are read back, finished runs are not run again, and emulators are refitted
+deterministically from the stored runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import math
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate import methods
+from sim.calibrate.run import Context, Evaluation, context_fingerprint, evaluate, evaluation_key
+from sim.calibrate.spec import CalibrationSpec, Prior, base_scenario, prior_for
+from sim.calibrate.targets import TargetSet, load_targets, resolve_targets, transform
+from sim.errors import CalibrationError
+from sim.outputs.results import write_json, write_table
+
+__all__ = ["BudgetReached", "CalibrationResult", "calibrate", "load_state"]
+
+log = logging.getLogger(__name__)
+
+STATE = "calibration.json"
+RUNS = "runs"
+STAGES = "stages"
+SCREEN_OFFSET = 0
+WAVE_OFFSET = 1_000_000
+CHECK_OFFSET = 90_000_000
+POSTERIOR_OFFSET = 95_000_000
+
+
+class BudgetReached(Exception):
+    """The time budget of this invocation is spent (the calibration resumes where it stopped)."""
+
+
+@dataclass
+class CalibrationResult:
+    """What a call of `calibrate` did."""
+
+    out_dir: Path
+    complete: bool
+    runs: int
+    ran: int
+    elapsed_s: float
+    message: str
+
+
+def load_state(out_dir: str | Path) -> dict:
+    """The `calibration.json` state of a calibration folder."""
+    path = Path(out_dir) / STATE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CalibrationError(
+            "not a calibration folder (no calibration.json)",
+            file=str(out_dir),
+            expected="the -o folder of `hrhsim calibrate`",
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"cannot read the calibration state: {exc}", file=str(path)) from None
+
+
+# --------------------------------------------------------------------------------------------------
+# the plan
+
+
+@dataclass
+class Plan:
+    """A spec resolved against its scenario: targets, prior, sizes of the stages."""
+
+    spec: CalibrationSpec
+    scenario: Any
+    targets: TargetSet
+    prior: Prior
+    comparison: methods.Comparison
+    policies: dict[str, dict]
+    runs_per_evaluation: int
+    screening: int
+    per_wave: int
+    checks: int
+
+    def describe(self) -> dict:
+        return {
+            "runs_per_evaluation": self.runs_per_evaluation,
+            "policy_runs": list(self.policies),
+            "evaluations": {
+                "screening": self.screening,
+                "per_wave": self.per_wave,
+                "waves": self.spec.waves.count,
+                "checks": self.checks,
+            },
+            "budget_runs": self.spec.budget_runs,
+        }
+
+
+def make_plan(spec: CalibrationSpec, budget_runs: int | None = None) -> Plan:
+    """Resolve the spec: scenario, targets, prior and how the run budget is shared."""
+    from sim.inputs.selectors import scenario_world, selector_codes
+    from sim.outputs.indicators import INDICATOR_NAMES
+
+    if budget_runs is not None:
+        spec = replace(spec, budget_runs=budget_runs)
+    scenario = base_scenario(spec)
+    data = scenario.data
+    world = scenario_world(data)
+    targets = load_targets(spec.targets_path, spec.mapping_path, discrepancy=spec.discrepancy)
+    from sim.runner import ReplicateResult
+
+    sources = ("indicators", "flows") + (
+        ("stocks",) if "stocks" in ReplicateResult.__dataclass_fields__ else ()
+    )
+    targets = resolve_targets(
+        targets,
+        start_year=int(data["time"]["start_year"]),
+        years=int(data["time"]["years"]),
+        world_codes=[str(c) for c in world.iso3],
+        simulated=selector_codes(data["world"]["countries"], data, world),
+        sources=sources,
+        indicators=tuple(INDICATOR_NAMES),
+    )
+    fitted = targets.fitted
+    if not fitted:
+        raise CalibrationError(
+            "no target can be fitted with this scenario (see the mapping's dates and outputs)",
+            file=str(spec.mapping_path),
+        )
+    policies = {name: targets.policies[name] for name in targets.used_policies()}
+    for name, overrides in policies.items():
+        try:
+            scenario.with_overrides(overrides, source=f"{spec.mapping_path} policy {name}")
+        except Exception as err:
+            raise CalibrationError(
+                f"policy run {name} is invalid for the scenario: {err}",
+                file=str(spec.mapping_path),
+                key_path=f"policies.{name}",
+            ) from None
+    prior = prior_for(spec.parameters, scenario)
+    comp = comparison(fitted)
+    per_eval = 1 + len(policies)
+    evaluations = spec.budget_runs // per_eval
+    d = len(prior)
+    screening = spec.screening.trajectories * (d + 1) if spec.screening.enabled and d > 1 else 0
+    checks = 2 * spec.posterior.replicates + spec.posterior.checks
+    per_wave = (evaluations - screening - checks) // spec.waves.count
+    if per_wave < 10:
+        need = (screening + checks + 10 * spec.waves.count) * per_eval
+        raise CalibrationError(
+            f"a budget of {spec.budget_runs} runs leaves {max(per_wave, 0)} per wave "
+            f"({per_eval} run(s) per evaluation, {screening} screening and {checks} check "
+            "evaluations)",
+            file=str(spec.path),
+            key_path="budget.runs",
+            expected=f"at least {need} runs, or fewer waves, trajectories or checks",
+        )
+    return Plan(
+        spec, scenario, targets, prior, comp, policies, per_eval, screening, per_wave, checks
+    )
+
+
+def comparison(fitted: list) -> methods.Comparison:
+    """The fitted targets on their comparison scale."""
+    return methods.Comparison(
+        ids=tuple(t.id for t in fitted),
+        z=np.array([t.observed for t in fitted], dtype=float),
+        obs_var=np.array([t.obs_sd**2 for t in fitted]),
+        md_var=np.array([t.md_sd**2 for t in fitted]),
+        bound=np.array([{"lower": 1, "upper": -1}.get(t.bound, 0) for t in fitted], dtype=float),
+    )
+
+
+def transformed(rows: pd.DataFrame, targets: list) -> np.ndarray:
+    """(n, m) simulated values of `targets` on their comparison scale."""
+    cols = []
+    for t in targets:
+        values = rows[f"target:{t.id}"].to_numpy(dtype=float)
+        cols.append(transform(values, t.scale, t.value))
+    return np.column_stack(cols) if cols else np.zeros((len(rows), 0))
+
+
+# --------------------------------------------------------------------------------------------------
+# the calibration
+
+
+class _Runner:
+    """Runs the evaluations of stages on Dask, writing each row once; honours the time budget."""
+
+    def __init__(self, plan: Plan, out: Path, *, workers, scheduler, client, progress, deadline):
+        self.plan = plan
+        self.out = out
+        self.runs_dir = out / RUNS
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.workers, self.scheduler, self.client = workers, scheduler, client
+        self.progress = progress
+        self.deadline = deadline
+        self.ran = 0
+        self.stack = contextlib.ExitStack()
+        self.ctx = Context(
+            scenario=plan.scenario,
+            policies=plan.policies,
+            targets=tuple(plan.targets.compared),
+            root_seed=plan.spec.seed,
+            source=str(plan.spec.path),
+        )
+        self.fingerprint = context_fingerprint(self.ctx)
+        self._ctx_future = None
+
+    def close(self) -> None:
+        self.stack.close()
+
+    def _client(self):
+        if self.client is None:
+            from sim.sweep.execute import dask_client
+
+            self.client = self.stack.enter_context(dask_client(self.workers, self.scheduler))
+        if self._ctx_future is None:
+            self._ctx_future = self.client.scatter(self.ctx, broadcast=True)
+        return self.client
+
+    def evaluations(self, stage: str, values: np.ndarray, replicates: list[int]) -> list[Evaluation]:
+        out = []
+        for i, (row, rep) in enumerate(zip(values, replicates, strict=True)):
+            params = self.plan.prior.as_params(row)
+            key = evaluation_key(self.fingerprint, params, rep)
+            out.append(Evaluation(key, stage, i, rep, params))
+        return out
+
+    def run(self, stage: str, evaluations: list[Evaluation], label: str) -> pd.DataFrame:
+        """Rows of every evaluation (running the missing ones), in evaluation order."""
+        from tqdm import tqdm
+
+        todo = [e for e in evaluations if not (self.runs_dir / f"{e.key}.parquet").exists()]
+        if todo:
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise BudgetReached(stage)
+            client = self._client()
+            from dask.distributed import as_completed
+
+            unique = {e.key: e for e in todo}
+            futures = [
+                client.submit(
+                    evaluate, self._ctx_future, e, key=f"hrhsim-calib-{k}", pure=True, retries=2
+                )
+                for k, e in unique.items()
+            ]
+            bar = tqdm(
+                total=len(evaluations),
+                initial=len(evaluations) - len(unique),
+                desc=label,
+                unit="eval",
+                disable=not self.progress,
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
+            failed = []
+            try:
+                for fut, result in as_completed(futures, with_results=True, raise_errors=False):
+                    if fut.status == "finished" and isinstance(result, dict):
+                        write_table(self.runs_dir / f"{result['key']}.parquet", pd.DataFrame([result]))
+                        self.ran += result["runs"]
+                    else:
+                        exc = result[1] if isinstance(result, tuple) else result
+                        failed.append(f"{type(exc).__name__}: {exc}")
+                        log.error("evaluation failed in %s: %s", stage, failed[-1])
+                    fut.release()
+                    bar.update(1)
+                    if self.deadline is not None and time.monotonic() > self.deadline:
+                        client.cancel(futures)
+                        raise BudgetReached(stage)
+            finally:
+                bar.close()
+            if failed and len(failed) > 0.1 * len(evaluations):
+                raise CalibrationError(
+                    f"{len(failed)} of {len(evaluations)} evaluations of {stage} failed "
+                    f"(first: {failed[0]}); run the same command again to retry them"
+                )
+        return self.read([e.key for e in evaluations])
+
+    def read(self, keys: list[str]) -> pd.DataFrame:
+        """One row per key (in order, repeated keys repeated; missing ones left out), `order`
+        giving each row's position in `keys`."""
+        present = [k for k in dict.fromkeys(keys) if (self.runs_dir / f"{k}.parquet").exists()]
+        if not present:
+            return pd.DataFrame(columns=["key", "order"])
+        frame = pd.concat(
+            [pd.read_parquet(self.runs_dir / f"{k}.parquet") for k in present], ignore_index=True
+        ).set_index("key")
+        found = set(frame.index)
+        order = [i for i, k in enumerate(keys) if k in found]
+        rows = frame.loc[[keys[i] for i in order]].reset_index()
+        rows["order"] = order
+        return rows
+
+
+def calibrate(
+    spec: CalibrationSpec,
+    out_dir: str | Path,
+    *,
+    budget_runs: int | None = None,
+    hours: float | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+    progress: bool = False,
+) -> CalibrationResult:
+    """Run (or resume) the calibration of `spec` into `out_dir`; see the module docstring.
+
+    Args:
+        budget_runs: model runs the plan is sized to (default: the spec's `budget.runs`); a
+            resumed calibration must keep the budget it started with.
+        hours: wall-clock limit of this call (default: the spec's `budget.hours`); when it is
+            spent the calibration stops cleanly and a later call resumes it.
+        workers, scheduler, client: the Dask cluster (`sim.sweep.execute.dask_client`).
+    """
+    started = time.monotonic()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / STAGES).mkdir(exist_ok=True)
+    plan = make_plan(spec, budget_runs)
+    state = _initial_state(out, plan)
+    hours = hours if hours is not None else spec.budget_hours
+    deadline = None if hours is None else started + hours * 3600.0
+    runner = _Runner(
+        plan,
+        out,
+        workers=workers,
+        scheduler=scheduler,
+        client=client,
+        progress=progress,
+        deadline=deadline,
+    )
+    message = "complete"
+    complete = False
+    try:
+        stages = _Stages(plan, runner, state, out)
+        stages.screening()
+        stages.waves()
+        stages.posterior()
+        stages.checks()
+        stages.outputs()
+        complete = True
+    except BudgetReached as stop:
+        message = (
+            f"time budget of {hours:g} h reached during {stop.args[0]}; finished runs are kept: "
+            "run the same command again to continue"
+        )
+        state["status"] = "stopped"
+    finally:
+        runner.close()
+        state["runs_done"] = len(list((out / RUNS).glob("*.parquet")))
+        state.setdefault("invocations", []).append(
+            {
+                "started": state.get("_started"),
+                "seconds": round(time.monotonic() - started, 1),
+                "model_runs": runner.ran,
+            }
+        )
+        state.pop("_started", None)
+        write_json(out / STATE, state)
+    return CalibrationResult(
+        out, complete, state["runs_done"], runner.ran, time.monotonic() - started, message
+    )
+
+
+def _initial_state(out: Path, plan: Plan) -> dict:
+    path = out / STATE
+    spec = plan.spec
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    if path.exists():
+        state = load_state(out)
+        old = state.get("plan", {}).get("budget_runs")
+        if old is not None and old != spec.budget_runs:
+            raise CalibrationError(
+                f"this folder holds a calibration planned for {old} runs, not {spec.budget_runs}",
+                file=str(out),
+                expected=f"--budget {old} to resume it, or another output folder",
+            )
+        if state.get("spec", {}).get("path") != str(spec.path):
+            log.warning("resuming a calibration started from %s", state.get("spec", {}).get("path"))
+    else:
+        state = {"created": now}
+    from sim import __version__
+    from sim.outputs.provenance import git_commit
+
+    state.update(
+        {
+            "spec": spec.describe(),
+            "plan": plan.describe(),
+            "prior": plan.prior.describe(),
+            "targets": [_target_row(t) for t in plan.targets],
+            "package_version": __version__,
+            "git_commit": git_commit(),
+            "command": " ".join(sys.argv[:1] + sys.argv[1:]) if sys.argv else "",
+            "status": "running",
+            "_started": now,
+        }
+    )
+    return state
+
+
+def _target_row(t) -> dict:
+    return {
+        "id": t.id,
+        "row": t.row,
+        "group": t.group,
+        "role": t.role,
+        "status": t.status,
+        "reason": t.status_reason,
+        "quantity": t.quantity,
+        "value": None if math.isnan(t.value) else t.value,
+        "unit": t.unit,
+        "year": t.year,
+        "geography": t.geography,
+        "source": t.source,
+        "url": t.url,
+        "confidence": t.confidence,
+        "bound": t.bound,
+        "low": t.low,
+        "high": t.high,
+        "approximate": t.approximate,
+        "scale": t.scale,
+        "obs_sd": None if math.isnan(t.obs_sd) else t.obs_sd,
+        "md_sd": None if math.isnan(t.md_sd) else t.md_sd,
+        "output": None if t.output is None else t.output.text(),
+        "weights": [list(w) for w in t.weights],
+        "shifted": t.shifted,
+        "note": t.note,
+    }
+
+
+class _Stages:
+    """The stages of one calibration, sharing its plan, runner, state and folder."""
+
+    def __init__(self, plan: Plan, runner: _Runner, state: dict, out: Path) -> None:
+        self.plan = plan
+        self.runner = runner
+        self.state = state
+        self.out = out
+        self.spec = plan.spec
+        self.fitted = plan.targets.fitted
+        self.comp = plan.comparison
+        self.active = np.ones(len(plan.prior), dtype=bool)
+        self._emulators: list[methods.Emulator] = []
+        self._wave_data: list[tuple[np.ndarray, np.ndarray]] = []
+
+    # ---------------------------------------------------------------- helpers
+    def _save(self) -> None:
+        write_json(self.out / STATE, {k: v for k, v in self.state.items() if k != "_started"})
+
+    def _design(self, name: str, make) -> np.ndarray:
+        """The stage's design in the unit cube (all parameters), made once and saved."""
+        path = self.out / STAGES / f"{name}_design.csv"
+        if path.exists():
+            return pd.read_csv(path).to_numpy(dtype=float)
+        unit = make()
+        write_table_csv(path, pd.DataFrame(unit, columns=list(self.plan.prior.names)))
+        return unit
+
+    def _full(self, unit_active: np.ndarray) -> np.ndarray:
+        """Unit points of the active parameters completed with the defaults of the others."""
+        prior = self.plan.prior
+        default = prior.unit(np.asarray(prior.default)[None, :])[0]
+        full = np.tile(default, (len(unit_active), 1))
+        full[:, self.active] = unit_active
+        return full
+
+    def _evaluate(self, stage: str, unit_full: np.ndarray, reps: list[int], label: str):
+        values = self.plan.prior.values(unit_full)
+        evs = self.runner.evaluations(stage, values, reps)
+        return self.runner.run(stage, evs, label)
+
+    # ---------------------------------------------------------------- screening
+    def screening(self) -> None:
+        sc = self.spec.screening
+        prior = self.plan.prior
+        d = len(prior)
+        if not sc.enabled or d < 2:
+            self.state["screening"] = {"enabled": False, "active": list(prior.names)}
+            self._save()
+            return
+        unit = self._design(
+            "screening", lambda: methods.morris_design(d, sc.trajectories, sc.levels, self.spec.seed)
+        )
+        reps = [SCREEN_OFFSET + i // (d + 1) for i in range(len(unit))]
+        rows = self._evaluate("screening", unit, reps, "screening")
+        if len(rows) < len(unit):
+            raise CalibrationError(
+                "the screening is incomplete (some runs failed): run the same command again"
+            )
+        rows = rows.sort_values("order")
+        y = transformed(rows, self.fitted)
+        mu = methods.morris_mu_star(unit, y, sc.levels, seed=self.spec.seed)
+        scaled = mu / self.comp.scale[None, :]
+        strength = scaled.max(axis=1)
+        active = strength >= sc.threshold
+        if not active.any():
+            active[int(np.argmax(strength))] = True
+        self.active = active
+        self.state["screening"] = {
+            "enabled": True,
+            "evaluations": len(unit),
+            "trajectories": sc.trajectories,
+            "threshold": sc.threshold,
+            "parameters": [
+                {
+                    "name": n,
+                    "strength": float(s),
+                    "target": self.comp.ids[int(np.argmax(scaled[i]))],
+                    "active": bool(a),
+                }
+                for i, (n, s, a) in enumerate(zip(prior.names, strength, active, strict=True))
+            ],
+            "active": [n for n, a in zip(prior.names, active, strict=True) if a],
+        }
+        self._save()
+
+    # ---------------------------------------------------------------- waves
+    def _plausible(self, upto: int):
+        """Membership of the region not ruled out by waves 1..upto (unit points of active)."""
+        w = self.spec.waves
+
+        def test(u: np.ndarray) -> np.ndarray:
+            ok = np.ones(len(u), dtype=bool)
+            for em in self._emulators[:upto]:
+                if not ok.any():
+                    break
+                m, v = em.predict(u[ok])
+                imp = methods.combine_implausibility(
+                    methods.implausibility(m, v, em.noise, self.comp), w.rank
+                )
+                ok[ok] = imp <= w.cutoff
+            return ok
+
+        return test
+
+    def _score(self, upto: int):
+        w = self.spec.waves
+
+        def score(u: np.ndarray) -> np.ndarray:
+            em = self._emulators[upto - 1]
+            m, v = em.predict(u)
+            return methods.combine_implausibility(
+                methods.implausibility(m, v, em.noise, self.comp), w.rank
+            )
+
+        return score
+
+    def waves(self) -> None:
+        w = self.spec.waves
+        n = self.plan.per_wave
+        d_act = int(self.active.sum())
+        summaries = self.state.get("waves", [])
+        share_before = 1.0
+        for k in range(1, w.count + 1):
+            rng = np.random.default_rng([self.spec.seed, k])
+            stage = f"wave{k}"
+
+            def make(k=k, rng=rng) -> np.ndarray:
+                if k == 1:
+                    from scipy.stats import qmc
+
+                    lhs = qmc.LatinHypercube(d=d_act, seed=rng).random(n)
+                    return self._full(lhs)
+                pool, _, _ = methods.sample_nroy(
+                    self._plausible(k - 1),
+                    d_act,
+                    n,
+                    rng,
+                    pool=w.pool,
+                    fallback=self._score(k - 1),
+                )
+                return self._full(methods.maximin_subset(pool, n, rng))
+
+            self._ensure_emulators(k - 1)
+            started = time.monotonic()
+            unit = self._design(stage, make)
+            reps = [WAVE_OFFSET * k + i for i in range(len(unit))]
+            rows = self._evaluate(stage, unit, reps, f"wave {k}/{w.count}")
+            run_s = time.monotonic() - started
+            emulator, fit_s = self._fit_wave(k, unit, rows)
+            self._emulators.append(emulator)
+            share_rng = np.random.default_rng([self.spec.seed, k, 1])
+            pool, share, empty = methods.sample_nroy(
+                self._plausible(k), d_act, max(n, 100), share_rng, pool=w.pool
+            )
+            summary = {
+                "wave": k,
+                "evaluations": int(len(rows)),
+                "share_before": share_before,
+                "share_after": share,
+                "empty": bool(empty),
+                "runs_seconds": round(run_s, 1),
+                "fit_seconds": round(fit_s, 1),
+                "emulators": [diag.__dict__ for diag in emulator.diagnostics],
+            }
+            summaries = [s for s in summaries if s["wave"] < k] + [summary]
+            self.state["waves"] = summaries
+            self._save()
+            if empty:
+                log.warning(
+                    "wave %d rules out every point: no parameter set matches all fitted targets "
+                    "within their errors (see the report)",
+                    k,
+                )
+            if k < w.count and k >= 2 and share > (1 - w.min_shrink) * share_before:
+                self.state["waves_stopped"] = (
+                    f"after wave {k}: the non-implausible volume shrank by less than "
+                    f"{w.min_shrink:.0%}"
+                )
+                self._save()
+                break
+            share_before = share
+        self.state["waves_done"] = len(self._emulators)
+        self._save()
+
+    def _training(self, k: int, unit: np.ndarray, rows: pd.DataFrame):
+        """Inputs (active, unit) and transformed outputs of wave k, plus earlier runs in its region."""
+        rows = rows.sort_values("order")
+        x = unit[rows["order"].to_numpy()][:, self.active]
+        y = transformed(rows, self.fitted)
+        extra_x, extra_y = [], []
+        if k > 1:
+            test = self._plausible(k - 1)
+            for px, py in self._wave_data:
+                keep = test(px)
+                extra_x.append(px[keep])
+                extra_y.append(py[keep])
+        self._wave_data.append((x, y))
+        if extra_x:
+            ex, ey = np.vstack(extra_x), np.vstack(extra_y)
+            room = max(self.spec.waves.max_train - len(x), 0)
+            if len(ex) > room:
+                pick = np.random.default_rng([self.spec.seed, k, 2]).choice(len(ex), room, False)
+                ex, ey = ex[pick], ey[pick]
+            x, y = np.vstack([x, ex]), np.vstack([y, ey])
+        return x, y
+
+    def _fit_wave(self, k: int, unit: np.ndarray, rows: pd.DataFrame):
+        x, y = self._training(k, unit, rows)
+        started = time.monotonic()
+        em = methods.Emulator(self.comp.ids, seed=self.spec.seed + k, restarts=self.spec.waves.restarts)
+        em.fit(x, y, jobs=max(1, min(2, _cpus())))
+        return em, time.monotonic() - started
+
+    def _ensure_emulators(self, upto: int) -> None:
+        """Refit the emulators of waves 1..upto from their stored runs (after a resume)."""
+        for k in range(len(self._emulators) + 1, upto + 1):
+            unit = pd.read_csv(self.out / STAGES / f"wave{k}_design.csv").to_numpy(dtype=float)
+            reps = [WAVE_OFFSET * k + i for i in range(len(unit))]
+            values = self.plan.prior.values(unit)
+            evs = self.runner.evaluations(f"wave{k}", values, reps)
+            rows = self.runner.read([e.key for e in evs])
+            em, _ = self._fit_wave(k, unit, rows)
+            self._emulators.append(em)
+
+    # ---------------------------------------------------------------- posterior
+    def posterior(self) -> None:
+        path = self.out / "posterior.csv"
+        if path.exists() and "posterior" in self.state:
+            return
+        k = self.state.get("waves_done", self.spec.waves.count)
+        self._ensure_emulators(k)
+        last = self._emulators[k - 1]
+        p = self.spec.posterior
+        rng = np.random.default_rng([self.spec.seed, 99])
+        d_act = int(self.active.sum())
+        region, _, empty = methods.sample_nroy(
+            self._plausible(k), d_act, 500, rng, pool=self.spec.waves.pool, fallback=self._score(k)
+        )
+
+        def loglik(u: np.ndarray) -> np.ndarray:
+            m, v = last.predict(u)
+            return methods.log_likelihood(m, v, last.noise, self.comp)
+
+        started = time.monotonic()
+        post = methods.importance_posterior(
+            region,
+            loglik,
+            self._plausible(k - 1) if k > 1 else None,
+            rng,
+            proposals=p.proposals,
+            draws=p.draws,
+            seed=self.spec.seed,
+        )
+        prior = self.plan.prior
+        names = [n for n, a in zip(prior.names, self.active, strict=True) if a]
+        draws = prior.values(self._full(post.draws))[:, self.active]
+        best = prior.values(self._full(post.best[None, :]))[0]
+        table = pd.DataFrame(draws, columns=names)
+        table.insert(0, "draw", np.arange(len(table)))
+        write_table_csv(path, table)
+        self.state["posterior"] = {
+            "method": "importance sampling of the last wave's emulator likelihood",
+            "proposals": post.proposals,
+            "in_support": post.in_support,
+            "ess": post.ess,
+            "draws": len(table),
+            "region_empty": bool(empty),
+            "seconds": round(time.monotonic() - started, 1),
+            "fitted": prior.as_params(best),
+            "active": names,
+            "summary": {
+                n: {
+                    "p05": float(np.percentile(draws[:, i], 5)),
+                    "median": float(np.median(draws[:, i])),
+                    "p95": float(np.percentile(draws[:, i], 95)),
+                }
+                for i, n in enumerate(names)
+            },
+        }
+        self._save()
+
+    # ---------------------------------------------------------------- checks
+    def checks(self) -> None:
+        p = self.spec.posterior
+        prior = self.plan.prior
+        post = self.state["posterior"]
+        fitted = np.array([post["fitted"][n] for n in prior.names], dtype=float)
+        default = np.asarray(prior.default, dtype=float)
+        draws = pd.read_csv(self.out / "posterior.csv")
+        take = draws.iloc[: p.checks]
+        values = np.tile(default, (len(take), 1))
+        for n in post["active"]:
+            values[:, prior.names.index(n)] = take[n].to_numpy()
+        exact = np.vstack(
+            [np.tile(default, (p.replicates, 1)), np.tile(fitted, (p.replicates, 1)), values]
+        )
+        reps = [CHECK_OFFSET + r for r in range(p.replicates)] * 2 + [
+            POSTERIOR_OFFSET + i for i in range(len(take))
+        ]
+        evs = self.runner.evaluations("checks", exact, reps)
+        rows = self.runner.run("checks", evs, "checks")
+        kinds = ["default"] * p.replicates + ["fitted"] * p.replicates + ["posterior"] * len(take)
+        rows = rows.assign(check=[kinds[i] for i in rows["order"]])
+        summary = {}
+        for t in self.plan.targets.compared:
+            col = f"target:{t.id}"
+            entry = {}
+            for kind in ("default", "fitted", "posterior"):
+                v = rows.loc[rows["check"] == kind, col].to_numpy(dtype=float)
+                v = v[np.isfinite(v)]
+                entry[kind] = (
+                    None
+                    if not len(v)
+                    else {
+                        "median": float(np.median(v)),
+                        "p05": float(np.percentile(v, 5)),
+                        "p95": float(np.percentile(v, 95)),
+                        "n": len(v),
+                    }
+                )
+            summary[t.id] = entry
+        self.state["checks"] = {
+            "replicates": p.replicates,
+            "posterior_draws": len(take),
+            "targets": summary,
+        }
+        self._save()
+
+    # ---------------------------------------------------------------- outputs
+    def outputs(self) -> None:
+        from sim.calibrate.report import write_fitted, write_report
+
+        self.state["status"] = "complete"
+        self.state["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self._save()
+        write_fitted(self.out, self.state)
+        write_report(self.out, self.state)
+
+
+def write_table_csv(path: Path, frame: pd.DataFrame) -> None:
+    """A CSV written atomically (full float precision)."""
+    from sim.outputs.results import write_csv
+
+    write_csv(path, frame)
+
+
+def _cpus() -> int:
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,544 @@
+"""The calibration's products: `fitted.yaml`, the fit table (`report.csv`) and `report.html`.
+
+The report is one self-contained page (figures inlined as PNG, no network): what was fitted, to
+what, how well; every target with its value, source and confidence, the model's median and 90%
+interval before calibration (the registry defaults), at the fit and over the posterior, the ratio
+to the published figure and whether it is within tolerance (±25%, and a factor of 2), grouped, with
+fitted and held-out targets apart; the posteriors against the priors; the convergence of the
+method; what could not be fitted and why. User-provided text is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate.targets import GROUPS
+from sim.outputs.results import write_csv
+
+__all__ = ["fit_table", "write_fitted", "write_report"]
+
+TOLERANCE = 0.25
+"""Relative tolerance of the fit table (the issue's ±25%)."""
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# the fit table
+
+
+def _within(t: dict, median: float | None, tol: float) -> bool | None:
+    """Whether a simulated median meets the published figure within a relative tolerance.
+
+    A bound (">X", "<X") is met when the median is not beyond it by more than `tol`; a range when
+    the median lies in it, widened by `tol` of its ends.
+    """
+    if median is None or t["value"] is None or not math.isfinite(median):
+        return None
+    v = t["value"]
+    if t.get("bound") == "lower":
+        return median >= v * (1 - tol) if v > 0 else median >= v
+    if t.get("bound") == "upper":
+        return median <= v * (1 + tol) if v > 0 else median <= v
+    if t.get("low") is not None and t.get("high") is not None:
+        lo, hi = t["low"], t["high"]
+        return lo - tol * abs(lo) <= median <= hi + tol * abs(hi)
+    if v == 0:
+        return abs(median) <= tol
+    return abs(median / v - 1) <= tol
+
+
+def _factor2(t: dict, median: float | None) -> bool | None:
+    if median is None or t["value"] is None or not math.isfinite(median):
+        return None
+    v = t["value"]
+    if t.get("bound") == "lower":
+        return median >= v / 2
+    if t.get("bound") == "upper":
+        return median <= 2 * v
+    if v == 0 or median / v <= 0:
+        return False
+    return 0.5 <= median / v <= 2.0
+
+
+def fit_table(state: dict) -> pd.DataFrame:
+    """One row per target: published figure, model before/at the fit/posterior, tolerance."""
+    checks = (state.get("checks") or {}).get("targets", {})
+    rows = []
+    for t in state["targets"]:
+        c = checks.get(t["id"], {})
+        row = {
+            "group": GROUPS.get(t["group"], t["group"]) if t["status"] in ("fit", "holdout") else "",
+            "id": t["id"],
+            "status": {
+                "fit": "fitted",
+                "holdout": "held out",
+                "input": "used as input",
+                "none": "no model counterpart",
+                "unfittable": "not fittable",
+            }[t["status"]],
+            "quantity": t["quantity"],
+            "geography": t["geography"],
+            "year": t["year"],
+            "value": t["value"],
+            "bound": t["bound"] or "",
+            "approximate": t["approximate"],
+            "unit": t["unit"],
+            "source": t["source"],
+            "url": t["url"],
+            "confidence": t["confidence"],
+            "model_output": t["output"] or "",
+            "obs_sd": t["obs_sd"],
+            "scale": t["scale"],
+        }
+        for kind in ("default", "fitted", "posterior"):
+            s = c.get(kind) or {}
+            for stat in ("median", "p05", "p95"):
+                row[f"{kind}_{stat}"] = s.get(stat)
+        med = row["fitted_median"]
+        row["ratio"] = (
+            med / t["value"] if med is not None and t["value"] not in (None, 0) else None
+        )
+        row["within_25pct"] = _within(t, med, TOLERANCE)
+        row["within_factor_2"] = _factor2(t, med)
+        row["default_within_25pct"] = _within(t, row["default_median"], TOLERANCE)
+        row["default_within_factor_2"] = _factor2(t, row["default_median"])
+        row["reason"] = t["reason"] if t["status"] != "fit" else ""
+        row["note"] = " ".join(x for x in (t.get("shifted", ""), t.get("note", "")) if x)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fit_counts(table: pd.DataFrame, status: str, prefix: str = "") -> dict[str, int]:
+    """How many targets of a status are within ±25% and a factor 2 (of those with a value)."""
+    sub = table[table["status"] == status]
+    have = sub[f"{prefix}within_25pct"].notna()
+    return {
+        "n": int(have.sum()),
+        "within_25pct": int((sub[f"{prefix}within_25pct"] == True).sum()),  # noqa: E712
+        "within_factor_2": int((sub[f"{prefix}within_factor_2"] == True).sum()),  # noqa: E712
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# fitted.yaml
+
+
+def write_fitted(out: Path, state: dict) -> Path:
+    """`fitted.yaml`: the fitted parameters in scenario-file form, with a header saying what,
+    to what, how well, the command and the date; it points to the posterior sample."""
+    import yaml
+
+    from sim.outputs.results import _atomic
+
+    post = state["posterior"]
+    table = fit_table(state)
+    fit, held = fit_counts(table, "fitted"), fit_counts(table, "held out")
+    before = fit_counts(table, "fitted", "default_")
+    spec = state["spec"]
+    n_params = len(state["prior"])
+    active = post["active"]
+    inert = n_params - len(active)
+    lines = [
+        f"# Fitted behavioural parameters of hrhsim: calibration '{spec['name']}'.",
+        "#",
+        f"# What: {len(active)} of the {n_params} uncertain parameters of the registry"
+        + (f" ({inert} inert in the Morris screening keep their defaults)." if inert else "."),
+        f"# To what: {fit['n']} published figures of {Path(spec['targets']).name} (mapping "
+        f"{Path(spec['mapping']).name}); {held['n']} more held out, reported only.",
+        f"# How well (median of {state['checks']['replicates']} replicates at these values): "
+        f"{fit['within_25pct']} of {fit['n']} fitted figures within +-25%, "
+        f"{fit['within_factor_2']} within a factor of 2 (before: {before['within_25pct']} and "
+        f"{before['within_factor_2']}); held out: {held['within_25pct']} of {held['n']} within "
+        "+-25%.",
+        "# Method: Morris screening, history matching with Gaussian-process emulators "
+        f"({state.get('waves_done', 0)} waves), importance-sampled posterior (effective sample "
+        f"size {post['ess']:.0f}); these values are its most probable point. Report: report.html.",
+        f"# Command: {state.get('command') or 'hrhsim calibrate ' + spec['path']}",
+        f"# Date: {state.get('finished', '')[:10]} (hrhsim {state.get('package_version')}, "
+        f"git {str(state.get('git_commit'))[:12]})",
+        "# Posterior sample: posterior.csv (parameter uncertainty: a scenario that extends this "
+        "file and sets `uncertainty: {kind: parameters}` draws one row per replicate).",
+    ]
+    nested: dict = {}
+    for name in active:
+        value = post["fitted"][name]
+        node = nested
+        parts = name.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value if isinstance(value, int) else float(f"{value:.6g}")
+    nested["uncertainty"] = {"sample": "posterior.csv"}
+    body = yaml.safe_dump(nested, sort_keys=False, default_flow_style=False)
+    text = "\n".join(lines) + "\n" + body
+    path = out / "fitted.yaml"
+    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# figures
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _fit_figure(table: pd.DataFrame) -> str | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sub = table[table["status"].isin(["fitted", "held out"]) & table["value"].notna()]
+    sub = sub[sub["value"] != 0]
+    if sub.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(8.0, 0.28 * len(sub) + 1.2))
+    y = np.arange(len(sub))[::-1]
+    for i, (_, r) in zip(y, sub.iterrows(), strict=True):
+        v = r["value"]
+        for kind, colour, dy in (("default", "#999999", 0.18), ("fitted", "#0072B2", -0.12)):
+            med, lo, hi = r[f"{kind}_median"], r[f"{kind}_p05"], r[f"{kind}_p95"]
+            if med is None or pd.isna(med):
+                continue
+            ratios = [x / v for x in (med, lo, hi)]
+            if min(ratios) <= 0:
+                continue
+            ax.plot([ratios[1], ratios[2]], [i + dy, i + dy], color=colour, lw=1.5)
+            marker = "o" if r["status"] == "fitted" else "D"
+            ax.plot(ratios[0], i + dy, marker, color=colour, ms=4)
+    ax.axvspan(0.75, 1.25, color="#d9ebf7", zorder=0)
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{r['id']} ({r['status']})" for _, r in sub.iterrows()], fontsize=7)
+    ax.set_xlabel("model / published figure (median and 90% interval); band: ±25%")
+    ax.plot([], [], "o", color="#999999", label="before (registry defaults)")
+    ax.plot([], [], "o", color="#0072B2", label="fitted")
+    ax.legend(loc="lower right", fontsize=7)
+    return _png(fig)
+
+
+def _parameter_figure(state: dict, out: Path) -> str | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    post = state.get("posterior")
+    path = out / "posterior.csv"
+    if not post or not path.exists():
+        return None
+    draws = pd.read_csv(path)
+    prior = {p["name"]: p for p in state["prior"]}
+    names = post["active"]
+    if not names:
+        return None
+    cols = 3
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(9.0, 2.1 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        p = prior[name]
+        ax.hist(draws[name], bins=25, range=(p["low"], p["high"]), density=True, color="#0072B2")
+        ax.axhline(1.0 / (p["high"] - p["low"]), color="#999999", lw=1.2, label="prior")
+        ax.axvline(p["default"], color="#E69F00", lw=1.2, ls="--", label="default")
+        ax.axvline(post["fitted"][name], color="k", lw=1.2, label="fitted")
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    for ax in axes.ravel()[len(names) :]:
+        ax.axis("off")
+    axes[0, 0].legend(fontsize=6)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _convergence_figure(state: dict) -> str | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    waves = state.get("waves") or []
+    if not waves:
+        return None
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8.5, 2.8))
+    k = [w["wave"] for w in waves]
+    share = [max(w["share_after"], 1e-6) for w in waves]
+    a1.plot([0, *k], [1.0, *share], "o-", color="#0072B2")
+    a1.set_yscale("log")
+    a1.set_xlabel("wave")
+    a1.set_ylabel("share of prior volume not ruled out")
+    data = [[e["r2"] for e in w["emulators"] if e["r2"] == e["r2"]] for w in waves]
+    a2.boxplot(data)
+    a2.set_xticks(range(1, len(k) + 1), [str(x) for x in k])
+    a2.set_xlabel("wave")
+    a2.set_ylabel("emulator Q² (left-out runs)")
+    fig.tight_layout()
+    return _png(fig)
+
+
+# --------------------------------------------------------------------------------------------------
+# the page
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+       color:#1b1b1b; max-width:1180px; margin:0 auto; padding:24px 28px; line-height:1.45; }
+h1 { font-size:1.6rem; margin:0 0 .3rem; }
+h2 { font-size:1.2rem; border-bottom:2px solid #0072B2; padding-bottom:3px; margin-top:2.2rem; }
+h3 { font-size:1.02rem; margin:1.3rem 0 .4rem; }
+.meta { color:#5b5b5b; font-size:.85rem; }
+table { border-collapse:collapse; width:100%; font-size:.8rem; margin:.5rem 0 1rem;
+        font-variant-numeric:tabular-nums; }
+th, td { border-bottom:1px solid #d4d4d4; padding:3px 6px; text-align:right; vertical-align:top; }
+th { background:#f1f1f1; }
+td.text, th.text { text-align:left; }
+td.ok { background:#d9ebf7; } td.bad { background:#fbe2cc; }
+.ci { display:block; color:#5b5b5b; font-size:.85em; white-space:nowrap; }
+figure { margin:1rem 0; } figure img { max-width:100%; }
+figcaption { font-size:.85rem; color:#5b5b5b; }
+.note { background:#fff8e1; border:1px solid #f0d890; padding:.5rem .8rem; font-size:.9rem; }
+code { background:#f3f3f3; padding:0 .2em; }
+@media print { body { max-width:none; padding:0; font-size:9pt; } }
+"""
+
+
+def _num(x: Any) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    x = float(x)
+    if x != 0 and (abs(x) >= 1e4 or abs(x) < 1e-2):
+        return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.2g}"
+    return f"{x:,.3g}"
+
+
+def _figure_of(t: pd.Series) -> str:
+    mark = {"lower": "&gt; ", "upper": "&lt; "}.get(t["bound"], "")
+    approx = "~" if t["approximate"] else ""
+    return f"{mark}{approx}{_num(t['value'])}"
+
+
+def _cell(row: pd.Series, kind: str) -> str:
+    med = row[f"{kind}_median"]
+    if med is None or pd.isna(med):
+        return "<td>–</td>"
+    ci = f"<span class=ci>{_num(row[f'{kind}_p05'])} – {_num(row[f'{kind}_p95'])}</span>"
+    return f"<td>{_num(med)}{ci}</td>"
+
+
+def _flag(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "<td>–</td>"
+    return "<td class=ok>yes</td>" if value else "<td class=bad>no</td>"
+
+
+def _target_table(sub: pd.DataFrame) -> str:
+    head = (
+        "<tr><th class=text>target</th><th class=text>figure (unit, year, place)</th>"
+        "<th>published</th><th class=text>source, confidence</th>"
+        "<th>before<br>median, 90%</th><th>fitted<br>median, 90%</th>"
+        "<th>posterior<br>median, 90%</th><th>ratio</th><th>±25%</th><th>×2</th></tr>"
+    )
+    body = []
+    for _, r in sub.iterrows():
+        src = f"<a href='{esc(r['url'])}'>{esc(r['source'])}</a>" if r["url"].startswith(
+            "http"
+        ) else esc(r["source"])
+        note = f"<span class=ci>{esc(r['note'])}</span>" if r["note"] else ""
+        out = f"<span class=ci>model: {esc(r['model_output'])}</span>"
+        body.append(
+            f"<tr><td class=text>{esc(r['id'])}</td>"
+            f"<td class=text>{esc(r['quantity'])} ({esc(r['unit'])}, {esc(r['year'])}, "
+            f"{esc(r['geography'])}){out}{note}</td>"
+            f"<td>{_figure_of(r)}</td><td class=text>{src}, {esc(r['confidence'])}</td>"
+            f"{_cell(r, 'default')}{_cell(r, 'fitted')}{_cell(r, 'posterior')}"
+            f"<td>{_num(r['ratio'])}</td>{_flag(r['within_25pct'])}"
+            f"{_flag(r['within_factor_2'])}</tr>"
+        )
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def write_report(out: Path, state: dict) -> tuple[Path, Path]:
+    """Write `report.csv` and the self-contained `report.html`; return their paths."""
+    from sim.outputs.results import _atomic
+
+    table = fit_table(state)
+    csv_path = out / "report.csv"
+    write_csv(csv_path, table)
+    spec = state["spec"]
+    post = state.get("posterior") or {}
+    fit, held = fit_counts(table, "fitted"), fit_counts(table, "held out")
+    before = fit_counts(table, "fitted", "default_")
+    parts = [
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "img-src data:; style-src 'unsafe-inline'\">",
+        f"<title>Calibration report: {esc(spec['name'])}</title><style>{CSS}</style></head><body>",
+        f"<h1>Calibration report: {esc(spec['name'])}</h1>",
+        f"<p class=meta>{esc(spec.get('description', ''))}<br>Scenario {esc(spec['scenario'])};"
+        f" targets {esc(spec['targets'])}; mapping {esc(spec['mapping'])}; "
+        f"finished {esc(state.get('finished', 'not yet'))}; hrhsim "
+        f"{esc(state.get('package_version'))}, git {esc(str(state.get('git_commit'))[:12])}.</p>",
+        "<h2>Summary</h2><ul>",
+        f"<li><b>Fitted</b>: {fit['within_25pct']} of {fit['n']} fitted figures within ±25% "
+        f"and {fit['within_factor_2']} within a factor of 2 at the fitted parameters "
+        f"(before calibration: {before['within_25pct']} and {before['within_factor_2']}).</li>",
+        f"<li><b>Held out</b> (never fitted): {held['within_25pct']} of {held['n']} within ±25%, "
+        f"{held['within_factor_2']} within a factor of 2.</li>",
+        f"<li><b>Parameters</b>: {len(post.get('active', []))} of {len(state['prior'])} "
+        "calibrated (the others inert in the screening keep their defaults).</li>",
+        f"<li><b>Runs</b>: {state.get('runs_done', 0)} evaluations of "
+        f"{state['plan']['runs_per_evaluation']} model run(s) each (baseline and paired policy "
+        f"runs); budget {state['plan']['budget_runs']} runs.</li>",
+        f"<li><b>Command</b>: <code>{esc(state.get('command', ''))}</code></li></ul>",
+        _method_note(state),
+    ]
+    img = _fit_figure(table)
+    if img:
+        parts.append(
+            f"<figure><img alt='fit before and after' src='data:image/png;base64,{img}'>"
+            "<figcaption>Model over published figure, before calibration (grey, registry "
+            "defaults) and at the fit (blue): median and 90% interval over replicates; circles "
+            "fitted, diamonds held out.</figcaption></figure>"
+        )
+    for title, status in (("Fitted targets", "fitted"), ("Held-out targets", "held out")):
+        parts.append(f"<h2>{title}</h2>")
+        sub = table[table["status"] == status]
+        for key, label in GROUPS.items():
+            g = sub[sub["group"] == label]
+            if len(g):
+                parts.append(f"<h3>{esc(label)}</h3>{_target_table(g)}")
+        del key
+    parts.append("<h2>Not fitted</h2>")
+    rest = table[~table["status"].isin(["fitted", "held out"])]
+    parts.append(
+        "<table><tr><th class=text>target</th><th class=text>figure</th><th>published</th>"
+        "<th class=text>status</th><th class=text>why</th></tr>"
+        + "".join(
+            f"<tr><td class=text>{esc(r['id'])}</td><td class=text>{esc(r['quantity'])} "
+            f"({esc(r['year'])}, {esc(r['geography'])})</td><td>{_figure_of(r)}</td>"
+            f"<td class=text>{esc(r['status'])}</td><td class=text>{esc(r['reason'])}</td></tr>"
+            for _, r in rest.iterrows()
+        )
+        + "</table>"
+    )
+    parts.append(_parameters_section(state, out))
+    parts.append(_convergence_section(state))
+    parts.append(
+        "<p class=meta>Fit table as CSV: report.csv. Fitted parameters: fitted.yaml; posterior "
+        "sample: posterior.csv.</p></body></html>"
+    )
+    html_path = out / "report.html"
+    text = "\n".join(parts)
+    _atomic(html_path, lambda p: p.write_text(text, encoding="utf-8"))
+    return html_path, csv_path
+
+
+def _method_note(state: dict) -> str:
+    w = state["spec"]["waves"]
+    post = state.get("posterior") or {}
+    err = "observation error from each figure's confidence, model discrepancy"
+    return (
+        "<div class=note><b>Method.</b> Priors: uniform on each parameter's plausible range "
+        "(sim/declarations). Morris screening (SALib) keeps the parameters that move some fitted "
+        "target by a tenth of its error or more. History matching in waves: Gaussian-process "
+        "emulators (scikit-learn) of every fitted target on the log scale (linear for policy "
+        "responses) rule out points whose "
+        f"{'second-' if w['rank'] == 2 else ''}largest implausibility exceeds {w['cutoff']:g} "
+        f"({err}, emulator variance and the model's stochastic variance). The posterior is the "
+        "last wave's Gaussian likelihood under the priors, by importance sampling (effective "
+        f"sample size {post.get('ess', float('nan')):.0f} of {post.get('proposals', 0)} "
+        "proposals); the fit is its most probable point. Policy responses are differences "
+        "between paired runs with the same seeds. 'Before' is the registry defaults; 'fitted' "
+        "and 'before' use the same seeds; 'posterior' runs one replicate per posterior draw "
+        "(parameter and stochastic uncertainty).</div>"
+    )
+
+
+def _parameters_section(state: dict, out: Path) -> str:
+    post = state.get("posterior") or {}
+    screen = state.get("screening") or {}
+    rows = []
+    strength = {p["name"]: p for p in screen.get("parameters", [])}
+    for p in state["prior"]:
+        s = (post.get("summary") or {}).get(p["name"])
+        fitted = (post.get("fitted") or {}).get(p["name"])
+        scr = strength.get(p["name"])
+        rows.append(
+            f"<tr><td class=text>{esc(p['name'])}</td><td>{_num(p['low'])} – {_num(p['high'])}"
+            f"</td><td>{_num(p['default'])}</td>"
+            f"<td>{_num(fitted) if s else 'inert'}</td>"
+            f"<td>{_num(s['p05']) + ' – ' + _num(s['p95']) if s else '–'}</td>"
+            f"<td>{_num(scr['strength']) if scr else '–'}</td>"
+            f"<td class=text>{esc(scr['target']) if scr else ''}</td></tr>"
+        )
+    img = _parameter_figure(state, out)
+    fig = (
+        f"<figure><img alt='posteriors' src='data:image/png;base64,{img}'><figcaption>Posterior "
+        "draws (histogram) against the uniform prior (grey line); dashed: registry default; "
+        "black: fit.</figcaption></figure>"
+        if img
+        else ""
+    )
+    return (
+        "<h2>Parameters: posteriors against priors</h2><table><tr><th class=text>parameter</th>"
+        "<th>prior (plausible range)</th><th>default</th><th>fitted</th><th>posterior 90%</th>"
+        "<th>screening strength</th><th class=text>most sensitive target</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + fig
+    )
+
+
+def _convergence_section(state: dict) -> str:
+    waves = state.get("waves") or []
+    post = state.get("posterior") or {}
+    rows = []
+    for w in waves:
+        r2 = [e["r2"] for e in w["emulators"] if e["r2"] == e["r2"]]
+        cov = [e["within_3sd"] for e in w["emulators"] if e["within_3sd"] == e["within_3sd"]]
+        rows.append(
+            f"<tr><td>{w['wave']}</td><td>{w['evaluations']}</td><td>{w['share_before']:.3g}</td>"
+            f"<td>{w['share_after']:.3g}{' (empty)' if w['empty'] else ''}</td>"
+            f"<td>{np.median(r2) if r2 else float('nan'):.2f} (min {min(r2) if r2 else 0:.2f})"
+            f"</td><td>{np.mean(cov) if cov else float('nan'):.2f}</td>"
+            f"<td>{w['runs_seconds']:.0f} / {w['fit_seconds']:.0f}</td></tr>"
+        )
+    img = _convergence_figure(state)
+    stopped = state.get("waves_stopped")
+    return (
+        "<h2>Convergence</h2><table><tr><th>wave</th><th>evaluations</th>"
+        "<th>share not ruled out before</th><th>after</th><th>emulator Q² median</th>"
+        "<th>left-out runs within 3 sd</th><th>seconds (runs / fit)</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + (f"<p>Waves stopped {esc(stopped)}.</p>" if stopped else "")
+        + f"<p>Posterior: effective sample size {post.get('ess', float('nan')):.0f} of "
+        f"{post.get('proposals', 0)} proposals ({post.get('in_support', 0)} inside the region "
+        "left by the earlier waves)."
+        + (" The last region was empty: the fit is the least implausible point." if post.get(
+            "region_empty") else "")
+        + "</p>"
+        + (f"<figure><img alt='convergence' src='data:image/png;base64,{img}'></figure>" if img else "")
+    )
+
+
+def report_date() -> str:
+    return dt.date.today().isoformat()
