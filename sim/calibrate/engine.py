@@ -8,7 +8,7 @@ Stages, in order, each resumable (docs/calibration.md):
    that waves 1..k have not ruled out; after each wave its emulators are fitted and the share of
    the prior volume still not implausible is recorded;
 3. **posterior**: importance sampling of the last wave's emulator likelihood within the region
-   the earlier waves left (`sim.calibrate.methods`); its most probable point is the fit;
+   the earlier waves left (`sim.calibrate.methods`); its central draw is the fit;
 4. **checks**: simulator runs at the uncalibrated defaults and at the fit (replicates with the same
    seeds) and at posterior draws (posterior predictive), for every compared target;
 5. **outputs**: `fitted.yaml`, `posterior.csv`, `report.html`, `report.csv`.
@@ -42,7 +42,7 @@ from sim.calibrate.targets import TargetSet, load_targets, resolve_targets, tran
 from sim.errors import CalibrationError
 from sim.outputs.results import write_json, write_table
 
-__all__ = ["BudgetReached", "CalibrationResult", "calibrate", "load_state"]
+__all__ = ["BudgetReachedError", "CalibrationResult", "calibrate", "load_state"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ CHECK_OFFSET = 90_000_000
 POSTERIOR_OFFSET = 95_000_000
 
 
-class BudgetReached(Exception):
+class BudgetReachedError(Exception):
     """The time budget of this invocation is spent (the calibration resumes where it stopped)."""
 
 
@@ -83,7 +83,9 @@ def load_state(out_dir: str | Path) -> dict:
             expected="the -o folder of `hrhsim calibrate`",
         ) from None
     except (OSError, ValueError) as exc:
-        raise CalibrationError(f"cannot read the calibration state: {exc}", file=str(path)) from None
+        raise CalibrationError(
+            f"cannot read the calibration state: {exc}", file=str(path)
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -242,7 +244,9 @@ class _Runner:
             self._ctx_future = self.client.scatter(self.ctx, broadcast=True)
         return self.client
 
-    def evaluations(self, stage: str, values: np.ndarray, replicates: list[int]) -> list[Evaluation]:
+    def evaluations(
+        self, stage: str, values: np.ndarray, replicates: list[int]
+    ) -> list[Evaluation]:
         out = []
         for i, (row, rep) in enumerate(zip(values, replicates, strict=True)):
             params = self.plan.prior.as_params(row)
@@ -257,7 +261,7 @@ class _Runner:
         todo = [e for e in evaluations if not (self.runs_dir / f"{e.key}.parquet").exists()]
         if todo:
             if self.deadline is not None and time.monotonic() > self.deadline:
-                raise BudgetReached(stage)
+                raise BudgetReachedError(stage)
             client = self._client()
             from dask.distributed import as_completed
 
@@ -281,7 +285,9 @@ class _Runner:
             try:
                 for fut, result in as_completed(futures, with_results=True, raise_errors=False):
                     if fut.status == "finished" and isinstance(result, dict):
-                        write_table(self.runs_dir / f"{result['key']}.parquet", pd.DataFrame([result]))
+                        write_table(
+                            self.runs_dir / f"{result['key']}.parquet", pd.DataFrame([result])
+                        )
                         self.ran += result["runs"]
                     else:
                         exc = result[1] if isinstance(result, tuple) else result
@@ -291,7 +297,7 @@ class _Runner:
                     bar.update(1)
                     if self.deadline is not None and time.monotonic() > self.deadline:
                         client.cancel(futures)
-                        raise BudgetReached(stage)
+                        raise BudgetReachedError(stage)
             finally:
                 bar.close()
             if failed and len(failed) > 0.1 * len(evaluations):
@@ -364,7 +370,7 @@ def calibrate(
         stages.checks()
         stages.outputs()
         complete = True
-    except BudgetReached as stop:
+    except BudgetReachedError as stop:
         message = (
             f"time budget of {hours:g} h reached during {stop.args[0]}; finished runs are kept: "
             "run the same command again to continue"
@@ -504,7 +510,8 @@ class _Stages:
             self._save()
             return
         unit = self._design(
-            "screening", lambda: methods.morris_design(d, sc.trajectories, sc.levels, self.spec.seed)
+            "screening",
+            lambda: methods.morris_design(d, sc.trajectories, sc.levels, self.spec.seed),
         )
         reps = [SCREEN_OFFSET + i // (d + 1) for i in range(len(unit))]
         rows = self._evaluate("screening", unit, reps, "screening")
@@ -605,12 +612,12 @@ class _Stages:
             emulator, fit_s = self._fit_wave(k, unit, rows)
             self._emulators.append(emulator)
             share_rng = np.random.default_rng([self.spec.seed, k, 1])
-            pool, share, empty = methods.sample_nroy(
+            _, share, empty = methods.sample_nroy(
                 self._plausible(k), d_act, max(n, 100), share_rng, pool=w.pool
             )
             summary = {
                 "wave": k,
-                "evaluations": int(len(rows)),
+                "evaluations": len(rows),
                 "share_before": share_before,
                 "share_after": share,
                 "empty": bool(empty),
@@ -639,7 +646,7 @@ class _Stages:
         self._save()
 
     def _training(self, k: int, unit: np.ndarray, rows: pd.DataFrame):
-        """Inputs (active, unit) and transformed outputs of wave k, plus earlier runs in its region."""
+        """Inputs (active, unit) and outputs of wave k, plus earlier runs in its region."""
         rows = rows.sort_values("order")
         x = unit[rows["order"].to_numpy()][:, self.active]
         y = transformed(rows, self.fitted)
@@ -663,7 +670,9 @@ class _Stages:
     def _fit_wave(self, k: int, unit: np.ndarray, rows: pd.DataFrame):
         x, y = self._training(k, unit, rows)
         started = time.monotonic()
-        em = methods.Emulator(self.comp.ids, seed=self.spec.seed + k, restarts=self.spec.waves.restarts)
+        em = methods.Emulator(
+            self.comp.ids, seed=self.spec.seed + k, restarts=self.spec.waves.restarts
+        )
         em.fit(x, y, jobs=max(1, min(2, _cpus())))
         return em, time.monotonic() - started
 

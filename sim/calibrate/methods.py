@@ -34,12 +34,12 @@ __all__ = [
     "Emulator",
     "combine_implausibility",
     "implausibility",
+    "importance_posterior",
     "log_likelihood",
     "maximin_subset",
     "morris_design",
     "morris_mu_star",
     "sample_nroy",
-    "importance_posterior",
 ]
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,9 @@ class Emulator:
         from joblib import Parallel, delayed
 
         fits = Parallel(n_jobs=jobs)(
-            delayed(_fit_one)(x, y[:, j], self._kernel(x.shape[1]), self.seed, self.restarts, validate)
+            delayed(_fit_one)(
+                x, y[:, j], self._kernel(x.shape[1]), self.seed, self.restarts, validate
+            )
             for j in range(y.shape[1])
         )
         self.gps, self.diagnostics = [], []
@@ -196,7 +198,9 @@ def _fit_one(x, y, kernel, seed, restarts, validate):
             held.fit(x[~test], y[~test])
             mu, sd = held.predict(x[test], return_std=True)
             resid = y[test] - mu
-            r2 = 1.0 - float(np.sum(resid**2) / max(np.sum((y[test] - y[test].mean()) ** 2), 1e-300))
+            r2 = 1.0 - float(
+                np.sum(resid**2) / max(np.sum((y[test] - y[test].mean()) ** 2), 1e-300)
+            )
             within = float(np.mean(np.abs(resid) <= 3 * np.maximum(sd, 1e-300)))
     noise = _white_noise(gp)
     signal = float(np.sqrt(max(np.var(y) - noise, 0.0)))
@@ -329,7 +333,9 @@ class PosteriorSample:
     draws: np.ndarray
     """(n_draws, d) resampled points (unit cube)."""
     best: np.ndarray
-    """(d,) the proposal with the highest posterior density (emulator likelihood x prior)."""
+    """(d,) a central, coherent point: the draw nearest the componentwise posterior median,
+    distances in posterior standard deviations (the most likely proposal of a noisy emulator sits
+    on an edge of any weakly identified direction)."""
     ess: float
     proposals: int
     in_support: int
@@ -372,9 +378,11 @@ def importance_posterior(
     x = np.vstack(parts)
     q = defensive * np.all((x >= 0) & (x <= 1), axis=1).astype(float)
     for c in range(k):
-        q += (1 - defensive) * gmm.weights_[c] * multivariate_normal(
-            gmm.means_[c], covs[c], allow_singular=True
-        ).pdf(x)
+        q += (
+            (1 - defensive)
+            * gmm.weights_[c]
+            * multivariate_normal(gmm.means_[c], covs[c], allow_singular=True).pdf(x)
+        )
     inside = np.all((x >= 0) & (x <= 1), axis=1)
     if plausible is not None and inside.any():
         inside[inside] = plausible(x[inside])
@@ -391,9 +399,13 @@ def importance_posterior(
     # systematic resampling
     positions = (rng.random() + np.arange(draws)) / draws
     idx = np.minimum(np.searchsorted(np.cumsum(w), positions), len(x) - 1)
+    sample = x[idx]
+    sd = np.maximum(sample.std(axis=0), 1e-9)
+    centre = np.median(sample, axis=0)
+    best = sample[int(np.argmin(np.sum(((sample - centre) / sd) ** 2, axis=1)))]
     return PosteriorSample(
-        draws=x[idx],
-        best=x[int(np.argmax(ll))],
+        draws=sample,
+        best=best,
         ess=ess,
         proposals=len(x),
         in_support=int(inside.sum()),

@@ -79,7 +79,9 @@ def fit_table(state: dict) -> pd.DataFrame:
     for t in state["targets"]:
         c = checks.get(t["id"], {})
         row = {
-            "group": GROUPS.get(t["group"], t["group"]) if t["status"] in ("fit", "holdout") else "",
+            "group": GROUPS.get(t["group"], t["group"])
+            if t["status"] in ("fit", "holdout")
+            else "",
             "id": t["id"],
             "status": {
                 "fit": "fitted",
@@ -107,9 +109,7 @@ def fit_table(state: dict) -> pd.DataFrame:
             for stat in ("median", "p05", "p95"):
                 row[f"{kind}_{stat}"] = s.get(stat)
         med = row["fitted_median"]
-        row["ratio"] = (
-            med / t["value"] if med is not None and t["value"] not in (None, 0) else None
-        )
+        row["ratio"] = med / t["value"] if med is not None and t["value"] not in (None, 0) else None
         row["within_25pct"] = _within(t, med, TOLERANCE)
         row["within_factor_2"] = _factor2(t, med)
         row["default_within_25pct"] = _within(t, row["default_median"], TOLERANCE)
@@ -358,9 +358,11 @@ def _target_table(sub: pd.DataFrame) -> str:
     )
     body = []
     for _, r in sub.iterrows():
-        src = f"<a href='{esc(r['url'])}'>{esc(r['source'])}</a>" if r["url"].startswith(
-            "http"
-        ) else esc(r["source"])
+        src = (
+            f"<a href='{esc(r['url'])}'>{esc(r['source'])}</a>"
+            if r["url"].startswith("http")
+            else esc(r["source"])
+        )
         note = f"<span class=ci>{esc(r['note'])}</span>" if r["note"] else ""
         out = f"<span class=ci>model: {esc(r['model_output'])}</span>"
         body.append(
@@ -421,24 +423,27 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
     for title, status in (("Fitted targets", "fitted"), ("Held-out targets", "held out")):
         parts.append(f"<h2>{title}</h2>")
         sub = table[table["status"] == status]
-        for key, label in GROUPS.items():
+        for label in GROUPS.values():
             g = sub[sub["group"] == label]
             if len(g):
                 parts.append(f"<h3>{esc(label)}</h3>{_target_table(g)}")
-        del key
     parts.append("<h2>Not fitted</h2>")
     rest = table[~table["status"].isin(["fitted", "held out"])]
-    parts.append(
-        "<table><tr><th class=text>target</th><th class=text>figure</th><th>published</th>"
-        "<th class=text>status</th><th class=text>why</th></tr>"
-        + "".join(
-            f"<tr><td class=text>{esc(r['id'])}</td><td class=text>{esc(r['quantity'])} "
-            f"({esc(r['year'])}, {esc(r['geography'])})</td><td>{_figure_of(r)}</td>"
-            f"<td class=text>{esc(r['status'])}</td><td class=text>{esc(r['reason'])}</td></tr>"
-            for _, r in rest.iterrows()
+    if rest.empty:
+        parts.append("<p>Every target was fitted or held out.</p>")
+    else:
+        parts.append(
+            "<table><tr><th class=text>target</th><th class=text>figure</th><th>published</th>"
+            "<th class=text>status</th><th class=text>why</th></tr>"
+            + "".join(
+                f"<tr><td class=text>{esc(r['id'])}</td><td class=text>{esc(r['quantity'])} "
+                f"({esc(r['year'])}, {esc(r['geography'])})</td><td>{_figure_of(r)}</td>"
+                f"<td class=text>{esc(r['status'])}</td><td class=text>{esc(r['reason'])}</td>"
+                "</tr>"
+                for _, r in rest.iterrows()
+            )
+            + "</table>"
         )
-        + "</table>"
-    )
     parts.append(_parameters_section(state, out))
     parts.append(_convergence_section(state))
     parts.append(
@@ -465,10 +470,10 @@ def _method_note(state: dict) -> str:
         f"({err}, emulator variance and the model's stochastic variance). The posterior is the "
         "last wave's Gaussian likelihood under the priors, by importance sampling (effective "
         f"sample size {post.get('ess', float('nan')):.0f} of {post.get('proposals', 0)} "
-        "proposals); the fit is its most probable point. Policy responses are differences "
-        "between paired runs with the same seeds. 'Before' is the registry defaults; 'fitted' "
-        "and 'before' use the same seeds; 'posterior' runs one replicate per posterior draw "
-        "(parameter and stochastic uncertainty).</div>"
+        "proposals); the fit is its central draw (nearest the componentwise median). Policy "
+        "responses are differences between paired runs with the same seeds. 'Before' is the "
+        "registry defaults; 'fitted' and 'before' use the same seeds; 'posterior' runs one "
+        "replicate per posterior draw (parameter and stochastic uncertainty).</div>"
     )
 
 
@@ -533,10 +538,17 @@ def _convergence_section(state: dict) -> str:
         + f"<p>Posterior: effective sample size {post.get('ess', float('nan')):.0f} of "
         f"{post.get('proposals', 0)} proposals ({post.get('in_support', 0)} inside the region "
         "left by the earlier waves)."
-        + (" The last region was empty: the fit is the least implausible point." if post.get(
-            "region_empty") else "")
+        + (
+            " The last region was empty: the fit is the least implausible point."
+            if post.get("region_empty")
+            else ""
+        )
         + "</p>"
-        + (f"<figure><img alt='convergence' src='data:image/png;base64,{img}'></figure>" if img else "")
+        + (
+            f"<figure><img alt='convergence' src='data:image/png;base64,{img}'></figure>"
+            if img
+            else ""
+        )
     )
 
 

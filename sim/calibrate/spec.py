@@ -141,7 +141,7 @@ class Prior:
     def as_params(self, values: Any) -> dict[str, float | int]:
         """One parameter vector as {dotted path: value} for a scenario."""
         return {
-            n: int(round(float(v))) if i else float(v)
+            n: round(float(v)) if i else float(v)
             for n, v, i in zip(self.names, values, self.integer, strict=True)
         }
 

@@ -931,9 +931,10 @@ def resolve_targets(
                 weights = [(first, 1.0)]
             else:
                 status = "unfittable"
+                what = "initial state" if first < start_year else "first simulated year"
                 why = (
                     f"dated {dated}, more than {conv.before_start_years} years before the "
-                    f"model's first year {first}"
+                    f"model's {what} ({first})"
                 )
         if not why and max(y for y, _ in weights) > last:
             status, why = "unfittable", f"dated {dated}, after the last simulated year {last}"
