@@ -247,11 +247,13 @@ def run(
         chosen,
         len(world.iso3),
     )
+    draws = parameter_draws(scenario, seeds)
     with tqdm(
         total=n_rep * steps, disable=not progress, unit="step", desc=str(scenario.name)[:30]
     ) as bar:
         for r, ss in enumerate(seeds):
-            results.append(run_replicate(scenario, r, ss, engine=chosen, progress=bar.update))
+            replicate = scenario if draws is None else draws.scenario(scenario, r)
+            results.append(run_replicate(replicate, r, ss, engine=chosen, progress=bar.update))
     total = time.perf_counter() - started
     manifest = {
         "name": scenario.name,
@@ -268,6 +270,8 @@ def run(
         "git_commit": git_commit(),
         "code_hash": code_fingerprint(),
         "timings": {"total_s": total, "per_replicate_s": [r.seconds for r in results]},
+        "uncertainty": "stochastic" if draws is None else "parameters",
+        **({} if draws is None else draws.manifest()),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return Results(
@@ -277,6 +281,46 @@ def run(
         scenario=scenario,
         replicate_seconds=[r.seconds for r in results],
     )
+
+
+@dataclass
+class ParameterDraws:
+    """The posterior row each replicate of a `uncertainty: parameters` scenario runs with."""
+
+    sample: object
+    rows: list[int]
+
+    def scenario(self, scenario, replicate: int):
+        """The scenario of one replicate: its drawn parameter vector set."""
+        row = self.rows[replicate]
+        return scenario.with_overrides(
+            self.sample.params(row), source=f"{self.sample.path} (draw {row})"
+        )
+
+    def manifest(self) -> dict:
+        import hashlib
+
+        return {
+            "parameter_draws": self.rows,
+            "posterior_sample": {
+                "path": self.sample.path,
+                "sha256": hashlib.sha256(Path(self.sample.path).read_bytes()).hexdigest(),
+                "draws": len(self.sample),
+                "parameters": list(self.sample.names),
+            },
+        }
+
+
+def parameter_draws(scenario, seeds: list[np.random.SeedSequence]) -> ParameterDraws | None:
+    """Each replicate's posterior row (drawn with its own seed), or None for `stochastic`."""
+    data = scenario.data if hasattr(scenario, "data") else scenario
+    spec = data.get("uncertainty") or {}
+    if spec.get("kind") != "parameters":
+        return None
+    from sim.inputs.posterior import draw_for_replicate, read_parameter_sample
+
+    sample = read_parameter_sample(spec["sample"])
+    return ParameterDraws(sample, [draw_for_replicate(ss, len(sample)) for ss in seeds])
 
 
 def load_results(run_dir) -> Results:

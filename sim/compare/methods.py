@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from sim.compare import fmt
 from sim.compare.page import esc, scenario_label
@@ -14,12 +15,23 @@ FEW_REPLICATES = 20
 
 
 def _calibration(scenario: dict) -> str:
-    status = scenario.get("calibration")
-    if isinstance(status, dict):
-        status = status.get("status") or status.get("file") or status.get("name")
-    if status:
-        return str(status)
-    return "not calibrated"
+    """What the scenario's parameters come from: a calibration names its posterior sample."""
+    sample = (scenario.get("uncertainty") or {}).get("sample")
+    if not sample:
+        return "not calibrated"
+    draws = (scenario.get("uncertainty") or {}).get("kind") == "parameters"
+    return f"fitted ({Path(sample).name}{'; parameters drawn per replicate' if draws else ''})"
+
+
+def _uncertainty_note(baseline: Run) -> str:
+    """Which uncertainty the intervals show (DESIGN section 7)."""
+    if baseline.manifest.get("uncertainty") == "parameters":
+        return (
+            " Each replicate also draws one parameter vector from the calibration's posterior "
+            "sample (the same draw for replicate r of every scenario): the intervals show "
+            "parameter and stochastic uncertainty."
+        )
+    return " The intervals show stochastic uncertainty only (the parameters are fixed)."
 
 
 def methods_html(
@@ -91,7 +103,8 @@ def methods_html(
         "summary across replicates: the median and the 90% interval (5th–95th percentile, linear "
         "interpolation). Changes are paired: replicate r of an option minus replicate r of the "
         "baseline; with equal seeds, replicate r of every scenario uses the same spawned seed, so "
-        "the difference shows the effect of the option rather than chance.</p>"
+        "the difference shows the effect of the option rather than chance."
+        f"{esc(_uncertainty_note(baseline))}</p>"
         f"{few}"
         "<p>Safeguards-list countries in this world (WHO health workforce support and safeguards "
         f"list 2023): {esc(sg_names)}. Destinations (<code>workforce.destinations</code> of the "

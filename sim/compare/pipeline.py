@@ -94,6 +94,26 @@ def check_comparable(base: Any, options: Sequence[Any]) -> None:
                 )
 
 
+def _with_uncertainty_of(base: Any, option: Any, notes: list[str]) -> Any:
+    """The option with the baseline's `uncertainty` (parameter draws pair replicate by replicate).
+
+    When the baseline draws parameters from a posterior sample, every option draws the same row
+    for the same replicate; an option that says otherwise gets a note.
+    """
+    mine, theirs = option.data["uncertainty"], base.data["uncertainty"]
+    if mine == theirs:
+        return option
+    if mine["kind"] != "stochastic" or option.origin("uncertainty.kind")[1] is not None:
+        notes.append(
+            f"“{option.name}” sets its own uncertainty; it was run with the baseline's "
+            f"({theirs['kind']}) so that its replicates pair with the baseline's."
+        )
+    return option.with_overrides(
+        {"uncertainty.kind": theirs["kind"], "uncertainty.sample": theirs["sample"]},
+        source=f"the baseline {base.name}",
+    )
+
+
 def compare(
     baseline: str | Path,
     options: Sequence[str | Path],
@@ -138,6 +158,7 @@ def compare(
                 + " and ".join(f"{k} {used[k]}" for k in differs)
                 + " so that its replicates pair with the baseline's."
             )
+    scenarios = [base, *(_with_uncertainty_of(base, s, notes) for s in scenarios[1:])]
     runs = []
     for s, folder in zip(scenarios, folder_names([s.name for s in scenarios]), strict=True):
         run_dir = out / "runs" / folder

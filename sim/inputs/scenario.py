@@ -734,6 +734,18 @@ def _check_consistency(data: dict, v: _Validator) -> None:
             "workforce.destinations cannot refer to itself ('destinations')",
             expected="all, safeguards, high_income, low_income or a list of ISO3 codes",
         )
+    uncertainty = data["uncertainty"]
+    if uncertainty["kind"] == "parameters":
+        from sim.inputs.posterior import read_parameter_sample
+
+        if uncertainty["sample"] is None:
+            raise v.error(
+                ("uncertainty", "kind"),
+                "uncertainty.kind is 'parameters' but uncertainty.sample is not set",
+                expected="uncertainty.sample: the posterior sample of a calibration",
+            )
+        file, line = v.prov.lookup(("uncertainty", "sample"))
+        read_parameter_sample(uncertainty["sample"], referrer=(file, line, "uncertainty.sample"))
     for i, agreement in enumerate(data["policies"]["agreements"]):
         if agreement["source"] == agreement["destination"]:
             raise v.error(
@@ -878,8 +890,8 @@ class Scenario:
     def hash(self) -> str:
         """SHA-256 (hex) of `canonical_json()` and, for a world file, of that file's contents.
 
-        A scenario names its world file by path; hashing the contents too means results are never
-        reused after the world file is edited.
+        A scenario names its world file (and posterior sample) by path; hashing the contents too
+        means results are never reused after the file is edited.
         """
         digest = hashlib.sha256(self.canonical_json().encode("utf-8"))
         world = self._data["world"]
@@ -888,6 +900,11 @@ class Scenario:
                 digest.update(Path(world["file"]).read_bytes())
             except OSError:
                 digest.update(b"<world file unreadable>")
+        if self._data["uncertainty"]["kind"] == "parameters":  # and of the posterior sample
+            try:
+                digest.update(Path(self._data["uncertainty"]["sample"]).read_bytes())
+            except OSError:
+                digest.update(b"<posterior sample unreadable>")
         return digest.hexdigest()
 
     def origin(self, dotted: str) -> tuple[str, int | None]:

@@ -136,6 +136,17 @@ SCHEMA: dict = {
     **{section: _nest(decl.UNCERTAINTIES, section + ".") for section in decl.UNCERTAINTY_SECTIONS},
     "policies": {lever.name: _lever(lever) for lever in decl.LEVERS},
     "adjustments": _lever(decl.ADJUSTMENTS),
+    "uncertainty": {
+        "kind": Field("enum", "stochastic", "What the replicates carry: `stochastic` (each "
+                      "replicate its own seed, the parameters as set) or `parameters` (each "
+                      "replicate also draws, with its own seed, one parameter vector of `sample`, "
+                      "the calibration's posterior; the manifest records each draw).",
+                      choices=("stochastic", "parameters")),
+        "sample": Field("path", None, "Posterior sample of `hrhsim calibrate` (CSV: a `draw` "
+                        "column and one column per dotted parameter path, e.g. "
+                        "calibration/posterior.csv), relative to the file that names it; needed "
+                        "by `kind: parameters`.", nullable=True),
+    },
     "outputs": {
         "csv": Field("bool", False, "Also write CSV copies of the Parquet tables."),
         "flows": Field("bool", True, "Write flows.parquet (origin x destination flows)."),

@@ -1,0 +1,112 @@
+"""Posterior samples of a calibration: the parameter vectors replicates draw from.
+
+A sample is a CSV file written by `hrhsim calibrate` (`posterior.csv`): a `draw` column (0, 1,
+...) and one column per calibrated parameter, named by its dotted scenario path
+(`behaviour.wage_weight`). A scenario with `uncertainty: {kind: parameters, sample: FILE}` gives
+each replicate one row, chosen with the replicate's own seed (`draw_for_replicate`), so that
+replicates carry parameter uncertainty as well as stochastic noise, and replicate r of every
+scenario of a comparison draws the same row.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import ScenarioError
+
+__all__ = ["MAX_BYTES", "ParameterSample", "draw_for_replicate", "read_parameter_sample"]
+
+MAX_BYTES = 64 << 20
+"""Largest sample file read (64 MiB)."""
+DRAW_STREAM = 0x7FFF_FFFF
+"""Spawn-key suffix of the generator that picks a replicate's draw (apart from the model's)."""
+
+
+class ParameterSample:
+    """Rows of parameter values: `names` (dotted paths) and `values` (n, d)."""
+
+    def __init__(
+        self, path: str, names: list[str], values: np.ndarray, integer: list[bool] | None = None
+    ) -> None:
+        self.path = path
+        self.names = names
+        self.values = values
+        self.integer = integer or [False] * len(names)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def params(self, index: int) -> dict[str, float]:
+        """Row `index` as {dotted path: value}."""
+        row = zip(self.names, self.values[index], self.integer, strict=True)
+        return {n: round(float(v)) if i else float(v) for n, v, i in row}
+
+
+def read_parameter_sample(
+    path: str | Path, *, referrer: tuple[str, int | None, str] | None = None
+) -> ParameterSample:
+    """Read and check a sample; errors name the sample file (or the file that names it)."""
+    from sim.inputs.scenario import schema_node
+    from sim.inputs.schema import Field
+
+    shown = str(path)
+
+    def fail(message: str, expected: str | None = None, line: int | None = None) -> ScenarioError:
+        if referrer is None:
+            return ScenarioError(message, file=shown, line=line, expected=expected)
+        file, ref_line, key = referrer
+        return ScenarioError(
+            f"{shown}: {message}", file=file, line=ref_line, key_path=key, expected=expected
+        )
+
+    p = Path(path)
+    try:
+        if not p.is_file():
+            raise fail("posterior sample not found or not a regular file")
+        if p.stat().st_size > MAX_BYTES:
+            raise fail(f"posterior sample larger than {MAX_BYTES >> 20} MiB")
+        with open(p, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise fail(f"cannot read the posterior sample: {exc}") from None
+    if not rows or rows[0][:1] != ["draw"]:
+        raise fail("the first column must be `draw`", "a CSV written by hrhsim calibrate", 1)
+    names = rows[0][1:]
+    if not names:
+        raise fail("no parameter columns", "columns draw, <dotted parameter paths>", 1)
+    if len(set(names)) != len(names):
+        raise fail("a parameter column is repeated", line=1)
+    for name in names:
+        try:
+            node = schema_node(name)
+        except ScenarioError as err:
+            raise fail(f"column {name!r}: {err.message}", line=1) from None
+        if not isinstance(node, Field) or node.kind not in ("int", "float"):
+            raise fail(f"column {name!r} is not a numeric scenario key", line=1)
+    integer = [schema_node(name).kind == "int" for name in names]
+    values = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(names) + 1:
+            raise fail(f"{len(row)} values, expected {len(names) + 1}", line=n)
+        try:
+            numbers = [float(x) for x in row[1:]]
+        except ValueError:
+            raise fail("a value is not a number", line=n) from None
+        if not all(math.isfinite(x) for x in numbers):
+            raise fail("a value is not finite", line=n)
+        values.append(numbers)
+    if not values:
+        raise fail("the sample has no draws")
+    return ParameterSample(shown, names, np.asarray(values, dtype=float), integer)
+
+
+def draw_for_replicate(seed_seq: np.random.SeedSequence, n: int) -> int:
+    """The row a replicate draws: uniform over `n` rows, from the replicate's own seed."""
+    stream = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, DRAW_STREAM))
+    return int(np.random.default_rng(stream).integers(n))
