@@ -21,14 +21,10 @@ deterministically from the stored runs.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import logging
-import math
-import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,27 +32,29 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate import methods
-from sim.calibrate.run import Context, Evaluation, context_fingerprint, evaluate, evaluation_key
-from sim.calibrate.spec import CalibrationSpec, Prior, base_scenario, prior_for
-from sim.calibrate.targets import TargetSet, load_targets, resolve_targets, transform
+from sim.calibrate.execute import BudgetReachedError, Runner, cpus
+from sim.calibrate.plan import (
+    RUNS,
+    STAGES,
+    STATE,
+    Plan,
+    initial_state,
+    load_state,
+    make_plan,
+    transformed,
+)
+from sim.calibrate.spec import CalibrationSpec
 from sim.errors import CalibrationError
-from sim.outputs.results import write_json, write_table
+from sim.outputs.results import write_json
 
-__all__ = ["BudgetReachedError", "CalibrationResult", "calibrate", "load_state"]
+__all__ = ["BudgetReachedError", "CalibrationResult", "calibrate", "load_state", "make_plan"]
 
 log = logging.getLogger(__name__)
 
-STATE = "calibration.json"
-RUNS = "runs"
-STAGES = "stages"
 SCREEN_OFFSET = 0
 WAVE_OFFSET = 1_000_000
 CHECK_OFFSET = 90_000_000
 POSTERIOR_OFFSET = 95_000_000
-
-
-class BudgetReachedError(Exception):
-    """The time budget of this invocation is spent (the calibration resumes where it stopped)."""
 
 
 @dataclass
@@ -69,258 +67,6 @@ class CalibrationResult:
     ran: int
     elapsed_s: float
     message: str
-
-
-def load_state(out_dir: str | Path) -> dict:
-    """The `calibration.json` state of a calibration folder."""
-    path = Path(out_dir) / STATE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CalibrationError(
-            "not a calibration folder (no calibration.json)",
-            file=str(out_dir),
-            expected="the -o folder of `hrhsim calibrate`",
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise CalibrationError(
-            f"cannot read the calibration state: {exc}", file=str(path)
-        ) from None
-
-
-# --------------------------------------------------------------------------------------------------
-# the plan
-
-
-@dataclass
-class Plan:
-    """A spec resolved against its scenario: targets, prior, sizes of the stages."""
-
-    spec: CalibrationSpec
-    scenario: Any
-    targets: TargetSet
-    prior: Prior
-    comparison: methods.Comparison
-    policies: dict[str, dict]
-    runs_per_evaluation: int
-    screening: int
-    per_wave: int
-    checks: int
-
-    def describe(self) -> dict:
-        return {
-            "runs_per_evaluation": self.runs_per_evaluation,
-            "policy_runs": list(self.policies),
-            "evaluations": {
-                "screening": self.screening,
-                "per_wave": self.per_wave,
-                "waves": self.spec.waves.count,
-                "checks": self.checks,
-            },
-            "budget_runs": self.spec.budget_runs,
-        }
-
-
-def make_plan(spec: CalibrationSpec, budget_runs: int | None = None) -> Plan:
-    """Resolve the spec: scenario, targets, prior and how the run budget is shared."""
-    from sim.inputs.selectors import scenario_world, selector_codes
-    from sim.outputs.indicators import INDICATOR_NAMES
-
-    if budget_runs is not None:
-        spec = replace(spec, budget_runs=budget_runs)
-    scenario = base_scenario(spec)
-    data = scenario.data
-    world = scenario_world(data)
-    targets = load_targets(spec.targets_path, spec.mapping_path, discrepancy=spec.discrepancy)
-    from sim.runner import ReplicateResult
-
-    sources = ("indicators", "flows") + (
-        ("stocks",) if "stocks" in ReplicateResult.__dataclass_fields__ else ()
-    )
-    targets = resolve_targets(
-        targets,
-        start_year=int(data["time"]["start_year"]),
-        years=int(data["time"]["years"]),
-        world_codes=[str(c) for c in world.iso3],
-        simulated=selector_codes(data["world"]["countries"], data, world),
-        sources=sources,
-        indicators=tuple(INDICATOR_NAMES),
-    )
-    fitted = targets.fitted
-    if not fitted:
-        raise CalibrationError(
-            "no target can be fitted with this scenario (see the mapping's dates and outputs)",
-            file=str(spec.mapping_path),
-        )
-    policies = {name: targets.policies[name] for name in targets.used_policies()}
-    for name, overrides in policies.items():
-        try:
-            scenario.with_overrides(overrides, source=f"{spec.mapping_path} policy {name}")
-        except Exception as err:
-            raise CalibrationError(
-                f"policy run {name} is invalid for the scenario: {err}",
-                file=str(spec.mapping_path),
-                key_path=f"policies.{name}",
-            ) from None
-    prior = prior_for(spec.parameters, scenario)
-    comp = comparison(fitted)
-    per_eval = 1 + len(policies)
-    evaluations = spec.budget_runs // per_eval
-    d = len(prior)
-    screening = spec.screening.trajectories * (d + 1) if spec.screening.enabled and d > 1 else 0
-    checks = 2 * spec.posterior.replicates + spec.posterior.checks
-    per_wave = (evaluations - screening - checks) // spec.waves.count
-    if per_wave < 10:
-        need = (screening + checks + 10 * spec.waves.count) * per_eval
-        raise CalibrationError(
-            f"a budget of {spec.budget_runs} runs leaves {max(per_wave, 0)} per wave "
-            f"({per_eval} run(s) per evaluation, {screening} screening and {checks} check "
-            "evaluations)",
-            file=str(spec.path),
-            key_path="budget.runs",
-            expected=f"at least {need} runs, or fewer waves, trajectories or checks",
-        )
-    return Plan(
-        spec, scenario, targets, prior, comp, policies, per_eval, screening, per_wave, checks
-    )
-
-
-def comparison(fitted: list) -> methods.Comparison:
-    """The fitted targets on their comparison scale."""
-    return methods.Comparison(
-        ids=tuple(t.id for t in fitted),
-        z=np.array([t.observed for t in fitted], dtype=float),
-        obs_var=np.array([t.obs_sd**2 for t in fitted]),
-        md_var=np.array([t.md_sd**2 for t in fitted]),
-        bound=np.array([{"lower": 1, "upper": -1}.get(t.bound, 0) for t in fitted], dtype=float),
-    )
-
-
-def transformed(rows: pd.DataFrame, targets: list) -> np.ndarray:
-    """(n, m) simulated values of `targets` on their comparison scale."""
-    cols = []
-    for t in targets:
-        values = rows[f"target:{t.id}"].to_numpy(dtype=float)
-        cols.append(transform(values, t.scale, t.value))
-    return np.column_stack(cols) if cols else np.zeros((len(rows), 0))
-
-
-# --------------------------------------------------------------------------------------------------
-# the calibration
-
-
-class _Runner:
-    """Runs the evaluations of stages on Dask, writing each row once; honours the time budget."""
-
-    def __init__(self, plan: Plan, out: Path, *, workers, scheduler, client, progress, deadline):
-        self.plan = plan
-        self.out = out
-        self.runs_dir = out / RUNS
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        self.workers, self.scheduler, self.client = workers, scheduler, client
-        self.progress = progress
-        self.deadline = deadline
-        self.ran = 0
-        self.stack = contextlib.ExitStack()
-        self.ctx = Context(
-            scenario=plan.scenario,
-            policies=plan.policies,
-            targets=tuple(plan.targets.compared),
-            root_seed=plan.spec.seed,
-            source=str(plan.spec.path),
-        )
-        self.fingerprint = context_fingerprint(self.ctx)
-        self._ctx_future = None
-
-    def close(self) -> None:
-        self.stack.close()
-
-    def _client(self):
-        if self.client is None:
-            from sim.sweep.execute import dask_client
-
-            self.client = self.stack.enter_context(dask_client(self.workers, self.scheduler))
-        if self._ctx_future is None:
-            self._ctx_future = self.client.scatter(self.ctx, broadcast=True)
-        return self.client
-
-    def evaluations(
-        self, stage: str, values: np.ndarray, replicates: list[int]
-    ) -> list[Evaluation]:
-        out = []
-        for i, (row, rep) in enumerate(zip(values, replicates, strict=True)):
-            params = self.plan.prior.as_params(row)
-            key = evaluation_key(self.fingerprint, params, rep)
-            out.append(Evaluation(key, stage, i, rep, params))
-        return out
-
-    def run(self, stage: str, evaluations: list[Evaluation], label: str) -> pd.DataFrame:
-        """Rows of every evaluation (running the missing ones), in evaluation order."""
-        from tqdm import tqdm
-
-        todo = [e for e in evaluations if not (self.runs_dir / f"{e.key}.parquet").exists()]
-        if todo:
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                raise BudgetReachedError(stage)
-            client = self._client()
-            from dask.distributed import as_completed
-
-            unique = {e.key: e for e in todo}
-            futures = [
-                client.submit(
-                    evaluate, self._ctx_future, e, key=f"hrhsim-calib-{k}", pure=True, retries=2
-                )
-                for k, e in unique.items()
-            ]
-            bar = tqdm(
-                total=len(evaluations),
-                initial=len(evaluations) - len(unique),
-                desc=label,
-                unit="eval",
-                disable=not self.progress,
-                file=sys.stderr,
-                dynamic_ncols=True,
-            )
-            failed = []
-            try:
-                for fut, result in as_completed(futures, with_results=True, raise_errors=False):
-                    if fut.status == "finished" and isinstance(result, dict):
-                        write_table(
-                            self.runs_dir / f"{result['key']}.parquet", pd.DataFrame([result])
-                        )
-                        self.ran += result["runs"]
-                    else:
-                        exc = result[1] if isinstance(result, tuple) else result
-                        failed.append(f"{type(exc).__name__}: {exc}")
-                        log.error("evaluation failed in %s: %s", stage, failed[-1])
-                    fut.release()
-                    bar.update(1)
-                    if self.deadline is not None and time.monotonic() > self.deadline:
-                        client.cancel(futures)
-                        raise BudgetReachedError(stage)
-            finally:
-                bar.close()
-            if failed and len(failed) > 0.1 * len(evaluations):
-                raise CalibrationError(
-                    f"{len(failed)} of {len(evaluations)} evaluations of {stage} failed "
-                    f"(first: {failed[0]}); run the same command again to retry them"
-                )
-        return self.read([e.key for e in evaluations])
-
-    def read(self, keys: list[str]) -> pd.DataFrame:
-        """One row per key (in order, repeated keys repeated; missing ones left out), `order`
-        giving each row's position in `keys`."""
-        present = [k for k in dict.fromkeys(keys) if (self.runs_dir / f"{k}.parquet").exists()]
-        if not present:
-            return pd.DataFrame(columns=["key", "order"])
-        frame = pd.concat(
-            [pd.read_parquet(self.runs_dir / f"{k}.parquet") for k in present], ignore_index=True
-        ).set_index("key")
-        found = set(frame.index)
-        order = [i for i, k in enumerate(keys) if k in found]
-        rows = frame.loc[[keys[i] for i in order]].reset_index()
-        rows["order"] = order
-        return rows
 
 
 def calibrate(
@@ -348,10 +94,10 @@ def calibrate(
     out.mkdir(parents=True, exist_ok=True)
     (out / STAGES).mkdir(exist_ok=True)
     plan = make_plan(spec, budget_runs)
-    state = _initial_state(out, plan)
+    state = initial_state(out, plan)
     hours = hours if hours is not None else spec.budget_hours
     deadline = None if hours is None else started + hours * 3600.0
-    runner = _Runner(
+    runner = Runner(
         plan,
         out,
         workers=workers,
@@ -393,76 +139,10 @@ def calibrate(
     )
 
 
-def _initial_state(out: Path, plan: Plan) -> dict:
-    path = out / STATE
-    spec = plan.spec
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    if path.exists():
-        state = load_state(out)
-        old = state.get("plan", {}).get("budget_runs")
-        if old is not None and old != spec.budget_runs:
-            raise CalibrationError(
-                f"this folder holds a calibration planned for {old} runs, not {spec.budget_runs}",
-                file=str(out),
-                expected=f"--budget {old} to resume it, or another output folder",
-            )
-        if state.get("spec", {}).get("path") != str(spec.path):
-            log.warning("resuming a calibration started from %s", state.get("spec", {}).get("path"))
-    else:
-        state = {"created": now}
-    from sim import __version__
-    from sim.outputs.provenance import git_commit
-
-    state.update(
-        {
-            "spec": spec.describe(),
-            "plan": plan.describe(),
-            "prior": plan.prior.describe(),
-            "targets": [_target_row(t) for t in plan.targets],
-            "package_version": __version__,
-            "git_commit": git_commit(),
-            "command": " ".join(sys.argv[:1] + sys.argv[1:]) if sys.argv else "",
-            "status": "running",
-            "_started": now,
-        }
-    )
-    return state
-
-
-def _target_row(t) -> dict:
-    return {
-        "id": t.id,
-        "row": t.row,
-        "group": t.group,
-        "role": t.role,
-        "status": t.status,
-        "reason": t.status_reason,
-        "quantity": t.quantity,
-        "value": None if math.isnan(t.value) else t.value,
-        "unit": t.unit,
-        "year": t.year,
-        "geography": t.geography,
-        "source": t.source,
-        "url": t.url,
-        "confidence": t.confidence,
-        "bound": t.bound,
-        "low": t.low,
-        "high": t.high,
-        "approximate": t.approximate,
-        "scale": t.scale,
-        "obs_sd": None if math.isnan(t.obs_sd) else t.obs_sd,
-        "md_sd": None if math.isnan(t.md_sd) else t.md_sd,
-        "output": None if t.output is None else t.output.text(),
-        "weights": [list(w) for w in t.weights],
-        "shifted": t.shifted,
-        "note": t.note,
-    }
-
-
 class _Stages:
     """The stages of one calibration, sharing its plan, runner, state and folder."""
 
-    def __init__(self, plan: Plan, runner: _Runner, state: dict, out: Path) -> None:
+    def __init__(self, plan: Plan, runner: Runner, state: dict, out: Path) -> None:
         self.plan = plan
         self.runner = runner
         self.state = state
@@ -473,6 +153,7 @@ class _Stages:
         self.active = np.ones(len(plan.prior), dtype=bool)
         self._emulators: list[methods.Emulator] = []
         self._wave_data: list[tuple[np.ndarray, np.ndarray]] = []
+        self._save()
 
     # ---------------------------------------------------------------- helpers
     def _save(self) -> None:
@@ -513,6 +194,7 @@ class _Stages:
             "screening",
             lambda: methods.morris_design(d, sc.trajectories, sc.levels, self.spec.seed),
         )
+        noise = self._noise_at_defaults()
         reps = [SCREEN_OFFSET + i // (d + 1) for i in range(len(unit))]
         rows = self._evaluate("screening", unit, reps, "screening")
         if len(rows) < len(unit):
@@ -522,7 +204,10 @@ class _Stages:
         rows = rows.sort_values("order")
         y = transformed(rows, self.fitted)
         mu = methods.morris_mu_star(unit, y, sc.levels, seed=self.spec.seed)
+        floor = methods.morris_noise_floor(noise, sc.levels, sc.trajectories)
         scaled = mu / self.comp.scale[None, :]
+        # an effect counts when it is both large for the target and above the noise of runs
+        scaled = np.where(mu >= floor[None, :], scaled, 0.0)
         strength = scaled.max(axis=1)
         active = strength >= sc.threshold
         if not active.any():
@@ -533,6 +218,7 @@ class _Stages:
             "evaluations": len(unit),
             "trajectories": sc.trajectories,
             "threshold": sc.threshold,
+            "noise_sd": {t: float(v) for t, v in zip(self.comp.ids, noise, strict=True)},
             "parameters": [
                 {
                     "name": n,
@@ -545,6 +231,18 @@ class _Stages:
             "active": [n for n, a in zip(prior.names, active, strict=True) if a],
         }
         self._save()
+
+    def _noise_at_defaults(self) -> np.ndarray:
+        """(m,) sd of the fitted targets over replicates at the defaults (the checks' runs)."""
+        p = self.spec.posterior
+        default = np.tile(np.asarray(self.plan.prior.default, dtype=float), (p.replicates, 1))
+        reps = [CHECK_OFFSET + r for r in range(p.replicates)]
+        evs = self.runner.evaluations("checks", default, reps)
+        rows = self.runner.run("checks", evs, "noise at the defaults")
+        y = transformed(rows, self.fitted)
+        if len(y) < 2:
+            return np.zeros(len(self.fitted))
+        return np.nan_to_num(np.nanstd(y, axis=0, ddof=1))
 
     # ---------------------------------------------------------------- waves
     def _plausible(self, upto: int):
@@ -673,7 +371,7 @@ class _Stages:
         em = methods.Emulator(
             self.comp.ids, seed=self.spec.seed + k, restarts=self.spec.waves.restarts
         )
-        em.fit(x, y, jobs=max(1, min(2, _cpus())))
+        em.fit(x, y, jobs=max(1, min(2, cpus())))
         return em, time.monotonic() - started
 
     def _ensure_emulators(self, upto: int) -> None:
@@ -807,12 +505,3 @@ def write_table_csv(path: Path, frame: pd.DataFrame) -> None:
     from sim.outputs.results import write_csv
 
     write_csv(path, frame)
-
-
-def _cpus() -> int:
-    import os
-
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover
-        return max(1, os.cpu_count() or 1)

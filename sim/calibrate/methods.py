@@ -39,6 +39,7 @@ __all__ = [
     "maximin_subset",
     "morris_design",
     "morris_mu_star",
+    "morris_noise_floor",
     "sample_nroy",
 ]
 
@@ -96,6 +97,19 @@ def morris_mu_star(unit: np.ndarray, y: np.ndarray, levels: int, seed: int = 0) 
         )
         out[:, j] = np.asarray(res["mu_star"], dtype=float)
     return out
+
+
+def morris_noise_floor(noise_sd: np.ndarray, levels: int, trajectories: int) -> np.ndarray:
+    """(m,) the mu* that run-to-run noise alone reaches (mean plus two standard errors).
+
+    An elementary effect of pure noise is a difference of two runs over the step
+    Delta = levels / (2 (levels - 1)): normal with sd sqrt(2) sigma / Delta, so |EE| has mean
+    sd sqrt(2/pi) and sd sd sqrt(1 - 2/pi); mu* averages `trajectories` of them. Common random
+    numbers within a trajectory make real noise smaller: the floor errs towards keeping noise out.
+    """
+    delta = levels / (2.0 * (levels - 1))
+    sd = math.sqrt(2.0) * np.asarray(noise_sd, dtype=float) / delta
+    return sd * (math.sqrt(2 / math.pi) + 2 * math.sqrt(1 - 2 / math.pi) / math.sqrt(trajectories))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -341,6 +355,37 @@ class PosteriorSample:
     in_support: int
 
 
+def _mixture(points: np.ndarray, components: int, inflate: float, seed: int):
+    """(weights, means, covariances) of a Gaussian mixture fitted to `points`, inflated."""
+    from sklearn.mixture import GaussianMixture
+
+    d = points.shape[1]
+    k = max(1, min(components, len(np.unique(points, axis=0)) // (5 * (d + 1))))
+    gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-5, random_state=seed)
+    gmm.fit(points)
+    return gmm.weights_, gmm.means_, gmm.covariances_ * inflate**2
+
+
+def _propose(rng, n: int, d: int, mixture, defensive: float) -> tuple[np.ndarray, np.ndarray]:
+    """`n` proposals from `defensive` x uniform(cube) + (1 - defensive) x mixture, and q(x)."""
+    from scipy.stats import multivariate_normal
+
+    weights, means, covs = mixture
+    n_uniform = rng.binomial(n, defensive)
+    comp = rng.choice(len(weights), size=n - n_uniform, p=weights)
+    parts = [rng.random((n_uniform, d))]
+    for c in range(len(weights)):
+        cnt = int(np.sum(comp == c))
+        if cnt:
+            parts.append(rng.multivariate_normal(means[c], covs[c], size=cnt))
+    x = np.vstack(parts)
+    q = defensive * np.all((x >= 0) & (x <= 1), axis=1).astype(float)
+    for c in range(len(weights)):
+        dist = multivariate_normal(means[c], covs[c], allow_singular=True)
+        q += (1 - defensive) * weights[c] * dist.pdf(x)
+    return x, q
+
+
 def importance_posterior(
     region: np.ndarray,
     loglik: Callable[[np.ndarray], np.ndarray],
@@ -352,54 +397,42 @@ def importance_posterior(
     defensive: float = 0.1,
     inflate: float = 1.5,
     components: int = 8,
+    rounds: int = 4,
     seed: int = 0,
 ) -> PosteriorSample:
-    """Posterior under a uniform prior on the unit cube by importance sampling.
+    """Posterior under a uniform prior on the unit cube by adaptive importance sampling.
 
-    The proposal is a mixture: with weight `defensive` uniform on the cube, otherwise a Gaussian
-    mixture fitted to the non-implausible points `region` with covariances inflated by
-    `inflate` squared. Points outside the cube (prior 0) or ruled out by earlier waves
-    (`plausible`) get weight 0; the others w = likelihood / proposal density.
+    Population Monte Carlo (Cappé et al. 2004): the first proposal is a Gaussian mixture fitted to
+    the non-implausible points `region`, each later one a mixture fitted to the previous round's
+    resampled draws (covariances inflated by `inflate` squared), always mixed with a `defensive`
+    share of the uniform prior so that the weights stay bounded. Points outside the cube (prior 0)
+    or ruled out by earlier waves (`plausible`) weigh 0; the others w = likelihood / proposal
+    density. Each round spends `proposals / rounds` evaluations; the last round's weights are the
+    estimate, and its effective sample size is reported.
     """
-    from scipy.stats import multivariate_normal
-    from sklearn.mixture import GaussianMixture
-
     d = region.shape[1]
-    k = max(1, min(components, len(region) // (5 * (d + 1))))
-    gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-5, random_state=seed).fit(region)
-    covs = gmm.covariances_ * inflate**2
-    n_uniform = rng.binomial(proposals, defensive)
-    comp = rng.choice(k, size=proposals - n_uniform, p=gmm.weights_)
-    parts = [rng.random((n_uniform, d))]
-    for c in range(k):
-        cnt = int(np.sum(comp == c))
-        if cnt:
-            parts.append(rng.multivariate_normal(gmm.means_[c], covs[c], size=cnt))
-    x = np.vstack(parts)
-    q = defensive * np.all((x >= 0) & (x <= 1), axis=1).astype(float)
-    for c in range(k):
-        q += (
-            (1 - defensive)
-            * gmm.weights_[c]
-            * multivariate_normal(gmm.means_[c], covs[c], allow_singular=True).pdf(x)
-        )
-    inside = np.all((x >= 0) & (x <= 1), axis=1)
-    if plausible is not None and inside.any():
-        inside[inside] = plausible(x[inside])
-    logw = np.full(len(x), -np.inf)
-    ll = np.full(len(x), -np.inf)
-    if inside.any():
-        ll[inside] = loglik(x[inside])
-        logw[inside] = ll[inside] - np.log(np.maximum(q[inside], 1e-300))
-    if not np.isfinite(logw).any():
-        raise ValueError("no proposal has positive posterior weight")
-    w = np.exp(logw - np.max(logw))
-    w /= w.sum()
+    mixture = _mixture(region, components, inflate, seed)
+    per_round = max(proposals // max(rounds, 1), 100)
+    for r in range(max(rounds, 1)):
+        x, q = _propose(rng, per_round, d, mixture, defensive)
+        inside = np.all((x >= 0) & (x <= 1), axis=1)
+        if plausible is not None and inside.any():
+            inside[inside] = plausible(x[inside])
+        ll = np.full(len(x), -np.inf)
+        logw = np.full(len(x), -np.inf)
+        if inside.any():
+            ll[inside] = loglik(x[inside])
+            logw[inside] = ll[inside] - np.log(np.maximum(q[inside], 1e-300))
+        if not np.isfinite(logw).any():
+            raise ValueError("no proposal has positive posterior weight")
+        w = np.exp(logw - np.max(logw))
+        w /= w.sum()
+        positions = (rng.random() + np.arange(draws)) / draws
+        idx = np.minimum(np.searchsorted(np.cumsum(w), positions), len(x) - 1)
+        sample = x[idx]
+        if r < rounds - 1:
+            mixture = _mixture(sample, components, inflate, seed + r + 1)
     ess = float(1.0 / np.sum(w**2))
-    # systematic resampling
-    positions = (rng.random() + np.arange(draws)) / draws
-    idx = np.minimum(np.searchsorted(np.cumsum(w), positions), len(x) - 1)
-    sample = x[idx]
     sd = np.maximum(sample.std(axis=0), 1e-9)
     centre = np.median(sample, axis=0)
     best = sample[int(np.argmin(np.sum(((sample - centre) / sd) ** 2, axis=1)))]
@@ -407,6 +440,6 @@ def importance_posterior(
         draws=sample,
         best=best,
         ess=ess,
-        proposals=len(x),
+        proposals=len(x) * max(rounds, 1),
         in_support=int(inside.sum()),
     )

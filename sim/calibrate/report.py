@@ -309,7 +309,9 @@ table { border-collapse:collapse; width:100%; font-size:.8rem; margin:.5rem 0 1r
         font-variant-numeric:tabular-nums; }
 th, td { border-bottom:1px solid #d4d4d4; padding:3px 6px; text-align:right; vertical-align:top; }
 th { background:#f1f1f1; }
-td.text, th.text { text-align:left; }
+td.text, th.text { text-align:left; overflow-wrap:anywhere; }
+td.text { max-width:30em; }
+.wrap { overflow-x:auto; }
 td.ok { background:#d9ebf7; } td.bad { background:#fbe2cc; }
 .ci { display:block; color:#5b5b5b; font-size:.85em; white-space:nowrap; }
 figure { margin:1rem 0; } figure img { max-width:100%; }
@@ -374,7 +376,7 @@ def _target_table(sub: pd.DataFrame) -> str:
             f"<td>{_num(r['ratio'])}</td>{_flag(r['within_25pct'])}"
             f"{_flag(r['within_factor_2'])}</tr>"
         )
-    return f"<table>{head}{''.join(body)}</table>"
+    return f"<div class=wrap><table>{head}{''.join(body)}</table></div>"
 
 
 def write_report(out: Path, state: dict) -> tuple[Path, Path]:

@@ -47,6 +47,8 @@ class Context:
     """The compared targets (fitted and held out), resolved."""
     root_seed: int
     source: str = "<calibration>"
+    threads: int = 0
+    """numba threads per evaluation (0: numba's default); results do not depend on it."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,11 @@ def evaluate(ctx: Context, ev: Evaluation) -> dict[str, Any]:
     """Run one evaluation and return its row: identification, parameters, target values."""
     from sim.runner import run_replicate
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
+    if ctx.threads:
+        import numba
+
+        numba.set_num_threads(min(ctx.threads, numba.config.NUMBA_NUM_THREADS))
     scenario = ctx.scenario.with_overrides(ev.params, source=ctx.source)
     seed_seq = replicate_seed(ctx.root_seed, ev.replicate)
     base = run_replicate(scenario, ev.replicate, seed_seq)
@@ -118,6 +124,7 @@ def evaluate(ctx: Context, ev: Evaluation) -> dict[str, Any]:
         "seed": base.seed,
         "runs": 1 + len(paired),
         "elapsed_s": time.perf_counter() - start,
+        "cpu_s": time.process_time() - cpu,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
     }
     row.update({f"param:{k}": float(v) for k, v in ev.params.items()})
