@@ -311,6 +311,7 @@ th, td { border-bottom:1px solid #d4d4d4; padding:3px 6px; text-align:right; ver
 th { background:#f1f1f1; }
 td.text, th.text { text-align:left; overflow-wrap:anywhere; }
 td.text { max-width:30em; }
+td:first-child { white-space:nowrap; overflow-wrap:normal; }
 .wrap { overflow-x:auto; }
 td.ok { background:#d9ebf7; } td.bad { background:#fbe2cc; }
 .ci { display:block; color:#5b5b5b; font-size:.85em; white-space:nowrap; }
@@ -326,9 +327,11 @@ def _num(x: Any) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
     x = float(x)
-    if x != 0 and (abs(x) >= 1e4 or abs(x) < 1e-2):
-        return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.2g}"
-    return f"{x:,.3g}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if x != 0 and abs(x) < 1e-2:
+        return f"{x:.2g}"
+    return f"{x:.3g}"
 
 
 def _figure_of(t: pd.Series) -> str:
