@@ -1,0 +1,260 @@
+"""Calibration targets as data: values, the mapping file, date conventions, observation errors."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.calibrate.mapping import load_targets
+from sim.calibrate.targets import ErrorModel, observation_sd, parse_value, resolve_targets
+from sim.errors import CalibrationError
+from sim.inputs.world import cached_world
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = ROOT / "calibration" / "targets.csv"
+MAPPING = ROOT / "calibration" / "mapping.yaml"
+HEADER = "id,use,quantity,value,unit,year,geography,source,url_or_ref,confidence\n"
+
+
+def _codes() -> list[str]:
+    return [str(c) for c in cached_world("global", None).iso3]
+
+
+def _resolve(ts, start=2020, years=6, **kw):
+    codes = _codes()
+    return resolve_targets(
+        ts, start_year=start, years=years, world_codes=codes, simulated=codes, **kw
+    )
+
+
+# ------------------------------------------------------------------------------------ values
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("9962", [(9962.0, False, None, None)]),
+        ("~4000", [(4000.0, True, None, None)]),
+        (">15000", [(15000.0, False, "lower", None)]),
+        (
+            "~50;38;<25",
+            [(50.0, True, None, None), (38.0, False, None, None), (25, False, "upper", None)],
+        ),
+        ("-0.9 to -1.6", [(-1.25, False, None, (-1.6, -0.9))]),
+        ("1 in 8 (12.5%)", [(0.125, False, None, None)]),
+        ("4 (11319 persons)", [(4.0, False, None, None)]),
+        (
+            "+15.2;+16.9;+3.3",
+            [(15.2, False, None, None), (16.9, False, None, None), (3.3, False, None, None)],
+        ),
+        (
+            "200453; 58 / 11",
+            [(200453.0, False, None, None), (58.0, False, None, None), (11.0, False, None, None)],
+        ),
+    ],
+)
+def test_values_of_the_targets_table_are_parsed(text, expected):
+    got = parse_value(text)
+    assert len(got) == len(expected)
+    for v, (value, approx, bound, rng) in zip(got, expected, strict=True):
+        assert v.value == pytest.approx(value)
+        assert v.approximate is approx
+        assert v.bound == bound
+        assert (None if v.low is None else (v.low, v.high)) == rng
+
+
+def test_a_file_reference_is_not_a_number():
+    assert parse_value("file") == [None]
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).map(lambda x: round(x, 3)))
+def test_any_plain_number_reads_back(x):
+    assert parse_value(f"{x}")[0].value == pytest.approx(x)
+
+
+# ---------------------------------------------------------------------- the shipped mapping
+
+
+def test_every_row_of_the_shipped_targets_is_accounted_for():
+    ts = load_targets(TARGETS, MAPPING)
+    rows = {t.row for t in ts}
+    csv_ids = {line.split(",")[0] for line in TARGETS.read_text().splitlines()[1:]}
+    assert rows == csv_ids
+    roles = {t.id: t.role for t in ts}
+    # inputs of the data work (docs/data.md section 8) are neither fitted nor held out
+    for ident in ("C13", "C15", "C16a", "C16b", "C29a", "C29b", "C32b", "C32c"):
+        assert roles[ident] == "input"
+    # policy responses are fitted as paired-run differences
+    assert {t.id for t in ts if t.output and t.output.response} == {"C24a", "C24b", "C24c", "C25"}
+
+
+def test_every_group_keeps_fitted_and_held_out_targets():
+    ts = load_targets(TARGETS, MAPPING)
+    for group in ("flows", "stocks_shares", "rates", "policy_responses"):
+        roles = {t.role for t in ts if t.group == group}
+        assert {"fit", "holdout"} <= roles, group
+    compared = [t for t in ts if t.role in ("fit", "holdout")]
+    share = sum(t.role == "holdout" for t in compared) / len(compared)
+    assert 0.15 <= share <= 0.35
+
+
+def test_date_conventions_against_a_2020_start():
+    ts = _resolve(load_targets(TARGETS, MAPPING))
+    by = {t.id: t for t in ts}
+    # financial year 2021/22 = 0.75 x 2021 + 0.25 x 2022
+    assert by["C02"].weights == ((2021, 0.75), (2022, 0.25))
+    # one year before the start: compared with the first simulated year (flows)
+    assert by["C11"].status == "fit" and by["C11"].weights == ((2020, 1.0),)
+    assert "compared with 2020" in by["C11"].shifted
+    # stocks dated 2018 are compared with the initial state (2019)
+    assert by["C30c"].weights == ((2019, 1.0),)
+    # more than 3 years before: not fittable, with the reason
+    assert by["C10"].status == "unfittable" and "2009" in by["C10"].status_reason
+    assert by["C20a"].status == "unfittable"
+    # outputs the model does not write yet
+    assert by["C24a"].status == "unfittable" and "graduates_rural" in by["C24a"].status_reason
+    assert by["C28a"].status == "unfittable" and "stocks" in by["C28a"].status_reason
+    # a window sums or averages: C19 sums two years of outflows
+    assert by["C19"].weights == ((2021, 1.0), (2022, 1.0))
+    # relative windows follow the scenario
+    assert [y for y, _ in by["C25"].weights] == [2020, 2021, 2022]
+    assert sum(w for _, w in by["C25"].weights) == pytest.approx(1.0)
+
+
+def test_targets_after_the_horizon_are_not_fittable():
+    ts = _resolve(load_targets(TARGETS, MAPPING), start=2020, years=3)
+    by = {t.id: t for t in ts}
+    assert (
+        by["C03"].status == "unfittable"
+        and "after the last simulated year" in by["C03"].status_reason
+    )
+
+
+def test_a_model_with_stocks_makes_stock_targets_fittable():
+    ts = _resolve(load_targets(TARGETS, MAPPING), sources=("indicators", "flows", "stocks"))
+    assert {t.id: t.status for t in ts}["C28a"] == "holdout"
+
+
+def test_countries_not_simulated_make_a_target_unfittable():
+    ts = load_targets(TARGETS, MAPPING)
+    codes = _codes()
+    out = resolve_targets(
+        ts, start_year=2020, years=6, world_codes=codes, simulated=[c for c in codes if c != "GHA"]
+    )
+    assert {t.id: t.status for t in out}["C17"] == "unfittable"
+
+
+# ---------------------------------------------------------------------- observation errors
+
+
+def test_observation_error_follows_confidence_approximation_and_ranges():
+    ts = {t.id: t for t in _resolve(load_targets(TARGETS, MAPPING))}
+    assert ts["C01"].obs_sd == pytest.approx(0.10)  # primary
+    assert ts["C03"].obs_sd == pytest.approx(0.20)  # secondary
+    assert ts["C11"].obs_sd == pytest.approx(0.15)  # secondary analysis
+    assert ts["C17"].obs_sd == pytest.approx(math.hypot(0.20, 0.10))  # "~" adds 10%
+    # C25: -0.9 to -1.6 pp is a 90% interval: sd = 0.35 / 1.645, with the 10% of 1.25
+    assert ts["C25"].scale == "linear"
+    assert ts["C25"].obs_sd == pytest.approx(math.hypot(0.125, 0.35 / 1.6448536), rel=1e-6)
+    assert ts["C25"].md_sd == pytest.approx(0.125)
+    assert ts["C18"].bound == "lower" and ts["C22c"].bound == "upper"
+
+
+def test_a_larger_discrepancy_widens_only_the_discrepancy():
+    t = {t.id: t for t in _resolve(load_targets(TARGETS, MAPPING))}["C01"]
+    obs, md = observation_sd(t, ErrorModel(discrepancy=0.3))
+    assert obs == pytest.approx(t.obs_sd) and md == pytest.approx(0.3)
+
+
+# -------------------------------------------------------------------- errors in the mapping
+
+
+def _files(tmp_path, mapping: str, rows: str = "C01,c,Flow,100,persons,2021,GBR,s,u,primary\n"):
+    (tmp_path / "t.csv").write_text(HEADER + rows)
+    (tmp_path / "m.yaml").write_text(textwrap.dedent(mapping))
+    return tmp_path / "t.csv", tmp_path / "m.yaml"
+
+
+GOOD = """\
+targets:
+  C01: {group: flows, role: fit, year: 2021,
+        output: {indicator: immigrants, countries: [GBR], cadre: nurses}}
+"""
+
+
+def test_a_minimal_mapping_loads(tmp_path):
+    ts = load_targets(*_files(tmp_path, GOOD))
+    assert [t.id for t in ts] == ["C01"]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "needle"),
+    [
+        (GOOD.replace("group: flows", "group: flow"), "did you mean 'flows'"),
+        (GOOD.replace("role: fit", "role: fitted"), "did you mean 'fit'"),
+        (GOOD.replace("role: fit", "role: holdout"), "needs a reason"),
+        (GOOD.replace("immigrants", "imigrants"), "did you mean 'immigrants'"),
+        (GOOD.replace("cadre: nurses", "cadre: nurse"), "did you mean 'nurses'"),
+        (GOOD.replace("year: 2021", "year: 2021/23"), "invalid year"),
+        (GOOD.replace("countries: [GBR]", "countries: [gbr]"), "expected an ISO3 code"),
+        (GOOD.replace("C01:", "C02:"), "no target C02"),
+        (GOOD.replace("year: 2021,", "year: 2021, colour: red,"), "unknown key 'colour'"),
+        (
+            GOOD.replace("{indicator: immigrants,", "{indicator: immigrants, flow: {},"),
+            "exactly one",
+        ),
+        (GOOD.replace("year: 2021,", "year: 2021, value: 5,"), "needs a note"),
+        (GOOD.replace("year: 2021,", "year: 2021, response: pay,"), "invalid choice string 'pay'"),
+        ("targets: {}\n", "expected a mapping of target ids"),
+        ("targets:\n  C01: {group: flows, role: fit\n", "malformed YAML"),
+    ],
+)
+def test_mapping_errors_name_the_file_key_and_expectation(tmp_path, mapping, needle):
+    with pytest.raises(CalibrationError) as err:
+        load_targets(*_files(tmp_path, mapping))
+    text = str(err.value)
+    assert needle in text
+    assert "m.yaml" in text or "t.csv" in text
+
+
+def test_an_unmapped_row_is_an_error(tmp_path):
+    rows = "C01,c,Flow,100,persons,2021,GBR,s,u,primary\nC02,c,Other,1;2,x,2021,GBR,s,u,primary\n"
+    with pytest.raises(CalibrationError, match="C02a, C02b .* not mapped"):
+        load_targets(*_files(tmp_path, GOOD, rows))
+
+
+def test_a_multi_valued_row_must_be_split(tmp_path):
+    rows = "C01,c,Flow,100;200,persons,2021,GBR,s,u,primary\n"
+    with pytest.raises(CalibrationError, match="map each as C01a, C01b"):
+        load_targets(*_files(tmp_path, GOOD, rows))
+
+
+def test_bad_targets_tables_are_clear_errors(tmp_path):
+    (tmp_path / "m.yaml").write_text(GOOD)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,value\nC01,1\n")
+    with pytest.raises(CalibrationError, match="missing column"):
+        load_targets(bad, tmp_path / "m.yaml")
+    bad.write_text(HEADER + "C01,c,F,1,p,2021,GBR,s,u,primary\nC01,c,F,1,p,2021,GBR,s,u,primary\n")
+    with pytest.raises(CalibrationError, match="duplicate target id C01"):
+        load_targets(bad, tmp_path / "m.yaml")
+    with pytest.raises(CalibrationError, match="not found"):
+        load_targets(tmp_path / "none.csv", tmp_path / "m.yaml")
+
+
+def test_an_unknown_country_code_is_a_mapping_error(tmp_path):
+    ts = load_targets(*_files(tmp_path, GOOD.replace("[GBR]", "[XXX]")))
+    with pytest.raises(CalibrationError, match="XXX not in the world"):
+        _resolve(ts)
+
+
+def test_a_planned_indicator_is_accepted_and_not_fittable(tmp_path):
+    mapping = "planned_indicators: [brand_new]\n" + GOOD.replace("immigrants", "brand_new")
+    ts = _resolve(load_targets(*_files(tmp_path, mapping)))
+    assert ts.targets[0].status == "unfittable"
+    assert "brand_new" in ts.targets[0].status_reason
