@@ -224,7 +224,7 @@ def test_mapping_errors_name_the_file_key_and_expectation(tmp_path, mapping, nee
 
 def test_an_unmapped_row_is_an_error(tmp_path):
     rows = "C01,c,Flow,100,persons,2021,GBR,s,u,primary\nC02,c,Other,1;2,x,2021,GBR,s,u,primary\n"
-    with pytest.raises(CalibrationError, match="C02a, C02b .* not mapped"):
+    with pytest.raises(CalibrationError, match=r"C02a, C02b .* not mapped"):
         load_targets(*_files(tmp_path, GOOD, rows))
 
 
