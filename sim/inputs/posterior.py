@@ -50,9 +50,6 @@ def read_parameter_sample(
     path: str | Path, *, referrer: tuple[str, int | None, str] | None = None
 ) -> ParameterSample:
     """Read and check a sample; errors name the sample file (or the file that names it)."""
-    from sim.inputs.scenario import schema_node
-    from sim.inputs.schema import Field
-
     shown = str(path)
 
     def fail(message: str, expected: str | None = None, line: int | None = None) -> ScenarioError:
@@ -81,13 +78,13 @@ def read_parameter_sample(
     if len(set(names)) != len(names):
         raise fail("a parameter column is repeated", line=1)
     for name in names:
-        try:
-            node = schema_node(name)
-        except ScenarioError as err:
-            raise fail(f"column {name!r}: {err.message}", line=1) from None
-        if not isinstance(node, Field) or node.kind not in ("int", "float"):
-            raise fail(f"column {name!r} is not a numeric scenario key", line=1)
-    integer = [schema_node(name).kind == "int" for name in names]
+        if _numeric_field(name) is None:
+            raise fail(
+                f"column {name!r} is not a numeric scenario key",
+                "dotted paths such as behaviour.wage_weight",
+                line=1,
+            )
+    integer = [_numeric_field(name).kind == "int" for name in names]
     values = []
     for n, row in enumerate(rows[1:], start=2):
         if not row:
@@ -104,6 +101,18 @@ def read_parameter_sample(
     if not values:
         raise fail("the sample has no draws")
     return ParameterSample(shown, names, np.asarray(values, dtype=float), integer)
+
+
+def _numeric_field(dotted: str):
+    """The schema field of a numeric scenario key (not inside a list), or None."""
+    from sim.inputs.schema import SCHEMA, Field
+
+    node = SCHEMA
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node if isinstance(node, Field) and node.kind in ("int", "float") else None
 
 
 def draw_for_replicate(seed_seq: np.random.SeedSequence, n: int) -> int:
