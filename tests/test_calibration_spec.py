@@ -1,0 +1,129 @@
+"""Calibration spec files, plans and the `hrhsim calibrate` command line (no model runs)."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sim.calibrate.engine import make_plan
+from sim.calibrate.spec import calibratable_parameters, load_spec
+from sim.cli.app import main
+from sim.cli.calibrate import budget
+from sim.declarations import UNCERTAINTIES
+from sim.errors import CalibrationError
+
+ROOT = Path(__file__).resolve().parents[1]
+RECOVERY = ROOT / "calibration" / "recovery"
+
+
+def _spec(tmp_path, body: str) -> Path:
+    path = tmp_path / "spec.yaml"
+    text = textwrap.dedent(body).replace("@REC", str(RECOVERY)).replace("@ROOT", str(ROOT))
+    path.write_text(text)
+    return path
+
+
+BASE = """\
+scenario: @ROOT/scenarios/archetypes_baseline.yaml
+targets: @REC/targets.csv
+mapping: @REC/mapping.yaml
+parameters: [behaviour.emigrate_constant, hazards.exit_rate]
+"""
+
+
+def test_the_shipped_specs_load_and_plan():
+    spec = load_spec(ROOT / "calibration" / "global.yaml")
+    assert set(spec.parameters) == set(calibratable_parameters())
+    plan = make_plan(spec)
+    assert plan.runs_per_evaluation == 2  # the baseline and the paired policy run
+    assert plan.screening == spec.screening.trajectories * (len(spec.parameters) + 1)
+    evaluations = plan.screening + spec.waves.count * plan.per_wave + plan.checks
+    assert evaluations * plan.runs_per_evaluation <= spec.budget_runs
+    recovery = make_plan(load_spec(RECOVERY / "recovery.yaml"))
+    assert [t.id for t in recovery.targets.fitted] == ["R01", "R02", "R03", "R04", "R06"]
+
+
+def test_all_means_every_numeric_uncertainty_with_a_range():
+    names = set(calibratable_parameters())
+    numeric = {p.name for p in UNCERTAINTIES if hasattr(p, "low") and p.low < p.high}
+    assert names == numeric
+
+
+def test_the_prior_is_the_registry_plausible_range(tmp_path):
+    plan = make_plan(load_spec(_spec(tmp_path, BASE)))
+    registry = calibratable_parameters()
+    for name, lo, hi in zip(plan.prior.names, plan.prior.low, plan.prior.high, strict=True):
+        assert (lo, hi) == (registry[name].low, registry[name].high)
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ("colour: red\n", "unknown key 'colour'"),
+        ("parameters: [behaviour.wage_weigth]\n", "did you mean 'behaviour.wage_weight'"),
+        ("screening: {levels: 3}\n", "must be even"),
+        ("waves: {count: 0}\n", "out of range"),
+        ("budget: {runs: 5}\n", "out of range"),
+        ("set: {behaviour.emigrate_constant: -5}\n", "both calibrated and set"),
+        ("exclude: [behaviour.emigrate_constant, hazards.exit_rate]\n", "no parameter left"),
+    ],
+)
+def test_spec_errors_name_the_key(tmp_path, extra, needle):
+    body = BASE
+    key = extra.split(":")[0]
+    if key == "parameters":
+        body = body.replace("parameters: [behaviour.emigrate_constant, hazards.exit_rate]\n", "")
+    with pytest.raises(CalibrationError, match=needle.replace("(", r"\(")) as err:
+        load_spec(_spec(tmp_path, body + extra))
+    assert "spec.yaml" in str(err.value)
+
+
+def test_a_missing_scenario_file_is_named(tmp_path):
+    with pytest.raises(CalibrationError, match="file not found: nowhere.yaml"):
+        load_spec(_spec(tmp_path, BASE.replace("@ROOT/scenarios/archetypes_baseline.yaml", "nowhere.yaml")))
+
+
+def test_a_budget_too_small_for_the_plan_says_what_it_needs(tmp_path):
+    spec = load_spec(_spec(tmp_path, BASE + "budget: {runs: 40}\n"))
+    with pytest.raises(CalibrationError, match="at least"):
+        make_plan(spec)
+
+
+def test_an_invalid_override_is_a_calibration_error(tmp_path):
+    spec = load_spec(_spec(tmp_path, BASE + "set: {time.years: 0}\n"))
+    with pytest.raises(CalibrationError, match="calibration scenario is invalid"):
+        make_plan(spec)
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("6000", ("runs", 6000.0)), ("2h", ("hours", 2.0)), ("90m", ("hours", 1.5)),
+     ("1.5h", ("hours", 1.5)), ("30 min", ("hours", 0.5)), ("500 runs", ("runs", 500.0))],
+)  # fmt: skip
+def test_budget_arguments(text, parsed):
+    assert budget(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["", "two hours", "-3", "0", "0h", "5 days"])
+def test_bad_budget_arguments(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        budget(text)
+
+
+def test_dry_run_prints_the_plan(capsys):
+    assert main(["calibrate", str(RECOVERY / "recovery.yaml"), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "5 fitted, 1 held out" in out and "runs per evaluation: 2 (baseline, pay_rise)" in out
+
+
+def test_cli_errors_are_one_line_with_exit_2(tmp_path, capsys):
+    assert main(["calibrate", str(tmp_path / "none.yaml")]) == 2
+    assert "calibration spec not found" in capsys.readouterr().err
+    assert main(["calibrate", "report"]) == 2
+    assert "needs the calibration folder" in capsys.readouterr().err
+    assert main(["calibrate", "report", str(tmp_path)]) == 2
+    assert "not a calibration folder" in capsys.readouterr().err
+    assert main(["calibrate", str(RECOVERY / "recovery.yaml"), "--budget", "soon"]) == 2

@@ -1,0 +1,141 @@
+"""`uncertainty: parameters`: replicates draw parameter vectors from a calibration's posterior."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.compare.pipeline import _with_uncertainty_of
+from sim.errors import ScenarioError
+from sim.inputs.posterior import draw_for_replicate, read_parameter_sample
+from sim.runner import replicate_seeds
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "archetypes_baseline.yaml"
+
+
+def _scenario(tmp_path, sample: str | None, kind: str = "parameters", name: str = "s") -> Path:
+    lines = [f"extends: {BASE}", f"name: {name}", "time: {years: 2}", "replicates: 4"]
+    if sample is not None:
+        (tmp_path / "post.csv").write_text(sample)
+        lines.append(f"uncertainty: {{kind: {kind}, sample: post.csv}}")
+    elif kind == "parameters":
+        lines.append("uncertainty: {kind: parameters}")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+TWO = "draw,behaviour.emigrate_constant,workforce.training_lag.doctors\n0,-4.0,5\n1,-9.0,7\n"
+
+
+def test_parameters_without_a_sample_is_an_error(tmp_path):
+    with pytest.raises(ScenarioError, match=r"uncertainty.kind is 'parameters' but .*sample"):
+        sim.load_scenario(_scenario(tmp_path, None))
+
+
+@pytest.mark.parametrize(
+    ("sample", "needle"),
+    [
+        ("draw,behaviour.wage_weigth\n0,1\n", "not a numeric scenario key"),
+        ("draw,world.kind\n0,1\n", "not a numeric scenario key"),
+        ("x,behaviour.wage_weight\n0,1\n", "first column must be `draw`"),
+        ("draw,behaviour.wage_weight\n0,abc\n", "not a number"),
+        ("draw,behaviour.wage_weight\n0,nan\n", "not finite"),
+        ("draw,behaviour.wage_weight\n0,1,2\n", "3 values, expected 2"),
+        ("draw,behaviour.wage_weight\n", "no draws"),
+    ],
+)
+def test_bad_samples_are_named_with_the_scenario_key(tmp_path, sample, needle):
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario(_scenario(tmp_path, sample))
+    text = str(err.value)
+    assert needle in text and "uncertainty.sample" in text and "post.csv" in text
+
+
+def test_a_missing_sample_file_is_named(tmp_path):
+    path = _scenario(tmp_path, TWO)
+    (tmp_path / "post.csv").unlink()
+    with pytest.raises(ScenarioError, match="file not found: post.csv"):
+        sim.load_scenario(path)
+
+
+def test_one_draw_reproduces_the_same_parameters_set_by_hand(tmp_path):
+    one = "draw,behaviour.emigrate_constant\n0,-4.5\n"
+    drawn = sim.run(sim.load_scenario(_scenario(tmp_path, one)), replicates=2, seed=3)
+    by_hand = sim.run(
+        sim.load_scenario(BASE, ["time.years=2", "behaviour.emigrate_constant=-4.5"]),
+        replicates=2,
+        seed=3,
+    )
+    assert drawn.manifest["uncertainty"] == "parameters"
+    assert drawn.manifest["parameter_draws"] == [0, 0]
+    assert by_hand.manifest["uncertainty"] == "stochastic"
+    pd.testing.assert_frame_equal(drawn.indicators, by_hand.indicators)
+
+
+def test_each_replicate_runs_with_its_drawn_row(tmp_path):
+    scenario = sim.load_scenario(_scenario(tmp_path, TWO))
+    results = sim.run(scenario, replicates=4, seed=11)
+    draws = results.manifest["parameter_draws"]
+    sample = results.manifest["posterior_sample"]
+    assert sample["draws"] == 2 and len(sample["sha256"]) == 64
+    assert draws == [draw_for_replicate(ss, 2) for ss in replicate_seeds(11, 4)]
+    emig = results.indicator("emigrants", cadre="all", year=2024).groupby("replicate")["value"]
+    for r, row in enumerate(draws):
+        single = sim.run(
+            sim.load_scenario(
+                BASE,
+                [
+                    "time.years=2",
+                    f"behaviour.emigrate_constant={[-4.0, -9.0][row]}",
+                    f"workforce.training_lag.doctors={[5, 7][row]}",
+                ],
+            ),
+            replicates=r + 1,
+            seed=11,
+        )
+        mine = single.indicator("emigrants", cadre="all", year=2024)
+        assert mine[mine["replicate"] == r]["value"].sum() == emig.sum()[r]
+
+
+def test_draws_pair_across_scenarios_and_vary_across_replicates():
+    seeds = replicate_seeds(20100521, 40)
+    draws = [draw_for_replicate(ss, 1000) for ss in seeds]
+    assert draws == [draw_for_replicate(ss, 1000) for ss in replicate_seeds(20100521, 40)]
+    assert len(set(draws)) > 30
+
+
+def test_the_scenario_hash_follows_the_sample_contents(tmp_path):
+    first = sim.load_scenario(_scenario(tmp_path, TWO)).hash()
+    (tmp_path / "post.csv").write_text(TWO.replace("-9.0", "-8.0"))
+    assert sim.load_scenario(tmp_path / "s.yaml").hash() != first
+
+
+def test_integer_parameters_are_drawn_as_integers(tmp_path):
+    sample = read_parameter_sample(_write(tmp_path, TWO))
+    assert sample.params(1) == {
+        "behaviour.emigrate_constant": -9.0,
+        "workforce.training_lag.doctors": 7,
+    }
+    assert isinstance(sample.params(1)["workforce.training_lag.doctors"], int)
+
+
+def _write(tmp_path, text: str) -> Path:
+    path = tmp_path / "sample.csv"
+    path.write_text(text)
+    return path
+
+
+def test_compare_options_take_the_baseline_uncertainty(tmp_path):
+    base = sim.load_scenario(_scenario(tmp_path, TWO, name="b"))
+    option = sim.load_scenario(_scenario(tmp_path, TWO, kind="stochastic", name="o"))
+    notes: list[str] = []
+    paired = _with_uncertainty_of(base, option, notes)
+    assert paired.data["uncertainty"] == base.data["uncertainty"]
+    assert notes and "sets its own uncertainty" in notes[0]
+    same = _with_uncertainty_of(base, base, notes)
+    assert same is base
