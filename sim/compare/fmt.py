@@ -2,6 +2,10 @@
 
 Every value carries a `kind` that fixes its unit and digits, so that the headline table, the
 summary sentences and the figures agree (a share prints as a percentage, its change in points).
+
+Numbers people quote are printed to significant figures (`sig`), and a group of numbers shown
+together (a median with its interval, the options of one row) is printed with as many figures as
+it takes for two different values never to print the same (`distinct`).
 """
 
 from __future__ import annotations
@@ -128,3 +132,109 @@ def scale_for_level_axis(kind: str) -> tuple[float, str]:
     if kind == "share":
         return 100.0, "%"
     return 1.0, UNITS.get(kind, "")
+
+
+# --------------------------------------------------------------------------------------------------
+# significant figures
+
+MIN_SIG = {"density": 2, "share": 2, "ratio": 2, "workers": 3, "people": 3, "money": 3, "number": 2}
+"""Fewest significant figures per kind (more when needed to tell two values apart)."""
+MAX_SIG = 7
+_WORDS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+def sig(x: float | None, n: int = 2, *, signed: bool = False) -> str:
+    """`x` to `n` significant figures, with thousands separators and no exponent.
+
+    `sig(0.11249, 2) == "0.11"`, `sig(0.0601, 2) == "0.060"`, `sig(18612, 3) == "18,600"`.
+    """
+    if not _finite(x):
+        return "n/a"
+    x = float(x)
+    size = abs(x)
+    if size == 0:
+        text = "0"
+    else:
+        digits = math.floor(math.log10(size)) + 1
+        rounded = round(size, n - digits)
+        if rounded >= 10.0**digits:  # 9.96 -> 10.0: one more digit before the point
+            digits += 1
+        decimals = max(0, n - digits)
+        text = f"{rounded:,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        x, text = 0.0, "0"
+    sign = MINUS if x < 0 else ("+" if signed and x > 0 else "")
+    return sign + text
+
+
+def _sig_compact(x: float | None, n: int, *, signed: bool, prefix: str = "") -> str:
+    """Large numbers in words to `n` significant figures: `4.57 billion`, `$544 million`."""
+    if not _finite(x):
+        return "n/a"
+    x = float(x)
+    size = abs(x)
+    for scale, word in _WORDS:
+        if float(sig(size / scale, n).replace(",", "")) >= 1:
+            body = f"{sig(size / scale, n)} {word}"
+            break
+    else:
+        body = sig(size, n)
+    if body == "0":
+        x = 0.0
+    sign = MINUS if x < 0 else ("+" if signed and x > 0 else "")
+    return f"{sign}{prefix}{body}"
+
+
+def quote(x: float | None, kind: str, n: int | None = None, *, signed: bool = False) -> str:
+    """A value of `kind` to `n` significant figures (default `MIN_SIG[kind]`), with `%`/`pp`.
+
+    Shares print as percentages (levels, `12.1%`) or percentage points (changes, `+0.30 pp`).
+    """
+    n = MIN_SIG.get(kind, 2) if n is None else n
+    if not _finite(x):
+        return "n/a"
+    if kind == "share":
+        return sig(100.0 * float(x), n, signed=signed) + (" pp" if signed else "%")
+    if kind == "people":
+        return _sig_compact(x, n, signed=signed)
+    if kind == "money":
+        return _sig_compact(x, n, signed=signed, prefix="$")
+    return sig(x, n, signed=signed)
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def distinct(
+    values: list[float | None], kind: str, *, signed: bool = False, n: int | None = None
+) -> list[str]:
+    """`values` printed alike (`quote`), with the fewest figures that keep different values apart.
+
+    Starts at `MIN_SIG[kind]` figures and adds one until no two different finite values print the
+    same (at most `MAX_SIG`).
+    """
+    start = MIN_SIG.get(kind, 2) if n is None else n
+    finite = [float(v) for v in values if _finite(v)]
+    texts: list[str] = []
+    for figures in range(start, MAX_SIG + 1):
+        texts = [quote(v, kind, figures, signed=signed) for v in values]
+        seen: dict[str, float] = {}
+        clash = False
+        for v, t in zip(values, texts, strict=True):
+            if not _finite(v):
+                continue
+            if t in seen and not _same(seen[t], float(v)):
+                clash = True
+                break
+            seen[t] = float(v)
+        if not clash or not finite:
+            break
+    return texts
+
+
+def width(lo: float | None, hi: float | None, kind: str) -> str:
+    """The width of an interval (`hi - lo`) in the kind's unit, two significant figures."""
+    if not (_finite(lo) and _finite(hi)):
+        return "n/a"
+    return quote(float(hi) - float(lo), kind, 2, signed=False).replace("%", " pp")

@@ -156,14 +156,18 @@ MONEY: tuple[MoneyItem, ...] = (
 
 
 def _rows(
-    ind: pd.DataFrame, indicator: str, countries: Sequence[str] | None, additive: bool
+    source: Run | pd.DataFrame, indicator: str, countries: Sequence[str] | None, additive: bool
 ) -> pd.DataFrame:
     """Rows (replicate, year, country, value) of `indicator`, area `all`, cadre `all`.
 
-    Without `cadre == all` rows, an additive indicator is summed over the cadres.
-    `countries=None` means every country but the `WLD` aggregate.
+    `source` is a run (its per-indicator split is reused) or a long indicator table. Without
+    `cadre == all` rows, an additive indicator is summed over the cadres. `countries=None` means
+    every country but the `WLD` aggregate.
     """
-    sel = ind[(ind["indicator"] == indicator) & (ind["area"] == "all")]
+    if isinstance(source, Run):
+        sel = source.indicator(indicator)
+    else:
+        sel = source[(source["indicator"] == indicator) & (source["area"] == "all")]
     sel = sel[sel["country"] != WLD] if countries is None else sel[sel["country"].isin(countries)]
     rows = sel[sel["cadre"] == "all"]
     if rows.empty and additive:
@@ -176,7 +180,7 @@ def _rows(
 
 
 def _wide(
-    ind: pd.DataFrame,
+    source: Run | pd.DataFrame,
     indicator: str,
     countries: Sequence[str] | None,
     index: pd.MultiIndex,
@@ -184,25 +188,24 @@ def _wide(
     additive: bool = False,
 ) -> pd.DataFrame:
     """`indicator` as a (replicate, year) x country table on `index`."""
-    rows = _rows(ind, indicator, countries, additive)
-    wide = rows.pivot_table(
-        index=KEYS,
-        columns="country",
-        values="value",
-        aggfunc=lambda v: v.sum(min_count=1),
-        observed=True,
-        dropna=False,
-    )
+    rows = _rows(source, indicator, countries, additive)
+    wide = rows.set_index([*KEYS, "country"])["value"].unstack("country")
+    if wide.empty:
+        return pd.DataFrame(index=index)
+    wide.index = wide.index.set_levels([lvl.astype("int64") for lvl in wide.index.levels])
     return wide.reindex(index)
 
 
-def _index(ind: pd.DataFrame) -> pd.MultiIndex:
-    pairs = ind[KEYS].drop_duplicates().sort_values(KEYS)
-    return pd.MultiIndex.from_frame(pairs.astype("int64"))
+def _index(run: Run) -> pd.MultiIndex:
+    """Every (replicate, year) of the run."""
+    if "index" not in run._cache:
+        pairs = run.indicators[KEYS].drop_duplicates().sort_values(KEYS)
+        run._cache["index"] = pd.MultiIndex.from_frame(pairs.astype("int64"))
+    return run._cache["index"]
 
 
 def _population(
-    ind: pd.DataFrame,
+    run: Run,
     countries: Sequence[str],
     index: pd.MultiIndex,
     stock: pd.DataFrame,
@@ -213,9 +216,9 @@ def _population(
     Where the density is zero the population is carried over from the nearest year of the same
     replicate, else taken from the world's base-year population.
     """
-    if (ind["indicator"] == "population").any():
-        return _wide(ind, "population", countries, index)
-    density = _wide(ind, "density", countries, index)
+    if run.has_indicator("population"):
+        return _wide(run, "population", countries, index)
+    density = _wide(run, "density", countries, index)
     pop = stock * 1e4 / density.where(density > 0)
     if pop.shape[1] == 0:
         return pop
@@ -232,8 +235,8 @@ def _population(
 
 def metric_values(run: Run, groups: CountryGroups) -> pd.DataFrame:
     """Every headline metric of every replicate and year: columns replicate, year, metric, value."""
-    ind = run.indicators
-    index = _index(ind)
+    ind = run  # every selection goes through the run's per-indicator split
+    index = _index(run)
     sg, dest = list(groups.safeguards), list(groups.destinations)
     out: dict[str, pd.Series] = {}
 
@@ -263,23 +266,26 @@ def metric_values(run: Run, groups: CountryGroups) -> pd.DataFrame:
     return long.astype({"replicate": "int64", "year": "int64", "value": "float64"})
 
 
-def _foreign_share(ind: pd.DataFrame, dest: Sequence[str], index: pd.MultiIndex) -> pd.Series:
+def _foreign_share(run: Run, dest: Sequence[str], index: pd.MultiIndex) -> pd.Series:
     """Workforce-weighted share of foreign-trained workers over the destinations."""
-    share = _rows(ind, "foreign_trained_share", dest, additive=False)
-    stock = _rows(ind, "stock", dest, additive=False)
+    share = _rows(run, "foreign_trained_share", dest, additive=False)
+    stock = _rows(run, "stock", dest, additive=False)
     if share.empty:  # per-cadre shares only: weight each by its cadre's stock
-        sel = ind[(ind["area"] == "all") & ind["country"].isin(dest) & (ind["cadre"] != "all")]
-        share = sel[sel["indicator"] == "foreign_trained_share"]
-        stock = sel[sel["indicator"] == "stock"]
+        share = run.indicator("foreign_trained_share")
+        stock = run.indicator("stock")
+        share = share[share["country"].isin(dest) & (share["cadre"] != "all")]
+        stock = stock[stock["country"].isin(dest) & (stock["cadre"] != "all")]
         on = [*KEYS, "country", "cadre"]
     else:
         if stock.empty:
-            stock = _rows(ind, "stock", dest, additive=True)
+            stock = _rows(run, "stock", dest, additive=True)
         on = [*KEYS, "country"]
     both = share[[*on, "value"]].merge(stock[[*on, "value"]], on=on, suffixes=("_s", "_w"))
     both["sw"] = both["value_s"] * both["value_w"]
     sums = both.groupby(KEYS)[["sw", "value_w"]].sum()
     result = sums["sw"] / sums["value_w"].where(sums["value_w"] > 0)
+    if result.empty:
+        return pd.Series(np.nan, index=index)
     result.index = result.index.set_levels([lvl.astype("int64") for lvl in result.index.levels])
     return result.reindex(index)
 
@@ -496,7 +502,7 @@ def _get_multi(table: pd.DataFrame, key: tuple, col: str, default: float) -> flo
 
 def country_density(run: Run, countries: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
     """Density (doctors + nurses per 10,000) by replicate, year and country for `years`."""
-    rows = _rows(run.indicators, "density", countries, additive=False)
+    rows = _rows(run, "density", countries, additive=False)
     rows = rows[rows["year"].isin(list(years))]
     return rows.astype({"replicate": "int64", "year": "int64", "value": "float64"})
 
@@ -552,15 +558,14 @@ def money_values(run: Run, groups: CountryGroups, last_year: int) -> pd.DataFram
 
     Columns replicate, item, value; items whose indicator the run does not report are absent.
     """
-    ind = run.indicators
     first = start_year(run) + 1  # the initial-state year carries no flows
-    period = ind[(ind["year"] >= first) & (ind["year"] <= last_year)]
     frames = []
     for item in MONEY:
-        if not (period["indicator"] == item.indicator).any():
+        if not run.has_indicator(item.indicator):
             continue
         countries = list(groups.safeguards) if item.group == "safeguards" else None
-        rows = _rows(period, item.indicator, countries, additive=True)
+        rows = _rows(run, item.indicator, countries, additive=True)
+        rows = rows[(rows["year"] >= first) & (rows["year"] <= last_year)]
         total = rows.groupby("replicate")["value"].sum().reindex(run.replicates, fill_value=0.0)
         frames.append(
             pd.DataFrame(
