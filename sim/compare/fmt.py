@@ -140,6 +140,10 @@ def scale_for_level_axis(kind: str) -> tuple[float, str]:
 MIN_SIG = {"density": 2, "share": 2, "ratio": 2, "workers": 3, "people": 3, "money": 3, "number": 2}
 """Fewest significant figures per kind (more when needed to tell two values apart)."""
 MAX_SIG = 7
+TINY = 1e-10
+"""Magnitudes below this are floating-point residue (e.g. of a difference of equal sums): 0."""
+RESIDUE = 1e-9
+"""In a group, values smaller than this fraction of the group's largest are residue: 0."""
 _WORDS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 
 
@@ -152,6 +156,8 @@ def sig(x: float | None, n: int = 2, *, signed: bool = False) -> str:
         return "n/a"
     x = float(x)
     size = abs(x)
+    if size < TINY:  # floating-point residue of a difference, not a value
+        x, size = 0.0, 0.0
     if size == 0:
         text = "0"
     else:
@@ -206,31 +212,62 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
+def _snap(values: list[float | None]) -> list[float | None]:
+    """Values that are floating-point residue relative to the largest of the group set to 0."""
+    finite = [abs(float(v)) for v in values if _finite(v)]
+    top = max(finite, default=0.0)
+    return [
+        0.0 if _finite(v) and abs(float(v)) < RESIDUE * top else v  # type: ignore[arg-type]
+        for v in values
+    ]
+
+
+def figures_needed(values: list[float | None], kind: str, *, signed: bool = False) -> int:
+    """Fewest significant figures (from `MIN_SIG[kind]`) for different values to print apart."""
+    values = _snap(values)
+    for n in range(MIN_SIG.get(kind, 2), MAX_SIG + 1):
+        seen: dict[str, float] = {}
+        clash = False
+        for v in values:
+            if not _finite(v):
+                continue
+            t = quote(v, kind, n, signed=signed)
+            if t in seen and not _same(seen[t], float(v)):
+                clash = True
+                break
+            seen[t] = float(v)
+        if not clash:
+            return n
+    return MAX_SIG
+
+
 def distinct(
     values: list[float | None], kind: str, *, signed: bool = False, n: int | None = None
 ) -> list[str]:
     """`values` printed alike (`quote`), with the fewest figures that keep different values apart.
 
-    Starts at `MIN_SIG[kind]` figures and adds one until no two different finite values print the
-    same (at most `MAX_SIG`).
+    Starts at `n` (default `MIN_SIG[kind]`) figures and adds one until no two different finite
+    values print the same (at most `MAX_SIG`).
     """
-    start = MIN_SIG.get(kind, 2) if n is None else n
-    finite = [float(v) for v in values if _finite(v)]
-    texts: list[str] = []
-    for figures in range(start, MAX_SIG + 1):
-        texts = [quote(v, kind, figures, signed=signed) for v in values]
-        seen: dict[str, float] = {}
-        clash = False
-        for v, t in zip(values, texts, strict=True):
-            if not _finite(v):
-                continue
-            if t in seen and not _same(seen[t], float(v)):
-                clash = True
-                break
-            seen[t] = float(v)
-        if not clash or not finite:
-            break
-    return texts
+    values = _snap(values)
+    need = max(figures_needed(values, kind, signed=signed), n or 0)
+    return [quote(v, kind, need, signed=signed) for v in values]
+
+
+def cells(
+    groups: list[tuple[float | None, float | None, float | None]], kind: str, *, signed: bool
+) -> list[tuple[str, str, str]]:
+    """(median, low, high) triples of one table row, as text.
+
+    The medians of the row print apart from one another, and each median apart from its own
+    interval's ends; one cell's precision does not spread to the others.
+    """
+    row = figures_needed([g[0] for g in groups], kind, signed=signed)
+    out = []
+    for med, lo, hi in groups:
+        texts = distinct([med, lo, hi], kind, signed=signed, n=row)
+        out.append((texts[0], texts[1], texts[2]))
+    return out
 
 
 def width(lo: float | None, hi: float | None, kind: str) -> str:
