@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,6 +270,8 @@ def write_briefing(
     )
     csv_names, book = export.write_tables(out_dir, export_tables)
     odd_link = pages.write_odd(out_dir)
+    fit_report = _copy_fit_report(evidence.calibration.report, baseline.run_dir, out_dir)
+    csv_names_links = {**csv_names, "__fit_report__": fit_report} if fit_report else csv_names
     ctx = sections.Context(
         baseline=baseline,
         options=list(options),
@@ -298,7 +301,7 @@ def write_briefing(
         map_values=map_values,
         map_stock={str(k): float(v) for k, v in start_stock.items()},
         small_states=small,
-        tables=csv_names,
+        tables=csv_names_links,
         workbook=book,
     )
     index = out_dir / "index.html"
@@ -327,6 +330,20 @@ def write_briefing(
         pages=written_pages,
         focus=focus_list,
     )
+
+
+def _copy_fit_report(report: str | None, run_dir: Path, out_dir: Path) -> str | None:
+    """Copy the calibration's fit report next to the briefing; its relative link, or None."""
+    if not report:
+        return None
+    path = Path(report)
+    candidates = [path] if path.is_absolute() else [run_dir / path, Path.cwd() / path]
+    for candidate in candidates:
+        if candidate.is_file():
+            name = f"fit_report{candidate.suffix}"
+            shutil.copyfile(candidate, out_dir / name)
+            return name
+    return None
 
 
 def _render(

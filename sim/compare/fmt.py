@@ -201,6 +201,9 @@ def quote(x: float | None, kind: str, n: int | None = None, *, signed: bool = Fa
         return "n/a"
     if kind == "share":
         return sig(100.0 * float(x), n, signed=signed) + (" pp" if signed else "%")
+    if kind == "workers":  # counts: `50`, not `50.0` (but `57.5` stays)
+        text = sig(x, n, signed=signed)
+        return text.split(".")[0] if "." in text and not text.split(".")[1].strip("0") else text
     if kind == "people":
         return _sig_compact(x, n, signed=signed)
     if kind == "money":

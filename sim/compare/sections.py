@@ -272,6 +272,10 @@ def trust_html(ctx: Context) -> str:
     report = ""
     if cal.report and ctx.tables.get("__fit_report__"):
         report = f' <a href="{esc(ctx.tables["__fit_report__"])}">Fit report</a>.'
+    elif cal.report:
+        from pathlib import PurePath
+
+        report = f" Fit report: {esc(PurePath(cal.report).name)} (not found next to the runs)."
     kinds = [m.kind for m in HEADLINE]
     return (
         '<div class="trust" id="how-sure">'
