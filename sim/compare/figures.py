@@ -561,8 +561,8 @@ def country_changes(
     meds = [v for v in meds if np.isfinite(v)]
     ends = [abs(v) for v in ends if np.isfinite(v)]
     limit = max([abs(v) for v in meds] + [least])
-    if ends:
-        limit = max(limit, float(np.percentile(ends, 90)))
+    if ends:  # intervals may widen the axis, up to three times the largest median
+        limit = max(limit, min(float(np.percentile(ends, 90)), 3 * limit))
     limit *= 1.12
     with mpl.rc_context(STYLE):
         fig = _figure(7.0, 1.6 + 0.24 * n_rows + 0.2 * len(options))

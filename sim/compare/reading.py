@@ -235,6 +235,8 @@ def read_change(
     if better:
         css = "better" if (med > 0) == (better > 0) else "worse"
     mark = {"better": "▲ better", "worse": "▼ worse"}.get(css, "")
+    if clear and mark:
+        mark = mark[:2] + "clearly " + mark[2:]
     if clear:
         words = f"clearly {direction}"
     else:

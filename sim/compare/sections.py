@@ -172,6 +172,8 @@ def _phrase(metric: Metric, row: pd.Series, ev: reading.Evidence) -> str:
     if not rd.relevant:
         return f"hardly changes ({fmt.quote(med, metric.kind, signed=True)}; {ci})"
     verb = "rises" if med > 0 else "falls"
+    if rd.clear:
+        verb += " clearly"
     text = f"{verb} by {med_t}{unit} ({ci})"
     if "includes zero" in rd.words:
         text += ", though the interval includes zero"
