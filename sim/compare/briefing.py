@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,7 @@ def write_briefing(
     a page (default: every focus country); `jobs` is the number of drawing processes (default:
     the CPUs available, at most 4); `progress` shows a progress bar while charts are drawn.
     """
+    clock = _Clock()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     figures.warm_up(jobs)  # the drawing server imports matplotlib while the tables are computed
@@ -96,6 +97,7 @@ def write_briefing(
     first = tables.start_year(baseline)
     evidence = reading.evidence_of([r.manifest for r in runs], len(baseline.replicates))
 
+    clock.lap("start")
     # ---- the numbers
     values = {run.name: tables.metric_values(run, groups) for run in runs}
     headline = tables.headline_table(
@@ -137,7 +139,39 @@ def write_briefing(
         # `extends:`; that text describes the baseline, not the option.
         descriptions[o.name] = own if own and own != base_desc else None
 
-    # ---- focus countries, agreements, maps
+    clock.lap("tables")
+    # ---- charts are drawn in worker processes while the rest is computed
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc="figures", unit="chart", disable=not progress, leave=False)
+    renderer = figures.Renderer(out_dir / "figures", jobs=jobs, progress=bar.update)
+
+    def draw(spec: figures.Spec) -> None:
+        bar.total += 1
+        bar.refresh()
+        renderer.submit(spec)
+
+    option_names = [o.name for o in options]
+    n_rep = len(baseline.replicates)
+    map_values = _map_values(runs, present, year, flagged)
+    if options and map_values:
+        for spec in _map_specs(map_values, option_names, year, list(flagged)):
+            draw(spec)
+    if options and len(per_country):
+        sg_flagged = sorted(set(flagged) & set(groups.safeguards))
+        least = reading.threshold("density") * 2
+        draw(
+            figures.Spec(
+                figures.country_changes, (per_country, option_names, year, sg_flagged, least)
+            )
+        )
+    draw(figures.Spec(figures.corridors, (corridors, names, year)))
+    draw(figures.Spec(figures.money, ([(r.name, money[r.name]) for r in runs], first + 1, year)))
+    draw(figures.Spec(figures.tradeoff, (headline, option_names, year)))
+    for m in tables.TIME_SERIES:
+        draw(figures.Spec(figures.time_series, (m, series, n_rep)))
+
+    # ---- focus countries and agreements
     sim_years = [y for y in baseline.years if first < y <= year]
     focus_list = focus.focus_countries(runs, focus_codes, present)
     page_codes = (
@@ -147,15 +181,35 @@ def write_briefing(
     )
     shown = list(dict.fromkeys([*focus_list, *page_codes]))
     deliveries = []
+    inherited = focus.agreements_of("", baseline.scenario)
     for run in runs:
         for a in focus.agreements_of(run.name, run.scenario):
-            if run is not baseline and a in [
-                b for b in focus.agreements_of(run.name, baseline.scenario)
-            ]:
+            if run is not baseline and replace(a, scenario="") in inherited:
                 continue  # the baseline's own agreement, inherited: shown once, for the baseline
             table, source = focus.delivery(a, run, baseline, sim_years)
             deliveries.append((a, table, source))
+    if deliveries:
+        items = [
+            {
+                "title": f"{a.source} → {a.destination} ({a.cadre_label}), {a.scenario}",
+                "table": t,
+                "i": names.index(a.scenario),
+                "source": s,
+            }
+            for a, t, s in deliveries
+        ]
+        draw(figures.Spec(figures.agreement_delivery, (items,)))
     country_vals = {run.name: focus.country_values(run, shown) for run in runs}
+    per_code = {code: focus.country_series(country_vals, code) for code in shown}
+    if focus_list:
+        drawn = {code: per_code[code] for code in focus_list[:FOCUS_CHART_MAX]}
+        draw(figures.Spec(figures.focus_over_time, (drawn, dict(groups.names), names)))
+    for code in page_codes:
+        draw(
+            figures.Spec(
+                figures.country_panel, (code, groups.name(code), per_code[code], names, n_rep)
+            )
+        )
     focus_changes = (
         focus.country_changes(country_vals, baseline.name, shown, year) if shown else None
     )
@@ -167,93 +221,17 @@ def write_briefing(
         corridor_tabs[code] = focus.corridor_levels(
             runs, focus.partners(runs, code, year, named, top=3), year
         )
-    focus_corr = (
-        pd.concat(
-            [
-                focus.corridor_levels(
-                    runs,
-                    list(
-                        dict.fromkeys(
-                            [
-                                *agreement_corridors,
-                                *[
-                                    c
-                                    for code in focus_list
-                                    for c in focus.partners(runs, code, year, top=1)
-                                ],
-                            ]
-                        )
-                    ),
-                    year,
-                )
-            ]
-        )
-        if (focus_list or agreement_corridors)
-        else None
-    )
+    focus_corr = None
+    if focus_list or agreement_corridors:
+        largest = [c for code in focus_list for c in focus.partners(runs, code, year, top=1)]
+        wanted = list(dict.fromkeys([*agreement_corridors, *largest]))
+        focus_corr = focus.corridor_levels(runs, wanted, year)
     focus_money = focus.country_money(runs, shown, year) if shown else {}
-    map_values = _map_values(runs, present, year, flagged)
     start_stock = focus.start_values(baseline, present)["stock"].dropna()
     small = maps.small_states(present)
+    clock.lap("focus")
 
-    # ---- charts
-    option_names = [o.name for o in options]
-    n_rep = len(baseline.replicates)
-    least = reading.threshold("density") * 2
-    specs = [
-        figures.Spec(figures.tradeoff, (headline, option_names, year)),
-        *[figures.Spec(figures.time_series, (m, series, n_rep)) for m in tables.TIME_SERIES],
-        figures.Spec(figures.corridors, (corridors, names, year), cost=1.5),
-        figures.Spec(figures.money, ([(r.name, money[r.name]) for r in runs], first + 1, year)),
-    ]
-    if options and len(per_country):
-        specs.append(
-            figures.Spec(
-                figures.country_changes,
-                (
-                    per_country,
-                    option_names,
-                    year,
-                    sorted(set(flagged) & set(groups.safeguards)),
-                    least,
-                ),
-                cost=2,
-            )
-        )
-    if options and map_values:
-        specs += _map_specs(map_values, option_names, year, list(flagged))
-    if deliveries:
-        items = [
-            {
-                "title": f"{a.source} → {a.destination} ({a.cadre_label}), {a.scenario}",
-                "table": t,
-                "i": names.index(a.scenario),
-                "source": s,
-            }
-            for a, t, s in deliveries
-        ]
-        specs.append(figures.Spec(figures.agreement_delivery, (items,), cost=1.5))
-    if focus_list:
-        drawn = focus_list[:FOCUS_CHART_MAX]
-        per_code = {
-            code: focus.country_series({k: v for k, v in country_vals.items()}, code)
-            for code in drawn
-        }
-        specs.append(
-            figures.Spec(figures.focus_over_time, (per_code, dict(groups.names), names), cost=1.5)
-        )
-    for code in page_codes:
-        specs.append(
-            figures.Spec(
-                figures.country_panel,
-                (code, groups.name(code), focus.country_series(country_vals, code), names, n_rep),
-                cost=1.5,
-            )
-        )
-    fig_dir = out_dir / "figures"
-    charts = _render(specs, fig_dir, jobs, progress)
-
-    # ---- files
+    # ---- files (while the charts are drawn)
     page_links = {code: f"{pages.COUNTRY_DIR}/{code}.html" for code in page_codes}
     export_tables = _export_tables(
         headline,
@@ -272,6 +250,10 @@ def write_briefing(
     odd_link = pages.write_odd(out_dir)
     fit_report = _copy_fit_report(evidence.calibration.report, baseline.run_dir, out_dir)
     csv_names_links = {**csv_names, "__fit_report__": fit_report} if fit_report else csv_names
+    clock.lap("files")
+    charts = renderer.finish()
+    bar.close()
+    clock.lap("charts")
     ctx = sections.Context(
         baseline=baseline,
         options=list(options),
@@ -317,6 +299,7 @@ def write_briefing(
             )
             _atomic_write(path, html)
             written_pages[code] = path
+    clock.lap("pages")
     paths = [p for c in charts for p in (c.png_path, c.svg_path) if p is not None]
     log.info("briefing written to %s", index)
     return Briefing(
@@ -332,6 +315,21 @@ def write_briefing(
     )
 
 
+class _Clock:
+    """Debug log of how long each phase of the briefing took."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+
+    def lap(self, what: str) -> None:
+        now = self._now()
+        log.debug("briefing: %s done in %.2f s", what, now - self._last)
+        self._last = now
+
+
 def _copy_fit_report(report: str | None, run_dir: Path, out_dir: Path) -> str | None:
     """Copy the calibration's fit report next to the briefing; its relative link, or None."""
     if not report:
@@ -344,17 +342,6 @@ def _copy_fit_report(report: str | None, run_dir: Path, out_dir: Path) -> str | 
             shutil.copyfile(candidate, out_dir / name)
             return name
     return None
-
-
-def _render(
-    specs: list[figures.Spec], folder: Path, jobs: int | None, progress: bool
-) -> list[figures.Chart]:
-    from tqdm import tqdm
-
-    with tqdm(
-        total=len(specs), desc="figures", unit="chart", disable=not progress, leave=False
-    ) as bar:
-        return figures.render_all(specs, folder, jobs=jobs, progress=bar.update)
 
 
 def _map_values(

@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,19 @@ def _write_csv(path: Path, table: pd.DataFrame) -> None:
     os.replace(tmp, path)
 
 
+def _cell(value):
+    """A spreadsheet cell value: numbers as numbers, missing as empty, the rest as text."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not np.isfinite(value) else float(value)
+    return str(value)
+
+
 def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, workbook: bool = True):
     """Write each table as `<key>.csv`, and all of them as sheets of `briefing.xlsx`.
 
@@ -63,22 +77,26 @@ def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, workbook: bo
     book = None
     if workbook and tables:
         try:
-            import openpyxl  # noqa: F401
+            from openpyxl import Workbook
         except ImportError:  # pragma: no cover - openpyxl is a dependency
             log.warning("openpyxl is not installed: no %s", WORKBOOK)
             return names, None
         path = out_dir / WORKBOOK
+        wb = Workbook(write_only=True)  # streamed: fast for tables of thousands of rows
+        used: set[str] = set()
+        for key, table in tables.items():
+            sheet = key[:31]
+            k = 2
+            while sheet in used:
+                sheet = f"{key[:28]}_{k}"
+                k += 1
+            used.add(sheet)
+            ws = wb.create_sheet(sheet)
+            ws.append([str(c) for c in table.columns])
+            for row in table.itertuples(index=False, name=None):
+                ws.append([_cell(v) for v in row])
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            used: set[str] = set()
-            for key, table in tables.items():
-                sheet = key[:31]
-                k = 2
-                while sheet in used:
-                    sheet = f"{key[:28]}_{k}"
-                    k += 1
-                used.add(sheet)
-                table.to_excel(writer, sheet_name=sheet, index=False)
+        wb.save(tmp)
         os.replace(tmp, path)
         book = WORKBOOK
     return names, book

@@ -180,6 +180,134 @@ def default_jobs() -> int:
     return max(1, min(4, n))
 
 
+class Renderer:
+    """Draws charts into a folder as they are submitted, reusing identical earlier ones.
+
+    A chart is reused when its files exist and `folder/.charts.json` records the same digest of
+    data and code for it. The others are drawn in `jobs` worker processes (1: in this process,
+    at `finish`), while the caller goes on computing. `progress(n)` is called as charts finish.
+
+        renderer = Renderer(folder, jobs=2)
+        renderer.submit(Spec(tradeoff, (headline, names, 2032)))
+        ...
+        charts = renderer.finish()   # in the order of submission
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        jobs: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.jobs = default_jobs() if jobs is None else max(1, int(jobs))
+        self.progress = progress
+        self._index_path = self.folder / INDEX_NAME
+        try:
+            self._index = json.loads(self._index_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self._index = {}
+        self._specs: list[Spec] = []
+        self._digests: list[str] = []
+        self._done: dict[int, Chart] = {}
+        self._futures: dict = {}
+        self._pending: list[int] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._started = 0
+
+    def submit(self, spec: Spec) -> None:
+        """Reuse the chart, or start drawing it (or keep it for `finish` when drawing here)."""
+        i = len(self._specs)
+        digest = spec.digest()
+        self._specs.append(spec)
+        self._digests.append(digest)
+        reused = self._reuse(digest)
+        if reused is not None:
+            self._done[i] = reused
+            self._tick()
+            return
+        if self.jobs > 1 and self._pool_ready():
+            try:
+                if self._started < self.jobs:  # a worker may start now: hide the caller's main
+                    with _main_hidden():
+                        future = self._pool.submit(_draw_and_save, spec, str(self.folder))
+                    self._started += 1
+                else:
+                    future = self._pool.submit(_draw_and_save, spec, str(self.folder))
+                self._futures[future] = i
+                return
+            except (OSError, BrokenProcessPool, RuntimeError) as err:
+                self._fail(err)
+        self._pending.append(i)
+
+    def _pool_ready(self) -> bool:
+        if self._pool is None:
+            try:
+                self._pool = ProcessPoolExecutor(self.jobs, mp_context=_pool_context())
+            except (OSError, ValueError, RuntimeError) as err:  # pragma: no cover
+                self._fail(err)
+                return False
+        return True
+
+    def _fail(self, err: Exception) -> None:
+        log.warning("drawing in %d processes failed (%s); drawing here", self.jobs, err)
+        self.jobs = 1
+
+    def _reuse(self, digest: str) -> Chart | None:
+        entry = self._index.get(digest)
+        if not entry:
+            return None
+        svg_path = self.folder / f"{entry['key']}.svg"
+        png_path = self.folder / f"{entry['key']}.png"
+        if not (svg_path.is_file() and png_path.is_file()):
+            return None
+        return Chart(
+            entry["key"],
+            entry["title"],
+            entry["caption"],
+            svg=svg_path.read_bytes(),
+            png_path=png_path,
+            svg_path=svg_path,
+        )
+
+    def _tick(self) -> None:
+        if self.progress:
+            self.progress(1)
+
+    def finish(self) -> list[Chart]:
+        """Wait for every chart; record what each file was drawn from; the charts in order."""
+        try:
+            for future in as_completed(list(self._futures)):
+                i = self._futures[future]
+                try:
+                    key, title, caption, svg = future.result()
+                except BrokenProcessPool as err:
+                    self._fail(err)
+                    self._pending.append(i)
+                    continue
+                self._done[i] = _finished(self.folder, key, title, caption, svg)
+                self._tick()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        for i in sorted(self._pending, key=lambda k: -self._specs[k].cost):
+            key, title, caption, svg = _draw_and_save(self._specs[i], str(self.folder))
+            self._done[i] = _finished(self.folder, key, title, caption, svg)
+            self._tick()
+        charts = [self._done[i] for i in range(len(self._specs))]
+        keys = {c.key for c in charts}
+        index = {k: v for k, v in self._index.items() if v.get("key") not in keys}
+        for chart, digest in zip(charts, self._digests, strict=True):
+            index[digest] = {"key": chart.key, "title": chart.title, "caption": chart.caption}
+        tmp = self._index_path.with_name(f".{self._index_path.name}.tmp{os.getpid()}")
+        tmp.write_text(json.dumps(index, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self._index_path)
+        return charts
+
+
 def render_all(
     specs: Sequence[Spec],
     folder: Path,
@@ -187,77 +315,16 @@ def render_all(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Chart]:
-    """Draw every chart of `specs` into `folder` (PNG and SVG); reuse identical earlier charts.
+    """Draw every chart of `specs` into `folder` (see `Renderer`); the charts in their order.
 
-    A chart is reused when its files exist and `folder/.charts.json` records the same digest of
-    data and code for it. The others are drawn in `jobs` worker processes (1: in this process).
-    `progress(n)` is called as charts finish. Returns the charts in the order of `specs`.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    index_path = folder / INDEX_NAME
-    try:
-        index = json.loads(index_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        index = {}
-    digests = [s.digest() for s in specs]
-    done: dict[int, Chart] = {}
-    todo = []
-    for i, digest in enumerate(digests):
-        entry = index.get(digest)
-        if entry:
-            svg_path, png_path = folder / f"{entry['key']}.svg", folder / f"{entry['key']}.png"
-            if svg_path.is_file() and png_path.is_file():
-                done[i] = Chart(
-                    entry["key"],
-                    entry["title"],
-                    entry["caption"],
-                    svg=svg_path.read_bytes(),
-                    png_path=png_path,
-                    svg_path=svg_path,
-                )
-                if progress:
-                    progress(1)
-                continue
-        todo.append(i)
-    todo.sort(key=lambda i: -specs[i].cost)
-    jobs = default_jobs() if jobs is None else max(1, int(jobs))
-    jobs = min(jobs, len(todo))
-    if jobs > 1:
-        try:
-            _draw_in_pool(specs, todo, folder, jobs, done, progress)
-        except (OSError, BrokenProcessPool, RuntimeError) as err:
-            log.warning("drawing in %d processes failed (%s); drawing here", jobs, err)
-            jobs = 1
-    if jobs <= 1:
-        for i in todo:
-            if i in done:
-                continue
-            key, title, caption, svg = _draw_and_save(specs[i], str(folder))
-            done[i] = _finished(folder, key, title, caption, svg)
-            if progress:
-                progress(1)
-    charts = [done[i] for i in range(len(specs))]
-    keys = {c.key for c in charts}
-    index = {k: v for k, v in index.items() if v.get("key") not in keys}
-    for chart, digest in zip(charts, digests, strict=True):
-        index[digest] = {"key": chart.key, "title": chart.title, "caption": chart.caption}
-    tmp = index_path.with_name(f".{index_path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(index, indent=0, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, index_path)
-    return charts
-
-
-def _draw_in_pool(specs, todo, folder, jobs, done, progress) -> None:
-    """Draw the charts `todo` in `jobs` worker processes, filling `done` as they finish."""
-    with ProcessPoolExecutor(jobs, mp_context=_pool_context()) as pool:
-        with _main_hidden():  # every worker starts during the first `jobs` submissions
-            futures = {pool.submit(_draw_and_save, specs[i], str(folder)): i for i in todo}
-        for future in as_completed(futures):
-            i = futures[future]
-            key, title, caption, svg = future.result()
-            done[i] = _finished(folder, key, title, caption, svg)
-            if progress:
-                progress(1)
+    The costliest charts are started first."""
+    order = sorted(range(len(specs)), key=lambda k: -specs[k].cost)
+    renderer = Renderer(folder, jobs=jobs, progress=progress)
+    for k in order:
+        renderer.submit(specs[k])
+    drawn = renderer.finish()
+    out: dict[int, Chart] = dict(zip(order, drawn, strict=True))
+    return [out[k] for k in range(len(specs))]
 
 
 def _finished(folder: Path, key: str, title: str, caption: str, svg: bytes) -> Chart:
@@ -330,6 +397,7 @@ def save(chart: Chart, folder: Path) -> Chart:
     png = io.BytesIO()
     with mpl.rc_context(STYLE):
         chart.figure.savefig(buf, format="svg", metadata={"Date": None})
+        chart.figure.set_layout_engine("none")  # laid out once: the PNG reuses the layout
         chart.figure.savefig(png, format="png", metadata={"Software": None})
     chart.svg = buf.getvalue()
     chart.png_path = folder / f"{chart.key}.png"

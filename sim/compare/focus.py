@@ -173,45 +173,54 @@ def corridor_series(
     grid = pd.MultiIndex.from_product([run.replicates, years], names=["replicate", "year"])
     if not run.flows_available:
         return pd.Series(np.nan, index=grid).rename("workers").reset_index()
-    rows, columns, values = _corridor_index(run)
+    rows, reps, yrs, values = _corridor_index(run)
     key = (*corridor, cadre if cadre not in (None, "") else "all")
-    out = np.zeros(len(grid))
+    out = np.zeros((len(run.replicates), len(years)))
     r = rows.get(key)
     if r is not None:
-        for k, (rep, year) in enumerate(grid):
-            c = columns.get((rep, year))
-            if c is not None:
-                out[k] = values[r, c]
-    return pd.Series(out, index=grid).rename("workers").reset_index()
+        ri = [reps.get(rep) for rep in run.replicates]
+        yi = [yrs.get(y) for y in years]
+        for a, i in enumerate(ri):
+            for b, j in enumerate(yi):
+                if i is not None and j is not None:
+                    out[a, b] = values[r, i, j]
+    return pd.Series(out.ravel(), index=grid).rename("workers").reset_index()
 
 
-def _corridor_index(run: Run) -> tuple[dict, dict, np.ndarray]:
-    """Workers by corridor-cadre (rows) and (replicate, year) (columns), computed once per run:
-    ({(origin, destination, cadre): row}, {(replicate, year): column}, values). Cadre `all` is
-    the sum of the cadres where the run has no `all` rows."""
+def _corridor_index(run: Run) -> tuple[dict, dict, dict, np.ndarray]:
+    """Workers by corridor-cadre, replicate and year, computed once per run: (row of each
+    (origin, destination, cadre), index of each replicate, index of each year, values). Cadre
+    `all` is the sum of the cadres where the run has no `all` rows."""
     if "corridors" not in run._cache:
         f = run.flows
-        cols = ["origin", "destination", "cadre", "replicate", "year"]
         if f is None or f.empty:
-            run._cache["corridors"] = ({}, {}, np.zeros((0, 0)))
+            run._cache["corridors"] = ({}, {}, {}, np.zeros((0, 0, 0)))
         else:
-            f = f[[*cols, "workers"]].astype({"replicate": "int64", "year": "int64"})
+            f = f[["origin", "destination", "cadre", "replicate", "year", "workers"]]
             parts = [f[f["cadre"] != "all"]]
-            if (f["cadre"] == "all").any():
-                parts.append(f[f["cadre"] == "all"])
-            else:
-                parts.append(f.assign(cadre="all"))
+            parts.append(f[f["cadre"] == "all"] if (f["cadre"] == "all").any() else f)
+            if not (f["cadre"] == "all").any():
+                parts[-1] = parts[-1].assign(cadre="all")
             both = pd.concat(parts, ignore_index=True)
-            table = (
-                both.groupby(cols, observed=True)["workers"]
-                .sum()
-                .unstack(["replicate", "year"], fill_value=0.0)
+            keys = both["origin"].astype(str) + "\0" + both["destination"].astype(str) + "\0"
+            keys = keys + both["cadre"].astype(str)
+            codes, uniques = pd.factorize(keys)
+            reps = sorted(int(r) for r in both["replicate"].unique())
+            yrs = sorted(int(y) for y in both["year"].unique())
+            rep_i = {r: i for i, r in enumerate(reps)}
+            yr_i = {y: i for i, y in enumerate(yrs)}
+            values = np.zeros((len(uniques), len(reps), len(yrs)))
+            np.add.at(
+                values,
+                (
+                    codes,
+                    both["replicate"].map(rep_i).to_numpy(int),
+                    both["year"].map(yr_i).to_numpy(int),
+                ),
+                both["workers"].to_numpy(float),
             )
-            run._cache["corridors"] = (
-                {tuple(k): i for i, k in enumerate(table.index)},
-                {(int(a), int(b)): j for j, (a, b) in enumerate(table.columns)},
-                table.to_numpy(float),
-            )
+            rows = {tuple(str(u).split("\0")): i for i, u in enumerate(uniques)}
+            run._cache["corridors"] = (rows, rep_i, yr_i, values)
     return run._cache["corridors"]
 
 
@@ -310,15 +319,13 @@ def partners(
     for side in (0, 1):  # origin, destination
         totals: dict[tuple[str, str], float] = {}
         for run in runs:
-            rows, columns, values = _corridor_index(run)
-            cols = [j for (rep, y), j in columns.items() if y == year]
-            if not cols:
+            rows, _reps, yrs, values = _corridor_index(run)
+            if year not in yrs:
                 continue
             for key, i in rows.items():
-                if key[2] != "all" or key[side] != code:
-                    continue
-                med = float(np.median(values[i, cols]))
-                totals[key[:2]] = max(totals.get(key[:2], 0.0), med)
+                if key[2] == "all" and key[side] == code:
+                    med = float(np.median(values[i, :, yrs[year]]))
+                    totals[key[:2]] = max(totals.get(key[:2], 0.0), med)
         best = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
         chosen += [k for k, v in best[:top] if v > 0]
     return list(dict.fromkeys(chosen))

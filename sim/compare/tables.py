@@ -170,10 +170,13 @@ def _rows(
         sel = source[(source["indicator"] == indicator) & (source["area"] == "all")]
     sel = sel[sel["country"] != WLD] if countries is None else sel[sel["country"].isin(countries)]
     rows = sel[sel["cadre"] == "all"]
+    keys = ["replicate", "year", "country"]
+    if len(rows) and not rows.duplicated(keys).any():  # one row each already: nothing to sum
+        return rows[[*keys, "value"]].reset_index(drop=True)
     if rows.empty and additive:
         rows = sel[sel["cadre"] != "all"]
     return (
-        rows.groupby(["replicate", "year", "country"], observed=True)["value"]
+        rows.groupby(keys, observed=True)["value"]
         .sum(min_count=1)  # an undefined value (NaN) stays undefined, never 0
         .reset_index()
     )
