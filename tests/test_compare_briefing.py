@@ -357,6 +357,8 @@ def test_agreement_delivery_from_the_agreement_table_and_country_pages(agreement
     xsr = (out / "countries" / "XSR.html").read_text(encoding="utf-8")
     assert "Sourceland (XSR)" in xsr and "agreement-table-1" in xsr
     assert 'href="../index.html#focus"' in xsr
+    for href in re.findall(r'href="([^"#]+)', xsr):  # every link of the page leads somewhere
+        assert (out / "countries" / href).resolve().exists(), href
     assert "data:image/svg+xml;base64," in xsr  # its chart over time
 
 

@@ -672,7 +672,7 @@ def country_changes(
             "Change in density against the baseline\n(doctors + nurses per 10,000 population)"
         )
         title = f"Change in health-worker density by safeguards-list country, {year}"
-        ax.set_title(title)
+        fig.suptitle(title, fontweight="bold", fontsize=10)
         if options:
             _legend(fig, ax, min(3, len(options)))
     caption = (

@@ -209,6 +209,7 @@ footer { margin-top: 3rem; font-size: .8rem; color: var(--muted); }
   .grid { grid-template-columns: 1fr 1fr; gap: .3rem .8rem; }
   figcaption { font-size: 7.5pt; }
   figure, tr, .card, .trust { break-inside: avoid; page-break-inside: avoid; }
+  figure img { max-height: 240mm; width: auto; }
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
   td.better, td.worse, td.flag, th, .note, .trust, .swatch {

@@ -86,7 +86,8 @@ def country_page(ctx: Context, code: str, series: pd.DataFrame, corridors: pd.Da
             parts.append(_agreement_table(ctx, n, a, t, s))
     parts.append("<h2>Money</h2>")
     parts.append(_money(ctx, code))
-    return page(title, "".join(parts).replace('href="index.html', 'href="../index.html'))
+    body = "".join(parts).replace(f'href="{COUNTRY_DIR}/', 'href="')  # pages are side by side
+    return page(title, body)
 
 
 def _levels_table(ctx: Context, code: str, series: pd.DataFrame) -> str:

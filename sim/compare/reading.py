@@ -47,7 +47,7 @@ def relevance_text(kinds: Sequence[str], workers_per_agent: float | None = None)
     words = {
         "density": "per 10,000 population",
         "share": "",
-        "ratio": "",
+        "ratio": "in a ratio",
         "workers": "workers/year",
         "people": "people",
         "money": "per year",
