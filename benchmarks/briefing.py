@@ -59,8 +59,16 @@ def ensure_runs(runs_dir: Path, files: list[str]) -> list[str]:
     if not all((runs_dir / n / "manifest.json").is_file() for n in names):
         print(f"running the README's main job into {runs_dir.parent} (about a minute) ...")
         subprocess.run(
-            [sys.executable, "-m", "sim", "compare", *files, "-o", str(runs_dir.parent),
-             "--no-progress"],
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "compare",
+                *files,
+                "-o",
+                str(runs_dir.parent),
+                "--no-progress",
+            ],
             cwd=ROOT,
             check=True,
         )
