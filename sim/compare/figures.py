@@ -771,6 +771,33 @@ SERIES_LABELS = {
 }
 
 
+def _scenario_lines(
+    ax, d: pd.DataFrame, scenarios: Sequence[str], first: int, handles: dict
+) -> None:
+    """One line (median) and band (5-95%) per scenario of an indicator's yearly quantiles `d`
+    (columns scenario, indicator, year, p5, median, p95); flows skip the initial state."""
+    for i, name in enumerate(scenarios):
+        e = d[d["scenario"] == name].sort_values("year")
+        if len(e) and e["indicator"].iloc[0] in ("emigrants", "immigrants"):
+            e = e[e["year"] > first]
+        if e.empty:
+            continue
+        c = colour(i)
+        ax.fill_between(e["year"], e["p5"], e["p95"], color=c, alpha=0.12, lw=0)
+        (line,) = ax.plot(
+            e["year"],
+            e["median"],
+            color=c,
+            ls=linestyle(i),
+            lw=2.0 if i == 0 else 1.4,
+            marker=marker(i),
+            ms=2.5,
+        )
+        handles.setdefault(name, line)
+    _year_axis(ax, first)
+    ax.set_xlabel("")
+
+
 def focus_over_time(
     series: dict[str, pd.DataFrame],
     names: dict[str, str],
@@ -791,28 +818,8 @@ def focus_over_time(
         handles = {}
         for ax, code in zip(axes.flat, codes, strict=False):
             d = series[code]
-            d = d[d["indicator"] == indicator]
             first = int(d["year"].min()) if len(d) else 0
-            for i, name in enumerate(scenarios):
-                e = d[d["scenario"] == name].sort_values("year")
-                if indicator in ("emigrants", "immigrants"):
-                    e = e[e["year"] > first]
-                if e.empty:
-                    continue
-                c = colour(i)
-                ax.fill_between(e["year"], e["p5"], e["p95"], color=c, alpha=0.12, lw=0)
-                (line,) = ax.plot(
-                    e["year"],
-                    e["median"],
-                    color=c,
-                    ls=linestyle(i),
-                    lw=2.0 if i == 0 else 1.4,
-                    marker=marker(i),
-                    ms=2.5,
-                )
-                handles.setdefault(name, line)
-            _year_axis(ax, first)
-            ax.set_xlabel("")
+            _scenario_lines(ax, d[d["indicator"] == indicator], scenarios, first, handles)
             _format_axis(ax.yaxis, "workers" if indicator != "density" else "density")
             ax.set_title(label(f"{names.get(code, code)} ({code})", 40), fontsize=9)
         for ax in list(axes.flat)[len(codes) :]:
@@ -910,27 +917,7 @@ def country_panel(
         first = int(series["year"].min()) if len(series) else 0
         handles = {}
         for ax, ind in zip(axes.flat, ("density", "stock", "emigrants", "immigrants"), strict=True):
-            d = series[series["indicator"] == ind]
-            for i, scen in enumerate(scenarios):
-                e = d[d["scenario"] == scen].sort_values("year")
-                if ind in ("emigrants", "immigrants"):
-                    e = e[e["year"] > first]
-                if e.empty:
-                    continue
-                c = colour(i)
-                ax.fill_between(e["year"], e["p5"], e["p95"], color=c, alpha=0.12, lw=0)
-                (line,) = ax.plot(
-                    e["year"],
-                    e["median"],
-                    color=c,
-                    ls=linestyle(i),
-                    lw=2.0 if i == 0 else 1.4,
-                    marker=marker(i),
-                    ms=2.5,
-                )
-                handles.setdefault(scen, line)
-            _year_axis(ax, first)
-            ax.set_xlabel("")
+            _scenario_lines(ax, series[series["indicator"] == ind], scenarios, first, handles)
             _format_axis(ax.yaxis, "workers" if ind != "density" else "density")
             ax.set_title(SERIES_LABELS[ind], fontsize=8.5)
         title = f"{name} ({code}): health workforce over time"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.compare import fmt, reading
+from sim.compare import reading
 from sim.compare.layout import Column, esc, number_cell, page, simple_table, split_table, td, th
 from sim.compare.sections import (
     Context,
@@ -22,6 +22,7 @@ from sim.compare.sections import (
     _change_cells,
     _flag_text,
     _option_head,
+    corridor_levels_html,
     figure_html,
 )
 from sim.compare.tables import Metric
@@ -126,52 +127,8 @@ def _levels_table(ctx: Context, code: str, series: pd.DataFrame) -> str:
 
 
 def _corridors(ctx: Context, code: str, corridors: pd.DataFrame) -> str:
-    t = corridors
-    if t is None or t.empty:
-        return "<p>No international moves to or from this country were recorded.</p>"
-    flow = Metric("flow", "flow", "workers", "workers/year", 0)
-    has_stocks = t["stock_median"].notna().any()
-    stub_rows, columns = (
-        [],
-        [Column(_option_head(ctx, o.name, "flow change"), []) for o in ctx.options],
-    )
-    for o, d in dict.fromkeys(zip(t["origin"], t["destination"], strict=True)):
-        sub = t[(t["origin"] == o) & (t["destination"] == d)].set_index("scenario")
-        b = sub.loc[ctx.baseline.name]
-        stub_rows.append(
-            [
-                td(f"{ctx.country(o)} → {ctx.country(d)}", cls="text"),
-                number_cell(b["flow_median"], b["flow_p5"], b["flow_p95"], "workers", signed=False),
-                td(esc(fmt.quote(b["stock_median"], "workers") if has_stocks else "not recorded")),
-            ]
-        )
-        rows = []
-        for o_run in ctx.options:
-            r = sub.loc[o_run.name] if o_run.name in sub.index else None
-            rows.append(
-                {
-                    k: (r[k] if r is not None else math.nan)
-                    for k in ("change_median", "change_p5", "change_p95")
-                }
-            )
-        for col, cell in zip(columns, _change_cells(ctx, flow, rows), strict=True):
-            col.cells.append(cell)
-    heads = [
-        th("Corridor", cls="text"),
-        th(
-            f"{ctx.label(ctx.baseline.name)}<br><span class='meta'>workers moving {ctx.year}</span>"
-        ),
-        th(f"Bilateral stock<br><span class='meta'>{ctx.year}, baseline</span>"),
-    ]
-    note = "" if has_stocks else "Bilateral stocks were not recorded by these runs."
-    return split_table(
-        f"country-{code}-corridors",
-        f"Largest corridors to and from {esc(ctx.groups.name(code))} in {ctx.year}",
-        heads,
-        stub_rows,
-        columns,
-        note=note,
-    )
+    caption = f"Largest corridors to and from {esc(ctx.groups.name(code))} in {ctx.year}"
+    return corridor_levels_html(ctx, corridors, f"country-{code}-corridors", caption)
 
 
 def _money(ctx: Context, code: str) -> str:

@@ -518,17 +518,27 @@ def _flag_text(ctx: Context, code: str) -> str:
 
 
 def _focus_corridor_table(ctx: Context) -> str:
-    t = ctx.focus_corridors
+    caption = (
+        "Table 4. Corridors of the focus countries: the agreements' corridors and each focus "
+        f"country's largest, in {ctx.year}"
+    )
+    return corridor_levels_html(ctx, ctx.focus_corridors, "focus-corridor-table", caption)
+
+
+_NAN_CHANGE = {"change_median": math.nan, "change_p5": math.nan, "change_p95": math.nan}
+
+
+def corridor_levels_html(ctx: Context, t: pd.DataFrame | None, table_id: str, caption: str) -> str:
+    """Corridors (`focus.corridor_levels`): baseline flow and bilateral stock, option changes."""
     if t is None or t.empty:
-        return ""
+        return "<p>No international moves to or from these countries were recorded.</p>"
     has_stocks = t["stock_median"].notna().any()
-    corridors = list(dict.fromkeys(zip(t["origin"], t["destination"], strict=True)))
     stub_rows = []
     columns = [
         Column(_option_head(ctx, o.name, "flow change, 90% interval"), []) for o in ctx.options
     ]
     flow_metric = Metric("flow", "flow", "workers", "workers/year", 0)
-    for o, d in corridors:
+    for o, d in dict.fromkeys(zip(t["origin"], t["destination"], strict=True)):
         sub = t[(t["origin"] == o) & (t["destination"] == d)].set_index("scenario")
         b = sub.loc[ctx.baseline.name]
         stock = fmt.quote(b["stock_median"], "workers") if has_stocks else "not recorded"
@@ -539,20 +549,9 @@ def _focus_corridor_table(ctx: Context) -> str:
                 td(esc(stock)),
             ]
         )
-        rows = [sub.loc[x.name] if x.name in sub.index else None for x in ctx.options]
         rows = [
-            {
-                "change_median": r["change_median"],
-                "change_p5": r["change_p5"],
-                "change_p95": r["change_p95"],
-            }
-            if r is not None
-            else {
-                "change_median": float("nan"),
-                "change_p5": float("nan"),
-                "change_p95": float("nan"),
-            }
-            for r in rows
+            {k: sub.loc[x.name, k] for k in _NAN_CHANGE} if x.name in sub.index else _NAN_CHANGE
+            for x in ctx.options
         ]
         for col, cell in zip(columns, _change_cells(ctx, flow_metric, rows), strict=True):
             col.cells.append(cell)
@@ -571,11 +570,7 @@ def _focus_corridor_table(ctx: Context) -> str:
         if has_stocks
         else "Bilateral stocks were not recorded by these runs (no stocks.parquet)."
     )
-    caption = (
-        "Table 4. Corridors of the focus countries: the agreements' corridors and each focus "
-        f"country's largest, in {ctx.year}"
-    )
-    return split_table("focus-corridor-table", caption, heads, stub_rows, columns, note=esc(note))
+    return split_table(table_id, caption, heads, stub_rows, columns, note=esc(note))
 
 
 def _focus_money_table(ctx: Context) -> str:
