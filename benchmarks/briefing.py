@@ -2,13 +2,15 @@
 
     python benchmarks/briefing.py                    # medians of 3 cold renders, and warm ones
     python benchmarks/briefing.py --repeats 5 --json benchmarks/briefing-DATE.json
-    python benchmarks/briefing.py --code /path/to/other/checkout   # the same with other code
+    python benchmarks/briefing.py --code . --code /path/to/other/checkout   # both, interleaved
 
 The README's main job is run once if its runs are not in `--runs` (default `results/briefing/runs`,
 where the README's command puts them). Each measurement is a fresh Python process that reads the
 seven runs (`load_run`) and calls `write_briefing` into a new folder ("cold": nothing to reuse)
-or into the folder of the previous measurement ("warm": unchanged charts are reused). Reported:
-medians of the load and render times, in seconds, and the machine's CPU count.
+or into the folder of the previous measurement ("warm": unchanged charts are reused). With several
+`--code` checkouts the measurements are interleaved (machines are shared and noisy: compare them
+within one run). Reported: medians of the import, load and render times in seconds, per
+checkout, the ratios to the first checkout, and the machine's CPU count and load.
 """
 
 from __future__ import annotations
@@ -92,31 +94,48 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, default=ROOT / "results" / "briefing" / "runs")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose `sim` to time")
+    parser.add_argument(
+        "--code", type=Path, action="append", help="checkout whose `sim` to time (repeatable)"
+    )
     parser.add_argument("--no-warm", dest="warm", action="store_false")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    names = ensure_runs(args.runs.resolve(), readme_scenarios())
-    cold, warm = [], []
+    codes = [c.resolve() for c in (args.code or [ROOT])]
+    runs = args.runs.resolve()
+    names = ensure_runs(runs, readme_scenarios())
+    results: dict[str, dict[str, list[dict]]] = {str(c): {"cold": [], "warm": []} for c in codes}
+    loads = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.repeats):
-            out = Path(tmp) / f"cold{k}"
-            cold.append(measure(args.code.resolve(), args.runs.resolve(), out, names))
-            print(f"cold {k + 1}: {json.dumps(cold[-1])}", flush=True)
-            if args.warm:
-                warm.append(measure(args.code.resolve(), args.runs.resolve(), out, names))
-                print(f"warm {k + 1}: {json.dumps(warm[-1])}", flush=True)
-    summary = {
-        "code": str(args.code.resolve()),
+            for n, code in enumerate(codes):
+                out = Path(tmp) / f"{n}-{k}"
+                m = measure(code, runs, out, names)
+                results[str(code)]["cold"].append(m)
+                print(f"{code} cold {k + 1}: {json.dumps(m)}", flush=True)
+                if args.warm:
+                    m = measure(code, runs, out, names)
+                    results[str(code)]["warm"].append(m)
+                    print(f"{code} warm {k + 1}: {json.dumps(m)}", flush=True)
+                loads.append(os.getloadavg()[0])
+    summary: dict = {
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "load_average_median": statistics.median(loads),
         "repeats": args.repeats,
-        "cold_median": {k: statistics.median(m[k] for m in cold) for k in cold[0]},
+        "median": {},
     }
-    if warm:
-        summary["warm_median"] = {k: statistics.median(m[k] for m in warm) for k in warm[0]}
+    for code, kinds in results.items():
+        summary["median"][code] = {
+            kind: {key: statistics.median(m[key] for m in ms) for key in ms[0]}
+            for kind, ms in kinds.items()
+            if ms
+        }
+    first = summary["median"][str(codes[0])]["cold"]["render_s"]
+    summary["render_ratio_to_first"] = {
+        code: med["cold"]["render_s"] / first for code, med in summary["median"].items()
+    }
     print(json.dumps(summary, indent=1))
     if args.json:
-        args.json.write_text(json.dumps({**summary, "cold": cold, "warm": warm}, indent=1) + "\n")
+        args.json.write_text(json.dumps({**summary, "measurements": results}, indent=1) + "\n")
     return 0
 
 
