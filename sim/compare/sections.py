@@ -160,17 +160,16 @@ def _phrase(metric: Metric, row: pd.Series, ev: reading.Evidence) -> str:
         "people": " people",
         "money": " a year",
     }.get(metric.kind, "")
-    med_t = fmt.distinct([abs(med), lo, hi], metric.kind)[0]
+    med_s, lo_t, hi_t = fmt.distinct([med, lo, hi], metric.kind, signed=True)
+    med_t = med_s.lstrip("+" + fmt.MINUS)  # the verb says the direction
     if metric.kind == "share":
-        med_t = med_t.replace("%", " percentage points")
+        med_t = med_t.replace(" pp", " percentage points")
     rd = reading.read_change(lo, med, hi, metric.kind, metric.better, ev)
-    ci = f"90% interval {fmt.quote(lo, metric.kind, signed=True)} to " + fmt.quote(
-        hi, metric.kind, signed=True
-    )
+    ci = f"90% interval {lo_t} to {hi_t}"
     if lo == hi == 0:
         return "does not change"
     if not rd.relevant:
-        return f"hardly changes ({fmt.quote(med, metric.kind, signed=True)}; {ci})"
+        return f"hardly changes ({med_s}; {ci})"
     verb = "rises" if med > 0 else "falls"
     if rd.clear:
         verb += " clearly"
