@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
-from matplotlib.patches import Patch
 
 from sim.compare.figures import STYLE, Chart, _figure, label
 
@@ -142,12 +141,10 @@ def choropleth(
         )
         bar.set_label(unit)
         fig.suptitle(title, fontweight="bold", fontsize=10)
-        legend = [Patch(facecolor=NO_DATA, label="not simulated / no value")]
-        if flagged_set:
-            legend.append(
-                Patch(facecolor=FLAGGED, edgecolor="#999999", label="too small for the scale")
-            )
-        fig.legend(handles=legend, loc="outside upper right", fontsize=7, ncol=len(legend))
+    caption += (
+        " Mid grey: not simulated (not a WHO Member State or outside the run's world) or no "
+        "value; light grey: health workforce smaller than one simulated worker at this scale."
+    )
     return Chart(key, title, caption, fig)
 
 
