@@ -61,7 +61,7 @@ STYLE = {
     "svg.fonttype": "path",
     "svg.hashsalt": "hrhsim-compare",
     "figure.dpi": 100,
-    "savefig.dpi": 150,
+    "savefig.dpi": 120,
 }
 
 
