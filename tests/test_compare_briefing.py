@@ -496,6 +496,13 @@ def test_charts_are_reused_when_nothing_changed(agreement_runs, tmp_path, monkey
     monkeypatch.setattr(figures, "_draw_and_save", must_not_draw)
     again = write_briefing(load_run(base), [load_run(opt)], out, world=fake_world(), jobs=1)
     assert again.index_html.is_file()
+    # Without the option, its charts (maps, agreement delivery) go: no stale figure files.
+    monkeypatch.undo()
+    alone = write_briefing(load_run(base), [], out, world=fake_world(), jobs=1)
+    names = {p.stem for p in (out / "figures").glob("*.svg")}
+    assert "agreements_delivery_against_quota" not in names
+    assert {p.stem for p in (out / "figures").glob("*.png")} == names
+    assert alone.index_html.is_file()
 
 
 def test_drawing_in_worker_processes_gives_the_same_files(agreement_runs, tmp_path):

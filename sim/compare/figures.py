@@ -299,7 +299,11 @@ class Renderer:
             self._tick()
         charts = [self._done[i] for i in range(len(self._specs))]
         keys = {c.key for c in charts}
-        index = {k: v for k, v in self._index.items() if v.get("key") not in keys}
+        for entry in self._index.values():  # charts of an earlier briefing that this one lacks
+            if entry.get("key") not in keys:
+                for ext in ("png", "svg"):
+                    (self.folder / f"{entry['key']}.{ext}").unlink(missing_ok=True)
+        index = {}
         for chart, digest in zip(charts, self._digests, strict=True):
             index[digest] = {"key": chart.key, "title": chart.title, "caption": chart.caption}
         tmp = self._index_path.with_name(f".{self._index_path.name}.tmp{os.getpid()}")

@@ -289,6 +289,8 @@ def trust_html(ctx: Context) -> str:
 
 
 def headline_html(ctx: Context) -> str:
+    if ctx.headline.empty:
+        return trust_html(ctx) + "<p>No option to compare with the baseline.</p>"
     stub_rows = []
     columns = [Column(_option_head(ctx, o.name, "change, 90% interval"), []) for o in ctx.options]
     for m in HEADLINE:
@@ -1011,6 +1013,8 @@ def render(ctx: Context) -> str:
 
 def default_title(baseline: str, options: Sequence[str]) -> str:
     """`Briefing: a, b and c compared with baseline` (shortened beyond three options)."""
+    if not options:
+        return f"Briefing: {baseline}"
     if len(options) > 3:
         names = f"{len(options)} policy options"
     else:
