@@ -82,6 +82,22 @@ def test_distinct_never_prints_two_different_values_alike(values, kind):
 
 
 @settings(max_examples=300, deadline=None)
+@given(
+    st.floats(min_value=1e-6, max_value=1e9, allow_nan=False),
+    st.floats(min_value=1e-5, max_value=0.05),
+    st.sampled_from(["density", "workers", "share", "money", "people"]),
+    st.booleans(),
+)
+def test_close_values_print_apart(x, eps, kind, negative):
+    """Two values within a few percent of each other (the hard case) never print alike."""
+    sign = -1.0 if negative else 1.0
+    a, b = sign * x, sign * x * (1 + eps)
+    ta, tb = fmt.distinct([a, b], kind, signed=True)
+    assert ta != tb, (a, b, ta)
+    assert fmt.distinct([1.01, 1.02], "density") == ["1.01", "1.02"]
+
+
+@settings(max_examples=300, deadline=None)
 @given(finite, st.integers(min_value=1, max_value=6))
 def test_sig_is_within_half_a_unit_of_the_last_figure(x, n):
     text = fmt.sig(x, n)
@@ -590,3 +606,15 @@ def test_briefing_options_parse_and_reject_bad_codes():
     for bad in ("KENYA", "K1N", ","):
         with pytest.raises(SystemExit):
             parser.parse_args(["b.yaml", "o.yaml", "--focus", bad])
+
+
+def test_tables_with_many_options_are_split_to_fit_a_page():
+    from sim.compare.layout import Column, split_table
+
+    columns = [Column(f"<th>opt{i}</th>", [f"<td>{i}</td>"]) for i in range(7)]
+    page = split_table("t", "Table 1. Caption", ["<th>Row</th>"], [["<td>r</td>"]], columns)
+    assert page.count("<table") == 3
+    assert "(options 1–3 of 7)" in page and "(options 7–7 of 7)" in page
+    for i in range(7):
+        assert page.count(f"<th>opt{i}</th>") == 1
+    assert page.count("<td>r</td>") == 3  # the row headers repeat in every part
