@@ -272,6 +272,7 @@ def run(
         "timings": {"total_s": total, "per_replicate_s": [r.seconds for r in results]},
         "uncertainty": "stochastic" if draws is None else "parameters",
         **({} if draws is None else draws.manifest()),
+        **calibration_record(data),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return Results(
@@ -309,6 +310,29 @@ class ParameterDraws:
                 "parameters": list(self.sample.names),
             },
         }
+
+
+def calibration_record(data: dict) -> dict:
+    """`{"calibration": ...}`: the fit summary (fit.json) beside the scenario's posterior sample.
+
+    A scenario that extends a calibration's fitted.yaml names its posterior sample; the summary
+    written with it says what was fitted and how well, for the manifest and the briefing.
+    """
+    import json
+
+    sample = (data.get("uncertainty") or {}).get("sample")
+    if not sample:
+        return {}
+    path = Path(sample).with_name("fit.json")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    if record.get("report"):
+        record["report"] = str(path.with_name(str(record["report"])))
+    return {"calibration": record}
 
 
 def parameter_draws(scenario, seeds: list[np.random.SeedSequence]) -> ParameterDraws | None:

@@ -2,8 +2,9 @@
 
 The layers of the package (docs/architecture.md), lowest first; a module may import modules of its
 own layer or of lower layers, never of a higher one, and the two packages of the sixth layer
-(`compare`, `sweep`) do not import each other; `calibrate` runs on the sweeps' Dask execution. Every import counts, including the ones inside
-functions (lazy imports) and under `TYPE_CHECKING`.
+(`compare`, `sweep`) do not import each other (`calibrate`, above them, runs on the sweeps' Dask
+execution). Every import counts, including the ones inside functions (lazy imports) and under
+`TYPE_CHECKING`.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ OVERSIZE = {
     "sim.compare.sections",
 }
 """Modules over the limit that the hardening issue (9) is rewriting (the YAML readers, sweep files
-and execution) and the two briefing modules rebuilt by issue 13; they are split once that work lands. Each must still be over
-the limit (so the set only shrinks): delete an entry when its module is split."""
+and execution) and the two briefing modules rebuilt by issue 13; they are split once that work
+lands. Each must still be over the limit (so the set only shrinks): delete an entry when its module
+is split."""
 MAX_LINES = 600
 STEP_ORDER_MAX_LINES = 250
 

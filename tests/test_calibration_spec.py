@@ -82,8 +82,9 @@ def test_spec_errors_name_the_key(tmp_path, extra, needle):
 
 
 def test_a_missing_scenario_file_is_named(tmp_path):
-    with pytest.raises(CalibrationError, match="file not found: nowhere.yaml"):
-        load_spec(_spec(tmp_path, BASE.replace("@ROOT/scenarios/archetypes_baseline.yaml", "nowhere.yaml")))
+    body = BASE.replace("@ROOT/scenarios/archetypes_baseline.yaml", "nowhere.yaml")
+    with pytest.raises(CalibrationError, match=r"file not found: nowhere\.yaml"):
+        load_spec(_spec(tmp_path, body))
 
 
 def test_a_budget_too_small_for_the_plan_says_what_it_needs(tmp_path):

@@ -59,7 +59,7 @@ def test_bad_samples_are_named_with_the_scenario_key(tmp_path, sample, needle):
 def test_a_missing_sample_file_is_named(tmp_path):
     path = _scenario(tmp_path, TWO)
     (tmp_path / "post.csv").unlink()
-    with pytest.raises(ScenarioError, match="file not found: post.csv"):
+    with pytest.raises(ScenarioError, match=r"file not found: post\.csv"):
         sim.load_scenario(path)
 
 

@@ -491,12 +491,13 @@ class _Stages:
 
     # ---------------------------------------------------------------- outputs
     def outputs(self) -> None:
-        from sim.calibrate.report import write_fitted, write_report
+        from sim.calibrate.report import write_fit_summary, write_fitted, write_report
 
         self.state["status"] = "complete"
         self.state["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self._save()
         write_fitted(self.out, self.state)
+        write_fit_summary(self.out, self.state)
         write_report(self.out, self.state)
 
 

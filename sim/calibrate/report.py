@@ -24,7 +24,7 @@ import pandas as pd
 from sim.calibrate.targets import GROUPS
 from sim.outputs.results import write_csv
 
-__all__ = ["fit_table", "write_fitted", "write_report"]
+__all__ = ["fit_table", "write_fit_summary", "write_fitted", "write_report"]
 
 TOLERANCE = 0.25
 """Relative tolerance of the fit table (the issue's ±25%)."""
@@ -184,6 +184,36 @@ def write_fitted(out: Path, state: dict) -> Path:
     text = "\n".join(lines) + "\n" + body
     path = out / "fitted.yaml"
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return path
+
+
+def write_fit_summary(out: Path, state: dict) -> Path:
+    """`fit.json` beside the posterior sample: what runs using the fit record in their manifest
+    (`calibration`), and what the briefing says about the calibration."""
+    from sim.outputs.results import write_json
+
+    table = fit_table(state)
+    fit, held = fit_counts(table, "fitted"), fit_counts(table, "held out")
+    spec = state["spec"]
+    when = state.get("finished", "")[:10]
+    summary = {
+        "status": f"fitted by hrhsim calibrate ('{spec['name']}', {when})",
+        "within_25pct": fit["within_25pct"],
+        "targets": fit["n"],
+        "within_factor_2": fit["within_factor_2"],
+        "held_out": held["n"],
+        "held_out_within_25pct": held["within_25pct"],
+        "summary": (
+            f"{len(state['posterior']['active'])} behavioural parameters fitted to {fit['n']} "
+            f"published figures; {held['within_25pct']} of {held['n']} held-out figures within "
+            "±25%"
+        ),
+        "report": "report.html",
+        "parameters": state["posterior"]["active"],
+        "git_commit": state.get("git_commit"),
+    }
+    path = out / "fit.json"
+    write_json(path, summary)
     return path
 
 
