@@ -84,4 +84,7 @@ def test_known_parameters_are_recovered_and_a_stopped_calibration_resumes(tmp_pa
     results = sim.run(loaded)
     assert results.manifest["uncertainty"] == "parameters"
     assert len(results.manifest["parameter_draws"]) == 2
+    record = results.manifest["calibration"]  # fit.json beside the sample, for the briefing
+    assert record["status"].startswith("fitted by hrhsim calibrate ('recovery'")
+    assert record["targets"] == 5 and Path(record["report"]).is_file()
     print(f"recovery test: {time.monotonic() - started:.0f} s")
