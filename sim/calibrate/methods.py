@@ -137,10 +137,15 @@ class Emulator:
     model output) and `noise` the stochastic variance of one run (the white-noise term).
     """
 
-    def __init__(self, ids: tuple[str, ...], seed: int = 0, restarts: int = 1) -> None:
+    def __init__(
+        self, ids: tuple[str, ...], seed: int = 0, restarts: int = 0, optimise_on: int = 300
+    ) -> None:
         self.ids = ids
         self.seed = seed
         self.restarts = restarts
+        self.optimise_on = optimise_on
+        """Hyperparameters are optimised on at most this many runs (a random subset), then the GP
+        is conditioned on all of them: the gradient of an ARD kernel costs n^2 x d per step."""
         self.gps: list = []
         self.noise = np.zeros(len(ids))
         self.constant = np.full(len(ids), np.nan)
@@ -187,7 +192,7 @@ class Emulator:
         return mean, var
 
 
-def _fit_one(x, y, kernel, seed, restarts, validate):
+def _fit_one(x, y, kernel, seed, restarts, validate, optimise_on=300):
     """Fit one output's GP: (gp or None, noise variance, constant, diagnostics tuple)."""
     import warnings
 
@@ -202,9 +207,14 @@ def _fit_one(x, y, kernel, seed, restarts, validate):
     rng = np.random.default_rng(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        sub = np.arange(len(y))
+        if len(y) > optimise_on:
+            sub = np.sort(rng.choice(len(y), optimise_on, replace=False))
         gp = GaussianProcessRegressor(
             kernel, normalize_y=True, n_restarts_optimizer=restarts, random_state=seed
-        ).fit(x, y)
+        ).fit(x[sub], y[sub])
+        if len(sub) < len(y):  # condition on every run with the optimised kernel
+            gp = GaussianProcessRegressor(gp.kernel_, normalize_y=True, optimizer=None).fit(x, y)
         r2, within = float("nan"), float("nan")
         if validate and len(y) >= 20:
             test = rng.random(len(y)) < validate
