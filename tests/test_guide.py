@@ -82,6 +82,10 @@ def _workspace(tmp_path: Path, *, typos: bool = False) -> Path:
     repository's (a scratch `sim/` folder would shadow the package in `python -c`)."""
     work = tmp_path / "work"
     shutil.copytree(ROOT / "scenarios", work / "scenarios")
+    # the shipped scenarios extend the calibration's fitted parameters
+    shutil.copytree(
+        ROOT / "calibration", work / "calibration", ignore=shutil.ignore_patterns("recovery")
+    )
     for path in (EXAMPLES / "scenarios").rglob("*.yaml"):
         rel = path.relative_to(EXAMPLES)
         if path.name == "my_world.yaml" or (path.name.startswith("typo") and not typos):
