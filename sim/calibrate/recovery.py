@@ -20,7 +20,7 @@ import numpy as np
 from sim.calibrate.mapping import load_targets
 from sim.calibrate.run import Context, Evaluation, evaluate
 from sim.calibrate.spec import CalibrationSpec, base_scenario
-from sim.calibrate.targets import resolve_targets
+from sim.calibrate.targets import observation_sd, resolve_targets
 
 __all__ = ["SYNTHETIC_REPLICATE", "synthetic_targets"]
 
@@ -63,7 +63,9 @@ def synthetic_targets(
     for t in compared:
         v = float(row[f"target:{t.id}"])
         if noise and math.isfinite(v):
-            e = rng.normal(0.0, t.obs_sd)
+            # the error the calibration will assume for this value (relative: of v itself)
+            sd, _ = observation_sd(replace(t, value=v), targets.errors)
+            e = rng.normal(0.0, sd)
             v = v * math.exp(e) if t.scale == "log" else v + e
         values[t.id] = v
     _write(spec.targets_path, Path(out_csv), values, [replace(t) for t in compared])
