@@ -19,13 +19,11 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "calibration" / "recovery" / "recovery.yaml"
-TRUTH = {
-    "behaviour.emigrate_constant": -6.2,
-    "behaviour.leave_constant": -3.0,
-    "hazards.exit_rate": 0.02,
-}
+TRUTH = yaml.safe_load((SPEC.parent / "truth.yaml").read_text(encoding="utf-8"))
 """The known parameters (inside the priors, away from their centres)."""
 
 

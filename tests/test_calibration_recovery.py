@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import sim
 from sim.calibrate.engine import calibrate
@@ -29,11 +30,7 @@ from sim.sweep.execute import dask_client
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "calibration" / "recovery" / "recovery.yaml"
-TRUTH = {
-    "behaviour.emigrate_constant": -6.2,
-    "behaviour.leave_constant": -3.0,
-    "hazards.exit_rate": 0.02,
-}
+TRUTH = yaml.safe_load((SPEC.parent / "truth.yaml").read_text(encoding="utf-8"))
 SEED = 6
 
 
