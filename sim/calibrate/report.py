@@ -2,7 +2,7 @@
 
 The report is one self-contained page (figures inlined as PNG, no network): what was fitted, to
 what, how well; every target with its value, source and confidence, the model's median and 90%
-interval before calibration (the registry defaults), at the fit and over the posterior, the ratio
+interval before calibration (the scenario's own values), at the fit and over the posterior, the ratio
 to the published figure and whether it is within tolerance (±25%, and a factor of 2), grouped, with
 fitted and held-out targets apart; the posteriors against the priors; the convergence of the
 method; what could not be fitted and why. User-provided text is escaped.
@@ -260,7 +260,7 @@ def _fit_figure(table: pd.DataFrame) -> str | None:
     ax.set_yticks(y)
     ax.set_yticklabels([f"{r['id']} ({r['status']})" for _, r in sub.iterrows()], fontsize=7)
     ax.set_xlabel("model / published figure (median and 90% interval); band: ±25%")
-    ax.plot([], [], "o", color="#999999", label="before (registry defaults)")
+    ax.plot([], [], "o", color="#999999", label="before (the scenario's values)")
     ax.plot([], [], "o", color="#0072B2", label="fitted")
     ax.legend(loc="lower right", fontsize=7)
     return _png(fig)
@@ -451,9 +451,9 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
     if img:
         parts.append(
             f"<figure><img alt='fit before and after' src='data:image/png;base64,{img}'>"
-            "<figcaption>Model over published figure, before calibration (grey, registry "
-            "defaults) and at the fit (blue): median and 90% interval over replicates; circles "
-            "fitted, diamonds held out.</figcaption></figure>"
+            "<figcaption>Model over published figure, before calibration (grey, the "
+            "scenario's own values) and at the fit (blue): median and 90% interval over "
+            "replicates; circles fitted, diamonds held out.</figcaption></figure>"
         )
     for title, status in (("Fitted targets", "fitted"), ("Held-out targets", "held out")):
         parts.append(f"<h2>{title}</h2>")
@@ -507,8 +507,9 @@ def _method_note(state: dict) -> str:
         f"sample size {post.get('ess', float('nan')):.0f} of {post.get('proposals', 0)} "
         "proposals); the fit is its central draw (nearest the componentwise median). Policy "
         "responses are differences between paired runs with the same seeds. 'Before' is the "
-        "registry defaults; 'fitted' and 'before' use the same seeds; 'posterior' runs one "
-        "replicate per posterior draw (parameter and stochastic uncertainty).</div>"
+        "calibration scenario's own values (the registry defaults until a fit is installed); "
+        "'fitted' and 'before' use the same seeds; 'posterior' runs one replicate per posterior "
+        "draw (parameter and stochastic uncertainty).</div>"
     )
 
 
