@@ -2,10 +2,10 @@
 
 The report is one self-contained page (figures inlined as PNG, no network): what was fitted, to
 what, how well; every target with its value, source and confidence, the model's median and 90%
-interval before calibration (the scenario's own values), at the fit and over the posterior, the ratio
-to the published figure and whether it is within tolerance (±25%, and a factor of 2), grouped, with
-fitted and held-out targets apart; the posteriors against the priors; the convergence of the
-method; what could not be fitted and why. User-provided text is escaped.
+interval before calibration (the scenario's own values), at the fit and over the posterior, the
+ratio to the published figure and whether it is within tolerance (±25%, and a factor of 2),
+grouped, with fitted and held-out targets apart; the posteriors against the priors; the
+convergence of the method; what could not be fitted and why. User-provided text is escaped.
 """
 
 from __future__ import annotations
