@@ -112,7 +112,12 @@ CASES = [
     Case("migrant may not emigrate", W(**MIGRANT), S(emigrate=HIGH, move=FALLBACK), CHOICE_MOVE),
     Case("no open destination", W(), S(emigrate=NEG_INF, leave=FALLBACK), CHOICE_LEAVE),
     # --- who may return: migrants only
-    Case("migrant may return", W(**MIGRANT), S(ret=HIGH), CHOICE_RETURN),
+    Case(
+        "rural migrant may return (to an urban post)",
+        W(**MIGRANT, area=RURAL),
+        S(ret=HIGH),
+        CHOICE_RETURN,
+    ),
     Case("native may not return", W(), S(ret=HIGH, move=FALLBACK), CHOICE_MOVE),
     Case(
         "migrant under contract may return early",
@@ -191,8 +196,8 @@ CASES = [
     Case("no reconsideration: stays", W(), S(leave=HIGH, p_reconsider=0.0), CHOICE_STAY),
     # --- the end of a fixed-term contract comes first
     Case(
-        "contract ends: goes home",
-        W(**MIGRANT, agreement=0, contract=0),
+        "contract ends: goes home (to an urban post)",
+        W(**MIGRANT, area=RURAL, agreement=0, contract=0),
         S(p_return=1.0, p_reconsider=0.0, stay=HIGH),
         CHOICE_CONTRACT_RETURN,
         ends=True,
