@@ -10,6 +10,8 @@ test fails. Nothing is changed in the working tree.
     .venv/bin/python tests/run_mutants.py --list
     .venv/bin/python tests/run_mutants.py compensation_doubled until_exclusive
     .venv/bin/python tests/run_mutants.py --markdown results/mutants.md
+    .venv/bin/python tests/run_mutants.py until_exclusive --tests tests/test_levers.py
+    .venv/bin/python tests/run_mutants.py --tests-from 7b2668c --tests tests/test_rules.py ...
 
 The copy holds `sim/`, `tests/`, `scenarios/` and `pyproject.toml`; the tests run with this
 interpreter. Before the mutants, the unmutated copy must pass the union of their tests.
@@ -221,11 +223,24 @@ def _run(dest: Path, tests: tuple[str, ...], timeout: int) -> tuple[int, list[st
     return proc.returncode, failed, time.monotonic() - started
 
 
-def run(mutant: Mutant | None, tests: tuple[str, ...], timeout: int) -> tuple[int, list, float]:
+def _tests_at(dest: Path, rev: str) -> None:
+    """Replace the copy's tests/ by the one of git revision `rev`."""
+    shutil.rmtree(dest / "tests")
+    archive = subprocess.run(
+        ["git", "archive", rev, "tests"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+
+
+def run(
+    mutant: Mutant | None, tests: tuple[str, ...], timeout: int, tests_from: str | None = None
+) -> tuple[int, list, float]:
     """Run `tests` in a fresh copy of the repository, with `mutant` applied if given."""
     with tempfile.TemporaryDirectory(prefix="hrhsim-mutant-") as tmp:
         dest = Path(tmp)
         _copy(dest)
+        if tests_from:
+            _tests_at(dest, tests_from)
         if mutant is not None:
             _apply(dest, mutant)
         return _run(dest, tests, timeout)
@@ -254,6 +269,16 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="check that every mutant still applies, and exit"
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated run")
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        help="run these tests for every mutant instead of each mutant's own (e.g. another suite)",
+    )
+    parser.add_argument(
+        "--tests-from",
+        metavar="REV",
+        help="take tests/ from this git revision (e.g. the suite before these tests were added)",
+    )
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per run")
     parser.add_argument("--markdown", type=Path, help="also write the result table here")
     args = parser.parse_args(argv)
@@ -271,8 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown mutants: {', '.join(unknown)}")
     chosen = [known[n] for n in args.names] if args.names else list(MUTANTS)
     if not args.no_baseline:
-        tests = tuple(dict.fromkeys(t for m in chosen for t in m.tests))
-        code, failed, seconds = run(None, tests, args.timeout)
+        tests = tuple(args.tests or dict.fromkeys(t for m in chosen for t in m.tests))
+        code, failed, seconds = run(None, tests, args.timeout, args.tests_from)
         print(f"baseline (no mutant): exit {code} in {seconds:.0f} s", flush=True)
         if code != 0:
             print("the unmutated tests fail:", *failed, sep="\n  ")
@@ -283,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     survivors = []
     for m in chosen:
-        code, failed, seconds = run(m, m.tests, args.timeout)
+        code, failed, seconds = run(m, tuple(args.tests or m.tests), args.timeout, args.tests_from)
         result = {0: "SURVIVED", 1: "killed"}.get(code, f"error (exit {code})")
         if code != 1:
             survivors.append(m.name)
