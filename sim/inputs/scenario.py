@@ -20,10 +20,24 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+import numpy as np
 
-from sim.errors import HrhsimError, ScenarioError, describe_value, did_you_mean
+from sim.errors import (
+    HrhsimError,
+    ScenarioError,
+    describe_value,
+    did_you_mean,
+    first_control_character,
+    safe_text,
+)
 from sim.inputs.schema import SCHEMA, SELECTOR_KEYWORDS, Field, ListOf
+from sim.inputs.yamlio import (
+    MAX_BYTES,
+    MAX_WORLD_BYTES,
+    check_regular_file,
+    parse_yaml,
+    read_yaml,
+)
 
 __all__ = [
     "Scenario",
@@ -43,7 +57,15 @@ Origin = tuple[str, int | None]
 SET_SOURCE = "--set"
 OVERRIDES_SOURCE = "overrides"
 _CODE_RE = re.compile(r"[A-Z]{3}")
-_MAX_DEPTH = 64
+_MAX_EXTENDS = 32
+"""Longest `extends` chain (a file, its parent, its grandparent, ...)."""
+MAX_NAME_LENGTH = 100
+"""Longest scenario name (it names the default results folder)."""
+MAX_TEXT_LENGTH = 10_000
+"""Longest text value (descriptions)."""
+MAX_AGENTS = 200_000_000
+"""Most simulated workers at the start of a run (the whole world at one agent per worker is
+about 45 million)."""
 _NOT_INHERITED = ("name",)
 """Keys a scenario does not inherit through `extends` (a variant gets its own name)."""
 
@@ -54,14 +76,9 @@ _SELECTOR_EXPECTED = "one of " + ", ".join(SELECTOR_KEYWORDS) + ", or a list of 
 # small helpers
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def _one_line(text: str | None) -> str | None:
     """Control characters (newlines in keys, ...) escaped, so that messages stay on one line."""
-    if text is None:
-        return None
-    return _CONTROL_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return None if text is None else safe_text(text)
 
 
 def _error(
@@ -118,90 +135,6 @@ def _to_builtin(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _to_builtin(v) for k, v in value.items()}
     return value
-
-
-# --------------------------------------------------------------------------------------------------
-# reading one YAML file with line numbers
-
-
-def _yaml_error(
-    exc: Exception, file: str, text: str, what: str = "malformed YAML"
-) -> ScenarioError:
-    """A ScenarioError from a PyYAML (or constructor) exception, with the line of the problem."""
-    line = None
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        if mark is not None:
-            line = mark.line + 1
-        parts = [p for p in (exc.context, exc.problem) if p]
-        detail = ", ".join(parts) if parts else str(exc).splitlines()[0]
-    elif isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
-        detail = (
-            f"unacceptable character #x{exc.character:04x}"
-            if isinstance(exc.character, int)
-            else str(exc)
-        )
-    elif isinstance(exc, RecursionError):
-        detail = "nested too deeply"
-    else:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return _error(f"{what}: {detail}", file=file, line=line)
-
-
-def _line_map(root: yaml.Node, file: str) -> dict[KeyPath, int]:
-    """Map every key path of a composed YAML tree to its 1-based line; reject duplicate keys."""
-    lines: dict[KeyPath, int] = {}
-    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())]
-    seen: set[int] = set()
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen:  # aliases share nodes
-            continue
-        seen.add(id(node))
-        if len(path) > _MAX_DEPTH:
-            raise _error(
-                "nested too deeply",
-                file=file,
-                key_path=_dotted(path[:3]),
-                line=node.start_mark.line + 1,
-            )
-        if isinstance(node, yaml.MappingNode):
-            keys: set[tuple[str, str]] = set()
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    continue
-                if key_node.value == "<<":
-                    continue
-                ident = (key_node.tag, key_node.value)
-                kp = (*path, key_node.value)
-                if ident in keys:
-                    raise _error(
-                        f"duplicate key '{key_node.value}'",
-                        file=file,
-                        key_path=_dotted(kp),
-                        line=key_node.start_mark.line + 1,
-                    )
-                keys.add(ident)
-                lines[kp] = key_node.start_mark.line + 1
-                stack.append((value_node, kp))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                kp = (*path, str(i))
-                lines[kp] = item.start_mark.line + 1
-                stack.append((item, kp))
-    return lines
-
-
-def _read_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse `text` with `yaml.safe_load` and compose it for line numbers."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except Exception as exc:  # any parser/constructor failure is a user error
-        raise _yaml_error(exc, file, text) from None
-    lines = _line_map(node, file) if node is not None else {}
-    return data, lines
 
 
 # --------------------------------------------------------------------------------------------------
@@ -284,21 +217,17 @@ def _load_tree(
     if any(real == p for p, _ in chain):
         names = [name for _, name in chain] + [display]
         raise fail("cyclic extends: " + " -> ".join(names))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if referrer is None:
-            raise _error("scenario file not found", file=display) from None
+    if len(chain) >= _MAX_EXTENDS:
         raise fail(
-            f"extended file not found: {display}",
-            expected="a scenario file path relative to the extending file",
-        ) from None
-    except IsADirectoryError:
-        raise fail(f"{display} is a directory, not a scenario file") from None
-    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, invalid name
-        raise fail(f"cannot read {display}: {exc}") from None
-
-    data, lines = _read_yaml(text, display)
+            f"the extends chain is longer than {_MAX_EXTENDS} files",
+            expected=f"at most {_MAX_EXTENDS} files extending each other",
+        )
+    if referrer is None:
+        doc = read_yaml(path, file=display, what="scenario file")
+    else:
+        file, line = referrer[1]
+        doc = read_yaml(path, file=display, what="extended file", referrer=(file, line, "extends"))
+    data, lines = doc.data, doc.lines
     if data is None:
         raise _error("empty scenario file", file=display, expected="a mapping of keys")
     if not isinstance(data, dict):
@@ -412,10 +341,10 @@ def parse_set(item: str) -> tuple[str, Any]:
     path, _, raw = item.partition("=")
     path = path.strip()
     try:
-        value = yaml.safe_load(raw)
-    except Exception as exc:  # any parser failure is a user error
-        err = _yaml_error(exc, SET_SOURCE, raw, what="value is not valid YAML")
-        raise _error(err.message, file=SET_SOURCE, key_path=path or None) from None
+        value = parse_yaml(raw, file=SET_SOURCE).data
+    except ScenarioError as err:
+        message = err.message.replace("malformed YAML", "value is not valid YAML")
+        raise _error(message, file=SET_SOURCE, key_path=path or None) from None
     return path, value
 
 
@@ -595,6 +524,19 @@ class _Validator:
                 f"expected text, got {_describe(value)}",
                 expected="text (quote it if YAML reads it as something else)",
             )
+        bad = first_control_character(value, allow="" if path == ("name",) else "\n\t")
+        if bad is not None:
+            raise self.error(
+                path,
+                f"the text holds a control character ({bad})",
+                expected="printable text",
+            )
+        if len(value) > MAX_TEXT_LENGTH:
+            raise self.error(
+                path,
+                f"text too long ({len(value):,} characters)",
+                expected=f"at most {MAX_TEXT_LENGTH:,} characters",
+            )
         return value
 
     def _enum(self, f: Field, value: Any, path: KeyPath) -> Any:
@@ -645,20 +587,20 @@ class _Validator:
                 f"expected a file path, got {_describe(value)}",
                 expected="a file path relative to the scenario file",
             )
-        file, _ = self.prov.lookup(path)
+        file, line = self.prov.lookup(path)
         # relative to the file that set it; `--set` and other override sources: the working dir
         base = Path(file).parent if file != SET_SOURCE and Path(file).is_file() else Path.cwd()
         try:
             resolved = Path(os.path.abspath(base / value))
-            exists = resolved.is_file()
         except (OSError, ValueError) as exc:
             raise self.error(path, f"invalid file path {value!r}: {exc}") from None
-        if not exists:
-            raise self.error(
-                path,
-                f"file not found: {value} (resolved to {resolved})",
-                expected="an existing file, relative to the file that names it",
-            )
+        check_regular_file(
+            resolved,
+            file=value if Path(value).is_absolute() else f"{value} (resolved to {resolved})",
+            what="world file" if path == ("world", "file") else "file",
+            max_bytes=MAX_WORLD_BYTES if path == ("world", "file") else MAX_BYTES,
+            referrer=(file, line, _dotted(path) or ""),
+        )
         return str(resolved)
 
 
@@ -771,6 +713,16 @@ def _check_countries(data: dict, v: _Validator) -> Any:
     codes = _world_codes(world)
     known = set(codes)
     simulated = set(_select(world, data, data["world"]["countries"]))
+    if not simulated and not (
+        isinstance(data["world"]["countries"], list) and set(data["world"]["countries"]) - known
+    ):
+        raise v.error(
+            ("world", "countries"),
+            f"selects no country of the {kind} world",
+            expected="all, a group that has countries in this world, or a list of ISO3 codes",
+        )
+    _check_size(world, data, simulated, v)
+    _warn_about_projection(world, data, v)
     for path, f, value in _walk_schema(SCHEMA, data, ()):
         if f.kind == "selector" and isinstance(value, list):
             items = [((*path, str(i)), code) for i, code in enumerate(value)]
@@ -794,6 +746,46 @@ def _check_countries(data: dict, v: _Validator) -> Any:
                     expected="a country selected by world.countries (or add it there)",
                 )
     return world
+
+
+def _check_size(world: Any, data: dict, simulated: set[str], v: _Validator) -> None:
+    """Refuse runs with more simulated workers than `MAX_AGENTS` (they would exhaust memory)."""
+    try:
+        chosen = np.isin(np.asarray(world.iso3).astype(str), sorted(simulated))
+        workers = float(
+            np.sum(np.asarray(world.doctors)[chosen] + np.asarray(world.nurses)[chosen])
+        )
+    except (AttributeError, TypeError, ValueError):  # a stand-in world without stocks (tests)
+        return
+    agents = workers / data["scale"]["workers_per_agent"]
+    if agents > MAX_AGENTS:
+        raise v.error(
+            ("scale", "workers_per_agent"),
+            f"about {agents / 1e6:,.0f} million simulated workers at the start, more than the "
+            f"limit of {MAX_AGENTS / 1e6:,.0f} million",
+            expected=f"workers_per_agent >= {workers / MAX_AGENTS:,.1f} for this world",
+        )
+
+
+def _warn_about_projection(world: Any, data: dict, v: _Validator) -> None:
+    """Warn when the world's population projection does not cover the simulated years."""
+    years = getattr(world, "proj_years", None)
+    if years is None or len(years) == 0:
+        return
+    first = data["time"]["start_year"]
+    last = first + data["time"]["years"] - 1
+    lo, hi = int(years[0]), int(years[-1])
+    if last > hi or first < lo:
+        file, _ = v.prov.lookup(("world", "file" if data["world"]["kind"] == "file" else "kind"))
+        log.warning(
+            "%s: the world's population projection covers %d-%d but the run simulates %d-%d; "
+            "populations outside it are held at the nearest projected year",
+            file,
+            lo,
+            hi,
+            first,
+            last,
+        )
 
 
 def _code_hint(world: Any, code: str, codes: list[str]) -> str:
@@ -941,11 +933,39 @@ def _finish(data: dict, prov: _Provenance, path: Path | None, *, check_countries
     resolved = v.mapping(SCHEMA, data, ())
     if resolved["name"] is None:
         resolved["name"] = path.stem if path is not None else "scenario"
+        _check_name(resolved["name"], v, given=False)
+    else:
+        _check_name(resolved["name"], v, given=True)
     _check_consistency(resolved, v)
     _warn_about_late_policies(resolved, path)
     if check_countries:
         _check_countries(resolved, v)
     return Scenario(resolved, path, prov, check_countries)
+
+
+def _check_name(name: str, v: _Validator, *, given: bool) -> None:
+    """A scenario name names its default results folder: one plain folder name, not a path."""
+    what = "name" if given else "the default name (the file name)"
+    fix = "" if given else "; set `name:` in the file"
+
+    def fail(problem: str) -> ScenarioError:
+        return v.error(
+            ("name",),
+            f"{what} {problem}{fix}",
+            expected=f"a short name without / or \\ (at most {MAX_NAME_LENGTH} characters)",
+        )
+
+    bad = first_control_character(name)
+    if bad is not None:
+        raise fail(f"holds a control character ({bad})")
+    if not name.strip():
+        raise fail("is empty")
+    if "/" in name or "\\" in name:
+        raise fail(f"{name!r} is a path (it names the results folder)")
+    if name.strip() in (".", ".."):
+        raise fail(f"{name!r} is not a folder name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise fail(f"is too long ({len(name)} characters)")
 
 
 def _warn_about_late_policies(data: dict, path: Path | None) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import WorldError
+from sim.errors import WorldError, first_control_character
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ARCHETYPES_FILE = DATA_DIR / "archetypes.yaml"
@@ -28,6 +28,8 @@ KINDS = ("global", "archetypes", "file")
 WHO_REGIONS = ("AFR", "AMR", "SEAR", "EUR", "EMR", "WPR")
 INCOME_GROUPS = ("L", "LM", "UM", "H")
 GLOBAL_BASE_YEAR = 2020
+RESERVED_CODES = {"WLD": "the results use it for world totals"}
+"""Codes a world file may not give a country."""
 
 _CODE_ALIASES = {
     "UK": "GBR",
@@ -407,31 +409,31 @@ _COUNTRY_KEYS: dict[str, tuple[str, bool, float | None, float | None]] = {
     "name": ("str", True, None, None),
     "who_region": ("region", True, None, None),
     "income_group": ("income", True, None, None),
-    "population": (_NUMBER, True, 1.0, None),
+    "population": (_NUMBER, True, 1.0, 3e9),
     "pop_growth": (_NUMBER, True, -0.2, 0.2),
     "urban_share": (_NUMBER, True, 0.0, 1.0),
-    "doctors_density": (_NUMBER, True, 0.0, 10_000.0),
-    "nurses_density": (_NUMBER, True, 0.0, 10_000.0),
+    "doctors_density": (_NUMBER, True, 0.0, 1_000.0),
+    "nurses_density": (_NUMBER, True, 0.0, 1_000.0),
     "doctors_year": ("year", False, None, None),
     "nurses_year": ("year", False, None, None),
     "safeguards": ("bool", True, None, None),
     "uhc_index": (_NUMBER, True, 0.0, 100.0),
-    "gdp_pc_ppp": (_NUMBER, True, 1.0, None),
-    "internal_distance_km": (_NUMBER, True, 0.0, 50_000.0),
+    "gdp_pc_ppp": (_NUMBER, True, 1.0, 1e6),
+    "internal_distance_km": (_NUMBER, True, 0.0, 20_100.0),
     "ftd_reported": ("bool", False, None, None),
     "note": ("str", False, None, None),
 }
 _PAIR_KEYS = {
     "between": ("code_pair", True, None, None),
-    "distance_km": (_NUMBER, True, 0.0, 50_000.0),
+    "distance_km": (_NUMBER, True, 0.0, 20_100.0),
     "common_language": ("bool", False, None, None),
     "colony": ("bool", False, None, None),
 }
 _CORRIDOR_KEYS = {
     "origin": ("known_code", True, None, None),
     "destination": ("known_code", True, None, None),
-    "ftd_doctors": (_NUMBER, False, 0.0, None),
-    "migrant_stock": (_NUMBER, False, 0.0, None),
+    "ftd_doctors": (_NUMBER, False, 0.0, 1e7),
+    "migrant_stock": (_NUMBER, False, 0.0, 1e9),
 }
 _EXPECTED = {
     "str": "a text",
@@ -451,37 +453,14 @@ _EXPECTED = {
 class _Reader:
     """Validates a parsed world file, raising `WorldError` with file, line and key path."""
 
-    def __init__(self, path: Path, text: str) -> None:
-        import yaml
+    def __init__(self, path: Path) -> None:
+        from sim.inputs.yamlio import MAX_WORLD_BYTES, read_yaml
 
         self.path = path
-        self.lines: dict[tuple, int] = {}
-        try:
-            self.data = yaml.safe_load(text)
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise WorldError(
-                f"malformed YAML: {problem}",
-                file=str(path),
-                line=None if mark is None else mark.line + 1,
-                expected="a valid YAML mapping in the world-file format",
-            ) from None
-        if node is not None:
-            self._index(node, ())
-
-    def _index(self, node: Any, path: tuple) -> None:
-        import yaml
-
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                self.lines[(*path, str(key.value))] = key.start_mark.line + 1
-                self._index(value, (*path, str(key.value)))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._index(item, (*path, str(i)))
+        doc = read_yaml(path, error=WorldError, what="world file", max_bytes=MAX_WORLD_BYTES)
+        self.data = doc.data
+        self.lines: dict[tuple, int] = dict(doc.lines)
+        self.lines.setdefault((), 1)
 
     def error(self, path: tuple, message: str, expected: str | None = None) -> WorldError:
         """A `WorldError` located at ``path`` (the nearest enclosing line if the key is absent)."""
@@ -541,10 +520,19 @@ class _Reader:
         if kind == "str":
             if not isinstance(value, str) or not value.strip():
                 raise self.error(path, f"expected a text, got {_type_name(value)}", expected)
+            bad = first_control_character(value, allow="\n\t")
+            if bad is not None:
+                raise self.error(path, f"the text holds a control character ({bad})", expected)
+            if len(value) > 2000:
+                raise self.error(path, f"text too long ({len(value)} characters)", "at most 2000")
             return value
         if kind == "code":
             if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
                 raise self.error(path, f"invalid country code {value!r}", expected)
+            if value in RESERVED_CODES:
+                raise self.error(
+                    path, f"{value} is reserved ({RESERVED_CODES[value]})", "another code"
+                )
             return value
         if kind == "region" and value not in WHO_REGIONS:
             raise self.error(
@@ -620,15 +608,7 @@ def _range_text(lo: float | None, hi: float | None) -> str:
 
 def _load_yaml_world(path: Path, kind: str) -> World:
     """A world from a YAML world file (format documented at the top of archetypes.yaml)."""
-    if not path.is_file():
-        raise WorldError(
-            "world file not found", file=str(path), expected="an existing world YAML file"
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorldError(f"cannot read world file: {exc}", file=str(path)) from None
-    r = _Reader(path, text)
+    r = _Reader(path)
     top = r.mapping(r.data, (), _TOP_KEYS)
     base_year = r.value(top["base_year"], ("base_year",), ("year", True))
     first, last = base_year, 2100
