@@ -19,7 +19,7 @@ from sim.model.model import AUTO_ARRAYS_THRESHOLD, WorkforceModel
 from sim.model.policies import country_mask
 from sim.model.rng import seed_from_sequence
 from sim.outputs.provenance import code_fingerprint, git_commit
-from sim.outputs.results import write_csv, write_json, write_table
+from sim.outputs.results import check_output_dir, write_csv, write_run_folder, write_table
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +142,7 @@ def run_scenario(
     root_seed = int(seed if seed is not None else data["seed"])
     world = world_for(data)
     chosen = choose_engine({**data, "engine": engine or data["engine"]}, world)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(out_dir)
     seeds = replicate_seeds(root_seed, n_rep)
     steps = data["time"]["years"] * data["time"]["steps_per_year"]
     started = time.perf_counter()
@@ -180,24 +179,14 @@ def run_scenario(
         "timings": {"total_s": total, "per_replicate_s": [r.seconds for r in results]},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    # A results folder describes one run: optional tables a previous run left are removed, and the
-    # manifest (written last) marks the folder complete.
-    (out / "manifest.json").unlink(missing_ok=True)
+    # The folder is built beside `out` and swapped in complete (sim.outputs.results).
     write_csvs = csv if csv is not None else data["outputs"]["csv"]
-    optional = {
-        "flows.parquet": data["outputs"]["flows"],
-        "indicators.csv": write_csvs,
-        "flows.csv": write_csvs and data["outputs"]["flows"],
-    }
-    for name, wanted in optional.items():
-        if not wanted:
-            (out / name).unlink(missing_ok=True)
-    write_table(out / "indicators.parquet", indicators)
+    tables = {"indicators.parquet": lambda p: write_table(p, indicators)}
     if data["outputs"]["flows"]:
-        write_table(out / "flows.parquet", flows)
+        tables["flows.parquet"] = lambda p: write_table(p, flows)
     if write_csvs:
-        write_csv(out / "indicators.csv", indicators)
+        tables["indicators.csv"] = lambda p: write_csv(p, indicators)
         if data["outputs"]["flows"]:
-            write_csv(out / "flows.csv", flows)
-    write_json(out / "manifest.json", manifest)
+            tables["flows.csv"] = lambda p: write_csv(p, flows)
+    write_run_folder(out, tables, manifest)
     return RunSummary(out, chosen, n_rep, total, [r.seconds for r in results], indicators)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from hypothesis import settings
 
+from tests import sweep_models
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "results" / "ci-artifacts"
 _STARTED = time.time()
 
@@ -18,6 +20,9 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 # Tests that need a time bound assert it themselves.
 settings.register_profile("hrhsim", deadline=None)
 settings.load_profile("hrhsim")
+
+# The sweep test models (`model: toy`, `model: ishigami`) exist only for the tests.
+sweep_models.register()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -4,7 +4,7 @@ Modules, one concept each:
 `pipeline` (run or reuse, then brief), `cache` (run reuse), `runs` (a results folder),
 `groups` (safeguards-list countries and destinations), `tables` (the numbers), `changes` (what an
 option changes, in words), `figures` (matplotlib charts), `briefing` (the HTML), `fmt` (number
-formatting), `cli` (the subcommand's arguments).
+formatting). The `hrhsim compare` command is `sim.cli.compare`.
 
 Importing this package is light (for `hrhsim --help`); the rest loads on first use.
 """
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
-
-from sim.compare.cli import DESCRIPTION, EXAMPLES, HELP, add_compare_arguments, cmd_compare
 
 _LAZY = {
     "Briefing": "sim.compare.briefing",
@@ -34,14 +32,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DESCRIPTION",
-    "EXAMPLES",
-    "HELP",
     "Briefing",
     "CompareResult",
     "Run",
-    "add_compare_arguments",
-    "cmd_compare",
     "compare",
     "default_out_dir",
     "load_run",

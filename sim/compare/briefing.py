@@ -12,8 +12,6 @@ import base64
 import datetime as dt
 import html
 import logging
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from sim.compare import changes, figures, fmt, tables
 from sim.compare.groups import CountryGroups, country_groups, load_world_for, selector_codes
 from sim.compare.runs import Run
 from sim.compare.tables import HEADLINE, METRICS
+from sim.outputs.results import atomic_write, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +45,6 @@ class Briefing:
 def esc(text: Any) -> str:
     """HTML-escape any value (quotes included)."""
     return html.escape(str(text), quote=True)
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -145,10 +135,8 @@ def write_briefing(
         odd_link=odd_link,
         notes=list(notes) + _pairing_notes(baseline, options, year),
     )
-    index = out_dir / "index.html"
-    _atomic_write(index, page)
-    csv = out_dir / "headline.csv"
-    _atomic_write(csv, headline.to_csv(index=False))
+    index = atomic_write(out_dir / "index.html", page)
+    csv = write_csv(out_dir / "headline.csv", headline)
     paths = [p for c in charts for p in (c.png_path, c.svg_path) if p is not None]
     for chart in charts:
         chart.figure.clear()
@@ -186,7 +174,7 @@ def _copy_odd(out_dir: Path) -> str | None:
     source = Path(sim.__file__).resolve().parent.parent / "docs" / ODD_NAME
     if not source.is_file():
         return None
-    shutil.copyfile(source, out_dir / ODD_NAME)
+    atomic_write(out_dir / ODD_NAME, source.read_bytes())
     return ODD_NAME
 
 

@@ -7,7 +7,6 @@ is what the HTML embeds.
 
 from __future__ import annotations
 
-import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.compare import fmt
 from sim.compare.tables import MONEY, TIME_SERIES, Metric
+from sim.outputs.results import atomic_write, figure_bytes
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
 """Option colours (Okabe & Ito 2008), after black for the baseline."""
@@ -120,15 +120,11 @@ def _format_axis(axis, kind: str) -> None:
 
 def save(chart: Chart, folder: Path) -> Chart:
     """Write the chart as `<key>.png` and `<key>.svg` in `folder`; keep the SVG bytes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
     with mpl.rc_context(STYLE):
-        chart.figure.savefig(buf, format="svg", metadata={"Date": None})
-        chart.png_path = folder / f"{chart.key}.png"
-        chart.figure.savefig(chart.png_path, format="png", metadata={"Software": None})
-    chart.svg = buf.getvalue()
-    chart.svg_path = folder / f"{chart.key}.svg"
-    chart.svg_path.write_bytes(chart.svg)
+        chart.svg = figure_bytes(chart.figure, "svg", metadata={"Date": None})
+        png = figure_bytes(chart.figure, "png", metadata={"Software": None})
+    chart.png_path = atomic_write(folder / f"{chart.key}.png", png)
+    chart.svg_path = atomic_write(folder / f"{chart.key}.svg", chart.svg)
     return chart
 
 

@@ -944,7 +944,7 @@ def _finish(data: dict, prov: _Provenance, path: Path | None, *, check_countries
 
 
 def _check_name(name: str, v: _Validator, *, given: bool) -> None:
-    """A scenario name names its default results folder: one plain folder name, not a path."""
+    """A scenario name also names its default results folder (as a slug): no path, no `..`."""
     what = "name" if given else "the default name (the file name)"
     fix = "" if given else "; set `name:` in the file"
 
@@ -952,7 +952,7 @@ def _check_name(name: str, v: _Validator, *, given: bool) -> None:
         return v.error(
             ("name",),
             f"{what} {problem}{fix}",
-            expected=f"a short name without / or \\ (at most {MAX_NAME_LENGTH} characters)",
+            expected=f"a short name, not a path (at most {MAX_NAME_LENGTH} characters)",
         )
 
     bad = first_control_character(name)
@@ -960,9 +960,11 @@ def _check_name(name: str, v: _Validator, *, given: bool) -> None:
         raise fail(f"holds a control character ({bad})")
     if not name.strip():
         raise fail("is empty")
-    if "/" in name or "\\" in name:
-        raise fail(f"{name!r} is a path (it names the results folder)")
-    if name.strip() in (".", ".."):
+    parts = [p.strip() for p in name.replace("\\", "/").split("/")]
+    drive = len(name) > 2 and name[0].isalpha() and name[1] == ":" and name[2] in "/\\"
+    if name.startswith(("/", "\\", "~")) or drive or ".." in parts:
+        raise fail(f"{name!r} looks like a path (the name also names the results folder)")
+    if name.strip() == ".":
         raise fail(f"{name!r} is not a folder name")
     if len(name) > MAX_NAME_LENGTH:
         raise fail(f"is too long ({len(name)} characters)")

@@ -2,21 +2,29 @@
 
 Every run has a key, a hash of (model, point parameters, replicate, resolved scenario hash, seed,
 outcome definitions). Its row is written, as soon as the run finishes, to `DIR/runs/<key>.parquet`
-through a temporary file and `os.replace`, so a file is either complete or absent. A re-run skips
-every key whose file exists: a killed or failed sweep restarts and runs only what is missing, and
-no run can be stored twice. Tasks are pure, keyed by the run key and submitted with `retries`, so a
-task lost with a worker (or failing transiently) is re-run elsewhere.
+by the package's atomic writer (temporary file, fsync, `os.replace`), so a file is either complete
+or absent. A re-run skips every key whose file exists and reads as one Parquet row (a zero-byte or
+damaged file is removed and run again): a killed or failed sweep restarts and runs only what is
+missing, and no run can be stored twice. Tasks are pure, keyed by the run key and submitted with
+`retries`, so a task lost with a worker (or failing transiently) is re-run elsewhere.
+
+One sweep at a time writes to a folder (a lock held while it runs). A scheduler address is checked
+before use: it must parse, accept a connection within 2 s and answer as a Dask scheduler within
+10 s. When no worker is left for `worker_timeout` seconds the sweep stops and says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,11 +36,14 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.errors import HrhsimError, ScenarioError
+from sim.errors import HrhsimError, ScenarioError, SetupError
+from sim.inputs.yamlio import read_regular_file
 from sim.model.rng import seed_from_sequence
 from sim.outputs.provenance import code_fingerprint, git_commit
+from sim.outputs.results import atomic_write, check_output_dir, clean_temp_files, write_problem
 from sim.sweep.design import Design, build_design
-from sim.sweep.spec import RESERVED_COLUMNS, OutcomeSpec, SweepSpec, resolve_model
+from sim.sweep.models import get_model
+from sim.sweep.spec import RESERVED_COLUMNS, OutcomeSpec, SweepSpec
 
 __all__ = [
     "MANIFEST",
@@ -75,6 +86,8 @@ class RunTask:
     fixed: dict = field(default_factory=dict)
     scenario: Any = None
     """The point's resolved `Scenario` (model hrhsim)."""
+    func: Any = None
+    """The registered model function (other models); sent to the workers with the task."""
 
 
 @dataclass
@@ -126,6 +139,7 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     hashes: list[str | None] = []
     scenarios: dict[str, Any] = {}
     seeds = [replicate_seed(spec.seed, r)[1] for r in range(spec.replicates)]
+    func = get_model(spec.model)
     for pid in range(len(design)):
         params = design.params(pid)
         scenario = None
@@ -153,6 +167,7 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
                 outcomes=spec.outcomes,
                 fixed=dict(spec.fixed) if not spec.is_hrhsim else {},
                 scenario=scenario,
+                func=func,
             )
     return SweepPlan(
         spec=spec, design=design, tasks=list(tasks.values()), runs=runs, scenario_hashes=hashes
@@ -184,8 +199,7 @@ def run_one(task: RunTask) -> dict:
     if task.model == "hrhsim":
         values = _run_hrhsim(task)
     else:
-        func = resolve_model(task.model)
-        result = func({**task.fixed, **task.params}, task.seed)
+        result = task.func({**task.fixed, **task.params}, task.seed)
         if not isinstance(result, dict):
             raise TypeError(f"model {task.model} returned {type(result).__name__}, not a dict")
         names = [o.name for o in task.outcomes] or sorted(result)
@@ -230,13 +244,6 @@ def _run_hrhsim(task: RunTask) -> dict[str, float]:
 # files
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
 def _row_schema(plan: SweepPlan, row: dict | None = None) -> Any:
     import pyarrow as pa
 
@@ -266,33 +273,46 @@ def _outcome_names(spec: SweepSpec, row: dict | None) -> list[str]:
 
 
 def write_run(runs_dir: Path, row: dict, schema: Any) -> Path:
-    """Write one run row to `runs_dir/<run_key>.parquet` atomically (temp file + os.replace)."""
+    """Write one run row to `runs_dir/<run_key>.parquet` atomically and durably (fsync)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pylist([row], schema=schema)
-    path = runs_dir / f"{row['run_key']}.parquet"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(runs_dir / f"{row['run_key']}.parquet", lambda p: pq.write_table(table, p))
 
 
-def _clean_temp_files(runs_dir: Path) -> None:
-    """Remove temporary files left by sweep processes that are gone (killed mid-write)."""
-    for tmp in runs_dir.glob(".*.tmp"):
-        try:
-            pid = int(tmp.name.rsplit(".", 2)[-2])
-        except ValueError:
+def valid_run_file(path: Path) -> bool:
+    """Whether `path` is a complete Parquet file of one run (not empty, not truncated)."""
+    import pyarrow.parquet as pq
+
+    try:
+        if path.stat().st_size < 12:
+            return False
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+            fh.seek(-4, os.SEEK_END)
+            tail = fh.read(4)
+        if head != b"PAR1" or tail != b"PAR1":
+            return False
+        return pq.read_metadata(path).num_rows == 1
+    except Exception as exc:  # OSError, or pyarrow's own errors for a damaged footer
+        log.debug("run file %s unreadable: %s", path, exc)
+        return False
+
+
+def finished_runs(runs_dir: Path, expected: set[str]) -> set[str]:
+    """Keys in `expected` with a valid run file; damaged files are removed (to be run again)."""
+    done = set()
+    for path in runs_dir.glob("*.parquet"):
+        if path.stem not in expected:
             continue
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            tmp.unlink(missing_ok=True)
-        except PermissionError:
-            pass
+        if valid_run_file(path):
+            done.add(path.stem)
+        else:
+            log.warning("run file %s is empty or damaged; the run is done again", path)
+            with contextlib.suppress(OSError):
+                path.unlink()
+    return done
 
 
 def _manifest(plan: SweepPlan, created: str, status: dict) -> dict:
@@ -332,23 +352,34 @@ def _now() -> str:
 
 
 def _write_manifest(out_dir: Path, manifest: dict) -> None:
-    text = json.dumps(manifest, indent=1, allow_nan=False, default=str)
-    _atomic_write_bytes(out_dir / MANIFEST, text.encode("utf-8"))
+    atomic_write(out_dir / MANIFEST, json.dumps(manifest, indent=1, allow_nan=False, default=str))
+
+
+MAX_MANIFEST_BYTES = 1 << 30
+"""Largest sweep.json read (a sweep at the run cap writes about 100 MiB)."""
 
 
 def load_manifest(out_dir: str | os.PathLike) -> dict:
-    """The `sweep.json` manifest of a sweep folder."""
-    path = Path(out_dir) / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    """The `sweep.json` manifest of a sweep folder (`HrhsimError` naming the folder otherwise)."""
+    folder = Path(out_dir)
+    path = folder / MANIFEST
+    if not folder.is_dir() or not path.exists():
         raise HrhsimError(
             "not a sweep folder (no sweep.json)",
-            file=str(path.parent),
+            file=str(folder),
             expected="the -o folder of `hrhsim sweep`",
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise HrhsimError(f"cannot read the sweep manifest: {exc}", file=str(path)) from None
+        )
+    raw = read_regular_file(
+        path, error=HrhsimError, what="sweep manifest", max_bytes=MAX_MANIFEST_BYTES
+    )
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HrhsimError(f"damaged sweep manifest: {exc}", file=str(path)) from None
+    needed = ("runs", "design", "points", "sweep")
+    if not isinstance(manifest, dict) or any(k not in manifest for k in needed):
+        raise HrhsimError("damaged sweep manifest (keys missing)", file=str(path))
+    return manifest
 
 
 # --------------------------------------------------------------------------------------------------
@@ -371,27 +402,74 @@ class SweepReport:
         return not self.failed and self.skipped + self.ran == self.total
 
 
+SCHEDULER_CONNECT_S = 2.0
+"""Seconds to wait for a scheduler address to accept a TCP connection."""
+SCHEDULER_HANDSHAKE_S = 10.0
+"""Seconds to wait for a Dask scheduler to answer once connected."""
+WORKER_TIMEOUT_S = 20.0
+"""Default seconds a sweep waits with no worker alive before it stops and says so."""
+
+_ADDRESS = re.compile(
+    r"(?:(?P<scheme>tcp|tls|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})"
+)
+
+
+def parse_scheduler_address(address: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of `tcp://host:port` (or `host:port`, `tls://...`); `SetupError`."""
+    match = _ADDRESS.fullmatch(str(address).strip())
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise SetupError(
+            f"--scheduler: {address!r} is not a scheduler address",
+            expected="an address such as tcp://127.0.0.1:8786",
+        )
+    return match["scheme"] or "tcp", match["host"].strip("[]"), int(match["port"])
+
+
+def _check_reachable(address: str, timeout: float = SCHEDULER_CONNECT_S) -> None:
+    """Fail fast when nothing listens at `address` (a refused connection takes milliseconds)."""
+    _, host, port = parse_scheduler_address(address)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        raise SetupError(
+            f"cannot connect to the Dask scheduler {address}: {reason}",
+            expected="the address of a running scheduler, e.g. tcp://127.0.0.1:8786",
+        ) from None
+
+
 @contextlib.contextmanager
 def dask_client(
-    workers: int | None = None, scheduler: str | None = None, connect_timeout: float = 30.0
+    workers: int | None = None,
+    scheduler: str | None = None,
+    connect_timeout: float = SCHEDULER_HANDSHAKE_S,
 ) -> Iterator[Any]:
-    """A Dask client connected to `scheduler`, or to a new `LocalCluster` of `workers` processes."""
+    """A Dask client connected to `scheduler`, or to a new `LocalCluster` of `workers` processes.
+
+    A scheduler address is checked first (`SetupError` when it does not parse, refuses the
+    connection, or does not answer as a Dask scheduler within `connect_timeout` seconds).
+    """
     import dask
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
+        _check_reachable(scheduler)
         try:
             with dask.config.set({"distributed.comm.timeouts.connect": f"{connect_timeout}s"}):
                 client = Client(scheduler, timeout=f"{connect_timeout}s")
-        except (OSError, TimeoutError) as exc:
-            raise HrhsimError(
-                f"cannot connect to the Dask scheduler {scheduler}: {exc}",
-                expected="an address such as tcp://127.0.0.1:8786",
+        except Exception as exc:  # timeouts, closed connections, garbage from another server
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SetupError(
+                f"cannot connect to the Dask scheduler {scheduler}: no Dask handshake within "
+                f"{connect_timeout:g} s ({detail})",
+                expected="the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786",
             ) from None
         try:
             yield client
         finally:
-            client.close()
+            with contextlib.suppress(Exception):
+                client.close(timeout=5)
         return
     n = workers or _cpu_count()
     with (
@@ -414,6 +492,38 @@ def _cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+@contextlib.contextmanager
+def _sweep_folder(out: Path) -> Iterator[Path]:
+    """The sweep's output folder, checked and locked for this process while the sweep runs."""
+    check_output_dir(out, run_folder=False)
+    if out.is_dir():
+        entries = [e for e in os.listdir(out) if not e.startswith(".")]
+        if entries and MANIFEST not in entries and RUNS not in entries:
+            raise SetupError(
+                f"the output folder {out} is not a sweep folder (no sweep.json)",
+                expected="an empty folder, a new path, or the folder of the same sweep (-o)",
+            )
+    runs_dir = out / RUNS
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_problem(exc, runs_dir, "create the folder") from None
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SetupError(
+                f"another sweep is writing to {out}",
+                expected="one sweep at a time per output folder (wait, or use another -o)",
+            ) from None
+        clean_temp_files(runs_dir)
+        clean_temp_files(out)
+        yield runs_dir
+    finally:
+        os.close(fd)
+
+
 def run_sweep(
     spec: SweepSpec,
     out_dir: str | os.PathLike,
@@ -423,70 +533,76 @@ def run_sweep(
     client: Any = None,
     retries: int = 3,
     progress: bool = False,
-    connect_timeout: float = 30.0,
+    connect_timeout: float = SCHEDULER_HANDSHAKE_S,
+    worker_timeout: float = WORKER_TIMEOUT_S,
 ) -> SweepReport:
     """Run every missing run of `spec` on Dask, writing each result as soon as it finishes.
 
     `client`: an existing `dask.distributed.Client` (else one is made from `scheduler`, or a
-    `LocalCluster` of `workers` single-threaded processes). Runs whose file exists are skipped.
+    `LocalCluster` of `workers` single-threaded processes). Runs whose file is valid are skipped.
     A failing run is reported (and left missing, so a re-run tries it again), not fatal.
-    `connect_timeout`: seconds to wait for the scheduler at `scheduler`.
+    `connect_timeout`: seconds a scheduler has to answer. `worker_timeout`: seconds without any
+    worker after which the sweep stops with a `SetupError` (finished runs are kept).
     """
     start = time.perf_counter()
     plan = plan_sweep(spec)
     out = Path(out_dir)
-    runs_dir = out / RUNS
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    _clean_temp_files(runs_dir)
+    with _sweep_folder(out) as runs_dir:
+        created = _now()
+        if (out / MANIFEST).exists():
+            with contextlib.suppress(OSError, ValueError, HrhsimError):
+                created = load_manifest(out).get("created", created)
 
-    created = _now()
-    previous = out / MANIFEST
-    if previous.exists():
-        with contextlib.suppress(OSError, ValueError, HrhsimError):
-            created = load_manifest(out).get("created", created)
-
-    existing = {p.stem for p in runs_dir.glob("*.parquet")}
-    expected = {t.key for t in plan.tasks}
-    orphans = len(existing - expected)
-    if orphans:
-        log.warning(
-            "%d run file(s) in %s belong to another sweep definition and are ignored",
-            orphans,
-            runs_dir,
+        expected = {t.key for t in plan.tasks}
+        existing = finished_runs(runs_dir, expected)
+        orphans = sum(1 for p in runs_dir.glob("*.parquet") if p.stem not in expected)
+        if orphans:
+            log.warning(
+                "%d run file(s) in %s belong to another sweep definition and are ignored",
+                orphans,
+                runs_dir,
+            )
+        todo = [t for t in plan.tasks if t.key not in existing]
+        skipped = len(plan.tasks) - len(todo)
+        status = {"runs": len(plan.tasks), "done": skipped, "failed": 0, "state": "running"}
+        _write_manifest(out, _manifest(plan, created, status))
+        log.info(
+            "sweep %s: %d points x %d replicates = %d runs; %d already done, %d to run",
+            spec.name,
+            len(plan.design),
+            spec.replicates,
+            len(plan.tasks),
+            skipped,
+            len(todo),
         )
-    todo = [t for t in plan.tasks if t.key not in existing]
-    skipped = len(plan.tasks) - len(todo)
-    status = {"runs": len(plan.tasks), "done": skipped, "failed": 0, "state": "running"}
-    _write_manifest(out, _manifest(plan, created, status))
-    log.info(
-        "sweep %s: %d points x %d replicates = %d runs; %d already done, %d to run",
-        spec.name,
-        len(plan.design),
-        spec.replicates,
-        len(plan.tasks),
-        skipped,
-        len(todo),
-    )
 
-    failed: list[dict] = []
-    ran = 0
-    if todo:
-        ctx = (
-            contextlib.nullcontext(client)
-            if client is not None
-            else dask_client(workers, scheduler, connect_timeout)
+        failed: list[dict] = []
+        ran = 0
+        stranded: str | None = None
+        if todo:
+            ctx = (
+                contextlib.nullcontext(client)
+                if client is not None
+                else dask_client(workers, scheduler, connect_timeout)
+            )
+            with ctx as c:
+                ran, failed, stranded = _execute(
+                    c, plan, todo, runs_dir, retries, progress, skipped, worker_timeout
+                )
+
+        done = skipped + ran
+        status = {
+            "runs": len(plan.tasks),
+            "done": done,
+            "failed": len(failed),
+            "state": "complete" if done == len(plan.tasks) else "incomplete",
+        }
+        _write_manifest(out, _manifest(plan, created, status))
+    if stranded:
+        raise SetupError(
+            f"{stranded}; {done} of {len(plan.tasks)} runs are done and kept in {out}",
+            expected="running Dask workers (run the same command again to finish the sweep)",
         )
-        with ctx as c:
-            ran, failed = _execute(c, plan, todo, runs_dir, retries, progress, skipped)
-
-    done = skipped + ran
-    status = {
-        "runs": len(plan.tasks),
-        "done": done,
-        "failed": len(failed),
-        "state": "complete" if done == len(plan.tasks) else "incomplete",
-    }
-    _write_manifest(out, _manifest(plan, created, status))
     return SweepReport(
         out_dir=out,
         total=len(plan.tasks),
@@ -497,6 +613,46 @@ def run_sweep(
     )
 
 
+class _WorkerWatch:
+    """Stops a sweep (clears its `as_completed`) when no worker is alive for `timeout` s."""
+
+    def __init__(self, client: Any, completed: Any, timeout: float, poll: float = 1.0) -> None:
+        self.client, self.completed, self.timeout, self.poll = client, completed, timeout, poll
+        self.reason: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="hrhsim-worker-watch", daemon=True)
+
+    def _workers(self) -> int | None:
+        try:
+            return len(self.client.nthreads())
+        except Exception:  # the scheduler itself is unreachable
+            return None
+
+    def _watch(self) -> None:
+        since: float | None = None
+        while not self._stop.wait(self.poll):
+            n = self._workers()
+            if n:
+                since = None
+                continue
+            since = since if since is not None else time.monotonic()
+            if time.monotonic() - since >= self.timeout:
+                what = "no Dask worker" if n == 0 else "the Dask scheduler is unreachable"
+                self.reason = f"{what} for {self.timeout:g} s: the sweep stopped"
+                self.completed.clear()
+                return
+
+    def __enter__(self) -> _WorkerWatch:
+        if self.timeout and self.timeout > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+
 def _execute(
     client: Any,
     plan: SweepPlan,
@@ -505,7 +661,9 @@ def _execute(
     retries: int,
     progress: bool,
     skipped: int,
-) -> tuple[int, list[dict]]:
+    worker_timeout: float = WORKER_TIMEOUT_S,
+) -> tuple[int, list[dict], str | None]:
+    """Submit the runs; write each as it finishes. Returns (ran, failed, why it stopped early)."""
     from dask.distributed import as_completed
     from tqdm import tqdm
 
@@ -519,43 +677,49 @@ def _execute(
     bar = tqdm(
         total=len(plan.tasks),
         initial=skipped,
-        desc=f"sweep {plan.spec.name}",
+        desc=f"sweep {plan.spec.name}"[:40],
         unit="run",
         disable=not progress,
         file=sys.stderr,
         dynamic_ncols=True,
     )
+    completed = as_completed(futures, with_results=True, raise_errors=False)
+    watch = _WorkerWatch(client, completed, worker_timeout)
     try:
-        for fut, result in as_completed(futures, with_results=True, raise_errors=False):
-            task = by_key[fut.key]
-            if fut.status == "finished" and isinstance(result, dict):
-                if schema is None:
-                    schema = _row_schema(plan, row=result)
-                write_run(runs_dir, result, schema)
-                ran += 1
-            else:  # a model error (after the retries), a cancelled task or a lost worker
-                exc = result[1] if isinstance(result, tuple) else result
-                log.error(
-                    "run %s (point %d, replicate %d) failed: %s: %s",
-                    task.key,
-                    task.point_id,
-                    task.replicate,
-                    type(exc).__name__,
-                    exc,
-                )
-                failed.append(
-                    {
-                        "key": task.key,
-                        "point_id": task.point_id,
-                        "replicate": task.replicate,
-                        "error": f"{type(exc).__name__}: {exc}",
-                    }
-                )
-            fut.release()
-            bar.update(1)
+        with watch:
+            for fut, result in completed:
+                task = by_key[fut.key]
+                if fut.status == "finished" and isinstance(result, dict):
+                    if schema is None:
+                        schema = _row_schema(plan, row=result)
+                    write_run(runs_dir, result, schema)
+                    ran += 1
+                else:  # a model error (after the retries), a cancelled task or a lost worker
+                    exc = result[1] if isinstance(result, tuple) else result
+                    log.error(
+                        "run %s (point %d, replicate %d) failed: %s: %s",
+                        task.key,
+                        task.point_id,
+                        task.replicate,
+                        type(exc).__name__,
+                        exc,
+                    )
+                    failed.append(
+                        {
+                            "key": task.key,
+                            "point_id": task.point_id,
+                            "replicate": task.replicate,
+                            "error": f"{type(exc).__name__}: {exc}",
+                        }
+                    )
+                fut.release()
+                bar.update(1)
     finally:
         bar.close()
-    return ran, failed
+        if watch.reason:
+            with contextlib.suppress(Exception):
+                client.cancel(futures)
+    return ran, failed, watch.reason
 
 
 # --------------------------------------------------------------------------------------------------
@@ -590,7 +754,17 @@ def load_runs(out_dir: str | os.PathLike, *, complete: bool = False) -> pd.DataF
     if not keys:
         return pd.DataFrame(columns=[*RESERVED_COLUMNS, *params])
     files = [str(runs_dir / f"{k}.parquet") for k in keys]
-    frame = ds.dataset(files, format="parquet").to_table().to_pandas()
+    damaged = [f for f in files if not valid_run_file(Path(f))]
+    if damaged:
+        raise HrhsimError(
+            f"{len(damaged)} run file(s) are empty or damaged, e.g. {Path(damaged[0]).name}",
+            file=str(runs_dir),
+            expected="complete run files (run `hrhsim sweep` again: damaged runs are redone)",
+        )
+    try:
+        frame = ds.dataset(files, format="parquet").to_table().to_pandas()
+    except Exception as exc:  # pyarrow's errors for files that do not fit together
+        raise HrhsimError(f"cannot read the run files: {exc}", file=str(runs_dir)) from None
     if len(frame) != len(keys) or frame["run_key"].duplicated().any():
         raise HrhsimError(
             f"{len(frame)} rows in {len(keys)} run files (one run per file expected)",

@@ -10,8 +10,9 @@ Format (every key but `parameters` and `design` optional; `base` and `outcomes` 
 
     name: text                      default: the file name
     description: text
-    model: hrhsim                   hrhsim (default); test models `ishigami`, `toy`; or
-                                    `module:function` taking (params: dict, seed: int) -> dict
+    model: hrhsim                   hrhsim (default), or a model registered in Python with
+                                    `sim.sweep.register_model` (nothing named in a file is
+                                    imported)
     base: ../archetypes_baseline.yaml   scenario file, relative to the sweep file (hrhsim only)
     seed: 123                       root seed (hrhsim: overrides the scenario's `seed`)
     fixed:                          constant overrides applied to the base scenario
@@ -22,10 +23,11 @@ Format (every key but `parameters` and `design` optional; `base` and `outcomes` 
       behaviour.network_weight: {distribution: normal, mean: 0.5, sd: 0.1[, min:, max:]}
       #   distributions: uniform | loguniform (min, max) | normal (mean, sd, optional min/max:
       #   truncated) | triangular (min, max, mode) | lognormal (mean, sd of the log)
-    design:
+    design:                         at most MAX_DESIGN_POINTS points and MAX_RUNS runs
       kind: grid | lhs | sobol | morris
       samples: 256                  lhs: points; sobol: base N (a power of 2, N x (D + 2)
                                     points, N x (2D + 2) with second_order); morris: trajectories
+                                    (N x (D + 1) points)
       seed: 1                       sampler seed (default 0)
       second_order: false           sobol only
       levels: 4                     morris only (even); optimal_trajectories: morris only
@@ -48,34 +50,40 @@ Format (every key but `parameters` and `design` optional; `base` and `outcomes` 
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sim.errors import HrhsimError, ScenarioError, describe_value, did_you_mean
+from sim.errors import (
+    HrhsimError,
+    ScenarioError,
+    describe_value,
+    did_you_mean,
+    first_control_character,
+)
+from sim.inputs.yamlio import MAX_BYTES, check_regular_file, parse_yaml, read_yaml
 from sim.outputs.indicators import INDICATOR_NAMES
+from sim.sweep.models import HRHSIM, registered_models
 
 __all__ = [
     "AREAS",
-    "BUILTIN_MODELS",
     "CADRES",
     "DESIGN_KINDS",
     "DISTRIBUTIONS",
     "INDICATORS",
+    "MAX_DESIGN_POINTS",
+    "MAX_RUNS",
     "DesignSpec",
     "OutcomeSpec",
     "ParameterSpec",
     "SweepSpec",
+    "design_size",
     "load_sweep",
     "parse_sweep",
-    "resolve_model",
 ]
 
 TOP_KEYS = (
@@ -114,11 +122,14 @@ DIST_REQUIRED = {
 }
 PARAM_KEYS = ("levels", "distribution", "min", "max", "mean", "sd", "mode")
 
-BUILTIN_MODELS = {
-    "ishigami": "sim.sweep.testmodels:ishigami",
-    "toy": "sim.sweep.testmodels:toy",
-}
-"""Test models (`model: NAME`) that take (params, seed) and return a dict of outcomes."""
+MAX_DESIGN_POINTS = 50_000
+"""Most points a design may have (every point is checked against the scenario schema)."""
+MAX_RUNS = 500_000
+"""Most runs (points x replicates) a sweep may have."""
+MAX_REPLICATES = 10_000
+"""Most replicates per point."""
+MAX_OPTIMISED_TRAJECTORIES = 1_000
+"""Most candidate Morris trajectories when `optimal_trajectories` selects among them."""
 
 OUTCOME_KEYS = (
     "name",
@@ -340,35 +351,6 @@ def _is_number(value: Any) -> bool:
     )
 
 
-def _line_map(node: yaml.Node | None, file: str) -> dict[tuple[str, ...], int]:
-    """Every key path of a composed YAML tree with its 1-based line; duplicate keys are errors."""
-    lines: dict[tuple[str, ...], int] = {}
-    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [] if node is None else [(node, ())]
-    while stack:
-        n, path = stack.pop()
-        if isinstance(n, yaml.MappingNode):
-            seen: set[str] = set()
-            for k, v in n.value:
-                if isinstance(k, yaml.ScalarNode):
-                    kp = (*path, k.value)
-                    if k.value in seen:
-                        raise ScenarioError(
-                            f"duplicate key '{k.value}'",
-                            file=file,
-                            key_path=".".join(kp),
-                            line=k.start_mark.line + 1,
-                        )
-                    seen.add(k.value)
-                    lines.setdefault(kp, k.start_mark.line + 1)
-                    stack.append((v, kp))
-        elif isinstance(n, yaml.SequenceNode):
-            for i, item in enumerate(n.value):
-                kp = (*path, str(i))
-                lines.setdefault(kp, item.start_mark.line + 1)
-                stack.append((item, kp))
-    return lines
-
-
 class _Checker:
     """Builds errors that name the sweep file, the key path and its line."""
 
@@ -444,27 +426,15 @@ class _Checker:
             raise self.error(path, f"expected true or false, got {_describe(value)}")
         return value
 
-    def text(self, value: Any, path: tuple[str, ...]) -> str:
+    def text(self, value: Any, path: tuple[str, ...], allow: str = "") -> str:
         if not isinstance(value, str):
             raise self.error(path, f"expected text, got {_describe(value)}")
+        bad = first_control_character(value, allow=allow)
+        if bad is not None:
+            raise self.error(path, f"the text holds a control character ({bad})", "printable text")
+        if len(value) > 10_000:
+            raise self.error(path, f"text too long ({len(value):,} characters)", "shorter text")
         return value
-
-
-# --------------------------------------------------------------------------------------------------
-# models
-
-
-def resolve_model(model: str) -> Callable[[dict, int], dict] | None:
-    """The function of a test model (`ishigami`, `toy`, `module:function`); None for hrhsim."""
-    if model == "hrhsim":
-        return None
-    target = BUILTIN_MODELS.get(model, model)
-    module_name, _, func_name = target.partition(":")
-    module = importlib.import_module(module_name)
-    func = getattr(module, func_name)
-    if not callable(func):
-        raise TypeError(f"{target} is not callable")
-    return func
 
 
 # --------------------------------------------------------------------------------------------------
@@ -474,34 +444,18 @@ def resolve_model(model: str) -> Callable[[dict, int], dict] | None:
 def load_sweep(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a sweep file; raise `ScenarioError` (file, key path, line) on problems."""
     given = Path(path)
-    display = str(given)
-    try:
-        text = given.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("sweep file not found", file=display) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a directory, not a sweep file", file=display) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file: {exc}", file=display) from None
-    return parse_sweep(text, file=display, path=Path(os.path.abspath(given)))
+    doc = read_yaml(given, file=str(given), what="sweep file", max_bytes=MAX_BYTES)
+    return _parse(doc.data, doc.lines, file=str(given), path=Path(os.path.abspath(given)))
 
 
 def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -> SweepSpec:
     """Validate the YAML text of a sweep file (`path` locates `base:`; default: working dir)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        detail = ", ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise ScenarioError(
-            f"malformed YAML: {detail}",
-            file=file,
-            line=None if mark is None else mark.line + 1,
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"malformed YAML: {exc}", file=file) from None
-    ck = _Checker(file, _line_map(node, file))
+    doc = parse_yaml(text, file=file)
+    return _parse(doc.data, doc.lines, file=file, path=path)
+
+
+def _parse(data: Any, lines: dict, *, file: str, path: Path | None) -> SweepSpec:
+    ck = _Checker(file, lines)
     if data is None:
         raise ScenarioError("empty sweep file", file=file, expected="a mapping of keys")
     ck.mapping(data, (), TOP_KEYS, required=("parameters", "design"))
@@ -510,25 +464,23 @@ def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -
     if name is None:
         name = path.stem if path is not None else "sweep"
     name = ck.text(name, ("name",))
-    description = ck.text(data.get("description", ""), ("description",))
-    model = ck.text(data.get("model", "hrhsim"), ("model",))
-    if model != "hrhsim":
-        if model not in BUILTIN_MODELS and ":" not in model:
-            raise ck.error(
-                ("model",),
-                f"unknown model '{model}'{_hint(model, ['hrhsim', *BUILTIN_MODELS])}",
-                expected="hrhsim, " + ", ".join(BUILTIN_MODELS) + " or module:function",
-            )
-        try:
-            resolve_model(model)
-        except (ImportError, AttributeError, TypeError, ValueError) as exc:
-            raise ck.error(
-                ("model",),
-                f"cannot load model function '{model}': {exc}",
-                expected="module:function taking (params: dict, seed: int) -> dict",
-            ) from None
+    description = ck.text(data.get("description", ""), ("description",), allow="\n\t")
+    model = ck.text(data.get("model", HRHSIM), ("model",))
+    known = registered_models()
+    if model not in known:
+        why = (
+            "; sweep files name models, they do not import them"
+            if ":" in model or "." in model
+            else _hint(model, known)
+        )
+        raise ck.error(
+            ("model",),
+            f"unknown model '{model}'{why}",
+            expected="one of " + ", ".join(known) + " (register others with "
+            "sim.sweep.register_model in Python)",
+        )
 
-    replicates = ck.integer(data.get("replicates", 1), ("replicates",), 1, 10000)
+    replicates = ck.integer(data.get("replicates", 1), ("replicates",), 1, MAX_REPLICATES)
     seed_given = data.get("seed")
     if seed_given is not None:
         seed_given = ck.integer(seed_given, ("seed",), 0, 2**63 - 1)
@@ -542,7 +494,8 @@ def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -
 
     design = _parse_design(ck, data["design"])
     params = _parse_parameters(ck, data["parameters"], design.kind)
-    if model == "hrhsim":
+    _check_size(ck, design, params, replicates)
+    if model == HRHSIM:
         outcomes = _parse_outcomes(ck, data.get("outcomes"), hrhsim=True)
     else:
         outcomes = _parse_outcomes(ck, data.get("outcomes"), hrhsim=False)
@@ -564,18 +517,21 @@ def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -
 
     base_path = None
     base = None
-    if model == "hrhsim":
+    if model == HRHSIM:
         if "base" not in data:
             raise ck.error((), "missing required key 'base' (the base scenario file)")
         base_ref = ck.text(data["base"], ("base",))
         folder = path.parent if path is not None else Path.cwd()
-        base_path = Path(os.path.abspath(folder / base_ref))
-        if not base_path.is_file():
-            raise ck.error(
-                ("base",),
-                f"base scenario not found: {base_ref} (resolved to {base_path})",
-                "a scenario file path relative to the sweep file",
-            )
+        try:
+            base_path = Path(os.path.abspath(folder / base_ref))
+        except ValueError as exc:  # a NUL in the name
+            raise ck.error(("base",), f"invalid file path: {exc}", "a file path") from None
+        check_regular_file(
+            base_path,
+            file=f"{base_ref} (resolved to {base_path})",
+            what="base scenario",
+            referrer=(file, lines.get(("base",)), "base"),
+        )
         base, params = _check_against_base(
             ck, base_path, base_ref, fixed, params, seed_given, outcomes
         )
@@ -600,6 +556,41 @@ def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -
         base=base,
         raw=data,
     )
+
+
+def design_size(design: DesignSpec, n_parameters: int, levels: list[int] | None = None) -> int:
+    """Number of points of a design over `n_parameters` (`levels`: grid levels per parameter)."""
+    d = n_parameters
+    if design.kind == "grid":
+        return math.prod(levels or [])
+    n = int(design.samples or 0)
+    if design.kind == "sobol":
+        return n * (2 * d + 2 if design.second_order else d + 2)
+    if design.kind == "morris":
+        return int(design.optimal_trajectories or n) * (d + 1)
+    return n
+
+
+def _check_size(
+    ck: _Checker, design: DesignSpec, params: list[ParameterSpec], replicates: int
+) -> None:
+    """Refuse designs above the caps before any point is built."""
+    levels = [len(p.levels or ()) for p in params]
+    points = design_size(design, len(params), levels)
+    where = ("parameters",) if design.kind == "grid" else ("design", "samples")
+    if points > MAX_DESIGN_POINTS:
+        raise ck.error(
+            where,
+            f"the {design.kind} design has {points:,} points, more than {MAX_DESIGN_POINTS:,}",
+            expected=f"at most {MAX_DESIGN_POINTS:,} points (fewer levels or samples)",
+        )
+    if points * replicates > MAX_RUNS:
+        raise ck.error(
+            ("replicates",),
+            f"{points:,} points x {replicates:,} replicates = {points * replicates:,} runs, "
+            f"more than {MAX_RUNS:,}",
+            expected=f"at most {MAX_RUNS:,} runs",
+        )
 
 
 def _parse_design(ck: _Checker, value: Any) -> DesignSpec:
@@ -628,7 +619,7 @@ def _parse_design(ck: _Checker, value: Any) -> DesignSpec:
         return DesignSpec(kind="grid")
     if "samples" not in value:
         raise ck.error(path, f"missing required key 'samples' for a {kind} design")
-    samples = ck.integer(value["samples"], (*path, "samples"), 1, 10**7)
+    samples = ck.integer(value["samples"], (*path, "samples"), 1, MAX_DESIGN_POINTS)
     seed = ck.integer(value.get("seed", 0), (*path, "seed"), 0, 2**32 - 1)
     if kind == "sobol":
         if samples & (samples - 1):
@@ -645,6 +636,12 @@ def _parse_design(ck: _Checker, value: Any) -> DesignSpec:
             raise ck.error((*path, "levels"), f"{levels} is odd", "an even number of levels")
         opt = value.get("optimal_trajectories")
         if opt is not None:
+            if samples > MAX_OPTIMISED_TRAJECTORIES:
+                raise ck.error(
+                    (*path, "samples"),
+                    f"{samples:,} candidate trajectories are too many to optimise",
+                    f"at most {MAX_OPTIMISED_TRAJECTORIES:,} with optimal_trajectories",
+                )
             opt = ck.integer(opt, (*path, "optimal_trajectories"), 2, samples - 1)
         return DesignSpec(
             kind=kind, samples=samples, seed=seed, levels=levels, optimal_trajectories=opt
