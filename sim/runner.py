@@ -19,7 +19,7 @@ from sim.model.model import AUTO_ARRAYS_THRESHOLD, WorkforceModel
 from sim.model.policies import country_mask
 from sim.model.rng import seed_from_sequence
 from sim.outputs.provenance import code_fingerprint, git_commit
-from sim.outputs.results import check_output_dir, write_csv, write_run_folder, write_table
+from sim.outputs.results import check_output_dir, csv_writer, parquet_writer, write_run_folder
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +181,12 @@ def run_scenario(
     }
     # The folder is built beside `out` and swapped in complete (sim.outputs.results).
     write_csvs = csv if csv is not None else data["outputs"]["csv"]
-    tables = {"indicators.parquet": lambda p: write_table(p, indicators)}
+    tables = {"indicators.parquet": parquet_writer(indicators)}
     if data["outputs"]["flows"]:
-        tables["flows.parquet"] = lambda p: write_table(p, flows)
+        tables["flows.parquet"] = parquet_writer(flows)
     if write_csvs:
-        tables["indicators.csv"] = lambda p: write_csv(p, indicators)
+        tables["indicators.csv"] = csv_writer(indicators)
         if data["outputs"]["flows"]:
-            tables["flows.csv"] = lambda p: write_csv(p, flows)
+            tables["flows.csv"] = csv_writer(flows)
     write_run_folder(out, tables, manifest)
     return RunSummary(out, chosen, n_rep, total, [r.seconds for r in results], indicators)

@@ -57,6 +57,10 @@ MAX_DEPTH = 64
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+MAX_NUMBER_LENGTH = 400
+"""Longest number written in a file (thousands of digits would stall its conversion)."""
 
 
 @dataclass
@@ -140,6 +144,19 @@ def check_regular_file(
     )
 
 
+def _kind(mode: int) -> str:
+    """What a file system entry is, for messages."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
 def _stat_regular(path: str | os.PathLike, fail: _Failures, max_bytes: int) -> None:
     try:
         info = os.stat(path)
@@ -147,13 +164,8 @@ def _stat_regular(path: str | os.PathLike, fail: _Failures, max_bytes: int) -> N
         raise fail.os_error(exc) from None
     except ValueError as exc:  # an embedded NUL
         raise fail(f"invalid file name ({exc})", expected="a file path") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise fail(f"is a folder, not a {fail.what}", expected=f"a {fail.what}")
     if not stat.S_ISREG(info.st_mode):
-        raise fail(
-            f"is not a regular file (a pipe, device or socket), not a {fail.what}",
-            expected=f"a {fail.what}",
-        )
+        raise fail(f"is {_kind(info.st_mode)}, not a file", expected="a regular file")
     if info.st_size > max_bytes:
         raise fail(
             f"too large ({info.st_size:,} bytes)",
@@ -180,8 +192,9 @@ def read_regular_file(
     except OSError as exc:
         raise fail.os_error(exc) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a FIFO since the stat above
-            raise fail(f"is not a regular file, not a {what}", expected=f"a {what}")
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):  # swapped for a pipe since the stat above
+            raise fail(f"is {_kind(mode)}, not a file", expected="a regular file")
         chunks = []
         size = 0
         while size <= max_bytes:
@@ -388,5 +401,17 @@ def _check_tree(root: yaml.Node, file: str, error: type[HrhsimError]) -> dict[Ke
                 lines[(*path, text)] = key.start_mark.line + 1
             else:
                 lines[(*path, text)] = child.start_mark.line + 1
+            if (
+                isinstance(child, yaml.ScalarNode)
+                and child.tag in (_INT_TAG, _FLOAT_TAG)
+                and len(child.value) > MAX_NUMBER_LENGTH
+            ):
+                raise error(
+                    f"number too long ({len(child.value):,} characters)",
+                    file=file,
+                    key_path=".".join((*path, text)),
+                    line=child.start_mark.line + 1,
+                    expected=f"a number of at most {MAX_NUMBER_LENGTH} characters",
+                )
             todo.append((child, (*path, text)))
     return lines

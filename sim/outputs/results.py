@@ -33,6 +33,7 @@ import secrets
 import shutil
 import socket
 import stat
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -49,10 +50,12 @@ __all__ = [
     "atomic_write",
     "check_output_dir",
     "clean_temp_files",
+    "csv_writer",
     "describe_os_error",
     "escape_formulas",
     "file_digest",
     "folder_slug",
+    "parquet_writer",
     "read_results",
     "verify_run_folder",
     "write_csv",
@@ -215,16 +218,19 @@ def atomic_write(
     data: bytes | str | Callable[[Path], Any],
     *,
     fsync: bool = True,
+    shown: str | os.PathLike | None = None,
 ) -> Path:
     """Write `data` (bytes, text, or a function writing a given path) to `path` atomically.
 
-    The parent folder is created. `OSError`s become `SetupError`s naming `path`.
+    The parent folder is created. `OSError`s become `SetupError`s naming `shown` (default:
+    `path`).
     """
     path = Path(path)
+    shown = path if shown is None else shown
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise write_problem(exc, path.parent, "create the folder") from None
+        raise write_problem(exc, Path(shown).parent, "create the folder") from None
     tmp = _temp_path(path)
     try:
         if callable(data):
@@ -244,7 +250,7 @@ def atomic_write(
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise write_problem(exc, path) from None
+        raise write_problem(exc, shown) from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -260,13 +266,18 @@ def write_json(path: str | os.PathLike, data: Mapping) -> Path:
     return atomic_write(path, text)
 
 
-def write_table(path: str | os.PathLike, frame: pd.DataFrame) -> Path:
-    """Write a DataFrame as Parquet atomically (zstd-compressed)."""
+def parquet_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
+    """A function writing `frame` as Parquet (zstd) at a given path (for `write_run_folder`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    return atomic_write(path, lambda p: pq.write_table(table, p, compression="zstd"))
+    return lambda path: pq.write_table(table, path, compression="zstd")
+
+
+def write_table(path: str | os.PathLike, frame: pd.DataFrame) -> Path:
+    """Write a DataFrame as Parquet atomically (zstd-compressed)."""
+    return atomic_write(path, parquet_writer(frame))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -299,10 +310,15 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_writer(frame: pd.DataFrame, **to_csv: Any) -> Callable[[Path], None]:
+    """A function writing `frame` as CSV, formula-like text cells escaped, at a given path."""
+    safe = escape_formulas(frame)
+    return lambda path: safe.to_csv(path, index=False, **to_csv)
+
+
 def write_csv(path: str | os.PathLike, frame: pd.DataFrame, **to_csv: Any) -> Path:
     """Write a DataFrame as CSV atomically, formula-like text cells escaped."""
-    safe = escape_formulas(frame)
-    return atomic_write(path, lambda p: safe.to_csv(p, index=False, **to_csv))
+    return atomic_write(path, csv_writer(frame, **to_csv))
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -356,10 +372,10 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
             f"cannot create {out}: {probe} is a file, not a folder",
             expected="an output path under a folder",
         )
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise SetupError(
-            f"cannot write in {probe}: permission denied", expected="a writable folder"
-        )
+    try:  # try it: permissions, read-only mounts and special file systems all show here
+        os.rmdir(tempfile.mkdtemp(prefix=".hrhsim-probe-", dir=probe))
+    except OSError as exc:
+        raise write_problem(exc, probe, "write in") from None
     if run_folder and info is not None:
         _check_replaceable(out)
     return out
@@ -468,12 +484,13 @@ def write_run_folder(
         try:
             stage.mkdir()
         except OSError as exc:
-            raise write_problem(exc, stage, "create the folder") from None
+            raise write_problem(exc, out, "create a folder beside") from None
         files = {}
         for name, write in tables.items():
-            path = atomic_write(stage / name, write)
+            path = atomic_write(stage / name, write, shown=out / name)
             files[name] = {"bytes": path.stat().st_size, "sha256": file_digest(path)}
-        write_json(stage / MANIFEST, {**manifest, "files": files})
+        text = json.dumps({**manifest, "files": files}, indent=2, sort_keys=True, default=str)
+        atomic_write(stage / MANIFEST, text + "\n", shown=out / MANIFEST)
         _fsync_dir(stage)
         with _locked(parent):
             check_output_dir(out)  # another run may have swapped in meanwhile: still ours

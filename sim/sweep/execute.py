@@ -425,18 +425,64 @@ def parse_scheduler_address(address: str) -> tuple[str, str, int]:
     return match["scheme"] or "tcp", match["host"].strip("[]"), int(match["port"])
 
 
-def _check_reachable(address: str, timeout: float = SCHEDULER_CONNECT_S) -> None:
-    """Fail fast when nothing listens at `address` (a refused connection takes milliseconds)."""
+def check_scheduler(
+    address: str,
+    connect_timeout: float = SCHEDULER_CONNECT_S,
+    handshake_timeout: float = SCHEDULER_HANDSHAKE_S,
+) -> None:
+    """`SetupError` unless a Dask scheduler answers at `address`.
+
+    Nothing listening fails within `connect_timeout` (a refused connection in milliseconds);
+    a server that accepts but does not answer as a Dask scheduler (silent, another protocol, a
+    Dask worker) fails within `handshake_timeout`. `distributed.Client` alone can wait forever
+    on a silent server.
+    """
     _, host, port = parse_scheduler_address(address)
+    expected = "the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786"
     try:
-        with socket.create_connection((host, port), timeout=timeout):
+        with socket.create_connection((host, port), timeout=connect_timeout):
             pass
     except OSError as exc:
         reason = "timed out" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
         raise SetupError(
-            f"cannot connect to the Dask scheduler {address}: {reason}",
-            expected="the address of a running scheduler, e.g. tcp://127.0.0.1:8786",
+            f"cannot connect to the Dask scheduler {address}: {reason}", expected=expected
         ) from None
+    outcome: dict[str, Any] = {}
+
+    def probe() -> None:
+        import asyncio
+
+        from distributed.comm import connect
+
+        async def identity() -> Any:
+            comm = await connect(address, timeout=handshake_timeout)
+            try:
+                await comm.write({"op": "identity", "reply": True})
+                return await comm.read()
+            finally:
+                comm.abort()
+
+        try:
+            outcome["reply"] = asyncio.run(asyncio.wait_for(identity(), handshake_timeout))
+        except BaseException as exc:  # timeouts, closed connections, garbage decoded
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=probe, name="hrhsim-scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(handshake_timeout + 5)
+    reply = outcome.get("reply")
+    kind = reply.get("type") if isinstance(reply, dict) else None
+    if kind != "Scheduler":
+        if "error" in outcome:
+            exc = outcome["error"]
+            why = "no answer" if isinstance(exc, TimeoutError) else type(exc).__name__
+        else:
+            why = f"a {kind} answered" if kind else "no Dask answer"
+        raise SetupError(
+            f"{address} is not a Dask scheduler: no Dask handshake within "
+            f"{handshake_timeout:g} s ({why})",
+            expected=expected,
+        )
 
 
 @contextlib.contextmanager
@@ -454,7 +500,7 @@ def dask_client(
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        _check_reachable(scheduler)
+        check_scheduler(scheduler, handshake_timeout=connect_timeout)
         try:
             with dask.config.set({"distributed.comm.timeouts.connect": f"{connect_timeout}s"}):
                 client = Client(scheduler, timeout=f"{connect_timeout}s")
