@@ -851,3 +851,20 @@ def test_the_corpus_covers_every_kind_of_input():
         "environment": [k for k in CASES if k.startswith(("output-", "disk-", "scheduler-"))],
     }
     assert all(len(v) >= 5 for v in kinds.values()), {k: len(v) for k, v in kinds.items()}
+
+
+def test_nothing_printed_drives_the_terminal(tmp_path, capsys):
+    """Valid files with terminal escapes in their names: the OK line and warnings are escaped."""
+    name = "\x1b[31mred\x1b]0;title\x07"
+    (tmp_path / f"{name}.yaml").write_text(BASE, encoding="utf-8")
+    world = ARCHETYPES.replace("projection_years: [2000, 2100]", "projection_years: [2000, 2025]")
+    (tmp_path / f"{name}w.yaml").write_text(world, encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        scenario(world='world: {kind: file, file: "\\e[31mred\\e]0;title\\aw.yaml"}'),
+        encoding="utf-8",
+    )
+    assert main(["validate", str(tmp_path / f"{name}.yaml"), str(tmp_path / "s.yaml")]) == 0
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "OK" in captured.out and "WARNING" in captured.err
+    assert "\\x1b[31mred" in text and not _CONTROL.search(text)
