@@ -17,7 +17,7 @@ from sim.compare.briefing import Briefing, write_briefing
 from sim.compare.cache import folder_name, folder_names, run_or_reuse
 from sim.compare.runs import Run, load_run
 from sim.errors import ScenarioError
-from sim.outputs.results import check_output_dir
+from sim.outputs.results import check_output_dir, clean_temp_files
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,8 @@ def compare(
     seed = int(seed if seed is not None else base.data["seed"])
     out = Path(out_dir) if out_dir is not None else default_out_dir(base.name)
     check_output_dir(out, run_folder=False)
+    for folder in (out, out / "figures", out / "runs"):  # temporary files of killed writers
+        clean_temp_files(folder)
     notes = []
     for s in scenarios[1:]:
         own = {"seed": s.data.get("seed"), "replicates": s.data.get("replicates")}
