@@ -80,6 +80,28 @@ def bomb_flow(levels: int = 7) -> str:
     return "{" + ", ".join(bomb(levels).strip().splitlines()) + "}"
 
 
+def other_model(model: str, extra: str = "") -> str:
+    """SWEEP with `model:` instead of `base:` (and a parameter any model may take)."""
+    text = SWEEP.replace("base: base.yaml\n", f"model: {model}\n{extra}")
+    return text.replace("behaviour.wage_weight", "x")
+
+
+def sampled(design: str) -> str:
+    """SWEEP with a range instead of levels and the given design."""
+    return SWEEP.replace("[1.0, 1.5]", "{min: 1.0, max: 2.0}").replace("{kind: grid}", design)
+
+
+GRID_1E6 = SWEEP.replace(
+    "  behaviour.wage_weight: [1.0, 1.5]\n",
+    "".join(
+        f"  behaviour.{k}_{'rate' if k == 'reconsider' else 'weight'}: "
+        "[0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]\n"
+        for k in ["wage", "network", "distance", "language", "colony", "reconsider"]
+    ),
+)
+"""A grid of 10 ** 6 points."""
+
+
 def scenario(extra: str = "", **replace: str) -> str:
     """BASE with some lines replaced (`key=new text`) and `extra` appended."""
     text = BASE
@@ -358,95 +380,32 @@ CASES: dict[str, Case] = {
     ),
     # ---------------------------------------------------------------- sweep files
     "sweep-model-subprocess": sw(
-        SWEEP.replace(
-            "base: base.yaml\n", "model: 'subprocess:run'\nfixed: {args: [touch, PWNED]}\n"
-        ).replace("behaviour.wage_weight", "x"),
-        "model",
-        dry=False,
+        other_model("'subprocess:run'", "fixed: {args: [touch, PWNED]}\n"), "model", dry=False
     ),
-    "sweep-model-os-system": sw(
-        SWEEP.replace("base: base.yaml\n", "model: 'os:system'\n").replace(
-            "behaviour.wage_weight", "x"
-        ),
-        "model",
-    ),
-    "sweep-model-eval": sw(
-        SWEEP.replace("base: base.yaml\n", "model: 'builtins:eval'\n").replace(
-            "behaviour.wage_weight", "x"
-        ),
-        "model",
-    ),
-    "sweep-model-dotted": sw(
-        SWEEP.replace("base: base.yaml\n", "model: sim.cli.main\n").replace(
-            "behaviour.wage_weight", "x"
-        ),
-        "model",
-    ),
+    "sweep-model-os-system": sw(other_model("'os:system'"), "model"),
+    "sweep-model-eval": sw(other_model("'builtins:eval'"), "model"),
+    "sweep-model-dotted": sw(other_model("sim.cli.main"), "model"),
     "sweep-model-unknown": sw(SWEEP.replace("base: base.yaml\n", "model: tyo\n"), "model"),
     "sweep-alias-bomb": sw(bomb() + SWEEP, "alias"),
     "sweep-duplicate-key": sw(SWEEP + "replicates: 1\nreplicates: 2\n", "replicates", "duplicate"),
-    "sweep-grid-1e6-dry-run": sw(
-        SWEEP.replace(
-            "behaviour.wage_weight: [1.0, 1.5]",
-            "\n".join(
-                f"  {k}: [{', '.join(str(0.1 * i) for i in range(10))}]"
-                for k in (
-                    "behaviour.wage_weight",
-                    "behaviour.network_weight",
-                    "behaviour.distance_weight",
-                    "behaviour.language_weight",
-                    "behaviour.colony_weight",
-                    "behaviour.reconsider_rate",
-                )
-            ).lstrip(),
-        ),
-        "parameters",
-        "points",
-    ),
-    "sweep-grid-1e6-run": sw(
-        SWEEP.replace(
-            "behaviour.wage_weight: [1.0, 1.5]",
-            "\n".join(
-                f"  {k}: [{', '.join(str(0.1 * i) for i in range(10))}]"
-                for k in (
-                    "behaviour.wage_weight",
-                    "behaviour.network_weight",
-                    "behaviour.distance_weight",
-                    "behaviour.language_weight",
-                    "behaviour.colony_weight",
-                    "behaviour.reconsider_rate",
-                )
-            ).lstrip(),
-        ),
-        "parameters",
-        "points",
-        dry=False,
-    ),
+    "sweep-grid-1e6-dry-run": sw(GRID_1E6, "parameters", "points"),
+    "sweep-grid-1e6-run": sw(GRID_1E6, "parameters", "points", dry=False),
     "sweep-lhs-1e9": sw(
-        SWEEP.replace("[1.0, 1.5]", "{min: 1.0, max: 2.0}").replace(
-            "{kind: grid}", "{kind: lhs, samples: 1000000000}"
-        ),
+        sampled("{kind: lhs, samples: 1000000000}"),
         "design.samples",
     ),
     "sweep-sobol-huge": sw(
-        SWEEP.replace("[1.0, 1.5]", "{min: 1.0, max: 2.0}").replace(
-            "{kind: grid}", "{kind: sobol, samples: 32768, second_order: true}"
-        ),
+        sampled("{kind: sobol, samples: 32768, second_order: true}"),
         "design.samples",
         "points",
     ),
     "sweep-morris-optimal-huge": sw(
-        SWEEP.replace("[1.0, 1.5]", "{min: 1.0, max: 2.0}").replace(
-            "{kind: grid}", "{kind: morris, samples: 40000, optimal_trajectories: 10}"
-        ),
+        sampled("{kind: morris, samples: 40000, optimal_trajectories: 10}"),
         "design.samples",
     ),
     "sweep-replicates-1e9": sw(SWEEP + "replicates: 1000000000\n", "replicates"),
     "sweep-runs-over-cap": sw(
-        SWEEP.replace("[1.0, 1.5]", "{min: 1.0, max: 2.0}").replace(
-            "{kind: grid}", "{kind: lhs, samples: 40000}"
-        )
-        + "replicates: 100\n",
+        sampled("{kind: lhs, samples: 40000}") + "replicates: 100\n",
         "replicates",
         "runs",
     ),
