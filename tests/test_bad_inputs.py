@@ -34,7 +34,7 @@ LIMIT_S = 45.0
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 ARCHETYPES = (ROOT / "sim" / "data" / "archetypes.yaml").read_text(encoding="utf-8")
 
-FIFO, DIRECTORY, LOOP = "<fifo>", "<directory>", "<symlink loop>"
+FIFO, DIRECTORY, LOOP, ZERO = "<fifo>", "<directory>", "<symlink loop>", "<link to /dev/zero>"
 """Special files a case may ask for (by name, in its `files`)."""
 
 BASE = """\
@@ -282,6 +282,8 @@ CASES: dict[str, Case] = {
         ("extends", "longer than"),
     ),
     "extends-not-text": v(BASE + "extends: [a.yaml]\n", "extends"),
+    "extends-nul": v(BASE + 'extends: "a\\0b.yaml"\n', "extends"),
+    "extends-symlink-to-dev-zero": v(BASE + "extends: z.yaml\n", "extends", **{"z.yaml": ZERO}),
     "extends-malformed-parent": Case(
         ["validate", "{in}/s.yaml"],
         {"s.yaml": BASE + "extends: p.yaml\n", "p.yaml": "name: [\n"},
@@ -293,6 +295,19 @@ CASES: dict[str, Case] = {
     "world-file-directory": v(world_scenario("sub"), "world.file", "folder", sub=DIRECTORY),
     "world-file-symlink-loop": v(world_scenario("loop.yaml"), "world.file", **{"loop.yaml": LOOP}),
     "world-file-missing": v(world_scenario("nowhere.yaml"), "world.file", "not found"),
+    "world-file-nul": v(world_scenario('"w\\0.yaml"'), "world.file"),
+    "world-file-is-a-scenario": Case(
+        ["validate", "{in}/s.yaml"], {"s.yaml": world_scenario(), "w.yaml": BASE}, ("w.yaml",)
+    ),
+    "agreements-too-many": v(
+        BASE + "policies:\n  agreements:\n" + "    - {source: XSR, destination: XDA}\n" * 1500,
+        "policies.agreements",
+        "too many",
+    ),
+    "countries-list-too-long": v(
+        scenario(world="world: {kind: archetypes, countries: [" + ", ".join(["XSR"] * 1200) + "]}"),
+        "world.countries",
+    ),
     "world-countries-empty": v(
         scenario(world="world: {kind: archetypes, countries: []}"), "world.countries"
     ),
@@ -416,6 +431,7 @@ CASES: dict[str, Case] = {
         SWEEP.replace("base.yaml", "loop.yaml"), "base", **{"loop.yaml": LOOP}
     ),
     "sweep-base-missing": sw(SWEEP.replace("base.yaml", "nowhere.yaml"), "base", "not found"),
+    "sweep-base-nul": sw(SWEEP.replace("base.yaml", '"b\\0.yaml"'), "base"),
     "sweep-base-malformed": Case(
         ["sweep", "{in}/sw.yaml", "--dry-run", "-o", "{out}/sweep"],
         {"sw.yaml": SWEEP, "base.yaml": "name: [\n"},
@@ -536,6 +552,18 @@ CASES: dict[str, Case] = {
         {"s.yaml": BASE, "../out/mine/notes.txt": "x"},
         ("mine", "not a results folder"),
     ),
+    "output-is-the-current-folder": Case(
+        ["run", "{in}/s.yaml", "-o", "."], {"s.yaml": BASE}, ("current folder",)
+    ),
+    "output-is-the-root": Case(["run", "{in}/s.yaml", "-o", "/"], {"s.yaml": BASE}, ("/",)),
+    "output-symlink-loop": Case(
+        ["run", "{in}/s.yaml", "-o", "{in}/loop"], {"s.yaml": BASE, "loop": LOOP}, ("loop",)
+    ),
+    "compare-output-not-a-compare-folder": Case(
+        ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/mine"],
+        {"s.yaml": BASE, "t.yaml": scenario(name="name: other"), "../out/mine/index.html": "mine"},
+        ("mine", "not a compare folder"),
+    ),
     "compare-output-is-a-file": Case(
         ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/f.txt"],
         {"s.yaml": BASE, "t.yaml": scenario(name="name: other"), "../out/f.txt": "keep"},
@@ -604,7 +632,7 @@ CASES["sweep-model-subprocess"].absent = ("PWNED", "{in}/PWNED")
 CASES["yaml-python-tag"].absent = ("PWNED", "{in}/PWNED")
 for _case in CASES.values():  # cases that could hang if a guard failed: in a subprocess
     _texts = [*_case.argv, *(c for c in _case.files.values() if isinstance(c, str))]
-    if FIFO in _case.files.values() or any("/dev/zero" in t for t in _texts):
+    if {FIFO, ZERO} & set(_case.files.values()) or any("/dev/zero" in t for t in _texts):
         _case.subprocess = True
 
 
@@ -670,6 +698,8 @@ def _make_files(folder: Path, files: dict, fmt: dict) -> None:
             os.mkfifo(path)
         elif content == DIRECTORY:
             path.mkdir()
+        elif content == ZERO:
+            os.symlink("/dev/zero", path)
         elif content == LOOP:
             os.symlink(path.name + ".2", path)
             os.symlink(path.name, path.with_name(path.name + ".2"))

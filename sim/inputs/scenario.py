@@ -63,6 +63,8 @@ MAX_NAME_LENGTH = 100
 """Longest scenario name (it names the default results folder)."""
 MAX_TEXT_LENGTH = 10_000
 """Longest text value (descriptions)."""
+MAX_LIST_ITEMS = 1_000
+"""Most items of a list (agreements, adjustments, country codes)."""
 MAX_AGENTS = 200_000_000
 """Most simulated workers at the start of a run (the whole world at one agent per worker is
 about 45 million)."""
@@ -461,6 +463,12 @@ class _Validator:
                     f"expected a list, got {_describe(value)}",
                     expected="a list of mappings (use [] for none)",
                 )
+            if len(value) > MAX_LIST_ITEMS:
+                raise self.error(
+                    path,
+                    f"too many items ({len(value):,})",
+                    expected=f"at most {MAX_LIST_ITEMS:,} items",
+                )
             return [self.mapping(spec.item, item, (*path, str(i))) for i, item in enumerate(value)]
         return self.field(spec, value, path)
 
@@ -571,6 +579,10 @@ class _Validator:
         if not isinstance(value, list):
             raise self.error(
                 path, f"expected a selector, got {_describe(value)}", expected=_SELECTOR_EXPECTED
+            )
+        if len(value) > MAX_LIST_ITEMS:
+            raise self.error(
+                path, f"too many items ({len(value):,})", expected=f"at most {MAX_LIST_ITEMS:,}"
             )
         seen: set[str] = set()
         for i, code in enumerate(value):

@@ -343,13 +343,21 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
     """
     out = Path(out)
     try:
-        info = out.lstat() if out.is_symlink() else out.stat()
+        absolute = Path(os.path.abspath(out))
+        info = out.lstat() if run_folder and out.is_symlink() else out.stat()
     except FileNotFoundError:
         info = None
     except OSError as exc:
         raise write_problem(exc, out, "use") from None
     except ValueError as exc:
         raise SetupError(f"invalid output path {str(out)!r}: {exc}") from None
+    if run_folder and (
+        absolute.name in ("", ".", "..") or absolute == Path.cwd() or absolute in Path.cwd().parents
+    ):
+        raise SetupError(
+            f"the output folder {out} is the current folder or contains it",
+            expected="a folder of its own for the run, e.g. results/NAME",
+        )
     if info is not None and not stat.S_ISDIR(info.st_mode):
         kind = "a file" if stat.S_ISREG(info.st_mode) else "not a folder"
         raise SetupError(
@@ -471,8 +479,8 @@ def write_run_folder(
     `tables` maps file names to functions writing that file at a given path. The manifest gets
     `files: {name: {bytes, sha256}}` and is written last.
     """
-    out = Path(out)
     check_output_dir(out)
+    out = Path(os.path.abspath(out))
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
