@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.abc
+import importlib.util
+import logging
 import os
 import re
 import sys
@@ -26,6 +29,7 @@ import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 __all__ = ["PREFIX", "cache_dir", "configure", "fingerprint", "jitted_sources"]
 
@@ -151,13 +155,65 @@ def cache_dir(environ: dict | None = None) -> Path:
 
 
 def configure() -> Path:
-    """Point numba's cache at `cache_dir()`; return it. Safe to call more than once."""
+    """Point numba's cache at `cache_dir()`; return it. Safe to call more than once.
+
+    Also makes a failure to *write* the cache (full disk, quota) a warning instead of an error:
+    the kernel is compiled and runs; it is only compiled again next time.
+    """
     folder = cache_dir()
     os.environ["NUMBA_CACHE_DIR"] = str(folder)
     config = sys.modules.get("numba.core.config")
     if config is not None:  # numba imported before sim: update its parsed configuration too
         config.CACHE_DIR = str(folder)
+    caching = sys.modules.get("numba.core.caching")
+    if caching is not None:
+        _tolerate_save_errors(caching)
+    elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(
+            0, _AfterImport()
+        )  # numba is imported later (keeps `import sim` light)
     return folder
+
+
+def _tolerate_save_errors(caching: Any) -> None:
+    """Wrap `numba.core.caching.Cache.save_overload`: an `OSError` is logged, not raised."""
+    original = caching.Cache.save_overload
+    if getattr(original, "_hrhsim", False):
+        return
+
+    def save_overload(self: Any, sig: Any, data: Any) -> None:
+        try:
+            original(self, sig, data)
+        except OSError as exc:
+            logging.getLogger(__name__).warning(
+                "numba could not write its cache in %s (%s); compiled kernels still run",
+                os.environ.get("NUMBA_CACHE_DIR", "its cache folder"),
+                exc.strerror or exc,
+            )
+
+    save_overload._hrhsim = True  # type: ignore[attr-defined]
+    caching.Cache.save_overload = save_overload
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs `_tolerate_save_errors` right after `numba.core.caching` is first imported."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "numba.core.caching":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        original = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            original(module)
+            _tolerate_save_errors(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
 
 
 CACHE_DIR = configure()

@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -136,6 +137,8 @@ class Case:
     """RLIMIT_FSIZE in bytes for the subprocess: the disk fills up (EFBIG) past it."""
     absent: tuple[str, ...] = ()
     """Paths that must not exist afterwards (code a file tried to run)."""
+    cold_cache: bool = False
+    """Give the subprocess an empty numba cache (so the full disk also meets numba's writes)."""
 
 
 def v(text: str, *expect: str, **files: str) -> Case:
@@ -585,6 +588,7 @@ CASES: dict[str, Case] = {
         ("run", "too large"),
         subprocess=True,
         fsize_limit=2048,
+        cold_cache=True,
     ),
     "scheduler-not-an-address": Case(
         ["sweep", "{in}/sw.yaml", "-o", "{out}/s", "--scheduler", "not a url"],
@@ -758,11 +762,13 @@ def _limit_file_size(limit: int):
     return apply
 
 
-def _in_subprocess(argv: list[str], cwd: Path, fsize_limit: int | None) -> tuple[int, str, str]:
+def _in_subprocess(
+    argv: list[str], cwd: Path, fsize_limit: int | None, env: dict | None = None
+) -> tuple[int, str, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.sweep_cli", *argv],
         cwd=cwd,
-        env=ENV,
+        env=env or ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         preexec_fn=_limit_file_size(fsize_limit) if fsize_limit else None,
@@ -798,7 +804,9 @@ def check_case(case: Case, tmp_path: Path, servers: _Servers | None = None) -> s
     before = _snapshot(tmp_path)
     start = time.monotonic()
     if case.subprocess:
-        code, out, err = _in_subprocess(argv, work, case.fsize_limit)
+        with tempfile.TemporaryDirectory() as cache:
+            env = {**ENV, "NUMBA_CACHE_DIR": cache} if case.cold_cache else ENV
+            code, out, err = _in_subprocess(argv, work, case.fsize_limit, env)
     else:
         code, out, err = _in_process(argv, work)
     elapsed = time.monotonic() - start
