@@ -14,6 +14,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.errors import SetupError
@@ -485,3 +488,18 @@ def test_threads_do_not_share_a_swap(scenario_file, tmp_path):
     assert results.verify_run_folder(out, final) == []
     assert pd.read_parquet(out / "indicators.parquet")["v"].eq(final["i"]).all()
     assert leftovers(tmp_path) == []
+
+
+@given(st.text(max_size=400))
+def test_a_folder_slug_is_one_safe_folder_name(name):
+    slug = results.folder_slug(name)
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}", slug) or slug == "scenario"
+    assert slug not in (".", "..") and "/" not in slug
+
+
+def test_default_results_folder_is_a_slug_of_the_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE.replace("name: tiny", "name: Équité santé (2030)"), encoding="utf-8")
+    assert main(["run", str(path), "--no-progress"]) == 0
+    assert (tmp_path / "results" / "Equite_sante_2030" / "manifest.json").is_file()

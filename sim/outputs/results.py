@@ -35,6 +35,7 @@ import socket
 import stat
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -123,8 +124,11 @@ def folder_slug(name: str, fallback: str = "scenario", max_length: int = 60) -> 
     Letters, digits, `.`, `_` and `-` only; no leading dot (nothing hidden, never `..`); at most
     `max_length` characters; `fallback` when nothing is left.
     """
+    plain = unicodedata.normalize("NFKD", str(name))  # accents apart: "Équité" -> "Equite"
     out = []
-    for char in str(name):
+    for char in plain:
+        if unicodedata.combining(char):
+            continue
         ok = char.isascii() and (char.isalnum() or char in "._-")
         out.append(char if ok else "_")
     slug = "".join(out)
