@@ -13,15 +13,25 @@ rounded explicitly before writing; rows are sorted).
 
 from __future__ import annotations
 
-import argparse
-import logging
-import math
-import sys
-from collections.abc import Iterable
-from pathlib import Path
+import os
 
-import numpy as np
-import pandas as pd
+# One BLAS thread: the gravity fits are many small least-squares problems (faster single-threaded
+# on a shared machine) and the tables must not depend on the thread count. Set before numpy loads.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import math  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from worldbuild import demand, gravity, initial_stock, literature, supply  # noqa: E402
 
 log = logging.getLogger("build_world")
 
@@ -57,6 +67,14 @@ FILES = {
     "migrant_stock": "undesa/migrant_stock_bilateral_1990_2020.csv",
     "cepii": "cepii/dist_cepii.csv",
     "ssl": "ssl_2023_countries.csv",
+    "targets": "calibration_targets.csv",
+    "lit_shares": "literature/foreign_trained_shares.csv",
+    "lit_anchors": "literature/anchors.csv",
+    "lit_hazards": "literature/exit_hazards.csv",
+    "lit_ages": "literature/entry_and_migration_age.csv",
+    "lit_channels": "literature/recruitment_channels.csv",
+    "lit_expansion": "literature/training_expansion.csv",
+    "lit_costs": "literature/training_costs.csv",
 }
 
 WHO_REGIONS = {
@@ -116,6 +134,19 @@ CEPII_CODE_FIXES = {
     "ROM": ("ROU",),
 }
 """Old CEPII codes and the current ISO3 code(s) that inherit their rows."""
+CEPII_LINKS = {
+    "common_language": ("comlang_off", "common_language"),
+    "colony": ("colony", "colony"),
+    "contiguous": ("contig", "distance_km"),
+    "common_ethnic_language": ("comlang_ethno", "common_language"),
+    "colony_post1945": ("col45", "colony"),
+}
+"""0/1 links read from CEPII: field -> (CEPII column, the ``CEPII_PROXIES`` key that stands in).
+
+``common_language``: a common official language; ``colony``: ever in a colonial relationship;
+``contiguous``: a common border; ``common_ethnic_language``: a language spoken by at least 9% of
+both populations; ``colony_post1945``: a colonial relationship after 1945 (Mayer & Zignago 2011).
+"""
 CEPII_PROXIES = {
     "MCO": {"distance_km": "FRA", "common_language": "FRA", "colony": None},
     "SSD": {"distance_km": "SDN", "common_language": "UGA", "colony": "SDN"},
@@ -504,8 +535,8 @@ def build_migrant_stock(raw: Path, iso3: list[str]) -> tuple[pd.DataFrame, dict[
 
 
 def read_cepii(path: Path) -> pd.DataFrame:
-    """CEPII GeoDist with current ISO3 codes: ``origin, destination, distance_km,
-    common_language, colony, source`` (source ``cepii_distw`` or ``cepii_dist``).
+    """CEPII GeoDist with current ISO3 codes: ``origin, destination, distance_km`` and the
+    link fields of ``CEPII_LINKS`` (0/1), plus ``source`` (``cepii_distw`` or ``cepii_dist``).
     """
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     blank = (df["iso_o"] == "") | (df["iso_d"] == "")
@@ -519,69 +550,65 @@ def read_cepii(path: Path) -> pd.DataFrame:
     df = df.drop_duplicates(["iso_o", "iso_d"], keep="first")
     use_w = df["distw"] != "."
     dist = np.where(use_w, df["distw"], df["dist"])
-    return pd.DataFrame(
-        {
-            "origin": df["iso_o"].to_numpy(),
-            "destination": df["iso_d"].to_numpy(),
-            "distance_km": pd.to_numeric(pd.Series(dist), errors="raise").to_numpy(),
-            "common_language": df["comlang_off"].astype(int).to_numpy(),
-            "colony": df["colony"].astype(int).to_numpy(),
-            "source": np.where(use_w, "cepii_distw", "cepii_dist"),
-        }
-    )
+    out = {
+        "origin": df["iso_o"].to_numpy(),
+        "destination": df["iso_d"].to_numpy(),
+        "distance_km": pd.to_numeric(pd.Series(dist), errors="raise").to_numpy(),
+    }
+    for field, (column, _) in CEPII_LINKS.items():
+        out[field] = df[column].astype(int).to_numpy()
+    out["source"] = np.where(use_w, "cepii_distw", "cepii_dist")
+    return pd.DataFrame(out)
 
 
-def build_affinity(raw: Path, countries: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """All member-state pairs: CEPII distance, common official language, colonial link.
+def build_dyads(raw: Path, countries: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """All member-state pairs: CEPII distance and the links of ``CEPII_LINKS``.
 
     Countries missing in CEPII take a documented proxy (``CEPII_PROXIES``); any pair still
     missing gets the median CEPII distance between the two WHO regions (internal distances for a
-    self pair), with language and colony 0.
+    self pair), with every link 0. ``affinity.csv`` is a selection of these columns; the gravity
+    model (``worldbuild.gravity``) uses them all.
     """
     iso3 = countries["iso3"].tolist()
     region = dict(zip(countries["iso3"], countries["who_region"], strict=True))
     cep = read_cepii(raw / FILES["cepii"])
     cep = cep[cep["origin"].isin(iso3) & cep["destination"].isin(iso3)]
+    links = list(CEPII_LINKS)
     table = {(o, d): row for o, d, *row in cep.itertuples(index=False)}
     present = {c for pair in table for c in pair}
     proxied = {c: f for c, f in CEPII_PROXIES.items() if c not in present}
     counts = {"cepii_distw": 0, "cepii_dist": 0, "proxy": 0, "region_median": 0}
 
-    def by_proxy(o: str, d: str, field: str, column: int) -> float | None:
+    def by_proxy(o: str, d: str, field: str) -> float | None:
         """A field of the pair (o, d) read from the proxies' CEPII row (None if unavailable)."""
-        po = proxied[o][field] if o in proxied else o
-        pd_ = proxied[d][field] if d in proxied else d
+        proxy_key = "distance_km" if field == "distance_km" else CEPII_LINKS[field][1]
+        po = proxied[o][proxy_key] if o in proxied else o
+        pd_ = proxied[d][proxy_key] if d in proxied else d
         if po is None or pd_ is None:
             return 0
-        if po == pd_ and o != d:
-            if field == "common_language":
-                return 1
-            if field == "colony":
-                return 0
+        if po == pd_ and o != d and field != "distance_km":
+            # a country and its own proxy: neighbours sharing the language, never colonies
+            return 0 if proxy_key == "colony" else 1
         row = table.get((po, pd_))
-        return None if row is None else row[column]
+        return None if row is None else row[0 if field == "distance_km" else 1 + links.index(field)]
 
     rows = []
     for o in iso3:
         for d in iso3:
             if (o, d) in table:
-                dist, lang, col, source = table[(o, d)]
+                dist, *values, source = table[(o, d)]
             elif o in proxied or d in proxied:
-                dist = by_proxy(o, d, "distance_km", 0)
-                lang = by_proxy(o, d, "common_language", 1) or 0
-                col = by_proxy(o, d, "colony", 2) or 0
+                dist = by_proxy(o, d, "distance_km")
+                values = [by_proxy(o, d, field) or 0 for field in links]
                 names = {v for c in (o, d) if c in proxied for v in proxied[c].values() if v}
                 source = "proxy_" + "+".join(sorted(names))
                 if dist is None:
                     dist, source = np.nan, "region_median"
             else:
-                dist, lang, col, source = np.nan, 0, 0, "region_median"
+                dist, values, source = np.nan, [0] * len(links), "region_median"
             counts["proxy" if source.startswith("proxy") else source] += 1
-            rows.append((o, d, dist, lang, col, source))
-    out = pd.DataFrame(
-        rows,
-        columns=["origin", "destination", "distance_km", "common_language", "colony", "source"],
-    )
+            rows.append((o, d, dist, *values, source))
+    out = pd.DataFrame(rows, columns=["origin", "destination", "distance_km", *links, "source"])
     if counts["region_median"]:
         observed = out[out["source"].str.startswith("cepii")]
         med = (
@@ -597,8 +624,11 @@ def build_affinity(raw: Path, countries: pd.DataFrame) -> tuple[pd.DataFrame, di
             o, d = out.at[i, "origin"], out.at[i, "destination"]
             out.at[i, "distance_km"] = med[(region[o], region[d], o == d)]
     out["distance_km"] = out["distance_km"].round(4)
-    out[["common_language", "colony"]] = out[["common_language", "colony"]].astype("int64")
+    out[links] = out[links].astype("int64")
     return out.sort_values(["origin", "destination"]).reset_index(drop=True), counts
+
+
+AFFINITY_COLUMNS = ["origin", "destination", "distance_km", "common_language", "colony", "source"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -675,7 +705,8 @@ def build(raw: Path, out: Path) -> dict[str, pd.DataFrame]:
         migrants["migrants"].sum(),
         fixes,
     )
-    affinity, sources = build_affinity(raw, countries)
+    dyads, sources = build_dyads(raw, countries)
+    affinity = dyads[AFFINITY_COLUMNS]
     log.info("affinity: %d pairs; distance sources %s", len(affinity), sources)
     check = build_safeguards_check(countries)
     log.info(
@@ -705,9 +736,80 @@ def build(raw: Path, out: Path) -> dict[str, pd.DataFrame]:
         "affinity.csv": affinity,
         "safeguards_check.csv": check,
     }
+    tables |= build_corridors(raw, countries, dyads, migrants)
+    tables |= build_supply_demand(raw, countries, projection)
     for name, table in tables.items():
         write_csv(table, out / name)
     return tables
+
+
+def build_corridors(
+    raw: Path, countries: pd.DataFrame, dyads: pd.DataFrame, migrants: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The gravity fit and the initial foreign-trained stock (``worldbuild``)."""
+    iso3 = countries["iso3"].tolist()
+    targets = literature.read_targets(raw / FILES["targets"])
+    listing = gravity.read_ftd_listing(raw / FILES["ftd_by_origin"], iso3)
+    totals = gravity.oecd_totals(
+        raw / FILES["ftd_totals"], raw / FILES["ftd_by_origin"], listing, iso3
+    )
+    frame = gravity.dyad_frame(dyads, countries, migrants, listing)
+    fit = gravity.fit_gravity(frame, listing, totals, countries)
+    published = literature.read_foreign_shares(raw / FILES["lit_shares"], iso3, targets)
+    anchors = literature.read_anchors(raw / FILES["lit_anchors"], targets)
+    stock = initial_stock.build_initial_stock(fit, countries, listing, totals, published, anchors)
+    tables = gravity.tables(fit) | stock
+    cells = stock["initial_foreign_trained.csv"]
+    for k in ("doctors", "nurses"):
+        log.info(
+            "initial foreign-trained %s: %d workers in %d destinations",
+            k,
+            cells.loc[cells["cadre"] == k, "workers"].sum(),
+            cells.loc[cells["cadre"] == k, "destination"].nunique(),
+        )
+    return tables
+
+
+def build_supply_demand(
+    raw: Path, countries: pd.DataFrame, projection: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Stock growth, age profiles, GDP growth, elasticities, channels and training (worldbuild)."""
+    iso3 = countries["iso3"].tolist()
+    targets = literature.read_targets(raw / FILES["targets"])
+    anchors = literature.read_anchors(raw / FILES["lit_anchors"], targets)
+    anchor = anchors.set_index("name")["value"]
+    counts = supply.read_counts(
+        {"doctors": raw / FILES["who_doctors"], "nurses": raw / FILES["who_nurses"]}, iso3
+    )
+    growth = supply.stock_growth(counts, countries)
+    hazards = literature.read_hazards(raw / FILES["lit_hazards"])
+    ages = literature.read_ages(raw / FILES["lit_ages"])
+    profile, by_group = supply.age_profiles(growth, countries, hazards, ages, anchors)
+    wdi = read_wdi(raw / FILES["wdi_gdp"])
+    gdp = demand.gdp_growth(wdi, countries, float(anchor["world_real_gdp_pc_growth"]))
+    elasticity = demand.elasticities(countries, growth, wdi, projection)
+    channels = literature.recruitment_channels(raw / FILES["lit_channels"], iso3)
+    expansion = literature.training_expansion(raw / FILES["lit_expansion"], iso3)
+    literature.read_costs(raw / FILES["lit_costs"])
+    for k in ("doctors", "nurses"):
+        g = growth[growth["cadre"] == k]
+        log.info(
+            "%s stock growth: %d countries observed, %d group medians, %d bounded",
+            k,
+            int((g["method"] != "group_median").sum()),
+            int((g["method"] == "group_median").sum()),
+            int((g["method"] == "bounded").sum()),
+        )
+    log.info("real GDP per capita growth: methods %s", gdp["method"].value_counts().to_dict())
+    return {
+        "stock_growth.csv": growth,
+        "age_profile.csv": profile,
+        "supply_by_group.csv": by_group,
+        "gdp_growth.csv": gdp,
+        "demand_elasticity.csv": elasticity,
+        "recruitment_channels.csv": channels,
+        "training_capacity.csv": expansion,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,6 +72,19 @@ _PAIR_ARRAYS = {
     "colony": "bool",
 }
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "str": np.str_}
+CADRES = ("doctors", "nurses")
+"""The cadre axis of the world's per-cadre arrays (the bundled data's two cadres)."""
+AGE_BANDS = ("<35", "35-44", "45-54", "55-64", "65+")
+"""The age bands of ``World.age_shares`` (ages 0-34, 35-44, 45-54, 55-64, 65-79)."""
+_OPTIONAL_ARRAYS = {
+    # field: shape kind -- "pair_cadre" (C, C, K), "country_cadre" (C, K), "country" (C,),
+    # "country_cadre_band" (C, K, A)
+    "initial_foreign_trained": "pair_cadre",
+    "stock_growth": "country_cadre",
+    "gdp_pc_growth": "country",
+    "age_shares": "country_cadre_band",
+}
+"""Arrays a world may lack (None): built for the global world, absent from world files."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,6 +127,20 @@ class World:
     """Where each nurses-and-midwives density comes from (as ``doctors_source``)."""
     source_file: str = ""
     """The file (world YAML) or folder (bundled tables) the world was read from."""
+    initial_foreign_trained: np.ndarray | None = None
+    """(C, C, K) workers trained in ``origin`` working in ``destination`` at the start, by cadre
+    (``CADRES``); ``[origin, destination, cadre]``, zero diagonal. Global world: OECD 2018 doctor
+    counts and a gravity model scaled to published foreign-trained shares (docs/data.md,
+    ``initial_foreign_trained.csv``); None for world files."""
+    stock_growth: np.ndarray | None = None
+    """(C, K) observed annual growth of the stock (WHO NHWA counts 2008-2020, Theil-Sen, shrunk
+    toward the income-group median; ``stock_growth.csv``), 1/year; None for world files."""
+    gdp_pc_growth: np.ndarray | None = None
+    """(C,) real GDP per capita growth, 1/year (growth relative to the world 2010-2024, shrunk,
+    plus the world's real growth; ``gdp_growth.csv``); None for world files."""
+    age_shares: np.ndarray | None = None
+    """(C, K, A) shares of the workforce in the ``AGE_BANDS`` (the profile of the country's
+    income group, ``age_profile.csv``; each row sums to 1); None for world files."""
 
     def __post_init__(self) -> None:
         """Coerce dtypes, check shapes and make every array read-only."""
@@ -131,6 +158,27 @@ class World:
                     key_path=field,
                     expected=f"shape {shape}",
                 )
+            arr.flags.writeable = False
+            set_(self, field, arr)
+        for field, kind in _OPTIONAL_ARRAYS.items():
+            value = getattr(self, field)
+            if value is None:
+                continue
+            arr = np.array(value, dtype=np.float64)
+            shape = {
+                "pair_cadre": (c, c, len(CADRES)),
+                "country_cadre": (c, len(CADRES)),
+                "country": (c,),
+                "country_cadre_band": (c, len(CADRES), len(AGE_BANDS)),
+            }[kind]
+            if arr.shape != shape:
+                raise WorldError(
+                    f"world field {field} has shape {arr.shape}",
+                    key_path=field,
+                    expected=f"shape {shape}",
+                )
+            if not np.isfinite(arr).all():
+                raise WorldError(f"world field {field} has non-finite values", key_path=field)
             arr.flags.writeable = False
             set_(self, field, arr)
         years = np.array(self.proj_years, dtype=np.int64)
@@ -207,6 +255,10 @@ class World:
         changes: dict[str, Any] = {f: getattr(self, f)[ix] for f in _COUNTRY_ARRAYS}
         changes |= {f: getattr(self, f)[np.ix_(ix, ix)] for f in _PAIR_ARRAYS}
         changes["pop_projection"] = self.pop_projection[ix]
+        for field, kind in _OPTIONAL_ARRAYS.items():
+            value = getattr(self, field)
+            if value is not None:
+                changes[field] = value[np.ix_(ix, ix)] if kind == "pair_cadre" else value[ix]
         return dataclasses.replace(self, **changes)
 
     def summary(self) -> dict[str, Any]:
@@ -350,6 +402,34 @@ def _load_global(data_dir: Path) -> World:
     reported = set(dest.loc[dest["by_origin_reported"] == 1, "destination"])
     mig = read("migrant_stock_2020.csv", dtype={"origin": str, "destination": str})
     aff = read("affinity.csv", dtype={"origin": str, "destination": str})
+    foreign = read(
+        "initial_foreign_trained.csv",
+        dtype={"origin": str, "destination": str, "cadre": str, "method": str},
+    )
+    unknown = sorted(set(foreign["cadre"]) - set(CADRES))
+    if unknown:
+        raise WorldError(
+            f"unknown cadre(s) {unknown}",
+            file=str(data_dir / "initial_foreign_trained.csv"),
+            expected="one of " + ", ".join(CADRES),
+        )
+    initial_foreign = np.stack(
+        [matrix(foreign[foreign["cadre"] == k], "workers") for k in CADRES], axis=-1
+    )
+    growth = read("stock_growth.csv", dtype={"iso3": str, "cadre": str})
+    stock_growth = _by_country_cadre(growth, "growth", codes, data_dir / "stock_growth.csv")
+    gdp = read("gdp_growth.csv", dtype={"iso3": str}).set_index("iso3")["growth_real"]
+    if set(gdp.index) != set(codes) or gdp.isna().any():
+        raise WorldError(
+            "GDP growth missing for some countries", file=str(data_dir / "gdp_growth.csv")
+        )
+    profile = read("age_profile.csv", dtype={"income_group": str, "cadre": str, "age_band": str})
+    bands = profile.pivot_table(
+        index=["income_group", "cadre"], columns="age_band", values="share", aggfunc="first"
+    ).reindex(columns=list(AGE_BANDS))
+    age_shares = np.stack(
+        [bands.loc[[(g, k) for g in cty["income_group"]]].to_numpy() for k in CADRES], axis=1
+    )
     distance = matrix(aff, "distance_km", fill=np.nan)
     if np.isnan(distance).any():
         raise WorldError(
@@ -386,7 +466,20 @@ def _load_global(data_dir: Path) -> World:
         doctors_source=cty["doctors_source"].to_numpy(),
         nurses_source=cty["nurses_source"].to_numpy(),
         source_file=str(data_dir),
+        initial_foreign_trained=initial_foreign,
+        stock_growth=stock_growth,
+        gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
+        age_shares=age_shares,
     )
+
+
+def _by_country_cadre(table: Any, column: str, codes: list[str], path: Path) -> np.ndarray:
+    """A (C, K) array from a tidy ``iso3, cadre, <column>`` table (every pair present)."""
+    wide = table.pivot(index="iso3", columns="cadre", values=column)
+    wide = wide.reindex(index=codes, columns=list(CADRES))
+    if wide.isna().to_numpy().any():
+        raise WorldError(f"{column} missing for some countries or cadres", file=str(path))
+    return wide.to_numpy(dtype=np.float64)
 
 
 # ----------------------------------------------------------------------------------------------

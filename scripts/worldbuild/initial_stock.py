@@ -1,0 +1,500 @@
+"""The initial foreign-trained stock by (origin, destination, cadre) for the model's start year.
+
+For every high-income destination (and any other with a published share) and each cadre, a total
+``T[d, k]`` is chosen (in this order): a published share times the destination's stock
+(``raw/literature/foreign_trained_shares.csv``); the OECD 2018 total (doctors); a level model. The
+total is split over origins:
+
+* doctors at OECD reporters: the OECD cells; a complete list is scaled pro rata to the total
+  (the difference is "origin not stated"); a partial list (Australia) keeps its cells and spreads
+  the rest over the unlisted origins in proportion to the gravity weights ``w[o, d]``;
+* otherwise in proportion to the gravity weights,
+  ``F[o, d, k] = T[d, k] w_k[o, d] / sum_o w_k[o, d]``.
+
+Doctors' levels come from the gravity fit's level model. Nurses: the same dyadic coefficients with
+nurse origin intensities ``gamma_o = mu_o + ln(nurses_o / doctors_o) + delta_o`` (the origin's
+doctor effect scaled to its nurse workforce; ``delta_o = 0`` except for the Philippines and India,
+whose ``delta`` reproduce their shares of US internationally educated nurses, C32), and the nurse
+share of a destination linked to its doctor share, ``logit s_N = logit s_D + Delta``, with ``Delta``
+such that the unweighted mean over the OECD members is C15.
+
+In the Gulf Cooperation Council countries English is the working language of the health system
+(its workforce is mostly expatriate), so an origin with English as an official language shares the
+language of practice with a GCC destination: for doctors in addition to the official language
+(Arabic), for nurses instead of it (see ``GCC_PRACTICE_LANGUAGE``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from worldbuild.common import CADRES, expit, largest_remainder, logit, sig
+from worldbuild.gravity import (
+    PARTIAL_LISTS,
+    GravityResult,
+    level_features,
+    predict_level,
+    solve_intercept,
+)
+
+log = logging.getLogger("build_world.initial_stock")
+
+DESTINATION_GROUPS = ("H",)
+"""Income groups whose countries all get rows (the default destination selector is high_income).
+Any other country gets rows only if it has a published share: the level model is fitted on OECD
+destinations and is not trusted for middle-income ones (e.g. post-Soviet migrant stocks would make
+Kazakhstan 25% foreign-trained)."""
+MAX_SHARE = 0.95
+"""No destination starts with more than this share of its workforce trained abroad."""
+OECD_MEMBERS = (
+    "AUS",
+    "AUT",
+    "BEL",
+    "CAN",
+    "CHE",
+    "CHL",
+    "COL",
+    "CRI",
+    "CZE",
+    "DEU",
+    "DNK",
+    "ESP",
+    "EST",
+    "FIN",
+    "FRA",
+    "GBR",
+    "GRC",
+    "HUN",
+    "IRL",
+    "ISL",
+    "ISR",
+    "ITA",
+    "JPN",
+    "KOR",
+    "LTU",
+    "LUX",
+    "LVA",
+    "MEX",
+    "NLD",
+    "NOR",
+    "NZL",
+    "POL",
+    "PRT",
+    "SVK",
+    "SVN",
+    "SWE",
+    "TUR",
+    "USA",
+)
+"""The 38 OECD members (2021), for the OECD-wide figures C14, C15 and C28."""
+NURSE_EXPORTERS = {"PHL": "us_ien_share_phl", "IND": "us_ien_share_ind"}
+"""Origins with a nurse-specific intensity, and the anchor giving their share at the USA."""
+NURSE_ANCHOR_DESTINATION = "USA"
+GCC = ("ARE", "BHR", "KWT", "OMN", "QAT", "SAU")
+GCC_PRACTICE_LANGUAGE = {"doctors": "official_or_english", "nurses": "english"}
+"""How ``common_language`` is read at a GCC destination, by cadre (see the module docstring).
+
+Sources (qualitative): the Gulf health workforces are majority expatriate (C21, C29); licensing
+examinations (e.g. the Saudi Commission for Health Specialties') and nursing practice are in
+English; most expatriate nurses in Saudi Arabia come from the Philippines and India (Almalki,
+FitzGerald & Clark 2011, "The nursing profession in Saudi Arabia: an overview", Int Nurs Rev
+58(3):304-311; approximate recollection). Without
+this rule the doctors' Arabic-language effect makes Egypt and Sudan 70% of Saudi Arabia's foreign
+nurses and leaves 3% of Filipino nurses abroad in the Gulf."""
+
+
+def nurse_intensity_shift(weights: pd.Series, anchors: dict[str, float]) -> dict[str, float]:
+    """``delta_o`` (log) so that the origins of ``anchors`` get exactly their shares at one
+    destination, the other origins keeping their weights (closed form)."""
+    rest = weights.drop(list(anchors)).sum()
+    share_rest = 1.0 - sum(anchors.values())
+    if share_rest <= 0:
+        raise ValueError("nurse anchors: shares sum to 1 or more")
+    total = rest / share_rest
+    return {o: float(np.log(s * total / weights[o])) for o, s in anchors.items()}
+
+
+def practice_language(frame: pd.DataFrame, cadre: str) -> pd.DataFrame:
+    """The frame with ``common_language`` read as the language of practice for ``cadre``."""
+    english = set(
+        frame.loc[(frame["destination"] == "GBR") & (frame["common_language"] == 1), "origin"]
+    )
+    english.add("GBR")
+    out = frame.copy()
+    gcc = out["destination"].isin(GCC)
+    is_english = out["origin"].isin(english).astype(float)
+    rule = GCC_PRACTICE_LANGUAGE[cadre]
+    if rule == "english":
+        out.loc[gcc, "common_language"] = is_english[gcc]
+    else:
+        out.loc[gcc, "common_language"] = np.maximum(
+            out.loc[gcc, "common_language"], is_english[gcc]
+        )
+    return out
+
+
+def gravity_weights(
+    grav: GravityResult, countries: pd.DataFrame, anchor: pd.Series
+) -> tuple[dict[str, pd.Series], dict[str, float]]:
+    """``w_k[o, d]`` for each cadre (index origin, destination) and the nurse shifts ``delta``."""
+    cty = countries.set_index("iso3")
+    out = {}
+    for k in CADRES:
+        frame = practice_language(grav.frame, k)
+        w = pd.Series(
+            grav.fit.weights(frame),
+            index=pd.MultiIndex.from_frame(frame[["origin", "destination"]]),
+        )
+        if k == "nurses":
+            ratio = np.log(cty["nurses"] / cty["doctors"])
+            w = w * np.exp(frame["origin"].map(ratio).to_numpy())
+            at = w.xs(NURSE_ANCHOR_DESTINATION, level="destination")
+            delta = nurse_intensity_shift(at, {o: anchor[a] for o, a in NURSE_EXPORTERS.items()})
+            w = w * np.exp(frame["origin"].map(delta).fillna(0.0).to_numpy())
+            log.info("nurse intensities: delta %s", {o: round(v, 3) for o, v in delta.items()})
+        out[k] = w
+    return out, delta
+
+
+def destination_totals(
+    grav: GravityResult,
+    countries: pd.DataFrame,
+    oecd_total: pd.Series,
+    published: pd.DataFrame,
+    anchor: pd.Series,
+    weights: dict[str, pd.Series],
+) -> tuple[pd.DataFrame, float]:
+    """``T[d, k]`` with its method and reference, and the nurse link ``Delta``."""
+    cty = countries.set_index("iso3")
+    pub = published.set_index(["destination", "cadre"])
+    grouped = set(cty.index[cty["income_group"].isin(DESTINATION_GROUPS)])
+    dests = sorted(grouped | set(published["destination"]))
+    rows = []
+    # doctors: published, else the OECD total, else the level model
+    attraction = weights["doctors"].groupby(level="destination").sum()
+    feats = level_features(attraction, countries, grav.frame, cadre="doctors")
+    terms = [t for t in grav.level_params.index if t != "const"]
+    level = predict_level(grav.level_params, feats.loc[dests, terms])
+    for d in dests:
+        stock = float(cty.at[d, "doctors"])
+        if (d, "doctors") in pub.index:
+            total, method, ref = (
+                pub.at[(d, "doctors"), "share"] * stock,
+                "published",
+                pub.at[(d, "doctors"), "target"],
+            )
+        elif d in oecd_total.index:
+            total, method, ref = float(oecd_total[d]), "oecd_total", "C13"
+        else:
+            total, method, ref = float(level[d]) * stock, "level_model", grav.level_spec
+        rows.append(
+            {
+                "destination": d,
+                "cadre": "doctors",
+                "stock": stock,
+                "total": total,
+                "total_method": method,
+                "reference": ref,
+            }
+        )
+    doc = pd.DataFrame(rows).set_index("destination")
+    doc_share = np.minimum(doc["total"] / doc["stock"], MAX_SHARE)
+    # nurses: published, else the doctor share moved by Delta (mean over the OECD = C15)
+    members = [d for d in OECD_MEMBERS if d in doc.index]
+    fixed = [d for d in members if (d, "nurses") in pub.index]
+    free = [d for d in members if d not in fixed]
+    n = len(members)
+    delta = solve_intercept(
+        anchor["oecd_mean_share_nurses"],
+        np.full(len(free), 1.0 / n),
+        np.asarray(logit(doc_share[free].to_numpy())),
+        fixed=sum(pub.at[(d, "nurses"), "share"] for d in fixed) / n,
+    )
+    log.info("nurse share link: logit s_N = logit s_D %+.3f", delta)
+    for d in dests:
+        stock = float(cty.at[d, "nurses"])
+        if (d, "nurses") in pub.index:
+            share, method, ref = (
+                pub.at[(d, "nurses"), "share"],
+                "published",
+                pub.at[(d, "nurses"), "target"],
+            )
+        else:
+            share = float(expit(logit(doc_share[d]) + delta))
+            method, ref = "doctor_share_link", "C15"
+        rows.append(
+            {
+                "destination": d,
+                "cadre": "nurses",
+                "stock": stock,
+                "total": share * stock,
+                "total_method": method,
+                "reference": ref,
+            }
+        )
+    totals = pd.DataFrame(rows)
+    totals["reference"] = totals["reference"].replace("", "approximate recollection")
+    over = totals["total"] > MAX_SHARE * totals["stock"]
+    for r in totals[over].itertuples():
+        log.info(
+            "%s %s: total capped at %.0f%% of the stock", r.destination, r.cadre, 100 * MAX_SHARE
+        )
+    totals.loc[over, "total"] = MAX_SHARE * totals.loc[over, "stock"]
+    totals.loc[over, "total_method"] += "_capped"
+    return totals, delta
+
+
+def split_over_origins(
+    totals: pd.DataFrame, weights: dict[str, pd.Series], listing: pd.DataFrame
+) -> pd.DataFrame:
+    """Integer workers by origin for each destination total (largest remainder, totals exact)."""
+    listed = listing[listing["doctors"] > 0]
+    parts = []
+    for r in totals.itertuples(index=False):
+        d, k = r.destination, r.cadre
+        w = weights[k].xs(d, level="destination")
+        target = int(np.floor(r.total + 0.5))
+        reported = (
+            listed[listed["destination"] == d].set_index("origin")["doctors"].astype(np.int64)
+        )
+        if k == "doctors" and len(reported):
+            extra = max(target - int(reported.sum()), 0)
+            if d in PARTIAL_LISTS:
+                spread = w.drop(reported.index)
+                cells = pd.concat(
+                    [
+                        pd.DataFrame(
+                            {
+                                "origin": reported.index,
+                                "workers": reported.to_numpy(),
+                                "method": "oecd",
+                            }
+                        ),
+                        pd.DataFrame(
+                            {
+                                "origin": spread.index,
+                                "workers": largest_remainder(extra, spread.to_numpy()),
+                                "method": "gravity",
+                            }
+                        ),
+                    ]
+                )
+            else:
+                add = largest_remainder(extra, reported.to_numpy(dtype=float))
+                cells = pd.DataFrame(
+                    {
+                        "origin": reported.index,
+                        "workers": reported.to_numpy() + add,
+                        "method": "oecd",
+                    }
+                )
+        else:
+            cells = pd.DataFrame(
+                {
+                    "origin": w.index,
+                    "workers": largest_remainder(target, w.to_numpy()),
+                    "method": "gravity",
+                }
+            )
+        cells["destination"], cells["cadre"] = d, k
+        parts.append(cells[cells["workers"] > 0])
+    cells = pd.concat(parts, ignore_index=True)[
+        ["origin", "destination", "cadre", "workers", "method"]
+    ]
+    cells["workers"] = cells["workers"].astype(np.int64)
+    return cells.sort_values(["destination", "cadre", "origin"]).reset_index(drop=True)
+
+
+def build_initial_stock(
+    grav: GravityResult,
+    countries: pd.DataFrame,
+    listing: pd.DataFrame,
+    oecd_total: pd.Series,
+    published: pd.DataFrame,
+    anchors: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    """``initial_foreign_trained.csv``, ``foreign_trained_totals.csv`` and ``nurse_model`` (the
+    nurse parameters, for the documentation)."""
+    cty = countries.set_index("iso3")
+    anchor = anchors.set_index("name")["value"].astype(float)
+    weights, shifts = gravity_weights(grav, countries, anchor)
+    totals, delta = destination_totals(grav, countries, oecd_total, published, anchor, weights)
+    cells = split_over_origins(totals, weights, listing)
+
+    sums = cells.groupby(["destination", "cadre"])["workers"].sum()
+    data = cells[cells["method"] == "oecd"].groupby(["destination", "cadre"])["workers"].sum()
+    keys = list(zip(totals["destination"], totals["cadre"], strict=True))
+    totals["foreign_trained"] = [int(sums.get(key, 0)) for key in keys]
+    totals["from_data"] = [int(data.get(key, 0)) for key in keys]
+    totals["share"] = sig((totals["foreign_trained"] / totals["stock"]).to_numpy(), 5)
+    totals["income_group"] = totals["destination"].map(cty["income_group"])
+    totals["stock"] = totals["stock"].round(0).astype(np.int64)
+    totals = totals[
+        [
+            "destination",
+            "income_group",
+            "cadre",
+            "stock",
+            "foreign_trained",
+            "share",
+            "total_method",
+            "reference",
+            "from_data",
+        ]
+    ]
+    totals = totals.sort_values(["destination", "cadre"]).reset_index(drop=True)
+    params = pd.DataFrame(
+        [
+            {
+                "parameter": f"delta_{o}",
+                "value": shifts[o],
+                "basis": f"{NURSE_EXPORTERS[o]} at {NURSE_ANCHOR_DESTINATION} (C32)",
+            }
+            for o in sorted(shifts)
+        ]
+        + [
+            {
+                "parameter": "nurse_share_link_Delta",
+                "value": delta,
+                "basis": "OECD mean nurse share = C15",
+            }
+        ]
+    )
+    params["value"] = sig(params["value"].to_numpy(), 5)
+    return {
+        "initial_foreign_trained.csv": cells,
+        "foreign_trained_totals.csv": totals,
+        "initial_stock_checks.csv": checks(cells, totals, countries),
+        "nurse_model.csv": params,
+    }
+
+
+def checks(cells: pd.DataFrame, totals: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+    """The initial state against published figures: inputs (reproduced by construction) and
+    held-out figures (independent checks). Written to ``initial_stock_checks.csv``."""
+    cty = countries.set_index("iso3")
+    tot = totals.set_index(["destination", "cadre"])
+    share = tot["foreign_trained"] / tot["stock"]
+    rows = []
+
+    def add(
+        target: str, quantity: str, published: float, model: float, role: str, note: str = ""
+    ) -> None:
+        rows.append(
+            {
+                "target": target,
+                "quantity": quantity,
+                "published": published,
+                "model": model,
+                "role": role,
+                "note": note,
+            }
+        )
+
+    members = [d for d in OECD_MEMBERS if (d, "doctors") in tot.index]
+    add(
+        "C14",
+        "OECD mean share of foreign-trained doctors",
+        0.19,
+        share.loc[members, "doctors"].mean(),
+        "held-out",
+        f"unweighted mean over the {len(members)} members with rows (high income)",
+    )
+    add(
+        "C15",
+        "OECD mean share of foreign-trained nurses",
+        0.09,
+        share.loc[members, "nurses"].mean(),
+        "input",
+        f"sets the nurse share link (mean over the same {len(members)} members)",
+    )
+    for k, pub in (("doctors", 500_000), ("nurses", 550_000)):
+        add(
+            "C28",
+            f"foreign-trained {k} in OECD countries",
+            pub,
+            tot.loc[members].xs(k, level="cadre")["foreign_trained"].sum(),
+            "held-out",
+            "published for 2016; coverage of the OECD series is incomplete",
+        )
+    for d, pub in (("NOR", 0.40), ("IRL", 0.40), ("NZL", 0.40), ("ISR", 0.60)):
+        add(
+            "C33",
+            f"{d} share of foreign-trained doctors",
+            pub,
+            share[(d, "doctors")],
+            "held-out",
+            "2021; model: OECD 2018 count over the WHO stock",
+        )
+    add("C16", "AUS share of foreign-trained nurses", 0.1807, share[("AUS", "nurses")], "input")
+    add("C16", "NZL share of foreign-trained nurses", 0.2986, share[("NZL", "nurses")], "input")
+    add("C29", "SAU share of foreign-trained doctors", 0.705, share[("SAU", "doctors")], "input")
+    add("C29", "SAU share of foreign-trained nurses", 0.633, share[("SAU", "nurses")], "input")
+    add(
+        "C21",
+        "SAU share of expatriate doctors (~2015)",
+        0.76,
+        share[("SAU", "doctors")],
+        "held-out",
+    )
+    add("C21", "SAU share of expatriate nurses (~2015)", 0.63, share[("SAU", "nurses")], "held-out")
+    nurses_abroad = cells.loc[cells["cadre"] == "nurses", "workers"].sum()
+    add(
+        "C26",
+        "world share of nurses working outside their country of training",
+        0.125,
+        nurses_abroad / cty["nurses"].sum(),
+        "held-out",
+        "C26 also counts the foreign-born trained at destination: an upper bound",
+    )
+    uk = cells[(cells["destination"] == "GBR") & (cells["cadre"] == "nurses")].set_index("origin")[
+        "workers"
+    ]
+    for target, o, pub in (
+        ("C05", "IND", 9769 / 23444),
+        ("C06", "PHL", 5763 / 23444),
+        ("C07", "NGA", 3010 / 23444),
+    ):
+        add(
+            target,
+            f"{o} share of the UK's foreign-trained nurses",
+            pub,
+            uk.get(o, 0) / uk.sum(),
+            "held-out",
+            "published: share of 2021/22 joiners (a flow), model: of the stock",
+        )
+    us = cells[(cells["destination"] == "USA") & (cells["cadre"] == "nurses")].set_index("origin")[
+        "workers"
+    ]
+    for o, pub in (("PHL", 0.58), ("IND", 0.11)):
+        add(
+            "C32",
+            f"{o} share of US internationally educated nurses",
+            pub,
+            us.get(o, 0) / us.sum(),
+            "input",
+        )
+    for o in ("PHL", "IND"):
+        out = cells[(cells["origin"] == o) & (cells["cadre"] == "nurses")]
+        add(
+            "",
+            f"{o} nurses abroad: share in the GCC",
+            np.nan,
+            out.loc[out["destination"].isin(GCC), "workers"].sum() / out["workers"].sum(),
+            "report",
+        )
+    for k in CADRES:
+        add(
+            "",
+            f"world {k} abroad (in the destinations covered)",
+            np.nan,
+            cells.loc[cells["cadre"] == k, "workers"].sum(),
+            "report",
+        )
+    out = pd.DataFrame(rows)
+    for col in ("published", "model"):
+        out[col] = sig(out[col].to_numpy(dtype=float), 4)
+    return out

@@ -1,0 +1,208 @@
+"""Figures transcribed by hand from publications (``raw/literature/*.csv``), validated.
+
+These files are not publishers' downloads: each row names its source, year and confidence
+(``primary``, ``secondary``, ``approximate recollection`` or ``assumption``), and, where the
+figure is also a calibration target, its id in ``calibration_targets.csv`` (such targets are then
+inputs of the world and can no longer be held out; ``docs/data.md`` lists them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from worldbuild.common import CADRES
+
+CONFIDENCE = ("primary", "secondary", "approximate recollection", "assumption")
+
+
+BLANK_ALLOWED = ("target", "partner", "annual_ceiling", "year_from", "value", "low", "high")
+"""Columns that may be empty (no calibration target, no partner, no ceiling, a range only)."""
+
+
+def read_table(path: Path, required: list[str]) -> pd.DataFrame:
+    """A literature CSV with its required columns present and non-blank (``BLANK_ALLOWED``
+    excepted)."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: missing columns {missing}")
+    for col in required:
+        blank = df[col].str.strip() == ""
+        if blank.any() and col not in BLANK_ALLOWED:
+            raise ValueError(f"{path}: blank {col} in rows {list(df.index[blank] + 2)}")
+    return df
+
+
+def check_confidence(df: pd.DataFrame, path: Path) -> None:
+    """Every row's confidence is one of ``CONFIDENCE``."""
+    bad = ~df["confidence"].isin(CONFIDENCE)
+    if bad.any():
+        raise ValueError(
+            f"{path}: confidence must be one of {CONFIDENCE}: {df.loc[bad, 'confidence'].tolist()}"
+        )
+
+
+def check_codes(df: pd.DataFrame, column: str, iso3: list[str], path: Path) -> None:
+    """Every code in ``column`` is a Member State."""
+    bad = sorted(set(df[column]) - set(iso3))
+    if bad:
+        raise ValueError(f"{path}: unknown country codes in {column}: {bad}")
+
+
+def check_targets(df: pd.DataFrame, targets: pd.DataFrame, path: Path) -> None:
+    """Every non-empty ``target`` cell is an id of the calibration targets."""
+    ids = set(targets["id"])
+    bad = sorted({t for t in df["target"] if t and t not in ids})
+    if bad:
+        raise ValueError(f"{path}: unknown calibration target ids {bad}")
+
+
+def read_foreign_shares(path: Path, iso3: list[str], targets: pd.DataFrame) -> pd.DataFrame:
+    """Published foreign-trained shares: ``destination, cadre, share, low, high, ...``."""
+    cols = [
+        "destination",
+        "cadre",
+        "share",
+        "low",
+        "high",
+        "year",
+        "target",
+        "confidence",
+        "source",
+    ]
+    df = read_table(path, cols)
+    check_codes(df, "destination", iso3, path)
+    check_confidence(df, path)
+    check_targets(df, targets, path)
+    if not df["cadre"].isin(CADRES).all():
+        raise ValueError(f"{path}: cadre must be one of {CADRES}")
+    for col in ("share", "low", "high"):
+        df[col] = pd.to_numeric(df[col], errors="raise")
+    if not ((df["low"] <= df["share"]) & (df["share"] <= df["high"]) & (df["high"] < 1)).all():
+        raise ValueError(f"{path}: need 0 < low <= share <= high < 1")
+    if df.duplicated(["destination", "cadre"]).any():
+        raise ValueError(f"{path}: a destination and cadre appear twice")
+    return df
+
+
+def read_targets(path: Path) -> pd.DataFrame:
+    """The calibration targets (``id`` and their description)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def read_anchors(path: Path, targets: pd.DataFrame) -> pd.DataFrame:
+    """Scalar published figures used by the build: ``name, value, ...`` (unique names)."""
+    cols = ["name", "value", "unit", "year", "target", "confidence", "source"]
+    df = read_table(path, cols)
+    check_confidence(df, path)
+    check_targets(df, targets, path)
+    if df["name"].duplicated().any():
+        raise ValueError(f"{path}: duplicate anchor names")
+    df["value"] = pd.to_numeric(df["value"], errors="raise")
+    return df
+
+
+CHANNELS = (
+    "capped_visa",
+    "uncapped_visa",
+    "employer_driven",
+    "points_based",
+    "government_to_government",
+    "free_movement",
+    "residency_match",
+    "licensing_exam",
+    "ethical_recruitment_code",
+    "origin_cap",
+    "origin_regulated_recruitment",
+)
+
+
+def recruitment_channels(path: Path, iso3: list[str]) -> pd.DataFrame:
+    """``recruitment_channels.csv``: one row per country and channel (the literature rows list
+    several countries; the row for all destinations, ``ALL``, is left out: the safeguards list is
+    in the world and the ethical-recruitment lever applies it)."""
+    cols = ["countries", "side", "cadre", "channel", "partner", "annual_ceiling", "year_from"]
+    cols += ["confidence", "source"]
+    df = read_table(path, cols)
+    check_confidence(df, path)
+    bad = sorted(set(df["channel"]) - set(CHANNELS))
+    if bad:
+        raise ValueError(f"{path}: unknown channels {bad}")
+    if not df["side"].isin(["destination", "origin"]).all():
+        raise ValueError(f"{path}: side must be destination or origin")
+    if not df["cadre"].isin([*CADRES, "both"]).all():
+        raise ValueError(f"{path}: cadre must be doctors, nurses or both")
+    df = df[df["countries"] != "ALL"].copy()
+    df["country"] = df["countries"].str.split()
+    df = df.explode("country")
+    partners = {c for p in df["partner"] for c in p.split()}
+    check_codes(pd.DataFrame({"c": sorted(set(df["country"]) | partners)}), "c", iso3, path)
+    for col in ("annual_ceiling", "ceiling_low", "ceiling_high"):
+        df[col] = pd.to_numeric(df[col].replace("", None), errors="raise").astype("Int64")
+    for col in ("year_from", "year_to"):
+        df[col] = pd.to_numeric(df[col].replace("", None), errors="raise").astype("Int64")
+    out = df.drop(columns=["countries"])
+    out = out[["country", *[c for c in out.columns if c != "country"]]]
+    return out.sort_values(["country", "side", "cadre", "channel", "partner"]).reset_index(
+        drop=True
+    )
+
+
+def training_expansion(path: Path, iso3: list[str]) -> pd.DataFrame:
+    """``training_capacity.csv``: documented expansions of training output with their annualised
+    growth ``(to / from) ** (1 / years) - 1`` where both ends are given."""
+    cols = ["country", "cadre", "change", "from_year", "to_year", "unit", "confidence", "source"]
+    df = read_table(path, cols)
+    check_confidence(df, path)
+    check_codes(df, "country", iso3, path)
+    for col in ("from_value", "to_value", "from_year", "to_year"):
+        df[col] = pd.to_numeric(df[col].replace("", None), errors="raise").astype("Int64")
+    years = (df["to_year"] - df["from_year"]).astype(float)
+    ratio = df["to_value"].astype(float) / df["from_value"].astype(float)
+    df["annualised"] = (ratio ** (1.0 / years) - 1.0).round(4)
+    return df
+
+
+def read_hazards(path: Path) -> pd.DataFrame:
+    """Exit hazards by cadre and age band: contiguous bands from 0 to 79, rates in [0, 1]."""
+    cols = ["cadre", "age_from", "age_to", "attrition", "retirement", "confidence", "source"]
+    df = read_table(path, cols)
+    check_confidence(df, path)
+    num = [c for c in df.columns if c.startswith(("age_", "attrition", "retirement"))]
+    df[num] = df[num].apply(pd.to_numeric, errors="raise")
+    for cadre, part in df.groupby("cadre"):
+        part = part.sort_values("age_from")
+        if cadre not in CADRES:
+            raise ValueError(f"{path}: unknown cadre {cadre}")
+        if part["age_from"].iloc[0] != 0 or part["age_to"].iloc[-1] != 79:
+            raise ValueError(f"{path}: {cadre} bands must cover ages 0-79")
+        if not (
+            part["age_from"].iloc[1:].to_numpy() == part["age_to"].iloc[:-1].to_numpy() + 1
+        ).all():
+            raise ValueError(f"{path}: {cadre} bands must be contiguous")
+    for rate in ("attrition", "retirement"):
+        lo, hi = df[f"{rate}_low"], df[f"{rate}_high"]
+        if not ((lo <= df[rate]) & (df[rate] <= hi) & (lo >= 0) & (hi <= 1)).all():
+            raise ValueError(f"{path}: need 0 <= {rate}_low <= {rate} <= {rate}_high <= 1")
+    return df
+
+
+def read_ages(path: Path) -> pd.DataFrame:
+    """Entry ages and relative migration propensities by age band (``parameter, cadre, value``)."""
+    df = read_table(path, ["parameter", "cadre", "value", "low", "high", "unit", "confidence"])
+    check_confidence(df, path)
+    for col in ("value", "low", "high"):
+        df[col] = pd.to_numeric(df[col], errors="raise")
+    entry = df[df["parameter"] == "entry_age"]
+    if sorted(entry["cadre"]) != sorted(CADRES):
+        raise ValueError(f"{path}: one entry_age per cadre expected")
+    return df
+
+
+def read_costs(path: Path) -> pd.DataFrame:
+    """Training costs (documentation only; the model's default is ``training_cost``)."""
+    df = read_table(path, ["cadre", "setting", "unit", "scope", "confidence", "source"])
+    check_confidence(df, path)
+    return df
