@@ -30,20 +30,19 @@ _MEASURE = """
 import json, logging, sys, time
 logging.getLogger("MESA").setLevel(logging.WARNING)
 from sim.inputs.scenario import load_scenario
-from sim.runner import world_for
-from sim.model.model import WorkforceModel
+from sim.runner import build_model, world_for
 path, engine = sys.argv[1], sys.argv[2]
 wpa, years, spy = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 sc = load_scenario(path).with_overrides({"scale.workers_per_agent": wpa, "time.years": years,
                                          "time.steps_per_year": spy, "engine": engine})
 world = world_for(sc.data)
 t0 = time.perf_counter()
-model = WorkforceModel(sc, world, seed=1, engine=engine)
+model = build_model(sc, seed=1, engine=engine, world=world)
 t1 = time.perf_counter()
 model.step()  # first step: JIT compilation or cache load
 t2 = time.perf_counter()
 agent_steps = 0
-while model.t < model.n_steps:
+while model.steps < model.n_steps:
     agent_steps += len(model.population)
     model.step()
 t3 = time.perf_counter()

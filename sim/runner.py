@@ -1,9 +1,14 @@
-"""Running scenarios: replicates from SeedSequence(seed).spawn(N); results written atomically."""
+"""Running scenarios: the Python API (`sim.run`) and the results folders of `hrhsim run`.
+
+`run(scenario)` runs every replicate (seeds from `SeedSequence(seed).spawn(N)`) and returns a
+`Results` with tidy pandas tables; `run_scenario(scenario, out_dir)` also writes the results folder
+(docs/architecture.md, results contract) atomically; `load_results(folder)` reads one back.
+`build_model` gives a model to step by hand (Mesa style). See docs/api.md.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import time
 from collections.abc import Callable
@@ -14,10 +19,13 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.inputs.world import World, load_world
-from sim.model.model import AUTO_ARRAYS_THRESHOLD, WorkforceModel
-from sim.model.policies import country_mask
+from sim.declarations import AGENTS_ENGINE_WARNING, AUTO_ARRAYS_THRESHOLD
+from sim.engines import population_factory
+from sim.inputs.selectors import simulated_world
+from sim.inputs.world import World
+from sim.model.model import WorkforceModel
 from sim.model.rng import seed_from_sequence
+from sim.outputs.indicators import IndicatorRecorder
 from sim.outputs.provenance import code_fingerprint, git_commit
 from sim.outputs.results import check_output_dir, csv_writer, parquet_writer, write_run_folder
 
@@ -38,6 +46,68 @@ class ReplicateResult:
 
 
 @dataclass
+class Results:
+    """The results of a scenario's replicates, as tidy tables (docs/architecture.md).
+
+    `indicators` (replicate, year, country, area, cadre, indicator, value), `flows` (replicate,
+    year, origin, destination, cadre, workers) and the `manifest` (resolved scenario, seeds,
+    engine, versions, timings) of a run; `data` is the resolved scenario.
+    """
+
+    indicators: pd.DataFrame
+    flows: pd.DataFrame
+    manifest: dict
+    scenario: object | None = None
+    replicate_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def data(self) -> dict:
+        """The resolved scenario that was run."""
+        return self.manifest["scenario"]
+
+    def indicator(
+        self,
+        name: str,
+        *,
+        country: str | list[str] | None = None,
+        area: str = "all",
+        cadre: str = "all",
+        year: int | list[int] | None = None,
+    ) -> pd.DataFrame:
+        """Rows of one indicator (default: area and cadre `all`; None keeps every value).
+
+        Example: `results.indicator("density", country="XSR")` gives its density per replicate
+        and year.
+        """
+        ind = self.indicators
+        keep = ind["indicator"] == name
+        for column, value in (("country", country), ("area", area), ("cadre", cadre)):
+            if value is not None:
+                values = [value] if isinstance(value, str) else list(value)
+                keep &= ind[column].isin(values)
+        if year is not None:
+            keep &= ind["year"].isin([year] if isinstance(year, int) else list(year))
+        return ind[keep].reset_index(drop=True)
+
+    def outcomes(self, names: list[str] | None = None) -> pd.DataFrame:
+        """The registry's outcomes (`sim.declarations.OUTCOMES`) by replicate and year."""
+        from sim.outputs.outcomes import outcome_values
+
+        return outcome_values(self.indicators, self._groups(), names)
+
+    def summary(self, names: list[str] | None = None) -> pd.DataFrame:
+        """Outcomes at the last year: median and 5-95% range across replicates."""
+        from sim.outputs.outcomes import summarize
+
+        return summarize(self.outcomes(names), int(self.indicators["year"].max()))
+
+    def _groups(self):
+        from sim.inputs.selectors import country_groups
+
+        return country_groups(self.data, world_for(self.data))
+
+
+@dataclass
 class RunSummary:
     """What `run_scenario` wrote and how long it took."""
 
@@ -49,27 +119,40 @@ class RunSummary:
     indicators: pd.DataFrame | None = None
 
 
-@functools.lru_cache(maxsize=8)
-def _base_world(kind: str, file: str | None) -> World:
-    return load_world(kind, file=file)
-
-
 def world_for(data: dict) -> World:
-    """The world a resolved scenario names, restricted to its country subset."""
-    spec = data["world"]
-    world = _base_world(spec["kind"], spec.get("file"))
-    selector = spec["countries"]
-    if selector == "all":
-        return world
-    if isinstance(selector, list):
-        return world.subset(selector)
-    dest = (
-        country_mask(data["workforce"]["destinations"], world)
-        if selector == "destinations"
-        else None
+    """The world a resolved scenario simulates (`sim.inputs.selectors.simulated_world`)."""
+    return simulated_world(data)
+
+
+def build_model(
+    scenario,
+    *,
+    seed: int,
+    engine: str = "agents",
+    world: World | None = None,
+    replicate: int = 0,
+    visit_order: str = "fixed",
+) -> WorkforceModel:
+    """A model of the scenario with the chosen engine and an indicator recorder, ready to step.
+
+    Args:
+        scenario: a loaded `Scenario` (or its resolved data).
+        seed: the counter-based generator's seed (`run_replicate` derives it from the seed
+            sequence of the replicate).
+        engine: `agents` or `arrays` (`choose_engine` resolves `auto`).
+        world: the simulated world (default: the one the scenario names, `world_for`).
+        replicate, visit_order: see `WorkforceModel`.
+    """
+    data = scenario.data if hasattr(scenario, "data") else scenario
+    return WorkforceModel(
+        scenario,
+        world if world is not None else world_for(data),
+        seed=seed,
+        population=population_factory(engine),
+        recorder=IndicatorRecorder,
+        replicate=replicate,
+        visit_order=visit_order,
     )
-    mask = country_mask(selector, world, dest)
-    return world.subset([str(c) for c in np.asarray(world.iso3)[mask]])
 
 
 def choose_engine(data: dict, world: World) -> str:
@@ -78,7 +161,7 @@ def choose_engine(data: dict, world: World) -> str:
     agents = (np.sum(world.doctors) + np.sum(world.nurses)) / data["scale"]["workers_per_agent"]
     if engine == "auto":
         return "arrays" if agents > AUTO_ARRAYS_THRESHOLD else "agents"
-    if engine == "agents" and agents > 2_000_000:
+    if engine == "agents" and agents > AGENTS_ENGINE_WARNING:
         log.warning(
             "engine 'agents' with about %.1f million Mesa agents will be slow and need much "
             "memory; 'arrays' gives identical results far faster",
@@ -107,7 +190,7 @@ def run_replicate(
     chosen = choose_engine({**data, "engine": engine or data["engine"]}, world)
     seed = seed_from_sequence(seed_seq)
     start = time.perf_counter()
-    model = WorkforceModel(scenario, world, seed=seed, engine=chosen, replicate=replicate)
+    model = build_model(scenario, seed=seed, engine=chosen, world=world, replicate=replicate)
     model.run(progress)
     indicators = model.recorder.indicators()
     indicators.insert(0, "replicate", np.int32(replicate))
@@ -124,25 +207,35 @@ def run_replicate(
     )
 
 
-def run_scenario(
+def run(
     scenario,
-    out_dir,
     *,
     replicates: int | None = None,
     seed: int | None = None,
     engine: str | None = None,
     progress: bool = False,
-    csv: bool | None = None,
-) -> RunSummary:
-    """Run every replicate of a scenario and write the results folder (docs/architecture.md)."""
+) -> Results:
+    """Run every replicate of a scenario and return its results as tidy tables.
+
+    Args:
+        scenario: a `Scenario` (`sim.load_scenario`) or the path of a scenario file.
+        replicates: number of replicates (default: the scenario's `replicates`).
+        seed: root seed (default: the scenario's `seed`); replicate r uses
+            `SeedSequence(seed).spawn(replicates)[r]`.
+        engine: `auto`, `agents` or `arrays` (default: the scenario's `engine`).
+        progress: show a progress bar (tqdm).
+    """
     from tqdm import tqdm
 
+    if not hasattr(scenario, "data"):
+        from sim.inputs.scenario import load_scenario
+
+        scenario = load_scenario(scenario)
     data = scenario.data
     n_rep = int(replicates if replicates is not None else data["replicates"])
     root_seed = int(seed if seed is not None else data["seed"])
     world = world_for(data)
     chosen = choose_engine({**data, "engine": engine or data["engine"]}, world)
-    out = check_output_dir(out_dir)
     seeds = replicate_seeds(root_seed, n_rep)
     steps = data["time"]["years"] * data["time"]["steps_per_year"]
     started = time.perf_counter()
@@ -160,8 +253,6 @@ def run_scenario(
         for r, ss in enumerate(seeds):
             results.append(run_replicate(scenario, r, ss, engine=chosen, progress=bar.update))
     total = time.perf_counter() - started
-    indicators = pd.concat([r.indicators for r in results], ignore_index=True)
-    flows = pd.concat([r.flows for r in results], ignore_index=True)
     manifest = {
         "name": scenario.name,
         # The scenario as run: seed and replicates as used (a command line may override them).
@@ -179,6 +270,38 @@ def run_scenario(
         "timings": {"total_s": total, "per_replicate_s": [r.seconds for r in results]},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    return Results(
+        indicators=pd.concat([r.indicators for r in results], ignore_index=True),
+        flows=pd.concat([r.flows for r in results], ignore_index=True),
+        manifest=manifest,
+        scenario=scenario,
+        replicate_seconds=[r.seconds for r in results],
+    )
+
+
+def load_results(run_dir) -> Results:
+    """The results of a results folder written by `run_scenario` or `hrhsim run`."""
+    from sim.outputs.results import read_results
+
+    manifest, indicators, flows = read_results(run_dir)
+    return Results(indicators=indicators, flows=flows, manifest=manifest)
+
+
+def run_scenario(
+    scenario,
+    out_dir,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    engine: str | None = None,
+    progress: bool = False,
+    csv: bool | None = None,
+) -> RunSummary:
+    """Run every replicate of a scenario and write the results folder (docs/architecture.md)."""
+    data = scenario.data
+    out = check_output_dir(out_dir)  # before the run: a bad output path fails at once
+    results = run(scenario, replicates=replicates, seed=seed, engine=engine, progress=progress)
+    indicators, flows, manifest = results.indicators, results.flows, results.manifest
     # The folder is built beside `out` and swapped in complete (sim.outputs.results).
     write_csvs = csv if csv is not None else data["outputs"]["csv"]
     tables = {"indicators.parquet": parquet_writer(indicators)}
@@ -189,4 +312,11 @@ def run_scenario(
         if data["outputs"]["flows"]:
             tables["flows.csv"] = csv_writer(flows)
     write_run_folder(out, tables, manifest)
-    return RunSummary(out, chosen, n_rep, total, [r.seconds for r in results], indicators)
+    return RunSummary(
+        out,
+        manifest["engine"],
+        manifest["replicates"],
+        manifest["timings"]["total_s"],
+        results.replicate_seconds,
+        indicators,
+    )

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sim.inputs.scenario import load_scenario
 from sim.model.model import WorkforceModel
-from sim.runner import replicate_seeds, run_replicate, world_for
+from sim.runner import build_model, replicate_seeds, run_replicate, world_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -23,7 +23,7 @@ def archetypes(overrides: dict | None = None, name: str = "archetypes_baseline.y
 
 def make_model(scenario, seed: int = 1, engine: str = "agents", **kw) -> WorkforceModel:
     """A model of the scenario on its world."""
-    return WorkforceModel(scenario, world_for(scenario.data), seed=seed, engine=engine, **kw)
+    return build_model(scenario, seed=seed, engine=engine, **kw)
 
 
 def run_all(scenario, replicates: int = 3, seed: int = 11, engine: str | None = None):

@@ -553,7 +553,7 @@ def test_money_totals_equal_the_sum_over_years(briefing, synthetic_runs):
     sel = ind[(ind["indicator"] == "compensation_paid") & (ind["year"] >= 2023)]
     totals = sel.groupby("replicate")["value"].sum()
     from sim.compare import tables
-    from sim.compare.groups import country_groups
+    from sim.inputs.selectors import country_groups
 
     run = load_run(opt_dirs[1])
     groups = country_groups(run.scenario, fake_world(), CODES)
@@ -568,7 +568,7 @@ def test_money_totals_equal_the_sum_over_years(briefing, synthetic_runs):
 
 def test_describe_changes_levers_agreements_and_generic_paths():
     world = fake_world()
-    from sim.compare.groups import selector_codes
+    from sim.inputs.selectors import selector_codes
 
     base = default_scenario()
     option = default_scenario(
@@ -770,8 +770,7 @@ def test_cli_arguments_and_command(fake_model, tmp_path, capsys, monkeypatch):
         ]
     )
     assert args.replicates == 2 and args.overrides == ["behaviour.wage_weight=1.2"]
-    monkeypatch.setattr("sim.compare.groups.load_world_for", lambda data: fake_world())
-    monkeypatch.setattr("sim.compare.briefing.load_world_for", lambda data: fake_world())
+    monkeypatch.setattr("sim.compare.briefing.scenario_world", lambda data: fake_world())
     assert cmd_compare(args) == 0
     printed = capsys.readouterr().out
     assert f"Briefing: {(out / 'index.html').resolve()}" in printed

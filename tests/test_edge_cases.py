@@ -61,8 +61,9 @@ def test_summary_density_uses_the_population_at_the_horizon(tmp_path, capsys):
     )
     expected = xsr["stock"] / xsr["population"] * 1e4
     assert xsr["density"] == pytest.approx(expected)
-    line = next(ln for ln in text.splitlines() if ln.startswith("density per 10,000, safeguards"))
-    assert float(line.split()[5]) == round(expected)
+    label = "Density, safeguards-list countries"
+    line = next(ln for ln in text.splitlines() if ln.startswith(label))
+    assert float(line[len(label) :].split()[0]) == round(expected)
 
 
 def test_a_policy_without_from_still_waits_for_the_training_lag():
@@ -102,7 +103,7 @@ def test_international_posts_never_exceed_vacancies():
         ),
         engine="arrays",
     )
-    while model.t < model.n_steps:
+    while model.steps < model.n_steps:
         model.step()
         whole = np.floor(model.vacancies.sum(axis=1) + 1e-9)
         assert (model.international_posts <= whole).all()

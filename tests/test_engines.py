@@ -28,7 +28,7 @@ def assert_same_every_step(scenario, seed: int) -> None:
     agents = make_model(scenario, seed=seed, engine="agents")
     arrays = make_model(scenario, seed=seed, engine="arrays")
     np.testing.assert_array_equal(agents.ledger.stock, arrays.ledger.stock)
-    while agents.t < agents.n_steps:
+    while agents.steps < agents.n_steps:
         agents.step()
         arrays.step()
         np.testing.assert_array_equal(agents.ledger.stock, arrays.ledger.stock)

@@ -74,7 +74,7 @@ def test_accounting_identity_and_non_negativity_every_step(case):
     overrides, engine, seed = case
     model = make_model(archetypes(overrides), seed=seed, engine=engine)
     ledger = model.ledger
-    while model.t < model.n_steps:
+    while model.steps < model.n_steps:
         before = ledger.present().copy()
         model.step()
         after = ledger.present()

@@ -111,7 +111,7 @@ def test_run_prints_a_summary_table(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "archetypes_retention" in out and "median" in out and "90% interval" in out
-    assert "density per 10,000, safeguards list" in out
+    assert "Density, safeguards-list countries" in out
 
 
 def test_run_bad_override_is_a_clear_error_with_status_2(tmp_path):

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim.inputs.scenario as scenario_mod
+import sim.inputs.world as world_mod
 from sim.errors import HrhsimError, ScenarioError
 from sim.inputs.scenario import Scenario, load_scenario, numeric_paths, schema_node
 from sim.inputs.schema import SCHEMA, Field, ListOf, render_markdown
@@ -772,9 +773,9 @@ def test_unknown_code_set_by_override_names_set(tmp_path):
 def test_world_is_cached_per_kind_and_file(tmp_path):
     path = write(tmp_path, "s.yaml", "world:\n  kind: archetypes\n")
     load_scenario(path)
-    before = scenario_mod._cached_world.cache_info().hits
+    before = world_mod._cached.cache_info().hits
     load_scenario(path)
-    assert scenario_mod._cached_world.cache_info().hits > before
+    assert world_mod._cached.cache_info().hits > before
 
 
 # --------------------------------------------------------------------------------------------------
@@ -901,7 +902,7 @@ def _containers(obj, path=()):
 
 
 def _check_outcome(path: Path, overrides=()) -> None:
-    with mock.patch.object(scenario_mod, "_cached_world", lambda kind, file: FAKE_WORLD):
+    with mock.patch.object(scenario_mod, "cached_world", lambda kind, file: FAKE_WORLD):
         try:
             result = load_scenario(path, overrides)
         except ScenarioError as err:
@@ -919,7 +920,7 @@ PROPERTY_SETTINGS = settings(
 
 def test_base_document_is_valid(tmp_path):
     path = write(tmp_path, "s.yaml", yaml.safe_dump(BASE))
-    with mock.patch.object(scenario_mod, "_cached_world", lambda kind, file: FAKE_WORLD):
+    with mock.patch.object(scenario_mod, "cached_world", lambda kind, file: FAKE_WORLD):
         sc = load_scenario(path)
     assert sc.get("policies.agreements.1.until") == 2029
 

@@ -14,7 +14,7 @@ from sim.cli import main as sweep_main
 from sim.errors import ScenarioError
 from sim.sweep.design import build_design
 from sim.sweep.execute import plan_sweep, replicate_seed
-from sim.sweep.outcomes import compute_outcome
+from sim.sweep.outcomes import compute_outcome, compute_outcomes
 from sim.sweep.spec import OutcomeSpec, load_sweep, parse_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -438,3 +438,36 @@ def test_population_weights_include_places_without_health_workers():
     ind.insert(0, "replicate", 0)
     o = OutcomeSpec(name="d", indicator="density", combine="mean", weight="population")
     assert math.isclose(compute_outcome(ind, o, ["AAA", "BBB"]), 100 / 4000 * 1e4)
+
+
+def test_registry_outcomes_are_named_and_validated(tmp_path):
+    text = hrhsim_sweep(tmp_path, "  behaviour.wage_weight: [1.0, 2.0]")
+    extra = (
+        "  - safeguards_density\n"
+        "  - {name: sg_emig, outcome: safeguards_emigration, year: all, stat: sum}\n"
+    )
+    spec = load_sweep(write(tmp_path, text + extra))
+    by_name = {o.name: o for o in spec.outcomes}
+    assert by_name["safeguards_density"].outcome == "safeguards_density"
+    assert by_name["safeguards_density"].indicator is None
+    assert (by_name["sg_emig"].outcome, by_name["sg_emig"].stat) == ("safeguards_emigration", "sum")
+    assert by_name["sg_density"].outcome is None  # an indicator query stays a query
+    err = error_of(tmp_path, text + "  - {name: x, outcome: safeguard_density}\n")
+    assert err.key_path == "outcomes.1.outcome" and "did you mean 'safeguards_density'" in str(err)
+    err = error_of(tmp_path, text + "  - {name: safeguards_density, countries: destinations}\n")
+    assert err.key_path == "outcomes.1.countries" and "registry outcome" in str(err)
+    err = error_of(tmp_path, text + "  - {name: y, outcome: world_stock, indicator: stock}\n")
+    assert err.key_path == "outcomes.1.outcome"
+
+
+def test_registry_outcome_equals_the_population_weighted_query():
+    """Density in safeguards-list countries: the registry outcome and the weighted query agree."""
+    ind = _indicators()
+    countries = {"safeguards": ["AAA", "BBB"], "destinations": []}.get
+    registry = OutcomeSpec(name="d", outcome="safeguards_density")
+    query = OutcomeSpec(name="q", indicator="density", combine="mean", weight="population")
+    values = compute_outcomes(ind, [registry, query], lambda s: countries(s, ["AAA", "BBB"]))
+    assert math.isclose(values["d"], (200 + 60) / 3000 * 1e4)
+    assert math.isclose(values["d"], values["q"])
+    window = OutcomeSpec(name="e", outcome="safeguards_emigration", year="all", stat="sum")
+    assert compute_outcomes(ind, [window], lambda s: ["AAA"], start_year=2023)["e"] == 30

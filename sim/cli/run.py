@@ -64,60 +64,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_set_option(parser)
 
 
+SUMMARY = (
+    "world_stock",
+    "world_density",
+    "safeguards_density",
+    "safeguards_emigration",
+    "destination_immigration",
+    "destination_vacancy_rate",
+    "population_below_44_5",
+)
+"""Outcomes of the run summary (declared in `sim.declarations`, computed by
+`sim.outputs.outcomes`)."""
+
+
 def summary_table(indicators: pd.DataFrame, data: dict) -> pd.DataFrame:
-    """Headline numbers at the horizon: median and 5-95% range across replicates."""
-    import numpy as np
-    import pandas as pd
+    """Headline outcomes at the horizon: median and 5-95% range across replicates."""
+    from sim.declarations import outcome
+    from sim.inputs.selectors import country_groups, simulated_world
+    from sim.outputs.outcomes import outcome_values, summarize
 
-    from sim.model.policies import country_mask
-    from sim.runner import world_for
-
-    world = world_for(data)
-    iso = np.asarray(world.iso3).astype(str)
-    safeguards = set(iso[np.asarray(world.safeguards, dtype=bool)])
-    destinations = set(iso[country_mask(data["workforce"]["destinations"], world)])
-    final = indicators[
-        (indicators.year == indicators.year.max())
-        & (indicators.area == "all")
-        & (indicators.cadre == "all")
-    ]
-
-    def per_replicate(indicator: str, countries: set | None, ratio_of: str | None = None):
-        rows = final[final.indicator == indicator]
-        if countries is not None:
-            rows = rows[rows.country.isin(countries)]
-        value = rows.groupby("replicate").value.sum()
-        if ratio_of is not None:
-            base = final[(final.indicator == ratio_of) & final.country.isin(countries)]
-            value = value / base.groupby("replicate").value.sum().replace(0, np.nan)
-        return value
-
-    lines = {
-        "health workers, world": per_replicate("stock", {"WLD"}),
-        "density per 10,000, world": per_replicate("density", {"WLD"}),
-        "density per 10,000, safeguards list": per_replicate("stock", safeguards)
-        / per_replicate("population", safeguards)
-        * 1e4,
-        "emigrants/yr from safeguards list": per_replicate("emigrants", safeguards),
-        "immigrants/yr to destinations": per_replicate("immigrants", destinations),
-        "vacancy rate, destinations": per_replicate("vacancies", destinations, "posts"),
-        "population below 44.5/10,000": per_replicate("population_below_44_5", {"WLD"}),
-    }
-    rows = []
-    for name, values in lines.items():
-        v = np.asarray(values, dtype=float)
-        v = v[np.isfinite(v)]
-        if v.size == 0:
-            continue
-        rows.append(
-            {
-                "indicator": name,
-                "median": np.median(v),
-                "p5": np.percentile(v, 5),
-                "p95": np.percentile(v, 95),
-            }
-        )
-    return pd.DataFrame(rows)
+    groups = country_groups(data, simulated_world(data))
+    values = outcome_values(indicators, groups, SUMMARY)
+    table = summarize(values, int(indicators["year"].max()))
+    table.insert(0, "indicator", [outcome(name).short for name in table["outcome"]])
+    return table.drop(columns="outcome")
 
 
 def format_table(table: pd.DataFrame) -> str:

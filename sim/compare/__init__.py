@@ -2,9 +2,10 @@
 
 Modules, one concept each:
 `pipeline` (run or reuse, then brief), `cache` (run reuse), `runs` (a results folder),
-`groups` (safeguards-list countries and destinations), `tables` (the numbers), `changes` (what an
-option changes, in words), `figures` (matplotlib charts), `briefing` (the HTML), `fmt` (number
-formatting). The `hrhsim compare` command is `sim.cli.compare`.
+`tables` (the numbers), `changes` (what an option changes, in words), `figures` (matplotlib
+charts), `briefing` (the HTML page and its sections), `page` (escaping, style, small cells),
+`methods` (the methods note), `fmt` (number formatting). Country groups come from
+`sim.inputs.selectors`, outcomes from `sim.outputs.outcomes`; the command is `sim.cli.compare`.
 
 Importing this package is light (for `hrhsim --help`); the rest loads on first use.
 """

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,15 +19,16 @@ from typing import Any
 import pandas as pd
 
 from sim.compare import changes, figures, fmt, tables
-from sim.compare.groups import CountryGroups, country_groups, load_world_for, selector_codes
+from sim.compare.methods import methods_html
+from sim.compare.page import CSP, CSS, ci, esc, scenario_label
 from sim.compare.runs import Run
 from sim.compare.tables import HEADLINE, METRICS
+from sim.inputs.selectors import CountryGroups, country_groups, scenario_world, selector_codes
 from sim.outputs.results import atomic_write, write_csv
 
 log = logging.getLogger(__name__)
 
 ODD_NAME = "ODD.md"
-FEW_REPLICATES = 20
 
 
 @dataclass
@@ -40,11 +40,6 @@ class Briefing:
     figures: list[Path] = field(default_factory=list)
     headline: pd.DataFrame | None = None
     horizon: int | None = None
-
-
-def esc(text: Any) -> str:
-    """HTML-escape any value (quotes included)."""
-    return html.escape(str(text), quote=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -70,7 +65,7 @@ def write_briefing(
     names = [run.name for run in runs]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ to be compared: {names}")
-    world = world if world is not None else load_world_for(baseline.scenario)
+    world = world if world is not None else scenario_world(baseline.scenario)
     present = sorted(set(baseline.indicators["country"].unique()) - {tables.WLD})
     groups = country_groups(baseline.scenario, world, present)
     year = tables.horizon_year(runs)
@@ -182,84 +177,6 @@ def _copy_odd(out_dir: Path) -> str | None:
 # HTML pieces
 
 
-CSS = """
-:root { --ink:#1b1b1b; --muted:#5b5b5b; --rule:#d4d4d4; --accent:#0072B2;
-        --better:#d9ebf7; --worse:#fbe2cc; --note:#fff8e1; }
-* { box-sizing: border-box; }
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-       sans-serif; color: var(--ink); max-width: 1120px; margin: 0 auto; padding: 24px 28px;
-       line-height: 1.45; background: #fff; }
-h1 { font-size: 1.65rem; margin: 0 0 .3rem; }
-h2 { font-size: 1.25rem; border-bottom: 2px solid var(--accent); padding-bottom: 3px;
-     margin-top: 2.4rem; }
-h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
-p.lead { font-size: 1.05rem; color: var(--muted); margin-top: 0; }
-.meta { color: var(--muted); font-size: .85rem; }
-nav { background: #f4f7fa; border: 1px solid var(--rule); padding: 8px 14px; margin: 1rem 0;
-      font-size: .9rem; }
-nav ol { margin: .2rem 0; padding-left: 1.3rem; columns: 2; }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: .86rem;
-        font-variant-numeric: tabular-nums; margin: .6rem 0 1rem; }
-caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
-th, td { border-bottom: 1px solid var(--rule); padding: 4px 7px; text-align: right;
-         vertical-align: top; }
-th { background: #f1f1f1; font-weight: 600; }
-th:first-child, td:first-child, td.text, th.text { text-align: left; }
-th[scope=row] { min-width: 13em; font-weight: 600; }
-th .ci, td .ci { display: block; color: var(--muted); font-size: .8em; white-space: nowrap; }
-td.better { background: var(--better); }
-td.worse { background: var(--worse); }
-.mark { font-size: .8em; color: var(--muted); }
-figure { margin: 1rem 0 1.4rem; break-inside: avoid; page-break-inside: avoid; }
-figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
-figcaption { font-size: .85rem; color: var(--muted); margin-top: .3rem; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr));
-        gap: .6rem 1.4rem; }
-.card { border-left: 4px solid var(--accent); padding: .2rem 0 .2rem 1rem; margin: 1rem 0; }
-.card ul { margin: .3rem 0; }
-.note { background: var(--note); border: 1px solid #f0d890; padding: .5rem .8rem;
-        font-size: .9rem; }
-.swatch { display: inline-block; width: .9em; height: .9em; border-radius: 2px;
-          vertical-align: -.1em; margin-right: .35em; }
-code { font-size: .9em; background: #f3f3f3; padding: 0 .2em; }
-footer { margin-top: 3rem; font-size: .8rem; color: var(--muted); }
-@media print {
-  @page { size: A4; margin: 14mm 12mm; }
-  body { max-width: none; padding: 0; font-size: 9.5pt; }
-  nav, .screen-only { display: none; }
-  h2 { break-after: avoid; page-break-after: avoid; margin-top: 1.4rem; }
-  h3 { break-after: avoid; page-break-after: avoid; }
-  .grid { grid-template-columns: 1fr 1fr; gap: .3rem .8rem; }
-  figcaption { font-size: 8pt; }
-  figure, tr, .card { break-inside: avoid; page-break-inside: avoid; }
-  thead { display: table-header-group; }
-  .table-wrap { overflow: visible; }
-  a { color: inherit; text-decoration: none; }
-  td.better, td.worse, th, .note { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-"""
-
-CSP = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
-    "form-action 'none'"
-)
-"""Nothing but inline styles and data: images: no script runs, nothing is fetched."""
-
-
-def _ci(lo: float, hi: float, kind: str, *, signed: bool = True) -> str:
-    """The 90% interval under a number."""
-    return f'<span class="ci">{esc(fmt.interval(lo, hi, kind, signed=signed))}</span>'
-
-
-def _swatch(i: int) -> str:
-    return f'<span class="swatch" style="background:{figures.colour(i)}"></span>'
-
-
-def _scenario_label(name: str, i: int) -> str:
-    return f"{_swatch(i)}{esc(name)}"
-
-
 def _verdict(metric: tables.Metric, lo: float, med: float, hi: float) -> tuple[str, str]:
     """(css class, words) for a paired change: is it clearly above/below zero, and is that good?"""
     if not all(pd.notna(v) for v in (lo, med, hi)):
@@ -289,7 +206,7 @@ def _change_cell(metric: tables.Metric, row: pd.Series) -> str:
 
 def _headline_html(headline: pd.DataFrame, baseline: Run, options: Sequence[Run], year: int) -> str:
     head = "".join(
-        f'<th scope="col">{_scenario_label(o.name, i)}<br>'
+        f'<th scope="col">{scenario_label(o.name, i)}<br>'
         '<span class="mark">change (90% interval)</span></th>'
         for i, o in enumerate(options, start=1)
     )
@@ -312,7 +229,7 @@ def _headline_html(headline: pd.DataFrame, baseline: Run, options: Sequence[Run]
         f"<caption>Change against the baseline in {year}: median of the paired replicate "
         "differences, with the 90% interval (5th–95th percentile) below</caption>"
         f'<thead><tr><th scope="col" class="text">Indicator</th>'
-        f'<th scope="col">{_scenario_label(baseline.name, 0)}<br>'
+        f'<th scope="col">{scenario_label(baseline.name, 0)}<br>'
         f'<span class="mark">level in {year}</span></th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
         '<p class="meta">▲ better / ▼ worse: the whole 90% interval lies on one side of zero, in '
@@ -347,8 +264,7 @@ def _glance_html(headline: pd.DataFrame, options: Sequence[Run], year: int) -> s
                 f"{esc(words)}</li>"
             )
         cards.append(
-            f'<div class="card"><h3>{_scenario_label(o.name, i)}</h3>'
-            f"<ul>{''.join(items)}</ul></div>"
+            f'<div class="card"><h3>{scenario_label(o.name, i)}</h3><ul>{"".join(items)}</ul></div>'
         )
     return "".join(cards) or "<p>No option to compare.</p>"
 
@@ -367,11 +283,11 @@ def _figure_html(chart: figures.Chart | None, out_dir_files: str = "figures") ->
 
 
 def _changes_html(baseline: Run, options: Sequence[Run], described: dict[str, list[str]]) -> str:
-    parts = [f"<h3>{_scenario_label(baseline.name, 0)} (baseline)</h3>", _description(baseline)]
+    parts = [f"<h3>{scenario_label(baseline.name, 0)} (baseline)</h3>", _description(baseline)]
     for i, o in enumerate(options, start=1):
         items = "".join(f"<li>{esc(s)}</li>" for s in described.get(o.name, []))
         parts.append(
-            f"<h3>{_scenario_label(o.name, i)}</h3>{_description(o)}"
+            f"<h3>{scenario_label(o.name, i)}</h3>{_description(o)}"
             f"<p>Against the baseline, this option:</p><ul>{items}</ul>"
         )
     return "".join(parts)
@@ -393,7 +309,7 @@ def _corridor_html(
     if table.empty:
         return "<p>No international moves were recorded in the horizon year.</p>"
     head = "".join(
-        f'<th scope="col">{_scenario_label(o.name, i)}<br><span class="mark">change</span></th>'
+        f'<th scope="col">{scenario_label(o.name, i)}<br><span class="mark">change</span></th>'
         for i, o in enumerate(options, start=1)
     )
     body = []
@@ -401,14 +317,14 @@ def _corridor_html(
         sg = " ‡" if r["origin"] in groups.safeguards else ""
         cells = "".join(
             f"<td>{esc(fmt.change(r[f'{o.name}|change|median'], 'workers'))}"
-            f"{_ci(r[f'{o.name}|change|p5'], r[f'{o.name}|change|p95'], 'workers')}</td>"
+            f"{ci(r[f'{o.name}|change|p5'], r[f'{o.name}|change|p95'], 'workers')}</td>"
             for o in options
         )
         body.append(
             f'<tr><td class="text">{esc(groups.name(r["origin"]))} ({esc(r["origin"])}){sg}</td>'
             f'<td class="text">{esc(groups.name(r["destination"]))} ({esc(r["destination"])})</td>'
             f"<td>{esc(fmt.value(r['baseline|level|median'], 'workers'))}"
-            f"{_ci(r['baseline|level|p5'], r['baseline|level|p95'], 'workers', signed=False)}"
+            f"{ci(r['baseline|level|p5'], r['baseline|level|p95'], 'workers', signed=False)}"
             f"</td>{cells}</tr>"
         )
     return (
@@ -418,7 +334,7 @@ def _corridor_html(
         "interval</caption>"
         '<thead><tr><th scope="col" class="text">Origin</th>'
         '<th scope="col" class="text">Destination</th>'
-        f'<th scope="col">{_scenario_label(baseline.name, 0)}<br><span class="mark">workers</span>'
+        f'<th scope="col">{scenario_label(baseline.name, 0)}<br><span class="mark">workers</span>'
         f"</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         '<p class="meta">‡ origin on the WHO health workforce support and safeguards list 2023. '
         "Returns of migrants appear as flows from the destination back to the origin.</p>"
@@ -443,16 +359,16 @@ def _country_html(
     for i, run in enumerate(runs):
         if per_start:
             head.append(
-                f'<th scope="col">{_scenario_label(run.name, i)}<br>'
+                f'<th scope="col">{scenario_label(run.name, i)}<br>'
                 f'<span class="mark">{first}</span></th>'
             )
         head.append(
-            f'<th scope="col">{_scenario_label(run.name, i)}<br>'
+            f'<th scope="col">{scenario_label(run.name, i)}<br>'
             f'<span class="mark">{year}</span></th>'
         )
         if i:
             head.append(
-                f'<th scope="col">{_scenario_label(run.name, i)}<br>'
+                f'<th scope="col">{scenario_label(run.name, i)}<br>'
                 '<span class="mark">change (90% interval)</span></th>'
             )
     body = []
@@ -489,13 +405,13 @@ def _money_html(
         return "<p>The runs report no money flows.</p>"
     head = [
         f'<th scope="col" class="text">Money flow</th><th scope="col">'
-        f'{_scenario_label(baseline.name, 0)}<br><span class="mark">total</span></th>'
+        f'{scenario_label(baseline.name, 0)}<br><span class="mark">total</span></th>'
     ]
     for i, o in enumerate(options, start=1):
         head.append(
-            f'<th scope="col">{_scenario_label(o.name, i)}<br>'
+            f'<th scope="col">{scenario_label(o.name, i)}<br>'
             '<span class="mark">total</span></th>'
-            f'<th scope="col">{_scenario_label(o.name, i)}<br>'
+            f'<th scope="col">{scenario_label(o.name, i)}<br>'
             '<span class="mark">change (90% interval)</span></th>'
         )
     body = []
@@ -522,98 +438,6 @@ def _level_cell(r: pd.Series, key: str) -> str:
     return (
         f"<td>{esc(fmt.value(med, 'money'))}"
         f'<span class="ci">{esc(fmt.interval(lo, hi, "money", signed=False))}</span></td>'
-    )
-
-
-def _calibration(scenario: dict) -> str:
-    status = scenario.get("calibration")
-    if isinstance(status, dict):
-        status = status.get("status") or status.get("file") or status.get("name")
-    if status:
-        return str(status)
-    return "not calibrated"
-
-
-def _methods_html(
-    baseline: Run,
-    options: Sequence[Run],
-    groups: CountryGroups,
-    year: int,
-    odd_link: str | None,
-    notes: Sequence[str],
-) -> str:
-    runs = [baseline, *options]
-    commit = baseline.manifest.get("git_commit")
-    rows = []
-    for i, run in enumerate(runs):
-        m, s = run.manifest, run.scenario
-        timings = m.get("timings") or {}
-        total = timings.get("total_s")
-        status = {True: "reused", False: "run now", None: "—"}[run.reused]
-        rows.append(
-            f'<tr><td class="text">{_scenario_label(run.name, i)}</td>'
-            f"<td>{esc(m.get('seed', s.get('seed', '—')))}</td>"
-            f"<td>{esc(len(run.replicates))}</td>"
-            f"<td>{esc(fmt.number((s.get('scale') or {}).get('workers_per_agent'), 0))}</td>"
-            f'<td class="text">{esc(m.get("engine", s.get("engine", "—")))}</td>'
-            f'<td class="text">{esc(_calibration(s))}</td>'
-            f'<td class="text"><code>{esc(str(m.get("scenario_hash", ""))[:12])}</code></td>'
-            f'<td class="text">{esc(status)}'
-            f"{'' if total is None else esc(f' ({float(total):.1f} s)')}</td></tr>"
-        )
-    time = baseline.scenario.get("time") or {}
-    start = time.get("start_year", min(baseline.years) + 1)
-    versions = sorted({str(r.manifest.get("package_version", "unknown")) for r in runs})
-    odd = (
-        f'<a href="{esc(odd_link)}">ODD.md</a> (copied next to this page)'
-        if odd_link
-        else "<code>docs/ODD.md</code> in the hrhsim source"
-    )
-    sg_names = ", ".join(groups.name(c) for c in groups.safeguards) or "none"
-    dest_names = ", ".join(groups.name(c) for c in groups.destinations) or "none"
-    calibrated = all(_calibration(r.scenario) == "not calibrated" for r in runs)
-    caution = (
-        ""
-        if not calibrated
-        else "<p><strong>Not calibrated.</strong> The behavioural parameters are assumptions and "
-        "values from the literature (sources in the scenario reference); they have not been "
-        "fitted to observed migration data. Read the results as the direction and relative "
-        "size of effects, not as forecasts.</p>"
-    )
-    few = (
-        ""
-        if len(baseline.replicates) >= FEW_REPLICATES
-        else f"<p>With {len(baseline.replicates)} replicates the 90% interval is a rough guide "
-        "(close to the range of the replicates); use more replicates (<code>--replicates"
-        "</code>) for decisions.</p>"
-    )
-    note_html = "".join(f"<li>{esc(n)}</li>" for n in notes)
-    return (
-        f"<p>Model: hrhsim {esc(', '.join(versions))}"
-        f"{'' if not commit else f' (git commit <code>{esc(str(commit)[:12])}</code>)'}. "
-        f"Model description (ODD protocol): {odd}.</p>"
-        '<div class="table-wrap"><table id="methods-table"><thead><tr>'
-        '<th scope="col" class="text">Scenario</th><th scope="col">Seed</th>'
-        '<th scope="col">Replicates</th><th scope="col">Workers per agent</th>'
-        '<th scope="col" class="text">Engine</th><th scope="col" class="text">Calibration</th>'
-        '<th scope="col" class="text">Scenario hash</th><th scope="col" class="text">Run</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        f"{caution}"
-        f"<p>Simulated years {esc(start)}–{year}; the horizon is {year}. Every number is a "
-        "summary across replicates: the median and the 90% interval (5th–95th percentile, linear "
-        "interpolation). Changes are paired: replicate r of an option minus replicate r of the "
-        "baseline; with equal seeds, replicate r of every scenario uses the same spawned seed, so "
-        "the difference shows the effect of the option rather than chance.</p>"
-        f"{few}"
-        "<p>Safeguards-list countries in this world (WHO health workforce support and safeguards "
-        f"list 2023): {esc(sg_names)}. Destinations (<code>workforce.destinations</code> of the "
-        f"baseline): {esc(dest_names)}. Every scenario is measured on these same groups. Density "
-        "in the safeguards-list countries is population-weighted (their health workers per "
-        "10,000 of their population); the destination vacancy rate is weighted by funded posts; "
-        "the foreign-trained share by workforce. Emigration counts every international departure "
-        "from those countries in the year. Money is in international dollars at purchasing-power "
-        "parity (int$ PPP).</p>"
-        + (f'<div class="note"><strong>Notes</strong><ul>{note_html}</ul></div>' if notes else "")
     )
 
 
@@ -673,7 +497,7 @@ def render(
         (
             "methods",
             "Methods note",
-            _methods_html(baseline, options, groups, year, odd_link, notes),
+            methods_html(baseline, options, groups, year, odd_link, notes),
         ),
     ]
     toc = "".join(f'<li><a href="#{key}">{esc(head)}</a></li>' for key, head, _ in sections)

@@ -12,22 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from sim.compare import fmt
+from sim.declarations import LEVERS as DECLARED_LEVERS
 from sim.inputs.schema import SCHEMA, Field, ListOf
 
 IGNORED = ("name", "description", "extends", "seed", "replicates", "engine", "outputs")
 """Top-level keys that do not change what the model does (seed and replicates are shared by
 every scenario of a comparison; both engines give identical results)."""
 
-LEVERS = {
-    "ethical_recruitment": "ethical recruitment",
-    "fee_free_recruitment": "fee-free recruitment",
-    "equal_treatment": "equal treatment of migrant workers",
-    "compensation": "compensation of source countries",
-    "retention": "retention pay",
-    "rural_allowance": "a rural allowance",
-    "bonding": "bonding (compulsory service)",
-    "domestic_training": "domestic training expansion",
-}
+LEVERS = {lever.name: lever.label for lever in DECLARED_LEVERS if not lever.many}
+"""Labels of the policy levers, as a sentence names them (declared in `sim.declarations`)."""
 
 Resolver = Callable[[Any], "list[str] | None"]
 """Selector -> ISO3 codes of the countries it picks (None when the world is not known)."""

@@ -116,13 +116,6 @@ def interval(lo: float | None, hi: float | None, kind: str, *, signed: bool = Tr
     return f"{fn(lo, kind)} to {fn(hi, kind)}"
 
 
-def scale_for_axis(kind: str) -> tuple[float, str]:
-    """Multiplier and axis unit for plotting a change of `kind` (shares in percentage points)."""
-    if kind == "share":
-        return 100.0, "percentage points"
-    return 1.0, CHANGE_UNITS.get(kind, "")
-
-
 def scale_for_level_axis(kind: str) -> tuple[float, str]:
     """Multiplier and axis unit for plotting a level of `kind` (shares in %)."""
     if kind == "share":

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.compare.groups import CountryGroups
 from sim.compare.runs import Run
+from sim.declarations import OUTCOMES, WORLD, outcome
+from sim.inputs.selectors import CountryGroups
+from sim.outputs.outcomes import outcome_values, select_rows
 
-WLD = "WLD"
+WLD = WORLD
 QUANTILES = (0.05, 0.5, 0.95)
-KEYS = ["replicate", "year"]
 
 
 @dataclass(frozen=True)
@@ -38,72 +39,26 @@ class Metric:
         return self.short or self.label
 
 
-HEADLINE: tuple[Metric, ...] = (
-    Metric(
+def _metric(name: str) -> Metric:
+    o = outcome(name)
+    return Metric(o.name, o.label, o.display, o.unit, int(o.kind), o.short)
+
+
+HEADLINE: tuple[Metric, ...] = tuple(
+    _metric(name)
+    for name in (
         "safeguards_density",
-        "Health-worker density in safeguards-list countries",
-        "density",
-        "doctors + nurses per 10,000 population (population-weighted)",
-        +1,
-        "Density, safeguards-list countries",
-    ),
-    Metric(
         "safeguards_emigration",
-        "Emigration from safeguards-list countries",
-        "workers",
-        "workers/year",
-        0,
-        "Emigration, safeguards-list countries",
-    ),
-    Metric(
         "destination_vacancy_rate",
-        "Vacancy rate in destination countries",
-        "share",
-        "% of funded posts (posts-weighted)",
-        -1,
-        "Vacancy rate, destinations",
-    ),
-    Metric(
         "destination_foreign_share",
-        "Share of foreign-trained workers in destinations",
-        "share",
-        "% of the workforce (workforce-weighted)",
-        0,
-        "Foreign-trained share, destinations",
-    ),
-    Metric(
         "rural_urban_ratio",
-        "Rural/urban density ratio (world)",
-        "ratio",
-        "rural density / urban density",
-        +1,
-        "Rural/urban density ratio",
-    ),
-    Metric(
         "population_below_44_5",
-        "Population living below 44.5 health workers per 10,000",
-        "people",
-        "people",
-        -1,
-        "Population below 44.5 per 10,000",
-    ),
-    Metric(
         "compensation_paid",
-        "Compensation paid by destinations",
-        "money",
-        "int$ PPP/year",
-        0,
-        "Compensation paid",
-    ),
-    Metric(
         "compensation_received",
-        "Compensation received by source countries",
-        "money",
-        "int$ PPP/year",
-        0,
-        "Compensation received",
-    ),
+    )
 )
+"""The briefing's headline outcomes (declared in `sim.declarations`, computed by
+`sim.outputs.outcomes`)."""
 METRICS = {m.key: m for m in HEADLINE}
 TIME_SERIES = HEADLINE[:6]
 """Indicators shown over time (the money ones are in the money section)."""
@@ -117,171 +72,22 @@ class MoneyItem:
     group: str  # "all" or "safeguards"
 
 
-MONEY: tuple[MoneyItem, ...] = (
-    MoneyItem(
-        "compensation_paid", "compensation_paid", "Compensation paid (by destinations)", "all"
-    ),
-    MoneyItem(
-        "compensation_received",
-        "compensation_received",
-        "Compensation received (by source countries)",
-        "all",
-    ),
-    MoneyItem(
-        "incentive_spending",
-        "incentive_spending",
-        "Incentive spending (retention pay, rural allowances)",
-        "all",
-    ),
-    MoneyItem("training_investment", "training_investment", "Training investment", "all"),
-    MoneyItem(
-        "training_cost_emigrants_safeguards",
-        "training_cost_emigrants",
-        "Training cost embodied in emigrants from safeguards-list countries",
-        "safeguards",
-    ),
-    MoneyItem(
-        "training_cost_emigrants",
-        "training_cost_emigrants",
-        "Training cost embodied in emigrants (all countries)",
-        "all",
-    ),
-    MoneyItem("bond_buyouts", "bond_buyouts", "Bond buy-outs paid by graduates", "all"),
-    MoneyItem("recruitment_fees", "recruitment_fees", "Recruitment fees paid by workers", "all"),
+MONEY: tuple[MoneyItem, ...] = tuple(
+    MoneyItem(o.name, o.indicator, o.label, o.countries) for o in OUTCOMES if o.display == "money"
 )
+"""Money items of the briefing: the money outcomes of `sim.declarations`."""
 
 
 # --------------------------------------------------------------------------------------------------
-# selecting from the long table
+# outcomes (computed by sim.outputs.outcomes)
 
-
-def _rows(
-    ind: pd.DataFrame, indicator: str, countries: Sequence[str] | None, additive: bool
-) -> pd.DataFrame:
-    """Rows (replicate, year, country, value) of `indicator`, area `all`, cadre `all`.
-
-    Without `cadre == all` rows, an additive indicator is summed over the cadres.
-    `countries=None` means every country but the `WLD` aggregate.
-    """
-    sel = ind[(ind["indicator"] == indicator) & (ind["area"] == "all")]
-    sel = sel[sel["country"] != WLD] if countries is None else sel[sel["country"].isin(countries)]
-    rows = sel[sel["cadre"] == "all"]
-    if rows.empty and additive:
-        rows = sel[sel["cadre"] != "all"]
-    return (
-        rows.groupby(["replicate", "year", "country"], observed=True)["value"]
-        .sum(min_count=1)  # an undefined value (NaN) stays undefined, never 0
-        .reset_index()
-    )
-
-
-def _wide(
-    ind: pd.DataFrame,
-    indicator: str,
-    countries: Sequence[str] | None,
-    index: pd.MultiIndex,
-    *,
-    additive: bool = False,
-) -> pd.DataFrame:
-    """`indicator` as a (replicate, year) x country table on `index`."""
-    rows = _rows(ind, indicator, countries, additive)
-    wide = rows.pivot_table(
-        index=KEYS,
-        columns="country",
-        values="value",
-        aggfunc=lambda v: v.sum(min_count=1),
-        observed=True,
-        dropna=False,
-    )
-    return wide.reindex(index)
-
-
-def _index(ind: pd.DataFrame) -> pd.MultiIndex:
-    pairs = ind[KEYS].drop_duplicates().sort_values(KEYS)
-    return pd.MultiIndex.from_frame(pairs.astype("int64"))
-
-
-def _population(
-    ind: pd.DataFrame,
-    countries: Sequence[str],
-    index: pd.MultiIndex,
-    stock: pd.DataFrame,
-    groups: CountryGroups,
-) -> pd.DataFrame:
-    """Population by country: the `population` indicator, or stock * 10,000 / density.
-
-    Where the density is zero the population is carried over from the nearest year of the same
-    replicate, else taken from the world's base-year population.
-    """
-    if (ind["indicator"] == "population").any():
-        return _wide(ind, "population", countries, index)
-    density = _wide(ind, "density", countries, index)
-    pop = stock * 1e4 / density.where(density > 0)
-    if pop.shape[1] == 0:
-        return pop
-    pop = pop.groupby(level="replicate").ffill().groupby(level="replicate").bfill()
-    world = groups.world
-    if world is not None and pop.isna().any().any():
-        base = dict(
-            zip(map(str, np.asarray(world.iso3)), np.asarray(world.population, float), strict=True)
-        )
-        for code in pop.columns:
-            pop[code] = pop[code].fillna(base.get(code, np.nan))
-    return pop
+_rows = select_rows
 
 
 def metric_values(run: Run, groups: CountryGroups) -> pd.DataFrame:
     """Every headline metric of every replicate and year: columns replicate, year, metric, value."""
-    ind = run.indicators
-    index = _index(ind)
-    sg, dest = list(groups.safeguards), list(groups.destinations)
-    out: dict[str, pd.Series] = {}
-
-    stock_sg = _wide(ind, "stock", sg, index, additive=True)
-    pop_sg = _population(ind, sg, index, stock_sg, groups)
-    known = pop_sg.notna() & stock_sg.notna()
-    out["safeguards_density"] = (
-        stock_sg.where(known).sum(axis=1, min_count=1)
-        * 1e4
-        / pop_sg.where(known).sum(axis=1, min_count=1)
-    )
-    out["safeguards_emigration"] = _wide(ind, "emigrants", sg, index, additive=True).sum(
-        axis=1, min_count=1
-    )
-    vac = _wide(ind, "vacancies", dest, index, additive=True).sum(axis=1, min_count=1)
-    posts = _wide(ind, "posts", dest, index, additive=True).sum(axis=1, min_count=1)
-    out["destination_vacancy_rate"] = vac / posts.where(posts > 0)
-    out["destination_foreign_share"] = _foreign_share(ind, dest, index)
-    for key in ("rural_urban_ratio", "population_below_44_5"):
-        out[key] = _wide(ind, key, [WLD], index).sum(axis=1, min_count=1)
-    for key in ("compensation_paid", "compensation_received"):
-        out[key] = _wide(ind, key, None, index, additive=True).sum(axis=1, min_count=1)
-
-    frame = pd.DataFrame(out, index=index)
-    frame.columns.name = "metric"
-    long = frame.stack(future_stack=True).rename("value").reset_index()
-    return long.astype({"replicate": "int64", "year": "int64", "value": "float64"})
-
-
-def _foreign_share(ind: pd.DataFrame, dest: Sequence[str], index: pd.MultiIndex) -> pd.Series:
-    """Workforce-weighted share of foreign-trained workers over the destinations."""
-    share = _rows(ind, "foreign_trained_share", dest, additive=False)
-    stock = _rows(ind, "stock", dest, additive=False)
-    if share.empty:  # per-cadre shares only: weight each by its cadre's stock
-        sel = ind[(ind["area"] == "all") & ind["country"].isin(dest) & (ind["cadre"] != "all")]
-        share = sel[sel["indicator"] == "foreign_trained_share"]
-        stock = sel[sel["indicator"] == "stock"]
-        on = [*KEYS, "country", "cadre"]
-    else:
-        if stock.empty:
-            stock = _rows(ind, "stock", dest, additive=True)
-        on = [*KEYS, "country"]
-    both = share[[*on, "value"]].merge(stock[[*on, "value"]], on=on, suffixes=("_s", "_w"))
-    both["sw"] = both["value_s"] * both["value_w"]
-    sums = both.groupby(KEYS)[["sw", "value_w"]].sum()
-    result = sums["sw"] / sums["value_w"].where(sums["value_w"] > 0)
-    result.index = result.index.set_levels([lvl.astype("int64") for lvl in result.index.levels])
-    return result.reindex(index)
+    values = outcome_values(run.indicators, groups, [m.key for m in HEADLINE])
+    return values.rename(columns={"outcome": "metric"})
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,67 +1,53 @@
 """Engine `agents`: every worker is a `mesa.Agent` (readable, inspectable, for small worlds).
 
-Each `HealthWorker` takes its own decisions with the shared rules of `sim.model.rules`; the
-population object gathers what happened into `Transitions` for the shared accounting. Decisions in a
-phase read only the context computed at the start of the phase and the worker's own state, so the
-order in which workers are visited never changes a result."""
+Each `HealthWorker` ages, draws its hazards and takes its decisions itself, with the shared rules
+(`sim.model.rules`) and the shared effects of each choice (`sim.engines.effects`); departed
+workers leave the model (`Agent.remove`). `AgentPopulation` drives the agents the Mesa way: it
+creates them with `HealthWorker.create_agents`, runs each phase with `AgentSet.map` over the
+model's `HealthWorker` set and gathers what happened into `Transitions` for the shared accounting.
+Decisions in a phase read only the context computed at the start of the phase and the worker's own
+state, so the order in which workers are visited never changes a result.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import mesa
 import numpy as np
 
+from sim.engines import effects
 from sim.model import rules
-from sim.model.ledger import (
-    T_DEATH,
-    T_EMIGRATE,
-    T_EXIT,
-    T_LEAVE,
-    T_MOVE,
-    T_RETIRE,
-    T_RETURN,
-    Transitions,
-)
+from sim.model.ledger import T_EMIGRATE, Transitions
+from sim.model.population import Applicants, NewWorkers
+from sim.model.rules import DecisionContext, HazardContext, may_decide
 
-_HAZARD_KIND = {rules.EVENT_RETIRE: T_RETIRE, rules.EVENT_DEATH: T_DEATH, rules.EVENT_EXIT: T_EXIT}
-_STATUS = {
-    rules.EVENT_RETIRE: rules.RETIRED,
-    rules.EVENT_DEATH: rules.DEAD,
-    rules.EVENT_EXIT: rules.EXITED,
-}
+age_and_hazards = effects.age_and_hazards
+
+Row = tuple[int, int, int, int, int, int, int, int]
+"""One transition: origin, cadre, country_from, area_from, country_to, area_to, kind, bonded."""
+
+
+class Application(NamedTuple):
+    """A worker who chose to emigrate, and the destination country they apply to."""
+
+    worker: HealthWorker
+    destination: int
 
 
 class HealthWorker(mesa.Agent):
-    """A doctor or nurse: where they trained, where they work, and their obligations."""
+    """A doctor or nurse: where they trained, where they work, and their obligations.
 
-    __slots__ = (
-        "age_steps",
-        "agreement",
-        "area",
-        "bond_steps",
-        "cadre",
-        "contract_steps",
-        "country",
-        "key",
-        "origin",
-        "status",
-        "worker_id",
-    )
+    Attributes (plain ints): `worker_id`; `key`, the worker's part of every counter-based draw
+    (`sim.model.rng.worker_key`); `origin` (country of training), `country`, `area` (0 urban,
+    1 rural), `cadre`; `age_steps`; `bond_steps` and `contract_steps` (steps left); `agreement`
+    (index of the agreement of a fixed-term contract, -1 none); `status` (`rules.ACTIVE`, ...).
+    """
 
-    def __init__(
-        self,
-        model,
-        worker_id: int,
-        key: int,
-        origin: int,
-        country: int,
-        area: int,
-        cadre: int,
-        age_steps: int,
-        bond_steps: int = 0,
-    ):
+    def __init__(self, model, worker_id, key, origin, country, area, cadre, age_steps, bond_steps):
         super().__init__(model)
         self.worker_id = worker_id
-        self.key = key  # this worker's part of every counter-based draw (sim.model.rng.worker_key)
+        self.key = key
         self.origin = origin
         self.country = country
         self.area = area
@@ -69,198 +55,135 @@ class HealthWorker(mesa.Agent):
         self.age_steps = age_steps
         self.bond_steps = bond_steps
         self.contract_steps = 0
-        self.agreement = -1
+        self.agreement = effects.NO_AGREEMENT
         self.status = rules.ACTIVE
 
-    def age_and_hazards(self, step: int, hz) -> int:
-        """Phase 2: grow one step older, run down obligations, then retirement/death/exit."""
-        self.age_steps += 1
-        if self.bond_steps > 0:
-            self.bond_steps -= 1
-        if self.contract_steps > 0:
-            self.contract_steps -= 1
-        return rules.hazard_event(
-            self.key,
-            step,
-            self.age_steps,
-            hz.retire_from[self.cadre],
-            hz.max_age_steps,
-            hz.p_retire,
-            hz.p_death,
-            hz.p_exit,
-        )
+    def _row(self, kind: int, country_to: int, area_to: int, bonded: int) -> Row:
+        return (self.origin, self.cadre, self.country, self.area, country_to, area_to, kind, bonded)
 
-    def decide(self, step: int, p_reconsider: float, context: tuple) -> tuple[int, int, bool]:
-        """Phase 3: (choice, destination slot, contract ends), by the shared decision rule.
+    def age_and_hazards(self, step: int, hazards: list[tuple]) -> Row | None:
+        """Phase 2: grow one step older, run down obligations, then retirement/death/exit.
 
-        `context` is `DecisionContext.rule_arrays()`; the cheap checks come first, as in the
-        arrays engine, so most workers need no utilities.
+        `hazards[cadre]` is (retirement age, maximum age in steps, p_retire, p_death, p_exit).
+        Returns the transition of a worker who leaves (status no longer active), else None.
         """
-        if not (
-            (self.agreement >= 0 and self.contract_steps <= 0)
-            or rules.reconsiders(self.key, step, p_reconsider)
-        ):
-            return rules.CHOICE_STAY, -1, False
-        return rules.decide_worker(
-            self.key,
-            step,
-            self.origin,
-            self.country,
-            self.area,
-            self.cadre,
-            self.bond_steps,
-            self.agreement,
-            self.contract_steps,
-            context,
-        )
+        self.age_steps, self.bond_steps, self.contract_steps, event = age_and_hazards(
+            self.key, step, self.age_steps, self.bond_steps, self.contract_steps,
+            *hazards[self.cadre],
+        )  # fmt: skip
+        if not event:
+            return None
+        self.status, *transition = effects.departure(event)
+        return self._row(*transition)
+
+    def decide(self, step: int, ctx: DecisionContext) -> Row | Application | None:
+        """Phase 3: a transition row, an application to emigrate, or None (nothing changes)."""
+        if not may_decide(self.key, step, self.agreement, self.contract_steps, ctx.p_reconsider):
+            return None
+        choice, slot, ends = rules.decide_worker(
+            self.key, step, self.origin, self.country, self.area, self.cadre,
+            self.bond_steps, self.agreement, self.contract_steps, ctx,
+        )  # fmt: skip
+        if choice == rules.CHOICE_STAY and not ends:
+            return None
+        country, area, self.status, self.agreement, self.contract_steps, *transition = (
+            effects.after_choice(
+                choice, ends, self.origin, self.country, self.area,
+                self.bond_steps, self.agreement, self.contract_steps,
+            )
+        )  # fmt: skip
+        row = self._row(*transition) if transition[0] != effects.NO_TRANSITION else None
+        self.country, self.area = country, area
+        if choice == rules.CHOICE_EMIGRATE:
+            return Application(self, int(ctx.destination_of_slot[slot]))
+        return row
+
+    def admit(self, destination: int, area: int, channel: int, contract_steps) -> Row:
+        """Phase 4: the worker takes a post abroad (`effects.admission`)."""
+        before = self._row(T_EMIGRATE, destination, area, 0)
+        (self.country, self.area, self.bond_steps, self.agreement, self.contract_steps, bonded) = (
+            effects.admission(
+                destination, area, channel, contract_steps,
+                self.bond_steps, self.agreement, self.contract_steps,
+            )
+        )  # fmt: skip
+        return (*before[:7], bonded)
 
 
-class _HazardScalars:
-    """Hazard parameters as plain Python numbers (fast attribute access in the agent loop)."""
-
-    def __init__(self, hz):
-        self.retire_from = [int(x) for x in hz.retire_from_steps]
-        self.max_age_steps = int(hz.max_age_steps)
-        self.p_retire = float(hz.p_retire)
-        self.p_death = float(hz.p_death)
-        self.p_exit = float(hz.p_exit)
+def _hazards_by_cadre(hz: HazardContext) -> list[tuple]:
+    """Hazard parameters of each cadre as plain Python numbers (fast in the per-agent loop)."""
+    common = (int(hz.max_age_steps), float(hz.p_retire), float(hz.p_death), float(hz.p_exit))
+    return [(int(retire), *common) for retire in hz.retire_from_steps]
 
 
 class AgentPopulation:
-    """The worker population as Mesa agents, in a list kept in creation order."""
+    """The worker population as the model's `HealthWorker` agents (a `mesa.AgentSet`)."""
 
-    def __init__(self, model):
+    def __init__(self, model: mesa.Model):
         self.model = model
-        self.workers: list[HealthWorker] = []
-        self._applicants: list[tuple[HealthWorker, int]] = []
+        self._applicants: list[Application] = []
 
-    def _visit(self) -> list[HealthWorker]:
+    @property
+    def workers(self) -> mesa.agent.AgentSet:
+        """Every active worker, in creation order (the model's `HealthWorker` agent set)."""
+        workers = self.model.agents_by_type.get(HealthWorker)
+        return workers if workers is not None else mesa.agent.AgentSet([], self.model.random)
+
+    def _visit(self) -> mesa.agent.AgentSet:
         if self.model.visit_order == "shuffle":
-            order = list(self.workers)
-            self.model.random.shuffle(order)
-            return order
+            return self.workers.shuffle()
         return self.workers
 
-    def _make(self, wid, key, origin, country, area, cadre, age, bond) -> None:
-        model = self.model
-        for row in zip(
-            wid.tolist(),
-            key.tolist(),
-            origin.tolist(),
-            country.tolist(),
-            area.tolist(),
-            cadre.tolist(),
-            age.tolist(),
-            bond.tolist(),
-            strict=True,
-        ):
-            self.workers.append(HealthWorker(model, *row))
-
     def reserve(self, capacity: int) -> None:
-        """Nothing to reserve: agents are created one by one."""
+        """Nothing to reserve: agents are created as they come."""
 
-    def add_initial(self, wid, key, origin, country, area, cadre, age) -> None:
-        """Create the initial workers."""
-        self._make(wid, key, origin, country, area, cadre, age, np.zeros_like(wid))
+    def add(self, new: NewWorkers) -> None:
+        """Create workers (initial workers and graduates) with `HealthWorker.create_agents`."""
+        n = len(new.worker_id)
+        if n:
+            HealthWorker.create_agents(self.model, n, *(column.tolist() for column in new))
 
-    def add_graduates(self, wid, key, country, cadre, area, age, bond) -> None:
-        """Create this step's graduates in their training country."""
-        self._make(wid, key, country, country, area, cadre, age, bond)
+    def age_and_hazards(self, step: int, hazards: HazardContext) -> Transitions:
+        """Phase 2 for every worker; those who retire, die or exit leave the model."""
+        hz = _hazards_by_cadre(hazards)
+        acted = [(w, row) for w in self._visit() if (row := w.age_and_hazards(step, hz))]
+        for w, _ in acted:
+            w.remove()
+        return Transitions.from_rows([row for _, row in acted])
 
-    def hazards(self, step: int, hz) -> Transitions:
-        """Phase 2 for every worker; removes those who retire, die or exit."""
-        scalars = _HazardScalars(hz)
-        cols: list[list[int]] = [[] for _ in range(8)]
-        gone = []
-        for w in self._visit():
-            event = w.age_and_hazards(step, scalars)
-            if event:
-                for col, v in zip(
-                    cols,
-                    (w.origin, w.cadre, w.country, w.area, -1, 0, _HAZARD_KIND[event], 0),
-                    strict=True,
-                ):
-                    col.append(v)
-                w.status = _STATUS[event]
-                gone.append(w)
-        self._remove(gone)
-        return Transitions.from_columns(*cols)
-
-    def decide(self, step: int, ctx) -> tuple[Transitions, tuple]:
+    def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
         """Phase 3 for every worker: moves, returns and leaving now; applicants for phase 4."""
-        cols: list[list[int]] = [[] for _ in range(8)]
-        gone = []
-        applicants = []
-        p_reconsider, context = ctx.p_reconsider, ctx.rule_arrays()
-        for w in self._visit():
-            choice, slot, ends = w.decide(step, p_reconsider, context)
-            if ends:
-                w.agreement = -1
-            if choice == rules.CHOICE_STAY:
-                continue
-            if choice == rules.CHOICE_EMIGRATE:
-                applicants.append((w, int(ctx.destination_of_slot[slot])))
-                continue
-            row = [w.origin, w.cadre, w.country, w.area]
-            if choice == rules.CHOICE_MOVE:
-                w.area = 1 - w.area
-                row += [w.country, w.area, T_MOVE, 0]
-            elif choice == rules.CHOICE_LEAVE:
-                row += [-1, 0, T_LEAVE, int(w.bond_steps > 0)]
-                w.status = rules.EXITED
-                gone.append(w)
-            else:  # return home, freely or at the end of a fixed-term contract
-                w.country, w.area = w.origin, rules.URBAN
-                w.agreement, w.contract_steps = -1, 0
-                row += [w.country, w.area, T_RETURN, 0]
-            for col, v in zip(cols, row, strict=True):
-                col.append(v)
-        self._remove(gone)
-        self._applicants = applicants
-        arrays = (
-            np.array([w.worker_id for w, _ in applicants], dtype=np.int64),
-            np.array([w.key for w, _ in applicants], dtype=np.int64),
-            np.array([w.origin for w, _ in applicants], dtype=np.int64),
-            np.array([w.cadre for w, _ in applicants], dtype=np.int64),
-            np.array([d for _, d in applicants], dtype=np.int64),
-            np.array([w.area for w, _ in applicants], dtype=np.int64),
+        acted = [(w, r) for w in self._visit() if (r := w.decide(step, ctx)) is not None]
+        rows = [r for _, r in acted if type(r) is tuple]
+        self._applicants = apps = [r for _, r in acted if type(r) is Application]
+        for w, _ in acted:
+            if w.status != rules.ACTIVE:
+                w.remove()
+        return Transitions.from_rows(rows), Applicants(
+            *(
+                np.array(column, dtype=np.int64)
+                for column in (
+                    [a.worker.worker_id for a in apps],
+                    [a.worker.key for a in apps],
+                    [a.worker.origin for a in apps],
+                    [a.worker.cadre for a in apps],
+                    [a.destination for a in apps],
+                    [a.worker.area for a in apps],
+                )
+            )
         )
-        return Transitions.from_columns(*cols), arrays
 
     def admit(
         self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
     ) -> Transitions:
         """Phase 4 outcome: applicants given a post move to their destination."""
-        cols: list[list[int]] = [[] for _ in range(8)]
-        for i, (w, dest) in enumerate(self._applicants):
-            g = int(channel[i])
-            if g == -2:
-                continue
-            row = [
-                w.origin,
-                w.cadre,
-                w.country,
-                w.area,
-                dest,
-                int(area[i]),
-                T_EMIGRATE,
-                int(w.bond_steps > 0),
-            ]
-            w.country, w.area, w.bond_steps = dest, int(area[i]), 0
-            if g >= 0 and contract_steps[g] > 0:
-                w.agreement, w.contract_steps = g, int(contract_steps[g])
-            for col, v in zip(cols, row, strict=True):
-                col.append(v)
+        rows = [
+            worker.admit(destination, int(area[i]), int(channel[i]), contract_steps)
+            for i, (worker, destination) in enumerate(self._applicants)
+            if channel[i] != -2
+        ]
         self._applicants = []
-        return Transitions.from_columns(*cols)
-
-    def _remove(self, gone: list[HealthWorker]) -> None:
-        if not gone:
-            return
-        ids = {id(w) for w in gone}
-        self.workers = [w for w in self.workers if id(w) not in ids]
-        for w in gone:
-            w.remove()
+        return Transitions.from_rows(rows)
 
     def end_year(self) -> None:
         """Nothing to compact: departed agents were removed when they left."""
@@ -268,8 +191,9 @@ class AgentPopulation:
     def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
         """Recount the stock tensor [origin, country, area, cadre] from the agents."""
         stock = np.zeros((n_countries, n_countries, 2, n_cadres), dtype=np.int64)
-        for w in self.workers:
-            stock[w.origin, w.country, w.area, w.cadre] += 1
+        cells = self.workers.groupby(lambda w: (w.origin, w.country, w.area, w.cadre)).count()
+        for cell, n in cells.items():
+            stock[cell] = n
         return stock
 
     def __len__(self) -> int:

@@ -3,8 +3,9 @@
 Workers are rows of compact arrays (27 bytes each, plus 3 bytes of per-step scratch). Kernels
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
 (`sim.model.rules`); each phase first marks events per worker, then gathers the marked rows chunk by
-chunk in row order, so the result never depends on the number of threads. What happened is
-returned as `Transitions` for the shared accounting, exactly as the agents engine does.
+chunk in row order, so the result never depends on the number of threads, and applies to them the
+same effects as the agents engine (`sim.engines.effects`). What happened is returned as
+`Transitions` for the shared accounting, exactly as the agents engine does.
 """
 
 from __future__ import annotations
@@ -12,18 +13,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from sim.engines import effects
 from sim.errors import HrhsimError
 from sim.model import rules
-from sim.model.ledger import (
-    T_DEATH,
-    T_EMIGRATE,
-    T_EXIT,
-    T_LEAVE,
-    T_MOVE,
-    T_RETIRE,
-    T_RETURN,
-    Transitions,
-)
+from sim.model.ledger import T_EMIGRATE, Transitions
+from sim.model.population import Applicants, NewWorkers
+from sim.model.rules import DecisionContext, HazardContext
 
 CHUNK = 1 << 15
 """Rows per chunk of the parallel kernels (fixed, so results never depend on threads)."""
@@ -51,23 +46,10 @@ _ENDS = 8  # flag added to a decision code when a fixed-term contract ends witho
 
 
 def _hazard_pass_py(
-    n,
-    key,
-    cadre,
-    status,
-    age,
-    bond,
-    contract,
-    event,
-    step,
-    retire_from,
-    max_age,
-    p_retire,
-    p_death,
-    p_exit,
-    counts,
-):
-    """Phase 2 marks: age every active worker one step, then draw retirement, death, exit."""
+    n, key, cadre, status, age, bond, contract, event, step, retire_from, max_age,
+    p_retire, p_death, p_exit, counts,
+):  # fmt: skip
+    """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`)."""
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
         hi = min(n, lo + CHUNK)
@@ -76,21 +58,10 @@ def _hazard_pass_py(
             if status[i] != rules.ACTIVE:
                 event[i] = 0
                 continue
-            age[i] += 1
-            if bond[i] > 0:
-                bond[i] -= 1
-            if contract[i] > 0:
-                contract[i] -= 1
-            e = rules.hazard_event(
-                key[i],
-                step,
-                np.int64(age[i]),
-                retire_from[cadre[i]],
-                max_age,
-                p_retire,
-                p_death,
-                p_exit,
-            )
+            age[i], bond[i], contract[i], e = effects.age_and_hazards(
+                key[i], step, np.int64(age[i]), np.int64(bond[i]), np.int64(contract[i]),
+                retire_from[cadre[i]], max_age, p_retire, p_death, p_exit,
+            )  # fmt: skip
             event[i] = e
             if e != 0:
                 cnt += 1
@@ -98,55 +69,29 @@ def _hazard_pass_py(
 
 
 def _decide_pass_py(
-    n,
-    key,
-    origin,
-    country,
-    area,
-    cadre,
-    status,
-    bond,
-    contract,
-    agreement,
-    event,
-    slot,
-    step,
-    p_reconsider,
-    context,
-    counts,
-):
+    n, key, origin, country, area, cadre, status, bond, contract, agreement, event, slot,
+    step, ctx, counts,
+):  # fmt: skip
     """Phase 3 marks: each active worker's choice (plus a flag when a contract ends).
 
-    `context` is `DecisionContext.rule_arrays()`, passed through to `rules.decide_worker`.
+    `ctx` is the step's `DecisionContext`; the same cheap pre-check as the agents engine
+    (`rules.may_decide`) spares most workers the utilities.
     """
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
         hi = min(n, lo + CHUNK)
         cnt = 0
         for i in range(lo, hi):
-            if status[i] != rules.ACTIVE:
-                event[i] = 0
-                continue
-            # The same cheap pre-check as the agents engine: most workers neither reach the end
-            # of a contract nor reconsider this step, and need no utilities.
-            if not (
-                (agreement[i] >= 0 and contract[i] <= 0)
-                or rules.reconsiders(key[i], step, p_reconsider)
+            if status[i] != rules.ACTIVE or not rules.may_decide(
+                key[i], step, agreement[i], contract[i], ctx.p_reconsider
             ):
                 event[i] = 0
                 continue
             choice, s, ends = rules.decide_worker(
-                key[i],
-                step,
-                np.int64(origin[i]),
-                np.int64(country[i]),
-                np.int64(area[i]),
-                np.int64(cadre[i]),
-                np.int64(bond[i]),
-                np.int64(agreement[i]),
-                np.int64(contract[i]),
-                context,
-            )
+                key[i], step, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
+                np.int64(cadre[i]), np.int64(bond[i]), np.int64(agreement[i]),
+                np.int64(contract[i]), ctx,
+            )  # fmt: skip
             code = choice + (_ENDS if ends else 0)
             event[i] = code
             slot[i] = s
@@ -171,6 +116,83 @@ def _gather_py(n, event, counts):
                 idx[j] = i
                 j += 1
     return idx
+
+
+@njit(cache=True)
+def _record(cols, m, i, origin, cadre, country, area, country_to, area_to, kind, bonded):
+    """Write transition `m` of row `i` (its state before the event) into `cols` (8, n)."""
+    cols[0, m] = origin[i]
+    cols[1, m] = cadre[i]
+    cols[2, m] = country[i]
+    cols[3, m] = area[i]
+    cols[4, m] = country_to
+    cols[5, m] = area_to
+    cols[6, m] = kind
+    cols[7, m] = bonded
+
+
+@njit(cache=True)
+def _apply_departures(idx, event, origin, cadre, country, area, status):
+    """Phase 2 outcome for the marked rows (`effects.departure`): transitions (8, n)."""
+    cols = np.empty((8, idx.shape[0]), dtype=np.int64)
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        st, kind, to_c, to_a, bonded = effects.departure(event[i])
+        _record(cols, j, i, origin, cadre, country, area, to_c, to_a, kind, bonded)
+        status[i] = st
+    return cols
+
+
+@njit(cache=True)
+def _apply_choices(idx, event, origin, cadre, country, area, status, bond, agreement, contract):
+    """Phase 3 outcome for the marked rows (`effects.after_choice`).
+
+    Returns the transitions (8, m) and the rows of the emigration applicants, both in row order.
+    """
+    n = idx.shape[0]
+    cols = np.empty((8, n), dtype=np.int64)
+    applicants = np.empty(n, dtype=np.int64)
+    m = 0
+    na = 0
+    for j in range(n):
+        i = idx[j]
+        ends = event[i] >= _ENDS
+        choice = event[i] - _ENDS if ends else event[i]
+        c2, a2, st, g2, k2, kind, to_c, to_a, bonded = effects.after_choice(
+            choice, ends, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
+            np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
+        )  # fmt: skip
+        if kind != effects.NO_TRANSITION:
+            _record(cols, m, i, origin, cadre, country, area, to_c, to_a, kind, bonded)
+            m += 1
+        if choice == rules.CHOICE_EMIGRATE:
+            applicants[na] = i
+            na += 1
+        country[i], area[i], status[i], agreement[i], contract[i] = c2, a2, st, g2, k2
+    return cols[:, :m], applicants[:na]
+
+
+@njit(cache=True)
+def _apply_admissions(
+    rows, destination, new_area, channel, contract_steps,
+    origin, cadre, country, area, bond, agreement, contract,
+):  # fmt: skip
+    """Phase 4 outcome for the applicants (`effects.admission`): transitions (8, taken)."""
+    cols = np.empty((8, rows.shape[0]), dtype=np.int64)
+    m = 0
+    for j in range(rows.shape[0]):
+        if channel[j] == -2:
+            continue
+        i = rows[j]
+        c2, a2, b2, g2, k2, bonded = effects.admission(
+            destination[j], new_area[j], channel[j], contract_steps,
+            np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
+        )  # fmt: skip
+        _record(cols, m, i, origin, cadre, country, area, destination[j], new_area[j],
+                T_EMIGRATE, bonded)  # fmt: skip
+        m += 1
+        country[i], area[i], bond[i], agreement[i], contract[i] = c2, a2, b2, g2, k2
+    return cols[:, :m]
 
 
 def _builds(func):
@@ -249,9 +271,14 @@ class ArrayPopulation:
             self.a[name] = arr
         self.capacity = new_cap
 
-    def _append(self, wid, key, origin, country, area, cadre, age, bond) -> None:
-        m = wid.shape[0]
-        if m and int(wid[-1]) > np.iinfo(np.int32).max:
+    def reserve(self, capacity: int) -> None:
+        """Make room for `capacity` workers without reallocating."""
+        self._reserve(capacity)
+
+    def add(self, new: NewWorkers) -> None:
+        """Append workers (initial workers block by block, then each step's graduates)."""
+        m = new.worker_id.shape[0]
+        if m and int(new.worker_id[-1]) > np.iinfo(np.int32).max:
             raise HrhsimError(
                 "the arrays engine numbers workers with 32-bit ids and this run creates more "
                 "than 2,147,483,647 workers",
@@ -260,184 +287,89 @@ class ArrayPopulation:
         self._reserve(self.n + m)
         lo, hi = self.n, self.n + m
         a = self.a
-        a["key"][lo:hi] = key
-        a["worker_id"][lo:hi] = wid
-        a["origin"][lo:hi] = origin
-        a["country"][lo:hi] = country
-        a["area"][lo:hi] = area
-        a["cadre"][lo:hi] = cadre
+        a["key"][lo:hi] = new.key
+        a["worker_id"][lo:hi] = new.worker_id
+        a["origin"][lo:hi] = new.origin
+        a["country"][lo:hi] = new.country
+        a["area"][lo:hi] = new.area
+        a["cadre"][lo:hi] = new.cadre
         a["status"][lo:hi] = rules.ACTIVE
-        a["age"][lo:hi] = age
-        a["bond"][lo:hi] = bond
+        a["age"][lo:hi] = new.age_steps
+        a["bond"][lo:hi] = new.bond_steps
         a["contract"][lo:hi] = 0
-        a["agreement"][lo:hi] = -1
+        a["agreement"][lo:hi] = effects.NO_AGREEMENT
         self.n = hi
-
-    def reserve(self, capacity: int) -> None:
-        """Make room for `capacity` workers without reallocating."""
-        self._reserve(capacity)
-
-    def add_initial(self, wid, key, origin, country, area, cadre, age) -> None:
-        """Create initial workers (called block by block)."""
-        self._append(wid, key, origin, country, area, cadre, age, np.zeros_like(wid))
-
-    def add_graduates(self, wid, key, country, cadre, area, age, bond) -> None:
-        """Create this step's graduates in their training country."""
-        self._append(wid, key, country, country, area, cadre, age, bond)
 
     def _counts(self) -> np.ndarray:
         return np.zeros((self.n + CHUNK - 1) // CHUNK, dtype=np.int64)
 
+    def _columns(self, *names: str) -> tuple[np.ndarray, ...]:
+        return tuple(self.a[name] for name in names)
+
     # ------------------------------------------------------------- phases
-    def hazards(self, step: int, hz) -> Transitions:
+    def age_and_hazards(self, step: int, hazards: HazardContext) -> Transitions:
         """Phase 2 for every worker; departed workers are marked and compacted yearly."""
         a, n = self.a, self.n
         counts = self._counts()
         par = n >= PARALLEL_MIN_ROWS
         _HAZARD[par](
-            n,
-            a["key"],
-            a["cadre"],
-            a["status"],
-            a["age"],
-            a["bond"],
-            a["contract"],
-            a["event"],
-            step,
-            hz.retire_from_steps,
-            hz.max_age_steps,
-            hz.p_retire,
-            hz.p_death,
-            hz.p_exit,
-            counts,
-        )
+            n, *self._columns("key", "cadre", "status", "age", "bond", "contract", "event"),
+            step, hazards.retire_from_steps, hazards.max_age_steps,
+            hazards.p_retire, hazards.p_death, hazards.p_exit, counts,
+        )  # fmt: skip
         idx = _GATHER[par](n, a["event"], counts)
-        ev = a["event"][idx]
-        kind = np.select(
-            [ev == rules.EVENT_RETIRE, ev == rules.EVENT_DEATH], [T_RETIRE, T_DEATH], T_EXIT
-        ).astype(np.int64)
-        status = np.select(
-            [ev == rules.EVENT_RETIRE, ev == rules.EVENT_DEATH],
-            [rules.RETIRED, rules.DEAD],
-            rules.EXITED,
+        cols = _apply_departures(
+            idx, a["event"], *self._columns("origin", "cadre", "country", "area", "status")
         )
-        tr = Transitions.from_columns(
-            a["origin"][idx],
-            a["cadre"][idx],
-            a["country"][idx],
-            a["area"][idx],
-            np.full(idx.size, -1),
-            np.zeros(idx.size),
-            kind,
-            np.zeros(idx.size),
-        )
-        a["status"][idx] = status
-        return tr
+        return Transitions.from_columns(*cols)
 
-    def decide(self, step: int, ctx) -> tuple[Transitions, tuple]:
+    def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
         """Phase 3 for every worker: moves, returns and leaving now; applicants for phase 4."""
         a, n = self.a, self.n
         counts = self._counts()
         par = n >= PARALLEL_MIN_ROWS
         _DECIDE[par](
             n,
-            a["key"],
-            a["origin"],
-            a["country"],
-            a["area"],
-            a["cadre"],
-            a["status"],
-            a["bond"],
-            a["contract"],
-            a["agreement"],
-            a["event"],
-            a["slot"],
-            step,
-            ctx.p_reconsider,
-            ctx.rule_arrays(),
-            counts,
-        )
+            *self._columns(
+                "key", "origin", "country", "area", "cadre", "status", "bond", "contract",
+                "agreement", "event", "slot",
+            ),
+            step, ctx, counts,
+        )  # fmt: skip
         idx = _GATHER[par](n, a["event"], counts)
-        ev = a["event"][idx].astype(np.int64)
-        a["agreement"][idx[ev >= _ENDS]] = -1
-        choice = ev % _ENDS
-        origin = a["origin"][idx].astype(np.int64)
-        cadre = a["cadre"][idx].astype(np.int64)
-        country = a["country"][idx].astype(np.int64)
-        area = a["area"][idx].astype(np.int64)
-        bonded = (a["bond"][idx] > 0).astype(np.int64)
-
-        move = choice == rules.CHOICE_MOVE
-        leave = choice == rules.CHOICE_LEAVE
-        back = (choice == rules.CHOICE_RETURN) | (choice == rules.CHOICE_CONTRACT_RETURN)
-        emig = choice == rules.CHOICE_EMIGRATE
-        acted = move | leave | back
-        to_country = np.where(move, country, np.where(back, origin, -1))
-        to_area = np.where(move, 1 - area, 0)
-        kind = np.where(move, T_MOVE, np.where(back, T_RETURN, T_LEAVE))
-        tr = Transitions.from_columns(
-            origin[acted],
-            cadre[acted],
-            country[acted],
-            area[acted],
-            to_country[acted],
-            to_area[acted],
-            kind[acted],
-            np.where(leave, bonded, 0)[acted],
+        cols, rows = _apply_choices(
+            idx,
+            a["event"],
+            *self._columns(
+                "origin", "cadre", "country", "area", "status", "bond", "agreement", "contract"
+            ),
         )
-        a["area"][idx[move]] = 1 - a["area"][idx[move]]
-        a["status"][idx[leave]] = rules.EXITED
-        ib = idx[back]
-        a["country"][ib] = a["origin"][ib]
-        a["area"][ib] = rules.URBAN
-        a["agreement"][ib] = -1
-        a["contract"][ib] = 0
-
-        self._app_idx = idx[emig]
-        self._app_dest = ctx.destination_of_slot[a["slot"][self._app_idx].astype(np.int64)]
-        ia = self._app_idx
-        applicants = (
-            a["worker_id"][ia].astype(np.int64),
-            a["key"][ia].copy(),
-            a["origin"][ia].astype(np.int64),
-            a["cadre"][ia].astype(np.int64),
+        self._app_idx = rows
+        self._app_dest = ctx.destination_of_slot[a["slot"][rows].astype(np.int64)]
+        applicants = Applicants(
+            a["worker_id"][rows].astype(np.int64),
+            a["key"][rows].copy(),
+            a["origin"][rows].astype(np.int64),
+            a["cadre"][rows].astype(np.int64),
             self._app_dest.copy(),
-            a["area"][ia].astype(np.int64),
+            a["area"][rows].astype(np.int64),
         )
-        return tr, applicants
+        return Transitions.from_columns(*cols), applicants
 
     def admit(
         self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
     ) -> Transitions:
         """Phase 4 outcome: applicants given a post move to their destination."""
-        a = self.a
-        taken = channel != -2
-        idx = self._app_idx[taken]
-        dest = self._app_dest[taken]
-        new_area = area[taken]
-        ch = channel[taken]
-        tr = Transitions.from_columns(
-            a["origin"][idx],
-            a["cadre"][idx],
-            a["country"][idx],
-            a["area"][idx],
-            dest,
-            new_area,
-            np.full(idx.size, T_EMIGRATE),
-            (a["bond"][idx] > 0),
+        cols = _apply_admissions(
+            self._app_idx,
+            self._app_dest,
+            area.astype(np.int64),
+            channel.astype(np.int64),
+            np.asarray(contract_steps, dtype=np.int64),
+            *self._columns("origin", "cadre", "country", "area", "bond", "agreement", "contract"),
         )
-        a["country"][idx] = dest
-        a["area"][idx] = new_area
-        a["bond"][idx] = 0
-        if contract_steps.size:
-            steps = np.where(ch >= 0, contract_steps[np.maximum(ch, 0)], 0)
-        else:
-            steps = np.zeros(idx.size, dtype=np.int64)
-        fixed = steps > 0
-        a["agreement"][idx[fixed]] = ch[fixed]
-        a["contract"][idx[fixed]] = steps[fixed]
         self._app_idx = np.zeros(0, dtype=np.int64)
-        return tr
+        return Transitions.from_columns(*cols)
 
     def end_year(self) -> None:
         """Drop departed workers, keeping row order (worker_id order is preserved)."""

@@ -9,7 +9,6 @@ key path and, where known, the line."""
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 import logging
@@ -31,6 +30,8 @@ from sim.errors import (
     safe_text,
 )
 from sim.inputs.schema import SCHEMA, SELECTOR_KEYWORDS, Field, ListOf
+from sim.inputs.selectors import selector_codes
+from sim.inputs.world import cached_world
 from sim.inputs.yamlio import (
     MAX_BYTES,
     MAX_WORLD_BYTES,
@@ -700,15 +701,6 @@ def _check_consistency(data: dict, v: _Validator) -> None:
 # country codes against the world
 
 
-@functools.lru_cache(maxsize=8)
-def _cached_world(kind: str, file: str | None) -> Any:
-    """The world of a scenario, loaded once per (kind, file) in a process (global is slow)."""
-    from sim.inputs.world import load_world
-
-    log.debug("loading world kind=%s file=%s", kind, file)
-    return load_world(kind, file)
-
-
 def _world_codes(world: Any) -> list[str]:
     return [str(c) for c in list(world.iso3)]
 
@@ -717,14 +709,14 @@ def _check_countries(data: dict, v: _Validator) -> Any:
     """Check every country code of the scenario against its world; return the world."""
     kind, file = data["world"]["kind"], data["world"]["file"]
     try:
-        world = _cached_world(kind, file if kind == "file" else None)
+        world = cached_world(kind, file)
     except HrhsimError as err:
         if err.file is None:
             err.file, err.line = v.prov.lookup(("world", "file" if kind == "file" else "kind"))
         raise
     codes = _world_codes(world)
     known = set(codes)
-    simulated = set(_select(world, data, data["world"]["countries"]))
+    simulated = set(selector_codes(data["world"]["countries"], data, world))
     if not simulated and not (
         isinstance(data["world"]["countries"], list) and set(data["world"]["countries"]) - known
     ):
@@ -814,32 +806,11 @@ def _code_hint(world: Any, code: str, codes: list[str]) -> str:
 def selected_countries(scenario: Scenario, selector: Any = None) -> list[str]:
     """The ISO3 codes a selector picks in the scenario's world (default: `world.countries`).
 
-    Keywords: `all`, `none`, `safeguards` (WHO safeguards list 2023), `high_income` (`H`),
-    `low_income` (`L`), `destinations` (`workforce.destinations`).
+    Selectors are resolved by `sim.inputs.selectors` (keywords: `docs/scenarios.md`).
     """
     data = scenario.data
-    world = _cached_world(
-        data["world"]["kind"], data["world"]["file"] if data["world"]["kind"] == "file" else None
-    )
-    return _select(world, data, data["world"]["countries"] if selector is None else selector)
-
-
-def _select(world: Any, data: dict, selector: Any) -> list[str]:
-    codes = _world_codes(world)
-    if isinstance(selector, list):
-        return [c for c in codes if c in set(selector)]
-    if selector == "all":
-        return codes
-    if selector == "none":
-        return []
-    if selector == "safeguards":
-        return [c for c, s in zip(codes, list(world.safeguards), strict=True) if bool(s)]
-    if selector in ("high_income", "low_income"):
-        group = "H" if selector == "high_income" else "L"
-        return [c for c, g in zip(codes, list(world.income_group), strict=True) if str(g) == group]
-    if selector == "destinations":
-        return _select(world, data, data["workforce"]["destinations"])
-    raise ValueError(f"unknown selector {selector!r}")
+    world = cached_world(data["world"]["kind"], data["world"]["file"])
+    return selector_codes(data["world"]["countries"] if selector is None else selector, data, world)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,18 +1,21 @@
 """The scenario schema: every key a scenario file may hold, with type, default, unit, range, source.
 
-This module is data. `sim.inputs.scenario` validates files against it and `docs/scenarios.md` is
-rendered from it (`python -m sim.inputs.schema > docs/scenarios.md`). Sources cited here are listed
-in `docs/ODD.md`."""
+The `behaviour`, `hazards` and `workforce` sections (the uncertainties) and the `policies` and
+`adjustments` sections (the levers) are generated from the registry `sim.declarations`, their one
+source; the rest (world, time, scale, engine, seed, replicates, outputs) is declared here.
+`sim.inputs.scenario` validates files against `SCHEMA` and `docs/scenarios.md` is rendered from it
+(`python -m sim.inputs.schema > docs/scenarios.md`). Sources cited here are listed in
+`docs/ODD.md`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-CADRES = ("doctors", "nurses")
-INCOME_GROUPS = ("L", "LM", "UM", "H")
-SELECTOR_KEYWORDS = ("all", "none", "safeguards", "destinations", "high_income", "low_income")
-"""Country selectors: one of these keywords or a list of ISO3 codes of the scenario's world."""
+from sim import declarations as decl
+from sim.declarations import AUTO_ARRAYS_THRESHOLD, CADRES, INCOME_GROUPS, SELECTOR_KEYWORDS
+
+__all__ = ["CADRES", "INCOME_GROUPS", "SCHEMA", "SELECTOR_KEYWORDS", "Field", "ListOf"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Field:
     choices: tuple = ()
     source: str = ""
     nullable: bool = False
+    plausible: tuple[float, float, str] | None = None
+    """Plausible range of an uncertainty (`sim.declarations`): low, high and why."""
 
 
 @dataclass(frozen=True)
@@ -43,15 +48,36 @@ class ListOf:
     default: list = field(default_factory=list)
 
 
-def _per_cadre(doctors: Any, nurses: Any, **kw: Any) -> dict:
-    """A pair of fields, one per default cadre, sharing the documentation."""
-    return {"doctors": Field(default=doctors, **kw), "nurses": Field(default=nurses, **kw)}
+def _field(p: decl.Parameter) -> Field:
+    """The schema field of a registry parameter."""
+    plausible = None
+    if isinstance(p, decl.RealParameter | decl.IntegerParameter):
+        plausible = (p.low, p.high, p.range_source)
+    return Field(
+        p.kind,
+        p.default,
+        p.doc,
+        unit=getattr(p, "unit", ""),
+        min=getattr(p, "min", None),
+        max=getattr(p, "max", None),
+        choices=getattr(p, "categories", ()),
+        source=getattr(p, "source", ""),
+        plausible=plausible if p.name.split(".")[0] in decl.UNCERTAINTY_SECTIONS else None,
+    )
 
 
-def _per_income(low: float, lower_mid: float, upper_mid: float, high: float, **kw: Any) -> dict:
-    """Four fields, one per World Bank income group, sharing the documentation."""
-    values = dict(zip(INCOME_GROUPS, (low, lower_mid, upper_mid, high), strict=True))
-    return {g: Field(default=v, **kw) for g, v in values.items()}
+def _nest(params: tuple, prefix: str) -> dict:
+    """Registry parameters below `prefix` as nested schema mappings, in declaration order."""
+    out: dict = {}
+    for p in params:
+        if not p.name.startswith(prefix):
+            continue
+        parts = p.name.removeprefix(prefix).split(".")
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = _field(p)
+    return out
 
 
 # fmt: off
@@ -65,7 +91,14 @@ def _dated() -> dict:
     }
 
 
-CADRE_CHOICE = Field("enum", "all", "Cadre(s) the policy applies to.", choices=("all", *CADRES))
+def _lever(lever: decl.Lever) -> dict | ListOf:
+    """A lever's section: `enabled` (unless a list), its parameters, `from` and `until`."""
+    if lever.many:
+        item = {**_nest(lever.parameters, lever.section + "[]."), **_dated()}
+        return ListOf(item=item, doc=lever.doc)
+    enabled = {"enabled": Field("bool", False, lever.doc)}
+    return {**enabled, **_nest(lever.parameters, lever.section + "."), **_dated()}
+
 
 SCHEMA: dict = {
     "name": Field("str", None, "Short name shown in results and briefings (default: file name).",
@@ -95,237 +128,14 @@ SCHEMA: dict = {
     },
     "engine": Field("enum", "auto", "`agents`: every worker a Mesa agent (small runs, teaching); "
                     "`arrays`: numba struct-of-arrays (large runs); `auto`: arrays above "
-                    "20,000 agents. Both give identical results.",
+                    f"{AUTO_ARRAYS_THRESHOLD:,} agents. Both give identical results.",
                     choices=("auto", "agents", "arrays")),
     "seed": Field("int", 20100521, "Root seed; replicates use SeedSequence(seed).spawn(N).",
                   min=0, max=2**63 - 1),
     "replicates": Field("int", 5, "Independent replicates (different seeds).", min=1, max=10000),
-    "behaviour": {
-        "reconsider_rate": Field("float", 0.25, "Rate at which a worker reconsiders their job.",
-                                 unit="1/year", min=0.0, max=12.0,
-                                 source="assumption; sets the speed of adjustment"),
-        "wage_weight": Field("float", 1.3, "Utility per unit of log wage in emigration, return "
-                             "and leaving decisions.", unit="utility/log-wage", min=0.0, max=20.0,
-                             source="Antwi & Phillips 2011 (10% pay rise cut attrition ~1 pt "
-                             "of 8%)"),
-        "area_wage_weight": Field("float", 6.4, "Utility per unit of log wage in the urban/rural "
-                                  "choice (and graduates' placement).", unit="utility/log-wage",
-                                  min=0.0, max=50.0,
-                                  source="Blaauw et al. 2010 (10% allowance: +15 to +17 pp rural "
-                                  "uptake)"),
-        "network_weight": Field("float", 0.5, "Utility per unit of log(1 + same-origin, "
-                                "same-cadre workers already in the destination).",
-                                unit="utility/log-workers", min=0.0, max=5.0,
-                                source="Beine, Docquier & Özden 2011 (diaspora elasticity "
-                                "0.4-0.7)"),
-        "distance_weight": Field("float", 0.5, "Disutility per unit of log distance (km).",
-                                 unit="utility/log-km", min=0.0, max=5.0,
-                                 source="gravity models of migration, Mayda 2010; Grogger & "
-                                 "Hanson 2011"),
-        "language_weight": Field("float", 0.6, "Utility of a common official language.",
-                                 unit="utility", min=0.0, max=5.0,
-                                 source="Adserà & Pytliková 2015"),
-        "colony_weight": Field("float", 0.4, "Utility of a past colonial relationship.",
-                               unit="utility", min=0.0, max=5.0, source="Beine et al. 2011"),
-        "recruitment_fee": Field("float", 0.5, "Recruitment fee paid by the worker, in annual "
-                                 "source-country wages; enters utility as -wage_weight * "
-                                 "log(1 + fee).", unit="annual wages", min=0.0, max=10.0,
-                                 source="ILO 2019 recruitment fees surveys (fees of months to "
-                                 "a year of earnings)"),
-        "migrant_wage_discount": Field("float", 0.15, "Pay gap of migrant workers relative to "
-                                       "natives in a destination without equal treatment.",
-                                       unit="share", min=0.0, max=0.9,
-                                       source="OECD/ILO evidence on migrant health-worker pay "
-                                       "gaps (assumption in the 10-20% range)"),
-        "emigrate_constant": Field("float", -7.0, "Alternative-specific constant of emigrating "
-                                   "(per destination).", unit="utility", min=-50.0, max=50.0,
-                                   source="set so baseline outflows match calibration targets "
-                                   "C17-C20 in order of magnitude"),
-        "move_constant": Field("float", -2.5, "Constant of moving to the other area.",
-                               unit="utility", min=-50.0, max=50.0, source="assumption"),
-        "return_constant": Field("float", -2.0, "Constant of a migrant returning home.",
-                                 unit="utility", min=-50.0, max=50.0, source="assumption"),
-        "leave_constant": Field("float", -3.5, "Constant of leaving the profession.",
-                                unit="utility", min=-50.0, max=50.0,
-                                source="set so voluntary leaving is ~1-2%/yr (C08, C09, C27)"),
-        "outside_wage_ratio": Field("float", 0.8, "Wage outside the profession relative to the "
-                                    "country's health-worker wage before policies.",
-                                    unit="ratio", min=0.01, max=10.0, source="assumption"),
-        "propensity_sd": Field("float", 1.0, "Standard deviation of the personal migration "
-                               "propensity (logistic, drawn once per worker).", unit="utility",
-                               min=0.0, max=10.0, source="assumption (taste heterogeneity)"),
-    },
-    "hazards": {
-        "retirement_age": _per_cadre(63, 60, kind="float", doc="Age from which workers retire "
-                                     "at `retirement_rate`.", unit="years", min=40, max=80,
-                                     source="OECD Pensions at a Glance 2023 (normal ages 60-67)"),
-        "retirement_rate": Field("float", 0.4, "Retirement rate past the retirement age.",
-                                 unit="1/year", min=0.0, max=50.0, source="assumption"),
-        "max_age": Field("float", 70.0, "Age at which every remaining worker retires.",
-                         unit="years", min=45, max=90, source="assumption"),
-        "death_rate": Field("float", 0.002, "Mortality of working-age adults.", unit="1/year",
-                            min=0.0, max=1.0, source="WHO life tables, ages 25-64"),
-        "exit_rate": Field("float", 0.012, "Exogenous exit from the profession (health, "
-                           "family, career change).", unit="1/year", min=0.0, max=1.0,
-                           source="register leaving rates 2-4%/yr (C08, C09, C27) less "
-                           "retirement"),
-        "entry_age": _per_cadre(27, 23, kind="float", doc="Age of new graduates.",
-                                unit="years", min=16, max=40, source="typical programme lengths"),
-    },
-    "workforce": {
-        "wage_multiple": _per_cadre(3.0, 1.3, kind="float", doc="Wage as a multiple of GDP per "
-                                    "capita PPP.", unit="ratio", min=0.1, max=50.0,
-                                    source="OECD Health at a Glance 2023 (remuneration of "
-                                    "doctors 2-4x, nurses ~1.2x the average wage)"),
-        "rural_density_ratio": _per_cadre(0.33, 0.6, kind="float", doc="Initial rural density "
-                                          "relative to urban density.", unit="ratio", min=0.01,
-                                          max=5.0, source="WHO 2010 rural retention "
-                                          "recommendations (C22)"),
-        "graduate_rate": _per_cadre(0.045, 0.055, kind="float", doc="Annual graduates as a share "
-                                    "of the initial stock (training capacity).", unit="1/year",
-                                    min=0.0, max=1.0, source="assumption; replacement plus "
-                                    "modest growth"),
-        "training_lag": _per_cadre(6, 3, kind="int", doc="Years from a training investment to "
-                                   "extra graduates.", unit="years", min=0, max=15,
-                                   source="length of medical and nursing programmes"),
-        "training_cost": _per_cadre(10.0, 4.0, kind="float", doc="Cost of training one graduate "
-                                    "as a multiple of GDP per capita PPP.", unit="ratio",
-                                    min=0.01, max=100.0, source="Mills et al. 2011 (BMJ)"),
-        "initial_vacancy_rate": _per_income(-0.10, -0.05, 0.02, 0.08, kind="float",
-                                            doc="Funded posts relative to the initial stock, "
-                                            "minus one (negative: more trained workers than "
-                                            "posts).", unit="share", min=-0.9, max=2.0,
-                                            source="NHS vacancy statistics (~8-10%); "
-                                            "unemployment of trained nurses in source countries"),
-        "demand_growth": _per_income(0.01, 0.015, 0.015, 0.01, kind="float",
-                                     doc="Growth of funded posts per year on top of population "
-                                     "growth.", unit="1/year", min=-0.5, max=0.5,
-                                     source="Liu et al. 2017 (global demand projections to "
-                                     "2030)"),
-        "destinations": Field("selector", "high_income", "Countries that recruit "
-                              "internationally (open international posts)."),
-        "recruitment_intensity": Field("float", 0.5, "Share of a destination's vacancies "
-                                       "opened to international recruitment per year.",
-                                       unit="1/year", min=0.0, max=12.0,
-                                       source="UK: ~25k international nurse joiners vs ~45k "
-                                       "vacancies (C02-C04)"),
-        "foreign_share_default": _per_cadre(0.19, 0.09, kind="float", doc="Initial share of "
-                                            "foreign-trained workers in destinations without "
-                                            "OECD bilateral data (distributed over origins by "
-                                            "UN DESA migrant stocks).", unit="share", min=0.0,
-                                            max=0.95, source="OECD Health at a Glance 2023 "
-                                            "(C14, C15)"),
-    },
-    "policies": {
-        "ethical_recruitment": {
-            "enabled": Field("bool", False, "No active recruitment from protected countries."),
-            "destinations": Field("selector", "destinations", "Countries applying the rule."),
-            "protected": Field("selector", "safeguards", "Countries not actively recruited from."),
-            "passive_rate": Field("float", 0.3, "Share of applicants from protected countries "
-                                  "who still obtain a post by applying on their own.",
-                                  unit="share", min=0.0, max=1.0,
-                                  source="assumption; post-2001 UK experience of passive routes"),
-            **_dated(),
-        },
-        "fee_free_recruitment": {
-            "enabled": Field("bool", False, "Recruitment free of charge to workers."),
-            "destinations": Field("selector", "destinations", "Destinations where employers pay "
-                                  "the fees."),
-            **_dated(),
-        },
-        "equal_treatment": {
-            "enabled": Field("bool", False, "Migrant pay equals native pay (no wage discount)."),
-            "destinations": Field("selector", "destinations", "Destinations applying it."),
-            **_dated(),
-        },
-        "agreements": ListOf(
-            item={
-                "source": Field("code", None, "Source country (ISO3)."),
-                "destination": Field("code", None, "Destination country (ISO3)."),
-                "cadre": CADRE_CHOICE,
-                "quota": Field("float", 1000.0, "Workers per year recruited first under the "
-                               "agreement (within the destination's international posts).",
-                               unit="workers/year", min=0.0, max=1e7),
-                "fee_free": Field("bool", True, "Recruitment under the agreement is free of "
-                                  "charge to workers."),
-                "training_places": Field("float", 0.0, "Extra graduates per year trained in the "
-                                         "source, funded by the destination (after the training "
-                                         "lag).", unit="graduates/year", min=0.0, max=1e7),
-                "contract_years": Field("float", 0.0, "Fixed-term (circular) contract length; 0 "
-                                        "means permanent.", unit="years", min=0.0, max=40.0),
-                "return_probability": Field("float", 0.7, "Probability that a worker returns "
-                                            "home at the end of a fixed-term contract.",
-                                            unit="probability", min=0.0, max=1.0,
-                                            source="assumption"),
-                **_dated(),
-            },
-            doc="Bilateral agreements, each for one corridor (source -> destination).",
-        ),
-        "compensation": {
-            "enabled": Field("bool", False, "Destinations pay sources per worker recruited."),
-            "payers": Field("selector", "destinations", "Destinations that pay."),
-            "recipients": Field("selector", "safeguards", "Source countries that are paid."),
-            "rate": Field("float", 20000.0, "Payment per worker recruited.", unit="int$ PPP",
-                          min=0.0, max=1e7, source="assumption; order of a nurse's training cost "
-                          "in low-income countries"),
-            "use": Field("enum", "training", "What the source spends it on: more graduates "
-                         "(after the training lag) or retention pay.",
-                         choices=("training", "retention")),
-            **_dated(),
-        },
-        "retention": {
-            "enabled": Field("bool", False, "Retention pay and working conditions."),
-            "countries": Field("selector", "safeguards", "Countries applying it."),
-            "cadres": CADRE_CHOICE,
-            "pay_rise": Field("float", 0.10, "Pay rise.", unit="share of wage", min=0.0,
-                              max=5.0, source="Ghana 2006 reform (Antwi & Phillips 2011)"),
-            "conditions": Field("float", 0.0, "Improvement of working conditions, in log-wage "
-                                "equivalents.", unit="log-wage", min=-2.0, max=2.0),
-            **_dated(),
-        },
-        "rural_allowance": {
-            "enabled": Field("bool", False, "Allowance paid to rural workers."),
-            "countries": Field("selector", "safeguards", "Countries applying it."),
-            "cadres": CADRE_CHOICE,
-            "allowance": Field("float", 0.10, "Rural allowance.", unit="share of wage", min=0.0,
-                               max=5.0, source="Blaauw et al. 2010"),
-            **_dated(),
-        },
-        "bonding": {
-            "enabled": Field("bool", False, "Compulsory service for new graduates, with buy-out."),
-            "countries": Field("selector", "safeguards", "Countries applying it."),
-            "cadres": CADRE_CHOICE,
-            "years": Field("float", 3.0, "Length of the bond.", unit="years", min=0.0, max=20.0,
-                           source="typical bonding schemes (Frehywot et al. 2010)"),
-            "buyout": Field("float", 1.0, "Buy-out price of the bond.", unit="annual wages",
-                            min=0.0, max=50.0, source="Frehywot et al. 2010"),
-            "rural_service": Field("bool", True, "Bonded graduates serve in rural areas and may "
-                                   "not move to urban posts while bonded."),
-            **_dated(),
-        },
-        "domestic_training": {
-            "enabled": Field("bool", False, "Expansion of domestic training (self-sufficiency)."),
-            "countries": Field("selector", "destinations", "Countries expanding training."),
-            "cadres": CADRE_CHOICE,
-            "expansion": Field("float", 0.25, "Increase of graduate output (after the training "
-                               "lag).", unit="share", min=0.0, max=10.0),
-            **_dated(),
-        },
-    },
-    "adjustments": ListOf(
-        item={
-            "countries": Field("selector", "none", "Countries the adjustment applies to."),
-            "demand_multiplier": Field("float", 1.0, "Multiplier on funded posts (a demand "
-                                       "surge or cut).", unit="ratio", min=0.0, max=10.0),
-            "recruitment_multiplier": Field("float", 1.0, "Multiplier on international "
-                                            "recruitment (0 closes the visa route).",
-                                            unit="ratio", min=0.0, max=100.0),
-            "wage_multiplier": Field("float", 1.0, "Multiplier on wages.", unit="ratio",
-                                     min=0.01, max=100.0),
-            **_dated(),
-        },
-        doc="Dated exogenous changes to country parameters.",
-    ),
+    **{section: _nest(decl.UNCERTAINTIES, section + ".") for section in decl.UNCERTAINTY_SECTIONS},
+    "policies": {lever.name: _lever(lever) for lever in decl.LEVERS},
+    "adjustments": _lever(decl.ADJUSTMENTS),
     "outputs": {
         "csv": Field("bool", False, "Also write CSV copies of the Parquet tables."),
         "flows": Field("bool", True, "Write flows.parquet (origin x destination flows)."),
@@ -467,8 +277,11 @@ def _md_type(f: Field) -> str:
     return f"{name} or null" if f.nullable else name
 
 
-def _md_rows(spec: dict, prefix: str) -> list[str]:
-    """Table rows for every field below `spec` (nested mappings flattened into dotted keys)."""
+def _md_rows(spec: dict, prefix: str, plausible: bool = False) -> list[str]:
+    """Table rows for every field below `spec` (nested mappings flattened into dotted keys).
+
+    With `plausible`, a column gives each uncertainty's plausible range (`sim.declarations`).
+    """
     rows = []
     for key, value in spec.items():
         dotted = f"{prefix}{key}"
@@ -478,24 +291,15 @@ def _md_rows(spec: dict, prefix: str) -> list[str]:
                 default = "file name"
             elif value.default is None and not value.nullable:
                 default = "required"
-            rows.append(
-                "| "
-                + " | ".join(
-                    _md_cell(cell)
-                    for cell in (
-                        f"`{dotted}`",
-                        _md_type(value),
-                        default,
-                        value.unit,
-                        _md_range(value),
-                        value.doc,
-                        value.source,
-                    )
-                )
-                + " |"
-            )
+            cells = [f"`{dotted}`", _md_type(value), default, value.unit, _md_range(value)]
+            if plausible:
+                low, high, why = value.plausible or (None, None, "")
+                text = "" if low is None else f"{_md_number(low)} to {_md_number(high)}"
+                cells.append(f"{text}: {why}" if why else text)
+            cells += [value.doc, value.source]
+            rows.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
         elif isinstance(value, dict):
-            rows.extend(_md_rows(value, dotted + "."))
+            rows.extend(_md_rows(value, dotted + ".", plausible))
     return rows
 
 
@@ -503,12 +307,24 @@ _TABLE_HEAD = [
     "| key | type | default | unit | range / choices | description | source |",
     "|---|---|---|---|---|---|---|",
 ]
+_PLAUSIBLE_HEAD = [
+    "| key | type | default | unit | range / choices | plausible range | description | source |",
+    "|---|---|---|---|---|---|---|---|",
+]
+_PLAUSIBLE_INTRO = (
+    "The plausible range of each constant (declared with its source in `sim/declarations.py`) is "
+    "the prior of sweeps and calibration; the range / choices column is what a file may set."
+)
 
 
 def _md_section(title: str, spec: dict, prefix: str, intro: str = "") -> list[str]:
     out = [f"## {title}", ""]
     if intro:
         out += [intro, ""]
+    section = prefix.rstrip(".")
+    if section in decl.UNCERTAINTY_SECTIONS:
+        out += [_PLAUSIBLE_INTRO, ""]
+        return [*out, *_PLAUSIBLE_HEAD, *_md_rows(spec, prefix, plausible=True), ""]
     return [*out, *_TABLE_HEAD, *_md_rows(spec, prefix), ""]
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
+import logging
 import math
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,13 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from sim.declarations import CADRES, INCOME_GROUPS, SAFEGUARDS_MEDIAN
 from sim.errors import WorldError, first_control_character
+
+log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ARCHETYPES_FILE = DATA_DIR / "archetypes.yaml"
 KINDS = ("global", "archetypes", "file")
 WHO_REGIONS = ("AFR", "AMR", "SEAR", "EUR", "EMR", "WPR")
-INCOME_GROUPS = ("L", "LM", "UM", "H")
 GLOBAL_BASE_YEAR = 2020
 RESERVED_CODES = {"WLD": "the results use it for world totals"}
 """Codes a world file may not give a country."""
@@ -72,8 +77,6 @@ _PAIR_ARRAYS = {
     "colony": "bool",
 }
 _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "str": np.str_}
-CADRES = ("doctors", "nurses")
-"""The cadre axis of the world's per-cadre arrays (the bundled data's two cadres)."""
 AGE_BANDS = ("<35", "35-44", "45-54", "55-64", "65+")
 """The age bands of ``World.age_shares`` (ages 0-34, 35-44, 45-54, 55-64, 65-79)."""
 _OPTIONAL_ARRAYS = {
@@ -285,7 +288,9 @@ class World:
             "source": self.source_file,
         }
 
-    def recompute_safeguards(self, density: float = 49.0, uhc: float = 55.0) -> dict[str, Any]:
+    def recompute_safeguards(
+        self, density: float = SAFEGUARDS_MEDIAN, uhc: float = 55.0
+    ) -> dict[str, Any]:
         """The safeguards list recomputed from its published criteria, against the published list.
 
         Criteria (WHO 2023): doctors + nurses/midwives per 10,000 below the global median (~49)
@@ -358,6 +363,21 @@ def load_world(
     except WorldError as err:
         err.key_path = err.key_path or "world.countries"
         raise
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(kind: str, file: str | None) -> World:
+    log.debug("loading world kind=%s file=%s", kind, file)
+    return load_world(kind, file)
+
+
+def cached_world(kind: str, file: str | os.PathLike | None = None) -> World:
+    """`load_world(kind, file)`, loaded once per process (the global world takes seconds).
+
+    The one world cache of the package: scenario validation, runs, the briefing and sweeps all
+    read worlds through it. `file` counts only for `kind: file`. Worlds are immutable.
+    """
+    return _cached(kind, None if kind != "file" or file is None else str(file))
 
 
 def _load_global(data_dir: Path) -> World:

@@ -70,6 +70,12 @@ class Transitions:
         return cls(*(np.asarray(c, dtype=np.int64) for c in columns))
 
     @classmethod
+    def from_rows(cls, rows: list) -> Transitions:
+        """Build from a list of 8-tuples in field order (one per worker)."""
+        table = np.array(rows, dtype=np.int64).reshape(-1, 8)
+        return cls(*table.T.copy())
+
+    @classmethod
     def graduates(cls, country, cadre, area) -> Transitions:
         """New graduates entering the workforce of their training country."""
         z = np.zeros_like(country)
@@ -175,10 +181,3 @@ class Ledger:
     def present(self) -> np.ndarray:
         """Active workers present by (country, area, cadre) (kept up to date by `apply`)."""
         return self._present
-
-    def abroad(self) -> np.ndarray:
-        """Workers trained in each country working elsewhere, by (origin, cadre)."""
-        by_origin_country = self.stock.sum(axis=2)
-        total = by_origin_country.sum(axis=1)
-        own = np.einsum("ccK->cK", by_origin_country)
-        return total - own

@@ -1,8 +1,8 @@
 """Policies of a scenario turned into numeric arrays for one calendar year (pure functions).
 
-Selectors (`all`, `safeguards`, `destinations`, lists of ISO3 codes, ...) become boolean country
-masks once per run; `PolicyYear` holds every lever's effect for one year, so both engines read the
-same numbers.
+Each lever's selectors (declared in `sim.declarations`, resolved by `sim.inputs.selectors`) become
+boolean country masks once per run; `PolicyYear` holds every lever's effect for one year, so both
+engines read the same numbers.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.inputs.schema import CADRES
+from sim.declarations import ADJUSTMENTS, CADRES, LEVERS
+from sim.inputs.selectors import country_mask
+from sim.inputs.world import World
 
 
-def steps_of(years, steps_per_year: int) -> np.ndarray:
+def steps_of(years: float | np.ndarray, steps_per_year: int) -> np.ndarray:
     """A duration in whole steps: rounded, but at least one step for any positive duration."""
     years = np.asarray(years, dtype=np.float64)
     steps = np.rint(years * steps_per_year).astype(np.int64)
@@ -22,31 +24,6 @@ def steps_of(years, steps_per_year: int) -> np.ndarray:
 
 
 CADRE_INDEX = {name: i for i, name in enumerate(CADRES)}
-
-
-def country_mask(selector, world, destinations: np.ndarray | None = None) -> np.ndarray:
-    """Boolean mask over the world's countries for a selector keyword or a list of ISO3 codes."""
-    n = len(world.iso3)
-    if isinstance(selector, list):
-        mask = np.zeros(n, dtype=bool)
-        for code in selector:
-            mask[world.index(code)] = True
-        return mask
-    if selector == "all":
-        return np.ones(n, dtype=bool)
-    if selector == "none":
-        return np.zeros(n, dtype=bool)
-    if selector == "safeguards":
-        return np.asarray(world.safeguards, dtype=bool).copy()
-    if selector == "high_income":
-        return np.asarray(world.income_group) == "H"
-    if selector == "low_income":
-        return np.asarray(world.income_group) == "L"
-    if selector == "destinations":
-        if destinations is None:
-            raise ValueError("the 'destinations' selector cannot define the destinations")
-        return destinations.copy()
-    raise ValueError(f"unknown selector {selector!r}")
 
 
 def cadre_mask(choice: str) -> np.ndarray:
@@ -92,7 +69,7 @@ class Agreements:
     specs: tuple
 
     @classmethod
-    def from_specs(cls, specs: list, world) -> Agreements:
+    def from_specs(cls, specs: list, world: World) -> Agreements:
         """Build the arrays from the scenario's `policies.agreements` list."""
         return cls(
             source=np.array([world.index(s["source"]) for s in specs], dtype=np.int64),
@@ -145,24 +122,27 @@ class PolicyYear:
 class PolicySchedule:
     """Resolves a scenario's policies against a world once, then answers year by year."""
 
-    def __init__(self, data: dict, world, destinations: np.ndarray, training_lag: np.ndarray):
+    def __init__(
+        self, data: dict, world: World, destinations: np.ndarray, training_lag: np.ndarray
+    ):
         self.data = data
         self.world = world
         self.destinations = destinations
         self.training_lag = training_lag
         pol = data["policies"]
         self.agreements = Agreements.from_specs(pol["agreements"], world)
+        # Country masks of every lever's selectors (declared in sim.declarations), once per run.
         self._masks = {
-            name: {
-                key: country_mask(value, world, destinations)
-                for key, value in spec.items()
-                if key in ("destinations", "protected", "countries", "payers", "recipients")
+            lever.name: {
+                key: country_mask(pol[lever.name][key], world, destinations)
+                for key in lever.selectors
             }
-            for name, spec in pol.items()
-            if isinstance(spec, dict)
+            for lever in LEVERS
+            if not lever.many
         }
+        (selector,) = ADJUSTMENTS.selectors
         self._adjustments = [
-            (spec, country_mask(spec["countries"], world, destinations))
+            (spec, country_mask(spec[selector], world, destinations))
             for spec in data["adjustments"]
         ]
         self._cache: dict[int, PolicyYear] = {}

@@ -30,7 +30,7 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
 @njit(cache=True, inline="always")
-def _mix(z):
+def _mix(z: int) -> int:
     """SplitMix64 finaliser: a bijective avalanche of 64 bits."""
     z = (z ^ (z >> uint64(30))) * _M1
     z = (z ^ (z >> uint64(27))) * _M2
@@ -38,7 +38,7 @@ def _mix(z):
 
 
 @njit(cache=True, inline="always")
-def worker_key(seed, worker_id):
+def worker_key(seed: int, worker_id: int) -> int:
     """The part of the hash that depends only on (seed, worker): computed once per worker.
 
     Returned as a signed 64-bit integer with the same bits, so it travels through Python and
@@ -49,7 +49,7 @@ def worker_key(seed, worker_id):
 
 
 @njit(cache=True, inline="always")
-def uniform_keyed(key, step, stream):
+def uniform_keyed(key: int, step: int, stream: int) -> float:
     """A uniform number in [0, 1) from a worker's key, the step and the stream."""
     z = _mix(uint64(key) ^ (uint64(step) * _M1 + uint64(0x85EBCA77C2B2AE63)))
     z = _mix(z ^ (uint64(stream) * _M2 + _GOLDEN))
@@ -57,7 +57,7 @@ def uniform_keyed(key, step, stream):
 
 
 @njit(cache=True)
-def uniform(seed, worker_id, step, stream):
+def uniform(seed: int, worker_id: int, step: int, stream: int) -> float:
     """A uniform number in [0, 1) determined only by (seed, worker_id, step, stream).
 
     Equal to `uniform_keyed(worker_key(seed, worker_id), step, stream)`: engines keep each

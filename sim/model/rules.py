@@ -1,13 +1,17 @@
-"""The model's decision rules, written once as numba functions that both engines call.
+"""The model's per-worker rules, written once as numba functions that both engines call.
 
 Every function is pure: its result depends only on its arguments and on the counter-based generator
 (`sim.model.rng.uniform`). The agents engine calls them one worker at a time from Python; the arrays
 engine calls them inside its parallel kernels. Identical inputs give identical outputs, so the two
-engines agree to the last bit (DESIGN §5)."""
+engines agree to the last bit (DESIGN §5). The utilities the rules read are computed once per step
+by `sim.model.utilities` and passed as a `DecisionContext`; docs/ODD.md §4.2 and §7.3-7.6 give the
+equations.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -52,20 +56,83 @@ URBAN = 0
 RURAL = 1
 
 NEG_INF = -1e300
+"""Utility of a closed option (finite, so that numba never sees -inf - -inf)."""
+
+
+class HazardContext(NamedTuple):
+    """Per-cadre hazard parameters of phase 2 (ODD §7.3): per-step probabilities, ages in steps."""
+
+    retire_from_steps: np.ndarray
+    """(K,) int64: age in steps from which a worker of the cadre may retire."""
+    max_age_steps: int
+    """Age in steps at which every worker retires."""
+    p_retire: float
+    """Per-step probability of retiring, past the retirement age."""
+    p_death: float
+    """Per-step probability of dying."""
+    p_exit: float
+    """Per-step probability of an exogenous exit from the profession."""
+
+
+class DecisionContext(NamedTuple):
+    """The utility of every option at the start of phase 3 (ODD §4.2.2), read by both engines.
+
+    Built once per step by `sim.model.utilities.decision_context`; shapes use C countries, K
+    cadres, D destination slots, G agreements; `migrant` is 1 for workers outside their training
+    country. Passed whole into the numba rules, which read it by field name.
+    """
+
+    p_reconsider: float
+    """Per-step probability that a worker reconsiders their job."""
+    propensity_sd: float
+    """Standard deviation of the personal migration propensity (utility)."""
+    v_stay: np.ndarray
+    """(C, area, K, migrant) float64: utility of staying."""
+    v_move: np.ndarray
+    """(C, area, K, migrant) float64: utility of moving to the other area (NEG_INF: closed)."""
+    v_emigrate: np.ndarray
+    """(C origin, K) float64: inclusive value of emigrating over the open destinations."""
+    cum_emigrate: np.ndarray
+    """(C origin, K, D) float64: cumulative logit weights of the destination slots."""
+    destination_of_slot: np.ndarray
+    """(D,) int64: country index of each destination slot."""
+    v_return: np.ndarray
+    """(C origin, K) float64: utility of a migrant returning home."""
+    v_leave: np.ndarray
+    """(C, K) float64: utility of leaving the profession."""
+    bond_penalty: np.ndarray
+    """(C, K) float64: disutility of breaking a bond (emigrating or leaving while bonded)."""
+    rural_service: np.ndarray
+    """(C, K) bool: bonded workers serve in rural areas (may not move area)."""
+    agreement_return_probability: np.ndarray
+    """(G,) float64: probability of going home at the end of a fixed-term contract."""
 
 
 @njit(cache=True)
-def per_step_probability(rate, dt):
-    """Turn an annual rate into a per-step probability: p = 1 - exp(-rate * dt)."""
+def per_step_probability(rate: float, dt: float) -> float:
+    """Turn an annual rate (1/year) into a per-step probability: p = 1 - exp(-rate * dt).
+
+    `dt` is the step length in years (ODD §2.3).
+    """
     return 1.0 - math.exp(-rate * dt)
 
 
 @njit(cache=True)
-def hazard_event(key, step, age_steps, retire_from_steps, max_age_steps, p_retire, p_death, p_exit):
+def hazard_event(
+    key: int,
+    step: int,
+    age_steps: int,
+    retire_from_steps: int,
+    max_age_steps: int,
+    p_retire: float,
+    p_death: float,
+    p_exit: float,
+) -> int:
     """Retirement, death or exit this step, from one uniform draw partitioned by the hazards.
 
-    The unit interval is split into [0, p_retire) retire, then death, then exit; past the maximum
-    age every worker retires.
+    ODD §7.3: the unit interval is split into [0, p_retire) retire (only from
+    `retire_from_steps`), then death, then exit; from `max_age_steps` every worker retires.
+    Ages are in steps, probabilities per step. Returns an `EVENT_*` code.
     """
     if age_steps >= max_age_steps:
         return EVENT_RETIRE
@@ -81,17 +148,37 @@ def hazard_event(key, step, age_steps, retire_from_steps, max_age_steps, p_retir
 
 
 @njit(cache=True)
-def reconsiders(key, step, p_reconsider):
-    """Whether the worker reconsiders their job this step."""
+def reconsiders(key: int, step: int, p_reconsider: float) -> bool:
+    """Whether the worker reconsiders their job this step (probability per step)."""
     return uniform_keyed(key, step, STREAM_RECONSIDER) < p_reconsider
 
 
 @njit(cache=True)
-def logit_choice(u, v_stay, v_move, v_emigrate, v_return, v_leave):
+def contract_ended(agreement: int, contract_steps: int) -> bool:
+    """Whether the worker holds a fixed-term contract that has run out (ODD §7.4, step 1)."""
+    return agreement >= 0 and contract_steps <= 0
+
+
+@njit(cache=True)
+def may_decide(
+    key: int, step: int, agreement: int, contract_steps: int, p_reconsider: float
+) -> bool:
+    """The cheap pre-check of phase 3: a contract ends or the worker reconsiders.
+
+    A worker for whom it is false stays without any utility being read; both engines call it
+    before `decide_worker` (which repeats the same two checks to tell them apart).
+    """
+    return contract_ended(agreement, contract_steps) or reconsiders(key, step, p_reconsider)
+
+
+@njit(cache=True)
+def logit_choice(
+    u: float, v_stay: float, v_move: float, v_emigrate: float, v_return: float, v_leave: float
+) -> int:
     """Multinomial logit over the five options; a closed option has utility NEG_INF.
 
-    Probabilities are exp(v_i - max) / sum; the option is the first whose cumulative weight
-    exceeds u times the total.
+    ODD §4.2.3: probabilities are exp(v_i - max) / sum; the option (a `CHOICE_*` code) is the
+    first whose cumulative weight exceeds u times the total, u uniform in [0, 1).
     """
     m = max(v_stay, v_move, v_emigrate, v_return, v_leave)
     w0 = math.exp(v_stay - m) if v_stay > NEG_INF else 0.0
@@ -119,8 +206,16 @@ def logit_choice(u, v_stay, v_move, v_emigrate, v_return, v_leave):
 
 @njit(cache=True)
 def choose_option(
-    key, step, v_stay, v_move, v_emigrate, v_return, v_leave, propensity, bond_penalty
-):
+    key: int,
+    step: int,
+    v_stay: float,
+    v_move: float,
+    v_emigrate: float,
+    v_return: float,
+    v_leave: float,
+    propensity: float,
+    bond_penalty: float,
+) -> int:
     """The option chosen by a reconsidering worker.
 
     The personal propensity shifts every emigration option; a bond's buy-out price weighs on
@@ -132,8 +227,8 @@ def choose_option(
 
 
 @njit(cache=True)
-def pick_index(u, cumulative):
-    """Index of the first entry of a cumulative weight vector exceeding u times its total."""
+def pick_index(u: float, cumulative: np.ndarray) -> int:
+    """Index of the first entry of a cumulative weight vector (D,) exceeding u times its total."""
     n = cumulative.shape[0]
     x = u * cumulative[n - 1]
     lo = 0
@@ -148,43 +243,46 @@ def pick_index(u, cumulative):
 
 
 @njit(cache=True)
-def choose_destination(key, step, cumulative):
+def choose_destination(key: int, step: int, cumulative: np.ndarray) -> int:
     """Destination slot of an emigrating worker, drawn from the logit shares of the destinations."""
     return pick_index(uniform_keyed(key, step, STREAM_DESTINATION), cumulative)
 
 
 @njit(cache=True)
-def contract_return(key, step, return_probability):
+def contract_return(key: int, step: int, return_probability: float) -> bool:
     """Whether a worker at the end of a fixed-term contract goes home."""
     return uniform_keyed(key, step, STREAM_RETURN) < return_probability
 
 
 @njit(cache=True)
-def propensity(key, sd):
-    """Personal migration propensity, logistic with standard deviation `sd`, drawn once."""
+def propensity(key: int, sd: float) -> float:
+    """Personal migration propensity η (utility), logistic with standard deviation `sd`.
+
+    ODD §4.2.2: drawn from the worker's key and step 0, so it is the same all their life.
+    """
     u = uniform_keyed(key, 0, STREAM_PROPENSITY)
     u = min(max(u, 1e-12), 1.0 - 1e-12)
     return sd * (math.sqrt(3.0) / math.pi) * math.log(u / (1.0 - u))
 
 
 @njit(cache=True)
-def initial_age_steps(key, entry_steps, span_steps):
+def initial_age_steps(key: int, entry_steps: int, span_steps: int) -> int:
     """Age (in steps) of a worker of the initial population: uniform over the working span."""
     return entry_steps + int(uniform_keyed(key, 0, STREAM_AGE) * span_steps)
 
 
 @njit(cache=True)
-def placed_rural(key, step, p_rural):
+def placed_rural(key: int, step: int, p_rural: float) -> bool:
     """Whether a new graduate takes a rural post."""
     return uniform_keyed(key, step, STREAM_PLACEMENT) < p_rural
 
 
 @njit(cache=True)
-def rural_uptake(base_share, area_wage_weight, allowance):
+def rural_uptake(base_share: float, area_wage_weight: float, allowance: float) -> float:
     """Share of graduates taking rural posts: the base share shifted on the logit scale.
 
-    A rural allowance `a` adds area_wage_weight * log(1 + a) to the logit of the base share
-    (Blaauw et al. 2010 discrete choice experiments).
+    ODD §7.6: a rural allowance `a` (share of the wage) adds area_wage_weight * log(1 + a) to
+    the logit of the base share (Blaauw et al. 2010 discrete choice experiments).
     """
     s = min(max(base_share, 1e-6), 1.0 - 1e-6)
     z = math.log(s / (1.0 - s)) + area_wage_weight * math.log(1.0 + allowance)
@@ -192,38 +290,50 @@ def rural_uptake(base_share, area_wage_weight, allowance):
 
 
 @njit(cache=True)
-def matching_key(key, step):
+def matching_key(key: int, step: int) -> float:
     """Random priority of an applicant when applicants exceed posts."""
     return uniform_keyed(key, step, STREAM_MATCH_KEY)
 
 
 @njit(cache=True)
 def match_applicants(
-    step,
-    worker_id,
-    worker_keys,
-    origin,
-    cadre,
-    destination,
-    posts,
-    agreement_source,
-    agreement_destination,
-    agreement_cadre,
-    agreement_slots,
-    ethical,
-    protected,
-    passive_rate,
-    rural_share,
-):
+    step: int,
+    worker_id: np.ndarray,
+    worker_keys: np.ndarray,
+    origin: np.ndarray,
+    cadre: np.ndarray,
+    destination: np.ndarray,
+    posts: np.ndarray,
+    agreement_source: np.ndarray,
+    agreement_destination: np.ndarray,
+    agreement_cadre: np.ndarray,
+    agreement_slots: np.ndarray,
+    ethical: np.ndarray,
+    protected: np.ndarray,
+    passive_rate: float,
+    rural_share: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Demand-constrained matching of emigration applicants to international posts (DESIGN §4.4).
 
     Applicants are ranked by (random key, worker_id), a total order independent of the order in
     which they are given. Agreement quotas are served first, in agreement order, within each
     destination's international posts; open recruitment fills what is left, where destinations
     applying ethical recruitment take applicants from protected countries only as passive
-    applicants (with probability `passive_rate`). Returns, per applicant in the given order:
-    the agreement index used (-1 open recruitment, -2 not taken) and the area at destination.
-    `posts` (destination x cadre) and `agreement_slots` are consumed in place.
+    applicants (with probability `passive_rate`).
+
+    Args:
+        step: the step; worker_id, worker_keys, origin, cadre, destination: (n,) int64, one
+            entry per applicant.
+        posts: (C, K) int64 international posts, consumed in place.
+        agreement_source, agreement_destination, agreement_cadre (-1 all): (G,) int64;
+            agreement_slots: (G,) int64 slots this step, consumed in place.
+        ethical: (C,) bool destinations applying ethical recruitment; protected: (C,) bool.
+        passive_rate: probability that a protected applicant is taken by such a destination.
+        rural_share: (C, K) share of each destination's vacancies that are rural.
+
+    Returns:
+        Per applicant in the given order: the agreement index used (-1 open recruitment, -2 not
+        taken) and the area at destination (0 urban, 1 rural), both (n,) int64.
     """
     n = worker_id.shape[0]
     keys = np.empty(n)
@@ -272,121 +382,123 @@ def match_applicants(
 
 @njit(cache=True)
 def decide_worker(
-    key, step, origin, country, area, cadre, bond_steps, agreement, contract_steps, context
-):
+    key: int,
+    step: int,
+    origin: int,
+    country: int,
+    area: int,
+    cadre: int,
+    bond_steps: int,
+    agreement: int,
+    contract_steps: int,
+    ctx: DecisionContext,
+) -> tuple[int, int, bool]:
     """Phase 3 for one worker: (choice, destination slot or -1, whether the contract ends).
 
-    A worker whose fixed-term contract has run out first decides whether to go home; otherwise,
-    if they reconsider this step, they choose by multinomial logit among the options open to them:
-    migrants may stay, move area, return home or leave; workers in their training country may
-    stay, move area, emigrate or leave. Bonded rural-service workers may not move area.
-    `context` is `DecisionContext.rule_arrays()` (the utilities at the start of the phase).
+    ODD §7.4: a worker whose fixed-term contract has run out first decides whether to go home;
+    otherwise, if they reconsider this step, they choose by multinomial logit among the options
+    open to them (§4.2.2-4.2.3): migrants may stay, move area, return home or leave; workers in
+    their training country may stay, move area, emigrate or leave. Bonded rural-service workers
+    may not move area. `ctx` is the step's `DecisionContext`.
     """
-    (
-        propensity_sd,
-        p_reconsider,
-        v_stay,
-        v_move,
-        v_emigrate,
-        cum_emigrate,
-        v_return,
-        v_leave,
-        bond_penalty,
-        rural_service,
-        agreement_return_probability,
-    ) = context
     ends = False
-    if agreement >= 0 and contract_steps <= 0:
-        if contract_return(key, step, agreement_return_probability[agreement]):
+    if contract_ended(agreement, contract_steps):
+        if contract_return(key, step, ctx.agreement_return_probability[agreement]):
             return CHOICE_CONTRACT_RETURN, -1, True
         ends = True
-    if not reconsiders(key, step, p_reconsider):
+    if not reconsiders(key, step, ctx.p_reconsider):
         return CHOICE_STAY, -1, ends
     migrant = 1 if origin != country else 0
     bonded = bond_steps > 0
-    vs = v_stay[country, area, cadre, migrant]
+    vs = ctx.v_stay[country, area, cadre, migrant]
     vm = (
         NEG_INF
-        if (bonded and rural_service[country, cadre])
-        else v_move[country, area, cadre, migrant]
+        if (bonded and ctx.rural_service[country, cadre])
+        else ctx.v_move[country, area, cadre, migrant]
     )
-    ve = NEG_INF if migrant else v_emigrate[origin, cadre]
-    vr = v_return[origin, cadre] if migrant else NEG_INF
-    bp = bond_penalty[country, cadre] if bonded else 0.0
-    prop = propensity(key, propensity_sd)
-    choice = choose_option(key, step, vs, vm, ve, vr, v_leave[country, cadre], prop, bp)
+    ve = NEG_INF if migrant else ctx.v_emigrate[origin, cadre]
+    vr = ctx.v_return[origin, cadre] if migrant else NEG_INF
+    bp = ctx.bond_penalty[country, cadre] if bonded else 0.0
+    prop = propensity(key, ctx.propensity_sd)
+    choice = choose_option(key, step, vs, vm, ve, vr, ctx.v_leave[country, cadre], prop, bp)
     slot = -1
     if choice == CHOICE_EMIGRATE:
-        slot = choose_destination(key, step, cum_emigrate[origin, cadre])
+        slot = choose_destination(key, step, ctx.cum_emigrate[origin, cadre])
     return choice, slot, ends
 
 
 @njit(cache=True)
-def new_graduates(seed, step, first_id, counts, p_rural, bond_steps, rural_service, entry_steps):
-    """Attributes of this step's graduates, numbered in (country, cadre) order from `first_id`.
-
-    Returns (worker_id, key, country, cadre, area, age_steps, bond_steps) arrays.
-    """
-    n = 0
-    for c in range(counts.shape[0]):
-        for k in range(counts.shape[1]):
-            n += counts[c, k]
-    wid = np.empty(n, dtype=np.int64)
+def _numbered(seed: int, first_id: int, n: int) -> tuple:
+    """Ids and keys of `n` new workers numbered from `first_id`, and an empty (6, n) table of
+    their attributes (origin, country, area, cadre, age_steps, bond_steps), all int64."""
+    wid = np.arange(first_id, first_id + n)
     keys = np.empty(n, dtype=np.int64)
-    country = np.empty(n, dtype=np.int64)
-    cadre = np.empty(n, dtype=np.int64)
-    area = np.empty(n, dtype=np.int64)
-    age = np.empty(n, dtype=np.int64)
-    bond = np.empty(n, dtype=np.int64)
-    i = 0
-    for c in range(counts.shape[0]):
-        for k in range(counts.shape[1]):
-            for _ in range(counts[c, k]):
-                w = first_id + i
-                key = worker_key(seed, w)
-                wid[i] = w
-                keys[i] = key
-                country[i] = c
-                cadre[i] = k
-                bond[i] = bond_steps[c, k]
-                serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]
-                if serves_rural or placed_rural(key, step, p_rural[c, k]):
-                    area[i] = RURAL
-                else:
-                    area[i] = URBAN
-                age[i] = entry_steps[k]
-                i += 1
-    return wid, keys, country, cadre, area, age, bond
+    for i in range(n):
+        keys[i] = worker_key(seed, wid[i])
+    return wid, keys, np.zeros((6, n), dtype=np.int64)
 
 
 @njit(cache=True)
-def initial_workers(seed, first_id, origin, country, area, cadre, count, entry_steps, span_steps):
-    """Attributes of the initial population, numbered in the given cell order from `first_id`.
+def new_graduates(
+    seed: int,
+    step: int,
+    first_id: int,
+    counts: np.ndarray,
+    p_rural: np.ndarray,
+    bond_steps: np.ndarray,
+    rural_service: np.ndarray,
+    entry_steps: np.ndarray,
+) -> tuple:
+    """This step's graduates, numbered in (country, cadre) order from `first_id` (ODD §7.6).
 
-    Cells are (origin, country, area, cadre, count); returns (worker_id, key, origin, country,
-    area, cadre, age_steps) arrays.
+    `counts`, `p_rural`, `bond_steps` (steps), `rural_service` are (C, K); `entry_steps` (K,).
+    Returns (worker_id (n,), key (n,), attributes (6, n)): origin = country = the training
+    country, area (rural if bonded to rural service or placed rural), cadre, age at entry, bond.
     """
-    n = 0
-    for j in range(count.shape[0]):
-        n += count[j]
-    wid = np.empty(n, dtype=np.int64)
-    keys = np.empty(n, dtype=np.int64)
-    o_out = np.empty(n, dtype=np.int64)
-    c_out = np.empty(n, dtype=np.int64)
-    a_out = np.empty(n, dtype=np.int64)
-    k_out = np.empty(n, dtype=np.int64)
-    age = np.empty(n, dtype=np.int64)
+    wid, keys, attrs = _numbered(seed, first_id, counts.sum())
+    i = 0
+    for c in range(counts.shape[0]):
+        for k in range(counts.shape[1]):
+            serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]
+            for _ in range(counts[c, k]):
+                rural = serves_rural or placed_rural(keys[i], step, p_rural[c, k])
+                attrs[0, i] = c
+                attrs[1, i] = c
+                attrs[2, i] = RURAL if rural else URBAN
+                attrs[3, i] = k
+                attrs[4, i] = entry_steps[k]
+                attrs[5, i] = bond_steps[c, k]
+                i += 1
+    return wid, keys, attrs
+
+
+@njit(cache=True)
+def initial_workers(
+    seed: int,
+    first_id: int,
+    origin: np.ndarray,
+    country: np.ndarray,
+    area: np.ndarray,
+    cadre: np.ndarray,
+    count: np.ndarray,
+    entry_steps: np.ndarray,
+    span_steps: np.ndarray,
+) -> tuple:
+    """The initial workers of cells, numbered in the given cell order from `first_id` (§5.4).
+
+    Cells are (origin, country, area, cadre, count), int64 arrays (m,); `entry_steps` and
+    `span_steps` (K,). Returns (worker_id (n,), key (n,), attributes (6, n)): origin, country,
+    area, cadre, an age uniform over the working span, no bond.
+    """
+    wid, keys, attrs = _numbered(seed, first_id, count.sum())
     i = 0
     for j in range(count.shape[0]):
+        k = cadre[j]
         for _ in range(count[j]):
-            w = first_id + i
-            key = worker_key(seed, w)
-            wid[i] = w
-            keys[i] = key
-            o_out[i] = origin[j]
-            c_out[i] = country[j]
-            a_out[i] = area[j]
-            k_out[i] = cadre[j]
-            age[i] = initial_age_steps(key, entry_steps[cadre[j]], span_steps[cadre[j]])
+            attrs[0, i] = origin[j]
+            attrs[1, i] = country[j]
+            attrs[2, i] = area[j]
+            attrs[3, i] = k
+            attrs[4, i] = initial_age_steps(keys[i], entry_steps[k], span_steps[k])
             i += 1
-    return wid, keys, o_out, c_out, a_out, k_out, age
+    return wid, keys, attrs

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.inputs.schema import CADRES
+from sim.declarations import ALL, CADRES, DENSITY_THRESHOLDS, WORLD
+from sim.declarations import AREAS as MODEL_AREAS
 from sim.model.ledger import FLOW_KINDS, MONEY_KINDS
 
-AREAS = ("urban", "rural", "all")
-CADRE_LABELS = (*CADRES, "all")
-THRESHOLDS = {"44_5": 44.5, "49": 49.0}
+AREAS = (*MODEL_AREAS, ALL)
+CADRE_LABELS = (*CADRES, ALL)
+THRESHOLDS = DENSITY_THRESHOLDS
 STOCK_INDICATORS = (
     "population",
     "stock",
@@ -27,6 +28,10 @@ WORLD_INDICATORS = tuple(
     f"{kind}_below_{label}" for label in THRESHOLDS for kind in ("countries", "population")
 )
 FLOW_INDICATORS = FLOW_KINDS[:7]  # graduates ... exits (moves are reported as internal_moves)
+RATIO_INDICATORS = frozenset(
+    {"density", "vacancy_rate", "foreign_trained_share", "rural_urban_ratio"}
+)
+"""Indicators that are ratios: never summed over countries or cadres."""
 
 
 def with_totals(x: np.ndarray) -> np.ndarray:
@@ -64,9 +69,6 @@ class IndicatorRecorder:
         self.year_voluntary = np.zeros((c, k), dtype=np.int64)
         self.frames: list[dict] = []
         self.flow_frames: list[pd.DataFrame] = []
-
-    def start_step(self) -> None:
-        """Nothing to do at the start of a step (kept for symmetry with end_step)."""
 
     def end_step(self) -> None:
         """Add this step's flows to the year's totals."""
@@ -124,20 +126,20 @@ class IndicatorRecorder:
             where=present_k > 0,
         )
         rows = [
-            self._grid("population", year, area_pop[:, :, None], cadres=("all",)),
+            self._grid("population", year, area_pop[:, :, None], cadres=(ALL,)),
             self._grid("stock", year, stock),
             self._grid("density", year, density),
             self._grid("posts", year, posts),
             self._grid("vacancies", year, vacancies),
             self._grid("unemployed", year, unemployed),
             self._grid("vacancy_rate", year, vac_rate),
-            self._grid("migrants_abroad", year, abroad[:, None, :], areas=("all",)),
-            self._grid("foreign_trained_share", year, foreign[:, None, :], areas=("all",)),
+            self._grid("migrants_abroad", year, abroad[:, None, :], areas=(ALL,)),
+            self._grid("foreign_trained_share", year, foreign[:, None, :], areas=(ALL,)),
         ]
         defined = np.isfinite(density[:, 1, :]) & (np.nan_to_num(density[:, 0, :]) > 0)
         ratio = np.full_like(density[:, 0, :], np.nan)
         np.divide(density[:, 1, :], density[:, 0, :], out=ratio, where=defined)
-        rows.append(self._grid("rural_urban_ratio", year, ratio[:, None, :], areas=("all",)))
+        rows.append(self._grid("rural_urban_ratio", year, ratio[:, None, :], areas=(ALL,)))
         # Global aggregates.
         total_density = density[:, 2, 2]
         world_rows = {}
@@ -153,12 +155,12 @@ class IndicatorRecorder:
         np.divide(w_rural, w_urban, out=w_ratio, where=np.isfinite(w_rural) & (w_urban > 0))
         rows.append(
             self._grid(
-                "rural_urban_ratio", year, w_ratio[None, None, :], areas=("all",), countries=["WLD"]
+                "rural_urban_ratio", year, w_ratio[None, None, :], areas=(ALL,), countries=[WORLD]
             )
         )
         rows.append(
             self._grid(
-                "stock", year, stock.sum(axis=0)[None, 2:3, :], areas=("all",), countries=["WLD"]
+                "stock", year, stock.sum(axis=0)[None, 2:3, :], areas=(ALL,), countries=[WORLD]
             )
         )
         rows.append(
@@ -166,8 +168,8 @@ class IndicatorRecorder:
                 "density",
                 year,
                 (stock.sum(axis=0)[2] / population.sum() * 1e4)[None, None, :],
-                areas=("all",),
-                countries=["WLD"],
+                areas=(ALL,),
+                countries=[WORLD],
             )
         )
         world_rows["population"] = float(population.sum())
@@ -177,9 +179,9 @@ class IndicatorRecorder:
                     name,
                     year,
                     np.array([[[value]]]),
-                    areas=("all",),
-                    cadres=("all",),
-                    countries=["WLD"],
+                    areas=(ALL,),
+                    cadres=(ALL,),
+                    countries=[WORLD],
                 )
             )
         return rows
@@ -190,15 +192,15 @@ class IndicatorRecorder:
         rows = []
         for name in FLOW_INDICATORS:
             values = cadre_totals(flows[FLOW_KINDS.index(name)])
-            rows.append(self._grid(name, year, values[:, None, :], areas=("all",)))
+            rows.append(self._grid(name, year, values[:, None, :], areas=(ALL,)))
         moves = cadre_totals(flows[FLOW_KINDS.index("moves_out")])
-        rows.append(self._grid("internal_moves", year, moves[:, None, :], areas=("all",)))
+        rows.append(self._grid("internal_moves", year, moves[:, None, :], areas=(ALL,)))
         voluntary = cadre_totals(self.year_voluntary.astype(np.float64) * wpa)
-        rows.append(self._grid("exits_voluntary", year, voluntary[:, None, :], areas=("all",)))
+        rows.append(self._grid("exits_voluntary", year, voluntary[:, None, :], areas=(ALL,)))
         for i, name in enumerate(MONEY_KINDS):
             rows.append(
                 self._grid(
-                    name, year, self.year_money[i][:, None, None], areas=("all",), cadres=("all",)
+                    name, year, self.year_money[i][:, None, None], areas=(ALL,), cadres=(ALL,)
                 )
             )
         return rows

@@ -43,7 +43,8 @@ from sim.outputs.provenance import code_fingerprint, git_commit
 from sim.outputs.results import atomic_write, check_output_dir, clean_temp_files, write_problem
 from sim.sweep.design import Design, build_design
 from sim.sweep.models import get_model
-from sim.sweep.spec import RESERVED_COLUMNS, OutcomeSpec, SweepSpec
+from sim.sweep.outcomes import OutcomeSpec
+from sim.sweep.spec import RESERVED_COLUMNS, SweepSpec
 
 __all__ = [
     "MANIFEST",
@@ -222,20 +223,12 @@ def run_one(task: RunTask) -> dict:
 
 
 def _run_hrhsim(task: RunTask) -> dict[str, float]:
-    from sim.inputs.scenario import selected_countries
     from sim.runner import run_replicate
-    from sim.sweep.outcomes import compute_outcomes
+    from sim.sweep.outcomes import compute_outcomes, scenario_countries
 
     seed_seq, _ = replicate_seed(task.root_seed, task.replicate)
     result = run_replicate(task.scenario, task.replicate, seed_seq)
-
-    def countries_of(selector: Any) -> list[str]:
-        if isinstance(selector, tuple):
-            return list(selector)
-        if selector == "world":
-            return ["WLD"]
-        return selected_countries(task.scenario, selector)
-
+    countries_of = scenario_countries(task.scenario)
     start_year = int(task.scenario.data["time"]["start_year"])
     return compute_outcomes(result.indicators, task.outcomes, countries_of, start_year)
 

@@ -34,7 +34,12 @@ Format (every key but `parameters` and `design` optional; `base` and `outcomes` 
     replicates: 1                   runs per point; replicate r uses SeedSequence(seed).spawn()[r]
                                     at every point (common random numbers)
     outcomes:                       scalar outcomes kept per run (test models: names only)
-      - name: safeguards_density    an identifier, the column name in the results
+      - safeguards_density          an outcome of the registry (sim.declarations.OUTCOMES), by
+                                    name, at the final year; the long form also takes outcome,
+                                    year and stat: {name: sg_emig, outcome:
+                                    safeguards_emigration, year: all, stat: sum}
+      - name: rural_density         or a query of the indicator table: an identifier, the
+                                    column name in the results
         indicator: density          an indicator of docs/architecture.md
         countries: safeguards       all | safeguards | destinations | high_income | low_income |
                                     world (the WLD aggregate rows) | [ISO3, ...]
@@ -66,8 +71,15 @@ from sim.errors import (
     first_control_character,
 )
 from sim.inputs.yamlio import MAX_BYTES, check_regular_file, parse_yaml, read_yaml
-from sim.outputs.indicators import INDICATOR_NAMES
 from sim.sweep.models import HRHSIM, registered_models
+from sim.sweep.outcomes import (
+    AREAS_ALL,
+    CADRES_ALL,
+    INDICATORS,
+    OutcomeSpec,
+    outcome_years,
+    parse_outcomes,
+)
 
 __all__ = [
     "AREAS",
@@ -131,39 +143,8 @@ MAX_REPLICATES = 10_000
 MAX_OPTIMISED_TRAJECTORIES = 1_000
 """Most candidate Morris trajectories when `optimal_trajectories` selects among them."""
 
-OUTCOME_KEYS = (
-    "name",
-    "indicator",
-    "countries",
-    "area",
-    "cadre",
-    "year",
-    "stat",
-    "combine",
-    "weight",
-)
-AREAS = ("all", "urban", "rural")
-CADRES = ("all", "doctors", "nurses")
-STATS = ("mean", "sum", "last", "min", "max")
-COMBINES = ("sum", "mean")
-WEIGHTS = ("population", "none")
-COUNTRY_KEYWORDS = (
-    "all",
-    "safeguards",
-    "destinations",
-    "high_income",
-    "low_income",
-    "world",
-)
-"""`world` picks the global-aggregate rows (country `WLD`)."""
-
-INDICATORS = INDICATOR_NAMES
-"""Indicator names of docs/architecture.md."""
-
-RATIO_INDICATORS = frozenset(
-    {"density", "vacancy_rate", "foreign_trained_share", "rural_urban_ratio"}
-)
-"""Indicators combined across countries by a (population-weighted) mean; the others are summed."""
+AREAS = AREAS_ALL
+CADRES = CADRES_ALL
 
 RESERVED_COLUMNS = (
     "point_id",
@@ -176,9 +157,7 @@ RESERVED_COLUMNS = (
 )
 """Columns of every run row besides the parameters and outcomes."""
 
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PARAM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
-_ISO3_RE = re.compile(r"[A-Z]{3}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -238,28 +217,6 @@ class ParameterSpec:
     def describe(self) -> dict:
         """JSON-serialisable description (for the manifest)."""
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
-
-
-@dataclass(frozen=True)
-class OutcomeSpec:
-    """One scalar outcome extracted from a run (for `model: hrhsim`, from the indicators)."""
-
-    name: str
-    indicator: str | None = None
-    countries: str | tuple[str, ...] = "all"
-    area: str = "all"
-    cadre: str = "all"
-    year: str | int | tuple[int, int] = "final"
-    stat: str = "mean"
-    combine: str = "sum"
-    weight: str = "none"
-
-    def describe(self) -> dict:
-        out = asdict(self)
-        for k in ("countries", "year"):
-            if isinstance(out[k], tuple):
-                out[k] = list(out[k])
-        return out
 
 
 @dataclass(frozen=True)
@@ -496,9 +453,9 @@ def _parse(data: Any, lines: dict, *, file: str, path: Path | None) -> SweepSpec
     params = _parse_parameters(ck, data["parameters"], design.kind)
     _check_size(ck, design, params, replicates)
     if model == HRHSIM:
-        outcomes = _parse_outcomes(ck, data.get("outcomes"), hrhsim=True)
+        outcomes = parse_outcomes(ck, data.get("outcomes"), hrhsim=True, reserved=RESERVED_COLUMNS)
     else:
-        outcomes = _parse_outcomes(ck, data.get("outcomes"), hrhsim=False)
+        outcomes = parse_outcomes(ck, data.get("outcomes"), hrhsim=False, reserved=RESERVED_COLUMNS)
     names = {p.path for p in params}
     for i, o in enumerate(outcomes):
         if o.name in names:
@@ -723,101 +680,6 @@ def _parse_parameters(ck: _Checker, value: Any, kind: str) -> list[ParameterSpec
     return out
 
 
-def _parse_outcomes(ck: _Checker, value: Any, *, hrhsim: bool) -> list[OutcomeSpec]:
-    path = ("outcomes",)
-    if value is None:
-        if hrhsim:
-            raise ck.error((), "missing required key 'outcomes'", "a list of {name, indicator}")
-        return []
-    if not isinstance(value, list) or not value:
-        raise ck.error(path, f"expected a non-empty list, got {_describe(value)}")
-    out: list[OutcomeSpec] = []
-    seen: set[str] = set()
-    for i, item in enumerate(value):
-        kp = (*path, str(i))
-        if isinstance(item, str) and not hrhsim:
-            item = {"name": item}
-        ck.mapping(item, kp, OUTCOME_KEYS if hrhsim else ("name",), required=("name",))
-        name = ck.text(item["name"], (*kp, "name"))
-        if not _NAME_RE.fullmatch(name) or name in RESERVED_COLUMNS:
-            raise ck.error(
-                (*kp, "name"),
-                f"invalid outcome name '{name}'",
-                "an identifier (letters, digits, _) other than " + ", ".join(RESERVED_COLUMNS),
-            )
-        if name in seen:
-            raise ck.error((*kp, "name"), f"duplicate outcome name '{name}'")
-        seen.add(name)
-        if not hrhsim:
-            out.append(OutcomeSpec(name=name))
-            continue
-        if "indicator" not in item:
-            raise ck.error(kp, "missing required key 'indicator'", "an indicator name")
-        indicator = ck.choice(item["indicator"], (*kp, "indicator"), INDICATORS)
-        countries = item.get("countries", "all")
-        if isinstance(countries, list):
-            if not countries:
-                raise ck.error((*kp, "countries"), "empty country list")
-            for j, code in enumerate(countries):
-                if not isinstance(code, str) or not _ISO3_RE.fullmatch(code):
-                    raise ck.error(
-                        (*kp, "countries", str(j)),
-                        f"expected an ISO3 code, got {_describe(code)}",
-                        "an ISO3 code such as KEN",
-                    )
-            countries = tuple(countries)
-        else:
-            countries = ck.choice(countries, (*kp, "countries"), COUNTRY_KEYWORDS)
-        area = ck.choice(item.get("area", "all"), (*kp, "area"), AREAS)
-        cadre = ck.choice(item.get("cadre", "all"), (*kp, "cadre"), CADRES)
-        year = item.get("year", "final")
-        if isinstance(year, list):
-            if len(year) != 2:
-                raise ck.error((*kp, "year"), "a year window is [from, to]", "[from, to]")
-            y0 = ck.integer(year[0], (*kp, "year", "0"), 1900, 2300)
-            y1 = ck.integer(year[1], (*kp, "year", "1"), 1900, 2300)
-            if y1 < y0:
-                raise ck.error((*kp, "year"), f"window end {y1} is before its start {y0}")
-            year = (y0, y1)
-        elif isinstance(year, int) and not isinstance(year, bool):
-            year = ck.integer(year, (*kp, "year"), 1900, 2300)
-        elif year not in ("final", "all"):
-            raise ck.error(
-                (*kp, "year"),
-                f"invalid year {_describe(year)}{_hint(year, ('final', 'all'))}",
-                "final, all, a year, or a window [from, to]",
-            )
-        stat = ck.choice(item.get("stat", "mean"), (*kp, "stat"), STATS)
-        weighted = item.get("weight") == "population"
-        default_combine = "mean" if indicator in RATIO_INDICATORS or weighted else "sum"
-        combine = ck.choice(item.get("combine", default_combine), (*kp, "combine"), COMBINES)
-        weight = ck.choice(
-            item.get("weight", "population" if combine == "mean" else "none"),
-            (*kp, "weight"),
-            WEIGHTS,
-        )
-        if combine == "sum" and weight != "none":
-            raise ck.error(
-                (*kp, "weight"),
-                "weights only apply when countries are combined by a mean",
-                "weight: none, or combine: mean",
-            )
-        out.append(
-            OutcomeSpec(
-                name=name,
-                indicator=indicator,
-                countries=countries,
-                area=area,
-                cadre=cadre,
-                year=year,
-                stat=stat,
-                combine=combine,
-                weight=weight,
-            )
-        )
-    return out
-
-
 NOT_SWEEPABLE = {
     "seed": "each replicate's seed comes from the sweep's own `seed`",
     "replicates": "use the sweep's `replicates`",
@@ -885,14 +747,7 @@ def _check_against_base(
     first = base.data["time"]["start_year"] - 1
     last = base.data["time"]["start_year"] + base.data["time"]["years"] - 1
     for i, o in enumerate(outcomes):
-        years = (
-            [o.year]
-            if isinstance(o.year, int)
-            else list(o.year)
-            if isinstance(o.year, (tuple, list))
-            else []
-        )
-        for y in years:
+        for y in outcome_years(o):
             if not first <= y <= last:
                 raise ck.error(
                     ("outcomes", str(i), "year"),

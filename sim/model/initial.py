@@ -1,0 +1,110 @@
+"""The initial state of a run, from the scenario and the world (docs/ODD.md §5).
+
+`initial_cells` places the world's workers in (origin, country, area, cadre) cells,
+`create_population` turns the cells into numbered workers, and `initial_posts` and `rural_amenity`
+derive funded posts and the rural amenity from the initial stock. Shapes use C countries, K cadres,
+D destination slots; counts are agents (workers / ω) unless said otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.inputs.world import World
+from sim.model import rules
+from sim.model.demand import largest_remainder, round_half_up
+from sim.model.population import NewWorkers, Population
+from sim.model.setup import Setup
+
+_BLOCK = 2_000_000
+"""Initial workers are created in blocks of about this many (bounds temporary memory)."""
+
+
+def _foreign_workers(s: Setup, world: World) -> np.ndarray:
+    """Foreign-trained workers by [origin, destination, cadre] (ODD §5.2), in workers."""
+    c_n, k_n = s.n_countries, s.n_cadres
+    foreign = np.zeros((c_n, c_n, k_n))
+    ftd = np.asarray(world.ftd_doctors, dtype=np.float64).copy()
+    np.fill_diagonal(ftd, 0.0)
+    mig = np.asarray(world.migrant_stock, dtype=np.float64).copy()
+    np.fill_diagonal(mig, 0.0)
+    reported = np.asarray(world.ftd_reported, dtype=bool)
+    for k in range(k_n):
+        for d in range(c_n):
+            total = s.initial_workers[d, k]
+            if k == 0 and reported[d]:
+                col = ftd[:, d]
+            elif s.destinations[d] and mig[:, d].sum() > 0:
+                col = mig[:, d] / mig[:, d].sum() * s.foreign_default[k] * total
+            else:
+                continue
+            if col.sum() > 0.95 * total:
+                col = col * (0.95 * total / col.sum())
+            foreign[:, d, k] = col
+    return foreign
+
+
+def initial_cells(s: Setup, world: World) -> np.ndarray:
+    """Initial agents by (origin, country, area, cadre), totals preserved per country (§5.4).
+
+    In each country and cadre, round_half_up(stock / ω) agents are split over (origin, area)
+    cells by the largest-remainder method. Returns a (C, C, 2, K) int64 array.
+    """
+    foreign = _foreign_workers(s, world)
+    cells = np.zeros((s.n_countries, s.n_countries, 2, s.n_cadres), dtype=np.int64)
+    for d in range(s.n_countries):
+        for k in range(s.n_cadres):
+            total_agents = int(round_half_up(s.initial_workers[d, k] / s.workers_per_agent))
+            by_origin = foreign[:, d, k].copy()
+            by_origin[d] = s.initial_workers[d, k] - by_origin.sum()
+            rs = s.initial_rural_share[d, k]
+            weights = np.stack([by_origin * (1 - rs), by_origin * rs], axis=1)
+            cells[:, d, :, k] = largest_remainder(total_agents, weights)
+    return cells
+
+
+def create_population(s: Setup, cells: np.ndarray, seed: int, population: Population) -> int:
+    """Add the initial workers of `cells` to `population`, numbered from 0 in cell order (§5.4).
+
+    Workers are created in blocks of cells so that a full-scale world never holds all
+    temporaries at once. Returns the number of workers created (the next worker id).
+    """
+    o, c, a, k = np.nonzero(cells)
+    counts = cells[o, c, a, k]
+    total = int(counts.sum())
+    population.reserve(total + int(s.graduate_capacity.sum() * 2.0) + 1024)
+    block_ends = np.searchsorted(
+        np.cumsum(counts), np.arange(1, total // _BLOCK + 2) * _BLOCK, side="right"
+    )
+    next_id = 0
+    start = 0
+    for end in np.unique(np.append(block_ends, counts.size)):
+        if end <= start:
+            continue
+        part = slice(start, end)
+        wid, key, attrs = rules.initial_workers(
+            seed, next_id, o[part], c[part], a[part], k[part], counts[part],
+            s.entry_steps, s.span_steps,
+        )  # fmt: skip
+        population.add(NewWorkers(wid, key, *attrs))
+        next_id += int(counts[part].sum())
+        start = end
+    return next_id
+
+
+def initial_posts(present: np.ndarray, initial_vacancy: np.ndarray) -> np.ndarray:
+    """Funded posts P⁰ = N⁰·(1 + v_g) by (country, area, cadre) (ODD §5.5); negative v_g means
+    more trained workers than posts (unemployment). `present` (C, 2, K) agents."""
+    return present * (1.0 + initial_vacancy)[:, None, None]
+
+
+def rural_amenity(present: np.ndarray) -> np.ndarray:
+    """Rural amenity A (C, 2, K): A[c,R,k] = ½·ln(max(N⁰_R, 0.5) / max(N⁰_U, 0.5)), A_U = 0.
+
+    ODD §4.2.2 and §5.5: makes the initial urban/rural split a steady state of internal moves.
+    """
+    nu = np.maximum(present[:, 0, :], 0.5)
+    nr = np.maximum(present[:, 1, :], 0.5)
+    amenity = np.zeros(present.shape)
+    amenity[:, 1, :] = 0.5 * np.log(nr / nu)
+    return amenity

@@ -1,0 +1,117 @@
+"""The interface between the model and a worker population (an engine), and the records they trade.
+
+The model (`sim.model.model.WorkforceModel`) owns the step order and the country-level phases; an
+engine owns the workers. Each engine (`sim.engines.agents.AgentPopulation`,
+`sim.engines.arrays.ArrayPopulation`) implements `Population`: the model hands it new workers
+(`NewWorkers`), asks it to run the per-worker parts of phases 2 to 4 with the shared rules, and
+receives what happened as `Transitions` (`sim.model.ledger`) and, in phase 3, the emigration
+`Applicants` for matching. The model never imports an engine; the runner chooses one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.model.ledger import Transitions
+    from sim.model.rules import DecisionContext, HazardContext
+
+
+class NewWorkers(NamedTuple):
+    """Workers entering the population (initial workers or graduates), one entry per worker.
+
+    Every field is an int64 array of shape (n,); workers are numbered consecutively.
+    """
+
+    worker_id: np.ndarray
+    key: np.ndarray
+    """The worker's part of every counter-based draw (`sim.model.rng.worker_key`)."""
+    origin: np.ndarray
+    """Country of training (index into the world's countries)."""
+    country: np.ndarray
+    area: np.ndarray
+    """0 urban, 1 rural."""
+    cadre: np.ndarray
+    age_steps: np.ndarray
+    bond_steps: np.ndarray
+    """Steps of a graduate bond still to serve (0: not bonded)."""
+
+
+class Applicants(NamedTuple):
+    """Workers who chose to emigrate in phase 3, for matching (ODD §7.5); int64 arrays (n,)."""
+
+    worker_id: np.ndarray
+    key: np.ndarray
+    origin: np.ndarray
+    cadre: np.ndarray
+    destination: np.ndarray
+    """Country index of the chosen destination."""
+    area: np.ndarray
+    """Area the applicant works in now."""
+
+    @classmethod
+    def empty(cls) -> Applicants:
+        """No applicants."""
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, z, z, z, z)
+
+
+class Population(Protocol):
+    """What the model asks of a worker population (both engines implement it)."""
+
+    def reserve(self, capacity: int) -> None:
+        """Make room for about `capacity` workers (a hint; may do nothing)."""
+
+    def add(self, workers: NewWorkers) -> None:
+        """Add workers (initial workers in blocks, then each step's graduates)."""
+
+    def age_and_hazards(self, step: int, hazards: HazardContext) -> Transitions:
+        """Phase 2 for every worker: one step older, then retirement, death or exit."""
+
+    def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
+        """Phase 3 for every worker: moves, returns and leaving now; emigration applicants."""
+
+    def admit(
+        self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
+    ) -> Transitions:
+        """Phase 4 outcome for the last applicants: channel (agreement, -1 open, -2 not taken),
+        area of the post taken, contract length in steps of each agreement."""
+
+    def end_year(self) -> None:
+        """Housekeeping at the end of a year (e.g. compaction)."""
+
+    def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
+        """Recount the stock tensor [origin, country, area, cadre] from the workers."""
+
+    def __len__(self) -> int:
+        """Active workers."""
+
+
+class Recorder(Protocol):
+    """What the model asks of its indicator recorder (`sim.outputs.indicators`)."""
+
+    def record_initial(self) -> None:
+        """Record the initial state."""
+
+    def end_step(self) -> None:
+        """Add a step's flows and money to the year's totals."""
+
+    def end_year(self, year: int) -> None:
+        """Record the stocks at the end of `year` and the year's flows."""
+
+    def indicators(self) -> pd.DataFrame:
+        """The indicator table so far."""
+
+    def flows(self) -> pd.DataFrame:
+        """The international flow table so far."""
+
+
+PopulationFactory = Callable[..., Population]
+"""Builds a population for a model: `factory(model)`."""
+RecorderFactory = Callable[..., Recorder]
+"""Builds a recorder for a model: `factory(model)`."""

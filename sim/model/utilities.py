@@ -1,0 +1,263 @@
+"""The economics of the model: every utility term, one function each (docs/ODD.md §4.2.2).
+
+Utilities are computed once per step, at the start of phase 3, for every (country, area, cadre,
+migrant) cell; `decision_context` assembles them into the `DecisionContext` that the per-worker
+rules (`sim.model.rules.decide_worker`) read. Each function cites the ODD equation it implements;
+the symbols are those of ODD §4.2.2 (β_w `wage_weight`, β_a `area_wage_weight`, ...). Shapes use
+C countries, K cadres, D destination slots; money is in international dollars PPP per year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.policies import PolicyYear
+from sim.model.rules import NEG_INF, DecisionContext
+
+if TYPE_CHECKING:
+    from sim.inputs.world import World
+
+
+def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
+    """Time-invariant utility of each destination: distance, language, colony. (C origin, D).
+
+    ODD §4.2.2, emigrate: −β_dist·ln(max(dist_km, 1)) + β_lang·common_language + β_col·colony.
+    """
+    dist = np.maximum(np.asarray(world.distance_km, dtype=np.float64)[:, slots], 1.0)
+    return (
+        -behaviour["distance_weight"] * np.log(dist)
+        + behaviour["language_weight"] * np.asarray(world.common_language)[:, slots]
+        + behaviour["colony_weight"] * np.asarray(world.colony)[:, slots]
+    )
+
+
+def base_wages(base_wage: np.ndarray, pol: PolicyYear) -> np.ndarray:
+    """w̄[c,k]·M^w[c]: the base wage with the adjustments' wage multiplier. (C, K) int$/year."""
+    return base_wage * pol.wage_multiplier[:, None]
+
+
+def native_wages(
+    base_wage: np.ndarray, pol: PolicyYear, compensation_pay_rise: np.ndarray
+) -> np.ndarray:
+    """Native wages W[c,a,k] with retention pay, compensation pay and rural allowance. (C, 2, K).
+
+    ODD §4.2.2, wages: W[c,k] = w̄·M^w·(1 + π + π^comp); W[c,U,k] = W[c,k];
+    W[c,R,k] = W[c,k]·(1 + α).
+    """
+    national = base_wages(base_wage, pol) * (1.0 + pol.pay_rise + compensation_pay_rise)
+    wage = np.repeat(national[:, None, :], 2, axis=1)
+    wage[:, 1, :] *= 1.0 + pol.allowance
+    return wage
+
+
+def unemployment_rate(present: np.ndarray, posts: np.ndarray) -> np.ndarray:
+    """u[c,a,k] = max(N − P, 0) / max(N, 1) where N > 0, else 0. (C, 2, K). ODD §4.2.2."""
+    return np.where(present > 0, np.maximum(present - posts, 0.0) / np.maximum(present, 1.0), 0.0)
+
+
+def log_expected_wages(wage: np.ndarray, unemployment: np.ndarray) -> np.ndarray:
+    """ln E[c,a,k], E = W·max(1 − u, 0.05): the expected wage, floored at 5%. (C, 2, K)."""
+    return np.log(wage * np.maximum(1.0 - unemployment, 0.05))
+
+
+def stay_utility(
+    wage_weight: float, log_e: np.ndarray, pol: PolicyYear, amenity: np.ndarray
+) -> np.ndarray:
+    """V_stay(c,a,k,m) = β_w·(ln E + κ) + A + m·β_w·ln(1 − δ). (C, 2, K, migrant). ODD §4.2.2."""
+    native = wage_weight * (log_e + pol.conditions[:, None, :]) + amenity
+    discount = np.log(1.0 - pol.wage_discount)[:, None, None]
+    return np.stack([native, native + wage_weight * discount], axis=-1)
+
+
+def move_utility(
+    v_stay: np.ndarray,
+    area_wage_weight: float,
+    log_e: np.ndarray,
+    amenity: np.ndarray,
+    move_constant: float,
+    posts: np.ndarray,
+) -> np.ndarray:
+    """V_move = V_stay + β_a·(ln E[ā] − ln E[a]) + A[ā] − A[a] + γ_move. (C, 2, K, migrant).
+
+    ODD §4.2.2, move: closed (NEG_INF) into an area without funded posts (a city state's empty
+    rural area). The migrant discount and working conditions are the same in both areas.
+    """
+    gain = (
+        area_wage_weight * (log_e[:, ::-1, :] - log_e)
+        + amenity[:, ::-1, :]
+        - amenity
+        + move_constant
+    )
+    gain = np.where(posts[:, ::-1, :] > 0, gain, -np.inf)
+    v_move = v_stay + gain[..., None]
+    return np.where(np.isfinite(v_move), v_move, NEG_INF)
+
+
+def diaspora(stock: np.ndarray, slots: np.ndarray, workers_per_agent: float) -> np.ndarray:
+    """D[o,d,k] = Σ_a N[o,d,a,k]·ω: same-origin, same-cadre workers in each destination.
+
+    (C origin, D, K) workers, from the stock tensor N[origin, country, area, cadre] (agents).
+    """
+    at_dest = stock[:, slots]
+    return (at_dest[:, :, 0, :] + at_dest[:, :, 1, :]) * workers_per_agent
+
+
+def destination_utility(
+    behaviour: Mapping,
+    wage: np.ndarray,
+    pol: PolicyYear,
+    slots: np.ndarray,
+    network: np.ndarray,
+    affinity_od: np.ndarray,
+) -> np.ndarray:
+    """V_dest(o,d,k) of emigrating to each destination slot. (C origin, D, K). ODD §4.2.2.
+
+    β_w·(ln(W[d,U,k]·(1 − δ[d])) + κ[d,k] − ln(1 + f[o,d,k])) + β_n·ln(1 + D[o,d,k])
+    + affinity[o,d] + γ_emig.
+    """
+    dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]  # (D, K)
+    return (
+        behaviour["wage_weight"]
+        * (
+            np.log(dest_wage)[None, :, :]
+            + pol.conditions[slots][None, :, :]
+            - np.log1p(pol.fee[:, slots, :])
+        )
+        + behaviour["network_weight"] * np.log1p(network)
+        + affinity_od[:, :, None]
+        + behaviour["emigrate_constant"]
+    )
+
+
+def open_destinations(international_posts: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Whether each destination is open to each origin and cadre: d ≠ o and I[d,k] > 0.
+
+    (C origin, D, K) bool. ODD §4.2.2 (closed destinations have utility −∞).
+    """
+    n_countries = international_posts.shape[0]
+    return (international_posts[slots] > 0)[None, :, :] & (
+        slots[None, :] != np.arange(n_countries)[:, None]
+    )[:, :, None]
+
+
+def inclusive_value(v_dest: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """V_emig(o,k) = ln Σ_{d open} exp V_dest, and the cumulative destination weights.
+
+    ODD §4.2.2-4.2.3: computed stably as top + ln Σ exp(V_dest − top). Returns V_emig (C, K),
+    NEG_INF where no destination is open, and the cumulative weights (C, K, D) from which a
+    destination slot is drawn (a (C, K, 1) array of ones when there is no destination slot).
+    """
+    n_countries, _, n_cadres = v_dest.shape
+    v_dest = np.where(is_open, v_dest, -np.inf)
+    top = v_dest.max(axis=1, initial=-np.inf)  # (C, K); -inf where no destination is open
+    finite = np.isfinite(top)
+    weights = np.exp(v_dest - np.where(finite, top, 0.0)[:, None, :])
+    cum = np.cumsum(weights, axis=1).transpose(0, 2, 1).copy()  # (C, K, D)
+    total = cum[:, :, -1] if cum.shape[2] else np.zeros((n_countries, n_cadres))
+    v_emig = np.where(finite, top + np.log(np.maximum(total, 1e-300)), NEG_INF)
+    if cum.shape[2] == 0:
+        cum = np.ones((n_countries, n_cadres, 1))
+    return v_emig, cum
+
+
+def return_utility(
+    behaviour: Mapping, log_e: np.ndarray, pol: PolicyYear, amenity: np.ndarray
+) -> np.ndarray:
+    """V_ret(o,k) = β_w·(ln E[o,U,k] + κ[o,k]) + A[o,U,k] + γ_ret. (C origin, K). ODD §4.2.2."""
+    return (
+        behaviour["wage_weight"] * (log_e[:, 0, :] + pol.conditions)
+        + amenity[:, 0, :]
+        + behaviour["return_constant"]
+    )
+
+
+def leave_utility(behaviour: Mapping, base_wage: np.ndarray, pol: PolicyYear) -> np.ndarray:
+    """V_leave(c,k) = β_w·ln(r_out·w̄[c,k]·M^w[c]) + γ_leave. (C, K). ODD §4.2.2."""
+    outside = base_wages(base_wage, pol) * behaviour["outside_wage_ratio"]
+    return behaviour["wage_weight"] * np.log(outside) + behaviour["leave_constant"]
+
+
+def bond_penalty(wage_weight: float, pol: PolicyYear) -> np.ndarray:
+    """B[c,k] = β_w·ln(1 + b[c,k]): weighs on emigrating and leaving while bonded. (C, K)."""
+    return wage_weight * np.log1p(pol.buyout)
+
+
+class RuralUptake:
+    """Graduates' probability of a rural post, p_R[c,k], cached by allowance (ODD §7.6).
+
+    p_R = logistic(logit(s_R) + β_a·ln(1 + α)) with s_R the initial rural share
+    (`sim.model.rules.rural_uptake`).
+    """
+
+    def __init__(self, initial_rural_share: np.ndarray, area_wage_weight: float):
+        self.initial_rural_share = initial_rural_share
+        self.area_wage_weight = area_wage_weight
+        self._cache: dict[bytes, np.ndarray] = {}
+
+    def __call__(self, allowance: np.ndarray) -> np.ndarray:
+        """(C, K) probabilities under this year's rural allowance α (C, K)."""
+        key = allowance.tobytes()
+        if key not in self._cache:
+            uptake = np.vectorize(rules.rural_uptake)
+            self._cache[key] = uptake(self.initial_rural_share, self.area_wage_weight, allowance)
+        return self._cache[key]
+
+
+def decision_context(
+    behaviour: Mapping,
+    dt: float,
+    pol: PolicyYear,
+    *,
+    present: np.ndarray,
+    posts: np.ndarray,
+    stock: np.ndarray,
+    international_posts: np.ndarray,
+    base_wage: np.ndarray,
+    compensation_pay_rise: np.ndarray,
+    amenity: np.ndarray,
+    affinity_od: np.ndarray,
+    slots: np.ndarray,
+    workers_per_agent: float,
+    agreement_return_probability: np.ndarray,
+) -> DecisionContext:
+    """The utilities of every option from the state at the start of phase 3 (ODD §4.2.2).
+
+    Args:
+        behaviour: the scenario's `behaviour` section.
+        dt: step length in years.
+        pol: the levers in force this year.
+        present: (C, 2, K) agents present; posts: (C, 2, K) funded posts (agents).
+        stock: (C, C, 2, K) the stock tensor N[origin, country, area, cadre] (agents).
+        international_posts: (C, K) posts opened this step to international recruitment.
+        base_wage: (C, K) w̄; compensation_pay_rise: (C, K) π^comp; amenity: (C, 2, K) A.
+        affinity_od: (C, D) time-invariant destination utility; slots: (D,) destination countries.
+        workers_per_agent: ω; agreement_return_probability: (G,).
+    """
+    bw = behaviour["wage_weight"]
+    wage = native_wages(base_wage, pol, compensation_pay_rise)
+    log_e = log_expected_wages(wage, unemployment_rate(present.astype(np.float64), posts))
+    v_stay = stay_utility(bw, log_e, pol, amenity)
+    v_move = move_utility(
+        v_stay, behaviour["area_wage_weight"], log_e, amenity, behaviour["move_constant"], posts
+    )
+    network = diaspora(stock, slots, workers_per_agent)
+    v_dest = destination_utility(behaviour, wage, pol, slots, network, affinity_od)
+    v_emig, cum = inclusive_value(v_dest, open_destinations(international_posts, slots))
+    return DecisionContext(
+        p_reconsider=float(rules.per_step_probability(behaviour["reconsider_rate"], dt)),
+        propensity_sd=float(behaviour["propensity_sd"]),
+        v_stay=np.ascontiguousarray(v_stay),
+        v_move=np.ascontiguousarray(v_move),
+        v_emigrate=v_emig,
+        cum_emigrate=cum,
+        destination_of_slot=slots,
+        v_return=return_utility(behaviour, log_e, pol, amenity),
+        v_leave=leave_utility(behaviour, base_wage, pol),
+        bond_penalty=bond_penalty(bw, pol),
+        rural_service=pol.rural_service,
+        agreement_return_probability=agreement_return_probability,
+    )
