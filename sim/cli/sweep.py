@@ -89,14 +89,10 @@ def default_output(sweep: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     """0 when every run is done, 1 when some failed; HrhsimError for bad input."""
     from sim.errors import SetupError
-    from sim.sweep.execute import (
-        RUNS,
-        finished_runs,
-        parse_scheduler_address,
-        plan_sweep,
-        run_sweep,
-    )
+    from sim.sweep.cluster import parse_scheduler_address
+    from sim.sweep.execute import plan_sweep, run_sweep
     from sim.sweep.spec import load_sweep
+    from sim.sweep.store import RUNS, finished_runs
 
     if args.scheduler:
         parse_scheduler_address(args.scheduler)

@@ -3,7 +3,9 @@
 - `spec`: sweep files (YAML) and their strict validation -> `SweepSpec`
 - `models`: the models a sweep file may name (`hrhsim` and those registered in Python)
 - `design`: grid / Latin hypercube / Sobol / Morris points (SALib samplers)
-- `execute`: Dask execution, one atomically written Parquet file per run, resumable
+- `execute`: planning and running a sweep, resumable
+- `cluster`: Dask (checked scheduler address, local cluster, a watch on the workers)
+- `store`: the sweep folder (lock, `sweep.json`, one Parquet file per run, written durably)
 - `outcomes`: scalar outcomes from the long-form indicators of one run
 - `sensitivity`: Sobol and Morris indices (SALib), table and figure
 
@@ -36,8 +38,8 @@ _LAZY = {
     "build_design": "sim.sweep.design",
     "run_sweep": "sim.sweep.execute",
     "plan_sweep": "sim.sweep.execute",
-    "load_runs": "sim.sweep.execute",
-    "load_manifest": "sim.sweep.execute",
+    "load_runs": "sim.sweep.store",
+    "load_manifest": "sim.sweep.store",
     "analyze": "sim.sweep.sensitivity",
     "sensitivity": "sim.sweep.sensitivity",
 }

@@ -16,8 +16,8 @@ import pandas as pd
 from sim.errors import HrhsimError
 from sim.outputs.results import atomic_write, figure_bytes, write_csv
 from sim.sweep.design import salib_problem
-from sim.sweep.execute import load_manifest, load_runs
 from sim.sweep.spec import RESERVED_COLUMNS
+from sim.sweep.store import load_manifest, load_runs
 
 __all__ = ["analyze", "outcome_names", "plot_indices", "sensitivity"]
 
