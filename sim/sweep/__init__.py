@@ -1,6 +1,7 @@
 """Parameter sweeps and sensitivity analysis on Dask distributed, resumable.
 
 - `spec`: sweep files (YAML) and their strict validation -> `SweepSpec`
+- `parameters`: the parameters (levels, distributions) and the design of a sweep file, with caps
 - `models`: the models a sweep file may name (`hrhsim` and those registered in Python)
 - `design`: grid / Latin hypercube / Sobol / Morris points (SALib samplers)
 - `execute`: planning and running a sweep, resumable
