@@ -3,8 +3,8 @@
 `load_world` reads the bundled global world (the 194 WHO Member States, tables in `sim/data/` built
 by `scripts/build_world.py`, sources in `sim/data/SOURCES.md`), the stylised five-country world
 (`sim/data/archetypes.yaml`) or a user's world file in the archetypes format (read by
-`sim.inputs.worldfile`). A `World` is a frozen
-dataclass of numpy arrays; its arrays are read-only (copy before changing them).
+`sim.inputs.worldfile`). A `World` is a frozen dataclass of numpy arrays; its arrays are read-only
+(copy before changing them).
 """
 
 from __future__ import annotations
