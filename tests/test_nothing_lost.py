@@ -268,12 +268,22 @@ def test_csv_cells_cannot_run_as_formulas(tmp_path):
     assert list(back["change"]) == [-1.5, 2.0, -3.0, 0.0, 1.0, -0.25]  # numbers stay numbers
 
 
-def test_briefing_headline_csv_is_escaped(tmp_path):
-    """The headline table of `compare` names options by their (user-given) names."""
-    from sim.compare import briefing
+def test_briefing_tables_are_escaped_in_csv_and_xlsx(tmp_path):
+    """Briefing tables name options by their (user-given) names: no formula in CSV or xlsx."""
+    from openpyxl import load_workbook
 
-    source = Path(briefing.__file__).read_text(encoding="utf-8")
-    assert 'write_csv(out_dir / "headline.csv"' in source
+    from sim.compare import export
+
+    frame = pd.DataFrame({"option": ["=HYPERLINK(\"http://x\")", "ok"], "change": [-1.0, 2.0]})
+    names, book = export.write_tables(tmp_path, {"headline": frame})
+    back = pd.read_csv(tmp_path / names["headline"])
+    assert list(back["option"]) == ["'=HYPERLINK(\"http://x\")", "ok"]
+    assert list(back["change"]) == [-1.0, 2.0]
+    sheet = load_workbook(tmp_path / book)["headline"]
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula cell
+    assert sheet["A2"].value == "'=HYPERLINK(\"http://x\")" and sheet["B2"].value == -1.0
+    assert leftovers(tmp_path) == []
 
 
 # --------------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ __all__ = [
     "clean_temp_files",
     "csv_writer",
     "describe_os_error",
+    "escape_cell",
     "escape_formulas",
     "file_digest",
     "folder_slug",
@@ -285,6 +286,13 @@ def write_table(path: str | os.PathLike, frame: pd.DataFrame) -> Path:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, with a leading `'` (else as is)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
