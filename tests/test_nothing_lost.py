@@ -274,15 +274,15 @@ def test_briefing_tables_are_escaped_in_csv_and_xlsx(tmp_path):
 
     from sim.compare import export
 
-    frame = pd.DataFrame({"option": ["=HYPERLINK(\"http://x\")", "ok"], "change": [-1.0, 2.0]})
+    frame = pd.DataFrame({"option": ['=HYPERLINK("http://x")', "ok"], "change": [-1.0, 2.0]})
     names, book = export.write_tables(tmp_path, {"headline": frame})
     back = pd.read_csv(tmp_path / names["headline"])
-    assert list(back["option"]) == ["'=HYPERLINK(\"http://x\")", "ok"]
+    assert list(back["option"]) == ['\'=HYPERLINK("http://x")', "ok"]
     assert list(back["change"]) == [-1.0, 2.0]
     sheet = load_workbook(tmp_path / book)["headline"]
     cells = [c for row in sheet.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula cell
-    assert sheet["A2"].value == "'=HYPERLINK(\"http://x\")" and sheet["B2"].value == -1.0
+    assert sheet["A2"].value == '\'=HYPERLINK("http://x")' and sheet["B2"].value == -1.0
     assert leftovers(tmp_path) == []
 
 
