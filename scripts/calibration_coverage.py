@@ -37,7 +37,7 @@ def main() -> int:
 
     from sim.calibrate.recovery import recover
     from sim.calibrate.spec import load_spec
-    from sim.sweep.execute import dask_client
+    from sim.sweep.cluster import dask_client
 
     spec = load_spec(SPEC)
     out = Path(args.output)

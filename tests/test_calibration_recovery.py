@@ -26,7 +26,7 @@ import sim
 from sim.calibrate.engine import calibrate
 from sim.calibrate.recovery import synthetic_targets
 from sim.calibrate.spec import load_spec
-from sim.sweep.execute import dask_client
+from sim.sweep.cluster import dask_client
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "calibration" / "recovery" / "recovery.yaml"

@@ -87,7 +87,7 @@ def calibrate(
             resumed calibration must keep the budget it started with.
         hours: wall-clock limit of this call (default: the spec's `budget.hours`); when it is
             spent the calibration stops cleanly and a later call resumes it.
-        workers, scheduler, client: the Dask cluster (`sim.sweep.execute.dask_client`).
+        workers, scheduler, client: the Dask cluster (`sim.sweep.cluster.dask_client`).
     """
     started = time.monotonic()
     out = Path(out_dir)

@@ -65,7 +65,7 @@ class Runner:
 
     def _client(self):
         if self.client is None:
-            from sim.sweep.execute import dask_client
+            from sim.sweep.cluster import dask_client
 
             self.client = self.stack.enter_context(dask_client(self.workers, self.scheduler))
         if self._ctx_future is None:

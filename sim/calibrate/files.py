@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sim.errors import CalibrationError, HrhsimError, describe_value, did_you_mean
+from sim.errors import CalibrationError, describe_value, did_you_mean
 
 __all__ = ["Checker", "read_yaml_file"]
 
@@ -20,30 +20,18 @@ MAX_BYTES = 1 << 20
 
 
 def read_yaml_file(path: str | Path, what: str) -> tuple[Any, dict[KeyPath, int], str]:
-    """(data, line of every key path, file name as shown) of a YAML file; `what` names it."""
-    from sim.inputs.scenario import _read_yaml
+    """(data, line of every key path, file name as shown) of a YAML file; `what` names it.
+
+    Read with the project's one YAML reader (`sim.inputs.yamlio`): regular files only, a size cap,
+    the alias, duplicate-key and depth guards.
+    """
+    from sim.inputs.yamlio import read_yaml
 
     shown = str(path)
-    p = Path(path)
-    if not p.exists():
-        raise CalibrationError(f"{what} not found", file=shown)
-    if not p.is_file():
-        raise CalibrationError(f"{what} is not a regular file", file=shown)
-    if p.stat().st_size > MAX_BYTES:
-        raise CalibrationError(f"{what} is larger than {MAX_BYTES} bytes", file=shown)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CalibrationError(f"cannot read {what}: {exc}", file=shown) from None
-    try:
-        data, lines = _read_yaml(text, shown)
-    except HrhsimError as err:
-        raise CalibrationError(
-            err.message, file=err.file, key_path=err.key_path, line=err.line, expected=err.expected
-        ) from None
-    if data is None:
+    document = read_yaml(path, file=shown, error=CalibrationError, what=what, max_bytes=MAX_BYTES)
+    if document.data is None:
         raise CalibrationError(f"empty {what}", file=shown, expected="a mapping of keys")
-    return data, lines, shown
+    return document.data, document.lines, shown
 
 
 class Checker:

@@ -140,7 +140,7 @@ def write_fitted(out: Path, state: dict) -> Path:
     to what, how well, the command and the date; it points to the posterior sample."""
     import yaml
 
-    from sim.outputs.results import _atomic
+    from sim.outputs.results import atomic_write
 
     post = state["posterior"]
     table = fit_table(state)
@@ -183,7 +183,7 @@ def write_fitted(out: Path, state: dict) -> Path:
     body = yaml.safe_dump(nested, sort_keys=False, default_flow_style=False)
     text = "\n".join(lines) + "\n" + body
     path = out / "fitted.yaml"
-    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(path, text)
     return path
 
 
@@ -414,7 +414,7 @@ def _target_table(sub: pd.DataFrame) -> str:
 
 def write_report(out: Path, state: dict) -> tuple[Path, Path]:
     """Write `report.csv` and the self-contained `report.html`; return their paths."""
-    from sim.outputs.results import _atomic
+    from sim.outputs.results import atomic_write
 
     table = fit_table(state)
     csv_path = out / "report.csv"
@@ -487,7 +487,7 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
     )
     html_path = out / "report.html"
     text = "\n".join(parts)
-    _atomic(html_path, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(html_path, text)
     return html_path, csv_path
 
 

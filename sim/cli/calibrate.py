@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from sim.cli.argtypes import positive_int
+from sim.cli import argtypes
 from sim.errors import CalibrationError
 
 HELP = "calibrate behavioural parameters to published targets (history matching), resumably"
@@ -18,7 +18,7 @@ DESCRIPTION = (
     "on Dask and written once as it finishes. Running the same command again resumes a stopped "
     "calibration. Writes DIR/fitted.yaml, DIR/posterior.csv, DIR/report.html and DIR/report.csv."
 )
-EXAMPLES = """\
+EPILOG = """\
 examples:
   hrhsim calibrate calibration/global.yaml --budget 6000 --budget 2h
   hrhsim calibrate calibration/global.yaml --dry-run
@@ -32,6 +32,10 @@ cleanly after that wall time (run the command again to continue). Both may be gi
 Exit status: 0 complete, 3 stopped by the time budget (resumable), 2 invalid input, 1 error."""
 
 EXIT_STOPPED = 3
+MAX_BUDGET_RUNS = 1_000_000
+"""`--budget` in model runs."""
+MAX_BUDGET_HOURS = 24 * 30
+"""`--budget` as a wall time (30 days)."""
 
 
 def budget(text: str) -> tuple[str, float]:
@@ -39,14 +43,16 @@ def budget(text: str) -> tuple[str, float]:
     t = text.strip().lower()
     if m := re.fullmatch(r"(\d+)\s*(runs?)?", t):
         n = int(m.group(1))
-        if n < 1:
-            raise argparse.ArgumentTypeError("expected at least 1 run")
+        if not 1 <= n <= MAX_BUDGET_RUNS:
+            raise argparse.ArgumentTypeError(f"expected 1 to {MAX_BUDGET_RUNS:,} runs, got {n}")
         return ("runs", float(n))
     if m := re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)\s*(h|hours?|m|min|minutes?)", t):
         value = float(m.group(1))
         hours = value if m.group(2).startswith("h") else value / 60.0
-        if hours <= 0:
-            raise argparse.ArgumentTypeError("expected a positive time")
+        if not 0 < hours <= MAX_BUDGET_HOURS:
+            raise argparse.ArgumentTypeError(
+                f"expected a time above 0 and at most {MAX_BUDGET_HOURS} hours, got {text!r}"
+            )
         return ("hours", hours)
     raise argparse.ArgumentTypeError(
         f"expected a number of runs (6000) or a wall time (2h, 90m), got {text!r}"
@@ -54,7 +60,7 @@ def budget(text: str) -> tuple[str, float]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `hrhsim calibrate` (sets `func=cmd_calibrate`)."""
+    """Arguments of `hrhsim calibrate`."""
     parser.add_argument(
         "spec", metavar="SPEC", help="calibration spec (YAML), or `report` followed by DIR"
     )
@@ -78,7 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
-        type=positive_int,
+        type=argtypes.workers,
         metavar="N",
         default=None,
         help="worker processes of the local Dask cluster (default: number of CPUs)",
@@ -93,10 +99,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dry-run", action="store_true", help="validate and print the plan; run nothing"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    parser.set_defaults(func=cmd_calibrate)
 
 
-def cmd_calibrate(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run, resume or report a calibration; 0 complete, 3 stopped by the time budget."""
     if args.spec == "report":
         if not args.dir:
@@ -108,6 +113,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
     from sim.calibrate.engine import calibrate, make_plan
     from sim.calibrate.spec import load_spec
+    from sim.sweep.cluster import parse_scheduler_address
+
+    if args.scheduler:
+        parse_scheduler_address(args.scheduler)
 
     spec = load_spec(args.spec)
     runs = hours = None
@@ -116,7 +125,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             runs = int(value)
         else:
             hours = value
-    out = Path(args.output) if args.output else Path("results") / "calibration" / spec.name
+    from sim.outputs.results import folder_slug
+
+    default = Path("results") / "calibration" / folder_slug(spec.name, fallback="calibration")
+    out = Path(args.output) if args.output else default
     if args.dry_run:
         plan = make_plan(spec, runs)
         print(_describe_plan(plan))
