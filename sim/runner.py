@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ReplicateResult:
-    """Indicators and flows of one replicate, with its timing."""
+    """Indicators, flows, bilateral stocks and agreements of one replicate, with its timing."""
 
     replicate: int
     seed: int
@@ -43,6 +43,8 @@ class ReplicateResult:
     seconds: float
     engine: str
     model: WorkforceModel | None = None
+    stocks: pd.DataFrame | None = None
+    agreements: pd.DataFrame | None = None
 
 
 @dataclass
@@ -50,8 +52,10 @@ class Results:
     """The results of a scenario's replicates, as tidy tables (docs/architecture.md).
 
     `indicators` (replicate, year, country, area, cadre, indicator, value), `flows` (replicate,
-    year, origin, destination, cadre, workers) and the `manifest` (resolved scenario, seeds,
-    engine, versions, timings) of a run; `data` is the resolved scenario.
+    year, origin, destination, cadre, workers), `stocks` (replicate, year, origin, country,
+    cadre, workers: workers by country of training and of work), `agreements` (replicate, year,
+    agreement, source, destination, cadre, quota, hired) and the `manifest` (resolved scenario,
+    seeds, engine, versions, timings) of a run; `data` is the resolved scenario.
     """
 
     indicators: pd.DataFrame
@@ -59,6 +63,8 @@ class Results:
     manifest: dict
     scenario: object | None = None
     replicate_seconds: list[float] = field(default_factory=list)
+    stocks: pd.DataFrame | None = None
+    agreements: pd.DataFrame | None = None
 
     @property
     def data(self) -> dict:
@@ -194,16 +200,23 @@ def run_replicate(
     model.run(progress)
     indicators = model.recorder.indicators()
     indicators.insert(0, "replicate", np.int32(replicate))
-    flows = model.recorder.flows()
-    flows.insert(0, "replicate", np.int32(replicate))
+    tables = {
+        "flows": model.recorder.flows(),
+        "stocks": model.recorder.stocks(),
+        "agreements": model.recorder.agreements(),
+    }
+    for table in tables.values():
+        table.insert(0, "replicate", np.int32(replicate))
     return ReplicateResult(
         replicate,
         seed,
         indicators,
-        flows,
+        tables["flows"],
         time.perf_counter() - start,
         chosen,
         model if keep_model else None,
+        stocks=tables["stocks"],
+        agreements=tables["agreements"],
     )
 
 
@@ -276,15 +289,23 @@ def run(
         manifest=manifest,
         scenario=scenario,
         replicate_seconds=[r.seconds for r in results],
+        stocks=pd.concat([r.stocks for r in results], ignore_index=True),
+        agreements=pd.concat([r.agreements for r in results], ignore_index=True),
     )
 
 
 def load_results(run_dir) -> Results:
     """The results of a results folder written by `run_scenario` or `hrhsim run`."""
-    from sim.outputs.results import read_results
+    from sim.outputs.results import read_results, read_table
 
     manifest, indicators, flows = read_results(run_dir)
-    return Results(indicators=indicators, flows=flows, manifest=manifest)
+    return Results(
+        indicators=indicators,
+        flows=flows,
+        manifest=manifest,
+        stocks=read_table(run_dir, "stocks"),
+        agreements=read_table(run_dir, "agreements"),
+    )
 
 
 def run_scenario(
@@ -307,19 +328,25 @@ def run_scenario(
     # manifest (written last) marks the folder complete.
     (out / "manifest.json").unlink(missing_ok=True)
     write_csvs = csv if csv is not None else data["outputs"]["csv"]
+    tables = {"stocks": results.stocks, "agreements": results.agreements}
     optional = {
         "flows.parquet": data["outputs"]["flows"],
         "indicators.csv": write_csvs,
         "flows.csv": write_csvs and data["outputs"]["flows"],
+        **{f"{name}.csv": write_csvs for name in tables},
     }
     for name, wanted in optional.items():
         if not wanted:
             (out / name).unlink(missing_ok=True)
     write_table(out / "indicators.parquet", indicators)
+    for name, table in tables.items():
+        write_table(out / f"{name}.parquet", table)
     if data["outputs"]["flows"]:
         write_table(out / "flows.parquet", flows)
     if write_csvs:
         write_csv(out / "indicators.csv", indicators)
+        for name, table in tables.items():
+            write_csv(out / f"{name}.csv", table)
         if data["outputs"]["flows"]:
             write_csv(out / "flows.csv", flows)
     write_json(out / "manifest.json", manifest)

@@ -1,4 +1,5 @@
-"""Result folders: atomic writing of manifest.json, indicators.parquet, flows.parquet, and reading.
+"""Result folders: atomic writing of manifest.json and the Parquet tables (indicators, flows,
+stocks, agreements), and reading.
 
 Every file is written to a temporary name in the destination folder and moved into place with
 `os.replace`, so a reader never sees a half-written file and an interrupted run leaves the previous
@@ -18,6 +19,12 @@ import pyarrow.parquet as pq
 
 INDICATOR_COLUMNS = ("replicate", "year", "country", "area", "cadre", "indicator", "value")
 FLOW_COLUMNS = ("replicate", "year", "origin", "destination", "cadre", "workers")
+STOCK_COLUMNS = ("replicate", "year", "origin", "country", "cadre", "workers")
+AGREEMENT_COLUMNS = (
+    "replicate", "year", "agreement", "source", "destination", "cadre", "quota", "hired",
+)  # fmt: skip
+TABLE_COLUMNS = {"flows": FLOW_COLUMNS, "stocks": STOCK_COLUMNS, "agreements": AGREEMENT_COLUMNS}
+"""Columns of the optional tables of a results folder (an absent file reads as an empty table)."""
 
 
 def _atomic(path: Path, write) -> None:
@@ -60,10 +67,12 @@ def read_results(run_dir) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     run_dir = Path(run_dir)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     indicators = pd.read_parquet(run_dir / "indicators.parquet")
-    flows_path = run_dir / "flows.parquet"
-    flows = (
-        pd.read_parquet(flows_path)
-        if flows_path.exists()
-        else pd.DataFrame(columns=list(FLOW_COLUMNS))
-    )
-    return manifest, indicators, flows
+    return manifest, indicators, read_table(run_dir, "flows")
+
+
+def read_table(run_dir, name: str) -> pd.DataFrame:
+    """An optional table of a run folder (`flows`, `stocks`, `agreements`); empty if absent."""
+    path = Path(run_dir) / f"{name}.parquet"
+    if path.exists():
+        return pd.read_parquet(path)
+    return pd.DataFrame(columns=list(TABLE_COLUMNS[name]))
