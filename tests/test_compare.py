@@ -452,12 +452,14 @@ def test_briefing_is_self_contained_with_all_figures(briefing):
     assert "<link" not in page and "@import" not in page and "url(" not in page
     assert "@media print" in page
     keys = [
-        "tradeoff",
-        "corridors",
-        "safeguards_countries",
-        "money",
+        "tradeoff_source_density_vs_destination_vacancies",
+        "corridors_largest_2025",
+        "safeguards_list_density_change_2025",
+        "money_totals_2023_2025",
+        "map_density_change_2025",
+        "map_emigration_change_2025",
         *(
-            f"timeseries_{k}"
+            f"over_time_{k}"
             for k in (
                 "safeguards_density",
                 "safeguards_emigration",
@@ -475,7 +477,8 @@ def test_briefing_is_self_contained_with_all_figures(briefing):
         for ext in ("png", "svg"):
             path = out / "figures" / f"{key}.{ext}"
             assert path.is_file() and path.stat().st_size > 2000, path
-    assert (out / "figures" / "tradeoff.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = out / "figures" / "tradeoff_source_density_vs_destination_vacancies.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for svg in _embedded_svgs(page):
         root = ET.fromstring(svg)
         assert root.tag.endswith("svg")
@@ -487,7 +490,9 @@ def test_briefing_is_self_contained_with_all_figures(briefing):
         "Migration corridors",
         "Safeguards-list countries",
         "Money flows",
-        "Methods note",
+        "Methods and assumptions",
+        "Headline messages",
+        "Maps",
     ):
         assert section in page
 
@@ -519,7 +524,7 @@ def test_sections_have_the_content_a_policymaker_needs(briefing):
     ):
         assert label in money
     # Methods note.
-    methods = text[text.index("Methods note") :]
+    methods = text[text.rindex("Methods and assumptions") :]
     for word in (
         "hrhsim 0.1.0",
         "Seed",

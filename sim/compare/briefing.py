@@ -1,35 +1,40 @@
 """The briefing: one self-contained HTML page a policymaker reads, with its figures and tables.
 
-`write_briefing(baseline, options, out_dir)` computes the tables (`sim.compare.tables`), draws the
-charts (`sim.compare.figures`), says what each option changes (`sim.compare.changes`) and writes
-`index.html` (CSS inline, charts embedded as SVG data URIs, nothing fetched from the network),
-`headline.csv` and `figures/*.png|svg`. Every piece of user text is HTML-escaped.
+`write_briefing(baseline, options, out_dir)` computes the tables (`sim.compare.tables`,
+`sim.compare.focus`), draws the charts and maps (`sim.compare.figures`, `sim.compare.maps`, in
+parallel and reusing identical earlier ones), says what each option changes
+(`sim.compare.changes`) and writes:
+
+- `index.html` (CSS inline, charts embedded as SVG data URIs, nothing fetched from the network),
+- a page per focus country `countries/ISO3.html`, and the model description `ODD.html`,
+- every table as CSV (`headline.csv`, ...) and all of them in `briefing.xlsx`,
+- `figures/*.png|svg`, named for what they show.
+
+Every piece of user text is HTML-escaped (`sim.compare.layout.esc`).
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import logging
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from sim.compare import changes, figures, fmt, tables
-from sim.compare.methods import methods_html
-from sim.compare.page import CSP, CSS, ci, esc, scenario_label
+from sim.compare import changes, export, figures, focus, maps, pages, reading, sections, tables
 from sim.compare.runs import Run
-from sim.compare.tables import HEADLINE, METRICS
-from sim.inputs.selectors import CountryGroups, country_groups, scenario_world, selector_codes
+from sim.compare.tables import HEADLINE, WLD
+from sim.inputs.selectors import country_groups, scenario_world, selector_codes
 
 log = logging.getLogger(__name__)
 
-ODD_NAME = "ODD.md"
+FOCUS_CHART_MAX = 8
+"""Focus countries drawn in the briefing's small-multiples chart (all have their own page)."""
 
 
 @dataclass
@@ -41,6 +46,10 @@ class Briefing:
     figures: list[Path] = field(default_factory=list)
     headline: pd.DataFrame | None = None
     horizon: int | None = None
+    tables: dict[str, Path] = field(default_factory=dict)
+    workbook: Path | None = None
+    pages: dict[str, Path] = field(default_factory=dict)
+    focus: list[str] = field(default_factory=list)
 
 
 def _atomic_write(path: Path, data: str | bytes) -> None:
@@ -52,10 +61,6 @@ def _atomic_write(path: Path, data: str | bytes) -> None:
     os.replace(tmp, path)
 
 
-# --------------------------------------------------------------------------------------------------
-# the computation
-
-
 def write_briefing(
     baseline: Run,
     options: Sequence[Run],
@@ -63,24 +68,37 @@ def write_briefing(
     *,
     world: Any = None,
     notes: Sequence[str] = (),
+    title: str | None = None,
+    focus_codes: Sequence[str] = (),
+    countries: Sequence[str] | None = None,
+    jobs: int | None = None,
+    progress: bool = False,
 ) -> Briefing:
-    """Write `index.html`, `headline.csv` and `figures/` for `options` against `baseline`.
+    """Write the briefing of `options` against `baseline` into `out_dir`.
 
     `world` defaults to the baseline scenario's world; `notes` are extra lines for the methods
-    section (e.g. which runs were reused).
+    section (e.g. which runs were reused); `title` replaces the default title; `focus_codes` adds
+    focus countries (ISO3) to those the scenarios name; `countries` chooses the countries that get
+    a page (default: every focus country); `jobs` is the number of drawing processes (default:
+    the CPUs available, at most 4); `progress` shows a progress bar while charts are drawn.
     """
+    clock = _Clock()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    figures.warm_up(jobs)  # the drawing server imports matplotlib while the tables are computed
     runs = [baseline, *options]
     names = [run.name for run in runs]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ to be compared: {names}")
     world = world if world is not None else scenario_world(baseline.scenario)
-    present = sorted(set(baseline.indicators["country"].unique()) - {tables.WLD})
+    present = sorted(set(baseline.indicators["country"].unique()) - {WLD})
     groups = country_groups(baseline.scenario, world, present)
     year = tables.horizon_year(runs)
     first = tables.start_year(baseline)
+    evidence = reading.evidence_of([r.manifest for r in runs], len(baseline.replicates))
 
+    clock.lap("start")
+    # ---- the numbers
     values = {run.name: tables.metric_values(run, groups) for run in runs}
     headline = tables.headline_table(
         values[baseline.name], [(o.name, values[o.name]) for o in options], year, baseline.name
@@ -93,11 +111,14 @@ def write_briefing(
     per_country = tables.country_table(baseline, options, groups, year)
     money = {run.name: tables.money_values(run, groups, year) for run in runs}
     money_tab = tables.money_table(money[baseline.name], [(o.name, money[o.name]) for o in options])
+    flagged = focus.scale_flags(baseline, present, evidence.workers_per_agent)
 
     def resolver(data: dict):
+        here = set(present)
+
         def resolve(selector: Any) -> list[str] | None:
             try:
-                return [c for c in selector_codes(selector, data, world) if c in set(present)]
+                return [c for c in selector_codes(selector, data, world) if c in here]
             except Exception:
                 return None
 
@@ -109,46 +130,321 @@ def write_briefing(
         )
         for o in options
     }
+    warnings = {run.name: sections.timing_warnings(run.scenario, first + 1, year) for run in runs}
+    base_desc = str(baseline.scenario.get("description") or "").strip()
+    descriptions: dict[str, str | None] = {baseline.name: base_desc or None}
+    for o in options:
+        own = str(o.scenario.get("description") or "").strip()
+        # An option that does not describe itself inherits the baseline's text through
+        # `extends:`; that text describes the baseline, not the option.
+        descriptions[o.name] = own if own and own != base_desc else None
 
-    fig_dir = out_dir / "figures"
+    clock.lap("tables")
+    # ---- charts are drawn in worker processes while the rest is computed
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc="figures", unit="chart", disable=not progress, leave=False)
+    renderer = figures.Renderer(out_dir / "figures", jobs=jobs, progress=bar.update)
+
+    def draw(spec: figures.Spec) -> None:
+        bar.total += 1
+        bar.refresh()
+        renderer.submit(spec)
+
     option_names = [o.name for o in options]
     n_rep = len(baseline.replicates)
-    charts = [
-        figures.tradeoff(headline, option_names, year),
-        *figures.all_time_series(series, n_rep),
-        figures.corridors(corridors, [r.name for r in runs], year),
-        figures.money([(r.name, money[r.name]) for r in runs], first + 1, year),
-    ]
+    map_values = _map_values(runs, present, year, flagged)
+    if options and map_values:
+        for spec in _map_specs(map_values, option_names, year, list(flagged)):
+            draw(spec)
     if options and len(per_country):
-        charts.insert(-1, figures.country_changes(per_country, option_names, year))
-    for chart in charts:
-        figures.save(chart, fig_dir)
-    odd_link = _copy_odd(out_dir)
+        sg_flagged = sorted(set(flagged) & set(groups.safeguards))
+        least = reading.threshold("density") * 2
+        draw(
+            figures.Spec(
+                figures.country_changes, (per_country, option_names, year, sg_flagged, least)
+            )
+        )
+    draw(figures.Spec(figures.corridors, (corridors, names, year)))
+    draw(figures.Spec(figures.money, ([(r.name, money[r.name]) for r in runs], first + 1, year)))
+    draw(figures.Spec(figures.tradeoff, (headline, option_names, year)))
+    for m in tables.TIME_SERIES:
+        draw(figures.Spec(figures.time_series, (m, series, n_rep)))
 
-    page = render(
+    # ---- focus countries and agreements
+    sim_years = [y for y in baseline.years if first < y <= year]
+    focus_list = focus.focus_countries(runs, focus_codes, present)
+    page_codes = (
+        [c for c in (str(x).strip().upper() for x in countries) if c in set(present)]
+        if countries is not None
+        else list(focus_list)
+    )
+    shown = list(dict.fromkeys([*focus_list, *page_codes]))
+    deliveries = []
+    inherited = focus.agreements_of("", baseline.scenario)
+    for run in runs:
+        for a in focus.agreements_of(run.name, run.scenario):
+            if run is not baseline and replace(a, scenario="") in inherited:
+                continue  # the baseline's own agreement, inherited: shown once, for the baseline
+            table, source = focus.delivery(a, run, baseline, sim_years)
+            deliveries.append((a, table, source))
+    if deliveries:
+        items = [
+            {
+                "title": f"{a.source} → {a.destination} ({a.cadre_label}), {a.scenario}",
+                "table": t,
+                "i": names.index(a.scenario),
+                "source": s,
+            }
+            for a, t, s in deliveries
+        ]
+        draw(figures.Spec(figures.agreement_delivery, (items,)))
+    country_vals = {run.name: focus.country_values(run, shown) for run in runs}
+    per_code = {code: focus.country_series(country_vals, code) for code in shown}
+    if focus_list:
+        drawn = {code: per_code[code] for code in focus_list[:FOCUS_CHART_MAX]}
+        draw(figures.Spec(figures.focus_over_time, (drawn, dict(groups.names), names)))
+    for code in page_codes:
+        draw(
+            figures.Spec(
+                figures.country_panel, (code, groups.name(code), per_code[code], names, n_rep)
+            )
+        )
+    focus_changes = (
+        focus.country_changes(country_vals, baseline.name, shown, year) if shown else None
+    )
+    focus_start = focus.start_values(baseline, shown) if shown else None
+    agreement_corridors = [a.corridor for a, _, _ in deliveries]
+    corridor_tabs = {}
+    for code in shown:
+        named = [c for c in agreement_corridors if code in c]
+        corridor_tabs[code] = focus.corridor_levels(
+            runs, focus.partners(runs, code, year, named, top=3), year
+        )
+    focus_corr = None
+    if focus_list or agreement_corridors:
+        largest = [c for code in focus_list for c in focus.partners(runs, code, year, top=1)]
+        wanted = list(dict.fromkeys([*agreement_corridors, *largest]))
+        focus_corr = focus.corridor_levels(runs, wanted, year)
+    focus_money = focus.country_money(runs, shown, year) if shown else {}
+    start_stock = focus.start_values(baseline, present)["stock"].dropna()
+    small = maps.small_states(present)
+    clock.lap("focus")
+
+    # ---- files (while the charts are drawn)
+    page_links = {code: f"{pages.COUNTRY_DIR}/{code}.html" for code in page_codes}
+    export_tables = _export_tables(
+        headline,
+        corridors,
+        per_country,
+        money_tab,
+        series,
+        deliveries,
+        focus_changes,
+        focus_corr,
+        focus_money,
+        map_values,
+        baseline.name,
+    )
+    csv_names, book = export.write_tables(out_dir, export_tables)
+    odd_link = pages.write_odd(out_dir)
+    fit_report = _copy_fit_report(evidence.calibration.report, baseline.run_dir, out_dir)
+    csv_names_links = {**csv_names, "__fit_report__": fit_report} if fit_report else csv_names
+    clock.lap("files")
+    charts = renderer.finish()
+    bar.close()
+    clock.lap("charts")
+    ctx = sections.Context(
         baseline=baseline,
-        options=options,
+        options=list(options),
         groups=groups,
         year=year,
         first=first,
+        evidence=evidence,
         headline=headline,
         corridors=corridors,
         per_country=per_country,
         money=money_tab,
         described=described,
+        warnings=warnings,
+        descriptions=descriptions,
         charts={c.key: c for c in charts},
+        title=title or sections.default_title(baseline.name, option_names),
         odd_link=odd_link,
         notes=list(notes) + _pairing_notes(baseline, options, year),
+        flagged=flagged,
+        focus=focus_list,
+        pages=page_links,
+        agreements=deliveries,
+        focus_changes=focus_changes,
+        focus_start=focus_start,
+        focus_corridors=focus_corr,
+        focus_money=focus_money,
+        map_values=map_values,
+        map_stock={str(k): float(v) for k, v in start_stock.items()},
+        small_states=small,
+        tables=csv_names_links,
+        workbook=book,
     )
     index = out_dir / "index.html"
-    _atomic_write(index, page)
-    csv = out_dir / "headline.csv"
-    _atomic_write(csv, headline.to_csv(index=False))
+    _atomic_write(index, sections.render(ctx))
+    written_pages = {}
+    if page_codes:
+        country_dir = out_dir / pages.COUNTRY_DIR
+        country_dir.mkdir(exist_ok=True)
+        for code in page_codes:
+            path = country_dir / f"{code}.html"
+            html = pages.country_page(
+                ctx, code, focus.country_series(country_vals, code), corridor_tabs.get(code)
+            )
+            _atomic_write(path, html)
+            written_pages[code] = path
+    clock.lap("pages")
     paths = [p for c in charts for p in (c.png_path, c.svg_path) if p is not None]
-    for chart in charts:
-        chart.figure.clear()
     log.info("briefing written to %s", index)
-    return Briefing(index, csv, paths, headline, year)
+    return Briefing(
+        index,
+        out_dir / csv_names["headline"],
+        paths,
+        headline,
+        year,
+        tables={k: out_dir / v for k, v in csv_names.items()},
+        workbook=None if book is None else out_dir / book,
+        pages=written_pages,
+        focus=focus_list,
+    )
+
+
+class _Clock:
+    """Debug log of how long each phase of the briefing took."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+
+    def lap(self, what: str) -> None:
+        now = self._now()
+        log.debug("briefing: %s done in %.2f s", what, now - self._last)
+        self._last = now
+
+
+def _copy_fit_report(report: str | None, run_dir: Path, out_dir: Path) -> str | None:
+    """Copy the calibration's fit report next to the briefing; its relative link, or None."""
+    if not report:
+        return None
+    path = Path(report)
+    candidates = [path] if path.is_absolute() else [run_dir / path, Path.cwd() / path]
+    for candidate in candidates:
+        if candidate.is_file():
+            name = f"fit_report{candidate.suffix}"
+            shutil.copyfile(candidate, out_dir / name)
+            return name
+    return None
+
+
+def _map_values(
+    runs: Sequence[Run], present: Sequence[str], year: int, flagged: dict
+) -> dict[str, pd.DataFrame]:
+    """Per country (index) and option (columns): median paired change at `year` of the density
+    and of the emigration rate (emigrants per 1,000 health workers)."""
+    base, options = runs[0], runs[1:]
+    if not options:
+        return {}
+    keys = ["replicate", "country"]
+
+    def at(run: Run, name: str, additive: bool) -> pd.DataFrame:
+        rows = tables._rows(run, name, None, additive=additive)
+        return rows[rows["year"] == year].drop(columns="year")
+
+    def rate(run: Run) -> pd.DataFrame:
+        e, s = at(run, "emigrants", True), at(run, "stock", True)
+        both = e.merge(s, on=keys, suffixes=("_e", "_s"))
+        both["value"] = 1000.0 * both["value_e"] / both["value_s"].where(both["value_s"] > 0)
+        return both[[*keys, "value"]]
+
+    out = {}
+    for key, get in (
+        ("density", lambda r: at(r, "density", False)),
+        ("emigration", rate),
+    ):
+        b = get(base)
+        if b.empty:
+            continue
+        cols = {}
+        for o in options:
+            d = b.merge(get(o), on=keys, suffixes=("_b", "_o"))
+            d["diff"] = d["value_o"] - d["value_b"]
+            cols[o.name] = d.groupby("country")["diff"].median()
+        frame = pd.DataFrame(cols).reindex(list(present))
+        frame.loc[frame.index.isin(list(flagged))] = np.nan
+        out[key] = frame
+    return out
+
+
+def _map_specs(values: dict, options: list[str], year: int, flagged: list[str]):
+    specs = []
+    if "density" in values:
+        args = (values["density"], options, year, flagged)
+        specs.append(figures.Spec(maps.density_change_map, args, cost=3))
+    if "emigration" in values:
+        args = (values["emigration"], options, year, flagged)
+        specs.append(figures.Spec(maps.emigration_change_map, args, cost=3))
+    return specs
+
+
+def _export_tables(
+    headline,
+    corridors,
+    per_country,
+    money_tab,
+    series,
+    deliveries,
+    focus_changes,
+    focus_corr,
+    focus_money,
+    map_values,
+    base_name,
+) -> dict[str, pd.DataFrame]:
+    """Every table of the briefing, tidy and unrounded, by CSV stem."""
+    out = {"headline": headline}
+    if len(corridors):
+        out["corridors"] = export.long_form(corridors, ["origin", "destination"], base_name)
+    if len(per_country):
+        out["safeguards_countries"] = export.long_form(
+            per_country, ["country", "name", "start"], base_name
+        )
+    if len(money_tab):
+        out["money"] = export.long_form(money_tab, ["item", "label"], base_name)
+    out["over_time"] = pd.concat(
+        [ts.assign(scenario=name) for name, ts in series], ignore_index=True
+    )
+    if deliveries:
+        out["agreements_delivery"] = pd.concat(
+            [
+                t.assign(
+                    scenario=a.scenario,
+                    agreement=a.index,
+                    source=a.source,
+                    destination=a.destination,
+                    cadre=a.cadre,
+                    moved_from=s,
+                )
+                for a, t, s in deliveries
+            ],
+            ignore_index=True,
+        )
+    if focus_changes is not None and len(focus_changes):
+        out["focus_countries"] = focus_changes
+    if focus_corr is not None and len(focus_corr):
+        out["focus_corridors"] = focus_corr
+    money = [m.assign(country=c) for c, m in focus_money.items() if len(m)]
+    if money:
+        out["focus_money"] = pd.concat(money, ignore_index=True)
+    for key, frame in map_values.items():
+        out[f"map_{key}_change"] = frame.rename_axis("country").reset_index()
+    return out
 
 
 def _pairing_notes(baseline: Run, options: Sequence[Run], year: int) -> list[str]:
@@ -174,374 +470,4 @@ def _pairing_notes(baseline: Run, options: Sequence[Run], year: int) -> list[str
     return notes
 
 
-def _copy_odd(out_dir: Path) -> str | None:
-    """Copy docs/ODD.md next to the briefing (so the link works offline); its relative link."""
-    import sim
-
-    source = Path(sim.__file__).resolve().parent.parent / "docs" / ODD_NAME
-    if not source.is_file():
-        return None
-    shutil.copyfile(source, out_dir / ODD_NAME)
-    return ODD_NAME
-
-
-# --------------------------------------------------------------------------------------------------
-# HTML pieces
-
-
-def _verdict(metric: tables.Metric, lo: float, med: float, hi: float) -> tuple[str, str]:
-    """(css class, words) for a paired change: is it clearly above/below zero, and is that good?"""
-    if not all(pd.notna(v) for v in (lo, med, hi)):
-        return "", "not available"
-    if lo == hi == 0:
-        return "", "no change"
-    if lo > 0 or hi < 0:
-        direction = 1 if lo > 0 else -1
-        words = "clearly higher" if direction > 0 else "clearly lower"
-        if metric.better:
-            return ("better" if direction == metric.better else "worse"), words
-        return "", words
-    return "", "no clear change (the interval includes zero)"
-
-
-def _change_cell(metric: tables.Metric, row: pd.Series) -> str:
-    lo, med, hi = row["change_p5"], row["change_median"], row["change_p95"]
-    css, _words = _verdict(metric, lo, med, hi)
-    mark = {"better": " ▲ better", "worse": " ▼ worse"}.get(css, "")
-    cls = f' class="{css}"' if css else ""
-    return (
-        f"<td{cls}>{esc(fmt.change(med, metric.kind))}"
-        f'<span class="ci">{esc(fmt.interval(lo, hi, metric.kind))}'
-        f"{esc(mark)}</span></td>"
-    )
-
-
-def _headline_html(headline: pd.DataFrame, baseline: Run, options: Sequence[Run], year: int) -> str:
-    head = "".join(
-        f'<th scope="col">{scenario_label(o.name, i)}<br>'
-        '<span class="mark">change (90% interval)</span></th>'
-        for i, o in enumerate(options, start=1)
-    )
-    body = []
-    for m in HEADLINE:
-        rows = headline[headline["metric"] == m.key]
-        if rows.empty:
-            continue
-        base_level = rows["baseline_median"].iloc[0]
-        unit = _inline_unit(m.kind, fmt.UNITS, "int$ PPP/year")
-        cells = "".join(_change_cell(m, rows[rows["option"] == o.name].iloc[0]) for o in options)
-        body.append(
-            f'<tr><th scope="row" class="text">{esc(m.label)}'
-            f'<span class="ci">{esc(m.unit)}</span></th>'
-            f"<td>{esc(fmt.value(base_level, m.kind))}"
-            f'<span class="ci">{esc(unit)}</span></td>{cells}</tr>'
-        )
-    return (
-        '<div class="table-wrap"><table id="headline-table">'
-        f"<caption>Change against the baseline in {year}: median of the paired replicate "
-        "differences, with the 90% interval (5th–95th percentile) below</caption>"
-        f'<thead><tr><th scope="col" class="text">Indicator</th>'
-        f'<th scope="col">{scenario_label(baseline.name, 0)}<br>'
-        f'<span class="mark">level in {year}</span></th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-        '<p class="meta">▲ better / ▼ worse: the whole 90% interval lies on one side of zero, in '
-        "the direction that is better (or worse) for health-worker coverage. Changes in shares "
-        "are in percentage points (pp). Money is per year in "
-        f"{year}; totals over the period are in the money section.</p>"
-    )
-
-
-def _glance_html(headline: pd.DataFrame, options: Sequence[Run], year: int) -> str:
-    keys = (
-        "safeguards_density",
-        "safeguards_emigration",
-        "destination_vacancy_rate",
-        "population_below_44_5",
-        "compensation_paid",
-    )
-    cards = []
-    for i, o in enumerate(options, start=1):
-        rows = headline[headline["option"] == o.name].set_index("metric")
-        items = []
-        for key in keys:
-            if key not in rows.index:
-                continue
-            m, r = METRICS[key], rows.loc[key]
-            _, words = _verdict(m, r["change_p5"], r["change_median"], r["change_p95"])
-            unit = _inline_unit(m.kind, fmt.CHANGE_UNITS, "per year (int$ PPP)")
-            items.append(
-                f"<li>{esc(m.short_label)}: <strong>{esc(fmt.change(r['change_median'], m.kind))}"
-                f"</strong> {esc(unit)}"
-                f" (90% interval {esc(fmt.interval(r['change_p5'], r['change_p95'], m.kind))}) — "
-                f"{esc(words)}</li>"
-            )
-        cards.append(
-            f'<div class="card"><h3>{scenario_label(o.name, i)}</h3><ul>{"".join(items)}</ul></div>'
-        )
-    return "".join(cards) or "<p>No option to compare.</p>"
-
-
-def _figure_html(chart: figures.Chart | None, out_dir_files: str = "figures") -> str:
-    if chart is None:
-        return ""
-    data = base64.b64encode(chart.svg).decode("ascii")
-    return (
-        f'<figure id="fig-{esc(chart.key)}" data-figure="{esc(chart.key)}">'
-        f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(chart.title)}">'
-        f"<figcaption>{esc(chart.caption)} "
-        f'<span class="screen-only">Files: <a href="{out_dir_files}/{esc(chart.key)}.png">PNG</a>'
-        f' · <a href="{out_dir_files}/{esc(chart.key)}.svg">SVG</a></span></figcaption></figure>'
-    )
-
-
-def _changes_html(baseline: Run, options: Sequence[Run], described: dict[str, list[str]]) -> str:
-    parts = [f"<h3>{scenario_label(baseline.name, 0)} (baseline)</h3>", _description(baseline)]
-    for i, o in enumerate(options, start=1):
-        items = "".join(f"<li>{esc(s)}</li>" for s in described.get(o.name, []))
-        parts.append(
-            f"<h3>{scenario_label(o.name, i)}</h3>{_description(o)}"
-            f"<p>Against the baseline, this option:</p><ul>{items}</ul>"
-        )
-    return "".join(parts)
-
-
-def _description(run: Run) -> str:
-    text = str(run.scenario.get("description") or "").strip()
-    path = run.manifest.get("scenario_path")
-    src = f'<p class="meta">Scenario file: <code>{esc(path)}</code></p>' if path else ""
-    if not text:
-        return src
-    paras = "".join(f"<p>{esc(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
-    return paras + src
-
-
-def _corridor_html(
-    table: pd.DataFrame, baseline: Run, options: Sequence[Run], groups: CountryGroups, year: int
-) -> str:
-    if table.empty:
-        return "<p>No international moves were recorded in the horizon year.</p>"
-    head = "".join(
-        f'<th scope="col">{scenario_label(o.name, i)}<br><span class="mark">change</span></th>'
-        for i, o in enumerate(options, start=1)
-    )
-    body = []
-    for _, r in table.iterrows():
-        sg = " ‡" if r["origin"] in groups.safeguards else ""
-        cells = "".join(
-            f"<td>{esc(fmt.change(r[f'{o.name}|change|median'], 'workers'))}"
-            f"{ci(r[f'{o.name}|change|p5'], r[f'{o.name}|change|p95'], 'workers')}</td>"
-            for o in options
-        )
-        body.append(
-            f'<tr><td class="text">{esc(groups.name(r["origin"]))} ({esc(r["origin"])}){sg}</td>'
-            f'<td class="text">{esc(groups.name(r["destination"]))} ({esc(r["destination"])})</td>'
-            f"<td>{esc(fmt.value(r['baseline|level|median'], 'workers'))}"
-            f"{ci(r['baseline|level|p5'], r['baseline|level|p95'], 'workers', signed=False)}"
-            f"</td>{cells}</tr>"
-        )
-    return (
-        '<div class="table-wrap"><table id="corridor-table">'
-        f"<caption>Workers moving origin → destination in {year} (doctors + nurses, "
-        "workers/year): baseline level and each option's paired change, median with 90% "
-        "interval</caption>"
-        '<thead><tr><th scope="col" class="text">Origin</th>'
-        '<th scope="col" class="text">Destination</th>'
-        f'<th scope="col">{scenario_label(baseline.name, 0)}<br><span class="mark">workers</span>'
-        f"</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-        '<p class="meta">‡ origin on the WHO health workforce support and safeguards list 2023. '
-        "Returns of migrants appear as flows from the destination back to the origin.</p>"
-    )
-
-
-def _country_html(
-    table: pd.DataFrame, baseline: Run, options: Sequence[Run], first: int, year: int
-) -> str:
-    if table.empty:
-        return (
-            "<p>No country of this world is on the safeguards list, so this section is empty.</p>"
-        )
-    runs = [baseline, *options]
-    per_start = f"{baseline.name}|start" in table.columns
-    head = [
-        f'<th scope="col" class="text">Country</th><th scope="col">Start<br>'
-        f'<span class="mark">{first}</span></th>'
-        if not per_start
-        else '<th scope="col" class="text">Country</th>'
-    ]
-    for i, run in enumerate(runs):
-        if per_start:
-            head.append(
-                f'<th scope="col">{scenario_label(run.name, i)}<br>'
-                f'<span class="mark">{first}</span></th>'
-            )
-        head.append(
-            f'<th scope="col">{scenario_label(run.name, i)}<br>'
-            f'<span class="mark">{year}</span></th>'
-        )
-        if i:
-            head.append(
-                f'<th scope="col">{scenario_label(run.name, i)}<br>'
-                '<span class="mark">change (90% interval)</span></th>'
-            )
-    body = []
-    for _, r in table.iterrows():
-        cells = [f'<td class="text">{esc(r["name"])} ({esc(r["country"])})</td>']
-        if not per_start:
-            cells.append(f"<td>{esc(fmt.value(r['start'], 'density'))}</td>")
-        for i, run in enumerate(runs):
-            if per_start:
-                cells.append(f"<td>{esc(fmt.value(r[f'{run.name}|start'], 'density'))}</td>")
-            cells.append(f"<td>{esc(fmt.value(r[f'{run.name}|median'], 'density'))}</td>")
-            if i:
-                lo, med, hi = (r[f"{run.name}|change|{c}"] for c in ("p5", "median", "p95"))
-                css, _ = _verdict(METRICS["safeguards_density"], lo, med, hi)
-                cls = f' class="{css}"' if css else ""
-                cells.append(
-                    f"<td{cls}>{esc(fmt.change(med, 'density'))}"
-                    f'<span class="ci">{esc(fmt.interval(lo, hi, "density"))}</span></td>'
-                )
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return (
-        '<div class="table-wrap"><table id="country-table">'
-        "<caption>Doctors + nurses per 10,000 population in the safeguards-list countries: at the "
-        f"start ({first}), in {year} (median across replicates) and each option's paired change"
-        f"</caption><thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody>"
-        "</table></div>"
-    )
-
-
-def _money_html(
-    table: pd.DataFrame, baseline: Run, options: Sequence[Run], first: int, year: int
-) -> str:
-    if table.empty:
-        return "<p>The runs report no money flows.</p>"
-    head = [
-        f'<th scope="col" class="text">Money flow</th><th scope="col">'
-        f'{scenario_label(baseline.name, 0)}<br><span class="mark">total</span></th>'
-    ]
-    for i, o in enumerate(options, start=1):
-        head.append(
-            f'<th scope="col">{scenario_label(o.name, i)}<br>'
-            '<span class="mark">total</span></th>'
-            f'<th scope="col">{scenario_label(o.name, i)}<br>'
-            '<span class="mark">change (90% interval)</span></th>'
-        )
-    body = []
-    for _, r in table.iterrows():
-        cells = [f'<th scope="row" class="text">{esc(r["label"])}</th>', _level_cell(r, "baseline")]
-        for o in options:
-            cells.append(_level_cell(r, o.name))
-            lo, med, hi = (r.get(f"{o.name}|change|{c}") for c in ("p5", "median", "p95"))
-            cells.append(
-                f"<td>{esc(fmt.change(med, 'money'))}"
-                f'<span class="ci">{esc(fmt.interval(lo, hi, "money"))}</span></td>'
-            )
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return (
-        '<div class="table-wrap"><table id="money-table">'
-        f"<caption>Money over {first}–{year}, total of the simulated years (int$ PPP): median "
-        "across replicates with the 90% interval</caption>"
-        f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-    )
-
-
-def _level_cell(r: pd.Series, key: str) -> str:
-    lo, med, hi = (r.get(f"{key}|level|{c}") for c in ("p5", "median", "p95"))
-    return (
-        f"<td>{esc(fmt.value(med, 'money'))}"
-        f'<span class="ci">{esc(fmt.interval(lo, hi, "money", signed=False))}</span></td>'
-    )
-
-
-def render(
-    *,
-    baseline: Run,
-    options: Sequence[Run],
-    groups: CountryGroups,
-    year: int,
-    first: int,
-    headline: pd.DataFrame,
-    corridors: pd.DataFrame,
-    per_country: pd.DataFrame,
-    money: pd.DataFrame,
-    described: dict[str, list[str]],
-    charts: dict,
-    odd_link: str | None,
-    notes: Sequence[str],
-) -> str:
-    """The HTML page."""
-    names = ", ".join(o.name for o in options) or "no option"
-    title = f"Briefing: {names} compared with {baseline.name}"
-    ts = "".join(_figure_html(charts.get(f"timeseries_{m.key}")) for m in tables.TIME_SERIES)
-    created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    sections = [
-        ("glance", "At a glance", _glance_html(headline, options, year)),
-        ("changes", "What each option changes", _changes_html(baseline, options, described)),
-        (
-            "headline",
-            f"Headline results in {year}",
-            _headline_html(headline, baseline, options, year),
-        ),
-        (
-            "tradeoff",
-            "The trade-off: source countries and destinations",
-            _figure_html(charts.get("tradeoff")),
-        ),
-        ("time", "Over time", f'<div class="grid">{ts}</div>'),
-        (
-            "corridors",
-            "Migration corridors",
-            _figure_html(charts.get("corridors"))
-            + _corridor_html(corridors, baseline, options, groups, year),
-        ),
-        (
-            "countries",
-            "Safeguards-list countries",
-            _figure_html(charts.get("safeguards_countries"))
-            + _country_html(per_country, baseline, options, first, year),
-        ),
-        (
-            "money",
-            "Money flows",
-            _figure_html(charts.get("money"))
-            + _money_html(money, baseline, options, first + 1, year),
-        ),
-        (
-            "methods",
-            "Methods note",
-            methods_html(baseline, options, groups, year, odd_link, notes),
-        ),
-    ]
-    toc = "".join(f'<li><a href="#{key}">{esc(head)}</a></li>' for key, head, _ in sections)
-    body = "".join(
-        f'<section id="{key}"><h2>{esc(head)}</h2>{content}</section>'
-        for key, head, content in sections
-    )
-    lead = (
-        "What each option does, to whom, at what cost, and how sure we are: results of the "
-        "hrhsim agent-based model of international health-worker migration under the WHO "
-        "Global Code of Practice on the International Recruitment of Health Personnel."
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="generator" content="hrhsim compare">'
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-        f'<header><h1>{esc(title)}</h1><p class="lead">{esc(lead)}</p>'
-        f'<p class="meta">Horizon {year} · {len(baseline.replicates)} replicates · generated '
-        f"{esc(created)}</p></header>"
-        f'<nav aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>'
-        f"<main>{body}</main>"
-        '<footer>Produced by <code>hrhsim compare</code>. Tables: <a href="headline.csv">'
-        "headline.csv</a>; figures: the <code>figures/</code> folder.</footer>"
-        "</body></html>\n"
-    )
-
-
-def _inline_unit(kind: str, units: dict, money: str) -> str:
-    """The unit written after a number in text; none where the number carries it (`%`, `pp`)."""
-    if kind == "money":
-        return money
-    return "" if kind in ("share", "ratio") else units[kind]
+__all__ = ["HEADLINE", "Briefing", "write_briefing"]

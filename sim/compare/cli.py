@@ -7,6 +7,7 @@ runs, so that `hrhsim --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -16,15 +17,18 @@ HELP = "compare policy options with a baseline and write an HTML briefing"
 DESCRIPTION = (
     "Run the baseline and each option (reusing earlier runs with the same scenario, seed, "
     "replicates and model version) into DIR/runs/<name>/, then write a self-contained briefing "
-    "DIR/index.html, the headline table DIR/headline.csv and every chart as PNG and SVG in "
-    "DIR/figures/. Options are run with the baseline's seed and replicates, so that each "
-    "difference is paired replicate by replicate."
+    "DIR/index.html with a page per focus country in DIR/countries/, every table as CSV and in "
+    "DIR/briefing.xlsx, and every chart as PNG and SVG in DIR/figures/. Options are run with "
+    "the baseline's seed and replicates, so that each difference is paired replicate by "
+    "replicate."
 )
 EXAMPLES = """examples:
   hrhsim compare scenarios/archetypes_baseline.yaml scenarios/archetypes_ethical_recruitment.yaml
   hrhsim compare scenarios/baseline.yaml scenarios/ethical_recruitment.yaml \\
       scenarios/compensation.yaml -o results/briefing --replicates 20
   hrhsim compare scenarios/baseline.yaml scenarios/retention.yaml --set time.years=5
+  hrhsim compare scenarios/baseline.yaml scenarios/bilateral_agreements.yaml \\
+      --title "Nurse agreements with the Philippines" --focus KEN,GHA --countries PHL,GBR
 
 The briefing opens offline (figures and styles are inside index.html) and prints to PDF.
 """
@@ -73,6 +77,53 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bars"
     )
+    add_briefing_arguments(parser)
+
+
+# --- briefing options: kept apart so that they can move with the argument code -------------------
+
+_ISO3 = re.compile(r"^[A-Za-z]{3}$")
+
+
+def iso3_list(text: str) -> list[str]:
+    """`KEN,GHA` -> ["KEN", "GHA"] (argparse type); a clear error for anything else."""
+    codes = [c.strip() for c in str(text).split(",") if c.strip()]
+    bad = [c for c in codes if not _ISO3.match(c)]
+    if not codes or bad:
+        raise argparse.ArgumentTypeError(
+            f"expected ISO3 country codes separated by commas (e.g. KEN,GHA), got {text!r}"
+        )
+    return [c.upper() for c in codes]
+
+
+def add_briefing_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--title`, `--focus ISO3,...`, `--countries ISO3,...`: what the briefing puts first."""
+    parser.add_argument(
+        "--title", metavar="TEXT", default=None, help="title of the briefing (default: generated)"
+    )
+    parser.add_argument(
+        "--focus",
+        metavar="ISO3,...",
+        type=iso3_list,
+        default=[],
+        help="countries to show in the focus section besides those the options name",
+    )
+    parser.add_argument(
+        "--countries",
+        metavar="ISO3,...",
+        type=iso3_list,
+        default=None,
+        help="countries that get a page of their own (default: every focus country)",
+    )
+
+
+def briefing_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of `compare` that come from the briefing options."""
+    return {
+        "title": getattr(args, "title", None),
+        "focus": tuple(getattr(args, "focus", None) or ()),
+        "countries": getattr(args, "countries", None),
+    }
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -83,6 +134,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare.pipeline import compare
 
     progress = bool(getattr(args, "progress", True)) and sys.stderr.isatty()
+
+    def report(run) -> None:  # as each scenario is run or reused, not at the end
+        what = "reused" if run.reused else "ran   "
+        print(f"{what} {run.name}: {run.run_dir}", flush=True)
+
     result = compare(
         args.baseline,
         args.options,
@@ -92,12 +148,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         overrides=tuple(getattr(args, "overrides", None) or ()),
         force=args.force,
         progress=progress,
+        report=report,
+        **briefing_options(args),
     )
-    for run in result.runs:
-        what = "reused" if run.reused else "ran   "
-        print(f"{what} {run.name}: {run.run_dir}")
-    print(f"Headline table: {result.briefing.headline_csv}")
+    print(f"Tables: {result.briefing.headline_csv.parent} (CSV; all in briefing.xlsx)")
     print(f"Figures: {result.out_dir / 'figures'}")
+    for code, path in result.briefing.pages.items():
+        print(f"Country page {code}: {path}")
     print(f"Briefing: {result.index_html.resolve()}")
     return 0
 

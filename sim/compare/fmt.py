@@ -2,6 +2,10 @@
 
 Every value carries a `kind` that fixes its unit and digits, so that the headline table, the
 summary sentences and the figures agree (a share prints as a percentage, its change in points).
+
+Numbers people quote are printed to significant figures (`sig`), and a group of numbers shown
+together (a median with its interval, the options of one row) is printed with as many figures as
+it takes for two different values never to print the same (`distinct`).
 """
 
 from __future__ import annotations
@@ -121,3 +125,149 @@ def scale_for_level_axis(kind: str) -> tuple[float, str]:
     if kind == "share":
         return 100.0, "%"
     return 1.0, UNITS.get(kind, "")
+
+
+# --------------------------------------------------------------------------------------------------
+# significant figures
+
+MIN_SIG = {"density": 2, "share": 2, "ratio": 2, "workers": 3, "people": 3, "money": 3, "number": 2}
+"""Fewest significant figures per kind (more when needed to tell two values apart)."""
+MAX_SIG = 7
+TINY = 1e-10
+"""Magnitudes below this are floating-point residue (e.g. of a difference of equal sums): 0."""
+RESIDUE = 1e-9
+"""In a group, values smaller than this fraction of the group's largest are residue: 0."""
+_WORDS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+def sig(x: float | None, n: int = 2, *, signed: bool = False) -> str:
+    """`x` to `n` significant figures, with thousands separators and no exponent.
+
+    `sig(0.11249, 2) == "0.11"`, `sig(0.0601, 2) == "0.060"`, `sig(18612, 3) == "18,600"`.
+    """
+    if not _finite(x):
+        return "n/a"
+    x = float(x)
+    size = abs(x)
+    if size < TINY:  # floating-point residue of a difference, not a value
+        x, size = 0.0, 0.0
+    if size == 0:
+        text = "0"
+    else:
+        digits = math.floor(math.log10(size)) + 1
+        rounded = round(size, n - digits)
+        if rounded >= 10.0**digits:  # 9.96 -> 10.0: one more digit before the point
+            digits += 1
+        decimals = max(0, n - digits)
+        text = f"{rounded:,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        x, text = 0.0, "0"
+    sign = MINUS if x < 0 else ("+" if signed and x > 0 else "")
+    return sign + text
+
+
+def _sig_compact(x: float | None, n: int, *, signed: bool, prefix: str = "") -> str:
+    """Large numbers in words to `n` significant figures: `4.57 billion`, `$544 million`."""
+    if not _finite(x):
+        return "n/a"
+    x = float(x)
+    size = abs(x)
+    for scale, word in _WORDS:
+        if float(sig(size / scale, n).replace(",", "")) >= 1:
+            body = f"{sig(size / scale, n)} {word}"
+            break
+    else:
+        body = sig(size, n)
+    if body == "0":
+        x = 0.0
+    sign = MINUS if x < 0 else ("+" if signed and x > 0 else "")
+    return f"{sign}{prefix}{body}"
+
+
+def quote(x: float | None, kind: str, n: int | None = None, *, signed: bool = False) -> str:
+    """A value of `kind` to `n` significant figures (default `MIN_SIG[kind]`), with `%`/`pp`.
+
+    Shares print as percentages (levels, `12.1%`) or percentage points (changes, `+0.30 pp`).
+    """
+    n = MIN_SIG.get(kind, 2) if n is None else n
+    if not _finite(x):
+        return "n/a"
+    if kind == "share":
+        return sig(100.0 * float(x), n, signed=signed) + (" pp" if signed else "%")
+    if kind == "workers":  # counts: `50`, not `50.0` (but `57.5` stays)
+        text = sig(x, n, signed=signed)
+        return text.split(".")[0] if "." in text and not text.split(".")[1].strip("0") else text
+    if kind == "people":
+        return _sig_compact(x, n, signed=signed)
+    if kind == "money":
+        return _sig_compact(x, n, signed=signed, prefix="$")
+    return sig(x, n, signed=signed)
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _snap(values: list[float | None]) -> list[float | None]:
+    """Values that are floating-point residue relative to the largest of the group set to 0."""
+    finite = [abs(float(v)) for v in values if _finite(v)]
+    top = max(finite, default=0.0)
+    return [
+        0.0 if _finite(v) and abs(float(v)) < RESIDUE * top else v  # type: ignore[arg-type]
+        for v in values
+    ]
+
+
+def figures_needed(values: list[float | None], kind: str, *, signed: bool = False) -> int:
+    """Fewest significant figures (from `MIN_SIG[kind]`) for different values to print apart."""
+    values = _snap(values)
+    for n in range(MIN_SIG.get(kind, 2), MAX_SIG + 1):
+        seen: dict[str, float] = {}
+        clash = False
+        for v in values:
+            if not _finite(v):
+                continue
+            t = quote(v, kind, n, signed=signed)
+            if t in seen and not _same(seen[t], float(v)):
+                clash = True
+                break
+            seen[t] = float(v)
+        if not clash:
+            return n
+    return MAX_SIG
+
+
+def distinct(
+    values: list[float | None], kind: str, *, signed: bool = False, n: int | None = None
+) -> list[str]:
+    """`values` printed alike (`quote`), with the fewest figures that keep different values apart.
+
+    Starts at `n` (default `MIN_SIG[kind]`) figures and adds one until no two different finite
+    values print the same (at most `MAX_SIG`).
+    """
+    values = _snap(values)
+    need = max(figures_needed(values, kind, signed=signed), n or 0)
+    return [quote(v, kind, need, signed=signed) for v in values]
+
+
+def cells(
+    groups: list[tuple[float | None, float | None, float | None]], kind: str, *, signed: bool
+) -> list[tuple[str, str, str]]:
+    """(median, low, high) triples of one table row, as text.
+
+    The medians of the row print apart from one another, and each median apart from its own
+    interval's ends; one cell's precision does not spread to the others.
+    """
+    row = figures_needed([g[0] for g in groups], kind, signed=signed)
+    out = []
+    for med, lo, hi in groups:
+        texts = distinct([med, lo, hi], kind, signed=signed, n=row)
+        out.append((texts[0], texts[1], texts[2]))
+    return out
+
+
+def width(lo: float | None, hi: float | None, kind: str) -> str:
+    """The width of an interval (`hi - lo`) in the kind's unit, two significant figures."""
+    if not (_finite(lo) and _finite(hi)):
+        return "n/a"
+    return quote(float(hi) - float(lo), kind, 2, signed=False).replace("%", " pp")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,11 +105,19 @@ def compare(
     force: bool = False,
     progress: bool = False,
     world: Any = None,
+    title: str | None = None,
+    focus: Sequence[str] = (),
+    countries: Sequence[str] | None = None,
+    report: Callable[[Run], None] | None = None,
+    jobs: int | None = None,
 ) -> CompareResult:
     """Run or reuse `baseline` and each option into `out_dir/runs/<name>/`; write the briefing.
 
     `replicates` and `seed` default to the baseline scenario's; `overrides` are `--set
-    PATH=VALUE` items applied to every scenario; `force` runs everything again.
+    PATH=VALUE` items applied to every scenario; `force` runs everything again. `title`,
+    `focus` (ISO3 codes) and `countries` (ISO3 codes that get a page) shape the briefing;
+    `report(run)` is called as each scenario is run or reused; `progress` shows progress bars
+    for the runs and the figures; `jobs` is the number of drawing processes.
     """
     scenarios = load_scenarios([baseline, *options], overrides)
     base = scenarios[0]
@@ -146,11 +154,31 @@ def compare(
         )
         log.info("%s: %s (%s)", s.name, "reused previous run" if reused else "ran", run_dir)
         runs.append(load_run(run_dir, reused=reused))
+        if report is not None:
+            report(runs[-1])
     reused_names = [r.name for r in runs if r.reused]
     if reused_names:
         notes.append(
             "Reused previous runs with identical scenario, seed, replicates and model "
             "version: " + ", ".join(reused_names) + "."
         )
-    briefing = write_briefing(runs[0], runs[1:], out, world=world, notes=notes)
+    present = set(runs[0].indicators["country"].unique())
+    for what, codes in (("--focus", focus), ("--countries", countries or ())):
+        missing = [c for c in codes if c not in present]
+        if missing:
+            notes.append(
+                f"{what} names {', '.join(missing)}, not simulated in this world: left out."
+            )
+    briefing = write_briefing(
+        runs[0],
+        runs[1:],
+        out,
+        world=world,
+        notes=notes,
+        title=title,
+        focus_codes=focus,
+        countries=countries,
+        jobs=jobs,
+        progress=progress,
+    )
     return CompareResult(out, briefing, runs)

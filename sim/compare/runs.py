@@ -1,16 +1,30 @@
-"""One scenario's results folder as the briefing sees it (manifest, indicators, flows)."""
+"""One scenario's results folder as the briefing sees it (manifest, indicators, flows, and the
+optional bilateral stocks and agreement deliveries)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from sim.outputs.outcomes import IndicatorTable
+
 FLOW_COLUMNS = ("replicate", "year", "origin", "destination", "cadre", "workers")
+STOCK_COLUMNS = ("replicate", "year", "origin", "country", "cadre", "workers")
+AGREEMENT_COLUMNS = (
+    "replicate",
+    "year",
+    "agreement",
+    "source",
+    "destination",
+    "cadre",
+    "quota",
+    "hired",
+)
 
 
-@dataclass
+@dataclass(eq=False)
 class Run:
     """The results of one scenario: all replicates, read from its results folder."""
 
@@ -22,6 +36,11 @@ class Run:
     """True when a previous run was reused, False when run now, None when not known."""
     flows_available: bool = True
     """False when the run wrote no flows.parquet (`outputs.flows: false`)."""
+    stocks: pd.DataFrame | None = None
+    """Bilateral stocks (workers by country of training and of work), when the run wrote them."""
+    agreements: pd.DataFrame | None = None
+    """Workers hired under each bilateral agreement and its quota, when the run wrote them."""
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -34,11 +53,42 @@ class Run:
 
     @property
     def replicates(self) -> list[int]:
-        return sorted(int(r) for r in self.indicators["replicate"].unique())
+        if "replicates" not in self._cache:
+            self._cache["replicates"] = sorted(
+                int(r) for r in self.indicators["replicate"].unique()
+            )
+        return self._cache["replicates"]
 
     @property
     def years(self) -> list[int]:
-        return sorted(int(y) for y in self.indicators["year"].unique())
+        if "years" not in self._cache:
+            self._cache["years"] = sorted(int(y) for y in self.indicators["year"].unique())
+        return self._cache["years"]
+
+    @property
+    def table(self) -> IndicatorTable:
+        """The indicator table split by indicator once (the briefing reads each many times)."""
+        if "table" not in self._cache:
+            self._cache["table"] = IndicatorTable(self.indicators)
+        return self._cache["table"]
+
+    def indicator(self, name: str) -> pd.DataFrame:
+        """Rows of one indicator for area `all`: replicate, year, country, cadre, value."""
+        return self.table.rows(name)
+
+    def has_indicator(self, name: str) -> bool:
+        """Whether the run recorded the indicator."""
+        return self.table.has(name)
+
+
+def _optional(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    """An optional table of the run folder (None when absent or not following the contract)."""
+    if not path.is_file():
+        return None
+    table = pd.read_parquet(path)
+    if not set(columns) <= set(table.columns):
+        return None
+    return table
 
 
 def load_run(run_dir: str | Path, *, reused: bool | None = None) -> Run:
@@ -50,4 +100,13 @@ def load_run(run_dir: str | Path, *, reused: bool | None = None) -> Run:
     if flows is None:
         flows = pd.DataFrame({c: pd.Series(dtype="float64") for c in FLOW_COLUMNS})
     available = (Path(run_dir) / "flows.parquet").is_file()
-    return Run(run_dir, manifest, indicators, flows, reused, flows_available=available)
+    return Run(
+        run_dir,
+        manifest,
+        indicators,
+        flows,
+        reused,
+        flows_available=available,
+        stocks=_optional(run_dir / "stocks.parquet", STOCK_COLUMNS),
+        agreements=_optional(run_dir / "agreements.parquet", AGREEMENT_COLUMNS),
+    )

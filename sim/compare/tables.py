@@ -81,12 +81,22 @@ MONEY: tuple[MoneyItem, ...] = tuple(
 # --------------------------------------------------------------------------------------------------
 # outcomes (computed by sim.outputs.outcomes)
 
-_rows = select_rows
+
+def _rows(
+    source: Run | pd.DataFrame, indicator: str, countries: Sequence[str] | None, additive: bool
+) -> pd.DataFrame:
+    """Rows (replicate, year, country, value) of `indicator` (`sim.outputs.outcomes.select_rows`).
+
+    `source` is a run (its indicator table, split by indicator once, is reused) or a long table.
+    """
+    return select_rows(
+        source.table if isinstance(source, Run) else source, indicator, countries, additive
+    )
 
 
 def metric_values(run: Run, groups: CountryGroups) -> pd.DataFrame:
     """Every headline metric of every replicate and year: columns replicate, year, metric, value."""
-    values = outcome_values(run.indicators, groups, [m.key for m in HEADLINE])
+    values = outcome_values(run.table, groups, [m.key for m in HEADLINE])
     return values.rename(columns={"outcome": "metric"})
 
 
@@ -302,7 +312,7 @@ def _get_multi(table: pd.DataFrame, key: tuple, col: str, default: float) -> flo
 
 def country_density(run: Run, countries: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
     """Density (doctors + nurses per 10,000) by replicate, year and country for `years`."""
-    rows = _rows(run.indicators, "density", countries, additive=False)
+    rows = _rows(run, "density", countries, additive=False)
     rows = rows[rows["year"].isin(list(years))]
     return rows.astype({"replicate": "int64", "year": "int64", "value": "float64"})
 
@@ -358,15 +368,14 @@ def money_values(run: Run, groups: CountryGroups, last_year: int) -> pd.DataFram
 
     Columns replicate, item, value; items whose indicator the run does not report are absent.
     """
-    ind = run.indicators
     first = start_year(run) + 1  # the initial-state year carries no flows
-    period = ind[(ind["year"] >= first) & (ind["year"] <= last_year)]
     frames = []
     for item in MONEY:
-        if not (period["indicator"] == item.indicator).any():
+        if not run.has_indicator(item.indicator):
             continue
         countries = list(groups.safeguards) if item.group == "safeguards" else None
-        rows = _rows(period, item.indicator, countries, additive=True)
+        rows = _rows(run, item.indicator, countries, additive=True)
+        rows = rows[(rows["year"] >= first) & (rows["year"] <= last_year)]
         total = rows.groupby("replicate")["value"].sum().reindex(run.replicates, fill_value=0.0)
         frames.append(
             pd.DataFrame(

@@ -19,33 +19,95 @@ from sim.declarations import ALL, OUTCOMES, WORLD, ScalarOutcome, outcome
 from sim.inputs.selectors import CountryGroups
 from sim.outputs.indicators import RATIO_INDICATORS
 
-__all__ = ["KEYS", "outcome_values", "select_rows", "summarize"]
+__all__ = ["KEYS", "IndicatorTable", "outcome_values", "select_rows", "summarize"]
 
 KEYS = ["replicate", "year"]
 
 
+class IndicatorTable:
+    """A long indicator table, split by indicator once, for many selections.
+
+    The briefing and the run summary select dozens of indicators from tables of millions of rows;
+    splitting once (area `all` rows only) makes each selection cost the size of one indicator.
+    """
+
+    def __init__(self, indicators: pd.DataFrame):
+        self.frame = indicators
+        self._split: dict[str, pd.DataFrame] | None = None
+        self._index: pd.MultiIndex | None = None
+
+    def _by_indicator(self) -> dict[str, pd.DataFrame]:
+        if self._split is None:
+            ind = self.frame
+            sel = ind[ind["area"] == ALL]
+            cols = ["replicate", "year", "country", "cadre", "value"]
+            self._split = {
+                str(k): g[cols].reset_index(drop=True)
+                for k, g in sel.groupby("indicator", observed=True, sort=False)
+            }
+        return self._split
+
+    def rows(self, name: str) -> pd.DataFrame:
+        """Rows of one indicator, area `all`: replicate, year, country, cadre, value."""
+        table = self._by_indicator()
+        if name in table:
+            return table[name]
+        return pd.DataFrame(
+            {
+                "replicate": pd.Series(dtype="int64"),
+                "year": pd.Series(dtype="int64"),
+                "country": pd.Series(dtype="object"),
+                "cadre": pd.Series(dtype="object"),
+                "value": pd.Series(dtype="float64"),
+            }
+        )
+
+    def has(self, name: str) -> bool:
+        """Whether the table holds the indicator."""
+        return name in self._by_indicator()
+
+    @property
+    def index(self) -> pd.MultiIndex:
+        """Every (replicate, year) of the table, sorted."""
+        if self._index is None:
+            pairs = self.frame[KEYS].drop_duplicates().sort_values(KEYS)
+            self._index = pd.MultiIndex.from_frame(pairs.astype("int64"))
+        return self._index
+
+
+def as_table(source: pd.DataFrame | IndicatorTable) -> IndicatorTable:
+    """`source` as an `IndicatorTable` (a long DataFrame is wrapped)."""
+    return source if isinstance(source, IndicatorTable) else IndicatorTable(source)
+
+
 def select_rows(
-    ind: pd.DataFrame, indicator: str, countries: Sequence[str] | None, additive: bool
+    source: pd.DataFrame | IndicatorTable,
+    indicator: str,
+    countries: Sequence[str] | None,
+    additive: bool,
 ) -> pd.DataFrame:
     """Rows (replicate, year, country, value) of `indicator`, area `all`, cadre `all`.
 
     Without `cadre == all` rows, an additive indicator is summed over the cadres.
     `countries=None` means every country but the `WLD` aggregate.
     """
-    sel = ind[(ind["indicator"] == indicator) & (ind["area"] == ALL)]
+    sel = as_table(source).rows(indicator)
     sel = sel[sel["country"] != WORLD] if countries is None else sel[sel["country"].isin(countries)]
     rows = sel[sel["cadre"] == ALL]
+    keys = ["replicate", "year", "country"]
+    if len(rows) and not rows.duplicated(keys).any():  # one row each already: nothing to sum
+        return rows[[*keys, "value"]].reset_index(drop=True)
     if rows.empty and additive:
         rows = sel[sel["cadre"] != ALL]
     return (
-        rows.groupby(["replicate", "year", "country"], observed=True)["value"]
+        rows.groupby(keys, observed=True)["value"]
         .sum(min_count=1)  # an undefined value (NaN) stays undefined, never 0
         .reset_index()
     )
 
 
 def _wide(
-    ind: pd.DataFrame,
+    ind: IndicatorTable,
     indicator: str,
     countries: Sequence[str] | None,
     index: pd.MultiIndex,
@@ -65,13 +127,8 @@ def _wide(
     return wide.reindex(index)
 
 
-def _index(ind: pd.DataFrame) -> pd.MultiIndex:
-    pairs = ind[KEYS].drop_duplicates().sort_values(KEYS)
-    return pd.MultiIndex.from_frame(pairs.astype("int64"))
-
-
 def _population(
-    ind: pd.DataFrame,
+    ind: IndicatorTable,
     countries: Sequence[str] | None,
     index: pd.MultiIndex,
     stock: pd.DataFrame,
@@ -82,7 +139,7 @@ def _population(
     Where the density is zero the population is carried over from the nearest year of the same
     replicate, else taken from the world's base-year population.
     """
-    if (ind["indicator"] == "population").any():
+    if ind.has("population"):
         return _wide(ind, "population", countries, index)
     density = _wide(ind, "density", countries, index)
     pop = stock * 1e4 / density.where(density > 0)
@@ -99,17 +156,16 @@ def _population(
 
 
 def _weighted_mean(
-    ind: pd.DataFrame, o: ScalarOutcome, countries: Sequence[str] | None, index: pd.MultiIndex
+    ind: IndicatorTable, o: ScalarOutcome, countries: Sequence[str] | None, index: pd.MultiIndex
 ) -> pd.Series:
     """sum(indicator x weight) / sum(weight) over the countries (per-cadre rows if no `all`)."""
     share = select_rows(ind, o.indicator, countries, additive=False)
     weight = select_rows(ind, o.weight, countries, additive=False)
     if share.empty:  # per-cadre values only: weight each by its cadre's weight
-        sel = ind[(ind["area"] == ALL) & (ind["cadre"] != ALL)]
+        share, weight = (ind.rows(o.indicator), ind.rows(o.weight))
+        share, weight = (t[t["cadre"] != ALL] for t in (share, weight))
         if countries is not None:
-            sel = sel[sel["country"].isin(countries)]
-        share = sel[sel["indicator"] == o.indicator]
-        weight = sel[sel["indicator"] == o.weight]
+            share, weight = (t[t["country"].isin(countries)] for t in (share, weight))
         on = [*KEYS, "country", "cadre"]
     else:
         if weight.empty:
@@ -124,7 +180,7 @@ def _weighted_mean(
 
 
 def _series(
-    ind: pd.DataFrame, o: ScalarOutcome, groups: CountryGroups, index: pd.MultiIndex
+    ind: IndicatorTable, o: ScalarOutcome, groups: CountryGroups, index: pd.MultiIndex
 ) -> pd.Series:
     """One outcome by (replicate, year), by the recipe of its declaration."""
     countries = [WORLD] if o.countries == "world" else groups.codes(o.countries)
@@ -144,18 +200,22 @@ def _series(
 
 
 def outcome_values(
-    indicators: pd.DataFrame, groups: CountryGroups, names: Iterable[str] | None = None
+    indicators: pd.DataFrame | IndicatorTable,
+    groups: CountryGroups,
+    names: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Outcomes of every replicate and year: columns replicate, year, outcome, value.
 
     Args:
-        indicators: a run's indicator table (all replicates).
+        indicators: a run's indicator table (all replicates), or it split once
+            (`IndicatorTable`).
         groups: the run's safeguards-list countries and destinations
             (`sim.inputs.selectors.country_groups`).
         names: the outcomes to compute (default: every outcome of `sim.declarations.OUTCOMES`).
     """
     chosen = [outcome(n) for n in names] if names is not None else list(OUTCOMES)
-    index = _index(indicators)
+    indicators = as_table(indicators)
+    index = indicators.index
     frame = pd.DataFrame({o.name: _series(indicators, o, groups, index) for o in chosen}, index)
     frame.columns.name = "outcome"
     long = frame.stack(future_stack=True).rename("value").reset_index()
