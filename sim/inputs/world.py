@@ -87,9 +87,14 @@ _OPTIONAL_ARRAYS = {
     "recruitment_ceiling": "country_cadre",
     "recruitment_ceiling_shared": "country_cadre",
     "licensing_exam": "country_cadre",
+    "deployment_cap": "country",
+    "deployment_cap_from": "country",
+    "deployment_cap_until": "country",
 }
 """Arrays a world may lack (None): built for the global world, absent from world files."""
-_UNBOUNDED = frozenset({"recruitment_ceiling"})
+_UNBOUNDED = frozenset(
+    {"recruitment_ceiling", "deployment_cap", "deployment_cap_from", "deployment_cap_until"}
+)
 """Optional arrays in which +inf means "no limit"."""
 
 
@@ -155,6 +160,12 @@ class World:
     licensing_exam: np.ndarray | None = None
     """(C, K) 1 where foreign-trained workers enter only through a licensing examination in the
     national language (Japan, Korea: no migration channel in practice), else 0."""
+    deployment_cap: np.ndarray | None = None
+    """(C,) an origin's cap on deployments abroad of newly hired health workers, workers a year
+    (+inf: none; the Philippines 2020-2022), in force from `deployment_cap_from` to
+    `deployment_cap_until` (calendar years, +inf: none)."""
+    deployment_cap_from: np.ndarray | None = None
+    deployment_cap_until: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         """Coerce dtypes, check shapes and make every array read-only."""
@@ -513,18 +524,26 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
     largest annual ceiling of a capped entry channel (``capped_visa``, ``residency_match``; the
     smaller US Conrad 30 waiver is a route to stay, not to enter), or else the sum of the
     ceilings of government-to-government channels (Japan's EPA nurses); it is shared when its
-    scope covers all occupations. Rows of origins and channels without a ceiling add nothing.
+    scope covers all occupations. An origin's `origin_cap` row is its cap on deployments of new
+    hires (all cadres) with its years. Other rows add nothing.
     """
     pos = {c: i for i, c in enumerate(codes)}
     shape = (len(codes), len(CADRES))
+    origin_cap = np.full(len(codes), np.inf)
+    cap_years = np.full((2, len(codes)), np.inf)
     capped = np.full(shape, -np.inf)
     g2g = np.zeros(shape)
     shared = np.zeros(shape)
     licensing = np.zeros(shape)
     for row in table.fillna("").to_dict("records"):
-        if row["side"] != "destination" or row["country"] not in pos:
+        if row["country"] not in pos:
             continue
         c = pos[row["country"]]
+        if row["side"] == "origin" and row["channel"] == "origin_cap":
+            origin_cap[c] = float(row["annual_ceiling"])
+            cap_years[:, c] = [float(row["year_from"] or "inf"), float(row["year_to"] or "inf")]
+        if row["side"] != "destination":
+            continue
         for k, cadre in enumerate(CADRES):
             if row["cadre"] not in ("both", cadre):
                 continue
@@ -543,6 +562,9 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
         "recruitment_ceiling": ceiling,
         "recruitment_ceiling_shared": shared,
         "licensing_exam": licensing,
+        "deployment_cap": origin_cap,
+        "deployment_cap_from": cap_years[0],
+        "deployment_cap_until": cap_years[1],
     }
 
 

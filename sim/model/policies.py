@@ -144,6 +144,15 @@ class PolicySchedule:
             out[np.ix_(self._masks[name]["countries"], cadre_mask(spec["cadres"]))] = value
         return out
 
+    def _world_cap(self, year: int) -> np.ndarray:
+        """Caps on deployments in the world data in force in `year` (C,), +inf where none."""
+        w = self.world
+        if w.deployment_cap is None:
+            return np.full(len(w.iso3), np.inf)
+        start = np.where(np.isfinite(w.deployment_cap_from), w.deployment_cap_from, -np.inf)
+        on = (start <= year) & (year <= w.deployment_cap_until)
+        return np.where(on, w.deployment_cap, np.inf)
+
     def year(self, year: int) -> PolicyYear:
         """The levers in force in `year` (cached)."""
         if year not in self._cache:
@@ -192,10 +201,14 @@ class PolicySchedule:
         comp_on = in_force(comp, year)
 
         cap_spec = pol["deployment_cap"]
-        cap_countries = self._masks["deployment_cap"]["countries"] & in_force(cap_spec, year)
+        cap_on = in_force(cap_spec, year)
+        cap_countries = self._masks["deployment_cap"]["countries"] & cap_on
         deployment_cap = np.where(cap_countries, float(cap_spec["cap"]), np.inf)
         deployment_capped = np.zeros((n, k), dtype=bool)
         deployment_capped[np.ix_(cap_countries, cadre_mask(cap_spec["cadres"]))] = True
+        world_cap = self._world_cap(year)  # dated caps in the world data, all cadres
+        deployment_cap = np.minimum(deployment_cap, world_cap)
+        deployment_capped |= np.isfinite(world_cap)[:, None]
 
         demand = np.ones(n)
         recruit = np.ones(n)
@@ -232,7 +245,7 @@ class PolicySchedule:
             agreement_active=active,
             deployment_cap=deployment_cap,
             deployment_capped=deployment_capped,
-            deployment_exempt_agreements=bool(cap_spec["exempt_agreements"]),
+            deployment_exempt_agreements=bool(cap_spec["exempt_agreements"]) or not cap_on,
             demand_multiplier=demand,
             recruitment_multiplier=recruit,
             capacity_multiplier=capacity,
