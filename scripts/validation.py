@@ -192,6 +192,37 @@ def labour_section(r: Run) -> tuple[list[str], dict]:
     return out, facts
 
 
+def outflow_reference_section(r: Run) -> tuple[list[str], dict]:
+    """The first year's voluntary outflow of own-trained workers against `outflow_reference`."""
+    out = ["### The reference outflow of graduate output", ""]
+    if not r.has("emigrants_age_lt35"):
+        return [*out, "n/a", ""], {}
+    year = r.start
+    bands = ("lt35", "35_44", "45_54", "55plus")
+    reference = r.data["workforce"].get("outflow_reference", {})
+    rows = []
+    for cadre in ("doctors", "nurses"):
+        stock = r.table("stock", cadre).xs(year - 1, level="year")
+        own = stock * (1 - r.table("foreign_trained_share", cadre).xs(year - 1, level="year"))
+        vol = r.table("exits_voluntary", cadre).xs(year, level="year") * (own / stock)
+        emig = sum(r.table(f"emigrants_age_{b}", cadre).xs(year, level="year") for b in bands)
+        rate = {}
+        for g in GROUPS:
+            cols = [c for c in own.columns if r.income.get(c) == g]
+            total = (vol[cols].sum(axis=1) + emig[cols].sum(axis=1)) / own[cols].sum(axis=1)
+            rate[g] = float(total.median())
+        rows.append([cadre, *(pct(rate[g], 2) for g in GROUPS)])
+    rows.append(["`outflow_reference`", *(pct(reference.get(g, float("nan")), 2) for g in GROUPS)])
+    out += [
+        f"Voluntary leaving (own-trained share) and first emigrations in {year}, over the "
+        "own-trained stock at the start, by income group: the defaults of "
+        "`workforce.outflow_reference` are these rates rounded (ODD §7.6).",
+        "",
+    ]
+    out += md_table(["", *GROUPS], rows)
+    return out, {}
+
+
 def need_section(r: Run) -> tuple[list[str], dict]:
     # Computed from stocks and populations (the `need_gap` indicator's definition), so that runs
     # of models without that indicator can be compared.
@@ -687,6 +718,7 @@ def build(results, experiment=None, scale: Path | None = None) -> str:
     for name, section in (
         ("density", density_section),
         ("labour", labour_section),
+        ("outflow_reference", outflow_reference_section),
         ("need", need_section),
         ("corridors", corridor_section),
         ("shares", shares_section),

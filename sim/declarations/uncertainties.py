@@ -221,7 +221,7 @@ WORKFORCE: tuple[Parameter, ...] = (
     ),
     *_per(
         "workforce.outflow_reference", INCOME_GROUPS,
-        ((0.017, 0.003, 0.05), (0.013, 0.003, 0.05), (0.006, 0.001, 0.03), (0.008, 0.001, 0.03)),
+        ((0.017, 0.003, 0.05), (0.015, 0.003, 0.05), (0.0065, 0.001, 0.03), (0.0065, 0.001, 0.03)),
         unit="1/year", min=0.0, max=0.5,
         source="the model's own voluntary leaving and emigration of own-trained workers in its "
         "first year at default behaviour (docs/validation.md); docs/data.md §2.5",
