@@ -18,6 +18,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from sim import jitcache as _jitcache  # noqa: F401  (first: keys numba's cache on the code)
+
 __version__ = "0.1.0"
 
 _LAZY = {

@@ -3,8 +3,36 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Control characters: C0 and C1 (terminal escapes start with ESC or CSI), DEL, line and
+paragraph separators, and the bidirectional overrides that make text display in another order."""
+
+
+def safe_text(text: Any, *, keep: str = "") -> str:
+    """`text` with every control character written as an escape (`\\x1b`), on one line.
+
+    Characters in `keep` (e.g. `"\\n\\t"` for multi-line output) are left as they are.
+    """
+
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        if char in keep:
+            return char
+        return char.encode("unicode_escape").decode("ascii")
+
+    return _UNSAFE.sub(escape, str(text))
+
+
+def first_control_character(text: str, allow: str = "") -> str | None:
+    """The first control character of `text` not in `allow`, escaped (`\\x1b`), or None."""
+    for match in _UNSAFE.finditer(text):
+        if match.group() not in allow:
+            return match.group().encode("unicode_escape").decode("ascii")
+    return None
 
 
 class HrhsimError(Exception):
@@ -27,12 +55,13 @@ class HrhsimError(Exception):
         self.expected = expected
 
     def __str__(self) -> str:
+        """`FILE:LINE: key.path: message (expected ...)`, one line, control characters escaped."""
         where = ""
         if self.file:
             where = self.file + (f":{self.line}" if self.line is not None else "") + ": "
         key = f"{self.key_path}: " if self.key_path else ""
         tail = f" (expected {self.expected})" if self.expected else ""
-        return f"{where}{key}{self.message}{tail}"
+        return safe_text(f"{where}{key}{self.message}{tail}")
 
 
 class ScenarioError(HrhsimError):
@@ -41,6 +70,11 @@ class ScenarioError(HrhsimError):
 
 class WorldError(HrhsimError):
     """A world file or a country code is invalid."""
+
+
+class SetupError(HrhsimError):
+    """The machine cannot do what was asked: an output folder that cannot be written, a full
+    disk, a Dask scheduler that cannot be reached, workers that died, memory exhausted."""
 
 
 def did_you_mean(word: Any, candidates: Sequence[str]) -> str:

@@ -27,7 +27,7 @@ from sim.model.model import WorkforceModel
 from sim.model.rng import seed_from_sequence
 from sim.outputs.indicators import IndicatorRecorder
 from sim.outputs.provenance import code_fingerprint, git_commit
-from sim.outputs.results import write_csv, write_json, write_table
+from sim.outputs.results import check_output_dir, csv_writer, parquet_writer, write_run_folder
 
 log = logging.getLogger(__name__)
 
@@ -320,36 +320,22 @@ def run_scenario(
 ) -> RunSummary:
     """Run every replicate of a scenario and write the results folder (docs/architecture.md)."""
     data = scenario.data
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(out_dir)  # before the run: a bad output path fails at once
     results = run(scenario, replicates=replicates, seed=seed, engine=engine, progress=progress)
     indicators, flows, manifest = results.indicators, results.flows, results.manifest
-    # A results folder describes one run: optional tables a previous run left are removed, and the
-    # manifest (written last) marks the folder complete.
-    (out / "manifest.json").unlink(missing_ok=True)
+    # The folder is built beside `out` and swapped in complete (sim.outputs.results).
     write_csvs = csv if csv is not None else data["outputs"]["csv"]
-    tables = {"stocks": results.stocks, "agreements": results.agreements}
-    optional = {
-        "flows.parquet": data["outputs"]["flows"],
-        "indicators.csv": write_csvs,
-        "flows.csv": write_csvs and data["outputs"]["flows"],
-        **{f"{name}.csv": write_csvs for name in tables},
-    }
-    for name, wanted in optional.items():
-        if not wanted:
-            (out / name).unlink(missing_ok=True)
-    write_table(out / "indicators.parquet", indicators)
-    for name, table in tables.items():
-        write_table(out / f"{name}.parquet", table)
+    always = {"stocks": results.stocks, "agreements": results.agreements}
+    tables = {"indicators.parquet": parquet_writer(indicators)}
+    tables.update({f"{name}.parquet": parquet_writer(table) for name, table in always.items()})
     if data["outputs"]["flows"]:
-        write_table(out / "flows.parquet", flows)
+        tables["flows.parquet"] = parquet_writer(flows)
     if write_csvs:
-        write_csv(out / "indicators.csv", indicators)
-        for name, table in tables.items():
-            write_csv(out / f"{name}.csv", table)
+        tables["indicators.csv"] = csv_writer(indicators)
+        tables.update({f"{name}.csv": csv_writer(table) for name, table in always.items()})
         if data["outputs"]["flows"]:
-            write_csv(out / "flows.csv", flows)
-    write_json(out / "manifest.json", manifest)
+            tables["flows.csv"] = csv_writer(flows)
+    write_run_folder(out, tables, manifest)
     return RunSummary(
         out,
         manifest["engine"],

@@ -6,10 +6,23 @@ import logging
 import time
 from pathlib import Path
 
+from hypothesis import settings
+
+from tests import sweep_models
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "results" / "ci-artifacts"
 _STARTED = time.time()
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
+
+# No Hypothesis deadlines: the first call of a numba function compiles it (seconds on a cold
+# cache), and machines are shared and noisy, so a per-example time limit only makes tests flaky.
+# Tests that need a time bound assert it themselves.
+settings.register_profile("hrhsim", deadline=None)
+settings.load_profile("hrhsim")
+
+# The sweep test models (`model: toy`, `model: ishigami`) exist only for the tests.
+sweep_models.register()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -29,7 +29,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim
-from sim.compare import add_compare_arguments, cmd_compare, compare, load_run, write_briefing
+from sim.cli.compare import add_arguments as add_compare_arguments
+from sim.cli.compare import run as cmd_compare
+from sim.compare import compare, load_run, write_briefing
 from sim.compare.changes import describe_changes
 from sim.inputs.schema import SCHEMA, Field, ListOf
 from sim.outputs.provenance import code_fingerprint
@@ -240,9 +242,20 @@ def write_synthetic_run(
         "timings": {"total_s": 1.5, "per_replicate_s": [0.5] * replicates},
         "created": "2025-01-01T00:00:00+00:00",
         "scenario_hash": scenario_hash or f"hash-{scenario['name']}",
+        "files": table_records(run_dir, "indicators.parquet", "flows.parquet"),
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return run_dir
+
+
+def table_records(run_dir: Path, *names: str) -> dict:
+    """The manifest's `files` record (bytes and SHA-256 of each table), as the runner writes it."""
+    from sim.outputs.results import file_digest
+
+    return {
+        n: {"bytes": (run_dir / n).stat().st_size, "sha256": file_digest(run_dir / n)}
+        for n in names
+    }
 
 
 OPTIONS = {
@@ -745,11 +758,8 @@ def test_duplicate_scenario_names_are_a_clear_error(fake_model, tmp_path):
 
 
 def test_cli_arguments_and_command(fake_model, tmp_path, capsys, monkeypatch):
-    from sim.cli.app import _add_set_option
-
     parser = argparse.ArgumentParser(prog="hrhsim compare")
-    add_compare_arguments(parser)
-    _add_set_option(parser)  # as sim.cli wires every command that loads scenarios
+    add_compare_arguments(parser)  # with --set, as every command that loads scenarios
     p = fake_model.paths
     out = tmp_path / "cli"
     args = parser.parse_args(
@@ -779,14 +789,8 @@ def test_cli_arguments_and_command(fake_model, tmp_path, capsys, monkeypatch):
 def test_wiring_into_sim_cli_and_light_import():
     """The way sim.cli wires subcommands works, and importing sim.compare stays light."""
     from sim.cli import app as cli
-    from sim.compare import DESCRIPTION, EXAMPLES, HELP
 
-    parser = argparse.ArgumentParser(prog="hrhsim")
-    sub = parser.add_subparsers(dest="command")
-    p = cli._subparser(sub, "compare", help=HELP, description=DESCRIPTION, epilog=EXAMPLES)
-    add_compare_arguments(p)
-    cli._add_set_option(p)
-    p.set_defaults(func=cmd_compare)
+    parser = cli.build_parser()
     args = parser.parse_args(
         [
             "compare",
@@ -956,7 +960,12 @@ def test_a_run_made_by_other_code_is_not_reused(tmp_path, monkeypatch):
     run = tmp_path / "run"
     run.mkdir()
     (run / "indicators.parquet").write_bytes(b"")
-    (run / "manifest.json").write_text(json.dumps(key), encoding="utf-8")
+    files = table_records(run, "indicators.parquet")
+    (run / "manifest.json").write_text(json.dumps({**key, "files": files}), encoding="utf-8")
+    assert cache.matches(run, key)
+    (run / "indicators.parquet").write_bytes(b"changed")  # a table changed since the run
+    assert not cache.matches(run, key)
+    (run / "indicators.parquet").write_bytes(b"")
     assert cache.matches(run, key)
     monkeypatch.setattr(cache, "code_fingerprint", lambda: "other code")
     assert not cache.matches(run, cache.expected_key(scenario, seed=1, replicates=2))

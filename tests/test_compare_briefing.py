@@ -590,11 +590,10 @@ def test_maps_list_small_states_with_their_values(agreement_runs, tmp_path):
 def test_briefing_options_parse_and_reject_bad_codes():
     import argparse
 
-    from sim.compare import add_compare_arguments
-    from sim.compare.cli import briefing_options
+    from sim.cli.compare import add_arguments, briefing_options
 
     parser = argparse.ArgumentParser()
-    add_compare_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args(
         ["b.yaml", "o.yaml", "--title", "Nurses", "--focus", "ken, gha", "--countries", "KEN"]
     )

@@ -127,25 +127,13 @@ def test_tiny_briefing_renders_in_headless_chromium(tiny, tmp_path):
     print(f"briefing screenshot: {shot}")
 
 
-def _add_compare(subparsers) -> None:
-    """How sim.cli wires the subcommand (used here until sim.cli has it)."""
-    from sim.cli import app as cli
-    from sim.compare import DESCRIPTION, EXAMPLES, HELP, add_compare_arguments, cmd_compare
-
-    p = cli._subparser(subparsers, "compare", help=HELP, description=DESCRIPTION, epilog=EXAMPLES)
-    add_compare_arguments(p)
-    cli._add_set_option(p)
-    p.set_defaults(func=cmd_compare)
-
-
 def test_hrhsim_compare_command(tiny, capsys, monkeypatch):
     """`hrhsim compare` through sim.cli.app: reuses the runs, prints where the briefing is."""
     from sim.cli import app as cli
 
     with contextlib.suppress(SystemExit):
         cli.build_parser().parse_args(["compare", "--help"])
-    if "BASELINE.yaml" not in capsys.readouterr().out:  # not wired into sim.cli yet
-        monkeypatch.setattr(cli, "_SUBCOMMANDS", [*cli._SUBCOMMANDS, _add_compare])
+    assert "BASELINE.yaml" in capsys.readouterr().out
     files, out, _ = tiny
     argv = ["compare", *map(str, files), "-o", str(out), "--set", "time.years=3"]
     assert cli.main(argv) == 0

@@ -70,6 +70,57 @@ CASES = {
         **POLICY_TOGGLES["deployment_cap"],
         "policies.agreements": AGREEMENTS,
     },
+    # Dated exogenous adjustments, overlapping, on sources and destinations.
+    "dated_adjustments": {
+        "behaviour.reconsider_rate": 1.0,
+        **POLICY_TOGGLES["retention"],
+        "adjustments": [
+            {"countries": ["XDA"], "demand_multiplier": 1.3, "from": 2024, "until": 2025},
+            {"countries": ["XDB"], "recruitment_multiplier": 0.0, "from": 2025, "until": 2025},
+            {"countries": ["XSR", "XEX"], "wage_multiplier": 1.4, "from": 2025},
+            {"countries": "destinations", "recruitment_multiplier": 2.0, "until": 2024},
+        ],
+    },
+    # A subset of the world, every lever on.
+    "world_subset": {
+        "world.countries": ["XSR", "XEX", "XDA"],
+        "behaviour.reconsider_rate": 1.0,
+        **EVERY_LEVER,
+        "policies.agreements": AGREEMENTS[:1],
+    },
+    # Destinations other than the high-income countries (a middle-income one recruits too).
+    "other_destinations": {
+        "workforce.destinations": ["XMI", "XDB"],
+        "behaviour.reconsider_rate": 1.0,
+        "behaviour.emigrate_constant": -4.0,
+        **POLICY_TOGGLES["ethical"],
+        **POLICY_TOGGLES["compensation"],
+        **POLICY_TOGGLES["fees"],
+    },
+    # Every lever switched on and off by dated windows within the run (2023-2026).
+    "dated_policies": {
+        "behaviour.reconsider_rate": 1.0,
+        "behaviour.emigrate_constant": -4.0,
+        **EVERY_LEVER,
+        **{
+            f"policies.{name}.{end}": year
+            for name, window in {
+                "ethical_recruitment": (2024, 2025),
+                "fee_free_recruitment": (2025, 2026),
+                "equal_treatment": (2023, 2024),
+                "compensation": (2024, 2024),
+                "retention": (2025, 2025),
+                "rural_allowance": (2024, 2026),
+                "bonding": (2023, 2023),
+                "domestic_training": (2024, 2025),
+            }.items()
+            for end, year in zip(("from", "until"), window, strict=True)
+        },
+        "policies.agreements": [
+            {**AGREEMENTS[0], "from": 2024, "until": 2025},
+            {**AGREEMENTS[1], "from": 2025},
+        ],
+    },
 }
 
 

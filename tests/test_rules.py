@@ -23,6 +23,8 @@ def test_uniform_is_uniform_and_independent_across_streams():
     assert ((u >= 0) & (u < 1)).all()
 
 
+# No deadlines: the first call of a numba function compiles it (seconds on a cold cache).
+@settings(deadline=None)
 @given(st.integers(0, 2**62), st.integers(0, 2**40), st.integers(0, 10**6), st.integers(0, 20))
 def test_uniform_is_a_pure_function_of_its_counters(seed, wid, step, stream):
     a = uniform(seed, wid, step, stream)
@@ -55,7 +57,7 @@ def test_logit_choice_frequencies_match_probabilities():
     assert counts[3] == 0  # a closed option is never chosen
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(0.001, 100.0), min_size=1, max_size=30), st.floats(0.0, 0.999999))
 def test_pick_index_follows_the_cumulative_weights(weights, u):
     cum = np.cumsum(weights)

@@ -1,5 +1,5 @@
-"""Scale does not bias the headline outcomes (issue 11, N2): the shipped default of workers per agent
-gives the same headline outcomes as ω = 5, within 5%, on a subset of the global world.
+"""Scale does not bias the headline outcomes (issue 11, N2): the shipped default of workers per
+agent gives the same headline outcomes as ω = 5, within 5%, on a subset of the global world.
 
 The global figure comes from `python benchmarks/scale_bias.py` (docs/validation.md §11); this test
 runs a subset of small and middle-sized sources and destinations, where rounding to agents bites

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.cli import main as sweep_main
 from sim.errors import HrhsimError
-from sim.sweep import main as sweep_main
 from sim.sweep.execute import dask_client, load_runs, run_sweep
 from sim.sweep.sensitivity import analyze, sensitivity
 from sim.sweep.spec import load_sweep
-from sim.sweep.testmodels import ISHIGAMI_INDICES
+from tests.sweep_models import ISHIGAMI_INDICES
 
 PI = math.pi
 

@@ -22,7 +22,7 @@ import pytest
 from sim.errors import HrhsimError
 from sim.sweep.execute import MANIFEST, load_runs, replicate_seed, run_sweep
 from sim.sweep.spec import load_sweep
-from sim.sweep.testmodels import toy
+from tests.sweep_models import toy
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -41,7 +41,8 @@ replicates: 2
 outcomes: [y, z]
 """
 N_RUNS = 4 * 3 * 2
-SWEEP_CMD = (sys.executable, "-m", "sim.sweep", "sweep")
+SWEEP_CMD = (sys.executable, "-m", "tests.sweep_cli", "sweep")
+"""`hrhsim sweep` with the test models registered (tests/sweep_cli.py)."""
 COMPARED = ["point_id", "replicate", "seed", "a", "b", "y", "z"]
 """Columns identical between runs of the toy sweep (not timings or workers; the run keys also
 depend on the `sleep` control)."""
@@ -340,7 +341,7 @@ def test_failed_runs_are_reported_and_retried_on_rerun(tmp_path, dask_processes)
     path = tmp_path / "flaky.yaml"
     path.write_text(
         f"""\
-model: "sim.sweep.testmodels:toy"
+model: toy
 fixed: {{sleep: 0, fail_if_exists: "{flag}"}}
 parameters:
   a: {{levels: [1, 2]}}
@@ -407,7 +408,6 @@ outcomes:
 
 
 def test_hrhsim_model_sweep_matches_direct_runs(tmp_path, dask_processes):
-    pytest.importorskip("sim.runner")
     from sim.inputs.scenario import selected_countries
     from sim.runner import run_replicate
     from sim.sweep.outcomes import compute_outcomes

@@ -1,25 +1,30 @@
-"""The `hrhsim` command line.
+"""The `hrhsim` command line: one `main`, one error path, a module per subcommand.
 
-Each subcommand is a pair of functions: `_add_<name>(subparsers)` declares its parser (with
-examples in the epilog) and sets `func=_cmd_<name>`; `_cmd_<name>(args) -> int` does the work and
-returns the exit status. Register new subcommands in `_SUBCOMMANDS` at the bottom of this file.
+Each subcommand is a module of `sim.cli` with `HELP`, `DESCRIPTION`, `EPILOG`,
+`add_arguments(parser)` and `run(args) -> int` (exit status); modules import their heavy
+dependencies inside `run`, so `hrhsim --help` stays fast. Register a new one in `SUBCOMMANDS`.
 
-Exit status: 0 success, 2 user error (`HrhsimError`: bad scenario, world, arguments), 1 unexpected
-failure (the traceback is shown with `--debug`), 130 interrupted.
+Exit status: 0 success; 1 unexpected failure (the traceback with `--debug`); 2 invalid input or
+an environment problem, with one line `error: FILE:LINE: key.path: message (expected ...)` on
+stderr and no traceback; 130 interrupted. Everything the command prints goes through one filter
+that escapes control characters, so no text from a file or an argument can drive the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import errno
+import importlib
+import io
 import logging
+import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sim import __version__
-from sim.errors import HrhsimError
+from sim.errors import HrhsimError, safe_text
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,9 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+SUBCOMMANDS = ("validate", "world", "run", "compare", "sweep", "sensitivity")
+"""Modules of `sim.cli`, one per subcommand, in the order `hrhsim --help` lists them."""
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -44,22 +52,69 @@ class _Formatter(argparse.HelpFormatter):
         return "\n\n".join(out)
 
 
-_FORMATTER = _Formatter
-
 _MAIN_EPILOG = """\
 examples:
   hrhsim validate scenarios/baseline.yaml scenarios/ethical_recruitment.yaml
   hrhsim validate scenarios/baseline.yaml --set time.years=20
+  hrhsim run scenarios/archetypes_baseline.yaml
   hrhsim world --kind archetypes
-  hrhsim world --json > world.json
   hrhsim COMMAND --help          (help on one command)
 
-Exit status: 0 success, 2 invalid input (message on stderr), 1 unexpected error.
+Exit status: 0 success, 2 invalid input or environment problem (one line on stderr:
+FILE:LINE: key.path: message (expected ...)), 1 unexpected error.
 """
 
 
 # --------------------------------------------------------------------------------------------------
-# logging
+# output: one filter for everything printed
+
+
+class SafeStream(io.TextIOBase):
+    """A text stream that escapes control characters (keeps newline, tab, carriage return)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(safe_text(text, keep="\n\t\r"))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self._stream, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", "utf-8")
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._stream, "errors", None)
+
+    def writable(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:  # buffer, mode, ... of the wrapped stream
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _safe_output() -> Iterator[None]:
+    """Route `sys.stdout` and `sys.stderr` through `SafeStream` while a command runs."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(saved[0]), SafeStream(saved[1])
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        sys.stdout, sys.stderr = saved
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -102,6 +157,10 @@ def _logging_to_stderr(verbose: int, quiet: bool) -> Iterator[None]:
         logger.propagate = saved[1]
 
 
+# --------------------------------------------------------------------------------------------------
+# the parser
+
+
 def _common_options(suppress: bool) -> argparse.ArgumentParser:
     """--debug, -v, -q: accepted before and after the subcommand."""
     default: Any = argparse.SUPPRESS if suppress else None
@@ -130,7 +189,7 @@ def _common_options(suppress: bool) -> argparse.ArgumentParser:
     return common
 
 
-def _subparser(
+def subparser(
     subparsers: Any, name: str, help: str, description: str, epilog: str
 ) -> argparse.ArgumentParser:
     """A subcommand parser with the shared options and the help layout of this CLI."""
@@ -139,346 +198,132 @@ def _subparser(
         help=help,
         description=description,
         epilog=epilog,
-        formatter_class=_FORMATTER,
+        formatter_class=_Formatter,
         parents=[_common_options(suppress=True)],
     )
 
 
-# --------------------------------------------------------------------------------------------------
-# hrhsim validate
-
-
-def _add_validate(subparsers: Any) -> None:
-    p = _subparser(
-        subparsers,
-        "validate",
-        help="check scenario files",
-        description="Check scenario files: YAML syntax, `extends` chains, keys, types, ranges, "
-        "choices and country codes (against the world each scenario names). Prints one line per "
-        "valid file; errors name the file, line and key path.",
-        epilog="""\
-examples:
-  hrhsim validate scenarios/baseline.yaml
-  hrhsim validate scenarios/*.yaml
-  hrhsim validate scenarios/ethical_recruitment.yaml --set policies.compensation.enabled=true
-  hrhsim validate scenarios/baseline.yaml --set "world.countries=[KEN, GHA, GBR]"
-
-Exit status 2 if any file is invalid (every file is checked).""",
-    )
-    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML file(s)")
-    _add_set_option(p)
-    p.set_defaults(func=_cmd_validate)
-
-
-def _add_set_option(parser: argparse.ArgumentParser) -> None:
-    """`--set PATH=VALUE` (repeatable), shared by commands that load scenarios."""
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a scenario key after `extends` (VALUE is YAML; repeatable), "
-        "e.g. --set behaviour.wage_weight=1.5 or --set policies.agreements.0.quota=800",
-    )
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.inputs.scenario import load_scenario, selected_countries
-
-    status = EXIT_OK
-    for file in args.files:
-        try:
-            scenario = load_scenario(file, args.overrides)
-            countries = len(selected_countries(scenario))
-        except HrhsimError as err:
-            if args.debug:
-                raise
-            print(f"error: {err}", file=sys.stderr)
-            status = EXIT_USAGE
-            continue
-        data = scenario.data
-        world = data["world"]["kind"]
-        if world == "file":
-            world = f"file {data['world']['file']}"
-        first = data["time"]["start_year"]
-        last = first + data["time"]["years"] - 1
-        print(
-            f"OK  {file} (name: {scenario.name}, world: {world}, {countries} "
-            f"countr{'y' if countries == 1 else 'ies'}, years {first}-{last})"
-        )
-    return status
-
-
-# --------------------------------------------------------------------------------------------------
-# hrhsim world
-
-
-def _add_world(subparsers: Any) -> None:
-    p = _subparser(
-        subparsers,
-        "world",
-        help="summarise the bundled world data",
-        description="Summarise a world: number of countries, doctors and nurses/midwives, the "
-        "WHO safeguards list countries, the imputations made for missing data, base year.",
-        epilog="""\
-examples:
-  hrhsim world                         (the 194 WHO Member States)
-  hrhsim world --kind archetypes       (the stylised five-country world)
-  hrhsim world --file my_world.yaml    (a world file, same format as archetypes)
-  hrhsim world --json""",
-    )
-    p.add_argument(
-        "--kind",
-        choices=("global", "archetypes", "file"),
-        default=None,
-        help="which world (default: global, or file when --file is given)",
-    )
-    p.add_argument("--file", metavar="F", help="world YAML file (with --kind file)")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(func=_cmd_world)
-
-
-def _cmd_world(args: argparse.Namespace) -> int:
-    from sim.errors import WorldError
-    from sim.inputs.world import load_world
-
-    kind = args.kind or ("file" if args.file else "global")
-    if kind == "file" and not args.file:
-        raise WorldError("--kind file needs --file F", expected="a world YAML file")
-    if kind != "file" and args.file:
-        raise WorldError(f"--file is only used with --kind file (not --kind {kind})")
-    world = load_world(kind, args.file)
-    summary = world.summary()
-    if args.json:
-        print(json.dumps(summary, indent=2, sort_keys=False, default=_json_default))
-        return EXIT_OK
-    print(_format_world_summary(kind, world, summary))
-    return EXIT_OK
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
-
-
-def _imputed_codes(world: Any) -> dict[str, list[str]]:
-    """Field -> ISO3 codes of the countries where that field was imputed."""
-    out: dict[str, list[str]] = {}
-    for code, entry in zip(getattr(world, "iso3", []), getattr(world, "imputed", []), strict=False):
-        for field in filter(None, str(entry).split(";")):
-            out.setdefault(field, []).append(str(code))
-    return out
-
-
-def _format_world_summary(kind: str, world: Any, summary: dict) -> str:
-    """Human-readable lines for `World.summary()` (known keys first, then any others)."""
-    used: set[str] = set()
-
-    def take(*keys: str) -> Any:
-        for key in keys:
-            if key in summary:
-                used.add(key)
-                return summary[key]
-        return None
-
-    def number(x: Any) -> str:
-        try:
-            return f"{float(x):,.0f}"
-        except (TypeError, ValueError):
-            return str(x)
-
-    def plural(n: int, word: str) -> str:
-        if n == 1:
-            return f"{n} {word}"
-        return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
-
-    lines = [f"world: {take('kind') or kind}"]
-    source = take("source")
-    if source:
-        lines.append(f"source: {source}")
-    base_year = take("base_year")
-    if base_year is not None:
-        lines.append(f"base year: {base_year}")
-    countries = take("n_countries", "countries")
-    if isinstance(countries, (list, tuple)):
-        countries = len(countries)
-    lines.append(f"countries: {countries if countries is not None else len(world.iso3)}")
-    for key, label in (
-        ("population", "population"),
-        ("doctors", "doctors"),
-        ("nurses", "nurses and midwives"),
-    ):
-        value = take(key)
-        if value is not None:
-            lines.append(f"{label}: {number(value)}")
-    safeguards = take("safeguards")
-    take("n_safeguards")
-    if isinstance(safeguards, (list, tuple)):
-        lines.append(f"WHO safeguards list 2023: {plural(len(safeguards), 'country')}")
-        lines.extend(_wrap(", ".join(map(str, safeguards))))
-    reporting = take("ftd_reporting_destinations")
-    if isinstance(reporting, (list, tuple)):
-        lines.append(
-            f"report foreign-trained doctors by origin (OECD): {plural(len(reporting), 'country')}"
-        )
-        lines.extend(_wrap(", ".join(map(str, reporting))))
-    check = take("safeguards_recomputed")
-    if isinstance(check, dict):
-        lines.append(
-            f"safeguards list recomputed ({check['criteria']}): {check['n_recomputed']} countries"
-        )
-        lines.append(f"  recomputed, not published: {', '.join(check['recomputed_only']) or '-'}")
-        lines.append(f"  published, not recomputed: {', '.join(check['published_only']) or '-'}")
-    imputations = take("imputations")
-    if isinstance(imputations, dict):
-        codes = _imputed_codes(world)
-        total = sum(int(v) for v in imputations.values() if isinstance(v, (int, float)))
-        lines.append(f"imputations: {total} (by field)" if imputations else "imputations: none")
-        for field, count in imputations.items():
-            where = f" ({', '.join(codes[field])})" if codes.get(field) else ""
-            lines.append(f"  {field}: {count}{where}")
-    for key, value in summary.items():
-        if key not in used:
-            lines.append(f"{key.replace('_', ' ')}: {value}")
-    return "\n".join(lines)
-
-
-def _wrap(text: str, width: int = 96, indent: str = "  ") -> list[str]:
-    import textwrap
-
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent) or []
-
-
-# --------------------------------------------------------------------------------------------------
-# Other subcommands (`run`, `compare`, `sweep`, `sensitivity`, ...) go here: write
-#
-#     def _add_<name>(subparsers) -> None:   # p = _subparser(subparsers, "<name>", help=...,
-#                                            #     description=..., epilog="examples: ...")
-#         ...; p.set_defaults(func=_cmd_<name>)
-#     def _cmd_<name>(args) -> int: ...      # return EXIT_OK; raise HrhsimError for user errors
-#
-# import heavy modules inside `_cmd_<name>` (keeps `hrhsim --help` fast), use `_add_set_option(p)`
-# for commands that load scenarios, and append `_add_<name>` to `_SUBCOMMANDS` below.
-# --------------------------------------------------------------------------------------------------
-
-
-def _add_run(subparsers: Any) -> None:
-    from sim.cli.run import EXAMPLES, add_run_arguments, cmd_run
-
-    p = _subparser(
-        subparsers,
-        "run",
-        help="run a scenario's replicates and write its results folder",
-        description="Run every replicate of a scenario (seeds from SeedSequence(seed).spawn(N)) "
-        "and write manifest.json, indicators.parquet and flows.parquet (atomically) to the "
-        "results folder, then print a summary table at the horizon.",
-        epilog=EXAMPLES,
-    )
-    add_run_arguments(p)
-    _add_set_option(p)
-    p.set_defaults(func=cmd_run)
-
-
-def _add_compare(subparsers: Any) -> None:
-    from sim.compare import DESCRIPTION, EXAMPLES, HELP, add_compare_arguments, cmd_compare
-
-    p = _subparser(subparsers, "compare", help=HELP, description=DESCRIPTION, epilog=EXAMPLES)
-    add_compare_arguments(p)
-    _add_set_option(p)
-    p.set_defaults(func=cmd_compare)
-
-
-def _add_sweep(subparsers: Any) -> None:
-    from sim.sweep import SWEEP_DESCRIPTION, SWEEP_EPILOG, add_sweep_arguments
-
-    p = _subparser(
-        subparsers,
-        "sweep",
-        help="run a parameter sweep (grid, LHS, Sobol, Morris) on Dask, resumably",
-        description=SWEEP_DESCRIPTION,
-        epilog=SWEEP_EPILOG,
-    )
-    add_sweep_arguments(p)
-
-
-def _add_sensitivity(subparsers: Any) -> None:
-    from sim.sweep import SENSITIVITY_DESCRIPTION, SENSITIVITY_EPILOG, add_sensitivity_arguments
-
-    p = _subparser(
-        subparsers,
-        "sensitivity",
-        help="Sobol or Morris sensitivity indices of a finished sweep (SALib)",
-        description=SENSITIVITY_DESCRIPTION,
-        epilog=SENSITIVITY_EPILOG,
-    )
-    add_sensitivity_arguments(p)
-
-
-_SUBCOMMANDS: list[Callable[[Any], None]] = [
-    _add_validate,
-    _add_world,
-    _add_run,
-    _add_compare,
-    _add_sweep,
-    _add_sensitivity,
-]
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The `hrhsim` argument parser with every registered subcommand."""
+    """The `hrhsim` argument parser with every subcommand of `SUBCOMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="hrhsim",
         description="hrhsim: agent-based simulation of the international migration of health "
         "workers and the WHO Global Code of Practice levers that govern it.",
         epilog=_MAIN_EPILOG,
-        formatter_class=_FORMATTER,
+        formatter_class=_Formatter,
         parents=[_common_options(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"hrhsim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     subparsers.required = True
-    for add in _SUBCOMMANDS:
-        add(subparsers)
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"sim.cli.{name}")
+        p = subparser(subparsers, name, module.HELP, module.DESCRIPTION, module.EPILOG)
+        module.add_arguments(p)
+        p.set_defaults(func=module.run)
     return parser
+
+
+# --------------------------------------------------------------------------------------------------
+# the one error path
+
+
+_ENVIRONMENT_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.ENOMEM,
+        errno.EIO,
+        errno.EEXIST,
+        errno.ENXIO,
+    }
+)
+
+
+def _os_error_message(exc: OSError) -> str | None:
+    """The user-facing line for an OS error of the machine, or None for an unexpected one."""
+    if exc.errno not in _ENVIRONMENT_ERRNOS and not exc.filename:
+        return None
+    from sim.outputs.results import describe_os_error
+
+    reason = describe_os_error(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
+def _report(message: str) -> None:
+    print(f"error: {safe_text(message)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status (0 ok, 2 invalid input, 1 unexpected error)."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, usage errors
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
-    try:
-        with _logging_to_stderr(max(args.verbose or 0, 0), bool(args.quiet)):
-            return int(args.func(args))
-    except HrhsimError as err:
-        if args.debug:
-            raise
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:  # e.g. `hrhsim world | head`: the reader has gone, nothing to report
-        import os
+    with _safe_output():
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, usage errors (argparse printed them)
+            code = exc.code
+            return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+        debug = bool(getattr(args, "debug", False))
+        try:
+            with _logging_to_stderr(max(args.verbose or 0, 0), bool(args.quiet)):
+                return int(args.func(args))
+        except HrhsimError as err:
+            if debug:
+                raise
+            _report(str(err))
+            return EXIT_USAGE
+        except BrokenPipeError:  # e.g. `hrhsim world | head`: the reader has gone
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except MemoryError:
+            if debug:
+                raise
+            _report("out of memory (use a larger scale.workers_per_agent or fewer replicates)")
+            return EXIT_USAGE
+        except RecursionError:
+            if debug:
+                raise
+            _report("input nested too deeply")
+            return EXIT_USAGE
+        except OSError as exc:
+            message = _os_error_message(exc)
+            if debug or message is None:
+                if debug:
+                    raise
+                return _unexpected(exc)
+            _report(message)
+            return EXIT_USAGE
+        except Exception as exc:
+            if debug:
+                raise
+            return _unexpected(exc)
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    except KeyboardInterrupt:
-        if args.debug:
-            raise
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        if args.debug:
-            raise
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        print(
-            f"unexpected error: {type(exc).__name__}{': ' + detail if detail else ''} "
-            "(run with --debug for the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILURE
+
+def _unexpected(exc: BaseException) -> int:
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    print(
+        f"unexpected error: {type(exc).__name__}{': ' + detail if detail else ''} "
+        "(run with --debug for the traceback)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILURE
 
 
 if __name__ == "__main__":  # pragma: no cover

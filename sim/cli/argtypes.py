@@ -1,14 +1,31 @@
-"""Argument types for the command line: whole numbers within a range, with clear messages."""
+"""Argument types and shared options of the command line, with documented caps.
+
+Every number a user types is bounded: beyond a cap the command stops at once with exit status 2
+and a message naming the argument (docs/guide.md, "Limits").
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 
+from sim.inputs.schema import SCHEMA
+
+MAX_REPLICATES = int(SCHEMA["replicates"].max)
+"""`--replicates` of run and compare: the same cap as the scenario key `replicates`."""
+MAX_WORKERS = 256
+"""`--workers` of sweep: local Dask worker processes."""
+MAX_RETRIES = 100
+"""`--retries` of sweep."""
+MAX_RESAMPLES = 10_000
+"""`--resamples` of sensitivity (bootstrap resamples of SALib's confidence intervals)."""
+MAX_WORKER_TIMEOUT = 86_400
+"""`--worker-timeout` of sweep, seconds."""
+
 
 def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse type accepting whole numbers from `low` to `high` (inclusive)."""
-    expected = f"a whole number >= {low}" if high is None else f"a whole number {low} to {high}"
+    expected = f"a whole number >= {low}" if high is None else f"a whole number {low} to {high:,}"
 
     def parse(text: str) -> int:
         try:
@@ -26,3 +43,33 @@ def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
 positive_int = whole_number(1)
 nonnegative_int = whole_number(0)
 seed = whole_number(0, 2**63 - 1)
+replicates = whole_number(1, MAX_REPLICATES)
+workers = whole_number(1, MAX_WORKERS)
+retries = whole_number(0, MAX_RETRIES)
+resamples = whole_number(1, MAX_RESAMPLES)
+bootstrap_seed = whole_number(0, 2**32 - 1)
+seconds = whole_number(1, MAX_WORKER_TIMEOUT)
+
+
+def level(text: str) -> float:
+    """A confidence level strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a level between 0 and 1, got {value}")
+    return value
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """`--set PATH=VALUE` (repeatable), shared by commands that load scenarios."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario key after `extends` (VALUE is YAML; repeatable), "
+        "e.g. --set behaviour.wage_weight=1.5 or --set policies.agreements.0.quota=800",
+    )

@@ -7,21 +7,28 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.argtypes import positive_int, seed
+from sim.cli import argtypes
+from sim.cli.argtypes import add_set_option
 
 if TYPE_CHECKING:
     import pandas as pd
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = """examples:
+HELP = "run a scenario's replicates and write its results folder"
+DESCRIPTION = (
+    "Run every replicate of a scenario (seeds from SeedSequence(seed).spawn(N)) and write "
+    "manifest.json, indicators.parquet and flows.parquet to the results folder (built beside "
+    "it and swapped in complete), then print a summary table at the horizon."
+)
+EPILOG = """examples:
   hrhsim run scenarios/archetypes_baseline.yaml
   hrhsim run scenarios/baseline.yaml -o results/baseline --replicates 10 --seed 7
   hrhsim run scenarios/ethical_recruitment.yaml --set policies.ethical_recruitment.passive_rate=0.1
 """
 
 
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `hrhsim run`."""
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
     parser.add_argument(
@@ -29,16 +36,20 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "--output",
         type=Path,
         default=None,
-        help="results folder (default: results/<scenario name>)",
+        help="results folder (default: results/<scenario name>); replaced as a whole",
     )
     parser.add_argument(
         "--replicates",
-        type=positive_int,
+        type=argtypes.replicates,
         default=None,
-        help="number of replicates (default: the scenario's `replicates`)",
+        help="number of replicates (default: the scenario's `replicates`; at most "
+        f"{argtypes.MAX_REPLICATES:,})",
     )
     parser.add_argument(
-        "--seed", type=seed, default=None, help="root seed (default: the scenario's `seed`)"
+        "--seed",
+        type=argtypes.seed,
+        default=None,
+        help="root seed (default: the scenario's `seed`)",
     )
     parser.add_argument(
         "--engine",
@@ -50,6 +61,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "--csv", action="store_true", default=None, help="also write CSV copies of the tables"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_set_option(parser)
 
 
 SUMMARY = (
@@ -92,13 +104,14 @@ def format_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run a scenario and print where the results are and a summary table."""
     from sim.inputs.scenario import load_scenario
+    from sim.outputs.results import folder_slug
     from sim.runner import run_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
-    out = args.output or Path("results") / str(scenario.name)
+    out = args.output or Path("results") / folder_slug(scenario.name)
     summary = run_scenario(
         scenario,
         out,

@@ -4,8 +4,8 @@ Modules, one concept each:
 `pipeline` (run or reuse, then brief), `cache` (run reuse), `runs` (a results folder),
 `tables` (the numbers), `changes` (what an option changes, in words), `figures` (matplotlib
 charts), `briefing` (the HTML page and its sections), `page` (escaping, style, small cells),
-`methods` (the methods note), `fmt` (number formatting), `cli` (the subcommand's arguments).
-Country groups come from `sim.inputs.selectors`, outcomes from `sim.outputs.outcomes`.
+`methods` (the methods note), `fmt` (number formatting). Country groups come from
+`sim.inputs.selectors`, outcomes from `sim.outputs.outcomes`; the command is `sim.cli.compare`.
 
 Importing this package is light (for `hrhsim --help`); the rest loads on first use.
 """
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
-
-from sim.compare.cli import DESCRIPTION, EXAMPLES, HELP, add_compare_arguments, cmd_compare
 
 _LAZY = {
     "Briefing": "sim.compare.briefing",
@@ -35,14 +33,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DESCRIPTION",
-    "EXAMPLES",
-    "HELP",
     "Briefing",
     "CompareResult",
     "Run",
-    "add_compare_arguments",
-    "cmd_compare",
     "compare",
     "default_out_dir",
     "load_run",

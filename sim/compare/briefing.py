@@ -16,8 +16,6 @@ Every piece of user text is HTML-escaped (`sim.compare.layout.esc`).
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +28,8 @@ from sim.compare import changes, export, figures, focus, maps, pages, reading, s
 from sim.compare.runs import Run
 from sim.compare.tables import HEADLINE, WLD
 from sim.inputs.selectors import country_groups, scenario_world, selector_codes
+from sim.inputs.yamlio import read_regular_file
+from sim.outputs.results import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,8 @@ class Briefing:
     focus: list[str] = field(default_factory=list)
 
 
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
+# --------------------------------------------------------------------------------------------------
+# the computation
 
 
 def write_briefing(
@@ -287,7 +282,7 @@ def write_briefing(
         workbook=book,
     )
     index = out_dir / "index.html"
-    _atomic_write(index, sections.render(ctx))
+    atomic_write(index, sections.render(ctx))
     written_pages = {}
     if page_codes:
         country_dir = out_dir / pages.COUNTRY_DIR
@@ -297,7 +292,7 @@ def write_briefing(
             html = pages.country_page(
                 ctx, code, focus.country_series(country_vals, code), corridor_tabs.get(code)
             )
-            _atomic_write(path, html)
+            atomic_write(path, html)
             written_pages[code] = path
     clock.lap("pages")
     paths = [p for c in charts for p in (c.png_path, c.svg_path) if p is not None]
@@ -339,7 +334,7 @@ def _copy_fit_report(report: str | None, run_dir: Path, out_dir: Path) -> str | 
     for candidate in candidates:
         if candidate.is_file():
             name = f"fit_report{candidate.suffix}"
-            shutil.copyfile(candidate, out_dir / name)
+            atomic_write(out_dir / name, read_regular_file(candidate, what="fit report"))
             return name
     return None
 

@@ -1,8 +1,9 @@
 """Run reuse: a scenario is run again only when no matching results folder exists.
 
 A previous run matches when its manifest records exactly the same scenario hash, seed, number of
-replicates, package version and code fingerprint (sources and bundled data), and its indicator table
-is there. Anything else is run again.
+replicates, package version and code fingerprint (sources and bundled data), and every table it
+lists is there with the size and SHA-256 the manifest records. Anything else is run again; the new
+run replaces the old folder only once it is complete (`sim.outputs.results.write_run_folder`).
 """
 
 from __future__ import annotations
@@ -11,21 +12,18 @@ import hashlib
 import importlib
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
 from sim.outputs.provenance import code_fingerprint
+from sim.outputs.results import MANIFEST, folder_slug, verify_run_folder
 
 log = logging.getLogger(__name__)
-
-RESULT_FILES = ("manifest.json", "indicators.parquet", "flows.parquet")
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def folder_name(name: str) -> str:
     """A file-system-safe folder name for a scenario name (`tiny baseline` -> `tiny_baseline`)."""
-    return _SAFE.sub("_", str(name)).strip("._-")[:60] or "scenario"
+    return folder_slug(name)
 
 
 def folder_names(names: list[str]) -> list[str]:
@@ -50,10 +48,14 @@ def package_version() -> str:
 
 def read_manifest(run_dir: Path) -> dict | None:
     """The manifest of a results folder, or None when it is missing or unreadable."""
+    path = Path(run_dir) / MANIFEST
     try:
-        return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+        if not path.is_file() or path.stat().st_size > 64 << 20:
+            return None
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def expected_key(scenario: Any, *, seed: int, replicates: int) -> dict:
@@ -70,15 +72,25 @@ def expected_key(scenario: Any, *, seed: int, replicates: int) -> dict:
 def matches(run_dir: Path, key: dict) -> bool:
     """Whether `run_dir` holds a complete run whose manifest records exactly `key`."""
     manifest = read_manifest(run_dir)
-    if manifest is None or not (Path(run_dir) / "indicators.parquet").is_file():
-        return False
-    wants_flows = manifest.get("scenario", {}).get("outputs", {}).get("flows", False)
-    if wants_flows and not (Path(run_dir) / "flows.parquet").is_file():
+    if manifest is None or not isinstance(manifest.get("files"), dict):
         return False
     differs = [k for k, v in key.items() if manifest.get(k) != v]
     if differs:
         log.info("%s: not reused (%s differ)", run_dir, ", ".join(differs))
-    return not differs
+        return False
+    wanted = ["indicators.parquet"]
+    if manifest.get("scenario", {}).get("outputs", {}).get("flows", False):
+        wanted.append("flows.parquet")
+    missing = [name for name in wanted if name not in manifest["files"]]
+    damaged = verify_run_folder(run_dir, manifest)
+    if missing or damaged:
+        log.warning(
+            "%s: not reused (tables missing or changed since the run: %s)",
+            run_dir,
+            ", ".join(missing + damaged),
+        )
+        return False
+    return True
 
 
 def run_or_reuse(
@@ -96,9 +108,6 @@ def run_or_reuse(
     if not force and matches(run_dir, key):
         log.info("reusing %s for %s", run_dir, scenario.name)
         return True
-    run_dir.mkdir(parents=True, exist_ok=True)
-    for name in RESULT_FILES:  # a stale run must not look complete while this one runs
-        (run_dir / name).unlink(missing_ok=True)
     runner = importlib.import_module("sim.runner")
     log.info(
         "running %s into %s (%d replicates, seed %d)", scenario.name, run_dir, replicates, seed

@@ -7,12 +7,13 @@ scenario and statistic group, so that a spreadsheet user can filter and pivot th
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from sim.outputs.results import atomic_write, escape_cell, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,7 @@ def long_form(table: pd.DataFrame, id_cols: Sequence[str], baseline: str) -> pd.
 
 
 def _write_csv(path: Path, table: pd.DataFrame) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    write_csv(path, table)  # atomically, formula-like text escaped (sim.outputs.results)
 
 
 def _cell(value):
@@ -60,7 +59,7 @@ def _cell(value):
         return int(value)
     if isinstance(value, (float, np.floating)):
         return None if not np.isfinite(value) else float(value)
-    return str(value)
+    return escape_cell(str(value))  # text starting with = + - @ is not a formula
 
 
 def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, workbook: bool = True):
@@ -92,11 +91,9 @@ def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, workbook: bo
                 k += 1
             used.add(sheet)
             ws = wb.create_sheet(sheet)
-            ws.append([str(c) for c in table.columns])
+            ws.append([escape_cell(str(c)) for c in table.columns])
             for row in table.itertuples(index=False, name=None):
                 ws.append([_cell(v) for v in row])
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        wb.save(tmp)
-        os.replace(tmp, path)
+        atomic_write(path, wb.save)
         book = WORKBOOK
     return names, book

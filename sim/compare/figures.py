@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import logging
 import multiprocessing
@@ -37,6 +36,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.compare import fmt
 from sim.compare.tables import MONEY, TIME_SERIES, Metric
+from sim.outputs.results import atomic_write, figure_bytes
 
 log = logging.getLogger(__name__)
 
@@ -306,9 +306,7 @@ class Renderer:
         index = {}
         for chart, digest in zip(charts, self._digests, strict=True):
             index[digest] = {"key": chart.key, "title": chart.title, "caption": chart.caption}
-        tmp = self._index_path.with_name(f".{self._index_path.name}.tmp{os.getpid()}")
-        tmp.write_text(json.dumps(index, indent=0, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self._index_path)
+        atomic_write(self._index_path, json.dumps(index, indent=0, sort_keys=True))
         return charts
 
 
@@ -396,20 +394,12 @@ def _format_axis(axis, kind: str) -> None:
 
 def save(chart: Chart, folder: Path) -> Chart:
     """Write the chart as `<key>.png` and `<key>.svg` in `folder`; keep the SVG bytes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    png = io.BytesIO()
     with mpl.rc_context(STYLE):
-        chart.figure.savefig(buf, format="svg", metadata={"Date": None})
+        chart.svg = figure_bytes(chart.figure, "svg", metadata={"Date": None})
         chart.figure.set_layout_engine("none")  # laid out once: the PNG reuses the layout
-        chart.figure.savefig(png, format="png", metadata={"Software": None})
-    chart.svg = buf.getvalue()
-    chart.png_path = folder / f"{chart.key}.png"
-    chart.svg_path = folder / f"{chart.key}.svg"
-    for path, data in ((chart.png_path, png.getvalue()), (chart.svg_path, chart.svg)):
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        png = figure_bytes(chart.figure, "png", metadata={"Software": None})
+    chart.png_path = atomic_write(folder / f"{chart.key}.png", png)
+    chart.svg_path = atomic_write(folder / f"{chart.key}.svg", chart.svg)
     return chart
 
 

@@ -26,6 +26,7 @@ from sim.compare.sections import (
     figure_html,
 )
 from sim.compare.tables import Metric
+from sim.outputs.results import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -186,13 +187,13 @@ def write_odd(out_dir: Path) -> str | None:
         text, extensions=["tables", "fenced_code", "toc", "sane_lists"], output_format="html"
     )
     title = "hrhsim — model description (ODD protocol)"
-    (out_dir / ODD_PAGE).write_text(
+    atomic_write(
+        out_dir / ODD_PAGE,
         page(
             title,
             '<p class="meta"><a href="index.html#methods">← back to the briefing</a></p>' + body,
             generator="hrhsim compare (docs/ODD.md)",
         ),
-        encoding="utf-8",
     )
     stale = out_dir / ODD_SOURCE
     stale.unlink(missing_ok=True)  # earlier briefings copied the raw Markdown

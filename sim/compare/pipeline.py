@@ -16,7 +16,8 @@ from typing import Any
 from sim.compare.briefing import Briefing, write_briefing
 from sim.compare.cache import folder_name, folder_names, run_or_reuse
 from sim.compare.runs import Run, load_run
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, SetupError
+from sim.outputs.results import check_output_dir, clean_temp_files
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,15 @@ def compare(
     replicates = int(replicates if replicates is not None else base.data["replicates"])
     seed = int(seed if seed is not None else base.data["seed"])
     out = Path(out_dir) if out_dir is not None else default_out_dir(base.name)
+    check_output_dir(out, run_folder=False)
+    if out.is_dir() and any(out.iterdir()) and not (out / "runs").is_dir():
+        raise SetupError(
+            f"the output folder {out} is not a compare folder (no runs/); compare writes "
+            "index.html, headline.csv, figures/ and runs/ into it",
+            expected="an empty folder, a new path, or the folder of an earlier compare (-o)",
+        )
+    for folder in (out, out / "figures", out / "runs"):  # temporary files of killed writers
+        clean_temp_files(folder)
     notes = []
     for s in scenarios[1:]:
         own = {"seed": s.data.get("seed"), "replicates": s.data.get("replicates")}

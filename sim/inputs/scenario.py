@@ -12,21 +12,40 @@ import copy
 import hashlib
 import json
 import logging
-import math
 import os
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+import numpy as np
 
 from sim.errors import HrhsimError, ScenarioError, describe_value, did_you_mean
-from sim.inputs.schema import SCHEMA, SELECTOR_KEYWORDS, Field, ListOf
+from sim.inputs.extends import (
+    SET_SOURCE,
+    KeyPath,
+    Provenance,
+    load_tree,
+    scenario_error,
+)
+from sim.inputs.schema import SCHEMA, Field, ListOf
 from sim.inputs.selectors import selector_codes
+from sim.inputs.validation import (
+    MAX_LIST_ITEMS,
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
+    Validator,
+    check_consistency,
+    check_name,
+    walk_schema,
+)
 from sim.inputs.world import cached_world
+from sim.inputs.yamlio import parse_yaml
 
 __all__ = [
+    "MAX_AGENTS",
+    "MAX_LIST_ITEMS",
+    "MAX_NAME_LENGTH",
+    "MAX_TEXT_LENGTH",
     "Scenario",
     "load_scenario",
     "numeric_paths",
@@ -37,67 +56,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-KeyPath = tuple[str, ...]
-Origin = tuple[str, int | None]
-"""Where a value was set: (file name, or `--set`; 1-based line or None)."""
-
-SET_SOURCE = "--set"
 OVERRIDES_SOURCE = "overrides"
-_CODE_RE = re.compile(r"[A-Z]{3}")
-_MAX_DEPTH = 64
-_NOT_INHERITED = ("name",)
-"""Keys a scenario does not inherit through `extends` (a variant gets its own name)."""
-
-_SELECTOR_EXPECTED = "one of " + ", ".join(SELECTOR_KEYWORDS) + ", or a list of ISO3 codes"
-
-
-# --------------------------------------------------------------------------------------------------
-# small helpers
-
-
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _one_line(text: str | None) -> str | None:
-    """Control characters (newlines in keys, ...) escaped, so that messages stay on one line."""
-    if text is None:
-        return None
-    return _CONTROL_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
-def _error(
-    message: str,
-    *,
-    file: str | None = None,
-    key_path: str | None = None,
-    line: int | None = None,
-    expected: str | None = None,
-) -> ScenarioError:
-    """A `ScenarioError` whose text is guaranteed to be one line."""
-    return ScenarioError(
-        _one_line(message),
-        file=_one_line(None if file is None else str(file)),
-        key_path=_one_line(key_path),
-        line=line,
-        expected=_one_line(expected),
-    )
-
+MAX_AGENTS = 200_000_000
+"""Most simulated workers at the start of a run (the whole world at one agent per worker is
+about 45 million)."""
 
 _hint = did_you_mean
 _describe = describe_value
-
-
-def _fmt(x: float | int) -> str:
-    """A number as a user writes it (20 rather than 20.0, 1e+07 for large round floats)."""
-    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    if isinstance(x, float):
-        return f"{x:g}"
-    return str(x)
-
-
-def _dotted(path: KeyPath) -> str | None:
-    return ".".join(path) or None
 
 
 def _display(path: Path) -> str:
@@ -122,229 +87,6 @@ def _to_builtin(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------------
-# reading one YAML file with line numbers
-
-
-def _yaml_error(
-    exc: Exception, file: str, text: str, what: str = "malformed YAML"
-) -> ScenarioError:
-    """A ScenarioError from a PyYAML (or constructor) exception, with the line of the problem."""
-    line = None
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        if mark is not None:
-            line = mark.line + 1
-        parts = [p for p in (exc.context, exc.problem) if p]
-        detail = ", ".join(parts) if parts else str(exc).splitlines()[0]
-    elif isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
-        detail = (
-            f"unacceptable character #x{exc.character:04x}"
-            if isinstance(exc.character, int)
-            else str(exc)
-        )
-    elif isinstance(exc, RecursionError):
-        detail = "nested too deeply"
-    else:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return _error(f"{what}: {detail}", file=file, line=line)
-
-
-def _line_map(root: yaml.Node, file: str) -> dict[KeyPath, int]:
-    """Map every key path of a composed YAML tree to its 1-based line; reject duplicate keys."""
-    lines: dict[KeyPath, int] = {}
-    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())]
-    seen: set[int] = set()
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen:  # aliases share nodes
-            continue
-        seen.add(id(node))
-        if len(path) > _MAX_DEPTH:
-            raise _error(
-                "nested too deeply",
-                file=file,
-                key_path=_dotted(path[:3]),
-                line=node.start_mark.line + 1,
-            )
-        if isinstance(node, yaml.MappingNode):
-            keys: set[tuple[str, str]] = set()
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    continue
-                if key_node.value == "<<":
-                    continue
-                ident = (key_node.tag, key_node.value)
-                kp = (*path, key_node.value)
-                if ident in keys:
-                    raise _error(
-                        f"duplicate key '{key_node.value}'",
-                        file=file,
-                        key_path=_dotted(kp),
-                        line=key_node.start_mark.line + 1,
-                    )
-                keys.add(ident)
-                lines[kp] = key_node.start_mark.line + 1
-                stack.append((value_node, kp))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                kp = (*path, str(i))
-                lines[kp] = item.start_mark.line + 1
-                stack.append((item, kp))
-    return lines
-
-
-def _read_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse `text` with `yaml.safe_load` and compose it for line numbers."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except Exception as exc:  # any parser/constructor failure is a user error
-        raise _yaml_error(exc, file, text) from None
-    lines = _line_map(node, file) if node is not None else {}
-    return data, lines
-
-
-# --------------------------------------------------------------------------------------------------
-# extends
-
-
-class _Provenance:
-    """Which file (and line) set each key path of the merged data."""
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-        self.origins: dict[KeyPath, Origin] = {}
-
-    @classmethod
-    def of_file(cls, file: str, lines: Mapping[KeyPath, int]) -> _Provenance:
-        prov = cls(file)
-        prov.origins = {path: (file, line) for path, line in lines.items()}
-        return prov
-
-    def copy(self) -> _Provenance:
-        new = _Provenance(self.root)
-        new.origins = dict(self.origins)
-        return new
-
-    def lookup(self, path: KeyPath) -> Origin:
-        """The origin of `path` or of its closest recorded ancestor."""
-        for n in range(len(path), 0, -1):
-            origin = self.origins.get(path[:n])
-            if origin is not None:
-                return origin
-        return (self.root, None)
-
-    def replace(self, path: KeyPath, other: Mapping[KeyPath, Origin]) -> None:
-        """Forget origins at and below `path`; take those of `other` at and below it."""
-        n = len(path)
-        for p in [p for p in self.origins if p[:n] == path]:
-            del self.origins[p]
-        for p, origin in other.items():
-            if p[:n] == path:
-                self.origins[p] = origin
-
-    def set(self, path: KeyPath, origin: Origin) -> None:
-        self.replace(path, {})
-        self.origins[path] = origin
-
-
-def _merge(
-    base: dict, over: dict, path: KeyPath, prov: _Provenance, over_prov: _Provenance
-) -> None:
-    """Deep-merge `over` into `base` in place: mappings merge, everything else (lists) replaces."""
-    for key, value in over.items():
-        kp = (*path, str(key))
-        if isinstance(base.get(key), dict) and isinstance(value, dict):
-            if kp in over_prov.origins:
-                prov.origins[kp] = over_prov.origins[kp]
-            _merge(base[key], value, kp, prov, over_prov)
-        else:
-            base[key] = copy.deepcopy(value)
-            prov.replace(kp, over_prov.origins)
-
-
-def _load_tree(
-    path: Path,
-    display: str,
-    chain: tuple[tuple[Path, str], ...],
-    referrer: tuple[str, Origin] | None,
-) -> tuple[dict, _Provenance]:
-    """Load one file and its `extends` ancestors; return the merged data and its provenance."""
-
-    def fail(message: str, expected: str | None = None) -> ScenarioError:
-        if referrer is None:
-            return _error(message, file=display, expected=expected)
-        file, line = referrer[1]
-        return _error(message, file=file, key_path="extends", line=line, expected=expected)
-
-    try:
-        real = Path(os.path.realpath(path))
-    except (OSError, ValueError) as exc:
-        raise fail(f"invalid file path {display!r}: {exc}") from None
-    if any(real == p for p, _ in chain):
-        names = [name for _, name in chain] + [display]
-        raise fail("cyclic extends: " + " -> ".join(names))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if referrer is None:
-            raise _error("scenario file not found", file=display) from None
-        raise fail(
-            f"extended file not found: {display}",
-            expected="a scenario file path relative to the extending file",
-        ) from None
-    except IsADirectoryError:
-        raise fail(f"{display} is a directory, not a scenario file") from None
-    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, invalid name
-        raise fail(f"cannot read {display}: {exc}") from None
-
-    data, lines = _read_yaml(text, display)
-    if data is None:
-        raise _error("empty scenario file", file=display, expected="a mapping of keys")
-    if not isinstance(data, dict):
-        raise _error(
-            f"the file holds {_describe(data)}, not a mapping of keys",
-            file=display,
-            line=1,
-            expected="a mapping of keys such as 'name:', 'world:', 'policies:'",
-        )
-    prov = _Provenance.of_file(display, lines)
-    if "extends" not in data:
-        return data, prov
-
-    parent_ref = data.pop("extends")
-    extends_origin: Origin = (display, lines.get(("extends",)))
-    if parent_ref is None:
-        return data, prov
-    if not isinstance(parent_ref, str) or not parent_ref.strip():
-        raise _error(
-            f"expected a file path, got {_describe(parent_ref)}",
-            file=display,
-            key_path="extends",
-            line=extends_origin[1],
-            expected="a scenario file path",
-        )
-    parent_path = path.parent / parent_ref
-    parent_display = os.path.normpath(os.path.join(os.path.dirname(display), parent_ref))
-    parent, parent_prov = _load_tree(
-        parent_path, parent_display, (*chain, (real, display)), ("extends", extends_origin)
-    )
-    for key in _NOT_INHERITED:
-        if key in parent:
-            del parent[key]
-            parent_prov.replace((key,), {})
-    for p in [p for p in prov.origins if p[:1] == ("extends",)]:
-        del prov.origins[p]
-    merged = parent
-    result_prov = parent_prov.copy()
-    result_prov.root = display
-    _merge(merged, data, (), result_prov, prov)
-    log.debug("%s extends %s", display, parent_display)
-    return merged, result_prov
-
-
-# --------------------------------------------------------------------------------------------------
 # --set overrides
 
 
@@ -361,10 +103,12 @@ def schema_node(dotted: str) -> Field | ListOf | dict:
 
 def _walk_parts(dotted: str, source: str) -> Iterator[tuple[str, KeyPath]]:
     if not isinstance(dotted, str) or not dotted.strip():
-        raise _error("empty key path", file=source, expected="a dotted path like time.years")
+        raise scenario_error(
+            "empty key path", file=source, expected="a dotted path like time.years"
+        )
     parts = tuple(dotted.strip().split("."))
     if any(not p for p in parts):
-        raise _error(
+        raise scenario_error(
             f"invalid key path '{dotted}'",
             file=source,
             key_path=dotted,
@@ -382,7 +126,7 @@ def _schema_child(node: Any, part: str, prefix: KeyPath, dotted: str, source: st
         if part not in keys:
             section = f" in '{where}'" if where else ""
             hint = _hint(part, keys)
-            raise _error(
+            raise scenario_error(
                 f"no key '{part}'{section}{hint}",
                 file=source,
                 key_path=dotted,
@@ -391,13 +135,13 @@ def _schema_child(node: Any, part: str, prefix: KeyPath, dotted: str, source: st
         return node[part]
     if isinstance(node, ListOf):
         if not (part.isascii() and part.isdigit()):
-            raise _error(
+            raise scenario_error(
                 f"'{where}' is a list; expected an item index (0, 1, ...), got '{part}'",
                 file=source,
                 key_path=dotted,
             )
         return node.item
-    raise _error(
+    raise scenario_error(
         f"'{where}' is a single value; it has no key '{part}'", file=source, key_path=dotted
     )
 
@@ -405,7 +149,7 @@ def _schema_child(node: Any, part: str, prefix: KeyPath, dotted: str, source: st
 def parse_set(item: str) -> tuple[str, Any]:
     """Split a `--set PATH=VALUE` argument; VALUE is parsed as YAML (`3`, `true`, `[KEN, GHA]`)."""
     if not isinstance(item, str) or "=" not in item:
-        raise _error(
+        raise scenario_error(
             f"expected PATH=VALUE, got {item!r}",
             file=SET_SOURCE,
             expected="e.g. --set behaviour.wage_weight=1.5",
@@ -413,14 +157,14 @@ def parse_set(item: str) -> tuple[str, Any]:
     path, _, raw = item.partition("=")
     path = path.strip()
     try:
-        value = yaml.safe_load(raw)
-    except Exception as exc:  # any parser failure is a user error
-        err = _yaml_error(exc, SET_SOURCE, raw, what="value is not valid YAML")
-        raise _error(err.message, file=SET_SOURCE, key_path=path or None) from None
+        value = parse_yaml(raw, file=SET_SOURCE).data
+    except ScenarioError as err:
+        message = err.message.replace("malformed YAML", "value is not valid YAML")
+        raise scenario_error(message, file=SET_SOURCE, key_path=path or None) from None
     return path, value
 
 
-def _apply_override(data: dict, prov: _Provenance, dotted: str, value: Any, source: str) -> None:
+def _apply_override(data: dict, prov: Provenance, dotted: str, value: Any, source: str) -> None:
     """Set `dotted` (a path that exists in the schema) to `value` in `data`."""
     node: Any = SCHEMA
     target: Any = data
@@ -440,7 +184,7 @@ def _apply_override(data: dict, prov: _Provenance, dotted: str, value: Any, sour
                     if nxt is None:
                         nxt = copy.deepcopy(node.default)
                     if not isinstance(nxt, list):
-                        raise _error(
+                        raise scenario_error(
                             f"'{'.'.join((*prefix, part))}' is not a list",
                             file=source,
                             key_path=dotted,
@@ -453,7 +197,7 @@ def _apply_override(data: dict, prov: _Provenance, dotted: str, value: Any, sour
             index = int(part)
             if index >= len(target):
                 n = len(target)
-                raise _error(
+                raise scenario_error(
                     f"list index {index} out of range: '{'.'.join(prefix)}' has {n} "
                     f"item{'s' if n != 1 else ''}",
                     file=source,
@@ -471,279 +215,6 @@ def _apply_override(data: dict, prov: _Provenance, dotted: str, value: Any, sour
 
 
 # --------------------------------------------------------------------------------------------------
-# validation
-
-
-class _Validator:
-    """Validates merged data against the schema and fills the defaults."""
-
-    def __init__(self, prov: _Provenance) -> None:
-        self.prov = prov
-
-    def error(self, path: KeyPath, message: str, expected: str | None = None) -> ScenarioError:
-        file, line = self.prov.lookup(path)
-        return _error(message, file=file, key_path=_dotted(path), line=line, expected=expected)
-
-    def mapping(self, schema: dict, data: Any, path: KeyPath) -> dict:
-        if not isinstance(data, dict):
-            raise self.error(
-                path,
-                f"expected a mapping of keys, got {_describe(data)}",
-                expected="keys: " + ", ".join(k for k in schema if k != "extends"),
-            )
-        keys = [k for k in schema if not (not path and k == "extends")]
-        out: dict = {}
-        for key, value in data.items():
-            if not isinstance(key, str) or key not in keys:
-                hint = _hint(key, keys)
-                raise self.error(
-                    (*path, str(key)),
-                    f"unknown key '{key}'{hint}",
-                    expected=None if hint else "one of " + ", ".join(keys),
-                )
-            out[key] = self.node(schema[key], value, (*path, key))
-        for key in keys:
-            if key not in out:
-                out[key] = self.default(schema[key], (*path, key))
-        return {k: out[k] for k in keys}
-
-    def default(self, spec: Any, path: KeyPath) -> Any:
-        if isinstance(spec, dict):
-            return {k: self.default(v, (*path, k)) for k, v in spec.items()}
-        if isinstance(spec, ListOf):
-            return [self.mapping(spec.item, copy.deepcopy(item), path) for item in spec.default]
-        if spec.default is None and not spec.nullable:
-            parent = ".".join(path[:-1]) or "the top level"
-            raise self.error(
-                path[:-1],
-                f"missing required key '{path[-1]}' in {parent}",
-                expected=_expected(spec),
-            )
-        if spec.kind == "float" and isinstance(spec.default, int):
-            return float(spec.default)
-        return copy.deepcopy(spec.default)
-
-    def node(self, spec: Any, value: Any, path: KeyPath) -> Any:
-        if isinstance(spec, dict):
-            return self.mapping(spec, value, path)
-        if isinstance(spec, ListOf):
-            if not isinstance(value, list):
-                raise self.error(
-                    path,
-                    f"expected a list, got {_describe(value)}",
-                    expected="a list of mappings (use [] for none)",
-                )
-            return [self.mapping(spec.item, item, (*path, str(i))) for i, item in enumerate(value)]
-        return self.field(spec, value, path)
-
-    def field(self, f: Field, value: Any, path: KeyPath) -> Any:
-        if value is None:
-            if f.nullable:
-                return None
-            raise self.error(path, "must not be null", expected=_expected(f))
-        check = getattr(self, f"_{f.kind}", None)
-        if check is None:  # pragma: no cover - guards the schema itself
-            raise ValueError(f"unknown field kind {f.kind!r} at {_dotted(path)}")
-        return check(f, value, path)
-
-    def _range(self, f: Field, value: float, path: KeyPath) -> None:
-        if (f.min is not None and value < f.min) or (f.max is not None and value > f.max):
-            side = (
-                "below the minimum" if f.min is not None and value < f.min else "above the maximum"
-            )
-            bound = f.min if side == "below the minimum" else f.max
-            raise self.error(
-                path, f"{_fmt(value)} is out of range ({side} {_fmt(bound)})", expected=_expected(f)
-            )
-
-    def _int(self, f: Field, value: Any, path: KeyPath) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            extra = ""
-            if isinstance(value, float) and value.is_integer():
-                extra = f" (write {int(value)} for an integer)"
-            raise self.error(
-                path, f"expected an integer, got {_describe(value)}{extra}", expected=_expected(f)
-            )
-        self._range(f, value, path)
-        return value
-
-    _year = _int
-
-    def _float(self, f: Field, value: Any, path: KeyPath) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(
-                path, f"expected a number, got {_describe(value)}", expected=_expected(f)
-            )
-        value = float(value)
-        if not math.isfinite(value):
-            raise self.error(
-                path, f"expected a finite number, got {value!r}", expected=_expected(f)
-            )
-        self._range(f, value, path)
-        return value
-
-    def _bool(self, f: Field, value: Any, path: KeyPath) -> bool:
-        if not isinstance(value, bool):
-            raise self.error(
-                path, f"expected true or false, got {_describe(value)}", expected="true or false"
-            )
-        return value
-
-    def _str(self, f: Field, value: Any, path: KeyPath) -> str:
-        if not isinstance(value, str):
-            raise self.error(
-                path,
-                f"expected text, got {_describe(value)}",
-                expected="text (quote it if YAML reads it as something else)",
-            )
-        return value
-
-    def _enum(self, f: Field, value: Any, path: KeyPath) -> Any:
-        for choice in f.choices:
-            if type(value) is type(choice) and value == choice:
-                return value
-        hint = _hint(value, [str(c) for c in f.choices]) if isinstance(value, str) else ""
-        raise self.error(path, f"invalid choice {_describe(value)}{hint}", expected=_expected(f))
-
-    def _code(self, f: Field, value: Any, path: KeyPath) -> str:
-        if not isinstance(value, str) or not _CODE_RE.fullmatch(value):
-            hint = ""
-            if isinstance(value, str) and _CODE_RE.fullmatch(value.upper()):
-                hint = f"; did you mean '{value.upper()}'? (codes are upper case)"
-            raise self.error(
-                path,
-                f"expected a 3-letter ISO3 country code, got {_describe(value)}{hint}",
-                expected="an ISO3 code such as KEN",
-            )
-        return value
-
-    def _selector(self, f: Field, value: Any, path: KeyPath) -> str | list[str]:
-        if isinstance(value, str):
-            if value in SELECTOR_KEYWORDS:
-                return value
-            hint = _hint(value, SELECTOR_KEYWORDS)
-            if not hint and _CODE_RE.fullmatch(value.upper()):
-                hint = f"; a single country is written as a list: [{value.upper()}]"
-            raise self.error(
-                path, f"unknown country selector '{value}'{hint}", expected=_SELECTOR_EXPECTED
-            )
-        if not isinstance(value, list):
-            raise self.error(
-                path, f"expected a selector, got {_describe(value)}", expected=_SELECTOR_EXPECTED
-            )
-        seen: set[str] = set()
-        for i, code in enumerate(value):
-            self._code(f, code, (*path, str(i)))
-            if code in seen:
-                raise self.error((*path, str(i)), f"duplicate country code '{code}'")
-            seen.add(code)
-        return list(value)
-
-    def _path(self, f: Field, value: Any, path: KeyPath) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(
-                path,
-                f"expected a file path, got {_describe(value)}",
-                expected="a file path relative to the scenario file",
-            )
-        file, _ = self.prov.lookup(path)
-        # relative to the file that set it; `--set` and other override sources: the working dir
-        base = Path(file).parent if file != SET_SOURCE and Path(file).is_file() else Path.cwd()
-        try:
-            resolved = Path(os.path.abspath(base / value))
-            exists = resolved.is_file()
-        except (OSError, ValueError) as exc:
-            raise self.error(path, f"invalid file path {value!r}: {exc}") from None
-        if not exists:
-            raise self.error(
-                path,
-                f"file not found: {value} (resolved to {resolved})",
-                expected="an existing file, relative to the file that names it",
-            )
-        return str(resolved)
-
-
-def _expected(f: Field) -> str:
-    """The `expected ...` part of an error for a field."""
-    unit = f" {f.unit}" if f.unit else ""
-    null = " or null" if f.nullable else ""
-    if f.kind == "enum":
-        return "one of " + ", ".join(str(c) for c in f.choices)
-    if f.kind == "selector":
-        return _SELECTOR_EXPECTED
-    what = {
-        "int": "an integer",
-        "year": "a year (integer)",
-        "float": "a number",
-        "bool": "true or false",
-        "str": "text",
-        "code": "an ISO3 country code",
-        "path": "a file path",
-    }.get(f.kind, f.kind)
-    if f.kind in ("int", "year", "float") and f.min is not None and f.max is not None:
-        return f"{what} from {_fmt(f.min)} to {_fmt(f.max)}{unit}{null}"
-    if f.kind in ("int", "year", "float") and f.min is not None:
-        return f"{what} >= {_fmt(f.min)}{unit}{null}"
-    return f"{what}{unit}{null}"
-
-
-def _walk_schema(schema: Any, data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Field, Any]]:
-    """Every (path, field, value) leaf of validated data, list items included."""
-    if isinstance(schema, dict):
-        for key, spec in schema.items():
-            if isinstance(data, dict) and key in data:
-                yield from _walk_schema(spec, data[key], (*path, key))
-    elif isinstance(schema, ListOf):
-        for i, item in enumerate(data or []):
-            yield from _walk_schema(schema.item, item, (*path, str(i)))
-    else:
-        yield path, schema, data
-
-
-def _walk_mappings(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, dict]]:
-    """Every mapping in the validated data (for `from`/`until` checks)."""
-    if isinstance(data, dict):
-        yield path, data
-        for key, value in data.items():
-            yield from _walk_mappings(value, (*path, key))
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            yield from _walk_mappings(item, (*path, str(i)))
-
-
-def _check_consistency(data: dict, v: _Validator) -> None:
-    """Rules across keys: from <= until, a world file for `kind: file`, distinct corridors."""
-    for path, mapping in _walk_mappings(data, ()):
-        start, end = mapping.get("from"), mapping.get("until")
-        if isinstance(start, int) and isinstance(end, int) and start > end:
-            raise v.error(
-                (*path, "until"),
-                f"until ({end}) is before from ({start})",
-                expected=f"a year >= {start} or null",
-            )
-    world = data["world"]
-    if world["kind"] == "file" and world["file"] is None:
-        raise v.error(
-            ("world", "kind"),
-            "world.kind is 'file' but world.file is not set",
-            expected="world.file: a world YAML file",
-        )
-    if data["workforce"]["destinations"] == "destinations":
-        raise v.error(
-            ("workforce", "destinations"),
-            "workforce.destinations cannot refer to itself ('destinations')",
-            expected="all, safeguards, high_income, low_income or a list of ISO3 codes",
-        )
-    for i, agreement in enumerate(data["policies"]["agreements"]):
-        if agreement["source"] == agreement["destination"]:
-            raise v.error(
-                ("policies", "agreements", str(i), "destination"),
-                f"source and destination are the same country ({agreement['source']})",
-                expected="two different countries",
-            )
-
-
-# --------------------------------------------------------------------------------------------------
 # country codes against the world
 
 
@@ -751,7 +222,7 @@ def _world_codes(world: Any) -> list[str]:
     return [str(c) for c in list(world.iso3)]
 
 
-def _check_countries(data: dict, v: _Validator) -> Any:
+def _check_countries(data: dict, v: Validator) -> Any:
     """Check every country code of the scenario against its world; return the world."""
     kind, file = data["world"]["kind"], data["world"]["file"]
     try:
@@ -763,7 +234,17 @@ def _check_countries(data: dict, v: _Validator) -> Any:
     codes = _world_codes(world)
     known = set(codes)
     simulated = set(selector_codes(data["world"]["countries"], data, world))
-    for path, f, value in _walk_schema(SCHEMA, data, ()):
+    if not simulated and not (
+        isinstance(data["world"]["countries"], list) and set(data["world"]["countries"]) - known
+    ):
+        raise v.error(
+            ("world", "countries"),
+            f"selects no country of the {kind} world",
+            expected="all, a group that has countries in this world, or a list of ISO3 codes",
+        )
+    _check_size(world, data, simulated, v)
+    _warn_about_projection(world, data, v)
+    for path, f, value in walk_schema(SCHEMA, data, ()):
         if f.kind == "selector" and isinstance(value, list):
             items = [((*path, str(i)), code) for i, code in enumerate(value)]
         elif f.kind == "code" and value is not None:
@@ -786,6 +267,46 @@ def _check_countries(data: dict, v: _Validator) -> Any:
                     expected="a country selected by world.countries (or add it there)",
                 )
     return world
+
+
+def _check_size(world: Any, data: dict, simulated: set[str], v: Validator) -> None:
+    """Refuse runs with more simulated workers than `MAX_AGENTS` (they would exhaust memory)."""
+    try:
+        chosen = np.isin(np.asarray(world.iso3).astype(str), sorted(simulated))
+        workers = float(
+            np.sum(np.asarray(world.doctors)[chosen] + np.asarray(world.nurses)[chosen])
+        )
+    except (AttributeError, TypeError, ValueError):  # a stand-in world without stocks (tests)
+        return
+    agents = workers / data["scale"]["workers_per_agent"]
+    if agents > MAX_AGENTS:
+        raise v.error(
+            ("scale", "workers_per_agent"),
+            f"about {agents / 1e6:,.0f} million simulated workers at the start, more than the "
+            f"limit of {MAX_AGENTS / 1e6:,.0f} million",
+            expected=f"workers_per_agent >= {workers / MAX_AGENTS:,.1f} for this world",
+        )
+
+
+def _warn_about_projection(world: Any, data: dict, v: Validator) -> None:
+    """Warn when the world's population projection does not cover the simulated years."""
+    years = getattr(world, "proj_years", None)
+    if years is None or len(years) == 0:
+        return
+    first = data["time"]["start_year"]
+    last = first + data["time"]["years"] - 1
+    lo, hi = int(years[0]), int(years[-1])
+    if last > hi or first < lo:
+        file, _ = v.prov.lookup(("world", "file" if data["world"]["kind"] == "file" else "kind"))
+        log.warning(
+            "%s: the world's population projection covers %d-%d but the run simulates %d-%d; "
+            "populations outside it are held at the nearest projected year",
+            file,
+            lo,
+            hi,
+            first,
+            last,
+        )
 
 
 def _code_hint(world: Any, code: str, codes: list[str]) -> str:
@@ -817,7 +338,7 @@ class Scenario:
     """A validated scenario: `.data` is the resolved, defaults-filled, JSON-serialisable dict."""
 
     def __init__(
-        self, data: dict, path: Path | None, provenance: _Provenance, check_countries: bool = True
+        self, data: dict, path: Path | None, provenance: Provenance, check_countries: bool = True
     ) -> None:
         self._data = data
         self._path = path
@@ -847,7 +368,7 @@ class Scenario:
                 value = value[part]
             elif isinstance(value, list) and part.isascii() and part.isdigit():
                 if int(part) >= len(value):
-                    raise _error(
+                    raise scenario_error(
                         f"list index {part} out of range: '{'.'.join(done)}' has {len(value)} "
                         "items",
                         key_path=dotted,
@@ -855,7 +376,7 @@ class Scenario:
                 value = value[int(part)]
             else:
                 keys = list(value) if isinstance(value, dict) else []
-                raise _error(f"no key '{part}'{_hint(part, keys)}", key_path=dotted)
+                raise scenario_error(f"no key '{part}'{_hint(part, keys)}", key_path=dotted)
             done.append(part)
         return value
 
@@ -906,13 +427,16 @@ class Scenario:
         return f"Scenario(name={self.name!r}, path={str(self._path)!r})"
 
 
-def _finish(data: dict, prov: _Provenance, path: Path | None, *, check_countries: bool) -> Scenario:
+def _finish(data: dict, prov: Provenance, path: Path | None, *, check_countries: bool) -> Scenario:
     """Validate merged (and overridden) data, fill defaults, check countries."""
-    v = _Validator(prov)
+    v = Validator(prov)
     resolved = v.mapping(SCHEMA, data, ())
     if resolved["name"] is None:
         resolved["name"] = path.stem if path is not None else "scenario"
-    _check_consistency(resolved, v)
+        check_name(resolved["name"], v, given=False)
+    else:
+        check_name(resolved["name"], v, given=True)
+    check_consistency(resolved, v)
     _warn_about_late_policies(resolved, path)
     if check_countries:
         _check_countries(resolved, v)
@@ -955,7 +479,7 @@ def load_scenario(
         overrides = (overrides,)
     given = Path(path)
     display = str(given)
-    data, prov = _load_tree(given, display, (), None)
+    data, prov = load_tree(given, display, (), None)
     for item in overrides:
         dotted, value = parse_set(item)
         _apply_override(data, prov, dotted, value, SET_SOURCE)
@@ -968,6 +492,6 @@ def numeric_paths(scenario: Scenario) -> list[str]:
     """Every numeric (int or float) dotted path of a scenario, list items by index (for sweeps)."""
     return [
         ".".join(path)
-        for path, f, _ in _walk_schema(SCHEMA, scenario.data, ())
+        for path, f, _ in walk_schema(SCHEMA, scenario.data, ())
         if f.kind in ("int", "float")
     ]

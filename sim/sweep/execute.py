@@ -2,10 +2,15 @@
 
 Every run has a key, a hash of (model, point parameters, replicate, resolved scenario hash, seed,
 outcome definitions). Its row is written, as soon as the run finishes, to `DIR/runs/<key>.parquet`
-through a temporary file and `os.replace`, so a file is either complete or absent. A re-run skips
-every key whose file exists: a killed or failed sweep restarts and runs only what is missing, and
-no run can be stored twice. Tasks are pure, keyed by the run key and submitted with `retries`, so a
-task lost with a worker (or failing transiently) is re-run elsewhere.
+by the package's atomic writer (temporary file, fsync, `os.replace`), so a file is either complete
+or absent. A re-run skips every key whose file exists and reads as one Parquet row (a zero-byte or
+damaged file is removed and run again): a killed or failed sweep restarts and runs only what is
+missing, and no run can be stored twice. Tasks are pure, keyed by the run key and submitted with
+`retries`, so a task lost with a worker (or failing transiently) is re-run elsewhere.
+
+One sweep at a time writes to a folder (`sim.sweep.store`). A scheduler address is checked before
+use, and a sweep with no worker left for `worker_timeout` seconds stops and says so
+(`sim.sweep.cluster`).
 """
 
 from __future__ import annotations
@@ -18,43 +23,64 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from sim import __version__
-from sim.errors import HrhsimError, ScenarioError
+from sim.errors import HrhsimError, ScenarioError, SetupError
 from sim.model.rng import seed_from_sequence
 from sim.outputs.provenance import code_fingerprint, git_commit
+from sim.sweep.cluster import (
+    SCHEDULER_HANDSHAKE_S,
+    WORKER_TIMEOUT_S,
+    WorkerWatch,
+    check_scheduler,
+    dask_client,
+    parse_scheduler_address,
+)
 from sim.sweep.design import Design, build_design
+from sim.sweep.models import get_model
 from sim.sweep.outcomes import OutcomeSpec
-from sim.sweep.spec import RESERVED_COLUMNS, SweepSpec, resolve_model
+from sim.sweep.spec import RESERVED_COLUMNS, SweepSpec
+from sim.sweep.store import (
+    MANIFEST,
+    RUNS,
+    finished_runs,
+    load_manifest,
+    load_runs,
+    sweep_folder,
+    valid_run_file,
+    write_manifest,
+    write_run,
+)
 
-__all__ = [
+__all__ = [  # with the names of `cluster` and `store` that callers use from here
     "MANIFEST",
     "RUNS",
     "RunTask",
     "SweepPlan",
     "SweepReport",
+    "check_scheduler",
+    "dask_client",
+    "finished_runs",
     "load_manifest",
     "load_runs",
+    "parse_scheduler_address",
     "plan_sweep",
     "replicate_seed",
     "run_one",
     "run_sweep",
+    "valid_run_file",
+    "write_run",
 ]
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "sweep.json"
-RUNS = "runs"
 KEY_VERSION = 1
-
 
 # --------------------------------------------------------------------------------------------------
 # planning
@@ -76,6 +102,8 @@ class RunTask:
     fixed: dict = field(default_factory=dict)
     scenario: Any = None
     """The point's resolved `Scenario` (model hrhsim)."""
+    func: Any = None
+    """The registered model function (other models); sent to the workers with the task."""
 
 
 @dataclass
@@ -127,6 +155,7 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     hashes: list[str | None] = []
     scenarios: dict[str, Any] = {}
     seeds = [replicate_seed(spec.seed, r)[1] for r in range(spec.replicates)]
+    func = get_model(spec.model)
     for pid in range(len(design)):
         params = design.params(pid)
         scenario = None
@@ -154,6 +183,7 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
                 outcomes=spec.outcomes,
                 fixed=dict(spec.fixed) if not spec.is_hrhsim else {},
                 scenario=scenario,
+                func=func,
             )
     return SweepPlan(
         spec=spec, design=design, tasks=list(tasks.values()), runs=runs, scenario_hashes=hashes
@@ -185,8 +215,7 @@ def run_one(task: RunTask) -> dict:
     if task.model == "hrhsim":
         values = _run_hrhsim(task)
     else:
-        func = resolve_model(task.model)
-        result = func({**task.fixed, **task.params}, task.seed)
+        result = task.func({**task.fixed, **task.params}, task.seed)
         if not isinstance(result, dict):
             raise TypeError(f"model {task.model} returned {type(result).__name__}, not a dict")
         names = [o.name for o in task.outcomes] or sorted(result)
@@ -220,14 +249,7 @@ def _run_hrhsim(task: RunTask) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------------------------------
-# files
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+# the manifest and the rows
 
 
 def _row_schema(plan: SweepPlan, row: dict | None = None) -> Any:
@@ -256,36 +278,6 @@ def _outcome_names(spec: SweepSpec, row: dict | None) -> list[str]:
         return []
     skip = set(RESERVED_COLUMNS) | set(spec.names)
     return [k for k in row if k not in skip]
-
-
-def write_run(runs_dir: Path, row: dict, schema: Any) -> Path:
-    """Write one run row to `runs_dir/<run_key>.parquet` atomically (temp file + os.replace)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pylist([row], schema=schema)
-    path = runs_dir / f"{row['run_key']}.parquet"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
-    return path
-
-
-def _clean_temp_files(runs_dir: Path) -> None:
-    """Remove temporary files left by sweep processes that are gone (killed mid-write)."""
-    for tmp in runs_dir.glob(".*.tmp"):
-        try:
-            pid = int(tmp.name.rsplit(".", 2)[-2])
-        except ValueError:
-            continue
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            tmp.unlink(missing_ok=True)
-        except PermissionError:
-            pass
 
 
 def _manifest(plan: SweepPlan, created: str, status: dict) -> dict:
@@ -324,26 +316,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _write_manifest(out_dir: Path, manifest: dict) -> None:
-    text = json.dumps(manifest, indent=1, allow_nan=False, default=str)
-    _atomic_write_bytes(out_dir / MANIFEST, text.encode("utf-8"))
-
-
-def load_manifest(out_dir: str | os.PathLike) -> dict:
-    """The `sweep.json` manifest of a sweep folder."""
-    path = Path(out_dir) / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HrhsimError(
-            "not a sweep folder (no sweep.json)",
-            file=str(path.parent),
-            expected="the -o folder of `hrhsim sweep`",
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise HrhsimError(f"cannot read the sweep manifest: {exc}", file=str(path)) from None
-
-
 # --------------------------------------------------------------------------------------------------
 # executing
 
@@ -364,49 +336,6 @@ class SweepReport:
         return not self.failed and self.skipped + self.ran == self.total
 
 
-@contextlib.contextmanager
-def dask_client(
-    workers: int | None = None, scheduler: str | None = None, connect_timeout: float = 30.0
-) -> Iterator[Any]:
-    """A Dask client connected to `scheduler`, or to a new `LocalCluster` of `workers` processes."""
-    import dask
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            with dask.config.set({"distributed.comm.timeouts.connect": f"{connect_timeout}s"}):
-                client = Client(scheduler, timeout=f"{connect_timeout}s")
-        except (OSError, TimeoutError) as exc:
-            raise HrhsimError(
-                f"cannot connect to the Dask scheduler {scheduler}: {exc}",
-                expected="an address such as tcp://127.0.0.1:8786",
-            ) from None
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    n = workers or _cpu_count()
-    with (
-        LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
-
-
-def _cpu_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def run_sweep(
     spec: SweepSpec,
     out_dir: str | os.PathLike,
@@ -416,70 +345,76 @@ def run_sweep(
     client: Any = None,
     retries: int = 3,
     progress: bool = False,
-    connect_timeout: float = 30.0,
+    connect_timeout: float = SCHEDULER_HANDSHAKE_S,
+    worker_timeout: float = WORKER_TIMEOUT_S,
 ) -> SweepReport:
     """Run every missing run of `spec` on Dask, writing each result as soon as it finishes.
 
     `client`: an existing `dask.distributed.Client` (else one is made from `scheduler`, or a
-    `LocalCluster` of `workers` single-threaded processes). Runs whose file exists are skipped.
+    `LocalCluster` of `workers` single-threaded processes). Runs whose file is valid are skipped.
     A failing run is reported (and left missing, so a re-run tries it again), not fatal.
-    `connect_timeout`: seconds to wait for the scheduler at `scheduler`.
+    `connect_timeout`: seconds a scheduler has to answer. `worker_timeout`: seconds without any
+    worker after which the sweep stops with a `SetupError` (finished runs are kept).
     """
     start = time.perf_counter()
     plan = plan_sweep(spec)
     out = Path(out_dir)
-    runs_dir = out / RUNS
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    _clean_temp_files(runs_dir)
+    with sweep_folder(out) as runs_dir:
+        created = _now()
+        if (out / MANIFEST).exists():
+            with contextlib.suppress(OSError, ValueError, HrhsimError):
+                created = load_manifest(out).get("created", created)
 
-    created = _now()
-    previous = out / MANIFEST
-    if previous.exists():
-        with contextlib.suppress(OSError, ValueError, HrhsimError):
-            created = load_manifest(out).get("created", created)
-
-    existing = {p.stem for p in runs_dir.glob("*.parquet")}
-    expected = {t.key for t in plan.tasks}
-    orphans = len(existing - expected)
-    if orphans:
-        log.warning(
-            "%d run file(s) in %s belong to another sweep definition and are ignored",
-            orphans,
-            runs_dir,
+        expected = {t.key for t in plan.tasks}
+        existing = finished_runs(runs_dir, expected)
+        orphans = sum(1 for p in runs_dir.glob("*.parquet") if p.stem not in expected)
+        if orphans:
+            log.warning(
+                "%d run file(s) in %s belong to another sweep definition and are ignored",
+                orphans,
+                runs_dir,
+            )
+        todo = [t for t in plan.tasks if t.key not in existing]
+        skipped = len(plan.tasks) - len(todo)
+        status = {"runs": len(plan.tasks), "done": skipped, "failed": 0, "state": "running"}
+        write_manifest(out, _manifest(plan, created, status))
+        log.info(
+            "sweep %s: %d points x %d replicates = %d runs; %d already done, %d to run",
+            spec.name,
+            len(plan.design),
+            spec.replicates,
+            len(plan.tasks),
+            skipped,
+            len(todo),
         )
-    todo = [t for t in plan.tasks if t.key not in existing]
-    skipped = len(plan.tasks) - len(todo)
-    status = {"runs": len(plan.tasks), "done": skipped, "failed": 0, "state": "running"}
-    _write_manifest(out, _manifest(plan, created, status))
-    log.info(
-        "sweep %s: %d points x %d replicates = %d runs; %d already done, %d to run",
-        spec.name,
-        len(plan.design),
-        spec.replicates,
-        len(plan.tasks),
-        skipped,
-        len(todo),
-    )
 
-    failed: list[dict] = []
-    ran = 0
-    if todo:
-        ctx = (
-            contextlib.nullcontext(client)
-            if client is not None
-            else dask_client(workers, scheduler, connect_timeout)
+        failed: list[dict] = []
+        ran = 0
+        stranded: str | None = None
+        if todo:
+            ctx = (
+                contextlib.nullcontext(client)
+                if client is not None
+                else dask_client(workers, scheduler, connect_timeout)
+            )
+            with ctx as c:
+                ran, failed, stranded = _execute(
+                    c, plan, todo, runs_dir, retries, progress, skipped, worker_timeout
+                )
+
+        done = skipped + ran
+        status = {
+            "runs": len(plan.tasks),
+            "done": done,
+            "failed": len(failed),
+            "state": "complete" if done == len(plan.tasks) else "incomplete",
+        }
+        write_manifest(out, _manifest(plan, created, status))
+    if stranded:
+        raise SetupError(
+            f"{stranded}; {done} of {len(plan.tasks)} runs are done and kept in {out}",
+            expected="running Dask workers (run the same command again to finish the sweep)",
         )
-        with ctx as c:
-            ran, failed = _execute(c, plan, todo, runs_dir, retries, progress, skipped)
-
-    done = skipped + ran
-    status = {
-        "runs": len(plan.tasks),
-        "done": done,
-        "failed": len(failed),
-        "state": "complete" if done == len(plan.tasks) else "incomplete",
-    }
-    _write_manifest(out, _manifest(plan, created, status))
     return SweepReport(
         out_dir=out,
         total=len(plan.tasks),
@@ -498,7 +433,9 @@ def _execute(
     retries: int,
     progress: bool,
     skipped: int,
-) -> tuple[int, list[dict]]:
+    worker_timeout: float = WORKER_TIMEOUT_S,
+) -> tuple[int, list[dict], str | None]:
+    """Submit the runs; write each as it finishes. Returns (ran, failed, why it stopped early)."""
     from dask.distributed import as_completed
     from tqdm import tqdm
 
@@ -512,94 +449,46 @@ def _execute(
     bar = tqdm(
         total=len(plan.tasks),
         initial=skipped,
-        desc=f"sweep {plan.spec.name}",
+        desc=f"sweep {plan.spec.name}"[:40],
         unit="run",
         disable=not progress,
         file=sys.stderr,
         dynamic_ncols=True,
     )
+    completed = as_completed(futures, with_results=True, raise_errors=False)
+    watch = WorkerWatch(client, completed, worker_timeout)
     try:
-        for fut, result in as_completed(futures, with_results=True, raise_errors=False):
-            task = by_key[fut.key]
-            if fut.status == "finished" and isinstance(result, dict):
-                if schema is None:
-                    schema = _row_schema(plan, row=result)
-                write_run(runs_dir, result, schema)
-                ran += 1
-            else:  # a model error (after the retries), a cancelled task or a lost worker
-                exc = result[1] if isinstance(result, tuple) else result
-                log.error(
-                    "run %s (point %d, replicate %d) failed: %s: %s",
-                    task.key,
-                    task.point_id,
-                    task.replicate,
-                    type(exc).__name__,
-                    exc,
-                )
-                failed.append(
-                    {
-                        "key": task.key,
-                        "point_id": task.point_id,
-                        "replicate": task.replicate,
-                        "error": f"{type(exc).__name__}: {exc}",
-                    }
-                )
-            fut.release()
-            bar.update(1)
+        with watch:
+            for fut, result in completed:
+                task = by_key[fut.key]
+                if fut.status == "finished" and isinstance(result, dict):
+                    if schema is None:
+                        schema = _row_schema(plan, row=result)
+                    write_run(runs_dir, result, schema)
+                    ran += 1
+                else:  # a model error (after the retries), a cancelled task or a lost worker
+                    exc = result[1] if isinstance(result, tuple) else result
+                    log.error(
+                        "run %s (point %d, replicate %d) failed: %s: %s",
+                        task.key,
+                        task.point_id,
+                        task.replicate,
+                        type(exc).__name__,
+                        exc,
+                    )
+                    failed.append(
+                        {
+                            "key": task.key,
+                            "point_id": task.point_id,
+                            "replicate": task.replicate,
+                            "error": f"{type(exc).__name__}: {exc}",
+                        }
+                    )
+                fut.release()
+                bar.update(1)
     finally:
         bar.close()
-    return ran, failed
-
-
-# --------------------------------------------------------------------------------------------------
-# collecting
-
-
-def load_runs(out_dir: str | os.PathLike, *, complete: bool = False) -> pd.DataFrame:
-    """The runs of a sweep folder, one row per (point, replicate), sorted; dedup-checked.
-
-    Only the run files of the folder's manifest are read; `point_id` and `replicate` come from the
-    manifest (design points with identical parameters share one run file). Raises `HrhsimError`
-    when a run is stored twice or a file does not hold the run its name says; with
-    `complete=True` also when runs are missing.
-    """
-    import pyarrow.dataset as ds
-
-    out = Path(out_dir)
-    manifest = load_manifest(out)
-    runs_dir = out / RUNS
-    table = pd.DataFrame(manifest["runs"], columns=["key", "point_id", "replicate"])
-    expected = set(table["key"])
-    present = {p.stem for p in runs_dir.glob("*.parquet")} if runs_dir.is_dir() else set()
-    keys = sorted(present & expected)
-    missing = len(expected) - len(keys)
-    if complete and missing:
-        raise HrhsimError(
-            f"the sweep is incomplete: {missing} of {len(expected)} runs missing",
-            file=str(out),
-            expected="a complete sweep (run `hrhsim sweep` again to finish it)",
-        )
-    params = manifest["design"]["parameters"]
-    if not keys:
-        return pd.DataFrame(columns=[*RESERVED_COLUMNS, *params])
-    files = [str(runs_dir / f"{k}.parquet") for k in keys]
-    frame = ds.dataset(files, format="parquet").to_table().to_pandas()
-    if len(frame) != len(keys) or frame["run_key"].duplicated().any():
-        raise HrhsimError(
-            f"{len(frame)} rows in {len(keys)} run files (one run per file expected)",
-            file=str(runs_dir),
-        )
-    if set(frame["run_key"]) != set(keys):
-        raise HrhsimError("run files do not hold the runs their names say", file=str(runs_dir))
-    columns = list(frame.columns)
-    rows = table.rename(columns={"key": "run_key"}).merge(
-        frame.drop(columns=["point_id"]), on="run_key", how="inner", suffixes=("", "_file")
-    )
-    if (rows["replicate"] != rows["replicate_file"]).any():
-        raise HrhsimError("run files disagree with the manifest (replicate)", file=str(runs_dir))
-    rows = rows.drop(columns=["replicate_file"])
-    if rows.duplicated(["point_id", "replicate"]).any():
-        raise HrhsimError("a (point, replicate) is stored twice", file=str(runs_dir))
-    rows["point_id"] = rows["point_id"].astype("int64")
-    rows["replicate"] = rows["replicate"].astype("int32")
-    return rows[columns].sort_values(["point_id", "replicate"], ignore_index=True)
+        if watch.reason:
+            with contextlib.suppress(Exception):
+                client.cancel(futures)
+    return ran, failed, watch.reason

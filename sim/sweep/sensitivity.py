@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import HrhsimError
+from sim.outputs.results import atomic_write, figure_bytes, write_csv
 from sim.sweep.design import salib_problem
-from sim.sweep.execute import load_manifest, load_runs
 from sim.sweep.spec import RESERVED_COLUMNS
+from sim.sweep.store import load_manifest, load_runs
 
 __all__ = ["analyze", "outcome_names", "plot_indices", "sensitivity"]
 
@@ -201,7 +202,7 @@ def plot_indices(table: pd.DataFrame, stem: str | os.PathLike, title: str = "") 
     stem = Path(stem)
     files = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     for f in files:
-        fig.savefig(f, dpi=150 if f.suffix == ".png" else None)
+        atomic_write(f, figure_bytes(fig, f.suffix[1:], dpi=150 if f.suffix == ".png" else None))
     plt.close(fig)
     return files
 
@@ -219,11 +220,7 @@ def sensitivity(
     out = Path(out_dir)
     table = analyze(out, outcomes, conf_level=conf_level, num_resamples=num_resamples, seed=seed)
     written = []
-    csv = out / TABLE
-    tmp = csv.with_name(f".{csv.name}.{os.getpid()}.tmp")
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, csv)
-    written.append(csv)
+    written.append(write_csv(out / TABLE, table))
     if figure:
         name = load_manifest(out)["sweep"]["name"]
         method = table["method"].iloc[0]

@@ -10,8 +10,9 @@ Format (every key but `parameters` and `design` optional; `base` and `outcomes` 
 
     name: text                      default: the file name
     description: text
-    model: hrhsim                   hrhsim (default); test models `ishigami`, `toy`; or
-                                    `module:function` taking (params: dict, seed: int) -> dict
+    model: hrhsim                   hrhsim (default), or a model registered in Python with
+                                    `sim.sweep.register_model` (nothing named in a file is
+                                    imported)
     base: ../archetypes_baseline.yaml   scenario file, relative to the sweep file (hrhsim only)
     seed: 123                       root seed (hrhsim: overrides the scenario's `seed`)
     fixed:                          constant overrides applied to the base scenario
@@ -22,10 +23,11 @@ Format (every key but `parameters` and `design` optional; `base` and `outcomes` 
       behaviour.network_weight: {distribution: normal, mean: 0.5, sd: 0.1[, min:, max:]}
       #   distributions: uniform | loguniform (min, max) | normal (mean, sd, optional min/max:
       #   truncated) | triangular (min, max, mode) | lognormal (mean, sd of the log)
-    design:
+    design:                         at most MAX_DESIGN_POINTS points and MAX_RUNS runs
       kind: grid | lhs | sobol | morris
       samples: 256                  lhs: points; sobol: base N (a power of 2, N x (D + 2)
                                     points, N x (2D + 2) with second_order); morris: trajectories
+                                    (N x (D + 1) points)
       seed: 1                       sampler seed (default 0)
       second_order: false           sobol only
       levels: 4                     morris only (even); optimal_trajectories: morris only
@@ -53,18 +55,22 @@ Format (every key but `parameters` and `design` optional; `base` and `outcomes` 
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sim.errors import HrhsimError, ScenarioError, describe_value, did_you_mean
+from sim.errors import (
+    HrhsimError,
+    ScenarioError,
+    describe_value,
+    did_you_mean,
+    first_control_character,
+)
+from sim.inputs.yamlio import MAX_BYTES, check_regular_file, parse_yaml, read_yaml
+from sim.sweep.models import HRHSIM, registered_models
 from sim.sweep.outcomes import (
     AREAS_ALL,
     CADRES_ALL,
@@ -73,21 +79,35 @@ from sim.sweep.outcomes import (
     outcome_years,
     parse_outcomes,
 )
+from sim.sweep.parameters import (
+    DESIGN_KINDS,
+    DISTRIBUTIONS,
+    MAX_DESIGN_POINTS,
+    MAX_RUNS,
+    PARAM_PATH,
+    DesignSpec,
+    ParameterSpec,
+    check_size,
+    design_size,
+    parse_design,
+    parse_parameters,
+)
 
 __all__ = [
     "AREAS",
-    "BUILTIN_MODELS",
     "CADRES",
     "DESIGN_KINDS",
     "DISTRIBUTIONS",
     "INDICATORS",
+    "MAX_DESIGN_POINTS",
+    "MAX_RUNS",
     "DesignSpec",
     "OutcomeSpec",
     "ParameterSpec",
     "SweepSpec",
+    "design_size",
     "load_sweep",
     "parse_sweep",
-    "resolve_model",
 ]
 
 TOP_KEYS = (
@@ -102,35 +122,8 @@ TOP_KEYS = (
     "replicates",
     "outcomes",
 )
-DESIGN_KINDS = ("grid", "lhs", "sobol", "morris")
-DESIGN_KEYS = {
-    "grid": ("kind",),
-    "lhs": ("kind", "samples", "seed"),
-    "sobol": ("kind", "samples", "seed", "second_order"),
-    "morris": ("kind", "samples", "seed", "levels", "optimal_trajectories"),
-}
-DISTRIBUTIONS = ("uniform", "loguniform", "normal", "triangular", "lognormal")
-DIST_KEYS = {
-    "uniform": ("min", "max"),
-    "loguniform": ("min", "max"),
-    "normal": ("mean", "sd", "min", "max"),
-    "triangular": ("min", "max", "mode"),
-    "lognormal": ("mean", "sd"),
-}
-DIST_REQUIRED = {
-    "uniform": ("min", "max"),
-    "loguniform": ("min", "max"),
-    "normal": ("mean", "sd"),
-    "triangular": ("min", "max", "mode"),
-    "lognormal": ("mean", "sd"),
-}
-PARAM_KEYS = ("levels", "distribution", "min", "max", "mean", "sd", "mode")
-
-BUILTIN_MODELS = {
-    "ishigami": "sim.sweep.testmodels:ishigami",
-    "toy": "sim.sweep.testmodels:toy",
-}
-"""Test models (`model: NAME`) that take (params, seed) and return a dict of outcomes."""
+MAX_REPLICATES = 10_000
+"""Most replicates per point."""
 
 AREAS = AREAS_ALL
 CADRES = CADRES_ALL
@@ -146,81 +139,9 @@ RESERVED_COLUMNS = (
 )
 """Columns of every run row besides the parameters and outcomes."""
 
-_PARAM_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
-
 
 # --------------------------------------------------------------------------------------------------
 # the validated specification
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """One swept parameter: grid levels, or a distribution for sampled designs."""
-
-    path: str
-    levels: tuple | None = None
-    distribution: str | None = None
-    min: float | None = None
-    max: float | None = None
-    mean: float | None = None
-    sd: float | None = None
-    mode: float | None = None
-    integer: bool = False
-
-    def transform(self, u: Any) -> Any:
-        """Map unit-interval samples `u` (numpy array) to values of this parameter."""
-        import numpy as np
-        from scipy import stats
-
-        u = np.asarray(u, dtype=float)
-        d = self.distribution
-        if d == "uniform" and self.integer:
-            # Every integer from min to max equally likely (not rounding, which halves the ends).
-            return np.minimum(np.floor(self.min + u * (self.max - self.min + 1)), self.max)
-        if d == "uniform":
-            x = self.min + u * (self.max - self.min)
-        elif d == "loguniform":
-            lo, hi = math.log(self.min), math.log(self.max)
-            x = np.exp(lo + u * (hi - lo))
-        elif d == "triangular":
-            width = self.max - self.min
-            x = stats.triang.ppf(u, c=(self.mode - self.min) / width, loc=self.min, scale=width)
-        elif d == "normal":
-            eps = 1e-12
-            u = np.clip(u, eps, 1.0 - eps)
-            if self.min is None and self.max is None:
-                x = stats.norm.ppf(u, loc=self.mean, scale=self.sd)
-            else:
-                lo = -np.inf if self.min is None else (self.min - self.mean) / self.sd
-                hi = np.inf if self.max is None else (self.max - self.mean) / self.sd
-                x = stats.truncnorm.ppf(u, lo, hi, loc=self.mean, scale=self.sd)
-        elif d == "lognormal":
-            u = np.clip(u, 1e-12, 1.0 - 1e-12)
-            x = np.exp(stats.norm.ppf(u, loc=self.mean, scale=self.sd))
-        else:  # pragma: no cover - validated
-            raise ValueError(f"no distribution for {self.path}")
-        if self.integer:
-            x = np.rint(x)
-        return x
-
-    def describe(self) -> dict:
-        """JSON-serialisable description (for the manifest)."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
-
-
-@dataclass(frozen=True)
-class DesignSpec:
-    """How points are chosen: grid (product of levels) or a SALib sampler."""
-
-    kind: str
-    samples: int | None = None
-    seed: int | None = None
-    second_order: bool = False
-    levels: int = 4
-    optimal_trajectories: int | None = None
-
-    def describe(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -295,35 +216,6 @@ def _is_number(value: Any) -> bool:
         and not isinstance(value, bool)
         and math.isfinite(float(value))
     )
-
-
-def _line_map(node: yaml.Node | None, file: str) -> dict[tuple[str, ...], int]:
-    """Every key path of a composed YAML tree with its 1-based line; duplicate keys are errors."""
-    lines: dict[tuple[str, ...], int] = {}
-    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [] if node is None else [(node, ())]
-    while stack:
-        n, path = stack.pop()
-        if isinstance(n, yaml.MappingNode):
-            seen: set[str] = set()
-            for k, v in n.value:
-                if isinstance(k, yaml.ScalarNode):
-                    kp = (*path, k.value)
-                    if k.value in seen:
-                        raise ScenarioError(
-                            f"duplicate key '{k.value}'",
-                            file=file,
-                            key_path=".".join(kp),
-                            line=k.start_mark.line + 1,
-                        )
-                    seen.add(k.value)
-                    lines.setdefault(kp, k.start_mark.line + 1)
-                    stack.append((v, kp))
-        elif isinstance(n, yaml.SequenceNode):
-            for i, item in enumerate(n.value):
-                kp = (*path, str(i))
-                lines.setdefault(kp, item.start_mark.line + 1)
-                stack.append((item, kp))
-    return lines
 
 
 class _Checker:
@@ -401,27 +293,15 @@ class _Checker:
             raise self.error(path, f"expected true or false, got {_describe(value)}")
         return value
 
-    def text(self, value: Any, path: tuple[str, ...]) -> str:
+    def text(self, value: Any, path: tuple[str, ...], allow: str = "") -> str:
         if not isinstance(value, str):
             raise self.error(path, f"expected text, got {_describe(value)}")
+        bad = first_control_character(value, allow=allow)
+        if bad is not None:
+            raise self.error(path, f"the text holds a control character ({bad})", "printable text")
+        if len(value) > 10_000:
+            raise self.error(path, f"text too long ({len(value):,} characters)", "shorter text")
         return value
-
-
-# --------------------------------------------------------------------------------------------------
-# models
-
-
-def resolve_model(model: str) -> Callable[[dict, int], dict] | None:
-    """The function of a test model (`ishigami`, `toy`, `module:function`); None for hrhsim."""
-    if model == "hrhsim":
-        return None
-    target = BUILTIN_MODELS.get(model, model)
-    module_name, _, func_name = target.partition(":")
-    module = importlib.import_module(module_name)
-    func = getattr(module, func_name)
-    if not callable(func):
-        raise TypeError(f"{target} is not callable")
-    return func
 
 
 # --------------------------------------------------------------------------------------------------
@@ -431,34 +311,18 @@ def resolve_model(model: str) -> Callable[[dict, int], dict] | None:
 def load_sweep(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a sweep file; raise `ScenarioError` (file, key path, line) on problems."""
     given = Path(path)
-    display = str(given)
-    try:
-        text = given.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("sweep file not found", file=display) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a directory, not a sweep file", file=display) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file: {exc}", file=display) from None
-    return parse_sweep(text, file=display, path=Path(os.path.abspath(given)))
+    doc = read_yaml(given, file=str(given), what="sweep file", max_bytes=MAX_BYTES)
+    return _parse(doc.data, doc.lines, file=str(given), path=Path(os.path.abspath(given)))
 
 
 def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -> SweepSpec:
     """Validate the YAML text of a sweep file (`path` locates `base:`; default: working dir)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        detail = ", ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise ScenarioError(
-            f"malformed YAML: {detail}",
-            file=file,
-            line=None if mark is None else mark.line + 1,
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"malformed YAML: {exc}", file=file) from None
-    ck = _Checker(file, _line_map(node, file))
+    doc = parse_yaml(text, file=file)
+    return _parse(doc.data, doc.lines, file=file, path=path)
+
+
+def _parse(data: Any, lines: dict, *, file: str, path: Path | None) -> SweepSpec:
+    ck = _Checker(file, lines)
     if data is None:
         raise ScenarioError("empty sweep file", file=file, expected="a mapping of keys")
     ck.mapping(data, (), TOP_KEYS, required=("parameters", "design"))
@@ -467,25 +331,23 @@ def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -
     if name is None:
         name = path.stem if path is not None else "sweep"
     name = ck.text(name, ("name",))
-    description = ck.text(data.get("description", ""), ("description",))
-    model = ck.text(data.get("model", "hrhsim"), ("model",))
-    if model != "hrhsim":
-        if model not in BUILTIN_MODELS and ":" not in model:
-            raise ck.error(
-                ("model",),
-                f"unknown model '{model}'{_hint(model, ['hrhsim', *BUILTIN_MODELS])}",
-                expected="hrhsim, " + ", ".join(BUILTIN_MODELS) + " or module:function",
-            )
-        try:
-            resolve_model(model)
-        except (ImportError, AttributeError, TypeError, ValueError) as exc:
-            raise ck.error(
-                ("model",),
-                f"cannot load model function '{model}': {exc}",
-                expected="module:function taking (params: dict, seed: int) -> dict",
-            ) from None
+    description = ck.text(data.get("description", ""), ("description",), allow="\n\t")
+    model = ck.text(data.get("model", HRHSIM), ("model",))
+    known = registered_models()
+    if model not in known:
+        why = (
+            "; sweep files name models, they do not import them"
+            if ":" in model or "." in model
+            else _hint(model, known)
+        )
+        raise ck.error(
+            ("model",),
+            f"unknown model '{model}'{why}",
+            expected="one of " + ", ".join(known) + " (register others with "
+            "sim.sweep.register_model in Python)",
+        )
 
-    replicates = ck.integer(data.get("replicates", 1), ("replicates",), 1, 10000)
+    replicates = ck.integer(data.get("replicates", 1), ("replicates",), 1, MAX_REPLICATES)
     seed_given = data.get("seed")
     if seed_given is not None:
         seed_given = ck.integer(seed_given, ("seed",), 0, 2**63 - 1)
@@ -494,12 +356,13 @@ def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -
     if not isinstance(fixed, dict):
         raise ck.error(("fixed",), f"expected a mapping of dotted paths, got {_describe(fixed)}")
     for key in fixed:
-        if not isinstance(key, str) or not _PARAM_RE.fullmatch(key):
+        if not isinstance(key, str) or not PARAM_PATH.fullmatch(key):
             raise ck.error(("fixed", str(key)), f"invalid key path '{key}'", "a dotted path")
 
-    design = _parse_design(ck, data["design"])
-    params = _parse_parameters(ck, data["parameters"], design.kind)
-    if model == "hrhsim":
+    design = parse_design(ck, data["design"])
+    params = parse_parameters(ck, data["parameters"], design.kind)
+    check_size(ck, design, params, replicates)
+    if model == HRHSIM:
         outcomes = parse_outcomes(ck, data.get("outcomes"), hrhsim=True, reserved=RESERVED_COLUMNS)
     else:
         outcomes = parse_outcomes(ck, data.get("outcomes"), hrhsim=False, reserved=RESERVED_COLUMNS)
@@ -521,18 +384,21 @@ def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -
 
     base_path = None
     base = None
-    if model == "hrhsim":
+    if model == HRHSIM:
         if "base" not in data:
             raise ck.error((), "missing required key 'base' (the base scenario file)")
         base_ref = ck.text(data["base"], ("base",))
         folder = path.parent if path is not None else Path.cwd()
-        base_path = Path(os.path.abspath(folder / base_ref))
-        if not base_path.is_file():
-            raise ck.error(
-                ("base",),
-                f"base scenario not found: {base_ref} (resolved to {base_path})",
-                "a scenario file path relative to the sweep file",
-            )
+        try:
+            base_path = Path(os.path.abspath(folder / base_ref))
+        except ValueError as exc:  # a NUL in the name
+            raise ck.error(("base",), f"invalid file path: {exc}", "a file path") from None
+        check_regular_file(
+            base_path,
+            file=f"{base_ref} (resolved to {base_path})",
+            what="base scenario",
+            referrer=(file, lines.get(("base",)), "base"),
+        )
         base, params = _check_against_base(
             ck, base_path, base_ref, fixed, params, seed_given, outcomes
         )
@@ -557,130 +423,6 @@ def parse_sweep(text: str, *, file: str = "<sweep>", path: Path | None = None) -
         base=base,
         raw=data,
     )
-
-
-def _parse_design(ck: _Checker, value: Any) -> DesignSpec:
-    path = ("design",)
-    if not isinstance(value, dict):
-        raise ck.error(path, f"expected a mapping, got {_describe(value)}", "design: {kind: ...}")
-    if "kind" not in value:
-        raise ck.error(path, "missing required key 'kind'", "one of " + ", ".join(DESIGN_KINDS))
-    kind = ck.choice(value["kind"], (*path, "kind"), DESIGN_KINDS)
-    allowed = DESIGN_KEYS[kind]
-    for key in value:
-        if key not in allowed:
-            others = [k for k in sorted({k for ks in DESIGN_KEYS.values() for k in ks})]
-            if key in others:
-                raise ck.error(
-                    (*path, str(key)),
-                    f"'{key}' is not used by a {kind} design",
-                    "one of " + ", ".join(allowed),
-                )
-            raise ck.error(
-                (*path, str(key)),
-                f"unknown key '{key}'{_hint(key, others)}",
-                "one of " + ", ".join(allowed),
-            )
-    if kind == "grid":
-        return DesignSpec(kind="grid")
-    if "samples" not in value:
-        raise ck.error(path, f"missing required key 'samples' for a {kind} design")
-    samples = ck.integer(value["samples"], (*path, "samples"), 1, 10**7)
-    seed = ck.integer(value.get("seed", 0), (*path, "seed"), 0, 2**32 - 1)
-    if kind == "sobol":
-        if samples & (samples - 1):
-            raise ck.error(
-                (*path, "samples"),
-                f"{samples} is not a power of 2 (Sobol sequences need one)",
-                "a power of 2 such as 256, 512, 1024",
-            )
-        second = ck.boolean(value.get("second_order", False), (*path, "second_order"))
-        return DesignSpec(kind=kind, samples=samples, seed=seed, second_order=second)
-    if kind == "morris":
-        levels = ck.integer(value.get("levels", 4), (*path, "levels"), 2, 1000)
-        if levels % 2:
-            raise ck.error((*path, "levels"), f"{levels} is odd", "an even number of levels")
-        opt = value.get("optimal_trajectories")
-        if opt is not None:
-            opt = ck.integer(opt, (*path, "optimal_trajectories"), 2, samples - 1)
-        return DesignSpec(
-            kind=kind, samples=samples, seed=seed, levels=levels, optimal_trajectories=opt
-        )
-    return DesignSpec(kind=kind, samples=samples, seed=seed)
-
-
-def _parse_parameters(ck: _Checker, value: Any, kind: str) -> list[ParameterSpec]:
-    path = ("parameters",)
-    if not isinstance(value, dict) or not value:
-        raise ck.error(
-            path,
-            f"expected a non-empty mapping of dotted paths, got {_describe(value)}",
-            "e.g. behaviour.wage_weight: {min: 0.5, max: 2.0}",
-        )
-    out = []
-    for key, spec in value.items():
-        kp = (*path, str(key))
-        if not isinstance(key, str) or not _PARAM_RE.fullmatch(key):
-            raise ck.error(kp, f"invalid parameter path '{key}'", "a dotted path")
-        if isinstance(spec, list):
-            spec = {"levels": spec}  # shorthand: `path: [1, 2, 3]`
-        ck.mapping(spec, kp, PARAM_KEYS)
-        if kind == "grid":
-            if "levels" not in spec:
-                raise ck.error(kp, "a grid design needs 'levels' for every parameter")
-            extra = [k for k in spec if k != "levels"]
-            if extra:
-                raise ck.error(
-                    (*kp, extra[0]),
-                    f"'{extra[0]}' is not used by a grid design",
-                    "levels: [v1, v2, ...]",
-                )
-            levels = spec["levels"]
-            if not isinstance(levels, list) or not levels:
-                raise ck.error(
-                    (*kp, "levels"), f"expected a non-empty list, got {_describe(levels)}"
-                )
-            for i, lv in enumerate(levels):
-                ck.number(lv, (*kp, "levels", str(i)))
-            if len(set(levels)) != len(levels):
-                raise ck.error((*kp, "levels"), "duplicate levels")
-            out.append(ParameterSpec(path=key, levels=tuple(levels)))
-            continue
-        if "levels" in spec:
-            raise ck.error(
-                (*kp, "levels"),
-                f"'levels' is only used by a grid design (design is {kind})",
-                "min/max or a distribution",
-            )
-        dist = spec.get("distribution", "uniform")
-        dist = ck.choice(dist, (*kp, "distribution"), DISTRIBUTIONS)
-        allowed = ("distribution", *DIST_KEYS[dist])
-        for k in spec:
-            if k not in allowed:
-                raise ck.error(
-                    (*kp, k), f"'{k}' is not used by a {dist} distribution", ", ".join(allowed)
-                )
-        for k in DIST_REQUIRED[dist]:
-            if k not in spec:
-                raise ck.error(kp, f"missing required key '{k}' for a {dist} distribution")
-        nums = {k: ck.number(spec[k], (*kp, k)) for k in DIST_KEYS[dist] if k in spec}
-        lo, hi = nums.get("min"), nums.get("max")
-        if lo is not None and hi is not None and not lo < hi:
-            raise ck.error((*kp, "max"), f"max ({hi:g}) must exceed min ({lo:g})")
-        if dist == "loguniform" and lo <= 0:
-            raise ck.error((*kp, "min"), "a log-uniform range needs min > 0")
-        if "sd" in nums and nums["sd"] <= 0:
-            raise ck.error((*kp, "sd"), "the standard deviation must be > 0")
-        if dist == "triangular" and not lo <= nums["mode"] <= hi:
-            raise ck.error((*kp, "mode"), "mode must lie between min and max")
-        if kind == "morris" and dist not in ("uniform",):
-            raise ck.error(
-                (*kp, "distribution"),
-                "a Morris design needs uniform parameters (min, max)",
-                "uniform",
-            )
-        out.append(ParameterSpec(path=key, distribution=dist, **nums))
-    return out
 
 
 NOT_SWEEPABLE = {

@@ -1,4 +1,4 @@
-"""The `hrhsim compare` subcommand: arguments and command (wired into `sim.cli`).
+"""`hrhsim compare`: run or reuse a baseline and options, then write the HTML briefing.
 
 Light on purpose: the heavy modules (pandas, matplotlib, the model) are imported when the command
 runs, so that `hrhsim --help` stays fast.
@@ -11,7 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from sim.cli.argtypes import positive_int, seed
+from sim.cli import argtypes
+from sim.cli.argtypes import add_set_option
 
 HELP = "compare policy options with a baseline and write an HTML briefing"
 DESCRIPTION = (
@@ -22,7 +23,7 @@ DESCRIPTION = (
     "the baseline's seed and replicates, so that each difference is paired replicate by "
     "replicate."
 )
-EXAMPLES = """examples:
+EPILOG = """examples:
   hrhsim compare scenarios/archetypes_baseline.yaml scenarios/archetypes_ethical_recruitment.yaml
   hrhsim compare scenarios/baseline.yaml scenarios/ethical_recruitment.yaml \\
       scenarios/compensation.yaml -o results/briefing --replicates 20
@@ -34,12 +35,8 @@ The briefing opens offline (figures and styles are inside index.html) and prints
 """
 
 
-def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `hrhsim compare BASELINE.yaml OPTION.yaml [OPTION.yaml ...]`.
-
-    `--set PATH=VALUE` (dest `overrides`, applied to every scenario) is the CLI's shared option:
-    wire it with `sim.cli._add_set_option(parser)` as for `hrhsim run`.
-    """
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `hrhsim compare BASELINE.yaml OPTION.yaml [OPTION.yaml ...]`."""
     parser.add_argument("baseline", metavar="BASELINE.yaml", help="the baseline scenario file")
     parser.add_argument(
         "options",
@@ -58,14 +55,15 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replicates",
         metavar="N",
-        type=positive_int,
+        type=argtypes.replicates,
         default=None,
-        help="replicates of every scenario (default: the baseline's)",
+        help="replicates of every scenario (default: the baseline's; at most "
+        f"{argtypes.MAX_REPLICATES:,})",
     )
     parser.add_argument(
         "--seed",
         metavar="SEED",
-        type=seed,
+        type=argtypes.seed,
         default=None,
         help="root seed of every scenario (default: the baseline's)",
     )
@@ -77,6 +75,7 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bars"
     )
+    add_set_option(parser)
     add_briefing_arguments(parser)
 
 
@@ -126,7 +125,7 @@ def briefing_options(args: argparse.Namespace) -> dict:
     }
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run `hrhsim compare`; print what was run or reused and where the briefing is.
 
     User errors (bad scenario files, ...) raise `HrhsimError` for the CLI to report.
@@ -157,6 +156,3 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"Country page {code}: {path}")
     print(f"Briefing: {result.index_html.resolve()}")
     return 0
-
-
-__all__ = ["DESCRIPTION", "EXAMPLES", "HELP", "add_compare_arguments", "cmd_compare"]

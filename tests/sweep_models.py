@@ -1,8 +1,10 @@
-"""Cheap models with the sweep model signature `(params: dict, seed: int) -> dict of outcomes`.
+"""Test models with the sweep model signature `(params: dict, seed: int) -> dict of outcomes`.
 
 They go through exactly the same pipeline as `model: hrhsim` (design, Dask, Parquet, SALib) and make
 the pipeline testable quickly: `ishigami` has analytical Sobol indices, `toy` is a deterministic
-function of the parameters and the seed (with an optional `sleep` to make runs last).
+function of the parameters and the seed (with an optional `sleep` to make runs last). They are not
+part of the package: `register()` (called by tests/conftest.py and tests/sweep_cli.py) makes
+them available to sweep files as `model: ishigami` and `model: toy`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 
 import numpy as np
 
-__all__ = ["ISHIGAMI_INDICES", "ishigami", "toy"]
+__all__ = ["ISHIGAMI_INDICES", "ishigami", "register", "toy"]
 
 
 def ishigami(params: dict, seed: int) -> dict:
@@ -60,3 +62,11 @@ def toy(params: dict, seed: int) -> dict:
     noise = float(np.random.default_rng(seed).random())
     y = sum((i + 1) * float(params[k]) for i, k in enumerate(names)) + noise
     return {"y": y, "z": noise}
+
+
+def register() -> None:
+    """Register `ishigami` and `toy` as sweep models."""
+    from sim.sweep import register_model
+
+    register_model("ishigami", ishigami)
+    register_model("toy", toy)

@@ -1,0 +1,208 @@
+"""Dask for sweeps: a checked scheduler address, a client, and a watch on the workers.
+
+A scheduler address must parse (`tcp://host:port`), accept a TCP connection within
+`SCHEDULER_CONNECT_S` and answer Dask's identity handshake as a *scheduler* within
+`SCHEDULER_HANDSHAKE_S`: `distributed.Client` alone waits forever on a server that accepts and
+stays silent. `WorkerWatch` stops a sweep (empties its `as_completed`) when no worker is alive for
+a while, so a sweep whose workers all died says so instead of waiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from sim.errors import SetupError
+
+__all__ = [
+    "SCHEDULER_CONNECT_S",
+    "SCHEDULER_HANDSHAKE_S",
+    "WORKER_TIMEOUT_S",
+    "WorkerWatch",
+    "check_scheduler",
+    "dask_client",
+    "parse_scheduler_address",
+]
+
+
+SCHEDULER_CONNECT_S = 2.0
+"""Seconds to wait for a scheduler address to accept a TCP connection."""
+SCHEDULER_HANDSHAKE_S = 10.0
+"""Seconds to wait for a Dask scheduler to answer once connected."""
+WORKER_TIMEOUT_S = 20.0
+"""Default seconds a sweep waits with no worker alive before it stops and says so."""
+
+_ADDRESS = re.compile(
+    r"(?:(?P<scheme>tcp|tls|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})"
+)
+
+
+def parse_scheduler_address(address: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of `tcp://host:port` (or `host:port`, `tls://...`); `SetupError`."""
+    match = _ADDRESS.fullmatch(str(address).strip())
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise SetupError(
+            f"--scheduler: {address!r} is not a scheduler address",
+            expected="an address such as tcp://127.0.0.1:8786",
+        )
+    return match["scheme"] or "tcp", match["host"].strip("[]"), int(match["port"])
+
+
+def check_scheduler(
+    address: str,
+    connect_timeout: float = SCHEDULER_CONNECT_S,
+    handshake_timeout: float = SCHEDULER_HANDSHAKE_S,
+) -> None:
+    """`SetupError` unless a Dask scheduler answers at `address`.
+
+    Nothing listening fails within `connect_timeout` (a refused connection in milliseconds);
+    a server that accepts but does not answer as a Dask scheduler (silent, another protocol, a
+    Dask worker) fails within `handshake_timeout`. `distributed.Client` alone can wait forever
+    on a silent server.
+    """
+    _, host, port = parse_scheduler_address(address)
+    expected = "the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786"
+    try:
+        with socket.create_connection((host, port), timeout=connect_timeout):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        raise SetupError(
+            f"cannot connect to the Dask scheduler {address}: {reason}", expected=expected
+        ) from None
+    outcome: dict[str, Any] = {}
+
+    def probe() -> None:
+        import asyncio
+
+        from distributed.comm import connect
+
+        async def identity() -> Any:
+            comm = await connect(address, timeout=handshake_timeout)
+            try:
+                await comm.write({"op": "identity", "reply": True})
+                return await comm.read()
+            finally:
+                comm.abort()
+
+        try:
+            outcome["reply"] = asyncio.run(asyncio.wait_for(identity(), handshake_timeout))
+        except BaseException as exc:  # timeouts, closed connections, garbage decoded
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=probe, name="hrhsim-scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(handshake_timeout + 5)
+    reply = outcome.get("reply")
+    kind = reply.get("type") if isinstance(reply, dict) else None
+    if kind != "Scheduler":
+        if "error" in outcome:
+            exc = outcome["error"]
+            why = "no answer" if isinstance(exc, TimeoutError) else type(exc).__name__
+        else:
+            why = f"a {kind} answered" if kind else "no Dask answer"
+        raise SetupError(
+            f"{address} is not a Dask scheduler: no Dask handshake within "
+            f"{handshake_timeout:g} s ({why})",
+            expected=expected,
+        )
+
+
+@contextlib.contextmanager
+def dask_client(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    connect_timeout: float = SCHEDULER_HANDSHAKE_S,
+) -> Iterator[Any]:
+    """A Dask client connected to `scheduler`, or to a new `LocalCluster` of `workers` processes.
+
+    A scheduler address is checked first (`SetupError` when it does not parse, refuses the
+    connection, or does not answer as a Dask scheduler within `connect_timeout` seconds).
+    """
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        check_scheduler(scheduler, handshake_timeout=connect_timeout)
+        try:
+            with dask.config.set({"distributed.comm.timeouts.connect": f"{connect_timeout}s"}):
+                client = Client(scheduler, timeout=f"{connect_timeout}s")
+        except Exception as exc:  # timeouts, closed connections, garbage from another server
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SetupError(
+                f"cannot connect to the Dask scheduler {scheduler}: no Dask handshake within "
+                f"{connect_timeout:g} s ({detail})",
+                expected="the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786",
+            ) from None
+        try:
+            yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.close(timeout=5)
+        return
+    n = workers or _cpu_count()
+    with (
+        LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class WorkerWatch:
+    """Stops a sweep (clears its `as_completed`) when no worker is alive for `timeout` s."""
+
+    def __init__(self, client: Any, completed: Any, timeout: float, poll: float = 1.0) -> None:
+        self.client, self.completed, self.timeout, self.poll = client, completed, timeout, poll
+        self.reason: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="hrhsim-worker-watch", daemon=True)
+
+    def _workers(self) -> int | None:
+        try:
+            return len(self.client.nthreads())
+        except Exception:  # the scheduler itself is unreachable
+            return None
+
+    def _watch(self) -> None:
+        since: float | None = None
+        while not self._stop.wait(self.poll):
+            n = self._workers()
+            if n:
+                since = None
+                continue
+            since = since if since is not None else time.monotonic()
+            if time.monotonic() - since >= self.timeout:
+                what = "no Dask worker" if n == 0 else "the Dask scheduler is unreachable"
+                self.reason = f"{what} for {self.timeout:g} s: the sweep stopped"
+                self.completed.clear()
+                return
+
+    def __enter__(self) -> WorkerWatch:
+        if self.timeout and self.timeout > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)

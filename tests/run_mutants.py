@@ -1,0 +1,328 @@
+"""Run the mutants of tests/MUTANTS.md: break one rule at a time and check that the tests fail.
+
+Each mutant replaces one exact piece of code (it must occur exactly once, so a mutant that no
+longer applies after a code change is reported, not skipped) in a fresh copy of the repository,
+then runs its tests there on a cold numba cache (numba's disk cache does not notice edits in other
+modules, so a warm cache could hide a mutant from the arrays engine). A mutant is killed when a
+test fails. Nothing is changed in the working tree.
+
+    .venv/bin/python tests/run_mutants.py                 # every mutant (about 20-30 minutes)
+    .venv/bin/python tests/run_mutants.py --list
+    .venv/bin/python tests/run_mutants.py compensation_doubled until_exclusive
+    .venv/bin/python tests/run_mutants.py --markdown results/mutants.md
+    .venv/bin/python tests/run_mutants.py until_exclusive --tests tests/test_levers.py
+    .venv/bin/python tests/run_mutants.py --tests-from 7b2668c --tests tests/test_rules.py ...
+
+The copy holds `sim/`, `tests/`, `scenarios/` and `pyproject.toml`; the tests run with this
+interpreter. Before the mutants, the unmutated copy must pass the union of their tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ("sim", "tests", "scenarios", "pyproject.toml")
+
+MONEY = "tests/test_money_exact.py"
+WINDOWS = "tests/test_policy_windows.py"
+TABLE = "tests/test_decision_table.py"
+MATCHING = "tests/test_matching_rules.py"
+DISPATCH = "tests/test_parallel_dispatch.py"
+EFFECTS = "tests/test_effects.py"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    what: str
+
+
+MUTANTS = (
+    # ---- money (ODD §7.7-7.8)
+    Mutant("compensation_doubled", "sim/model/money.py",
+           "comp = comp * pol.compensation_rate\n", "comp = comp * pol.compensation_rate * 2\n",
+           (MONEY,), "compensation paid and received at twice the rate"),
+    Mutant("compensation_recipient_ignored", "sim/model/money.py",
+           "comp = workers * (pol.compensation_recipient[o] & pol.compensation_payer[d])",
+           "comp = workers * pol.compensation_payer[d]",
+           (MONEY,), "payers pay for recruits from every origin, recipient or not"),
+    Mutant("retention_pay_not_in_incentives", "sim/model/money.py",
+           "(pol.pay_rise * wage * present.sum(axis=1)).sum(axis=1)",
+           "0.0 * (pol.pay_rise * wage * present.sum(axis=1)).sum(axis=1)",
+           (MONEY,), "retention pay rise not counted in incentive spending"),
+    Mutant("allowance_on_unraised_wage", "sim/model/money.py",
+           "(pol.allowance * wage * (1.0 + pol.pay_rise) * present[:, 1, :])",
+           "(pol.allowance * wage * present[:, 1, :])",
+           (MONEY,), "rural allowance on the wage without the retention pay rise"),
+    Mutant("buyout_on_wage_without_adjustment", "sim/model/money.py",
+           "price = pol.buyout * base_wages(s.base_wage, pol) * s.workers_per_agent",
+           "price = pol.buyout * s.base_wage * s.workers_per_agent",
+           (MONEY,), "bond buy-out priced on the base wage without the wage multiplier"),
+    Mutant("agreement_training_at_destination_cost", "sim/model/money.py",
+           "src = agreements.source[g]", "src = agreements.destination[g]",
+           (MONEY,), "agreement training places paid at the destination's training cost"),
+    Mutant("settlement_lag_one_year_early", "sim/model/money.py",
+           "arrive = year + 1 + int(s.training_lag[k])", "arrive = year + int(s.training_lag[k])",
+           (MONEY,), "compensation-funded graduates arrive in Y+lag instead of Y+1+lag"),
+    Mutant("retention_settlement_without_next_wage", "sim/model/money.py",
+           "wage = s.base_wage * next_wage_multiplier[:, None]", "wage = s.base_wage",
+           (MONEY,), "compensation pay rise against the base wage, not next year's wage bill"),
+    # ---- policy windows (ODD §7.1)
+    Mutant("until_exclusive", "sim/model/policies.py",
+           "(end is None or year <= end)", "(end is None or year < end)",
+           (WINDOWS,), "`until` made exclusive"),
+    Mutant("from_exclusive", "sim/model/policies.py",
+           "(start is None or year >= start)", "(start is None or year > start)",
+           (WINDOWS,), "`from` made exclusive"),
+    Mutant("lagged_training_one_year_early", "sim/model/policies.py",
+           'return in_force({**policy, "from": started}, year - lag)',
+           'return in_force({**policy, "from": started}, year - lag + 1)',
+           (WINDOWS,), "training expansion and agreement places arrive a year before the lag"),
+    Mutant("adjustments_ignore_dates", "sim/model/policies.py",
+           "        for spec, mask in self._adjustments:\n            if in_force(spec, year):",
+           "        for spec, mask in self._adjustments:\n            if True:",
+           (WINDOWS,), "adjustments in force in every year"),
+    Mutant("rural_service_only_in_window", "sim/model/policies.py",
+           'if bond["rural_service"]:', 'if bond["rural_service"] and in_force(bond, year):',
+           (WINDOWS,), "rural service stops binding bonded workers after the policy's `until`"),
+    Mutant("levers_switch_a_step_early", "sim/model/model.py",
+           "year = s.start_year + t // s.steps_per_year",
+           "year = s.start_year + (t + 1) // s.steps_per_year",
+           (WINDOWS,), "each year's levers start one step before 1 January"),
+    Mutant("fee_not_zeroed_under_fee_free", "sim/model/policies.py",
+           'fee[:, self._masks["fee_free_recruitment"]["destinations"], :] = 0.0',
+           'fee[:, self._masks["fee_free_recruitment"]["destinations"], :] *= 1.0',
+           (WINDOWS,), "fee-free destinations still charge the fee"),
+    Mutant("fee_free_agreements_inverted", "sim/model/policies.py",
+           "for g in np.flatnonzero(active & self.agreements.fee_free):",
+           "for g in np.flatnonzero(active & ~self.agreements.fee_free):",
+           (MONEY,), "the corridors of agreements without `fee_free` are the ones made free"),
+    # ---- decisions (ODD §4.2.1-4.2.2, §7.4) and their effects
+    Mutant("rural_service_not_binding", "sim/model/rules.py",
+           "if (bonded and ctx.rural_service[country, cadre])",
+           "if (bonded and False and ctx.rural_service[country, cadre])",
+           (TABLE,), "bonded rural-service workers may move to urban posts"),
+    Mutant("rural_service_never_set", "sim/model/policies.py",
+           'if bond["rural_service"]:', "if False:",
+           (MONEY, WINDOWS), "the bonding lever's rural service flag is ignored"),
+    Mutant("graduates_placed_ignoring_bonding", "sim/model/rules.py",
+           "serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]", "serves_rural = False",
+           (MONEY,), "bonded graduates placed by the uptake draw, not rural"),
+    Mutant("migrants_may_emigrate", "sim/model/rules.py",
+           "ve = NEG_INF if migrant else ctx.v_emigrate[origin, cadre]",
+           "ve = ctx.v_emigrate[origin, cadre]",
+           (TABLE,), "onward migration open to migrants (their origin's destinations)"),
+    Mutant("natives_may_return", "sim/model/rules.py",
+           "vr = ctx.v_return[origin, cadre] if migrant else NEG_INF",
+           "vr = ctx.v_return[origin, cadre]",
+           (TABLE,), "workers in their training country may 'return'"),
+    Mutant("no_buyout_price_on_leaving", "sim/model/rules.py",
+           "v_leave - bond_penalty)", "v_leave)",
+           (TABLE,), "the buy-out price does not weigh on leaving while bonded"),
+    Mutant("contract_countdown_off_by_one", "sim/model/rules.py",
+           "return agreement >= 0 and contract_steps <= 0",
+           "return agreement >= 0 and contract_steps < 0",
+           (TABLE, MATCHING), "a fixed-term contract ends one step late"),
+    Mutant("contract_starts_one_step_long", "sim/engines/effects.py",
+           "contract = contract_steps[channel]\n", "contract = contract_steps[channel] + 1\n",
+           (TABLE, MATCHING), "admission sets a contract one step longer than agreed"),
+    Mutant("leaving_while_bonded_pays_nothing", "sim/engines/effects.py",
+           "bonded = 1 if bond > 0 else 0\n        return country, area, EXITED",
+           "bonded = 0\n        return country, area, EXITED",
+           (TABLE, MONEY), "no buy-out when a bonded worker leaves the profession"),
+    Mutant("returners_keep_their_area", "sim/engines/effects.py",
+           "return origin, URBAN, ACTIVE, NO_AGREEMENT, 0, T_RETURN, origin, URBAN, 0",
+           "return origin, area, ACTIVE, NO_AGREEMENT, 0, T_RETURN, origin, area, 0",
+           (TABLE,), "returning migrants keep the area they had abroad instead of urban"),
+    # ---- matching (ODD §7.5)
+    Mutant("quota_not_consumed", "sim/model/rules.py",
+           "agreement_slots[g] -= 1", "agreement_slots[g] -= 0",
+           (MATCHING,), "agreement slots never used up"),
+    Mutant("agreement_ignores_destination", "sim/model/rules.py",
+           "if origin[i] != agreement_source[g] or destination[i] != agreement_destination[g]:",
+           "if origin[i] != agreement_source[g]:",
+           (MATCHING,), "agreements take their source's applicants to any destination"),
+    Mutant("ethical_ignores_protected", "sim/model/rules.py",
+           "passive_only = ethical[d] and protected[origin[i]]", "passive_only = ethical[d]",
+           (MATCHING,), "ethical recruitment turns down applicants from every origin"),
+    Mutant("passive_rate_inverted", "sim/model/rules.py",
+           ">= passive_rate:", "< passive_rate:",
+           (MATCHING,), "protected applicants taken when the passive draw is above the rate"),
+    Mutant("matching_by_worker_id", "sim/model/rules.py",
+           'order = by_id[np.argsort(keys[by_id], kind="mergesort")]', "order = by_id",
+           (MATCHING,), "applicants ranked by worker id only, not by random priority"),
+    Mutant("immigrants_all_urban", "sim/model/rules.py",
+           "< rural_share[d, cadre[i]]:", "< 0.0:",
+           (MATCHING,), "taken applicants placed ignoring the destination's rural share"),
+    # ---- the arrays engine's kernels
+    Mutant("parallel_build_removed", "sim/engines/arrays.py",
+           "True: njit(parallel=True, cache=True)(func)", "True: njit(cache=True)(func)",
+           (DISPATCH,), "the 'parallel' builds compiled serially"),
+    Mutant("serial_build_for_every_size", "sim/engines/arrays.py",
+           "PARALLEL_MIN_ROWS = 8 * CHUNK", "PARALLEL_MIN_ROWS = 1 << 62",
+           (DISPATCH,), "the serial build used for every population size"),
+    Mutant("hazard_exit_pays_buyout", "sim/engines/effects.py",
+           "return EXITED, T_EXIT, -1, 0, 0", "return EXITED, T_EXIT, -1, 0, 1",
+           (EFFECTS,), "a hazard exit pays the bond buy-out"),
+)  # fmt: skip
+
+
+def _copy(dest: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis", ".pytest_cache")
+    for name in COPIED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        else:
+            shutil.copy2(src, dest / name)
+
+
+def _apply(dest: Path, mutant: Mutant) -> None:
+    path = dest / mutant.path
+    text = path.read_text(encoding="utf-8")
+    count = text.count(mutant.old)
+    if count != 1:
+        raise SystemExit(f"mutant {mutant.name}: {mutant.path} holds its code {count} times")
+    path.write_text(text.replace(mutant.old, mutant.new), encoding="utf-8")
+
+
+def _run(dest: Path, tests: tuple[str, ...], timeout: int) -> tuple[int, list[str], float]:
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(dest / ".numba-cache"),
+        "PYTHONPATH": str(dest),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    check = subprocess.run(
+        [sys.executable, "-c", "import sim; print(sim.__file__)"],
+        capture_output=True, text=True, cwd=dest, env=env, check=True,
+    )  # fmt: skip
+    assert check.stdout.strip().startswith(str(dest)), check.stdout
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", *tests],
+        capture_output=True, text=True, cwd=dest, env=env, timeout=timeout,
+    )  # fmt: skip
+    failed = re.findall(r"^FAILED (.+?)(?: - .*)?$", proc.stdout, flags=re.MULTILINE)
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+    return proc.returncode, failed, time.monotonic() - started
+
+
+def _tests_at(dest: Path, rev: str) -> None:
+    """Replace the copy's tests/ by the one of git revision `rev`."""
+    shutil.rmtree(dest / "tests")
+    archive = subprocess.run(
+        ["git", "archive", rev, "tests"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+
+
+def run(
+    mutant: Mutant | None, tests: tuple[str, ...], timeout: int, tests_from: str | None = None
+) -> tuple[int, list, float]:
+    """Run `tests` in a fresh copy of the repository, with `mutant` applied if given."""
+    with tempfile.TemporaryDirectory(prefix="hrhsim-mutant-") as tmp:
+        dest = Path(tmp)
+        _copy(dest)
+        if tests_from:
+            _tests_at(dest, tests_from)
+        if mutant is not None:
+            _apply(dest, mutant)
+        return _run(dest, tests, timeout)
+
+
+def _tests_of(failed: list[str]) -> str:
+    """The failing test functions, parameters merged: `module::test (n cases)`."""
+    counts: dict[str, int] = {}
+    for node in failed:
+        name = node.split("/")[-1].split("[")[0]
+        counts[name] = counts.get(name, 0) + 1
+    return "<br>".join(f"`{n}`" + (f" ({c} cases)" if c > 1 else "") for n, c in counts.items())
+
+
+def _change(m: Mutant) -> str:
+    """The mutant's code change as `file`: `old` → `new` (first line of each, for a table)."""
+    old, new = (" ".join(x.split()).replace("|", "\\|") for x in (m.old, m.new))
+    return f"{m.path}: `{old}` → `{new}`"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="mutants to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument(
+        "--check", action="store_true", help="check that every mutant still applies, and exit"
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated run")
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        help="run these tests for every mutant instead of each mutant's own (e.g. another suite)",
+    )
+    parser.add_argument(
+        "--tests-from",
+        metavar="REV",
+        help="take tests/ from this git revision (e.g. the suite before these tests were added)",
+    )
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per run")
+    parser.add_argument("--markdown", type=Path, help="also write the result table here")
+    args = parser.parse_args(argv)
+    known = {m.name: m for m in MUTANTS}
+    if args.list:
+        for m in MUTANTS:
+            print(f"{m.name:42s} {m.path:26s} {m.what}")
+        return 0
+    if args.check:
+        stale = [m.name for m in MUTANTS if (ROOT / m.path).read_text("utf-8").count(m.old) != 1]
+        print(f"mutants that no longer apply: {', '.join(stale)}" if stale else "all apply")
+        return 1 if stale else 0
+    unknown = [n for n in args.names if n not in known]
+    if unknown:
+        parser.error(f"unknown mutants: {', '.join(unknown)}")
+    chosen = [known[n] for n in args.names] if args.names else list(MUTANTS)
+    if not args.no_baseline:
+        tests = tuple(args.tests or dict.fromkeys(t for m in chosen for t in m.tests))
+        code, failed, seconds = run(None, tests, args.timeout, args.tests_from)
+        print(f"baseline (no mutant): exit {code} in {seconds:.0f} s", flush=True)
+        if code != 0:
+            print("the unmutated tests fail:", *failed, sep="\n  ")
+            return 2
+    rows = [
+        "| mutant | change | result | killed by (failing tests, parameters merged) |",
+        "|---|---|---|---|",
+    ]
+    survivors = []
+    for m in chosen:
+        code, failed, seconds = run(m, tuple(args.tests or m.tests), args.timeout, args.tests_from)
+        result = {0: "SURVIVED", 1: "killed"}.get(code, f"error (exit {code})")
+        if code != 1:
+            survivors.append(m.name)
+        killers = _tests_of(failed)
+        rows.append(f"| `{m.name}`: {m.what} | {_change(m)} | {result} | {killers} |")
+        print(f"{m.name}: {result} in {seconds:.0f} s; {killers}", flush=True)
+    table = "\n".join(rows)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table + "\n", encoding="utf-8")
+    if survivors:
+        print("not killed:", ", ".join(survivors))
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""The compiled kernels can be trusted: after a code change, and in their parallel builds.
+
+- numba's disk cache is keyed on the code (`sim/jitcache.py`): a copy of the package whose rule
+  module is edited runs the edited rule in the arrays engine too (and, as a control, the same
+  edit with the keying switched off is served stale kernels: what the keying prevents).
+- The parallel builds of the arrays kernels (normally used from 262,144 workers) are forced by
+  lowering `sim.engines.arrays.PARALLEL_MIN_ROWS`, run with 1 and 2 threads, and give results
+  identical to the serial builds.
+
+Each case runs in subprocesses with their own cache folder, so it also works on a cold cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.model_helpers import ROOT, SCENARIOS
+
+SCENARIO = SCENARIOS / "archetypes_code_of_practice_package.yaml"
+
+_ENGINES_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import sim
+assert sim.__file__.startswith(sys.argv[1]), sim.__file__
+import numba
+from sim.inputs.scenario import load_scenario
+from sim.runner import replicate_seeds, run_replicate
+sc = load_scenario(sys.argv[2]).with_overrides({"time.years": 1, "scale.workers_per_agent": 100.0})
+out = {"cache": numba.config.CACHE_DIR}
+for engine in ("agents", "arrays"):
+    r = run_replicate(sc, 0, replicate_seeds(5, 1)[0], engine=engine)
+    out[engine] = r.indicators.value.round(9).tolist()
+print(json.dumps(out))
+"""
+
+
+def _copy_package(dest: Path) -> Path:
+    shutil.copytree(ROOT / "sim", dest / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def _engines(copy: Path, cache: Path) -> dict:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    env.pop("NUMBA_NUM_THREADS", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", _ENGINES_SCRIPT, str(copy), str(SCENARIO)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=copy,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _edit_rule(copy: Path) -> None:
+    """Change the counter-based generator every rule draws from (`sim/model/rng.py`).
+
+    The arrays kernels (in another module) inline it: exactly the staleness numba misses.
+    """
+    rng = copy / "sim" / "model" / "rng.py"
+    text = rng.read_text(encoding="utf-8")
+    assert "_TO_UNIT = " in text, "the edit below needs sim/model/rng.py's _TO_UNIT"
+    rng.write_text(text + "\n_TO_UNIT = 0.75 / 9007199254740992.0  # edited by the test\n")
+
+
+def test_an_edited_rule_reaches_the_arrays_engine(tmp_path):
+    copy = _copy_package(tmp_path / "keyed")
+    cache = tmp_path / "cache"
+    before = _engines(copy, cache)
+    assert before["agents"] == before["arrays"]
+    assert Path(before["cache"]).parent == cache  # the user's NUMBA_CACHE_DIR is the root
+    _edit_rule(copy)
+    after = _engines(copy, cache)
+    assert after["cache"] != before["cache"]  # a new key for the new code
+    assert after["agents"] != before["agents"]  # the edit changes the results ...
+    assert after["arrays"] == after["agents"]  # ... of both engines alike
+
+
+def test_without_the_keying_numba_serves_the_stale_kernel(tmp_path):
+    """Control: without `sim/jitcache.py` numba's own check keeps the old kernels after the edit."""
+    copy = _copy_package(tmp_path / "unkeyed")
+    (copy / "sim" / "jitcache.py").write_text("def configure():\n    pass\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    before = _engines(copy, cache)
+    _edit_rule(copy)
+    stale = _engines(copy, cache)
+    fresh = _engines(copy, tmp_path / "fresh")  # the edited code compiled from scratch
+    assert stale["cache"] == before["cache"] == str(cache)
+    assert fresh["arrays"] == fresh["agents"] != before["arrays"]
+    assert stale["arrays"] == before["arrays"] != fresh["arrays"]  # the old rule still runs
+
+
+_THREADS_SCRIPT = """
+import json, sys
+import numba
+import sim.engines.arrays as arrays
+from sim.inputs.scenario import load_scenario
+from sim.runner import replicate_seeds, run_replicate
+sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 2.0, "time.years": 2})
+seed = replicate_seeds(8, 1)[0]
+builds = (arrays._HAZARD, arrays._DECIDE, arrays._GATHER)
+out = {"threads": numba.get_num_threads()}
+if sys.argv[2] == "serial":
+    r = run_replicate(sc, 0, seed, engine="arrays")
+    out["serial"] = [r.indicators.value.tolist(), r.flows.workers.tolist()]
+    out["serial_used_parallel"] = any(b[True].signatures for b in builds)
+arrays.PARALLEL_MIN_ROWS = 1  # force the parallel builds
+r = run_replicate(sc, 0, seed, engine="arrays")
+out["parallel"] = [r.indicators.value.tolist(), r.flows.workers.tolist()]
+out["parallel_ran"] = all(b[True].signatures for b in builds)
+from sim.runner import world_for
+w = world_for(sc.data)
+out["chunks"] = float(w.doctors.sum() + w.nurses.sum()) / 2.0 / arrays.CHUNK
+print(json.dumps(out))
+"""
+
+
+def _threads(threads: int, mode: str) -> dict:
+    env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
+    proc = subprocess.run(
+        [sys.executable, "-c", _THREADS_SCRIPT, str(SCENARIO), mode],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_parallel_builds_identical_to_serial_with_one_and_two_threads():
+    one = _threads(1, "serial")
+    two = _threads(2, "parallel")
+    assert (one["threads"], two["threads"]) == (1, 2)
+    assert not one["serial_used_parallel"]  # below the threshold: the serial builds ran
+    assert one["parallel_ran"] and two["parallel_ran"]  # forced: the parallel builds ran
+    assert one["chunks"] > 4  # several chunks of rows to share between the threads
+    assert one["serial"] == one["parallel"] == two["parallel"]
