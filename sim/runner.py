@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ReplicateResult:
-    """Indicators and flows of one replicate, with its timing."""
+    """Indicators, flows, bilateral stocks and agreements of one replicate, with its timing."""
 
     replicate: int
     seed: int
@@ -43,6 +43,8 @@ class ReplicateResult:
     seconds: float
     engine: str
     model: WorkforceModel | None = None
+    stocks: pd.DataFrame | None = None
+    agreements: pd.DataFrame | None = None
 
 
 @dataclass
@@ -50,8 +52,10 @@ class Results:
     """The results of a scenario's replicates, as tidy tables (docs/architecture.md).
 
     `indicators` (replicate, year, country, area, cadre, indicator, value), `flows` (replicate,
-    year, origin, destination, cadre, workers) and the `manifest` (resolved scenario, seeds,
-    engine, versions, timings) of a run; `data` is the resolved scenario.
+    year, origin, destination, cadre, workers), `stocks` (replicate, year, origin, country,
+    cadre, workers: workers by country of training and of work), `agreements` (replicate, year,
+    agreement, source, destination, cadre, quota, hired) and the `manifest` (resolved scenario,
+    seeds, engine, versions, timings) of a run; `data` is the resolved scenario.
     """
 
     indicators: pd.DataFrame
@@ -59,6 +63,8 @@ class Results:
     manifest: dict
     scenario: object | None = None
     replicate_seconds: list[float] = field(default_factory=list)
+    stocks: pd.DataFrame | None = None
+    agreements: pd.DataFrame | None = None
 
     @property
     def data(self) -> dict:
@@ -194,16 +200,23 @@ def run_replicate(
     model.run(progress)
     indicators = model.recorder.indicators()
     indicators.insert(0, "replicate", np.int32(replicate))
-    flows = model.recorder.flows()
-    flows.insert(0, "replicate", np.int32(replicate))
+    tables = {
+        "flows": model.recorder.flows(),
+        "stocks": model.recorder.stocks(),
+        "agreements": model.recorder.agreements(),
+    }
+    for table in tables.values():
+        table.insert(0, "replicate", np.int32(replicate))
     return ReplicateResult(
         replicate,
         seed,
         indicators,
-        flows,
+        tables["flows"],
         time.perf_counter() - start,
         chosen,
         model if keep_model else None,
+        stocks=tables["stocks"],
+        agreements=tables["agreements"],
     )
 
 
@@ -281,6 +294,8 @@ def run(
         manifest=manifest,
         scenario=scenario,
         replicate_seconds=[r.seconds for r in results],
+        stocks=pd.concat([r.stocks for r in results], ignore_index=True),
+        agreements=pd.concat([r.agreements for r in results], ignore_index=True),
     )
 
 
@@ -349,10 +364,16 @@ def parameter_draws(scenario, seeds: list[np.random.SeedSequence]) -> ParameterD
 
 def load_results(run_dir) -> Results:
     """The results of a results folder written by `run_scenario` or `hrhsim run`."""
-    from sim.outputs.results import read_results
+    from sim.outputs.results import read_results, read_table
 
     manifest, indicators, flows = read_results(run_dir)
-    return Results(indicators=indicators, flows=flows, manifest=manifest)
+    return Results(
+        indicators=indicators,
+        flows=flows,
+        manifest=manifest,
+        stocks=read_table(run_dir, "stocks"),
+        agreements=read_table(run_dir, "agreements"),
+    )
 
 
 def run_scenario(
@@ -372,11 +393,14 @@ def run_scenario(
     indicators, flows, manifest = results.indicators, results.flows, results.manifest
     # The folder is built beside `out` and swapped in complete (sim.outputs.results).
     write_csvs = csv if csv is not None else data["outputs"]["csv"]
+    always = {"stocks": results.stocks, "agreements": results.agreements}
     tables = {"indicators.parquet": parquet_writer(indicators)}
+    tables.update({f"{name}.parquet": parquet_writer(table) for name, table in always.items()})
     if data["outputs"]["flows"]:
         tables["flows.parquet"] = parquet_writer(flows)
     if write_csvs:
         tables["indicators.csv"] = csv_writer(indicators)
+        tables.update({f"{name}.csv": csv_writer(table) for name, table in always.items()})
         if data["outputs"]["flows"]:
             tables["flows.csv"] = csv_writer(flows)
     write_run_folder(out, tables, manifest)

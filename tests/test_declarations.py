@@ -71,7 +71,7 @@ def run_model_masks():
     scenario = archetypes()
     world = simulated_world(scenario.data)
     dest = np.asarray(world.income_group) == "H"
-    return PolicySchedule(scenario.data, world, dest, np.array([6, 3]))._masks
+    return PolicySchedule(scenario.data, world, dest)._masks
 
 
 def test_outcomes_are_declared_over_existing_indicators():

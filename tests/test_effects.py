@@ -7,7 +7,8 @@ import pytest
 
 from sim.engines import effects
 from sim.model import rules
-from sim.model.ledger import T_DEATH, T_EXIT, T_LEAVE, T_MOVE, T_RETIRE, T_RETURN
+from sim.model.ledger import T_DEATH, T_EXIT, T_LEAVE, T_MOVE, T_RETIRE
+from sim.model.population import APPLY_CONTRACT_RETURN, APPLY_EMIGRATE, APPLY_RETURN
 
 NONE = effects.NO_TRANSITION
 # (choice, contract ends) -> expected (country, area, status, agreement, contract,
@@ -20,8 +21,10 @@ AFTER_CHOICE = [
     ((rules.CHOICE_MOVE, False), (3, 0, rules.ACTIVE, 2, 4, T_MOVE, 3, 0, 0)),
     ((rules.CHOICE_MOVE, True), (3, 0, rules.ACTIVE, -1, 4, T_MOVE, 3, 0, 0)),
     ((rules.CHOICE_LEAVE, False), (3, 1, rules.EXITED, 2, 4, T_LEAVE, -1, 0, 1)),
-    ((rules.CHOICE_RETURN, False), (0, rules.URBAN, rules.ACTIVE, -1, 0, T_RETURN, 0, 0, 0)),
-    ((rules.CHOICE_CONTRACT_RETURN, True), (0, 0, rules.ACTIVE, -1, 0, T_RETURN, 0, 0, 0)),
+    # Returning home is an application, decided in matching (ODD §7.5): nothing happens now,
+    # except that a contract that ran out lapses.
+    ((rules.CHOICE_RETURN, False), (3, 1, rules.ACTIVE, 2, 4, NONE, -1, 0, 0)),
+    ((rules.CHOICE_CONTRACT_RETURN, True), (3, 1, rules.ACTIVE, -1, 4, NONE, -1, 0, 0)),
     ((rules.CHOICE_EMIGRATE, False), (3, 1, rules.ACTIVE, 2, 4, NONE, -1, 0, 0)),
 ]
 
@@ -40,10 +43,36 @@ def test_leaving_unbonded_pays_no_buyout():
 
 def test_ageing_counts_down_bonds_and_contracts_but_not_below_zero():
     key = 123
-    age, bond, contract, event = effects.age_and_hazards(key, 5, 100, 3, 0, 600, 840, 0, 0, 0)
+    age, bond, contract, event = effects.age_and_hazards(key, 5, 100, 3, 0, 840, 0, 0, 0)
     assert (age, bond, contract, event) == (101, 2, 0, rules.EVENT_NONE)
-    age, bond, contract, event = effects.age_and_hazards(key, 5, 839, 0, 7, 600, 840, 0, 0, 0)
+    age, bond, contract, event = effects.age_and_hazards(key, 5, 839, 0, 7, 840, 0, 0, 0)
     assert (age, bond, contract, event) == (840, 0, 6, rules.EVENT_RETIRE)  # past the max age
+    # certain retirement at the worker's new age
+    assert effects.age_and_hazards(key, 5, 100, 0, 0, 840, 1.0, 0, 0)[3] == rules.EVENT_RETIRE
+
+
+def test_hazards_are_read_at_the_age_after_ageing_capped_at_the_maximum():
+    assert effects.hazard_index(100, 840) == 101
+    assert effects.hazard_index(840, 840) == 840
+
+
+@pytest.mark.parametrize(
+    ("choice", "kind"),
+    [
+        (rules.CHOICE_EMIGRATE, APPLY_EMIGRATE),
+        (rules.CHOICE_RETURN, APPLY_RETURN),
+        (rules.CHOICE_CONTRACT_RETURN, APPLY_CONTRACT_RETURN),
+        (rules.CHOICE_STAY, -1),
+        (rules.CHOICE_MOVE, -1),
+        (rules.CHOICE_LEAVE, -1),
+    ],
+)
+def test_applications_are_emigration_and_returns(choice, kind):
+    assert effects.application_kind(choice) == kind
+
+
+def test_homecoming_ends_the_contract_in_the_area_given():
+    assert effects.homecoming(7, rules.RURAL) == (7, rules.RURAL, effects.NO_AGREEMENT, 0)
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,7 @@ def test_circular_agreement_brings_workers_home():
     def returns(flows):
         rows = flows[
             (flows.origin == "XDB")
-            & (flows.destination == "XMI")
+            & (flows.destination == "XEX")
             & flows.year.isin([2029, 2030, 2031, 2032])
         ]
         return rows.workers.sum()
@@ -125,8 +125,11 @@ def test_agreement_training_places_raise_source_graduates_after_the_lag():
 
 
 def test_retention_pay_lowers_voluntary_exits_and_emigration():
-    base, _ = results(BASE)
-    opt, _ = results("archetypes_retention.yaml")
+    # A 10% pay rise cuts the odds of leaving by about 11%: at 100 workers per agent that is
+    # a handful of agents, within the noise of diverging paths, so both runs use 25.
+    fine = (("scale.workers_per_agent", 25.0),)
+    base, _ = results(BASE, fine)
+    opt, _ = results("archetypes_retention.yaml", fine)
     assert total(opt, "exits_voluntary", ssl(), YEARS) < total(
         base, "exits_voluntary", ssl(), YEARS
     )

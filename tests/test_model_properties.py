@@ -26,6 +26,18 @@ POLICY_TOGGLES = {
     "rural": {"policies.rural_allowance.enabled": True},
     "bonding": {"policies.bonding.enabled": True, "policies.bonding.years": 1.0},
     "training": {"policies.domestic_training.enabled": True},
+    "deployment_cap": {
+        "policies.deployment_cap.enabled": True,
+        "policies.deployment_cap.countries": ["XEX", "XSR"],
+        "policies.deployment_cap.cap": 300.0,
+    },
+    "deployment_cap_agreements": {
+        "policies.deployment_cap.enabled": True,
+        "policies.deployment_cap.countries": ["XEX"],
+        "policies.deployment_cap.cadres": "nurses",
+        "policies.deployment_cap.cap": 100.0,
+        "policies.deployment_cap.exempt_agreements": False,
+    },
 }
 
 AGREEMENTS = [
@@ -57,7 +69,17 @@ def small_scenarios(draw):
         "behaviour.reconsider_rate": draw(st.floats(0.0, 2.0)),
         "behaviour.emigrate_constant": draw(st.floats(-9.0, -2.0)),
         "behaviour.propensity_sd": draw(st.floats(0.0, 3.0)),
-        "hazards.exit_rate": draw(st.floats(0.0, 0.2)),
+        "behaviour.return_constant": draw(st.floats(-4.0, 3.0)),
+        "behaviour.onward_constant": draw(st.sampled_from([-50.0, -2.0, 0.0, 2.0])),
+        "behaviour.origin_weight": draw(st.floats(0.0, 1.5)),
+        "behaviour.emigration_age_factor.45_54": draw(st.floats(0.0, 1.0)),
+        "hazards.attrition_rate.nurses": draw(st.floats(0.0, 0.2)),
+        "hazards.retirement_scale.doctors": draw(st.floats(0.0, 3.0)),
+        "workforce.training_expansion_rate": draw(st.floats(0.0, 0.3)),
+        "workforce.training_vacancy_response": draw(st.floats(0.0, 3.0)),
+        "workforce.wage_vacancy_response": draw(st.floats(0.0, 1.0)),
+        "workforce.demand_income_elasticity.nurses": draw(st.floats(0.0, 1.2)),
+        "workforce.outflow_reference.L": draw(st.floats(0.0, 0.05)),
     }
     for name in draw(st.sets(st.sampled_from(sorted(POLICY_TOGGLES)))):
         overrides.update(POLICY_TOGGLES[name])
@@ -100,12 +122,25 @@ def test_accounting_identity_and_non_negativity_every_step(case):
         np.testing.assert_array_equal(
             model.population.count(model.n_countries, model.n_cadres), ledger.stock
         )
+        # Age-based counters are parts of the flows they refine.
+        by_age = ledger.step_by_age
+        departures = (
+            fl[F["emigrants"]] + fl[F["retirements"]] + fl[F["deaths"]] + fl[F["exits"]]
+        ).sum(axis=1)
+        assert (by_age[0, :, :, 0] <= departures).all()  # under-40 departures
+        assert (by_age[1, :, :, 0] <= departures).all()  # foreign-trained departures
+        assert (by_age[2].sum(axis=-1) <= fl[F["emigrants"]].sum(axis=1)).all()
+        # Money is never lost: the training fund is never negative; a deployment cap is never
+        # exceeded (what accrued this year, in agents).
+        assert (model.training.fund >= 0).all()
+        allowance = model.allowance
+        assert (allowance.used <= np.floor(allowance.accrued + 1e-9)).all()
     ind = model.recorder.indicators()
     counts = ind[~ind.indicator.isin(["rural_urban_ratio"])]
     assert (counts.value >= 0).all(), counts[counts.value < 0].head()
     # Only ratios and densities may be undefined (NaN: an empty denominator), never infinite.
     undefined = ind[ind.value.isna()]
-    assert set(undefined.indicator) <= {"rural_urban_ratio", "density"}
+    assert set(undefined.indicator) <= {"rural_urban_ratio", "density", "mean_age"}
     assert not np.isinf(ind.value).any()
 
 

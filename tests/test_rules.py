@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.model import rules
+from sim.model import matching, rules
 from sim.model.rng import STREAM_CHOICE, STREAM_HAZARD, uniform, uniform_keyed, worker_key
 
 
@@ -70,18 +70,30 @@ def test_pick_index_follows_the_cumulative_weights(weights, u):
 def test_hazard_partition_gives_each_event_its_probability():
     n = 200000
     events = np.array(
-        [rules.hazard_event(worker_key(3, i), 5, 700, 600, 840, 0.1, 0.05, 0.02) for i in range(n)]
+        [rules.hazard_event(worker_key(3, i), 5, 700, 840, 0.1, 0.05, 0.02) for i in range(n)]
     )
     freq = np.bincount(events, minlength=4) / n
     np.testing.assert_allclose(freq[1:], [0.1, 0.05, 0.02], atol=0.003)
-    # Below the retirement age nobody retires; past the maximum age everybody does.
-    young = [
-        rules.hazard_event(worker_key(3, i), 5, 300, 600, 840, 0.9, 0.0, 0.0) for i in range(1000)
-    ]
-    assert set(young) == {rules.EVENT_NONE}
-    assert (
-        rules.hazard_event(worker_key(3, 1), 5, 840, 600, 840, 0.0, 0.0, 0.0) == rules.EVENT_RETIRE
-    )
+    # Without hazards nobody leaves; past the maximum age everybody retires.
+    none = [rules.hazard_event(worker_key(3, i), 5, 300, 840, 0.0, 0.0, 0.0) for i in range(1000)]
+    assert set(none) == {rules.EVENT_NONE}
+    assert rules.hazard_event(worker_key(3, 1), 5, 840, 840, 0.0, 0.0, 0.0) == rules.EVENT_RETIRE
+
+
+def test_initial_ages_follow_the_band_shares_uniformly_within_bands():
+    cum = np.array([0.2, 0.5, 0.7, 0.9, 1.0])
+    edges = np.array([100, 140, 180, 220, 260, 320], dtype=np.int64)  # steps
+    ages = np.array([rules.initial_age_steps(worker_key(4, i), cum, edges) for i in range(40000)])
+    assert ages.min() >= 100 and ages.max() < 320
+    band = np.searchsorted(edges[1:-1], ages, side="right")
+    np.testing.assert_allclose(np.bincount(band, minlength=5) / ages.size, np.diff(cum, prepend=0),
+                               atol=0.01)  # fmt: skip
+    inside = ages[band == 1]  # uniform over the 40 steps 140..179
+    assert stats.chisquare(np.bincount(inside - 140, minlength=40)).pvalue > 1e-3
+    # An empty band (no share) is never drawn; a band of zero width gives its lower edge.
+    cum0 = np.array([0.0, 0.5, 0.5, 1.0, 1.0])
+    drawn = {rules.initial_age_steps(worker_key(4, i), cum0, edges) // 40 for i in range(2000)}
+    assert all(edges[0] // 40 <= a for a in drawn)
 
 
 def test_rural_uptake_reproduces_the_dce_effect_size():
@@ -104,37 +116,31 @@ def _match(**kw):
         worker_id=np.arange(100, 100 + n, dtype=np.int64),
         cadre=np.zeros(n, dtype=np.int64),
         destination=np.full(n, 1, dtype=np.int64),
-        posts=np.array([[0], [3]], dtype=np.int64),
+        posts=np.array([[0], [3], [0]], dtype=np.int64),
         agreement_source=np.zeros(0, dtype=np.int64),
         agreement_destination=np.zeros(0, dtype=np.int64),
         agreement_cadre=np.zeros(0, dtype=np.int64),
         agreement_slots=np.zeros(0, dtype=np.int64),
-        ethical=np.array([False, False]),
-        protected=np.array([False, False]),
+        ethical=np.array([False, False, False]),
+        protected=np.array([False, False, False]),
         passive_rate=0.0,
-        rural_share=np.zeros((2, 1)),
+        allowance=np.full(3, 2**40, dtype=np.int64),
+        capped=np.zeros((3, 1), dtype=bool),
+        exempt_agreements=True,
+        rural_share=np.zeros((3, 1)),
     )
     args.update(kw)
     args["origin"] = np.asarray(args["origin"], dtype=np.int64)
+    args.setdefault("country", args["origin"])
+    args["country"] = np.asarray(args["country"], dtype=np.int64)
     args["keys"] = np.array([worker_key(1, w) for w in args["worker_id"]], dtype=np.int64)
     order = [
-        "step",
-        "worker_id",
-        "keys",
-        "origin",
-        "cadre",
-        "destination",
-        "posts",
-        "agreement_source",
-        "agreement_destination",
-        "agreement_cadre",
-        "agreement_slots",
-        "ethical",
-        "protected",
-        "passive_rate",
+        "step", "worker_id", "keys", "origin", "country", "cadre", "destination", "posts",
+        "agreement_source", "agreement_destination", "agreement_cadre", "agreement_slots",
+        "ethical", "protected", "passive_rate", "allowance", "capped", "exempt_agreements",
         "rural_share",
-    ]
-    return rules.match_applicants(*(args[k] for k in order))
+    ]  # fmt: skip
+    return matching.match_applicants(*(args[k] for k in order))
 
 
 def test_matching_respects_posts_and_ignores_input_order():
@@ -158,8 +164,81 @@ def test_matching_serves_agreements_first_and_blocks_active_recruitment():
     assert (channel == 0).sum() == 2 and (channel == -1).sum() == 1
     blocked, _ = _match(
         origin=[0] * 10,
-        ethical=np.array([False, True]),
-        protected=np.array([True, False]),
+        ethical=np.array([False, True, False]),
+        protected=np.array([True, False, False]),
         passive_rate=0.0,
     )
     assert (blocked == -2).all()
+
+
+def test_agreements_recruit_only_in_their_source_country():
+    # Workers trained in 0 but working in 2 (moving on) cannot use the 0 -> 1 agreement.
+    channel, _ = _match(
+        origin=[0] * 3,
+        country=[2] * 3,
+        agreement_source=np.array([0]),
+        agreement_destination=np.array([1]),
+        agreement_cadre=np.array([-1]),
+        agreement_slots=np.array([3]),
+    )
+    assert (channel == -1).all()
+
+
+def test_ethical_recruitment_looks_at_the_country_recruited_from():
+    # Trained in a protected country (0), recruited from an unprotected one (2): taken.
+    kw = dict(ethical=np.array([False, True, False]), protected=np.array([True, False, False]))
+    onward, _ = _match(origin=[0] * 3, country=[2] * 3, **kw)
+    assert (onward == -1).all()
+
+
+def test_deployment_cap_limits_new_hires_from_the_capped_origin_only():
+    capped = np.array([[True], [False], [False]])
+    allowance = np.array([1, 2**40, 2**40], dtype=np.int64)
+    channel, _ = _match(origin=[0] * 5, allowance=allowance, capped=capped)
+    assert (channel == -1).sum() == 1 and allowance[0] == 0
+    # Migrants moving on from abroad are not deployments from their origin.
+    allowance = np.array([0, 2**40, 2**40], dtype=np.int64)
+    onward, _ = _match(origin=[0] * 5, country=[2] * 5, allowance=allowance, capped=capped)
+    assert (onward == -1).sum() == 3
+    # Agreement hires count only when agreements are not exempt.
+    agreement = dict(
+        agreement_source=np.array([0]),
+        agreement_destination=np.array([1]),
+        agreement_cadre=np.array([-1]),
+        agreement_slots=np.array([3]),
+        capped=capped,
+    )
+    allowance = np.array([0, 2**40, 2**40], dtype=np.int64)
+    exempt, _ = _match(origin=[0] * 5, allowance=allowance, **agreement)
+    assert (exempt == 0).sum() == 3
+    allowance = np.array([1, 2**40, 2**40], dtype=np.int64)
+    counted, _ = _match(origin=[0] * 5, allowance=allowance, exempt_agreements=False, **agreement)
+    assert (counted >= -1).sum() == 1
+
+
+def test_returns_need_a_post_at_home_unless_the_contract_ended():
+    n = 6
+    wid = np.arange(n, dtype=np.int64)
+    keys = np.array([worker_key(2, w) for w in wid], dtype=np.int64)
+    origin = np.zeros(n, dtype=np.int64)
+    cadre = np.zeros(n, dtype=np.int64)
+    forced = np.array([False, False, False, False, True, True])
+    posts = np.array([[2]], dtype=np.int64)
+    channel, area = matching.match_returns(
+        3, wid, keys, origin, cadre, forced, posts, np.array([[1.0]])
+    )
+    # Both contract-end returners go home first and take the two posts (rural: all vacancies
+    # are rural); no post is left for the voluntary returners.
+    assert (channel[forced] == -1).all() and (channel[~forced] == -2).all()
+    assert (area[forced] == rules.RURAL).all() and posts[0, 0] == 0
+    posts = np.array([[3]], dtype=np.int64)
+    channel, _ = matching.match_returns(
+        3, wid, keys, origin, cadre, np.zeros(n, dtype=bool), posts, np.array([[0.0]])
+    )
+    assert (channel == -1).sum() == 3
+    # Contract-end returners without a post go home to an urban area.
+    channel, area = matching.match_returns(
+        3, wid, keys, origin, cadre, np.ones(n, dtype=bool), np.zeros((1, 1), dtype=np.int64),
+        np.array([[1.0]]),
+    )  # fmt: skip
+    assert (channel == -1).all() and (area == rules.URBAN).all()

@@ -31,11 +31,15 @@ def run_dir(tmp_path_factory):
 def test_results_folder_contract(run_dir):
     names = sorted(p.name for p in run_dir.iterdir())
     assert names == [
+        "agreements.csv",
+        "agreements.parquet",
         "flows.csv",
         "flows.parquet",
         "indicators.csv",
         "indicators.parquet",
         "manifest.json",
+        "stocks.csv",
+        "stocks.parquet",
     ]
     manifest, ind, flows = read_results(run_dir)
     for key in (
@@ -71,6 +75,28 @@ def test_results_folder_contract(run_dir):
     assert str(schema.field("value").type) == "double"
     csv = pd.read_csv(run_dir / "indicators.csv")
     assert len(csv) == len(ind)
+
+
+def test_bilateral_stocks_and_agreements_in_the_results_folder(run_dir):
+    """stocks.parquet (R1 of issue 11): workers by country of training and of work at the start
+    and at every year end, adding up to the stock indicator; agreements.parquet (R2)."""
+    _, ind, _ = read_results(run_dir)
+    stocks = pd.read_parquet(run_dir / "stocks.parquet")
+    assert list(stocks.columns) == ["replicate", "year", "origin", "country", "cadre", "workers"]
+    assert set(stocks.year) == {2022, 2023, 2024}
+    by_country = stocks.groupby(["replicate", "year", "country", "cadre"]).workers.sum()
+    rows = ind[(ind.indicator == "stock") & (ind.area == "all") & (ind.cadre != "all")]
+    rows = rows[rows.country != "WLD"].set_index(["replicate", "year", "country", "cadre"])
+    pd.testing.assert_series_equal(
+        by_country.sort_index(), rows.value[rows.value > 0].sort_index(), check_names=False
+    )
+    own = stocks[stocks.origin == stocks.country]
+    foreign = stocks[stocks.origin != stocks.country]
+    assert not own.empty and not foreign.empty
+    agreements = pd.read_parquet(run_dir / "agreements.parquet")
+    assert list(agreements.columns) == [
+        "replicate", "year", "agreement", "source", "destination", "cadre", "quota", "hired",
+    ]  # fmt: skip
 
 
 def test_replicates_use_spawned_seeds(run_dir):

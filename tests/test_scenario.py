@@ -64,8 +64,8 @@ def test_defaults_filled_and_json_serialisable(tmp_path):
     assert data["time"] == {"start_year": 2023, "years": 10, "steps_per_year": 4}
     assert data["behaviour"]["wage_weight"] == 1.3
     # int defaults of float fields become floats (stable hashes whatever the user writes)
-    assert data["hazards"]["retirement_age"] == {"doctors": 63.0, "nurses": 60.0}
-    assert isinstance(data["hazards"]["retirement_age"]["doctors"], float)
+    assert data["hazards"]["entry_age"] == {"doctors": 26.0, "nurses": 23.0}
+    assert isinstance(data["hazards"]["entry_age"]["doctors"], float)
     assert data["policies"]["agreements"] == []
     assert data["policies"]["retention"]["countries"] == "safeguards"
     assert data["world"] == {"kind": "archetypes", "file": None, "countries": "all"}
@@ -132,7 +132,7 @@ def test_numeric_paths(tmp_path):
     paths = numeric_paths(sc)
     assert "behaviour.wage_weight" in paths
     assert "time.years" in paths
-    assert "hazards.retirement_age.doctors" in paths
+    assert "hazards.entry_age.doctors" in paths
     assert "workforce.training_lag.nurses" in paths
     assert "policies.compensation.rate" in paths
     assert "policies.agreements.0.quota" in paths
@@ -876,7 +876,7 @@ BASE = {
     "time": {"start_year": 2025, "years": 5, "steps_per_year": 4},
     "engine": "agents",
     "behaviour": {"wage_weight": 1.5, "network_weight": 0.4},
-    "hazards": {"retirement_age": {"doctors": 64}, "death_rate": 0.003},
+    "hazards": {"entry_age": {"doctors": 25}, "death_rate": 0.003},
     "workforce": {"destinations": ["XDA", "XDB"], "training_lag": {"nurses": 4}},
     "policies": {
         "ethical_recruitment": {"enabled": True, "from": 2026},
@@ -990,7 +990,7 @@ def test_random_mutations_of_a_valid_scenario(tmp_path, data):
                 "engine",
                 "x.y",
                 "policies.agreements",
-                "hazards.retirement_age.doctors",
+                "hazards.entry_age.doctors",
             ]
         ),
         st.text(max_size=20),

@@ -27,6 +27,15 @@ SAFEGUARDS_MEDIAN = 49.0
 """Global median density used for the WHO health workforce support and safeguards list 2023."""
 DENSITY_THRESHOLDS = {"44_5": SDG_THRESHOLD, "49": SAFEGUARDS_MEDIAN}
 """Density thresholds of the `*_below_*` indicators, by label."""
+MIGRATION_AGE_EDGES = (35, 45, 55)
+"""Ages (years) at which the emigration age factor changes: <35 (reference), 35-44, 45-54, 55+."""
+MIGRATION_AGE_LABELS = ("35_44", "45_54", "55_plus")
+"""Keys of `behaviour.emigration_age_factor`, the bands above the reference band."""
+EMIGRANT_AGE_BANDS = ("lt35", "35_44", "45_54", "55plus")
+"""Suffixes of the `emigrants_age_*` indicators (bands of `MIGRATION_AGE_EDGES`)."""
+YOUNG_AGE = 40
+"""Workers under this age (years) are counted by `stock_under_40` and `attrition_under_40` (the
+migrating ages 20-40 of Antwi & Phillips 2011, C25)."""
 AUTO_ARRAYS_THRESHOLD = 20_000
 """`engine: auto` uses the arrays engine above this many agents."""
 AGENTS_ENGINE_WARNING = 2_000_000

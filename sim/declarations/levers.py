@@ -160,6 +160,26 @@ LEVERS: tuple[Lever, ...] = (
         ),
         topic="workforce sustainability",
     ),
+    Lever(
+        "deployment_cap", "a cap on deployments abroad",
+        "The country of training caps deployments abroad of newly hired health workers.",
+        (
+            SelectorParameter(_P + "deployment_cap.countries", "safeguards",
+                              "Countries of training applying the cap."),
+            _cadres(_P + "deployment_cap"),
+            _lever_real(_P + "deployment_cap.cap", 0.0, 20000.0, 5000.0, "workers/year",
+                        "Deployments a year from each selected country (its selected cadres "
+                        "together), accruing evenly over the year; workers moving on from abroad "
+                        "and returning workers are not counted.",
+                        "the Philippines capped new-hire deployments of health workers at 5,000 "
+                        "in 2020 (6,500 in 2021, 7,500 in 2022; recruitment_channels.csv)",
+                        min=0.0, max=1e7),
+            BooleanParameter(_P + "deployment_cap.exempt_agreements", True,
+                             "Hires under bilateral agreements (government to government) do not "
+                             "count against the cap."),
+        ),
+        topic="workforce sustainability",
+    ),
 )  # fmt: skip
 """The levers, in the order of the scenario file's `policies` section."""
 
@@ -175,6 +195,9 @@ ADJUSTMENTS = Lever(
                     min=0.0, max=100.0),
         _lever_real(_AD + "wage_multiplier", 0.5, 2.0, 1.0, "ratio", "Multiplier on wages.",
                     min=0.01, max=100.0),
+        _lever_real(_AD + "capacity_multiplier", 0.0, 2.0, 1.0, "ratio",
+                    "Multiplier on the annual ceiling of international recruitment, where the "
+                    "destination has one (e.g. a visa quota).", min=0.0, max=100.0),
     ),
     topic="exogenous changes",
     many=True,

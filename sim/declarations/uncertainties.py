@@ -10,6 +10,7 @@ from __future__ import annotations
 from sim.declarations.base import (
     CADRES,
     INCOME_GROUPS,
+    MIGRATION_AGE_LABELS,
     IntegerParameter,
     Parameter,
     RealParameter,
@@ -48,6 +49,17 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "Utility per unit of log(1 + same-origin, same-cadre workers already in the destination).",
         min=0.0, max=5.0,
         range_source="the literature's 0.4-0.7, widened",
+    ),
+    RealParameter(
+        "behaviour.origin_weight", 0.0, 1.0, 0.5, "utility/log-ratio",
+        "the origin effect of gravity models of bilateral stocks (docs/data.md §1.2; Beine, "
+        "Docquier & Özden 2011); default 1 - network_weight, so that an origin's emigration "
+        "odds scale with its share of workers abroad",
+        "Utility per unit of log(share of the origin's workers abroad at the start / the world's "
+        "share): the origin's revealed propensity to emigrate (language, licensing, recruitment "
+        "industry), on every destination.",
+        min=0.0, max=5.0,
+        range_source="from none to the network term's own weight",
     ),
     RealParameter(
         "behaviour.distance_weight", 0.2, 1.2, 0.5, "utility/log-km",
@@ -114,39 +126,80 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "worker).", min=0.0, max=10.0,
         range_source="assumption",
     ),
+    *_per(
+        "behaviour.emigration_age_factor", MIGRATION_AGE_LABELS,
+        ((0.6, 0.3, 0.9), (0.25, 0.1, 0.5), (0.05, 0.0, 0.2)),
+        unit="relative", min=0.0, max=1.0,
+        source="human-capital model of migration (Sjaastad 1962); migrating ages 20-40 in "
+        "Antwi & Phillips 2011 (C25); sim/data/raw/literature/entry_and_migration_age.csv",
+        doc="Propensity to emigrate at these ages relative to workers under 35; the emigration "
+        "utility carries ln(factor).",
+        range_source="assumption (entry_and_migration_age.csv)",
+    ),
+    RealParameter(
+        "behaviour.onward_constant", -4.0, 1.0, 0.0, "utility",
+        "assumption: a second international move costs as much as the first (step migration, "
+        "e.g. Gulf -> OECD)",
+        "Constant added to the emigration utility of a migrant moving on to a third country "
+        "(onward or step migration); a very negative value switches onward migration off.",
+        min=-50.0, max=50.0, range_source="wide prior (to be calibrated)",
+    ),
 )  # fmt: skip
+
+HAZARD_AGE_EDGES = (0, 35, 45, 55, 60, 65, 70)
+"""Lower edges (years) of the age bands of the hazard profiles: <35, 35-44, 45-54, 55-59, 60-64,
+65-69, 70 and over (`sim/data/raw/literature/exit_hazards.csv`)."""
+ATTRITION_PROFILE = {
+    "doctors": (1.875, 1.0, 1.0, 1.0, 1.0, 1.25, 2.5),
+    "nurses": (2.0, 1.0, 1.0, 1.0, 1.0, 4.0 / 3.0, 4.0 / 3.0),
+}
+"""Attrition (leaving the profession, including death) by hazard age band relative to ages 35-54
+(`hazards.attrition_rate`): doctors 1.5, 0.8, 0.8, 0.8, 0.8, 1, 2 %/yr; nurses 3, 1.5, 1.5, 1.5,
+1.5, 2, 2 %/yr in exit_hazards.csv (assumptions: early-career attrition above mid-career)."""
+RETIREMENT_PROFILE = {
+    "doctors": (0.0, 0.0, 0.0, 0.02, 0.08, 0.20, 0.40),
+    "nurses": (0.0, 0.0, 0.0, 0.06, 0.20, 0.40, 0.60),
+}
+"""Retirement hazard (1/year) by hazard age band at `hazards.retirement_scale` 1
+(exit_hazards.csv: statutory pension ages 60-67; few nurses work past 65; everyone gone by 80)."""
+HAZARD_PROFILE_SOURCE = "sim/data/raw/literature/exit_hazards.csv (docs/data.md §2.3)"
 
 HAZARDS: tuple[Parameter, ...] = (
     *_per(
-        "hazards.retirement_age", CADRES, ((63, 60, 67), (60, 55, 65)),
-        unit="years", source="OECD Pensions at a Glance 2023 (normal ages 60-67)",
-        doc="Age from which workers retire at `retirement_rate`.", min=40, max=80,
-        range_source="OECD normal pension ages; nurses often earlier (assumption)",
+        "hazards.attrition_rate", CADRES, ((0.008, 0.003, 0.015), (0.015, 0.005, 0.03)),
+        unit="1/year", min=0.0, max=1.0,
+        source="exit_hazards.csv (assumption; implied crude exit of high-income doctors 4.4%/yr "
+        "against GMC leavers 4%/yr, C27)",
+        doc="Attrition at ages 35-64: leaving the profession for good (health, family, career "
+        "change), death included; other ages scale it by the documented age profile.",
+        range_source="exit_hazards.csv ranges at ages 35-54",
+    ),
+    *_per(
+        "hazards.retirement_scale", CADRES, ((1.0, 0.5, 1.75), (1.0, 0.5, 1.75)),
+        unit="ratio", min=0.0, max=20.0,
+        source="exit_hazards.csv (retirement by age: doctors 2%/yr at 55-59 to 40% at 70-79, "
+        "nurses 6% to 60%)",
+        doc="Multiplier of the documented retirement hazards by age.",
+        range_source="exit_hazards.csv ranges at 60-64 (doctors 4-15%, nurses 10-35%) relative "
+        "to 8% and 20%",
     ),
     RealParameter(
-        "hazards.retirement_rate", 0.2, 1.0, 0.4, "1/year", "assumption",
-        "Retirement rate past the retirement age.", min=0.0, max=50.0,
-        range_source="assumption: median retirement 0.7 to 3.5 years past the age",
-    ),
-    RealParameter(
-        "hazards.max_age", 65.0, 75.0, 70.0, "years", "assumption",
+        "hazards.max_age", 75.0, 85.0, 80.0, "years",
+        "exit_hazards.csv (everyone has left by 80)",
         "Age at which every remaining worker retires.", min=45, max=90,
         range_source="assumption",
     ),
     RealParameter(
         "hazards.death_rate", 0.001, 0.005, 0.002, "1/year", "WHO life tables, ages 25-64",
-        "Mortality of working-age adults.", min=0.0, max=1.0,
+        "Mortality of working-age adults: the part of attrition recorded as deaths (the rest is "
+        "exit from the profession).", min=0.0, max=1.0,
         range_source="adult mortality of high- to low-income countries",
     ),
-    RealParameter(
-        "hazards.exit_rate", 0.005, 0.03, 0.012, "1/year",
-        "register leaving rates 2-4%/yr (C08, C09, C27) less retirement",
-        "Exogenous exit from the profession (health, family, career change).", min=0.0, max=1.0,
-        range_source="register leaving 2-4%/yr less retirement and voluntary leaving",
-    ),
     *_per(
-        "hazards.entry_age", CADRES, ((27, 24, 30), (23, 21, 26)),
-        unit="years", source="typical programme lengths", doc="Age of new graduates.",
+        "hazards.entry_age", CADRES, ((26, 24, 28), (23, 21, 25)),
+        unit="years", source="entry_and_migration_age.csv (a 5-6 year medical degree from 18-19 "
+        "plus internship; a 3-4 year nursing programme)",
+        doc="Age of new graduates (the youngest age of the initial age profile).",
         range_source="programme lengths and ages at entry",
         min=16, max=40,
     ),
@@ -167,10 +220,23 @@ WORKFORCE: tuple[Parameter, ...] = (
         source="WHO 2010 rural retention recommendations (C22)",
     ),
     *_per(
-        "workforce.graduate_rate", CADRES, ((0.045, 0.03, 0.06), (0.055, 0.04, 0.07)),
-        unit="1/year", doc="Annual graduates as a share of the initial stock (training capacity).",
-        min=0.0, max=1.0, source="assumption; replacement plus modest growth",
-        range_source="replacement of 2-3%/yr retirements plus growth of 1-4%/yr",
+        "workforce.outflow_reference", INCOME_GROUPS,
+        ((0.017, 0.003, 0.05), (0.015, 0.003, 0.05), (0.0065, 0.001, 0.03), (0.0065, 0.001, 0.03)),
+        unit="1/year", min=0.0, max=0.5,
+        source="the model's own voluntary leaving and emigration of own-trained workers in its "
+        "first year at default behaviour (docs/validation.md); docs/data.md §2.5",
+        doc="Reference rate at which own-trained workers leave voluntarily or emigrate, share of "
+        "the stock a year: base graduate output replaces it, with the losses by age, so that the "
+        "own-trained stock follows its trend.",
+        range_source="register leaving and emigration rates of 0.1-5%/yr",
+    ),
+    RealParameter(
+        "workforce.training_trend_persistence", 5.0, 30.0, 10.0, "years",
+        "docs/data.md §2.5: the undamped extrapolation of 2008-2020 growth overshoots Boniol et "
+        "al. 2022 (+29% workers 2020-2030)",
+        "Time constant with which the growth of graduate output converges from the observed "
+        "growth of the stock to population growth.", min=0.5, max=200.0,
+        range_source="convergence in about 10 to 60 years (half to full persistence of a decade)",
     ),
     *_per(
         "workforce.training_lag", CADRES, ((6, 5, 7), (3, 2, 4)), IntegerParameter,
@@ -184,6 +250,35 @@ WORKFORCE: tuple[Parameter, ...] = (
         min=0.01, max=100.0, source="Mills et al. 2011 (BMJ)",
         range_source="the range across countries in Mills et al. 2011",
     ),
+    RealParameter(
+        "workforce.training_expansion_rate", 0.02, 0.12, 0.05, "1/year",
+        "training_capacity.csv: sustained expansions of 1.7-1.8%/yr (USA, Japan doctors), "
+        "short pushes of 9-12%/yr (England)",
+        "Training capacity: extra intake (above the trend) may grow by at most this share of "
+        "base graduate output a year; money beyond it is carried in a training fund.",
+        min=0.0, max=10.0,
+        range_source="documented expansions, sustained (2%) to short pushes (12%)",
+    ),
+    RealParameter(
+        "workforce.training_vacancy_response", 0.0, 2.0, 1.0, "ratio",
+        "assumption (England added 25% medical school places in 2016-2019 at vacancy rates of "
+        "8-10%)",
+        "Extra intake, as a share of base graduate output, per unit of the 3-year average "
+        "vacancy rate above the threshold (training responds to sustained vacancies).",
+        min=0.0, max=20.0, range_source="from no response to a doubling per 50 points",
+    ),
+    RealParameter(
+        "workforce.vacancy_threshold", 0.0, 0.1, 0.05, "share",
+        "assumption: frictional vacancy rate (NHS England 8-10% counted as a shortage)",
+        "Vacancy rate above which training and wages respond.", min=0.0, max=1.0,
+        range_source="frictional vacancy rates",
+    ),
+    RealParameter(
+        "workforce.wage_vacancy_response", 0.0, 1.0, 0.5, "ratio",
+        "assumption (wage responses to nurse shortages are small in the short run)",
+        "Wage rise per unit of the 3-year average vacancy rate above the threshold.",
+        min=0.0, max=10.0, range_source="assumption: none to one for one",
+    ),
     *_per(
         "workforce.initial_vacancy_rate", INCOME_GROUPS,
         ((-0.10, -0.2, 0.0), (-0.05, -0.15, 0.05), (0.02, -0.05, 0.08), (0.08, 0.03, 0.12)),
@@ -195,12 +290,14 @@ WORKFORCE: tuple[Parameter, ...] = (
         "countries",
     ),
     *_per(
-        "workforce.demand_growth", INCOME_GROUPS,
-        ((0.01, 0.0, 0.03), (0.015, 0.0, 0.03), (0.015, 0.0, 0.03), (0.01, 0.0, 0.02)),
-        unit="1/year", min=-0.5, max=0.5,
-        range_source="Liu et al. 2017 demand growth by income group",
-        doc="Growth of funded posts per year on top of population growth.",
-        source="Liu et al. 2017 (global demand projections to 2030)",
+        "workforce.demand_income_elasticity", CADRES, ((0.5, 0.1, 1.2), (0.5, 0.1, 1.2)),
+        unit="ratio", min=0.0, max=5.0,
+        source="demand_elasticity.csv and docs/data.md §3.2: between the within-country decade "
+        "estimates (0.13-0.16) and the cross-section (doctors 1.01, nurses 0.75) that Scheffler "
+        "et al. 2008 and Liu et al. 2017 use to project demand",
+        doc="Elasticity of funded posts per capita to real GDP per capita (fiscal space).",
+        range_source="from the within-country decade estimates (0.13-0.16) to above the "
+        "cross-section",
     ),
     SelectorParameter(
         "workforce.destinations", "high_income",
@@ -213,12 +310,28 @@ WORKFORCE: tuple[Parameter, ...] = (
         min=0.0, max=12.0,
         range_source="UK joiners / vacancies from 0.22 (2020/21) to 0.66 (2023/24)",
     ),
+    RealParameter(
+        "workforce.shared_ceiling_share", 0.1, 0.4, 0.25, "share",
+        "docs/data.md §4: the US EB-3 ceiling (40,040 a year) is shared by all occupations and "
+        "dependants",
+        "Share of an all-occupation visa ceiling open to the cadre (US EB-3 for nurses).",
+        min=0.0, max=1.0, range_source="to calibrate against ~18,000 applicants a year (C32)",
+    ),
+    RealParameter(
+        "workforce.licensing_exam_intensity", 0.0, 0.5, 0.1, "ratio",
+        "recruitment_channels.csv (Japan, Korea: licensing examinations in the national "
+        "language, no migration channel in practice; approximate recollection)",
+        "Multiplier of the recruitment intensity of destinations recruiting only through a "
+        "national-language licensing examination.", min=0.0, max=1.0,
+        range_source="assumption: none to half of an open channel",
+    ),
     *_per(
         "workforce.foreign_share_default", CADRES, ((0.19, 0.1, 0.3), (0.09, 0.04, 0.15)),
         unit="share", min=0.0, max=0.95, source="OECD Health at a Glance 2023 (C14, C15)",
         range_source="spread of foreign-trained shares across OECD countries",
-        doc="Initial share of foreign-trained workers in destinations without OECD bilateral "
-        "data (distributed over origins by UN DESA migrant stocks).",
+        doc="World files only (the global world has bilateral data): initial share of "
+        "foreign-trained workers in destinations without OECD bilateral data, spread over "
+        "origins by migrant stocks.",
     ),
 )  # fmt: skip
 

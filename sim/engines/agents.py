@@ -18,21 +18,25 @@ import numpy as np
 
 from sim.engines import effects
 from sim.model import rules
-from sim.model.ledger import T_EMIGRATE, Transitions
-from sim.model.population import Applicants, NewWorkers
+from sim.model.ledger import T_EMIGRATE, T_RETURN, Transitions
+from sim.model.matching import NOT_TAKEN
+from sim.model.population import AGE_YEARS, APPLY_EMIGRATE, Applicants, NewWorkers
 from sim.model.rules import DecisionContext, HazardContext, may_decide
 
 age_and_hazards = effects.age_and_hazards
 
-Row = tuple[int, int, int, int, int, int, int, int]
-"""One transition: origin, cadre, country_from, area_from, country_to, area_to, kind, bonded."""
+Row = tuple[int, int, int, int, int, int, int, int, int]
+"""One transition: origin, cadre, country_from, area_from, country_to, area_to, kind, bonded,
+age."""
 
 
 class Application(NamedTuple):
-    """A worker who chose to emigrate, and the destination country they apply to."""
+    """A worker who applied to a post abroad or at home: the country of the post and the kind
+    of application (`sim.model.population.APPLY_*`)."""
 
     worker: HealthWorker
     destination: int
+    kind: int
 
 
 class HealthWorker(mesa.Agent):
@@ -59,17 +63,24 @@ class HealthWorker(mesa.Agent):
         self.status = rules.ACTIVE
 
     def _row(self, kind: int, country_to: int, area_to: int, bonded: int) -> Row:
-        return (self.origin, self.cadre, self.country, self.area, country_to, area_to, kind, bonded)
+        return (
+            self.origin, self.cadre, self.country, self.area, country_to, area_to, kind, bonded,
+            self.age_steps,
+        )  # fmt: skip
 
-    def age_and_hazards(self, step: int, hazards: list[tuple]) -> Row | None:
+    def age_and_hazards(self, step: int, hazards: tuple) -> Row | None:
         """Phase 2: grow one step older, run down obligations, then retirement/death/exit.
 
-        `hazards[cadre]` is (retirement age, maximum age in steps, p_retire, p_death, p_exit).
-        Returns the transition of a worker who leaves (status no longer active), else None.
+        `hazards` is (maximum age in steps, p_retire, p_death, p_exit), the probabilities as
+        lists by cadre and age in steps (`HazardContext`). Returns the transition of a worker who
+        leaves (status no longer active), else None.
         """
+        max_age, p_retire, p_death, p_exit = hazards
+        a = min(self.age_steps + 1, max_age)  # effects.hazard_index
+        k = self.cadre
         self.age_steps, self.bond_steps, self.contract_steps, event = age_and_hazards(
             self.key, step, self.age_steps, self.bond_steps, self.contract_steps,
-            *hazards[self.cadre],
+            max_age, p_retire[k][a], p_death[k][a], p_exit[k][a],
         )  # fmt: skip
         if not event:
             return None
@@ -77,11 +88,11 @@ class HealthWorker(mesa.Agent):
         return self._row(*transition)
 
     def decide(self, step: int, ctx: DecisionContext) -> Row | Application | None:
-        """Phase 3: a transition row, an application to emigrate, or None (nothing changes)."""
+        """Phase 3: a transition row, an application (abroad or home), or None."""
         if not may_decide(self.key, step, self.agreement, self.contract_steps, ctx.p_reconsider):
             return None
         choice, slot, ends = rules.decide_worker(
-            self.key, step, self.origin, self.country, self.area, self.cadre,
+            self.key, step, self.origin, self.country, self.area, self.cadre, self.age_steps,
             self.bond_steps, self.agreement, self.contract_steps, ctx,
         )  # fmt: skip
         if choice == rules.CHOICE_STAY and not ends:
@@ -94,8 +105,11 @@ class HealthWorker(mesa.Agent):
         )  # fmt: skip
         row = self._row(*transition) if transition[0] != effects.NO_TRANSITION else None
         self.country, self.area = country, area
-        if choice == rules.CHOICE_EMIGRATE:
-            return Application(self, int(ctx.destination_of_slot[slot]))
+        applies = effects.application_kind(choice)
+        if applies == APPLY_EMIGRATE:
+            return Application(self, int(ctx.destination_of_slot[slot]), applies)
+        if applies >= 0:
+            return Application(self, self.origin, applies)
         return row
 
     def admit(self, destination: int, area: int, channel: int, contract_steps) -> Row:
@@ -107,13 +121,20 @@ class HealthWorker(mesa.Agent):
                 self.bond_steps, self.agreement, self.contract_steps,
             )
         )  # fmt: skip
-        return (*before[:7], bonded)
+        return (*before[:7], bonded, before[8])
+
+    def go_home(self, area: int) -> Row:
+        """Phase 4: a returning migrant goes home (`effects.homecoming`)."""
+        row = self._row(T_RETURN, self.origin, area, 0)
+        self.country, self.area, self.agreement, self.contract_steps = effects.homecoming(
+            self.origin, area
+        )
+        return row
 
 
-def _hazards_by_cadre(hz: HazardContext) -> list[tuple]:
-    """Hazard parameters of each cadre as plain Python numbers (fast in the per-agent loop)."""
-    common = (int(hz.max_age_steps), float(hz.p_retire), float(hz.p_death), float(hz.p_exit))
-    return [(int(retire), *common) for retire in hz.retire_from_steps]
+def _hazards_by_cadre(hz: HazardContext) -> tuple:
+    """Hazard tables as plain Python lists (fast lookups in the per-agent loop)."""
+    return (int(hz.max_age_steps), hz.p_retire.tolist(), hz.p_death.tolist(), hz.p_exit.tolist())
 
 
 class AgentPopulation:
@@ -152,7 +173,7 @@ class AgentPopulation:
         return Transitions.from_rows([row for _, row in acted])
 
     def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
-        """Phase 3 for every worker: moves, returns and leaving now; applicants for phase 4."""
+        """Phase 3 for every worker: moves and leaving now; applicants abroad and home."""
         acted = [(w, r) for w in self._visit() if (r := w.decide(step, ctx)) is not None]
         rows = [r for _, r in acted if type(r) is tuple]
         self._applicants = apps = [r for _, r in acted if type(r) is Application]
@@ -168,7 +189,8 @@ class AgentPopulation:
                     [a.worker.origin for a in apps],
                     [a.worker.cadre for a in apps],
                     [a.destination for a in apps],
-                    [a.worker.area for a in apps],
+                    [a.worker.country for a in apps],
+                    [a.kind for a in apps],
                 )
             )
         )
@@ -176,14 +198,25 @@ class AgentPopulation:
     def admit(
         self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
     ) -> Transitions:
-        """Phase 4 outcome: applicants given a post move to their destination."""
+        """Phase 4 outcome: applicants taken move abroad or go home."""
         rows = [
             worker.admit(destination, int(area[i]), int(channel[i]), contract_steps)
-            for i, (worker, destination) in enumerate(self._applicants)
-            if channel[i] != -2
+            if kind == APPLY_EMIGRATE
+            else worker.go_home(int(area[i]))
+            for i, (worker, destination, kind) in enumerate(self._applicants)
+            if channel[i] != NOT_TAKEN
         ]
-        self._applicants = []
         return Transitions.from_rows(rows)
+
+    def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
+        """Active workers by (country, cadre, whole years of age) (C, K, 100)."""
+        counts = np.zeros((n_countries, n_cadres, AGE_YEARS), dtype=np.int64)
+        cells = self.workers.groupby(
+            lambda w: (w.country, w.cadre, min(w.age_steps // steps_per_year, AGE_YEARS - 1))
+        ).count()
+        for cell, n in cells.items():
+            counts[cell] = n
+        return counts
 
     def end_year(self) -> None:
         """Nothing to compact: departed agents were removed when they left."""

@@ -16,8 +16,9 @@ from numba import njit, prange
 from sim.engines import effects
 from sim.errors import HrhsimError
 from sim.model import rules
-from sim.model.ledger import T_EMIGRATE, Transitions
-from sim.model.population import Applicants, NewWorkers
+from sim.model.ledger import T_EMIGRATE, T_RETURN, Transitions
+from sim.model.matching import NOT_TAKEN
+from sim.model.population import AGE_YEARS, APPLY_EMIGRATE, Applicants, NewWorkers
 from sim.model.rules import DecisionContext, HazardContext
 
 CHUNK = 1 << 15
@@ -46,8 +47,8 @@ _ENDS = 8  # flag added to a decision code when a fixed-term contract ends witho
 
 
 def _hazard_pass_py(
-    n, key, cadre, status, age, bond, contract, event, step, retire_from, max_age,
-    p_retire, p_death, p_exit, counts,
+    n, key, cadre, status, age, bond, contract, event, step, p_retire, p_death, p_exit, max_age,
+    counts,
 ):  # fmt: skip
     """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`)."""
     for ch in prange(counts.shape[0]):
@@ -58,9 +59,11 @@ def _hazard_pass_py(
             if status[i] != rules.ACTIVE:
                 event[i] = 0
                 continue
+            k = cadre[i]
+            a = effects.hazard_index(np.int64(age[i]), max_age)
             age[i], bond[i], contract[i], e = effects.age_and_hazards(
                 key[i], step, np.int64(age[i]), np.int64(bond[i]), np.int64(contract[i]),
-                retire_from[cadre[i]], max_age, p_retire, p_death, p_exit,
+                max_age, p_retire[k, a], p_death[k, a], p_exit[k, a],
             )  # fmt: skip
             event[i] = e
             if e != 0:
@@ -69,7 +72,7 @@ def _hazard_pass_py(
 
 
 def _decide_pass_py(
-    n, key, origin, country, area, cadre, status, bond, contract, agreement, event, slot,
+    n, key, origin, country, area, cadre, status, age, bond, contract, agreement, event, slot,
     step, ctx, counts,
 ):  # fmt: skip
     """Phase 3 marks: each active worker's choice (plus a flag when a contract ends).
@@ -89,8 +92,8 @@ def _decide_pass_py(
                 continue
             choice, s, ends = rules.decide_worker(
                 key[i], step, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
-                np.int64(cadre[i]), np.int64(bond[i]), np.int64(agreement[i]),
-                np.int64(contract[i]), ctx,
+                np.int64(cadre[i]), np.int64(age[i]), np.int64(bond[i]),
+                np.int64(agreement[i]), np.int64(contract[i]), ctx,
             )  # fmt: skip
             code = choice + (_ENDS if ends else 0)
             event[i] = code
@@ -119,8 +122,8 @@ def _gather_py(n, event, counts):
 
 
 @njit(cache=True)
-def _record(cols, m, i, origin, cadre, country, area, country_to, area_to, kind, bonded):
-    """Write transition `m` of row `i` (its state before the event) into `cols` (8, n)."""
+def _record(cols, m, i, origin, cadre, country, area, age, country_to, area_to, kind, bonded):
+    """Write transition `m` of row `i` (its state before the event) into `cols` (9, n)."""
     cols[0, m] = origin[i]
     cols[1, m] = cadre[i]
     cols[2, m] = country[i]
@@ -129,29 +132,34 @@ def _record(cols, m, i, origin, cadre, country, area, country_to, area_to, kind,
     cols[5, m] = area_to
     cols[6, m] = kind
     cols[7, m] = bonded
+    cols[8, m] = age[i]
 
 
 @njit(cache=True)
-def _apply_departures(idx, event, origin, cadre, country, area, status):
-    """Phase 2 outcome for the marked rows (`effects.departure`): transitions (8, n)."""
-    cols = np.empty((8, idx.shape[0]), dtype=np.int64)
+def _apply_departures(idx, event, origin, cadre, country, area, age, status):
+    """Phase 2 outcome for the marked rows (`effects.departure`): transitions (9, n)."""
+    cols = np.empty((9, idx.shape[0]), dtype=np.int64)
     for j in range(idx.shape[0]):
         i = idx[j]
         st, kind, to_c, to_a, bonded = effects.departure(event[i])
-        _record(cols, j, i, origin, cadre, country, area, to_c, to_a, kind, bonded)
+        _record(cols, j, i, origin, cadre, country, area, age, to_c, to_a, kind, bonded)
         status[i] = st
     return cols
 
 
 @njit(cache=True)
-def _apply_choices(idx, event, origin, cadre, country, area, status, bond, agreement, contract):
+def _apply_choices(
+    idx, event, origin, cadre, country, area, age, status, bond, agreement, contract
+):
     """Phase 3 outcome for the marked rows (`effects.after_choice`).
 
-    Returns the transitions (8, m) and the rows of the emigration applicants, both in row order.
+    Returns the transitions (9, m), the rows of the applicants and their kinds
+    (`effects.application_kind`), all in row order.
     """
     n = idx.shape[0]
-    cols = np.empty((8, n), dtype=np.int64)
+    cols = np.empty((9, n), dtype=np.int64)
     applicants = np.empty(n, dtype=np.int64)
+    kinds = np.empty(n, dtype=np.int64)
     m = 0
     na = 0
     for j in range(n):
@@ -163,36 +171,60 @@ def _apply_choices(idx, event, origin, cadre, country, area, status, bond, agree
             np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
         )  # fmt: skip
         if kind != effects.NO_TRANSITION:
-            _record(cols, m, i, origin, cadre, country, area, to_c, to_a, kind, bonded)
+            _record(cols, m, i, origin, cadre, country, area, age, to_c, to_a, kind, bonded)
             m += 1
-        if choice == rules.CHOICE_EMIGRATE:
+        applies = effects.application_kind(choice)
+        if applies >= 0:
             applicants[na] = i
+            kinds[na] = applies
             na += 1
         country[i], area[i], status[i], agreement[i], contract[i] = c2, a2, st, g2, k2
-    return cols[:, :m], applicants[:na]
+    return cols[:, :m], applicants[:na], kinds[:na]
 
 
 @njit(cache=True)
 def _apply_admissions(
-    rows, destination, new_area, channel, contract_steps,
-    origin, cadre, country, area, bond, agreement, contract,
+    rows, kinds, destination, new_area, channel, contract_steps,
+    origin, cadre, country, area, age, bond, agreement, contract,
 ):  # fmt: skip
-    """Phase 4 outcome for the applicants (`effects.admission`): transitions (8, taken)."""
-    cols = np.empty((8, rows.shape[0]), dtype=np.int64)
+    """Phase 4 outcome for the applicants taken (`effects.admission` abroad,
+    `effects.homecoming` home): transitions (9, taken)."""
+    cols = np.empty((9, rows.shape[0]), dtype=np.int64)
     m = 0
     for j in range(rows.shape[0]):
-        if channel[j] == -2:
+        if channel[j] == NOT_TAKEN:
             continue
         i = rows[j]
-        c2, a2, b2, g2, k2, bonded = effects.admission(
-            destination[j], new_area[j], channel[j], contract_steps,
-            np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
-        )  # fmt: skip
-        _record(cols, m, i, origin, cadre, country, area, destination[j], new_area[j],
-                T_EMIGRATE, bonded)  # fmt: skip
+        if kinds[j] == APPLY_EMIGRATE:
+            c2, a2, b2, g2, k2, bonded = effects.admission(
+                destination[j], new_area[j], channel[j], contract_steps,
+                np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
+            )  # fmt: skip
+            _record(cols, m, i, origin, cadre, country, area, age, destination[j], new_area[j],
+                    T_EMIGRATE, bonded)  # fmt: skip
+            bond[i] = b2
+        else:
+            c2, a2, g2, k2 = effects.homecoming(np.int64(origin[i]), new_area[j])
+            _record(cols, m, i, origin, cadre, country, area, age, c2, a2, T_RETURN, 0)
         m += 1
-        country[i], area[i], bond[i], agreement[i], contract[i] = c2, a2, b2, g2, k2
+        country[i], area[i], agreement[i], contract[i] = c2, a2, g2, k2
     return cols[:, :m]
+
+
+@njit(parallel=True, cache=True)
+def _age_counts(n, country, cadre, status, age, steps_per_year, n_countries, n_cadres):
+    """Active workers by (country, cadre, whole years of age), histograms over 8 fixed blocks."""
+    blocks = 8
+    size = (n + blocks - 1) // blocks
+    partial = np.zeros((blocks, n_countries, n_cadres, AGE_YEARS), dtype=np.int64)
+    for ch in prange(blocks):
+        lo = ch * size
+        hi = min(n, lo + size)
+        for i in range(lo, hi):
+            if status[i] == rules.ACTIVE:
+                years = min(age[i] // steps_per_year, AGE_YEARS - 1)
+                partial[ch, country[i], cadre[i], years] += 1
+    return partial.sum(axis=0)
 
 
 def _builds(func):
@@ -257,6 +289,7 @@ class ArrayPopulation:
         self.a: dict[str, np.ndarray] = {}
         self._reserve(capacity)
         self._app_idx = np.zeros(0, dtype=np.int64)
+        self._app_kind = np.zeros(0, dtype=np.int64)
         self._app_dest = np.zeros(0, dtype=np.int64)
 
     # ------------------------------------------------------------- storage
@@ -314,61 +347,69 @@ class ArrayPopulation:
         par = n >= PARALLEL_MIN_ROWS
         _HAZARD[par](
             n, *self._columns("key", "cadre", "status", "age", "bond", "contract", "event"),
-            step, hazards.retire_from_steps, hazards.max_age_steps,
-            hazards.p_retire, hazards.p_death, hazards.p_exit, counts,
+            step, hazards.p_retire, hazards.p_death, hazards.p_exit, hazards.max_age_steps,
+            counts,
         )  # fmt: skip
         idx = _GATHER[par](n, a["event"], counts)
         cols = _apply_departures(
-            idx, a["event"], *self._columns("origin", "cadre", "country", "area", "status")
+            idx, a["event"], *self._columns("origin", "cadre", "country", "area", "age", "status")
         )
         return Transitions.from_columns(*cols)
 
     def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
-        """Phase 3 for every worker: moves, returns and leaving now; applicants for phase 4."""
+        """Phase 3 for every worker: moves and leaving now; applicants abroad and home."""
         a, n = self.a, self.n
         counts = self._counts()
         par = n >= PARALLEL_MIN_ROWS
         _DECIDE[par](
             n,
             *self._columns(
-                "key", "origin", "country", "area", "cadre", "status", "bond", "contract",
+                "key", "origin", "country", "area", "cadre", "status", "age", "bond", "contract",
                 "agreement", "event", "slot",
             ),
             step, ctx, counts,
         )  # fmt: skip
         idx = _GATHER[par](n, a["event"], counts)
-        cols, rows = _apply_choices(
+        cols, rows, kinds = _apply_choices(
             idx,
             a["event"],
             *self._columns(
-                "origin", "cadre", "country", "area", "status", "bond", "agreement", "contract"
+                "origin", "cadre", "country", "area", "age", "status", "bond", "agreement",
+                "contract",
             ),
-        )
+        )  # fmt: skip
+        origin = a["origin"][rows].astype(np.int64)
+        emigrate = kinds == APPLY_EMIGRATE
         self._app_idx = rows
-        self._app_dest = ctx.destination_of_slot[a["slot"][rows].astype(np.int64)]
+        self._app_kind = kinds
+        self._app_dest = origin.copy()
+        self._app_dest[emigrate] = ctx.destination_of_slot[a["slot"][rows[emigrate]]]
         applicants = Applicants(
             a["worker_id"][rows].astype(np.int64),
             a["key"][rows].copy(),
-            a["origin"][rows].astype(np.int64),
+            origin,
             a["cadre"][rows].astype(np.int64),
             self._app_dest.copy(),
-            a["area"][rows].astype(np.int64),
+            a["country"][rows].astype(np.int64),
+            kinds.copy(),
         )
         return Transitions.from_columns(*cols), applicants
 
     def admit(
         self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
     ) -> Transitions:
-        """Phase 4 outcome: applicants given a post move to their destination."""
+        """Phase 4 outcome: applicants taken move abroad or go home."""
         cols = _apply_admissions(
             self._app_idx,
+            self._app_kind,
             self._app_dest,
             area.astype(np.int64),
             channel.astype(np.int64),
             np.asarray(contract_steps, dtype=np.int64),
-            *self._columns("origin", "cadre", "country", "area", "bond", "agreement", "contract"),
+            *self._columns(
+                "origin", "cadre", "country", "area", "age", "bond", "agreement", "contract"
+            ),
         )
-        self._app_idx = np.zeros(0, dtype=np.int64)
         return Transitions.from_columns(*cols)
 
     def end_year(self) -> None:
@@ -390,6 +431,14 @@ class ArrayPopulation:
                 a["agreement"],
             )
         )
+
+    def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
+        """Active workers by (country, cadre, whole years of age) (C, K, AGE_YEARS)."""
+        a = self.a
+        return _age_counts(
+            self.n, a["country"], a["cadre"], a["status"], a["age"], steps_per_year,
+            n_countries, n_cadres,
+        )  # fmt: skip
 
     def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
         """Recount the stock tensor [origin, country, area, cadre] from the arrays."""

@@ -14,10 +14,12 @@ import numpy as np
 from numba import njit
 
 from sim.model import rules
-from sim.model.ledger import T_DEATH, T_EXIT, T_LEAVE, T_MOVE, T_RETIRE, T_RETURN
+from sim.model.ledger import T_DEATH, T_EXIT, T_LEAVE, T_MOVE, T_RETIRE
+from sim.model.population import APPLY_CONTRACT_RETURN, APPLY_EMIGRATE, APPLY_RETURN
 from sim.model.rules import (
     ACTIVE,
     CHOICE_CONTRACT_RETURN,
+    CHOICE_EMIGRATE,
     CHOICE_LEAVE,
     CHOICE_MOVE,
     CHOICE_RETURN,
@@ -26,7 +28,6 @@ from sim.model.rules import (
     EVENT_RETIRE,
     EXITED,
     RETIRED,
-    URBAN,
 )
 
 NO_TRANSITION = -1
@@ -40,7 +41,10 @@ __all__ = [
     "admission",
     "after_choice",
     "age_and_hazards",
+    "application_kind",
     "departure",
+    "hazard_index",
+    "homecoming",
 ]
 
 
@@ -51,7 +55,6 @@ def age_and_hazards(
     age: int,
     bond: int,
     contract: int,
-    retire_from: int,
     max_age: int,
     p_retire: float,
     p_death: float,
@@ -59,16 +62,25 @@ def age_and_hazards(
 ) -> tuple[int, int, int, int]:
     """Phase 2 for one worker (ODD §7.3): one step older, obligations run down, hazard drawn.
 
-    Returns (age, bond, contract, event): the new age, bond and contract countdowns (steps) and
-    the hazard event of `sim.model.rules.hazard_event` (EVENT_NONE: nothing happens).
+    `p_retire`, `p_death`, `p_exit` are the per-step probabilities at the worker's age after
+    ageing (`hazard_index(age)` of the hazard tables). Returns (age, bond, contract, event): the
+    new age, bond and contract countdowns (steps) and the hazard event of
+    `sim.model.rules.hazard_event` (EVENT_NONE: nothing happens).
     """
     age += 1
     if bond > 0:
         bond -= 1
     if contract > 0:
         contract -= 1
-    event = rules.hazard_event(key, step, age, retire_from, max_age, p_retire, p_death, p_exit)
+    event = rules.hazard_event(key, step, age, max_age, p_retire, p_death, p_exit)
     return age, bond, contract, event
+
+
+@njit(cache=True)
+def hazard_index(age: int, max_age: int) -> int:
+    """Column of the hazard tables (`HazardContext`) for a worker now `age` steps old: their
+    age after this step's ageing, at most the maximum age."""
+    return min(age + 1, max_age)
 
 
 @njit(cache=True)
@@ -95,17 +107,17 @@ def after_choice(
     agreement: int,
     contract: int,
 ) -> tuple:
-    """What a phase-3 choice does to a worker (ODD §7.4, outcomes).
+    """What a phase-3 choice does to a worker now (ODD §7.4, outcomes).
 
     Args:
         choice: a `CHOICE_*` of `sim.model.rules`; `ends`: the worker's fixed-term contract ran
-            out without a return (the contract lapses).
+            out (the contract lapses).
         origin, country, area, bond, agreement, contract: the worker's state.
 
     Returns:
         (country, area, status, agreement, contract, kind, country_to, area_to, bonded): the new
-        state, then the transition (`NO_TRANSITION` for staying and for applying to emigrate,
-        which is decided in matching).
+        state, then the transition (`NO_TRANSITION` for staying and for the applications to
+        emigrate or to return home, which are decided in matching, `application_kind`).
     """
     if ends:
         agreement = NO_AGREEMENT
@@ -114,9 +126,19 @@ def after_choice(
     if choice == CHOICE_LEAVE:
         bonded = 1 if bond > 0 else 0
         return country, area, EXITED, agreement, contract, T_LEAVE, -1, 0, bonded
-    if choice == CHOICE_RETURN or choice == CHOICE_CONTRACT_RETURN:  # noqa: SIM109 (numba)
-        return origin, URBAN, ACTIVE, NO_AGREEMENT, 0, T_RETURN, origin, URBAN, 0
     return country, area, ACTIVE, agreement, contract, NO_TRANSITION, -1, 0, 0
+
+
+@njit(cache=True)
+def application_kind(choice: int) -> int:
+    """The application a choice makes (`APPLY_*`), or -1 if it makes none."""
+    if choice == CHOICE_EMIGRATE:
+        return APPLY_EMIGRATE
+    if choice == CHOICE_RETURN:
+        return APPLY_RETURN
+    if choice == CHOICE_CONTRACT_RETURN:
+        return APPLY_CONTRACT_RETURN
+    return -1
 
 
 @njit(cache=True)
@@ -145,3 +167,10 @@ def admission(
         agreement = channel
         contract = contract_steps[channel]
     return destination, area, 0, agreement, contract, bonded
+
+
+@njit(cache=True)
+def homecoming(origin: int, area: int) -> tuple[int, int, int, int]:
+    """A returning migrant matched to home (ODD §7.5, returns): (country, area, agreement,
+    contract); any fixed-term contract ends."""
+    return origin, area, NO_AGREEMENT, 0

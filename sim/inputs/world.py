@@ -83,8 +83,18 @@ _OPTIONAL_ARRAYS = {
     "stock_growth": "country_cadre",
     "gdp_pc_growth": "country",
     "age_shares": "country_cadre_band",
+    "recruitment_ceiling": "country_cadre",
+    "recruitment_ceiling_shared": "country_cadre",
+    "licensing_exam": "country_cadre",
+    "deployment_cap": "country",
+    "deployment_cap_from": "country",
+    "deployment_cap_until": "country",
 }
 """Arrays a world may lack (None): built for the global world, absent from world files."""
+_UNBOUNDED = frozenset(
+    {"recruitment_ceiling", "deployment_cap", "deployment_cap_from", "deployment_cap_until"}
+)
+"""Optional arrays in which +inf means "no limit"."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,6 +151,20 @@ class World:
     age_shares: np.ndarray | None = None
     """(C, K, A) shares of the workforce in the ``AGE_BANDS`` (the profile of the country's
     income group, ``age_profile.csv``; each row sums to 1); None for world files."""
+    recruitment_ceiling: np.ndarray | None = None
+    """(C, K) annual ceiling of a destination's capped entry channel for the cadre, workers/year
+    (+inf: none; ``recruitment_channels.csv``, `channel_arrays`); None for world files."""
+    recruitment_ceiling_shared: np.ndarray | None = None
+    """(C, K) 1 where that ceiling is shared with other occupations (the US EB-3 visa), else 0."""
+    licensing_exam: np.ndarray | None = None
+    """(C, K) 1 where foreign-trained workers enter only through a licensing examination in the
+    national language (Japan, Korea: no migration channel in practice), else 0."""
+    deployment_cap: np.ndarray | None = None
+    """(C,) an origin's cap on deployments abroad of newly hired health workers, workers a year
+    (+inf: none; the Philippines 2020-2022), in force from `deployment_cap_from` to
+    `deployment_cap_until` (calendar years, +inf: none)."""
+    deployment_cap_from: np.ndarray | None = None
+    deployment_cap_until: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         """Coerce dtypes, check shapes and make every array read-only."""
@@ -177,7 +201,8 @@ class World:
                     key_path=field,
                     expected=f"shape {shape}",
                 )
-            if not np.isfinite(arr).all():
+            bad = np.isnan(arr) | (np.isinf(arr) & ((arr < 0) | (field not in _UNBOUNDED)))
+            if bad.any():
                 raise WorldError(f"world field {field} has non-finite values", key_path=field)
             arr.flags.writeable = False
             set_(self, field, arr)
@@ -487,7 +512,59 @@ def _load_global(data_dir: Path) -> World:
         stock_growth=stock_growth,
         gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
         age_shares=age_shares,
+        **channel_arrays(read("recruitment_channels.csv", dtype=str), codes),
     )
+
+
+def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
+    """Recruitment ceilings and licensing-only destinations from ``recruitment_channels.csv``.
+
+    Per destination and cadre (a row for ``both`` counts for each cadre): the ceiling is the
+    largest annual ceiling of a capped entry channel (``capped_visa``, ``residency_match``; the
+    smaller US Conrad 30 waiver is a route to stay, not to enter), or else the sum of the
+    ceilings of government-to-government channels (Japan's EPA nurses); it is shared when its
+    scope covers all occupations. An origin's `origin_cap` row is its cap on deployments of new
+    hires (all cadres) with its years. Other rows add nothing.
+    """
+    pos = {c: i for i, c in enumerate(codes)}
+    shape = (len(codes), len(CADRES))
+    origin_cap = np.full(len(codes), np.inf)
+    cap_years = np.full((2, len(codes)), np.inf)
+    capped = np.full(shape, -np.inf)
+    g2g = np.zeros(shape)
+    shared = np.zeros(shape)
+    licensing = np.zeros(shape)
+    for row in table.fillna("").to_dict("records"):
+        if row["country"] not in pos:
+            continue
+        c = pos[row["country"]]
+        if row["side"] == "origin" and row["channel"] == "origin_cap":
+            origin_cap[c] = float(row["annual_ceiling"])
+            cap_years[:, c] = [float(row["year_from"] or "inf"), float(row["year_to"] or "inf")]
+        if row["side"] != "destination":
+            continue
+        for k, cadre in enumerate(CADRES):
+            if row["cadre"] not in ("both", cadre):
+                continue
+            if row["channel"] == "licensing_exam":
+                licensing[c, k] = 1.0
+            if not row["annual_ceiling"]:
+                continue
+            ceiling = float(row["annual_ceiling"])
+            if row["channel"] == "government_to_government":
+                g2g[c, k] += ceiling
+            elif row["channel"] in ("capped_visa", "residency_match") and ceiling > capped[c, k]:
+                capped[c, k] = ceiling
+                shared[c, k] = float("all occupations" in row["ceiling_scope"])
+    ceiling = np.where(capped > -np.inf, capped, np.where(g2g > 0, g2g, np.inf))
+    return {
+        "recruitment_ceiling": ceiling,
+        "recruitment_ceiling_shared": shared,
+        "licensing_exam": licensing,
+        "deployment_cap": origin_cap,
+        "deployment_cap_from": cap_years[0],
+        "deployment_cap_until": cap_years[1],
+    }
 
 
 def _by_country_cadre(table: Any, column: str, codes: list[str], path: Path) -> np.ndarray:

@@ -1,10 +1,12 @@
 """Demand: population, funded posts, vacancies, international posts and graduate numbers.
 
-Phase 1 (docs/ODD.md §7.2) turns the population projection, demand growth and the adjustments into
-funded posts and vacancies, and opens international posts in the destinations; phase 4 draws on the
-agreements' quotas (§7.5) and phase 5 decides how many graduates enter (§7.6). The rounding helpers
-of §7.10 (carry rounding, largest remainder, round half up) live here too. Counts are in agents
-(workers / ω) unless said otherwise; shapes use C countries, K cadres, G agreements.
+Phase 1 (docs/ODD.md §7.2) turns the population projection, income growth (fiscal space) and the
+adjustments into funded posts and vacancies, and opens international posts in the destinations
+within their recruitment intensity and ceilings; phase 4 draws on the agreements' quotas, the
+deployment allowances of capped origins and the vacant posts at home (§7.5), and phase 5 decides
+how many graduates enter (§7.6). The rounding helpers of §7.10 (carry rounding, largest
+remainder, round half up) live here too. Counts are in agents (workers / ω) unless said otherwise;
+shapes use C countries, K cadres, G agreements.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.declarations import CADRES
 from sim.model.policies import Agreements, PolicyYear
 
 if TYPE_CHECKING:
@@ -73,8 +76,10 @@ class CarryRounder:
 class Demand:
     """Funded posts, vacancies and international posts (phase 1) and entry numbers (phases 4-5).
 
-    State: `posts` and `vacancies` (C, 2, K), `international_posts` (C, K) int64, the
-    `immigrant_rural_share` (C, K) of each destination, and the carry-rounding accumulators.
+    State: `posts` and `vacancies` (C, 2, K), `international_posts` (C, K) int64 and the
+    `expected_posts` they were rounded from, the `immigrant_rural_share` (C, K) of each
+    destination, the year-end vacancy rates (`vacancy_rates`), and the carry-rounding
+    accumulators.
     """
 
     def __init__(self, setup: Setup, initial_posts: np.ndarray, n_agreements: int):
@@ -84,36 +89,61 @@ class Demand:
         shape = (setup.n_countries, setup.n_cadres)
         self.vacancies = np.zeros_like(initial_posts)
         self.international_posts = np.zeros(shape, dtype=np.int64)
+        self.expected_posts = np.zeros(shape)
         self.immigrant_rural_share = setup.initial_rural_share.copy()
         self.post_rounder = CarryRounder(shape)
         self.graduate_rounder = CarryRounder(shape)
         self.quota_rounder = CarryRounder((n_agreements,))
         self._start_population = setup.population.at(setup.start_year)
+        elasticity = setup.workforce["demand_income_elasticity"]
+        self.elasticity = np.array([elasticity[k] for k in CADRES])  # (K,)
+        self.vacancy_rates: list[np.ndarray] = []
 
     def update(self, step: int, pol: PolicyYear, present: np.ndarray) -> None:
         """Phase 1 (ODD §7.2): posts, vacancies, international posts, immigrants' rural share.
 
-        P = P⁰ · pop(year_t)/pop(start) · (1 + g)^(t·Δt) · M^D; V = max(P − N, 0);
-        I = min(CarryRound((V_U + V_R)·(1 − exp(−intensity·M^R·dest·Δt))), ⌊V_U + V_R⌋).
+        P = P⁰ · pop(year_t)/pop(start) · exp(ε_k·g_y·t·Δt) · M^D; V = max(P − N, 0);
+        I = min(CarryRound(min((V_U + V_R)·(1 − exp(−ρ·M^R·Δt)), ceiling·M^C·Δt/ω)), ⌊V_U + V_R⌋).
         `present` (C, 2, K) are the agents present at the start of the step.
         """
         s = self.setup
         pop = s.population.at(s.start_year + step * s.dt)
-        growth = (pop / self._start_population)[:, None, None]
-        trend = ((1.0 + s.demand_growth) ** (step * s.dt))[:, None, None]
-        self.posts = self.initial_posts * growth * trend * pol.demand_multiplier[:, None, None]
+        growth = pop / self._start_population * pol.demand_multiplier
+        income = np.exp(self.elasticity[None, :] * s.gdp_growth[:, None] * step * s.dt)  # (C, K)
+        self.posts = self.initial_posts * (growth[:, None] * income)[:, None, :]
         self.vacancies = np.maximum(self.posts - present, 0.0)
-        open_rate = s.recruitment_intensity * pol.recruitment_multiplier * s.destinations
+        open_rate = s.recruitment_intensity * pol.recruitment_multiplier[:, None]
         share = -np.expm1(-open_rate * s.dt)  # 1 - exp(-rate dt): never above the vacancies
-        expected = self.vacancies.sum(axis=1) * share[:, None]
-        whole_vacancies = np.floor(self.vacancies.sum(axis=1) + 1e-9).astype(np.int64)
-        self.international_posts = self.post_rounder.take(expected, cap=whole_vacancies)
         vac_total = self.vacancies.sum(axis=1)
+        ceiling = s.recruitment_ceiling * pol.capacity_multiplier[:, None]
+        expected = np.minimum(vac_total * share, ceiling * s.dt / s.workers_per_agent)
+        self.expected_posts = expected
+        whole_vacancies = np.floor(vac_total + 1e-9).astype(np.int64)
+        self.international_posts = self.post_rounder.take(expected, cap=whole_vacancies)
         self.immigrant_rural_share = np.where(
             vac_total > 0,
             self.vacancies[:, 1, :] / np.maximum(vac_total, 1e-12),
             s.initial_rural_share,
         )
+
+    def home_posts(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Vacant posts at home for returning migrants, now (ODD §7.5): whole posts (C, K) int64
+        and the rural share of the vacancies (C, K). `present` (C, 2, K) agents."""
+        vacancies = np.maximum(self.posts - present, 0.0)
+        total = vacancies.sum(axis=1)
+        rural = np.where(total > 0, vacancies[:, 1, :] / np.maximum(total, 1e-12), 0.0)
+        return np.floor(total + 1e-9).astype(np.int64), rural
+
+    def record_year(self, present: np.ndarray) -> None:
+        """At the end of a year (and for the initial state), keep its vacancy rates (C, K) for
+        the responses to vacancies. `present` (C, 2, K) agents."""
+        self.vacancy_rates.append(vacancy_rate(self.posts, present))
+
+    def pressure(self, years: int = 3) -> np.ndarray:
+        """max(v̄ − v*, 0) (C, K): the mean vacancy rate of the last `years` year ends (the
+        initial state counting as one) above the threshold `workforce.vacancy_threshold`."""
+        mean = np.mean(self.vacancy_rates[-years:], axis=0)
+        return np.maximum(mean - float(self.setup.workforce["vacancy_threshold"]), 0.0)
 
     def agreement_slots(self, pol: PolicyYear, agreements: Agreements) -> np.ndarray:
         """Phase 4 (ODD §7.5): slots[g] = CarryRound(quota_g · active_g / ω · Δt). (G,) int64."""
@@ -121,25 +151,52 @@ class Demand:
         quota = agreements.quota * pol.agreement_active / s.workers_per_agent * s.dt
         return self.quota_rounder.take(quota)
 
-    def graduates(
-        self, pol: PolicyYear, funded: np.ndarray | float, agreements: Agreements
-    ) -> np.ndarray:
+    def graduates(self, output: np.ndarray) -> np.ndarray:
         """Phase 5 (ODD §7.6): graduates (agents) entering this step by (country, cadre). (C, K).
 
-        expected = (capacity·(1 + expansion) + funded/ω + agreement places/ω)·Δt, carry-rounded;
-        `funded` (C, K) are this year's graduates bought by compensation, in workers.
+        expected = output/ω · Δt, carry-rounded; `output` (C, K) is this year's graduate output a
+        year (base output and extra graduates, `sim.model.training`), in workers.
         """
         s = self.setup
-        expansion = 1.0 + pol.expansion_output
-        places = np.zeros((s.n_countries, s.n_cadres))
-        for g in np.flatnonzero(pol.agreement_training_output):
-            if agreements.cadre[g] < 0:  # places of an all-cadre agreement are split evenly
-                places[agreements.source[g]] += agreements.training_places[g] / s.n_cadres
-            else:
-                places[agreements.source[g], agreements.cadre[g]] += agreements.training_places[g]
-        expected = (
-            s.graduate_capacity * expansion
-            + funded / s.workers_per_agent
-            + places / s.workers_per_agent
-        ) * s.dt
-        return self.graduate_rounder.take(expected)
+        return self.graduate_rounder.take(output / s.workers_per_agent * s.dt)
+
+
+def vacancy_rate(posts: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Vacancies over posts by (country, cadre) (C, K), areas summed as in the indicators."""
+    vacancies = (posts - np.minimum(posts, present)).sum(axis=1)
+    total = posts.sum(axis=1)
+    return np.divide(vacancies, total, out=np.zeros_like(total), where=total > 0)
+
+
+class DeploymentAllowance:
+    """Deployments each capped country may still make this year (ODD §7.5, deployment cap).
+
+    The cap (workers a year, per country of training) accrues evenly over the year's steps, in
+    agents; unused allowance carries to later steps of the same year, not to the next year
+    (only the fraction of an agent does, so coarse scales are not biased).
+    """
+
+    UNCAPPED = 2**40
+    """Allowance of a country without a cap."""
+
+    def __init__(self, n_countries: int):
+        self.accrued = np.zeros(n_countries)
+        self.used = np.zeros(n_countries, dtype=np.int64)
+
+    def available(self, pol: PolicyYear, workers_per_agent: float, dt: float) -> np.ndarray:
+        """Accrue this step's allowance; deployments allowed now (C,) int64."""
+        capped = np.isfinite(pol.deployment_cap)
+        step = np.where(capped, pol.deployment_cap, 0.0) / workers_per_agent * dt
+        self.accrued = np.where(capped, self.accrued + step, 0.0)
+        self.used = np.where(capped, self.used, 0)
+        left = np.floor(self.accrued + 1e-9).astype(np.int64) - self.used
+        return np.where(capped, np.maximum(left, 0), self.UNCAPPED)
+
+    def consume(self, before: np.ndarray, after: np.ndarray) -> None:
+        """Record the deployments matching used (allowance before and after matching)."""
+        self.used += np.where(before < self.UNCAPPED, before - after, 0)
+
+    def end_year(self) -> None:
+        """A new year: the unused whole allowance lapses, the fraction of an agent carries."""
+        self.accrued -= np.floor(self.accrued + 1e-9)
+        self.used[:] = 0

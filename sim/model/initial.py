@@ -20,37 +20,54 @@ _BLOCK = 2_000_000
 """Initial workers are created in blocks of about this many (bounds temporary memory)."""
 
 
-def _foreign_workers(s: Setup, world: World) -> np.ndarray:
-    """Foreign-trained workers by [origin, destination, cadre] (ODD §5.2), in workers."""
+def foreign_workers(s: Setup, world: World) -> np.ndarray:
+    """Foreign-trained workers by [origin, destination, cadre] at the start (ODD §5.2), workers.
+
+    The global world: `World.initial_foreign_trained` (OECD doctor cells and the gravity model,
+    docs/data.md §1) scaled with each destination's stock from its data year to the start,
+    F[o,d,k] · N_start[d,k] / N_data[d,k]. World files without it: OECD-style doctor counts where
+    reported, else in destinations the default foreign share spread by migrant stock. At most
+    95% of a stock is foreign-trained.
+    """
     c_n, k_n = s.n_countries, s.n_cadres
-    foreign = np.zeros((c_n, c_n, k_n))
-    ftd = np.asarray(world.ftd_doctors, dtype=np.float64).copy()
-    np.fill_diagonal(ftd, 0.0)
-    mig = np.asarray(world.migrant_stock, dtype=np.float64).copy()
-    np.fill_diagonal(mig, 0.0)
-    reported = np.asarray(world.ftd_reported, dtype=bool)
-    for k in range(k_n):
-        for d in range(c_n):
-            total = s.initial_workers[d, k]
-            if k == 0 and reported[d]:
-                col = ftd[:, d]
-            elif s.destinations[d] and mig[:, d].sum() > 0:
-                col = mig[:, d] / mig[:, d].sum() * s.foreign_default[k] * total
-            else:
-                continue
-            if col.sum() > 0.95 * total:
-                col = col * (0.95 * total / col.sum())
-            foreign[:, d, k] = col
-    return foreign
+    if world.initial_foreign_trained is not None:
+        foreign = np.asarray(world.initial_foreign_trained, dtype=np.float64).copy()
+        ratio = np.divide(
+            s.initial_workers,
+            s.world_stock,
+            out=np.zeros_like(s.initial_workers),
+            where=s.world_stock > 0,
+        )
+        foreign *= ratio[None, :, :]
+        for k in range(k_n):
+            np.fill_diagonal(foreign[:, :, k], 0.0)
+    else:
+        foreign = np.zeros((c_n, c_n, k_n))
+        ftd = np.asarray(world.ftd_doctors, dtype=np.float64).copy()
+        np.fill_diagonal(ftd, 0.0)
+        mig = np.asarray(world.migrant_stock, dtype=np.float64).copy()
+        np.fill_diagonal(mig, 0.0)
+        reported = np.asarray(world.ftd_reported, dtype=bool)
+        for k in range(k_n):
+            for d in range(c_n):
+                if k == 0 and reported[d]:
+                    foreign[:, d, k] = ftd[:, d]
+                elif s.destinations[d] and mig[:, d].sum() > 0:
+                    share = s.foreign_default[k] * s.initial_workers[d, k]
+                    foreign[:, d, k] = mig[:, d] / mig[:, d].sum() * share
+    total = foreign.sum(axis=0)  # (destination, K)
+    limit = 0.95 * s.initial_workers
+    scale = np.divide(limit, total, out=np.ones_like(total), where=total > limit)
+    return foreign * scale[None, :, :]
 
 
-def initial_cells(s: Setup, world: World) -> np.ndarray:
+def initial_cells(s: Setup, foreign: np.ndarray) -> np.ndarray:
     """Initial agents by (origin, country, area, cadre), totals preserved per country (§5.4).
 
     In each country and cadre, round_half_up(stock / ω) agents are split over (origin, area)
-    cells by the largest-remainder method. Returns a (C, C, 2, K) int64 array.
+    cells by the largest-remainder method; `foreign` (C, C, K) are the foreign-trained workers
+    (`foreign_workers`). Returns a (C, C, 2, K) int64 array.
     """
-    foreign = _foreign_workers(s, world)
     cells = np.zeros((s.n_countries, s.n_countries, 2, s.n_cadres), dtype=np.int64)
     for d in range(s.n_countries):
         for k in range(s.n_cadres):
@@ -72,7 +89,7 @@ def create_population(s: Setup, cells: np.ndarray, seed: int, population: Popula
     o, c, a, k = np.nonzero(cells)
     counts = cells[o, c, a, k]
     total = int(counts.sum())
-    population.reserve(total + int(s.graduate_capacity.sum() * 2.0) + 1024)
+    population.reserve(int(total * 1.1) + 1024)
     block_ends = np.searchsorted(
         np.cumsum(counts), np.arange(1, total // _BLOCK + 2) * _BLOCK, side="right"
     )
@@ -84,7 +101,7 @@ def create_population(s: Setup, cells: np.ndarray, seed: int, population: Popula
         part = slice(start, end)
         wid, key, attrs = rules.initial_workers(
             seed, next_id, o[part], c[part], a[part], k[part], counts[part],
-            s.entry_steps, s.span_steps,
+            s.age_cumulative, s.age_edges_steps,
         )  # fmt: skip
         population.add(NewWorkers(wid, key, *attrs))
         next_id += int(counts[part].sum())
@@ -96,6 +113,34 @@ def initial_posts(present: np.ndarray, initial_vacancy: np.ndarray) -> np.ndarra
     """Funded posts P⁰ = N⁰·(1 + v_g) by (country, area, cadre) (ODD §5.5); negative v_g means
     more trained workers than posts (unemployment). `present` (C, 2, K) agents."""
     return present * (1.0 + initial_vacancy)[:, None, None]
+
+
+def diaspora_offset(s: Setup, foreign: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """D⁰ − ω·N⁰ at the destination slots (C origin, D, K): the exact initial diaspora from the
+    data less the workers its agents stand for (ODD §4.2.2, network; N1 of issue 11)."""
+    agents = cells.sum(axis=2)  # (origin, country, K)
+    offset = foreign - agents * s.workers_per_agent
+    for k in range(s.n_cadres):
+        np.fill_diagonal(offset[:, :, k], 0.0)
+    return offset[:, s.destination_of_slot, :]
+
+
+ABROAD_FLOOR = 1e-4
+"""Smallest share of an origin's workers abroad counted by `origin_propensity` (0.01%)."""
+
+
+def origin_propensity(foreign: np.ndarray, initial_workers: np.ndarray) -> np.ndarray:
+    """ln(R[o,k] / R̄[k]) (C, K): the share of each origin's workers abroad at the start, relative
+    to the world's, R = abroad / (abroad + at home) floored at `ABROAD_FLOOR` (ODD §4.2.2, origin).
+
+    `foreign` (C, C, K) foreign-trained workers [origin, destination, cadre]; `initial_workers`
+    (C, K) the workers of each country.
+    """
+    abroad = foreign.sum(axis=1)
+    home = np.maximum(initial_workers - foreign.sum(axis=0), 0.0)
+    share = np.divide(abroad, abroad + home, out=np.zeros_like(abroad), where=abroad + home > 0)
+    world = abroad.sum(axis=0) / np.maximum(initial_workers.sum(axis=0), 1e-12)
+    return np.log(np.maximum(share, ABROAD_FLOOR) / np.maximum(world, ABROAD_FLOOR))
 
 
 def rural_amenity(present: np.ndarray) -> np.ndarray:

@@ -31,6 +31,9 @@ F_RETIREMENTS, F_DEATHS, F_EXITS, F_MOVES_IN, F_MOVES_OUT = 4, 5, 6, 7, 8
 # Transition kinds.
 T_RETIRE, T_DEATH, T_EXIT, T_LEAVE, T_MOVE, T_RETURN, T_EMIGRATE, T_GRADUATE = range(8)
 
+# Counters by age and training (first axis of `Ledger.step_by_age`).
+BY_AGE_YOUNG_LEAVERS, BY_AGE_FOREIGN_LEAVERS, BY_AGE_EMIGRANTS = 0, 1, 2
+
 MONEY_KINDS = (
     "compensation_paid",
     "compensation_received",
@@ -57,29 +60,31 @@ class Transitions:
     area_to: np.ndarray
     kind: np.ndarray
     bonded: np.ndarray  # 1 where the worker breaks a bond (pays the buy-out)
+    age: np.ndarray  # the worker's age in steps
 
     @classmethod
     def empty(cls) -> Transitions:
         """No transitions."""
         z = np.zeros(0, dtype=np.int64)
-        return cls(z, z, z, z, z, z, z, z)
+        return cls(z, z, z, z, z, z, z, z, z)
 
     @classmethod
     def from_columns(cls, *columns) -> Transitions:
-        """Build from eight sequences (lists or arrays) in field order."""
+        """Build from nine sequences (lists or arrays) in field order."""
         return cls(*(np.asarray(c, dtype=np.int64) for c in columns))
 
     @classmethod
     def from_rows(cls, rows: list) -> Transitions:
-        """Build from a list of 8-tuples in field order (one per worker)."""
-        table = np.array(rows, dtype=np.int64).reshape(-1, 8)
+        """Build from a list of 9-tuples in field order (one per worker)."""
+        table = np.array(rows, dtype=np.int64).reshape(-1, 9)
         return cls(*table.T.copy())
 
     @classmethod
-    def graduates(cls, country, cadre, area) -> Transitions:
+    def graduates(cls, country, cadre, area, age) -> Transitions:
         """New graduates entering the workforce of their training country."""
         z = np.zeros_like(country)
-        return cls(country, cadre, z - 1, z, country, area, np.full_like(country, T_GRADUATE), z)
+        kind = np.full_like(country, T_GRADUATE)
+        return cls(country, cadre, z - 1, z, country, area, kind, z, age)
 
     def concat(self, other: Transitions) -> Transitions:
         """Both sets of transitions, this one first."""
@@ -88,7 +93,7 @@ class Transitions:
         )
 
     def columns(self) -> tuple:
-        """The eight arrays in field order."""
+        """The nine arrays in field order."""
         return (
             self.origin,
             self.cadre,
@@ -98,6 +103,7 @@ class Transitions:
             self.area_to,
             self.kind,
             self.bonded,
+            self.age,
         )
 
     def __len__(self) -> int:
@@ -105,8 +111,14 @@ class Transitions:
 
 
 @njit(cache=True)
-def _apply(stock, present, flows, international, origin, cadre, c_from, a_from, c_to, a_to, kind):
-    """Apply transitions to the stock tensor, its per-country totals and the flow counters."""
+def _apply(stock, present, flows, international, by_age, origin, cadre, c_from, a_from, c_to, a_to,
+           kind, age, young_steps, age_edges):  # fmt: skip
+    """Apply transitions to the stock tensor, its per-country totals and the flow counters.
+
+    `by_age` (4, C, K, 4): departures of workers under `young_steps` (by country left), departures
+    of foreign-trained workers (by country left), and first emigrations from the training country
+    by age band (`age_edges`, steps) in its last axis (the first two use band 0 only).
+    """
     for i in range(kind.shape[0]):
         o, k, t = origin[i], cadre[i], kind[i]
         if t == T_GRADUATE:
@@ -116,6 +128,11 @@ def _apply(stock, present, flows, international, origin, cadre, c_from, a_from, 
             continue
         stock[o, c_from[i], a_from[i], k] -= 1
         present[c_from[i], a_from[i], k] -= 1
+        if t != T_MOVE:  # a departure from country c_from
+            if age[i] < young_steps:
+                by_age[BY_AGE_YOUNG_LEAVERS, c_from[i], k, 0] += 1
+            if o != c_from[i]:
+                by_age[BY_AGE_FOREIGN_LEAVERS, c_from[i], k, 0] += 1
         if t == T_RETIRE:
             flows[F_RETIREMENTS, c_from[i], a_from[i], k] += 1
         elif t == T_DEATH:
@@ -133,18 +150,40 @@ def _apply(stock, present, flows, international, origin, cadre, c_from, a_from, 
                 arrive = F_RETURNS if c_to[i] == o else F_IMMIGRANTS
                 flows[arrive, c_to[i], a_to[i], k] += 1
                 international[c_from[i], c_to[i], k] += 1
+                if t == T_EMIGRATE and c_from[i] == o:
+                    band = 0
+                    while band < age_edges.shape[0] and age[i] >= age_edges[band]:
+                        band += 1
+                    by_age[BY_AGE_EMIGRANTS, o, k, band] += 1
 
 
 class Ledger:
-    """Stock tensor and per-step flows, in agents (multiply by workers per agent for workers)."""
+    """Stock tensor and per-step flows, in agents (multiply by workers per agent for workers).
 
-    def __init__(self, n_countries: int, n_cadres: int):
+    Args:
+        n_countries, n_cadres: C and K.
+        young_steps: age in steps under which departures count as `attrition_under_40`.
+        age_edges: (3,) int64 edges in steps of the age bands of first emigrations.
+    """
+
+    def __init__(
+        self,
+        n_countries: int,
+        n_cadres: int,
+        young_steps: int = 0,
+        age_edges: np.ndarray | None = None,
+    ):
         self.stock = np.zeros((n_countries, n_countries, 2, n_cadres), dtype=np.int64)
         self._present = np.zeros((n_countries, 2, n_cadres), dtype=np.int64)
         self.step_flows = np.zeros((len(FLOW_KINDS), n_countries, 2, n_cadres), dtype=np.int64)
         self.step_international = np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64)
         self.step_money = np.zeros((len(MONEY_KINDS), n_countries))
         self.voluntary_exits = np.zeros((n_countries, n_cadres), dtype=np.int64)
+        self.step_by_age = np.zeros((3, n_countries, n_cadres, 4), dtype=np.int64)
+        self.young_steps = int(young_steps)
+        self.age_edges = (
+            np.zeros(3, dtype=np.int64) if age_edges is None else np.asarray(age_edges, np.int64)
+        )
 
     def start_step(self) -> None:
         """Reset the per-step flow counters."""
@@ -152,6 +191,7 @@ class Ledger:
         self.step_international[:] = 0
         self.step_money[:] = 0.0
         self.voluntary_exits[:] = 0
+        self.step_by_age[:] = 0
 
     def apply(self, tr: Transitions) -> None:
         """Apply one phase's transitions."""
@@ -161,6 +201,7 @@ class Ledger:
                 self._present,
                 self.step_flows,
                 self.step_international,
+                self.step_by_age,
                 tr.origin,
                 tr.cadre,
                 tr.country_from,
@@ -168,6 +209,9 @@ class Ledger:
                 tr.country_to,
                 tr.area_to,
                 tr.kind,
+                tr.age,
+                self.young_steps,
+                self.age_edges,
             )
             leave = tr.kind == T_LEAVE
             if leave.any():

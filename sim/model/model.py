@@ -2,9 +2,10 @@
 
 This module holds the order of the phases only; each phase's content lives in its own module:
 `demand` (phase 1 and graduate numbers), `utilities` (the utility of every option, phase 3),
-`rules` (per-worker rules and matching), `money` (phase 6 and the year-end settlement), `ledger`
-(the stock tensor and flows), `setup` (what is fixed for a run), `initial` (the initial state),
-`policies` (the levers of each year).
+`rules` (per-worker rules), `matching` (phase 4), `training` (the training fund and extra
+intake), `money` (phase 6 and the year-end settlement), `ledger` (the stock tensor and flows),
+`setup` and `supply` (what is fixed for a run), `initial` (the initial state), `policies` (the
+levers of each year).
 The worker population is an engine (`sim.model.population.Population`) handed in by the caller
 (`sim.runner.build_model` picks one), and so is the indicator recorder.
 """
@@ -14,13 +15,15 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.model import initial, rules, utilities
-from sim.model.demand import Demand
+from sim.declarations import MIGRATION_AGE_EDGES, YOUNG_AGE
+from sim.model import initial, matching, rules, utilities
+from sim.model.demand import Demand, DeploymentAllowance
 from sim.model.ledger import Ledger, Transitions
 from sim.model.money import Money
 from sim.model.policies import PolicySchedule, PolicyYear, steps_of
 from sim.model.population import Applicants, NewWorkers, PopulationFactory, RecorderFactory
 from sim.model.setup import setup
+from sim.model.training import Training
 
 
 class WorkforceModel(mesa.Model):
@@ -58,24 +61,36 @@ class WorkforceModel(mesa.Model):
         self.replicate = replicate
         self.visit_order = visit_order
         self.setup = s = setup(self.data, world)
-        self.policies = PolicySchedule(self.data, world, s.destinations, s.training_lag)
+        self.policies = PolicySchedule(self.data, world, s.destinations)
         self.agreements = self.policies.agreements
         self.contract_steps = steps_of(self.agreements.contract_years, s.steps_per_year)
-        self.ledger = Ledger(s.n_countries, s.n_cadres)
+        spy = s.steps_per_year
+        self.ledger = Ledger(
+            s.n_countries, s.n_cadres, YOUNG_AGE * spy, np.array(MIGRATION_AGE_EDGES) * spy
+        )
         self.population = population(self)
-        cells = initial.initial_cells(s, world)
+        foreign = initial.foreign_workers(s, world)
+        cells = initial.initial_cells(s, foreign)
         self.next_worker_id = initial.create_population(
             s, cells, self.counter_seed, self.population
         )
         self.ledger.set_stock(cells)
+        self.diaspora_offset = initial.diaspora_offset(s, foreign, cells)
+        self.origin_term = initial.origin_propensity(foreign, s.initial_workers)
         present = cells.sum(axis=0).astype(np.float64)  # (C, area, K) agents
         self.amenity = initial.rural_amenity(present)
         posts = initial.initial_posts(present, s.initial_vacancy)
         self.demand = Demand(s, posts, len(self.agreements.source))
+        self.demand.record_year(present)
+        self.training = Training(s, s.initial_workers - foreign.sum(axis=0), s.n_steps // spy)
+        self.allowance = DeploymentAllowance(s.n_countries)
         self.money = Money(s)
         self.rural_uptake = utilities.RuralUptake(
             s.initial_rural_share, s.behaviour["area_wage_weight"]
         )
+        self.vacancy_premium = np.zeros((s.n_countries, s.n_cadres))
+        self.graduate_output = np.zeros((s.n_countries, s.n_cadres))
+        self.agreement_hires = np.zeros(len(self.agreements.source), dtype=np.int64)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "year": lambda m: m.start_year + m.steps // m.steps_per_year - 1,
@@ -113,20 +128,23 @@ class WorkforceModel(mesa.Model):
         pol = self.policies.year(year)
         ledger = self.ledger
         ledger.start_step()
+        if t % s.steps_per_year == 0:
+            self._start_year(year, pol)
         # 1. Demand: posts, vacancies, international posts.
         self.demand.update(t, pol, ledger.present())
         # 2. Ageing and hazards.
         ledger.apply(self.population.age_and_hazards(t, s.hazards))
-        # 3. Decisions: moves, returns and leaving now; emigration applications go to phase 4.
+        # 3. Decisions: moves and leaving now; applications abroad and home go to phase 4.
         moves, applicants = self.population.decide(t, self._decision_context(pol))
         ledger.apply(moves)
-        # 4. Matching of applicants to international posts.
+        # 4. Matching: applicants to international posts, then returning migrants to home posts.
         emigrated = self._match(t, pol, applicants)
-        ledger.apply(emigrated)
         # 5. Graduates.
-        self._graduate(t, year, pol)
+        self._graduate(t, pol)
         # 6. Money.
-        self.money.record_step(ledger.step_money, pol, ledger.present(), emigrated, self.agreements)
+        self.money.record_step(
+            ledger.step_money, pol, ledger.present(), emigrated, self.training.payments
+        )
         self.money.record_buyouts(ledger.step_money, pol, moves.concat(emigrated))
         # 7. Indicators.
         if self.recorder is not None:
@@ -134,6 +152,14 @@ class WorkforceModel(mesa.Model):
         if (t + 1) % s.steps_per_year == 0:
             self._end_year(year, pol)
         self.running = self.steps < s.n_steps
+
+    def _start_year(self, year: int, pol: PolicyYear) -> None:
+        """Year start: responses to sustained vacancies (wages, training) and this year's extra
+        training intake (ODD §7.2, §7.6)."""
+        pressure = self.demand.pressure()
+        self.vacancy_premium = float(self.setup.workforce["wage_vacancy_response"]) * pressure
+        self.training.start_year(year, pol, self.agreements, pressure)
+        self.graduate_output = self.training.base_output(year) + self.training.extra_graduates(year)
 
     def _decision_context(self, pol: PolicyYear) -> rules.DecisionContext:
         """Phase 3 context: the utility of every option (`sim.model.utilities`)."""
@@ -145,44 +171,32 @@ class WorkforceModel(mesa.Model):
             present=self.ledger.present(),
             posts=self.demand.posts,
             stock=self.ledger.stock,
-            international_posts=self.demand.international_posts,
+            expected_posts=self.demand.expected_posts,
             base_wage=s.base_wage,
             compensation_pay_rise=self.money.compensation_pay_rise,
+            vacancy_premium=self.vacancy_premium,
             amenity=self.amenity,
             affinity_od=s.affinity,
             slots=s.destination_of_slot,
             workers_per_agent=s.workers_per_agent,
+            diaspora_offset=self.diaspora_offset,
+            origin_term=self.origin_term,
             agreement_return_probability=self.agreements.return_probability,
+            age_term=s.age_term,
         )
 
-    def _match(self, t: int, pol: PolicyYear, applicants: Applicants) -> Transitions:
-        """Phase 4: agreement quotas first, then open recruitment, within international posts."""
-        ag = self.agreements
-        slots = self.demand.agreement_slots(pol, ag)
-        if len(applicants.worker_id) == 0:
-            return Transitions.empty()
-        channel, area = rules.match_applicants(
-            t,
-            applicants.worker_id,
-            applicants.key,
-            applicants.origin,
-            applicants.cadre,
-            applicants.destination,
-            self.demand.international_posts.copy(),
-            ag.source,
-            ag.destination,
-            ag.cadre,
-            slots,
-            pol.ethical,
-            pol.protected,
-            pol.passive_rate,
-            self.demand.immigrant_rural_share,
-        )
-        return self.population.admit(channel, area, self.contract_steps)
+    def _match(self, t: int, pol: PolicyYear, apps: Applicants) -> Transitions:
+        """Phase 4 (`sim.model.matching.match_step`): applicants to international posts, then
+        returning migrants to vacant posts at home. Returns the emigrants' transitions."""
+        emigrated, self.agreement_hires = matching.match_step(
+            t, pol, apps, self.demand, self.allowance, self.agreements, self.contract_steps,
+            self.population, self.ledger,
+        )  # fmt: skip
+        return emigrated
 
-    def _graduate(self, t: int, year: int, pol: PolicyYear) -> None:
+    def _graduate(self, t: int, pol: PolicyYear) -> None:
         """Phase 5: graduates enter in their training country, placed by policy (ODD §7.6)."""
-        counts = self.demand.graduates(pol, self.money.funded(year), self.agreements)
+        counts = self.demand.graduates(self.graduate_output)
         wid, key, attrs = rules.new_graduates(
             self.counter_seed, t, self.next_worker_id, counts, self.rural_uptake(pol.allowance),
             pol.bond_steps, pol.rural_service, self.setup.entry_steps,
@@ -191,12 +205,17 @@ class WorkforceModel(mesa.Model):
             new = NewWorkers(wid, key, *attrs)
             self.next_worker_id += wid.shape[0]
             self.population.add(new)
-            self.ledger.apply(Transitions.graduates(new.country, new.cadre, new.area))
+            self.ledger.apply(
+                Transitions.graduates(new.country, new.cadre, new.area, new.age_steps)
+            )
 
     def _end_year(self, year: int, pol: PolicyYear) -> None:
-        """Year end: compensation settlement (ODD §7.8), indicators, engine housekeeping."""
+        """Year end: compensation settlement (ODD §7.8), vacancy rates, indicators, housekeeping."""
         next_wage = self.policies.year(year + 1).wage_multiplier
-        self.money.settle(pol.compensation_use, year, next_wage, self.ledger.present())
+        present = self.ledger.present()
+        self.training.deposit(self.money.settle(pol.compensation_use, next_wage, present))
+        self.demand.record_year(present)
+        self.allowance.end_year()
         if self.recorder is not None:
             self.recorder.end_year(year)
         self.datacollector.collect(self)

@@ -2,8 +2,8 @@
 
 Phase 6 (docs/ODD.md §7.7) adds each step's money flows, by country, to the ledger's `step_money`
 (international dollars PPP, indexed by `sim.model.ledger.MONEY_KINDS`); at the end of each year the
-compensation received is settled (§7.8): it buys graduates who arrive after the training lag, or
-pays a retention supplement the next year. Counts are converted from agents to workers with ω.
+compensation received is settled (§7.8): it goes to the training fund (`sim.model.training`),
+or pays a retention supplement the next year. Counts are converted from agents to workers with ω.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.ledger import MONEY_KINDS, Transitions
-from sim.model.policies import Agreements, PolicyYear
+from sim.model.policies import PolicyYear
 from sim.model.utilities import base_wages
 
 if TYPE_CHECKING:
@@ -25,9 +25,7 @@ _KIND = {name: i for i, name in enumerate(MONEY_KINDS)}
 class Money:
     """Compensation carried between steps and years, and the money of each step.
 
-    State: `compensation_pay_rise` π^comp (C, K), the compensation received this year (C, K), and
-    the graduates bought by compensation by arrival year (`funded_graduates`, year -> (C, K)
-    workers).
+    State: `compensation_pay_rise` π^comp (C, K) and the compensation received this year (C, K).
     """
 
     def __init__(self, setup: Setup):
@@ -35,11 +33,6 @@ class Money:
         shape = (setup.n_countries, setup.n_cadres)
         self.compensation_pay_rise = np.zeros(shape)
         self.received_this_year = np.zeros(shape)
-        self.funded_graduates: dict[int, np.ndarray] = {}
-
-    def funded(self, year: int) -> np.ndarray | float:
-        """Graduates bought by compensation arriving in `year` (C, K) workers, or 0.0."""
-        return self.funded_graduates.get(year, 0.0)
 
     def record_step(
         self,
@@ -47,7 +40,7 @@ class Money:
         pol: PolicyYear,
         present: np.ndarray,
         emigrated: Transitions,
-        agreements: Agreements,
+        training_payments: np.ndarray,
     ) -> None:
         """Phase 6 (ODD §7.7): add this step's money to `money` (MONEY_KINDS, C) in place.
 
@@ -56,7 +49,8 @@ class Money:
             pol: the levers in force.
             present: (C, 2, K) agents present after phases 1-5.
             emigrated: this step's emigrants (phase 4).
-            agreements: the scenario's agreements.
+            training_payments: (C,) int$ a year each country pays for training this year
+                (`sim.model.training.Training.payments`).
         """
         s = self.setup
         wpa, dt = s.workers_per_agent, s.dt
@@ -67,37 +61,33 @@ class Money:
             (pol.pay_rise * wage * present.sum(axis=1)).sum(axis=1)
             + (pol.allowance * wage * (1.0 + pol.pay_rise) * present[:, 1, :]).sum(axis=1)
         ) * dt
-        base_output = s.graduate_capacity * wpa
-        money[_KIND["training_investment"]] += (
-            pol.expansion_cost * base_output * s.training_cost
-        ).sum(axis=1) * dt
-        for g in np.flatnonzero(pol.agreement_active):
-            cad = agreements.cadre[g]
-            src = agreements.source[g]
-            cost = s.training_cost[src].mean() if cad < 0 else s.training_cost[src, cad]
-            money[_KIND["training_investment"], agreements.destination[g]] += (
-                agreements.training_places[g] * cost * dt
-            )
+        money[_KIND["training_investment"]] += training_payments * dt
         if len(emigrated):
             self._record_emigrants(money, pol, wage, emigrated)
 
     def _record_emigrants(
         self, money: np.ndarray, pol: PolicyYear, wage: np.ndarray, emigrated: Transitions
     ) -> None:
-        """Training cost embodied in emigrants, fees they pay, compensation for them (§7.7)."""
+        """Training cost embodied in emigrants, fees they pay, compensation for them (§7.7).
+
+        Training cost and compensation count emigrants leaving their training country only (a
+        migrant moving on was counted when first recruited); every move pays its fee.
+        """
         s = self.setup
-        # Distinct (origin, destination, cadre) cells in sorted order with their counts, so the
-        # money does not depend on the order in which an engine lists its transitions.
+        # Distinct (origin, destination, cadre, from home) cells in sorted order with their
+        # counts, so the money does not depend on the order in which an engine lists them.
+        home = (emigrated.country_from == emigrated.origin).astype(np.int64)
         cells, n = np.unique(
-            np.stack([emigrated.origin, emigrated.country_to, emigrated.cadre]),
+            np.stack([emigrated.origin, emigrated.country_to, emigrated.cadre, home]),
             axis=1,
             return_counts=True,
         )
-        o, d, k = cells
+        o, d, k, first = cells
         workers = n * s.workers_per_agent
-        np.add.at(money[_KIND["training_cost_emigrants"]], o, workers * s.training_cost[o, k])
+        embodied = workers * first * s.training_cost[o, k]
+        np.add.at(money[_KIND["training_cost_emigrants"]], o, embodied)
         np.add.at(money[_KIND["recruitment_fees"]], o, workers * pol.fee[o, d, k] * wage[o, k])
-        comp = workers * (pol.compensation_recipient[o] & pol.compensation_payer[d])
+        comp = workers * first * (pol.compensation_recipient[o] & pol.compensation_payer[d])
         comp = comp * pol.compensation_rate
         np.add.at(money[_KIND["compensation_paid"]], d, comp)
         np.add.at(money[_KIND["compensation_received"]], o, comp)
@@ -113,27 +103,23 @@ class Money:
             price = pol.buyout * base_wages(s.base_wage, pol) * s.workers_per_agent
             money[_KIND["bond_buyouts"]] += (count * price).sum(axis=1)
 
-    def settle(
-        self, use: str, year: int, next_wage_multiplier: np.ndarray, present: np.ndarray
-    ) -> None:
-        """At the end of `year`, compensation received funds training or next year's pay (§7.8).
+    def settle(self, use: str, next_wage_multiplier: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """At the end of a year, compensation received funds training or next year's pay (§7.8).
 
-        Money received in year Y trains extra graduates who arrive in Y + 1 + training lag
-        (`use` `training`), or pays a retention supplement in Y + 1 (`retention`), against next
-        year's wage bill (`next_wage_multiplier` (C,), `present` (C, 2, K) agents).
+        Use `training`: returns the money (C, K) to credit to the training fund (it buys intake
+        from the next year, `sim.model.training`). Use `retention`: sets a retention supplement
+        for the next year against next year's wage bill (`next_wage_multiplier` (C,), `present`
+        (C, 2, K) agents) and returns zeros.
         """
         s = self.setup
         received = self.received_this_year
+        to_training = np.zeros_like(received)
         if use == "training":
-            for k in range(s.n_cadres):
-                arrive = year + 1 + int(s.training_lag[k])
-                extra = received[:, k] / np.maximum(s.training_cost[:, k], 1e-9)
-                self.funded_graduates.setdefault(arrive, np.zeros((s.n_countries, s.n_cadres)))[
-                    :, k
-                ] += extra
+            to_training = received
             self.compensation_pay_rise = np.zeros_like(self.compensation_pay_rise)
         else:
             wage = s.base_wage * next_wage_multiplier[:, None]
             bill = present.sum(axis=1) * s.workers_per_agent * wage
             self.compensation_pay_rise = np.minimum(received / np.maximum(bill, 1e-9), 1.0)
         self.received_this_year = np.zeros_like(received)
+        return to_training

@@ -35,17 +35,6 @@ def cadre_mask(choice: str) -> np.ndarray:
     return mask
 
 
-def in_force_lagged(policy: dict, year: int, lag: int, start_year: int) -> bool:
-    """Whether a policy in force `lag` years before `year` (never before the run's start) applies.
-
-    Used for effects that take a training lag: a policy with no `from` starts with the run, so
-    its extra graduates arrive `lag` years after the start, not at once.
-    """
-    started = policy.get("from")
-    started = start_year if started is None else max(started, start_year)
-    return in_force({**policy, "from": started}, year - lag)
-
-
 def in_force(policy: dict, year: int) -> bool:
     """Whether a dated policy (with `enabled`, `from`, `until`) applies in `year`."""
     if not policy.get("enabled", True):
@@ -106,29 +95,28 @@ class PolicyYear:
     bond_steps: np.ndarray  # (C, K) bond length for new graduates, in steps (0: none)
     rural_service: np.ndarray  # (C, K)
     buyout: np.ndarray  # (C, K) buy-out price, annual wages
-    expansion_cost: np.ndarray  # (C, K) training expansion decided this year (share of output)
-    expansion_output: np.ndarray  # (C, K) expansion whose graduates arrive this year
+    expansion: np.ndarray  # (C, K) training expansion in force (share of base output)
     compensation_payer: np.ndarray  # (C,)
     compensation_recipient: np.ndarray  # (C,)
     compensation_rate: float
     compensation_use: str
     agreement_active: np.ndarray  # (G,)
-    agreement_training_output: np.ndarray  # (G,) agreements whose funded graduates arrive now
+    deployment_cap: np.ndarray  # (C,) deployments a year allowed (inf: no cap), workers
+    deployment_capped: np.ndarray  # (C, K) cadres counted against the country's cap
+    deployment_exempt_agreements: bool
     demand_multiplier: np.ndarray  # (C,)
     recruitment_multiplier: np.ndarray  # (C,)
+    capacity_multiplier: np.ndarray  # (C,) multiplier of recruitment ceilings
     wage_multiplier: np.ndarray  # (C,)
 
 
 class PolicySchedule:
     """Resolves a scenario's policies against a world once, then answers year by year."""
 
-    def __init__(
-        self, data: dict, world: World, destinations: np.ndarray, training_lag: np.ndarray
-    ):
+    def __init__(self, data: dict, world: World, destinations: np.ndarray):
         self.data = data
         self.world = world
         self.destinations = destinations
-        self.training_lag = training_lag
         pol = data["policies"]
         self.agreements = Agreements.from_specs(pol["agreements"], world)
         # Country masks of every lever's selectors (declared in sim.declarations), once per run.
@@ -156,17 +144,14 @@ class PolicySchedule:
             out[np.ix_(self._masks[name]["countries"], cadre_mask(spec["cadres"]))] = value
         return out
 
-    def _lagged_expansion(self, year: int) -> np.ndarray:
-        """Training expansion whose graduates arrive in `year` (decided `training_lag` earlier)."""
-        out = np.zeros((len(self.world.iso3), len(CADRES)))
-        spec = self.data["policies"]["domestic_training"]
-        mask = self._masks["domestic_training"]["countries"]
-        cadres = cadre_mask(spec["cadres"])
-        for k in range(len(CADRES)):
-            lag = int(self.training_lag[k])
-            if cadres[k] and in_force_lagged(spec, year, lag, self.start_year):
-                out[mask, k] = spec["expansion"]
-        return out
+    def _world_cap(self, year: int) -> np.ndarray:
+        """Caps on deployments in the world data in force in `year` (C,), +inf where none."""
+        w = self.world
+        if w.deployment_cap is None:
+            return np.full(len(w.iso3), np.inf)
+        start = np.where(np.isfinite(w.deployment_cap_from), w.deployment_cap_from, -np.inf)
+        on = (start <= year) & (year <= w.deployment_cap_until)
+        return np.where(on, w.deployment_cap, np.inf)
 
     def year(self, year: int) -> PolicyYear:
         """The levers in force in `year` (cached)."""
@@ -214,27 +199,26 @@ class PolicySchedule:
 
         comp = pol["compensation"]
         comp_on = in_force(comp, year)
-        lag = self.training_lag
-        agreement_training = np.array(
-            [
-                in_force_lagged(
-                    spec,
-                    year,
-                    int(lag.max() if spec["cadre"] == "all" else lag[CADRE_INDEX[spec["cadre"]]]),
-                    self.start_year,
-                )
-                for spec in self.agreements.specs
-            ],
-            dtype=bool,
-        )
+
+        cap_spec = pol["deployment_cap"]
+        cap_on = in_force(cap_spec, year)
+        cap_countries = self._masks["deployment_cap"]["countries"] & cap_on
+        deployment_cap = np.where(cap_countries, float(cap_spec["cap"]), np.inf)
+        deployment_capped = np.zeros((n, k), dtype=bool)
+        deployment_capped[np.ix_(cap_countries, cadre_mask(cap_spec["cadres"]))] = True
+        world_cap = self._world_cap(year)  # dated caps in the world data, all cadres
+        deployment_cap = np.minimum(deployment_cap, world_cap)
+        deployment_capped |= np.isfinite(world_cap)[:, None]
 
         demand = np.ones(n)
         recruit = np.ones(n)
+        capacity = np.ones(n)
         wage = np.ones(n)
         for spec, mask in self._adjustments:
             if in_force(spec, year):
                 demand[mask] *= spec["demand_multiplier"]
                 recruit[mask] *= spec["recruitment_multiplier"]
+                capacity[mask] *= spec["capacity_multiplier"]
                 wage[mask] *= spec["wage_multiplier"]
 
         return PolicyYear(
@@ -251,17 +235,19 @@ class PolicySchedule:
             bond_steps=bond_steps,
             rural_service=rural_service,
             buyout=buyout,
-            expansion_cost=self._country_cadre(
+            expansion=self._country_cadre(
                 "domestic_training", year, pol["domestic_training"]["expansion"]
             ),
-            expansion_output=self._lagged_expansion(year),
             compensation_payer=self._masks["compensation"]["payers"] & comp_on,
             compensation_recipient=self._masks["compensation"]["recipients"] & comp_on,
             compensation_rate=float(comp["rate"]),
             compensation_use=comp["use"],
             agreement_active=active,
-            agreement_training_output=agreement_training,
+            deployment_cap=deployment_cap,
+            deployment_capped=deployment_capped,
+            deployment_exempt_agreements=bool(cap_spec["exempt_agreements"]) or not cap_on,
             demand_multiplier=demand,
             recruitment_multiplier=recruit,
+            capacity_multiplier=capacity,
             wage_multiplier=wage,
         )

@@ -42,23 +42,37 @@ class NewWorkers(NamedTuple):
     """Steps of a graduate bond still to serve (0: not bonded)."""
 
 
+AGE_YEARS = 100
+"""Length of the age axis of `Population.age_counts` (whole years; older workers count in the
+last)."""
+APPLY_EMIGRATE = 0
+"""An application to a post abroad (emigration from home, or onward from abroad)."""
+APPLY_RETURN = 1
+"""A migrant's application to a post at home."""
+APPLY_CONTRACT_RETURN = 2
+"""A migrant going home at the end of a fixed-term contract (always goes)."""
+
+
 class Applicants(NamedTuple):
-    """Workers who chose to emigrate in phase 3, for matching (ODD §7.5); int64 arrays (n,)."""
+    """Workers who applied in phase 3 to a post abroad or at home, for matching (ODD §7.5);
+    int64 arrays (n,), in the engine's order."""
 
     worker_id: np.ndarray
     key: np.ndarray
     origin: np.ndarray
     cadre: np.ndarray
     destination: np.ndarray
-    """Country index of the chosen destination."""
-    area: np.ndarray
-    """Area the applicant works in now."""
+    """Country index of the post applied for (the origin for returns)."""
+    country: np.ndarray
+    """Country the applicant works in now."""
+    kind: np.ndarray
+    """`APPLY_EMIGRATE`, `APPLY_RETURN` or `APPLY_CONTRACT_RETURN`."""
 
     @classmethod
     def empty(cls) -> Applicants:
         """No applicants."""
         z = np.zeros(0, dtype=np.int64)
-        return cls(z, z, z, z, z, z)
+        return cls(z, z, z, z, z, z, z)
 
 
 class Population(Protocol):
@@ -74,13 +88,18 @@ class Population(Protocol):
         """Phase 2 for every worker: one step older, then retirement, death or exit."""
 
     def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
-        """Phase 3 for every worker: moves, returns and leaving now; emigration applicants."""
+        """Phase 3 for every worker: moves and leaving now; applicants abroad and home."""
 
     def admit(
         self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
     ) -> Transitions:
-        """Phase 4 outcome for the last applicants: channel (agreement, -1 open, -2 not taken),
-        area of the post taken, contract length in steps of each agreement."""
+        """Phase 4 outcome for the last phase-3 applicants (may be called more than once per
+        step, each applicant taken at most once): channel (agreement, -1 open or home, -2 not
+        taken), area of the post taken, contract length in steps of each agreement. Emigration
+        applicants move abroad (`effects.admission`), returners go home (`effects.homecoming`)."""
+
+    def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
+        """Active workers by (country, cadre, age in whole years) (C, K, AGE_YEARS)."""
 
     def end_year(self) -> None:
         """Housekeeping at the end of a year (e.g. compaction)."""
@@ -109,6 +128,12 @@ class Recorder(Protocol):
 
     def flows(self) -> pd.DataFrame:
         """The international flow table so far."""
+
+    def stocks(self) -> pd.DataFrame:
+        """The bilateral stock table (workers by country of training and of work) so far."""
+
+    def agreements(self) -> pd.DataFrame:
+        """Quotas and hires of every agreement by year so far."""
 
 
 PopulationFactory = Callable[..., Population]

@@ -18,12 +18,9 @@ from numba import njit
 
 from sim.model.rng import (
     STREAM_AGE,
-    STREAM_AREA,
     STREAM_CHOICE,
     STREAM_DESTINATION,
     STREAM_HAZARD,
-    STREAM_MATCH_KEY,
-    STREAM_PASSIVE,
     STREAM_PLACEMENT,
     STREAM_PROPENSITY,
     STREAM_RECONSIDER,
@@ -60,18 +57,16 @@ NEG_INF = -1e300
 
 
 class HazardContext(NamedTuple):
-    """Per-cadre hazard parameters of phase 2 (ODD §7.3): per-step probabilities, ages in steps."""
+    """Hazards of phase 2 by cadre and age (ODD §7.3): per-step probabilities, ages in steps."""
 
-    retire_from_steps: np.ndarray
-    """(K,) int64: age in steps from which a worker of the cadre may retire."""
+    p_retire: np.ndarray
+    """(K, A) float64: probability of retiring this step at each age in steps."""
+    p_death: np.ndarray
+    """(K, A) float64: probability of dying this step."""
+    p_exit: np.ndarray
+    """(K, A) float64: probability of leaving the profession this step (attrition less death)."""
     max_age_steps: int
-    """Age in steps at which every worker retires."""
-    p_retire: float
-    """Per-step probability of retiring, past the retirement age."""
-    p_death: float
-    """Per-step probability of dying."""
-    p_exit: float
-    """Per-step probability of an exogenous exit from the profession."""
+    """Age in steps at which every worker retires (A − 1)."""
 
 
 class DecisionContext(NamedTuple):
@@ -106,6 +101,10 @@ class DecisionContext(NamedTuple):
     """(C, K) bool: bonded workers serve in rural areas (may not move area)."""
     agreement_return_probability: np.ndarray
     """(G,) float64: probability of going home at the end of a fixed-term contract."""
+    age_term: np.ndarray
+    """(A,) float64: ln m(age) added to the emigration utility, by age in steps."""
+    onward_constant: float
+    """Utility constant of a migrant moving on to a third country (ODD §4.2.2)."""
 
 
 @njit(cache=True)
@@ -122,7 +121,6 @@ def hazard_event(
     key: int,
     step: int,
     age_steps: int,
-    retire_from_steps: int,
     max_age_steps: int,
     p_retire: float,
     p_death: float,
@@ -130,19 +128,18 @@ def hazard_event(
 ) -> int:
     """Retirement, death or exit this step, from one uniform draw partitioned by the hazards.
 
-    ODD §7.3: the unit interval is split into [0, p_retire) retire (only from
-    `retire_from_steps`), then death, then exit; from `max_age_steps` every worker retires.
-    Ages are in steps, probabilities per step. Returns an `EVENT_*` code.
+    ODD §7.3: the unit interval is split into [0, p_retire) retire, then death, then exit, with
+    the worker's probabilities at their age; from `max_age_steps` every worker retires. Ages are
+    in steps, probabilities per step. Returns an `EVENT_*` code.
     """
     if age_steps >= max_age_steps:
         return EVENT_RETIRE
     u = uniform_keyed(key, step, STREAM_HAZARD)
-    pr = p_retire if age_steps >= retire_from_steps else 0.0
-    if u < pr:
+    if u < p_retire:
         return EVENT_RETIRE
-    if u < pr + p_death:
+    if u < p_retire + p_death:
         return EVENT_DEATH
-    if u < pr + p_death + p_exit:
+    if u < p_retire + p_death + p_exit:
         return EVENT_EXIT
     return EVENT_NONE
 
@@ -266,9 +263,24 @@ def propensity(key: int, sd: float) -> float:
 
 
 @njit(cache=True)
-def initial_age_steps(key: int, entry_steps: int, span_steps: int) -> int:
-    """Age (in steps) of a worker of the initial population: uniform over the working span."""
-    return entry_steps + int(uniform_keyed(key, 0, STREAM_AGE) * span_steps)
+def initial_age_steps(key: int, cumulative: np.ndarray, edges: np.ndarray) -> int:
+    """Age (in steps) of a worker of the initial population, drawn from an age profile.
+
+    ODD §5.4: one uniform u picks the band b whose cumulative share F_b first exceeds it and the
+    position within the band, age = lo_b + (u − F_{b−1}) / s_b · (hi_b − lo_b), floored.
+    `cumulative` (B,) ends at 1; `edges` (B + 1,) are the band edges in steps.
+    """
+    u = uniform_keyed(key, 0, STREAM_AGE)
+    b = 0
+    while b < cumulative.shape[0] - 1 and u >= cumulative[b]:
+        b += 1
+    below = cumulative[b - 1] if b > 0 else 0.0
+    share = cumulative[b] - below
+    lo = edges[b]
+    width = edges[b + 1] - lo
+    if share <= 0.0 or width <= 0:
+        return lo
+    return lo + min(int((u - below) / share * width), width - 1)
 
 
 @njit(cache=True)
@@ -290,97 +302,6 @@ def rural_uptake(base_share: float, area_wage_weight: float, allowance: float) -
 
 
 @njit(cache=True)
-def matching_key(key: int, step: int) -> float:
-    """Random priority of an applicant when applicants exceed posts."""
-    return uniform_keyed(key, step, STREAM_MATCH_KEY)
-
-
-@njit(cache=True)
-def match_applicants(
-    step: int,
-    worker_id: np.ndarray,
-    worker_keys: np.ndarray,
-    origin: np.ndarray,
-    cadre: np.ndarray,
-    destination: np.ndarray,
-    posts: np.ndarray,
-    agreement_source: np.ndarray,
-    agreement_destination: np.ndarray,
-    agreement_cadre: np.ndarray,
-    agreement_slots: np.ndarray,
-    ethical: np.ndarray,
-    protected: np.ndarray,
-    passive_rate: float,
-    rural_share: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Demand-constrained matching of emigration applicants to international posts (DESIGN §4.4).
-
-    Applicants are ranked by (random key, worker_id), a total order independent of the order in
-    which they are given. Agreement quotas are served first, in agreement order, within each
-    destination's international posts; open recruitment fills what is left, where destinations
-    applying ethical recruitment take applicants from protected countries only as passive
-    applicants (with probability `passive_rate`).
-
-    Args:
-        step: the step; worker_id, worker_keys, origin, cadre, destination: (n,) int64, one
-            entry per applicant.
-        posts: (C, K) int64 international posts, consumed in place.
-        agreement_source, agreement_destination, agreement_cadre (-1 all): (G,) int64;
-            agreement_slots: (G,) int64 slots this step, consumed in place.
-        ethical: (C,) bool destinations applying ethical recruitment; protected: (C,) bool.
-        passive_rate: probability that a protected applicant is taken by such a destination.
-        rural_share: (C, K) share of each destination's vacancies that are rural.
-
-    Returns:
-        Per applicant in the given order: the agreement index used (-1 open recruitment, -2 not
-        taken) and the area at destination (0 urban, 1 rural), both (n,) int64.
-    """
-    n = worker_id.shape[0]
-    keys = np.empty(n)
-    for i in range(n):
-        keys[i] = matching_key(worker_keys[i], step)
-    by_id = np.argsort(worker_id, kind="mergesort")
-    order = by_id[np.argsort(keys[by_id], kind="mergesort")]
-    channel = np.full(n, -2, dtype=np.int64)
-    for g in range(agreement_source.shape[0]):
-        for j in range(n):
-            i = order[j]
-            if agreement_slots[g] <= 0:
-                break
-            if channel[i] != -2:
-                continue
-            if origin[i] != agreement_source[g] or destination[i] != agreement_destination[g]:
-                continue
-            if agreement_cadre[g] >= 0 and cadre[i] != agreement_cadre[g]:
-                continue
-            d = destination[i]
-            if posts[d, cadre[i]] <= 0:
-                continue
-            posts[d, cadre[i]] -= 1
-            agreement_slots[g] -= 1
-            channel[i] = g
-    for j in range(n):
-        i = order[j]
-        if channel[i] != -2:
-            continue
-        d = destination[i]
-        if posts[d, cadre[i]] <= 0:
-            continue
-        passive_only = ethical[d] and protected[origin[i]]
-        if passive_only and uniform_keyed(worker_keys[i], step, STREAM_PASSIVE) >= passive_rate:
-            continue
-        posts[d, cadre[i]] -= 1
-        channel[i] = -1
-    area = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        if channel[i] != -2:
-            d = destination[i]
-            if uniform_keyed(worker_keys[i], step, STREAM_AREA) < rural_share[d, cadre[i]]:
-                area[i] = RURAL
-    return channel, area
-
-
-@njit(cache=True)
 def decide_worker(
     key: int,
     step: int,
@@ -388,6 +309,7 @@ def decide_worker(
     country: int,
     area: int,
     cadre: int,
+    age_steps: int,
     bond_steps: int,
     agreement: int,
     contract_steps: int,
@@ -397,9 +319,11 @@ def decide_worker(
 
     ODD §7.4: a worker whose fixed-term contract has run out first decides whether to go home;
     otherwise, if they reconsider this step, they choose by multinomial logit among the options
-    open to them (§4.2.2-4.2.3): migrants may stay, move area, return home or leave; workers in
-    their training country may stay, move area, emigrate or leave. Bonded rural-service workers
-    may not move area. `ctx` is the step's `DecisionContext`.
+    open to them (§4.2.2-4.2.3): stay, move area, emigrate (workers in their training country) or
+    move on to a third country (migrants, with the onward constant; a draw of the country they
+    are in means no application), return home (migrants) or leave. The emigration options carry
+    the worker's age term. Bonded rural-service workers may not move area. `ctx` is the step's
+    `DecisionContext`. Emigrating and returning are applications, decided in matching.
     """
     ends = False
     if contract_ended(agreement, contract_steps):
@@ -416,7 +340,11 @@ def decide_worker(
         if (bonded and ctx.rural_service[country, cadre])
         else ctx.v_move[country, area, cadre, migrant]
     )
-    ve = NEG_INF if migrant else ctx.v_emigrate[origin, cadre]
+    ve = ctx.v_emigrate[origin, cadre]
+    if ve > NEG_INF:
+        ve += ctx.age_term[min(age_steps, ctx.age_term.shape[0] - 1)]
+        if migrant:
+            ve += ctx.onward_constant
     vr = ctx.v_return[origin, cadre] if migrant else NEG_INF
     bp = ctx.bond_penalty[country, cadre] if bonded else 0.0
     prop = propensity(key, ctx.propensity_sd)
@@ -424,6 +352,8 @@ def decide_worker(
     slot = -1
     if choice == CHOICE_EMIGRATE:
         slot = choose_destination(key, step, ctx.cum_emigrate[origin, cadre])
+        if ctx.destination_of_slot[slot] == country:  # a migrant drawing where they are
+            return CHOICE_STAY, -1, ends
     return choice, slot, ends
 
 
@@ -481,24 +411,26 @@ def initial_workers(
     area: np.ndarray,
     cadre: np.ndarray,
     count: np.ndarray,
-    entry_steps: np.ndarray,
-    span_steps: np.ndarray,
+    cumulative: np.ndarray,
+    edges: np.ndarray,
 ) -> tuple:
     """The initial workers of cells, numbered in the given cell order from `first_id` (§5.4).
 
-    Cells are (origin, country, area, cadre, count), int64 arrays (m,); `entry_steps` and
-    `span_steps` (K,). Returns (worker_id (n,), key (n,), attributes (6, n)): origin, country,
-    area, cadre, an age uniform over the working span, no bond.
+    Cells are (origin, country, area, cadre, count), int64 arrays (m,); `cumulative` (C, K, B)
+    the cumulative age shares of the country of work and `edges` (K, B + 1) the band edges in
+    steps. Returns (worker_id (n,), key (n,), attributes (6, n)): origin, country, area, cadre,
+    an age drawn from the profile (`initial_age_steps`), no bond.
     """
     wid, keys, attrs = _numbered(seed, first_id, count.sum())
     i = 0
     for j in range(count.shape[0]):
         k = cadre[j]
+        c = country[j]
         for _ in range(count[j]):
             attrs[0, i] = origin[j]
-            attrs[1, i] = country[j]
+            attrs[1, i] = c
             attrs[2, i] = area[j]
             attrs[3, i] = k
-            attrs[4, i] = initial_age_steps(keys[i], entry_steps[k], span_steps[k])
+            attrs[4, i] = initial_age_steps(keys[i], cumulative[c, k], edges[k])
             i += 1
     return wid, keys, attrs

@@ -1,10 +1,11 @@
 """Everything fixed for a run: time, scale and per-country, per-cadre parameters (ODD §2, §5).
 
 `setup(data, world)` derives them once from the resolved scenario and the world: wages and
-training costs from GDP per capita, hazards as per-step probabilities with ages in steps, the
-initial rural shares, demand parameters by income group, training capacity, the time-invariant
+training costs from GDP per capita, hazards by age as per-step probabilities with ages in steps,
+the initial age structure and stocks (`sim.model.supply`), the initial rural shares, demand
+parameters by income group, recruitment channels, base training output, the time-invariant
 utility of each destination, and the population projection. Shapes use C countries, K cadres,
-D destination slots.
+D destination slots, A ages in steps, B age bands.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import numpy as np
 from sim.declarations import CADRES, INCOME_GROUPS
 from sim.inputs.selectors import destinations_mask
 from sim.inputs.world import World
-from sim.model import rules
+from sim.model import supply
 from sim.model.rules import HazardContext
+from sim.model.supply import Trend
 from sim.model.utilities import affinity
 
 
@@ -56,6 +58,10 @@ class Setup:
     n_cadres: int
     behaviour: Mapping
     """The scenario's `behaviour` section."""
+    hazard_section: Mapping
+    """The scenario's `hazards` section."""
+    workforce: Mapping
+    """The scenario's `workforce` section."""
     destinations: np.ndarray
     """(C,) bool: countries that recruit internationally."""
     destination_of_slot: np.ndarray
@@ -65,34 +71,63 @@ class Setup:
     hazards: HazardContext
     entry_steps: np.ndarray
     """(K,) int64: age of graduates in steps."""
-    span_steps: np.ndarray
-    """(K,) int64: spread of initial ages in steps (entry age to retirement age + 2 years)."""
+    age_cumulative: np.ndarray
+    """(C, K, B) cumulative shares of the initial workforce by age band (ODD §5.4)."""
+    age_edges_steps: np.ndarray
+    """(K, B + 1) int64 edges of the initial age bands, in steps."""
+    age_term: np.ndarray
+    """(A,) ln m(age) of the emigration utility by age in steps (ODD §4.2.2)."""
     base_wage: np.ndarray
     """(C, K) w̄ = GDP per capita PPP x wage multiple, int$ PPP per year."""
     training_cost: np.ndarray
     """(C, K) int$ PPP per graduate."""
+    world_stock: np.ndarray
+    """(C, K) workers in the world's data (each country's data year)."""
     initial_workers: np.ndarray
-    """(C, K) workers in the world's base year."""
+    """(C, K) workers on 1 January of the start year: the data projected along the trend (§5.1)."""
     initial_rural_share: np.ndarray
     """(C, K) s_R, the rural share of the initial stock (ODD §5.3)."""
     initial_vacancy: np.ndarray
     """(C,) v_g: funded posts relative to the initial stock, minus one."""
-    demand_growth: np.ndarray
-    """(C,) g_c per year."""
-    recruitment_intensity: float
+    gdp_growth: np.ndarray
+    """(C,) real GDP per capita growth, 1/year (0 for world files without it)."""
+    recruitment_intensity: np.ndarray
+    """(C, K) annual share of vacancies opened to international recruitment (0: not a
+    destination; scaled down where entry is only by a national-language licensing exam)."""
+    recruitment_ceiling: np.ndarray
+    """(C, K) annual ceiling of international recruitment, workers (+inf: none) (ODD §7.2)."""
     foreign_default: np.ndarray
-    """(K,) default foreign-trained share of destinations without bilateral data."""
-    graduate_capacity: np.ndarray
-    """(C, K) agents graduating per year without policies."""
+    """(K,) default foreign-trained share of destinations without bilateral data (world files)."""
+    trend: Trend
+    """The growth path of training output and stocks (`sim.model.supply.Trend`)."""
+    age_shares: np.ndarray
+    """(C, K, B) shares of the initial workforce by age band."""
+    outflow_reference: np.ndarray
+    """(C,) λ_vol: reference voluntary outflow of the country's income group, 1/year."""
     affinity: np.ndarray
     """(C origin, D) time-invariant utility of each destination (ODD §4.2.2)."""
     population: PopulationProjection
+
+
+def _channels(wf: Mapping, world: World, destinations: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Recruitment intensity and ceilings (C, K) of every country (ODD §7.2)."""
+    shape = (len(world.iso3), len(CADRES))
+    intensity = np.full(shape, float(wf["recruitment_intensity"])) * destinations[:, None]
+    ceiling = np.full(shape, np.inf)
+    if world.recruitment_ceiling is not None:
+        shared = np.asarray(world.recruitment_ceiling_shared, dtype=bool)
+        ceiling = np.asarray(world.recruitment_ceiling, dtype=np.float64).copy()
+        ceiling[shared] *= float(wf["shared_ceiling_share"])
+        exam = np.asarray(world.licensing_exam, dtype=bool)
+        intensity[exam] *= float(wf["licensing_exam_intensity"])
+    return intensity, ceiling
 
 
 def setup(data: Mapping, world: World) -> Setup:
     """The fixed parameters of a run of the resolved scenario `data` on `world`."""
     beh, hz, wf = data["behaviour"], data["hazards"], data["workforce"]
     spy = int(data["time"]["steps_per_year"])
+    start_year = int(data["time"]["start_year"])
     dt = 1.0 / spy
     wpa = float(data["scale"]["workers_per_agent"])
     income_index = np.array([INCOME_GROUPS.index(g) for g in np.asarray(world.income_group)])
@@ -100,14 +135,26 @@ def setup(data: Mapping, world: World) -> Setup:
     slots = np.flatnonzero(destinations).astype(np.int64)
     gdp = np.asarray(world.gdp_pc_ppp, dtype=np.float64)
     entry_steps = np.array([round(hz["entry_age"][k] * spy) for k in CADRES], dtype=np.int64)
-    retire = np.array([hz["retirement_age"][k] for k in CADRES])
     stock = np.stack([np.asarray(world.doctors, float), np.asarray(world.nurses, float)], axis=1)
+    data_years = np.stack(
+        [np.asarray(world.doctors_year, int), np.asarray(world.nurses_year, int)], axis=1
+    )
+    population = PopulationProjection(world.proj_years, world.pop_projection)
+    trend = Trend(world, population, wf["training_trend_persistence"])
+    initial_workers = trend.project(stock, data_years, start_year)
     rural_pop = 1.0 - np.asarray(world.urban_share, dtype=np.float64)
     ratio = np.array([wf["rural_density_ratio"][k] for k in CADRES])
     rural = ratio[None, :] * rural_pop[:, None]
-    graduate_rate = np.array([wf["graduate_rate"][k] for k in CADRES])
+    shares = supply.initial_age_shares(hz, world, trend.growth)
+    outflow = np.array([wf["outflow_reference"][g] for g in INCOME_GROUPS])[income_index]
+    p_retire, p_death, p_exit = supply.hazard_tables(hz, spy)
+    edges = np.round(supply.age_band_edges(hz) * spy).astype(np.int64)
+    cumulative = np.cumsum(shares, axis=-1)
+    cumulative[..., -1] = 1.0
+    intensity, ceiling = _channels(wf, world, destinations)
+    gdp_growth = world.gdp_pc_growth
     return Setup(
-        start_year=int(data["time"]["start_year"]),
+        start_year=start_year,
         steps_per_year=spy,
         n_steps=int(data["time"]["years"]) * spy,
         dt=dt,
@@ -115,31 +162,31 @@ def setup(data: Mapping, world: World) -> Setup:
         n_countries=len(world.iso3),
         n_cadres=len(CADRES),
         behaviour=beh,
+        hazard_section=hz,
+        workforce=wf,
         destinations=destinations,
         destination_of_slot=slots,
         training_lag=np.array([wf["training_lag"][k] for k in CADRES], dtype=np.int64),
-        hazards=HazardContext(
-            retire_from_steps=np.array(
-                [math.ceil(hz["retirement_age"][k] * spy) for k in CADRES], dtype=np.int64
-            ),
-            max_age_steps=math.ceil(hz["max_age"] * spy),
-            p_retire=float(rules.per_step_probability(hz["retirement_rate"], dt)),
-            p_death=float(rules.per_step_probability(hz["death_rate"], dt)),
-            p_exit=float(rules.per_step_probability(hz["exit_rate"], dt)),
-        ),
+        hazards=HazardContext(p_retire, p_death, p_exit, math.ceil(hz["max_age"] * spy)),
         entry_steps=entry_steps,
-        span_steps=np.maximum(np.round((retire + 2.0) * spy).astype(np.int64) - entry_steps, 1),
+        age_cumulative=cumulative,
+        age_edges_steps=edges,
+        age_term=supply.age_term_table(beh, p_retire.shape[1], spy),
         base_wage=gdp[:, None] * np.array([wf["wage_multiple"][k] for k in CADRES])[None, :],
         training_cost=gdp[:, None] * np.array([wf["training_cost"][k] for k in CADRES]),
-        initial_workers=stock,
+        world_stock=stock,
+        initial_workers=initial_workers,
         initial_rural_share=rural / (rural + (1.0 - rural_pop)[:, None]),
         initial_vacancy=np.array([wf["initial_vacancy_rate"][g] for g in INCOME_GROUPS])[
             income_index
         ],
-        demand_growth=np.array([wf["demand_growth"][g] for g in INCOME_GROUPS])[income_index],
-        recruitment_intensity=float(wf["recruitment_intensity"]),
+        gdp_growth=np.zeros(len(gdp)) if gdp_growth is None else np.asarray(gdp_growth, float),
+        recruitment_intensity=intensity,
+        recruitment_ceiling=ceiling,
         foreign_default=np.array([wf["foreign_share_default"][k] for k in CADRES]),
-        graduate_capacity=stock * graduate_rate[None, :] / wpa,
+        trend=trend,
+        age_shares=shares,
+        outflow_reference=outflow,
         affinity=affinity(beh, world, slots),
-        population=PopulationProjection(world.proj_years, world.pop_projection),
+        population=population,
     )

@@ -41,14 +41,22 @@ def base_wages(base_wage: np.ndarray, pol: PolicyYear) -> np.ndarray:
 
 
 def native_wages(
-    base_wage: np.ndarray, pol: PolicyYear, compensation_pay_rise: np.ndarray
+    base_wage: np.ndarray,
+    pol: PolicyYear,
+    compensation_pay_rise: np.ndarray,
+    vacancy_premium: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Native wages W[c,a,k] with retention pay, compensation pay and rural allowance. (C, 2, K).
 
-    ODD §4.2.2, wages: W[c,k] = w̄·M^w·(1 + π + π^comp); W[c,U,k] = W[c,k];
-    W[c,R,k] = W[c,k]·(1 + α).
+    ODD §4.2.2, wages: W[c,k] = w̄·M^w·(1 + ρ_w·max(v̄ − v*, 0))·(1 + π + π^comp);
+    W[c,U,k] = W[c,k]; W[c,R,k] = W[c,k]·(1 + α). `vacancy_premium` (C, K) is
+    ρ_w·max(v̄ − v*, 0), the response of wages to sustained vacancies.
     """
-    national = base_wages(base_wage, pol) * (1.0 + pol.pay_rise + compensation_pay_rise)
+    national = (
+        base_wages(base_wage, pol)
+        * (1.0 + vacancy_premium)
+        * (1.0 + pol.pay_rise + compensation_pay_rise)
+    )
     wage = np.repeat(national[:, None, :], 2, axis=1)
     wage[:, 1, :] *= 1.0 + pol.allowance
     return wage
@@ -97,13 +105,21 @@ def move_utility(
     return np.where(np.isfinite(v_move), v_move, NEG_INF)
 
 
-def diaspora(stock: np.ndarray, slots: np.ndarray, workers_per_agent: float) -> np.ndarray:
-    """D[o,d,k] = Σ_a N[o,d,a,k]·ω: same-origin, same-cadre workers in each destination.
+def diaspora(
+    stock: np.ndarray,
+    slots: np.ndarray,
+    workers_per_agent: float,
+    offset: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """D[o,d,k] = max(D⁰[o,d,k] + ω·(N[o,d,k] − N⁰[o,d,k]), 0): same-origin, same-cadre workers
+    in each destination, in workers (ODD §4.2.2, network; scale-invariant).
 
-    (C origin, D, K) workers, from the stock tensor N[origin, country, area, cadre] (agents).
+    (C origin, D, K) from the stock tensor N[origin, country, area, cadre] (agents); `offset`
+    (C, D, K) is D⁰ − ω·N⁰, the initial diaspora from the data (unrounded) less the agents that
+    represent it, so that small diasporas are not rounded away at coarse scales.
     """
     at_dest = stock[:, slots]
-    return (at_dest[:, :, 0, :] + at_dest[:, :, 1, :]) * workers_per_agent
+    return np.maximum((at_dest[:, :, 0, :] + at_dest[:, :, 1, :]) * workers_per_agent + offset, 0.0)
 
 
 def destination_utility(
@@ -113,11 +129,13 @@ def destination_utility(
     slots: np.ndarray,
     network: np.ndarray,
     affinity_od: np.ndarray,
+    origin_term: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """V_dest(o,d,k) of emigrating to each destination slot. (C origin, D, K). ODD §4.2.2.
 
     β_w·(ln(W[d,U,k]·(1 − δ[d])) + κ[d,k] − ln(1 + f[o,d,k])) + β_n·ln(1 + D[o,d,k])
-    + affinity[o,d] + γ_emig.
+    + affinity[o,d] + β_o·ln(R[o,k]/R̄[k]) + γ_emig; `origin_term` (C, K) is ln(R/R̄)
+    (`sim.model.initial.origin_propensity`).
     """
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]  # (D, K)
     return (
@@ -129,17 +147,19 @@ def destination_utility(
         )
         + behaviour["network_weight"] * np.log1p(network)
         + affinity_od[:, :, None]
+        + behaviour["origin_weight"] * np.asarray(origin_term)[..., None, :]
         + behaviour["emigrate_constant"]
     )
 
 
-def open_destinations(international_posts: np.ndarray, slots: np.ndarray) -> np.ndarray:
-    """Whether each destination is open to each origin and cadre: d ≠ o and I[d,k] > 0.
+def open_destinations(expected_posts: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Whether each destination is open to each origin and cadre: d ≠ o and it recruits
+    internationally this step (expected international posts > 0, before rounding to agents).
 
     (C origin, D, K) bool. ODD §4.2.2 (closed destinations have utility −∞).
     """
-    n_countries = international_posts.shape[0]
-    return (international_posts[slots] > 0)[None, :, :] & (
+    n_countries = expected_posts.shape[0]
+    return (expected_posts[slots] > 0)[None, :, :] & (
         slots[None, :] != np.arange(n_countries)[:, None]
     )[:, :, None]
 
@@ -215,14 +235,18 @@ def decision_context(
     present: np.ndarray,
     posts: np.ndarray,
     stock: np.ndarray,
-    international_posts: np.ndarray,
+    expected_posts: np.ndarray,
     base_wage: np.ndarray,
     compensation_pay_rise: np.ndarray,
+    vacancy_premium: np.ndarray,
     amenity: np.ndarray,
     affinity_od: np.ndarray,
     slots: np.ndarray,
     workers_per_agent: float,
+    diaspora_offset: np.ndarray,
+    origin_term: np.ndarray,
     agreement_return_probability: np.ndarray,
+    age_term: np.ndarray,
 ) -> DecisionContext:
     """The utilities of every option from the state at the start of phase 3 (ODD §4.2.2).
 
@@ -232,21 +256,24 @@ def decision_context(
         pol: the levers in force this year.
         present: (C, 2, K) agents present; posts: (C, 2, K) funded posts (agents).
         stock: (C, C, 2, K) the stock tensor N[origin, country, area, cadre] (agents).
-        international_posts: (C, K) posts opened this step to international recruitment.
-        base_wage: (C, K) w̄; compensation_pay_rise: (C, K) π^comp; amenity: (C, 2, K) A.
+        expected_posts: (C, K) international posts expected this step (destinations open).
+        base_wage: (C, K) w̄; compensation_pay_rise: (C, K) π^comp; vacancy_premium: (C, K)
+            ρ_w·max(v̄ − v*, 0); amenity: (C, 2, K) A.
         affinity_od: (C, D) time-invariant destination utility; slots: (D,) destination countries.
-        workers_per_agent: ω; agreement_return_probability: (G,).
+        workers_per_agent: ω; diaspora_offset: (C, D, K) D⁰ − ω·N⁰ (`diaspora`);
+            origin_term: (C, K) ln(R/R̄), the origins' revealed propensity to emigrate.
+        agreement_return_probability: (G,); age_term: (A,) ln m(age) by age in steps.
     """
     bw = behaviour["wage_weight"]
-    wage = native_wages(base_wage, pol, compensation_pay_rise)
+    wage = native_wages(base_wage, pol, compensation_pay_rise, vacancy_premium)
     log_e = log_expected_wages(wage, unemployment_rate(present.astype(np.float64), posts))
     v_stay = stay_utility(bw, log_e, pol, amenity)
     v_move = move_utility(
         v_stay, behaviour["area_wage_weight"], log_e, amenity, behaviour["move_constant"], posts
     )
-    network = diaspora(stock, slots, workers_per_agent)
-    v_dest = destination_utility(behaviour, wage, pol, slots, network, affinity_od)
-    v_emig, cum = inclusive_value(v_dest, open_destinations(international_posts, slots))
+    network = diaspora(stock, slots, workers_per_agent, diaspora_offset)
+    v_dest = destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin_term)
+    v_emig, cum = inclusive_value(v_dest, open_destinations(expected_posts, slots))
     return DecisionContext(
         p_reconsider=float(rules.per_step_probability(behaviour["reconsider_rate"], dt)),
         propensity_sd=float(behaviour["propensity_sd"]),
@@ -260,4 +287,6 @@ def decision_context(
         bond_penalty=bond_penalty(bw, pol),
         rural_service=pol.rural_service,
         agreement_return_probability=agreement_return_probability,
+        age_term=age_term,
+        onward_constant=float(behaviour["onward_constant"]),
     )

@@ -5,9 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.declarations import ALL, CADRES, DENSITY_THRESHOLDS, WORLD
+from sim.declarations import (
+    ALL,
+    CADRES,
+    DENSITY_THRESHOLDS,
+    EMIGRANT_AGE_BANDS,
+    SDG_THRESHOLD,
+    WORLD,
+    YOUNG_AGE,
+)
 from sim.declarations import AREAS as MODEL_AREAS
-from sim.model.ledger import FLOW_KINDS, MONEY_KINDS
+from sim.model.ledger import (
+    BY_AGE_EMIGRANTS,
+    BY_AGE_FOREIGN_LEAVERS,
+    BY_AGE_YOUNG_LEAVERS,
+    FLOW_KINDS,
+    MONEY_KINDS,
+)
 
 AREAS = (*MODEL_AREAS, ALL)
 CADRE_LABELS = (*CADRES, ALL)
@@ -23,14 +37,31 @@ STOCK_INDICATORS = (
     "migrants_abroad",
     "foreign_trained_share",
     "rural_urban_ratio",
+    "need",
+    "need_gap",
+    "stock_under_40",
+    "mean_age",
+    "training_fund",
 )
 WORLD_INDICATORS = tuple(
     f"{kind}_below_{label}" for label in THRESHOLDS for kind in ("countries", "population")
 )
 FLOW_INDICATORS = FLOW_KINDS[:7]  # graduates ... exits (moves are reported as internal_moves)
-RATIO_INDICATORS = frozenset(
-    {"density", "vacancy_rate", "foreign_trained_share", "rural_urban_ratio"}
+EMIGRANT_AGE_INDICATORS = tuple(f"emigrants_age_{band}" for band in EMIGRANT_AGE_BANDS)
+CHANNEL_INDICATORS = (
+    "international_posts",
+    "international_hires",
+    "recruitment_regime",
+    "foreign_trained_leavers",
+    "graduates_rural",
+    "attrition_under_40",
+    *EMIGRANT_AGE_INDICATORS,
 )
+"""Flows of the year about channels, ages and training (country, area `all`, cadre)."""
+RATIO_INDICATORS = frozenset(
+    {"density", "vacancy_rate", "foreign_trained_share", "rural_urban_ratio", "mean_age",
+     "recruitment_regime"}
+)  # fmt: skip
 """Indicators that are ratios: never summed over countries or cadres."""
 
 
@@ -50,6 +81,7 @@ INDICATOR_NAMES = (
     *FLOW_INDICATORS,
     "internal_moves",
     "exits_voluntary",
+    *CHANNEL_INDICATORS,
     *MONEY_KINDS,
     *WORLD_INDICATORS,
 )
@@ -67,16 +99,25 @@ class IndicatorRecorder:
         self.year_international = np.zeros((c, c, k), dtype=np.int64)
         self.year_money = np.zeros((len(MONEY_KINDS), c))
         self.year_voluntary = np.zeros((c, k), dtype=np.int64)
+        self.year_by_age = np.zeros_like(model.ledger.step_by_age)
+        self.year_posts = np.zeros((c, k), dtype=np.int64)
+        self.year_agreement_hires = np.zeros(len(model.agreements.source), dtype=np.int64)
         self.frames: list[dict] = []
         self.flow_frames: list[pd.DataFrame] = []
+        self.stock_frames: list[pd.DataFrame] = []
+        self.agreement_frames: list[pd.DataFrame] = []
 
     def end_step(self) -> None:
         """Add this step's flows to the year's totals."""
-        ledger = self.model.ledger
+        m = self.model
+        ledger = m.ledger
         self.year_flows += ledger.step_flows
         self.year_international += ledger.step_international
         self.year_money += ledger.step_money
         self.year_voluntary += ledger.voluntary_exits
+        self.year_by_age += ledger.step_by_age
+        self.year_posts += m.demand.international_posts
+        self.year_agreement_hires += m.agreement_hires
 
     # ---------------------------------------------------------------- rows
     def _grid(
@@ -136,6 +177,22 @@ class IndicatorRecorder:
             self._grid("migrants_abroad", year, abroad[:, None, :], areas=(ALL,)),
             self._grid("foreign_trained_share", year, foreign[:, None, :], areas=(ALL,)),
         ]
+        need = population * SDG_THRESHOLD / 1e4
+        gap = np.maximum(need - stock[:, 2, 2], 0.0)
+        ages = m.population.age_counts(m.n_countries, m.n_cadres, m.steps_per_year) * wpa
+        young = cadre_totals(ages[:, :, :YOUNG_AGE].sum(axis=2))
+        counted = cadre_totals(ages.sum(axis=2))
+        years = cadre_totals((ages * (np.arange(ages.shape[2]) + 0.5)).sum(axis=2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_age = np.where(counted > 0, years / counted, np.nan)
+        fund = m.training.fund.sum(axis=1)
+        rows += [
+            self._grid("need", year, need[:, None, None], areas=(ALL,), cadres=(ALL,)),
+            self._grid("need_gap", year, gap[:, None, None], areas=(ALL,), cadres=(ALL,)),
+            self._grid("stock_under_40", year, young[:, None, :], areas=(ALL,)),
+            self._grid("mean_age", year, mean_age[:, None, :], areas=(ALL,)),
+            self._grid("training_fund", year, fund[:, None, None], areas=(ALL,), cadres=(ALL,)),
+        ]
         defined = np.isfinite(density[:, 1, :]) & (np.nan_to_num(density[:, 0, :]) > 0)
         ratio = np.full_like(density[:, 0, :], np.nan)
         np.divide(density[:, 1, :], density[:, 0, :], out=ratio, where=defined)
@@ -173,6 +230,8 @@ class IndicatorRecorder:
             )
         )
         world_rows["population"] = float(population.sum())
+        world_rows["need"] = float(need.sum())
+        world_rows["need_gap"] = float(gap.sum())
         for name, value in world_rows.items():
             rows.append(
                 self._grid(
@@ -197,6 +256,8 @@ class IndicatorRecorder:
         rows.append(self._grid("internal_moves", year, moves[:, None, :], areas=(ALL,)))
         voluntary = cadre_totals(self.year_voluntary.astype(np.float64) * wpa)
         rows.append(self._grid("exits_voluntary", year, voluntary[:, None, :], areas=(ALL,)))
+        for name, values in self._channel_values(flows).items():
+            rows.append(self._grid(name, year, values[:, None, :], areas=(ALL,)))
         for i, name in enumerate(MONEY_KINDS):
             rows.append(
                 self._grid(
@@ -204,6 +265,61 @@ class IndicatorRecorder:
                 )
             )
         return rows
+
+    def _channel_values(self, flows: np.ndarray) -> dict[str, np.ndarray]:
+        """Channel, age and training flows of the year (C, K + 1) by indicator name."""
+        wpa = self.model.workers_per_agent
+        posts = self.year_posts.astype(np.float64) * wpa
+        hires = flows[FLOW_KINDS.index("immigrants")]
+        regime = ((hires < posts) & (posts > 0)).astype(np.float64)
+        regime_all = (cadre_totals(hires) < cadre_totals(posts)) & (cadre_totals(posts) > 0)
+        by_age = self.year_by_age.astype(np.float64) * wpa
+        rural_graduates = self.year_flows[FLOW_KINDS.index("graduates"), :, 1, :] * wpa
+        out = {
+            "international_posts": cadre_totals(posts),
+            "international_hires": cadre_totals(hires),
+            "recruitment_regime": np.concatenate(
+                [regime, regime_all[:, -1:].astype(np.float64)], axis=1
+            ),
+            "foreign_trained_leavers": cadre_totals(by_age[BY_AGE_FOREIGN_LEAVERS, :, :, 0]),
+            "graduates_rural": cadre_totals(rural_graduates.astype(np.float64)),
+            "attrition_under_40": cadre_totals(by_age[BY_AGE_YOUNG_LEAVERS, :, :, 0]),
+        }
+        for band, name in enumerate(EMIGRANT_AGE_INDICATORS):
+            out[name] = cadre_totals(by_age[BY_AGE_EMIGRANTS, :, :, band])
+        return out
+
+    def _stock_table(self, year: int) -> pd.DataFrame:
+        """Workers by country of training and country of work (R1 of issue 11): every
+        foreign-trained cell and each country's own-trained workers, at the end of `year`."""
+        by_oc = self.model.ledger.stock.sum(axis=2)  # (origin, country, K) agents
+        o, c, k = np.nonzero(by_oc)
+        return pd.DataFrame(
+            {
+                "year": np.full(o.size, year, dtype=np.int32),
+                "origin": self.iso3[o],
+                "country": self.iso3[c],
+                "cadre": np.asarray(CADRES)[k],
+                "workers": by_oc[o, c, k].astype(np.float64) * self.model.workers_per_agent,
+            }
+        )
+
+    def _agreement_table(self, year: int) -> pd.DataFrame:
+        """Each agreement's quota in force and hires during `year` (R2 of issue 11)."""
+        m = self.model
+        ag = m.agreements
+        labels = np.array(["all", *CADRES])
+        return pd.DataFrame(
+            {
+                "year": np.full(ag.source.size, year, dtype=np.int32),
+                "agreement": np.arange(ag.source.size, dtype=np.int32),
+                "source": self.iso3[ag.source],
+                "destination": self.iso3[ag.destination],
+                "cadre": labels[ag.cadre + 1],
+                "quota": ag.quota * m.policies.year(year).agreement_active,
+                "hired": self.year_agreement_hires.astype(np.float64) * m.workers_per_agent,
+            }
+        )
 
     def _international_rows(self, year: int) -> pd.DataFrame:
         o, d, k = np.nonzero(self.year_international)
@@ -223,6 +339,7 @@ class IndicatorRecorder:
         m = self.model
         year = m.start_year - 1
         self.frames.extend(self._stock_rows(year, m.population_in(m.start_year)))
+        self.stock_frames.append(self._stock_table(year))
 
     def end_year(self, year: int) -> None:
         """Stocks at the end of `year` and flows during it."""
@@ -230,10 +347,12 @@ class IndicatorRecorder:
         self.frames.extend(self._stock_rows(year, m.population_in(year + 1)))
         self.frames.extend(self._flow_rows(year))
         self.flow_frames.append(self._international_rows(year))
-        self.year_flows[:] = 0
-        self.year_international[:] = 0
-        self.year_money[:] = 0.0
-        self.year_voluntary[:] = 0
+        self.stock_frames.append(self._stock_table(year))
+        self.agreement_frames.append(self._agreement_table(year))
+        for counter in (self.year_flows, self.year_international, self.year_money,
+                        self.year_voluntary, self.year_by_age, self.year_posts,
+                        self.year_agreement_hires):  # fmt: skip
+            counter[...] = 0
 
     def indicators(self) -> pd.DataFrame:
         """All indicator rows recorded so far (one DataFrame built at the end: cheap per year)."""
@@ -247,3 +366,13 @@ class IndicatorRecorder:
         if not self.flow_frames:
             return self._international_rows(self.model.start_year).iloc[0:0]
         return pd.concat(self.flow_frames, ignore_index=True)
+
+    def stocks(self) -> pd.DataFrame:
+        """Workers by (year, origin, country, cadre): the initial state and every year end."""
+        return pd.concat(self.stock_frames, ignore_index=True)
+
+    def agreements(self) -> pd.DataFrame:
+        """Quota and hires of every agreement in every year (empty without agreements)."""
+        if not self.agreement_frames:
+            return self._agreement_table(self.model.start_year).iloc[0:0]
+        return pd.concat(self.agreement_frames, ignore_index=True)

@@ -68,6 +68,12 @@ __all__ = [
 
 INDICATOR_COLUMNS = ("replicate", "year", "country", "area", "cadre", "indicator", "value")
 FLOW_COLUMNS = ("replicate", "year", "origin", "destination", "cadre", "workers")
+STOCK_COLUMNS = ("replicate", "year", "origin", "country", "cadre", "workers")
+AGREEMENT_COLUMNS = (
+    "replicate", "year", "agreement", "source", "destination", "cadre", "quota", "hired",
+)  # fmt: skip
+TABLE_COLUMNS = {"flows": FLOW_COLUMNS, "stocks": STOCK_COLUMNS, "agreements": AGREEMENT_COLUMNS}
+"""Columns of the optional tables of a results folder (an absent file reads as an empty table)."""
 MANIFEST = "manifest.json"
 RUN_FILES = frozenset(
     {
@@ -78,6 +84,8 @@ RUN_FILES = frozenset(
         "indicators.csv",
         "flows.csv",
         "stocks.csv",
+        "agreements.parquet",
+        "agreements.csv",
     }
 )
 """What a run folder written before the manifests listed their files may hold."""
@@ -567,13 +575,15 @@ def read_results(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame, pd.Dat
     run_dir = Path(run_dir)
     manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
     indicators = pd.read_parquet(run_dir / "indicators.parquet")
-    flows_path = run_dir / "flows.parquet"
-    flows = (
-        pd.read_parquet(flows_path)
-        if flows_path.exists()
-        else pd.DataFrame(columns=list(FLOW_COLUMNS))
-    )
-    return manifest, indicators, flows
+    return manifest, indicators, read_table(run_dir, "flows")
+
+
+def read_table(run_dir, name: str) -> pd.DataFrame:
+    """An optional table of a run folder (`flows`, `stocks`, `agreements`); empty if absent."""
+    path = Path(run_dir) / f"{name}.parquet"
+    if path.exists():
+        return pd.read_parquet(path)
+    return pd.DataFrame(columns=list(TABLE_COLUMNS[name]))
 
 
 def figure_bytes(figure: Any, fmt: str, **savefig: Any) -> bytes:

@@ -31,6 +31,9 @@ _EVERY_LEVER = {
     "policies.bonding.enabled": True,
     "policies.bonding.years": 1.0,
     "policies.domestic_training.enabled": True,
+    "policies.deployment_cap.enabled": True,
+    "policies.deployment_cap.countries": ["XEX"],
+    "policies.deployment_cap.cap": 500.0,
 }
 _ARCHETYPE_AGREEMENTS = [
     {"source": "XEX", "destination": "XDA", "cadre": "nurses", "quota": 800.0,
@@ -140,8 +143,14 @@ def _text(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False).encode()
 
 
-def digest(indicators: pd.DataFrame, flows: pd.DataFrame) -> dict:
-    """Fingerprints of a run's tables: one per indicator, one for the flows."""
+def digest(
+    indicators: pd.DataFrame,
+    flows: pd.DataFrame,
+    stocks: pd.DataFrame | None = None,
+    agreements: pd.DataFrame | None = None,
+) -> dict:
+    """Fingerprints of a run's tables: one per indicator, one each for the flows, the bilateral
+    stocks and the agreements."""
     by_indicator = {
         str(name): hashlib.sha256(_text(rows.reset_index(drop=True))).hexdigest()[:16]
         for name, rows in indicators.groupby("indicator", sort=True)
@@ -151,6 +160,11 @@ def digest(indicators: pd.DataFrame, flows: pd.DataFrame) -> dict:
         "indicators": by_indicator,
         "flows": hashlib.sha256(_text(flows.reset_index(drop=True))).hexdigest()[:16],
         "flow_rows": len(flows),
+        **{
+            name: hashlib.sha256(_text(table.reset_index(drop=True))).hexdigest()[:16]
+            for name, table in (("stocks", stocks), ("agreements", agreements))
+            if table is not None
+        },
     }
 
 
@@ -166,8 +180,11 @@ def run_case(name: str) -> dict:
         for r, ss in enumerate(replicate_seeds(SEED, REPLICATES))
     ]
     indicators = pd.concat([r.indicators for r in results], ignore_index=True)
-    flows = pd.concat([r.flows for r in results], ignore_index=True)
-    return digest(indicators, flows)
+    tables = {
+        name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
+        for name in ("flows", "stocks", "agreements")
+    }
+    return digest(indicators, **tables)
 
 
 def load_golden() -> dict:
@@ -187,4 +204,7 @@ def first_difference(expected: dict, actual: dict) -> str:
         parts.append("indicators changed: " + ", ".join(changed))
     if expected["flows"] != actual["flows"]:
         parts.append(f"flows changed ({expected['flow_rows']} -> {actual['flow_rows']} rows)")
+    for table in ("stocks", "agreements"):
+        if expected.get(table) != actual.get(table):
+            parts.append(f"{table} changed")
     return "; ".join(parts) or "identical"

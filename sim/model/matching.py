@@ -1,0 +1,249 @@
+"""Phase 4 matching (docs/ODD.md §7.5): applicants to international posts, then returning
+migrants to posts at home. Written once as numba functions that both engines' results go through.
+
+Applicants are ranked by (random priority, worker id), a total order independent of the order in
+which an engine lists them; every draw is counter-based (`sim.model.rng`), so matching gives the
+same result whatever the engine or thread count.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from sim.model.ledger import Ledger, Transitions
+from sim.model.policies import Agreements, PolicyYear
+from sim.model.population import APPLY_CONTRACT_RETURN, APPLY_EMIGRATE, Applicants, Population
+from sim.model.rng import STREAM_AREA, STREAM_MATCH_KEY, STREAM_PASSIVE, uniform_keyed
+from sim.model.rules import RURAL
+
+if TYPE_CHECKING:
+    from sim.model.demand import Demand, DeploymentAllowance
+
+NOT_TAKEN = -2
+"""Channel of an applicant who is not taken this step."""
+OPEN = -1
+"""Channel of an applicant taken by open recruitment (or a returner taken home)."""
+
+
+@njit(cache=True)
+def matching_key(key: int, step: int) -> float:
+    """Random priority of an applicant when applicants exceed posts."""
+    return uniform_keyed(key, step, STREAM_MATCH_KEY)
+
+
+@njit(cache=True)
+def _rank(step: int, worker_id: np.ndarray, worker_keys: np.ndarray) -> np.ndarray:
+    """Applicants in order of (random priority, worker id)."""
+    n = worker_id.shape[0]
+    keys = np.empty(n)
+    for i in range(n):
+        keys[i] = matching_key(worker_keys[i], step)
+    by_id = np.argsort(worker_id, kind="mergesort")
+    return by_id[np.argsort(keys[by_id], kind="mergesort")]
+
+
+@njit(cache=True)
+def _draw_area(key: int, step: int, rural_share: float) -> int:
+    return RURAL if uniform_keyed(key, step, STREAM_AREA) < rural_share else 0
+
+
+@njit(cache=True)
+def match_applicants(
+    step: int,
+    worker_id: np.ndarray,
+    worker_keys: np.ndarray,
+    origin: np.ndarray,
+    country: np.ndarray,
+    cadre: np.ndarray,
+    destination: np.ndarray,
+    posts: np.ndarray,
+    agreement_source: np.ndarray,
+    agreement_destination: np.ndarray,
+    agreement_cadre: np.ndarray,
+    agreement_slots: np.ndarray,
+    ethical: np.ndarray,
+    protected: np.ndarray,
+    passive_rate: float,
+    allowance: np.ndarray,
+    capped: np.ndarray,
+    exempt_agreements: bool,
+    rural_share: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Demand-constrained matching of emigration applicants to international posts (ODD §7.5).
+
+    Agreement quotas are served first, in agreement order, to applicants in their training country
+    (the agreement's source), within each destination's international posts; open recruitment
+    fills what is left. Where a destination applies ethical recruitment, applicants recruited from
+    a protected country (the country they are in) are taken only as passive applicants (with
+    probability `passive_rate`). Where the training country caps deployments (`capped`), an
+    applicant leaving it needs a unit of its `allowance` (agreement hires too unless
+    `exempt_agreements`); migrants moving on from abroad do not.
+
+    Args:
+        step: the step; worker_id, worker_keys, origin, country (where the applicant is now),
+            cadre, destination: (n,) int64, one entry per applicant.
+        posts: (C, K) int64 international posts, consumed in place.
+        agreement_source, agreement_destination, agreement_cadre (-1 all): (G,) int64;
+            agreement_slots: (G,) int64 slots this step, consumed in place.
+        ethical: (C,) bool destinations applying ethical recruitment; protected: (C,) bool.
+        passive_rate: probability that a protected applicant is taken by such a destination.
+        allowance: (C,) int64 deployments each origin may still make, consumed in place.
+        capped: (C, K) bool origins and cadres under a deployment cap.
+        exempt_agreements: agreement hires do not use the allowance.
+        rural_share: (C, K) share of each destination's vacancies that are rural.
+
+    Returns:
+        Per applicant in the given order: the agreement index used (`OPEN` open recruitment,
+        `NOT_TAKEN`) and the area at destination (0 urban, 1 rural), both (n,) int64.
+    """
+    n = worker_id.shape[0]
+    order = _rank(step, worker_id, worker_keys)
+    channel = np.full(n, NOT_TAKEN, dtype=np.int64)
+    for g in range(agreement_source.shape[0]):
+        for j in range(n):
+            i = order[j]
+            if agreement_slots[g] <= 0:
+                break
+            if channel[i] != NOT_TAKEN:
+                continue
+            o = origin[i]
+            if o != agreement_source[g] or country[i] != o:
+                continue
+            if destination[i] != agreement_destination[g]:
+                continue
+            if agreement_cadre[g] >= 0 and cadre[i] != agreement_cadre[g]:
+                continue
+            d = destination[i]
+            if posts[d, cadre[i]] <= 0:
+                continue
+            counted = capped[o, cadre[i]] and not exempt_agreements
+            if counted and allowance[o] <= 0:
+                continue
+            if counted:
+                allowance[o] -= 1
+            posts[d, cadre[i]] -= 1
+            agreement_slots[g] -= 1
+            channel[i] = g
+    for j in range(n):
+        i = order[j]
+        if channel[i] != NOT_TAKEN:
+            continue
+        d = destination[i]
+        if posts[d, cadre[i]] <= 0:
+            continue
+        passive_only = ethical[d] and protected[country[i]]
+        if passive_only and uniform_keyed(worker_keys[i], step, STREAM_PASSIVE) >= passive_rate:
+            continue
+        o = origin[i]
+        counted = country[i] == o and capped[o, cadre[i]]
+        if counted and allowance[o] <= 0:
+            continue
+        if counted:
+            allowance[o] -= 1
+        posts[d, cadre[i]] -= 1
+        channel[i] = OPEN
+    area = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if channel[i] != NOT_TAKEN:
+            area[i] = _draw_area(worker_keys[i], step, rural_share[destination[i], cadre[i]])
+    return channel, area
+
+
+@njit(cache=True)
+def match_returns(
+    step: int,
+    worker_id: np.ndarray,
+    worker_keys: np.ndarray,
+    origin: np.ndarray,
+    cadre: np.ndarray,
+    forced: np.ndarray,
+    home_posts: np.ndarray,
+    rural_share: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Returning migrants matched to vacant posts in their training country (ODD §7.5).
+
+    Workers at the end of a fixed-term contract (`forced`) go home in any case: to a vacant post
+    if one is left (rural with the home country's rural share of vacancies), else to an urban
+    area. Voluntary returners, in rank order, go home only to a vacant post; the others stay
+    abroad this step.
+
+    Args:
+        step, worker_id, worker_keys, origin, cadre: as `match_applicants`; forced: (n,) bool.
+        home_posts: (C, K) int64 vacant posts at home, consumed in place.
+        rural_share: (C, K) rural share of each country's vacancies.
+
+    Returns:
+        Per returner in the given order: `OPEN` (goes home) or `NOT_TAKEN`, and the area.
+    """
+    n = worker_id.shape[0]
+    order = _rank(step, worker_id, worker_keys)
+    channel = np.full(n, NOT_TAKEN, dtype=np.int64)
+    area = np.zeros(n, dtype=np.int64)
+    for rounds in range(2):
+        for j in range(n):
+            i = order[j]
+            if forced[i] != (rounds == 0):
+                continue
+            o, k = origin[i], cadre[i]
+            if home_posts[o, k] > 0:
+                home_posts[o, k] -= 1
+                channel[i] = OPEN
+                area[i] = _draw_area(worker_keys[i], step, rural_share[o, k])
+            elif forced[i]:
+                channel[i] = OPEN
+    return channel, area
+
+
+def match_step(
+    step: int,
+    pol: PolicyYear,
+    apps: Applicants,
+    demand: Demand,
+    allowance: DeploymentAllowance,
+    agreements: Agreements,
+    contract_steps: np.ndarray,
+    population: Population,
+    ledger: Ledger,
+) -> tuple[Transitions, np.ndarray]:
+    """Phase 4 of a step (ODD §7.5): international matching, the emigrants' moves, then returns.
+
+    Applicants abroad are matched to this step's international posts (`match_applicants`) and
+    move; the vacant posts at home are then counted and returning migrants matched to them
+    (`match_returns`). Applies both sets of transitions to the ledger. Returns the emigrants'
+    transitions and the hires under each agreement (G,) int64, in agents.
+    """
+    s = demand.setup
+    slots = demand.agreement_slots(pol, agreements)
+    allowed = allowance.available(pol, s.workers_per_agent, s.dt)
+    hires = np.zeros(len(agreements.source), dtype=np.int64)
+    n = len(apps.worker_id)
+    if n == 0:
+        return Transitions.empty(), hires
+    abroad = apps.kind == APPLY_EMIGRATE
+    channel, area = np.full(n, NOT_TAKEN), np.zeros(n, dtype=np.int64)
+    if abroad.any():
+        before = allowed.copy()
+        channel[abroad], area[abroad] = match_applicants(
+            step, apps.worker_id[abroad], apps.key[abroad], apps.origin[abroad],
+            apps.country[abroad], apps.cadre[abroad], apps.destination[abroad],
+            demand.international_posts.copy(), agreements.source, agreements.destination,
+            agreements.cadre, slots, pol.ethical, pol.protected, pol.passive_rate, allowed,
+            pol.deployment_capped, pol.deployment_exempt_agreements, demand.immigrant_rural_share,
+        )  # fmt: skip
+        allowance.consume(before, allowed)
+        hires = np.bincount(channel[channel >= 0], minlength=len(agreements.source))
+    emigrated = population.admit(channel, area, contract_steps)
+    ledger.apply(emigrated)
+    if not abroad.all():
+        home, rural = demand.home_posts(ledger.present())
+        back = ~abroad
+        channel, area = np.full(n, NOT_TAKEN), np.zeros(n, dtype=np.int64)
+        channel[back], area[back] = match_returns(
+            step, apps.worker_id[back], apps.key[back], apps.origin[back], apps.cadre[back],
+            apps.kind[back] == APPLY_CONTRACT_RETURN, home, rural,
+        )  # fmt: skip
+        ledger.apply(population.admit(channel, area, contract_steps))
+    return emigrated, hires.astype(np.int64)

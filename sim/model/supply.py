@@ -1,0 +1,267 @@
+"""Supply over time: ages, hazards by age, training output's trend, initial stocks (ODD §5, §7).
+
+Pure numpy functions of the scenario's `hazards` and `workforce` sections and of the world:
+
+- hazards by age (`hazard_tables`): per-step probabilities of retiring, dying and leaving the
+  profession for every age in steps, from the documented age profiles (`sim.declarations`
+  `ATTRITION_PROFILE`, `RETIREMENT_PROFILE`) scaled by the registry's levels;
+- the initial age structure (`age_band_edges`, `initial_age_shares`): the world's shares by age
+  band (`World.age_shares`), or for world files without them the stable-population profile that
+  the same hazards imply;
+- the expected hazard losses of that initial population (`hazard_loss_rate`), exactly;
+- the trend of training output (`Trend`): graduate output grows at the observed growth of the
+  stock until the world's base year, then converges to population growth with the time constant
+  `workforce.training_trend_persistence` (docs/data.md §2.5); the same path projects the initial
+  stocks from their data years to the start year, so that any start year is consistent.
+
+Shapes use C countries, K cadres, A ages in steps (0 .. max age), B = 5 age bands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.declarations import (
+    ATTRITION_PROFILE,
+    CADRES,
+    HAZARD_AGE_EDGES,
+    MIGRATION_AGE_EDGES,
+    MIGRATION_AGE_LABELS,
+    RETIREMENT_PROFILE,
+)
+
+if TYPE_CHECKING:
+    from sim.inputs.world import World
+
+AGE_SHARE_EDGES = (35, 45, 55, 65)
+"""Inner edges (years) of the bands of `World.age_shares` (<35, 35-44, 45-54, 55-64, 65+)."""
+
+
+def _band_values(ages: np.ndarray, edges: tuple, values: tuple) -> np.ndarray:
+    """The value of the band (lower `edges`) that each age (years) falls in."""
+    return np.asarray(values, dtype=np.float64)[np.searchsorted(edges, ages, side="right") - 1]
+
+
+def annual_hazards(hazards: Mapping, ages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Annual attrition (death included) and retirement rates (K, len(ages)) at ages in years.
+
+    attrition_k(a) = attrition_rate_k · ATTRITION_PROFILE_k(band(a));
+    retirement_k(a) = retirement_scale_k · RETIREMENT_PROFILE_k(band(a)).
+    """
+    ages = np.asarray(ages, dtype=np.float64)
+    attrition = np.stack(
+        [
+            hazards["attrition_rate"][k]
+            * _band_values(ages, HAZARD_AGE_EDGES, ATTRITION_PROFILE[k])
+            for k in CADRES
+        ]
+    )
+    retirement = np.stack(
+        [
+            hazards["retirement_scale"][k]
+            * _band_values(ages, HAZARD_AGE_EDGES, RETIREMENT_PROFILE[k])
+            for k in CADRES
+        ]
+    )
+    return attrition, retirement
+
+
+def hazard_tables(hazards: Mapping, steps_per_year: int) -> tuple[np.ndarray, ...]:
+    """Per-step probabilities by age in steps (ODD §7.3): (retire, death, exit), each (K, A).
+
+    Attrition includes death: the exit hazard is attrition less the flat death rate (at least 0).
+    A = ceil(max_age · S) + 1 ages; rates become probabilities 1 − exp(−rate · dt).
+    """
+    dt = 1.0 / steps_per_year
+    n_ages = math.ceil(hazards["max_age"] * steps_per_year) + 1
+    attrition, retirement = annual_hazards(hazards, np.arange(n_ages) / steps_per_year)
+    death = np.full_like(attrition, float(hazards["death_rate"]))
+    exit_rate = np.maximum(attrition - death, 0.0)
+    return tuple(-np.expm1(-rate * dt) for rate in (retirement, death, exit_rate))
+
+
+def age_term_table(behaviour: Mapping, n_ages: int, steps_per_year: int) -> np.ndarray:
+    """ln m(age) of the emigration utility for every age in steps (A,) (ODD §4.2.2).
+
+    m = 1 under 35 and `behaviour.emigration_age_factor` above (35-44, 45-54, 55+), floored at
+    1e-9 so that a factor of 0 closes emigration without an infinite utility.
+    """
+    factors = (1.0, *(behaviour["emigration_age_factor"][label] for label in MIGRATION_AGE_LABELS))
+    ages = np.arange(n_ages) / steps_per_year
+    m = _band_values(ages, (0.0, *MIGRATION_AGE_EDGES), factors)
+    return np.log(np.maximum(m, 1e-9))
+
+
+def age_band_edges(hazards: Mapping) -> np.ndarray:
+    """Edges (years) of the initial age bands for each cadre (K, 6): entry age, 35, 45, 55, 65,
+    max age (kept non-decreasing, so an entry age above an edge empties the band below it)."""
+    out = []
+    for k in CADRES:
+        entry = float(hazards["entry_age"][k])
+        top = max(float(hazards["max_age"]), entry)
+        inner = [min(max(e, entry), top) for e in AGE_SHARE_EDGES]
+        out.append([entry, *inner, top])
+    return np.array(out)
+
+
+def stable_age_shares(hazards: Mapping, growth: np.ndarray) -> np.ndarray:
+    """Stable-population shares by age band (C, K, B) for cohort growth `growth` (C, K).
+
+    docs/data.md §2.2: n(a) ∝ exp(−g (a − a0)) · exp(−∫_{a0}^{a} h(x) dx) from the entry age a0 to
+    the maximum age, h = attrition + retirement; integrated on a grid of 0.01 years.
+    """
+    edges = age_band_edges(hazards)
+    top = float(hazards["max_age"])
+    out = np.zeros((*growth.shape, len(AGE_SHARE_EDGES) + 1))
+    for k in range(len(CADRES)):
+        entry = edges[k, 0]
+        ages = np.arange(entry, max(top, entry + 0.01), 0.01) + 0.005
+        attrition, retirement = annual_hazards(hazards, ages)
+        survival = np.exp(-np.cumsum((attrition[k] + retirement[k]) * 0.01))
+        band = np.clip(np.searchsorted(edges[k, 1:-1], ages, side="right"), 0, 4)
+        weight = survival[None, :] * np.exp(-growth[:, k, None] * (ages - entry)[None, :])
+        for b in range(out.shape[-1]):
+            out[:, k, b] = weight[:, band == b].sum(axis=1)
+    return out / out.sum(axis=-1, keepdims=True)
+
+
+def initial_age_shares(hazards: Mapping, world: World, growth: np.ndarray) -> np.ndarray:
+    """Shares of the initial workforce by age band (C, K, B): `World.age_shares`, or for world
+    files the stable-population profile with cohort growth `growth` (C, K) (ODD §5.4)."""
+    if world.age_shares is not None:
+        shares = np.asarray(world.age_shares, dtype=np.float64)
+        return shares / shares.sum(axis=-1, keepdims=True)
+    return stable_age_shares(hazards, growth)
+
+
+def hazard_loss_rate(hazards: Mapping, shares: np.ndarray) -> np.ndarray:
+    """λ_haz (C, K): expected annual losses (attrition, death and retirement) of an initial
+    population with these band shares, ages uniform within each band (ODD §5.5), exactly.
+
+    The mean hazard over a band is the length-weighted mean of the piecewise-constant hazard.
+    """
+    edges = age_band_edges(hazards)
+    knots = np.unique(np.concatenate([edges.ravel(), HAZARD_AGE_EDGES]))
+    mids = (knots[:-1] + knots[1:]) / 2
+    attrition, retirement = annual_hazards(hazards, mids)
+    total = np.maximum(attrition, float(hazards["death_rate"])) + retirement  # (K, segments)
+    widths = np.diff(knots)
+    band_mean = np.zeros((len(CADRES), edges.shape[1] - 1))
+    for k in range(len(CADRES)):
+        for b in range(edges.shape[1] - 1):
+            lo, hi = edges[k, b], edges[k, b + 1]
+            inside = (mids > lo) & (mids < hi)
+            if hi > lo:
+                band_mean[k, b] = (total[k, inside] * widths[inside]).sum() / (hi - lo)
+    return (shares * band_mean[None, :, :]).sum(axis=-1)
+
+
+class Trend:
+    """The growth path of training output and of the stocks it sustains (ODD §5.1, §7.6).
+
+    Growth of graduate output at calendar year s, for country c and cadre k:
+
+        g_G(s) = g[c,k]                                          s < y_ref
+        g_G(s) = p[c](s) + (g[c,k] − p_ref[c]) · exp(−(s − y_ref) / τ)     s ≥ y_ref
+
+    with g the observed growth of the stock (`World.stock_growth`; population growth for world
+    files without it), p(s) the growth of the population projection, p_ref its mean growth over
+    the five years from y_ref (the world's base year), τ the persistence. `log_factor(a, b)` is
+    ∫_a^b g_G(s) ds in closed form.
+    """
+
+    def __init__(self, world: World, population, persistence: float):
+        self.population = population  # sim.model.setup.PopulationProjection
+        self.y_ref = float(world.base_year)
+        self.tau = float(persistence)
+        pop_ref = population.at(self.y_ref)
+        self.p_ref = np.log(population.at(self.y_ref + 5.0) / pop_ref) / 5.0  # (C,)
+        if world.stock_growth is not None:
+            self.growth = np.asarray(world.stock_growth, dtype=np.float64)
+        else:
+            self.growth = np.repeat(self.p_ref[:, None], len(CADRES), axis=1)
+
+    def _forward(self, a: float, b: float) -> np.ndarray:
+        """∫_a^b g_G for a ≤ b (C, K)."""
+        out = self.growth * max(min(b, self.y_ref) - a, 0.0)
+        lo = max(a, self.y_ref)
+        if b > lo:
+            pop = np.log(self.population.at(b) / self.population.at(lo))[:, None]
+            decay = math.exp(-(lo - self.y_ref) / self.tau) - math.exp(-(b - self.y_ref) / self.tau)
+            out = out + pop + (self.growth - self.p_ref[:, None]) * self.tau * decay
+        return out
+
+    def log_factor(self, a: float, b: float) -> np.ndarray:
+        """ln of the growth factor of graduate output from year a to year b (C, K)."""
+        return self._forward(a, b) if b >= a else -self._forward(b, a)
+
+    def rate(self, year: float) -> np.ndarray:
+        """g_G at a calendar year (C, K): the growth of graduate output there."""
+        return self.log_factor(year - 0.5, year + 0.5)
+
+    def project(self, stock: np.ndarray, data_years: np.ndarray, year: float) -> np.ndarray:
+        """Stocks (C, K) observed in `data_years` (C, K) projected along the trend to `year`."""
+        out = np.empty_like(stock, dtype=np.float64)
+        for y in np.unique(data_years):
+            at = data_years == y
+            out[at] = stock[at] * np.exp(self.log_factor(float(y), float(year)))[at]
+        return out
+
+
+def age_distribution(hazards: Mapping, shares: np.ndarray) -> np.ndarray:
+    """The initial band shares spread over whole years of age (C, K, Y): uniform within each
+    band from the entry age to the maximum age (the expectation of the initial draw)."""
+    edges = age_band_edges(hazards)
+    n_years = math.ceil(float(hazards["max_age"])) + 1
+    out = np.zeros((*shares.shape[:2], n_years))
+    lo_age = np.arange(n_years, dtype=np.float64)
+    for k in range(len(CADRES)):
+        for b in range(edges.shape[1] - 1):
+            lo, hi = edges[k, b], edges[k, b + 1]
+            if hi <= lo:
+                continue
+            overlap = np.clip(np.minimum(lo_age + 1, hi) - np.maximum(lo_age, lo), 0.0, None)
+            out[:, k, :] += shares[:, k, b, None] * (overlap / (hi - lo))[None, :]
+    return out
+
+
+def graduate_path(
+    hazards: Mapping,
+    shares: np.ndarray,
+    own_trained: np.ndarray,
+    trend: Trend,
+    start_year: int,
+    years: int,
+    outflow: np.ndarray,
+) -> np.ndarray:
+    """Base graduate output by year of the run (C, K, years), workers a year (ODD §7.6).
+
+    The graduates that keep the own-trained stock on its trend, N(t) = N_own · exp(∫ g_G), when
+    the workforce ages and leaves with the hazards by age (attrition, death, retirement) and with
+    the reference voluntary outflow `outflow` (C,) of its income group: a cohort-component
+    projection by whole years of age, each year's graduates entering at the entry age. Graduates
+    are never negative (a stock above its trend is left to shrink). The foreign-trained part of a
+    destination's workforce is not replaced by its graduates: it grows or shrinks by recruitment.
+    """
+    n_years = math.ceil(float(hazards["max_age"])) + 1
+    attrition, retirement = annual_hazards(hazards, np.arange(n_years) + 0.5)
+    rate = np.maximum(attrition, float(hazards["death_rate"])) + retirement  # (K, Y)
+    survive = np.exp(-rate)[None, :, :] * np.exp(-np.maximum(outflow, 0.0))[:, None, None]
+    survive[..., -1] = 0.0  # everyone leaves at the maximum age
+    entry = np.array([min(int(hazards["entry_age"][k]), n_years - 1) for k in CADRES])
+    cohort = age_distribution(hazards, shares) * own_trained[:, :, None]
+    out = np.zeros((*own_trained.shape, years))
+    for t in range(years):
+        target = own_trained * np.exp(trend.log_factor(float(start_year), start_year + t + 1.0))
+        aged = np.zeros_like(cohort)
+        aged[..., 1:] = (cohort * survive)[..., :-1]
+        grads = np.maximum(target - aged.sum(axis=-1), 0.0)
+        for k, a in enumerate(entry):
+            aged[:, k, a] += grads[:, k]
+        cohort = aged
+        out[:, :, t] = grads
+    return out
