@@ -284,11 +284,18 @@ def test_uk_kenya_agreement_shows_its_corridor_delivery_and_kenya(tmp_path):
     assert [q for _, q in rows] == ["0"] * 4 + ["1,000"] * 2
     delivery = pd.read_csv(result.out_dir / "agreements_delivery.csv")
     moved = delivery.set_index("year")["median"]
+    # Workers hired under the agreement (the run's agreements.parquet), a part of the corridor.
+    hires = pd.read_parquet(result.runs[1].run_dir / "agreements.parquet")
+    hires = hires[hires.agreement == 0]
+    expected = hires.groupby(["year", "replicate"])["hired"].sum().groupby("year").median()
     flows = pd.read_parquet(result.runs[1].run_dir / "flows.parquet")
     ke = flows[(flows.origin == "KEN") & (flows.destination == "GBR") & (flows.cadre == "nurses")]
-    expected = ke.groupby(["year", "replicate"])["workers"].sum().groupby("year").median()
+    corridor = ke.groupby(["year", "replicate"])["workers"].sum()
+    hired = hires.groupby(["year", "replicate"])["hired"].sum()
+    assert (hired <= corridor.reindex(hired.index, fill_value=0)).all()
     for year in (2027, 2028):
-        assert moved[year] == pytest.approx(expected.get(year, 0.0))
+        assert moved[year] == pytest.approx(expected[year])
+        assert 0 < moved[year] <= 1000
     summary = text[text.index("Headline messages") :]
     assert (
         "Kenya→United Kingdom of Great Britain and Northern Ireland agreement (nurses)" in summary

@@ -70,7 +70,12 @@ def test_a_failed_rerun_keeps_the_previous_complete_run(scenario_file, tmp_path,
     out = tmp_path / "res" / "tiny"
     assert run(scenario_file, out, "--seed", "1") == 0
     first = manifest(out)
-    assert first["seed"] == 1 and set(first["files"]) == {"indicators.parquet", "flows.parquet"}
+    assert first["seed"] == 1 and set(first["files"]) == {
+        "indicators.parquet",
+        "flows.parquet",
+        "stocks.parquet",
+        "agreements.parquet",
+    }
     assert results.verify_run_folder(out, first) == []
 
     def disk_full(fd):
@@ -104,9 +109,11 @@ def test_a_rerun_replaces_the_whole_folder(scenario_file, tmp_path):
     assert (out / "indicators.csv").is_file()
     assert run(scenario_file, out) == 0
     assert sorted(p.name for p in out.iterdir()) == [
+        "agreements.parquet",
         "flows.parquet",
         "indicators.parquet",
         "manifest.json",
+        "stocks.parquet",
     ]
     assert leftovers(tmp_path) == []
 

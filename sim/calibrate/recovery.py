@@ -11,6 +11,7 @@ intervals about 90% of the time: `scripts/calibration_coverage.py` measures that
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from sim.calibrate.mapping import load_targets
 from sim.calibrate.run import Context, Evaluation, evaluate
 from sim.calibrate.spec import CalibrationSpec, base_scenario
 from sim.calibrate.targets import observation_sd, resolve_targets
+from sim.outputs.results import atomic_write
 
 __all__ = ["SYNTHETIC_REPLICATE", "synthetic_targets"]
 
@@ -88,11 +90,11 @@ def _write(source: Path, out: Path, values: dict[str, float], targets: list) -> 
             for i, v in by_row[r["id"]].items():
                 pieces[i] = f"{v:.6g}"
             r["value"] = ";".join(pieces)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=header)
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(out, text.getvalue())
 
 
 def recover(

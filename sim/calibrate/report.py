@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import io
 import math
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.targets import GROUPS
-from sim.outputs.results import write_csv
+from sim.outputs.results import figure_bytes, write_csv
 
 __all__ = ["fit_table", "write_fit_summary", "write_fitted", "write_report"]
 
@@ -224,10 +223,9 @@ def write_fit_summary(out: Path, state: dict) -> Path:
 def _png(fig) -> str:
     import matplotlib.pyplot as plt
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    png = figure_bytes(fig, "png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(png).decode("ascii")
 
 
 def _fit_figure(table: pd.DataFrame) -> str | None:
