@@ -505,7 +505,7 @@ def test_every_table_as_csv_and_in_one_workbook(agreement_runs, tmp_path):
 
 
 def test_charts_are_reused_when_nothing_changed(agreement_runs, tmp_path, monkeypatch):
-    from sim.compare import figures
+    from sim.compare import drawing
 
     _tmp, base, opt = agreement_runs
     out = tmp_path / "out"
@@ -514,7 +514,7 @@ def test_charts_are_reused_when_nothing_changed(agreement_runs, tmp_path, monkey
     def must_not_draw(*args, **kwargs):
         raise AssertionError("an unchanged chart was drawn again")
 
-    monkeypatch.setattr(figures, "_draw_and_save", must_not_draw)
+    monkeypatch.setattr(drawing, "_draw_and_save", must_not_draw)
     again = write_briefing(load_run(base), [load_run(opt)], out, world=fake_world(), jobs=1)
     assert again.index_html.is_file()
     # Without the option, its charts (maps, agreement delivery) go: no stale figure files.
@@ -524,6 +524,28 @@ def test_charts_are_reused_when_nothing_changed(agreement_runs, tmp_path, monkey
     assert "agreements_delivery_against_quota" not in names
     assert {p.stem for p in (out / "figures").glob("*.png")} == names
     assert alone.index_html.is_file()
+
+
+def test_the_chart_cache_digest_covers_every_module_that_draws():
+    """A chart is reused only if its drawing code is unchanged: every module that makes figures,
+    and the style and saving code, is in the digest (and exists)."""
+    import ast
+
+    from sim.compare import drawing
+
+    here = ROOT / "sim" / "compare"
+    drawing_modules = {"drawing.py", "chartstyle.py"}
+    for path in here.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "sim.compare.chartstyle"
+                and any(alias.name == "new_figure" for alias in node.names)
+            ):
+                drawing_modules.add(path.name)
+    assert {"figures.py", "focus_figures.py", "maps.py"} <= drawing_modules
+    assert drawing_modules <= set(drawing.CHART_CODE)
+    assert all((here / name).is_file() for name in drawing.CHART_CODE)
 
 
 def test_drawing_in_worker_processes_gives_the_same_files(agreement_runs, tmp_path):

@@ -1,9 +1,9 @@
 """The briefing: one self-contained HTML page a policymaker reads, with its figures and tables.
 
 `write_briefing(baseline, options, out_dir)` computes the tables (`sim.compare.tables`,
-`sim.compare.focus`), draws the charts and maps (`sim.compare.figures`, `sim.compare.maps`, in
-parallel and reusing identical earlier ones), says what each option changes
-(`sim.compare.changes`) and writes:
+`sim.compare.focus`), draws the charts and maps (`sim.compare.figures`,
+`sim.compare.focus_figures`, `sim.compare.maps`, by `sim.compare.drawing`: in parallel and reusing
+identical earlier ones), says what each option changes (`sim.compare.changes`) and writes:
 
 - `index.html` (CSS inline, charts embedded as SVG data URIs, nothing fetched from the network),
 - a page per focus country `countries/ISO3.html`, and the model description `ODD.html`,
@@ -24,7 +24,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.compare import changes, export, figures, focus, maps, pages, reading, sections, tables
+from sim.compare import (
+    changes,
+    context,
+    drawing,
+    export,
+    figures,
+    focus,
+    focus_figures,
+    maps,
+    pages,
+    reading,
+    sections,
+    summary,
+    tables,
+)
 from sim.compare.runs import Run
 from sim.compare.tables import HEADLINE, WLD
 from sim.inputs.selectors import country_groups, scenario_world, selector_codes
@@ -80,7 +94,7 @@ def write_briefing(
     clock = _Clock()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    figures.warm_up(jobs)  # the drawing server imports matplotlib while the tables are computed
+    drawing.warm_up(jobs)  # the drawing server imports matplotlib while the tables are computed
     runs = [baseline, *options]
     names = [run.name for run in runs]
     if len(set(names)) != len(names):
@@ -125,7 +139,7 @@ def write_briefing(
         )
         for o in options
     }
-    warnings = {run.name: sections.timing_warnings(run.scenario, first + 1, year) for run in runs}
+    warnings = {run.name: summary.timing_warnings(run.scenario, first + 1, year) for run in runs}
     base_desc = str(baseline.scenario.get("description") or "").strip()
     descriptions: dict[str, str | None] = {baseline.name: base_desc or None}
     for o in options:
@@ -139,9 +153,9 @@ def write_briefing(
     from tqdm import tqdm
 
     bar = tqdm(total=0, desc="figures", unit="chart", disable=not progress, leave=False)
-    renderer = figures.Renderer(out_dir / "figures", jobs=jobs, progress=bar.update)
+    renderer = drawing.Renderer(out_dir / "figures", jobs=jobs, progress=bar.update)
 
-    def draw(spec: figures.Spec) -> None:
+    def draw(spec: drawing.Spec) -> None:
         bar.total += 1
         bar.refresh()
         renderer.submit(spec)
@@ -156,15 +170,15 @@ def write_briefing(
         sg_flagged = sorted(set(flagged) & set(groups.safeguards))
         least = reading.threshold("density") * 2
         draw(
-            figures.Spec(
+            drawing.Spec(
                 figures.country_changes, (per_country, option_names, year, sg_flagged, least)
             )
         )
-    draw(figures.Spec(figures.corridors, (corridors, names, year)))
-    draw(figures.Spec(figures.money, ([(r.name, money[r.name]) for r in runs], first + 1, year)))
-    draw(figures.Spec(figures.tradeoff, (headline, option_names, year)))
+    draw(drawing.Spec(figures.corridors, (corridors, names, year)))
+    draw(drawing.Spec(figures.money, ([(r.name, money[r.name]) for r in runs], first + 1, year)))
+    draw(drawing.Spec(figures.tradeoff, (headline, option_names, year)))
     for m in tables.TIME_SERIES:
-        draw(figures.Spec(figures.time_series, (m, series, n_rep)))
+        draw(drawing.Spec(figures.time_series, (m, series, n_rep)))
 
     # ---- focus countries and agreements
     sim_years = [y for y in baseline.years if first < y <= year]
@@ -193,16 +207,16 @@ def write_briefing(
             }
             for a, t, s in deliveries
         ]
-        draw(figures.Spec(figures.agreement_delivery, (items,)))
+        draw(drawing.Spec(focus_figures.agreement_delivery, (items,)))
     country_vals = {run.name: focus.country_values(run, shown) for run in runs}
     per_code = {code: focus.country_series(country_vals, code) for code in shown}
     if focus_list:
         drawn = {code: per_code[code] for code in focus_list[:FOCUS_CHART_MAX]}
-        draw(figures.Spec(figures.focus_over_time, (drawn, dict(groups.names), names)))
+        draw(drawing.Spec(focus_figures.focus_over_time, (drawn, dict(groups.names), names)))
     for code in page_codes:
         draw(
-            figures.Spec(
-                figures.country_panel, (code, groups.name(code), per_code[code], names, n_rep)
+            drawing.Spec(
+                focus_figures.country_panel, (code, groups.name(code), per_code[code], names, n_rep)
             )
         )
     focus_changes = (
@@ -249,7 +263,7 @@ def write_briefing(
     charts = renderer.finish()
     bar.close()
     clock.lap("charts")
-    ctx = sections.Context(
+    ctx = context.Context(
         baseline=baseline,
         options=list(options),
         groups=groups,
@@ -264,7 +278,7 @@ def write_briefing(
         warnings=warnings,
         descriptions=descriptions,
         charts={c.key: c for c in charts},
-        title=title or sections.default_title(baseline.name, option_names),
+        title=title or summary.default_title(baseline.name, option_names),
         odd_link=odd_link,
         notes=list(notes) + _pairing_notes(baseline, options, year),
         flagged=flagged,
@@ -382,10 +396,10 @@ def _map_specs(values: dict, options: list[str], year: int, flagged: list[str]):
     specs = []
     if "density" in values:
         args = (values["density"], options, year, flagged)
-        specs.append(figures.Spec(maps.density_change_map, args, cost=3))
+        specs.append(drawing.Spec(maps.density_change_map, args, cost=3))
     if "emigration" in values:
         args = (values["emigration"], options, year, flagged)
-        specs.append(figures.Spec(maps.emigration_change_map, args, cost=3))
+        specs.append(drawing.Spec(maps.emigration_change_map, args, cost=3))
     return specs
 
 

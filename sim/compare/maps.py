@@ -19,7 +19,8 @@ import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 
-from sim.compare.figures import STYLE, Chart, _figure, label
+from sim.compare.chartstyle import STYLE, label, new_figure
+from sim.compare.drawing import Chart
 
 MAP_FILE = Path(__file__).resolve().parents[1] / "data" / "world_110m.json"
 NO_DATA = "#d9d9d9"
@@ -103,7 +104,7 @@ def choropleth(
     rows_n = -(-n // cols)
     flagged_set = set(flagged)
     with mpl.rc_context(STYLE):
-        fig = _figure(7.0, 0.9 + 1.95 * rows_n)
+        fig = new_figure(7.0, 0.9 + 1.95 * rows_n)
         axes = fig.subplots(rows_n, cols, squeeze=False)
         for ax, option in zip(axes.flat, options, strict=False):
             col = values[option]

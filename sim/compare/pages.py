@@ -15,16 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from sim.compare import reading
+from sim.compare.context import Context, change_cells, figure_html, flag_text, option_head
+from sim.compare.focus_sections import agreement_table, corridor_levels_html
 from sim.compare.layout import Column, esc, number_cell, page, simple_table, split_table, td, th
-from sim.compare.sections import (
-    Context,
-    _agreement_table,
-    _change_cells,
-    _flag_text,
-    _option_head,
-    corridor_levels_html,
-    figure_html,
-)
 from sim.compare.tables import Metric
 from sim.outputs.results import atomic_write
 
@@ -71,7 +64,7 @@ def country_page(ctx: Context, code: str, series: pd.DataFrame, corridors: pd.Da
         f'<p class="lead">{esc(ctx.title)}</p><p>{esc(intro)}</p></header>',
     ]
     if code in ctx.flagged:
-        parts.append(f'<p class="note">{_flag_text(ctx, code)}: its numbers are not reliable.</p>')
+        parts.append(f'<p class="note">{flag_text(ctx, code)}: its numbers are not reliable.</p>')
     parts.append("<h2>Health workforce</h2>")
     parts.append(_levels_table(ctx, code, series))
     parts.append(figure_html(ctx.charts.get(f"country_{code}_over_time"), prefix="../"))
@@ -85,7 +78,7 @@ def country_page(ctx: Context, code: str, series: pd.DataFrame, corridors: pd.Da
     if mine:
         parts.append("<h2>Bilateral agreements</h2>")
         for n, a, t, s in mine:
-            parts.append(_agreement_table(ctx, n, a, t, s))
+            parts.append(agreement_table(ctx, n, a, t, s))
     parts.append("<h2>Money</h2>")
     parts.append(_money(ctx, code))
     body = "".join(parts).replace(f'href="{COUNTRY_DIR}/', 'href="')  # pages are side by side
@@ -118,7 +111,7 @@ def _levels_table(ctx: Context, code: str, series: pd.DataFrame) -> str:
                 cells.append(number_cell(r["median"], r["p5"], r["p95"], kind, signed=False))
             else:
                 metric = Metric(ind, ind, kind, "", _BETTER[ind])
-                cells += _change_cells(ctx, metric, [r])
+                cells += change_cells(ctx, metric, [r])
         rows.append(cells)
     caption = (
         f"{esc(ctx.groups.name(code))}: doctors + nurses at the end of {ctx.year}: baseline "
@@ -137,7 +130,7 @@ def _money(ctx: Context, code: str) -> str:
     if m is None or m.empty:
         return "<p>No money flows to or from this country in any scenario.</p>"
     money = Metric("money", "money", "money", "int$ PPP", 0)
-    stub_rows, columns = [], [Column(_option_head(ctx, o.name, "change"), []) for o in ctx.options]
+    stub_rows, columns = [], [Column(option_head(ctx, o.name, "change"), []) for o in ctx.options]
     for item in dict.fromkeys(m["item"]):
         sub = m[m["item"] == item].set_index("scenario")
         if ctx.baseline.name not in sub.index:
@@ -158,7 +151,7 @@ def _money(ctx: Context, code: str) -> str:
                     for k in ("change_median", "change_p5", "change_p95")
                 }
             )
-        for col, cell in zip(columns, _change_cells(ctx, money, rows), strict=True):
+        for col, cell in zip(columns, change_cells(ctx, money, rows), strict=True):
             col.cells.append(cell)
     heads = [
         th("Money flow", cls="text"),

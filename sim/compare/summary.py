@@ -1,0 +1,280 @@
+"""The opening sections of the briefing: the headline messages, how sure the results are, the
+headline table and what each option changes; the briefing's default title and the warnings
+about policy dates outside the simulated years.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from sim.compare import fmt, reading
+from sim.compare.chartstyle import colour
+from sim.compare.context import Context, change_cells, csv_link, option_head
+from sim.compare.focus import Agreement
+from sim.compare.layout import Column, esc, split_table, td, th
+from sim.compare.runs import Run
+from sim.compare.tables import HEADLINE, METRICS, Metric
+
+
+def _phrase(metric: Metric, row: pd.Series, ev: reading.Evidence) -> str:
+    """`rises by 0.60 per 10,000 (90% interval 0.58 to 0.63)` and the like."""
+    lo, med, hi = row["change_p5"], row["change_median"], row["change_p95"]
+    if not all(isinstance(v, float | int) and math.isfinite(v) for v in (lo, med, hi)):
+        return "is not available"
+    unit = {
+        "density": " per 10,000",
+        "workers": " workers a year",
+        "share": "",
+        "ratio": "",
+        "people": " people",
+        "money": " a year",
+    }.get(metric.kind, "")
+    med_s, lo_t, hi_t = fmt.distinct([med, lo, hi], metric.kind, signed=True)
+    med_t = med_s.lstrip("+" + fmt.MINUS)  # the verb says the direction
+    if metric.kind == "share":
+        med_t = med_t.replace(" pp", " percentage points")
+    rd = reading.read_change(lo, med, hi, metric.kind, metric.better, ev)
+    ci = f"90% interval {lo_t} to {hi_t}"
+    if lo == hi == 0:
+        return "does not change"
+    if not rd.relevant:
+        return f"hardly changes ({med_s}; {ci})"
+    verb = "rises" if med > 0 else "falls"
+    if rd.clear:
+        verb += " clearly"
+    text = f"{verb} by {med_t}{unit} ({ci})"
+    if "includes zero" in rd.words:
+        text += ", though the interval includes zero"
+    return text
+
+
+def headline_message(ctx: Context, run: Run) -> str:
+    """The one-paragraph message of an option (plain text)."""
+    rows = ctx.headline[ctx.headline["option"] == run.name].set_index("metric")
+    n_sg = len(ctx.groups.safeguards)
+    parts = []
+    if "safeguards_density" in rows.index and n_sg:
+        parts.append(
+            f"health-worker density in the {n_sg} safeguards-list countries "
+            + _phrase(METRICS["safeguards_density"], rows.loc["safeguards_density"], ctx.evidence)
+        )
+    if "safeguards_emigration" in rows.index and n_sg:
+        parts.append(
+            "emigration from them "
+            + _phrase(
+                METRICS["safeguards_emigration"], rows.loc["safeguards_emigration"], ctx.evidence
+            )
+        )
+    if "destination_vacancy_rate" in rows.index:
+        parts.append(
+            "the vacancy rate in destination countries "
+            + _phrase(
+                METRICS["destination_vacancy_rate"],
+                rows.loc["destination_vacancy_rate"],
+                ctx.evidence,
+            )
+        )
+    if "compensation_paid" in rows.index:
+        r = rows.loc["compensation_paid"]
+        if math.isfinite(r["change_median"]) and abs(r["change_median"]) > 0:
+            parts.append(
+                "destinations pay "
+                + fmt.quote(r["change_median"], "money")
+                + " a year in compensation"
+            )
+    lead = ctx.descriptions.get(run.name) or (ctx.described.get(run.name) or [""])[0]
+    text = lead.strip()
+    if text and not text.endswith("."):
+        text += "."
+    if parts:
+        text += f" By the end of {ctx.year}, compared with the baseline, " + "; ".join(parts) + "."
+    for agreement, table, source in ctx.agreements:
+        if agreement.scenario != run.name:
+            continue
+        text += " " + _delivery_sentence(ctx, agreement, table, source)
+    if not ctx.evidence.allows_clear:
+        text += " (Intervals cover stochastic noise only; no change is called clear.)"
+    return text.strip()
+
+
+def _delivery_sentence(ctx: Context, a: Agreement, table: pd.DataFrame, source: str) -> str:
+    live = table[table["quota"] > 0]
+    src, dst = ctx.groups.name(a.source), ctx.groups.name(a.destination)
+    if live.empty:
+        return (
+            f"The {src}–{dst} agreement is not in force in any simulated year "
+            f"(it starts in {a.start})."
+        )
+    lo, hi = live["median"].min(), live["median"].max()
+    what = "moved" if source == "agreement" else "moved on the corridor (all recruitment)"
+    quota = fmt.quote(live["quota"].max(), "workers")
+    span = f"{int(live['year'].min())}–{int(live['year'].max())}"
+    if fmt.quote(lo, "workers") == fmt.quote(hi, "workers"):
+        moved = fmt.quote(lo, "workers")
+    else:
+        moved = f"{fmt.quote(lo, 'workers')} to {fmt.quote(hi, 'workers')}"
+    return (
+        f"The {src}→{dst} agreement ({a.cadre_label}) {what} {moved} a year (median by year, "
+        f"{span}) against a quota of {quota} a year."
+    )
+
+
+def summary_html(ctx: Context) -> str:
+    """Headline messages: one card per option, with timing warnings."""
+    cards = []
+    for o in ctx.options:
+        warn = "".join(f'<p class="warn">{esc(w)}</p>' for w in ctx.warnings.get(o.name, []))
+        cards.append(
+            f'<div class="card" style="border-left-color:{colour(ctx.index_of(o.name))}">'
+            f"<h3>{ctx.label(o.name)}</h3>{warn}<p>{esc(headline_message(ctx, o))}</p></div>"
+        )
+    return "".join(cards) or "<p>No option to compare.</p>"
+
+
+def trust_html(ctx: Context) -> str:
+    """How sure: calibration, what the intervals cover, the clear rule, relevance thresholds."""
+    ev = ctx.evidence
+    cal = ev.calibration
+    report = ""
+    if cal.report and ctx.tables.get("__fit_report__"):
+        report = f' <a href="{esc(ctx.tables["__fit_report__"])}">Fit report</a>.'
+    elif cal.report:
+        from pathlib import PurePath
+
+        report = f" Fit report: {esc(PurePath(cal.report).name)} (not found next to the runs)."
+    kinds = [m.kind for m in HEADLINE]
+    return (
+        '<div class="trust" id="how-sure">'
+        f"<p><strong>Calibration.</strong> {esc(cal.text())}{report}</p>"
+        f"<p><strong>Uncertainty.</strong> {esc(ev.covers())} {esc(ev.clear_rule())}</p>"
+        "<p><strong>Relevance.</strong> Changes smaller than "
+        f"{esc(reading.relevance_text(kinds, ev.workers_per_agent))} get no ▲/▼ mark.</p>"
+        "</div>"
+    )
+
+
+def headline_html(ctx: Context) -> str:
+    if ctx.headline.empty:
+        return trust_html(ctx) + "<p>No option to compare with the baseline.</p>"
+    stub_rows = []
+    columns = [Column(option_head(ctx, o.name, "change, 90% interval"), []) for o in ctx.options]
+    for m in HEADLINE:
+        rows = ctx.headline[ctx.headline["metric"] == m.key]
+        if rows.empty:
+            continue
+        level = rows["baseline_median"].iloc[0]
+        unit = "" if m.kind in ("share", "ratio") else fmt.UNITS.get(m.kind, "")
+        stub_rows.append(
+            [
+                th(
+                    f'{esc(m.label)}<span class="ci">{esc(m.unit)}</span>',
+                    cls="text",
+                    scope="row",
+                ),
+                td(
+                    f'<span class="v">{esc(fmt.quote(level, m.kind, 3))}</span>'
+                    f'<span class="ci">{esc(unit)}</span>'
+                ),
+            ]
+        )
+        per_option = [rows[rows["option"] == o.name].iloc[0] for o in ctx.options]
+        for col, cell in zip(columns, change_cells(ctx, m, per_option), strict=True):
+            col.cells.append(cell)
+    caption = (
+        f"Table 1. Change against the baseline at the end of {ctx.year}: median of the paired "
+        "replicate differences, its 90% interval and the interval's width"
+    )
+    note = (
+        "▲ better / ▼ worse: the change is at least the relevance threshold and its 90% interval "
+        "excludes zero, in the direction that is better (or worse) for health-worker coverage. "
+        "Changes in shares are in percentage points (pp). Money is per year in "
+        f"{ctx.year}; totals over the period are in the money section."
+    )
+    heads = [
+        th("Indicator", cls="text"),
+        th(f'{ctx.label(ctx.baseline.name)}<br><span class="meta">level in {ctx.year}</span>'),
+    ]
+    return trust_html(ctx) + split_table(
+        "headline-table", caption, heads, stub_rows, columns, note=note + csv_link(ctx, "headline")
+    )
+
+
+def changes_html(ctx: Context) -> str:
+    parts = [
+        f"<h3>{ctx.label(ctx.baseline.name)} (baseline)</h3>",
+        _description(ctx, ctx.baseline),
+    ]
+    for o in ctx.options:
+        items = "".join(f"<li>{esc(s)}</li>" for s in ctx.described.get(o.name, []))
+        warn = "".join(f'<p class="warn">{esc(w)}</p>' for w in ctx.warnings.get(o.name, []))
+        parts.append(
+            f"<h3>{ctx.label(o.name)}</h3>{_description(ctx, o)}{warn}"
+            f"<p>Against the baseline, this option:</p><ul>{items}</ul>"
+        )
+    return "".join(parts)
+
+
+def _description(ctx: Context, run: Run) -> str:
+    text = ctx.descriptions.get(run.name)
+    src = ""
+    path = run.manifest.get("scenario_path")
+    if path:
+        src = f'<p class="meta">Scenario file: <code>{esc(display_path(path))}</code></p>'
+    if not text:
+        return '<p class="meta">No description in the scenario file.</p>' + src
+    paras = "".join(f"<p>{esc(p.strip())}</p>" for p in str(text).split("\n\n") if p.strip())
+    return paras + src
+
+
+def display_path(path: str) -> str:
+    """A scenario path without the local folders above it: relative to the working directory
+    when it is inside it, else the file name with its parent folder."""
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return "/".join(p.parts[-2:]) if len(p.parts) >= 2 else p.name
+
+
+def default_title(baseline: str, options: Sequence[str]) -> str:
+    """`Briefing: a, b and c compared with baseline` (shortened beyond three options)."""
+    if not options:
+        return f"Briefing: {baseline}"
+    if len(options) > 3:
+        names = f"{len(options)} policy options"
+    else:
+        names = ", ".join(options[:-1]) + (" and " if len(options) > 1 else "") + options[-1]
+    return f"Briefing: {names} compared with {baseline}"
+
+
+def timing_warnings(scenario: dict, start: int, year: int) -> list[str]:
+    """Levers, agreements and adjustments whose dates fall outside the simulated years."""
+    out = []
+    policies = scenario.get("policies") or {}
+    items: list[tuple[str, Any]] = []
+    for key, p in policies.items():
+        if isinstance(p, dict) and p.get("enabled"):
+            items.append((key.replace("_", " "), p))
+    for a in policies.get("agreements") or []:
+        items.append((f"the {a.get('source')}→{a.get('destination')} agreement", a))
+    for adj in scenario.get("adjustments") or []:
+        items.append(("an adjustment", adj))
+    for what, p in items:
+        begin, end = p.get("from"), p.get("until")
+        if begin is not None and begin > year:
+            out.append(
+                f"Note: {what} starts in {begin}, after the last simulated year ({year}): it has "
+                "no effect in this briefing."
+            )
+        elif end is not None and end < start:
+            out.append(
+                f"Note: {what} ends in {end}, before the first simulated year ({start}): it has "
+                "no effect in this briefing."
+            )
+    return out
