@@ -74,8 +74,11 @@ CHART_CODE = (
     "maps.py",
     "fmt.py",
     "reading.py",
+    "tables.py",
 )
-"""The files of `sim.compare` whose code draws or saves the charts (in the cache's digest)."""
+"""The files of `sim.compare` whose code draws or saves the charts, or names what they show
+(`tables.py`: the labels of money items and outcomes), in the cache's digest; the declarations
+(`sim/declarations/*.py`, the outcomes' names and units) are in it too."""
 
 
 def _code_digest() -> str:
@@ -86,6 +89,8 @@ def _code_digest() -> str:
         path = here / name
         if path.is_file():
             h.update(path.read_bytes())
+    for path in sorted((here.parent / "declarations").glob("*.py")):
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 
