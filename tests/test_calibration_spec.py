@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -30,8 +32,9 @@ BASE = """\
 scenario: @ROOT/scenarios/archetypes_baseline.yaml
 targets: @REC/targets.csv
 mapping: @REC/mapping.yaml
-parameters: [behaviour.emigrate_constant, hazards.exit_rate]
+parameters: [behaviour.emigrate_constant, hazards.attrition_rate.nurses]
 """
+PARAMETERS = "parameters: [behaviour.emigrate_constant, hazards.attrition_rate.nurses]\n"
 
 
 def test_the_shipped_specs_load_and_plan():
@@ -68,14 +71,14 @@ def test_the_prior_is_the_registry_plausible_range(tmp_path):
         ("waves: {count: 0}\n", "out of range"),
         ("budget: {runs: 5}\n", "out of range"),
         ("set: {behaviour.emigrate_constant: -5}\n", "both calibrated and set"),
-        ("exclude: [behaviour.emigrate_constant, hazards.exit_rate]\n", "no parameter left"),
+        (PARAMETERS.replace("parameters", "exclude"), "no parameter left"),
     ],
 )
 def test_spec_errors_name_the_key(tmp_path, extra, needle):
     body = BASE
     key = extra.split(":")[0]
     if key == "parameters":
-        body = body.replace("parameters: [behaviour.emigrate_constant, hazards.exit_rate]\n", "")
+        body = body.replace(PARAMETERS, "")
     with pytest.raises(CalibrationError, match=needle.replace("(", r"\(")) as err:
         load_spec(_spec(tmp_path, body + extra))
     assert "spec.yaml" in str(err.value)
@@ -128,3 +131,32 @@ def test_cli_errors_are_one_line_with_exit_2(tmp_path, capsys):
     assert main(["calibrate", "report", str(tmp_path)]) == 2
     assert "not a calibration folder" in capsys.readouterr().err
     assert main(["calibrate", str(RECOVERY / "recovery.yaml"), "--budget", "soon"]) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_specs_files_and_states_that_are_not_regular_files_are_refused(tmp_path, capsys, kind):
+    def make(path: Path) -> Path:
+        path.mkdir() if kind == "folder" else os.mkfifo(path)
+        return path
+
+    said = "is a folder, not a file" if kind == "folder" else "is a pipe (FIFO), not a file"
+    assert main(["calibrate", str(make(tmp_path / "bad.yaml")), "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert said in err and "bad.yaml" in err and "\n" not in err
+    # a file the spec names: the spec's file, line and key are named, then the file
+    bad = make(tmp_path / "mapping.yaml")
+    body = BASE.replace("@REC/mapping.yaml", str(bad))
+    with pytest.raises(CalibrationError, match=re.escape(f"mapping: {bad}: {said}")) as exc:
+        load_spec(_spec(tmp_path, body))
+    assert str(exc.value).startswith(f"{tmp_path / 'spec.yaml'}:3:")
+    # a calibration folder whose state is not a regular file (a pipe would block a plain read)
+    folder = tmp_path / "calibration"
+    folder.mkdir()
+    make(folder / "calibration.json")
+    assert main(["calibrate", "report", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert said in err and "calibration.json" in err and "\n" not in err
+    # a path that is not a folder at all is not a calibration folder
+    assert main(["calibrate", "report", str(tmp_path / "bad.yaml")]) == 2
+    assert "not a calibration folder" in capsys.readouterr().err

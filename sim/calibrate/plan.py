@@ -40,22 +40,30 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STATE = "calibration.json"
+STATE_MAX_BYTES = 256 << 20
+"""Largest calibration state read (256 MiB; a global calibration's is a few MiB at most)."""
 RUNS = "runs"
 STAGES = "stages"
 
 
 def load_state(out_dir: str | Path) -> dict:
     """The `calibration.json` state of a calibration folder."""
+    from sim.inputs.yamlio import read_regular_file
+
     path = Path(out_dir) / STATE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not Path(out_dir).is_dir() or not path.exists():
         raise CalibrationError(
             "not a calibration folder (no calibration.json)",
             file=str(out_dir),
             expected="the -o folder of `hrhsim calibrate`",
-        ) from None
-    except (OSError, ValueError) as exc:
+        )
+    # a regular file only (a pipe named calibration.json would block a plain read)
+    raw = read_regular_file(
+        path, error=CalibrationError, what="calibration state", max_bytes=STATE_MAX_BYTES
+    )
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
         raise CalibrationError(
             f"cannot read the calibration state: {exc}", file=str(path)
         ) from None

@@ -33,6 +33,7 @@ from typing import Any
 
 from sim.calibrate.files import Checker, read_yaml_file
 from sim.errors import CalibrationError, HrhsimError
+from sim.inputs.yamlio import check_regular_file
 
 __all__ = [
     "CalibrationSpec",
@@ -268,8 +269,14 @@ def load_spec(path: str | os.PathLike) -> CalibrationSpec:
         ref = data.get(key, default)
         ref = ck.text(ref, (key,))
         resolved = Path(os.path.abspath(folder / ref))
-        if not resolved.is_file():
-            raise ck.error((key,), f"file not found: {ref} (resolved to {resolved})", "a file path")
+        shown = ref if Path(ref) == resolved else f"{ref} (resolved to {resolved})"
+        # a regular file of readable size: a folder or a pipe is named as such, never opened
+        check_regular_file(
+            resolved,
+            file=shown,
+            error=CalibrationError,
+            referrer=(ck.file, ck.lines.get((key,)), key),
+        )
         return resolved
 
     name = ck.text(data.get("name", Path(path).stem), ("name",))
