@@ -13,13 +13,6 @@ else `sim/__pycache__/numba` when writable, else the user's cache folder
 `NUMBA_CACHE_DIR` (and numba's config, if numba is already imported) at it; child processes
 (Dask workers) inherit it and keep it. It must run before any `@njit(cache=True)` decoration,
 because numba fixes a function's cache location when the decorator runs.
-
-It also sets `OMP_WAIT_POLICY=PASSIVE` unless the user set it (`quiet_openmp`): numba's parallel
-kernels run on the OpenMP threading layer, whose threads by default spin after each parallel
-region. On a shared or oversubscribed machine (sweeps and calibration run one model per core) a
-spinning thread is descheduled and the next region waits a whole time slice for it: an empty
-parallel region measured 8 ms median with the default policy and 9 µs with the passive one
-(benchmarks/README.md). Results do not depend on it (kernels split work into fixed chunks).
 """
 
 from __future__ import annotations
@@ -38,7 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PREFIX", "cache_dir", "configure", "fingerprint", "jitted_sources", "quiet_openmp"]
+__all__ = ["PREFIX", "cache_dir", "configure", "fingerprint", "jitted_sources"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PREFIX = "hrhsim-"
@@ -223,15 +216,5 @@ class _AfterImport(importlib.abc.MetaPathFinder):
         return spec
 
 
-def quiet_openmp(environ=None) -> None:
-    """Default OpenMP's idle threads to sleep (`OMP_WAIT_POLICY=PASSIVE`) unless set by the user.
-
-    Must run before numba first starts its threads (libgomp reads the variable when loaded).
-    """
-    env = os.environ if environ is None else environ
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
-quiet_openmp()
 CACHE_DIR = configure()
 """The folder numba caches this code's kernels in (set when `sim` is imported)."""

@@ -187,7 +187,7 @@ class IndicatorRecorder:
         vacancies = posts - filled
         unemployed = stock - filled
         vac_rate = np.divide(vacancies, posts, out=np.zeros_like(posts), where=posts > 0)
-        by_oc = m.ledger.stock.sum(axis=2).astype(np.float64) * wpa  # (origin, country, K)
+        by_oc = self._by_origin_country().astype(np.float64) * wpa  # (origin, country, K)
         own = np.einsum("ccK->cK", by_oc)
         abroad = cadre_totals(by_oc.sum(axis=1) - own)
         present_k = cadre_totals(by_oc.sum(axis=0))
@@ -320,10 +320,18 @@ class IndicatorRecorder:
             out[name] = cadre_totals(by_age[BY_AGE_EMIGRANTS, :, :, band])
         return out
 
+    def _by_origin_country(self) -> np.ndarray:
+        """The stock tensor summed over its two areas: (origin, country, K) agents, int64.
+
+        Added as two slices (exact for integers): `sum(axis=2)` is a slow strided reduction.
+        """
+        stock = self.model.ledger.stock
+        return np.add(stock[:, :, 0, :], stock[:, :, 1, :])
+
     def _stock_table(self, year: int) -> pd.DataFrame:
         """Workers by country of training and country of work (R1 of issue 11): every
         foreign-trained cell and each country's own-trained workers, at the end of `year`."""
-        by_oc = self.model.ledger.stock.sum(axis=2)  # (origin, country, K) agents
+        by_oc = self._by_origin_country()  # (origin, country, K) agents
         o, c, k = np.nonzero(by_oc)
         return pd.DataFrame(
             {
