@@ -159,6 +159,22 @@ def cli_start(repeats: int) -> float:
     return statistics.median(times)
 
 
+def start_up(figures: dict, repeats: int) -> None:
+    """First step on a cold and a warm JIT cache; a whole one-step `hrhsim run`."""
+    jit = jit_times()
+    figures.update(jit)
+    print(
+        f"JIT: first step with a cold cache {jit['cold_first_step_s']:.1f} s, "
+        f"with a warm cache {jit['warm_first_step_s']:.2f} s"
+    )
+    start = cli_start(repeats)
+    figures["cli_one_step_run_s"] = start
+    print(
+        f"hrhsim run of a one-step archetype scenario, warm cache: {start:.2f} s wall "
+        "(imports, world, scenario, one step, writing results)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -170,6 +186,16 @@ def main() -> None:
         help="also run scenarios/global_full_scale.yaml (20 years, monthly)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--millions",
+        type=float,
+        nargs="+",
+        default=[1, 10],
+        help="sizes (millions of agents) of the arrays engine's throughput runs (default 1 10)",
+    )
+    parser.add_argument(
+        "--skip-start-up", action="store_true", help="skip the JIT and `hrhsim run` timings"
+    )
     args = parser.parse_args()
     figures: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
 
@@ -187,27 +213,16 @@ def main() -> None:
     print(f"  ratio arrays/agents: {figures['ratio_100k']:.1f}x (median of per-repeat ratios)")
 
     print("arrays engine throughput (global baseline, 1 year monthly):")
-    for millions in (1, 10):
+    for millions in args.millions:
         runs = [peak_memory("arrays", millions * 1e6, 1, 12) for _ in range(args.repeats)]
         rate = statistics.median(r["rate"] for r, _ in runs)
         peak = max(p for _, p in runs)
-        figures[f"arrays_{millions}M_rate"] = rate
-        figures[f"arrays_{millions}M_peak_gib"] = peak
-        print(f"  {millions:>3} M agents: {rate / 1e6:8.2f} M agent-steps/s, peak {peak:.2f} GiB")
+        figures[f"arrays_{millions:g}M_rate"] = rate
+        figures[f"arrays_{millions:g}M_peak_gib"] = peak
+        print(f"  {millions:>3g} M agents: {rate / 1e6:8.2f} M agent-steps/s, peak {peak:.2f} GiB")
 
-    jit = jit_times()
-    figures.update(jit)
-    print(
-        f"JIT: first step with a cold cache {jit['cold_first_step_s']:.1f} s, "
-        f"with a warm cache {jit['warm_first_step_s']:.2f} s"
-    )
-    start = cli_start(args.repeats)
-    figures["cli_one_step_run_s"] = start
-    print(
-        f"hrhsim run of a one-step archetype scenario, warm cache: {start:.2f} s wall "
-        "(imports, world, scenario, one step, writing results)"
-    )
-
+    if not args.skip_start_up:
+        start_up(figures, args.repeats)
     if args.full:
         print("full-scale global scenario (scenarios/global_full_scale.yaml, 20 years monthly):")
         result, peak = peak_memory("arrays", WORKERS, 20, 12, FULL)

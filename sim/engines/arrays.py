@@ -211,20 +211,39 @@ def _apply_admissions(
     return cols[:, :m]
 
 
-@njit(parallel=True, cache=True)
-def _age_counts(n, country, cadre, status, age, steps_per_year, n_countries, n_cadres):
-    """Active workers by (country, cadre, whole years of age), histograms over 8 fixed blocks."""
+def _age_counts_py(n, country, cadre, status, age, steps_per_year, n_countries, n_cadres):
+    """Active workers by (country, cadre, whole years of age), histograms over 8 fixed blocks.
+
+    The per-block histograms are zeroed and summed by explicit loops: in the parallel build an
+    array expression (`np.zeros`, `.sum(axis=0)`) would each be a parallel region of its own.
+    """
     blocks = 8
     size = (n + blocks - 1) // blocks
-    partial = np.zeros((blocks, n_countries, n_cadres, AGE_YEARS), dtype=np.int64)
+    partial = np.empty((blocks, n_countries, n_cadres, AGE_YEARS), dtype=np.int64)
     for ch in prange(blocks):
+        part = partial[ch]
+        for c in range(n_countries):
+            for k in range(n_cadres):
+                for y in range(AGE_YEARS):
+                    part[c, k, y] = 0
         lo = ch * size
         hi = min(n, lo + size)
         for i in range(lo, hi):
             if status[i] == rules.ACTIVE:
                 years = min(age[i] // steps_per_year, AGE_YEARS - 1)
-                partial[ch, country[i], cadre[i], years] += 1
-    return partial.sum(axis=0)
+                part[country[i], cadre[i], years] += 1
+    return _sum_blocks(partial)
+
+
+@njit(cache=True)
+def _sum_blocks(partial):
+    """Sum of the per-block histograms over the first axis (any shape after it)."""
+    flat = partial.reshape(partial.shape[0], -1)
+    out = flat[0].copy()
+    for ch in range(1, flat.shape[0]):
+        for j in range(flat.shape[1]):
+            out[j] += flat[ch, j]
+    return out.reshape(partial.shape[1:])
 
 
 def _builds(func):
@@ -264,19 +283,25 @@ def _compact_all(
     return j
 
 
-@njit(parallel=True, cache=True)
-def _count(n, origin, country, area, cadre, status, n_countries, n_cadres):
+def _count_py(n, origin, country, area, cadre, status, n_countries, n_cadres):
     """Recount the stock tensor [origin, country, area, cadre] (histograms over 8 fixed blocks)."""
     blocks = 8
     size = (n + blocks - 1) // blocks
-    partial = np.zeros((blocks, n_countries, n_countries, 2, n_cadres), dtype=np.int64)
+    partial = np.empty((blocks, n_countries, n_countries, 2, n_cadres), dtype=np.int64)
     for ch in prange(blocks):
+        part = partial[ch].reshape(-1)
+        for j in range(part.shape[0]):
+            part[j] = 0
         lo = ch * size
         hi = min(n, lo + size)
         for i in range(lo, hi):
             if status[i] == rules.ACTIVE:
                 partial[ch, origin[i], country[i], area[i], cadre[i]] += 1
-    return partial.sum(axis=0)
+    return _sum_blocks(partial)
+
+
+_AGE_COUNTS = _builds(_age_counts_py)
+_COUNT = _builds(_count_py)
 
 
 class ArrayPopulation:
@@ -435,7 +460,7 @@ class ArrayPopulation:
     def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
         """Active workers by (country, cadre, whole years of age) (C, K, AGE_YEARS)."""
         a = self.a
-        return _age_counts(
+        return _AGE_COUNTS[self.n >= PARALLEL_MIN_ROWS](
             self.n, a["country"], a["cadre"], a["status"], a["age"], steps_per_year,
             n_countries, n_cadres,
         )  # fmt: skip
@@ -443,7 +468,7 @@ class ArrayPopulation:
     def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
         """Recount the stock tensor [origin, country, area, cadre] from the arrays."""
         a = self.a
-        return _count(
+        return _COUNT[self.n >= PARALLEL_MIN_ROWS](
             self.n,
             a["origin"],
             a["country"],

@@ -76,13 +76,15 @@ class Money:
         s = self.setup
         # Distinct (origin, destination, cadre, from home) cells in sorted order with their
         # counts, so the money does not depend on the order in which an engine lists them.
+        # One integer per cell, increasing in (origin, destination, cadre, from home) order: a
+        # 1-D `np.unique` gives the same sorted cells as `np.unique(..., axis=1)`, faster.
+        c, n_cadres = s.n_countries, s.n_cadres
         home = (emigrated.country_from == emigrated.origin).astype(np.int64)
-        cells, n = np.unique(
-            np.stack([emigrated.origin, emigrated.country_to, emigrated.cadre, home]),
-            axis=1,
-            return_counts=True,
-        )
-        o, d, k, first = cells
+        cell = ((emigrated.origin * c + emigrated.country_to) * n_cadres + emigrated.cadre) * 2
+        codes, n = np.unique(cell + home, return_counts=True)
+        first, codes = codes % 2, codes // 2
+        k, codes = codes % n_cadres, codes // n_cadres
+        o, d = codes // c, codes % c
         workers = n * s.workers_per_agent
         embodied = workers * first * s.training_cost[o, k]
         np.add.at(money[_KIND["training_cost_emigrants"]], o, embodied)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.model import rules
 from sim.model.policies import PolicyYear
@@ -118,8 +119,23 @@ def diaspora(
     (C, D, K) is D⁰ − ω·N⁰, the initial diaspora from the data (unrounded) less the agents that
     represent it, so that small diasporas are not rounded away at coarse scales.
     """
-    at_dest = stock[:, slots]
-    return np.maximum((at_dest[:, :, 0, :] + at_dest[:, :, 1, :]) * workers_per_agent + offset, 0.0)
+    shape = (stock.shape[0], slots.shape[0], stock.shape[3])
+    offset = np.broadcast_to(np.asarray(offset, dtype=np.float64), shape)
+    return _diaspora(stock, slots, float(workers_per_agent), offset)
+
+
+@njit(cache=True)
+def _diaspora(stock, slots, workers_per_agent, offset):
+    """`diaspora` compiled: (N[o,d,U,k] + N[o,d,R,k])·ω + offset, floored at 0. (C, D, K)."""
+    n_origins, n_cadres = stock.shape[0], stock.shape[3]
+    out = np.empty((n_origins, slots.shape[0], n_cadres))
+    for o in range(n_origins):
+        for j in range(slots.shape[0]):
+            d = slots[j]
+            for k in range(n_cadres):
+                x = (stock[o, d, 0, k] + stock[o, d, 1, k]) * workers_per_agent + offset[o, j, k]
+                out[o, j, k] = max(x, 0.0) if x == x else x
+    return out
 
 
 def destination_utility(
@@ -138,18 +154,45 @@ def destination_utility(
     (`sim.model.initial.origin_propensity`).
     """
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]  # (D, K)
-    return (
-        behaviour["wage_weight"]
-        * (
-            np.log(dest_wage)[None, :, :]
-            + pol.conditions[slots][None, :, :]
-            - np.log1p(pol.fee[:, slots, :])
-        )
-        + behaviour["network_weight"] * np.log1p(network)
-        + affinity_od[:, :, None]
-        + behaviour["origin_weight"] * np.asarray(origin_term)[..., None, :]
-        + behaviour["emigrate_constant"]
+    n_origins = network.shape[0]
+    origin = np.broadcast_to(np.asarray(origin_term, dtype=np.float64), (n_origins, wage.shape[2]))
+    # exp/log are numpy's (the compiled ones may differ in the last bit); the sum is compiled.
+    return _destination_sum(
+        float(behaviour["wage_weight"]),
+        np.log(dest_wage) + pol.conditions[slots],
+        np.log1p(pol.fee[:, slots, :]),
+        float(behaviour["network_weight"]),
+        np.log1p(network),
+        np.asarray(affinity_od, dtype=np.float64),
+        float(behaviour["origin_weight"]),
+        origin,
+        float(behaviour["emigrate_constant"]),
     )
+
+
+@njit(cache=True)
+def _destination_sum(
+    wage_weight, dest_term, log_fee, network_weight, log_network, affinity_od, origin_weight,
+    origin, constant,
+):  # fmt: skip
+    """`destination_utility` compiled, term by term in the order of its formula. (C, D, K).
+
+    dest_term (D, K): ln(W·(1 − δ)) + κ at the destination; log_fee (C, D, K): ln(1 + f);
+    log_network (C, D, K): ln(1 + D); affinity_od (C, D); origin (C, K): ln(R/R̄).
+    """
+    n_origins, n_dest, n_cadres = log_fee.shape
+    out = np.empty((n_origins, n_dest, n_cadres))
+    for o in range(n_origins):
+        for d in range(n_dest):
+            for k in range(n_cadres):
+                out[o, d, k] = (
+                    wage_weight * (dest_term[d, k] - log_fee[o, d, k])
+                    + network_weight * log_network[o, d, k]
+                    + affinity_od[o, d]
+                    + origin_weight * origin[o, k]
+                    + constant
+                )
+    return out
 
 
 def open_destinations(expected_posts: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -158,10 +201,20 @@ def open_destinations(expected_posts: np.ndarray, slots: np.ndarray) -> np.ndarr
 
     (C origin, D, K) bool. ODD §4.2.2 (closed destinations have utility −∞).
     """
-    n_countries = expected_posts.shape[0]
-    return (expected_posts[slots] > 0)[None, :, :] & (
-        slots[None, :] != np.arange(n_countries)[:, None]
-    )[:, :, None]
+    return _open_destinations(np.asarray(expected_posts, dtype=np.float64), slots)
+
+
+@njit(cache=True)
+def _open_destinations(expected_posts, slots):
+    """`open_destinations` compiled. (C origin, D, K) bool."""
+    n_countries, n_cadres = expected_posts.shape
+    out = np.empty((n_countries, slots.shape[0], n_cadres), dtype=np.bool_)
+    for o in range(n_countries):
+        for j in range(slots.shape[0]):
+            d = slots[j]
+            for k in range(n_cadres):
+                out[o, j, k] = d != o and expected_posts[d, k] > 0
+    return out
 
 
 def inclusive_value(v_dest: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,18 +223,57 @@ def inclusive_value(v_dest: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray
     ODD §4.2.2-4.2.3: computed stably as top + ln Σ exp(V_dest − top). Returns V_emig (C, K),
     NEG_INF where no destination is open, and the cumulative weights (C, K, D) from which a
     destination slot is drawn (a (C, K, 1) array of ones when there is no destination slot).
+    The maximum, shift and running sums are compiled (`_shift_by_top`, `_cumulate`); `exp` and
+    `log` stay numpy's, so the table is the same to the last bit as numpy's broadcast form.
     """
-    n_countries, _, n_cadres = v_dest.shape
-    v_dest = np.where(is_open, v_dest, -np.inf)
-    top = v_dest.max(axis=1, initial=-np.inf)  # (C, K); -inf where no destination is open
+    n_countries, n_dest, n_cadres = v_dest.shape
+    if n_dest == 0:
+        return np.full((n_countries, n_cadres), NEG_INF), np.ones((n_countries, n_cadres, 1))
+    shifted, top = _shift_by_top(v_dest, is_open)
+    cum = np.exp(shifted, out=shifted)  # (C, K, D) weights exp(V_dest − top), 0 where closed
+    total = _cumulate(cum)
     finite = np.isfinite(top)
-    weights = np.exp(v_dest - np.where(finite, top, 0.0)[:, None, :])
-    cum = np.cumsum(weights, axis=1).transpose(0, 2, 1).copy()  # (C, K, D)
-    total = cum[:, :, -1] if cum.shape[2] else np.zeros((n_countries, n_cadres))
     v_emig = np.where(finite, top + np.log(np.maximum(total, 1e-300)), NEG_INF)
-    if cum.shape[2] == 0:
-        cum = np.ones((n_countries, n_cadres, 1))
     return v_emig, cum
+
+
+@njit(cache=True)
+def _shift_by_top(v_dest, is_open):
+    """V_dest − top over the open destinations, −∞ where closed, as (C, K, D); and top (C, K).
+
+    top is the largest open V_dest (−∞ where none is open, and the shift is then 0).
+    """
+    n_countries, n_dest, n_cadres = v_dest.shape
+    shifted = np.empty((n_countries, n_cadres, n_dest))
+    top = np.empty((n_countries, n_cadres))
+    for o in range(n_countries):
+        for k in range(n_cadres):
+            best = -np.inf
+            for d in range(n_dest):
+                if is_open[o, d, k]:
+                    v = v_dest[o, d, k]
+                    if v > best or v != v:  # a NaN propagates, as in numpy's max
+                        best = v
+            top[o, k] = best
+            shift = best if np.isfinite(best) else 0.0
+            for d in range(n_dest):
+                shifted[o, k, d] = v_dest[o, d, k] - shift if is_open[o, d, k] else -np.inf
+    return shifted, top
+
+
+@njit(cache=True)
+def _cumulate(weights):
+    """Running sums over the last axis of (C, K, D) weights, in place; returns the totals (C, K)."""
+    n_countries, n_cadres, n_dest = weights.shape
+    total = np.empty((n_countries, n_cadres))
+    for o in range(n_countries):
+        for k in range(n_cadres):
+            acc = 0.0
+            for d in range(n_dest):
+                acc += weights[o, k, d]
+                weights[o, k, d] = acc
+            total[o, k] = acc
+    return total
 
 
 def return_utility(

@@ -76,6 +76,16 @@ def cadre_totals(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x, x.sum(axis=-1, keepdims=True)], axis=-1)
 
 
+def text_column(labels: np.ndarray, codes: np.ndarray):
+    """`labels[codes]` as the pandas array a DataFrame would make of it (the `str` dtype of
+    pandas 3, object before), taken from the few distinct labels: far faster than converting
+    one string per row."""
+    return pd.Series(labels).array.take(np.asarray(codes, dtype=np.intp))
+
+
+_COLUMNS = ("year", "country", "area", "cadre", "indicator", "value")
+"""Columns of the indicator table, in order."""
+
 INDICATOR_NAMES = (
     *STOCK_INDICATORS,
     *FLOW_INDICATORS,
@@ -103,6 +113,12 @@ class IndicatorRecorder:
         self.year_posts = np.zeros((c, k), dtype=np.int64)
         self.year_agreement_hires = np.zeros(len(model.agreements.source), dtype=np.int64)
         self.frames: list[dict] = []
+        self.labels: dict[str, dict[str, int]] = {
+            "country": {str(x): i for i, x in enumerate(self.iso3)},
+            "area": {},
+            "cadre": {},
+            "indicator": {},
+        }
         self.flow_frames: list[pd.DataFrame] = []
         self.stock_frames: list[pd.DataFrame] = []
         self.agreement_frames: list[pd.DataFrame] = []
@@ -129,17 +145,32 @@ class IndicatorRecorder:
         cadres=CADRE_LABELS,
         countries=None,
     ) -> dict[str, np.ndarray]:
-        """Rows (as columns of arrays) for a (C, len(areas), len(cadres)) array of values."""
-        countries = self.iso3 if countries is None else np.asarray(countries)
+        """Rows (as columns of arrays) for a (C, len(areas), len(cadres)) array of values.
+
+        Text columns hold codes into `self.labels` (turned into text once, by `indicators`).
+        """
         c, a, k = values.shape
+        if countries is None:
+            country = np.arange(c, dtype=np.int32)
+        else:
+            country = np.array([self._code("country", x) for x in countries], dtype=np.int32)
+        area = np.array([self._code("area", x) for x in areas], dtype=np.int32)
+        cadre = np.array([self._code("cadre", x) for x in cadres], dtype=np.int32)
         return {
             "year": np.full(c * a * k, year, dtype=np.int32),
-            "country": np.repeat(countries, a * k),
-            "area": np.tile(np.repeat(np.asarray(areas), k), c),
-            "cadre": np.tile(np.asarray(cadres), c * a),
-            "indicator": np.full(c * a * k, indicator),
+            "country": np.repeat(country, a * k),
+            "area": np.tile(np.repeat(area, k), c),
+            "cadre": np.tile(cadre, c * a),
+            "indicator": np.full(c * a * k, self._code("indicator", indicator), dtype=np.int32),
             "value": values.astype(np.float64).ravel(),
         }
+
+    def _code(self, column: str, label: str) -> int:
+        """The code of a label in one of the text columns of the indicator rows."""
+        labels = self.labels[column]
+        if label not in labels:
+            labels[label] = len(labels)
+        return labels[label]
 
     def _stock_rows(self, year: int, population: np.ndarray) -> list[dict]:
         m = self.model
@@ -156,7 +187,7 @@ class IndicatorRecorder:
         vacancies = posts - filled
         unemployed = stock - filled
         vac_rate = np.divide(vacancies, posts, out=np.zeros_like(posts), where=posts > 0)
-        by_oc = m.ledger.stock.sum(axis=2).astype(np.float64) * wpa  # (origin, country, K)
+        by_oc = self._by_origin_country().astype(np.float64) * wpa  # (origin, country, K)
         own = np.einsum("ccK->cK", by_oc)
         abroad = cadre_totals(by_oc.sum(axis=1) - own)
         present_k = cadre_totals(by_oc.sum(axis=0))
@@ -289,17 +320,25 @@ class IndicatorRecorder:
             out[name] = cadre_totals(by_age[BY_AGE_EMIGRANTS, :, :, band])
         return out
 
+    def _by_origin_country(self) -> np.ndarray:
+        """The stock tensor summed over its two areas: (origin, country, K) agents, int64.
+
+        Added as two slices (exact for integers): `sum(axis=2)` is a slow strided reduction.
+        """
+        stock = self.model.ledger.stock
+        return np.add(stock[:, :, 0, :], stock[:, :, 1, :])
+
     def _stock_table(self, year: int) -> pd.DataFrame:
         """Workers by country of training and country of work (R1 of issue 11): every
         foreign-trained cell and each country's own-trained workers, at the end of `year`."""
-        by_oc = self.model.ledger.stock.sum(axis=2)  # (origin, country, K) agents
+        by_oc = self._by_origin_country()  # (origin, country, K) agents
         o, c, k = np.nonzero(by_oc)
         return pd.DataFrame(
             {
                 "year": np.full(o.size, year, dtype=np.int32),
-                "origin": self.iso3[o],
-                "country": self.iso3[c],
-                "cadre": np.asarray(CADRES)[k],
+                "origin": text_column(self.iso3, o),
+                "country": text_column(self.iso3, c),
+                "cadre": text_column(np.asarray(CADRES), k),
                 "workers": by_oc[o, c, k].astype(np.float64) * self.model.workers_per_agent,
             }
         )
@@ -326,9 +365,9 @@ class IndicatorRecorder:
         return pd.DataFrame(
             {
                 "year": np.full(o.size, year, dtype=np.int32),
-                "origin": self.iso3[o],
-                "destination": self.iso3[d],
-                "cadre": np.asarray(CADRES)[k],
+                "origin": text_column(self.iso3, o),
+                "destination": text_column(self.iso3, d),
+                "cadre": text_column(np.asarray(CADRES), k),
                 "workers": self.year_international[o, d, k].astype(np.float64)
                 * self.model.workers_per_agent,
             }
@@ -356,10 +395,10 @@ class IndicatorRecorder:
 
     def indicators(self) -> pd.DataFrame:
         """All indicator rows recorded so far (one DataFrame built at the end: cheap per year)."""
-        columns = ("year", "country", "area", "cadre", "indicator", "value")
-        return pd.DataFrame(
-            {name: np.concatenate([f[name] for f in self.frames]) for name in columns}
-        )
+        columns = {name: np.concatenate([f[name] for f in self.frames]) for name in _COLUMNS}
+        for name, labels in self.labels.items():
+            columns[name] = text_column(np.array(list(labels)), columns[name])
+        return pd.DataFrame(columns)
 
     def flows(self) -> pd.DataFrame:
         """All international flow rows recorded so far."""
