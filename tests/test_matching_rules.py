@@ -10,10 +10,14 @@ Every expectation is derived from the ODD's draws: an applicant's priority is
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from sim.model import matching, rules
+from sim.model.demand import DeploymentAllowance
 from sim.model.rng import STREAM_AREA, STREAM_MATCH_KEY, STREAM_PASSIVE, uniform, worker_key
 from tests.model_helpers import archetypes, make_model
 
@@ -257,6 +261,40 @@ def test_an_applicant_held_by_the_cap_leaves_the_post_to_the_next():
         allowed -= from_src
     assert {i for i, c in zip(IDS, channel, strict=True) if c == OPEN} == expected
     assert posts[DEST, 0] == 0 and left[SRC] == 0
+
+
+@pytest.mark.parametrize("use", [0, 1, 5])
+def test_deployment_allowances_accrue_by_step_and_lapse_at_the_year_end_but_the_fraction(use):
+    """ODD §7.5: cap/ω·Δt agents accrue a step; allowed = ⌊accrued⌋ − used this year; at the
+    year end the unused whole allowance lapses and only the fraction of an agent carries.
+    Here cap 30 workers a year, ω = 20, Δt = 1/4: 0.375 agents a step; `use` deployments are
+    made whenever allowed. Uncapped countries are never held."""
+    pol = SimpleNamespace(deployment_cap=np.array([30.0, np.inf]))
+    allowance = DeploymentAllowance(2)
+    accrued, used, got, expected = 0.0, 0, [], []
+    for step in range(12):  # three years
+        allowed = allowance.available(pol, 20.0, 0.25)
+        assert allowed[1] == DeploymentAllowance.UNCAPPED
+        accrued += 0.375
+        expected.append(math.floor(accrued + 1e-9) - used)
+        got.append(int(allowed[0]))
+        take = min(use, got[-1])
+        after = allowed.copy()
+        after[0] -= take
+        allowance.consume(allowed, after)
+        used += take
+        if step % 4 == 3:
+            allowance.end_year()
+            accrued -= math.floor(accrued + 1e-9)
+            used = 0
+    assert got == expected
+    # The same numbers written out: what is not used by the year end is lost, the fraction kept.
+    written = {
+        0: [0, 0, 1, 1, 0, 1, 1, 2, 0, 0, 1, 1],
+        1: [0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0],
+        5: [0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0],
+    }
+    assert got == written[use]
 
 
 # ------------------------------------------------------------------ returns to home posts
