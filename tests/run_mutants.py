@@ -6,7 +6,7 @@ then runs its tests there on a cold numba cache (numba's disk cache does not not
 modules, so a warm cache could hide a mutant from the arrays engine). A mutant is killed when a
 test fails. Nothing is changed in the working tree.
 
-    .venv/bin/python tests/run_mutants.py                 # every mutant (about 20-30 minutes)
+    .venv/bin/python tests/run_mutants.py                 # every mutant (about 40 minutes)
     .venv/bin/python tests/run_mutants.py --list
     .venv/bin/python tests/run_mutants.py compensation_doubled until_exclusive
     .venv/bin/python tests/run_mutants.py --markdown results/mutants.md
