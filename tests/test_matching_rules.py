@@ -1,4 +1,6 @@
-"""Matching of applicants to international posts, rule by rule (ODD §7.5), and contract lengths.
+"""Matching, rule by rule (ODD §7.5): applicants to international posts (agreements first, open
+recruitment, ethical recruitment by the country recruited from, deployment caps of the training
+country), returning migrants to vacant posts at home, and contract lengths.
 
 Every expectation is derived from the ODD's draws: an applicant's priority is
 `uniform(seed, id, t, STREAM_MATCH_KEY)`, a protected applicant's passive success
@@ -8,40 +10,71 @@ Every expectation is derived from the ODD's draws: an applicant's priority is
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from sim.model import rules
+from sim.model import matching, rules
+from sim.model.demand import DeploymentAllowance
 from sim.model.rng import STREAM_AREA, STREAM_MATCH_KEY, STREAM_PASSIVE, uniform, worker_key
 from tests.model_helpers import archetypes, make_model
 
 SEED, STEP = 31, 6
 SRC, OTHER, DEST, DEST2 = 0, 1, 2, 3  # four countries; DEST and DEST2 recruit
-NOT_TAKEN, OPEN = -2, -1
+NOT_TAKEN, OPEN = matching.NOT_TAKEN, matching.OPEN
+UNCAPPED = 10**9
 
 
-def match(ids, origin, destination, *, cadre=None, posts=None, agreements=(), ethical=(),
-          protected=(), passive_rate=0.0, rural_share=0.0):  # fmt: skip
-    """Run `rules.match_applicants` on applicants given as lists; returns (channel, area).
+def _keys(ids) -> np.ndarray:
+    return np.array([worker_key(SEED, int(i)) for i in ids], dtype=np.int64)
 
-    `agreements` is a list of (source, destination, cadre or -1, slots); `ethical` and
-    `protected` list countries; `posts` is {(country, cadre): n} (default: plenty everywhere).
+
+def _flags(countries) -> np.ndarray:
+    return np.isin(np.arange(4), list(countries))
+
+
+def _table(cells: dict | None, default: int = 10**6) -> np.ndarray:
+    """(4, 2) int64 from {(country, cadre): n}; `default` everywhere when `cells` is None."""
+    table = (
+        np.full((4, 2), default, dtype=np.int64) if cells is None else np.zeros((4, 2), np.int64)
+    )
+    for (c, k), v in (cells or {}).items():
+        table[c, k] = v
+    return table
+
+
+def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agreements=(),
+          ethical=(), protected=(), passive_rate=0.0, rural_share=0.0, allowance=None,
+          capped=(), exempt=False):  # fmt: skip
+    """Run `matching.match_applicants` on applicants given as lists.
+
+    `country` is where each applicant works now (default: their origin); `agreements` is a list
+    of (source, destination, cadre or -1, slots); `ethical` and `protected` list countries;
+    `posts` is {(country, cadre): n} (default: plenty everywhere); `allowance` {country: n}
+    deployments left (default: uncapped); `capped` lists the (country, cadre) under a cap.
+    Returns (channel, area, posts left, allowance left).
     """
     n = len(ids)
     ids = np.asarray(ids, dtype=np.int64)
-    table = np.full((4, 2), 10**6, dtype=np.int64) if posts is None else np.zeros((4, 2), np.int64)
-    for (c, k), v in (posts or {}).items():
-        table[c, k] = v
+    table = _table(posts)
+    left = np.full(4, UNCAPPED, dtype=np.int64)
+    for c, v in (allowance or {}).items():
+        left[c] = v
+    under_cap = np.zeros((4, 2), dtype=bool)
+    for c, k in capped:
+        under_cap[c, k] = True
     ag = np.array(agreements, dtype=np.int64).reshape(-1, 4)
-    flags = lambda countries: np.isin(np.arange(4), list(countries))  # noqa: E731
-    channel, area = rules.match_applicants(
-        STEP, ids, np.array([worker_key(SEED, int(i)) for i in ids], dtype=np.int64),
-        np.asarray(origin, dtype=np.int64), np.asarray(cadre or [0] * n, dtype=np.int64),
-        np.asarray(destination, dtype=np.int64), table,
-        ag[:, 0].copy(), ag[:, 1].copy(), ag[:, 2].copy(), ag[:, 3].copy(),
-        flags(ethical), flags(protected), passive_rate, np.full((4, 2), rural_share),
+    channel, area = matching.match_applicants(
+        STEP, ids, _keys(ids), np.asarray(origin, dtype=np.int64),
+        np.asarray(origin if country is None else country, dtype=np.int64),
+        np.asarray(cadre or [0] * n, dtype=np.int64), np.asarray(destination, dtype=np.int64),
+        table, ag[:, 0].copy(), ag[:, 1].copy(), ag[:, 2].copy(), ag[:, 3].copy(),
+        _flags(ethical), _flags(protected), passive_rate, left, under_cap, exempt,
+        np.full((4, 2), rural_share),
     )  # fmt: skip
-    return channel, area, table
+    return channel, area, table, left
 
 
 def priority(i: int) -> tuple[float, int]:
@@ -57,7 +90,7 @@ IDS = list(range(500, 540))
 
 
 def test_scarce_posts_go_to_the_best_random_priorities_not_the_lowest_ids():
-    channel, _, posts = match(IDS, [SRC] * 40, [DEST] * 40, posts={(DEST, 0): 7})
+    channel, _, posts, _ = match(IDS, [SRC] * 40, [DEST] * 40, posts={(DEST, 0): 7})
     taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN}
     assert taken == set(sorted(IDS, key=priority)[:7])
     assert taken != set(IDS[:7])  # (the test would not tell the two orders apart otherwise)
@@ -67,7 +100,7 @@ def test_scarce_posts_go_to_the_best_random_priorities_not_the_lowest_ids():
 def test_posts_are_per_destination_and_cadre():
     cadre = [0, 1] * 20
     destination = [DEST] * 20 + [DEST2] * 20
-    channel, _, _ = match(IDS, [SRC] * 40, destination, cadre=cadre,
+    channel, *_ = match(IDS, [SRC] * 40, destination, cadre=cadre,
                           posts={(DEST, 0): 3, (DEST, 1): 1, (DEST2, 1): 2})  # fmt: skip
     for d, k, n in [(DEST, 0, 3), (DEST, 1, 1), (DEST2, 0, 0), (DEST2, 1, 2)]:
         group = [i for i, dd, kk in zip(IDS, destination, cadre, strict=True) if (dd, kk) == (d, k)]
@@ -81,7 +114,7 @@ def test_ethical_recruitment_turns_down_only_protected_applicants_to_ethical_des
     a passive applicant (a draw below the passive rate)."""
     origin = [SRC, OTHER] * 20
     destination = [DEST] * 20 + [DEST2] * 20
-    channel, _, _ = match(
+    channel, *_ = match(
         IDS, origin, destination, ethical=[DEST], protected=[SRC], passive_rate=rate
     )
     for i, o, d, c in zip(IDS, origin, destination, channel, strict=True):
@@ -96,7 +129,7 @@ def test_ethical_recruitment_turns_down_only_protected_applicants_to_ethical_des
 
 def test_a_turned_down_applicant_leaves_the_post_to_the_next():
     origin = [SRC] * 20 + [OTHER] * 20
-    channel, _, posts = match(
+    channel, _, posts, _ = match(
         IDS, origin, [DEST] * 40, posts={(DEST, 0): 5}, ethical=[DEST], protected=[SRC]
     )
     taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN}
@@ -106,7 +139,7 @@ def test_a_turned_down_applicant_leaves_the_post_to_the_next():
 
 def test_agreement_slots_are_served_first_and_used_up():
     agreement = (SRC, DEST, -1, 4)  # 4 slots this step
-    channel, _, posts = match(IDS, [SRC] * 40, [DEST] * 40, posts={(DEST, 0): 10},
+    channel, _, posts, _ = match(IDS, [SRC] * 40, [DEST] * 40, posts={(DEST, 0): 10},
                               agreements=[agreement])  # fmt: skip
     ranked = sorted(IDS, key=priority)
     by_channel = {c: {i for i, cc in zip(IDS, channel, strict=True) if cc == c} for c in (0, OPEN)}
@@ -120,7 +153,7 @@ def test_agreement_eligibility_source_destination_cadre_and_no_ethical_rule():
     origin = [SRC] * 10 + [SRC] * 10 + [OTHER] * 10 + [SRC] * 10
     destination = [DEST] * 30 + [DEST2] * 10
     cadre = [1] * 10 + [0] * 10 + [1] * 20
-    channel, _, _ = match(
+    channel, *_ = match(
         IDS, origin, destination, cadre=cadre, agreements=[(SRC, DEST, 1, 100)],
         ethical=[DEST, DEST2], protected=[SRC], passive_rate=0.0,
     )  # fmt: skip
@@ -131,7 +164,7 @@ def test_agreement_eligibility_source_destination_cadre_and_no_ethical_rule():
 
 
 def test_agreements_in_file_order_share_the_posts():
-    channel, _, _ = match(IDS, [SRC] * 40, [DEST] * 40, posts={(DEST, 0): 6},
+    channel, *_ = match(IDS, [SRC] * 40, [DEST] * 40, posts={(DEST, 0): 6},
                           agreements=[(SRC, DEST, -1, 4), (SRC, DEST, 0, 4)])  # fmt: skip
     ranked = sorted(IDS, key=priority)
     assert {i for i, c in zip(IDS, channel, strict=True) if c == 0} == set(ranked[:4])
@@ -141,11 +174,175 @@ def test_agreements_in_file_order_share_the_posts():
 
 @pytest.mark.parametrize("share", [0.0, 0.4, 1.0])
 def test_taken_applicants_go_rural_by_the_destinations_rural_share(share):
-    channel, area, _ = match(IDS, [SRC] * 40, [DEST] * 40, posts={(DEST, 0): 30},
+    channel, area, *_ = match(IDS, [SRC] * 40, [DEST] * 40, posts={(DEST, 0): 30},
                              rural_share=share)  # fmt: skip
     for i, c, a in zip(IDS, channel, area, strict=True):
         expected = c != NOT_TAKEN and uniform(SEED, i, STEP, STREAM_AREA) < share
         assert a == int(expected), i
+
+
+def _ranked(ids) -> list:
+    return sorted(ids, key=priority)
+
+
+def test_agreements_recruit_in_their_source_country_only():
+    """Agreement recruitment is in the source: a worker trained there who works in a third
+    country (moving on) is not eligible for its slots, only for open recruitment."""
+    country = [SRC, OTHER] * 20
+    channel, *_ = match(IDS, [SRC] * 40, [DEST] * 40, country=country,
+                        agreements=[(SRC, DEST, -1, 100)])  # fmt: skip
+    for i, c, ch in zip(IDS, country, channel, strict=True):
+        assert ch == (0 if c == SRC else OPEN), i
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3])
+def test_ethical_recruitment_turns_down_by_the_country_recruited_from_not_the_origin(rate):
+    """A worker trained in a protected country who moves on from an unprotected one is taken; a
+    worker trained elsewhere recruited from the protected country is only a passive applicant."""
+    origin = [SRC, OTHER] * 20
+    country = [OTHER, SRC] * 20
+    channel, *_ = match(IDS, origin, [DEST] * 40, country=country, ethical=[DEST],
+                        protected=[SRC], passive_rate=rate)  # fmt: skip
+    for i, c, ch in zip(IDS, country, channel, strict=True):
+        expected = passive_success(i, rate) if c == SRC else True
+        assert (ch == OPEN) == expected, i
+
+
+def test_a_deployment_cap_lets_exactly_the_allowance_leave_in_rank_order():
+    channel, _, posts, left = match(IDS, [SRC] * 40, [DEST] * 40, allowance={SRC: 6},
+                                    capped=[(SRC, 0)])  # fmt: skip
+    taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN}
+    assert taken == set(_ranked(IDS)[:6])
+    assert left[SRC] == 0 and posts[DEST, 0] == 10**6 - 6
+
+
+def test_a_deployment_cap_counts_only_its_country_and_cadres():
+    """Only applicants leaving a capped training country in a capped cadre use the allowance."""
+    origin = [SRC] * 20 + [OTHER] * 20
+    cadre = [0, 1] * 20
+    channel, _, _, left = match(IDS, origin, [DEST] * 40, cadre=cadre,
+                                allowance={SRC: 3, OTHER: 0}, capped=[(SRC, 0)])  # fmt: skip
+    capped = [i for i, o, k in zip(IDS, origin, cadre, strict=True) if (o, k) == (SRC, 0)]
+    taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN}
+    assert taken == set(IDS) - set(capped) | set(_ranked(capped)[:3])
+    assert left[SRC] == 0 and left[OTHER] == 0  # (OTHER is not capped: its allowance unused)
+
+
+def test_migrants_moving_on_are_not_deployments_from_their_training_country():
+    channel, _, _, left = match(IDS, [SRC] * 40, [DEST] * 40, country=[OTHER] * 40,
+                                allowance={SRC: 2}, capped=[(SRC, 0)])  # fmt: skip
+    assert (channel == OPEN).all() and left[SRC] == 2
+
+
+@pytest.mark.parametrize("exempt", [False, True])
+def test_agreement_hires_use_the_allowance_unless_exempt(exempt):
+    channel, _, _, left = match(IDS, [SRC] * 40, [DEST] * 40, agreements=[(SRC, DEST, -1, 100)],
+                                allowance={SRC: 6}, capped=[(SRC, 0)], exempt=exempt)  # fmt: skip
+    hired = {i for i, c in zip(IDS, channel, strict=True) if c == 0}
+    if exempt:
+        assert hired == set(IDS) and left[SRC] == 6
+    else:
+        assert hired == set(_ranked(IDS)[:6]) and left[SRC] == 0
+        assert (channel[channel != 0] == NOT_TAKEN).all()  # nor by open recruitment
+
+
+def test_an_applicant_held_by_the_cap_leaves_the_post_to_the_next():
+    """ODD §7.5 in rank order: a post goes to the first applicant who may take it."""
+    origin = [SRC, OTHER] * 20
+    channel, _, posts, left = match(IDS, origin, [DEST] * 40, posts={(DEST, 0): 10},
+                                    allowance={SRC: 3}, capped=[(SRC, 0)])  # fmt: skip
+    expected, room, allowed = set(), 10, 3
+    for i in _ranked(IDS):
+        from_src = origin[IDS.index(i)] == SRC
+        if room == 0 or (from_src and allowed == 0):
+            continue
+        expected.add(i)
+        room -= 1
+        allowed -= from_src
+    assert {i for i, c in zip(IDS, channel, strict=True) if c == OPEN} == expected
+    assert posts[DEST, 0] == 0 and left[SRC] == 0
+
+
+@pytest.mark.parametrize("use", [0, 1, 5])
+def test_deployment_allowances_accrue_by_step_and_lapse_at_the_year_end_but_the_fraction(use):
+    """ODD §7.5: cap/ω·Δt agents accrue a step; allowed = ⌊accrued⌋ − used this year; at the
+    year end the unused whole allowance lapses and only the fraction of an agent carries.
+    Here cap 30 workers a year, ω = 20, Δt = 1/4: 0.375 agents a step; `use` deployments are
+    made whenever allowed. Uncapped countries are never held."""
+    pol = SimpleNamespace(deployment_cap=np.array([30.0, np.inf]))
+    allowance = DeploymentAllowance(2)
+    accrued, used, got, expected = 0.0, 0, [], []
+    for step in range(12):  # three years
+        allowed = allowance.available(pol, 20.0, 0.25)
+        assert allowed[1] == DeploymentAllowance.UNCAPPED
+        accrued += 0.375
+        expected.append(math.floor(accrued + 1e-9) - used)
+        got.append(int(allowed[0]))
+        take = min(use, got[-1])
+        after = allowed.copy()
+        after[0] -= take
+        allowance.consume(allowed, after)
+        used += take
+        if step % 4 == 3:
+            allowance.end_year()
+            accrued -= math.floor(accrued + 1e-9)
+            used = 0
+    assert got == expected
+    # The same numbers written out: what is not used by the year end is lost, the fraction kept.
+    written = {
+        0: [0, 0, 1, 1, 0, 1, 1, 2, 0, 0, 1, 1],
+        1: [0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0],
+        5: [0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0],
+    }
+    assert got == written[use]
+
+
+# ------------------------------------------------------------------ returns to home posts
+def match_home(ids, origin, forced, home_posts, *, cadre=None, rural_share=0.0):
+    """Run `matching.match_returns`; returns (channel, area, home posts left)."""
+    n = len(ids)
+    ids = np.asarray(ids, dtype=np.int64)
+    table = _table(home_posts)
+    channel, area = matching.match_returns(
+        STEP, ids, _keys(ids), np.asarray(origin, dtype=np.int64),
+        np.asarray(cadre or [0] * n, dtype=np.int64), np.asarray(forced, dtype=bool), table,
+        np.full((4, 2), rural_share),
+    )  # fmt: skip
+    return channel, area, table
+
+
+def _rural(i: int, share: float) -> int:
+    return int(uniform(SEED, i, STEP, STREAM_AREA) < share)
+
+
+@pytest.mark.parametrize("posts", [0, 4, 14, 100])
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_contract_end_returners_go_first_and_always_go_voluntary_ones_only_to_a_post(posts, share):
+    forced = [True] * 10 + [False] * 30
+    channel, area, left = match_home(IDS, [SRC] * 40, forced, {(SRC, 0): posts},
+                                     rural_share=share)  # fmt: skip
+    ranked_forced = _ranked(IDS[:10])
+    ranked_free = _ranked(IDS[10:])
+    with_post = set(ranked_forced[:posts]) | set(ranked_free[: max(posts - 10, 0)])
+    for i, c, a in zip(IDS, channel, area, strict=True):
+        goes = i in with_post or i in ranked_forced
+        assert c == (OPEN if goes else NOT_TAKEN), i
+        # A returner with a post is placed by the home vacancies' rural share; a contract-end
+        # returner without one goes to an urban area.
+        assert a == (_rural(i, share) if i in with_post else 0), i
+    assert left[SRC, 0] == max(posts - 40, 0)
+
+
+def test_home_posts_are_per_training_country_and_cadre():
+    origin = [SRC, OTHER] * 20
+    cadre = [0] * 20 + [1] * 20
+    posts = {(SRC, 0): 3, (OTHER, 0): 1, (SRC, 1): 0, (OTHER, 1): 5}
+    channel, _, left = match_home(IDS, origin, [False] * 40, posts, cadre=cadre)
+    for (o, k), n in posts.items():
+        group = [i for i, oo, kk in zip(IDS, origin, cadre, strict=True) if (oo, kk) == (o, k)]
+        taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN and i in group}
+        assert taken == set(_ranked(group)[:n]), (o, k)
+    assert left.sum() == 0
 
 
 # ------------------------------------------------------------------ fixed-term contracts in a run
@@ -158,12 +355,13 @@ def test_a_fixed_term_worker_goes_home_after_the_contract(years, steps):
         "time.years": 3, "scale.workers_per_agent": 20.0,
         "behaviour.reconsider_rate": 1.5, "behaviour.emigrate_constant": -3.0,
         "behaviour.return_constant": -50.0, "behaviour.leave_constant": -50.0,
-        "hazards.exit_rate": 0.0, "hazards.death_rate": 0.0, "hazards.retirement_rate": 0.0,
+        "hazards.attrition_rate": {"doctors": 0.0, "nurses": 0.0}, "hazards.death_rate": 0.0,
+        "hazards.retirement_scale": {"doctors": 0.0, "nurses": 0.0},
         "policies.agreements": [{"source": "XSR", "destination": "XDA", "quota": 400.0,
                                  "contract_years": years, "return_probability": 1.0}],
     })  # fmt: skip
     model = make_model(scenario, seed=5)
-    hired, home = {}, {}
+    hired, home, gone = {}, {}, {}
     while model.steps < model.n_steps:
         model.step()
         for w in model.population.workers:
@@ -171,9 +369,13 @@ def test_a_fixed_term_worker_goes_home_after_the_contract(years, steps):
                 hired[w] = model.steps
             elif w in hired and w not in home and w.country == w.origin:
                 home[w] = model.steps
+        for w in hired:  # (only retirement at the maximum age is left: ages now reach 80)
+            if w.status != rules.ACTIVE and w not in gone:
+                gone[w] = model.steps
     assert len(hired) > 10
     assert home, "nobody came home"
     assert {home[w] - hired[w] for w in home} == {steps}
-    # Everyone hired long enough before the end came home.
-    due = [w for w, t in hired.items() if t + steps <= model.n_steps and w.status == rules.ACTIVE]
+    # Everyone hired long enough before the end, and still working then, came home.
+    due = [w for w, t in hired.items() if t + steps <= min(model.n_steps, gone.get(w, 10**9) - 1)]
     assert set(due) == set(home)
+    assert {w.status for w in gone} <= {rules.RETIRED}

@@ -34,9 +34,10 @@ def test_the_parallel_builds_are_parallel_and_the_serial_builds_are_not():
 def _population(rows: int) -> ArrayPopulation:
     """`rows` workers of a two-country world (all native urban nurses of country 0)."""
     one = np.array([1], dtype=np.int64)
+    # One age band per cadre: ages uniform over 150 steps from entry.
     wid, key, attrs = rules.initial_workers(
         5, 0, one * 0, one * 0, one * 0, one, one * rows,
-        np.array([100, 92]), np.array([150, 150]),
+        np.ones((1, 2, 1)), np.array([[100, 250], [92, 242]]),
     )  # fmt: skip
     pop = ArrayPopulation(None, capacity=rows)
     pop.add(NewWorkers(wid, key, *attrs))

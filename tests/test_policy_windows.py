@@ -1,13 +1,15 @@
 """Policy windows: a lever is in force exactly in the years `from`..`until`, both inclusive.
 
-ODD §2.3 and §7.1: levers and adjustments are switched by calendar year (all the steps of a year
-use the levers in force that year); lagged effects of training arrive `training_lag` years after
-the years the policy was in force, never counting years before the run's start.
+ODD §2.3, §7.1 and §7.6: levers and adjustments are switched by calendar year (all the steps of a
+year use the levers in force that year); money for training is committed to the training fund in
+the years a lever is in force, buys intake within capacity, and the intake graduates
+`training_lag` years after it started.
 
-Two layers: the policy schedule, lever by lever and year by year (every lever of the registry
-must be listed here); and runs of the two-country world with dated levers, checked at every
-step against the ODD's money and graduates (`tests.odd_oracle`) and against what each lever
-visibly does, so that a lever switching one step early or late fails.
+Three layers: the policy schedule, lever by lever and year by year (every lever of the registry
+must be listed here); the training fund year by year under dated training levers; and runs of the
+two-country world with dated levers, checked at every step against the ODD's money and graduates
+(`tests.test_money_exact.OddOracle`) and against what each lever visibly does, so that a lever
+switching one step early or late fails.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from sim.model.rules import URBAN
 from sim.model.setup import setup
 from sim.runner import world_for
 from tests.model_helpers import archetypes, make_model
-from tests.odd_oracle import Oracle, run_against_oracle
-from tests.test_money_exact import DEST, SOURCE, TWO_COUNTRIES
+from tests.test_money_exact import DEST, SOURCE, TWO_COUNTRIES, oracle_for, run_against_oracle
 
 YEARS = range(2021, 2031)
 SSL, HIC = ["XSR"], ["XDA", "XDB"]
@@ -69,7 +70,19 @@ LEVER_ON = {
     ),
     "domestic_training": (
         {"policies.domestic_training.enabled": True},
-        lambda p: p.expansion_cost.any(),
+        lambda p: p.expansion.any(),
+    ),
+    "deployment_cap": (
+        {
+            "policies.deployment_cap.enabled": True,
+            "policies.deployment_cap.countries": SSL,
+            "policies.deployment_cap.exempt_agreements": False,
+        },
+        lambda p: (
+            np.isfinite(p.deployment_cap).any()
+            and p.deployment_capped.any()
+            and not p.deployment_exempt_agreements
+        ),
     ),
     "adjustments": (
         {
@@ -78,6 +91,7 @@ LEVER_ON = {
                     "countries": HIC,
                     "demand_multiplier": 1.2,
                     "recruitment_multiplier": 0.5,
+                    "capacity_multiplier": 0.7,
                     "wage_multiplier": 1.1,
                 }
             ]
@@ -85,6 +99,7 @@ LEVER_ON = {
         lambda p: (
             (p.demand_multiplier != 1).any()
             and (p.recruitment_multiplier != 1).any()
+            and (p.capacity_multiplier != 1).any()
             and (p.wage_multiplier != 1).any()
         ),
     ),
@@ -112,7 +127,7 @@ def _schedule(overrides: dict) -> PolicySchedule:
     scenario = archetypes({"time.start_year": 2023, **overrides})
     world = world_for(scenario.data)
     s = setup(scenario.data, world)
-    return PolicySchedule(scenario.data, world, s.destinations, s.training_lag)
+    return PolicySchedule(scenario.data, world, s.destinations)
 
 
 @pytest.mark.parametrize(
@@ -162,32 +177,77 @@ def test_bonds_are_issued_in_the_window_but_bind_and_cost_after_it():
         assert pol.rural_service[0].all() and (pol.buyout[0] == 1.0).all()
 
 
+def _training_years(overrides: dict, years=range(2023, 2031)) -> tuple:
+    """The training fund of a model of the archetype world, year start by year start (ODD §7.6)
+    with the vacancy response off (intake from money only): (model, payments by year (C,),
+    commitments by year (C, K), intake by year (C, K))."""
+    scenario = archetypes(
+        {"time.start_year": 2023, "time.years": 8, "workforce.training_vacancy_response": 0.0,
+         **overrides}
+    )  # fmt: skip
+    model = make_model(scenario)
+    training, payments, fund_in, intake = model.training, {}, {}, {}
+    no_pressure = np.zeros((model.n_countries, model.n_cadres))
+    for y in years:
+        before = training.fund.copy()
+        training.start_year(y, model.policies.year(y), model.agreements, no_pressure)
+        payments[y] = training.payments.copy()
+        fund_in[y] = training.fund + training.intake[y] * model.setup.training_cost - before
+        intake[y] = training.intake[y].copy()
+    return model, payments, fund_in, intake
+
+
+def _arrive_after_the_lag(model, intake: dict) -> None:
+    """Extra graduates of year Y are the intake of Y − L_k (L: doctors 6, nurses 3), per cadre."""
+    for y in range(2023, 2031):
+        for k, lag in enumerate((6, 3)):
+            expected = intake[y - lag][:, k] if y - lag in intake else 0.0
+            np.testing.assert_array_equal(model.training.extra_graduates(y)[:, k], expected)
+
+
 @pytest.mark.parametrize(("first", "last"), [(2025, 2026), (None, 2024), (2020, None)])
-def test_training_expansion_produces_graduates_lag_years_after_its_window(first, last):
-    lag = {"doctors": 6, "nurses": 3}
-    schedule = _schedule({**_dated("domestic_training", first, last)})
-    start = 2023
-    for k, cadre in enumerate(("doctors", "nurses")):
-        paid = {y for y in YEARS if schedule.year(y).expansion_cost[:, k].any()}
-        output = {y for y in YEARS if schedule.year(y).expansion_output[:, k].any()}
-        # Graduates arrive lag years after each year paid for, counting from the run's start.
-        assert output == {y + lag[cadre] for y in paid if y >= start} & set(YEARS), cadre
+def test_training_expansion_pays_in_its_window_and_its_intake_graduates_after_the_lag(first, last):
+    model, payments, fund_in, intake = _training_years(_dated("domestic_training", first, last))
+    window = {y for y in range(2023, 2031) if (first or 0) <= y <= (last or 9999)}
+    xhi = model.world.index("XDA")
+    assert {y for y, p in payments.items() if p.any()} == window
+    assert {y for y, f in fund_in.items() if np.abs(f).max() > 1.0} == window  # int$ (roundoff)
+    np.testing.assert_allclose(  # expansion · G_base · cost, paid by the country that trains
+        fund_in[min(window)][xhi],
+        0.25 * model.training.base_output(min(window))[xhi] * model.setup.training_cost[xhi],
+        rtol=1e-12,
+    )
+    # Intake starts with the window (money beyond capacity may keep buying after it ends).
+    started = {y for y, x in intake.items() if x.any()}
+    assert min(started) == min(window) and started >= window
+    _arrive_after_the_lag(model, intake)
 
 
 @pytest.mark.parametrize("cadre", ["nurses", "doctors", "all"])
-def test_agreement_training_places_arrive_lag_years_after_its_window(cadre):
-    lag = {"doctors": 6, "nurses": 3, "all": 6}[cadre]  # all cadres: the longest lag
-    schedule = _schedule(
+def test_agreement_training_places_are_paid_in_its_window_and_graduate_after_each_lag(cadre):
+    model, payments, fund_in, intake = _training_years(
         {"policies.agreements": [{**AGREEMENT, "cadre": cadre, "from": 2023, "until": 2024}]}
     )
-    output = {y for y in YEARS if schedule.year(y).agreement_training_output.any()}
-    assert output == {2023 + lag, 2024 + lag} & set(YEARS)
+    src, dst = model.world.index("XEX"), model.world.index("XDA")
+    cost = model.setup.training_cost[src]
+    share = {"doctors": [1.0, 0.0], "nurses": [0.0, 1.0], "all": [0.5, 0.5]}[cadre]
+    for y in range(2023, 2031):
+        in_force = y in (2023, 2024)
+        # The destination pays; the places' money goes into the source's fund, split by cadre.
+        expected = 40.0 * np.array(share) * cost if in_force else np.zeros(2)
+        np.testing.assert_allclose(fund_in[y][src], expected, rtol=1e-12)
+        assert (payments[y][dst] > 0) == in_force
+        np.testing.assert_allclose(payments[y][dst], expected.sum(), rtol=1e-12)
+        assert not payments[y][src].any()
+    assert intake[2023][src][np.array(share) > 0].all()
+    _arrive_after_the_lag(model, intake)
 
 
 # ---------------------------------------------------------------------------- runs, step by step
 DATED = {
     **TWO_COUNTRIES,
     "time.years": 5,  # 2023-2027
+    "workforce.training_vacancy_response": 0.0,  # training paid by the levers only
     "policies.retention.enabled": True,
     "policies.retention.countries": [SOURCE],
     "policies.retention.from": 2024,
@@ -225,6 +285,12 @@ DATED = {
     "policies.bonding.years": 1.0,
     "policies.bonding.from": 2023,
     "policies.bonding.until": 2023,
+    "policies.deployment_cap.enabled": True,
+    "policies.deployment_cap.countries": [SOURCE],
+    "policies.deployment_cap.cap": 0.0,
+    "policies.deployment_cap.exempt_agreements": False,
+    "policies.deployment_cap.from": 2024,
+    "policies.deployment_cap.until": 2024,
     "adjustments": [
         {"countries": [SOURCE], "wage_multiplier": 1.5, "from": 2025, "until": 2026},
     ],
@@ -238,12 +304,13 @@ def _money(model, kind: str, country: int) -> float:
 def test_dated_levers_act_exactly_in_their_years_step_by_step():
     scenario = archetypes(DATED)
     model = make_model(scenario, seed=4)
-    oracle = Oracle(scenario)
+    oracle = oracle_for(model, scenario)
     src, dst = oracle.index(SOURCE), oracle.index(DEST)
     seen_buyouts = set()
     for t, year in run_against_oracle(model, oracle):
         recruits = model.ledger.step_international[src, dst].sum()
-        assert (recruits == 0) == (year == 2027), (t, year)  # ethical recruitment, passive 0
+        # Ethical recruitment with passive rate 0 in 2027, a deployment cap of 0 in 2024.
+        assert (recruits == 0) == (year in (2024, 2027)), (t, year)
         checks = {
             "retention pay": (_money(model, "incentive_spending", src) > 0, {2024, 2025}),
             "rural allowance": (_money(model, "incentive_spending", dst) > 0, {2025, 2026}),
@@ -274,7 +341,7 @@ def test_dated_adjustments_act_exactly_in_their_years_step_by_step():
     scenario = archetypes({**base, "adjustments": adjustments})
     model = make_model(scenario, seed=4)
     twin = make_model(archetypes(base), seed=4)  # the same run without the adjustments
-    oracle = Oracle(scenario)
+    oracle = oracle_for(model, scenario)
     src, dst = oracle.index(SOURCE), oracle.index(DEST)
     for t, year in run_against_oracle(model, oracle):
         twin.step()
