@@ -1,11 +1,14 @@
 """The ODD's money and graduate equations restated for the tests, independently of `sim/model`.
 
 `Oracle` reads a scenario's resolved data and its world and states, year by year and step by step,
-what docs/ODD.md says the model must book: which levers are in force (§7.1: `from ≤ year ≤ until`,
-inclusive, lagged effects after the training lag), the money of phase 6 (§7.7) from the step's
-counts, the compensation settlement at the end of each year (§7.8) and the number of graduates of
-phase 5 (§7.6, carry-rounded as §7.10 says). Nothing here calls the model's own policy, demand or
-money code, so a test comparing the model with the oracle fails when either drifts from the ODD.
+what docs/ODD.md §7.6-7.8 say the model must book: which levers are in force (§7.1: `from ≤ year ≤
+until`, inclusive), the training fund and the extra intake at each year start (§7.6), the money of
+phase 6 (§7.7) from the step's counts, the year-end settlement of compensation (§7.8) and the
+number of graduates of phase 5 (§7.6, carry-rounded as §7.10 says). Nothing here calls the model's
+own policy, demand, training or money code; two inputs are read from the model: the base graduate
+output G_base of `sim.model.supply.graduate_path` (tested in tests/test_realism.py) and the funded
+posts of phase 1 (for the year-end vacancy rates). A test comparing the model with the oracle
+(`run_against_oracle`) therefore fails when either drifts from the ODD.
 
 Country selectors must be lists of ISO3 codes, `all` or `none` (the keywords that depend on the
 world's lists are the selectors module's concern and tested there); shapes use C countries and
@@ -18,10 +21,11 @@ import math
 
 import numpy as np
 
+from sim.model.ledger import F_GRADUATES, MONEY_KINDS, T_EMIGRATE
 from sim.runner import world_for
 
 CADRES = ("doctors", "nurses")
-URBAN, RURAL = 0, 1
+RURAL = 1  # area index (urban is 0)
 
 
 def in_window(spec: dict, year: int) -> bool:
@@ -34,20 +38,21 @@ def in_window(spec: dict, year: int) -> bool:
     )
 
 
-def lagged_window(spec: dict, year: int, lag: int, start_year: int) -> bool:
-    """In force `lag` years before `year`, a policy without `from` counting from the run's start."""
-    first = start_year if spec.get("from") is None else max(spec["from"], start_year)
-    return in_window({**spec, "from": first}, year - lag)
+def year_of_step(step: int, start_year: int, steps_per_year: int) -> int:
+    """Calendar year of step `step` (0-based): all steps of a year use that year's levers."""
+    return start_year + math.floor(step / steps_per_year)
 
 
 class Oracle:
-    """What the ODD says a run of `scenario` books, given the counts the run produced.
+    """What ODD §7.6-7.8 say a run of `scenario` books, given the counts the run produced.
 
-    Stateful like the model: call `step_money` and `graduates` once per step, `end_year` after the
-    last step of each year (the settlement of §7.8).
+    Stateful like the model: call `begin_year` before the first step of each year, `step_money`
+    and `graduates` once per step, `end_year` after the last step of each year. `path` (C, K, T)
+    is G_base by year of the run (workers a year); `posts0` and `present0` (C, 2, K) the
+    initial funded posts and agents (the first of the year-end vacancy rates).
     """
 
-    def __init__(self, scenario):
+    def __init__(self, scenario, path: np.ndarray, posts0: np.ndarray, present0: np.ndarray):
         data = scenario.data
         world = world_for(data)
         self.iso = [str(code) for code in world.iso3]
@@ -64,17 +69,28 @@ class Oracle:
         per_cadre = lambda key: np.array([wf[key][k] for k in CADRES], dtype=np.float64)  # noqa: E731
         self.base_wage = gdp[:, None] * per_cadre("wage_multiple")  # w̄ (C, K)
         self.training_cost = gdp[:, None] * per_cadre("training_cost")  # (C, K)
-        stock = np.stack([np.asarray(world.doctors), np.asarray(world.nurses)], axis=1)
-        self.stock_rate = stock * per_cadre("graduate_rate")  # graduates/year in workers (C, K)
         self.lag = [int(wf["training_lag"][k]) for k in CADRES]
-        self.destinations = self.mask(wf["destinations"])
-        # State: compensation received this year, graduates bought for each arrival year, the
-        # compensation pay rise of the current year, and the carry rounding of graduates.
-        self.received = np.zeros((self.n, 2))
-        self.funded: dict[int, np.ndarray] = {}
-        self.compensation_pay_rise = np.zeros((self.n, 2))
-        self.graduates_expected = np.zeros((self.n, 2))
-        self.graduates_issued = np.zeros((self.n, 2), dtype=np.int64)
+        self.x_max = float(wf["training_expansion_rate"])
+        self.kappa = float(wf["training_vacancy_response"])
+        self.threshold = float(wf["vacancy_threshold"])
+        self.rho_w = float(wf["wage_vacancy_response"])
+        self.path = path
+        shape = (self.n, 2)
+        # State: compensation received this year, the compensation pay rise, the training fund,
+        # extra intake by year, this year's training payments, the year-end vacancy rates, and
+        # the carry rounding of graduates.
+        self.received = np.zeros(shape)
+        self.moves = np.zeros(2)  # agents moved abroad so far: from their training country, all
+        self.compensation_pay_rise = np.zeros(shape)
+        self.fund = np.zeros(shape)
+        self.intake: dict[int, np.ndarray] = {}
+        self.responded: dict[int, np.ndarray] = {}
+        self.last_intake = np.zeros(shape)
+        self.payments = np.zeros(self.n)
+        self.pressure = np.zeros(shape)
+        self.vacancy_rates = [self.vacancy_rate(posts0, present0)]
+        self.graduates_expected = np.zeros(shape)
+        self.graduates_issued = np.zeros(shape, dtype=np.int64)
 
     # ------------------------------------------------------------------ selectors and levers
     def index(self, code: str) -> int:
@@ -113,15 +129,6 @@ class Oracle:
         """(C, K) w̄·M^w, the base wage with the adjustments (the wage all money terms use)."""
         return self.base_wage * self.wage_multiplier(year)[:, None]
 
-    def agreement_cost(self, spec: dict) -> float:
-        """Training cost of one place of an agreement: its cadre's, or the mean over cadres."""
-        source = self.training_cost[self.index(spec["source"])]
-        return (
-            float(source.mean())
-            if spec["cadre"] == "all"
-            else float(source[CADRES.index(spec["cadre"])])
-        )
-
     def fees(self, year: int) -> np.ndarray:
         """(C origin, C destination, K) recruitment fee in annual source wages (ODD §7.1)."""
         f = np.full((self.n, self.n, 2), self.fee)
@@ -150,19 +157,76 @@ class Oracle:
             self.mask(bond["countries"])[:, None] & self.cadres(bond["cadres"]), bond["buyout"], 0.0
         )
 
+    # ------------------------------------------------------------------ §7.2 and §7.6
+    @staticmethod
+    def vacancy_rate(posts: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """(C, K) vacancies over posts, areas summed (§7.9), 0 without posts."""
+        vacancies = (posts - np.minimum(posts, present)).sum(axis=1)
+        total = posts.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 0, vacancies / total, 0.0)
+
+    def base_output(self, year: int) -> np.ndarray:
+        """G_base (C, K) workers a year (the last year of the path beyond the run)."""
+        t = min(max(year - self.start_year, 0), self.path.shape[2] - 1)
+        return self.path[:, :, t]
+
+    def begin_year(self, year: int) -> None:
+        """§7.6 steps 1-5 at the start of `year`: fund credited, intake within capacity."""
+        self.pressure = np.maximum(np.mean(self.vacancy_rates[-3:], axis=0) - self.threshold, 0)
+        base = self.base_output(year)
+        cost = self.training_cost
+        into = self.lever("domestic_training", year, "expansion") * base * cost
+        paid = into.sum(axis=1)
+        for spec in self.policies["agreements"]:
+            if in_window(spec, year):
+                src, dst = self.index(spec["source"]), self.index(spec["destination"])
+                share = self.cadres(spec["cadre"]) / self.cadres(spec["cadre"]).sum()
+                money = spec["training_places"] * share * cost[src]
+                into[src] += money
+                paid[dst] += money.sum()
+        self.fund = self.fund + into
+        room = np.maximum(self.last_intake + self.x_max * base, 0.0)
+        funded = np.minimum(self.fund / cost, room)
+        self.fund = np.maximum(self.fund - funded * cost, 0.0)
+        responded = np.maximum(np.minimum(self.kappa * self.pressure * base, room - funded), 0.0)
+        self.payments = paid + (responded * cost).sum(axis=1)
+        self.responded[year] = responded
+        self.last_intake = funded + responded
+        self.intake[year] = self.last_intake
+
+    def extra_graduates(self, year: int) -> np.ndarray:
+        """X(year − L_k) (C, K) workers a year: the intake started a lag earlier."""
+        out = np.zeros((self.n, 2))
+        for k in range(2):
+            if year - self.lag[k] in self.intake:
+                out[:, k] = self.intake[year - self.lag[k]][:, k]
+        return out
+
+    def expected_graduates(self, year: int) -> np.ndarray:
+        """§7.6: expected graduates (agents) of one step of `year`, (C, K)."""
+        return (self.base_output(year) + self.extra_graduates(year)) / self.omega * self.dt
+
     # ------------------------------------------------------------------ phase 6: money
     def step_money(
-        self, year: int, recruited: np.ndarray, present: np.ndarray, broken_bonds: np.ndarray
+        self,
+        year: int,
+        first: np.ndarray,
+        moved: np.ndarray,
+        present: np.ndarray,
+        broken: np.ndarray,
     ) -> dict[str, np.ndarray]:
-        """ODD §7.7: each money indicator (C,) of one step, in int$ PPP.
+        """§7.7: each money indicator (C,) of one step, in int$ PPP.
 
         Args:
             year: the step's calendar year.
-            recruited: (C origin, C destination, K) agents recruited in phase 4.
+            first: (C origin, C destination, K) agents recruited from their training country.
+            moved: (C origin, C destination, K) agents who moved abroad (onward moves too).
             present: (C, 2, K) agents present after phases 1-5.
-            broken_bonds: (C, K) bonded agents who left the profession or emigrated.
+            broken: (C, K) bonded agents who left the profession or emigrated.
         """
         w = self.omega
+        self.moves += first.sum(), moved.sum()
         wage = self.wages(year)
         pay_rise = self.lever("retention", year, "pay_rise")
         allowance = self.lever("rural_allowance", year, "allowance")
@@ -170,35 +234,26 @@ class Oracle:
             pay_rise * wage * present.sum(axis=1) * w
             + allowance * wage * (1.0 + pay_rise) * present[:, RURAL, :] * w
         ).sum(axis=1) * self.dt
-        expansion = self.lever("domestic_training", year, "expansion")
-        training = (expansion * self.stock_rate * self.training_cost).sum(axis=1) * self.dt
-        for spec in self.policies["agreements"]:
-            if in_window(spec, year):
-                d = self.index(spec["destination"])
-                training[d] += spec["training_places"] * self.agreement_cost(spec) * self.dt
-        workers = recruited * w  # (o, d, k)
         payers, recipients = self.compensation(year)
-        comp = workers * (recipients[:, None] & payers[None, :])[:, :, None]
+        comp = first * w * (recipients[:, None] & payers[None, :])[:, :, None]
         comp = comp * self.policies["compensation"]["rate"]
         self.received += comp.sum(axis=1)
         return {
             "compensation_paid": comp.sum(axis=(0, 2)),
             "compensation_received": comp.sum(axis=(1, 2)),
             "incentive_spending": incentive,
-            "training_investment": training,
-            "training_cost_emigrants": (workers.sum(axis=1) * self.training_cost).sum(axis=1),
-            "bond_buyouts": (broken_bonds * w * self.buyout() * wage).sum(axis=1),
-            "recruitment_fees": (workers * self.fees(year) * wage[:, None, :]).sum(axis=(1, 2)),
+            "training_investment": self.payments * self.dt,
+            "training_cost_emigrants": (first.sum(axis=1) * w * self.training_cost).sum(axis=1),
+            "bond_buyouts": (broken * w * self.buyout() * wage).sum(axis=1),
+            "recruitment_fees": (moved * w * self.fees(year) * wage[:, None, :]).sum(axis=(1, 2)),
         }
 
-    # ------------------------------------------------------------------ year end: settlement
-    def end_year(self, year: int, present: np.ndarray) -> None:
-        """ODD §7.8: compensation received in `year` buys graduates or next year's pay rise."""
+    # ------------------------------------------------------------------ year end: §7.8
+    def end_year(self, year: int, posts: np.ndarray, present: np.ndarray) -> None:
+        """Compensation received in `year` goes to the fund or next year's pay rise; the year's
+        vacancy rate is kept for the responses of the next years."""
         if self.policies["compensation"]["use"] == "training":
-            for k in range(2):
-                arrive = year + 1 + self.lag[k]
-                bought = self.funded.setdefault(arrive, np.zeros((self.n, 2)))
-                bought[:, k] += self.received[:, k] / self.training_cost[:, k]
+            self.fund = self.fund + self.received
             self.compensation_pay_rise = np.zeros((self.n, 2))
         else:
             bill = present.sum(axis=1) * self.omega * self.wages(year + 1)
@@ -206,26 +261,7 @@ class Oracle:
                 rise = np.where(bill > 0, self.received / bill, 0.0)
             self.compensation_pay_rise = np.minimum(rise, 1.0)
         self.received = np.zeros((self.n, 2))
-
-    # ------------------------------------------------------------------ phase 5: graduates
-    def expected_graduates(self, year: int) -> np.ndarray:
-        """ODD §7.6: expected graduates (agents) of one step of `year`, (C, K)."""
-        dom = self.policies["domestic_training"]
-        expansion = np.zeros((self.n, 2))
-        for k in range(2):
-            if lagged_window(dom, year, self.lag[k], self.start_year):
-                expansion[:, k] = np.where(
-                    self.mask(dom["countries"]) & self.cadres(dom["cadres"])[k], dom["expansion"], 0
-                )
-        places = np.zeros((self.n, 2))
-        for spec in self.policies["agreements"]:
-            lag = max(self.lag) if spec["cadre"] == "all" else self.lag[CADRES.index(spec["cadre"])]
-            if lagged_window(spec, year, lag, self.start_year):
-                share = self.cadres(spec["cadre"]) / self.cadres(spec["cadre"]).sum()
-                places[self.index(spec["source"])] += spec["training_places"] * share
-        capacity = self.stock_rate / self.omega  # agents per year without policies
-        funded = self.funded.get(year, 0.0)
-        return (capacity * (1.0 + expansion) + funded / self.omega + places / self.omega) * self.dt
+        self.vacancy_rates.append(self.vacancy_rate(posts, present))
 
     def graduates(self, year: int) -> np.ndarray:
         """Carry-rounded graduates (agents) of the next step (ODD §7.10), (C, K) int."""
@@ -234,11 +270,6 @@ class Oracle:
         due = np.maximum(due, 0)
         self.graduates_issued += due
         return due
-
-
-def year_of_step(step: int, start_year: int, steps_per_year: int) -> int:
-    """Calendar year of step `step` (0-based): all steps of a year use that year's levers."""
-    return start_year + math.floor(step / steps_per_year)
 
 
 def bonded_at_decision(model) -> list:
@@ -253,8 +284,9 @@ def bonded_at_decision(model) -> list:
 def broken_bonds(snapshot: list, n_countries: int) -> np.ndarray:
     """(C, K) bonded workers of `snapshot` who left the profession or the country this step.
 
-    Only valid without hazard exits and deaths (`hazards.exit_rate` = `death_rate` = 0): then a
-    bonded worker who is no longer active left by choice.
+    Only valid without hazard exits, deaths and retirement (`hazards.attrition_rate`,
+    `death_rate` and `retirement_scale` all 0): then a bonded worker who is no longer active left
+    by choice.
     """
     from sim.model.rules import ACTIVE
 
@@ -265,29 +297,65 @@ def broken_bonds(snapshot: list, n_countries: int) -> np.ndarray:
     return out
 
 
+def oracle_for(model, scenario) -> Oracle:
+    """The oracle of a model that has not stepped yet."""
+    assert model.steps == 0
+    return Oracle(scenario, model.training.path, model.posts.copy(), model.ledger.present())
+
+
+def _spy_on_admissions(model) -> list:
+    """Collect the transitions of phase 4 (both calls of `admit` in a step)."""
+    seen = []
+    admit = model.population.admit
+
+    def spy(*args):
+        out = admit(*args)
+        seen.append(out)
+        return out
+
+    model.population.admit = spy
+    return seen
+
+
+def _emigrants(transitions: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(C, C, K) agents who moved abroad from their training country, and all moves abroad."""
+    first, moved = np.zeros((n, n, 2)), np.zeros((n, n, 2))
+    for tr in transitions:
+        go = tr.kind == T_EMIGRATE
+        np.add.at(moved, (tr.origin[go], tr.country_to[go], tr.cadre[go]), 1)
+        home = go & (tr.country_from == tr.origin)
+        np.add.at(first, (tr.origin[home], tr.country_to[home], tr.cadre[home]), 1)
+    return first, moved
+
+
 def run_against_oracle(model, oracle: Oracle):
     """Step an agents-engine model to the end, checking money and graduates at every step.
 
     Yields (step, year) after each step's checks, so that a test can add its own; the money of
-    every kind (§7.7) and the graduates of every country and cadre (§7.6) must equal the
-    oracle's. Recruited workers are the step's international moves into a destination country
-    (returns go to training countries; the tests' worlds never train workers in a destination
-    and send them back there).
+    every kind (§7.7), the graduates of every country and cadre (§7.6), the extra intake of each
+    year (§7.6, checked after the year's first step) and the training fund at each year end
+    (§7.8) must equal the oracle's. Hazard exits, deaths and retirement must be off.
     """
-    from sim.model.ledger import F_GRADUATES, MONEY_KINDS
-
     hz = model.data["hazards"]
-    assert hz["exit_rate"] == 0 and hz["death_rate"] == 0, "bond counting needs no hazard exits"
+    assert hz["death_rate"] == 0 and not any(hz["attrition_rate"].values()), "no hazard exits"
+    assert not any(hz["retirement_scale"].values()), "bond counting needs no retirement"
     spy = oracle.steps_per_year
+    admitted = _spy_on_admissions(model)
     while model.steps < model.n_steps:
         t = model.steps
         year = year_of_step(t, oracle.start_year, spy)
+        if t % spy == 0:
+            oracle.begin_year(year)
         snapshot = bonded_at_decision(model)
+        admitted.clear()
         model.step()
+        if t % spy == 0:
+            np.testing.assert_allclose(model.training.intake[year], oracle.intake[year],
+                                       rtol=1e-12, atol=1e-9, err_msg=f"intake {year}")  # fmt: skip
         ledger = model.ledger
-        recruited = ledger.step_international * oracle.destinations[None, :, None]
         present = ledger.present().copy()
-        expected = oracle.step_money(year, recruited, present, broken_bonds(snapshot, oracle.n))
+        first, moved = _emigrants(admitted, oracle.n)
+        expected = oracle.step_money(year, first, moved, present, broken_bonds(snapshot, oracle.n))
         for kind, value in expected.items():
             np.testing.assert_allclose(
                 ledger.step_money[MONEY_KINDS.index(kind)], value, rtol=1e-12, atol=1e-6,
@@ -299,5 +367,7 @@ def run_against_oracle(model, oracle: Oracle):
             err_msg=f"graduates in step {t} ({year})",
         )
         if (t + 1) % spy == 0:
-            oracle.end_year(year, present)
+            oracle.end_year(year, model.posts.copy(), present)
+            np.testing.assert_allclose(model.training.fund, oracle.fund, rtol=1e-12, atol=1e-6,
+                                       err_msg=f"training fund at the end of {year}")  # fmt: skip
         yield t, year

@@ -5,17 +5,13 @@ list) and Destia (XDA, high income, the only destination). Every lever that move
 compensation, retention pay, a rural allowance, bonding with buy-out, domestic training, two
 agreements (one fee-free for nurses with training places, one for all cadres with fees) and wage
 adjustments in both countries, so that each term has its own wage, mask and cadre. At every step
-the model's money and graduates must equal `OddOracle`, the ODD's equations applied to the counts
-of the step (workers recruited from their training country and moved abroad, present, bonded
-workers who broke their bond) and to two inputs read from the model: the base graduate output
-G_base of `sim.model.supply.graduate_path` (tested in tests/test_realism.py) and the funded posts
-of phase 1 (for the year-end vacancy rates). The training fund, capacity, extra intake, the
-response to sustained vacancies and the lag (§7.6) are restated in the oracle. Hazard exits,
-deaths and retirement are off so that a bonded worker who disappears left by choice.
-
-`tests.odd_oracle.Oracle` (written before issue 11) supplies the lever masks, wages, fees,
-compensation masks and buy-out prices, which did not change; `OddOracle` replaces its graduate,
-training and settlement equations, which did (money now buys intake within capacity, §7.6).
+the model's money and graduates must equal `tests.odd_oracle.Oracle`, the ODD's equations applied
+to the counts of the step (workers recruited from their training country and moved abroad,
+present, bonded workers who broke their bond) and to two inputs read from the model: the base
+graduate output G_base of `sim.model.supply.graduate_path` (tested in tests/test_realism.py) and
+the funded posts of phase 1 (for the year-end vacancy rates). The training fund, capacity, extra
+intake, the response to sustained vacancies and the lag (§7.6) are restated in the oracle. Hazard
+exits, deaths and retirement are off so that a bonded worker who disappears left by choice.
 """
 
 from __future__ import annotations
@@ -23,19 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model.ledger import F_GRADUATES, MONEY_KINDS, T_EMIGRATE
+from sim.model.ledger import F_GRADUATES, MONEY_KINDS
 from sim.model.rules import URBAN
-from sim.runner import world_for
 from tests.model_helpers import archetypes, make_model
-from tests.odd_oracle import (
-    CADRES,
-    RURAL,
-    Oracle,
-    bonded_at_decision,
-    broken_bonds,
-    in_window,
-    year_of_step,
-)
+from tests.odd_oracle import oracle_for, run_against_oracle
 
 SOURCE, DEST = "XSR", "XDA"
 
@@ -92,238 +79,6 @@ MONEY_LEVERS = {
         {"countries": [DEST], "wage_multiplier": 0.9, "from": 2024},
     ],
 }  # fmt: skip
-
-
-class OddOracle(Oracle):
-    """What ODD §7.6-7.8 say a run of `scenario` books, given the counts the run produced.
-
-    Stateful like the model: call `begin_year` before the first step of each year, `step_money`
-    and `graduates` once per step, `end_year` after the last step of each year. `path` (C, K, T)
-    is G_base by year of the run (workers a year); `posts0` and `present0` (C, 2, K) the
-    initial funded posts and agents (the first of the year-end vacancy rates).
-    """
-
-    def __init__(self, scenario, path: np.ndarray, posts0: np.ndarray, present0: np.ndarray):
-        data = scenario.data
-        world = world_for(data)
-        self.iso = [str(code) for code in world.iso3]
-        self.n = len(self.iso)
-        wf = data["workforce"]
-        self.omega = float(data["scale"]["workers_per_agent"])
-        self.steps_per_year = int(data["time"]["steps_per_year"])
-        self.dt = 1.0 / self.steps_per_year
-        self.start_year = int(data["time"]["start_year"])
-        self.policies = data["policies"]
-        self.adjustments = data["adjustments"]
-        self.fee = float(data["behaviour"]["recruitment_fee"])
-        gdp = np.asarray(world.gdp_pc_ppp, dtype=np.float64)
-        per_cadre = lambda key: np.array([wf[key][k] for k in CADRES], dtype=np.float64)  # noqa: E731
-        self.base_wage = gdp[:, None] * per_cadre("wage_multiple")  # w̄ (C, K)
-        self.training_cost = gdp[:, None] * per_cadre("training_cost")  # (C, K)
-        self.lag = [int(wf["training_lag"][k]) for k in CADRES]
-        self.destinations = self.mask(wf["destinations"])
-        self.x_max = float(wf["training_expansion_rate"])
-        self.kappa = float(wf["training_vacancy_response"])
-        self.threshold = float(wf["vacancy_threshold"])
-        self.rho_w = float(wf["wage_vacancy_response"])
-        self.path = path
-        shape = (self.n, 2)
-        # State: compensation received this year, the compensation pay rise, the training fund,
-        # extra intake by year, this year's training payments, the year-end vacancy rates, and
-        # the carry rounding of graduates.
-        self.received = np.zeros(shape)
-        self.moves = np.zeros(2)  # agents moved abroad so far: from their training country, all
-        self.compensation_pay_rise = np.zeros(shape)
-        self.fund = np.zeros(shape)
-        self.intake: dict[int, np.ndarray] = {}
-        self.responded: dict[int, np.ndarray] = {}
-        self.last_intake = np.zeros(shape)
-        self.payments = np.zeros(self.n)
-        self.pressure = np.zeros(shape)
-        self.vacancy_rates = [self.vacancy_rate(posts0, present0)]
-        self.graduates_expected = np.zeros(shape)
-        self.graduates_issued = np.zeros(shape, dtype=np.int64)
-
-    # ------------------------------------------------------------------ §7.2 and §7.6
-    @staticmethod
-    def vacancy_rate(posts: np.ndarray, present: np.ndarray) -> np.ndarray:
-        """(C, K) vacancies over posts, areas summed (§7.9), 0 without posts."""
-        vacancies = (posts - np.minimum(posts, present)).sum(axis=1)
-        total = posts.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(total > 0, vacancies / total, 0.0)
-
-    def base_output(self, year: int) -> np.ndarray:
-        """G_base (C, K) workers a year (the last year of the path beyond the run)."""
-        t = min(max(year - self.start_year, 0), self.path.shape[2] - 1)
-        return self.path[:, :, t]
-
-    def begin_year(self, year: int) -> None:
-        """§7.6 steps 1-5 at the start of `year`: fund credited, intake within capacity."""
-        self.pressure = np.maximum(np.mean(self.vacancy_rates[-3:], axis=0) - self.threshold, 0)
-        base = self.base_output(year)
-        cost = self.training_cost
-        into = self.lever("domestic_training", year, "expansion") * base * cost
-        paid = into.sum(axis=1)
-        for spec in self.policies["agreements"]:
-            if in_window(spec, year):
-                src, dst = self.index(spec["source"]), self.index(spec["destination"])
-                share = self.cadres(spec["cadre"]) / self.cadres(spec["cadre"]).sum()
-                money = spec["training_places"] * share * cost[src]
-                into[src] += money
-                paid[dst] += money.sum()
-        self.fund = self.fund + into
-        room = np.maximum(self.last_intake + self.x_max * base, 0.0)
-        funded = np.minimum(self.fund / cost, room)
-        self.fund = np.maximum(self.fund - funded * cost, 0.0)
-        responded = np.maximum(np.minimum(self.kappa * self.pressure * base, room - funded), 0.0)
-        self.payments = paid + (responded * cost).sum(axis=1)
-        self.responded[year] = responded
-        self.last_intake = funded + responded
-        self.intake[year] = self.last_intake
-
-    def extra_graduates(self, year: int) -> np.ndarray:
-        """X(year − L_k) (C, K) workers a year: the intake started a lag earlier."""
-        out = np.zeros((self.n, 2))
-        for k in range(2):
-            if year - self.lag[k] in self.intake:
-                out[:, k] = self.intake[year - self.lag[k]][:, k]
-        return out
-
-    def expected_graduates(self, year: int) -> np.ndarray:
-        """§7.6: expected graduates (agents) of one step of `year`, (C, K)."""
-        return (self.base_output(year) + self.extra_graduates(year)) / self.omega * self.dt
-
-    # ------------------------------------------------------------------ phase 6: money
-    def step_money(
-        self,
-        year: int,
-        first: np.ndarray,
-        moved: np.ndarray,
-        present: np.ndarray,
-        broken: np.ndarray,
-    ) -> dict[str, np.ndarray]:
-        """§7.7: each money indicator (C,) of one step, in int$ PPP.
-
-        Args:
-            year: the step's calendar year.
-            first: (C origin, C destination, K) agents recruited from their training country.
-            moved: (C origin, C destination, K) agents who moved abroad (onward moves too).
-            present: (C, 2, K) agents present after phases 1-5.
-            broken: (C, K) bonded agents who left the profession or emigrated.
-        """
-        w = self.omega
-        self.moves += first.sum(), moved.sum()
-        wage = self.wages(year)
-        pay_rise = self.lever("retention", year, "pay_rise")
-        allowance = self.lever("rural_allowance", year, "allowance")
-        incentive = (
-            pay_rise * wage * present.sum(axis=1) * w
-            + allowance * wage * (1.0 + pay_rise) * present[:, RURAL, :] * w
-        ).sum(axis=1) * self.dt
-        payers, recipients = self.compensation(year)
-        comp = first * w * (recipients[:, None] & payers[None, :])[:, :, None]
-        comp = comp * self.policies["compensation"]["rate"]
-        self.received += comp.sum(axis=1)
-        return {
-            "compensation_paid": comp.sum(axis=(0, 2)),
-            "compensation_received": comp.sum(axis=(1, 2)),
-            "incentive_spending": incentive,
-            "training_investment": self.payments * self.dt,
-            "training_cost_emigrants": (first.sum(axis=1) * w * self.training_cost).sum(axis=1),
-            "bond_buyouts": (broken * w * self.buyout() * wage).sum(axis=1),
-            "recruitment_fees": (moved * w * self.fees(year) * wage[:, None, :]).sum(axis=(1, 2)),
-        }
-
-    # ------------------------------------------------------------------ year end: §7.8
-    def end_year(self, year: int, posts: np.ndarray, present: np.ndarray) -> None:
-        """Compensation received in `year` goes to the fund or next year's pay rise; the year's
-        vacancy rate is kept for the responses of the next years."""
-        if self.policies["compensation"]["use"] == "training":
-            self.fund = self.fund + self.received
-            self.compensation_pay_rise = np.zeros((self.n, 2))
-        else:
-            bill = present.sum(axis=1) * self.omega * self.wages(year + 1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rise = np.where(bill > 0, self.received / bill, 0.0)
-            self.compensation_pay_rise = np.minimum(rise, 1.0)
-        self.received = np.zeros((self.n, 2))
-        self.vacancy_rates.append(self.vacancy_rate(posts, present))
-
-
-def oracle_for(model, scenario) -> OddOracle:
-    """The oracle of a model that has not stepped yet."""
-    assert model.steps == 0
-    return OddOracle(scenario, model.training.path, model.posts.copy(), model.ledger.present())
-
-
-def _spy_on_admissions(model) -> list:
-    """Collect the transitions of phase 4 (both calls of `admit` in a step)."""
-    seen = []
-    admit = model.population.admit
-
-    def spy(*args):
-        out = admit(*args)
-        seen.append(out)
-        return out
-
-    model.population.admit = spy
-    return seen
-
-
-def _emigrants(transitions: list, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(C, C, K) agents who moved abroad from their training country, and all moves abroad."""
-    first, moved = np.zeros((n, n, 2)), np.zeros((n, n, 2))
-    for tr in transitions:
-        go = tr.kind == T_EMIGRATE
-        np.add.at(moved, (tr.origin[go], tr.country_to[go], tr.cadre[go]), 1)
-        home = go & (tr.country_from == tr.origin)
-        np.add.at(first, (tr.origin[home], tr.country_to[home], tr.cadre[home]), 1)
-    return first, moved
-
-
-def run_against_oracle(model, oracle: OddOracle):
-    """Step an agents-engine model to the end, checking money and graduates at every step.
-
-    Yields (step, year) after each step's checks, so that a test can add its own; the money of
-    every kind (§7.7), the graduates of every country and cadre (§7.6), and at each year start
-    the extra intake and the training fund must equal the oracle's.
-    """
-    hz = model.data["hazards"]
-    assert hz["death_rate"] == 0 and not any(hz["attrition_rate"].values()), "no hazard exits"
-    assert not any(hz["retirement_scale"].values()), "bond counting needs no retirement"
-    spy = oracle.steps_per_year
-    admitted = _spy_on_admissions(model)
-    while model.steps < model.n_steps:
-        t = model.steps
-        year = year_of_step(t, oracle.start_year, spy)
-        if t % spy == 0:
-            oracle.begin_year(year)
-        snapshot = bonded_at_decision(model)
-        admitted.clear()
-        model.step()
-        if t % spy == 0:
-            np.testing.assert_allclose(model.training.intake[year], oracle.intake[year],
-                                       rtol=1e-12, atol=1e-9, err_msg=f"intake {year}")  # fmt: skip
-        ledger = model.ledger
-        present = ledger.present().copy()
-        first, moved = _emigrants(admitted, oracle.n)
-        expected = oracle.step_money(year, first, moved, present, broken_bonds(snapshot, oracle.n))
-        for kind, value in expected.items():
-            np.testing.assert_allclose(
-                ledger.step_money[MONEY_KINDS.index(kind)], value, rtol=1e-12, atol=1e-6,
-                err_msg=f"{kind} in step {t} ({year})",
-            )  # fmt: skip
-        np.testing.assert_array_equal(
-            ledger.step_flows[F_GRADUATES].sum(axis=1),
-            oracle.graduates(year),
-            err_msg=f"graduates in step {t} ({year})",
-        )
-        if (t + 1) % spy == 0:
-            oracle.end_year(year, model.posts.copy(), present)
-            np.testing.assert_allclose(model.training.fund, oracle.fund, rtol=1e-12, atol=1e-6,
-                                       err_msg=f"training fund at the end of {year}")  # fmt: skip
-        yield t, year
 
 
 def two_country_scenario(extra: dict | None = None):

@@ -8,7 +8,7 @@ the years a lever is in force, buys intake within capacity, and the intake gradu
 Three layers: the policy schedule, lever by lever and year by year (every lever of the registry
 must be listed here); the training fund year by year under dated training levers; and runs of the
 two-country world with dated levers, checked at every step against the ODD's money and graduates
-(`tests.test_money_exact.OddOracle`) and against what each lever visibly does, so that a lever
+(`tests.odd_oracle.Oracle`) and against what each lever visibly does, so that a lever
 switching one step early or late fails.
 """
 
@@ -24,7 +24,8 @@ from sim.model.rules import URBAN
 from sim.model.setup import setup
 from sim.runner import world_for
 from tests.model_helpers import archetypes, make_model
-from tests.test_money_exact import DEST, SOURCE, TWO_COUNTRIES, oracle_for, run_against_oracle
+from tests.odd_oracle import oracle_for, run_against_oracle
+from tests.test_money_exact import DEST, SOURCE, TWO_COUNTRIES
 
 YEARS = range(2021, 2031)
 SSL, HIC = ["XSR"], ["XDA", "XDB"]
