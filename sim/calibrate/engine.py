@@ -404,11 +404,16 @@ class _Stages:
             m, v = last.predict(u)
             return methods.log_likelihood(m, v, last.noise, self.comp)
 
+        # Proposals outside the region earlier waves left weigh 0, unless a wave ruled out every
+        # point: then no parameter set meets every fitted target within its errors, history
+        # matching has no region to offer, and the posterior is the last emulator's likelihood
+        # over the whole prior, started from the least implausible points (`region`).
+        ruled_out_all = any(w.get("empty") for w in self.state.get("waves", [])[: k - 1])
         started = time.monotonic()
         post = methods.importance_posterior(
             region,
             loglik,
-            self._plausible(k - 1) if k > 1 else None,
+            self._plausible(k - 1) if k > 1 and not ruled_out_all else None,
             rng,
             proposals=p.proposals,
             draws=p.draws,
@@ -428,6 +433,7 @@ class _Stages:
             "ess": post.ess,
             "draws": len(table),
             "region_empty": bool(empty),
+            "earlier_waves_constrain": bool(k > 1 and not ruled_out_all),
             "seconds": round(time.monotonic() - started, 1),
             "fitted": prior.as_params(best),
             "active": names,
