@@ -554,6 +554,8 @@ def scale_section(path: Path | None) -> tuple[list[str], dict]:
         f"workers per agent ({data['command']}):",
         "",
     ]
+    if data.get("note"):
+        out += [f"Measured {data['note']}.", ""]
     out += md_table(
         ["outcome", *(f"ω = {w:g}" for w in data["scales"]), "max |Δ| vs ω = 5"], rows
     )  # fmt: skip
