@@ -52,6 +52,27 @@ def test_likelihood_of_a_bound_is_the_probability_beyond_it():
     assert at[0] == pytest.approx(np.log(0.5))
 
 
+def test_reachability_names_the_targets_no_run_meets_and_the_best_compromise():
+    # targets at 0, 10 and 100 (sd 1); runs span 0-20 on the first two, 0-5 on the third
+    comp = _comp([0.0, 10.0, 100.0], obs=1.0)
+    y = np.array([[0.0, 20.0, 5.0], [2.0, 12.0, 0.0], [20.0, 10.0, 1.0], [np.nan, 9.0, 4.0]])
+    reach = methods.reachability(y, comp, cutoff=3.0)
+    assert reach.min_implausibility.tolist() == pytest.approx([0.0, 0.0, 95.0])
+    # the third target is out of reach; of the others, run 1 (2, 2) beats run 0 (0, 10)
+    # and run 2 (20, 0); run 3 lacks the first target (NaN counts as the worst)
+    assert reach.best_point == 1
+    assert reach.best_implausibility.tolist() == pytest.approx([2.0, 2.0, 100.0])
+
+
+def test_reachability_counts_a_bound_met_and_a_target_never_simulated():
+    comp = _comp([10.0, 0.0], obs=1.0, bound=[1, 0])  # a lower bound ">10", and a value
+    y = np.array([[50.0, np.nan], [11.0, np.nan]])
+    reach = methods.reachability(y, comp, cutoff=3.0)
+    assert reach.min_implausibility[0] == 0.0 and np.isnan(reach.min_implausibility[1])
+    empty = methods.reachability(np.zeros((0, 2)), comp, cutoff=3.0)
+    assert empty.best_point == -1 and np.isnan(empty.min_implausibility).all()
+
+
 def test_the_emulator_learns_a_smooth_function_and_its_noise():
     rng = np.random.default_rng(1)
     x = rng.random((80, 2))

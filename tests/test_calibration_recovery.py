@@ -1,7 +1,8 @@
 """Recovery: targets made by the model at known parameters are calibrated back (archetype world).
 
 The calibration runs end to end on Dask (2 workers): Morris screening, two waves of history
-matching, the posterior, the simulator checks, fitted.yaml and the report. The known values must
+matching, the posterior, the simulator checks, the exploration of every run (what no run reaches),
+fitted.yaml and the report. The known values must
 lie inside the posterior's 90% intervals. One seed runs here; `scripts/calibration_coverage.py`
 runs many and reports how often each value is inside (about 90% is what a calibrated method
 gives; the figures, including the emigration constant's shortfall, are in docs/calibration.md).
@@ -70,6 +71,11 @@ def test_known_parameters_are_recovered_and_a_stopped_calibration_resumes(tmp_pa
     assert fitted["within_factor_2"].all()
     html = (out / "report.html").read_text()
     assert all(f">{t}<" in html for t in table["id"]) and "Held-out targets" in html
+    # every run is explored once, and targets the model itself made are within its reach
+    explored = state["explored"]
+    assert explored["runs"] == done.runs
+    assert all(explored["targets"][t]["reachable"] for t in fitted["id"])
+    assert fitted["reachable"].all() and "What no parameter set reaches" in html
 
     # fitted.yaml is a scenario file a scenario extends; its posterior sample drives replicates
     scenario = tmp_path / "uses_fit.yaml"

@@ -11,7 +11,10 @@ Stages, in order, each resumable (docs/calibration.md):
    the earlier waves left (`sim.calibrate.methods`); its central draw is the fit;
 4. **checks**: simulator runs at the uncalibrated defaults and at the fit (replicates with the same
    seeds) and at posterior draws (posterior predictive), for every compared target;
-5. **outputs**: `fitted.yaml`, `posterior.csv`, `report.html`, `report.csv`.
+5. **explored**: over every run of stages 1-4, which compared targets some run meets within the
+   cut-off (`methods.reachability`) and the range of each; what no run reaches is a structural
+   limit of the model, reported as such;
+6. **outputs**: `fitted.yaml`, `posterior.csv`, `report.html`, `report.csv`.
 
 Every stage writes its design before running it, and every evaluation its row as soon as it is
 done (`sim.calibrate.run`), so a stopped calibration (Ctrl-C, a crash, the time budget) resumes
@@ -33,6 +36,7 @@ import pandas as pd
 
 from sim.calibrate import methods
 from sim.calibrate.execute import BudgetReachedError, Runner, cpus
+from sim.calibrate.explored import explore
 from sim.calibrate.plan import (
     RUNS,
     STAGES,
@@ -114,6 +118,7 @@ def calibrate(
         stages.waves()
         stages.posterior()
         stages.checks()
+        stages.explored()
         stages.outputs()
         complete = True
     except BudgetReachedError as stop:
@@ -153,6 +158,7 @@ class _Stages:
         self.active = np.ones(len(plan.prior), dtype=bool)
         self._emulators: list[methods.Emulator] = []
         self._wave_data: list[tuple[np.ndarray, np.ndarray]] = []
+        self._runs: list[pd.DataFrame] = []
         self._save()
 
     # ---------------------------------------------------------------- helpers
@@ -179,7 +185,13 @@ class _Stages:
     def _evaluate(self, stage: str, unit_full: np.ndarray, reps: list[int], label: str):
         values = self.plan.prior.values(unit_full)
         evs = self.runner.evaluations(stage, values, reps)
-        return self.runner.run(stage, evs, label)
+        return self._run(stage, evs, label)
+
+    def _run(self, stage: str, evs: list, label: str) -> pd.DataFrame:
+        """Run (or read back) evaluations, keeping their rows for `explored`."""
+        rows = self.runner.run(stage, evs, label)
+        self._runs.append(rows)
+        return rows
 
     # ---------------------------------------------------------------- screening
     def screening(self) -> None:
@@ -238,7 +250,7 @@ class _Stages:
         default = np.tile(np.asarray(self.plan.prior.default, dtype=float), (p.replicates, 1))
         reps = [CHECK_OFFSET + r for r in range(p.replicates)]
         evs = self.runner.evaluations("checks", default, reps)
-        rows = self.runner.run("checks", evs, "noise at the defaults")
+        rows = self._run("checks", evs, "noise at the defaults")
         y = transformed(rows, self.fitted)
         if len(y) < 2:
             return np.zeros(len(self.fitted))
@@ -467,7 +479,7 @@ class _Stages:
             POSTERIOR_OFFSET + i for i in range(len(take))
         ]
         evs = self.runner.evaluations("checks", exact, reps)
-        rows = self.runner.run("checks", evs, "checks")
+        rows = self._run("checks", evs, "checks")
         kinds = ["default"] * p.replicates + ["fitted"] * p.replicates + ["posterior"] * len(take)
         rows = rows.assign(check=[kinds[i] for i in rows["order"]])
         summary = {}
@@ -493,6 +505,14 @@ class _Stages:
             "posterior_draws": len(take),
             "targets": summary,
         }
+        self._save()
+
+    # ---------------------------------------------------------------- explored
+    def explored(self) -> None:
+        """Over every run made, how near the model came to each compared target
+        (`explore`)."""
+        runs = pd.concat(self._runs, ignore_index=True) if self._runs else pd.DataFrame()
+        self.state["explored"] = explore(runs, self.plan)
         self._save()
 
     # ---------------------------------------------------------------- outputs

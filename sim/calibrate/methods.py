@@ -32,6 +32,7 @@ from scipy.stats import norm
 __all__ = [
     "Comparison",
     "Emulator",
+    "Reach",
     "combine_implausibility",
     "implausibility",
     "importance_posterior",
@@ -40,6 +41,7 @@ __all__ = [
     "morris_design",
     "morris_mu_star",
     "morris_noise_floor",
+    "reachability",
     "sample_nroy",
 ]
 
@@ -272,6 +274,39 @@ def combine_implausibility(imp: np.ndarray, rank: int) -> np.ndarray:
         return np.zeros(imp.shape[0])
     r = min(rank, imp.shape[1])
     return -np.partition(-imp, r - 1, axis=1)[:, r - 1]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How near the simulated points came to each target (`reachability`)."""
+
+    min_implausibility: np.ndarray
+    """(m,) the smallest implausibility of each target over the points (NaN: no finite value)."""
+    best_point: int
+    """Index of the point whose largest implausibility over the reachable targets is smallest
+    (-1 without points)."""
+    best_implausibility: np.ndarray
+    """(m,) every target's implausibility at that point."""
+
+
+def reachability(y: np.ndarray, comp: Comparison, cutoff: float) -> Reach:
+    """Which targets any of N simulated points (N, m) meets, and the best compromise point.
+
+    A target is reachable when some point's implausibility for it, with only the observation
+    and discrepancy variances (the runs themselves, no emulator), is at most `cutoff`; a target
+    that no point reaches is outside what the model produces over the explored parameters, which
+    no fit can mend. The best point minimises the largest implausibility over the reachable
+    targets; the targets above `cutoff` there are the ones that pull against each other.
+    """
+    if not len(y):
+        return Reach(np.full(y.shape[1], np.nan), -1, np.full(y.shape[1], np.nan))
+    imp = implausibility(y, np.zeros_like(y), np.zeros(y.shape[1]), comp)
+    finite = np.isfinite(imp)
+    least = np.where(finite.any(axis=0), np.where(finite, imp, np.inf).min(axis=0), np.nan)
+    reachable = least <= cutoff
+    worst = np.where(finite, imp, np.inf)[:, reachable].max(axis=1, initial=0.0)
+    best = int(np.argmin(worst))
+    return Reach(least, best, imp[best])
 
 
 def log_likelihood(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import math
 from pathlib import Path
 from typing import Any
@@ -20,17 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.explored import reach_section, reach_summary
 from sim.calibrate.targets import GROUPS
+from sim.calibrate.text import esc, figure_of, num
 from sim.outputs.results import figure_bytes, write_csv
 
 __all__ = ["fit_table", "write_fit_summary", "write_fitted", "write_report"]
 
 TOLERANCE = 0.25
 """Relative tolerance of the fit table (the issue's ±25%)."""
-
-
-def esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -74,6 +71,7 @@ def _factor2(t: dict, median: float | None) -> bool | None:
 def fit_table(state: dict) -> pd.DataFrame:
     """One row per target: published figure, model before/at the fit/posterior, tolerance."""
     checks = (state.get("checks") or {}).get("targets", {})
+    explored = (state.get("explored") or {}).get("targets", {})
     rows = []
     for t in state["targets"]:
         c = checks.get(t["id"], {})
@@ -113,6 +111,11 @@ def fit_table(state: dict) -> pd.DataFrame:
         row["within_factor_2"] = _factor2(t, med)
         row["default_within_25pct"] = _within(t, row["default_median"], TOLERANCE)
         row["default_within_factor_2"] = _factor2(t, row["default_median"])
+        e = explored.get(t["id"]) or {}
+        row["explored_min"] = e.get("min")
+        row["explored_max"] = e.get("max")
+        row["explored_min_implausibility"] = e.get("min_implausibility")
+        row["reachable"] = e.get("reachable")
         row["reason"] = t["reason"] if t["status"] != "fit" else ""
         row["note"] = " ".join(x for x in (t.get("shifted", ""), t.get("note", "")) if x)
         rows.append(row)
@@ -351,29 +354,12 @@ code { background:#f3f3f3; padding:0 .2em; }
 """
 
 
-def _num(x: Any) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    x = float(x)
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if x != 0 and abs(x) < 1e-2:
-        return f"{x:.2g}"
-    return f"{x:.3g}"
-
-
-def _figure_of(t: pd.Series) -> str:
-    mark = {"lower": "&gt; ", "upper": "&lt; "}.get(t["bound"], "")
-    approx = "~" if t["approximate"] else ""
-    return f"{mark}{approx}{_num(t['value'])}"
-
-
 def _cell(row: pd.Series, kind: str) -> str:
     med = row[f"{kind}_median"]
     if med is None or pd.isna(med):
         return "<td>–</td>"
-    ci = f"<span class=ci>{_num(row[f'{kind}_p05'])} – {_num(row[f'{kind}_p95'])}</span>"
-    return f"<td>{_num(med)}{ci}</td>"
+    ci = f"<span class=ci>{num(row[f'{kind}_p05'])} – {num(row[f'{kind}_p95'])}</span>"
+    return f"<td>{num(med)}{ci}</td>"
 
 
 def _flag(value: Any) -> str:
@@ -402,9 +388,9 @@ def _target_table(sub: pd.DataFrame) -> str:
             f"<tr><td class=text>{esc(r['id'])}</td>"
             f"<td class=text>{esc(r['quantity'])} ({esc(r['unit'])}, {esc(r['year'])}, "
             f"{esc(r['geography'])}){out}{note}</td>"
-            f"<td>{_figure_of(r)}</td><td class=text>{src}, {esc(r['confidence'])}</td>"
+            f"<td>{figure_of(r)}</td><td class=text>{src}, {esc(r['confidence'])}</td>"
             f"{_cell(r, 'default')}{_cell(r, 'fitted')}{_cell(r, 'posterior')}"
-            f"<td>{_num(r['ratio'])}</td>{_flag(r['within_25pct'])}"
+            f"<td>{num(r['ratio'])}</td>{_flag(r['within_25pct'])}"
             f"{_flag(r['within_factor_2'])}</tr>"
         )
     return f"<div class=wrap><table>{head}{''.join(body)}</table></div>"
@@ -435,6 +421,11 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
         f"<li><b>Fitted</b>: {fit['within_25pct']} of {fit['n']} fitted figures within ±25% "
         f"and {fit['within_factor_2']} within a factor of 2 at the fitted parameters "
         f"(before calibration: {before['within_25pct']} and {before['within_factor_2']}).</li>",
+        *(
+            [f"<li><b>Reachable</b>: {esc(reach_summary(state, table))}</li>"]
+            if state.get("explored")
+            else []
+        ),
         f"<li><b>Held out</b> (never fitted): {held['within_25pct']} of {held['n']} within ±25%, "
         f"{held['within_factor_2']} within a factor of 2.</li>",
         f"<li><b>Parameters</b>: {len(post.get('active', []))} of {len(state['prior'])} "
@@ -460,6 +451,7 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
             g = sub[sub["group"] == label]
             if len(g):
                 parts.append(f"<h3>{esc(label)}</h3>{_target_table(g)}")
+    parts.append(reach_section(state, table))
     parts.append("<h2>Not fitted</h2>")
     rest = table[~table["status"].isin(["fitted", "held out"])]
     if rest.empty:
@@ -470,7 +462,7 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
             "<th class=text>status</th><th class=text>why</th></tr>"
             + "".join(
                 f"<tr><td class=text>{esc(r['id'])}</td><td class=text>{esc(r['quantity'])} "
-                f"({esc(r['year'])}, {esc(r['geography'])})</td><td>{_figure_of(r)}</td>"
+                f"({esc(r['year'])}, {esc(r['geography'])})</td><td>{figure_of(r)}</td>"
                 f"<td class=text>{esc(r['status'])}</td><td class=text>{esc(r['reason'])}</td>"
                 "</tr>"
                 for _, r in rest.iterrows()
@@ -521,11 +513,11 @@ def _parameters_section(state: dict, out: Path) -> str:
         fitted = (post.get("fitted") or {}).get(p["name"])
         scr = strength.get(p["name"])
         rows.append(
-            f"<tr><td class=text>{esc(p['name'])}</td><td>{_num(p['low'])} – {_num(p['high'])}"
-            f"</td><td>{_num(p['default'])}</td>"
-            f"<td>{_num(fitted) if s else 'inert'}</td>"
-            f"<td>{_num(s['p05']) + ' – ' + _num(s['p95']) if s else '–'}</td>"
-            f"<td>{_num(scr['strength']) if scr else '–'}</td>"
+            f"<tr><td class=text>{esc(p['name'])}</td><td>{num(p['low'])} – {num(p['high'])}"
+            f"</td><td>{num(p['default'])}</td>"
+            f"<td>{num(fitted) if s else 'inert'}</td>"
+            f"<td>{num(s['p05']) + ' – ' + num(s['p95']) if s else '–'}</td>"
+            f"<td>{num(scr['strength']) if scr else '–'}</td>"
             f"<td class=text>{esc(scr['target']) if scr else ''}</td></tr>"
         )
     img = _parameter_figure(state, out)

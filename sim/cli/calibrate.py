@@ -164,9 +164,37 @@ def _report(folder: Path) -> int:
             file=str(folder),
             expected="a folder of a complete calibration (run `hrhsim calibrate SPEC` to finish)",
         )
+    if "explored" not in state:
+        _explore_stored(folder, state)
     html, csv = write_report(folder, state)
     print(f"wrote {html}\nwrote {csv}")
     return 0
+
+
+def _explore_stored(folder: Path, state: dict) -> None:
+    """A calibration finished before the `explored` stage existed: explore its stored runs now
+    (its spec must still be where it was), so that its report says what no run reached."""
+    import logging
+
+    import pandas as pd
+
+    from sim.calibrate.explored import explore
+    from sim.calibrate.plan import RUNS, STATE, make_plan
+    from sim.calibrate.spec import load_spec
+    from sim.outputs.results import write_json
+
+    spec_path = Path(state.get("spec", {}).get("path", ""))
+    if not spec_path.is_file():
+        logging.getLogger(__name__).warning(
+            "%s: the spec %s is gone; the report leaves out what no run reached",
+            folder, spec_path,
+        )  # fmt: skip
+        return
+    plan = make_plan(load_spec(spec_path), state["plan"]["budget_runs"])
+    files = sorted((folder / RUNS).glob("*.parquet"))
+    runs = pd.concat([pd.read_parquet(f) for f in files]) if files else pd.DataFrame()
+    state["explored"] = explore(runs, plan)
+    write_json(folder / STATE, state)
 
 
 def _describe_plan(plan) -> str:

@@ -1,0 +1,34 @@
+"""Text of the calibration's HTML pages: escaping and numbers as the report prints them."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+
+def esc(text: Any) -> str:
+    """`text` escaped for HTML (quotes too)."""
+    return html.escape(str(text), quote=True)
+
+
+def num(x: Any) -> str:
+    """A number as the report prints it: thousands separated, small values in 2-3 significant
+    figures, "–" for none."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    x = float(x)
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if x != 0 and abs(x) < 1e-2:
+        return f"{x:.2g}"
+    return f"{x:.3g}"
+
+
+def figure_of(t: pd.Series) -> str:
+    """A published figure with its bound ("> ", "< ") and approximation ("~") marks."""
+    mark = {"lower": "&gt; ", "upper": "&lt; "}.get(t["bound"], "")
+    approx = "~" if t["approximate"] else ""
+    return f"{mark}{approx}{num(t['value'])}"
