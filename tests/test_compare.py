@@ -621,6 +621,33 @@ def test_describe_changes_levers_agreements_and_generic_paths():
     assert any(s.startswith("Removes the bilateral agreement") for s in off)
 
 
+_SENTENCES = """
+import json, sys
+import sim
+from sim.compare.changes import describe_changes
+base = sim.load_scenario(sys.argv[1]).data
+option = sim.load_scenario(sys.argv[2]).data
+print(json.dumps(describe_changes(base, option)))
+"""
+
+
+def test_what_an_option_changes_reads_the_same_in_every_process():
+    # the package turns on several levers at once: their sentences must not follow the
+    # process's string hashing (PYTHONHASHSEED), or two renders of one briefing differ
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    args = [str(root / "baseline.yaml"), str(root / "code_of_practice_package.yaml")]
+    outs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _SENTENCES, *args], capture_output=True, text=True, env=env,
+            check=True,
+        )  # fmt: skip
+        outs.append(json.loads(done.stdout))
+    assert sum(s.startswith("Turns on") for s in outs[0]) >= 3
+    assert outs[0] == outs[1] == outs[2]
+
+
 # --------------------------------------------------------------------------------------------------
 # the compare pipeline: run once, reuse afterwards
 

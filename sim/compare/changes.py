@@ -283,7 +283,9 @@ def describe_changes(
 
     # Policy levers.
     base_pol, opt_pol = baseline.get("policies", {}), option.get("policies", {})
-    for lever in opt_pol.keys() | base_pol.keys():
+    # in the order of the option's file, then levers only the baseline sets (not a set: the
+    # briefing must not depend on the process's string hashing)
+    for lever in [*opt_pol, *(k for k in base_pol if k not in opt_pol)]:
         b, o = base_pol.get(lever), opt_pol.get(lever)
         if not isinstance(o, dict) or not isinstance(b, dict) or "enabled" not in o:
             continue

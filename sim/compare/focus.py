@@ -370,20 +370,24 @@ def corridor_levels(
 
 def _bilateral(run: Run, corridors: Sequence[tuple[str, str]], year: int) -> dict:
     """Median bilateral stock (trained in origin, working in destination) at `year`."""
-    s = run.stocks
-    if s is None or s.empty:
+    key = ("bilateral", int(year))
+    if key not in run._cache:  # every corridor of the year at once, computed once per run
+        s = run.stocks
+        if s is None or s.empty:
+            run._cache[key] = None
+        else:
+            sel = s[s["year"] == year]
+            if (sel["cadre"] == "all").any():
+                sel = sel[sel["cadre"] == "all"]
+            else:
+                sel = sel[sel["cadre"] != "all"]
+            per = sel.groupby(["origin", "country", "replicate"], observed=True)["workers"].sum()
+            wide = per.unstack("replicate").reindex(columns=run.replicates).fillna(0.0)
+            run._cache[key] = dict(zip(wide.index, wide.median(axis=1).astype(float), strict=True))
+    medians = run._cache[key]
+    if medians is None:
         return {}
-    sel = s[s["year"] == year]
-    if (sel["cadre"] == "all").any():
-        sel = sel[sel["cadre"] == "all"]
-    else:
-        sel = sel[sel["cadre"] != "all"]
-    out = {}
-    for o, d in corridors:
-        part = sel[(sel["origin"] == o) & (sel["country"] == d)]
-        per = part.groupby("replicate")["workers"].sum().reindex(run.replicates, fill_value=0.0)
-        out[(o, d)] = float(per.median())
-    return out
+    return {(o, d): float(medians.get((o, d), 0.0)) for o, d in corridors}
 
 
 def country_money(runs: Sequence[Run], codes: Sequence[str], last_year: int) -> dict:

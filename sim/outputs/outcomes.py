@@ -115,15 +115,9 @@ def _wide(
     additive: bool = False,
 ) -> pd.DataFrame:
     """`indicator` as a (replicate, year) x country table on `index`."""
-    rows = select_rows(ind, indicator, countries, additive)
-    wide = rows.pivot_table(
-        index=KEYS,
-        columns="country",
-        values="value",
-        aggfunc=lambda v: v.sum(min_count=1),
-        observed=True,
-        dropna=False,
-    )
+    rows = select_rows(ind, indicator, countries, additive)  # one row per key and country
+    wide = rows.set_index([*KEYS, "country"])["value"].unstack("country")
+    wide.columns.name = "country"
     return wide.reindex(index)
 
 
