@@ -176,6 +176,65 @@ def choose_engine(data: dict, world: World) -> str:
     return engine
 
 
+PARALLEL_MIN_AGENT_STEPS = 2e7
+"""Work below which a run's replicates stay in this process (agents x steps x replicates): a
+worker process takes about a second to start and load the compiled kernels."""
+
+
+class ReplicatePool:
+    """Worker processes that run replicates, started on first use and shared by several runs
+    (`hrhsim compare` runs seven scenarios through one pool).
+
+    Replicates are independent (each has its own seed sequence) and a replicate's results do
+    not depend on the process or thread count that ran it, so a run gives identical tables with
+    or without a pool. Use as a context manager, or call `close`.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = max(1, int(workers))
+        self._executor = None
+
+    def worthwhile(self, agent_steps: float, replicates: int) -> bool:
+        """Whether a run of this size gains from the pool."""
+        return self.workers > 1 and replicates > 1 and agent_steps >= PARALLEL_MIN_AGENT_STEPS
+
+    def executor(self):
+        """The process pool (forkserver: workers inherit no threads), started on first use."""
+        if self._executor is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_one_thread,
+            )
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> ReplicatePool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _one_thread() -> None:
+    """Worker processes share the CPUs: one numba thread each (results do not depend on it)."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
+def _replicate_task(scenario, replicate: int, seed_seq, engine: str) -> ReplicateResult:
+    """`run_replicate` in a worker process (a top-level function, so that it pickles)."""
+    return run_replicate(scenario, replicate, seed_seq, engine=engine)
+
+
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
     """One independent seed sequence per replicate."""
     return np.random.SeedSequence(seed).spawn(replicates)
@@ -227,6 +286,7 @@ def run(
     seed: int | None = None,
     engine: str | None = None,
     progress: bool = False,
+    pool: ReplicatePool | None = None,
 ) -> Results:
     """Run every replicate of a scenario and return its results as tidy tables.
 
@@ -237,6 +297,8 @@ def run(
             `SeedSequence(seed).spawn(replicates)[r]`.
         engine: `auto`, `agents` or `arrays` (default: the scenario's `engine`).
         progress: show a progress bar (tqdm).
+        pool: worker processes for the replicates, used when the run is large enough
+            (`ReplicatePool.worthwhile`); the tables are identical either way.
     """
     from tqdm import tqdm
 
@@ -261,12 +323,30 @@ def run(
         len(world.iso3),
     )
     draws = parameter_draws(scenario, seeds)
+    agents = (np.sum(world.doctors) + np.sum(world.nurses)) / data["scale"]["workers_per_agent"]
+    parallel = pool is not None and pool.worthwhile(agents * steps * n_rep, n_rep)
     with tqdm(
         total=n_rep * steps, disable=not progress, unit="step", desc=str(scenario.name)[:30]
     ) as bar:
-        for r, ss in enumerate(seeds):
-            replicate = scenario if draws is None else draws.scenario(scenario, r)
-            results.append(run_replicate(replicate, r, ss, engine=chosen, progress=bar.update))
+        replicas = [
+            (scenario if draws is None else draws.scenario(scenario, r), r, ss)
+            for r, ss in enumerate(seeds)
+        ]
+        if parallel:
+            from concurrent.futures import as_completed
+
+            executor = pool.executor()
+            futures = {
+                executor.submit(_replicate_task, rep, r, ss, chosen): r for rep, r, ss in replicas
+            }
+            done = {}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                bar.update(steps)
+            results = [done[r] for r in range(n_rep)]
+        else:
+            for rep, r, ss in replicas:
+                results.append(run_replicate(rep, r, ss, engine=chosen, progress=bar.update))
     total = time.perf_counter() - started
     manifest = {
         "name": scenario.name,
@@ -385,11 +465,15 @@ def run_scenario(
     engine: str | None = None,
     progress: bool = False,
     csv: bool | None = None,
+    pool: ReplicatePool | None = None,
 ) -> RunSummary:
-    """Run every replicate of a scenario and write the results folder (docs/architecture.md)."""
+    """Run every replicate of a scenario and write the results folder (docs/architecture.md);
+    `pool` as in `run`."""
     data = scenario.data
     out = check_output_dir(out_dir)  # before the run: a bad output path fails at once
-    results = run(scenario, replicates=replicates, seed=seed, engine=engine, progress=progress)
+    results = run(
+        scenario, replicates=replicates, seed=seed, engine=engine, progress=progress, pool=pool
+    )
     indicators, flows, manifest = results.indicators, results.flows, results.manifest
     # The folder is built beside `out` and swapped in complete (sim.outputs.results).
     write_csvs = csv if csv is not None else data["outputs"]["csv"]

@@ -179,3 +179,22 @@ def test_arrays_engine_identical_with_one_and_two_threads():
         )
         outputs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert outputs[0] == outputs[1]
+
+
+def test_replicates_in_worker_processes_give_identical_tables(monkeypatch):
+    # `hrhsim compare` runs large runs' replicates in a pool of processes with one numba thread
+    # each; every table must be the one the serial run writes, in the same order
+    import sim
+    from sim import runner
+
+    monkeypatch.setattr(runner, "PARALLEL_MIN_AGENT_STEPS", 0.0)  # the archetypes are small
+    scenario = load_scenario(SCENARIOS / "archetypes_code_of_practice_package.yaml")
+    scenario = scenario.with_overrides({"replicates": 3, "time.years": 3})
+    serial = sim.run(scenario)
+    with runner.ReplicatePool(2) as pool:
+        assert pool.worthwhile(1.0, 3) and not pool.worthwhile(1.0, 1)
+        pooled = sim.run(scenario, pool=pool)
+        assert pool._executor is not None  # the replicates did run in the pool
+    for name in ("indicators", "flows", "stocks", "agreements"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(pooled, name))
+    assert pooled.manifest["replicates"] == 3

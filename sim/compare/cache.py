@@ -101,8 +101,10 @@ def run_or_reuse(
     replicates: int,
     force: bool = False,
     progress: bool = False,
+    pool: Any = None,
 ) -> bool:
-    """Make sure `run_dir` holds the results of `scenario`; True when a previous run was reused."""
+    """Make sure `run_dir` holds the results of `scenario`; True when a previous run was reused.
+    `pool` (`sim.runner.ReplicatePool`) runs its replicates in worker processes."""
     run_dir = Path(run_dir)
     key = expected_key(scenario, seed=seed, replicates=replicates)
     if not force and matches(run_dir, key):
@@ -112,5 +114,7 @@ def run_or_reuse(
     log.info(
         "running %s into %s (%d replicates, seed %d)", scenario.name, run_dir, replicates, seed
     )
-    runner.run_scenario(scenario, run_dir, replicates=replicates, seed=seed, progress=progress)
+    runner.run_scenario(
+        scenario, run_dir, replicates=replicates, seed=seed, progress=progress, pool=pool
+    )
     return False

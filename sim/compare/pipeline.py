@@ -138,7 +138,8 @@ def compare(
     PATH=VALUE` items applied to every scenario; `force` runs everything again. `title`,
     `focus` (ISO3 codes) and `countries` (ISO3 codes that get a page) shape the briefing;
     `report(run)` is called as each scenario is run or reused; `progress` shows progress bars
-    for the runs and the figures; `jobs` is the number of drawing processes.
+    for the runs and the figures; `jobs` is the number of worker processes that run replicates
+    (large runs only) and draw the charts.
     """
     scenarios = load_scenarios([baseline, *options], overrides)
     base = scenarios[0]
@@ -178,15 +179,22 @@ def compare(
             )
     scenarios = [base, *(_with_uncertainty_of(base, s, notes) for s in scenarios[1:])]
     runs = []
-    for s, folder in zip(scenarios, folder_names([s.name for s in scenarios]), strict=True):
-        run_dir = out / "runs" / folder
-        reused = run_or_reuse(
-            s, run_dir, seed=seed, replicates=replicates, force=force, progress=progress
-        )
-        log.info("%s: %s (%s)", s.name, "reused previous run" if reused else "ran", run_dir)
-        runs.append(load_run(run_dir, reused=reused))
-        if report is not None:
-            report(runs[-1])
+    from sim.compare.drawing import default_jobs
+    from sim.runner import ReplicatePool
+
+    # one pool of worker processes for every scenario's replicates (started only if a run is
+    # large enough to gain from it: `ReplicatePool.worthwhile`)
+    with ReplicatePool(default_jobs() if jobs is None else jobs) as pool:
+        for s, folder in zip(scenarios, folder_names([s.name for s in scenarios]), strict=True):
+            run_dir = out / "runs" / folder
+            reused = run_or_reuse(
+                s, run_dir, seed=seed, replicates=replicates, force=force, progress=progress,
+                pool=pool,
+            )  # fmt: skip
+            log.info("%s: %s (%s)", s.name, "reused previous run" if reused else "ran", run_dir)
+            runs.append(load_run(run_dir, reused=reused))
+            if report is not None:
+                report(runs[-1])
     reused_names = [r.name for r in runs if r.reused]
     if reused_names:
         notes.append(
