@@ -35,6 +35,7 @@ from sim.compare import compare, load_run, write_briefing
 from sim.compare.changes import describe_changes
 from sim.inputs.schema import SCHEMA, Field, ListOf
 from sim.outputs.provenance import code_fingerprint
+from sim.runner import ReplicatePool
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -688,7 +689,7 @@ def fake_model(monkeypatch, tmp_path):
             node[last] = json.loads(value)
         return FakeScenario(data, Path(path))
 
-    def run_scenario(scenario, out_dir, *, replicates=None, seed=None, progress=False):
+    def run_scenario(scenario, out_dir, *, replicates=None, seed=None, progress=False, pool=None):
         calls.append(scenario.name)
         write_synthetic_run(
             Path(out_dir),
@@ -703,6 +704,7 @@ def fake_model(monkeypatch, tmp_path):
     scenario_mod.load_scenario = load_scenario
     runner_mod = types.ModuleType("sim.runner")
     runner_mod.run_scenario = run_scenario
+    runner_mod.ReplicatePool = ReplicatePool  # the real one: it starts no process unless used
     monkeypatch.setitem(sys.modules, "sim.inputs.scenario", scenario_mod)
     monkeypatch.setitem(sys.modules, "sim.runner", runner_mod)
     return SimpleNamespace(paths=paths, calls=calls, runner=runner_mod)
