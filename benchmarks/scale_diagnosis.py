@@ -37,14 +37,14 @@ def measure(scale: float, years: int, from_step: int, seed: int) -> dict[str, np
         cell = apps.destination[abroad] * k + apps.cadre[abroad]
         applicants = np.bincount(cell, minlength=c * k).reshape(c, k)
         posts = demand.international_posts.copy()
-        emigrated, hires = original(step, pol, apps, demand, *args, **kwargs)
+        emigrated, *rest = original(step, pol, apps, demand, *args, **kwargs)
         hired = np.bincount(emigrated.country_to * k + emigrated.cadre, minlength=c * k).reshape(
             c, k
         )
         if step >= from_step:
             for name, x in (("applicants", applicants), ("posts", posts), ("hires", hired)):
                 totals[name] = totals.get(name, 0) + x * scale
-        return emigrated, hires
+        return (emigrated, *rest)
 
     model.matching.match_step = observed
     try:

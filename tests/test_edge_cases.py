@@ -115,6 +115,25 @@ def test_international_posts_never_exceed_vacancies():
         assert (model.international_posts <= whole).all()
 
 
+def test_unfilled_international_posts_stay_open_until_the_years_end():
+    # ODD §7.2: I = L + O, L = min(posts left unfilled by the previous step of the same year,
+    # whole vacancies), 0 in a year's first step
+    model = make_model(archetypes({"time.steps_per_year": 4, "time.years": 3}), engine="arrays")
+    left = np.zeros_like(model.demand.carried_posts)
+    carried_total = 0
+    while model.steps < model.n_steps:
+        t = model.steps  # the step about to run (0-based)
+        model.step()
+        d = model.demand
+        whole = np.floor(d.vacancies.sum(axis=1) + 1e-9).astype(np.int64)
+        carried = np.zeros_like(left) if t % 4 == 0 else np.minimum(left, whole)
+        np.testing.assert_array_equal(d.international_posts, carried + d.opened_posts)
+        assert (d.international_posts <= whole).all()
+        carried_total += int(carried.sum())
+        left = d.carried_posts.copy()
+    assert carried_total > 0  # some posts did stay open: the rule was exercised
+
+
 def test_short_contracts_and_bonds_last_at_least_one_step():
     from sim.model.policies import steps_of
 

@@ -76,7 +76,8 @@ class CarryRounder:
 class Demand:
     """Funded posts, vacancies and international posts (phase 1) and entry numbers (phases 4-5).
 
-    State: `posts` and `vacancies` (C, 2, K), `international_posts` (C, K) int64 and the
+    State: `posts` and `vacancies` (C, 2, K), `international_posts` (C, K) int64 open this step
+    (`opened_posts` opened this step, the rest unfilled earlier in the year), and the
     `expected_posts` they were rounded from, the `immigrant_rural_share` (C, K) of each
     destination, the year-end vacancy rates (`vacancy_rates`), and the carry-rounding
     accumulators.
@@ -89,6 +90,8 @@ class Demand:
         shape = (setup.n_countries, setup.n_cadres)
         self.vacancies = np.zeros_like(initial_posts)
         self.international_posts = np.zeros(shape, dtype=np.int64)
+        self.opened_posts = np.zeros(shape, dtype=np.int64)
+        self.carried_posts = np.zeros(shape, dtype=np.int64)
         self.expected_posts = np.zeros(shape)
         self.immigrant_rural_share = setup.initial_rural_share.copy()
         self.post_rounder = CarryRounder(shape)
@@ -103,7 +106,9 @@ class Demand:
         """Phase 1 (ODD §7.2): posts, vacancies, international posts, immigrants' rural share.
 
         P = P⁰ · pop(year_t)/pop(start) · exp(ε_k·g_y·t·Δt) · M^D; V = max(P − N, 0);
-        I = min(CarryRound(min((V_U + V_R)·(1 − exp(−ρ·M^R·Δt)), ceiling·M^C·Δt/ω)), ⌊V_U + V_R⌋).
+        O = min(CarryRound(min((V_U + V_R)·(1 − exp(−ρ·M^R·Δt)), ceiling·M^C·Δt/ω)),
+        ⌊V_U + V_R⌋ − L) posts opened, I = L + O open, where L = min(posts left unfilled by the
+        last step of the same year, ⌊V_U + V_R⌋) (0 in a year's first step: `posts_left`).
         `present` (C, 2, K) are the agents present at the start of the step.
         """
         s = self.setup
@@ -119,12 +124,21 @@ class Demand:
         expected = np.minimum(vac_total * share, ceiling * s.dt / s.workers_per_agent)
         self.expected_posts = expected
         whole_vacancies = np.floor(vac_total + 1e-9).astype(np.int64)
-        self.international_posts = self.post_rounder.take(expected, cap=whole_vacancies)
+        if step % s.steps_per_year == 0:  # the year's recruitment round: last year's posts lapse
+            self.carried_posts[:] = 0
+        carried = np.minimum(self.carried_posts, whole_vacancies)
+        self.opened_posts = self.post_rounder.take(expected, cap=whole_vacancies - carried)
+        self.international_posts = carried + self.opened_posts
         self.immigrant_rural_share = np.where(
             vac_total > 0,
             self.vacancies[:, 1, :] / np.maximum(vac_total, 1e-12),
             s.initial_rural_share,
         )
+
+    def posts_left(self, left: np.ndarray) -> None:
+        """After matching: `left` (C, K) of this step's international posts are unfilled; they
+        stay open in the year's later steps (ODD §7.2)."""
+        self.carried_posts = left.astype(np.int64, copy=True)
 
     def home_posts(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vacant posts at home for returning migrants, now (ODD §7.5): whole posts (C, K) int64

@@ -8,7 +8,7 @@ same result whatever the engine or thread count.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -197,6 +197,18 @@ def match_returns(
     return channel, area
 
 
+class OpenRecruitment(NamedTuple):
+    """What open recruitment did in a step's matching (agreement hires and their applicants
+    left out), for the network term's expected split (`utilities.expected_split_correction`)."""
+
+    hires: np.ndarray
+    """(C origin, C destination, K) int64 applicants hired by open recruitment, agents."""
+    applicants: np.ndarray
+    """(C destination, K) int64 applicants not taken under an agreement, agents."""
+    posts: np.ndarray
+    """(C destination, K) int64 international posts open at the start of matching."""
+
+
 def match_step(
     step: int,
     pol: PolicyYear,
@@ -213,15 +225,24 @@ def match_step(
     Applicants abroad are matched to this step's international posts (`match_applicants`) and
     move; the vacant posts at home are then counted and returning migrants matched to them
     (`match_returns`). Applies both sets of transitions to the ledger. Returns the emigrants'
-    transitions and the hires under each agreement (G,) int64, in agents.
+    transitions, the hires under each agreement (G,) int64, in agents, and what open
+    recruitment did (`OpenRecruitment`).
     """
     s = demand.setup
     slots = demand.agreement_slots(pol, agreements)
     allowed = allowance.available(pol, s.workers_per_agent, s.dt)
     hires = np.zeros(len(agreements.source), dtype=np.int64)
+    n_countries, n_cadres = demand.international_posts.shape
+    opened = OpenRecruitment(
+        np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64),
+        np.zeros((n_countries, n_cadres), dtype=np.int64),
+        demand.international_posts.copy(),
+    )
     n = len(apps.worker_id)
+    posts = demand.international_posts.copy()  # consumed by matching
     if n == 0:
-        return Transitions.empty(), hires
+        demand.posts_left(posts)
+        return Transitions.empty(), hires, opened
     abroad = apps.kind == APPLY_EMIGRATE
     channel, area = np.full(n, NOT_TAKEN), np.zeros(n, dtype=np.int64)
     if abroad.any():
@@ -229,12 +250,19 @@ def match_step(
         channel[abroad], area[abroad] = match_applicants(
             step, apps.worker_id[abroad], apps.key[abroad], apps.origin[abroad],
             apps.country[abroad], apps.cadre[abroad], apps.destination[abroad],
-            demand.international_posts.copy(), agreements.source, agreements.destination,
+            posts, agreements.source, agreements.destination,
             agreements.cadre, slots, pol.ethical, pol.protected, pol.passive_rate, allowed,
             pol.deployment_capped, pol.deployment_exempt_agreements, demand.immigrant_rural_share,
         )  # fmt: skip
         allowance.consume(before, allowed)
         hires = np.bincount(channel[channel >= 0], minlength=len(agreements.source))
+        ch, cad = channel[abroad], apps.cadre[abroad]
+        dest, org = apps.destination[abroad], apps.origin[abroad]
+        free = ch < 0  # not taken under an agreement
+        np.add.at(opened.applicants, (dest[free], cad[free]), 1)
+        taken = ch == OPEN
+        np.add.at(opened.hires, (org[taken], dest[taken], cad[taken]), 1)
+    demand.posts_left(posts)
     emigrated = population.admit(channel, area, contract_steps)
     ledger.apply(emigrated)
     if not abroad.all():
@@ -246,4 +274,4 @@ def match_step(
             apps.kind[back] == APPLY_CONTRACT_RETURN, home, rural,
         )  # fmt: skip
         ledger.apply(population.admit(channel, area, contract_steps))
-    return emigrated, hires.astype(np.int64)
+    return emigrated, hires.astype(np.int64), opened

@@ -112,7 +112,8 @@ class WorkforceModel(mesa.Model):
     posts = property(lambda self: self.demand.posts, doc="(C, 2, K) funded posts (agents).")
     vacancies = property(lambda self: self.demand.vacancies, doc="(C, 2, K) vacancies (agents).")
     international_posts = property(
-        lambda self: self.demand.international_posts, doc="(C, K) posts opened this step."
+        lambda self: self.demand.international_posts,
+        doc="(C, K) international posts open this step (opened now or unfilled this year).",
     )
 
     def population_in(self, year: float) -> np.ndarray:
@@ -135,10 +136,11 @@ class WorkforceModel(mesa.Model):
         # 2. Ageing and hazards.
         ledger.apply(self.population.age_and_hazards(t, s.hazards))
         # 3. Decisions: moves and leaving now; applications abroad and home go to phase 4.
-        moves, applicants = self.population.decide(t, self._decision_context(pol))
+        context = self._decision_context(pol)
+        moves, applicants = self.population.decide(t, context)
         ledger.apply(moves)
         # 4. Matching: applicants to international posts, then returning migrants to home posts.
-        emigrated = self._match(t, pol, applicants)
+        emigrated = self._match(t, pol, applicants, context)
         # 5. Graduates.
         self._graduate(t, pol)
         # 6. Money.
@@ -185,13 +187,23 @@ class WorkforceModel(mesa.Model):
             age_term=s.age_term,
         )
 
-    def _match(self, t: int, pol: PolicyYear, apps: Applicants) -> Transitions:
+    def _match(
+        self, t: int, pol: PolicyYear, apps: Applicants, context: rules.DecisionContext
+    ) -> Transitions:
         """Phase 4 (`sim.model.matching.match_step`): applicants to international posts, then
-        returning migrants to vacant posts at home. Returns the emigrants' transitions."""
-        emigrated, self.agreement_hires = matching.match_step(
+        returning migrants to vacant posts at home; the network term's offset takes the open
+        hires' split over destinations at its expectation (ODD §4.2.2, network). Returns the
+        emigrants' transitions."""
+        emigrated, self.agreement_hires, opened = matching.match_step(
             t, pol, apps, self.demand, self.allowance, self.agreements, self.contract_steps,
             self.population, self.ledger,
         )  # fmt: skip
+        passive = np.where(pol.ethical[None, :] & pol.protected[:, None], pol.passive_rate, 1.0)
+        correction = utilities.expected_split_correction(
+            opened.hires, opened.applicants, opened.posts, context.cum_emigrate,
+            self.setup.destination_of_slot, passive,
+        )  # fmt: skip
+        self.diaspora_offset = self.diaspora_offset + self.workers_per_agent * correction
         return emigrated
 
     def _graduate(self, t: int, pol: PolicyYear) -> None:

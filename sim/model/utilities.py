@@ -124,6 +124,51 @@ def diaspora(
     return _diaspora(stock, slots, float(workers_per_agent), offset)
 
 
+def expected_split_correction(
+    open_hires: np.ndarray,
+    open_applicants: np.ndarray,
+    posts: np.ndarray,
+    cum_emigrate: np.ndarray,
+    slots: np.ndarray,
+    passive: np.ndarray,
+) -> np.ndarray:
+    """E[H] − H (C origin, D, K) in agents: this step's open-recruitment hires of each origin,
+    split over destinations as expected, less their realised split (ODD §4.2.2, network).
+
+    Given the hires H_o = Σ_d H[o,d,k] an origin made this step, its applicants chose destination
+    slot j with the logit share s[o,k,j] and were hired there with the destination's fill rate
+    f[d,k] (open hires over open applicants; 1 where posts were open but nobody applied, 0 where
+    none were), times the passive rate where ethical recruitment turns the origin's applicants
+    down (`passive[o, d]`). So E[H[o,d,k] | H_o] = H_o · π[o,d,k] with π ∝ s·f·passive, and the
+    difference sums to zero over the destinations of each origin: the origin's diaspora abroad is
+    unchanged, only its split is taken at its expectation. Added to the network term's offset,
+    it removes the bias a coarse scale gives a concave network term: at ω workers per agent a
+    small corridor gains workers rarely and ω at a time (docs/ODD.md §7.10).
+
+    Args:
+        open_hires: (C origin, C destination, K) hires by open recruitment this step, agents.
+        open_applicants: (C destination, K) applicants to open recruitment this step, agents.
+        posts: (C destination, K) international posts open at the start of matching.
+        cum_emigrate: (C origin, K, D) cumulative logit weights of the destination slots.
+        slots: (D,) country index of each destination slot.
+        passive: (C origin, C destination) probability that an applicant from the origin is
+            taken where posts are open (the passive rate under ethical recruitment, else 1).
+    """
+    hired = open_hires[:, slots, :].astype(np.float64)  # (C, D, K)
+    applied = open_applicants[slots, :].astype(np.float64)  # (D, K)
+    at_dest = hired.sum(axis=0)  # (D, K)
+    fill = np.where(
+        applied > 0, at_dest / np.maximum(applied, 1.0), (posts[slots, :] > 0).astype(float)
+    )
+    total = cum_emigrate[:, :, -1:]  # (C, K, 1)
+    share = np.diff(cum_emigrate, axis=2, prepend=0.0) / np.where(total > 0, total, 1.0)
+    weight = share.transpose(0, 2, 1) * fill[None, :, :] * passive[:, slots][:, :, None]
+    norm = weight.sum(axis=1, keepdims=True)  # (C, 1, K)
+    origin_hires = hired.sum(axis=1, keepdims=True)  # (C, 1, K)
+    expected = np.where(norm > 0, origin_hires * weight / np.where(norm > 0, norm, 1.0), hired)
+    return expected - hired
+
+
 @njit(cache=True)
 def _diaspora(stock, slots, workers_per_agent, offset):
     """`diaspora` compiled: (N[o,d,U,k] + N[o,d,R,k])·ω + offset, floored at 0. (C, D, K)."""

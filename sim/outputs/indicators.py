@@ -132,7 +132,7 @@ class IndicatorRecorder:
         self.year_money += ledger.step_money
         self.year_voluntary += ledger.voluntary_exits
         self.year_by_age += ledger.step_by_age
-        self.year_posts += m.demand.international_posts
+        self.year_posts += m.demand.opened_posts
         self.year_agreement_hires += m.agreement_hires
 
     # ---------------------------------------------------------------- rows
