@@ -166,7 +166,7 @@ def test_observation_error_follows_confidence_approximation_and_ranges():
     # C25: -0.9 to -1.6 pp is a 90% interval: sd = 0.35 / 1.645, with the 10% of 1.25
     assert ts["C25"].scale == "linear"
     assert ts["C25"].obs_sd == pytest.approx(math.hypot(0.125, 0.35 / 1.6448536), rel=1e-6)
-    assert ts["C25"].md_sd == pytest.approx(0.125)
+    assert ts["C25"].md_sd == pytest.approx(0.30 * 1.25)  # the mapping's discrepancy, 30%
     assert ts["C18"].bound == "lower" and ts["C22c"].bound == "upper"
 
 
@@ -256,6 +256,12 @@ def test_an_unknown_country_code_is_a_mapping_error(tmp_path):
     ts = load_targets(*_files(tmp_path, GOOD.replace("[GBR]", "[XXX]")))
     with pytest.raises(CalibrationError, match="XXX not in the world"):
         _resolve(ts)
+
+
+def test_an_unreachable_target_is_neither_fitted_nor_held_out_and_says_why():
+    ts = {t.id: t for t in _resolve(load_targets(TARGETS, MAPPING))}
+    assert ts["C06"].status == "unreachable" and "no run" in ts["C06"].status_reason
+    assert ts["C06"].id not in {t.id for t in ts.values() if t.status in ("fit", "holdout")}
 
 
 def test_a_planned_indicator_is_accepted_and_not_fittable(tmp_path):

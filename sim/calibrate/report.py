@@ -85,6 +85,7 @@ def fit_table(state: dict) -> pd.DataFrame:
                 "holdout": "held out",
                 "input": "used as input",
                 "none": "no model counterpart",
+                "unreachable": "not reachable",
                 "unfittable": "not fittable",
             }[t["status"]],
             "quantity": t["quantity"],

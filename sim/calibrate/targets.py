@@ -45,7 +45,10 @@ GROUPS = {
     "policy_responses": "Policy responses",
 }
 """Report groups of targets, in report order, with their titles."""
-ROLES = ("fit", "holdout", "input", "none")
+ROLES = ("fit", "holdout", "input", "none", "unreachable")
+"""A target's role in the mapping: fitted, held out (reported, never fitted), used as input to the
+data work, without a model counterpart, or unreachable (a counterpart no run of an earlier
+calibration came near: neither fitted nor held out, reported with the reason)."""
 CSV_COLUMNS = (
     "id",
     "use",
@@ -284,7 +287,7 @@ class Target:
     note: str = ""
     # filled by resolve_targets
     status: str = ""
-    """`fit`, `holdout`, `input`, `none` or `unfittable` once resolved."""
+    """`fit`, `holdout`, `input`, `none`, `unreachable` or `unfittable` once resolved."""
     status_reason: str = ""
     weights: tuple[tuple[int, float], ...] = ()
     """(calendar year, weight) pairs of the comparison, after the date conventions."""
@@ -456,7 +459,7 @@ def resolve_targets(
     known, present = set(world_codes) | {WORLD}, set(simulated) | {WORLD}
     out = []
     for t in targets.targets:
-        if t.role in ("input", "none"):
+        if t.role in ("input", "none", "unreachable"):
             out.append(replace(t, status=t.role, status_reason=t.reason))
             continue
         assert t.output is not None
