@@ -11,7 +11,7 @@ time, unemployment and vacancy rates, the need gap, the top corridors, foreign-t
 the world share of workers abroad, outflows from the sources the Code cares about, ages, the
 recruitment regimes of the main destinations, each against its published figure where one
 exists (`calibration/targets.csv`, docs/data.md), and the artefacts listed in issue 11 with their
-numbers now. Figures are medians across replicates; the model is not calibrated yet.
+numbers now. Figures are medians across replicates; the header says how the parameters were set.
 """
 
 from __future__ import annotations
@@ -732,6 +732,22 @@ def run_baseline(out: Path, overrides: dict | None = None):
     return load_results(out)
 
 
+def calibration_status(manifest: dict) -> str:
+    """What the run's parameters are: the fit record the scenario extends, or none."""
+    record = manifest.get("calibration") or {}
+    if record.get("status"):
+        return (
+            f"**Calibration:** {record['status']}: {record.get('summary', '')} "
+            "(calibration/report.html). Levels the fit misses are shown as they are, not tuned "
+            "by hand."
+        )
+    return (
+        "**The behavioural constants are not calibrated** (issue 14): levels that depend on "
+        "them (emigration rates above all) may miss their targets, and this page says so rather "
+        "than tuning them by hand."
+    )
+
+
 def build(results, experiment=None, scale: Path | None = None) -> str:
     r = Run(results)
     x = Run(experiment) if experiment is not None else None
@@ -765,9 +781,7 @@ def build(results, experiment=None, scale: Path | None = None) -> str:
         f"{r.data['scale']['workers_per_agent']:g} workers per agent, {r.start}-{r.end} "
         f"({r.data['time']['steps_per_year']} steps a year), seed {m['seed']}, engine "
         f"{m['engine']}, commit {str(m.get('git_commit'))[:12]}. Figures are medians across "
-        "replicates. **The behavioural constants are not calibrated yet** (issue 14): levels "
-        "that depend on them (emigration rates above all) may miss their targets, and this page "
-        "says so rather than tuning them by hand. Sources of the published figures: "
+        f"replicates. {calibration_status(m)} Sources of the published figures: "
         "`calibration/targets.csv` (C01-C33) and docs/data.md.",
         "",
     ]
