@@ -161,10 +161,15 @@ def build_model(
     )
 
 
+def initial_agents(data: dict, world: World) -> float:
+    """Agents a scenario starts with: the world's doctors and nurses over workers per agent."""
+    return (np.sum(world.doctors) + np.sum(world.nurses)) / data["scale"]["workers_per_agent"]
+
+
 def choose_engine(data: dict, world: World) -> str:
     """The engine a scenario asks for; `auto` picks arrays above AUTO_ARRAYS_THRESHOLD agents."""
     engine = data["engine"]
-    agents = (np.sum(world.doctors) + np.sum(world.nurses)) / data["scale"]["workers_per_agent"]
+    agents = initial_agents(data, world)
     if engine == "auto":
         return "arrays" if agents > AUTO_ARRAYS_THRESHOLD else "agents"
     if engine == "agents" and agents > AGENTS_ENGINE_WARNING:
@@ -323,8 +328,8 @@ def run(
         len(world.iso3),
     )
     draws = parameter_draws(scenario, seeds)
-    agents = (np.sum(world.doctors) + np.sum(world.nurses)) / data["scale"]["workers_per_agent"]
-    parallel = pool is not None and pool.worthwhile(agents * steps * n_rep, n_rep)
+    agent_steps = initial_agents(data, world) * steps * n_rep
+    parallel = pool is not None and pool.worthwhile(agent_steps, n_rep)
     with tqdm(
         total=n_rep * steps, disable=not progress, unit="step", desc=str(scenario.name)[:30]
     ) as bar:

@@ -236,7 +236,7 @@ def match_step(
     opened = OpenRecruitment(
         np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64),
         np.zeros((n_countries, n_cadres), dtype=np.int64),
-        demand.international_posts.copy(),
+        demand.international_posts,  # not changed in place: matching consumes `posts`
     )
     n = len(apps.worker_id)
     posts = demand.international_posts.copy()  # consumed by matching
