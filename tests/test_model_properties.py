@@ -79,7 +79,7 @@ def small_scenarios(draw):
         "workforce.training_vacancy_response": draw(st.floats(0.0, 3.0)),
         "workforce.wage_vacancy_response": draw(st.floats(0.0, 1.0)),
         "workforce.demand_income_elasticity.nurses": draw(st.floats(0.0, 1.2)),
-        "workforce.outflow_reference.L": draw(st.floats(0.0, 0.05)),
+        "behaviour.leave_constant": draw(st.floats(-6.0, 0.0)),
     }
     for name in draw(st.sets(st.sampled_from(sorted(POLICY_TOGGLES)))):
         overrides.update(POLICY_TOGGLES[name])

@@ -140,7 +140,7 @@ def test_graduate_path_keeps_the_own_trained_stock_on_its_trend():
     s = setup(data, world)
     hz = s.hazard_section
     own = s.initial_workers * 0.9
-    path = supply.graduate_path(hz, s.age_shares, own, s.trend, s.start_year, 5, np.zeros(len(own)))
+    path = supply.graduate_path(hz, s.age_shares, own, s.trend, s.start_year, 5, 0.0)
     # Project the expected cohorts by hand with the same hazards: the stock meets the trend.
     n_years = path.shape[2]
     cohort = supply.age_distribution(hz, s.age_shares) * own[:, :, None]
@@ -168,8 +168,8 @@ def test_graduates_replace_the_reference_outflow():
     s = setup(data, world_for(data))
     own = s.initial_workers
     args = (s.hazard_section, s.age_shares, own, s.trend, s.start_year, 3)
-    low = supply.graduate_path(*args, np.full(len(own), 0.0))
-    high = supply.graduate_path(*args, np.full(len(own), 0.02))
+    low = supply.graduate_path(*args, 0.0)
+    high = supply.graduate_path(*args, np.full((*own.shape, 1), 0.02))
     assert (high > low).all()
 
 

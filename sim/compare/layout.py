@@ -158,7 +158,7 @@ table { border-collapse: collapse; width: 100%; font-size: .85rem;
 caption { text-align: left; font-weight: 600; padding-bottom: .3rem; caption-side: top; }
 th, td { border-bottom: 1px solid var(--rule); padding: 4px 6px; text-align: right;
          vertical-align: top; }
-th { background: #f1f1f1; font-weight: 600; overflow-wrap: anywhere; }
+th { background: #f1f1f1; font-weight: 600; overflow-wrap: break-word; }
 thead th { vertical-align: bottom; }
 th .meta, td .meta { display: block; font-size: .85em; font-weight: normal; color: var(--muted); }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }

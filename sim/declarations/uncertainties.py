@@ -219,17 +219,6 @@ WORKFORCE: tuple[Parameter, ...] = (
         range_source="rural/urban density ratios reported by WHO 2010",
         source="WHO 2010 rural retention recommendations (C22)",
     ),
-    *_per(
-        "workforce.outflow_reference", INCOME_GROUPS,
-        ((0.017, 0.003, 0.05), (0.015, 0.003, 0.05), (0.0065, 0.001, 0.03), (0.0065, 0.001, 0.03)),
-        unit="1/year", min=0.0, max=0.5,
-        source="the model's own voluntary leaving and emigration of own-trained workers in its "
-        "first year at default behaviour (docs/validation.md); docs/data.md §2.5",
-        doc="Reference rate at which own-trained workers leave voluntarily or emigrate, share of "
-        "the stock a year: base graduate output replaces it, with the losses by age, so that the "
-        "own-trained stock follows its trend.",
-        range_source="register leaving and emigration rates of 0.1-5%/yr",
-    ),
     RealParameter(
         "workforce.training_trend_persistence", 5.0, 30.0, 10.0, "years",
         "docs/data.md §2.5: the undamped extrapolation of 2008-2020 growth overshoots Boniol et "

@@ -46,6 +46,16 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
+def expected_international_posts(s: Setup, pol: PolicyYear, vacancies: np.ndarray) -> np.ndarray:
+    """International posts expected this step (C, K), agents, before rounding (ODD §7.2):
+    min(V · (1 − exp(−ρ · M^R · Δt)), ceiling · M^C · Δt / ω), with V (C, K) the vacancies of
+    both areas. A destination is open to applicants where this is positive (ODD §4.2.2)."""
+    open_rate = s.recruitment_intensity * pol.recruitment_multiplier[:, None]
+    share = -np.expm1(-open_rate * s.dt)  # 1 - exp(-rate dt): never above the vacancies
+    ceiling = s.recruitment_ceiling * pol.capacity_multiplier[:, None]
+    return np.minimum(vacancies * share, ceiling * s.dt / s.workers_per_agent)
+
+
 class CarryRounder:
     """Turns a stream of fractional expected counts into integers without drift or randomness.
 
@@ -117,11 +127,8 @@ class Demand:
         income = np.exp(self.elasticity[None, :] * s.gdp_growth[:, None] * step * s.dt)  # (C, K)
         self.posts = self.initial_posts * (growth[:, None] * income)[:, None, :]
         self.vacancies = np.maximum(self.posts - present, 0.0)
-        open_rate = s.recruitment_intensity * pol.recruitment_multiplier[:, None]
-        share = -np.expm1(-open_rate * s.dt)  # 1 - exp(-rate dt): never above the vacancies
         vac_total = self.vacancies.sum(axis=1)
-        ceiling = s.recruitment_ceiling * pol.capacity_multiplier[:, None]
-        expected = np.minimum(vac_total * share, ceiling * s.dt / s.workers_per_agent)
+        expected = expected_international_posts(s, pol, vac_total)
         self.expected_posts = expected
         whole_vacancies = np.floor(vac_total + 1e-9).astype(np.int64)
         if step % s.steps_per_year == 0:  # the year's recruitment round: last year's posts lapse
@@ -134,6 +141,13 @@ class Demand:
             self.vacancies[:, 1, :] / np.maximum(vac_total, 1e-12),
             s.initial_rural_share,
         )
+
+    def expect_at_start(self, pol: PolicyYear, present: np.ndarray) -> None:
+        """Before the first step: `expected_posts` from the initial posts and the agents
+        `present` (C, 2, K) under `pol` (the state from which base graduate output is set,
+        ODD §7.6); the first step's phase 1 replaces them."""
+        vacancies = np.maximum(self.posts - present, 0.0).sum(axis=1)
+        self.expected_posts = expected_international_posts(self.setup, pol, vacancies)
 
     def posts_left(self, left: np.ndarray) -> None:
         """After matching: `left` (C, K) of this step's international posts are unfilled; they

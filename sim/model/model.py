@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from sim.declarations import MIGRATION_AGE_EDGES, YOUNG_AGE
-from sim.model import initial, matching, rules, utilities
+from sim.model import initial, matching, rules, supply, utilities
 from sim.model.demand import Demand, DeploymentAllowance
 from sim.model.ledger import Ledger, Transitions
 from sim.model.money import Money
@@ -82,13 +82,14 @@ class WorkforceModel(mesa.Model):
         posts = initial.initial_posts(present, s.initial_vacancy)
         self.demand = Demand(s, posts, len(self.agreements.source))
         self.demand.record_year(present)
-        self.training = Training(s, s.initial_workers - foreign.sum(axis=0), s.n_steps // spy)
         self.allowance = DeploymentAllowance(s.n_countries)
         self.money = Money(s)
         self.rural_uptake = utilities.RuralUptake(
             s.initial_rural_share, s.behaviour["area_wage_weight"]
         )
         self.vacancy_premium = np.zeros((s.n_countries, s.n_cadres))
+        own, outflow = s.initial_workers - foreign.sum(axis=0), self._reference_outflow(cells)
+        self.training = Training(s, own, s.n_steps // spy, outflow)
         self.graduate_output = np.zeros((s.n_countries, s.n_cadres))
         self.agreement_hires = np.zeros(len(self.agreements.source), dtype=np.int64)
         self.datacollector = mesa.DataCollector(
@@ -163,6 +164,15 @@ class WorkforceModel(mesa.Model):
         self.training.start_year(year, pol, self.agreements, pressure)
         self.graduate_output = self.training.base_output(year) + self.training.extra_graduates(year)
 
+    def _reference_outflow(self, cells: np.ndarray) -> np.ndarray:
+        """λ_vol (C, K, Y) that base output replaces, from the start without levers (ODD §7.6)."""
+        s, neutral = self.setup, self.policies.without_levers()
+        self.demand.expect_at_start(neutral, self.ledger.present())
+        own = cells[np.arange(s.n_countries), np.arange(s.n_countries)].astype(np.float64)
+        ages = supply.age_distribution(s.hazard_section, s.age_shares)
+        context = self._decision_context(neutral)
+        return supply.reference_outflow(context, own, ages, self.demand.expected_posts, s.dt)
+
     def _decision_context(self, pol: PolicyYear) -> rules.DecisionContext:
         """Phase 3 context: the utility of every option (`sim.model.utilities`)."""
         s = self.setup
@@ -191,9 +201,8 @@ class WorkforceModel(mesa.Model):
         self, t: int, pol: PolicyYear, apps: Applicants, context: rules.DecisionContext
     ) -> Transitions:
         """Phase 4 (`sim.model.matching.match_step`): applicants to international posts, then
-        returning migrants to vacant posts at home; the network term's offset takes the open
-        hires' split over destinations at its expectation (ODD §4.2.2, network). Returns the
-        emigrants' transitions."""
+        returning migrants to vacant posts at home; the network offset takes the open hires'
+        split over destinations at its expectation (ODD §4.2.2). Returns emigrants' transitions."""
         emigrated, self.agreement_hires, opened = matching.match_step(
             t, pol, apps, self.demand, self.allowance, self.agreements, self.contract_steps,
             self.population, self.ledger,

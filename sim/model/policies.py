@@ -7,7 +7,7 @@ engines read the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -152,6 +152,40 @@ class PolicySchedule:
         start = np.where(np.isfinite(w.deployment_cap_from), w.deployment_cap_from, -np.inf)
         on = (start <= year) & (year <= w.deployment_cap_until)
         return np.where(on, w.deployment_cap, np.inf)
+
+    def without_levers(self) -> PolicyYear:
+        """The first year with no lever and no adjustment in force: the world as the data left it
+        (the behaviour's recruitment fee and migrant pay gap everywhere, no pay rise, allowance,
+        bond, cap or multiplier; dated caps of the world data kept). The state from which base
+        graduate output is set (ODD §7.6), the same for every scenario on one world."""
+        pol = self.year(self.start_year)
+        n, k = len(self.world.iso3), len(CADRES)
+        beh = self.data["behaviour"]
+        world_cap = self._world_cap(self.start_year)
+        return replace(
+            pol,
+            ethical=np.zeros(n, dtype=bool),
+            protected=np.zeros(n, dtype=bool),
+            fee=np.full((n, n, k), float(beh["recruitment_fee"])),
+            wage_discount=np.full(n, float(beh["migrant_wage_discount"])),
+            pay_rise=np.zeros((n, k)),
+            conditions=np.zeros((n, k)),
+            allowance=np.zeros((n, k)),
+            bond_steps=np.zeros((n, k), dtype=np.int64),
+            rural_service=np.zeros((n, k), dtype=bool),
+            buyout=np.zeros((n, k)),
+            expansion=np.zeros((n, k)),
+            compensation_payer=np.zeros(n, dtype=bool),
+            compensation_recipient=np.zeros(n, dtype=bool),
+            agreement_active=np.zeros_like(pol.agreement_active),
+            deployment_cap=world_cap,
+            deployment_capped=np.repeat(np.isfinite(world_cap)[:, None], k, axis=1),
+            deployment_exempt_agreements=True,
+            demand_multiplier=np.ones(n),
+            recruitment_multiplier=np.ones(n),
+            capacity_multiplier=np.ones(n),
+            wage_multiplier=np.ones(n),
+        )
 
     def year(self, year: int) -> PolicyYear:
         """The levers in force in `year` (cached)."""

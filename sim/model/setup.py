@@ -102,8 +102,6 @@ class Setup:
     """The growth path of training output and stocks (`sim.model.supply.Trend`)."""
     age_shares: np.ndarray
     """(C, K, B) shares of the initial workforce by age band."""
-    outflow_reference: np.ndarray
-    """(C,) λ_vol: reference voluntary outflow of the country's income group, 1/year."""
     affinity: np.ndarray
     """(C origin, D) time-invariant utility of each destination (ODD §4.2.2)."""
     population: PopulationProjection
@@ -146,7 +144,6 @@ def setup(data: Mapping, world: World) -> Setup:
     ratio = np.array([wf["rural_density_ratio"][k] for k in CADRES])
     rural = ratio[None, :] * rural_pop[:, None]
     shares = supply.initial_age_shares(hz, world, trend.growth)
-    outflow = np.array([wf["outflow_reference"][g] for g in INCOME_GROUPS])[income_index]
     p_retire, p_death, p_exit = supply.hazard_tables(hz, spy)
     edges = np.round(supply.age_band_edges(hz) * spy).astype(np.int64)
     cumulative = np.cumsum(shares, axis=-1)
@@ -186,7 +183,6 @@ def setup(data: Mapping, world: World) -> Setup:
         foreign_default=np.array([wf["foreign_share_default"][k] for k in CADRES]),
         trend=trend,
         age_shares=shares,
-        outflow_reference=outflow,
         affinity=affinity(beh, world, slots),
         population=population,
     )

@@ -36,6 +36,7 @@ from sim.declarations import (
 
 if TYPE_CHECKING:
     from sim.inputs.world import World
+    from sim.model.rules import DecisionContext
 
 AGE_SHARE_EDGES = (35, 45, 55, 65)
 """Inner edges (years) of the bands of `World.age_shares` (<35, 35-44, 45-54, 55-64, 65+)."""
@@ -242,15 +243,16 @@ def graduate_path(
 
     The graduates that keep the own-trained stock on its trend, N(t) = N_own · exp(∫ g_G), when
     the workforce ages and leaves with the hazards by age (attrition, death, retirement) and with
-    the reference voluntary outflow `outflow` (C,) of its income group: a cohort-component
-    projection by whole years of age, each year's graduates entering at the entry age. Graduates
-    are never negative (a stock above its trend is left to shrink). The foreign-trained part of a
-    destination's workforce is not replaced by its graduates: it grows or shrinks by recruitment.
+    the reference voluntary outflow `outflow` (annual rates, broadcastable to (C, K, Y) by whole
+    year of age Y; `reference_outflow`): a cohort-component projection by whole years of age,
+    each year's graduates entering at the entry age. Graduates are never negative (a stock above
+    its trend is left to shrink). The foreign-trained part of a destination's workforce is not
+    replaced by its graduates: it grows or shrinks by recruitment.
     """
     n_years = math.ceil(float(hazards["max_age"])) + 1
     attrition, retirement = annual_hazards(hazards, np.arange(n_years) + 0.5)
     rate = np.maximum(attrition, float(hazards["death_rate"])) + retirement  # (K, Y)
-    survive = np.exp(-rate)[None, :, :] * np.exp(-np.maximum(outflow, 0.0))[:, None, None]
+    survive = np.exp(-rate)[None, :, :] * np.exp(-np.maximum(outflow, 0.0))
     survive[..., -1] = 0.0  # everyone leaves at the maximum age
     entry = np.array([min(int(hazards["entry_age"][k]), n_years - 1) for k in CADRES])
     cohort = age_distribution(hazards, shares) * own_trained[:, :, None]
@@ -265,3 +267,84 @@ def graduate_path(
         cohort = aged
         out[:, :, t] = grads
     return out
+
+
+PROPENSITY_NODES = np.arange(-24.0, 24.5, 1.0)
+"""Nodes z of the expectation over the personal propensity η = σ·(√3/π)·z, z standard logistic
+(`reference_outflow`): the trapezoid rule with unit step, whose error for this smooth, fast-
+decaying integrand is of order exp(−2π²) ≈ 3e-9 (the logistic density's poles lie at ±iπ)."""
+
+
+def _propensity_quadrature(sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes η (Q,) and weights (Q,) (summing to 1) of E_η[f(η)], η logistic with sd `sd`."""
+    z = PROPENSITY_NODES
+    density = np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))) ** 2
+    return sd * (math.sqrt(3.0) / math.pi) * z, density / density.sum()
+
+
+def reference_outflow(
+    ctx: DecisionContext,
+    own_present: np.ndarray,
+    own_ages: np.ndarray,
+    expected_posts: np.ndarray,
+    dt: float,
+) -> np.ndarray:
+    """Expected voluntary outflow of own-trained workers at home (C, K, Y), annual rates by whole
+    year of age (ODD §7.6, λ_vol): leaving the profession, or emigrating.
+
+    For a worker at home in (c, a, k) aged y with personal propensity η, a step's probability is
+
+        q = p_reconsider · (e^V_leave + A[c,k] · e^(V_emig + ln m(y) + η)) / (e^V_stay + e^V_move
+            + e^V_leave + e^(V_emig + ln m(y) + η))
+
+    where A[c,k] is the chance that an application is taken: the destination shares of the
+    origin's logit table times each destination's expected fill rate, min(1, expected posts /
+    expected applications from every origin's own-trained workers at home). η is fixed for life,
+    so the year's survival is E_η[(1 − q)^S] (S steps a year; η logistic with sd σ, integrated
+    by the trapezoid rule, `PROPENSITY_NODES`), averaged over the areas with the weights of
+    `own_present`, and λ = −ln of it.
+
+    Args:
+        ctx: a decision context (`sim.model.utilities.decision_context`) of the state from which
+            training output is set: the start, with no lever in force.
+        own_present: (C, 2, K) own-trained workers in their training country, agents.
+        own_ages: (C, K, Y) their shares by whole year of age (`age_distribution`); age y is
+            read at y + ½.
+        expected_posts: (C, K) international posts expected in a step, agents.
+        dt: the step, years (S = 1/dt steps a year).
+
+    Returns:
+        (C, K, Y) float64, 1/year.
+    """
+    steps = round(1.0 / dt)
+    n_years = own_ages.shape[-1]
+    n_ages = ctx.age_term.shape[0]
+    mid_age = np.round((np.arange(n_years) + 0.5) * steps).astype(np.int64)
+    age_index = np.minimum(mid_age, n_ages - 1)
+    age_term = ctx.age_term[age_index]  # (Y,)
+    eta, weights = _propensity_quadrature(ctx.propensity_sd)  # (Q,)
+    v_stay = ctx.v_stay[:, :, :, 0]  # (C, 2, K) own-trained: migrant = 0
+    v_move = ctx.v_move[:, :, :, 0]
+    v_leave = np.broadcast_to(ctx.v_leave[:, None, :], v_stay.shape)
+    v_emig = np.broadcast_to(ctx.v_emigrate[:, None, :], v_stay.shape)  # origin = country
+    top = np.maximum.reduce([v_stay, v_move, v_leave])  # finite: staying is always open
+    keep = np.exp(v_stay - top) + np.exp(v_move - top)  # (C, 2, K)
+    leave = np.exp(v_leave - top)[..., None, None]
+    emig = np.exp(v_emig - top)[..., None, None] * np.exp(age_term[:, None] + eta[None, :])
+    total = keep[..., None, None] + leave + emig  # (C, 2, K, Y, Q)
+    p_emig = ctx.p_reconsider * emig / total
+    p_leave = ctx.p_reconsider * leave / total
+    # Applications a step by origin, split over destinations by the logit table, against posts.
+    applying = np.einsum("cak,cky,cakyq,q->ck", own_present, own_ages, p_emig, weights)
+    cum = ctx.cum_emigrate  # (C origin, K, D)
+    share = np.diff(cum, axis=-1, prepend=0.0) / np.maximum(cum[..., -1:], 1e-300)
+    to_slot = np.einsum("ck,ckd->dk", applying, share)  # (D, K)
+    posts = expected_posts[ctx.destination_of_slot]  # (D, K)
+    fill = np.where(to_slot > posts, posts / np.maximum(to_slot, 1e-300), 1.0)
+    taken = np.einsum("ckd,dk->ck", share, fill)  # (C, K)
+    q = p_leave + taken[:, None, :, None, None] * p_emig
+    survive = np.exp(steps * np.log1p(-q)) @ weights  # (C, 2, K, Y)
+    area_total = own_present.sum(axis=1, keepdims=True)
+    area_w = np.where(area_total > 0, own_present / np.maximum(area_total, 1e-300), 0.5)
+    mean = (survive * area_w[..., None]).sum(axis=1)  # (C, K, Y)
+    return -np.log(np.maximum(mean, 1e-300))

@@ -37,14 +37,21 @@ class Training:
     """The training fund, extra intake by year, and the year's training payments.
 
     State: `fund` (C, K) int$, `intake` (year -> (C, K) workers started that year),
-    `payments` (C,) int$ a year paid by each country for training this year.
+    `payments` (C,) int$ a year paid by each country for training this year; `outflow` and
+    `path` (C, K, years) the base output, fixed at initialisation.
+
+    Args:
+        setup: the run's setup; own_trained: (C, K) own-trained workers at home at the start;
+        years: years of the run; outflow: (C, K, Y) reference voluntary outflow by whole year of
+            age, 1/year (`sim.model.supply.reference_outflow`).
     """
 
-    def __init__(self, setup: Setup, own_trained: np.ndarray, years: int):
+    def __init__(self, setup: Setup, own_trained: np.ndarray, years: int, outflow: np.ndarray):
         self.setup = setup
+        self.outflow = outflow
         self.path = supply.graduate_path(
             setup.hazard_section, setup.age_shares, own_trained, setup.trend, setup.start_year,
-            years, setup.outflow_reference,
+            years, outflow,
         )  # fmt: skip
         shape = (setup.n_countries, setup.n_cadres)
         self.fund = np.zeros(shape)
