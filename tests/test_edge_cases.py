@@ -134,6 +134,21 @@ def test_unfilled_international_posts_stay_open_until_the_years_end():
     assert carried_total > 0  # some posts did stay open: the rule was exercised
 
 
+def test_posts_carried_within_a_year_are_capped_at_the_vacancies():
+    # ODD §7.2: L = min(posts left unfilled, whole vacancies): when vacancies fall during a year
+    # (filled by graduates or returns), the posts carried over cannot exceed them
+    model = make_model(archetypes({"time.steps_per_year": 4, "time.years": 1}), engine="arrays")
+    model.step()  # the year's first step
+    d = model.demand
+    d.carried_posts[:] = 10**6  # far more unfilled posts than any vacancy
+    pol = model.policies.year(model.start_year)
+    d.update(1, pol, model.ledger.present())
+    whole = np.floor(d.vacancies.sum(axis=1) + 1e-9).astype(np.int64)
+    assert (whole > 0).any()
+    np.testing.assert_array_equal(d.international_posts, whole)  # carried = whole
+    np.testing.assert_array_equal(d.opened_posts, 0)  # and no post opened, none negative
+
+
 def test_short_contracts_and_bonds_last_at_least_one_step():
     from sim.model.policies import steps_of
 
