@@ -1078,3 +1078,13 @@ def test_corridor_changes_count_missing_moves_as_zero_and_missing_files_as_unkno
     row = table.iloc[0]
     assert row["stopped|change|median"] == -150.0
     assert np.isnan(row["unknown|change|median"])
+
+
+def test_the_meta_line_gives_the_fit_of_a_calibration():
+    from sim.compare.reading import calibration_of
+
+    fitted = {"status": "fitted by hrhsim calibrate", "within_25pct": 7, "targets": 22}
+    cal = calibration_of({"calibration": fitted})
+    assert cal.short() == "fitted by hrhsim calibrate: 7 of 22 fitted targets within ±25%"
+    assert calibration_of({"calibration": {"status": "fitted"}}).short() == "fitted"
+    assert calibration_of({}).short() == "not calibrated"

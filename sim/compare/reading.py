@@ -80,6 +80,12 @@ class Calibration:
     def calibrated(self) -> bool:
         return self.status.lower() not in ("", "not calibrated", "none", "uncalibrated")
 
+    def short(self) -> str:
+        """The status with its fit, for the page's meta line."""
+        if self.calibrated and self.within is not None and self.targets:
+            return f"{self.status}: {self.within} of {self.targets} fitted targets within ±25%"
+        return self.status
+
     def text(self) -> str:
         """One sentence for the page."""
         if not self.calibrated:

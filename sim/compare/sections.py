@@ -69,7 +69,7 @@ def render(ctx: Context) -> str:
     meta = (
         f"{n_opt} option{'s' if n_opt != 1 else ''} compared with {esc(ctx.baseline.name)} · "
         f"simulated years {ctx.first + 1}–{y} · {ctx.evidence.replicates} replicates · "
-        f"{esc(ctx.evidence.calibration.status)} · generated {esc(created)}"
+        f"{esc(ctx.evidence.calibration.short())} · generated {esc(created)}"
     )
     from sim.compare.layout import page
 
