@@ -9,17 +9,15 @@ Errors are `WorldError`s naming the file, line and key path. It returns the fiel
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sim.declarations import INCOME_GROUPS
-from sim.errors import WorldError, first_control_character
+from sim.errors import WorldError, did_you_mean, first_control_character
 
 __all__ = ["RESERVED_CODES", "WHO_REGIONS", "read_world_file"]
 
@@ -114,11 +112,9 @@ class _Reader:
             raise self.error(path, f"expected a mapping, got {_type_name(value)}", "a mapping")
         for key in value:
             if key not in spec:
-                close = difflib.get_close_matches(str(key), list(spec), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
                 raise self.error(
                     (*path, str(key)),
-                    f"unknown key '{key}'{hint}",
+                    f"unknown key '{key}'{did_you_mean(key, list(spec))}",
                     "one of " + ", ".join(spec),
                 )
         for key, entry in spec.items():
@@ -170,12 +166,11 @@ class _Reader:
             return value
         if kind == "region" and value not in WHO_REGIONS:
             raise self.error(
-                path, f"unknown WHO region {value!r}{_close(value, WHO_REGIONS)}", expected
+                path, f"unknown WHO region {value!r}{did_you_mean(value, WHO_REGIONS)}", expected
             )
         if kind == "income" and value not in INCOME_GROUPS:
-            raise self.error(
-                path, f"unknown income group {value!r}{_close(value, INCOME_GROUPS)}", expected
-            )
+            hint = did_you_mean(value, INCOME_GROUPS)
+            raise self.error(path, f"unknown income group {value!r}{hint}", expected)
         if kind == "known_code":
             return self.known_code(value, path, codes or {})
         if kind == "code_pair":
@@ -195,18 +190,10 @@ class _Reader:
         if value not in codes:
             raise self.error(
                 path,
-                f"unknown country code {value!r}{_close(str(value), list(codes))}",
+                f"unknown country code {value!r}{did_you_mean(value, list(codes))}",
                 "one of " + ", ".join(codes),
             )
         return value
-
-
-def _close(value: str, options: Sequence[str]) -> str:
-    match = difflib.get_close_matches(str(value).upper(), [o.upper() for o in options], n=1)
-    if not match:
-        return ""
-    original = next(o for o in options if o.upper() == match[0])
-    return f"; did you mean '{original}'?"
 
 
 def _type_name(value: Any) -> str:
