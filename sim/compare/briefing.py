@@ -243,17 +243,17 @@ def write_briefing(
     # ---- files (while the charts are drawn)
     page_links = {code: f"{pages.COUNTRY_DIR}/{code}.html" for code in page_codes}
     export_tables = _export_tables(
-        headline,
-        corridors,
-        per_country,
-        money_tab,
-        series,
-        deliveries,
-        focus_changes,
-        focus_corr,
-        focus_money,
-        map_values,
-        baseline.name,
+        headline=headline,
+        corridors=corridors,
+        per_country=per_country,
+        money_tab=money_tab,
+        series=series,
+        deliveries=deliveries,
+        focus_changes=focus_changes,
+        focus_corr=focus_corr,
+        focus_money=focus_money,
+        map_values=map_values,
+        base_name=baseline.name,
     )
     csv_names, book = export.write_tables(out_dir, export_tables)
     odd_link = pages.write_odd(out_dir)
@@ -404,6 +404,7 @@ def _map_specs(values: dict, options: list[str], year: int, flagged: list[str]):
 
 
 def _export_tables(
+    *,
     headline,
     corridors,
     per_country,
@@ -416,7 +417,8 @@ def _export_tables(
     map_values,
     base_name,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of the briefing, tidy and unrounded, by CSV stem."""
+    """Every table of the briefing, tidy and unrounded, by CSV stem (keywords only: eleven
+    tables of the same kinds are easy to pass in the wrong order)."""
     out = {"headline": headline}
     if len(corridors):
         out["corridors"] = export.long_form(corridors, ["origin", "destination"], base_name)
