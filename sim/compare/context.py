@@ -16,9 +16,9 @@ from sim.compare import fmt, reading
 from sim.compare.chartstyle import colour
 from sim.compare.drawing import Chart
 from sim.compare.focus import Agreement
-from sim.compare.layout import esc, number_cell, swatch, th, wrap
+from sim.compare.layout import Column, esc, number_cell, swatch, td, th, wrap
 from sim.compare.runs import Run
-from sim.compare.tables import Metric
+from sim.compare.tables import METRICS, Metric
 from sim.inputs.selectors import CountryGroups
 
 
@@ -144,3 +144,34 @@ def figure_html(chart: Chart | None, prefix: str = "") -> str:
         f'<span class="screen-only">Files: <a href="{prefix}figures/{esc(chart.key)}.png">PNG</a>'
         f' · <a href="{prefix}figures/{esc(chart.key)}.svg">SVG</a></span></figcaption></figure>'
     )
+
+
+def density_rows(
+    ctx: Context, entries: Sequence[tuple[str, float, float, Sequence]], what: str
+) -> tuple[list[list[str]], list[Column], dict[int, str]]:
+    """The body of a table of countries' density: stub rows (country, start, level), one column
+    of paired changes per option (head: the option and `what`), and the spans that replace the
+    numbers of countries too small for the scale.
+
+    Args:
+        entries: (country code, density at the start, density in the baseline at the end, one
+            mapping per option with `change_median`, `change_p5` and `change_p95`).
+    """
+    density = METRICS["safeguards_density"]
+    columns = [Column(option_head(ctx, o.name, what), []) for o in ctx.options]
+    stub_rows: list[list[str]] = []
+    spans: dict[int, str] = {}
+    for code, start, level, rows in entries:
+        flagged = code in ctx.flagged
+        stub_rows.append(
+            [
+                td(ctx.country(code), cls="text"),
+                td("—" if flagged else esc(fmt.quote(start, "density", 3))),
+                td("—" if flagged else esc(fmt.quote(level, "density", 3))),
+            ]
+        )
+        if flagged:
+            spans[len(stub_rows) - 1] = flag_text(ctx, code)
+        for col, cell in zip(columns, change_cells(ctx, density, rows), strict=True):
+            col.cells.append(cell)
+    return stub_rows, columns, spans

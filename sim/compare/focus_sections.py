@@ -9,10 +9,10 @@ import math
 import pandas as pd
 
 from sim.compare import fmt
-from sim.compare.context import Context, change_cells, figure_html, flag_text, option_head
+from sim.compare.context import Context, change_cells, density_rows, figure_html, option_head
 from sim.compare.focus import Agreement
 from sim.compare.layout import Column, esc, number_cell, simple_table, split_table, td, th
-from sim.compare.tables import METRICS, Metric
+from sim.compare.tables import Metric
 
 
 def focus_html(ctx: Context) -> str:
@@ -82,43 +82,20 @@ def agreement_table(ctx: Context, n: int, a: Agreement, table: pd.DataFrame, sou
 def _focus_table(ctx: Context) -> str:
     ch = ctx.focus_changes
     start = ctx.focus_start
-    stub_rows, columns = (
-        [],
-        [Column(option_head(ctx, o.name, f"density change {ctx.year}"), []) for o in ctx.options],
-    )
-    density = METRICS["safeguards_density"]
-    spans: dict[int, str] = {}
+    entries = []
     for code in ctx.focus:
         sub = (
             ch[(ch["country"] == code) & (ch["indicator"] == "density")] if ch is not None else None
         )
         base = sub[sub["scenario"] == ctx.baseline.name] if sub is not None else None
-        flagged = code in ctx.flagged
         start_d = start.loc[code, "density"] if start is not None and code in start.index else None
         level = base["median"].iloc[0] if base is not None and len(base) else float("nan")
-        stub_rows.append(
-            [
-                td(ctx.country(code), cls="text"),
-                td(esc(fmt.quote(start_d, "density", 3))) if not flagged else td("—"),
-                td(esc(fmt.quote(level, "density", 3))) if not flagged else td("—"),
-            ]
-        )
         rows = []
         for o in ctx.options:
             r = sub[sub["scenario"] == o.name] if sub is not None else None
-            rows.append(
-                r.iloc[0]
-                if r is not None and len(r)
-                else {
-                    "change_median": float("nan"),
-                    "change_p5": float("nan"),
-                    "change_p95": float("nan"),
-                }
-            )
-        if flagged:
-            spans[len(stub_rows) - 1] = flag_text(ctx, code)
-        for col, cell in zip(columns, change_cells(ctx, density, rows), strict=True):
-            col.cells.append(cell)
+            rows.append(r.iloc[0] if r is not None and len(r) else _NAN_CHANGE)
+        entries.append((code, start_d, level, rows))
+    stub_rows, columns, spans = density_rows(ctx, entries, f"density change {ctx.year}")
     heads = [
         th("Country", cls="text"),
         th(f"Density<br><span class='meta'>start of {ctx.first + 1}</span>"),

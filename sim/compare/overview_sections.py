@@ -9,12 +9,13 @@ from sim.compare.context import (
     Context,
     change_cells,
     csv_link,
+    density_rows,
     figure_html,
     flag_text,
     option_head,
 )
 from sim.compare.layout import Column, esc, number_cell, split_table, td, th
-from sim.compare.tables import METRICS, Metric
+from sim.compare.tables import Metric
 
 
 def maps_html(ctx: Context) -> str:
@@ -137,35 +138,25 @@ def safeguards_html(ctx: Context) -> str:
         return (
             "<p>No country of this world is on the safeguards list, so this section is empty.</p>"
         )
-    density = METRICS["safeguards_density"]
-    stub_rows = []
-    columns = [Column(option_head(ctx, o.name, "change, 90% interval"), []) for o in ctx.options]
     base = ctx.baseline.name
-    spans: dict[int, str] = {}
     per_start = f"{base}|start" in table.columns
-    for _, r in table.iterrows():
-        code = r["country"]
-        flagged = code in ctx.flagged
-        start = r[f"{base}|start"] if per_start else r["start"]
-        stub_rows.append(
+    entries = [
+        (
+            r["country"],
+            r[f"{base}|start"] if per_start else r["start"],
+            r[f"{base}|median"],
             [
-                td(ctx.country(code), cls="text"),
-                td("—" if flagged else esc(fmt.quote(start, "density", 3))),
-                td("—" if flagged else esc(fmt.quote(r[f"{base}|median"], "density", 3))),
-            ]
+                {
+                    "change_median": r[f"{o.name}|change|median"],
+                    "change_p5": r[f"{o.name}|change|p5"],
+                    "change_p95": r[f"{o.name}|change|p95"],
+                }
+                for o in ctx.options
+            ],
         )
-        rows = [
-            {
-                "change_median": r[f"{o.name}|change|median"],
-                "change_p5": r[f"{o.name}|change|p5"],
-                "change_p95": r[f"{o.name}|change|p95"],
-            }
-            for o in ctx.options
-        ]
-        if flagged:
-            spans[len(stub_rows) - 1] = flag_text(ctx, code)
-        for col, cell in zip(columns, change_cells(ctx, density, rows), strict=True):
-            col.cells.append(cell)
+        for _, r in table.iterrows()
+    ]
+    stub_rows, columns, spans = density_rows(ctx, entries, "change, 90% interval")
     heads = [
         th("Country", cls="text"),
         th(f"Start<br><span class='meta'>beginning of {ctx.first + 1}</span>"),
