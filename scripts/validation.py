@@ -202,7 +202,8 @@ def reference_rates(r: Run) -> dict:
     n = s.n_countries
     own = model.ledger.stock[np.arange(n), np.arange(n)].sum(axis=1).astype(float)  # (C, K)
     ages = supply.age_distribution(s.hazard_section, s.age_shares)  # (C, K, Y)
-    leaving = (ages * -np.expm1(-model.training.outflow)).sum(axis=-1) * own  # (C, K)
+    t = model.training  # the first year's leaving, over the groups of the propensity
+    leaving = (ages * (-np.expm1(-t.outflow) @ t.outflow_weights)).sum(axis=-1) * own  # (C, K)
     income = np.asarray(r.world.income_group)
     return {
         (cadre, g): float(leaving[income == g, k].sum() / max(own[income == g, k].sum(), 1e-9))

@@ -30,8 +30,9 @@ def _own_at_home(model) -> np.ndarray:
 
 
 def _reference(model) -> np.ndarray:
-    """λ (C, K, Y) of a fresh model, recomputed from its initial cells."""
-    return model._reference_outflow(model.ledger.stock.copy())
+    """λ (C, K, Y) of a fresh model over the groups of the propensity, from its initial cells."""
+    rate, weights = model._reference_outflow(model.ledger.stock.copy())
+    return -np.log(np.exp(-rate) @ weights)
 
 
 def _direct(model) -> np.ndarray:
@@ -67,6 +68,7 @@ def _direct(model) -> np.ndarray:
 
     slots = ctx.destination_of_slot
     apply_to = np.zeros((len(slots), n_k))
+    applying = np.zeros((n_c, n_k))
     shares = {}
     for c in range(n_c):
         for k in range(n_k):
@@ -79,31 +81,57 @@ def _direct(model) -> np.ndarray:
                 for y in range(n_y)
             )
             apply_to[:, k] += n_apply * shares[c, k]
+            applying[c, k] = n_apply
     posts = expected[slots]
     fill = np.ones_like(posts)
     over = apply_to > posts
     fill[over] = posts[over] / apply_to[over]
+    taken = np.array(
+        [[float((shares[c, k] * fill[:, k]).sum()) for k in range(n_k)] for c in range(n_c)]
+    )
+    for c in range(n_c):  # an origin's cap on deployments of the cadres it counts
+        allowance = neutral.deployment_cap[c] / s.workers_per_agent * s.dt
+        counted = [k for k in range(n_k) if neutral.deployment_capped[c, k]]
+        deployed = sum(applying[c, k] * taken[c, k] for k in counted)
+        if deployed > allowance:
+            for k in counted:
+                taken[c, k] *= allowance / deployed
     out = np.zeros((n_c, n_k, n_y))
     for c in range(n_c):
         for k in range(n_k):
-            taken = float((shares[c, k] * fill[:, k]).sum())
             tot = own[c, :, k].sum()
             for y in range(n_y):
                 surv = 0.0
                 for a in range(2):
                     pl, pe = probs(c, a, k, y)
                     w = own[c, a, k] / tot if tot > 0 else 0.5
-                    surv += w * (((1 - pl - taken * pe) ** S) * density).sum()
+                    surv += w * (((1 - pl - taken[c, k] * pe) ** S) * density).sum()
                 out[c, k, y] = -math.log(surv)
     return out
 
 
-@pytest.mark.parametrize("intensity", [None, 0.02], ids=["short-of-applicants", "short-of-posts"])
-def test_reference_outflow_equals_a_direct_computation(intensity):
-    overrides = {"scale.workers_per_agent": 50.0}
-    if intensity is not None:  # few posts: applications exceed them and are not all taken
-        overrides["workforce.recruitment_intensity"] = intensity
-    model = make_model(archetypes(overrides), seed=4, engine="arrays")
+CAPPED = {  # the global world's Philippines, whose deployment cap is in force in 2021
+    "world.kind": "global",
+    "world.countries": ["PHL", "IND", "NGA", "SAU", "GBR", "USA", "AUS"],
+    "time.start_year": 2021,
+    "scale.workers_per_agent": 500.0,
+    "behaviour.emigrate_constant": -3.0,
+}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"scale.workers_per_agent": 50.0},
+        # few posts: applications exceed them and are not all taken
+        {"scale.workers_per_agent": 50.0, "workforce.recruitment_intensity": 0.02},
+        CAPPED,
+    ],
+    ids=["short-of-applicants", "short-of-posts", "deployment-cap"],
+)
+def test_reference_outflow_equals_a_direct_computation(overrides):
+    name = "baseline.yaml" if overrides is CAPPED else "archetypes_baseline.yaml"
+    model = make_model(archetypes(overrides, name=name), seed=4, engine="arrays")
     fast, slow = _reference(model), _direct(model)
     assert (fast > 0).all()
     np.testing.assert_allclose(fast, slow, rtol=1e-6)
@@ -150,3 +178,39 @@ def test_more_voluntary_leaving_is_replaced_by_more_graduates():
     high = make_model(archetypes({**FINE, "behaviour.leave_constant": -2.0}), seed=3)
     assert (_reference(high) > _reference(low)).all()
     assert (high.training.path.sum(axis=-1) > low.training.path.sum(axis=-1)).all()
+
+
+def test_cohorts_lose_their_most_mobile_members_first():
+    """The projection follows each group of the (lifelong) propensity apart: with the same mean
+    outflow in the first year, a mix of mobile and settled workers loses fewer later on (the
+    mobile leave first), so fewer graduates are needed than at the mean rate throughout."""
+    model = make_model(archetypes(FINE), seed=3, engine="arrays")
+    s = model.setup
+    own = s.initial_workers * 0.9
+    args = (s.hazard_section, s.age_shares, own, s.trend, s.start_year, 10)
+    weights = np.array([0.5, 0.5])
+    mixed = np.broadcast_to(np.array([0.0, 0.2]), (*own.shape, 1, 2))  # settled, mobile
+    mean = -np.log(np.exp(-mixed) @ weights)  # the same first-year survival
+    grouped = supply.graduate_path(*args, mixed, weights)
+    pooled = supply.graduate_path(*args, mean)
+    np.testing.assert_allclose(grouped[:, :, 0], pooled[:, :, 0], rtol=1e-12)
+    assert (grouped[:, :, 1:].sum(axis=-1) < pooled[:, :, 1:].sum(axis=-1)).all()
+
+
+@pytest.mark.parametrize("sd", [0.5, 1.0, 2.0, 5.0, 10.0])
+def test_the_propensity_quadrature_is_accurate_at_any_spread(sd):
+    """E_η[f(η)] for f = the logistic choice probability of a mobile option, against an
+    adaptive integral over the quantiles of η."""
+    from scipy.integrate import quad
+
+    eta, weights = supply.propensity_quadrature(sd)
+    assert weights.sum() == pytest.approx(1.0, abs=1e-15)
+
+    def f(x):
+        return 1.0 / (1.0 + np.exp(-(x - 3.0)))  # an option 3 utils below staying
+
+    def by_quantile(u):
+        return f(sd * math.sqrt(3) / math.pi * math.log(u / (1 - u)))
+
+    exact, _ = quad(by_quantile, 0.0, 1.0, epsabs=1e-13, epsrel=1e-12, limit=400)
+    assert (f(eta) @ weights) == pytest.approx(exact, rel=1e-6)

@@ -113,8 +113,7 @@ class WorkforceModel(mesa.Model):
     posts = property(lambda self: self.demand.posts, doc="(C, 2, K) funded posts (agents).")
     vacancies = property(lambda self: self.demand.vacancies, doc="(C, 2, K) vacancies (agents).")
     international_posts = property(
-        lambda self: self.demand.international_posts,
-        doc="(C, K) international posts open this step (opened now or unfilled this year).",
+        lambda self: self.demand.international_posts, doc="(C, K) international posts open now."
     )
 
     def population_in(self, year: float) -> np.ndarray:
@@ -164,14 +163,15 @@ class WorkforceModel(mesa.Model):
         self.training.start_year(year, pol, self.agreements, pressure)
         self.graduate_output = self.training.base_output(year) + self.training.extra_graduates(year)
 
-    def _reference_outflow(self, cells: np.ndarray) -> np.ndarray:
-        """λ_vol (C, K, Y) that base output replaces, from the start without levers (ODD §7.6)."""
+    def _reference_outflow(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """λ_vol (C, K, Y, Q), weights (Q,): what base output replaces (ODD §7.6, no levers)."""
         s, neutral = self.setup, self.policies.without_levers()
         self.demand.expect_at_start(neutral, self.ledger.present())
         own = cells[np.arange(s.n_countries), np.arange(s.n_countries)].astype(np.float64)
         ages = supply.age_distribution(s.hazard_section, s.age_shares)
         context = self._decision_context(neutral)
-        return supply.reference_outflow(context, own, ages, self.demand.expected_posts, s.dt)
+        caps = (neutral.deployment_cap / s.workers_per_agent * s.dt, neutral.deployment_capped)
+        return supply.reference_outflow(context, own, ages, self.demand.expected_posts, caps, s.dt)
 
     def _decision_context(self, pol: PolicyYear) -> rules.DecisionContext:
         """Phase 3 context: the utility of every option (`sim.model.utilities`)."""

@@ -237,47 +237,64 @@ def graduate_path(
     trend: Trend,
     start_year: int,
     years: int,
-    outflow: np.ndarray,
+    outflow: np.ndarray | float,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Base graduate output by year of the run (C, K, years), workers a year (ODD §7.6).
 
     The graduates that keep the own-trained stock on its trend, N(t) = N_own · exp(∫ g_G), when
     the workforce ages and leaves with the hazards by age (attrition, death, retirement) and with
-    the reference voluntary outflow `outflow` (annual rates, broadcastable to (C, K, Y) by whole
-    year of age Y; `reference_outflow`): a cohort-component projection by whole years of age,
-    each year's graduates entering at the entry age. Graduates are never negative (a stock above
-    its trend is left to shrink). The foreign-trained part of a destination's workforce is not
+    the reference voluntary outflow: a cohort-component projection by whole years of age, each
+    year's graduates entering at the entry age. Graduates are never negative (a stock above its
+    trend is left to shrink). The foreign-trained part of a destination's workforce is not
     replaced by its graduates: it grows or shrinks by recruitment.
+
+    Args:
+        outflow: annual rates broadcastable to (C, K, Y, Q) by whole year of age Y and group Q of
+            the personal propensity (`reference_outflow`), or to (C, K, Y) when `weights` is None.
+        weights: (Q,) the groups' shares of every cohort (sum 1). Cohorts are projected group by
+            group, so a cohort loses its most mobile members first, as the agents do (their
+            propensity is fixed for life); initial workers and graduates enter with the shares.
     """
     n_years = math.ceil(float(hazards["max_age"])) + 1
     attrition, retirement = annual_hazards(hazards, np.arange(n_years) + 0.5)
     rate = np.maximum(attrition, float(hazards["death_rate"])) + retirement  # (K, Y)
-    survive = np.exp(-rate)[None, :, :] * np.exp(-np.maximum(outflow, 0.0))
-    survive[..., -1] = 0.0  # everyone leaves at the maximum age
+    rates = np.asarray(outflow, dtype=np.float64)
+    if weights is None:
+        rates, weights = rates[..., None], np.ones(1)
+    survive = np.exp(-rate)[None, :, :, None] * np.exp(-np.maximum(rates, 0.0))  # (C, K, Y, Q)
+    survive = np.broadcast_to(survive, (*own_trained.shape, n_years, len(weights))).copy()
+    survive[..., -1, :] = 0.0  # everyone leaves at the maximum age
     entry = np.array([min(int(hazards["entry_age"][k]), n_years - 1) for k in CADRES])
-    cohort = age_distribution(hazards, shares) * own_trained[:, :, None]
+    cohort = (age_distribution(hazards, shares) * own_trained[:, :, None])[..., None] * weights
     out = np.zeros((*own_trained.shape, years))
     for t in range(years):
         target = own_trained * np.exp(trend.log_factor(float(start_year), start_year + t + 1.0))
         aged = np.zeros_like(cohort)
-        aged[..., 1:] = (cohort * survive)[..., :-1]
-        grads = np.maximum(target - aged.sum(axis=-1), 0.0)
+        aged[..., 1:, :] = (cohort * survive)[..., :-1, :]
+        grads = np.maximum(target - aged.sum(axis=(-2, -1)), 0.0)
         for k, a in enumerate(entry):
-            aged[:, k, a] += grads[:, k]
+            aged[:, k, a, :] += grads[:, k, None] * weights
         cohort = aged
         out[:, :, t] = grads
     return out
 
 
-PROPENSITY_NODES = np.arange(-24.0, 24.5, 1.0)
-"""Nodes z of the expectation over the personal propensity η = σ·(√3/π)·z, z standard logistic
-(`reference_outflow`): the trapezoid rule with unit step, whose error for this smooth, fast-
-decaying integrand is of order exp(−2π²) ≈ 3e-9 (the logistic density's poles lie at ±iπ)."""
+PROPENSITY_STEP = 2.0
+"""The quadrature over the personal propensity η = σ·(√3/π)·z, z standard logistic
+(`reference_outflow`), is the trapezoid rule on z ∈ [−24, 24] with step min(1, 2/σ): the
+integrand is analytic in a strip of half-width min(π, π²/(σ√3)), so the relative error stays
+below about 1e-6 for any σ (without the 2/σ, 3e-3 at σ = 5)."""
+
+_NODES_PER_CHUNK = 64
+"""Groups of the propensity computed at once (bounds the temporaries of a large σ)."""
 
 
-def _propensity_quadrature(sd: float) -> tuple[np.ndarray, np.ndarray]:
+def propensity_quadrature(sd: float) -> tuple[np.ndarray, np.ndarray]:
     """Nodes η (Q,) and weights (Q,) (summing to 1) of E_η[f(η)], η logistic with sd `sd`."""
-    z = PROPENSITY_NODES
+    step = min(1.0, PROPENSITY_STEP / sd) if sd > 0 else 1.0
+    half = math.floor(24.0 / step)
+    z = np.arange(-half, half + 1) * step
     density = np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))) ** 2
     return sd * (math.sqrt(3.0) / math.pi) * z, density / density.sum()
 
@@ -287,10 +304,12 @@ def reference_outflow(
     own_present: np.ndarray,
     own_ages: np.ndarray,
     expected_posts: np.ndarray,
+    caps: tuple[np.ndarray, np.ndarray],
     dt: float,
-) -> np.ndarray:
-    """Expected voluntary outflow of own-trained workers at home (C, K, Y), annual rates by whole
-    year of age (ODD §7.6, λ_vol): leaving the profession, or emigrating.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected voluntary outflow of own-trained workers at home (ODD §7.6, λ_vol), annual rates
+    by whole year of age and group of the personal propensity: leaving the profession, or
+    emigrating.
 
     For a worker at home in (c, a, k) aged y with personal propensity η, a step's probability is
 
@@ -299,10 +318,11 @@ def reference_outflow(
 
     where A[c,k] is the chance that an application is taken: the destination shares of the
     origin's logit table times each destination's expected fill rate, min(1, expected posts /
-    expected applications from every origin's own-trained workers at home). η is fixed for life,
-    so the year's survival is E_η[(1 − q)^S] (S steps a year; η logistic with sd σ, integrated
-    by the trapezoid rule, `PROPENSITY_NODES`), averaged over the areas with the weights of
-    `own_present`, and λ = −ln of it.
+    expected applications from every origin's own-trained workers at home, over ages and η),
+    times, where the origin caps deployments, min(1, allowance / expected deployments).
+    The year's survival of group η is Σ_a w_a (1 − q)^S (S steps a year; w the areas' shares of
+    `own_present`), and λ = −ln of it; η is fixed for life, so `graduate_path` projects each
+    group's cohorts apart (the quadrature nodes and weights, `propensity_quadrature`).
 
     Args:
         ctx: a decision context (`sim.model.utilities.decision_context`) of the state from which
@@ -311,40 +331,55 @@ def reference_outflow(
         own_ages: (C, K, Y) their shares by whole year of age (`age_distribution`); age y is
             read at y + ½.
         expected_posts: (C, K) international posts expected in a step, agents.
+        caps: deployments each origin may make in a step (C,), agents (+inf: no cap), and the
+            cadres they count (C, K) bool (ODD §7.5).
         dt: the step, years (S = 1/dt steps a year).
 
     Returns:
-        (C, K, Y) float64, 1/year.
+        λ (C, K, Y, Q) float64 in 1/year, and the groups' weights (Q,).
     """
     steps = round(1.0 / dt)
     n_years = own_ages.shape[-1]
     n_ages = ctx.age_term.shape[0]
     mid_age = np.round((np.arange(n_years) + 0.5) * steps).astype(np.int64)
-    age_index = np.minimum(mid_age, n_ages - 1)
-    age_term = ctx.age_term[age_index]  # (Y,)
-    eta, weights = _propensity_quadrature(ctx.propensity_sd)  # (Q,)
+    age_term = ctx.age_term[np.minimum(mid_age, n_ages - 1)]  # (Y,)
+    eta, weights = propensity_quadrature(ctx.propensity_sd)  # (Q,)
     v_stay = ctx.v_stay[:, :, :, 0]  # (C, 2, K) own-trained: migrant = 0
     v_move = ctx.v_move[:, :, :, 0]
     v_leave = np.broadcast_to(ctx.v_leave[:, None, :], v_stay.shape)
     v_emig = np.broadcast_to(ctx.v_emigrate[:, None, :], v_stay.shape)  # origin = country
     top = np.maximum.reduce([v_stay, v_move, v_leave])  # finite: staying is always open
-    keep = np.exp(v_stay - top) + np.exp(v_move - top)  # (C, 2, K)
+    keep = (np.exp(v_stay - top) + np.exp(v_move - top))[..., None, None]  # (C, 2, K, 1, 1)
     leave = np.exp(v_leave - top)[..., None, None]
-    emig = np.exp(v_emig - top)[..., None, None] * np.exp(age_term[:, None] + eta[None, :])
-    total = keep[..., None, None] + leave + emig  # (C, 2, K, Y, Q)
-    p_emig = ctx.p_reconsider * emig / total
-    p_leave = ctx.p_reconsider * leave / total
+    emig_base = np.exp(v_emig - top)[..., None, None]
+
+    def probabilities(part: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Per-step (leave, emigrate) probabilities (C, 2, K, Y, nodes of `part`)."""
+        emig = emig_base * np.exp(age_term[:, None] + eta[None, part])
+        total = keep + leave + emig
+        return ctx.p_reconsider * leave / total, ctx.p_reconsider * emig / total
+
+    parts = [slice(i, i + _NODES_PER_CHUNK) for i in range(0, len(eta), _NODES_PER_CHUNK)]
     # Applications a step by origin, split over destinations by the logit table, against posts.
-    applying = np.einsum("cak,cky,cakyq,q->ck", own_present, own_ages, p_emig, weights)
+    applying = sum(
+        np.einsum("cak,cky,cakyq,q->ck", own_present, own_ages, probabilities(p)[1], weights[p])
+        for p in parts
+    )
     cum = ctx.cum_emigrate  # (C origin, K, D)
     share = np.diff(cum, axis=-1, prepend=0.0) / np.maximum(cum[..., -1:], 1e-300)
     to_slot = np.einsum("ck,ckd->dk", applying, share)  # (D, K)
     posts = expected_posts[ctx.destination_of_slot]  # (D, K)
     fill = np.where(to_slot > posts, posts / np.maximum(to_slot, 1e-300), 1.0)
     taken = np.einsum("ckd,dk->ck", share, fill)  # (C, K)
-    q = p_leave + taken[:, None, :, None, None] * p_emig
-    survive = np.exp(steps * np.log1p(-q)) @ weights  # (C, 2, K, Y)
+    allowance, capped = caps
+    deployed = (applying * taken * capped).sum(axis=1)  # (C,) counted against a cap
+    room = np.where(deployed > allowance, allowance / np.maximum(deployed, 1e-300), 1.0)
+    taken = np.where(capped, taken * room[:, None], taken)[:, None, :, None, None]
     area_total = own_present.sum(axis=1, keepdims=True)
     area_w = np.where(area_total > 0, own_present / np.maximum(area_total, 1e-300), 0.5)
-    mean = (survive * area_w[..., None]).sum(axis=1)  # (C, K, Y)
-    return -np.log(np.maximum(mean, 1e-300))
+    survive = []
+    for p in parts:
+        p_leave, p_emig = probabilities(p)
+        by_area = np.exp(steps * np.log1p(-(p_leave + taken * p_emig)))  # (C, 2, K, Y, n)
+        survive.append((by_area * area_w[..., None, None]).sum(axis=1))  # (C, K, Y, n)
+    return -np.log(np.maximum(np.concatenate(survive, axis=-1), 1e-300)), weights

@@ -37,21 +37,24 @@ class Training:
     """The training fund, extra intake by year, and the year's training payments.
 
     State: `fund` (C, K) int$, `intake` (year -> (C, K) workers started that year),
-    `payments` (C,) int$ a year paid by each country for training this year; `outflow` and
-    `path` (C, K, years) the base output, fixed at initialisation.
+    `payments` (C,) int$ a year paid by each country for training this year; `outflow`,
+    `outflow_weights` and `path` (C, K, years) the base output, fixed at initialisation.
 
     Args:
         setup: the run's setup; own_trained: (C, K) own-trained workers at home at the start;
-        years: years of the run; outflow: (C, K, Y) reference voluntary outflow by whole year of
-            age, 1/year (`sim.model.supply.reference_outflow`).
+        years: years of the run; outflow: the reference voluntary outflow by whole year of age
+            and group of the personal propensity, (C, K, Y, Q) in 1/year, and the groups'
+            weights (Q,) (`sim.model.supply.reference_outflow`).
     """
 
-    def __init__(self, setup: Setup, own_trained: np.ndarray, years: int, outflow: np.ndarray):
+    def __init__(
+        self, setup: Setup, own_trained: np.ndarray, years: int, outflow: tuple[np.ndarray, ...]
+    ):
         self.setup = setup
-        self.outflow = outflow
+        self.outflow, self.outflow_weights = outflow
         self.path = supply.graduate_path(
             setup.hazard_section, setup.age_shares, own_trained, setup.trend, setup.start_year,
-            years, outflow,
+            years, self.outflow, self.outflow_weights,
         )  # fmt: skip
         shape = (setup.n_countries, setup.n_cadres)
         self.fund = np.zeros(shape)
