@@ -156,8 +156,9 @@ class PolicySchedule:
     def without_levers(self) -> PolicyYear:
         """The first year with no lever and no adjustment in force: the world as the data left it
         (the behaviour's recruitment fee and migrant pay gap everywhere, no pay rise, allowance,
-        bond, cap or multiplier; dated caps of the world data kept). The state from which base
-        graduate output is set (ODD §7.6), the same for every scenario on one world."""
+        bond, policy cap or multiplier; the deployment caps of the world data in force in the
+        start year kept, as data). The state from which base graduate output is set (ODD §7.6),
+        the same for every scenario on one world."""
         pol = self.year(self.start_year)
         n, k = len(self.world.iso3), len(CADRES)
         beh = self.data["behaviour"]

@@ -342,7 +342,12 @@ def reference_outflow(
     n_years = own_ages.shape[-1]
     n_ages = ctx.age_term.shape[0]
     mid_age = np.round((np.arange(n_years) + 0.5) * steps).astype(np.int64)
-    age_term = ctx.age_term[np.minimum(mid_age, n_ages - 1)]  # (Y,)
+    # The age enters through the emigration age term only, which takes a few values (its age
+    # bands): the probabilities are computed once per value and read back by age.
+    age_term, by_age = np.unique(ctx.age_term[np.minimum(mid_age, n_ages - 1)], return_inverse=True)
+    ages_by_term = np.zeros((*own_ages.shape[:2], len(age_term)))  # (C, K, T) shares by value
+    for t in range(len(age_term)):
+        ages_by_term[..., t] = own_ages[..., by_age == t].sum(axis=-1)
     eta, weights = propensity_quadrature(ctx.propensity_sd)  # (Q,)
     v_stay = ctx.v_stay[:, :, :, 0]  # (C, 2, K) own-trained: migrant = 0
     v_move = ctx.v_move[:, :, :, 0]
@@ -354,7 +359,7 @@ def reference_outflow(
     emig_base = np.exp(v_emig - top)[..., None, None]
 
     def probabilities(part: slice) -> tuple[np.ndarray, np.ndarray]:
-        """Per-step (leave, emigrate) probabilities (C, 2, K, Y, nodes of `part`)."""
+        """Per-step (leave, emigrate) probabilities (C, 2, K, T, nodes of `part`)."""
         emig = emig_base * np.exp(age_term[:, None] + eta[None, part])
         total = keep + leave + emig
         return ctx.p_reconsider * leave / total, ctx.p_reconsider * emig / total
@@ -362,7 +367,7 @@ def reference_outflow(
     parts = [slice(i, i + _NODES_PER_CHUNK) for i in range(0, len(eta), _NODES_PER_CHUNK)]
     # Applications a step by origin, split over destinations by the logit table, against posts.
     applying = sum(
-        np.einsum("cak,cky,cakyq,q->ck", own_present, own_ages, probabilities(p)[1], weights[p])
+        np.einsum("cak,ckt,caktq,q->ck", own_present, ages_by_term, probabilities(p)[1], weights[p])
         for p in parts
     )
     cum = ctx.cum_emigrate  # (C origin, K, D)
@@ -380,6 +385,7 @@ def reference_outflow(
     survive = []
     for p in parts:
         p_leave, p_emig = probabilities(p)
-        by_area = np.exp(steps * np.log1p(-(p_leave + taken * p_emig)))  # (C, 2, K, Y, n)
-        survive.append((by_area * area_w[..., None, None]).sum(axis=1))  # (C, K, Y, n)
-    return -np.log(np.maximum(np.concatenate(survive, axis=-1), 1e-300)), weights
+        by_area = np.exp(steps * np.log1p(-(p_leave + taken * p_emig)))  # (C, 2, K, T, n)
+        survive.append((by_area * area_w[..., None, None]).sum(axis=1))  # (C, K, T, n)
+    rate = -np.log(np.maximum(np.concatenate(survive, axis=-1), 1e-300))
+    return rate[:, :, by_age, :], weights  # (C, K, Y, Q)
