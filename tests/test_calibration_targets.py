@@ -101,7 +101,10 @@ def test_every_group_keeps_fitted_and_held_out_targets():
         assert {"fit", "holdout"} <= roles, group
     compared = [t for t in ts if t.role in ("fit", "holdout")]
     share = sum(t.role == "holdout" for t in compared) / len(compared)
-    assert 0.15 <= share <= 0.35
+    # about a fifth to a third held out; the held-out figures were set aside before the first
+    # calibration and stay so: when a fitted figure leaves the fitted set (C01, the pandemic
+    # year, which the model has no shock for) their share rises rather than one being moved
+    assert 0.15 <= share <= 0.4
 
 
 def test_date_conventions_against_a_2020_start():
@@ -159,7 +162,7 @@ def test_countries_not_simulated_make_a_target_unfittable():
 
 def test_observation_error_follows_confidence_approximation_and_ranges():
     ts = {t.id: t for t in _resolve(load_targets(TARGETS, MAPPING))}
-    assert ts["C01"].obs_sd == pytest.approx(0.10)  # primary
+    assert ts["C02"].obs_sd == pytest.approx(0.10)  # primary
     assert ts["C03"].obs_sd == pytest.approx(0.20)  # secondary
     assert ts["C11"].obs_sd == pytest.approx(0.15)  # secondary analysis
     assert ts["C17"].obs_sd == pytest.approx(math.hypot(0.20, 0.10))  # "~" adds 10%
@@ -171,7 +174,7 @@ def test_observation_error_follows_confidence_approximation_and_ranges():
 
 
 def test_a_larger_discrepancy_widens_only_the_discrepancy():
-    t = {t.id: t for t in _resolve(load_targets(TARGETS, MAPPING))}["C01"]
+    t = {t.id: t for t in _resolve(load_targets(TARGETS, MAPPING))}["C02"]
     obs, md = observation_sd(t, ErrorModel(discrepancy=0.3))
     assert obs == pytest.approx(t.obs_sd) and md == pytest.approx(0.3)
 
