@@ -267,15 +267,16 @@ def graduate_path(
     survive[..., -1, :] = 0.0  # everyone leaves at the maximum age
     entry = np.array([min(int(hazards["entry_age"][k]), n_years - 1) for k in CADRES])
     cohort = (age_distribution(hazards, shares) * own_trained[:, :, None])[..., None] * weights
+    aged = np.zeros_like(cohort)  # the two buffers swap each year (no allocation in the loop)
     out = np.zeros((*own_trained.shape, years))
     for t in range(years):
         target = own_trained * np.exp(trend.log_factor(float(start_year), start_year + t + 1.0))
-        aged = np.zeros_like(cohort)
-        aged[..., 1:, :] = (cohort * survive)[..., :-1, :]
+        aged[..., 0, :] = 0.0
+        np.multiply(cohort[..., :-1, :], survive[..., :-1, :], out=aged[..., 1:, :])
         grads = np.maximum(target - aged.sum(axis=(-2, -1)), 0.0)
         for k, a in enumerate(entry):
             aged[:, k, a, :] += grads[:, k, None] * weights
-        cohort = aged
+        cohort, aged = aged, cohort
         out[:, :, t] = grads
     return out
 
