@@ -20,13 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.declarations import CADRES, INCOME_GROUPS
 from sim.inputs.scenario import load_scenario
+from sim.model import initial
 from sim.runner import build_model
 
 
 def own_at_home(model) -> np.ndarray:
     """(C, K) own-trained agents working in their training country."""
-    n = model.setup.n_countries
-    return model.ledger.stock[np.arange(n), np.arange(n)].sum(axis=1).astype(np.float64)
+    return initial.own_at_home(model.ledger.stock).sum(axis=1).astype(np.float64)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim.declarations import SDG_THRESHOLD  # noqa: E402
 from sim.inputs.scenario import load_scenario  # noqa: E402
-from sim.model import supply  # noqa: E402
+from sim.model import initial, supply  # noqa: E402
 from sim.runner import build_model, load_results, run_scenario, world_for  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -199,8 +199,7 @@ def reference_rates(r: Run) -> dict:
     same scenario, weighted by the own-trained workers and their ages."""
     model = build_model(r.data, seed=0, engine="arrays", world=r.world)
     s = model.setup
-    n = s.n_countries
-    own = model.ledger.stock[np.arange(n), np.arange(n)].sum(axis=1).astype(float)  # (C, K)
+    own = initial.own_at_home(model.ledger.stock).sum(axis=1).astype(float)  # (C, K)
     ages = supply.age_distribution(s.hazard_section, s.age_shares)  # (C, K, Y)
     t = model.training  # the first year's leaving, over the groups of the propensity
     leaving = (ages * (-np.expm1(-t.outflow) @ t.outflow_weights)).sum(axis=-1) * own  # (C, K)

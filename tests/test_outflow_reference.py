@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.model import supply
+from sim.model import initial, supply
 from tests.model_helpers import archetypes, make_model
 
 FINE = {"scale.workers_per_agent": 5.0, "time.years": 3}
@@ -25,8 +25,7 @@ PACKAGE = (
 
 def _own_at_home(model) -> np.ndarray:
     """(C, K) own-trained agents in their training country."""
-    n = model.setup.n_countries
-    return model.ledger.stock[np.arange(n), np.arange(n)].sum(axis=1).astype(np.float64)
+    return initial.own_at_home(model.ledger.stock).sum(axis=1).astype(np.float64)
 
 
 def _reference(model) -> np.ndarray:
@@ -45,7 +44,7 @@ def _direct(model) -> np.ndarray:
     expected = np.minimum(vac * (1 - np.exp(-s.recruitment_intensity * s.dt)), ceiling)
     model.demand.expected_posts = expected
     ctx = model._decision_context(neutral)
-    own = model.ledger.stock[np.arange(s.n_countries), np.arange(s.n_countries)].astype(float)
+    own = initial.own_at_home(model.ledger.stock).astype(float)
     ages = supply.age_distribution(s.hazard_section, s.age_shares)
     n_c, _, n_k = own.shape
     n_y = ages.shape[-1]

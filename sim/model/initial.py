@@ -109,6 +109,13 @@ def create_population(s: Setup, cells: np.ndarray, seed: int, population: Popula
     return next_id
 
 
+def own_at_home(stock: np.ndarray) -> np.ndarray:
+    """Own-trained workers in their training country (C, 2, K), from a stock tensor
+    N[origin, country, area, cadre] (C, C, 2, K)."""
+    n = stock.shape[0]
+    return stock[np.arange(n), np.arange(n)]
+
+
 def initial_posts(present: np.ndarray, initial_vacancy: np.ndarray) -> np.ndarray:
     """Funded posts P⁰ = N⁰·(1 + v_g) by (country, area, cadre) (ODD §5.5); negative v_g means
     more trained workers than posts (unemployment). `present` (C, 2, K) agents."""

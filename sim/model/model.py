@@ -167,7 +167,7 @@ class WorkforceModel(mesa.Model):
         """λ_vol (C, K, Y, Q), weights (Q,): what base output replaces (ODD §7.6, no levers)."""
         s, neutral = self.setup, self.policies.without_levers()
         self.demand.expect_at_start(neutral, self.ledger.present())
-        own = cells[np.arange(s.n_countries), np.arange(s.n_countries)].astype(np.float64)
+        own = initial.own_at_home(cells).astype(np.float64)
         ages = supply.age_distribution(s.hazard_section, s.age_shares)
         context = self._decision_context(neutral)
         caps = (neutral.deployment_cap / s.workers_per_agent * s.dt, neutral.deployment_capped)
