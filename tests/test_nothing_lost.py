@@ -168,6 +168,35 @@ def test_concurrent_runs_into_one_folder_leave_one_complete_run(scenario_file, t
     assert leftovers(tmp_path) == []
 
 
+def test_write_probes_of_concurrent_runs_cannot_disturb_each_other(
+    scenario_file, tmp_path, monkeypatch
+):
+    """The race of the test above, made certain.
+
+    A run probes that it can write where it builds its folder (beside `out`), never inside `out`,
+    which another run may be listing or swapping away; and another run's probe, caught before
+    its removal, is not taken for a user's file.
+    """
+    out = tmp_path / "run"
+    assert run(scenario_file, out, "--seed", "1") == 0
+    real_mkdtemp = results.tempfile.mkdtemp
+    probed = []
+
+    def probe_left_by_another_run(*args, **kwargs):
+        probed.append(Path(kwargs["dir"]).resolve())
+        real_mkdtemp(*args, **kwargs)  # the other process's probe, not yet removed
+        return real_mkdtemp(*args, **kwargs)
+
+    monkeypatch.setattr(results.tempfile, "mkdtemp", probe_left_by_another_run)
+    assert run(scenario_file, out, "--seed", "2") == 0
+    assert manifest(out)["seed"] == 2
+    assert probed and out.resolve() not in probed
+    monkeypatch.undo()
+    left = next(p.name for p in tmp_path.iterdir() if p.name.startswith(".hrhsim-probe-"))
+    (out / left).mkdir()  # even inside the folder itself, a probe is not a foreign file
+    assert run(scenario_file, out, "--seed", "3") == 0
+
+
 def test_compare_does_not_trust_a_mixed_folder(scenario_file, tmp_path):
     from sim.compare.cache import expected_key, matches
     from sim.inputs.scenario import load_scenario

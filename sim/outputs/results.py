@@ -384,7 +384,9 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
             f"the output path {out} is {kind}",
             expected="a folder (or a path where one can be created)",
         )
-    probe = out if info is not None else out.parent
+    # a run folder is built beside `out` and swapped in, so its parent is where runs write; probing
+    # there also keeps probes out of a folder that another run may be checking or swapping away
+    probe = out if info is not None and not run_folder else out.parent
     while True:
         try:
             pinfo = probe.stat()
@@ -401,7 +403,8 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
             expected="an output path under a folder",
         )
     try:  # try it: permissions, read-only mounts and special file systems all show here
-        os.rmdir(tempfile.mkdtemp(prefix=".hrhsim-probe-", dir=probe))
+        # named as a temporary entry, so a concurrent run checking this folder ignores it
+        os.rmdir(tempfile.mkdtemp(prefix=".hrhsim-probe-", suffix=_TEMP, dir=probe))
     except OSError as exc:
         raise write_problem(exc, probe, "write in") from None
     if run_folder and info is not None:
