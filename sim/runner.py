@@ -198,6 +198,7 @@ class ReplicatePool:
     def __init__(self, workers: int):
         self.workers = max(1, int(workers))
         self._executor = None
+        self._queued = {}  # replicate key -> future submitted ahead by `prefetch`
 
     def worthwhile(self, agent_steps: float, replicates: int) -> bool:
         """Whether a run of this size gains from the pool."""
@@ -216,7 +217,31 @@ class ReplicatePool:
             )
         return self._executor
 
+    def submit(self, scenario, replicate: int, seed_seq, engine: str):
+        """The future of one replicate: the one `prefetch` queued, else a new task."""
+        key = _replicate_key(scenario, replicate, seed_seq, engine)
+        future = self._queued.pop(key, None)
+        if future is None:
+            future = self.executor().submit(_replicate_task, scenario, replicate, seed_seq, engine)
+        return future
+
+    def prefetch(self, scenario, *, replicates: int | None = None, seed: int | None = None) -> None:
+        """Queue the replicates of a run that `run(scenario, ..., pool=self)` will ask for.
+
+        `hrhsim compare` queues every scenario's replicates before it waits for the first, so
+        the workers never idle between scenarios while the results of one are written. Runs
+        too small for the pool queue nothing; the tables are the same either way.
+        """
+        plan = _plan(scenario, replicates, seed, None)
+        if not self.worthwhile(plan.agent_steps, len(plan.replicas)):
+            return
+        for rep, r, ss in plan.replicas:
+            key = _replicate_key(rep, r, ss, plan.engine)
+            if key not in self._queued:
+                self._queued[key] = self.executor().submit(_replicate_task, rep, r, ss, plan.engine)
+
     def close(self) -> None:
+        self._queued.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
@@ -233,6 +258,45 @@ def _one_thread() -> None:
     import numba
 
     numba.set_num_threads(1)
+
+
+def _replicate_key(scenario, replicate: int, seed_seq, engine: str) -> tuple:
+    """What makes a replicate's results: the scenario as run, its seed and the engine."""
+    return (scenario.hash(), replicate, int(seed_seq.entropy), tuple(seed_seq.spawn_key), engine)
+
+
+@dataclass
+class _RunPlan:
+    """The replicates of a run, as `run` and `ReplicatePool.prefetch` both lay them out."""
+
+    scenario: object
+    world: World
+    engine: str
+    seeds: list
+    draws: ParameterDraws | None
+    replicas: list  # (scenario of the replicate, replicate, seed sequence)
+    agent_steps: float
+
+
+def _plan(scenario, replicates: int | None, seed: int | None, engine: str | None) -> _RunPlan:
+    if not hasattr(scenario, "data"):
+        from sim.inputs.scenario import load_scenario
+
+        scenario = load_scenario(scenario)
+    data = scenario.data
+    n_rep = int(replicates if replicates is not None else data["replicates"])
+    root_seed = int(seed if seed is not None else data["seed"])
+    world = world_for(data)
+    chosen = choose_engine({**data, "engine": engine or data["engine"]}, world)
+    seeds = replicate_seeds(root_seed, n_rep)
+    steps = data["time"]["years"] * data["time"]["steps_per_year"]
+    draws = parameter_draws(scenario, seeds)
+    replicas = [
+        (scenario if draws is None else draws.scenario(scenario, r), r, ss)
+        for r, ss in enumerate(seeds)
+    ]
+    agent_steps = initial_agents(data, world) * steps * n_rep
+    return _RunPlan(scenario, world, chosen, seeds, draws, replicas, agent_steps)
 
 
 def _replicate_task(scenario, replicate: int, seed_seq, engine: str) -> ReplicateResult:
@@ -307,16 +371,13 @@ def run(
     """
     from tqdm import tqdm
 
-    if not hasattr(scenario, "data"):
-        from sim.inputs.scenario import load_scenario
-
-        scenario = load_scenario(scenario)
+    plan = _plan(scenario, replicates, seed, engine)
+    scenario, world, chosen, seeds, draws = (
+        plan.scenario, plan.world, plan.engine, plan.seeds, plan.draws
+    )  # fmt: skip
     data = scenario.data
-    n_rep = int(replicates if replicates is not None else data["replicates"])
+    n_rep = len(seeds)
     root_seed = int(seed if seed is not None else data["seed"])
-    world = world_for(data)
-    chosen = choose_engine({**data, "engine": engine or data["engine"]}, world)
-    seeds = replicate_seeds(root_seed, n_rep)
     steps = data["time"]["years"] * data["time"]["steps_per_year"]
     started = time.perf_counter()
     results = []
@@ -327,30 +388,21 @@ def run(
         chosen,
         len(world.iso3),
     )
-    draws = parameter_draws(scenario, seeds)
-    agent_steps = initial_agents(data, world) * steps * n_rep
-    parallel = pool is not None and pool.worthwhile(agent_steps, n_rep)
+    parallel = pool is not None and pool.worthwhile(plan.agent_steps, n_rep)
     with tqdm(
         total=n_rep * steps, disable=not progress, unit="step", desc=str(scenario.name)[:30]
     ) as bar:
-        replicas = [
-            (scenario if draws is None else draws.scenario(scenario, r), r, ss)
-            for r, ss in enumerate(seeds)
-        ]
         if parallel:
             from concurrent.futures import as_completed
 
-            executor = pool.executor()
-            futures = {
-                executor.submit(_replicate_task, rep, r, ss, chosen): r for rep, r, ss in replicas
-            }
+            futures = {pool.submit(rep, r, ss, chosen): r for rep, r, ss in plan.replicas}
             done = {}
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
                 bar.update(steps)
             results = [done[r] for r in range(n_rep)]
         else:
-            for rep, r, ss in replicas:
+            for rep, r, ss in plan.replicas:
                 results.append(run_replicate(rep, r, ss, engine=chosen, progress=bar.update))
     total = time.perf_counter() - started
     manifest = {

@@ -198,3 +198,35 @@ def test_replicates_in_worker_processes_give_identical_tables(monkeypatch):
     for name in ("indicators", "flows", "stocks", "agreements"):
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(pooled, name))
     assert pooled.manifest["replicates"] == 3
+
+
+def test_replicates_queued_ahead_are_the_ones_a_run_takes(monkeypatch):
+    # `hrhsim compare` queues every scenario's replicates before it waits for the first
+    # (`ReplicatePool.prefetch`): a run takes exactly its own queued replicates, and its tables
+    # are the serial run's; a replicate of another seed or scenario is never taken for it
+    import sim
+    from sim import runner
+
+    monkeypatch.setattr(runner, "PARALLEL_MIN_AGENT_STEPS", 0.0)
+    scenario = load_scenario(SCENARIOS / "archetypes_baseline.yaml")
+    scenario = scenario.with_overrides({"replicates": 2, "time.years": 2})
+    other = scenario.with_overrides({"behaviour.leave_constant": -1.0})
+    serial = sim.run(scenario, seed=7)
+    with runner.ReplicatePool(2) as pool:
+        pool.prefetch(other, seed=7)
+        pool.prefetch(scenario, seed=8)
+        pool.prefetch(scenario, seed=7)
+        pool.prefetch(scenario, seed=7)  # queued once
+        assert len(pool._queued) == 6
+        pooled = sim.run(scenario, seed=7, pool=pool)
+        assert len(pool._queued) == 4  # its own two taken, the others left
+        different = sim.run(other, seed=7, pool=pool)
+        assert len(pool._queued) == 2
+    for name in ("indicators", "flows", "stocks", "agreements"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(pooled, name))
+    assert not serial.indicators.equals(different.indicators)
+    assert not pool._queued  # closing drops what was never asked for
+    monkeypatch.setattr(runner, "PARALLEL_MIN_AGENT_STEPS", 1e18)
+    with runner.ReplicatePool(2) as pool:
+        pool.prefetch(scenario)  # too small for the pool: nothing queued, no process started
+        assert not pool._queued and pool._executor is None

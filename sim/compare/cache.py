@@ -93,6 +93,14 @@ def matches(run_dir: Path, key: dict) -> bool:
     return True
 
 
+def reusable(
+    scenario: Any, run_dir: str | Path, *, seed: int, replicates: int, force: bool
+) -> bool:
+    """Whether `run_dir` holds a complete, unchanged run of `scenario` (never with `force`)."""
+    key = expected_key(scenario, seed=seed, replicates=replicates)
+    return not force and matches(Path(run_dir), key)
+
+
 def run_or_reuse(
     scenario: Any,
     run_dir: str | Path,
@@ -105,9 +113,7 @@ def run_or_reuse(
 ) -> bool:
     """Make sure `run_dir` holds the results of `scenario`; True when a previous run was reused.
     `pool` (`sim.runner.ReplicatePool`) runs its replicates in worker processes."""
-    run_dir = Path(run_dir)
-    key = expected_key(scenario, seed=seed, replicates=replicates)
-    if not force and matches(run_dir, key):
+    if reusable(scenario, run_dir, seed=seed, replicates=replicates, force=force):
         log.info("reusing %s for %s", run_dir, scenario.name)
         return True
     runner = importlib.import_module("sim.runner")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.compare.briefing import Briefing, write_briefing
-from sim.compare.cache import folder_name, folder_names, run_or_reuse
+from sim.compare.cache import folder_name, folder_names, reusable, run_or_reuse
 from sim.compare.runs import Run, load_run
 from sim.errors import ScenarioError, SetupError
 from sim.outputs.results import check_output_dir, clean_temp_files
@@ -184,9 +184,12 @@ def compare(
 
     # one pool of worker processes for every scenario's replicates (started only if a run is
     # large enough to gain from it: `ReplicatePool.worthwhile`)
+    run_dirs = [out / "runs" / f for f in folder_names([s.name for s in scenarios])]
     with ReplicatePool(default_jobs() if jobs is None else jobs) as pool:
-        for s, folder in zip(scenarios, folder_names([s.name for s in scenarios]), strict=True):
-            run_dir = out / "runs" / folder
+        for s, run_dir in zip(scenarios, run_dirs, strict=True):  # queue every run needed first
+            if not reusable(s, run_dir, seed=seed, replicates=replicates, force=force):
+                pool.prefetch(s, replicates=replicates, seed=seed)
+        for s, run_dir in zip(scenarios, run_dirs, strict=True):
             reused = run_or_reuse(
                 s, run_dir, seed=seed, replicates=replicates, force=force, progress=progress,
                 pool=pool,
