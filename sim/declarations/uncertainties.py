@@ -314,6 +314,16 @@ WORKFORCE: tuple[Parameter, ...] = (
         "national-language licensing examination.", min=0.0, max=1.0,
         range_source="assumption: none to half of an open channel",
     ),
+    RealParameter(
+        "workforce.migrant_stock_growth", 0.0, 0.05, 0.023, "1/year",
+        "UN DESA International Migrant Stock (sim/data/raw/undesa): the world's migrant stock "
+        "grew 2.3%/yr in 2000-2020 and 2010-2020",
+        "Growth of the foreign-trained stock before the start, which sets the initial migrants' "
+        "age profile (a growing stock is mostly recent, younger arrivals).",
+        min=-0.1, max=0.2,
+        range_source="destinations' 2010-2020 migrant stock growth in the same data: 1.0%/yr "
+        "(USA) to 4.8%/yr (Germany)",
+    ),
     *_per(
         "workforce.foreign_share_default", CADRES, ((0.19, 0.1, 0.3), (0.09, 0.04, 0.15)),
         unit="share", min=0.0, max=0.95, source="OECD Health at a Glance 2023 (C14, C15)",

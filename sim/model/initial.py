@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.inputs.world import World
-from sim.model import rules
+from sim.model import rules, supply
 from sim.model.demand import largest_remainder, round_half_up
 from sim.model.population import NewWorkers, Population
 from sim.model.setup import Setup
@@ -80,12 +80,28 @@ def initial_cells(s: Setup, foreign: np.ndarray) -> np.ndarray:
     return cells
 
 
-def create_population(s: Setup, cells: np.ndarray, seed: int, population: Population) -> int:
+def migrant_age_cumulative(s: Setup, foreign: np.ndarray) -> np.ndarray:
+    """Cumulative age-band shares of the initial foreign-trained workers (C, K, B) (§5.2)."""
+    shares = supply.migrant_age_shares(
+        s.hazard_section, s.behaviour, s.age_shares, foreign,
+        float(s.workforce["migrant_stock_growth"]),
+    )  # fmt: skip
+    cumulative = np.cumsum(shares, axis=-1)
+    cumulative[..., -1] = 1.0
+    return cumulative
+
+
+def create_population(
+    s: Setup, cells: np.ndarray, seed: int, population: Population, foreign: np.ndarray
+) -> int:
     """Add the initial workers of `cells` to `population`, numbered from 0 in cell order (§5.4).
 
-    Workers are created in blocks of cells so that a full-scale world never holds all
-    temporaries at once. Returns the number of workers created (the next worker id).
+    Own-trained workers draw their ages from their country's profile, foreign-trained ones from
+    the migrants' profile that `foreign` (C, C, K) implies (`migrant_age_cumulative`). Workers
+    are created in blocks of cells so that a full-scale world never holds all temporaries at
+    once. Returns the number of workers created (the next worker id).
     """
+    migrant_cumulative = migrant_age_cumulative(s, foreign)
     o, c, a, k = np.nonzero(cells)
     counts = cells[o, c, a, k]
     total = int(counts.sum())
@@ -101,7 +117,7 @@ def create_population(s: Setup, cells: np.ndarray, seed: int, population: Popula
         part = slice(start, end)
         wid, key, attrs = rules.initial_workers(
             seed, next_id, o[part], c[part], a[part], k[part], counts[part],
-            s.age_cumulative, s.age_edges_steps,
+            s.age_cumulative, migrant_cumulative, s.age_edges_steps,
         )  # fmt: skip
         population.add(NewWorkers(wid, key, *attrs))
         next_id += int(counts[part].sum())

@@ -72,7 +72,7 @@ class WorkforceModel(mesa.Model):
         foreign = initial.foreign_workers(s, world)
         cells = initial.initial_cells(s, foreign)
         self.next_worker_id = initial.create_population(
-            s, cells, self.counter_seed, self.population
+            s, cells, self.counter_seed, self.population, foreign
         )
         self.ledger.set_stock(cells)
         self.diaspora_offset = initial.diaspora_offset(s, foreign, cells)

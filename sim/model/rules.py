@@ -412,14 +412,16 @@ def initial_workers(
     cadre: np.ndarray,
     count: np.ndarray,
     cumulative: np.ndarray,
+    migrant_cumulative: np.ndarray,
     edges: np.ndarray,
 ) -> tuple:
     """The initial workers of cells, numbered in the given cell order from `first_id` (§5.4).
 
     Cells are (origin, country, area, cadre, count), int64 arrays (m,); `cumulative` (C, K, B)
-    the cumulative age shares of the country of work and `edges` (K, B + 1) the band edges in
-    steps. Returns (worker_id (n,), key (n,), attributes (6, n)): origin, country, area, cadre,
-    an age drawn from the profile (`initial_age_steps`), no bond.
+    the cumulative age shares of the country of work, `migrant_cumulative` (C, K, B) those of
+    its foreign-trained workers (§5.2), and `edges` (K, B + 1) the band edges in steps. Returns
+    (worker_id (n,), key (n,), attributes (6, n)): origin, country, area, cadre, an age drawn
+    from the profile (`initial_age_steps`), no bond.
     """
     wid, keys, attrs = _numbered(seed, first_id, count.sum())
     i = 0
@@ -431,6 +433,7 @@ def initial_workers(
             attrs[1, i] = c
             attrs[2, i] = area[j]
             attrs[3, i] = k
-            attrs[4, i] = initial_age_steps(keys[i], cumulative[c, k], edges[k])
+            profile = cumulative[c, k] if origin[j] == c else migrant_cumulative[c, k]
+            attrs[4, i] = initial_age_steps(keys[i], profile, edges[k])
             i += 1
     return wid, keys, attrs

@@ -8,6 +8,8 @@ Pure numpy functions of the scenario's `hazards` and `workforce` sections and of
 - the initial age structure (`age_band_edges`, `initial_age_shares`): the world's shares by age
   band (`World.age_shares`), or for world files without them the stable-population profile that
   the same hazards imply;
+- the initial foreign-trained workers' own, younger profile (`migrant_age_shares`): the steady
+  state of a growing migrant stock entered at the ages at which workers emigrate;
 - the expected hazard losses of that initial population (`hazard_loss_rate`), exactly;
 - the trend of training output (`Trend`): graduate output grows at the observed growth of the
   stock until the world's base year, then converges to population growth with the time constant
@@ -137,6 +139,59 @@ def initial_age_shares(hazards: Mapping, world: World, growth: np.ndarray) -> np
         shares = np.asarray(world.age_shares, dtype=np.float64)
         return shares / shares.sum(axis=-1, keepdims=True)
     return stable_age_shares(hazards, growth)
+
+
+def migrant_age_shares(
+    hazards: Mapping,
+    behaviour: Mapping,
+    shares: np.ndarray,
+    foreign: np.ndarray,
+    growth: float,
+) -> np.ndarray:
+    """Age-band shares of the initial foreign-trained workers by country of work (C, K, B) (§5.2).
+
+    The steady state of a migrant stock growing at `growth` (1/year) that emigrants enter at the
+    ages of their origin's workforce weighted by the emigration age factor m (ODD §4.2.2), and
+    that ages and leaves with the hazards by age (attrition and retirement):
+
+        e_o(y)  ∝ n_o(y) · m(y)                                  ages at emigration, origin o
+        f_d(y)  = Σ_o F[o,d] · e_o(y) / Σ_o F[o,d]                entrants into country d
+        N_d(a)  ∝ Σ_{y ≤ a} f_d(y) · exp(−g·(a − y)) · S(a)/S(y)  S: survival of the hazards
+
+    by whole years of age, then gathered into the bands of `shares` (the years spread over the
+    bands they overlap, the inverse of `age_distribution`). `shares` (C, K, B) are the countries'
+    workforce profiles, `foreign` (C origin, C country, K) the initial foreign-trained workers.
+    Countries without foreign-trained workers keep their own profile.
+    """
+    n_years = math.ceil(float(hazards["max_age"])) + 1
+    by_year = age_distribution(hazards, shares)  # (C, K, Y)
+    m = np.exp(age_term_table(behaviour, n_years, 1))  # (Y,) at whole years of age
+    entrants = by_year * m[None, None, :]
+    entrants /= np.maximum(entrants.sum(axis=-1, keepdims=True), 1e-300)
+    weight = foreign.sum(axis=0)  # (C country, K)
+    mixed = np.einsum("odk,oky->dky", foreign, entrants)
+    mixed /= np.maximum(weight, 1e-300)[:, :, None]
+    attrition, retirement = annual_hazards(hazards, np.arange(n_years) + 0.5)
+    rate = attrition + retirement  # (K, Y)
+    log_survival = -(np.cumsum(rate, axis=1) - rate / 2)  # at mid-year
+    years = np.arange(n_years, dtype=np.float64)
+    gap = years[:, None] - years[None, :]  # a − y
+    kernel = np.where(
+        gap[None] >= 0,
+        np.exp(-growth * gap[None] + log_survival[:, :, None] - log_survival[:, None, :]),
+        0.0,
+    )  # (K, a, y)
+    stock = np.einsum("dky,kay->dka", mixed, kernel)
+    edges = age_band_edges(hazards)
+    out = np.zeros_like(shares, dtype=np.float64)
+    for k in range(len(CADRES)):
+        for b in range(edges.shape[1] - 1):
+            lo, hi = edges[k, b], edges[k, b + 1]
+            overlap = np.clip(np.minimum(years + 1, hi) - np.maximum(years, lo), 0.0, None)
+            out[:, k, b] = stock[:, k, :] @ overlap
+    total = out.sum(axis=-1, keepdims=True)
+    own = np.asarray(shares, dtype=np.float64) / shares.sum(axis=-1, keepdims=True)
+    return np.where((weight[:, :, None] > 0) & (total > 0), out / np.maximum(total, 1e-300), own)
 
 
 def hazard_loss_rate(hazards: Mapping, shares: np.ndarray) -> np.ndarray:

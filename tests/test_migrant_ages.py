@@ -1,0 +1,151 @@
+"""The initial foreign-trained workers' age profile (ODD §5.2, `supply.migrant_age_shares`).
+
+The profile is the steady state of a growing migrant stock entered at the ages at which workers
+emigrate; it is checked against a cohort-by-cohort simulation of that stock, for its directions
+(faster growth and a steeper emigration age factor make migrants younger), and in the model's
+initial population.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.inputs.scenario import load_scenario
+from sim.model import initial, supply
+from tests.model_helpers import SCENARIOS, archetypes, make_model
+
+
+def _sections(factors=(0.5, 0.15, 0.02)):
+    data = archetypes().data
+    behaviour = {
+        **data["behaviour"],
+        "emigration_age_factor": dict(zip(("35_44", "45_54", "55_plus"), factors, strict=True)),
+    }
+    return data["hazards"], behaviour
+
+
+def _band_shares_by_simulation(hazards, behaviour, profile, growth, years=400):
+    """Simulate the migrant stock year by year: each year a cohort of emigrants enters (their
+    number growing at `growth`), at the ages of `profile`'s workforce times the emigration age
+    factor; everyone ages a year and survives the hazards. Returns the band shares at the end."""
+    n_years = math.ceil(float(hazards["max_age"])) + 1
+    mids = np.arange(n_years) + 0.5
+    edges = supply.age_band_edges(hazards)
+    out = []
+    for k in range(profile.shape[0]):
+        # workforce by whole year of age: each band spread evenly over the years it covers
+        workforce = np.zeros(n_years)
+        for b, share in enumerate(profile[k]):
+            lo, hi = edges[k, b], edges[k, b + 1]
+            for y in range(n_years):
+                covered = max(0.0, min(y + 1, hi) - max(y, lo))
+                if hi > lo:
+                    workforce[y] += share * covered / (hi - lo)
+        factor = np.ones(n_years)
+        labels = ("35_44", "45_54", "55_plus")
+        for lo_age, label in zip((35, 45, 55), labels, strict=True):
+            factor[mids >= lo_age] = behaviour["emigration_age_factor"][label]
+        entrants = workforce * factor
+        entrants /= entrants.sum()
+        attrition, retirement = supply.annual_hazards(hazards, mids)
+        rate = attrition[k] + retirement[k]
+        stock = np.zeros(n_years)
+        for t in range(years):
+            aged = np.zeros(n_years)
+            # a year older: survive from mid-year a to mid-year a + 1
+            aged[1:] = stock[:-1] * np.exp(-(rate[:-1] + rate[1:]) / 2)
+            stock = aged + entrants * math.exp(growth * t)
+        bands = np.zeros(profile.shape[1])
+        for b in range(profile.shape[1]):
+            lo, hi = edges[k, b], edges[k, b + 1]
+            for y in range(n_years):
+                bands[b] += stock[y] * max(0.0, min(y + 1, hi) - max(y, lo))
+        out.append(bands / bands.sum())
+    return np.array(out)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    growth=st.floats(-0.02, 0.06),
+    young=st.floats(0.2, 0.6),
+    factors=st.tuples(st.floats(0.05, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 0.3)),
+)
+def test_profile_equals_a_cohort_by_cohort_simulation_of_the_migrant_stock(growth, young, factors):
+    hazards, behaviour = _sections(factors)
+    rest = (1 - young) * np.array([0.35, 0.3, 0.25, 0.1])
+    profile = np.array([[young, *rest], [young, *rest[::-1]]])  # (K, B)
+    shares = np.stack([profile, np.full((2, 5), 0.2)])  # an origin (0) and a destination (1)
+    foreign = np.zeros((2, 2, 2))
+    foreign[0, 1, :] = 1000.0
+    got = supply.migrant_age_shares(hazards, behaviour, shares, foreign, growth)
+    expected = _band_shares_by_simulation(hazards, behaviour, profile, growth)
+    np.testing.assert_allclose(got[1], expected, atol=1e-9)
+    np.testing.assert_allclose(got[0], shares[0])  # no foreign-trained workers: own profile
+
+
+def test_origins_are_mixed_by_their_workers_in_the_destination():
+    hazards, behaviour = _sections()
+    young, old = np.array([0.6, 0.2, 0.1, 0.07, 0.03]), np.array([0.1, 0.2, 0.3, 0.3, 0.1])
+    shares = np.stack([np.stack([young] * 2), np.stack([old] * 2), np.full((2, 5), 0.2)])
+    one = np.zeros((3, 3, 2))
+    one[0, 2] = 1.0
+    alone_young = supply.migrant_age_shares(hazards, behaviour, shares, one, 0.02)[2]
+    one[:] = 0.0
+    one[1, 2] = 1.0
+    alone_old = supply.migrant_age_shares(hazards, behaviour, shares, one, 0.02)[2]
+    one[0, 2], one[1, 2] = 3000.0, 1000.0
+    mixed = supply.migrant_age_shares(hazards, behaviour, shares, one, 0.02)[2]
+    # the stock is linear in its entrants: the mixed profile is one convex combination of the
+    # two origins' profiles (weight 3:1 times each origin's stock per entrant), the same in every
+    # band, and closer to the larger origin's
+    weight = (mixed - alone_old) / (alone_young - alone_old)
+    np.testing.assert_allclose(weight, weight[:, :1] * np.ones((1, 5)), atol=1e-9)
+    assert np.all((weight > 0.5) & (weight < 1.0))
+
+
+def test_migrants_are_younger_with_faster_growth_and_steeper_age_factors():
+    hazards, _ = _sections()
+    profile = np.array([0.3, 0.25, 0.25, 0.17, 0.03])
+    shares = np.stack([np.stack([profile] * 2)] * 2)
+    foreign = np.zeros((2, 2, 2))
+    foreign[0, 1] = 500.0
+    edges = supply.age_band_edges(hazards)
+    mids = (edges[:, 1:] + edges[:, :-1]) / 2
+
+    def mean_age(growth, factors):
+        h, b = _sections(factors)
+        got = supply.migrant_age_shares(h, b, shares, foreign, growth)[1]
+        return (got * mids).sum(-1)
+
+    slow, fast = mean_age(0.0, (0.5, 0.15, 0.02)), mean_age(0.05, (0.5, 0.15, 0.02))
+    flat, steep = mean_age(0.02, (1.0, 1.0, 1.0)), mean_age(0.02, (0.3, 0.05, 0.0))
+    assert np.all(fast < slow - 1.0) and np.all(steep < flat - 1.0)
+
+
+def test_initial_foreign_trained_workers_draw_their_ages_from_the_migrant_profile():
+    scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
+        {"scale.workers_per_agent": 10.0, "world.countries": ["SAU", "IND", "PHL", "EGY"]}
+    )
+    model = make_model(scenario, seed=3, engine="arrays")
+    s = model.setup
+    expected = np.diff(initial.migrant_age_cumulative(s, initial.foreign_workers(s, model.world)),
+                       axis=-1, prepend=0.0)  # fmt: skip
+    n = model.population.n
+    state = {name: model.population.a[name][:n] for name in ("origin", "country", "cadre", "age")}
+    sau = model.world.index("SAU")
+    edges = [0, 35, 45, 55, 65, 200]
+    spy = s.steps_per_year
+    for k in range(s.n_cadres):
+        for migrant, profile in ((True, expected[sau, k]), (False, s.age_shares[sau, k])):
+            here = (state["country"] == sau) & (state["cadre"] == k)
+            here &= (state["origin"] != sau) if migrant else (state["origin"] == sau)
+            age = state["age"][here]
+            counts = np.array([((age >= lo * spy) & (age < hi * spy)).sum()
+                               for lo, hi in itertools.pairwise(edges)])  # fmt: skip
+            assert counts.sum() > 2000
+            np.testing.assert_allclose(counts / counts.sum(), profile, atol=0.02)
