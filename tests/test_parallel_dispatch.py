@@ -37,7 +37,7 @@ def _population(rows: int) -> ArrayPopulation:
     # One age band per cadre: ages uniform over 150 steps from entry.
     wid, key, attrs = rules.initial_workers(
         5, 0, one * 0, one * 0, one * 0, one, one * rows,
-        np.ones((1, 2, 1)), np.array([[100, 250], [92, 242]]),
+        np.ones((1, 2, 1)), np.ones((1, 2, 1)), np.array([[100, 250], [92, 242]]),
     )  # fmt: skip
     pop = ArrayPopulation(None, capacity=rows)
     pop.add(NewWorkers(wid, key, *attrs))
