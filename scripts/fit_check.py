@@ -1,0 +1,113 @@
+"""The fit of the shipped parameters on the current model: every target of a calibration spec.
+
+    python scripts/fit_check.py [--spec calibration/global.yaml] [--replicates 10] [--jobs 2]
+                                [--set PATH=VALUE ...] [--csv FILE] [--update-fit-json]
+
+Evaluates the spec's targets (its scenario, which extends calibration/fitted.yaml, with the
+spec's `set`) at the shipped parameters, `--replicates` times with the calibration's own
+evaluation (`sim.calibrate.run.evaluate`, replicate r seeded from the spec's seed as the
+calibration's checks are), and prints each target's median, its ratio to the published value and
+the counts within ±25% and within a factor of 2, fitted and held-out apart. `--set` evaluates
+another point (an experiment; never with `--update-fit-json`). `--update-fit-json` writes the
+counts into calibration/fit.json (what the README's status, the briefing's methods note and every
+run's manifest quote) with the command, date and git commit of the measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.calibrate.plan import make_plan  # noqa: E402
+from sim.calibrate.run import Context, Evaluation, evaluate  # noqa: E402
+from sim.calibrate.spec import load_spec  # noqa: E402
+from sim.outputs.provenance import git_commit  # noqa: E402
+
+
+def _context(spec_path: str, overrides: dict) -> tuple:
+    spec = load_spec(spec_path)
+    plan = make_plan(spec)
+    scenario = plan.scenario.with_overrides(overrides) if overrides else plan.scenario
+    ctx = Context(scenario, plan.policies, tuple(plan.targets.compared), spec.seed, source="check")
+    return plan, ctx
+
+
+def _one(args: tuple) -> dict:
+    spec_path, overrides, replicate = args
+    _, ctx = _context(spec_path, overrides)
+    return evaluate(ctx, Evaluation("fit-check", "check", 0, replicate, {}))
+
+
+def _within(ratio: pd.Series, low: float, high: float) -> int:
+    return int(((ratio > low) & (ratio < high)).sum())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", default=str(ROOT / "calibration" / "global.yaml"))
+    parser.add_argument("--replicates", type=int, default=10)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    parser.add_argument("--csv", type=Path)
+    parser.add_argument("--update-fit-json", action="store_true")
+    args = parser.parse_args(argv)
+    overrides = {}
+    for item in args.set:
+        path, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--set {item!r}: expected PATH=VALUE")
+        overrides[path] = yaml.safe_load(value)
+    if overrides and args.update_fit_json:
+        parser.error("--update-fit-json records the shipped point: not with --set")
+    plan, _ = _context(args.spec, overrides)
+    tasks = [(args.spec, overrides, r) for r in range(args.replicates)]
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        rows = list(pool.map(_one, tasks))
+    values = pd.DataFrame(rows)
+    table = pd.DataFrame(
+        [(t.id, t.role, t.value, values[f"target:{t.id}"].median()) for t in plan.targets.compared],
+        columns=["id", "role", "target", "model_median"],
+    )
+    table["ratio"] = table.model_median / table.target
+    with pd.option_context("display.width", 200, "display.max_rows", 200):
+        print(table.to_string(index=False))
+    counts = {}
+    for role in ("fit", "holdout"):
+        ratio = table.ratio[table.role == role].abs()
+        counts[role] = (len(ratio), _within(ratio, 0.75, 1.25), _within(ratio, 0.5, 2.0))
+        print(f"{role}: {counts[role][0]} figures, {counts[role][1]} within ±25%, "
+              f"{counts[role][2]} within a factor of 2")  # fmt: skip
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    if args.update_fit_json:
+        path = ROOT / "calibration" / "fit.json"
+        fit = json.loads(path.read_text(encoding="utf-8"))
+        fit.update(
+            targets=counts["fit"][0],
+            within_25pct=counts["fit"][1],
+            within_factor_2=counts["fit"][2],
+            held_out=counts["holdout"][0],
+            held_out_within_25pct=counts["holdout"][1],
+            remeasured={
+                "by": f"python scripts/fit_check.py --replicates {args.replicates}",
+                "date": dt.date.today().isoformat(),
+                "git_commit": git_commit(),
+            },
+        )
+        path.write_text(json.dumps(fit, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"updated {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
