@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.calibrate.plan import make_plan  # noqa: E402
+from sim.calibrate.report import TOLERANCE, _factor2, _within  # noqa: E402
 from sim.calibrate.run import Context, Evaluation, evaluate  # noqa: E402
 from sim.calibrate.spec import load_spec  # noqa: E402
 from sim.outputs.provenance import git_commit  # noqa: E402
@@ -46,10 +47,6 @@ def _one(args: tuple) -> dict:
     spec_path, overrides, replicate = args
     _, ctx = _context(spec_path, overrides)
     return evaluate(ctx, Evaluation("fit-check", "check", 0, replicate, {}))
-
-
-def _within(ratio: pd.Series, low: float, high: float) -> int:
-    return int(((ratio > low) & (ratio < high)).sum())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,17 +71,21 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
         rows = list(pool.map(_one, tasks))
     values = pd.DataFrame(rows)
-    table = pd.DataFrame(
-        [(t.id, t.role, t.value, values[f"target:{t.id}"].median()) for t in plan.targets.compared],
-        columns=["id", "role", "target", "model_median"],
-    )
-    table["ratio"] = table.model_median / table.target
+    rows = []
+    for t in plan.targets.compared:  # the fit report's rules: bounds and ranges as published
+        median = float(values[f"target:{t.id}"].median())
+        bounds = {"value": t.value, "bound": t.bound, "low": t.low, "high": t.high}
+        within = (_within(bounds, median, TOLERANCE), _factor2(bounds, median))
+        rows.append((t.id, t.role, t.value, median, median / t.value if t.value else None, *within))
+    columns = ["id", "role", "target", "model_median", "ratio", "within_25pct", "within_factor_2"]
+    table = pd.DataFrame(rows, columns=columns)
     with pd.option_context("display.width", 200, "display.max_rows", 200):
         print(table.to_string(index=False))
     counts = {}
     for role in ("fit", "holdout"):
-        ratio = table.ratio[table.role == role].abs()
-        counts[role] = (len(ratio), _within(ratio, 0.75, 1.25), _within(ratio, 0.5, 2.0))
+        sub = table[table.role == role]
+        counts[role] = (len(sub), int(sub.within_25pct.eq(True).sum()),
+                        int(sub.within_factor_2.eq(True).sum()))  # fmt: skip
         print(f"{role}: {counts[role][0]} figures, {counts[role][1]} within ±25%, "
               f"{counts[role][2]} within a factor of 2")  # fmt: skip
     if args.csv:
