@@ -319,7 +319,7 @@ def _measure(
     area = ck.choice(value.get("area", ALL), (*kp, "area"), (ALL, *AREAS))
     cadre = ck.choice(value.get("cadre", ALL), (*kp, "cadre"), (ALL, *CADRES))
     combine = ck.choice(value.get("combine", "sum"), (*kp, "combine"), ("sum", "mean"))
-    offset = ck.integer(value.get("year_offset", 0), (*kp, "year_offset"), -5, 5)
+    offset = ck.integer(value.get("year_offset", 0), (*kp, "year_offset"), -20, 20)
     if "countries" not in value:
         raise ck.error(kp, "missing required key 'countries'", "a list of ISO3 codes or 'world'")
     countries = _countries(ck, value["countries"], (*kp, "countries"), groups)
