@@ -73,6 +73,7 @@ FILES = {
     "lit_hazards": "literature/exit_hazards.csv",
     "lit_ages": "literature/entry_and_migration_age.csv",
     "lit_channels": "literature/recruitment_channels.csv",
+    "lit_posts": "literature/post_expansions.csv",
     "lit_expansion": "literature/training_expansion.csv",
     "lit_costs": "literature/training_costs.csv",
 }
@@ -790,6 +791,7 @@ def build_supply_demand(
     elasticity = demand.elasticities(countries, growth, wdi, projection)
     channels = literature.recruitment_channels(raw / FILES["lit_channels"], iso3)
     expansion = literature.training_expansion(raw / FILES["lit_expansion"], iso3)
+    posts = literature.post_expansions(raw / FILES["lit_posts"], iso3)
     literature.read_costs(raw / FILES["lit_costs"])
     for k in ("doctors", "nurses"):
         g = growth[growth["cadre"] == k]
@@ -809,6 +811,7 @@ def build_supply_demand(
         "demand_elasticity.csv": elasticity,
         "recruitment_channels.csv": channels,
         "training_capacity.csv": expansion,
+        "post_expansions.csv": posts,
     }
 
 

@@ -165,6 +165,28 @@ def training_expansion(path: Path, iso3: list[str]) -> pd.DataFrame:
     return df
 
 
+def post_expansions(path: Path, iso3: list[str]) -> pd.DataFrame:
+    """``post_expansions.csv``: documented expansions of a destination's staffed health posts
+    (one per country and cadre) with their annualised growth ``(to / from) ** (1 / years) - 1``."""
+    cols = ["country", "cadre", "change", "from_year", "to_year", "unit", "confidence", "source"]
+    df = read_table(path, cols)
+    check_confidence(df, path)
+    check_codes(df, "country", iso3, path)
+    bad = sorted(set(df["cadre"]) - set(CADRES))
+    if bad:
+        raise ValueError(f"{path}: unknown cadre(s) {bad}: expected one of {CADRES}")
+    if df.duplicated(["country", "cadre"]).any():
+        raise ValueError(f"{path}: more than one expansion for a country and cadre")
+    for col in ("from_value", "to_value", "from_year", "to_year"):
+        df[col] = pd.to_numeric(df[col], errors="raise")
+    if not ((df["to_year"] > df["from_year"]) & (df["from_value"] > 0)).all():
+        raise ValueError(f"{path}: need to_year > from_year and from_value > 0")
+    years = (df["to_year"] - df["from_year"]).astype(float)
+    ratio = df["to_value"].astype(float) / df["from_value"].astype(float)
+    df["annualised"] = (ratio ** (1.0 / years) - 1.0).round(4)
+    return df.sort_values(["country", "cadre"]).reset_index(drop=True)
+
+
 def read_hazards(path: Path) -> pd.DataFrame:
     """Exit hazards by cadre and age band: contiguous bands from 0 to 79, rates in [0, 1]."""
     cols = ["cadre", "age_from", "age_to", "attrition", "retirement", "confidence", "source"]

@@ -89,6 +89,9 @@ _OPTIONAL_ARRAYS = {
     "deployment_cap": "country",
     "deployment_cap_from": "country",
     "deployment_cap_until": "country",
+    "post_expansion": "country_cadre",
+    "post_expansion_from": "country_cadre",
+    "post_expansion_until": "country_cadre",
 }
 """Arrays a world may lack (None): built for the global world, absent from world files."""
 _UNBOUNDED = frozenset(
@@ -165,6 +168,12 @@ class World:
     `deployment_cap_until` (calendar years, +inf: none)."""
     deployment_cap_from: np.ndarray | None = None
     deployment_cap_until: np.ndarray | None = None
+    post_expansion: np.ndarray | None = None
+    """(C, K) annual growth of a destination's staffed posts during a documented expansion, 1/year
+    (0: none; ``post_expansions.csv``: the NHS in 2019-2023), from `post_expansion_from` to
+    `post_expansion_until` (calendar years of the counts it was measured between)."""
+    post_expansion_from: np.ndarray | None = None
+    post_expansion_until: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         """Coerce dtypes, check shapes and make every array read-only."""
@@ -513,7 +522,24 @@ def _load_global(data_dir: Path) -> World:
         gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
         age_shares=age_shares,
         **channel_arrays(read("recruitment_channels.csv", dtype=str), codes),
+        **post_expansion_arrays(read("post_expansions.csv"), codes),
     )
+
+
+def post_expansion_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
+    """Documented expansions of staffed posts from ``post_expansions.csv`` (one per country and
+    cadre at most): their annualised growth and the years of the counts it was measured between
+    (0 growth and no years where there is none)."""
+    pos = {c: i for i, c in enumerate(codes)}
+    shape = (len(codes), len(CADRES))
+    growth, start, end = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for row in table.to_dict("records"):
+        if row["country"] not in pos:
+            continue
+        c, k = pos[row["country"]], CADRES.index(row["cadre"])
+        growth[c, k] = float(row["annualised"])
+        start[c, k], end[c, k] = float(row["from_year"]), float(row["to_year"])
+    return {"post_expansion": growth, "post_expansion_from": start, "post_expansion_until": end}
 
 
 def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:

@@ -11,6 +11,7 @@ shapes use C countries, K cadres, G agreements.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -112,10 +113,27 @@ class Demand:
         self.elasticity = np.array([elasticity[k] for k in CADRES])  # (K,)
         self.vacancy_rates: list[np.ndarray] = []
 
+    def _expansion_factor(self, year: float) -> np.ndarray:
+        """M^S (C, K): posts grow at the documented expansion's rate s inside its window [a, b]
+        instead of the model's own path G(t) = pop(t)·exp(ε_k·g·(t - start)), and keep the level
+        reached after it: M^S = exp(s·τ)·G(a)/G(a + τ), τ = clip(t - a, 0, b - a) (ODD §7.2)."""
+        s = self.setup
+        factor = np.ones((s.n_countries, s.n_cadres))
+        for c, k in zip(*np.nonzero(s.post_expansion), strict=True):
+            a, b = s.post_expansion_window[:, c, k]
+            tau = min(max(year - a, 0.0), b - a)
+            own = (
+                s.population.at(a + tau)[c]
+                / s.population.at(a)[c]
+                * math.exp(self.elasticity[k] * s.gdp_growth[c] * tau)
+            )
+            factor[c, k] = math.exp(s.post_expansion[c, k] * tau) / own
+        return factor
+
     def update(self, step: int, pol: PolicyYear, present: np.ndarray) -> None:
         """Phase 1 (ODD §7.2): posts, vacancies, international posts, immigrants' rural share.
 
-        P = P⁰ · pop(year_t)/pop(start) · exp(ε_k·g_y·t·Δt) · M^D; V = max(P − N, 0);
+        P = P⁰ · pop(year_t)/pop(start) · exp(ε_k·g_y·t·Δt) · M^D · M^S; V = max(P − N, 0);
         O = min(CarryRound(min((V_U + V_R)·(1 − exp(−ρ·M^R·Δt)), ceiling·M^C·Δt/ω)),
         ⌊V_U + V_R⌋ − L) posts opened, I = L + O open, where L = min(posts left unfilled by the
         last step of the same year, ⌊V_U + V_R⌋) (0 in a year's first step: `posts_left`).
@@ -125,6 +143,7 @@ class Demand:
         pop = s.population.at(s.start_year + step * s.dt)
         growth = pop / self._start_population * pol.demand_multiplier
         income = np.exp(self.elasticity[None, :] * s.gdp_growth[:, None] * step * s.dt)  # (C, K)
+        income = income * self._expansion_factor(s.start_year + step * s.dt)
         self.posts = self.initial_posts * (growth[:, None] * income)[:, None, :]
         self.vacancies = np.maximum(self.posts - present, 0.0)
         vac_total = self.vacancies.sum(axis=1)

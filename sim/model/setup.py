@@ -105,6 +105,11 @@ class Setup:
     affinity: np.ndarray
     """(C origin, D) time-invariant utility of each destination (ODD §4.2.2)."""
     population: PopulationProjection
+    post_expansion: np.ndarray
+    """(C, K) s: annual growth of staffed posts during a documented expansion, 1/year (0: none)."""
+    post_expansion_window: np.ndarray
+    """(2, C, K) the calendar years [a, b] in which posts grow at `post_expansion`: the
+    expansion's measured years cut to the run (a = max(from, start year), b = max(until, a))."""
 
 
 def _channels(wf: Mapping, world: World, destinations: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -185,4 +190,20 @@ def setup(data: Mapping, world: World) -> Setup:
         age_shares=shares,
         affinity=affinity(beh, world, slots),
         population=population,
+        **_post_expansion(world, start_year),
     )
+
+
+def _post_expansion(world: World, start_year: int) -> dict[str, np.ndarray]:
+    """The documented expansions of staffed posts (`World.post_expansion`) cut to the run: an
+    expansion measured from `from` to `until` acts from max(from, start year) (the initial posts
+    already hold the part before the start) to the later of `until` and that (ODD §7.2)."""
+    shape = (len(world.iso3), len(CADRES))
+    if world.post_expansion is None:
+        return {"post_expansion": np.zeros(shape), "post_expansion_window": np.zeros((2, *shape))}
+    start = np.maximum(np.asarray(world.post_expansion_from, float), float(start_year))
+    end = np.maximum(np.asarray(world.post_expansion_until, float), start)
+    return {
+        "post_expansion": np.asarray(world.post_expansion, float).copy(),
+        "post_expansion_window": np.stack([start, end]),
+    }
