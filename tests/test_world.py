@@ -41,6 +41,7 @@ DERIVED = (
     "demand_elasticity.csv",
     "recruitment_channels.csv",
     "training_capacity.csv",
+    "post_expansions.csv",
 )
 
 

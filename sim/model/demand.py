@@ -23,6 +23,30 @@ if TYPE_CHECKING:
     from sim.model.setup import Setup
 
 
+def post_expansion_factor(setup: Setup, elasticity: np.ndarray, year: float) -> np.ndarray:
+    """M^S (C, K): a documented expansion of staffed posts at `year` (ODD §7.2).
+
+    Inside the expansion's window [a, b] (`Setup.post_expansion_window`, calendar years) posts
+    grow at its rate s (`Setup.post_expansion`, 1/year) instead of the model's own path
+    G(t) = pop(t)·exp(ε_k·g·(t - start)); after it they keep the level reached and follow G again:
+    M^S = exp(s·τ)·G(a)/G(a + τ), τ = clip(t - a, 0, b - a). 1 where there is no expansion
+    (an empty window).
+
+    Args:
+        setup: the run's `Setup`; elasticity: (K,) ε_k, the income elasticity of posts.
+        year: the calendar year, fractional (start year + step·Δt).
+    """
+    factor = np.ones((setup.n_countries, setup.n_cadres))
+    window = setup.post_expansion_window
+    for c, k in zip(*np.nonzero(window[1] > window[0]), strict=True):  # a freeze (s = 0) counts
+        a, b = window[:, c, k]
+        tau = min(max(year - a, 0.0), b - a)
+        own = setup.population.at(a + tau)[c] / setup.population.at(a)[c]
+        own *= math.exp(elasticity[k] * setup.gdp_growth[c] * tau)
+        factor[c, k] = math.exp(setup.post_expansion[c, k] * tau) / own
+    return factor
+
+
 def round_half_up(x: np.ndarray) -> np.ndarray:
     """Deterministic rounding to integers (halves up): floor(x + 0.5), as int64."""
     return np.floor(np.asarray(x) + 0.5).astype(np.int64)
@@ -113,23 +137,6 @@ class Demand:
         self.elasticity = np.array([elasticity[k] for k in CADRES])  # (K,)
         self.vacancy_rates: list[np.ndarray] = []
 
-    def _expansion_factor(self, year: float) -> np.ndarray:
-        """M^S (C, K): posts grow at the documented expansion's rate s inside its window [a, b]
-        instead of the model's own path G(t) = pop(t)·exp(ε_k·g·(t - start)), and keep the level
-        reached after it: M^S = exp(s·τ)·G(a)/G(a + τ), τ = clip(t - a, 0, b - a) (ODD §7.2)."""
-        s = self.setup
-        factor = np.ones((s.n_countries, s.n_cadres))
-        for c, k in zip(*np.nonzero(s.post_expansion), strict=True):
-            a, b = s.post_expansion_window[:, c, k]
-            tau = min(max(year - a, 0.0), b - a)
-            own = (
-                s.population.at(a + tau)[c]
-                / s.population.at(a)[c]
-                * math.exp(self.elasticity[k] * s.gdp_growth[c] * tau)
-            )
-            factor[c, k] = math.exp(s.post_expansion[c, k] * tau) / own
-        return factor
-
     def update(self, step: int, pol: PolicyYear, present: np.ndarray) -> None:
         """Phase 1 (ODD §7.2): posts, vacancies, international posts, immigrants' rural share.
 
@@ -143,7 +150,7 @@ class Demand:
         pop = s.population.at(s.start_year + step * s.dt)
         growth = pop / self._start_population * pol.demand_multiplier
         income = np.exp(self.elasticity[None, :] * s.gdp_growth[:, None] * step * s.dt)  # (C, K)
-        income = income * self._expansion_factor(s.start_year + step * s.dt)
+        income = income * post_expansion_factor(s, self.elasticity, s.start_year + step * s.dt)
         self.posts = self.initial_posts * (growth[:, None] * income)[:, None, :]
         self.vacancies = np.maximum(self.posts - present, 0.0)
         vac_total = self.vacancies.sum(axis=1)
