@@ -19,6 +19,7 @@ from sim.errors import CalibrationError
 
 ROOT = Path(__file__).resolve().parents[1]
 RECOVERY = ROOT / "calibration" / "recovery"
+TREND = "workforce.training_trend_persistence"
 
 
 def _spec(tmp_path, body: str) -> Path:
@@ -39,7 +40,8 @@ PARAMETERS = "parameters: [behaviour.emigrate_constant, hazards.attrition_rate.n
 
 def test_the_shipped_specs_load_and_plan():
     spec = load_spec(ROOT / "calibration" / "global.yaml")
-    assert set(spec.parameters) == set(calibratable_parameters())
+    # the training trend is fitted by trend.yaml (a decade's runs), the rest here
+    assert set(spec.parameters) == set(calibratable_parameters()) - {TREND}
     plan = make_plan(spec)
     assert plan.runs_per_evaluation == 2  # the baseline and the paired policy run
     assert plan.screening == spec.screening.trajectories * (len(spec.parameters) + 1)
@@ -47,6 +49,13 @@ def test_the_shipped_specs_load_and_plan():
     assert evaluations * plan.runs_per_evaluation <= spec.budget_runs
     recovery = make_plan(load_spec(RECOVERY / "recovery.yaml"))
     assert [t.id for t in recovery.targets.fitted] == ["R01", "R02", "R03", "R04", "R06"]
+    trend = make_plan(load_spec(ROOT / "calibration" / "trend.yaml"))
+    assert trend.spec.parameters == (TREND,)
+    assert [t.id for t in trend.targets.fitted] == ["B01", "B02"]
+    # 2030 over the initial state (the 2020 data): the runs span 2020-2030
+    for t in trend.targets.fitted:
+        assert tuple(t.weights) == ((2030, 1.0),)
+        assert t.output.denominator.year_offset == -11
 
 
 def test_all_means_every_numeric_uncertainty_with_a_range():
