@@ -52,10 +52,10 @@ def test_the_shipped_specs_load_and_plan():
     trend = make_plan(load_spec(ROOT / "calibration" / "trend.yaml"))
     assert trend.spec.parameters == (TREND,)
     assert [t.id for t in trend.targets.fitted] == ["B01", "B02"]
-    # 2030 over the initial state (the 2020 data): the runs span 2020-2030
+    # ten years: the end of 2029 over the initial state (the 2020 data, labelled 2019)
     for t in trend.targets.fitted:
-        assert tuple(t.weights) == ((2030, 1.0),)
-        assert t.output.denominator.year_offset == -11
+        assert tuple(t.weights) == ((2029, 1.0),)
+        assert t.output.denominator.year_offset == -10
 
 
 def test_all_means_every_numeric_uncertainty_with_a_range():

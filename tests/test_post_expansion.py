@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.declarations import CADRES
+from sim.errors import WorldError
 from sim.inputs.scenario import load_scenario
 from sim.inputs.world import load_world
 from sim.model.demand import post_expansion_factor
 from sim.model.ledger import F_IMMIGRANTS
-from sim.model.setup import PopulationProjection
+from sim.model.setup import PopulationProjection, _post_expansion
 from sim.runner import world_for
 from tests.model_helpers import SCENARIOS, make_model
 
@@ -74,7 +75,7 @@ def test_posts_grow_at_the_documented_rate_inside_the_window_only(
     # posts ∝ G(t)·M^S(t): their growth from t1 to t2 is the expansion's rate over the part of
     # [t1, t2] inside the window and the own path G over the rest
     lo, hi = min(max(t1, a), b), min(max(t2, a), b)
-    inside = math.exp(rate * (hi - lo))
+    inside = (1.0 + rate) ** (hi - lo)
     outside = _own(setup, elasticity, t1, t2) / _own(setup, elasticity, lo, hi)
     got = _own(setup, elasticity, t1, t2) * f2[0, 1] / f1[0, 1]
     assert got == pytest.approx(inside * outside, rel=1e-9)
@@ -116,7 +117,7 @@ def _uk_run(world, years: int = 4):
             hired += model.ledger.step_flows[F_IMMIGRANTS, g].sum(axis=0)
         posts.append(model.demand.posts[g].sum(axis=0).copy())
         hires.append(hired)
-    return np.array(posts), np.array(hires)
+    return np.array(posts), np.array(hires), model
 
 
 @pytest.fixture(scope="module")
@@ -125,23 +126,44 @@ def uk_runs():
         {"world.countries": GBR_WORLD}
     )
     world = world_for(scenario.data)
-    none = dataclasses.replace(world, post_expansion=np.zeros_like(world.post_expansion))
-    return _uk_run(world), _uk_run(none)
+    # no expansion: an empty window (a zero rate over the window would be a freeze)
+    none = dataclasses.replace(world, post_expansion_until=world.post_expansion_from)
+    return world, _uk_run(world), _uk_run(none)
 
 
 def test_the_expansion_raises_uk_posts_by_its_rate(uk_runs):
-    (posts, _), (posts_none, _) = uk_runs
-    ratio = posts / posts_none  # (years, K), at the end of 2020 ... 2023
-    world = load_world("global")
+    world, (posts, _, model), (posts_none, _, _) = uk_runs
+    ratio = posts / posts_none  # (years, K), the posts of each year's last step
     g = list(world.iso3).index("GBR")
-    for k in range(len(CADRES)):
-        s = world.post_expansion[g, k]
-        # the window is [2020, 2023] in a run from 2020: posts grow at s instead of G over it
-        growth = ratio[1:, k] / ratio[:-1, k]
-        assert np.all(growth > 1.0)
-        assert ratio[-1, k] > math.exp(0.5 * s * 3)
+    setup = model.setup
+    for year in range(ratio.shape[0]):
+        t = setup.start_year + ((year + 1) * setup.steps_per_year - 1) * setup.dt
+        expected = post_expansion_factor(setup, model.demand.elasticity, t)[g]
+        assert ratio[year] == pytest.approx(expected, rel=1e-9), year
+    # inside the window [2020, 2023] the gap to a UK without the expansion widens every year
+    assert np.all(np.diff(ratio, axis=0) > 0) and np.all(ratio[-1] > 1.05)
 
 
 def test_the_expansion_draws_more_international_hires(uk_runs):
-    (_, hires), (_, hires_none) = uk_runs
+    _, (_, hires, _), (_, hires_none, _) = uk_runs
     assert hires[1:].sum() > hires_none[1:].sum()
+
+
+@pytest.mark.parametrize(
+    ("start", "window"),
+    [(2018, (2019, 2023)), (2020, (2020, 2023)), (2021, (2021, 2023)), (2023, (2023, 2023)),
+     (2025, (2025, 2025))],
+)  # fmt: skip
+def test_the_window_is_cut_to_the_run(start, window):
+    world = load_world("global")
+    cut = _post_expansion(world, start)
+    g, k = list(world.iso3).index("GBR"), CADRES.index("nurses")
+    assert tuple(cut["post_expansion_window"][:, g, k]) == window
+    # countries without an expansion have an empty window
+    assert np.all(cut["post_expansion_window"][0, g + 1] == cut["post_expansion_window"][1, g + 1])
+
+
+def test_a_world_with_half_an_expansion_is_refused():
+    world = load_world("global")
+    with pytest.raises(WorldError, match="post_expansion"):
+        dataclasses.replace(world, post_expansion_until=None)

@@ -168,7 +168,8 @@ def training_expansion(path: Path, iso3: list[str]) -> pd.DataFrame:
 def post_expansions(path: Path, iso3: list[str]) -> pd.DataFrame:
     """``post_expansions.csv``: documented expansions of a destination's staffed health posts
     (one per country and cadre) with their annualised growth ``(to / from) ** (1 / years) - 1``."""
-    cols = ["country", "cadre", "change", "from_year", "to_year", "unit", "confidence", "source"]
+    cols = ["country", "cadre", "change", "from_value", "to_value", "from_year", "to_year", "unit",
+            "confidence", "source"]  # fmt: skip
     df = read_table(path, cols)
     check_confidence(df, path)
     check_codes(df, "country", iso3, path)
@@ -179,8 +180,10 @@ def post_expansions(path: Path, iso3: list[str]) -> pd.DataFrame:
         raise ValueError(f"{path}: more than one expansion for a country and cadre")
     for col in ("from_value", "to_value", "from_year", "to_year"):
         df[col] = pd.to_numeric(df[col], errors="raise")
-    if not ((df["to_year"] > df["from_year"]) & (df["from_value"] > 0)).all():
-        raise ValueError(f"{path}: need to_year > from_year and from_value > 0")
+    if not (
+        (df["to_year"] > df["from_year"]) & (df["from_value"] > 0) & (df["to_value"] > 0)
+    ).all():
+        raise ValueError(f"{path}: need to_year > from_year and positive from_value, to_value")
     years = (df["to_year"] - df["from_year"]).astype(float)
     ratio = df["to_value"].astype(float) / df["from_value"].astype(float)
     df["annualised"] = (ratio ** (1.0 / years) - 1.0).round(4)

@@ -512,6 +512,8 @@ def resolve_targets(
             status, why = "unfittable", f"dated {dated}, after the last simulated year {last}"
         if not why and min(y for y, _ in weights) + min(offsets) < start_year - 1:
             status, why = "unfittable", "needs a year before the initial state"
+        if not why and max(y for y, _ in weights) + max(offsets) > last:
+            status, why = "unfittable", f"needs a year after the last simulated year {last}"
         obs, md = observation_sd(t, err)
         out.append(
             replace(

@@ -98,6 +98,11 @@ _UNBOUNDED = frozenset(
     {"recruitment_ceiling", "deployment_cap", "deployment_cap_from", "deployment_cap_until"}
 )
 """Optional arrays in which +inf means "no limit"."""
+_TOGETHER = (
+    ("deployment_cap", "deployment_cap_from", "deployment_cap_until"),
+    ("post_expansion", "post_expansion_from", "post_expansion_until"),
+)
+"""Optional arrays that only mean something together: all given or none."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,6 +198,15 @@ class World:
                 )
             arr.flags.writeable = False
             set_(self, field, arr)
+        for group in _TOGETHER:
+            given = [f for f in group if getattr(self, f) is not None]
+            if given and len(given) != len(group):
+                missing = [f for f in group if f not in given]
+                raise WorldError(
+                    f"world field(s) {', '.join(given)} given without {', '.join(missing)}",
+                    key_path=missing[0],
+                    expected=f"all of {', '.join(group)} or none",
+                )
         for field, kind in _OPTIONAL_ARRAYS.items():
             value = getattr(self, field)
             if value is None:

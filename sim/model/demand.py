@@ -27,9 +27,10 @@ def post_expansion_factor(setup: Setup, elasticity: np.ndarray, year: float) -> 
     """M^S (C, K): a documented expansion of staffed posts at `year` (ODD §7.2).
 
     Inside the expansion's window [a, b] (`Setup.post_expansion_window`, calendar years) posts
-    grow at its rate s (`Setup.post_expansion`, 1/year) instead of the model's own path
-    G(t) = pop(t)·exp(ε_k·g·(t - start)); after it they keep the level reached and follow G again:
-    M^S = exp(s·τ)·G(a)/G(a + τ), τ = clip(t - a, 0, b - a). 1 where there is no expansion
+    grow by the factor 1 + s a year (s = `Setup.post_expansion`, the annualised growth of the
+    documented counts) instead of following the model's own path G(t) = pop(t)·exp(ε_k·g·(t -
+    start)); after it they keep the level reached and follow G again:
+    M^S = (1 + s)^τ·G(a)/G(a + τ), τ = clip(t - a, 0, b - a). 1 where there is no expansion
     (an empty window).
 
     Args:
@@ -43,7 +44,7 @@ def post_expansion_factor(setup: Setup, elasticity: np.ndarray, year: float) -> 
         tau = min(max(year - a, 0.0), b - a)
         own = setup.population.at(a + tau)[c] / setup.population.at(a)[c]
         own *= math.exp(elasticity[k] * setup.gdp_growth[c] * tau)
-        factor[c, k] = math.exp(setup.post_expansion[c, k] * tau) / own
+        factor[c, k] = math.exp(math.log1p(setup.post_expansion[c, k]) * tau) / own
     return factor
 
 

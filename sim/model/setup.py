@@ -196,8 +196,9 @@ def setup(data: Mapping, world: World) -> Setup:
 
 def _post_expansion(world: World, start_year: int) -> dict[str, np.ndarray]:
     """The documented expansions of staffed posts (`World.post_expansion`) cut to the run: an
-    expansion measured from `from` to `until` acts from max(from, start year) (the initial posts
-    already hold the part before the start) to the later of `until` and that (ODD §7.2)."""
+    expansion measured from `from` to `until` acts from max(from, start year) to the later of
+    `until` and that, so not at all in a run that starts after it (ODD §7.2: the initial state is
+    the data projected along the trend, posts and stock alike)."""
     shape = (len(world.iso3), len(CADRES))
     if world.post_expansion is None:
         return {"post_expansion": np.zeros(shape), "post_expansion_window": np.zeros((2, *shape))}
