@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.declarations import CADRES, SAFEGUARDS_MEDIAN
 from sim.errors import WorldError
+from sim.inputs import dated_facts
 from sim.inputs.worldfile import read_world_file
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,8 @@ class World:
     income group, ``age_profile.csv``; each row sums to 1); None for world files."""
     recruitment_ceiling: np.ndarray | None = None
     """(C, K) annual ceiling of a destination's capped entry channel for the cadre, workers/year
-    (+inf: none; ``recruitment_channels.csv``, `channel_arrays`); None for world files."""
+    (+inf: none; ``recruitment_channels.csv``, `dated_facts.channel_arrays`); None for world
+    files."""
     recruitment_ceiling_shared: np.ndarray | None = None
     """(C, K) 1 where that ceiling is shared with other occupations (the US EB-3 visa), else 0."""
     licensing_exam: np.ndarray | None = None
@@ -535,76 +537,9 @@ def _load_global(data_dir: Path) -> World:
         stock_growth=stock_growth,
         gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
         age_shares=age_shares,
-        **channel_arrays(read("recruitment_channels.csv", dtype=str), codes),
-        **post_expansion_arrays(read("post_expansions.csv"), codes),
+        **dated_facts.channel_arrays(read("recruitment_channels.csv", dtype=str), codes),
+        **dated_facts.post_expansion_arrays(read("post_expansions.csv"), codes),
     )
-
-
-def post_expansion_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
-    """Documented expansions of staffed posts from ``post_expansions.csv`` (one per country and
-    cadre at most): their annualised growth and the years of the counts it was measured between
-    (0 growth and no years where there is none)."""
-    pos = {c: i for i, c in enumerate(codes)}
-    shape = (len(codes), len(CADRES))
-    growth, start, end = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    for row in table.to_dict("records"):
-        if row["country"] not in pos:
-            continue
-        c, k = pos[row["country"]], CADRES.index(row["cadre"])
-        growth[c, k] = float(row["annualised"])
-        start[c, k], end[c, k] = float(row["from_year"]), float(row["to_year"])
-    return {"post_expansion": growth, "post_expansion_from": start, "post_expansion_until": end}
-
-
-def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
-    """Recruitment ceilings and licensing-only destinations from ``recruitment_channels.csv``.
-
-    Per destination and cadre (a row for ``both`` counts for each cadre): the ceiling is the
-    largest annual ceiling of a capped entry channel (``capped_visa``, ``residency_match``; the
-    smaller US Conrad 30 waiver is a route to stay, not to enter), or else the sum of the
-    ceilings of government-to-government channels (Japan's EPA nurses); it is shared when its
-    scope covers all occupations. An origin's `origin_cap` row is its cap on deployments of new
-    hires (all cadres) with its years. Other rows add nothing.
-    """
-    pos = {c: i for i, c in enumerate(codes)}
-    shape = (len(codes), len(CADRES))
-    origin_cap = np.full(len(codes), np.inf)
-    cap_years = np.full((2, len(codes)), np.inf)
-    capped = np.full(shape, -np.inf)
-    g2g = np.zeros(shape)
-    shared = np.zeros(shape)
-    licensing = np.zeros(shape)
-    for row in table.fillna("").to_dict("records"):
-        if row["country"] not in pos:
-            continue
-        c = pos[row["country"]]
-        if row["side"] == "origin" and row["channel"] == "origin_cap":
-            origin_cap[c] = float(row["annual_ceiling"])
-            cap_years[:, c] = [float(row["year_from"] or "inf"), float(row["year_to"] or "inf")]
-        if row["side"] != "destination":
-            continue
-        for k, cadre in enumerate(CADRES):
-            if row["cadre"] not in ("both", cadre):
-                continue
-            if row["channel"] == "licensing_exam":
-                licensing[c, k] = 1.0
-            if not row["annual_ceiling"]:
-                continue
-            ceiling = float(row["annual_ceiling"])
-            if row["channel"] == "government_to_government":
-                g2g[c, k] += ceiling
-            elif row["channel"] in ("capped_visa", "residency_match") and ceiling > capped[c, k]:
-                capped[c, k] = ceiling
-                shared[c, k] = float("all occupations" in row["ceiling_scope"])
-    ceiling = np.where(capped > -np.inf, capped, np.where(g2g > 0, g2g, np.inf))
-    return {
-        "recruitment_ceiling": ceiling,
-        "recruitment_ceiling_shared": shared,
-        "licensing_exam": licensing,
-        "deployment_cap": origin_cap,
-        "deployment_cap_from": cap_years[0],
-        "deployment_cap_until": cap_years[1],
-    }
 
 
 def _by_country_cadre(table: Any, column: str, codes: list[str], path: Path) -> np.ndarray:

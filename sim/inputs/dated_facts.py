@@ -1,0 +1,81 @@
+"""Dated facts of the bundled world: recruitment channels and expansions of staffed posts.
+
+Turns the built tables ``recruitment_channels.csv`` and ``post_expansions.csv`` (docs/data.md §4)
+into the optional (C,) and (C, K) arrays of `sim.inputs.world.World`. Shapes use C countries (in
+the order of ``codes``) and K cadres (`sim.declarations.CADRES`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.declarations import CADRES
+
+
+def post_expansion_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
+    """Documented expansions of staffed posts from ``post_expansions.csv`` (one per country and
+    cadre at most): their annualised growth and the years of the counts it was measured between
+    (0 growth and no years where there is none)."""
+    pos = {c: i for i, c in enumerate(codes)}
+    shape = (len(codes), len(CADRES))
+    growth, start, end = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for row in table.to_dict("records"):
+        if row["country"] not in pos:
+            continue
+        c, k = pos[row["country"]], CADRES.index(row["cadre"])
+        growth[c, k] = float(row["annualised"])
+        start[c, k], end[c, k] = float(row["from_year"]), float(row["to_year"])
+    return {"post_expansion": growth, "post_expansion_from": start, "post_expansion_until": end}
+
+
+def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
+    """Recruitment ceilings and licensing-only destinations from ``recruitment_channels.csv``.
+
+    Per destination and cadre (a row for ``both`` counts for each cadre): the ceiling is the
+    largest annual ceiling of a capped entry channel (``capped_visa``, ``residency_match``; the
+    smaller US Conrad 30 waiver is a route to stay, not to enter), or else the sum of the
+    ceilings of government-to-government channels (Japan's EPA nurses); it is shared when its
+    scope covers all occupations. An origin's `origin_cap` row is its cap on deployments of new
+    hires (all cadres) with its years. Other rows add nothing.
+    """
+    pos = {c: i for i, c in enumerate(codes)}
+    shape = (len(codes), len(CADRES))
+    origin_cap = np.full(len(codes), np.inf)
+    cap_years = np.full((2, len(codes)), np.inf)
+    capped = np.full(shape, -np.inf)
+    g2g = np.zeros(shape)
+    shared = np.zeros(shape)
+    licensing = np.zeros(shape)
+    for row in table.fillna("").to_dict("records"):
+        if row["country"] not in pos:
+            continue
+        c = pos[row["country"]]
+        if row["side"] == "origin" and row["channel"] == "origin_cap":
+            origin_cap[c] = float(row["annual_ceiling"])
+            cap_years[:, c] = [float(row["year_from"] or "inf"), float(row["year_to"] or "inf")]
+        if row["side"] != "destination":
+            continue
+        for k, cadre in enumerate(CADRES):
+            if row["cadre"] not in ("both", cadre):
+                continue
+            if row["channel"] == "licensing_exam":
+                licensing[c, k] = 1.0
+            if not row["annual_ceiling"]:
+                continue
+            ceiling = float(row["annual_ceiling"])
+            if row["channel"] == "government_to_government":
+                g2g[c, k] += ceiling
+            elif row["channel"] in ("capped_visa", "residency_match") and ceiling > capped[c, k]:
+                capped[c, k] = ceiling
+                shared[c, k] = float("all occupations" in row["ceiling_scope"])
+    ceiling = np.where(capped > -np.inf, capped, np.where(g2g > 0, g2g, np.inf))
+    return {
+        "recruitment_ceiling": ceiling,
+        "recruitment_ceiling_shared": shared,
+        "licensing_exam": licensing,
+        "deployment_cap": origin_cap,
+        "deployment_cap_from": cap_years[0],
+        "deployment_cap_until": cap_years[1],
+    }
