@@ -143,6 +143,29 @@ def test_targets_after_the_horizon_are_not_fittable():
     )
 
 
+def test_targets_reading_a_year_after_the_run_through_an_offset_are_not_fittable(tmp_path):
+    anchors = ROOT / "calibration" / "anchors"
+    mapping = (anchors / "mapping.yaml").read_text()
+    # B01 read at 2019: its numerator 10 years later (2029), its denominator at 2019 itself
+    shifted = (
+        mapping.replace("year: 2029,", "year: 2019,", 1)
+        .replace(
+            "{indicator: stock, countries: world},",
+            "{indicator: stock, countries: world, year_offset: 10},",
+            1,
+        )
+        .replace("year_offset: -10}", "year_offset: 0}", 1)
+    )
+    assert shifted != mapping
+    (tmp_path / "mapping.yaml").write_text(shifted)
+    ts = load_targets(anchors / "targets.csv", tmp_path / "mapping.yaml")
+    by = {t.id: t for t in _resolve(ts, start=2018, years=5)}  # the last simulated year is 2022
+    assert by["B01"].status == "unfittable"
+    assert "after the last simulated year 2022" in by["B01"].status_reason
+    by = {t.id: t for t in _resolve(ts, start=2018, years=12)}  # 2029 is simulated
+    assert by["B01"].status == "fit"
+
+
 def test_a_model_with_stocks_makes_stock_targets_fittable():
     ts = _resolve(load_targets(TARGETS, MAPPING), sources=("indicators", "flows", "stocks"))
     assert {t.id: t.status for t in ts}["C28a"] == "holdout"
