@@ -44,6 +44,13 @@ def check_confidence(df: pd.DataFrame, path: Path) -> None:
         )
 
 
+def check_cadres(df: pd.DataFrame, path: Path, allowed: tuple[str, ...] = CADRES) -> None:
+    """Every row's cadre is one of ``allowed``."""
+    bad = sorted(set(df["cadre"]) - set(allowed))
+    if bad:
+        raise ValueError(f"{path}: cadre must be one of {allowed}, not {bad}")
+
+
 def check_codes(df: pd.DataFrame, column: str, iso3: list[str], path: Path) -> None:
     """Every code in ``column`` is a Member State."""
     bad = sorted(set(df[column]) - set(iso3))
@@ -76,8 +83,7 @@ def read_foreign_shares(path: Path, iso3: list[str], targets: pd.DataFrame) -> p
     check_codes(df, "destination", iso3, path)
     check_confidence(df, path)
     check_targets(df, targets, path)
-    if not df["cadre"].isin(CADRES).all():
-        raise ValueError(f"{path}: cadre must be one of {CADRES}")
+    check_cadres(df, path)
     for col in ("share", "low", "high"):
         df[col] = pd.to_numeric(df[col], errors="raise")
     if not ((df["low"] <= df["share"]) & (df["share"] <= df["high"]) & (df["high"] < 1)).all():
@@ -132,8 +138,7 @@ def recruitment_channels(path: Path, iso3: list[str]) -> pd.DataFrame:
         raise ValueError(f"{path}: unknown channels {bad}")
     if not df["side"].isin(["destination", "origin"]).all():
         raise ValueError(f"{path}: side must be destination or origin")
-    if not df["cadre"].isin([*CADRES, "both"]).all():
-        raise ValueError(f"{path}: cadre must be doctors, nurses or both")
+    check_cadres(df, path, (*CADRES, "both"))
     df = df[df["countries"] != "ALL"].copy()
     df["country"] = df["countries"].str.split()
     df = df.explode("country")
@@ -150,6 +155,14 @@ def recruitment_channels(path: Path, iso3: list[str]) -> pd.DataFrame:
     )
 
 
+def annualised(df: pd.DataFrame) -> pd.Series:
+    """Annual growth between two counts, ``(to_value / from_value) ** (1 / years) - 1``, rounded
+    to 4 decimals (NA where an end is missing)."""
+    years = (df["to_year"] - df["from_year"]).astype(float)
+    ratio = df["to_value"].astype(float) / df["from_value"].astype(float)
+    return (ratio ** (1.0 / years) - 1.0).round(4)
+
+
 def training_expansion(path: Path, iso3: list[str]) -> pd.DataFrame:
     """``training_capacity.csv``: documented expansions of training output with their annualised
     growth ``(to / from) ** (1 / years) - 1`` where both ends are given."""
@@ -159,9 +172,7 @@ def training_expansion(path: Path, iso3: list[str]) -> pd.DataFrame:
     check_codes(df, "country", iso3, path)
     for col in ("from_value", "to_value", "from_year", "to_year"):
         df[col] = pd.to_numeric(df[col].replace("", None), errors="raise").astype("Int64")
-    years = (df["to_year"] - df["from_year"]).astype(float)
-    ratio = df["to_value"].astype(float) / df["from_value"].astype(float)
-    df["annualised"] = (ratio ** (1.0 / years) - 1.0).round(4)
+    df["annualised"] = annualised(df)
     return df
 
 
@@ -173,9 +184,7 @@ def post_expansions(path: Path, iso3: list[str]) -> pd.DataFrame:
     df = read_table(path, cols)
     check_confidence(df, path)
     check_codes(df, "country", iso3, path)
-    bad = sorted(set(df["cadre"]) - set(CADRES))
-    if bad:
-        raise ValueError(f"{path}: unknown cadre(s) {bad}: expected one of {CADRES}")
+    check_cadres(df, path)
     if df.duplicated(["country", "cadre"]).any():
         raise ValueError(f"{path}: more than one expansion for a country and cadre")
     for col in ("from_value", "to_value", "from_year", "to_year"):
@@ -184,9 +193,7 @@ def post_expansions(path: Path, iso3: list[str]) -> pd.DataFrame:
         (df["to_year"] > df["from_year"]) & (df["from_value"] > 0) & (df["to_value"] > 0)
     ).all():
         raise ValueError(f"{path}: need to_year > from_year and positive from_value, to_value")
-    years = (df["to_year"] - df["from_year"]).astype(float)
-    ratio = df["to_value"].astype(float) / df["from_value"].astype(float)
-    df["annualised"] = (ratio ** (1.0 / years) - 1.0).round(4)
+    df["annualised"] = annualised(df)
     return df.sort_values(["country", "cadre"]).reset_index(drop=True)
 
 
