@@ -21,7 +21,7 @@ from sim.declarations import SDG_THRESHOLD
 from sim.inputs.scenario import load_scenario
 from sim.model import initial, supply, utilities
 from sim.model.ledger import T_EMIGRATE
-from sim.model.setup import setup
+from sim.model.setup import reliance_multiplier, setup
 from sim.runner import world_for
 from tests.model_helpers import SCENARIOS, archetypes, make_model, run_all, total
 
@@ -263,7 +263,10 @@ def test_licensing_exam_destinations_recruit_little():
     s = setup(global_subset().data, world_for(global_subset().data))
     iso = list(world_for(global_subset().data).iso3)
     jpn, gbr = iso.index("JPN"), iso.index("GBR")
-    assert s.recruitment_intensity[jpn, 0] == pytest.approx(0.1 * s.recruitment_intensity[gbr, 0])
+    reliance = reliance_multiplier(global_subset().data["workforce"], world_for(global_subset().data))
+    assert s.recruitment_intensity[jpn, 0] == pytest.approx(
+        0.1 * reliance[jpn, 0] * s.recruitment_intensity[gbr, 0]
+    )
     assert s.recruitment_ceiling[jpn, 1] == 400  # EPA nurses (Indonesia, the Philippines)
 
 

@@ -300,6 +300,17 @@ WORKFORCE: tuple[Parameter, ...] = (
         range_source="UK joiners / vacancies from 0.22 (2020/21) to 0.66 (2023/24)",
     ),
     RealParameter(
+        "workforce.recruitment_reliance_elasticity", 0.5, 1.5, 1.0, "ratio",
+        "steady state: a destination's foreign-trained share of its stock is the foreign share "
+        "of its hires, which its recruitment intensity sets (docs/data.md section 1.4: OECD "
+        "2018, published and modelled foreign-trained shares)",
+        "Elasticity of a destination's recruitment intensity to its foreign-trained share, "
+        "relative to the UK's (0: every destination recruits at the common intensity).",
+        min=0.0, max=2.0,
+        range_source="assumption: half to one and a half times proportional to the revealed "
+        "reliance",
+    ),
+    RealParameter(
         "workforce.shared_ceiling_share", 0.1, 0.4, 0.25, "share",
         "docs/data.md §4: the US EB-3 ceiling (40,040 a year) is shared by all occupations and "
         "dependants",
