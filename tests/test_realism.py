@@ -260,10 +260,11 @@ def test_the_philippines_deployment_cap_of_2020_2022_is_world_data():
 
 
 def test_licensing_exam_destinations_recruit_little():
-    s = setup(global_subset().data, world_for(global_subset().data))
-    iso = list(world_for(global_subset().data).iso3)
+    data = global_subset().data
+    s = setup(data, world_for(data))
+    iso = list(world_for(data).iso3)
     jpn, gbr = iso.index("JPN"), iso.index("GBR")
-    reliance = reliance_multiplier(global_subset().data["workforce"], world_for(global_subset().data))
+    reliance = reliance_multiplier(data["workforce"], world_for(data))
     assert s.recruitment_intensity[jpn, 0] == pytest.approx(
         0.1 * reliance[jpn, 0] * s.recruitment_intensity[gbr, 0]
     )
