@@ -641,6 +641,7 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
             usa = end[end.index.get_level_values("country") == "USA"]
             mex_usa[cadre] = (usa.idxmax()[0], pct(usa.get(("MEX", "USA"), 0) / usa.sum()))
     phl_gulf = ind_growth = float("nan")
+    ind_gains = "n/a"
     if corr.get("nurses_stock_end") is not None:
         end = corr["nurses_stock_end"]
         phl = end[end.index.get_level_values("origin") == "PHL"]
@@ -648,8 +649,12 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
                                                                 "BHR"])]  # fmt: skip
         phl_gulf = gulf.sum() / phl.sum()
         start = corr["nurses_stock_start"]
-        ind_growth = end[end.index.get_level_values("origin") == "IND"].sum() / start[
-            start.index.get_level_values("origin") == "IND"].sum()  # fmt: skip
+        ind_end = end[end.index.get_level_values("origin") == "IND"].droplevel("origin")
+        ind_start = start[start.index.get_level_values("origin") == "IND"].droplevel("origin")
+        ind_growth = ind_end.sum() / ind_start.sum()
+        ind_gain = ind_end.sub(ind_start, fill_value=0).sort_values(ascending=False)
+        ind_gains = ", ".join(f"{c} +{fmt(v)}" for c, v in ind_gain.head(5).items())
+        ind_gains += f"; Poland {fmt(ind_end.get('POL', 0))} at {r.end}"
     ab = d["abroad"]
     out_f = d["outflows"]
     resp = d["responses"]
@@ -697,7 +702,7 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
         ["3% of Filipino nurses abroad are in the Gulf", f"{pct(phl_gulf)} at {r.end}",
          "gone" if phl_gulf > 0.1 else "remains"],
         ["India's nurse diaspora grows 6.6-fold in ten years",
-         f"{fmt(ind_growth, 2)}-fold {r.start - 1}-{r.end}",
+         f"{fmt(ind_growth, 2)}-fold {r.start - 1}-{r.end} (largest gains: {ind_gains})",
          "gone" if ind_growth < 2 else "remains"],
         ["Saudi Arabia starts at 21% / 11% foreign-trained (C21: 76% / 63%)",
          f"{pct(ft[('SAU', 'doctors')][0])} / {pct(ft[('SAU', 'nurses')][0])} at the start, "
