@@ -12,12 +12,15 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.declarations import CADRES, RECRUITMENT_REFERENCE
 from sim.inputs.scenario import load_scenario
-from sim.model.setup import RELIANCE_REFERENCE, reliance_multiplier, setup
+from sim.inputs.world import DATA_DIR
+from sim.model.setup import reliance_multiplier, setup
 from sim.runner import world_for
 from tests.model_helpers import SCENARIOS, archetypes, run_all
 
@@ -37,37 +40,59 @@ def _world():
     return world_for(_scenario().data)
 
 
-def _shares(world) -> np.ndarray:
-    stock = np.stack([np.asarray(world.doctors, float), np.asarray(world.nurses, float)], axis=1)
-    return np.asarray(world.initial_foreign_trained).sum(axis=0) / stock
+@functools.cache
+def _full_world():
+    return world_for(load_scenario(SCENARIOS / "baseline.yaml").data)
+
+
+def test_the_relative_shares_are_the_published_and_modelled_totals_over_the_uk():
+    totals = pd.read_csv(DATA_DIR / "foreign_trained_totals.csv")
+    share = totals.pivot(index="destination", columns="cadre", values="share")[list(CADRES)]
+    world = _full_world()
+    rel = np.asarray(world.foreign_trained_relative)
+    for iso, row in share.iterrows():
+        expected = row.to_numpy() / share.loc[RECRUITMENT_REFERENCE].to_numpy()
+        np.testing.assert_allclose(rel[world.index(iso)], expected, rtol=1e-3)
+
+
+def test_the_relative_shares_do_not_depend_on_the_countries_simulated():
+    full, subset = _full_world(), _world()
+    rows = [full.index(c) for c in subset.iso3]
+    np.testing.assert_array_equal(
+        np.asarray(subset.foreign_trained_relative), np.asarray(full.foreign_trained_relative)[rows]
+    )
+    without_uk = full.subset(["IND", "POL", "SAU"])
+    np.testing.assert_array_equal(
+        np.asarray(without_uk.foreign_trained_relative),
+        np.asarray(full.foreign_trained_relative)[[full.index(c) for c in ("IND", "POL", "SAU")]],
+    )
 
 
 @settings(max_examples=30, deadline=None)
 @given(eta=st.floats(0.0, 2.0))
 def test_the_multiplier_is_the_relative_share_to_the_power_eta(eta):
-    world = _world()
-    wf = {"recruitment_reliance_elasticity": eta}
-    m = reliance_multiplier(wf, world)
-    uk = world.index(RELIANCE_REFERENCE)
-    np.testing.assert_allclose(m[uk], 1.0)
-    share = _shares(world)
-    np.testing.assert_allclose(m, (share / share[uk]) ** eta, rtol=1e-12)
+    world = _full_world()
+    m = reliance_multiplier({"recruitment_reliance_elasticity": eta}, world)
+    np.testing.assert_allclose(m[world.index(RECRUITMENT_REFERENCE)], 1.0)
+    rel = np.asarray(world.foreign_trained_relative)
+    np.testing.assert_allclose(m, rel**eta, rtol=1e-12)
+    assert np.isfinite(m).all()
     for k in range(m.shape[1]):  # destinations keep the order of their shares
-        order = np.argsort(share[:, k], kind="stable")
+        order = np.argsort(rel[:, k], kind="stable")
         assert np.all(np.diff(m[order, k]) >= 0)
 
 
 def test_eta_zero_is_a_common_intensity_and_world_files_have_none():
-    world = _world()
     np.testing.assert_array_equal(
-        reliance_multiplier({"recruitment_reliance_elasticity": 0.0}, world), 1.0
+        reliance_multiplier({"recruitment_reliance_elasticity": 0.0}, _full_world()), 1.0
     )
     arche = archetypes().data
-    m = reliance_multiplier(arche["workforce"], world_for(arche))
-    np.testing.assert_array_equal(m, 1.0)
+    world = world_for(arche)
+    assert world.foreign_trained_relative is None
+    np.testing.assert_array_equal(reliance_multiplier(arche["workforce"], world), 1.0)
 
 
-def test_setup_scales_the_intensity_of_each_destination():
+def test_setup_scales_the_intensity_of_each_destination_and_no_other_country():
     data = _scenario().data
     world = world_for(data)
     s = setup(data, world)
@@ -76,22 +101,35 @@ def test_setup_scales_the_intensity_of_each_destination():
     for iso in ("GBR", "POL", "SAU", "DEU"):
         c = world.index(iso)
         np.testing.assert_allclose(s.recruitment_intensity[c], rho * m[c])
+    common = setup(_scenario(0.0).data, world)  # a multiplier of one everywhere
+    for iso in ("IND", "PHL", "NGA"):  # not destinations: no international posts
+        np.testing.assert_array_equal(s.recruitment_intensity[world.index(iso)], 0.0)
+        np.testing.assert_array_equal(common.recruitment_intensity[world.index(iso)], 0.0)
     assert s.recruitment_intensity[world.index("POL"), 1] < 0.1 * rho
     assert s.recruitment_intensity[world.index("SAU"), 1] > 2 * rho
 
 
-def _immigrants(eta: float) -> dict[str, float]:
+def _totals(eta: float) -> dict[str, dict[str, float]]:
+    """International posts and hires over the run, by country (two replicates, same seeds)."""
     ind, _ = run_all(_scenario(eta), replicates=2, seed=7)
-    rows = ind[(ind.indicator == "immigrants") & (ind.cadre == "all") & (ind.area == "all")]
-    return rows.groupby("country").value.sum().to_dict()
+    ind = ind[(ind.cadre == "all") & (ind.area == "all")]
+    return {
+        name: ind[ind.indicator == name].groupby("country").value.sum().to_dict()
+        for name in ("international_posts", "international_hires")
+    }
 
 
 @pytest.fixture(scope="module")
-def inflows():
-    return {eta: _immigrants(eta) for eta in (0.0, 1.0)}
+def runs():
+    return {eta: _totals(eta) for eta in (0.0, 1.0)}
 
 
-def test_reliance_moves_recruitment_from_poland_to_saudi_arabia(inflows):
-    common, revealed = inflows[0.0], inflows[1.0]
-    assert revealed["POL"] < 0.5 * common["POL"]
-    assert revealed["SAU"] > common["SAU"]
+def test_reliance_moves_recruitment_from_poland_to_saudi_arabia(runs):
+    common, revealed = runs[0.0], runs[1.0]
+    # Poland's intensity is 6-7% of the UK's: its posts follow, its hires fall
+    assert revealed["international_posts"]["POL"] < 0.1 * common["international_posts"]["POL"]
+    assert revealed["international_hires"]["POL"] < common["international_hires"]["POL"]
+    assert revealed["international_hires"]["SAU"] > common["international_hires"]["SAU"]
+    # the UK is the reference: its intensity does not change
+    uk = [r["international_posts"]["GBR"] for r in (common, revealed)]
+    assert uk[1] == pytest.approx(uk[0], rel=0.05)

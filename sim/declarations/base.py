@@ -36,6 +36,10 @@ EMIGRANT_AGE_BANDS = ("lt35", "35_44", "45_54", "55plus")
 YOUNG_AGE = 40
 """Workers under this age (years) are counted by `stock_under_40` and `attrition_under_40` (the
 migrating ages 20-40 of Antwi & Phillips 2011, C25)."""
+RECRUITMENT_REFERENCE = "GBR"
+"""The destination whose international recruitment intensity is `workforce.recruitment_intensity`
+itself (the UK: that parameter's source is its joiners and vacancies); every other destination's
+follows its foreign-trained share relative to this one's (ODD §7.2)."""
 AUTO_ARRAYS_THRESHOLD = 20_000
 """`engine: auto` uses the arrays engine above this many agents."""
 AGENTS_ENGINE_WARNING = 2_000_000

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.declarations import CADRES, SAFEGUARDS_MEDIAN
+from sim.declarations import CADRES, RECRUITMENT_REFERENCE, SAFEGUARDS_MEDIAN
 from sim.errors import WorldError
 from sim.inputs import dated_facts
 from sim.inputs.worldfile import read_world_file
@@ -81,6 +81,7 @@ _OPTIONAL_ARRAYS = {
     # field: shape kind -- "pair_cadre" (C, C, K), "country_cadre" (C, K), "country" (C,),
     # "country_cadre_band" (C, K, A)
     "initial_foreign_trained": "pair_cadre",
+    "foreign_trained_relative": "country_cadre",
     "stock_growth": "country_cadre",
     "gdp_pc_growth": "country",
     "age_shares": "country_cadre_band",
@@ -151,6 +152,12 @@ class World:
     (``CADRES``); ``[origin, destination, cadre]``, zero diagonal. Global world: OECD 2018 doctor
     counts and a gravity model scaled to published foreign-trained shares (docs/data.md,
     ``initial_foreign_trained.csv``); None for world files."""
+    foreign_trained_relative: np.ndarray | None = None
+    """(C, K) each country's foreign-trained share of its stock (WHO, data year) relative to the
+    share of ``RECRUITMENT_REFERENCE`` (the UK), both counted over every origin of the whole world
+    (``initial_foreign_trained`` over the stock, before any subset is taken: a destination's
+    reliance on foreign-trained workers does not depend on the countries simulated); None for
+    world files."""
     stock_growth: np.ndarray | None = None
     """(C, K) observed annual growth of the stock (WHO NHWA counts 2008-2020, Theil-Sen, shrunk
     toward the income-group median; ``stock_growth.csv``), 1/year; None for world files."""
@@ -483,6 +490,14 @@ def _load_global(data_dir: Path) -> World:
     initial_foreign = np.stack(
         [matrix(foreign[foreign["cadre"] == k], "workers") for k in CADRES], axis=-1
     )
+    stock = cty[list(CADRES)].to_numpy(dtype=np.float64)
+    share = np.divide(initial_foreign.sum(axis=0), stock, out=np.zeros_like(stock), where=stock > 0)
+    if RECRUITMENT_REFERENCE not in pos or not (share[pos.get(RECRUITMENT_REFERENCE, 0)] > 0).all():
+        raise WorldError(
+            f"no foreign-trained workers in the reference destination {RECRUITMENT_REFERENCE}",
+            file=str(data_dir / "initial_foreign_trained.csv"),
+            expected="a positive foreign-trained stock of every cadre in the reference",
+        )
     growth = read("stock_growth.csv", dtype={"iso3": str, "cadre": str})
     stock_growth = _by_country_cadre(growth, "growth", codes, data_dir / "stock_growth.csv")
     gdp = read("gdp_growth.csv", dtype={"iso3": str}).set_index("iso3")["growth_real"]
@@ -534,6 +549,7 @@ def _load_global(data_dir: Path) -> World:
         nurses_source=cty["nurses_source"].to_numpy(),
         source_file=str(data_dir),
         initial_foreign_trained=initial_foreign,
+        foreign_trained_relative=share / share[pos[RECRUITMENT_REFERENCE]],
         stock_growth=stock_growth,
         gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
         age_shares=age_shares,

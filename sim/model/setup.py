@@ -112,32 +112,30 @@ class Setup:
     expansion's measured years cut to the run (a = max(from, start year), b = max(until, a))."""
 
 
-RELIANCE_REFERENCE = "GBR"
-"""The destination whose recruitment intensity is `recruitment_intensity` itself: the UK, whose
-international joiners and vacancies are that parameter's source (ODD §7.2)."""
-
-
 def reliance_multiplier(wf: Mapping, world: World) -> np.ndarray:
-    """(C, K) (s[c,k] / s[UK,k])^η: a destination's recruitment intensity relative to the UK's,
-    from its foreign-trained share s of the stock at the data year (`World.initial_foreign_trained`
-    over the WHO stock) and η = `recruitment_reliance_elasticity` (ODD §7.2). Ones in worlds
-    without bilateral stocks or without the UK (world files): a common intensity."""
-    shape = (len(world.iso3), len(CADRES))
-    iso = [str(c) for c in np.asarray(world.iso3)]
-    if world.initial_foreign_trained is None or RELIANCE_REFERENCE not in iso:
-        return np.ones(shape)
-    stock = np.stack([np.asarray(world.doctors, float), np.asarray(world.nurses, float)], axis=1)
-    foreign = np.asarray(world.initial_foreign_trained, dtype=np.float64).sum(axis=0)
-    share = np.divide(foreign, stock, out=np.zeros(shape), where=stock > 0)
-    relative = share / share[iso.index(RELIANCE_REFERENCE)][None, :]
+    """A destination's recruitment intensity relative to the reference's (ODD §7.2).
+
+    Args:
+        wf: the scenario's `workforce` section (`recruitment_reliance_elasticity`, η ≥ 0).
+        world: the simulated world; `World.foreign_trained_relative` is r[c,k], each country's
+            foreign-trained share relative to the UK's over the whole world (None in world
+            files).
+
+    Returns:
+        (C, K) float64, dimensionless: r^η (1 for the UK; ones where the world has no
+        bilateral stocks, i.e. a common intensity).
+    """
+    if world.foreign_trained_relative is None:
+        return np.ones((len(world.iso3), len(CADRES)))
+    relative = np.asarray(world.foreign_trained_relative, dtype=np.float64)
     return relative ** float(wf["recruitment_reliance_elasticity"])
 
 
 def _channels(wf: Mapping, world: World, destinations: np.ndarray) -> tuple[np.ndarray, ...]:
     """Recruitment intensity and ceilings (C, K) of every country (ODD §7.2)."""
     shape = (len(world.iso3), len(CADRES))
-    intensity = np.full(shape, float(wf["recruitment_intensity"])) * destinations[:, None]
-    intensity *= reliance_multiplier(wf, world)
+    rate = float(wf["recruitment_intensity"]) * reliance_multiplier(wf, world)
+    intensity = np.where(destinations[:, None], rate, 0.0)
     ceiling = np.full(shape, np.inf)
     if world.recruitment_ceiling is not None:
         shared = np.asarray(world.recruitment_ceiling_shared, dtype=bool)
