@@ -146,6 +146,8 @@ def test_evidence_reads_manifests_leniently():
     )
     assert ev.uncertainty == "parameters" and ev.allows_clear
     assert "17 of 22 fitted targets" in ev.calibration.text()
+    # the page puts "Calibration." before the sentence: the sentence does not repeat it
+    assert ev.calibration.text().startswith("Calibrated (history matching).")
     mixed = reading.evidence_of([{"uncertainty": "parameters"}, {}], 30)
     assert mixed.uncertainty == "stochastic" and not mixed.allows_clear
     assert not reading.evidence_of([{}], 5).calibration.calibrated

@@ -94,7 +94,7 @@ class Calibration:
                 "literature, not fitted to observed migration data. Read the results as the "
                 "direction and relative size of effects, not as forecasts."
             )
-        out = f"Calibration: {self.status}."
+        out = f"{self.status[:1].upper()}{self.status[1:]}."  # the page labels it "Calibration."
         if self.within is not None and self.targets:
             out += f" {self.within} of {self.targets} fitted targets are reproduced within ±25%."
         if self.summary:
