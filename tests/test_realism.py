@@ -261,10 +261,10 @@ def test_the_philippines_deployment_cap_of_2020_2022_is_world_data():
 
 def test_licensing_exam_destinations_recruit_little():
     data = global_subset().data
-    s = setup(data, world_for(data))
-    iso = list(world_for(data).iso3)
-    jpn, gbr = iso.index("JPN"), iso.index("GBR")
-    reliance = reliance_multiplier(data["workforce"], world_for(data))
+    world = world_for(data)
+    s = setup(data, world)
+    jpn, gbr = world.index("JPN"), world.index("GBR")
+    reliance = reliance_multiplier(data["workforce"], world)
     assert s.recruitment_intensity[jpn, 0] == pytest.approx(
         0.1 * reliance[jpn, 0] * s.recruitment_intensity[gbr, 0]
     )

@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.declarations import CADRES, RECRUITMENT_REFERENCE
+from sim.errors import WorldError
 from sim.inputs.scenario import load_scenario
-from sim.inputs.world import DATA_DIR
+from sim.inputs.world import DATA_DIR, load_world
 from sim.model.setup import reliance_multiplier, setup
 from sim.runner import world_for
 from tests.model_helpers import SCENARIOS, archetypes, run_all
@@ -66,6 +67,16 @@ def test_the_relative_shares_do_not_depend_on_the_countries_simulated():
         np.asarray(without_uk.foreign_trained_relative),
         np.asarray(full.foreign_trained_relative)[[full.index(c) for c in ("IND", "POL", "SAU")]],
     )
+
+
+def test_a_reference_without_foreign_trained_workers_is_a_clear_error(tmp_path):
+    for table in DATA_DIR.glob("*.csv"):
+        (tmp_path / table.name).write_bytes(table.read_bytes())
+    path = tmp_path / "initial_foreign_trained.csv"
+    foreign = pd.read_csv(path, dtype=str, keep_default_na=False)
+    foreign[foreign.destination != RECRUITMENT_REFERENCE].to_csv(path, index=False)
+    with pytest.raises(WorldError, match="reference destination GBR"):
+        load_world("global", data_dir=tmp_path)
 
 
 @settings(max_examples=30, deadline=None)

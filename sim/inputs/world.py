@@ -492,7 +492,10 @@ def _load_global(data_dir: Path) -> World:
     )
     stock = cty[list(CADRES)].to_numpy(dtype=np.float64)
     share = np.divide(initial_foreign.sum(axis=0), stock, out=np.zeros_like(stock), where=stock > 0)
-    if RECRUITMENT_REFERENCE not in pos or not (share[pos.get(RECRUITMENT_REFERENCE, 0)] > 0).all():
+    reference = (
+        share[pos[RECRUITMENT_REFERENCE]] if RECRUITMENT_REFERENCE in pos else np.zeros(len(CADRES))
+    )
+    if not (reference > 0).all():
         raise WorldError(
             f"no foreign-trained workers in the reference destination {RECRUITMENT_REFERENCE}",
             file=str(data_dir / "initial_foreign_trained.csv"),
@@ -549,7 +552,7 @@ def _load_global(data_dir: Path) -> World:
         nurses_source=cty["nurses_source"].to_numpy(),
         source_file=str(data_dir),
         initial_foreign_trained=initial_foreign,
-        foreign_trained_relative=share / share[pos[RECRUITMENT_REFERENCE]],
+        foreign_trained_relative=share / reference,
         stock_growth=stock_growth,
         gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
         age_shares=age_shares,

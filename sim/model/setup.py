@@ -127,8 +127,7 @@ def reliance_multiplier(wf: Mapping, world: World) -> np.ndarray:
     """
     if world.foreign_trained_relative is None:
         return np.ones((len(world.iso3), len(CADRES)))
-    relative = np.asarray(world.foreign_trained_relative, dtype=np.float64)
-    return relative ** float(wf["recruitment_reliance_elasticity"])
+    return world.foreign_trained_relative ** float(wf["recruitment_reliance_elasticity"])
 
 
 def _channels(wf: Mapping, world: World, destinations: np.ndarray) -> tuple[np.ndarray, ...]:
