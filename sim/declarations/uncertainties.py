@@ -114,6 +114,16 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         range_source="voluntary leaving from about 0.5 to 5%/yr",
     ),
     RealParameter(
+        "behaviour.migrant_leave_shift", -3.0, 0.0, -1.0, "utility",
+        "assumption: a work permit tied to a post in the profession (the UK's Health and Care "
+        "Worker visa until settlement after five years, H-1B, sponsorship in the GCC and "
+        "Australia) leaves a migrant who quits the profession little right to stay",
+        "Utility added to a migrant's option of leaving the profession where they work (a migrant "
+        "may still return home or move on).", min=-50.0, max=0.0,
+        range_source="from no tie (0) to leaving in place one-twentieth as likely (-3); to be "
+        "calibrated (C08)",
+    ),
+    RealParameter(
         "behaviour.outside_wage_ratio", 0.5, 1.2, 0.8, "ratio", "assumption",
         "Wage outside the profession relative to the country's health-worker wage before "
         "policies.", min=0.01, max=10.0,

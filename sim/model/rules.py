@@ -94,7 +94,7 @@ class DecisionContext(NamedTuple):
     v_return: np.ndarray
     """(C origin, K) float64: utility of a migrant returning home."""
     v_leave: np.ndarray
-    """(C, K) float64: utility of leaving the profession."""
+    """(C, K, migrant) float64: utility of leaving the profession."""
     bond_penalty: np.ndarray
     """(C, K) float64: disutility of breaking a bond (emigrating or leaving while bonded)."""
     rural_service: np.ndarray
@@ -348,7 +348,9 @@ def decide_worker(
     vr = ctx.v_return[origin, cadre] if migrant else NEG_INF
     bp = ctx.bond_penalty[country, cadre] if bonded else 0.0
     prop = propensity(key, ctx.propensity_sd)
-    choice = choose_option(key, step, vs, vm, ve, vr, ctx.v_leave[country, cadre], prop, bp)
+    choice = choose_option(
+        key, step, vs, vm, ve, vr, ctx.v_leave[country, cadre, migrant], prop, bp
+    )
     slot = -1
     if choice == CHOICE_EMIGRATE:
         slot = choose_destination(key, step, ctx.cum_emigrate[origin, cadre])

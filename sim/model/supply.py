@@ -407,7 +407,7 @@ def reference_outflow(
     eta, weights = propensity_quadrature(ctx.propensity_sd)  # (Q,)
     v_stay = ctx.v_stay[:, :, :, 0]  # (C, 2, K) own-trained: migrant = 0
     v_move = ctx.v_move[:, :, :, 0]
-    v_leave = np.broadcast_to(ctx.v_leave[:, None, :], v_stay.shape)
+    v_leave = np.broadcast_to(ctx.v_leave[:, None, :, 0], v_stay.shape)
     v_emig = np.broadcast_to(ctx.v_emigrate[:, None, :], v_stay.shape)  # origin = country
     top = np.maximum.reduce([v_stay, v_move, v_leave])  # finite: staying is always open
     keep = (np.exp(v_stay - top) + np.exp(v_move - top))[..., None, None]  # (C, 2, K, 1, 1)

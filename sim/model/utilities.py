@@ -333,9 +333,14 @@ def return_utility(
 
 
 def leave_utility(behaviour: Mapping, base_wage: np.ndarray, pol: PolicyYear) -> np.ndarray:
-    """V_leave(c,k) = β_w·ln(r_out·w̄[c,k]·M^w[c]) + γ_leave. (C, K). ODD §4.2.2."""
+    """V_leave(c,k,m) = β_w·ln(r_out·w̄[c,k]·M^w[c]) + γ_leave + γ_lm·m. (C, K, 2). ODD §4.2.2.
+
+    The last axis is m: 0 for workers in their training country, 1 for migrants, whose leaving
+    in place carries the work-permit tie γ_lm (`migrant_leave_shift`).
+    """
     outside = base_wages(base_wage, pol) * behaviour["outside_wage_ratio"]
-    return behaviour["wage_weight"] * np.log(outside) + behaviour["leave_constant"]
+    native = behaviour["wage_weight"] * np.log(outside) + behaviour["leave_constant"]
+    return np.stack([native, native + behaviour["migrant_leave_shift"]], axis=-1)
 
 
 def bond_penalty(wage_weight: float, pol: PolicyYear) -> np.ndarray:
