@@ -89,6 +89,7 @@ class Situation:
     emigrate: float = LOW
     ret: float = LOW
     leave: float = LOW
+    migrant_leave_shift: float = 0.0  # γ_lm, on a migrant's leaving in place
     bond_penalty: float = 0.0
     rural_service: tuple = ()  # cadres whose bonded workers serve in rural areas (both countries)
     p_reconsider: float = 1.0
@@ -113,7 +114,13 @@ class Situation:
             cum_emigrate=np.broadcast_to(np.cumsum(self.weights), (c, k, 2)).copy(),
             destination_of_slot=SLOTS,
             v_return=np.full((c, k), self.ret),
-            v_leave=np.full((c, k), self.leave),
+            v_leave=np.stack(
+                [
+                    np.full((c, k), self.leave),
+                    np.full((c, k), self.leave + self.migrant_leave_shift),
+                ],
+                axis=-1,
+            ),
             bond_penalty=np.full((c, k), self.bond_penalty),
             rural_service=service,
             agreement_return_probability=np.array([self.p_return]),
@@ -267,6 +274,18 @@ CASES = [
     # --- leaving; the bond's buy-out price weighs on leaving and emigrating while bonded
     Case("anyone may leave", W(**MIGRANT), S(leave=HIGH), CHOICE_LEAVE),
     Case("bonded worker may leave (and pays)", W(bond=3), S(leave=HIGH), CHOICE_LEAVE),
+    Case(
+        "work-permit tie deters a migrant's leaving",
+        W(**MIGRANT),
+        S(leave=FALLBACK + 10, stay=FALLBACK, migrant_leave_shift=-20.0),
+        CHOICE_STAY,
+    ),
+    Case(
+        "no work-permit tie at home",
+        W(),
+        S(leave=FALLBACK + 10, stay=FALLBACK, migrant_leave_shift=-20.0),
+        CHOICE_LEAVE,
+    ),
     Case(
         "buy-out price deters leaving",
         W(bond=3),

@@ -59,7 +59,7 @@ def _direct(model) -> np.ndarray:
     def probs(c, a, k, y):
         ws = math.exp(ctx.v_stay[c, a, k, 0])
         wm = math.exp(ctx.v_move[c, a, k, 0]) if np.isfinite(ctx.v_move[c, a, k, 0]) else 0.0
-        wl = math.exp(ctx.v_leave[c, k])
+        wl = math.exp(ctx.v_leave[c, k, 0])
         ve = ctx.v_emigrate[c, k]
         we = np.exp(ve + term[y] + eta) if np.isfinite(ve) else np.zeros_like(eta)
         tot = ws + wm + wl + we
