@@ -114,6 +114,17 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         range_source="voluntary leaving from about 0.5 to 5%/yr",
     ),
     RealParameter(
+        "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",
+        "none at the default: the initial nurse stocks abroad are imputed with the doctors' "
+        "per-worker propensity (docs/data.md §1.5) and the doctors' from 2018, before the "
+        "2021-23 departures from Nigeria, Ghana and Zimbabwe (C17-C19); to be calibrated",
+        "Utility added to every destination of workers trained in the WHO African Region: their "
+        "emigration propensity beyond what their stocks abroad at the start reveal.",
+        min=-10.0, max=10.0,
+        range_source="from none (0) to emigration odds 4.5 times the revealed ones (1.5); "
+        "assumption, to be calibrated (C12c, C17-C19)",
+    ),
+    RealParameter(
         "behaviour.migrant_leave_shift", -3.0, 0.0, -1.0, "utility",
         "assumption: a work permit tied to a post in the profession (the UK's Health and Care "
         "Worker visa until settlement after five years, H-1B, sponsorship in the GCC and "

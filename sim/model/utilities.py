@@ -23,16 +23,24 @@ if TYPE_CHECKING:
     from sim.inputs.world import World
 
 
-def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
-    """Time-invariant utility of each destination: distance, language, colony. (C origin, D).
+AFRICAN_REGION = "AFR"
+"""WHO region of the origins that carry `behaviour.africa_origin_effect`."""
 
-    ODD §4.2.2, emigrate: −β_dist·ln(max(dist_km, 1)) + β_lang·common_language + β_col·colony.
+
+def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
+    """Time-invariant utility of each destination: distance, language, colony and the African
+    origin effect. (C origin, D).
+
+    ODD §4.2.2, emigrate: −β_dist·ln(max(dist_km, 1)) + β_lang·common_language + β_col·colony
+    + γ_AFR·[o in the WHO African Region].
     """
     dist = np.maximum(np.asarray(world.distance_km, dtype=np.float64)[:, slots], 1.0)
+    african = np.asarray(world.who_region).astype(str) == AFRICAN_REGION
     return (
         -behaviour["distance_weight"] * np.log(dist)
         + behaviour["language_weight"] * np.asarray(world.common_language)[:, slots]
         + behaviour["colony_weight"] * np.asarray(world.colony)[:, slots]
+        + behaviour["africa_origin_effect"] * african[:, None]
     )
 
 
