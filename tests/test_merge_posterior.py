@@ -1,0 +1,65 @@
+"""scripts/merge_posterior.py: a block calibration's posterior put into the shipped sample.
+
+The shipped sample (`calibration/posterior.csv`) must carry, for every parameter a block
+calibration refitted, values from that block's posterior: otherwise `uncertainty: {kind:
+parameters}` would run the block's new mechanisms with the global calibration's old constants.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+from merge_posterior import merge  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(n_base=st.integers(1, 60), n_block=st.integers(1, 25), seed=st.integers(0, 100))
+def test_every_row_takes_the_block_columns_from_one_block_row(n_base, n_block, seed):
+    base = pd.DataFrame(
+        {"draw": np.arange(n_base), "a": np.arange(n_base) * 1.0, "b": -np.arange(n_base) * 1.0}
+    )
+    block = pd.DataFrame(
+        {
+            "draw": np.arange(n_block),
+            "b": 100.0 + np.arange(n_block),
+            "c": 200.0 + np.arange(n_block),
+        }
+    )
+    out = merge(base, block, seed)
+    assert list(out.columns) == ["draw", "a", "b", "c"]
+    pd.testing.assert_series_equal(out["draw"], base["draw"])
+    pd.testing.assert_series_equal(out["a"], base["a"])  # columns the block did not fit are kept
+    rows = (out["b"] - 100.0).astype(int)
+    assert (out["c"] - 200.0).astype(int).equals(rows)  # one block row per base row
+    # the block's rows are used evenly: each at most ceil(n_base / n_block) times
+    assert rows.value_counts().max() <= -(-n_base // n_block)
+    pd.testing.assert_frame_equal(out, merge(base, block, seed))  # seeded
+
+
+def test_the_shipped_sample_carries_the_adopted_blocks_posterior():
+    shipped = pd.read_csv(REPO / "calibration" / "posterior.csv")
+    block = pd.read_csv(REPO / "calibration" / "origins" / "posterior.csv")
+    for name in (c for c in block.columns if c != "draw"):
+        assert set(shipped[name]) <= set(block[name]), name
+
+
+def test_a_sample_without_draws_is_a_clear_error(tmp_path):
+    pd.DataFrame({"a": [1.0]}).to_csv(tmp_path / "base.csv", index=False)
+    pd.DataFrame({"draw": [0], "a": [2.0]}).to_csv(tmp_path / "block.csv", index=False)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "merge_posterior.py"), "base.csv", "block.csv"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "'draw' column" in done.stderr
+    assert "Traceback" not in done.stderr
