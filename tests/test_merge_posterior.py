@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,11 +48,30 @@ def test_every_row_takes_the_block_columns_from_one_block_row(n_base, n_block, s
     pd.testing.assert_frame_equal(out, merge(base, block, seed))  # seeded
 
 
-def test_the_shipped_sample_carries_the_adopted_blocks_posterior():
-    shipped = pd.read_csv(REPO / "calibration" / "posterior.csv")
-    block = pd.read_csv(REPO / "calibration" / "origins" / "posterior.csv")
-    for name in (c for c in block.columns if c != "draw"):
-        assert set(shipped[name]) <= set(block[name]), name
+def test_the_shipped_sample_is_the_global_one_merged_with_every_adopted_block():
+    calibration = REPO / "calibration"
+    shipped = pd.read_csv(calibration / "posterior.csv")
+    rebuilt = merge(
+        merge(
+            pd.read_csv(calibration / "posterior_global.csv"),
+            pd.read_csv(calibration / "trend" / "posterior.csv"),
+            1,
+        ),
+        pd.read_csv(calibration / "origins" / "posterior.csv"),
+        1,
+        {"behaviour.leave_constant": -2.57419},  # what calibration/origins.yaml held
+    )
+    pd.testing.assert_frame_equal(shipped, rebuilt, check_exact=False, rtol=1e-12)
+    held = yaml.safe_load((calibration / "origins.yaml").read_text(encoding="utf-8"))["set"]
+    assert held["behaviour.leave_constant"] == -2.57419
+
+
+def test_a_held_parameter_is_set_and_cannot_also_be_fitted():
+    base = pd.DataFrame({"draw": [0, 1], "a": [1.0, 2.0], "h": [5.0, 6.0]})
+    block = pd.DataFrame({"draw": [0], "a": [9.0]})
+    assert merge(base, block, 0, {"h": 3.0})["h"].tolist() == [3.0, 3.0]
+    with pytest.raises(ValueError, match="cannot also be held"):
+        merge(base, block, 0, {"a": 3.0})
 
 
 def test_a_sample_without_draws_is_a_clear_error(tmp_path):
@@ -63,3 +84,15 @@ def test_a_sample_without_draws_is_a_clear_error(tmp_path):
     assert done.returncode == 2
     assert "'draw' column" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_unwritable_output_is_a_clear_error(tmp_path):
+    pd.DataFrame({"draw": [0], "a": [1.0]}).to_csv(tmp_path / "base.csv", index=False)
+    pd.DataFrame({"draw": [0], "a": [2.0]}).to_csv(tmp_path / "block.csv", index=False)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "merge_posterior.py"), "base.csv", "block.csv",
+         "-o", str(tmp_path / "missing" / "out.csv")],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("merge_posterior:") and "Traceback" not in done.stderr

@@ -117,7 +117,8 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",
         "none at the default: the initial nurse stocks abroad are imputed with the doctors' "
         "per-worker propensity (docs/data.md §1.5) and the doctors' from 2018, before the "
-        "2021-23 departures from Nigeria, Ghana and Zimbabwe (C17-C19); to be calibrated",
+        "2021-23 departures from Nigeria, Ghana and Zimbabwe (C17-C19); fitted by "
+        "calibration/origins.yaml",
         "Utility added to every destination of workers trained in the WHO African Region: their "
         "emigration propensity beyond what their stocks abroad at the start reveal.",
         min=-10.0, max=10.0,
