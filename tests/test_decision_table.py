@@ -90,6 +90,7 @@ class Situation:
     ret: float = LOW
     leave: float = LOW
     migrant_leave_shift: float = 0.0  # γ_lm, on a migrant's leaving in place
+    leave_abroad: float | None = None  # V_leave in ABROAD, when it differs from `leave`
     bond_penalty: float = 0.0
     rural_service: tuple = ()  # cadres whose bonded workers serve in rural areas (both countries)
     p_reconsider: float = 1.0
@@ -97,6 +98,12 @@ class Situation:
     weights: tuple = (1.0, 0.0)  # logit weights of the destination slots (ABROAD, THIRD)
     onward: float = 0.0  # γ_on, on a migrant's emigration option
     age_terms: tuple = ()  # (age in steps, ln m) entries of the age-term table (else 0)
+
+    def _leave(self, c: int, k: int) -> np.ndarray:
+        native = np.full((c, k), self.leave)
+        if self.leave_abroad is not None:
+            native[ABROAD] = self.leave_abroad
+        return np.stack([native, native + self.migrant_leave_shift], axis=-1)
 
     def context(self) -> DecisionContext:
         c, k = 3, 2
@@ -114,13 +121,7 @@ class Situation:
             cum_emigrate=np.broadcast_to(np.cumsum(self.weights), (c, k, 2)).copy(),
             destination_of_slot=SLOTS,
             v_return=np.full((c, k), self.ret),
-            v_leave=np.stack(
-                [
-                    np.full((c, k), self.leave),
-                    np.full((c, k), self.leave + self.migrant_leave_shift),
-                ],
-                axis=-1,
-            ),
+            v_leave=self._leave(c, k),
             bond_penalty=np.full((c, k), self.bond_penalty),
             rural_service=service,
             agreement_return_probability=np.array([self.p_return]),
@@ -278,6 +279,12 @@ CASES = [
         "work-permit tie deters a migrant's leaving",
         W(**MIGRANT),
         S(leave=FALLBACK + 10, stay=FALLBACK, migrant_leave_shift=-20.0),
+        CHOICE_STAY,
+    ),
+    Case(
+        "a migrant weighs leaving where they work, not at home",
+        W(**MIGRANT),
+        S(leave=FALLBACK + 10, leave_abroad=FALLBACK - 10, stay=FALLBACK),
         CHOICE_STAY,
     ),
     Case(
