@@ -62,12 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     hold = {}
     for item in args.hold:
-        name, sep, value = item.partition("=")
+        name, _, value = item.partition("=")
         try:
-            hold[name] = float(value) if sep else None
+            hold[name] = float(value)  # "" (no "=") fails too
         except ValueError:
-            hold[name] = None
-        if hold[name] is None:
             parser.error(f"--hold {item!r}: expected NAME=NUMBER")
     try:
         merged = merge(pd.read_csv(args.base), pd.read_csv(args.block), args.seed, hold)
