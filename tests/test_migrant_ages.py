@@ -29,28 +29,30 @@ def _sections(factors=(0.5, 0.15, 0.02)):
     return data["hazards"], behaviour
 
 
-def _band_shares_by_simulation(hazards, behaviour, profile, growth, years=400):
+def _yearly(hazards, bands):
+    """A workforce profile by whole year of age (..., Y) from band shares (..., B): the model's
+    spreading (`supply.age_distribution`) with no cohort growth."""
+    bands = np.asarray(bands, dtype=np.float64)
+    flat = bands.reshape(-1, 2, bands.shape[-1])
+    out = supply.age_distribution(hazards, flat, np.zeros(flat.shape[:2]))
+    return out.reshape(*bands.shape[:-1], out.shape[-1])
+
+
+def _shares_by_simulation(hazards, behaviour, profile, growth, years=400):
     """Simulate the migrant stock year by year: each year a cohort of emigrants enters (their
-    number growing at `growth`), at the ages of `profile`'s workforce times the emigration age
-    factor; everyone ages a year and survives the hazards. Returns the band shares at the end."""
-    n_years = math.ceil(float(hazards["max_age"])) + 1
+    number growing at `growth`), at the ages of `profile`'s workforce (K, Y) times the emigration
+    age factor; everyone ages a year and survives the hazards; a year of age counts for its part
+    below the maximum age. Returns the shares by whole year of age at the end (K, Y)."""
+    n_years = profile.shape[-1]
     mids = np.arange(n_years) + 0.5
     edges = supply.age_band_edges(hazards)
     out = []
     for k in range(profile.shape[0]):
-        # workforce by whole year of age: each band spread evenly over the years it covers
-        workforce = np.zeros(n_years)
-        for b, share in enumerate(profile[k]):
-            lo, hi = edges[k, b], edges[k, b + 1]
-            for y in range(n_years):
-                covered = max(0.0, min(y + 1, hi) - max(y, lo))
-                if hi > lo:
-                    workforce[y] += share * covered / (hi - lo)
         factor = np.ones(n_years)
         labels = ("35_44", "45_54", "55_plus")
         for lo_age, label in zip((35, 45, 55), labels, strict=True):
             factor[mids >= lo_age] = behaviour["emigration_age_factor"][label]
-        entrants = workforce * factor
+        entrants = profile[k] * factor
         entrants /= entrants.sum()
         attrition, retirement = supply.annual_hazards(hazards, mids)
         rate = attrition[k] + retirement[k]
@@ -60,13 +62,18 @@ def _band_shares_by_simulation(hazards, behaviour, profile, growth, years=400):
             # a year older: survive from mid-year a to mid-year a + 1
             aged[1:] = stock[:-1] * np.exp(-(rate[:-1] + rate[1:]) / 2)
             stock = aged + entrants * math.exp(growth * t)
-        bands = np.zeros(profile.shape[1])
-        for b in range(profile.shape[1]):
-            lo, hi = edges[k, b], edges[k, b + 1]
-            for y in range(n_years):
-                bands[b] += stock[y] * max(0.0, min(y + 1, hi) - max(y, lo))
-        out.append(bands / bands.sum())
+        lo, hi = edges[k, 0], edges[k, -1]
+        years_ = np.arange(n_years)
+        stock = stock * np.clip(np.minimum(years_ + 1, hi) - np.maximum(years_, lo), 0.0, 1.0)
+        out.append(stock / stock.sum())
     return np.array(out)
+
+
+def _bands(hazards, yearly):
+    """Shares by whole year of age (..., Y) gathered into the five bands (..., B)."""
+    edges = supply.age_band_edges(hazards)[0, 1:-1]  # 35, 45, 55, 65
+    band = np.searchsorted(edges, np.arange(yearly.shape[-1]) + 0.5, side="right")
+    return np.stack([yearly[..., band == b].sum(-1) for b in range(5)], axis=-1)
 
 
 @settings(max_examples=12, deadline=None)
@@ -78,20 +85,21 @@ def _band_shares_by_simulation(hazards, behaviour, profile, growth, years=400):
 def test_profile_equals_a_cohort_by_cohort_simulation_of_the_migrant_stock(growth, young, factors):
     hazards, behaviour = _sections(factors)
     rest = (1 - young) * np.array([0.35, 0.3, 0.25, 0.1])
-    profile = np.array([[young, *rest], [young, *rest[::-1]]])  # (K, B)
-    shares = np.stack([profile, np.full((2, 5), 0.2)])  # an origin (0) and a destination (1)
+    profile = _yearly(hazards, [[young, *rest], [young, *rest[::-1]]])  # (K, Y)
+    shares = np.stack([profile, _yearly(hazards, np.full((2, 5), 0.2))])  # origin 0, dest. 1
     foreign = np.zeros((2, 2, 2))
     foreign[0, 1, :] = 1000.0
     got = supply.migrant_age_shares(hazards, behaviour, shares, foreign, growth)
-    expected = _band_shares_by_simulation(hazards, behaviour, profile, growth)
+    expected = _shares_by_simulation(hazards, behaviour, profile, growth)
     np.testing.assert_allclose(got[1], expected, atol=1e-9)
     np.testing.assert_allclose(got[0], shares[0])  # no foreign-trained workers: own profile
 
 
 def test_origins_are_mixed_by_their_workers_in_the_destination():
     hazards, behaviour = _sections()
-    young, old = np.array([0.6, 0.2, 0.1, 0.07, 0.03]), np.array([0.1, 0.2, 0.3, 0.3, 0.1])
-    shares = np.stack([np.stack([young] * 2), np.stack([old] * 2), np.full((2, 5), 0.2)])
+    young = _yearly(hazards, [[0.6, 0.2, 0.1, 0.07, 0.03]] * 2)
+    old = _yearly(hazards, [[0.1, 0.2, 0.3, 0.3, 0.1]] * 2)
+    shares = np.stack([young, old, _yearly(hazards, np.full((2, 5), 0.2))])
     one = np.zeros((3, 3, 2))
     one[0, 2] = 1.0
     alone_young = supply.migrant_age_shares(hazards, behaviour, shares, one, 0.02)[2]
@@ -101,21 +109,21 @@ def test_origins_are_mixed_by_their_workers_in_the_destination():
     one[0, 2], one[1, 2] = 3000.0, 1000.0
     mixed = supply.migrant_age_shares(hazards, behaviour, shares, one, 0.02)[2]
     # the stock is linear in its entrants: the mixed profile is one convex combination of the
-    # two origins' profiles (weight 3:1 times each origin's stock per entrant), the same in every
-    # band, and closer to the larger origin's
-    weight = (mixed - alone_old) / (alone_young - alone_old)
-    np.testing.assert_allclose(weight, weight[:, :1] * np.ones((1, 5)), atol=1e-9)
+    # two origins' profiles (weight 3:1 times each origin's stock per entrant), the same at every
+    # age, and closer to the larger origin's
+    gap = alone_young - alone_old
+    weight = ((mixed - alone_old) * gap).sum(-1) / (gap * gap).sum(-1)  # (K,) least squares
+    np.testing.assert_allclose(mixed, alone_old + weight[:, None] * gap, atol=1e-12)
     assert np.all((weight > 0.5) & (weight < 1.0))
 
 
 def test_migrants_are_younger_with_faster_growth_and_steeper_age_factors():
     hazards, _ = _sections()
-    profile = np.array([0.3, 0.25, 0.25, 0.17, 0.03])
-    shares = np.stack([np.stack([profile] * 2)] * 2)
+    profile = _yearly(hazards, [[0.3, 0.25, 0.25, 0.17, 0.03]] * 2)
+    shares = np.stack([profile] * 2)
     foreign = np.zeros((2, 2, 2))
     foreign[0, 1] = 500.0
-    edges = supply.age_band_edges(hazards)
-    mids = (edges[:, 1:] + edges[:, :-1]) / 2
+    mids = np.arange(profile.shape[-1]) + 0.5
 
     def mean_age(growth, factors):
         h, b = _sections(factors)
@@ -133,8 +141,9 @@ def test_initial_foreign_trained_workers_draw_their_ages_from_the_migrant_profil
     )
     model = make_model(scenario, seed=3, engine="arrays")
     s = model.setup
-    expected = np.diff(initial.migrant_age_cumulative(s, initial.foreign_workers(s, model.world)),
-                       axis=-1, prepend=0.0)  # fmt: skip
+    yearly = np.diff(initial.migrant_age_cumulative(s, initial.foreign_workers(s, model.world)),
+                     axis=-1, prepend=0.0)  # fmt: skip
+    expected = _bands(s.hazard_section, yearly)
     n = model.population.n
     state = {name: model.population.a[name][:n] for name in ("origin", "country", "cadre", "age")}
     sau = model.world.index("SAU")

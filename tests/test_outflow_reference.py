@@ -45,7 +45,7 @@ def _direct(model) -> np.ndarray:
     model.demand.expected_posts = expected
     ctx = model._decision_context(neutral)
     own = initial.own_at_home(model.ledger.stock).astype(float)
-    ages = supply.age_distribution(s.hazard_section, s.age_shares)
+    ages = s.age_profile
     n_c, _, n_k = own.shape
     n_y = ages.shape[-1]
     S = s.steps_per_year
@@ -186,7 +186,7 @@ def test_cohorts_lose_their_most_mobile_members_first():
     model = make_model(archetypes(FINE), seed=3, engine="arrays")
     s = model.setup
     own = s.initial_workers * 0.9
-    args = (s.hazard_section, s.age_shares, own, s.trend, s.start_year, 10)
+    args = (s.hazard_section, s.age_profile, own, s.trend, s.start_year, 10)
     weights = np.array([0.5, 0.5])
     mixed = np.broadcast_to(np.array([0.0, 0.2]), (*own.shape, 1, 2))  # settled, mobile
     mean = -np.log(np.exp(-mixed) @ weights)  # the same first-year survival

@@ -84,12 +84,10 @@ def test_initial_ages_follow_the_worlds_age_profile():
     bands = np.stack([ages[:, :, lo:hi].sum(axis=2) for lo, hi in itertools.pairwise(edges)], -1)
     shares = bands / bands.sum(axis=-1, keepdims=True)
     np.testing.assert_allclose(shares, model.world.age_shares, atol=0.025)
-    # Mean ages as the rule draws them (uniform within bands, 65+ up to the maximum age): high-
-    # income doctors older than low-income ones (47.9 and 38.7 years in docs/data.md §2.2, whose
-    # 65+ band decays instead).
-    edges = supply.age_band_edges(scenario.data["hazards"])
-    mids = (edges[:, 1:] + edges[:, :-1]) / 2  # (K, B)
-    expected = (model.world.age_shares * mids[None]).sum(-1)
+    # Mean ages as the rule draws them (the bands spread over whole years as the stable
+    # population is, ODD §5.4): high-income doctors older than low-income ones.
+    profile = model.setup.age_profile
+    expected = (profile * (np.arange(profile.shape[2]) + 0.5)).sum(-1)
     mean = (ages * (np.arange(ages.shape[2]) + 0.5)).sum(-1) / ages.sum(-1)
     np.testing.assert_allclose(mean, expected, atol=0.3)
     usa, nga = model.world.index("USA"), model.world.index("NGA")
@@ -140,10 +138,10 @@ def test_graduate_path_keeps_the_own_trained_stock_on_its_trend():
     s = setup(data, world)
     hz = s.hazard_section
     own = s.initial_workers * 0.9
-    path = supply.graduate_path(hz, s.age_shares, own, s.trend, s.start_year, 5, 0.0)
+    path = supply.graduate_path(hz, s.age_profile, own, s.trend, s.start_year, 5, 0.0)
     # Project the expected cohorts by hand with the same hazards: the stock meets the trend.
     n_years = path.shape[2]
-    cohort = supply.age_distribution(hz, s.age_shares) * own[:, :, None]
+    cohort = s.age_profile * own[:, :, None]
     ages = np.arange(cohort.shape[2])
     attrition, retirement = supply.annual_hazards(hz, ages + 0.5)
     survive = np.exp(-(np.maximum(attrition, hz["death_rate"]) + retirement))
@@ -167,7 +165,7 @@ def test_graduates_replace_the_reference_outflow():
     data = global_subset().data
     s = setup(data, world_for(data))
     own = s.initial_workers
-    args = (s.hazard_section, s.age_shares, own, s.trend, s.start_year, 3)
+    args = (s.hazard_section, s.age_profile, own, s.trend, s.start_year, 3)
     low = supply.graduate_path(*args, 0.0)
     high = supply.graduate_path(*args, np.full((*own.shape, 1), 0.02))
     assert (high > low).all()

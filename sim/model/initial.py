@@ -81,9 +81,10 @@ def initial_cells(s: Setup, foreign: np.ndarray) -> np.ndarray:
 
 
 def migrant_age_cumulative(s: Setup, foreign: np.ndarray) -> np.ndarray:
-    """Cumulative age-band shares of the initial foreign-trained workers (C, K, B) (§5.2)."""
+    """Cumulative shares by whole year of age of the initial foreign-trained workers (C, K, Y)
+    (§5.2)."""
     shares = supply.migrant_age_shares(
-        s.hazard_section, s.behaviour, s.age_shares, foreign,
+        s.hazard_section, s.behaviour, s.age_profile, foreign,
         float(s.workforce["migrant_stock_growth"]),
     )  # fmt: skip
     cumulative = np.cumsum(shares, axis=-1)

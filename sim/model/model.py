@@ -168,10 +168,9 @@ class WorkforceModel(mesa.Model):
         s, neutral = self.setup, self.policies.without_levers()
         self.demand.expect_at_start(neutral, self.ledger.present())
         own = initial.own_at_home(cells).astype(np.float64)
-        ages = supply.age_distribution(s.hazard_section, s.age_shares)
-        context = self._decision_context(neutral)
+        ctx, expected = self._decision_context(neutral), self.demand.expected_posts
         caps = (neutral.deployment_cap / s.workers_per_agent * s.dt, neutral.deployment_capped)
-        return supply.reference_outflow(context, own, ages, self.demand.expected_posts, caps, s.dt)
+        return supply.reference_outflow(ctx, own, s.age_profile, expected, caps, s.dt)
 
     def _decision_context(self, pol: PolicyYear) -> rules.DecisionContext:
         """Phase 3 context: the utility of every option (`sim.model.utilities`)."""

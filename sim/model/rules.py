@@ -266,9 +266,10 @@ def propensity(key: int, sd: float) -> float:
 def initial_age_steps(key: int, cumulative: np.ndarray, edges: np.ndarray) -> int:
     """Age (in steps) of a worker of the initial population, drawn from an age profile.
 
-    ODD §5.4: one uniform u picks the band b whose cumulative share F_b first exceeds it and the
-    position within the band, age = lo_b + (u − F_{b−1}) / s_b · (hi_b − lo_b), floored.
-    `cumulative` (B,) ends at 1; `edges` (B + 1,) are the band edges in steps.
+    ODD §5.4: one uniform u picks the interval b (a whole year of age of the initial profile)
+    whose cumulative share F_b first exceeds it and the position within it,
+    age = lo_b + (u − F_{b−1}) / s_b · (hi_b − lo_b), floored. `cumulative` (B,) ends at 1;
+    `edges` (B + 1,) are the intervals' edges in steps.
     """
     u = uniform_keyed(key, 0, STREAM_AGE)
     b = 0
@@ -419,9 +420,10 @@ def initial_workers(
 ) -> tuple:
     """The initial workers of cells, numbered in the given cell order from `first_id` (§5.4).
 
-    Cells are (origin, country, area, cadre, count), int64 arrays (m,); `cumulative` (C, K, B)
-    the cumulative age shares of the country of work, `migrant_cumulative` (C, K, B) those of
-    its foreign-trained workers (§5.2), and `edges` (K, B + 1) the band edges in steps. Returns
+    Cells are (origin, country, area, cadre, count), int64 arrays (m,); `cumulative` (C, K, Y)
+    the cumulative shares by whole year of age of the country of work, `migrant_cumulative`
+    (C, K, Y) those of its foreign-trained workers (§5.2), and `edges` (K, Y + 1) the years'
+    edges in steps (`supply.year_edges_steps`). Returns
     (worker_id (n,), key (n,), attributes (6, n)): origin, country, area, cadre, an age drawn
     from the profile (`initial_age_steps`), no bond.
     """

@@ -72,9 +72,9 @@ class Setup:
     entry_steps: np.ndarray
     """(K,) int64: age of graduates in steps."""
     age_cumulative: np.ndarray
-    """(C, K, B) cumulative shares of the initial workforce by age band (ODD §5.4)."""
+    """(C, K, Y) cumulative shares of the initial workforce by whole year of age (ODD §5.4)."""
     age_edges_steps: np.ndarray
-    """(K, B + 1) int64 edges of the initial age bands, in steps."""
+    """(K, Y + 1) int64 edges of the whole years of age, in steps (`supply.year_edges_steps`)."""
     age_term: np.ndarray
     """(A,) ln m(age) of the emigration utility by age in steps (ODD §4.2.2)."""
     base_wage: np.ndarray
@@ -102,6 +102,9 @@ class Setup:
     """The growth path of training output and stocks (`sim.model.supply.Trend`)."""
     age_shares: np.ndarray
     """(C, K, B) shares of the initial workforce by age band."""
+    age_profile: np.ndarray
+    """(C, K, Y) shares of the initial workforce by whole year of age: the band shares spread as
+    the stable population is (`supply.age_distribution`, ODD §5.4)."""
     affinity: np.ndarray
     """(C origin, D) time-invariant utility of each destination (ODD §4.2.2)."""
     population: PopulationProjection
@@ -168,9 +171,10 @@ def setup(data: Mapping, world: World) -> Setup:
     ratio = np.array([wf["rural_density_ratio"][k] for k in CADRES])
     rural = ratio[None, :] * rural_pop[:, None]
     shares = supply.initial_age_shares(hz, world, trend.growth)
+    profile = supply.age_distribution(hz, shares, trend.growth)
     p_retire, p_death, p_exit = supply.hazard_tables(hz, spy)
-    edges = np.round(supply.age_band_edges(hz) * spy).astype(np.int64)
-    cumulative = np.cumsum(shares, axis=-1)
+    edges = supply.year_edges_steps(hz, profile.shape[-1], spy)
+    cumulative = np.cumsum(profile, axis=-1)
     cumulative[..., -1] = 1.0
     intensity, ceiling = _channels(wf, world, destinations)
     gdp_growth = world.gdp_pc_growth
@@ -207,6 +211,7 @@ def setup(data: Mapping, world: World) -> Setup:
         foreign_default=np.array([wf["foreign_share_default"][k] for k in CADRES]),
         trend=trend,
         age_shares=shares,
+        age_profile=profile,
         affinity=affinity(beh, world, slots),
         population=population,
         **_post_expansion(world, start_year),

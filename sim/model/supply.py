@@ -5,18 +5,19 @@ Pure numpy functions of the scenario's `hazards` and `workforce` sections and of
 - hazards by age (`hazard_tables`): per-step probabilities of retiring, dying and leaving the
   profession for every age in steps, from the documented age profiles (`sim.declarations`
   `ATTRITION_PROFILE`, `RETIREMENT_PROFILE`) scaled by the registry's levels;
-- the initial age structure (`age_band_edges`, `initial_age_shares`): the world's shares by age
-  band (`World.age_shares`), or for world files without them the stable-population profile that
-  the same hazards imply;
+- the initial age structure (`age_band_edges`, `initial_age_shares`, `age_distribution`): the
+  world's shares by age band (`World.age_shares`), or for world files without them the
+  stable-population profile that the same hazards imply, spread over whole years of age within
+  each band as the stable population is (`age_distribution`);
 - the initial foreign-trained workers' own, younger profile (`migrant_age_shares`): the steady
   state of a growing migrant stock entered at the ages at which workers emigrate;
-- the expected hazard losses of that initial population (`hazard_loss_rate`), exactly;
 - the trend of training output (`Trend`): graduate output grows at the observed growth of the
   stock until the world's base year, then converges to population growth with the time constant
   `workforce.training_trend_persistence` (docs/data.md §2.5); the same path projects the initial
   stocks from their data years to the start year, so that any start year is consistent.
 
-Shapes use C countries, K cadres, A ages in steps (0 .. max age), B = 5 age bands.
+Shapes use C countries, K cadres, A ages in steps (0 .. max age), B = 5 age bands, Y whole
+years of age (0 .. ceil(max age)).
 """
 
 from __future__ import annotations
@@ -111,27 +112,6 @@ def age_band_edges(hazards: Mapping) -> np.ndarray:
     return np.array(out)
 
 
-def stable_age_shares(hazards: Mapping, growth: np.ndarray) -> np.ndarray:
-    """Stable-population shares by age band (C, K, B) for cohort growth `growth` (C, K).
-
-    docs/data.md §2.2: n(a) ∝ exp(−g (a − a0)) · exp(−∫_{a0}^{a} h(x) dx) from the entry age a0 to
-    the maximum age, h = attrition + retirement; integrated on a grid of 0.01 years.
-    """
-    edges = age_band_edges(hazards)
-    top = float(hazards["max_age"])
-    out = np.zeros((*growth.shape, len(AGE_SHARE_EDGES) + 1))
-    for k in range(len(CADRES)):
-        entry = edges[k, 0]
-        ages = np.arange(entry, max(top, entry + 0.01), 0.01) + 0.005
-        attrition, retirement = annual_hazards(hazards, ages)
-        survival = np.exp(-np.cumsum((attrition[k] + retirement[k]) * 0.01))
-        band = np.clip(np.searchsorted(edges[k, 1:-1], ages, side="right"), 0, 4)
-        weight = survival[None, :] * np.exp(-growth[:, k, None] * (ages - entry)[None, :])
-        for b in range(out.shape[-1]):
-            out[:, k, b] = weight[:, band == b].sum(axis=1)
-    return out / out.sum(axis=-1, keepdims=True)
-
-
 def initial_age_shares(hazards: Mapping, world: World, growth: np.ndarray) -> np.ndarray:
     """Shares of the initial workforce by age band (C, K, B): `World.age_shares`, or for world
     files the stable-population profile with cohort growth `growth` (C, K) (ODD §5.4)."""
@@ -144,11 +124,12 @@ def initial_age_shares(hazards: Mapping, world: World, growth: np.ndarray) -> np
 def migrant_age_shares(
     hazards: Mapping,
     behaviour: Mapping,
-    shares: np.ndarray,
+    profile: np.ndarray,
     foreign: np.ndarray,
     growth: float,
 ) -> np.ndarray:
-    """Age-band shares of the initial foreign-trained workers by country of work (C, K, B) (§5.2).
+    """Shares by whole year of age of the initial foreign-trained workers by country of work
+    (C, K, Y) (§5.2).
 
     The steady state of a migrant stock growing at `growth` (1/year) that emigrants enter at the
     ages of their origin's workforce weighted by the emigration age factor m (ODD §4.2.2), and
@@ -158,15 +139,14 @@ def migrant_age_shares(
         f_d(y)  = Σ_o F[o,d] · e_o(y) / Σ_o F[o,d]                entrants into country d
         N_d(a)  ∝ Σ_{y ≤ a} f_d(y) · exp(−g·(a − y)) · S(a)/S(y)  S: survival of the hazards
 
-    by whole years of age, then gathered into the bands of `shares` (the years spread over the
-    bands they overlap, the inverse of `age_distribution`). `shares` (C, K, B) are the countries'
-    workforce profiles, `foreign` (C origin, C country, K) the initial foreign-trained workers.
+    by whole years of age, the year of the maximum age counted for the part of it below that
+    age. `profile` (C, K, Y) are the countries' workforce profiles by whole year of age
+    (`age_distribution`), `foreign` (C origin, C country, K) the initial foreign-trained workers.
     Countries without foreign-trained workers keep their own profile.
     """
-    n_years = math.ceil(float(hazards["max_age"])) + 1
-    by_year = age_distribution(hazards, shares)  # (C, K, Y)
+    n_years = profile.shape[-1]
     m = np.exp(age_term_table(behaviour, n_years, 1))  # (Y,) at whole years of age
-    entrants = by_year * m[None, None, :]
+    entrants = profile * m[None, None, :]
     entrants /= np.maximum(entrants.sum(axis=-1, keepdims=True), 1e-300)
     weight = foreign.sum(axis=0)  # (C country, K)
     mixed = np.einsum("odk,oky->dky", foreign, entrants)
@@ -183,37 +163,13 @@ def migrant_age_shares(
     )  # (K, a, y)
     stock = np.einsum("dky,kay->dka", mixed, kernel)
     edges = age_band_edges(hazards)
-    out = np.zeros_like(shares, dtype=np.float64)
-    for k in range(len(CADRES)):
-        for b in range(edges.shape[1] - 1):
-            lo, hi = edges[k, b], edges[k, b + 1]
-            overlap = np.clip(np.minimum(years + 1, hi) - np.maximum(years, lo), 0.0, None)
-            out[:, k, b] = stock[:, k, :] @ overlap
-    total = out.sum(axis=-1, keepdims=True)
-    own = np.asarray(shares, dtype=np.float64) / shares.sum(axis=-1, keepdims=True)
-    return np.where((weight[:, :, None] > 0) & (total > 0), out / np.maximum(total, 1e-300), own)
-
-
-def hazard_loss_rate(hazards: Mapping, shares: np.ndarray) -> np.ndarray:
-    """λ_haz (C, K): expected annual losses (attrition, death and retirement) of an initial
-    population with these band shares, ages uniform within each band (ODD §5.5), exactly.
-
-    The mean hazard over a band is the length-weighted mean of the piecewise-constant hazard.
-    """
-    edges = age_band_edges(hazards)
-    knots = np.unique(np.concatenate([edges.ravel(), HAZARD_AGE_EDGES]))
-    mids = (knots[:-1] + knots[1:]) / 2
-    attrition, retirement = annual_hazards(hazards, mids)
-    total = np.maximum(attrition, float(hazards["death_rate"])) + retirement  # (K, segments)
-    widths = np.diff(knots)
-    band_mean = np.zeros((len(CADRES), edges.shape[1] - 1))
-    for k in range(len(CADRES)):
-        for b in range(edges.shape[1] - 1):
-            lo, hi = edges[k, b], edges[k, b + 1]
-            inside = (mids > lo) & (mids < hi)
-            if hi > lo:
-                band_mean[k, b] = (total[k, inside] * widths[inside]).sum() / (hi - lo)
-    return (shares * band_mean[None, :, :]).sum(axis=-1)
+    for k in range(len(CADRES)):  # the part of each year between the entry and maximum ages
+        lo, hi = edges[k, 0], edges[k, -1]
+        stock[:, k, :] *= np.clip(np.minimum(years + 1, hi) - np.maximum(years, lo), 0.0, 1.0)
+    total = stock.sum(axis=-1, keepdims=True)
+    own = np.asarray(profile, dtype=np.float64)
+    own = own / np.maximum(own.sum(axis=-1, keepdims=True), 1e-300)
+    return np.where((weight[:, :, None] > 0) & (total > 0), stock / np.maximum(total, 1e-300), own)
 
 
 class Trend:
@@ -268,26 +224,81 @@ class Trend:
         return out
 
 
-def age_distribution(hazards: Mapping, shares: np.ndarray) -> np.ndarray:
-    """The initial band shares spread over whole years of age (C, K, Y): uniform within each
-    band from the entry age to the maximum age (the expectation of the initial draw)."""
+def _stable_density(hazards: Mapping, growth: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """The stable-population density n(a) ∝ exp(−g (a − a0)) · S(a) of cadre k on a grid of
+    0.01 years from the entry age a0 to the maximum age (docs/data.md §2.2).
+
+    Returns the grid's mid-points (G,) in years and the density (C, G), scaled to 1 at the entry
+    age; S is the survival of the hazards by age (attrition and retirement), g the cohort growth
+    `growth[:, k]` (1/year).
+    """
+    entry = float(hazards["entry_age"][CADRES[k]])
+    top = max(float(hazards["max_age"]), entry + 0.01)
+    ages = np.arange(entry, top, 0.01) + 0.005
+    attrition, retirement = annual_hazards(hazards, ages)
+    survival = np.exp(-np.cumsum((attrition[k] + retirement[k]) * 0.01))
+    return ages, survival[None, :] * np.exp(-growth[:, k, None] * (ages - entry)[None, :])
+
+
+def stable_age_shares(hazards: Mapping, growth: np.ndarray) -> np.ndarray:
+    """Stable-population shares by age band (C, K, B) for cohort growth `growth` (C, K).
+
+    docs/data.md §2.2: n(a) ∝ exp(−g (a − a0)) · exp(−∫_{a0}^{a} h(x) dx) from the entry age a0 to
+    the maximum age, h = attrition + retirement; integrated on a grid of 0.01 years.
+    """
+    edges = age_band_edges(hazards)
+    out = np.zeros((*growth.shape, len(AGE_SHARE_EDGES) + 1))
+    for k in range(len(CADRES)):
+        ages, weight = _stable_density(hazards, growth, k)
+        band = np.clip(np.searchsorted(edges[k, 1:-1], ages, side="right"), 0, 4)
+        for b in range(out.shape[-1]):
+            out[:, k, b] = weight[:, band == b].sum(axis=1)
+    return out / out.sum(axis=-1, keepdims=True)
+
+
+def age_distribution(hazards: Mapping, shares: np.ndarray, growth: np.ndarray) -> np.ndarray:
+    """The initial band shares spread over whole years of age (C, K, Y) (ODD §5.4).
+
+    Within each band the share is spread in proportion to the stable-population density of the
+    model's own hazards and the cohort growth `growth` (C, K, 1/year) (`_stable_density`): a band
+    keeps its share of `shares` (C, K, B) exactly, and within it the density falls with age as
+    the workers' survival does (steeply from 55 or 60, where retirement sets in), instead of
+    being flat. Year y holds the ages [y, y + 1); Y = ceil(max age) + 1.
+    """
     edges = age_band_edges(hazards)
     n_years = math.ceil(float(hazards["max_age"])) + 1
     out = np.zeros((*shares.shape[:2], n_years))
-    lo_age = np.arange(n_years, dtype=np.float64)
     for k in range(len(CADRES)):
+        ages, density = _stable_density(hazards, growth, k)
+        year = np.minimum(np.floor(ages).astype(np.int64), n_years - 1)
+        one_hot = (year[:, None] == np.arange(n_years)[None, :]).astype(np.float64)  # (G, Y)
+        band = np.clip(np.searchsorted(edges[k, 1:-1], ages, side="right"), 0, 4)
         for b in range(edges.shape[1] - 1):
-            lo, hi = edges[k, b], edges[k, b + 1]
-            if hi <= lo:
+            inside = band == b
+            if not inside.any():
                 continue
-            overlap = np.clip(np.minimum(lo_age + 1, hi) - np.maximum(lo_age, lo), 0.0, None)
-            out[:, k, :] += shares[:, k, b, None] * (overlap / (hi - lo))[None, :]
+            by_year = density[:, inside] @ one_hot[inside]  # (C, Y)
+            total = by_year.sum(axis=1, keepdims=True)
+            out[:, k, :] += shares[:, k, b, None] * by_year / np.maximum(total, 1e-300)
     return out
+
+
+def year_edges_steps(hazards: Mapping, n_years: int, steps_per_year: int) -> np.ndarray:
+    """Edges in steps of the whole years of age of `age_distribution` for each cadre
+    (K, Y + 1): year y spans [y·S, (y + 1)·S) clipped to [entry age, max age), so a draw never
+    falls below the entry age or at the maximum age."""
+    top = round(float(hazards["max_age"]) * steps_per_year)
+    out = []
+    for k in CADRES:
+        entry = round(float(hazards["entry_age"][k]) * steps_per_year)
+        years = np.arange(n_years + 1, dtype=np.int64) * steps_per_year
+        out.append(np.clip(years, entry, max(top, entry)))
+    return np.array(out, dtype=np.int64)
 
 
 def graduate_path(
     hazards: Mapping,
-    shares: np.ndarray,
+    profile: np.ndarray,
     own_trained: np.ndarray,
     trend: Trend,
     start_year: int,
@@ -305,6 +316,8 @@ def graduate_path(
     replaced by its graduates: it grows or shrinks by recruitment.
 
     Args:
+        profile: (C, K, Y) the initial workforce's shares by whole year of age
+            (`age_distribution`).
         outflow: annual rates broadcastable to (C, K, Y, Q) by whole year of age Y and group Q of
             the personal propensity (`reference_outflow`), or to (C, K, Y) when `weights` is None.
         weights: (Q,) the groups' shares of every cohort (sum 1). Cohorts are projected group by
@@ -321,7 +334,7 @@ def graduate_path(
     survive = np.broadcast_to(survive, (*own_trained.shape, n_years, len(weights))).copy()
     survive[..., -1, :] = 0.0  # everyone leaves at the maximum age
     entry = np.array([min(int(hazards["entry_age"][k]), n_years - 1) for k in CADRES])
-    cohort = (age_distribution(hazards, shares) * own_trained[:, :, None])[..., None] * weights
+    cohort = (profile * own_trained[:, :, None])[..., None] * weights
     aged = np.zeros_like(cohort)  # the two buffers swap each year (no allocation in the loop)
     out = np.zeros((*own_trained.shape, years))
     for t in range(years):

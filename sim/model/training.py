@@ -53,7 +53,7 @@ class Training:
         self.setup = setup
         self.outflow, self.outflow_weights = outflow
         self.path = supply.graduate_path(
-            setup.hazard_section, setup.age_shares, own_trained, setup.trend, setup.start_year,
+            setup.hazard_section, setup.age_profile, own_trained, setup.trend, setup.start_year,
             years, self.outflow, self.outflow_weights,
         )  # fmt: skip
         shape = (setup.n_countries, setup.n_cadres)
