@@ -53,13 +53,17 @@ def test_the_shipped_sample_is_the_global_one_merged_with_every_adopted_block():
     shipped = pd.read_csv(calibration / "posterior.csv")
     rebuilt = merge(
         merge(
-            pd.read_csv(calibration / "posterior_global.csv"),
-            pd.read_csv(calibration / "trend" / "posterior.csv"),
+            merge(
+                pd.read_csv(calibration / "posterior_global.csv"),
+                pd.read_csv(calibration / "trend" / "posterior.csv"),
+                1,
+            ),
+            pd.read_csv(calibration / "origins" / "posterior.csv"),
             1,
+            {"behaviour.leave_constant": -2.57419},  # what calibration/origins.yaml held
         ),
-        pd.read_csv(calibration / "origins" / "posterior.csv"),
+        pd.read_csv(calibration / "rural" / "posterior.csv"),
         1,
-        {"behaviour.leave_constant": -2.57419},  # what calibration/origins.yaml held
     )
     pd.testing.assert_frame_equal(shipped, rebuilt, check_exact=False, rtol=1e-12)
     held = yaml.safe_load((calibration / "origins.yaml").read_text(encoding="utf-8"))["set"]
