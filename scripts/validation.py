@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim.declarations import SDG_THRESHOLD  # noqa: E402
 from sim.inputs.scenario import load_scenario  # noqa: E402
-from sim.model import initial, supply  # noqa: E402
+from sim.model import initial  # noqa: E402
 from sim.runner import build_model, load_results, run_scenario, world_for  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -200,7 +200,7 @@ def reference_rates(r: Run) -> dict:
     model = build_model(r.data, seed=0, engine="arrays", world=r.world)
     s = model.setup
     own = initial.own_at_home(model.ledger.stock).sum(axis=1).astype(float)  # (C, K)
-    ages = supply.age_distribution(s.hazard_section, s.age_shares)  # (C, K, Y)
+    ages = s.age_profile  # (C, K, Y)
     t = model.training  # the first year's leaving, over the groups of the propensity
     leaving = (ages * (-np.expm1(-t.outflow) @ t.outflow_weights)).sum(axis=-1) * own  # (C, K)
     income = np.asarray(r.world.income_group)
@@ -498,6 +498,23 @@ def age_section(r: Run) -> tuple[list[str], dict]:
         "",
     ]  # fmt: skip
     facts["emigrant_bands"] = share
+    # Retirements over the stock at the start of the year, high-income countries: a first year
+    # far above the later ones would be an initial age structure the hazards do not sustain.
+    years = [y for y in (r.start, r.start + 1, r.start + 4, r.end) if y <= r.end]
+    rows = []
+    for cadre in ("doctors", "nurses"):
+        retired = r.median(r.grouped("retirements", r.income, cadre))["H"]
+        stock = r.median(r.grouped("stock", r.income, cadre))["H"]
+        rate = {y: retired.loc[y] / stock.loc[y - 1] for y in dict.fromkeys(years)}
+        rows.append([cadre, *(pct(rate[y]) for y in dict.fromkeys(years))])
+        facts[f"retirement_rate_{cadre}"] = rate
+    out += [
+        "Retirements a year over the stock at the start of the year, high-income countries (the "
+        "initial ages are the band shares spread within each band as the stable population of "
+        "the hazards is, ODD §5.4):",
+        "",
+    ]
+    out += md_table(["cadre", *(str(y) for y in dict.fromkeys(years))], rows)
     return out, facts
 
 
