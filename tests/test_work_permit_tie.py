@@ -38,8 +38,9 @@ def test_a_migrants_leaving_is_a_natives_plus_the_tie(shift, leave, wages, multi
         "outside_wage_ratio": 0.8,
         "leave_constant": leave,
         "migrant_leave_shift": shift,
+        "leave_income_gradient": 0.0,
     }
-    v = leave_utility(behaviour, wages, SimpleNamespace(wage_multiplier=multiplier))
+    v = leave_utility(behaviour, wages, SimpleNamespace(wage_multiplier=multiplier), np.ones(4))
     assert v.shape == (4, 2, 2)
     expected = 1.5 * np.log(0.8 * wages * multiplier[:, None]) + leave
     np.testing.assert_allclose(v[..., 0], expected, rtol=1e-12)

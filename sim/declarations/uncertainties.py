@@ -136,6 +136,18 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "calibrated (C08)",
     ),
     RealParameter(
+        "behaviour.leave_income_gradient", 0.0, 1.0, 0.0, "utility/log-income",
+        "none at the default; the evidence that asks for it: Ghana's base attrition of about 8% "
+        "a year at migrating ages (Antwi & Phillips 2011, C25) against register leaving of "
+        "2.4-2.7% a year of the UK's foreign-trained nurses and 4% of its doctors (C08, C09, "
+        "C27), which one constant of leaving cannot both meet; fitted by calibration/gradient.yaml",
+        "Fall of the utility of leaving the profession per unit of ln(GDP per capita / the "
+        "world's median): leaving is rarer where incomes, and with them pay and careers in "
+        "health, are higher.", min=0.0, max=5.0,
+        range_source="from none (0) to leaving odds 2.7 times lower per e-fold of income (1); "
+        "Ghana to the UK is 2 e-folds",
+    ),
+    RealParameter(
         "behaviour.outside_wage_ratio", 0.5, 1.2, 0.8, "ratio", "assumption",
         "Wage outside the profession relative to the country's health-worker wage before "
         "policies.", min=0.01, max=10.0,

@@ -84,6 +84,7 @@ _OPTIONAL_ARRAYS = {
     "foreign_trained_relative": "country_cadre",
     "stock_growth": "country_cadre",
     "gdp_pc_growth": "country",
+    "income_relative": "country",
     "age_shares": "country_cadre_band",
     "recruitment_ceiling": "country_cadre",
     "recruitment_ceiling_shared": "country_cadre",
@@ -164,6 +165,10 @@ class World:
     gdp_pc_growth: np.ndarray | None = None
     """(C,) real GDP per capita growth, 1/year (growth relative to the world 2010-2024, shrunk,
     plus the world's real growth; ``gdp_growth.csv``); None for world files."""
+    income_relative: np.ndarray | None = None
+    """(C,) ln(GDP per capita PPP / its median over the whole world's countries), taken before
+    any subset, so that it does not depend on the countries simulated (the income gradient of
+    leaving, ODD §4.2.2); None for world files, whose own countries are their whole world."""
     age_shares: np.ndarray | None = None
     """(C, K, A) shares of the workforce in the ``AGE_BANDS`` (the profile of the country's
     income group, ``age_profile.csv``; each row sums to 1); None for world files."""
@@ -521,6 +526,7 @@ def _load_global(data_dir: Path) -> World:
             "affinity table does not cover every pair of countries",
             file=str(data_dir / "affinity.csv"),
         )
+    gdp_pc = cty["gdp_pc_ppp"].to_numpy(dtype=np.float64)
     return World(
         kind="global",
         base_year=GLOBAL_BASE_YEAR,
@@ -555,6 +561,7 @@ def _load_global(data_dir: Path) -> World:
         foreign_trained_relative=share / reference,
         stock_growth=stock_growth,
         gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
+        income_relative=np.log(gdp_pc / np.median(gdp_pc)),
         age_shares=age_shares,
         **dated_facts.channel_arrays(read("recruitment_channels.csv", dtype=str), codes),
         **dated_facts.post_expansion_arrays(read("post_expansions.csv"), codes),

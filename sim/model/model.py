@@ -194,6 +194,7 @@ class WorkforceModel(mesa.Model):
             origin_term=self.origin_term,
             agreement_return_probability=self.agreements.return_probability,
             age_term=s.age_term,
+            income_relative=s.income_relative,
         )
 
     def _match(

@@ -91,6 +91,9 @@ class Setup:
     """(C,) v_g: funded posts relative to the initial stock, minus one."""
     gdp_growth: np.ndarray
     """(C,) real GDP per capita growth, 1/year (0 for world files without it)."""
+    income_relative: np.ndarray
+    """(C,) ln(GDP per capita PPP / the world's median): `World.income_relative`, or for world
+    files the median of their countries (the income gradient of leaving, ODD §4.2.2)."""
     recruitment_intensity: np.ndarray
     """(C, K) annual share of vacancies opened to international recruitment (0: not a
     destination; scaled down where entry is only by a national-language licensing exam)."""
@@ -206,6 +209,11 @@ def setup(data: Mapping, world: World) -> Setup:
             income_index
         ],
         gdp_growth=np.zeros(len(gdp)) if gdp_growth is None else np.asarray(gdp_growth, float),
+        income_relative=(
+            np.log(gdp / np.median(gdp))
+            if world.income_relative is None
+            else np.asarray(world.income_relative, dtype=np.float64)
+        ),
         recruitment_intensity=intensity,
         recruitment_ceiling=ceiling,
         foreign_default=np.array([wf["foreign_share_default"][k] for k in CADRES]),

@@ -340,14 +340,22 @@ def return_utility(
     )
 
 
-def leave_utility(behaviour: Mapping, base_wage: np.ndarray, pol: PolicyYear) -> np.ndarray:
-    """V_leave(c,k,m) = β_w·ln(r_out·w̄[c,k]·M^w[c]) + γ_leave + γ_lm·m. (C, K, 2). ODD §4.2.2.
+def leave_utility(
+    behaviour: Mapping, base_wage: np.ndarray, pol: PolicyYear, income_relative: np.ndarray
+) -> np.ndarray:
+    """V_leave(c,k,m) = β_w·ln(r_out·w̄[c,k]·M^w[c]) + γ_leave − g·ι[c] + γ_lm·m. (C, K, 2).
 
-    The last axis is m: 0 for workers in their training country, 1 for migrants, whose leaving
-    in place carries the work-permit tie γ_lm (`migrant_leave_shift`).
+    ODD §4.2.2. ι = `income_relative` (C,), ln(GDP per capita / the world's median), and g the
+    income gradient of leaving (`leave_income_gradient`): leaving the profession is rarer where
+    incomes are higher. The last axis is m: 0 for workers in their training country, 1 for
+    migrants, whose leaving in place carries the work-permit tie γ_lm (`migrant_leave_shift`).
     """
     outside = base_wages(base_wage, pol) * behaviour["outside_wage_ratio"]
-    native = behaviour["wage_weight"] * np.log(outside) + behaviour["leave_constant"]
+    native = (
+        behaviour["wage_weight"] * np.log(outside)
+        + behaviour["leave_constant"]
+        - behaviour["leave_income_gradient"] * income_relative[:, None]
+    )
     return np.stack([native, native + behaviour["migrant_leave_shift"]], axis=-1)
 
 
@@ -397,6 +405,7 @@ def decision_context(
     origin_term: np.ndarray,
     agreement_return_probability: np.ndarray,
     age_term: np.ndarray,
+    income_relative: np.ndarray,
 ) -> DecisionContext:
     """The utilities of every option from the state at the start of phase 3 (ODD §4.2.2).
 
@@ -413,6 +422,7 @@ def decision_context(
         workers_per_agent: ω; diaspora_offset: (C, D, K) D⁰ − ω·N⁰ (`diaspora`);
             origin_term: (C, K) ln(R/R̄), the origins' revealed propensity to emigrate.
         agreement_return_probability: (G,); age_term: (A,) ln m(age) by age in steps.
+        income_relative: (C,) ln(GDP per capita / the world's median) (`leave_utility`).
     """
     bw = behaviour["wage_weight"]
     wage = native_wages(base_wage, pol, compensation_pay_rise, vacancy_premium)
@@ -433,7 +443,7 @@ def decision_context(
         cum_emigrate=cum,
         destination_of_slot=slots,
         v_return=return_utility(behaviour, log_e, pol, amenity),
-        v_leave=leave_utility(behaviour, base_wage, pol),
+        v_leave=leave_utility(behaviour, base_wage, pol, income_relative),
         bond_penalty=bond_penalty(bw, pol),
         rural_service=pol.rural_service,
         agreement_return_probability=agreement_return_probability,
