@@ -228,9 +228,9 @@ def _stable_density(hazards: Mapping, growth: np.ndarray, k: int) -> tuple[np.nd
     """The stable-population density n(a) ∝ exp(−g (a − a0)) · S(a) of cadre k on a grid of
     0.01 years from the entry age a0 to the maximum age (docs/data.md §2.2).
 
-    Returns the grid's mid-points (G,) in years and the density (C, G), scaled to 1 at the entry
-    age; S is the survival of the hazards by age (attrition and retirement), g the cohort growth
-    `growth[:, k]` (1/year).
+    Returns the grid's mid-points (G,) in years and the density (C, G), not normalised (about 1
+    at the entry age); S is the survival of the hazards by age (attrition and retirement), g the
+    cohort growth `growth[:, k]` (1/year).
     """
     entry = float(hazards["entry_age"][CADRES[k]])
     top = max(float(hazards["max_age"]), entry + 0.01)
