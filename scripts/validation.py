@@ -500,13 +500,13 @@ def age_section(r: Run) -> tuple[list[str], dict]:
     facts["emigrant_bands"] = share
     # Retirements over the stock at the start of the year, high-income countries: a first year
     # far above the later ones would be an initial age structure the hazards do not sustain.
-    years = [y for y in (r.start, r.start + 1, r.start + 4, r.end) if y <= r.end]
+    years = sorted({y for y in (r.start, r.start + 1, r.start + 4, r.end) if y <= r.end})
     rows = []
     for cadre in ("doctors", "nurses"):
         retired = r.median(r.grouped("retirements", r.income, cadre))["H"]
         stock = r.median(r.grouped("stock", r.income, cadre))["H"]
-        rate = {y: retired.loc[y] / stock.loc[y - 1] for y in dict.fromkeys(years)}
-        rows.append([cadre, *(pct(rate[y]) for y in dict.fromkeys(years))])
+        rate = {y: retired.loc[y] / stock.loc[y - 1] for y in years}
+        rows.append([cadre, *(pct(rate[y]) for y in years)])
         facts[f"retirement_rate_{cadre}"] = rate
     out += [
         "Retirements a year over the stock at the start of the year, high-income countries (the "
@@ -514,7 +514,7 @@ def age_section(r: Run) -> tuple[list[str], dict]:
         "the hazards is, ODD §5.4):",
         "",
     ]
-    out += md_table(["cadre", *(str(y) for y in dict.fromkeys(years))], rows)
+    out += md_table(["cadre", *(str(y) for y in years)], rows)
     return out, facts
 
 

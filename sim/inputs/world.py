@@ -439,6 +439,11 @@ def cached_world(kind: str, file: str | os.PathLike | None = None) -> World:
     return _cached(kind, None if kind != "file" or file is None else str(file))
 
 
+def relative_income(gdp_pc_ppp: np.ndarray) -> np.ndarray:
+    """ι (C,) = ln(GDP per capita PPP / its median over the given countries) (ODD §4.2.2)."""
+    return np.log(gdp_pc_ppp / np.median(gdp_pc_ppp))
+
+
 def _load_global(data_dir: Path) -> World:
     """The 194 WHO Member States from the bundled CSV tables."""
     import pandas as pd
@@ -526,7 +531,6 @@ def _load_global(data_dir: Path) -> World:
             "affinity table does not cover every pair of countries",
             file=str(data_dir / "affinity.csv"),
         )
-    gdp_pc = cty["gdp_pc_ppp"].to_numpy(dtype=np.float64)
     return World(
         kind="global",
         base_year=GLOBAL_BASE_YEAR,
@@ -561,7 +565,7 @@ def _load_global(data_dir: Path) -> World:
         foreign_trained_relative=share / reference,
         stock_growth=stock_growth,
         gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
-        income_relative=np.log(gdp_pc / np.median(gdp_pc)),
+        income_relative=relative_income(cty["gdp_pc_ppp"].to_numpy(dtype=np.float64)),
         age_shares=age_shares,
         **dated_facts.channel_arrays(read("recruitment_channels.csv", dtype=str), codes),
         **dated_facts.post_expansion_arrays(read("post_expansions.csv"), codes),

@@ -80,16 +80,22 @@ def initial_cells(s: Setup, foreign: np.ndarray) -> np.ndarray:
     return cells
 
 
-def migrant_age_cumulative(s: Setup, foreign: np.ndarray) -> np.ndarray:
-    """Cumulative shares by whole year of age of the initial foreign-trained workers (C, K, Y)
-    (§5.2)."""
-    shares = supply.migrant_age_shares(
-        s.hazard_section, s.behaviour, s.age_profile, foreign,
-        float(s.workforce["migrant_stock_growth"]),
-    )  # fmt: skip
+def _cumulative(shares: np.ndarray) -> np.ndarray:
+    """Cumulative shares along the last axis, the last set to exactly 1 (what the draw reads)."""
     cumulative = np.cumsum(shares, axis=-1)
     cumulative[..., -1] = 1.0
     return cumulative
+
+
+def migrant_age_cumulative(s: Setup, foreign: np.ndarray) -> np.ndarray:
+    """Cumulative shares by whole year of age of the initial foreign-trained workers (C, K, Y)
+    (§5.2)."""
+    return _cumulative(
+        supply.migrant_age_shares(
+            s.hazard_section, s.behaviour, s.age_profile, foreign,
+            float(s.workforce["migrant_stock_growth"]),
+        )
+    )  # fmt: skip
 
 
 def create_population(
@@ -102,7 +108,10 @@ def create_population(
     are created in blocks of cells so that a full-scale world never holds all temporaries at
     once. Returns the number of workers created (the next worker id).
     """
-    migrant_cumulative = migrant_age_cumulative(s, foreign)
+    own_cumulative, migrant_cumulative = (
+        _cumulative(s.age_profile),
+        migrant_age_cumulative(s, foreign),
+    )
     o, c, a, k = np.nonzero(cells)
     counts = cells[o, c, a, k]
     total = int(counts.sum())
@@ -118,7 +127,7 @@ def create_population(
         part = slice(start, end)
         wid, key, attrs = rules.initial_workers(
             seed, next_id, o[part], c[part], a[part], k[part], counts[part],
-            s.age_cumulative, migrant_cumulative, s.age_edges_steps,
+            own_cumulative, migrant_cumulative, s.age_edges_steps,
         )  # fmt: skip
         population.add(NewWorkers(wid, key, *attrs))
         next_id += int(counts[part].sum())

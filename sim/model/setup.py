@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.declarations import CADRES, INCOME_GROUPS
 from sim.inputs.selectors import destinations_mask
-from sim.inputs.world import World
+from sim.inputs.world import World, relative_income
 from sim.model import supply
 from sim.model.rules import HazardContext
 from sim.model.supply import Trend
@@ -71,8 +71,6 @@ class Setup:
     hazards: HazardContext
     entry_steps: np.ndarray
     """(K,) int64: age of graduates in steps."""
-    age_cumulative: np.ndarray
-    """(C, K, Y) cumulative shares of the initial workforce by whole year of age (ODD §5.4)."""
     age_edges_steps: np.ndarray
     """(K, Y + 1) int64 edges of the whole years of age, in steps (`supply.year_edges_steps`)."""
     age_term: np.ndarray
@@ -177,8 +175,6 @@ def setup(data: Mapping, world: World) -> Setup:
     profile = supply.age_distribution(hz, shares, trend.growth)
     p_retire, p_death, p_exit = supply.hazard_tables(hz, spy)
     edges = supply.year_edges_steps(hz, profile.shape[-1], spy)
-    cumulative = np.cumsum(profile, axis=-1)
-    cumulative[..., -1] = 1.0
     intensity, ceiling = _channels(wf, world, destinations)
     gdp_growth = world.gdp_pc_growth
     return Setup(
@@ -197,7 +193,6 @@ def setup(data: Mapping, world: World) -> Setup:
         training_lag=np.array([wf["training_lag"][k] for k in CADRES], dtype=np.int64),
         hazards=HazardContext(p_retire, p_death, p_exit, math.ceil(hz["max_age"] * spy)),
         entry_steps=entry_steps,
-        age_cumulative=cumulative,
         age_edges_steps=edges,
         age_term=supply.age_term_table(beh, p_retire.shape[1], spy),
         base_wage=gdp[:, None] * np.array([wf["wage_multiple"][k] for k in CADRES])[None, :],
@@ -210,7 +205,7 @@ def setup(data: Mapping, world: World) -> Setup:
         ],
         gdp_growth=np.zeros(len(gdp)) if gdp_growth is None else np.asarray(gdp_growth, float),
         income_relative=(
-            np.log(gdp / np.median(gdp))
+            relative_income(gdp)
             if world.income_relative is None
             else np.asarray(world.income_relative, dtype=np.float64)
         ),
