@@ -74,6 +74,34 @@ def test_hazard_tables_follow_the_documented_age_profile():
     assert supply.hazard_tables(hz2, 1)[0][doctors, 62] == pytest.approx(1 - np.exp(-0.04))
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    ratio=st.floats(0.0, 5.0),
+    level=st.floats(0.0, 0.05),
+    cadre=st.sampled_from(["doctors", "nurses"]),
+    age=st.floats(0.0, 79.9),
+)
+def test_early_attrition_ratio_sets_attrition_under_35_only(ratio, level, cadre, age):
+    """attrition_k(a) = level_k · early_attrition_ratio_k under 35, the profile from 35 (§7.3)."""
+    hz = archetypes().data["hazards"]
+    k = ("doctors", "nurses").index(cadre)
+    changed = {
+        **hz,
+        "attrition_rate": {**hz["attrition_rate"], cadre: level},
+        "early_attrition_ratio": {**hz["early_attrition_ratio"], cadre: ratio},
+    }
+    attrition, retirement = supply.annual_hazards(changed, np.array([age]))
+    base_attrition, base_retirement = supply.annual_hazards(
+        {**changed, "early_attrition_ratio": hz["early_attrition_ratio"]}, np.array([age])
+    )
+    if age < 35:
+        assert attrition[k, 0] == pytest.approx(level * ratio, abs=1e-15)
+    else:
+        assert attrition[k, 0] == base_attrition[k, 0]
+    np.testing.assert_array_equal(retirement, base_retirement)
+    np.testing.assert_array_equal(attrition[1 - k], base_attrition[1 - k])
+
+
 def test_initial_ages_follow_the_worlds_age_profile():
     scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
         {"scale.workers_per_agent": 20.0, "world.countries": ["USA", "NGA"]}

@@ -189,7 +189,8 @@ ATTRITION_PROFILE = {
 }
 """Attrition (leaving the profession, including death) by hazard age band relative to ages 35-54
 (`hazards.attrition_rate`): doctors 1.5, 0.8, 0.8, 0.8, 0.8, 1, 2 %/yr; nurses 3, 1.5, 1.5, 1.5,
-1.5, 2, 2 %/yr in exit_hazards.csv (assumptions: early-career attrition above mid-career)."""
+1.5, 2, 2 %/yr in exit_hazards.csv (assumptions: early-career attrition above mid-career). The
+first band's value is the default of `hazards.early_attrition_ratio`, which replaces it."""
 RETIREMENT_PROFILE = {
     "doctors": (0.0, 0.0, 0.0, 0.02, 0.08, 0.20, 0.40),
     "nurses": (0.0, 0.0, 0.0, 0.06, 0.20, 0.40, 0.60),
@@ -207,6 +208,16 @@ HAZARDS: tuple[Parameter, ...] = (
         doc="Attrition at ages 35-64: leaving the profession for good (health, family, career "
         "change), death included; other ages scale it by the documented age profile.",
         range_source="exit_hazards.csv ranges at ages 35-54",
+    ),
+    *_per(
+        "hazards.early_attrition_ratio", CADRES, ((1.875, 0.625, 3.75), (2.0, 1.0, 4.0)),
+        unit="ratio", min=0.0, max=10.0,
+        source="exit_hazards.csv (assumption: early-career exit above mid-career, doctors 1.5 "
+        "against 0.8 %/yr, nurses 3 against 1.5 %/yr; qualitative pattern of cohort and "
+        "newly-qualified-nurse studies)",
+        doc="Attrition under 35 relative to `attrition_rate` (ages 35-64).",
+        range_source="exit_hazards.csv's range under 35 over its level at 35-54 (doctors "
+        "0.5-3%/yr over 0.8%, nurses 1.5-6%/yr over 1.5%)",
     ),
     *_per(
         "hazards.retirement_scale", CADRES, ((1.0, 0.5, 1.75), (1.0, 0.5, 1.75)),

@@ -53,14 +53,19 @@ def _band_values(ages: np.ndarray, edges: tuple, values: tuple) -> np.ndarray:
 def annual_hazards(hazards: Mapping, ages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Annual attrition (death included) and retirement rates (K, len(ages)) at ages in years.
 
-    attrition_k(a) = attrition_rate_k · ATTRITION_PROFILE_k(band(a));
+    attrition_k(a) = attrition_rate_k · ATTRITION_PROFILE_k(band(a)), the band under 35 at
+    `early_attrition_ratio_k` instead of the profile's;
     retirement_k(a) = retirement_scale_k · RETIREMENT_PROFILE_k(band(a)).
     """
     ages = np.asarray(ages, dtype=np.float64)
     attrition = np.stack(
         [
             hazards["attrition_rate"][k]
-            * _band_values(ages, HAZARD_AGE_EDGES, ATTRITION_PROFILE[k])
+            * _band_values(
+                ages,
+                HAZARD_AGE_EDGES,
+                (hazards["early_attrition_ratio"][k], *ATTRITION_PROFILE[k][1:]),
+            )
             for k in CADRES
         ]
     )
