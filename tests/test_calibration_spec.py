@@ -56,6 +56,16 @@ def test_the_shipped_specs_load_and_plan():
     for t in trend.targets.fitted:
         assert tuple(t.weights) == ((2029, 1.0),)
         assert t.output.denominator.year_offset == -10
+    # every block spec beside them loads, plans within its budget and fits registry parameters
+    for path in sorted((ROOT / "calibration").glob("*.yaml")):
+        if path.name in ("fitted.yaml", "mapping.yaml", "global.yaml", "trend.yaml"):
+            continue
+        block = make_plan(load_spec(path))
+        assert set(block.spec.parameters) <= set(calibratable_parameters()), path.name
+        runs = (block.screening + block.spec.waves.count * block.per_wave + block.checks) * (
+            block.runs_per_evaluation
+        )
+        assert runs <= block.spec.budget_runs, path.name
 
 
 def test_all_means_every_numeric_uncertainty_with_a_range():
