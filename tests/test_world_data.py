@@ -278,6 +278,12 @@ def test_oecd_cells_are_kept(world: World) -> None:
         if r["Country of origin"] == "Total":  # two rows for some: the larger is the stock
             code = names[r["Country"]]
             total[code] = max(total.get(code, 0), int(r["Value"]))
+    published = {
+        r["destination"]: float(r["share"])
+        for r in rows(RAW / "literature" / "foreign_trained_shares.csv")
+        if r["cadre"] == "doctors" and r["destination"] in by_dest and r["destination"] != "AUS"
+    }
+    assert set(published) >= {"IRL"}
     checked = 0
     for d, listed in by_dest.items():
         if sum(listed.values()) == 0:
@@ -287,8 +293,13 @@ def test_oecd_cells_are_kept(world: World) -> None:
         if d == "AUS":  # partial list: the listed cells exactly, the rest spread by gravity
             assert all(got[o] == v for o, v in listed.items())
             assert f[:, j].sum() == total["AUS"] > sum(listed.values())
-        else:  # complete list: scaled pro rata to the OECD total (within rounding)
-            assert f[:, j].sum() == total.get(d, sum(listed.values()))
+        else:  # complete list: scaled pro rata to the OECD total (within rounding), or to a
+            # published share of the WHO stock where one exists (IRL: a smaller total, §1.4)
+            expected = total.get(d, sum(listed.values()))
+            if d in published:
+                expected = int(np.floor(published[d] * world.doctors[j] + 0.5))
+                assert expected < total[d]  # the published share is the smaller: scaled down
+            assert f[:, j].sum() == expected
             scale = f[:, j].sum() / sum(listed.values())
             for o, v in listed.items():
                 assert abs(got[o] - v * scale) <= 1.0 + 1e-9, (d, o)
@@ -302,7 +313,7 @@ def test_published_shares_are_reproduced(world: World) -> None:
     published = rows(RAW / "literature" / "foreign_trained_shares.csv")
     assert {(r["destination"], r["cadre"]) for r in published} >= {
         ("SAU", "doctors"), ("SAU", "nurses"), ("AUS", "nurses"), ("NZL", "nurses"),
-        ("USA", "doctors"), ("USA", "nurses"),
+        ("USA", "doctors"), ("USA", "nurses"), ("IRL", "doctors"),
     }  # fmt: skip
     for r in published:
         j, k = world.index(r["destination"]), CADRES.index(r["cadre"])
