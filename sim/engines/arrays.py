@@ -35,22 +35,37 @@ FIELDS = {
     "area": np.int8,
     "cadre": np.int8,
     "status": np.int8,
-    "age": np.int16,
-    "bond": np.int16,
-    "contract": np.int16,
+    "birth": np.int16,  # the clock at age 0 steps: age = clock - birth (may be negative)
+    "bond": np.int16,  # the clock at which the bond runs out: steps left = max(bond - clock, 0)
+    "contract": np.int16,  # the clock at which the fixed-term contract runs out (likewise)
     "agreement": np.int16,
 }
+CLOCK_MAX = int(np.iinfo(np.int16).max)
+"""Largest clock, birth or end step the int16 columns hold (runs have at most 1,200 steps)."""
 SCRATCH = {"event": np.int8, "slot": np.int16}
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in (*FIELDS.values(), *SCRATCH.values()))
 
 _ENDS = 8  # flag added to a decision code when a fixed-term contract ends without return
 
 
+@njit(cache=True, inline="always")
+def _left(end, clock):
+    """Steps left of a bond or contract that runs out at `end`: the countdown the agents engine
+    keeps. A countdown set to v >= 0 at clock c and run down by one (not below 0) in each of the
+    next t phase-2 steps is max(v - t, 0) = max((c + v) - (c + t), 0)."""
+    return max(np.int64(end) - clock, 0)
+
+
 def _hazard_pass_py(
-    n, key, cadre, status, age, bond, contract, event, step, p_retire, p_death, p_exit, max_age,
-    counts,
-):  # fmt: skip
-    """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`)."""
+    n, key, cadre, status, birth, event, step, clock, p_retire, p_death, p_exit, max_age, counts
+):
+    """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`).
+
+    `clock` is the population's clock after this step's ageing. Ageing writes nothing: the age
+    is clock - birth, and bonds and contracts run out at fixed clocks (`_left`), so the
+    countdowns `effects.age_and_hazards` returns are not needed (its event does not depend on
+    them; they are passed as 0).
+    """
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
         hi = min(n, lo + CHUNK)
@@ -60,11 +75,11 @@ def _hazard_pass_py(
                 event[i] = 0
                 continue
             k = cadre[i]
-            a = effects.hazard_index(np.int64(age[i]), max_age)
-            age[i], bond[i], contract[i], e = effects.age_and_hazards(
-                key[i], step, np.int64(age[i]), np.int64(bond[i]), np.int64(contract[i]),
-                max_age, p_retire[k, a], p_death[k, a], p_exit[k, a],
-            )  # fmt: skip
+            age = clock - 1 - np.int64(birth[i])  # before this step's ageing
+            a = effects.hazard_index(age, max_age)
+            e = effects.age_and_hazards(
+                key[i], step, age, 0, 0, max_age, p_retire[k, a], p_death[k, a], p_exit[k, a]
+            )[3]
             event[i] = e
             if e != 0:
                 cnt += 1
@@ -72,13 +87,14 @@ def _hazard_pass_py(
 
 
 def _decide_pass_py(
-    n, key, origin, country, area, cadre, status, age, bond, contract, agreement, event, slot,
-    step, ctx, counts,
+    n, key, origin, country, area, cadre, status, birth, bond, contract, agreement, event, slot,
+    step, clock, ctx, counts,
 ):  # fmt: skip
     """Phase 3 marks: each active worker's choice (plus a flag when a contract ends).
 
     `ctx` is the step's `DecisionContext`; the same cheap pre-check as the agents engine
-    (`rules.may_decide`) spares most workers the utilities.
+    (`rules.may_decide`) spares most workers the utilities. The rules see the age and the steps
+    left of bond and contract at `clock` (`_left`).
     """
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
@@ -86,14 +102,14 @@ def _decide_pass_py(
         cnt = 0
         for i in range(lo, hi):
             if status[i] != rules.ACTIVE or not rules.may_decide(
-                key[i], step, agreement[i], contract[i], ctx.p_reconsider
+                key[i], step, agreement[i], _left(contract[i], clock), ctx.p_reconsider
             ):
                 event[i] = 0
                 continue
             choice, s, ends = rules.decide_worker(
                 key[i], step, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
-                np.int64(cadre[i]), np.int64(age[i]), np.int64(bond[i]),
-                np.int64(agreement[i]), np.int64(contract[i]), ctx,
+                np.int64(cadre[i]), clock - np.int64(birth[i]), _left(bond[i], clock),
+                np.int64(agreement[i]), _left(contract[i], clock), ctx,
             )  # fmt: skip
             code = choice + (_ENDS if ends else 0)
             event[i] = code
@@ -122,8 +138,11 @@ def _gather_py(n, event, counts):
 
 
 @njit(cache=True)
-def _record(cols, m, i, origin, cadre, country, area, age, country_to, area_to, kind, bonded):
-    """Write transition `m` of row `i` (its state before the event) into `cols` (9, n)."""
+def _record(
+    cols, m, i, origin, cadre, country, area, birth, clock, country_to, area_to, kind, bonded
+):
+    """Write transition `m` of row `i` (its state before the event, its age at `clock`) into
+    `cols` (9, n)."""
     cols[0, m] = origin[i]
     cols[1, m] = cadre[i]
     cols[2, m] = country[i]
@@ -132,24 +151,24 @@ def _record(cols, m, i, origin, cadre, country, area, age, country_to, area_to, 
     cols[5, m] = area_to
     cols[6, m] = kind
     cols[7, m] = bonded
-    cols[8, m] = age[i]
+    cols[8, m] = clock - np.int64(birth[i])
 
 
 @njit(cache=True)
-def _apply_departures(idx, event, origin, cadre, country, area, age, status):
+def _apply_departures(idx, event, origin, cadre, country, area, birth, clock, status):
     """Phase 2 outcome for the marked rows (`effects.departure`): transitions (9, n)."""
     cols = np.empty((9, idx.shape[0]), dtype=np.int64)
     for j in range(idx.shape[0]):
         i = idx[j]
         st, kind, to_c, to_a, bonded = effects.departure(event[i])
-        _record(cols, j, i, origin, cadre, country, area, age, to_c, to_a, kind, bonded)
+        _record(cols, j, i, origin, cadre, country, area, birth, clock, to_c, to_a, kind, bonded)
         status[i] = st
     return cols
 
 
 @njit(cache=True)
 def _apply_choices(
-    idx, event, origin, cadre, country, area, age, status, bond, agreement, contract
+    idx, event, origin, cadre, country, area, birth, status, bond, agreement, contract, clock
 ):
     """Phase 3 outcome for the marked rows (`effects.after_choice`).
 
@@ -166,52 +185,62 @@ def _apply_choices(
         i = idx[j]
         ends = event[i] >= _ENDS
         choice = event[i] - _ENDS if ends else event[i]
+        k1 = _left(contract[i], clock)
         c2, a2, st, g2, k2, kind, to_c, to_a, bonded = effects.after_choice(
             choice, ends, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
-            np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
+            _left(bond[i], clock), np.int64(agreement[i]), k1,
         )  # fmt: skip
         if kind != effects.NO_TRANSITION:
-            _record(cols, m, i, origin, cadre, country, area, age, to_c, to_a, kind, bonded)
+            _record(cols, m, i, origin, cadre, country, area, birth, clock, to_c, to_a, kind,
+                    bonded)  # fmt: skip
             m += 1
         applies = effects.application_kind(choice)
         if applies >= 0:
             applicants[na] = i
             kinds[na] = applies
             na += 1
-        country[i], area[i], status[i], agreement[i], contract[i] = c2, a2, st, g2, k2
+        country[i], area[i], status[i], agreement[i] = c2, a2, st, g2
+        if k2 != k1:
+            contract[i] = clock + k2
     return cols[:, :m], applicants[:na], kinds[:na]
 
 
 @njit(cache=True)
 def _apply_admissions(
     rows, kinds, destination, new_area, channel, contract_steps,
-    origin, cadre, country, area, age, bond, agreement, contract,
+    origin, cadre, country, area, birth, bond, agreement, contract, clock,
 ):  # fmt: skip
     """Phase 4 outcome for the applicants taken (`effects.admission` abroad,
-    `effects.homecoming` home): transitions (9, taken)."""
+    `effects.homecoming` home): transitions (9, taken). Bonds and contracts are stored as the
+    clock at which they run out (`_left`)."""
     cols = np.empty((9, rows.shape[0]), dtype=np.int64)
     m = 0
     for j in range(rows.shape[0]):
         if channel[j] == NOT_TAKEN:
             continue
         i = rows[j]
+        k1 = _left(contract[i], clock)
         if kinds[j] == APPLY_EMIGRATE:
+            b1 = _left(bond[i], clock)
             c2, a2, b2, g2, k2, bonded = effects.admission(
                 destination[j], new_area[j], channel[j], contract_steps,
-                np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
+                b1, np.int64(agreement[i]), k1,
             )  # fmt: skip
-            _record(cols, m, i, origin, cadre, country, area, age, destination[j], new_area[j],
-                    T_EMIGRATE, bonded)  # fmt: skip
-            bond[i] = b2
+            _record(cols, m, i, origin, cadre, country, area, birth, clock, destination[j],
+                    new_area[j], T_EMIGRATE, bonded)  # fmt: skip
+            if b2 != b1:
+                bond[i] = clock + b2
         else:
             c2, a2, g2, k2 = effects.homecoming(np.int64(origin[i]), new_area[j])
-            _record(cols, m, i, origin, cadre, country, area, age, c2, a2, T_RETURN, 0)
+            _record(cols, m, i, origin, cadre, country, area, birth, clock, c2, a2, T_RETURN, 0)
         m += 1
-        country[i], area[i], agreement[i], contract[i] = c2, a2, g2, k2
+        country[i], area[i], agreement[i] = c2, a2, g2
+        if k2 != k1:
+            contract[i] = clock + k2
     return cols[:, :m]
 
 
-def _age_counts_py(n, country, cadre, status, age, steps_per_year, n_countries, n_cadres):
+def _age_counts_py(n, country, cadre, status, birth, clock, steps_per_year, n_countries, n_cadres):
     """Active workers by (country, cadre, whole years of age), histograms over 8 fixed blocks.
 
     The per-block histograms are zeroed and summed by explicit loops: in the parallel build an
@@ -230,7 +259,7 @@ def _age_counts_py(n, country, cadre, status, age, steps_per_year, n_countries, 
         hi = min(n, lo + size)
         for i in range(lo, hi):
             if status[i] == rules.ACTIVE:
-                years = min(age[i] // steps_per_year, AGE_YEARS - 1)
+                years = min((clock - np.int64(birth[i])) // steps_per_year, AGE_YEARS - 1)
                 part[country[i], cadre[i], years] += 1
     return _sum_blocks(partial)
 
@@ -261,7 +290,7 @@ _GATHER = _builds(_gather_py)
 
 @njit(cache=True)
 def _compact_all(
-    n, key, worker_id, origin, country, area, cadre, status, age, bond, contract, agreement
+    n, key, worker_id, origin, country, area, cadre, status, birth, bond, contract, agreement
 ):
     """Compaction of every field (numba needs homogeneous tuples, so fields are listed)."""
     j = 0
@@ -275,7 +304,7 @@ def _compact_all(
                 area[j] = area[i]
                 cadre[j] = cadre[i]
                 status[j] = status[i]
-                age[j] = age[i]
+                birth[j] = birth[i]
                 bond[j] = bond[i]
                 contract[j] = contract[i]
                 agreement[j] = agreement[i]
@@ -310,6 +339,8 @@ class ArrayPopulation:
     def __init__(self, model, capacity: int = 1024):
         self.model = model
         self.n = 0
+        self.clock = 0
+        """Phase-2 steps run so far: ages, bonds and contracts are kept as clocks (`FIELDS`)."""
         self.capacity = 0
         self.a: dict[str, np.ndarray] = {}
         self._reserve(capacity)
@@ -342,6 +373,14 @@ class ArrayPopulation:
                 "than 2,147,483,647 workers",
                 expected="a larger scale.workers_per_agent or fewer years",
             )
+        birth = self.clock - new.age_steps
+        bond = self.clock + new.bond_steps
+        if m and (birth.min() < -CLOCK_MAX or bond.max() > CLOCK_MAX):
+            raise HrhsimError(
+                "the arrays engine keeps ages, bonds and contracts in 16-bit steps and a worker "
+                "is older, or bonded for longer, than 32,767 steps",
+                expected="ages and bonds below 2,700 years",
+            )
         self._reserve(self.n + m)
         lo, hi = self.n, self.n + m
         a = self.a
@@ -352,9 +391,9 @@ class ArrayPopulation:
         a["area"][lo:hi] = new.area
         a["cadre"][lo:hi] = new.cadre
         a["status"][lo:hi] = rules.ACTIVE
-        a["age"][lo:hi] = new.age_steps
-        a["bond"][lo:hi] = new.bond_steps
-        a["contract"][lo:hi] = 0
+        a["birth"][lo:hi] = birth
+        a["bond"][lo:hi] = bond
+        a["contract"][lo:hi] = self.clock
         a["agreement"][lo:hi] = effects.NO_AGREEMENT
         self.n = hi
 
@@ -368,16 +407,26 @@ class ArrayPopulation:
     def age_and_hazards(self, step: int, hazards: HazardContext) -> Transitions:
         """Phase 2 for every worker; departed workers are marked and compacted yearly."""
         a, n = self.a, self.n
+        if self.clock >= CLOCK_MAX:
+            raise HrhsimError(
+                "the arrays engine counts steps in 16 bits and this run is longer than 32,767 "
+                "steps",
+                expected="fewer years",
+            )
+        self.clock += 1
         counts = self._counts()
         par = n >= PARALLEL_MIN_ROWS
         _HAZARD[par](
-            n, *self._columns("key", "cadre", "status", "age", "bond", "contract", "event"),
-            step, hazards.p_retire, hazards.p_death, hazards.p_exit, hazards.max_age_steps,
-            counts,
+            n, *self._columns("key", "cadre", "status", "birth", "event"), step, self.clock,
+            hazards.p_retire, hazards.p_death, hazards.p_exit, hazards.max_age_steps, counts,
         )  # fmt: skip
         idx = _GATHER[par](n, a["event"], counts)
         cols = _apply_departures(
-            idx, a["event"], *self._columns("origin", "cadre", "country", "area", "age", "status")
+            idx,
+            a["event"],
+            *self._columns("origin", "cadre", "country", "area", "birth"),
+            self.clock,
+            a["status"],
         )
         return Transitions.from_columns(*cols)
 
@@ -389,19 +438,20 @@ class ArrayPopulation:
         _DECIDE[par](
             n,
             *self._columns(
-                "key", "origin", "country", "area", "cadre", "status", "age", "bond", "contract",
+                "key", "origin", "country", "area", "cadre", "status", "birth", "bond", "contract",
                 "agreement", "event", "slot",
             ),
-            step, ctx, counts,
+            step, self.clock, ctx, counts,
         )  # fmt: skip
         idx = _GATHER[par](n, a["event"], counts)
         cols, rows, kinds = _apply_choices(
             idx,
             a["event"],
             *self._columns(
-                "origin", "cadre", "country", "area", "age", "status", "bond", "agreement",
+                "origin", "cadre", "country", "area", "birth", "status", "bond", "agreement",
                 "contract",
             ),
+            self.clock,
         )  # fmt: skip
         origin = a["origin"][rows].astype(np.int64)
         emigrate = kinds == APPLY_EMIGRATE
@@ -424,16 +474,24 @@ class ArrayPopulation:
         self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
     ) -> Transitions:
         """Phase 4 outcome: applicants taken move abroad or go home."""
+        contract_steps = np.asarray(contract_steps, dtype=np.int64)
+        if contract_steps.size and self.clock + int(contract_steps.max()) > CLOCK_MAX:
+            raise HrhsimError(
+                "the arrays engine keeps contracts in 16-bit steps and a contract runs out after "
+                "step 32,767",
+                expected="shorter contracts or fewer years",
+            )
         cols = _apply_admissions(
             self._app_idx,
             self._app_kind,
             self._app_dest,
             area.astype(np.int64),
             channel.astype(np.int64),
-            np.asarray(contract_steps, dtype=np.int64),
+            contract_steps,
             *self._columns(
-                "origin", "cadre", "country", "area", "age", "bond", "agreement", "contract"
+                "origin", "cadre", "country", "area", "birth", "bond", "agreement", "contract"
             ),
+            self.clock,
         )
         return Transitions.from_columns(*cols)
 
@@ -450,7 +508,7 @@ class ArrayPopulation:
                 a["area"],
                 a["cadre"],
                 a["status"],
-                a["age"],
+                a["birth"],
                 a["bond"],
                 a["contract"],
                 a["agreement"],
@@ -461,8 +519,8 @@ class ArrayPopulation:
         """Active workers by (country, cadre, whole years of age) (C, K, AGE_YEARS)."""
         a = self.a
         return _AGE_COUNTS[self.n >= PARALLEL_MIN_ROWS](
-            self.n, a["country"], a["cadre"], a["status"], a["age"], steps_per_year,
-            n_countries, n_cadres,
+            self.n, a["country"], a["cadre"], a["status"], a["birth"], self.clock,
+            steps_per_year, n_countries, n_cadres,
         )  # fmt: skip
 
     def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
@@ -478,6 +536,18 @@ class ArrayPopulation:
             n_countries,
             n_cadres,
         )
+
+    def worker(self, row: int) -> dict[str, int]:
+        """The state of the worker in `row` as the agents engine keeps it (`HealthWorker`): ages
+        and the steps left of bond and contract counted from the clock."""
+        state = {name: int(self.a[name][row]) for name in FIELDS}
+        born, bond, contract = state.pop("birth"), state.pop("bond"), state.pop("contract")
+        state.update(
+            age_steps=self.clock - born,
+            bond_steps=max(bond - self.clock, 0),
+            contract_steps=max(contract - self.clock, 0),
+        )
+        return state
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self.a["status"][: self.n] == rules.ACTIVE))
