@@ -57,14 +57,15 @@ def _left(end, clock):
 
 
 def _hazard_pass_py(
-    n, key, cadre, status, birth, event, step, clock, p_retire, p_death, p_exit, max_age, counts
-):
+    n, key, cadre, status, birth, event, marked, step, clock, p_retire, p_death, p_exit, max_age,
+    counts,
+):  # fmt: skip
     """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`).
 
     `clock` is the population's clock after this step's ageing. Ageing writes nothing: the age
     is clock - birth, and bonds and contracts run out at fixed clocks (`_left`), so the
     countdowns `effects.age_and_hazards` returns are not needed (its event does not depend on
-    them; they are passed as 0).
+    them; they are passed as 0). Marked rows are listed chunk by chunk in `marked` (`_gather`).
     """
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
@@ -72,7 +73,6 @@ def _hazard_pass_py(
         cnt = 0
         for i in range(lo, hi):
             if status[i] != rules.ACTIVE:
-                event[i] = 0
                 continue
             k = cadre[i]
             age = clock - 1 - np.int64(birth[i])  # before this step's ageing
@@ -80,15 +80,16 @@ def _hazard_pass_py(
             e = effects.age_and_hazards(
                 key[i], step, age, 0, 0, max_age, p_retire[k, a], p_death[k, a], p_exit[k, a]
             )[3]
-            event[i] = e
             if e != 0:
+                event[i] = e
+                marked[lo + cnt] = i
                 cnt += 1
         counts[ch] = cnt
 
 
 def _decide_pass_py(
     n, key, origin, country, area, cadre, status, birth, bond, contract, agreement, event, slot,
-    step, clock, ctx, counts,
+    marked, step, clock, ctx, counts,
 ):  # fmt: skip
     """Phase 3 marks: each active worker's choice (plus a flag when a contract ends).
 
@@ -104,7 +105,6 @@ def _decide_pass_py(
             if status[i] != rules.ACTIVE or not rules.may_decide(
                 key[i], step, agreement[i], _left(contract[i], clock), ctx.p_reconsider
             ):
-                event[i] = 0
                 continue
             choice, s, ends = rules.decide_worker(
                 key[i], step, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
@@ -112,15 +112,17 @@ def _decide_pass_py(
                 np.int64(agreement[i]), _left(contract[i], clock), ctx,
             )  # fmt: skip
             code = choice + (_ENDS if ends else 0)
-            event[i] = code
-            slot[i] = s
             if code != 0:
+                event[i] = code
+                slot[i] = s
+                marked[lo + cnt] = i
                 cnt += 1
         counts[ch] = cnt
 
 
-def _gather_py(n, event, counts):
-    """Row indices of marked workers, in row order (chunk offsets from a prefix sum)."""
+def _gather_py(marked, counts):
+    """Row indices of marked workers, in row order: the `counts[ch]` rows a pass listed from
+    `marked[ch * CHUNK]` for each chunk, joined (chunk offsets from a prefix sum)."""
     nch = counts.shape[0]
     offsets = np.zeros(nch + 1, dtype=np.int64)
     for ch in range(nch):
@@ -129,11 +131,8 @@ def _gather_py(n, event, counts):
     for ch in prange(nch):
         j = offsets[ch]
         lo = ch * CHUNK
-        hi = min(n, lo + CHUNK)
-        for i in range(lo, hi):
-            if event[i] != 0:
-                idx[j] = i
-                j += 1
+        for t in range(counts[ch]):
+            idx[j + t] = marked[lo + t]
     return idx
 
 
@@ -400,6 +399,10 @@ class ArrayPopulation:
     def _counts(self) -> np.ndarray:
         return np.zeros((self.n + CHUNK - 1) // CHUNK, dtype=np.int64)
 
+    def _marked(self) -> np.ndarray:
+        """Room for a pass to list its marked rows chunk by chunk (only those are written)."""
+        return np.empty(max(self.n, 1), dtype=np.int32)
+
     def _columns(self, *names: str) -> tuple[np.ndarray, ...]:
         return tuple(self.a[name] for name in names)
 
@@ -414,13 +417,14 @@ class ArrayPopulation:
                 expected="fewer years",
             )
         self.clock += 1
-        counts = self._counts()
+        counts, marked = self._counts(), self._marked()
         par = n >= PARALLEL_MIN_ROWS
         _HAZARD[par](
-            n, *self._columns("key", "cadre", "status", "birth", "event"), step, self.clock,
-            hazards.p_retire, hazards.p_death, hazards.p_exit, hazards.max_age_steps, counts,
+            n, *self._columns("key", "cadre", "status", "birth", "event"), marked, step,
+            self.clock, hazards.p_retire, hazards.p_death, hazards.p_exit, hazards.max_age_steps,
+            counts,
         )  # fmt: skip
-        idx = _GATHER[par](n, a["event"], counts)
+        idx = _GATHER[par](marked, counts)
         cols = _apply_departures(
             idx,
             a["event"],
@@ -433,7 +437,7 @@ class ArrayPopulation:
     def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
         """Phase 3 for every worker: moves and leaving now; applicants abroad and home."""
         a, n = self.a, self.n
-        counts = self._counts()
+        counts, marked = self._counts(), self._marked()
         par = n >= PARALLEL_MIN_ROWS
         _DECIDE[par](
             n,
@@ -441,9 +445,9 @@ class ArrayPopulation:
                 "key", "origin", "country", "area", "cadre", "status", "birth", "bond", "contract",
                 "agreement", "event", "slot",
             ),
-            step, self.clock, ctx, counts,
+            marked, step, self.clock, ctx, counts,
         )  # fmt: skip
-        idx = _GATHER[par](n, a["event"], counts)
+        idx = _GATHER[par](marked, counts)
         cols, rows, kinds = _apply_choices(
             idx,
             a["event"],
