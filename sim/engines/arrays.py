@@ -56,6 +56,12 @@ def _left(end, clock):
     return max(np.int64(end) - clock, 0)
 
 
+_decide_worker = njit(cache=True, inline="always")(rules.decide_worker.py_func)
+"""`rules.decide_worker` itself, compiled to be inlined into the decide kernel (numba IR level):
+a call would pass the whole `DecisionContext` and count references to its arrays for each
+worker who reconsiders."""
+
+
 def _hazard_pass_py(
     n, key, cadre, status, birth, event, marked, step, clock, p_retire, p_death, p_exit, max_age,
     counts,
@@ -106,7 +112,7 @@ def _decide_pass_py(
                 key[i], step, agreement[i], _left(contract[i], clock), ctx.p_reconsider
             ):
                 continue
-            choice, s, ends = rules.decide_worker(
+            choice, s, ends = _decide_worker(
                 key[i], step, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
                 np.int64(cadre[i]), clock - np.int64(birth[i]), _left(bond[i], clock),
                 np.int64(agreement[i]), _left(contract[i], clock), ctx,
