@@ -2,10 +2,21 @@
 
 Workers are rows of compact arrays (27 bytes each, plus 3 bytes of per-step scratch). Kernels
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
-(`sim.model.rules`); each phase first marks events per worker, then gathers the marked rows chunk by
-chunk in row order, so the result never depends on the number of threads, and applies to them the
-same effects as the agents engine (`sim.engines.effects`). What happened is returned as
-`Transitions` for the shared accounting, exactly as the agents engine does.
+(`sim.model.rules`); each phase first marks events per worker, listing the marked rows of each
+chunk in row order, then joins the lists chunk by chunk, so the result never depends on the number
+of threads, and applies to them the same effects as the agents engine (`sim.engines.effects`).
+What happened is returned as `Transitions` for the shared accounting, exactly as the agents engine
+does.
+
+Time-dependent state is kept as clocks, so that ageing writes nothing: the population counts its
+phase-2 steps (`ArrayPopulation.clock`); a row holds the clock at which the worker was 0 steps old
+(`birth`, age = clock − birth) and the clocks at which the bond and the fixed-term contract run
+out (`bond`, `contract`; steps left = max(end − clock, 0), the countdowns the agents engine keeps,
+`_left`). The kernels hand the rules and effects these ages and countdowns, and store what the
+effects return as clocks again. The hazard pass reads `key`, `cadre`, `status` and `birth` and
+writes only the marks; it also runs phase 3's pre-check (`rules.may_decide`) with the previous
+step's probability of reconsidering, so that the decide pass visits only the workers who pass it
+(the pre-check is run again if that probability changed).
 """
 
 from __future__ import annotations
@@ -63,20 +74,24 @@ worker who reconsiders."""
 
 
 def _hazard_pass_py(
-    n, key, cadre, status, birth, event, marked, step, clock, p_retire, p_death, p_exit, max_age,
-    counts,
+    n, key, cadre, status, birth, agreement, contract, event, marked, cands, step, clock,
+    p_retire, p_death, p_exit, max_age, p_reconsider, counts, ccounts,
 ):  # fmt: skip
     """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`).
 
     `clock` is the population's clock after this step's ageing. Ageing writes nothing: the age
     is clock - birth, and bonds and contracts run out at fixed clocks (`_left`), so the
     countdowns `effects.age_and_hazards` returns are not needed (its event does not depend on
-    them; they are passed as 0). Marked rows are listed chunk by chunk in `marked` (`_gather`).
+    them; they are passed as 0). Marked rows are listed chunk by chunk in `marked` (`_gather_py`).
+
+    With `p_reconsider` >= 0 the pass also lists, in `cands` and `ccounts`, the workers who stay
+    and pass phase 3's pre-check (`_precheck_py`) with that probability at this step and clock.
     """
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
         hi = min(n, lo + CHUNK)
         cnt = 0
+        cc = 0
         for i in range(lo, hi):
             if status[i] != rules.ACTIVE:
                 continue
@@ -90,28 +105,47 @@ def _hazard_pass_py(
                 event[i] = e
                 marked[lo + cnt] = i
                 cnt += 1
+            elif p_reconsider >= 0.0 and rules.may_decide(
+                key[i], step, agreement[i], _left(contract[i], clock), p_reconsider
+            ):
+                cands[lo + cc] = i
+                cc += 1
         counts[ch] = cnt
+        ccounts[ch] = cc
+
+
+def _precheck_py(n, key, status, agreement, contract, cands, step, clock, p_reconsider, ccounts):
+    """Phase 3's cheap pre-check of the agents engine (`rules.may_decide`: a contract ends or the
+    worker reconsiders) for every active worker: those who pass are listed chunk by chunk in
+    `cands` (`ccounts` per chunk); the others stay without any utility being read."""
+    for ch in prange(ccounts.shape[0]):
+        lo = ch * CHUNK
+        hi = min(n, lo + CHUNK)
+        cc = 0
+        for i in range(lo, hi):
+            if status[i] == rules.ACTIVE and rules.may_decide(
+                key[i], step, agreement[i], _left(contract[i], clock), p_reconsider
+            ):
+                cands[lo + cc] = i
+                cc += 1
+        ccounts[ch] = cc
 
 
 def _decide_pass_py(
-    n, key, origin, country, area, cadre, status, birth, bond, contract, agreement, event, slot,
-    marked, step, clock, ctx, counts,
+    key, origin, country, area, cadre, birth, bond, contract, agreement, event, slot, cands,
+    ccounts, marked, step, clock, ctx, counts,
 ):  # fmt: skip
-    """Phase 3 marks: each active worker's choice (plus a flag when a contract ends).
+    """Phase 3 marks: the choice of each worker who passed the pre-check (`cands`, `ccounts`, as
+    listed by `_precheck_py` or the hazard pass), plus a flag when a contract ends.
 
-    `ctx` is the step's `DecisionContext`; the same cheap pre-check as the agents engine
-    (`rules.may_decide`) spares most workers the utilities. The rules see the age and the steps
-    left of bond and contract at `clock` (`_left`).
+    `ctx` is the step's `DecisionContext`. The rules see the age and the steps left of bond and
+    contract at `clock` (`_left`).
     """
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
-        hi = min(n, lo + CHUNK)
         cnt = 0
-        for i in range(lo, hi):
-            if status[i] != rules.ACTIVE or not rules.may_decide(
-                key[i], step, agreement[i], _left(contract[i], clock), ctx.p_reconsider
-            ):
-                continue
+        for t in range(ccounts[ch]):
+            i = cands[lo + t]
             choice, s, ends = _decide_worker(
                 key[i], step, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
                 np.int64(cadre[i]), clock - np.int64(birth[i]), _left(bond[i], clock),
@@ -290,6 +324,7 @@ def _builds(func):
 
 _HAZARD = _builds(_hazard_pass_py)
 _DECIDE = _builds(_decide_pass_py)
+_PRECHECK = _builds(_precheck_py)
 _GATHER = _builds(_gather_py)
 
 
@@ -352,6 +387,8 @@ class ArrayPopulation:
         self._app_idx = np.zeros(0, dtype=np.int64)
         self._app_kind = np.zeros(0, dtype=np.int64)
         self._app_dest = np.zeros(0, dtype=np.int64)
+        self._p_reconsider = -1.0  # phase 3's last p_reconsider (-1: none yet)
+        self._cands: tuple | None = None  # the hazard pass's pre-check, while it holds
 
     # ------------------------------------------------------------- storage
     def _reserve(self, needed: int) -> None:
@@ -386,6 +423,7 @@ class ArrayPopulation:
                 "is older, or bonded for longer, than 32,767 steps",
                 expected="ages and bonds below 2,700 years",
             )
+        self._cands = None
         self._reserve(self.n + m)
         lo, hi = self.n, self.n + m
         a = self.a
@@ -424,12 +462,18 @@ class ArrayPopulation:
             )
         self.clock += 1
         counts, marked = self._counts(), self._marked()
+        ccounts, cands = self._counts(), self._marked()
         par = n >= PARALLEL_MIN_ROWS
+        p = self._p_reconsider
         _HAZARD[par](
-            n, *self._columns("key", "cadre", "status", "birth", "event"), marked, step,
-            self.clock, hazards.p_retire, hazards.p_death, hazards.p_exit, hazards.max_age_steps,
-            counts,
+            n, *self._columns("key", "cadre", "status", "birth", "agreement", "contract", "event"),
+            marked, cands, step, self.clock, hazards.p_retire, hazards.p_death, hazards.p_exit,
+            hazards.max_age_steps, p, counts, ccounts,
         )  # fmt: skip
+        # Phase 3's pre-check done with last step's probability, valid for this step and clock
+        # until the rows change (`add`, `admit`, `end_year`) and if phase 3's probability is
+        # the same (`decide`).
+        self._cands = (step, self.clock, p, cands, ccounts) if p >= 0.0 else None
         idx = _GATHER[par](marked, counts)
         cols = _apply_departures(
             idx,
@@ -443,15 +487,24 @@ class ArrayPopulation:
     def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
         """Phase 3 for every worker: moves and leaving now; applicants abroad and home."""
         a, n = self.a, self.n
-        counts, marked = self._counts(), self._marked()
         par = n >= PARALLEL_MIN_ROWS
+        pre, self._cands = self._cands, None
+        if pre is not None and pre[:3] == (step, self.clock, ctx.p_reconsider):
+            cands, ccounts = pre[3], pre[4]
+        else:
+            ccounts, cands = self._counts(), self._marked()
+            _PRECHECK[par](
+                n, *self._columns("key", "status", "agreement", "contract"), cands, step,
+                self.clock, ctx.p_reconsider, ccounts,
+            )  # fmt: skip
+        self._p_reconsider = float(ctx.p_reconsider)
+        counts, marked = self._counts(), self._marked()
         _DECIDE[par](
-            n,
             *self._columns(
-                "key", "origin", "country", "area", "cadre", "status", "birth", "bond", "contract",
+                "key", "origin", "country", "area", "cadre", "birth", "bond", "contract",
                 "agreement", "event", "slot",
             ),
-            marked, step, self.clock, ctx, counts,
+            cands, ccounts, marked, step, self.clock, ctx, counts,
         )  # fmt: skip
         idx = _GATHER[par](marked, counts)
         cols, rows, kinds = _apply_choices(
@@ -484,6 +537,7 @@ class ArrayPopulation:
         self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
     ) -> Transitions:
         """Phase 4 outcome: applicants taken move abroad or go home."""
+        self._cands = None
         contract_steps = np.asarray(contract_steps, dtype=np.int64)
         if contract_steps.size and self.clock + int(contract_steps.max()) > CLOCK_MAX:
             raise HrhsimError(
@@ -507,6 +561,7 @@ class ArrayPopulation:
 
     def end_year(self) -> None:
         """Drop departed workers, keeping row order (worker_id order is preserved)."""
+        self._cands = None
         a = self.a
         self.n = int(
             _compact_all(
