@@ -12,11 +12,9 @@ Time-dependent state is kept as clocks, so that ageing writes nothing: the popul
 phase-2 steps (`ArrayPopulation.clock`); a row holds the clock at which the worker was 0 steps old
 (`birth`, age = clock − birth) and the clocks at which the bond and the fixed-term contract run
 out (`bond`, `contract`; steps left = max(end − clock, 0), the countdowns the agents engine keeps,
-`_left`). The kernels hand the rules and effects these ages and countdowns, and store what the
-effects return as clocks again. The hazard pass reads `key`, `cadre`, `status` and `birth` and
-writes only the marks; it also runs phase 3's pre-check (`rules.may_decide`) with the previous
-step's probability of reconsidering, so that the decide pass visits only the workers who pass it
-(the pre-check is run again if that probability changed).
+`_left`), which is what the rules and effects see. The hazard pass writes only marks; it also
+runs phase 3's pre-check (`rules.may_decide`) with the previous step's probability of
+reconsidering (run again in phase 3 if it changed), so the decide pass visits only those passing.
 """
 
 from __future__ import annotations
@@ -68,9 +66,7 @@ def _left(end, clock):
 
 
 _decide_worker = njit(cache=True, inline="always")(rules.decide_worker.py_func)
-"""`rules.decide_worker` itself, compiled to be inlined into the decide kernel (numba IR level):
-a call would pass the whole `DecisionContext` and count references to its arrays for each
-worker who reconsiders."""
+# `rules.decide_worker` itself, inlined into the kernel: a call costs ~4x the decision.
 
 
 def _hazard_pass_py(
@@ -373,6 +369,16 @@ _AGE_COUNTS = _builds(_age_counts_py)
 _COUNT = _builds(_count_py)
 
 
+def _check_clock(value: int) -> None:
+    """Stop if a clock, birth or end step (its magnitude) would not fit the int16 columns."""
+    if value > CLOCK_MAX:
+        raise HrhsimError(
+            "the arrays engine keeps ages, bonds and contracts as 16-bit step counts and this "
+            "run needs one beyond 32,767 steps",
+            expected="fewer years, younger workers, shorter bonds and contracts",
+        )
+
+
 class ArrayPopulation:
     """The worker population as a struct of arrays with spare capacity for graduates."""
 
@@ -417,12 +423,8 @@ class ArrayPopulation:
             )
         birth = self.clock - new.age_steps
         bond = self.clock + new.bond_steps
-        if m and (birth.min() < -CLOCK_MAX or bond.max() > CLOCK_MAX):
-            raise HrhsimError(
-                "the arrays engine keeps ages, bonds and contracts in 16-bit steps and a worker "
-                "is older, or bonded for longer, than 32,767 steps",
-                expected="ages and bonds below 2,700 years",
-            )
+        if m:
+            _check_clock(max(-int(birth.min()), int(bond.max())))
         self._cands = None
         self._reserve(self.n + m)
         lo, hi = self.n, self.n + m
@@ -454,12 +456,7 @@ class ArrayPopulation:
     def age_and_hazards(self, step: int, hazards: HazardContext) -> Transitions:
         """Phase 2 for every worker; departed workers are marked and compacted yearly."""
         a, n = self.a, self.n
-        if self.clock >= CLOCK_MAX:
-            raise HrhsimError(
-                "the arrays engine counts steps in 16 bits and this run is longer than 32,767 "
-                "steps",
-                expected="fewer years",
-            )
+        _check_clock(self.clock + 1)
         self.clock += 1
         counts, marked = self._counts(), self._marked()
         ccounts, cands = self._counts(), self._marked()
@@ -539,12 +536,8 @@ class ArrayPopulation:
         """Phase 4 outcome: applicants taken move abroad or go home."""
         self._cands = None
         contract_steps = np.asarray(contract_steps, dtype=np.int64)
-        if contract_steps.size and self.clock + int(contract_steps.max()) > CLOCK_MAX:
-            raise HrhsimError(
-                "the arrays engine keeps contracts in 16-bit steps and a contract runs out after "
-                "step 32,767",
-                expected="shorter contracts or fewer years",
-            )
+        if contract_steps.size:
+            _check_clock(self.clock + int(contract_steps.max()))
         cols = _apply_admissions(
             self._app_idx,
             self._app_kind,
@@ -562,23 +555,7 @@ class ArrayPopulation:
     def end_year(self) -> None:
         """Drop departed workers, keeping row order (worker_id order is preserved)."""
         self._cands = None
-        a = self.a
-        self.n = int(
-            _compact_all(
-                self.n,
-                a["key"],
-                a["worker_id"],
-                a["origin"],
-                a["country"],
-                a["area"],
-                a["cadre"],
-                a["status"],
-                a["birth"],
-                a["bond"],
-                a["contract"],
-                a["agreement"],
-            )
-        )
+        self.n = int(_compact_all(self.n, *self._columns(*FIELDS)))
 
     def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
         """Active workers by (country, cadre, whole years of age) (C, K, AGE_YEARS)."""
@@ -601,6 +578,10 @@ class ArrayPopulation:
             n_countries,
             n_cadres,
         )
+
+    def ages(self) -> np.ndarray:
+        """Age in steps of every row (n,) int64 (departed rows too, until compaction)."""
+        return self.clock - self.a["birth"][: self.n].astype(np.int64)
 
     def worker(self, row: int) -> dict[str, int]:
         """The state of the worker in `row` as the agents engine keeps it (`HealthWorker`): ages
