@@ -77,7 +77,7 @@ def test_initial_workers_are_drawn_from_the_yearly_profile():
     own = (pop["country"][:n] == usa) & (pop["origin"][:n] == usa)
     spy = s.steps_per_year
     for k in range(s.n_cadres):
-        age = pop["age"][:n][own & (pop["cadre"][:n] == k)] // spy  # whole years
+        age = model.population.ages()[own & (pop["cadre"][:n] == k)] // spy  # whole years
         counts = np.bincount(age, minlength=s.age_profile.shape[-1])
         assert counts.sum() > 20_000
         drawn = counts / counts.sum()

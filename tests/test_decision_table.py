@@ -461,16 +461,18 @@ class OneWorker:
         else:
             self.pop = ArrayPopulation(None)
             self.pop.add(new)
-            self.pop.a["agreement"][0], self.pop.a["contract"][0] = w.agreement, w.contract
+            self.pop.a["agreement"][0] = w.agreement
+            self.pop.a["contract"][0] = self.pop.clock + w.contract  # the clock it runs out at
 
     def state(self) -> dict:
         if self.engine == "agents":
             a = self.agent
             values = (a.country, a.area, a.status, a.agreement, a.contract_steps, a.bond_steps)
         else:
+            w = self.pop.worker(0)
             values = tuple(
-                int(self.pop.a[f][0])
-                for f in ("country", "area", "status", "agreement", "contract", "bond")
+                w[f]
+                for f in ("country", "area", "status", "agreement", "contract_steps", "bond_steps")
             )
         return dict(
             zip(("country", "area", "status", "agreement", "contract", "bond"), values, strict=True)

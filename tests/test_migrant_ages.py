@@ -145,7 +145,8 @@ def test_initial_foreign_trained_workers_draw_their_ages_from_the_migrant_profil
                      axis=-1, prepend=0.0)  # fmt: skip
     expected = _bands(s.hazard_section, yearly)
     n = model.population.n
-    state = {name: model.population.a[name][:n] for name in ("origin", "country", "cadre", "age")}
+    state = {name: model.population.a[name][:n] for name in ("origin", "country", "cadre")}
+    state["age"] = model.population.ages()
     sau = model.world.index("SAU")
     edges = [0, 35, 45, 55, 65, 200]
     spy = s.steps_per_year

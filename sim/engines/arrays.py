@@ -2,10 +2,19 @@
 
 Workers are rows of compact arrays (27 bytes each, plus 3 bytes of per-step scratch). Kernels
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
-(`sim.model.rules`); each phase first marks events per worker, then gathers the marked rows chunk by
-chunk in row order, so the result never depends on the number of threads, and applies to them the
-same effects as the agents engine (`sim.engines.effects`). What happened is returned as
-`Transitions` for the shared accounting, exactly as the agents engine does.
+(`sim.model.rules`); each phase first marks events per worker, listing the marked rows of each
+chunk in row order, then joins the lists chunk by chunk, so the result never depends on the number
+of threads, and applies to them the same effects as the agents engine (`sim.engines.effects`).
+What happened is returned as `Transitions` for the shared accounting, exactly as the agents engine
+does.
+
+Time-dependent state is kept as clocks, so that ageing writes nothing: the population counts its
+phase-2 steps (`ArrayPopulation.clock`); a row holds the clock at which the worker was 0 steps old
+(`birth`, age = clock − birth) and the clocks at which the bond and the fixed-term contract run
+out (`bond`, `contract`; steps left = max(end − clock, 0), the countdowns the agents engine keeps,
+`_left`), which is what the rules and effects see. The hazard pass writes only marks; it also
+runs phase 3's pre-check (`rules.may_decide`) with the previous step's probability of
+reconsidering (run again in phase 3 if it changed), so the decide pass visits only those passing.
 """
 
 from __future__ import annotations
@@ -35,76 +44,121 @@ FIELDS = {
     "area": np.int8,
     "cadre": np.int8,
     "status": np.int8,
-    "age": np.int16,
-    "bond": np.int16,
-    "contract": np.int16,
+    "birth": np.int16,  # the clock at age 0 steps: age = clock - birth (may be negative)
+    "bond": np.int16,  # the clock at which the bond runs out: steps left = max(bond - clock, 0)
+    "contract": np.int16,  # the clock at which the fixed-term contract runs out (likewise)
     "agreement": np.int16,
 }
+CLOCK_MAX = int(np.iinfo(np.int16).max)
+"""Largest clock, birth or end step the int16 columns hold (runs have at most 1,200 steps)."""
 SCRATCH = {"event": np.int8, "slot": np.int16}
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in (*FIELDS.values(), *SCRATCH.values()))
 
 _ENDS = 8  # flag added to a decision code when a fixed-term contract ends without return
 
 
+@njit(cache=True, inline="always")
+def _left(end, clock):
+    """Steps left of a bond or contract that runs out at `end`: the countdown the agents engine
+    keeps. A countdown set to v >= 0 at clock c and run down by one (not below 0) in each of the
+    next t phase-2 steps is max(v - t, 0) = max((c + v) - (c + t), 0)."""
+    return max(np.int64(end) - clock, 0)
+
+
+_decide_worker = njit(cache=True, inline="always")(rules.decide_worker.py_func)
+# `rules.decide_worker` itself, inlined into the kernel: a call costs ~4x the decision.
+
+
 def _hazard_pass_py(
-    n, key, cadre, status, age, bond, contract, event, step, p_retire, p_death, p_exit, max_age,
-    counts,
+    n, key, cadre, status, birth, agreement, contract, event, marked, cands, step, clock,
+    p_retire, p_death, p_exit, max_age, p_reconsider, counts, ccounts,
 ):  # fmt: skip
-    """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`)."""
-    for ch in prange(counts.shape[0]):
-        lo = ch * CHUNK
-        hi = min(n, lo + CHUNK)
-        cnt = 0
-        for i in range(lo, hi):
-            if status[i] != rules.ACTIVE:
-                event[i] = 0
-                continue
-            k = cadre[i]
-            a = effects.hazard_index(np.int64(age[i]), max_age)
-            age[i], bond[i], contract[i], e = effects.age_and_hazards(
-                key[i], step, np.int64(age[i]), np.int64(bond[i]), np.int64(contract[i]),
-                max_age, p_retire[k, a], p_death[k, a], p_exit[k, a],
-            )  # fmt: skip
-            event[i] = e
-            if e != 0:
-                cnt += 1
-        counts[ch] = cnt
+    """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`).
 
+    `clock` is the population's clock after this step's ageing. Ageing writes nothing: the age
+    is clock - birth, and bonds and contracts run out at fixed clocks (`_left`), so the
+    countdowns `effects.age_and_hazards` returns are not needed (its event does not depend on
+    them; they are passed as 0). Marked rows are listed chunk by chunk in `marked` (`_gather_py`).
 
-def _decide_pass_py(
-    n, key, origin, country, area, cadre, status, age, bond, contract, agreement, event, slot,
-    step, ctx, counts,
-):  # fmt: skip
-    """Phase 3 marks: each active worker's choice (plus a flag when a contract ends).
-
-    `ctx` is the step's `DecisionContext`; the same cheap pre-check as the agents engine
-    (`rules.may_decide`) spares most workers the utilities.
+    With `p_reconsider` >= 0 the pass also lists, in `cands` and `ccounts`, the workers who stay
+    and pass phase 3's pre-check (`_precheck_py`) with that probability at this step and clock.
     """
     for ch in prange(counts.shape[0]):
         lo = ch * CHUNK
         hi = min(n, lo + CHUNK)
         cnt = 0
+        cc = 0
         for i in range(lo, hi):
-            if status[i] != rules.ACTIVE or not rules.may_decide(
-                key[i], step, agreement[i], contract[i], ctx.p_reconsider
-            ):
-                event[i] = 0
+            if status[i] != rules.ACTIVE:
                 continue
-            choice, s, ends = rules.decide_worker(
+            k = cadre[i]
+            age = clock - 1 - np.int64(birth[i])  # before this step's ageing
+            a = effects.hazard_index(age, max_age)
+            e = effects.age_and_hazards(
+                key[i], step, age, 0, 0, max_age, p_retire[k, a], p_death[k, a], p_exit[k, a]
+            )[3]
+            if e != 0:
+                event[i] = e
+                marked[lo + cnt] = i
+                cnt += 1
+            elif p_reconsider >= 0.0 and rules.may_decide(
+                key[i], step, agreement[i], _left(contract[i], clock), p_reconsider
+            ):
+                cands[lo + cc] = i
+                cc += 1
+        counts[ch] = cnt
+        ccounts[ch] = cc
+
+
+def _precheck_py(n, key, status, agreement, contract, cands, step, clock, p_reconsider, ccounts):
+    """Phase 3's cheap pre-check of the agents engine (`rules.may_decide`: a contract ends or the
+    worker reconsiders) for every active worker: those who pass are listed chunk by chunk in
+    `cands` (`ccounts` per chunk); the others stay without any utility being read."""
+    for ch in prange(ccounts.shape[0]):
+        lo = ch * CHUNK
+        hi = min(n, lo + CHUNK)
+        cc = 0
+        for i in range(lo, hi):
+            if status[i] == rules.ACTIVE and rules.may_decide(
+                key[i], step, agreement[i], _left(contract[i], clock), p_reconsider
+            ):
+                cands[lo + cc] = i
+                cc += 1
+        ccounts[ch] = cc
+
+
+def _decide_pass_py(
+    key, origin, country, area, cadre, birth, bond, contract, agreement, event, slot, cands,
+    ccounts, marked, step, clock, ctx, counts,
+):  # fmt: skip
+    """Phase 3 marks: the choice of each worker who passed the pre-check (`cands`, `ccounts`, as
+    listed by `_precheck_py` or the hazard pass), plus a flag when a contract ends.
+
+    `ctx` is the step's `DecisionContext`. The rules see the age and the steps left of bond and
+    contract at `clock` (`_left`).
+    """
+    for ch in prange(counts.shape[0]):
+        lo = ch * CHUNK
+        cnt = 0
+        for t in range(ccounts[ch]):
+            i = cands[lo + t]
+            choice, s, ends = _decide_worker(
                 key[i], step, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
-                np.int64(cadre[i]), np.int64(age[i]), np.int64(bond[i]),
-                np.int64(agreement[i]), np.int64(contract[i]), ctx,
+                np.int64(cadre[i]), clock - np.int64(birth[i]), _left(bond[i], clock),
+                np.int64(agreement[i]), _left(contract[i], clock), ctx,
             )  # fmt: skip
             code = choice + (_ENDS if ends else 0)
-            event[i] = code
-            slot[i] = s
             if code != 0:
+                event[i] = code
+                slot[i] = s
+                marked[lo + cnt] = i
                 cnt += 1
         counts[ch] = cnt
 
 
-def _gather_py(n, event, counts):
-    """Row indices of marked workers, in row order (chunk offsets from a prefix sum)."""
+def _gather_py(marked, counts):
+    """Row indices of marked workers, in row order: the `counts[ch]` rows a pass listed from
+    `marked[ch * CHUNK]` for each chunk, joined (chunk offsets from a prefix sum)."""
     nch = counts.shape[0]
     offsets = np.zeros(nch + 1, dtype=np.int64)
     for ch in range(nch):
@@ -113,17 +167,17 @@ def _gather_py(n, event, counts):
     for ch in prange(nch):
         j = offsets[ch]
         lo = ch * CHUNK
-        hi = min(n, lo + CHUNK)
-        for i in range(lo, hi):
-            if event[i] != 0:
-                idx[j] = i
-                j += 1
+        for t in range(counts[ch]):
+            idx[j + t] = marked[lo + t]
     return idx
 
 
 @njit(cache=True)
-def _record(cols, m, i, origin, cadre, country, area, age, country_to, area_to, kind, bonded):
-    """Write transition `m` of row `i` (its state before the event) into `cols` (9, n)."""
+def _record(
+    cols, m, i, origin, cadre, country, area, birth, clock, country_to, area_to, kind, bonded
+):
+    """Write transition `m` of row `i` (its state before the event, its age at `clock`) into
+    `cols` (9, n)."""
     cols[0, m] = origin[i]
     cols[1, m] = cadre[i]
     cols[2, m] = country[i]
@@ -132,24 +186,24 @@ def _record(cols, m, i, origin, cadre, country, area, age, country_to, area_to, 
     cols[5, m] = area_to
     cols[6, m] = kind
     cols[7, m] = bonded
-    cols[8, m] = age[i]
+    cols[8, m] = clock - np.int64(birth[i])
 
 
 @njit(cache=True)
-def _apply_departures(idx, event, origin, cadre, country, area, age, status):
+def _apply_departures(idx, event, origin, cadre, country, area, birth, clock, status):
     """Phase 2 outcome for the marked rows (`effects.departure`): transitions (9, n)."""
     cols = np.empty((9, idx.shape[0]), dtype=np.int64)
     for j in range(idx.shape[0]):
         i = idx[j]
         st, kind, to_c, to_a, bonded = effects.departure(event[i])
-        _record(cols, j, i, origin, cadre, country, area, age, to_c, to_a, kind, bonded)
+        _record(cols, j, i, origin, cadre, country, area, birth, clock, to_c, to_a, kind, bonded)
         status[i] = st
     return cols
 
 
 @njit(cache=True)
 def _apply_choices(
-    idx, event, origin, cadre, country, area, age, status, bond, agreement, contract
+    idx, event, origin, cadre, country, area, birth, status, bond, agreement, contract, clock
 ):
     """Phase 3 outcome for the marked rows (`effects.after_choice`).
 
@@ -166,52 +220,62 @@ def _apply_choices(
         i = idx[j]
         ends = event[i] >= _ENDS
         choice = event[i] - _ENDS if ends else event[i]
+        k1 = _left(contract[i], clock)
         c2, a2, st, g2, k2, kind, to_c, to_a, bonded = effects.after_choice(
             choice, ends, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
-            np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
+            _left(bond[i], clock), np.int64(agreement[i]), k1,
         )  # fmt: skip
         if kind != effects.NO_TRANSITION:
-            _record(cols, m, i, origin, cadre, country, area, age, to_c, to_a, kind, bonded)
+            _record(cols, m, i, origin, cadre, country, area, birth, clock, to_c, to_a, kind,
+                    bonded)  # fmt: skip
             m += 1
         applies = effects.application_kind(choice)
         if applies >= 0:
             applicants[na] = i
             kinds[na] = applies
             na += 1
-        country[i], area[i], status[i], agreement[i], contract[i] = c2, a2, st, g2, k2
+        country[i], area[i], status[i], agreement[i] = c2, a2, st, g2
+        if k2 != k1:
+            contract[i] = clock + k2
     return cols[:, :m], applicants[:na], kinds[:na]
 
 
 @njit(cache=True)
 def _apply_admissions(
     rows, kinds, destination, new_area, channel, contract_steps,
-    origin, cadre, country, area, age, bond, agreement, contract,
+    origin, cadre, country, area, birth, bond, agreement, contract, clock,
 ):  # fmt: skip
     """Phase 4 outcome for the applicants taken (`effects.admission` abroad,
-    `effects.homecoming` home): transitions (9, taken)."""
+    `effects.homecoming` home): transitions (9, taken). Bonds and contracts are stored as the
+    clock at which they run out (`_left`)."""
     cols = np.empty((9, rows.shape[0]), dtype=np.int64)
     m = 0
     for j in range(rows.shape[0]):
         if channel[j] == NOT_TAKEN:
             continue
         i = rows[j]
+        k1 = _left(contract[i], clock)
         if kinds[j] == APPLY_EMIGRATE:
+            b1 = _left(bond[i], clock)
             c2, a2, b2, g2, k2, bonded = effects.admission(
                 destination[j], new_area[j], channel[j], contract_steps,
-                np.int64(bond[i]), np.int64(agreement[i]), np.int64(contract[i]),
+                b1, np.int64(agreement[i]), k1,
             )  # fmt: skip
-            _record(cols, m, i, origin, cadre, country, area, age, destination[j], new_area[j],
-                    T_EMIGRATE, bonded)  # fmt: skip
-            bond[i] = b2
+            _record(cols, m, i, origin, cadre, country, area, birth, clock, destination[j],
+                    new_area[j], T_EMIGRATE, bonded)  # fmt: skip
+            if b2 != b1:
+                bond[i] = clock + b2
         else:
             c2, a2, g2, k2 = effects.homecoming(np.int64(origin[i]), new_area[j])
-            _record(cols, m, i, origin, cadre, country, area, age, c2, a2, T_RETURN, 0)
+            _record(cols, m, i, origin, cadre, country, area, birth, clock, c2, a2, T_RETURN, 0)
         m += 1
-        country[i], area[i], agreement[i], contract[i] = c2, a2, g2, k2
+        country[i], area[i], agreement[i] = c2, a2, g2
+        if k2 != k1:
+            contract[i] = clock + k2
     return cols[:, :m]
 
 
-def _age_counts_py(n, country, cadre, status, age, steps_per_year, n_countries, n_cadres):
+def _age_counts_py(n, country, cadre, status, birth, clock, steps_per_year, n_countries, n_cadres):
     """Active workers by (country, cadre, whole years of age), histograms over 8 fixed blocks.
 
     The per-block histograms are zeroed and summed by explicit loops: in the parallel build an
@@ -230,7 +294,7 @@ def _age_counts_py(n, country, cadre, status, age, steps_per_year, n_countries, 
         hi = min(n, lo + size)
         for i in range(lo, hi):
             if status[i] == rules.ACTIVE:
-                years = min(age[i] // steps_per_year, AGE_YEARS - 1)
+                years = min((clock - np.int64(birth[i])) // steps_per_year, AGE_YEARS - 1)
                 part[country[i], cadre[i], years] += 1
     return _sum_blocks(partial)
 
@@ -256,12 +320,13 @@ def _builds(func):
 
 _HAZARD = _builds(_hazard_pass_py)
 _DECIDE = _builds(_decide_pass_py)
+_PRECHECK = _builds(_precheck_py)
 _GATHER = _builds(_gather_py)
 
 
 @njit(cache=True)
 def _compact_all(
-    n, key, worker_id, origin, country, area, cadre, status, age, bond, contract, agreement
+    n, key, worker_id, origin, country, area, cadre, status, birth, bond, contract, agreement
 ):
     """Compaction of every field (numba needs homogeneous tuples, so fields are listed)."""
     j = 0
@@ -275,7 +340,7 @@ def _compact_all(
                 area[j] = area[i]
                 cadre[j] = cadre[i]
                 status[j] = status[i]
-                age[j] = age[i]
+                birth[j] = birth[i]
                 bond[j] = bond[i]
                 contract[j] = contract[i]
                 agreement[j] = agreement[i]
@@ -304,18 +369,32 @@ _AGE_COUNTS = _builds(_age_counts_py)
 _COUNT = _builds(_count_py)
 
 
+def _check_clock(value: int) -> None:
+    """Stop if a clock, birth or end step (its magnitude) would not fit the int16 columns."""
+    if value > CLOCK_MAX:
+        raise HrhsimError(
+            "the arrays engine keeps ages, bonds and contracts as 16-bit step counts and this "
+            "run needs one beyond 32,767 steps",
+            expected="fewer years, younger workers, shorter bonds and contracts",
+        )
+
+
 class ArrayPopulation:
     """The worker population as a struct of arrays with spare capacity for graduates."""
 
     def __init__(self, model, capacity: int = 1024):
         self.model = model
         self.n = 0
+        self.clock = 0
+        """Phase-2 steps run so far: ages, bonds and contracts are kept as clocks (`FIELDS`)."""
         self.capacity = 0
         self.a: dict[str, np.ndarray] = {}
         self._reserve(capacity)
         self._app_idx = np.zeros(0, dtype=np.int64)
         self._app_kind = np.zeros(0, dtype=np.int64)
         self._app_dest = np.zeros(0, dtype=np.int64)
+        self._p_reconsider = -1.0  # phase 3's last p_reconsider (-1: none yet)
+        self._cands: tuple | None = None  # the hazard pass's pre-check, while it holds
 
     # ------------------------------------------------------------- storage
     def _reserve(self, needed: int) -> None:
@@ -342,6 +421,11 @@ class ArrayPopulation:
                 "than 2,147,483,647 workers",
                 expected="a larger scale.workers_per_agent or fewer years",
             )
+        birth = self.clock - new.age_steps
+        bond = self.clock + new.bond_steps
+        if m:
+            _check_clock(max(-int(birth.min()), int(bond.max())))
+        self._cands = None
         self._reserve(self.n + m)
         lo, hi = self.n, self.n + m
         a = self.a
@@ -352,14 +436,18 @@ class ArrayPopulation:
         a["area"][lo:hi] = new.area
         a["cadre"][lo:hi] = new.cadre
         a["status"][lo:hi] = rules.ACTIVE
-        a["age"][lo:hi] = new.age_steps
-        a["bond"][lo:hi] = new.bond_steps
-        a["contract"][lo:hi] = 0
+        a["birth"][lo:hi] = birth
+        a["bond"][lo:hi] = bond
+        a["contract"][lo:hi] = self.clock
         a["agreement"][lo:hi] = effects.NO_AGREEMENT
         self.n = hi
 
     def _counts(self) -> np.ndarray:
         return np.zeros((self.n + CHUNK - 1) // CHUNK, dtype=np.int64)
+
+    def _marked(self) -> np.ndarray:
+        """Room for a pass to list its marked rows chunk by chunk (only those are written)."""
+        return np.empty(max(self.n, 1), dtype=np.int32)
 
     def _columns(self, *names: str) -> tuple[np.ndarray, ...]:
         return tuple(self.a[name] for name in names)
@@ -368,40 +456,62 @@ class ArrayPopulation:
     def age_and_hazards(self, step: int, hazards: HazardContext) -> Transitions:
         """Phase 2 for every worker; departed workers are marked and compacted yearly."""
         a, n = self.a, self.n
-        counts = self._counts()
+        _check_clock(self.clock + 1)
+        self.clock += 1
+        counts, marked = self._counts(), self._marked()
+        ccounts, cands = self._counts(), self._marked()
         par = n >= PARALLEL_MIN_ROWS
+        p = self._p_reconsider
         _HAZARD[par](
-            n, *self._columns("key", "cadre", "status", "age", "bond", "contract", "event"),
-            step, hazards.p_retire, hazards.p_death, hazards.p_exit, hazards.max_age_steps,
-            counts,
+            n, *self._columns("key", "cadre", "status", "birth", "agreement", "contract", "event"),
+            marked, cands, step, self.clock, hazards.p_retire, hazards.p_death, hazards.p_exit,
+            hazards.max_age_steps, p, counts, ccounts,
         )  # fmt: skip
-        idx = _GATHER[par](n, a["event"], counts)
+        # Phase 3's pre-check done with last step's probability, valid for this step and clock
+        # until the rows change (`add`, `admit`, `end_year`) and if phase 3's probability is
+        # the same (`decide`).
+        self._cands = (step, self.clock, p, cands, ccounts) if p >= 0.0 else None
+        idx = _GATHER[par](marked, counts)
         cols = _apply_departures(
-            idx, a["event"], *self._columns("origin", "cadre", "country", "area", "age", "status")
+            idx,
+            a["event"],
+            *self._columns("origin", "cadre", "country", "area", "birth"),
+            self.clock,
+            a["status"],
         )
         return Transitions.from_columns(*cols)
 
     def decide(self, step: int, ctx: DecisionContext) -> tuple[Transitions, Applicants]:
         """Phase 3 for every worker: moves and leaving now; applicants abroad and home."""
         a, n = self.a, self.n
-        counts = self._counts()
         par = n >= PARALLEL_MIN_ROWS
+        pre, self._cands = self._cands, None
+        if pre is not None and pre[:3] == (step, self.clock, ctx.p_reconsider):
+            cands, ccounts = pre[3], pre[4]
+        else:
+            ccounts, cands = self._counts(), self._marked()
+            _PRECHECK[par](
+                n, *self._columns("key", "status", "agreement", "contract"), cands, step,
+                self.clock, ctx.p_reconsider, ccounts,
+            )  # fmt: skip
+        self._p_reconsider = float(ctx.p_reconsider)
+        counts, marked = self._counts(), self._marked()
         _DECIDE[par](
-            n,
             *self._columns(
-                "key", "origin", "country", "area", "cadre", "status", "age", "bond", "contract",
+                "key", "origin", "country", "area", "cadre", "birth", "bond", "contract",
                 "agreement", "event", "slot",
             ),
-            step, ctx, counts,
+            cands, ccounts, marked, step, self.clock, ctx, counts,
         )  # fmt: skip
-        idx = _GATHER[par](n, a["event"], counts)
+        idx = _GATHER[par](marked, counts)
         cols, rows, kinds = _apply_choices(
             idx,
             a["event"],
             *self._columns(
-                "origin", "cadre", "country", "area", "age", "status", "bond", "agreement",
+                "origin", "cadre", "country", "area", "birth", "status", "bond", "agreement",
                 "contract",
             ),
+            self.clock,
         )  # fmt: skip
         origin = a["origin"][rows].astype(np.int64)
         emigrate = kinds == APPLY_EMIGRATE
@@ -424,45 +534,35 @@ class ArrayPopulation:
         self, channel: np.ndarray, area: np.ndarray, contract_steps: np.ndarray
     ) -> Transitions:
         """Phase 4 outcome: applicants taken move abroad or go home."""
+        self._cands = None
+        contract_steps = np.asarray(contract_steps, dtype=np.int64)
+        if contract_steps.size:
+            _check_clock(self.clock + int(contract_steps.max()))
         cols = _apply_admissions(
             self._app_idx,
             self._app_kind,
             self._app_dest,
             area.astype(np.int64),
             channel.astype(np.int64),
-            np.asarray(contract_steps, dtype=np.int64),
+            contract_steps,
             *self._columns(
-                "origin", "cadre", "country", "area", "age", "bond", "agreement", "contract"
+                "origin", "cadre", "country", "area", "birth", "bond", "agreement", "contract"
             ),
+            self.clock,
         )
         return Transitions.from_columns(*cols)
 
     def end_year(self) -> None:
         """Drop departed workers, keeping row order (worker_id order is preserved)."""
-        a = self.a
-        self.n = int(
-            _compact_all(
-                self.n,
-                a["key"],
-                a["worker_id"],
-                a["origin"],
-                a["country"],
-                a["area"],
-                a["cadre"],
-                a["status"],
-                a["age"],
-                a["bond"],
-                a["contract"],
-                a["agreement"],
-            )
-        )
+        self._cands = None
+        self.n = int(_compact_all(self.n, *self._columns(*FIELDS)))
 
     def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
         """Active workers by (country, cadre, whole years of age) (C, K, AGE_YEARS)."""
         a = self.a
         return _AGE_COUNTS[self.n >= PARALLEL_MIN_ROWS](
-            self.n, a["country"], a["cadre"], a["status"], a["age"], steps_per_year,
-            n_countries, n_cadres,
+            self.n, a["country"], a["cadre"], a["status"], a["birth"], self.clock,
+            steps_per_year, n_countries, n_cadres,
         )  # fmt: skip
 
     def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
@@ -478,6 +578,22 @@ class ArrayPopulation:
             n_countries,
             n_cadres,
         )
+
+    def ages(self) -> np.ndarray:
+        """Age in steps of every row (n,) int64 (departed rows too, until compaction)."""
+        return self.clock - self.a["birth"][: self.n].astype(np.int64)
+
+    def worker(self, row: int) -> dict[str, int]:
+        """The state of the worker in `row` as the agents engine keeps it (`HealthWorker`): ages
+        and the steps left of bond and contract counted from the clock."""
+        state = {name: int(self.a[name][row]) for name in FIELDS}
+        born, bond, contract = state.pop("birth"), state.pop("bond"), state.pop("contract")
+        state.update(
+            age_steps=self.clock - born,
+            bond_steps=max(bond - self.clock, 0),
+            contract_steps=max(contract - self.clock, 0),
+        )
+        return state
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self.a["status"][: self.n] == rules.ACTIVE))
