@@ -406,6 +406,7 @@ class ArrayPopulation:
             if name in self.a:
                 arr[: self.n] = self.a[name][: self.n]
             self.a[name] = arr
+        self._lists = {name: np.zeros(new_cap, dtype=np.int32) for name in ("marked", "cands")}
         self.capacity = new_cap
 
     def reserve(self, capacity: int) -> None:
@@ -445,9 +446,9 @@ class ArrayPopulation:
     def _counts(self) -> np.ndarray:
         return np.zeros((self.n + CHUNK - 1) // CHUNK, dtype=np.int64)
 
-    def _marked(self) -> np.ndarray:
-        """Room for a pass to list its marked rows chunk by chunk (only those are written)."""
-        return np.empty(max(self.n, 1), dtype=np.int32)
+    def _list(self, name: str) -> np.ndarray:
+        """A pass's list of rows, chunk by chunk: `marked` or `cands` (kept across steps)."""
+        return self._lists[name][: max(self.n, 1)]
 
     def _columns(self, *names: str) -> tuple[np.ndarray, ...]:
         return tuple(self.a[name] for name in names)
@@ -458,8 +459,8 @@ class ArrayPopulation:
         a, n = self.a, self.n
         _check_clock(self.clock + 1)
         self.clock += 1
-        counts, marked = self._counts(), self._marked()
-        ccounts, cands = self._counts(), self._marked()
+        counts, marked = self._counts(), self._list("marked")
+        ccounts, cands = self._counts(), self._list("cands")
         par = n >= PARALLEL_MIN_ROWS
         p = self._p_reconsider
         _HAZARD[par](
@@ -489,13 +490,13 @@ class ArrayPopulation:
         if pre is not None and pre[:3] == (step, self.clock, ctx.p_reconsider):
             cands, ccounts = pre[3], pre[4]
         else:
-            ccounts, cands = self._counts(), self._marked()
+            ccounts, cands = self._counts(), self._list("cands")
             _PRECHECK[par](
                 n, *self._columns("key", "status", "agreement", "contract"), cands, step,
                 self.clock, ctx.p_reconsider, ccounts,
             )  # fmt: skip
         self._p_reconsider = float(ctx.p_reconsider)
-        counts, marked = self._counts(), self._marked()
+        counts, marked = self._counts(), self._list("marked")
         _DECIDE[par](
             *self._columns(
                 "key", "origin", "country", "area", "cadre", "birth", "bond", "contract",
