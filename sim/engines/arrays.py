@@ -1,6 +1,6 @@
 """Engine `arrays`: the worker population as a struct of arrays, stepped by numba kernels.
 
-Workers are rows of compact arrays (27 bytes each, plus 3 bytes of per-step scratch). Kernels
+Workers are rows of compact arrays (27 bytes each, plus 3 of scratch and 8 of row lists). Kernels
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
 (`sim.model.rules`); each phase first marks events per worker, listing the marked rows of each
 chunk in row order, then joins the lists chunk by chunk, so the result never depends on the number
