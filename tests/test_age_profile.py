@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.declarations import LATE_ENTRY_MAX_YEARS
 from sim.inputs.scenario import load_scenario
 from sim.model import supply
 from tests.model_helpers import SCENARIOS, archetypes, make_model
@@ -43,14 +44,19 @@ def test_band_shares_are_kept_exactly_and_no_year_is_negative(raw, growth):
 
 
 @settings(max_examples=30, deadline=None)
-@given(growth=st.floats(-0.06, 0.08))
-def test_neighbouring_years_differ_by_survival_and_cohort_growth(growth):
-    """Within a band and an age range of constant hazards, n(y + 1) / n(y) = exp(−(h + g))."""
+@given(growth=st.floats(-0.06, 0.08), late=st.sampled_from([0.0, 3.0]))
+def test_neighbouring_years_differ_by_survival_and_cohort_growth(growth, late):
+    """Within a band and an age range of constant hazards, n(y + 1) / n(y) = exp(−(h + g)) at
+    the ages every late-entering cohort has reached (all ages when everyone enters at once)."""
+    hz = {**HAZARDS, "late_entry_years": {"doctors": late, "nurses": late}}
     shares = np.full((1, 2, 5), 0.2)
-    profile = supply.age_distribution(HAZARDS, shares, np.full((1, 2), growth))[0]
-    attrition, retirement = supply.annual_hazards(HAZARDS, np.arange(profile.shape[-1]) + 0.5)
-    for k in range(2):
+    profile = supply.age_distribution(hz, shares, np.full((1, 2), growth))[0]
+    attrition, retirement = supply.annual_hazards(hz, np.arange(profile.shape[-1]) + 0.5)
+    for k, cadre in enumerate(("doctors", "nurses")):
+        entered = hz["entry_age"][cadre] + (LATE_ENTRY_MAX_YEARS if late else 0)
         for y in (40, 50, 56, 60, 61, 66):  # pairs inside one band and one hazard age range
+            if y < entered:
+                continue
             h = attrition[k, y] + retirement[k, y]
             assert profile[k, y + 1] / profile[k, y] == pytest.approx(
                 math.exp(-(h + growth)), rel=1e-6

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.declarations import SDG_THRESHOLD
+from sim.declarations import LATE_ENTRY_MAX_YEARS, SDG_THRESHOLD
 from sim.inputs.scenario import load_scenario
-from sim.model import initial, supply, utilities
+from sim.model import initial, rules, supply, utilities
 from sim.model.ledger import T_EMIGRATE
 from sim.model.setup import reliance_multiplier, setup
 from sim.runner import world_for
@@ -102,6 +102,88 @@ def test_early_attrition_ratio_sets_attrition_under_35_only(ratio, level, cadre,
     np.testing.assert_array_equal(attrition[1 - k], base_attrition[1 - k])
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    doctors=st.one_of(st.just(0.0), st.floats(0.01, 12.0)),
+    nurses=st.one_of(st.just(0.0), st.floats(0.01, 12.0)),
+    entry=st.integers(16, 40),
+    max_age=st.floats(45.0, 90.0),
+)
+def test_late_entry_weights_are_a_truncated_geometric(doctors, nurses, entry, max_age):
+    """p_k(d) ∝ (m/(1 + m))^d for d ≤ min(20, floor(max age − entry) − 1), summing to 1 (§7.6)."""
+    hz = archetypes().data["hazards"]
+    hz = {
+        **hz,
+        "late_entry_years": {"doctors": doctors, "nurses": nurses},
+        "entry_age": {"doctors": entry, "nurses": entry},
+        "max_age": max_age,
+    }
+    weights = supply.late_entry_weights(hz)
+    last = max(min(LATE_ENTRY_MAX_YEARS, int(np.floor(max_age - entry)) - 1), 0)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+    assert (weights[:, last + 1 :] == 0).all()  # nobody enters at or above the maximum age
+    for k, mean in enumerate((doctors, nurses)):
+        inside = weights[k, : last + 1]
+        if mean == 0:
+            assert inside[0] == 1.0
+        else:
+            np.testing.assert_allclose(inside[1:] / inside[:-1], mean / (1 + mean), rtol=1e-9)
+
+
+def test_stable_density_counts_the_cohorts_that_entered_late():
+    """Without hazards and growth, n(a) ∝ P(D ≤ a − a0): the cohorts already entered (§5.4)."""
+    hz = archetypes().data["hazards"]
+    hz = {
+        **hz,
+        "attrition_rate": {"doctors": 0.0, "nurses": 0.0},
+        "retirement_scale": {"doctors": 0.0, "nurses": 0.0},
+        "late_entry_years": {"doctors": 3.0, "nurses": 0.0},
+    }
+    cumulative = np.cumsum(supply.late_entry_weights(hz), axis=1)
+    for k, cadre in enumerate(("doctors", "nurses")):
+        ages, density = supply._stable_density(hz, np.zeros((1, 2)), k)
+        entered = np.floor(ages - hz["entry_age"][cadre] + 1e-9).astype(int)
+        expected = cumulative[k, np.minimum(entered, cumulative.shape[1] - 1)]
+        np.testing.assert_allclose(density[0], expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("mean", [0.0, 1.5, 4.0])
+def test_graduates_enter_at_the_youngest_age_plus_whole_late_years(mean):
+    """Graduates' ages: entry_age + d years, d drawn with the shares of `late_entry_weights`."""
+    hz = archetypes().data["hazards"]
+    hz = {**hz, "late_entry_years": {"doctors": mean, "nurses": 2 * mean}}
+    weights = supply.late_entry_weights(hz)
+    spy, n = 12, 20_000
+    entry = np.array([26 * spy, 23 * spy], dtype=np.int64)
+    counts = np.array([[n, n]], dtype=np.int64)
+    zeros = np.zeros((1, 2))
+    args = (7, 5, 0, counts, zeros, zeros.astype(np.int64), zeros.astype(bool), entry)
+    _, _, attrs = rules.new_graduates(*args, np.cumsum(weights, axis=1), spy)
+    again = rules.new_graduates(*args, np.cumsum(weights, axis=1), spy)[2]
+    np.testing.assert_array_equal(attrs, again)  # keyed draws: the same graduates every time
+    for k in range(2):
+        late = attrs[4, attrs[3] == k] - entry[k]
+        assert (late % spy == 0).all() and (late >= 0).all()
+        shares = np.bincount(late // spy, minlength=weights.shape[1]) / n
+        bound = 5 * np.sqrt(weights[k] * (1 - weights[k]) / n) + 1e-12
+        assert (np.abs(shares - weights[k]) <= bound).all()
+        if mean == 0:
+            assert (late == 0).all()
+
+
+def test_later_entry_makes_an_older_workforce():
+    """Direction: later entry of the same graduates raises the mean age ten years on."""
+
+    def mean_age(late):
+        sc = global_subset({"hazards.late_entry_years.nurses": late, "time.years": 10})
+        ind = run_all(sc, replicates=1, seed=5)[0]
+        q = ind[(ind.indicator == "mean_age") & (ind.cadre == "nurses") & (ind.area == "all")]
+        return q[q.year == q.year.max()].set_index("country").value
+
+    early, late = mean_age(0.0), mean_age(6.0)
+    assert (late > early + 1.0).all()
+
+
 def test_initial_ages_follow_the_worlds_age_profile():
     scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
         {"scale.workers_per_agent": 20.0, "world.countries": ["USA", "NGA"]}
@@ -174,11 +256,14 @@ def test_graduate_path_keeps_the_own_trained_stock_on_its_trend():
     attrition, retirement = supply.annual_hazards(hz, ages + 0.5)
     survive = np.exp(-(np.maximum(attrition, hz["death_rate"]) + retirement))
     survive[:, -1] = 0.0
+    late = supply.late_entry_weights(hz)
+    assert (late[:, 1:].sum(axis=1) > 0.3).all()  # the shipped scenario enters at several ages
     for t in range(n_years):
         aged = np.zeros_like(cohort)
         aged[..., 1:] = (cohort * survive[None])[..., :-1]
         for k, cadre in enumerate(("doctors", "nurses")):  # the scenario's entry ages
-            aged[:, k, int(hz["entry_age"][cadre])] += path[:, k, t]
+            for d, share in enumerate(late[k]):  # and the shares entering d years later
+                aged[:, k, int(hz["entry_age"][cadre]) + d] += path[:, k, t] * share
         cohort = aged
         target = own * np.exp(s.trend.log_factor(s.start_year, s.start_year + t + 1))
         # graduates are never negative: where the survivors alone exceed the trend, none enter

@@ -197,6 +197,9 @@ RETIREMENT_PROFILE = {
 }
 """Retirement hazard (1/year) by hazard age band at `hazards.retirement_scale` 1
 (exit_hazards.csv: statutory pension ages 60-67; few nurses work past 65; everyone gone by 80)."""
+LATE_ENTRY_MAX_YEARS = 20
+"""Largest excess (whole years) of a graduate's age at entry over `hazards.entry_age`."""
+
 HAZARD_PROFILE_SOURCE = "sim/data/raw/literature/exit_hazards.csv (docs/data.md §2.3)"
 
 HAZARDS: tuple[Parameter, ...] = (
@@ -244,9 +247,23 @@ HAZARDS: tuple[Parameter, ...] = (
         "hazards.entry_age", CADRES, ((26, 24, 28), (23, 21, 25)),
         unit="years", source="entry_and_migration_age.csv (a 5-6 year medical degree from 18-19 "
         "plus internship; a 3-4 year nursing programme)",
-        doc="Age of new graduates (the youngest age of the initial age profile).",
+        doc="Youngest age of new graduates (and of the initial age profile); graduates enter at "
+        "this age plus a whole number of years drawn with mean `late_entry_years`.",
         range_source="programme lengths and ages at entry",
         min=16, max=40,
+    ),
+    *_per(
+        "hazards.late_entry_years", CADRES, ((2.0, 0.0, 4.0), (4.0, 0.0, 9.0)),
+        unit="years", source="entry_and_migration_age.csv (US medical graduates average 28 "
+        "against the youngest 26, AAMC; US registered nurses enter near 31.5 against 23, state "
+        "workforce centres; nurses' 4 an assumption between straight-from-school and US entry)",
+        doc="Mean years by which a graduate's age at entry exceeds `entry_age`: the excess is a "
+        "whole number of years with a geometric distribution of this mean, truncated at "
+        f"{LATE_ENTRY_MAX_YEARS} years and below the maximum age (0: every graduate enters at "
+        "`entry_age`).",
+        range_source="0 (all straight from school) to the US figures (doctors 2 + 2, nurses "
+        "8.5)",
+        min=0.0, max=20.0,
     ),
 )  # fmt: skip
 

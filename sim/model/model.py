@@ -221,14 +221,13 @@ class WorkforceModel(mesa.Model):
         wid, key, attrs = rules.new_graduates(
             self.counter_seed, t, self.next_worker_id, counts, self.rural_uptake(pol.allowance),
             pol.bond_steps, pol.rural_service, self.setup.entry_steps,
+            self.setup.late_entry_cumulative, self.steps_per_year,
         )  # fmt: skip
         if wid.shape[0]:
             new = NewWorkers(wid, key, *attrs)
             self.next_worker_id += wid.shape[0]
             self.population.add(new)
-            self.ledger.apply(
-                Transitions.graduates(new.country, new.cadre, new.area, new.age_steps)
-            )
+            self.ledger.apply(Transitions.graduates(new.country, new.cadre, new.area, attrs[4]))
 
     def _end_year(self, year: int, pol: PolicyYear) -> None:
         """Year end: compensation settlement (ODD §7.8), vacancy rates, indicators, housekeeping."""

@@ -381,12 +381,17 @@ def new_graduates(
     bond_steps: np.ndarray,
     rural_service: np.ndarray,
     entry_steps: np.ndarray,
+    late_cumulative: np.ndarray,
+    steps_per_year: int,
 ) -> tuple:
     """This step's graduates, numbered in (country, cadre) order from `first_id` (ODD §7.6).
 
-    `counts`, `p_rural`, `bond_steps` (steps), `rural_service` are (C, K); `entry_steps` (K,).
-    Returns (worker_id (n,), key (n,), attributes (6, n)): origin = country = the training
-    country, area (rural if bonded to rural service or placed rural), cadre, age at entry, bond.
+    `counts`, `p_rural`, `bond_steps` (steps), `rural_service` are (C, K); `entry_steps` (K,);
+    `late_cumulative` (K, D) the cumulative shares of entering d whole years later
+    (`supply.late_entry_weights`). Returns (worker_id (n,), key (n,), attributes (6, n)):
+    origin = country = the training country, area (rural if bonded to rural service or placed
+    rural), cadre, age at entry (entry_steps + d · steps_per_year, d drawn with the worker's
+    uniform of the age stream at this step), bond.
     """
     wid, keys, attrs = _numbered(seed, first_id, counts.sum())
     i = 0
@@ -399,7 +404,8 @@ def new_graduates(
                 attrs[1, i] = c
                 attrs[2, i] = RURAL if rural else URBAN
                 attrs[3, i] = k
-                attrs[4, i] = entry_steps[k]
+                late = pick_index(uniform_keyed(keys[i], step, STREAM_AGE), late_cumulative[k])
+                attrs[4, i] = entry_steps[k] + late * steps_per_year
                 attrs[5, i] = bond_steps[c, k]
                 i += 1
     return wid, keys, attrs

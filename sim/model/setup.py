@@ -70,7 +70,10 @@ class Setup:
     """(K,) int64 years."""
     hazards: HazardContext
     entry_steps: np.ndarray
-    """(K,) int64: age of graduates in steps."""
+    """(K,) int64: youngest age of graduates in steps."""
+    late_entry_cumulative: np.ndarray
+    """(K, D) float64: cumulative shares of graduates entering d whole years above it
+    (`supply.late_entry_weights`)."""
     age_edges_steps: np.ndarray
     """(K, Y + 1) int64 edges of the whole years of age, in steps (`supply.year_edges_steps`)."""
     age_term: np.ndarray
@@ -193,6 +196,7 @@ def setup(data: Mapping, world: World) -> Setup:
         training_lag=np.array([wf["training_lag"][k] for k in CADRES], dtype=np.int64),
         hazards=HazardContext(p_retire, p_death, p_exit, math.ceil(hz["max_age"] * spy)),
         entry_steps=entry_steps,
+        late_entry_cumulative=np.cumsum(supply.late_entry_weights(hz), axis=1),
         age_edges_steps=edges,
         age_term=supply.age_term_table(beh, p_retire.shape[1], spy),
         base_wage=gdp[:, None] * np.array([wf["wage_multiple"][k] for k in CADRES])[None, :],

@@ -32,6 +32,7 @@ from sim.declarations import (
     ATTRITION_PROFILE,
     CADRES,
     HAZARD_AGE_EDGES,
+    LATE_ENTRY_MAX_YEARS,
     MIGRATION_AGE_EDGES,
     MIGRATION_AGE_LABELS,
     RETIREMENT_PROFILE,
@@ -229,20 +230,50 @@ class Trend:
         return out
 
 
-def _stable_density(hazards: Mapping, growth: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
-    """The stable-population density n(a) ∝ exp(−g (a − a0)) · S(a) of cadre k on a grid of
-    0.01 years from the entry age a0 to the maximum age (docs/data.md §2.2).
+def late_entry_weights(hazards: Mapping) -> np.ndarray:
+    """Shares of graduates entering d = 0, 1, ... whole years above `entry_age` (K, D) (ODD §7.6).
 
-    Returns the grid's mid-points (G,) in years and the density (C, G), not normalised (about 1
-    at the entry age); S is the survival of the hazards by age (attrition and retirement), g the
-    cohort growth `growth[:, k]` (1/year).
+    p_k(d) ∝ (m/(1 + m))^d, the geometric distribution of mean m = `late_entry_years`_k, for
+    d ≤ min(LATE_ENTRY_MAX_YEARS, floor(max age − entry age) − 1) (nobody enters at or above
+    the maximum age), normalised to 1; m = 0 puts everyone at d = 0. D = LATE_ENTRY_MAX_YEARS + 1
+    (zeros beyond a cadre's own limit).
+    """
+    out = np.zeros((len(CADRES), LATE_ENTRY_MAX_YEARS + 1))
+    for k, cadre in enumerate(CADRES):
+        mean = max(float(hazards["late_entry_years"][cadre]), 0.0)
+        room = math.floor(float(hazards["max_age"]) - float(hazards["entry_age"][cadre])) - 1
+        last = max(min(LATE_ENTRY_MAX_YEARS, room), 0)
+        ratio = mean / (1.0 + mean)
+        out[k, : last + 1] = ratio ** np.arange(last + 1)
+        out[k] /= out[k].sum()
+    return out
+
+
+def _stable_density(hazards: Mapping, growth: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """The stable-population density of cadre k on a grid of 0.01 years from the entry age a0 to
+    the maximum age (docs/data.md §2.2, ODD §5.4).
+
+    n(a) ∝ Σ_d p(d) · exp(−g (a − a0 − d)) · S(a) / S(a0 + d) over a ≥ a0 + d: the cohorts that
+    entered at a0 + d years (`late_entry_weights`), grown at the cohort growth g =
+    `growth[:, k]` (1/year) and surviving the hazards by age (attrition and retirement; S is
+    their survival from a0). Returns the grid's mid-points (G,) in years and the density (C, G),
+    not normalised (about p(0) at the entry age).
     """
     entry = float(hazards["entry_age"][CADRES[k]])
     top = max(float(hazards["max_age"]), entry + 0.01)
     ages = np.arange(entry, top, 0.01) + 0.005
     attrition, retirement = annual_hazards(hazards, ages)
     survival = np.exp(-np.cumsum((attrition[k] + retirement[k]) * 0.01))
-    return ages, survival[None, :] * np.exp(-growth[:, k, None] * (ages - entry)[None, :])
+    density = np.zeros((growth.shape[0], ages.size))
+    for d, share in enumerate(late_entry_weights(hazards)[k]):
+        first = min(100 * d, ages.size)
+        if share <= 0.0 or first >= ages.size:
+            continue
+        before = survival[first - 1] if first > 0 else 1.0
+        lived = (ages[first:] - entry - d)[None, :]
+        grown = np.exp(-growth[:, k, None] * lived)
+        density[:, first:] += share * survival[first:] / before * grown
+    return ages, density
 
 
 def stable_age_shares(hazards: Mapping, growth: np.ndarray) -> np.ndarray:
@@ -316,7 +347,8 @@ def graduate_path(
     The graduates that keep the own-trained stock on its trend, N(t) = N_own · exp(∫ g_G), when
     the workforce ages and leaves with the hazards by age (attrition, death, retirement) and with
     the reference voluntary outflow: a cohort-component projection by whole years of age, each
-    year's graduates entering at the entry age. Graduates are never negative (a stock above its
+    year's graduates entering at the entry age plus d whole years with the shares
+    `late_entry_weights`. Graduates are never negative (a stock above its
     trend is left to shrink). The foreign-trained part of a destination's workforce is not
     replaced by its graduates: it grows or shrinks by recruitment.
 
@@ -339,6 +371,7 @@ def graduate_path(
     survive = np.broadcast_to(survive, (*own_trained.shape, n_years, len(weights))).copy()
     survive[..., -1, :] = 0.0  # everyone leaves at the maximum age
     entry = np.array([min(int(hazards["entry_age"][k]), n_years - 1) for k in CADRES])
+    late = late_entry_weights(hazards)
     cohort = (profile * own_trained[:, :, None])[..., None] * weights
     aged = np.zeros_like(cohort)  # the two buffers swap each year (no allocation in the loop)
     out = np.zeros((*own_trained.shape, years))
@@ -348,7 +381,9 @@ def graduate_path(
         np.multiply(cohort[..., :-1, :], survive[..., :-1, :], out=aged[..., 1:, :])
         grads = np.maximum(target - aged.sum(axis=(-2, -1)), 0.0)
         for k, a in enumerate(entry):
-            aged[:, k, a, :] += grads[:, k, None] * weights
+            for d in np.flatnonzero(late[k]):
+                at = min(a + d, n_years - 1)
+                aged[:, k, at, :] += grads[:, k, None] * (weights * late[k, d])
         cohort, aged = aged, cohort
         out[:, :, t] = grads
     return out
