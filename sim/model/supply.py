@@ -279,8 +279,9 @@ def _stable_density(hazards: Mapping, growth: np.ndarray, k: int) -> tuple[np.nd
 def stable_age_shares(hazards: Mapping, growth: np.ndarray) -> np.ndarray:
     """Stable-population shares by age band (C, K, B) for cohort growth `growth` (C, K).
 
-    docs/data.md §2.2: n(a) ∝ exp(−g (a − a0)) · exp(−∫_{a0}^{a} h(x) dx) from the entry age a0 to
-    the maximum age, h = attrition + retirement; integrated on a grid of 0.01 years.
+    docs/data.md §2.2: the density of `_stable_density` (with everyone entering at the entry age
+    a0, n(a) ∝ exp(−g (a − a0)) · exp(−∫_{a0}^{a} h(x) dx)), h = attrition + retirement,
+    integrated on a grid of 0.01 years from a0 to the maximum age.
     """
     edges = age_band_edges(hazards)
     out = np.zeros((*growth.shape, len(AGE_SHARE_EDGES) + 1))
