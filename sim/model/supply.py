@@ -264,16 +264,16 @@ def _stable_density(hazards: Mapping, growth: np.ndarray, k: int) -> tuple[np.nd
     ages = np.arange(entry, top, 0.01) + 0.005
     attrition, retirement = annual_hazards(hazards, ages)
     survival = np.exp(-np.cumsum((attrition[k] + retirement[k]) * 0.01))
-    density = np.zeros((growth.shape[0], ages.size))
-    for d, share in enumerate(late_entry_weights(hazards)[k]):
-        first = min(100 * d, ages.size)
-        if share <= 0.0 or first >= ages.size:
-            continue
-        before = survival[first - 1] if first > 0 else 1.0
-        lived = (ages[first:] - entry - d)[None, :]
-        grown = np.exp(-growth[:, k, None] * lived)
-        density[:, first:] += share * survival[first:] / before * grown
-    return ages, density
+    # exp(−g (a − a0 − d)) / S(a0 + d) = exp(−g (a − a0)) · exp(g d) / S(a0 + d): the cohorts that
+    # have entered by grid point i (d ≤ i // 100) sum as a running total over d, one exp pass.
+    shares = late_entry_weights(hazards)[k]
+    late = np.arange(shares.size)
+    first = np.minimum(100 * late, ages.size)
+    before = np.where(first > 0, survival[np.maximum(first - 1, 0)], 1.0)
+    entered = np.cumsum(shares * np.exp(growth[:, k, None] * late) / before, axis=1)  # (C, D)
+    latest = np.minimum(np.arange(ages.size) // 100, shares.size - 1)
+    grown = np.exp(-growth[:, k, None] * (ages - entry)[None, :])
+    return ages, survival[None, :] * grown * entered[:, latest]
 
 
 def stable_age_shares(hazards: Mapping, growth: np.ndarray) -> np.ndarray:
