@@ -227,7 +227,8 @@ class WorkforceModel(mesa.Model):
             new = NewWorkers(wid, key, *attrs)
             self.next_worker_id += wid.shape[0]
             self.population.add(new)
-            self.ledger.apply(Transitions.graduates(new.country, new.cadre, new.area, attrs[4]))
+            entered = Transitions.graduates(new.country, new.cadre, new.area, new.age_steps)
+            self.ledger.apply(entered)
 
     def _end_year(self, year: int, pol: PolicyYear) -> None:
         """Year end: compensation settlement (ODD §7.8), vacancy rates, indicators, housekeeping."""

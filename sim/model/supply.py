@@ -373,6 +373,8 @@ def graduate_path(
     survive[..., -1, :] = 0.0  # everyone leaves at the maximum age
     entry = np.array([min(int(hazards["entry_age"][k]), n_years - 1) for k in CADRES])
     late = late_entry_weights(hazards)
+    spans = [min(late.shape[1], n_years - a) for a in entry]  # years of age a graduate enters at
+    entering = [late[k, :n, None] * weights for k, n in enumerate(spans)]  # (D_k, Q) shares
     cohort = (profile * own_trained[:, :, None])[..., None] * weights
     aged = np.zeros_like(cohort)  # the two buffers swap each year (no allocation in the loop)
     out = np.zeros((*own_trained.shape, years))
@@ -382,9 +384,7 @@ def graduate_path(
         np.multiply(cohort[..., :-1, :], survive[..., :-1, :], out=aged[..., 1:, :])
         grads = np.maximum(target - aged.sum(axis=(-2, -1)), 0.0)
         for k, a in enumerate(entry):
-            for d in np.flatnonzero(late[k]):
-                at = min(a + d, n_years - 1)
-                aged[:, k, at, :] += grads[:, k, None] * (weights * late[k, d])
+            aged[:, k, a : a + spans[k], :] += grads[:, k, None, None] * entering[k]
         cohort, aged = aged, cohort
         out[:, :, t] = grads
     return out
