@@ -191,3 +191,20 @@ def test_replicates_are_spawned_from_the_root_seed():
     assert len(set(seeds)) == 4
     again = [seed_from_sequence(s) for s in replicate_seeds(20100521, 4)]
     assert seeds == again
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    totals=st.lists(st.integers(-2, 40), min_size=1, max_size=6),
+    width=st.integers(1, 7),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_row_wise_largest_remainder_is_the_largest_remainder_of_each_row(totals, width, seed):
+    """`initial_cells` splits every (country, cadre) at once: the same counts, ties included."""
+    from sim.model.demand import largest_remainder, largest_remainder_rows
+
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(0, 4, (len(totals), width)) * rng.choice([0.5, 1.0, 1.0 / 3], width)
+    out = largest_remainder_rows(np.array(totals), weights)
+    for row, total, w in zip(out, totals, weights, strict=True):
+        assert row.tolist() == largest_remainder(total, w).tolist()

@@ -75,3 +75,44 @@ def test_an_origins_diaspora_abroad_is_unchanged_and_expected_hires_are_non_nega
     corr = expected_split_correction(h, applicants, post, cum, SLOTS, np.ones((3, 3)))
     assert np.allclose(corr.sum(axis=1), 0.0)  # the split changes, never the total
     assert (h[:, SLOTS, :] + corr >= -1e-12).all()  # an expected count is never negative
+
+
+def _numpy_split_correction(open_hires, open_applicants, posts, cum, slots, passive):
+    """The formula of `expected_split_correction`'s docstring in numpy: the oracle."""
+    hired = open_hires[:, slots, :].astype(np.float64)
+    applied = open_applicants[slots, :].astype(np.float64)
+    fill = np.where(
+        applied > 0, hired.sum(axis=0) / np.maximum(applied, 1.0), (posts[slots] > 0) * 1.0
+    )
+    total = cum[:, :, -1:]
+    share = np.diff(cum, axis=2, prepend=0.0) / np.where(total > 0, total, 1.0)
+    weight = share.transpose(0, 2, 1) * fill[None] * passive[:, slots][:, :, None]
+    norm = weight.sum(axis=1, keepdims=True)
+    expected = hired.sum(axis=1, keepdims=True) * weight / np.where(norm > 0, norm, 1.0)
+    return np.where(norm > 0, expected, hired) - hired
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 6), k=st.integers(1, 2))
+def test_the_compiled_correction_is_the_formula(seed, n, k):
+    rng = np.random.default_rng(seed)
+    slots = np.sort(rng.choice(n, size=rng.integers(1, n + 1), replace=False))
+    hires = rng.integers(0, 4, (n, n, k)) * (rng.random((n, n, k)) < 0.6)
+    applicants = hires.sum(axis=0) + rng.integers(0, 3, (n, k)) * (rng.random((n, k)) < 0.5)
+    posts = rng.integers(0, 3, (n, k))
+    weights = rng.random((n, k, slots.size)) * (rng.random((n, k, slots.size)) < 0.8)
+    cum = np.cumsum(weights, axis=2)
+    passive = np.where(rng.random((n, n)) < 0.3, rng.random((n, n)), 1.0)
+    got = expected_split_correction(hires, applicants, posts, cum, slots, passive)
+    want = _numpy_split_correction(hires, applicants, posts, cum, slots, passive)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_no_destination_slot_gives_an_empty_correction():
+    hires = np.zeros((3, 3, 1), dtype=np.int64)
+    out = expected_split_correction(
+        hires, np.zeros((3, 1)), np.zeros((3, 1)), np.ones((3, 1, 1)), np.zeros(0, np.int64),
+        np.ones((3, 3)),
+    )  # fmt: skip
+    assert out.shape == (3, 0, 1)

@@ -72,6 +72,23 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
+def largest_remainder_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """`largest_remainder` of every row at once: totals (R...,) split over the last axis of
+    weights (R..., N). Returns int64 counts of the shape of `weights`, each row summing to its
+    total (zeros where the total or the row's weight is not positive)."""
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    totals = np.asarray(totals, dtype=np.int64)
+    s = weights.sum(axis=-1, keepdims=True)
+    valid = (totals[..., None] > 0) & (s > 0)
+    exact = np.where(valid, weights / np.where(s > 0, s, 1.0) * totals[..., None], 0.0)
+    base = np.floor(exact).astype(np.int64)
+    left = np.where(valid[..., 0], totals - base.sum(axis=-1), 0)
+    order = np.argsort(-(exact - base), axis=-1, kind="stable")  # ties by cell order
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(order.shape[-1]), axis=-1)
+    return base + (rank < left[..., None])
+
+
 def expected_international_posts(s: Setup, pol: PolicyYear, vacancies: np.ndarray) -> np.ndarray:
     """International posts expected this step (C, K), agents, before rounding (ODD §7.2):
     min(V · (1 − exp(−ρ · M^R · Δt)), ceiling · M^C · Δt / ω), with V (C, K) the vacancies of

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.inputs.world import World
 from sim.model import rules, supply
-from sim.model.demand import largest_remainder, round_half_up
+from sim.model.demand import largest_remainder_rows, round_half_up
 from sim.model.population import NewWorkers, Population
 from sim.model.setup import Setup
 
@@ -68,16 +68,15 @@ def initial_cells(s: Setup, foreign: np.ndarray) -> np.ndarray:
     cells by the largest-remainder method; `foreign` (C, C, K) are the foreign-trained workers
     (`foreign_workers`). Returns a (C, C, 2, K) int64 array.
     """
-    cells = np.zeros((s.n_countries, s.n_countries, 2, s.n_cadres), dtype=np.int64)
-    for d in range(s.n_countries):
-        for k in range(s.n_cadres):
-            total_agents = int(round_half_up(s.initial_workers[d, k] / s.workers_per_agent))
-            by_origin = foreign[:, d, k].copy()
-            by_origin[d] = s.initial_workers[d, k] - by_origin.sum()
-            rs = s.initial_rural_share[d, k]
-            weights = np.stack([by_origin * (1 - rs), by_origin * rs], axis=1)
-            cells[:, d, :, k] = largest_remainder(total_agents, weights)
-    return cells
+    n, n_k = s.n_countries, s.n_cadres
+    total_agents = round_half_up(s.initial_workers / s.workers_per_agent)  # (C, K)
+    by_origin = np.ascontiguousarray(foreign.transpose(1, 2, 0))  # (country, K, origin)
+    own = s.initial_workers - by_origin.sum(axis=-1)
+    by_origin[np.arange(n), :, np.arange(n)] = own
+    rs = s.initial_rural_share[:, :, None]
+    weights = np.stack([by_origin * (1 - rs), by_origin * rs], axis=-1).reshape(n, n_k, 2 * n)
+    split = largest_remainder_rows(total_agents, weights).reshape(n, n_k, n, 2)
+    return np.ascontiguousarray(split.transpose(2, 0, 3, 1))  # (origin, country, area, K)
 
 
 def _cumulative(shares: np.ndarray) -> np.ndarray:

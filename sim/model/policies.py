@@ -7,7 +7,7 @@ engines read the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -108,6 +108,15 @@ class PolicyYear:
     recruitment_multiplier: np.ndarray  # (C,)
     capacity_multiplier: np.ndarray  # (C,) multiplier of recruitment ceilings
     wage_multiplier: np.ndarray  # (C,)
+    _log_fee: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def log1p_fee(self, slots: np.ndarray) -> np.ndarray:
+        """ln(1 + fee) at the destination slots `slots` (D,): (C origin, D, K), computed once a
+        year (the fee is fixed within it; `replace` starts a new cache)."""
+        key = slots.tobytes()
+        if key not in self._log_fee:
+            self._log_fee[key] = np.log1p(self.fee[:, slots, :])
+        return self._log_fee[key]
 
 
 class PolicySchedule:

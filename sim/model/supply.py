@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.declarations import (
     ATTRITION_PROFILE,
@@ -270,10 +271,33 @@ def _stable_density(hazards: Mapping, growth: np.ndarray, k: int) -> tuple[np.nd
     late = np.arange(shares.size)
     first = np.minimum(100 * late, ages.size)
     before = np.where(first > 0, survival[np.maximum(first - 1, 0)], 1.0)
-    entered = np.cumsum(shares * np.exp(growth[:, k, None] * late) / before, axis=1)  # (C, D)
-    latest = np.minimum(np.arange(ages.size) // 100, shares.size - 1)
-    grown = np.exp(-growth[:, k, None] * (ages - entry)[None, :])
-    return ages, survival[None, :] * grown * entered[:, latest]
+    growth_k = np.ascontiguousarray(growth[:, k], dtype=np.float64)
+    return ages, _density(survival, ages - entry, growth_k, shares / before)
+
+
+@njit(cache=True)
+def _density(survival, since_entry, growth, entering):
+    """`_stable_density`'s density, compiled (C, G): survival (G,) S(a), since_entry (G,) a − a0
+    in years, growth (C,) g, entering (D,) p(d) / S(a0 + d). Grid point i has seen the cohorts
+    d ≤ i // 100 enter; exp(−g (a − a0)) · Σ_d p(d) e^(g d) / S(a0 + d) · S(a), the first factor
+    as its value at the year's first point times exp(−g · 0.01 r) (equal to a few ulps: one `exp`
+    per year of the grid instead of per point)."""
+    n_grid, n_late = survival.shape[0], entering.shape[0]
+    out = np.empty((growth.shape[0], n_grid))
+    within = np.empty(100)  # exp(−g · 0.01 r): the growth factor within a year of the grid
+    for c in range(growth.shape[0]):
+        g = growth[c]
+        for r in range(100):
+            within[r] = math.exp(-g * 0.01 * r)
+        entered, year_start = 0.0, 1.0
+        for i in range(n_grid):
+            d, r = i // 100, i % 100
+            if r == 0:
+                year_start = math.exp(-g * since_entry[i])
+                if d < n_late:
+                    entered += entering[d] * math.exp(g * d)
+            out[c, i] = survival[i] * (year_start * within[r]) * entered
+    return out
 
 
 def stable_age_shares(hazards: Mapping, growth: np.ndarray) -> np.ndarray:
@@ -308,15 +332,28 @@ def age_distribution(hazards: Mapping, shares: np.ndarray, growth: np.ndarray) -
     for k in range(len(CADRES)):
         ages, density = _stable_density(hazards, growth, k)
         year = np.minimum(np.floor(ages).astype(np.int64), n_years - 1)
-        one_hot = (year[:, None] == np.arange(n_years)[None, :]).astype(np.float64)  # (G, Y)
         band = np.clip(np.searchsorted(edges[k, 1:-1], ages, side="right"), 0, 4)
-        for b in range(edges.shape[1] - 1):
-            inside = band == b
-            if not inside.any():
+        by_year = _sum_by_band_and_year(density, band, year, edges.shape[1] - 1, n_years)
+        total = by_year.sum(axis=2, keepdims=True)  # (C, B, 1)
+        spread = shares[:, k, :, None] * by_year / np.maximum(total, 1e-300)
+        out[:, k, :] = spread.sum(axis=1)
+    return out
+
+
+@njit(cache=True)
+def _sum_by_band_and_year(density, band, year, n_bands, n_years):
+    """The density (C, G) summed by age band and whole year of age of its grid points (C, B, Y)."""
+    out = np.zeros((density.shape[0], n_bands, n_years))
+    for c in range(density.shape[0]):
+        start = 0
+        for i in range(1, density.shape[1] + 1):  # runs of grid points in one band and year
+            if i < density.shape[1] and band[i] == band[start] and year[i] == year[start]:
                 continue
-            by_year = density[:, inside] @ one_hot[inside]  # (C, Y)
-            total = by_year.sum(axis=1, keepdims=True)
-            out[:, k, :] += shares[:, k, b, None] * by_year / np.maximum(total, 1e-300)
+            total = 0.0
+            for j in range(start, i):
+                total += density[c, j]
+            out[c, band[start], year[start]] += total
+            start = i
     return out
 
 
@@ -368,25 +405,57 @@ def graduate_path(
     rates = np.asarray(outflow, dtype=np.float64)
     if weights is None:
         rates, weights = rates[..., None], np.ones(1)
-    survive = np.exp(-rate)[None, :, :, None] * np.exp(-np.maximum(rates, 0.0))  # (C, K, Y, Q)
-    survive = np.broadcast_to(survive, (*own_trained.shape, n_years, len(weights))).copy()
-    survive[..., -1, :] = 0.0  # everyone leaves at the maximum age
+    full = (*own_trained.shape, n_years, len(weights))
     entry = np.array([min(int(hazards["entry_age"][k]), n_years - 1) for k in CADRES])
     late = late_entry_weights(hazards)
-    spans = [min(late.shape[1], n_years - a) for a in entry]  # years of age a graduate enters at
-    entering = [late[k, :n, None] * weights for k, n in enumerate(spans)]  # (D_k, Q) shares
-    cohort = (profile * own_trained[:, :, None])[..., None] * weights
-    aged = np.zeros_like(cohort)  # the two buffers swap each year (no allocation in the loop)
-    out = np.zeros((*own_trained.shape, years))
+    spans = np.array([min(late.shape[1], n_years - a) for a in entry], dtype=np.int64)
+    entering = late[:, :, None] * np.asarray(weights, dtype=np.float64)  # (K, D, Q) shares
+    targets = np.zeros((years, *own_trained.shape))  # (T, C, K) the own-trained stock's trend
     for t in range(years):
-        target = own_trained * np.exp(trend.log_factor(float(start_year), start_year + t + 1.0))
-        aged[..., 0, :] = 0.0
-        np.multiply(cohort[..., :-1, :], survive[..., :-1, :], out=aged[..., 1:, :])
-        grads = np.maximum(target - aged.sum(axis=(-2, -1)), 0.0)
-        for k, a in enumerate(entry):
-            aged[:, k, a : a + spans[k], :] += grads[:, k, None, None] * entering[k]
-        cohort, aged = aged, cohort
-        out[:, :, t] = grads
+        targets[t] = own_trained * np.exp(trend.log_factor(float(start_year), start_year + t + 1.0))
+    return _project_cohorts(
+        np.ascontiguousarray(profile * own_trained[:, :, None]), np.asarray(weights, np.float64),
+        np.exp(-rate), np.broadcast_to(rates, full), targets, entry, spans, entering,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _project_cohorts(start, weights, survive_hazards, outflow, targets, entry, spans, entering):
+    """`graduate_path`'s projection, compiled: each (c, k) cell on its own, year by year.
+
+    start (C, K, Y) the initial own-trained workers by year of age, weights (Q,) the groups'
+    shares; survive_hazards (K, Y) e^(−hazards), outflow (C, K, Y, Q) the voluntary outflow
+    (1/year); targets (T, C, K) the own-trained stock's trend; entry (K,) the entry age (whole
+    years), spans (K,) the years of age graduates enter over, entering (K, D, Q) their shares.
+    Returns graduates (C, K, T): each year the cohorts age one year (the last year of age
+    empties), and graduates fill the gap to the target, never negative.
+    """
+    n_c, n_k, n_y = start.shape
+    n_q, n_t = weights.shape[0], targets.shape[0]
+    out = np.zeros((n_c, n_k, n_t))
+    cur = np.empty((n_y, n_q))
+    survive = np.empty((n_y, n_q))
+    by_group = np.empty(n_q)  # running sums by group: independent lanes, so the loop vectorises
+    for c in range(n_c):
+        for k in range(n_k):
+            for y in range(n_y):
+                for q in range(n_q):
+                    cur[y, q] = start[c, k, y] * weights[q]
+                    survive[y, q] = survive_hazards[k, y] * math.exp(-max(outflow[c, k, y, q], 0.0))
+            for t in range(n_t):
+                by_group[:] = 0.0
+                for y in range(n_y - 1, 0, -1):  # age one year, oldest first (in place)
+                    for q in range(n_q):
+                        v = cur[y - 1, q] * survive[y - 1, q]
+                        cur[y, q] = v
+                        by_group[q] += v
+                cur[0, :] = 0.0
+                grads = max(targets[t, c, k] - by_group.sum(), 0.0)
+                a = entry[k]
+                for d in range(spans[k]):
+                    for q in range(n_q):
+                        cur[a + d, q] += grads * entering[k, d, q]
+                out[c, k, t] = grads
     return out
 
 

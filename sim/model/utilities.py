@@ -162,19 +162,47 @@ def expected_split_correction(
         passive: (C origin, C destination) probability that an applicant from the origin is
             taken where posts are open (the passive rate under ethical recruitment, else 1).
     """
-    hired = open_hires[:, slots, :].astype(np.float64)  # (C, D, K)
-    applied = open_applicants[slots, :].astype(np.float64)  # (D, K)
-    at_dest = hired.sum(axis=0)  # (D, K)
-    fill = np.where(
-        applied > 0, at_dest / np.maximum(applied, 1.0), (posts[slots, :] > 0).astype(float)
-    )
-    total = cum_emigrate[:, :, -1:]  # (C, K, 1)
-    share = np.diff(cum_emigrate, axis=2, prepend=0.0) / np.where(total > 0, total, 1.0)
-    weight = share.transpose(0, 2, 1) * fill[None, :, :] * passive[:, slots][:, :, None]
-    norm = weight.sum(axis=1, keepdims=True)  # (C, 1, K)
-    origin_hires = hired.sum(axis=1, keepdims=True)  # (C, 1, K)
-    expected = np.where(norm > 0, origin_hires * weight / np.where(norm > 0, norm, 1.0), hired)
-    return expected - hired
+    return _expected_split_correction(
+        np.ascontiguousarray(open_hires), np.ascontiguousarray(open_applicants),
+        np.ascontiguousarray(posts), np.ascontiguousarray(cum_emigrate, dtype=np.float64),
+        np.ascontiguousarray(slots), np.ascontiguousarray(passive, dtype=np.float64),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _expected_split_correction(open_hires, open_applicants, posts, cum_emigrate, slots, passive):
+    """`expected_split_correction` compiled, origin by origin and cadre by cadre. (C, D, K)."""
+    n_origins, n_cadres, n_dest = cum_emigrate.shape[0], cum_emigrate.shape[1], slots.shape[0]
+    fill = np.empty((n_dest, n_cadres))
+    for j in range(n_dest):
+        d = slots[j]
+        for k in range(n_cadres):
+            applied = float(open_applicants[d, k])
+            if applied > 0:
+                at_dest = 0.0
+                for o in range(n_origins):
+                    at_dest += float(open_hires[o, d, k])
+                fill[j, k] = at_dest / max(applied, 1.0)
+            else:
+                fill[j, k] = 1.0 if posts[d, k] > 0 else 0.0
+    out = np.zeros((n_origins, n_dest, n_cadres))
+    weight = np.empty(n_dest)
+    for o in range(n_origins):
+        for k in range(n_cadres):
+            total = cum_emigrate[o, k, n_dest - 1] if n_dest > 0 else 0.0
+            scale = total if total > 0 else 1.0
+            norm, origin_hires, before = 0.0, 0.0, 0.0
+            for j in range(n_dest):
+                share = (cum_emigrate[o, k, j] - before) / scale
+                before = cum_emigrate[o, k, j]
+                weight[j] = share * fill[j, k] * passive[o, slots[j]]
+                norm += weight[j]
+                origin_hires += float(open_hires[o, slots[j], k])
+            if norm > 0:  # E[H] − H; nothing to correct where no destination could have hired
+                for j in range(n_dest):
+                    hired = float(open_hires[o, slots[j], k])
+                    out[o, j, k] = origin_hires * weight[j] / norm - hired
+    return out
 
 
 @njit(cache=True)
@@ -213,7 +241,7 @@ def destination_utility(
     return _destination_sum(
         float(behaviour["wage_weight"]),
         np.log(dest_wage) + pol.conditions[slots],
-        np.log1p(pol.fee[:, slots, :]),
+        pol.log1p_fee(slots),
         float(behaviour["network_weight"]),
         np.log1p(network),
         np.asarray(affinity_od, dtype=np.float64),

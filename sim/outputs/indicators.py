@@ -119,8 +119,9 @@ class IndicatorRecorder:
             "cadre": {},
             "indicator": {},
         }
-        self.flow_frames: list[pd.DataFrame] = []
-        self.stock_frames: list[pd.DataFrame] = []
+        self._grid_codes: dict[tuple, dict[str, np.ndarray]] = {}  # `_grid`'s label columns
+        self.flow_frames: list[dict] = []  # `_cells` columns by year
+        self.stock_frames: list[dict] = []
         self.agreement_frames: list[pd.DataFrame] = []
 
     def end_step(self) -> None:
@@ -150,17 +151,22 @@ class IndicatorRecorder:
         Text columns hold codes into `self.labels` (turned into text once, by `indicators`).
         """
         c, a, k = values.shape
-        if countries is None:
-            country = np.arange(c, dtype=np.int32)
-        else:
-            country = np.array([self._code("country", x) for x in countries], dtype=np.int32)
-        area = np.array([self._code("area", x) for x in areas], dtype=np.int32)
-        cadre = np.array([self._code("cadre", x) for x in cadres], dtype=np.int32)
+        key = (c, tuple(areas), tuple(cadres), None if countries is None else tuple(countries))
+        if key not in self._grid_codes:  # the same every year: built once
+            if countries is None:
+                country = np.arange(c, dtype=np.int32)
+            else:
+                country = np.array([self._code("country", x) for x in countries], dtype=np.int32)
+            area = np.array([self._code("area", x) for x in areas], dtype=np.int32)
+            cadre = np.array([self._code("cadre", x) for x in cadres], dtype=np.int32)
+            self._grid_codes[key] = {
+                "country": np.repeat(country, a * k),
+                "area": np.tile(np.repeat(area, k), c),
+                "cadre": np.tile(cadre, c * a),
+            }
         return {
             "year": np.full(c * a * k, year, dtype=np.int32),
-            "country": np.repeat(country, a * k),
-            "area": np.tile(np.repeat(area, k), c),
-            "cadre": np.tile(cadre, c * a),
+            **self._grid_codes[key],
             "indicator": np.full(c * a * k, self._code("indicator", indicator), dtype=np.int32),
             "value": values.astype(np.float64).ravel(),
         }
@@ -328,20 +334,32 @@ class IndicatorRecorder:
         stock = self.model.ledger.stock
         return np.add(stock[:, :, 0, :], stock[:, :, 1, :])
 
-    def _stock_table(self, year: int) -> pd.DataFrame:
+    def _stock_table(self, year: int) -> dict[str, np.ndarray]:
         """Workers by country of training and country of work (R1 of issue 11): every
-        foreign-trained cell and each country's own-trained workers, at the end of `year`."""
+        foreign-trained cell and each country's own-trained workers, at the end of `year`
+        (columns of codes, turned into a table once by `stocks`)."""
         by_oc = self._by_origin_country()  # (origin, country, K) agents
         o, c, k = np.nonzero(by_oc)
-        return pd.DataFrame(
-            {
-                "year": np.full(o.size, year, dtype=np.int32),
-                "origin": text_column(self.iso3, o),
-                "country": text_column(self.iso3, c),
-                "cadre": text_column(np.asarray(CADRES), k),
-                "workers": by_oc[o, c, k].astype(np.float64) * self.model.workers_per_agent,
-            }
-        )
+        return self._cells(year, ("origin", "country"), o, c, k, by_oc[o, c, k])
+
+    def _cells(self, year: int, names: tuple, first, second, cadre, agents) -> dict:
+        """Rows of a (country, country, cadre) table as columns of codes and workers."""
+        return {
+            "year": np.full(first.size, year, dtype=np.int32),
+            names[0]: first,
+            names[1]: second,
+            "cadre": cadre,
+            "workers": agents.astype(np.float64) * self.model.workers_per_agent,
+        }
+
+    def _cells_table(self, frames: list[dict]) -> pd.DataFrame:
+        """The rows of `_cells` of every year as one table, the codes turned into labels."""
+        columns = {name: np.concatenate([f[name] for f in frames]) for name in frames[0]}
+        names = list(columns)
+        for name in names[1:3]:
+            columns[name] = text_column(self.iso3, columns[name])
+        columns["cadre"] = text_column(np.asarray(CADRES), columns["cadre"])
+        return pd.DataFrame(columns)
 
     def _agreement_table(self, year: int) -> pd.DataFrame:
         """Each agreement's quota in force and hires during `year` (R2 of issue 11)."""
@@ -360,17 +378,10 @@ class IndicatorRecorder:
             }
         )
 
-    def _international_rows(self, year: int) -> pd.DataFrame:
+    def _international_rows(self, year: int) -> dict[str, np.ndarray]:
         o, d, k = np.nonzero(self.year_international)
-        return pd.DataFrame(
-            {
-                "year": np.full(o.size, year, dtype=np.int32),
-                "origin": text_column(self.iso3, o),
-                "destination": text_column(self.iso3, d),
-                "cadre": text_column(np.asarray(CADRES), k),
-                "workers": self.year_international[o, d, k].astype(np.float64)
-                * self.model.workers_per_agent,
-            }
+        return self._cells(
+            year, ("origin", "destination"), o, d, k, self.year_international[o, d, k]
         )
 
     def record_initial(self) -> None:
@@ -403,12 +414,12 @@ class IndicatorRecorder:
     def flows(self) -> pd.DataFrame:
         """All international flow rows recorded so far."""
         if not self.flow_frames:
-            return self._international_rows(self.model.start_year).iloc[0:0]
-        return pd.concat(self.flow_frames, ignore_index=True)
+            return self._cells_table([self._international_rows(self.model.start_year)]).iloc[0:0]
+        return self._cells_table(self.flow_frames)
 
     def stocks(self) -> pd.DataFrame:
         """Workers by (year, origin, country, cadre): the initial state and every year end."""
-        return pd.concat(self.stock_frames, ignore_index=True)
+        return self._cells_table(self.stock_frames)
 
     def agreements(self) -> pd.DataFrame:
         """Quota and hires of every agreement in every year (empty without agreements)."""
