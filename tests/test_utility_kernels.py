@@ -101,10 +101,12 @@ def test_destination_table_is_numpys_to_the_last_bit(size, workers_per_agent):
         "origin_weight": rng.uniform(-1.0, 1.0),
         "emigrate_constant": rng.normal(0.0, 3.0),
     }
+    fee = rng.uniform(0.0, 0.3, (c, c, k))
     pol = SimpleNamespace(
         wage_discount=rng.uniform(0.0, 0.5, c),
         conditions=rng.normal(0.0, 0.5, (c, k)),
-        fee=rng.uniform(0.0, 0.3, (c, c, k)),
+        fee=fee,
+        log1p_fee=lambda at: np.log1p(fee[:, at, :]),  # PolicyYear's, without its yearly cache
     )
     wage = rng.uniform(1e3, 1e5, (c, 2, k))
     affinity_od = rng.normal(0.0, 2.0, (c, d))
@@ -112,3 +114,20 @@ def test_destination_table_is_numpys_to_the_last_bit(size, workers_per_agent):
     got = utilities.destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin)
     ref = reference_destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin)
     assert np.array_equal(got, ref)
+
+
+def test_the_yearly_log_fee_is_the_fee_of_its_own_policy_year():
+    """`PolicyYear.log1p_fee` caches ln(1 + fee) for the year; a `replace`d year (the neutral
+    year of `without_levers`) computes its own."""
+    from dataclasses import replace
+
+    from tests.model_helpers import archetypes, make_model
+
+    model = make_model(archetypes(), seed=1)
+    slots = model.setup.destination_of_slot
+    pol = model.policies.year(model.start_year)
+    first = pol.log1p_fee(slots)
+    assert np.array_equal(first, np.log1p(pol.fee[:, slots, :]))
+    assert pol.log1p_fee(slots) is first
+    other = replace(pol, fee=pol.fee + 0.5)
+    assert np.array_equal(other.log1p_fee(slots), np.log1p(pol.fee[:, slots, :] + 0.5))
