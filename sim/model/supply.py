@@ -1,6 +1,7 @@
 """Supply over time: ages, hazards by age, training output's trend, initial stocks (ODD §5, §7).
 
-Pure numpy functions of the scenario's `hazards` and `workforce` sections and of the world:
+Pure functions (numpy, and numba for the loops over cohorts and the age grid) of the scenario's
+`hazards` and `workforce` sections and of the world:
 
 - hazards by age (`hazard_tables`): per-step probabilities of retiring, dying and leaving the
   profession for every age in steps, from the documented age profiles (`sim.declarations`
