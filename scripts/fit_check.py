@@ -23,7 +23,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,6 +31,8 @@ from sim.calibrate.plan import make_plan  # noqa: E402
 from sim.calibrate.report import TOLERANCE, _factor2, _within  # noqa: E402
 from sim.calibrate.run import Context, Evaluation, evaluate  # noqa: E402
 from sim.calibrate.spec import load_spec  # noqa: E402
+from sim.errors import HrhsimError  # noqa: E402
+from sim.inputs.scenario import parse_set  # noqa: E402
 from sim.outputs.provenance import git_commit  # noqa: E402
 
 
@@ -58,12 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path)
     parser.add_argument("--update-fit-json", action="store_true")
     args = parser.parse_args(argv)
-    overrides = {}
-    for item in args.set:
-        path, sep, value = item.partition("=")
-        if not sep:
-            parser.error(f"--set {item!r}: expected PATH=VALUE")
-        overrides[path] = yaml.safe_load(value)
+    try:
+        overrides = dict(parse_set(item) for item in args.set)
+    except HrhsimError as err:
+        parser.error(str(err))
     if overrides and args.update_fit_json:
         parser.error("--update-fit-json records the shipped point: not with --set")
     plan, _ = _context(args.spec, overrides)
