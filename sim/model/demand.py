@@ -53,29 +53,14 @@ def round_half_up(x: np.ndarray) -> np.ndarray:
     return np.floor(np.asarray(x) + 0.5).astype(np.int64)
 
 
-def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
-    """Split an integer total over cells in proportion to weights (largest-remainder method).
+def largest_remainder(totals: np.ndarray | int, weights: np.ndarray) -> np.ndarray:
+    """Split integer totals over cells in proportion to weights (largest-remainder method), row
+    by row: totals (R...,) over the last axis of weights (R..., N); a scalar total and 1-D
+    weights are one row (ODD §5.4).
 
     Floors first; the remaining units go to the cells with the largest fractional parts, ties by
-    cell order (ODD §5.4). Returns int64 counts of the shape of `weights`, summing to `total`.
-    """
-    weights = np.asarray(weights, dtype=np.float64)
-    s = weights.sum()
-    if total <= 0 or s <= 0:
-        return np.zeros(weights.shape, dtype=np.int64)
-    exact = weights / s * total
-    base = np.floor(exact).astype(np.int64)
-    left = int(total - base.sum())
-    if left > 0:
-        order = np.lexsort((np.arange(exact.size), -(exact - base).ravel()))
-        base.ravel()[order[:left]] += 1
-    return base
-
-
-def largest_remainder_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`largest_remainder` of every row at once: totals (R...,) split over the last axis of
-    weights (R..., N). Returns int64 counts of the shape of `weights`, each row summing to its
-    total (zeros where the total or the row's weight is not positive)."""
+    cell order. Returns int64 counts of the shape of `weights`, each row summing to its total
+    (zeros where the total or the row's weight is not positive)."""
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     totals = np.asarray(totals, dtype=np.int64)
     s = weights.sum(axis=-1, keepdims=True)

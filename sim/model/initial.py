@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.inputs.world import World
 from sim.model import rules, supply
-from sim.model.demand import largest_remainder_rows, round_half_up
+from sim.model.demand import largest_remainder, round_half_up
 from sim.model.population import NewWorkers, Population
 from sim.model.setup import Setup
 
@@ -75,7 +75,7 @@ def initial_cells(s: Setup, foreign: np.ndarray) -> np.ndarray:
     by_origin[np.arange(n), :, np.arange(n)] = own
     rs = s.initial_rural_share[:, :, None]
     weights = np.stack([by_origin * (1 - rs), by_origin * rs], axis=-1).reshape(n, n_k, 2 * n)
-    split = largest_remainder_rows(total_agents, weights).reshape(n, n_k, n, 2)
+    split = largest_remainder(total_agents, weights).reshape(n, n_k, n, 2)
     return np.ascontiguousarray(split.transpose(2, 0, 3, 1))  # (origin, country, area, K)
 
 

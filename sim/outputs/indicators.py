@@ -178,7 +178,7 @@ class IndicatorRecorder:
             labels[label] = len(labels)
         return labels[label]
 
-    def _stock_rows(self, year: int, population: np.ndarray) -> list[dict]:
+    def _stock_rows(self, year: int, population: np.ndarray, by_oc: np.ndarray) -> list[dict]:
         m = self.model
         wpa = m.workers_per_agent
         present = m.ledger.present().astype(np.float64) * wpa  # (C, 2, K)
@@ -193,7 +193,7 @@ class IndicatorRecorder:
         vacancies = posts - filled
         unemployed = stock - filled
         vac_rate = np.divide(vacancies, posts, out=np.zeros_like(posts), where=posts > 0)
-        by_oc = self._by_origin_country().astype(np.float64) * wpa  # (origin, country, K)
+        by_oc = by_oc.astype(np.float64) * wpa  # (origin, country, K) workers
         own = np.einsum("ccK->cK", by_oc)
         abroad = cadre_totals(by_oc.sum(axis=1) - own)
         present_k = cadre_totals(by_oc.sum(axis=0))
@@ -334,11 +334,11 @@ class IndicatorRecorder:
         stock = self.model.ledger.stock
         return np.add(stock[:, :, 0, :], stock[:, :, 1, :])
 
-    def _stock_table(self, year: int) -> dict[str, np.ndarray]:
+    def _stock_table(self, year: int, by_oc: np.ndarray) -> dict[str, np.ndarray]:
         """Workers by country of training and country of work (R1 of issue 11): every
         foreign-trained cell and each country's own-trained workers, at the end of `year`
-        (columns of codes, turned into a table once by `stocks`)."""
-        by_oc = self._by_origin_country()  # (origin, country, K) agents
+        (columns of codes, turned into a table once by `stocks`); by_oc (origin, country, K)
+        agents (`_by_origin_country`)."""
         o, c, k = np.nonzero(by_oc)
         return self._cells(year, ("origin", "country"), o, c, k, by_oc[o, c, k])
 
@@ -355,8 +355,7 @@ class IndicatorRecorder:
     def _cells_table(self, frames: list[dict]) -> pd.DataFrame:
         """The rows of `_cells` of every year as one table, the codes turned into labels."""
         columns = {name: np.concatenate([f[name] for f in frames]) for name in frames[0]}
-        names = list(columns)
-        for name in names[1:3]:
+        for name in columns.keys() & {"origin", "country", "destination"}:
             columns[name] = text_column(self.iso3, columns[name])
         columns["cadre"] = text_column(np.asarray(CADRES), columns["cadre"])
         return pd.DataFrame(columns)
@@ -388,16 +387,18 @@ class IndicatorRecorder:
         """Stocks of the initial state, labelled as the end of the year before the start."""
         m = self.model
         year = m.start_year - 1
-        self.frames.extend(self._stock_rows(year, m.population_in(m.start_year)))
-        self.stock_frames.append(self._stock_table(year))
+        by_oc = self._by_origin_country()
+        self.frames.extend(self._stock_rows(year, m.population_in(m.start_year), by_oc))
+        self.stock_frames.append(self._stock_table(year, by_oc))
 
     def end_year(self, year: int) -> None:
         """Stocks at the end of `year` and flows during it."""
         m = self.model
-        self.frames.extend(self._stock_rows(year, m.population_in(year + 1)))
+        by_oc = self._by_origin_country()
+        self.frames.extend(self._stock_rows(year, m.population_in(year + 1), by_oc))
         self.frames.extend(self._flow_rows(year))
         self.flow_frames.append(self._international_rows(year))
-        self.stock_frames.append(self._stock_table(year))
+        self.stock_frames.append(self._stock_table(year, by_oc))
         self.agreement_frames.append(self._agreement_table(year))
         for counter in (self.year_flows, self.year_international, self.year_money,
                         self.year_voluntary, self.year_by_age, self.year_posts,
