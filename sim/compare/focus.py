@@ -319,16 +319,33 @@ def partners(
     for side in (0, 1):  # origin, destination
         totals: dict[tuple[str, str], float] = {}
         for run in runs:
-            rows, _reps, yrs, values = _corridor_index(run)
-            if year not in yrs:
+            medians = _corridor_medians(run, year)
+            if medians is None:
                 continue
-            for key, i in rows.items():
-                if key[2] == "all" and key[side] == code:
-                    med = float(np.median(values[i, :, yrs[year]]))
-                    totals[key[:2]] = max(totals.get(key[:2], 0.0), med)
+            ends, cadres, values = medians
+            for i in np.flatnonzero((ends[:, side] == code) & (cadres == "all")):
+                key = (str(ends[i, 0]), str(ends[i, 1]))
+                totals[key] = max(totals.get(key, 0.0), float(values[i]))
         best = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
         chosen += [k for k, v in best[:top] if v > 0]
     return list(dict.fromkeys(chosen))
+
+
+def _corridor_medians(run: Run, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every corridor-cadre's median flow over replicates in `year`, once per run and year:
+    (origin and destination, shape (n, 2); cadre, shape (n,); median workers, shape (n,)), or
+    None when the run has no flows that year."""
+    key = ("corridor_medians", int(year))
+    if key not in run._cache:
+        rows, _reps, yrs, values = _corridor_index(run)
+        if int(year) not in yrs:
+            run._cache[key] = None
+        else:
+            labels = np.array(list(rows), dtype=object).reshape(len(rows), 3)
+            order = np.fromiter(rows.values(), dtype=np.int64, count=len(rows))
+            medians = np.median(values[order, :, yrs[int(year)]], axis=1)
+            run._cache[key] = (labels[:, :2], labels[:, 2], medians)
+    return run._cache[key]
 
 
 def corridor_levels(
@@ -341,19 +358,12 @@ def corridor_levels(
     when the run has no stocks.parquet).
     """
     base = runs[0]
-    base_series = {
-        c: corridor_series(base, c, "all", [year]).set_index("replicate")["workers"]
-        for c in corridors
-    }
+    base_series = {c: _corridor_year(base, c, year) for c in corridors}
     rows = []
     for run in runs:
         stocks = _bilateral(run, corridors, year)
         for c in corridors:
-            s = (
-                corridor_series(run, c, "all", [year]).set_index("replicate")["workers"]
-                if run is not base
-                else base_series[c]
-            )
+            s = _corridor_year(run, c, year) if run is not base else base_series[c]
             row = {"origin": c[0], "destination": c[1], "scenario": run.name}
             row.update(zip(("flow_p5", "flow_median", "flow_p95"), _q3(s.to_numpy()), strict=True))
             if run is not base:
@@ -366,6 +376,21 @@ def corridor_levels(
             row["stock_median"] = stocks.get(c, np.nan)
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _corridor_year(run: Run, corridor: tuple[str, str], year: int) -> pd.Series:
+    """Workers moving on `corridor` (both cadres) in `year`, by replicate: `corridor_series` for
+    one year, without building its frame."""
+    if not run.flows_available:
+        return pd.Series(np.nan, index=run.replicates, dtype="float64")
+    rows, reps, yrs, values = _corridor_index(run)
+    out = np.zeros(len(run.replicates))
+    r, j = rows.get((*corridor, "all")), yrs.get(int(year))
+    if r is not None and j is not None:
+        for a, rep in enumerate(run.replicates):
+            if rep in reps:
+                out[a] = values[r, reps[rep], j]
+    return pd.Series(out, index=run.replicates)
 
 
 def _bilateral(run: Run, corridors: Sequence[tuple[str, str]], year: int) -> dict:

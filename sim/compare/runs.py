@@ -81,22 +81,26 @@ class Run:
         return self.table.has(name)
 
 
-def _optional(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
-    """An optional table of the run folder (None when absent or not following the contract)."""
-    if not path.is_file():
+def _optional(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    """An optional table of the run folder, text as categoricals (None when absent or not
+    following the contract)."""
+    from sim.outputs.results import read_table
+
+    if not (run_dir / f"{name}.parquet").is_file():
         return None
-    table = pd.read_parquet(path)
+    table = read_table(run_dir, name, categorical=True)
     if not set(columns) <= set(table.columns):
         return None
     return table
 
 
 def load_run(run_dir: str | Path, *, reused: bool | None = None) -> Run:
-    """Read a results folder with `sim.outputs.results.read_results` (the contract's reader)."""
+    """Read a results folder with `sim.outputs.results.read_results` (the contract's reader), its
+    text columns as categoricals (the briefing selects and groups its tables many times)."""
     from sim.outputs.results import read_results
 
     run_dir = Path(run_dir)
-    manifest, indicators, flows = read_results(run_dir)
+    manifest, indicators, flows = read_results(run_dir, categorical=True)
     if flows is None:
         flows = pd.DataFrame({c: pd.Series(dtype="float64") for c in FLOW_COLUMNS})
     available = (Path(run_dir) / "flows.parquet").is_file()
@@ -107,6 +111,6 @@ def load_run(run_dir: str | Path, *, reused: bool | None = None) -> Run:
         flows,
         reused,
         flows_available=available,
-        stocks=_optional(run_dir / "stocks.parquet", STOCK_COLUMNS),
-        agreements=_optional(run_dir / "agreements.parquet", AGREEMENT_COLUMNS),
+        stocks=_optional(run_dir, "stocks", STOCK_COLUMNS),
+        agreements=_optional(run_dir, "agreements", AGREEMENT_COLUMNS),
     )

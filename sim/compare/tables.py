@@ -105,18 +105,35 @@ def metric_values(run: Run, groups: CountryGroups) -> pd.DataFrame:
 
 
 def quantiles(df: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:
-    """Median, 5th and 95th percentile of `column` by `by` (columns p5, median, p95, n)."""
+    """Median, 5th and 95th percentile of `column` by `by` (columns p5, median, p95, n).
+
+    Linear interpolation between the order statistics, as `DataFrameGroupBy.quantile` computes
+    it (the same floats), with one sort of every group at once instead of pandas' per-quantile
+    machinery (the briefing calls this a few hundred times).
+    """
     df = df.dropna(subset=[column])
     if df.empty:
         empty = {c: pd.Series(dtype="object") for c in by}
         return pd.DataFrame(
             {**empty, **{c: pd.Series(dtype="float64") for c in ("p5", "median", "p95", "n")}}
         )
-    df = df.astype({column: "float64"})
-    grouped = df.groupby(by, observed=True, sort=True)[column]
-    q = grouped.quantile(list(QUANTILES)).unstack()
-    q.columns = ["p5", "median", "p95"]
-    q["n"] = grouped.count()
+    grouped = df.groupby(by, observed=True, sort=True)
+    group = grouped.ngroup().to_numpy()
+    sizes = grouped.size()
+    values = df[column].to_numpy(dtype="float64")
+    ordered = values[np.lexsort((values, group))]
+    count = sizes.to_numpy()
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    q = pd.DataFrame(index=sizes.index)
+    for name, level in zip(("p5", "median", "p95"), QUANTILES, strict=True):
+        position = level * (count - 1).astype("float64")
+        low = position.astype("int64")
+        frac = position % 1
+        below = ordered[start + low]
+        above = ordered[start + np.minimum(low + 1, count - 1)]
+        with np.errstate(invalid="ignore"):  # inf - inf where the order statistics are infinite
+            q[name] = np.where(frac == 0.0, below, below + (above - below) * frac)
+    q["n"] = count
     return q.reset_index()
 
 

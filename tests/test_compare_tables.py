@@ -1,0 +1,109 @@
+"""The briefing's summaries across replicates, and the reader of the results contract.
+
+`tables.quantiles` computes every group's percentiles from one sort; pandas' own
+`DataFrameGroupBy.quantile` is the oracle (the same floats, to the bit). `read_results(...,
+categorical=True)`, the briefing's reader, gives text columns as categoricals with the values,
+orderings and comparisons of a plain read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.compare.tables import QUANTILES, quantiles
+from sim.outputs.results import read_results, read_table
+
+
+def _pandas_quantiles(df: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:
+    df = df.dropna(subset=[column]).astype({column: "float64"})
+    grouped = df.groupby(by, observed=True, sort=True)[column]
+    q = grouped.quantile(list(QUANTILES)).unstack()
+    q.columns = ["p5", "median", "p95"]
+    q["n"] = grouped.count()
+    return q.reset_index()
+
+
+_values = st.one_of(
+    st.floats(-1e9, 1e9, allow_nan=False),
+    st.integers(-5, 5).map(float),  # ties
+    st.just(np.nan),
+    st.sampled_from([np.inf, -np.inf]),  # a ratio over zero: order statistics taken as they are
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["GHA", "NGA", "IND"]), st.integers(2020, 2023), _values),
+        min_size=1,
+        max_size=60,
+    ),
+    categorical=st.booleans(),
+)
+def test_quantiles_equal_pandas_groupby_quantile(rows, categorical):
+    df = pd.DataFrame(rows, columns=["country", "year", "value"])
+    if categorical:
+        df["country"] = df["country"].astype("category")
+    got = quantiles(df, ["country", "year"], "value")
+    if df["value"].isna().all():
+        assert got.empty and list(got.columns) == ["country", "year", "p5", "median", "p95", "n"]
+        return
+    want = _pandas_quantiles(df, ["country", "year"], "value")
+    pd.testing.assert_frame_equal(got, want, check_exact=True, check_dtype=False)
+
+
+def test_quantiles_of_one_replicate_and_of_two():
+    df = pd.DataFrame({"k": ["a", "b", "b"], "v": [3.0, 1.0, 2.0]})
+    q = quantiles(df, ["k"], "v").set_index("k")
+    assert q.loc["a", ["p5", "median", "p95"]].tolist() == [3.0, 3.0, 3.0]
+    assert q.loc["b", ["p5", "median", "p95"]].tolist() == [1.05, 1.5, 1.95]
+    assert q["n"].tolist() == [1, 2]
+
+
+def test_read_results_reads_text_columns_as_categoricals(tmp_path):
+    indicators = pd.DataFrame(
+        {
+            "replicate": np.array([0, 0, 1], "int32"),
+            "year": np.array([2020, 2021, 2020], "int32"),
+            "country": ["WLD", "GHA", "GHA"],
+            "area": ["all", "all", "urban"],
+            "cadre": ["nurses", "all", "doctors"],
+            "indicator": ["stock", "density", "stock"],
+            "value": [1.0, 2.5, np.nan],
+        }
+    )
+    flows = pd.DataFrame(
+        {
+            "replicate": np.array([0], "int32"),
+            "year": np.array([2021], "int32"),
+            "origin": ["GHA"],
+            "destination": ["GBR"],
+            "cadre": ["nurses"],
+            "workers": [40.0],
+        }
+    )
+    indicators.to_parquet(tmp_path / "indicators.parquet")
+    flows.to_parquet(tmp_path / "flows.parquet")
+    (tmp_path / "manifest.json").write_text('{"name": "t"}', encoding="utf-8")
+    manifest, got, got_flows = read_results(tmp_path, categorical=True)
+    assert manifest == {"name": "t"}
+    for table, want, labels in (
+        (got, indicators, ("country", "area", "cadre", "indicator")),
+        (got_flows, flows, ("origin", "destination", "cadre")),
+    ):
+        for column in labels:
+            assert isinstance(table[column].dtype, pd.CategoricalDtype), column
+            categories = list(table[column].cat.categories)
+            assert categories == sorted(categories), column  # rankings break ties as text does
+        plain = table.astype({c: "str" for c in labels})
+        pd.testing.assert_frame_equal(
+            plain, want.astype({c: "str" for c in labels}), check_dtype=False
+        )
+    assert (got_flows["origin"] != got_flows["destination"]).all()  # one set of country codes
+    _, text, _ = read_results(tmp_path)  # the default: text, as written
+    pd.testing.assert_frame_equal(text, indicators, check_dtype=False)
+    assert not isinstance(text["country"].dtype, pd.CategoricalDtype)
+    assert read_table(tmp_path, "stocks", categorical=True).empty  # absent: empty, with columns
