@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.compare.tables import QUANTILES, quantiles
+from sim.outputs.outcomes import IndicatorTable
 from sim.outputs.results import read_results, read_table
 
 
@@ -107,3 +108,39 @@ def test_read_results_reads_text_columns_as_categoricals(tmp_path):
     pd.testing.assert_frame_equal(text, indicators, check_dtype=False)
     assert not isinstance(text["country"].dtype, pd.CategoricalDtype)
     assert read_table(tmp_path, "stocks", categorical=True).empty  # absent: empty, with columns
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.integers(2020, 2022),
+            st.sampled_from(["GHA", "GBR", "WLD"]),
+            st.sampled_from(["all", "urban"]),
+            st.sampled_from(["all", "nurses"]),
+            st.sampled_from(["stock", "emigrants", "density"]),
+            st.floats(0, 1e6),
+        ),
+        max_size=50,
+    ),
+    categorical=st.booleans(),
+)
+def test_indicator_table_rows_are_a_plain_selection(rows, categorical):
+    """Each indicator's rows (area `all`, in table order) as a boolean selection gives them."""
+    columns = ["replicate", "year", "country", "area", "cadre", "indicator", "value"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if categorical:
+        for c in ("country", "area", "cadre", "indicator"):
+            frame[c] = frame[c].astype("category")
+    table = IndicatorTable(frame)
+    for name in ("stock", "emigrants", "density", "absent"):
+        want = frame[(frame["area"] == "all") & (frame["indicator"] == name)]
+        assert table.has(name) == (len(want) > 0)
+        got = table.rows(name)
+        assert list(got.columns) == ["replicate", "year", "country", "cadre", "value"]
+        if len(want):
+            want = want[list(got.columns)].reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, want)
+        else:
+            assert got.empty

@@ -421,8 +421,8 @@ def country_money(runs: Sequence[Run], codes: Sequence[str], last_year: int) -> 
     Items that are zero in every scenario are left out."""
     base = runs[0]
     first = start_year(base) + 1
-    codes = list(codes)
-    totals: dict[str, dict[str, pd.DataFrame]] = {}
+    codes = list(dict.fromkeys(codes))
+    totals: dict[str, dict[str, np.ndarray]] = {}  # item -> run -> (country, replicate) sums
     for key, _ in MONEY_ITEMS:
         for run in runs:
             if not run.has_indicator(key):
@@ -430,14 +430,20 @@ def country_money(runs: Sequence[Run], codes: Sequence[str], last_year: int) -> 
             r = _rows(run, key, codes, additive=True)
             r = r[(r["year"] >= first) & (r["year"] <= last_year)]
             grid = pd.MultiIndex.from_product([codes, run.replicates], names=["country", "rep"])
-            t = r.groupby(["country", "replicate"])["value"].sum()
+            t = r.groupby(["country", "replicate"], observed=True)["value"].sum()
             t.index = t.index.set_names(["country", "rep"])
-            totals.setdefault(key, {})[run.name] = t.reindex(grid, fill_value=0.0)
+            sums = t.reindex(grid, fill_value=0.0).to_numpy(dtype="float64")
+            sums = sums.reshape(len(codes), len(run.replicates))
+            totals.setdefault(key, {})[run.name] = sums
+    replicates = {run.name: run.replicates for run in runs}
     out = {}
-    for code in codes:
+    for i, code in enumerate(codes):
         rows = []
         for key, label in MONEY_ITEMS:
-            per = {name: t.loc[code] for name, t in totals.get(key, {}).items()}
+            per = {
+                name: pd.Series(t[i], index=replicates[name])
+                for name, t in totals.get(key, {}).items()
+            }
             if not per or all((t.abs() == 0).all() for t in per.values()):
                 continue
             b = per.get(base.name)

@@ -22,6 +22,7 @@ from sim.outputs.indicators import RATIO_INDICATORS
 __all__ = ["KEYS", "IndicatorTable", "outcome_values", "select_rows", "summarize"]
 
 KEYS = ["replicate", "year"]
+_ROW_COLUMNS = ["replicate", "year", "country", "cadre", "value"]
 
 
 class IndicatorTable:
@@ -33,25 +34,34 @@ class IndicatorTable:
 
     def __init__(self, indicators: pd.DataFrame):
         self.frame = indicators
-        self._split: dict[str, pd.DataFrame] | None = None
+        self._rows: dict[str, np.ndarray] | None = None
+        self._split: dict[str, pd.DataFrame] = {}
+        self._area_all: pd.DataFrame | None = None
         self._index: pd.MultiIndex | None = None
 
-    def _by_indicator(self) -> dict[str, pd.DataFrame]:
-        if self._split is None:
+    def _positions(self) -> dict[str, np.ndarray]:
+        """The positions of each indicator's rows among the area `all` rows, in table order
+        (one stable sort; each indicator's frame is taken when first asked for)."""
+        if self._rows is None:
             ind = self.frame
-            sel = ind[ind["area"] == ALL]
-            cols = ["replicate", "year", "country", "cadre", "value"]
-            self._split = {
-                str(k): g[cols].reset_index(drop=True)
-                for k, g in sel.groupby("indicator", observed=True, sort=False)
+            area_all = (ind["area"] == ALL).to_numpy()
+            self._area_all = ind.loc[area_all, _ROW_COLUMNS]
+            codes, names = pd.factorize(ind["indicator"][area_all])
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+            self._rows = {
+                str(name): order[bounds[i] : bounds[i + 1]] for i, name in enumerate(names)
             }
-        return self._split
+        return self._rows
 
     def rows(self, name: str) -> pd.DataFrame:
         """Rows of one indicator, area `all`: replicate, year, country, cadre, value."""
-        table = self._by_indicator()
-        if name in table:
-            return table[name]
+        positions = self._positions()
+        if name in positions:
+            if name not in self._split:
+                taken = self._area_all.iloc[positions[name]]
+                self._split[name] = taken.reset_index(drop=True)
+            return self._split[name]
         return pd.DataFrame(
             {
                 "replicate": pd.Series(dtype="int64"),
@@ -63,8 +73,8 @@ class IndicatorTable:
         )
 
     def has(self, name: str) -> bool:
-        """Whether the table holds the indicator."""
-        return name in self._by_indicator()
+        """Whether the table holds the indicator (in area `all`)."""
+        return name in self._positions()
 
     @property
     def index(self) -> pd.MultiIndex:
