@@ -501,7 +501,7 @@ def parameter_draws(scenario, seeds: list[np.random.SeedSequence]) -> ParameterD
 
 def load_results(run_dir) -> Results:
     """The results of a results folder written by `run_scenario` or `hrhsim run`."""
-    from sim.outputs.results import read_results, read_table
+    from sim.outputs.reading import read_results, read_table
 
     manifest, indicators, flows = read_results(run_dir)
     return Results(

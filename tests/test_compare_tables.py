@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from sim.compare.tables import QUANTILES, quantiles
 from sim.outputs.outcomes import IndicatorTable
-from sim.outputs.results import read_results, read_table
+from sim.outputs.reading import read_results, read_table
 
 
 def _pandas_quantiles(df: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.cli import main
-from sim.outputs.results import read_results, write_table
+from sim.outputs.reading import read_results
+from sim.outputs.results import write_table
 from tests.model_helpers import ROOT, SCENARIOS
 
 SMALL = ["--set", "time.years=2", "--replicates", "2", "--no-progress"]

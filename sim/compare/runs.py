@@ -84,7 +84,7 @@ class Run:
 def _optional(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
     """An optional table of the run folder, text as categoricals (None when absent or not
     following the contract)."""
-    from sim.outputs.results import read_table
+    from sim.outputs.reading import read_table
 
     if not (run_dir / f"{name}.parquet").is_file():
         return None
@@ -95,9 +95,9 @@ def _optional(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFram
 
 
 def load_run(run_dir: str | Path, *, reused: bool | None = None) -> Run:
-    """Read a results folder with `sim.outputs.results.read_results` (the contract's reader), its
+    """Read a results folder with `sim.outputs.reading.read_results` (the contract's reader), its
     text columns as categoricals (the briefing selects and groups its tables many times)."""
-    from sim.outputs.results import read_results
+    from sim.outputs.reading import read_results
 
     run_dir = Path(run_dir)
     manifest, indicators, flows = read_results(run_dir, categorical=True)
