@@ -7,7 +7,7 @@ import pytest
 
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.outputs.results import read_results
+from sim.outputs.reading import read_results
 from tests.model_helpers import SCENARIOS, archetypes, make_model, run_all, total
 
 SMALL = ["--replicates", "1", "--no-progress", "--set", "time.years=2"]
