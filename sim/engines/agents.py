@@ -11,6 +11,7 @@ state, so the order in which workers are visited never changes a result.
 
 from __future__ import annotations
 
+import operator
 from typing import NamedTuple
 
 import mesa
@@ -211,11 +212,8 @@ class AgentPopulation:
     def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
         """Active workers by (country, cadre, whole years of age) (C, K, 100)."""
         counts = np.zeros((n_countries, n_cadres, AGE_YEARS), dtype=np.int64)
-        cells = self.workers.groupby(
-            lambda w: (w.country, w.cadre, min(w.age_steps // steps_per_year, AGE_YEARS - 1))
-        ).count()
-        for cell, n in cells.items():
-            counts[cell] = n
+        country, cadre, age = self._attributes("country", "cadre", "age_steps")
+        np.add.at(counts, (country, cadre, np.minimum(age // steps_per_year, AGE_YEARS - 1)), 1)
         return counts
 
     def end_year(self) -> None:
@@ -224,10 +222,14 @@ class AgentPopulation:
     def count(self, n_countries: int, n_cadres: int) -> np.ndarray:
         """Recount the stock tensor [origin, country, area, cadre] from the agents."""
         stock = np.zeros((n_countries, n_countries, 2, n_cadres), dtype=np.int64)
-        cells = self.workers.groupby(lambda w: (w.origin, w.country, w.area, w.cadre)).count()
-        for cell, n in cells.items():
-            stock[cell] = n
+        np.add.at(stock, self._attributes("origin", "country", "area", "cadre"), 1)
         return stock
+
+    def _attributes(self, *names: str) -> tuple[np.ndarray, ...]:
+        """One int64 array (n,) per attribute of the workers, read in one pass over the agent
+        set (a third of the time of `AgentSet.get`, a fifth of `AgentSet.groupby`)."""
+        values = np.array(list(map(operator.attrgetter(*names), self.workers)), dtype=np.int64)
+        return tuple(values.reshape(-1, len(names)).T)
 
     def __len__(self) -> int:
         return len(self.workers)
