@@ -8,7 +8,11 @@ from pathlib import Path
 
 from hypothesis import settings
 
-from tests import sweep_models
+from tests.golden import pin_numpy_kernels
+
+pin_numpy_kernels()  # before anything imports numpy: the same floats on every x86-64 machine
+
+from tests import sweep_models  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "results" / "ci-artifacts"
 _STARTED = time.time()

@@ -47,3 +47,16 @@ def test_parallel_kernels_with_one_thread_match_the_golden_fingerprints():
     actual = json.loads(proc.stdout.strip().splitlines()[-1])
     expected = load_golden()[name]
     assert actual == expected, first_difference(expected, actual)
+
+
+def test_numpy_runs_without_its_avx512_kernels():
+    """The setting of tests/golden/__init__.py took effect (numpy was not imported before it):
+    the fingerprints are recorded and compared with the same float64 exp and log everywhere."""
+    import numpy as np
+
+    from tests.golden import AVX512_FEATURES_OLD, AVX512_GROUPS
+
+    features = np._core._multiarray_umath.__cpu_features__
+    disabled = os.environ.get("NPY_DISABLE_CPU_FEATURES", "").split()
+    assert set(disabled) in ({*AVX512_GROUPS.split()}, {*AVX512_FEATURES_OLD.split()})
+    assert not any(features.get(name, False) for name in disabled)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.golden.cases import CASES, GOLDEN_FILE, run_case
+from tests.golden import pin_numpy_kernels
+
+pin_numpy_kernels()  # before numpy is imported: the fingerprints the tests compare with
+
+from tests.golden.cases import CASES, GOLDEN_FILE, run_case  # noqa: E402
 
 
 def main() -> None:
