@@ -26,7 +26,7 @@ from sim.inputs.world import World
 from sim.model.model import WorkforceModel
 from sim.model.rng import seed_from_sequence
 from sim.outputs.indicators import IndicatorRecorder
-from sim.outputs.provenance import code_fingerprint, git_commit
+from sim.outputs.provenance import code_fingerprint, environment, git_commit
 from sim.outputs.results import check_output_dir, csv_writer, parquet_writer, write_run_folder
 
 log = logging.getLogger(__name__)
@@ -419,6 +419,7 @@ def run(
         "package_version": sim.__version__,
         "git_commit": git_commit(),
         "code_hash": code_fingerprint(),
+        "environment": environment(),
         "timings": {"total_s": total, "per_replicate_s": [r.seconds for r in results]},
         "uncertainty": "stochastic" if draws is None else "parameters",
         **({} if draws is None else draws.manifest()),

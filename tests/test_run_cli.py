@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 
@@ -182,6 +183,10 @@ def test_manifest_records_the_engine_auto_chose(tmp_path):
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["engine_requested"] == "auto"
     assert manifest["engine"] == "agents"  # 3,500 agents: below the threshold
+    # what can change the numbers from one machine to another is recorded with them
+    env = manifest["environment"]
+    assert env["packages"]["numpy"] == np.__version__ and env["python"] == platform.python_version()
+    assert {"numba", "pandas", "mesa"} <= {k for k, v in env["packages"].items() if v}
 
 
 def test_every_indicator_written_is_declared(run_dir):

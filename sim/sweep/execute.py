@@ -33,7 +33,7 @@ import numpy as np
 from sim import __version__
 from sim.errors import HrhsimError, ScenarioError, SetupError
 from sim.model.rng import seed_from_sequence
-from sim.outputs.provenance import code_fingerprint, git_commit
+from sim.outputs.provenance import code_fingerprint, environment, git_commit
 from sim.sweep.cluster import (
     SCHEDULER_HANDSHAKE_S,
     WORKER_TIMEOUT_S,
@@ -306,6 +306,7 @@ def _manifest(plan: SweepPlan, created: str, status: dict) -> dict:
         "package_version": __version__,
         "git_commit": git_commit(),
         "python": sys.version.split()[0],
+        "environment": environment(),
         "created": created,
         "updated": _now(),
         "status": status,
