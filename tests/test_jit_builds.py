@@ -145,3 +145,43 @@ def test_parallel_builds_identical_to_serial_with_one_and_two_threads():
     assert one["parallel_ran"] and two["parallel_ran"]  # forced: the parallel builds ran
     assert one["chunks"] > 4  # several chunks of rows to share between the threads
     assert one["serial"] == one["parallel"] == two["parallel"]
+
+
+_CACHE_SCRIPT = """
+import json, sys
+import sim.engines.arrays as arrays
+from sim.inputs.scenario import load_scenario
+from sim.runner import replicate_seeds, run_replicate
+sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 100.0, "time.years": 1})
+seed = replicate_seeds(8, 1)[0]
+run_replicate(sc, 0, seed, engine="arrays")  # the serial builds, compiled and cached first
+arrays.PARALLEL_MIN_ROWS = 1
+run_replicate(sc, 0, seed, engine="arrays")
+out = {}
+for name in ("_HAZARD", "_DECIDE", "_PRECHECK", "_GATHER", "_AGE_COUNTS", "_COUNT"):
+    build = getattr(arrays, name)[True]
+    out[name] = [("do_scheduling" in build.inspect_asm(sig)) for sig in build.signatures]
+print(json.dumps(out))
+"""
+
+
+def test_parallel_builds_are_not_served_the_serial_builds_cache(tmp_path):
+    """numba's disk cache names an entry by module, function name and line, whatever the
+    compiler flags: when both builds of a kernel were one function, the parallel build loaded
+    the serial build's cached code and ran on one thread (same results, half the speed on two
+    cores). In a cold cache, after the serial builds are compiled and cached, the parallel builds
+    must compile their own threaded code (numba's scheduler is in their machine code; code loaded
+    from a cache shows none)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CACHE_SCRIPT, str(SCENARIO)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")},
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    threaded = json.loads(proc.stdout.strip().splitlines()[-1])
+    ran = {name: flags for name, flags in threaded.items() if flags}
+    assert {"_HAZARD", "_DECIDE", "_GATHER"} <= set(ran), threaded
+    assert all(all(flags) for flags in ran.values()), threaded

@@ -4,9 +4,7 @@ Workers are rows of compact arrays (27 bytes each, plus 3 of scratch and 8 of ro
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
 (`sim.model.rules`); each phase first marks events per worker, listing the marked rows of each
 chunk in row order, then joins the lists chunk by chunk, so the result never depends on the number
-of threads, and applies to them the same effects as the agents engine (`sim.engines.effects`).
-What happened is returned as `Transitions` for the shared accounting, exactly as the agents engine
-does.
+of threads, applies the agents engine's effects (`sim.engines.effects`) and returns `Transitions`.
 
 Time-dependent state is kept as clocks, so that ageing writes nothing: the population counts its
 phase-2 steps (`ArrayPopulation.clock`); a row holds the clock at which the worker was 0 steps old
@@ -18,6 +16,8 @@ reconsidering (run again in phase 3 if it changed), so the decide pass visits on
 """
 
 from __future__ import annotations
+
+import types
 
 import numpy as np
 from numba import njit, prange
@@ -65,8 +65,7 @@ def _left(end, clock):
     return max(np.int64(end) - clock, 0)
 
 
-_decide_worker = njit(cache=True, inline="always")(rules.decide_worker.py_func)
-# `rules.decide_worker` itself, inlined into the kernel: a call costs ~4x the decision.
+_decide_worker = njit(inline="always")(rules.decide_worker.py_func)  # inlined: a call costs 4x
 
 
 def _hazard_pass_py(
@@ -311,11 +310,12 @@ def _sum_blocks(partial):
 
 
 def _builds(func):
-    """A kernel compiled twice: serial (small populations) and parallel (large ones).
-
-    Both builds run the same chunks in the same order of rows, so they give identical results.
-    """
-    return {False: njit(cache=True)(func), True: njit(parallel=True, cache=True)(func)}
+    """A kernel built serial (small populations) and parallel (large ones): identical results.
+    The parallel one is a copy named `<name>_parallel`: numba's disk cache tells entries apart
+    by name and line, not flags (docs/architecture.md, "The parallel kernels' cache")."""
+    twin = types.FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__)
+    twin.__qualname__, twin.__module__ = f"{func.__qualname__}_parallel", func.__module__
+    return {False: njit(cache=True)(func), True: njit(parallel=True, cache=True)(twin)}
 
 
 _HAZARD = _builds(_hazard_pass_py)
