@@ -38,6 +38,7 @@ WINDOWS = "tests/test_policy_windows.py"
 TABLE = "tests/test_decision_table.py"
 MATCHING = "tests/test_matching_rules.py"
 DISPATCH = "tests/test_parallel_dispatch.py"
+JIT = "tests/test_jit_builds.py"
 EFFECTS = "tests/test_effects.py"
 
 
@@ -253,11 +254,14 @@ MUTANTS = (
            (MATCHING,), "voluntary returners take the home posts before contract-end returners"),
     # ---- the arrays engine's kernels
     Mutant("parallel_build_removed", "sim/engines/arrays.py",
-           "True: njit(parallel=True, cache=True)(func)", "True: njit(cache=True)(func)",
+           "True: njit(parallel=True, cache=True)(twin)", "True: njit(cache=True)(twin)",
            (DISPATCH,), "the 'parallel' builds compiled serially"),
     Mutant("serial_build_for_every_size", "sim/engines/arrays.py",
-           "PARALLEL_MIN_ROWS = 8 * CHUNK", "PARALLEL_MIN_ROWS = 1 << 62",
+           "PARALLEL_MIN_ROWS = CHUNK", "PARALLEL_MIN_ROWS = 1 << 62",
            (DISPATCH,), "the serial build used for every population size"),
+    Mutant("parallel_build_shares_serial_cache", "sim/engines/arrays.py",
+           "cache=True)(twin)}", "cache=True)(func)}",
+           (JIT,), "the parallel builds cached under the serial builds' names"),
     Mutant("hazard_exit_pays_buyout", "sim/engines/effects.py",
            "return EXITED, T_EXIT, -1, 0, 0", "return EXITED, T_EXIT, -1, 0, 1",
            (EFFECTS,), "a hazard exit pays the bond buy-out"),

@@ -3,9 +3,10 @@
 - numba's disk cache is keyed on the code (`sim/jitcache.py`): a copy of the package whose rule
   module is edited runs the edited rule in the arrays engine too (and, as a control, the same
   edit with the keying switched off is served stale kernels: what the keying prevents).
-- The parallel builds of the arrays kernels (normally used from 262,144 workers) are forced by
-  lowering `sim.engines.arrays.PARALLEL_MIN_ROWS`, run with 1 and 2 threads, and give results
-  identical to the serial builds.
+- The parallel builds of the arrays kernels (normally used from 32,768 workers) are forced by
+  lowering `sim.engines.arrays.PARALLEL_MIN_ROWS` (the serial ones by raising it), run with 1
+  and 2 threads, and give results identical to the serial builds; on a cold cache they compile
+  their own threaded code (not the serial builds' cached code).
 
 Each case runs in subprocesses with their own cache folder, so it also works on a cold cache.
 """
@@ -109,6 +110,7 @@ seed = replicate_seeds(8, 1)[0]
 builds = (arrays._HAZARD, arrays._DECIDE, arrays._GATHER)
 out = {"threads": numba.get_num_threads()}
 if sys.argv[2] == "serial":
+    arrays.PARALLEL_MIN_ROWS = 1 << 62  # force the serial builds
     r = run_replicate(sc, 0, seed, engine="arrays")
     out["serial"] = [r.indicators.value.tolist(), r.flows.workers.tolist()]
     out["serial_used_parallel"] = any(b[True].signatures for b in builds)
@@ -141,7 +143,7 @@ def test_parallel_builds_identical_to_serial_with_one_and_two_threads():
     one = _threads(1, "serial")
     two = _threads(2, "parallel")
     assert (one["threads"], two["threads"]) == (1, 2)
-    assert not one["serial_used_parallel"]  # below the threshold: the serial builds ran
+    assert not one["serial_used_parallel"]  # forced: the serial builds ran
     assert one["parallel_ran"] and two["parallel_ran"]  # forced: the parallel builds ran
     assert one["chunks"] > 4  # several chunks of rows to share between the threads
     assert one["serial"] == one["parallel"] == two["parallel"]

@@ -1,10 +1,10 @@
 """The arrays engine runs the parallel builds of its kernels on large populations.
 
 ODD, "Two engines, one set of rules": each phase is a numba kernel over fixed chunks of 32,768
-rows, run in parallel when the population has at least 262,144 rows (8 chunks) and serially
+rows, run in parallel when the population has at least 32,768 rows (one chunk) and serially
 below. Identity of the two builds at one and two threads is tested where the builds are forced
 (the hardening tests); here: the parallel builds are numba-parallel, and each phase picks them
-exactly from 262,144 rows. The kernels are spied on (and run in their serial builds, which give
+exactly from 32,768 rows. The kernels are spied on (and run in their serial builds, which give
 the same results) so that the test stays fast on a cold cache.
 """
 
@@ -20,7 +20,7 @@ from sim.model.population import NewWorkers
 from tests.test_decision_table import NO_HAZARD, Situation
 
 KERNELS = ("_HAZARD", "_DECIDE", "_GATHER")
-ODD_CHUNK, ODD_PARALLEL_FROM = 32_768, 262_144
+ODD_CHUNK, ODD_PARALLEL_FROM = 32_768, 32_768
 
 
 def test_the_parallel_builds_are_parallel_and_the_serial_builds_are_not():
@@ -47,7 +47,7 @@ def _population(rows: int) -> ArrayPopulation:
 @pytest.mark.parametrize(
     ("rows", "parallel"), [(ODD_PARALLEL_FROM - 1, False), (ODD_PARALLEL_FROM, True)]
 )
-def test_each_phase_runs_the_parallel_build_from_eight_chunks(monkeypatch, rows, parallel):
+def test_each_phase_runs_the_parallel_build_from_one_chunk(monkeypatch, rows, parallel):
     used = set()
     for name in KERNELS:
         serial = getattr(arrays, name)[False]

@@ -43,7 +43,7 @@ _ARCHETYPE_AGREEMENTS = [
 ]  # fmt: skip
 
 CASES: dict[str, dict] = {
-    # Global world, arrays engine, large enough for the parallel kernel builds (> 262,144 rows).
+    # Global world, arrays engine, large enough for the parallel kernel builds (> 32,768 rows).
     "global_baseline_arrays": {
         "file": "baseline.yaml",
         "engine": "arrays",
