@@ -34,6 +34,7 @@ from sim.calibrate.spec import load_spec  # noqa: E402
 from sim.errors import HrhsimError  # noqa: E402
 from sim.inputs.scenario import parse_set  # noqa: E402
 from sim.outputs.provenance import git_commit  # noqa: E402
+from sim.sweep.cluster import worker_threads_env  # noqa: E402
 
 
 def _context(spec_path: str, overrides: dict) -> tuple:
@@ -42,6 +43,12 @@ def _context(spec_path: str, overrides: dict) -> tuple:
     scenario = plan.scenario.with_overrides(overrides) if overrides else plan.scenario
     ctx = Context(scenario, plan.policies, tuple(plan.targets.compared), spec.seed, source="check")
     return plan, ctx
+
+
+def _set_threads(threads: int) -> None:
+    import numba
+
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
 def _one(args: tuple) -> dict:
@@ -67,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--update-fit-json records the shipped point: not with --set")
     plan, _ = _context(args.spec, overrides)
     tasks = [(args.spec, overrides, r) for r in range(args.replicates)]
-    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+    jobs = max(1, args.jobs)
+    threads = int(worker_threads_env(jobs)["NUMBA_NUM_THREADS"])  # the CPUs shared, not each
+    with ProcessPoolExecutor(jobs, initializer=_set_threads, initargs=(threads,)) as pool:
         rows = list(pool.map(_one, tasks))
     values = pd.DataFrame(rows)
     rows = []

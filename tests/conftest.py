@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -11,6 +12,15 @@ from hypothesis import settings
 from tests.golden import pin_numpy_kernels
 
 pin_numpy_kernels()  # before anything imports numpy: the same floats on every x86-64 machine
+
+# The test workers (pytest-xdist, `-n 2`) share the CPUs: numba threads each so that together
+# they use them once, as the sweeps' local workers do (`sim.sweep.cluster.worker_threads_env`;
+# oversubscribed, the arrays engine's parallel kernels spin against each other). Tests of other
+# thread counts set NUMBA_NUM_THREADS in their subprocesses.
+if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+    _cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    _share = max(1, (_cpus or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
+    os.environ.setdefault("NUMBA_NUM_THREADS", str(_share))
 
 from tests import sweep_models  # noqa: E402
 

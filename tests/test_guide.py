@@ -145,14 +145,19 @@ def test_every_command_of_the_guide_runs_as_shown(tmp_path):
     try:
         for command, expected in commands:
             command = command.replace("8786", str(port))
-            if command.startswith("dask "):  # scheduler and worker run in the background
-                args = shlex.split(command)
+            args = shlex.split(command)
+            assigned = {}  # leading NAME=value words: the command's environment, as in a shell
+            while args and re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", args[0]):
+                name, value = args.pop(0).split("=", 1)
+                assigned[name] = value
+            if args[0] == "dask":  # scheduler and worker run in the background
                 background.append(
                     subprocess.Popen(
                         [sys.executable, "-m", f"distributed.cli.dask_{args[1]}", *args[2:]],
                         cwd=work,
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,
+                        env={**os.environ, **assigned},
                     )
                 )
                 time.sleep(3 if args[1] == "scheduler" else 5)
