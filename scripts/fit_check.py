@@ -16,6 +16,7 @@ run's manifest quote) with the command, date and git commit of the measurement.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -34,7 +35,7 @@ from sim.calibrate.spec import load_spec  # noqa: E402
 from sim.errors import HrhsimError  # noqa: E402
 from sim.inputs.scenario import parse_set  # noqa: E402
 from sim.outputs.provenance import git_commit  # noqa: E402
-from sim.sweep.cluster import worker_threads_env  # noqa: E402
+from sim.sweep.cluster import threads_per_process  # noqa: E402
 
 
 def _context(spec_path: str, overrides: dict) -> tuple:
@@ -45,15 +46,10 @@ def _context(spec_path: str, overrides: dict) -> tuple:
     return plan, ctx
 
 
-def _set_threads(threads: int) -> None:
-    import numba
-
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-
-
 def _one(args: tuple) -> dict:
-    spec_path, overrides, replicate = args
+    spec_path, overrides, replicate, threads = args
     _, ctx = _context(spec_path, overrides)
+    ctx = dataclasses.replace(ctx, threads=threads)  # evaluate sets numba's threads
     return evaluate(ctx, Evaluation("fit-check", "check", 0, replicate, {}))
 
 
@@ -75,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     plan, _ = _context(args.spec, overrides)
     tasks = [(args.spec, overrides, r) for r in range(args.replicates)]
     jobs = max(1, args.jobs)
-    threads = int(worker_threads_env(jobs)["NUMBA_NUM_THREADS"])  # the CPUs shared, not each
-    with ProcessPoolExecutor(jobs, initializer=_set_threads, initargs=(threads,)) as pool:
+    tasks = [(*task, threads_per_process(jobs)) for task in tasks]  # the CPUs shared, not each
+    with ProcessPoolExecutor(jobs) as pool:
         rows = list(pool.map(_one, tasks))
     values = pd.DataFrame(rows)
     rows = []

@@ -17,10 +17,12 @@ pin_numpy_kernels()  # before anything imports numpy: the same floats on every x
 # they use them once, as the sweeps' local workers do (`sim.sweep.cluster.worker_threads_env`;
 # oversubscribed, the arrays engine's parallel kernels spin against each other). Tests of other
 # thread counts set NUMBA_NUM_THREADS in their subprocesses.
+# (`sim.sweep.cluster` imports neither numpy nor numba.)
 if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-    _cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    _share = max(1, (_cpus or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
-    os.environ.setdefault("NUMBA_NUM_THREADS", str(_share))
+    from sim.sweep.cluster import worker_threads_env
+
+    for _name, _value in worker_threads_env(int(os.environ["PYTEST_XDIST_WORKER_COUNT"])).items():
+        os.environ.setdefault(_name, _value)
 
 from tests import sweep_models  # noqa: E402
 

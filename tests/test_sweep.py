@@ -447,7 +447,7 @@ def test_local_workers_share_the_cpus_between_their_numba_threads(monkeypatch):
     from sim.sweep import cluster
 
     for cpus, workers, threads in ((2, 2, "1"), (8, 2, "4"), (2, 4, "1"), (4, 1, "4")):
-        monkeypatch.setattr(cluster, "_cpu_count", lambda cpus=cpus: cpus)
+        monkeypatch.setattr(cluster, "cpu_count", lambda cpus=cpus: cpus)
         assert cluster.worker_threads_env(workers) == {"NUMBA_NUM_THREADS": threads}
     monkeypatch.undo()
     monkeypatch.setenv("NUMBA_NUM_THREADS", "7")  # what the workers would inherit otherwise

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,8 @@ from sim.calibrate.plan import RUNS, Plan
 from sim.calibrate.run import Context, Evaluation, context_fingerprint, evaluate, evaluation_key
 from sim.errors import CalibrationError
 from sim.outputs.results import write_table
+from sim.sweep.cluster import cpu_count as cpus
+from sim.sweep.cluster import threads_per_process
 
 __all__ = ["BudgetReachedError", "Runner", "cpus"]
 
@@ -55,7 +56,7 @@ class Runner:
             targets=tuple(plan.targets.compared),
             root_seed=plan.spec.seed,
             source=str(plan.spec.path),
-            threads=max(1, cpus() // workers) if workers and not scheduler and not client else 0,
+            threads=threads_per_process(workers) if workers and not scheduler and not client else 0,
         )
         self.fingerprint = context_fingerprint(self.ctx)
         self._ctx_future = None
@@ -149,11 +150,3 @@ class Runner:
         rows = frame.loc[[keys[i] for i in order]].reset_index()
         rows["order"] = order
         return rows
-
-
-def cpus() -> int:
-    """CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)

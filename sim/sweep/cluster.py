@@ -27,8 +27,10 @@ __all__ = [
     "WORKER_TIMEOUT_S",
     "WorkerWatch",
     "check_scheduler",
+    "cpu_count",
     "dask_client",
     "parse_scheduler_address",
+    "threads_per_process",
     "worker_threads_env",
 ]
 
@@ -148,7 +150,7 @@ def dask_client(
             with contextlib.suppress(Exception):
                 client.close(timeout=5)
         return
-    n = workers or _cpu_count()
+    n = workers or cpu_count()
     with (
         LocalCluster(
             n_workers=n,
@@ -163,15 +165,21 @@ def dask_client(
         yield client
 
 
+def threads_per_process(processes: int) -> int:
+    """numba threads for each of `processes` worker processes sharing this machine's CPUs, so
+    that together they use the CPUs once (at least one). More, and the arrays engine's parallel
+    kernels of one process spin against another's (2 processes of 2 threads on 2 cores: the fit
+    check took 55 s instead of 20 s)."""
+    return max(1, cpu_count() // max(1, processes))
+
+
 def worker_threads_env(processes: int) -> dict[str, str]:
-    """Environment of `processes` local worker processes sharing this machine's CPUs: numba
-    threads each so that together they use the CPUs once (at least one). Without it each worker
-    runs the arrays engine's parallel kernels on every CPU and the spinning threads of one
-    process slow the others (2 workers on 2 cores: the fit check took 55 s instead of 20 s)."""
-    return {"NUMBA_NUM_THREADS": str(max(1, _cpu_count() // max(1, processes)))}
+    """The environment of `processes` local worker processes: `threads_per_process` threads."""
+    return {"NUMBA_NUM_THREADS": str(threads_per_process(processes))}
 
 
-def _cpu_count() -> int:
+def cpu_count() -> int:
+    """CPUs this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
