@@ -3,6 +3,7 @@
     python benchmarks/step_phases.py                      # global baseline as shipped (arrays)
     python benchmarks/step_phases.py --agents 100000      # the 100,000-agent case of engines.py
     python benchmarks/step_phases.py --engine agents --agents 100000
+    python benchmarks/step_phases.py --agents 10000000 --years 1 --steps-per-year 12
     python benchmarks/step_phases.py --repeats 5 --json out.json
 
 Every phase of `WorkforceModel.step` (ODD §3) is wrapped with a timer on the model instance (the
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
     parser.add_argument("--agents", type=float, help="scale to about this many agents")
     parser.add_argument("--years", type=int, help="simulated years (default: the scenario's)")
+    parser.add_argument("--steps-per-year", type=int, help="steps a year (default: the scenario's)")
     parser.add_argument("--engine", default="arrays", choices=("arrays", "agents"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -116,6 +118,8 @@ def main() -> None:
         overrides["scale.workers_per_agent"] = max(WORKERS / args.agents, 1.0)
     if args.years:
         overrides["time.years"] = args.years
+    if args.steps_per_year:
+        overrides["time.steps_per_year"] = args.steps_per_year
     scenario = sim.load_scenario(args.scenario).with_overrides(overrides)
 
     sim.run(scenario, replicates=1, seed=1)  # fills the JIT cache and the world cache

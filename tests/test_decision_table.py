@@ -49,7 +49,7 @@ from sim.model.rules import (
     RURAL,
     URBAN,
     DecisionContext,
-    HazardContext,
+    hazard_context,
 )
 
 HOME, ABROAD, THIRD = 0, 1, 2  # three countries; ABROAD and THIRD are the destination slots
@@ -61,7 +61,7 @@ AGE = 40 * 4  # the worker's age in steps
 AGES = 200  # length of the age-term table (steps)
 MAX_AGE = 400  # steps: nobody in these tests reaches it
 _NONE = np.zeros((2, MAX_AGE + 1))
-NO_HAZARD = HazardContext(_NONE, _NONE, _NONE, MAX_AGE)
+NO_HAZARD = hazard_context(_NONE, _NONE, _NONE, MAX_AGE)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,44 @@ def test_hazard_partition_gives_each_event_its_probability():
     assert rules.hazard_event(worker_key(3, 1), 5, 840, 840, 0.0, 0.0, 0.0) == rules.EVENT_RETIRE
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.integers(-(2**63), 2**63 - 1), st.integers(0, 5000), st.integers(0, 1000),
+    st.integers(1, 1000), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0),
+    st.sampled_from([None, -2, -1, 0, 1, 2]),
+)  # fmt: skip
+def test_hazard_possible_holds_exactly_when_hazard_event_draws_an_event(
+    key, step, age, max_age, p_retire, p_death, p_exit, ulps
+):
+    if ulps is not None:  # the last threshold at the worker's draw, to a few floats
+        p_exit = max(uniform_keyed(key, step, STREAM_HAZARD) - (p_retire + p_death), 0.0)
+        for _ in range(abs(ulps)):
+            p_exit = max(float(np.nextafter(p_exit, math.copysign(2.0, ulps))), 0.0)
+    table = [np.array([[p]]) for p in (p_retire, p_death, p_exit)]
+    p_any = float(rules.hazard_context(*table, max_age).p_any[0, 0])
+    event = rules.hazard_event(key, step, age, max_age, p_retire, p_death, p_exit)
+    assert rules.hazard_possible(key, step, age, max_age, p_any) == (event != rules.EVENT_NONE)
+
+
+def test_hazard_possible_at_thresholds_within_a_float_of_the_draw():
+    """Deterministic companion of the property above: last thresholds one to three floats
+    either side of each worker's draw, where the order of the additions decides."""
+    gen = np.random.default_rng(11)
+    agree = 0
+    for i in range(3000):
+        key, step = worker_key(5, i), 40 + i % 7
+        u = uniform_keyed(key, step, STREAM_HAZARD)
+        p_retire, p_death = gen.uniform(0.0, u / 2, 2)
+        p_exit = u - (p_retire + p_death)
+        for _ in range(i % 4):
+            p_exit = float(np.nextafter(p_exit, 1.0 if i % 8 < 4 else 0.0))
+        hz = rules.hazard_context(*(np.array([[p]]) for p in (p_retire, p_death, p_exit)), 900)
+        event = rules.hazard_event(key, step, 300, 900, p_retire, p_death, p_exit)
+        possible = rules.hazard_possible(key, step, 300, 900, float(hz.p_any[0, 0]))
+        agree += possible == (event != rules.EVENT_NONE)
+    assert agree == 3000
+
+
 def test_initial_ages_follow_the_band_shares_uniformly_within_bands():
     cum = np.array([0.2, 0.5, 0.7, 0.9, 1.0])
     edges = np.array([100, 140, 180, 220, 260, 320], dtype=np.int64)  # steps

@@ -70,14 +70,15 @@ _decide_worker = njit(inline="always")(rules.decide_worker.py_func)  # inlined: 
 
 def _hazard_pass_py(
     n, key, cadre, status, birth, agreement, contract, event, marked, cands, step, clock,
-    p_retire, p_death, p_exit, max_age, p_reconsider, counts, ccounts,
+    p_retire, p_death, p_exit, p_any, max_age, p_reconsider, counts, ccounts,
 ):  # fmt: skip
     """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`).
 
     `clock` is the population's clock after this step's ageing. Ageing writes nothing: the age
     is clock - birth, and bonds and contracts run out at fixed clocks (`_left`), so the
     countdowns `effects.age_and_hazards` returns are not needed (its event does not depend on
-    them; they are passed as 0). Marked rows are listed chunk by chunk in `marked` (`_gather_py`).
+    them; they are passed as 0); it is called only where `rules.hazard_possible`, its exact
+    pre-check, holds. Marked rows are listed chunk by chunk in `marked` (`_gather_py`).
 
     With `p_reconsider` >= 0 the pass also lists, in `cands` and `ccounts`, the workers who stay
     and pass phase 3's pre-check (`_precheck_py`) with that probability at this step and clock.
@@ -93,9 +94,11 @@ def _hazard_pass_py(
             k = cadre[i]
             age = clock - 1 - np.int64(birth[i])  # before this step's ageing
             a = effects.hazard_index(age, max_age)
-            e = effects.age_and_hazards(
-                key[i], step, age, 0, 0, max_age, p_retire[k, a], p_death[k, a], p_exit[k, a]
-            )[3]
+            e = 0
+            if rules.hazard_possible(key[i], step, age + 1, max_age, p_any[k, a]):  # aged
+                e = effects.age_and_hazards(
+                    key[i], step, age, 0, 0, max_age, p_retire[k, a], p_death[k, a], p_exit[k, a]
+                )[3]
             if e != 0:
                 event[i] = e
                 marked[lo + cnt] = i
@@ -177,14 +180,8 @@ def _record(
 ):
     """Write transition `m` of row `i` (its state before the event, its age at `clock`) into
     `cols` (9, n)."""
-    cols[0, m] = origin[i]
-    cols[1, m] = cadre[i]
-    cols[2, m] = country[i]
-    cols[3, m] = area[i]
-    cols[4, m] = country_to
-    cols[5, m] = area_to
-    cols[6, m] = kind
-    cols[7, m] = bonded
+    cols[0, m], cols[1, m], cols[2, m], cols[3, m] = origin[i], cadre[i], country[i], area[i]
+    cols[4, m], cols[5, m], cols[6, m], cols[7, m] = country_to, area_to, kind, bonded
     cols[8, m] = clock - np.int64(birth[i])
 
 
@@ -466,7 +463,7 @@ class ArrayPopulation:
         _HAZARD[par](
             n, *self._columns("key", "cadre", "status", "birth", "agreement", "contract", "event"),
             marked, cands, step, self.clock, hazards.p_retire, hazards.p_death, hazards.p_exit,
-            hazards.max_age_steps, p, counts, ccounts,
+            hazards.p_any, hazards.max_age_steps, p, counts, ccounts,
         )  # fmt: skip
         # Phase 3's pre-check done with last step's probability, valid for this step and clock
         # until the rows change (`add`, `admit`, `end_year`) and if phase 3's probability is

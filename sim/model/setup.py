@@ -20,7 +20,7 @@ from sim.declarations import CADRES, INCOME_GROUPS
 from sim.inputs.selectors import destinations_mask
 from sim.inputs.world import World, relative_income
 from sim.model import supply
-from sim.model.rules import HazardContext
+from sim.model.rules import HazardContext, hazard_context
 from sim.model.supply import Trend
 from sim.model.utilities import affinity
 
@@ -194,7 +194,7 @@ def setup(data: Mapping, world: World) -> Setup:
         destinations=destinations,
         destination_of_slot=slots,
         training_lag=np.array([wf["training_lag"][k] for k in CADRES], dtype=np.int64),
-        hazards=HazardContext(p_retire, p_death, p_exit, math.ceil(hz["max_age"] * spy)),
+        hazards=hazard_context(p_retire, p_death, p_exit, math.ceil(hz["max_age"] * spy)),
         entry_steps=entry_steps,
         late_entry_cumulative=np.cumsum(supply.late_entry_weights(hz), axis=1),
         age_edges_steps=edges,
