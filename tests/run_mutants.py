@@ -13,7 +13,8 @@ test fails. Nothing is changed in the working tree.
     .venv/bin/python tests/run_mutants.py until_exclusive --tests tests/test_levers.py
     .venv/bin/python tests/run_mutants.py --tests-from 7b2668c --tests tests/test_rules.py ...
 
-The copy holds `sim/`, `tests/`, `scenarios/` and `pyproject.toml`; the tests run with this
+The copy holds `sim/`, `tests/`, `scenarios/`, `calibration/` (the fitted parameters the
+scenarios extend) and `pyproject.toml`; the tests run with this
 interpreter. Before the mutants, the unmutated copy must pass the union of their tests.
 """
 
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("sim", "tests", "scenarios", "pyproject.toml")
+COPIED = ("sim", "tests", "scenarios", "calibration", "pyproject.toml")
 
 MONEY = "tests/test_money_exact.py"
 WINDOWS = "tests/test_policy_windows.py"
@@ -40,6 +41,8 @@ MATCHING = "tests/test_matching_rules.py"
 DISPATCH = "tests/test_parallel_dispatch.py"
 JIT = "tests/test_jit_builds.py"
 EFFECTS = "tests/test_effects.py"
+GOLDEN = "tests/test_golden.py"
+RULES = "tests/test_rules.py"
 
 
 @dataclass(frozen=True)
@@ -262,6 +265,15 @@ MUTANTS = (
     Mutant("parallel_build_shares_serial_cache", "sim/engines/arrays.py",
            "cache=True)(twin)}", "cache=True)(func)}",
            (JIT,), "the parallel builds cached under the serial builds' names"),
+    Mutant("row_offset_dropped", "sim/engines/arrays.py",
+           "idx[j + t] = lo + np.int64(marked[lo + t])", "idx[j + t] = np.int64(marked[lo + t])",
+           (GOLDEN,), "the marked rows of every chunk read as rows of the first"),
+    Mutant("hazard_precheck_retirement_only", "sim/engines/arrays.py",
+           "max_age, p_any[k, a]):", "max_age, p_retire[k, a]):",
+           (GOLDEN,), "the hazard pass's pre-check lets through the retirements only"),
+    Mutant("hazard_precheck_sum_reassociated", "sim/model/rules.py",
+           "(p_retire + p_death) + p_exit)", "p_retire + (p_death + p_exit))",
+           (RULES,), "the pre-check's threshold summed in another order than hazard_event's"),
     Mutant("hazard_exit_pays_buyout", "sim/engines/effects.py",
            "return EXITED, T_EXIT, -1, 0, 0", "return EXITED, T_EXIT, -1, 0, 1",
            (EFFECTS,), "a hazard exit pays the bond buy-out"),

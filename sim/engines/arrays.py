@@ -1,6 +1,6 @@
 """Engine `arrays`: the worker population as a struct of arrays, stepped by numba kernels.
 
-Workers are rows of compact arrays (27 bytes each, plus 3 of scratch and 8 of row lists). Kernels
+Workers are rows of compact arrays (27 bytes each, plus 3 of scratch and 4 of row lists). Kernels
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
 (`sim.model.rules`); each phase first marks events per worker, listing the marked rows of each
 chunk in row order, then joins the lists chunk by chunk, so the result never depends on the number
@@ -35,6 +35,8 @@ CHUNK = 1 << 15
 
 PARALLEL_MIN_ROWS = CHUNK
 """From one chunk of rows the parallel builds run: as fast or faster at every size measured."""
+ROW_IN_CHUNK = np.uint16
+"""A pass lists rows as their offset in their chunk (CHUNK ≤ 2**16): 2 bytes a row, not 4."""
 
 FIELDS = {
     "key": np.int64,  # the worker's part of every counter-based draw (sim.model.rng.worker_key)
@@ -101,12 +103,12 @@ def _hazard_pass_py(
                 )[3]
             if e != 0:
                 event[i] = e
-                marked[lo + cnt] = i
+                marked[lo + cnt] = i - lo
                 cnt += 1
             elif p_reconsider >= 0.0 and rules.may_decide(
                 key[i], step, agreement[i], _left(contract[i], clock), p_reconsider
             ):
-                cands[lo + cc] = i
+                cands[lo + cc] = i - lo
                 cc += 1
         counts[ch] = cnt
         ccounts[ch] = cc
@@ -124,7 +126,7 @@ def _precheck_py(n, key, status, agreement, contract, cands, step, clock, p_reco
             if status[i] == rules.ACTIVE and rules.may_decide(
                 key[i], step, agreement[i], _left(contract[i], clock), p_reconsider
             ):
-                cands[lo + cc] = i
+                cands[lo + cc] = i - lo
                 cc += 1
         ccounts[ch] = cc
 
@@ -143,7 +145,7 @@ def _decide_pass_py(
         lo = ch * CHUNK
         cnt = 0
         for t in range(ccounts[ch]):
-            i = cands[lo + t]
+            i = lo + np.int64(cands[lo + t])
             choice, s, ends = _decide_worker(
                 key[i], step, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
                 np.int64(cadre[i]), clock - np.int64(birth[i]), _left(bond[i], clock),
@@ -153,7 +155,7 @@ def _decide_pass_py(
             if code != 0:
                 event[i] = code
                 slot[i] = s
-                marked[lo + cnt] = i
+                marked[lo + cnt] = i - lo
                 cnt += 1
         counts[ch] = cnt
 
@@ -170,7 +172,7 @@ def _gather_py(marked, counts):
         j = offsets[ch]
         lo = ch * CHUNK
         for t in range(counts[ch]):
-            idx[j + t] = marked[lo + t]
+            idx[j + t] = lo + np.int64(marked[lo + t])
     return idx
 
 
@@ -403,7 +405,7 @@ class ArrayPopulation:
             if name in self.a:
                 arr[: self.n] = self.a[name][: self.n]
             self.a[name] = arr
-        self._lists = {name: np.zeros(new_cap, dtype=np.int32) for name in ("marked", "cands")}
+        self._lists = {name: np.zeros(new_cap, dtype=ROW_IN_CHUNK) for name in ("marked", "cands")}
         self.capacity = new_cap
 
     def reserve(self, capacity: int) -> None:
