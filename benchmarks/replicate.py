@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=5)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    codes = [ROOT, *[c.resolve() for c in args.code]]
+    codes = list(dict.fromkeys([ROOT, *[c.resolve() for c in args.code]]))  # each checkout once
     rounds: dict[str, list[float]] = {str(c): [] for c in codes}
     for r in range(args.rounds):
         order = codes if r % 2 == 0 else codes[::-1]

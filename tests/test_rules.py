@@ -67,6 +67,19 @@ def test_pick_index_follows_the_cumulative_weights(weights, u):
     assert lower <= u * cum[-1] < cum[i] or i == len(weights) - 1
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 0.0, 0.1, 0.25, 0.5, 1.0, 3.0]), min_size=1, max_size=40),
+    st.floats(-0.5, 8.0),
+)
+def test_first_exceeding_stops_where_a_scan_from_the_start_stops(steps, x):
+    cumulative = np.cumsum(steps)  # non-decreasing, with ties
+    b = 0
+    while b < cumulative.size - 1 and x >= cumulative[b]:
+        b += 1
+    assert rules.first_exceeding(x, cumulative) == b
+
+
 def test_hazard_partition_gives_each_event_its_probability():
     n = 200000
     events = np.array(

@@ -247,12 +247,11 @@ def choose_option(
 
 
 @njit(cache=True)
-def pick_index(u: float, cumulative: np.ndarray) -> int:
-    """Index of the first entry of a cumulative weight vector (D,) exceeding u times its total."""
-    n = cumulative.shape[0]
-    x = u * cumulative[n - 1]
+def first_exceeding(x: float, cumulative: np.ndarray) -> int:
+    """Index of the first entry of a non-decreasing vector (D,) above x, or D − 1 if none of
+    the others is (a binary search: the index a scan from the start would stop at)."""
     lo = 0
-    hi = n - 1
+    hi = cumulative.shape[0] - 1
     while lo < hi:
         mid = (lo + hi) // 2
         if cumulative[mid] > x:
@@ -260,6 +259,12 @@ def pick_index(u: float, cumulative: np.ndarray) -> int:
         else:
             lo = mid + 1
     return lo
+
+
+@njit(cache=True)
+def pick_index(u: float, cumulative: np.ndarray) -> int:
+    """Index of the first entry of a cumulative weight vector (D,) exceeding u times its total."""
+    return first_exceeding(u * cumulative[cumulative.shape[0] - 1], cumulative)
 
 
 @njit(cache=True)
@@ -295,9 +300,7 @@ def initial_age_steps(key: int, cumulative: np.ndarray, edges: np.ndarray) -> in
     `edges` (B + 1,) are the intervals' edges in steps.
     """
     u = uniform_keyed(key, 0, STREAM_AGE)
-    b = 0
-    while b < cumulative.shape[0] - 1 and u >= cumulative[b]:
-        b += 1
+    b = first_exceeding(u, cumulative)
     below = cumulative[b - 1] if b > 0 else 0.0
     share = cumulative[b] - below
     lo = edges[b]
