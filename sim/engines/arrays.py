@@ -379,9 +379,10 @@ def _check_clock(value: int) -> None:
         )
 
 
-def _sparse_zeros(n: int, dtype) -> np.ndarray:
-    """Zeros in pages of 4 KiB that the system allocates when first written: for the row lists,
-    each chunk's written at its start (numpy asks for 2 MiB pages from 4 MiB, filled by a touch)."""
+def _lazy_zeros(n: int, dtype) -> np.ndarray:
+    """Zeros on 4 KiB pages that the system allocates when first written. numpy asks for 2 MiB
+    pages from 4 MiB: a row list written at each chunk's start filled them all, and they were
+    slower to fault in (building the full world's 51 M workers: 7.0-8.0 s, now 4.6-5.1 s)."""
     return np.frombuffer(mmap.mmap(-1, max(n, 1) * np.dtype(dtype).itemsize), dtype=dtype)[:n]
 
 
@@ -408,11 +409,11 @@ class ArrayPopulation:
             return
         new_cap = max(needed, int(self.capacity * 1.25) + 1024)
         for name, dtype in {**FIELDS, **SCRATCH}.items():
-            arr = np.zeros(new_cap, dtype=dtype)
+            arr = _lazy_zeros(new_cap, dtype)
             if name in self.a:
                 arr[: self.n] = self.a[name][: self.n]
             self.a[name] = arr
-        self._lists = {name: _sparse_zeros(new_cap, ROW_IN_CHUNK) for name in ("marked", "cands")}
+        self._lists = {name: _lazy_zeros(new_cap, ROW_IN_CHUNK) for name in ("marked", "cands")}
         self.capacity = new_cap
 
     def reserve(self, capacity: int) -> None:
