@@ -380,9 +380,8 @@ def _check_clock(value: int) -> None:
 
 
 def _lazy_zeros(n: int, dtype) -> np.ndarray:
-    """Zeros on 4 KiB pages that the system allocates when first written. numpy asks for 2 MiB
-    pages from 4 MiB: a row list written at each chunk's start filled them all, and they were
-    slower to fault in (building the full world's 51 M workers: 7.0-8.0 s, now 4.6-5.1 s)."""
+    """Zeros on 4 KiB pages allocated when first written (numpy asks for 2 MiB pages from 4 MiB:
+    a row list written at each chunk's start filled them, and they were slower to fault in)."""
     return np.frombuffer(mmap.mmap(-1, max(n, 1) * np.dtype(dtype).itemsize), dtype=dtype)[:n]
 
 
@@ -405,9 +404,10 @@ class ArrayPopulation:
 
     # ------------------------------------------------------------- storage
     def _reserve(self, needed: int) -> None:
+        """Room for twice the rows needed: unwritten rows cost address space only (_lazy_zeros)."""
         if needed <= self.capacity:
             return
-        new_cap = max(needed, int(self.capacity * 1.25) + 1024)
+        new_cap = 2 * needed + 1024
         for name, dtype in {**FIELDS, **SCRATCH}.items():
             arr = _lazy_zeros(new_cap, dtype)
             if name in self.a:
