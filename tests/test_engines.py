@@ -159,6 +159,28 @@ print(json.dumps({"ind": r.indicators.value.tolist(), "flows": r.flows.workers.t
 """
 
 
+def test_arrays_engine_identical_when_its_columns_grow_during_the_run(monkeypatch):
+    """Reallocation mid-run (copied columns, new row lists, the pre-check dropped): with no
+    initial reservation and room for 16 more rows at each growth, the arrays engine still
+    matches the agents engine at every step."""
+    from sim.engines import arrays, storage
+
+    grown = []
+    reserve = arrays.ArrayPopulation._reserve
+
+    def counting(self, needed, grow=True):
+        if needed > self.capacity and self.n:
+            grown.append(self.n)
+        reserve(self, needed, grow)
+
+    monkeypatch.setattr(storage, "GROWTH", 1)
+    monkeypatch.setattr(storage, "SPARE_ROWS", 16)
+    monkeypatch.setattr(arrays.ArrayPopulation, "reserve", lambda self, capacity: None)
+    monkeypatch.setattr(arrays.ArrayPopulation, "_reserve", counting)
+    assert_same_every_step(archetypes(CASES["every_lever"]), seed=4)
+    assert len(grown) > 3
+
+
 def test_arrays_engine_identical_with_one_and_two_threads():
     outputs = []
     for threads in ("1", "2"):

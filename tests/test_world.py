@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import subprocess
@@ -284,6 +285,19 @@ def test_world_is_immutable(world: World) -> None:
         world.population[0] = 1.0
     with pytest.raises(AttributeError):
         world.kind = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("change", ["negative", "empty"])
+def test_age_shares_must_be_non_negative_with_workers_in_some_band(world: World, change) -> None:
+    """The initial ages are drawn by a binary search over cumulative shares
+    (`rules.first_exceeding`), exact only where they never decrease."""
+    shares = np.array(world.age_shares)
+    if change == "negative":
+        shares[3, 1, 2] = -0.1
+    else:
+        shares[3, 1, :] = 0.0
+    with pytest.raises(WorldError, match="age_shares"):
+        dataclasses.replace(world, age_shares=shares)
 
 
 def test_summary(world: World) -> None:

@@ -17,13 +17,12 @@ reconsidering (run again in phase 3 if it changed), so the decide pass visits on
 
 from __future__ import annotations
 
-import mmap
 import types
 
 import numpy as np
 from numba import njit, prange
 
-from sim.engines import effects
+from sim.engines import effects, storage
 from sim.errors import HrhsimError
 from sim.model import rules
 from sim.model.ledger import T_EMIGRATE, T_RETURN, Transitions
@@ -38,6 +37,8 @@ PARALLEL_MIN_ROWS = CHUNK
 """From one chunk of rows the parallel builds run: as fast or faster at every size measured."""
 ROW_IN_CHUNK = np.uint16
 """A pass lists rows as their offset in their chunk (CHUNK ≤ 2**16): 2 bytes a row, not 4."""
+if np.iinfo(ROW_IN_CHUNK).max < CHUNK - 1:  # the largest offset must fit
+    raise ImportError("arrays.CHUNK must not exceed 2**16 rows: row lists hold 16-bit offsets")
 
 FIELDS = {
     "key": np.int64,  # the worker's part of every counter-based draw (sim.model.rng.worker_key)
@@ -52,8 +53,6 @@ FIELDS = {
     "contract": np.int16,  # the clock at which the fixed-term contract runs out (likewise)
     "agreement": np.int16,
 }
-CLOCK_MAX = int(np.iinfo(np.int16).max)
-"""Largest clock, birth or end step the int16 columns hold (runs have at most 1,200 steps)."""
 SCRATCH = {"event": np.int8, "slot": np.int16}
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in (*FIELDS.values(), *SCRATCH.values()))
 
@@ -324,30 +323,6 @@ _PRECHECK = _builds(_precheck_py)
 _GATHER = _builds(_gather_py)
 
 
-@njit(cache=True)
-def _compact_all(
-    n, key, worker_id, origin, country, area, cadre, status, birth, bond, contract, agreement
-):
-    """Compaction of every field (numba needs homogeneous tuples, so fields are listed)."""
-    j = 0
-    for i in range(n):
-        if status[i] == rules.ACTIVE:
-            if i != j:
-                key[j] = key[i]
-                worker_id[j] = worker_id[i]
-                origin[j] = origin[i]
-                country[j] = country[i]
-                area[j] = area[i]
-                cadre[j] = cadre[i]
-                status[j] = status[i]
-                birth[j] = birth[i]
-                bond[j] = bond[i]
-                contract[j] = contract[i]
-                agreement[j] = agreement[i]
-            j += 1
-    return j
-
-
 def _count_py(n, origin, country, area, cadre, status, n_countries, n_cadres):
     """Recount the stock tensor [origin, country, area, cadre] (histograms over 8 fixed blocks)."""
     blocks = 8
@@ -369,33 +344,17 @@ _AGE_COUNTS = _builds(_age_counts_py)
 _COUNT = _builds(_count_py)
 
 
-def _check_clock(value: int) -> None:
-    """Stop if a clock, birth or end step (its magnitude) would not fit the int16 columns."""
-    if value > CLOCK_MAX:
-        raise HrhsimError(
-            "the arrays engine keeps ages, bonds and contracts as 16-bit step counts and this "
-            "run needs one beyond 32,767 steps",
-            expected="fewer years, younger workers, shorter bonds and contracts",
-        )
-
-
-def _lazy_zeros(n: int, dtype) -> np.ndarray:
-    """Zeros on 4 KiB pages allocated when first written (numpy asks for 2 MiB pages from 4 MiB:
-    a row list written at each chunk's start filled them, and they were slower to fault in)."""
-    return np.frombuffer(mmap.mmap(-1, max(n, 1) * np.dtype(dtype).itemsize), dtype=dtype)[:n]
-
-
 class ArrayPopulation:
     """The worker population as a struct of arrays with spare capacity for graduates."""
 
-    def __init__(self, model, capacity: int = 1024):
+    def __init__(self, model, capacity: int = 0):
         self.model = model
         self.n = 0
         self.clock = 0
         """Phase-2 steps run so far: ages, bonds and contracts are kept as clocks (`FIELDS`)."""
         self.capacity = 0
         self.a: dict[str, np.ndarray] = {}
-        self._reserve(capacity)
+        self._reserve(max(capacity, 1), grow=False)
         self._app_idx = np.zeros(0, dtype=np.int64)
         self._app_kind = np.zeros(0, dtype=np.int64)
         self._app_dest = np.zeros(0, dtype=np.int64)
@@ -403,22 +362,23 @@ class ArrayPopulation:
         self._cands: tuple | None = None  # the hazard pass's pre-check, while it holds
 
     # ------------------------------------------------------------- storage
-    def _reserve(self, needed: int) -> None:
-        """Room for twice the rows needed: unwritten rows cost address space only (_lazy_zeros)."""
+    def _reserve(self, needed: int, grow: bool = True) -> None:
+        """Room for `needed` rows; in growing, for `storage.GROWTH` times as many: rows never
+        written cost address space only (`storage.lazy_zeros`), a reallocation copies them all."""
         if needed <= self.capacity:
             return
-        new_cap = 2 * needed + 1024
+        new_cap = storage.GROWTH * needed + storage.SPARE_ROWS if grow else needed
         for name, dtype in {**FIELDS, **SCRATCH}.items():
-            arr = _lazy_zeros(new_cap, dtype)
+            arr = storage.lazy_zeros(new_cap, dtype)
             if name in self.a:
                 arr[: self.n] = self.a[name][: self.n]
             self.a[name] = arr
-        self._lists = {name: _lazy_zeros(new_cap, ROW_IN_CHUNK) for name in ("marked", "cands")}
+        self._lists = {n: storage.lazy_zeros(new_cap, ROW_IN_CHUNK) for n in ("marked", "cands")}
         self.capacity = new_cap
 
     def reserve(self, capacity: int) -> None:
         """Make room for `capacity` workers without reallocating."""
-        self._reserve(capacity)
+        self._reserve(capacity, grow=False)
 
     def add(self, new: NewWorkers) -> None:
         """Append workers (initial workers block by block, then each step's graduates)."""
@@ -432,7 +392,7 @@ class ArrayPopulation:
         birth = self.clock - new.age_steps
         bond = self.clock + new.bond_steps
         if m:
-            _check_clock(max(-int(birth.min()), int(bond.max())))
+            storage.check_clock(max(-int(birth.min()), int(bond.max())))
         self._cands = None
         self._reserve(self.n + m)
         lo, hi = self.n, self.n + m
@@ -464,7 +424,7 @@ class ArrayPopulation:
     def age_and_hazards(self, step: int, hazards: HazardContext) -> Transitions:
         """Phase 2 for every worker; departed workers are marked and compacted yearly."""
         a, n = self.a, self.n
-        _check_clock(self.clock + 1)
+        storage.check_clock(self.clock + 1)
         self.clock += 1
         counts, marked = self._counts(), self._list("marked")
         ccounts, cands = self._counts(), self._list("cands")
@@ -545,7 +505,7 @@ class ArrayPopulation:
         self._cands = None
         contract_steps = np.asarray(contract_steps, dtype=np.int64)
         if contract_steps.size:
-            _check_clock(self.clock + int(contract_steps.max()))
+            storage.check_clock(self.clock + int(contract_steps.max()))
         cols = _apply_admissions(
             self._app_idx,
             self._app_kind,
@@ -563,7 +523,7 @@ class ArrayPopulation:
     def end_year(self) -> None:
         """Drop departed workers, keeping row order (worker_id order is preserved)."""
         self._cands = None
-        self.n = int(_compact_all(self.n, *self._columns(*FIELDS)))
+        self.n = int(storage.compact_all(self.n, *self._columns(*FIELDS)))
 
     def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
         """Active workers by (country, cadre, whole years of age) (C, K, AGE_YEARS)."""

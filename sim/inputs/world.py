@@ -241,6 +241,13 @@ class World:
             bad = np.isnan(arr) | (np.isinf(arr) & ((arr < 0) | (field not in _UNBOUNDED)))
             if bad.any():
                 raise WorldError(f"world field {field} has non-finite values", key_path=field)
+            if field == "age_shares" and ((arr < 0).any() or (arr.sum(axis=-1) <= 0).any()):
+                raise WorldError(
+                    "world field age_shares has a negative share or a country and cadre "
+                    "without workers in any age band",
+                    key_path=field,
+                    expected="shares >= 0 with a positive sum for each country and cadre",
+                )
             arr.flags.writeable = False
             set_(self, field, arr)
         years = np.array(self.proj_years, dtype=np.int64)

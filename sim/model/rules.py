@@ -76,7 +76,14 @@ def hazard_context(
     p_retire: np.ndarray, p_death: np.ndarray, p_exit: np.ndarray, max_age_steps: int
 ) -> HazardContext:
     """The hazards of phase 2 (each (K, A) per step, ages in steps) with their sum `p_any`,
-    added in `hazard_event`'s order so that it is the same float as its last threshold."""
+    added in `hazard_event`'s order so that it is the same float as its last threshold.
+
+    Raises ValueError unless every probability is finite and non-negative: `hazard_possible`
+    is `hazard_event`'s exact pre-check only then.
+    """
+    for table in (p_retire, p_death, p_exit):
+        if not (np.isfinite(table).all() and (table >= 0).all()):
+            raise ValueError("hazard probabilities must be finite and non-negative")
     return HazardContext(p_retire, p_death, p_exit, max_age_steps, (p_retire + p_death) + p_exit)
 
 
@@ -249,7 +256,8 @@ def choose_option(
 @njit(cache=True)
 def first_exceeding(x: float, cumulative: np.ndarray) -> int:
     """Index of the first entry of a non-decreasing vector (D,) above x, or D − 1 if none of
-    the others is (a binary search: the index a scan from the start would stop at)."""
+    the others is (a binary search: the index a scan from the start would stop at; cumulative
+    shares of non-negative shares, as `World` checks them, are non-decreasing)."""
     lo = 0
     hi = cumulative.shape[0] - 1
     while lo < hi:
