@@ -42,6 +42,8 @@ DISPATCH = "tests/test_parallel_dispatch.py"
 JIT = "tests/test_jit_builds.py"
 EFFECTS = "tests/test_effects.py"
 GOLDEN = "tests/test_golden.py"
+GROWING = "tests/test_engines.py::test_arrays_engine_identical_when_its_columns_grow_during_the_run"
+STORAGE = "tests/test_storage.py"
 RULES = "tests/test_rules.py"
 
 
@@ -274,6 +276,12 @@ MUTANTS = (
     Mutant("hazard_precheck_sum_reassociated", "sim/model/rules.py",
            "(p_retire + p_death) + p_exit)", "p_retire + (p_death + p_exit))",
            (RULES,), "the pre-check's threshold summed in another order than hazard_event's"),
+    Mutant("growth_copy_dropped", "sim/engines/arrays.py",
+           "arr[: self.n] = self.a[name][: self.n]", "pass",
+           (GROWING,), "columns reallocated during a run without their rows"),
+    Mutant("shared_columns", "sim/engines/storage.py",
+           "mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)", "mmap.mmap(-1, size)",
+           (STORAGE,), "the columns on a shared mapping, written through by a forked child"),
     Mutant("hazard_exit_pays_buyout", "sim/engines/effects.py",
            "return EXITED, T_EXIT, -1, 0, 0", "return EXITED, T_EXIT, -1, 0, 1",
            (EFFECTS,), "a hazard exit pays the bond buy-out"),
