@@ -73,6 +73,8 @@ class Oracle:
         self.x_max = float(wf["training_expansion_rate"])
         self.kappa = float(wf["training_vacancy_response"])
         self.threshold = float(wf["vacancy_threshold"])
+        self.kappa_u = float(wf["training_unemployment_response"])
+        self.threshold_u = float(wf["unemployment_threshold"])
         self.rho_w = float(wf["wage_vacancy_response"])
         self.path = path
         shape = (self.n, 2)
@@ -89,6 +91,8 @@ class Oracle:
         self.payments = np.zeros(self.n)
         self.pressure = np.zeros(shape)
         self.vacancy_rates = [self.vacancy_rate(posts0, present0)]
+        self.unemployment_rates = [self.unemployment_rate(posts0, present0)]
+        self.cut: dict[int, np.ndarray] = {}
         self.graduates_expected = np.zeros(shape)
         self.graduates_issued = np.zeros(shape, dtype=np.int64)
 
@@ -166,6 +170,15 @@ class Oracle:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(total > 0, vacancies / total, 0.0)
 
+    @staticmethod
+    def unemployment_rate(posts: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """(C, K) workers beyond the posts of their area over workers, areas summed, 0 without
+        workers."""
+        unemployed = np.maximum(present - posts, 0.0).sum(axis=1)
+        total = present.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 0, unemployed / total, 0.0)
+
     def base_output(self, year: int) -> np.ndarray:
         """G_base (C, K) workers a year (the last year of the path beyond the run)."""
         t = min(max(year - self.start_year, 0), self.path.shape[2] - 1)
@@ -194,6 +207,8 @@ class Oracle:
         self.responded[year] = responded
         self.last_intake = funded + responded
         self.intake[year] = self.last_intake
+        slack = np.maximum(np.mean(self.unemployment_rates[-3:], axis=0) - self.threshold_u, 0)
+        self.cut[year] = np.minimum(self.kappa_u * slack, 1.0)
 
     def extra_graduates(self, year: int) -> np.ndarray:
         """X(year − L_k) (C, K) workers a year: the intake started a lag earlier."""
@@ -203,9 +218,18 @@ class Oracle:
                 out[:, k] = self.intake[year - self.lag[k]][:, k]
         return out
 
+    def kept_share(self, year: int) -> np.ndarray:
+        """1 − cut(year − L_k) (C, K): the share of base output whose intake was started."""
+        out = np.ones((self.n, 2))
+        for k in range(2):
+            if year - self.lag[k] in self.cut:
+                out[:, k] -= self.cut[year - self.lag[k]][:, k]
+        return out
+
     def expected_graduates(self, year: int) -> np.ndarray:
         """§7.6: expected graduates (agents) of one step of `year`, (C, K)."""
-        return (self.base_output(year) + self.extra_graduates(year)) / self.omega * self.dt
+        output = self.base_output(year) * self.kept_share(year) + self.extra_graduates(year)
+        return output / self.omega * self.dt
 
     # ------------------------------------------------------------------ phase 6: money
     def step_money(
@@ -262,6 +286,7 @@ class Oracle:
             self.compensation_pay_rise = np.minimum(rise, 1.0)
         self.received = np.zeros((self.n, 2))
         self.vacancy_rates.append(self.vacancy_rate(posts, present))
+        self.unemployment_rates.append(self.unemployment_rate(posts, present))
 
     def graduates(self, year: int) -> np.ndarray:
         """Carry-rounded graduates (agents) of the next step (ODD §7.10), (C, K) int."""

@@ -45,6 +45,7 @@ GOLDEN = "tests/test_golden.py"
 GROWING = "tests/test_engines.py::test_arrays_engine_identical_when_its_columns_grow_during_the_run"
 STORAGE = "tests/test_storage.py"
 RULES = "tests/test_rules.py"
+REALISM = "tests/test_realism.py::test_training_responds_to_sustained_unemployment"
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,17 @@ MUTANTS = (
            "paid = paid + (responded * cost).sum(axis=1)", "paid = paid + 0.0",
            (MONEY,), "the vacancy-response intake is not paid for"),
     Mutant("training_lag_one_year_early", "sim/model/training.py",
-           "started = self.intake.get(year - int(s.training_lag[k]))",
-           "started = self.intake.get(year - int(s.training_lag[k]) + 1)",
+           "entry = started.get(year - int(s.training_lag[k]))",
+           "entry = started.get(year - int(s.training_lag[k]) + 1)",
            (MONEY, WINDOWS), "extra intake graduates a year before the training lag"),
+    Mutant("unemployment_cut_not_lagged", "sim/model/training.py",
+           "kept = 1.0 - self._started(self.cut, year, 0.0)",
+           "kept = 1.0 - self.cut.get(year, 0.0)",
+           (MONEY, REALISM), "the cut of the base intake for unemployment takes effect at once"),
+    Mutant("unemployment_slack_four_years", "sim/model/demand.py",
+           "mean = np.mean(self.unemployment_rates[-years:], axis=0)",
+           "mean = np.mean(self.unemployment_rates[-years - 1 :], axis=0)",
+           (REALISM,), "the unemployment slack averages four year ends instead of three"),
     Mutant("all_cadre_places_not_split", "sim/model/training.py",
            "places += agreements.training_places[g] / n_cadres",
            "places += agreements.training_places[g]",

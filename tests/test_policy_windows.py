@@ -191,7 +191,7 @@ def _training_years(overrides: dict, years=range(2023, 2031)) -> tuple:
     no_pressure = np.zeros((model.n_countries, model.n_cadres))
     for y in years:
         before = training.fund.copy()
-        training.start_year(y, model.policies.year(y), model.agreements, no_pressure)
+        training.start_year(y, model.policies.year(y), model.agreements, no_pressure, no_pressure)
         payments[y] = training.payments.copy()
         fund_in[y] = training.fund + training.intake[y] * model.setup.training_cost - before
         intake[y] = training.intake[y].copy()

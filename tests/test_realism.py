@@ -532,6 +532,43 @@ def test_training_responds_to_sustained_vacancies():
     assert total(none, "training_investment", dest, YEARS) == 0
 
 
+def _unemployment_model(response: float, years: int = 8):
+    scenario = archetypes(
+        {"time.years": years, "workforce.training_unemployment_response": response}
+    )
+    model = make_model(scenario, seed=3, engine="arrays")
+    model.run()
+    return model
+
+
+def test_training_responds_to_sustained_unemployment():
+    """ODD §7.6: the base intake of year Y is cut by min(κ_u · slack, 1), slack the 3-year mean
+    year-end unemployment rate above the threshold; it graduates in Y + lag."""
+    none, strong = _unemployment_model(0.0), _unemployment_model(2.0)
+    s = strong.setup
+    threshold = float(s.workforce["unemployment_threshold"])
+    rates = strong.demand.unemployment_rates  # the initial state, then each year end
+    for year in range(s.start_year, s.start_year + 8):
+        t = year - s.start_year
+        slack = np.maximum(np.mean(rates[max(t - 2, 0) : t + 1], axis=0) - threshold, 0.0)
+        np.testing.assert_allclose(strong.training.cut[year], np.minimum(2.0 * slack, 1.0))
+        assert (none.training.cut[year] == 0).all()
+        for k, lag in enumerate(s.training_lag):
+            kept = 1.0 - strong.training.cut.get(year - lag, np.zeros((5, 2)))[:, k]
+            expected = strong.training.base_output(year)[:, k] * kept
+            expected = expected + strong.training.extra_graduates(year)[:, k]
+            np.testing.assert_allclose(strong.training.output(year)[:, k], expected)
+    # The low-income source starts with 10% unemployed (threshold 5%): its nurses' intake is cut
+    # from the first year, so fewer graduate after the lag and fewer are unemployed at the end.
+    xsr = strong.world.index("XSR")
+    assert strong.training.cut[s.start_year][xsr].min() > 0
+    last = s.start_year + 7
+    graduates = lambda m: total(m.recorder.indicators(), "graduates", ["XSR"], range(2026, last))  # noqa: E731
+    unemployed = lambda m: total(m.recorder.indicators(), "unemployed", ["XSR"], [last])  # noqa: E731
+    assert graduates(strong) < graduates(none)
+    assert unemployed(strong) < unemployed(none)
+
+
 def test_wages_respond_to_sustained_vacancies():
     model = make_model(archetypes({"workforce.wage_vacancy_response": 1.0}), seed=1)
     for _ in range(9):  # into the third year: its premium is set from the two years before

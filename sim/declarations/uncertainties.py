@@ -319,6 +319,22 @@ WORKFORCE: tuple[Parameter, ...] = (
         min=0.0, max=20.0, range_source="from no response to a doubling per 50 points",
     ),
     RealParameter(
+        "workforce.training_unemployment_response", 0.0, 2.0, 1.0, "ratio",
+        "assumption, symmetric with `training_vacancy_response` (direction: the contraction of "
+        "nursing education in the Philippines after graduates' unemployment rose in the late "
+        "2000s, Masselink & Lee 2010; qualitative recollection)",
+        "Share of base graduate intake not started, per unit of the 3-year average unemployment "
+        "rate of trained workers above the threshold (training responds to sustained "
+        "unemployment; the cut is at most the whole base intake).",
+        min=0.0, max=20.0, range_source="from no response to a halving per 25 points",
+    ),
+    RealParameter(
+        "workforce.unemployment_threshold", 0.0, 0.1, 0.05, "share",
+        "assumption: frictional unemployment rate (mirrors `vacancy_threshold`)",
+        "Unemployment rate of trained workers above which training responds.",
+        min=0.0, max=1.0, range_source="frictional unemployment rates",
+    ),
+    RealParameter(
         "workforce.vacancy_threshold", 0.0, 0.1, 0.05, "share",
         "assumption: frictional vacancy rate (NHS England 8-10% counted as a shortage)",
         "Vacancy rate above which training and wages respond.", min=0.0, max=1.0,

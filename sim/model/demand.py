@@ -117,8 +117,8 @@ class Demand:
     State: `posts` and `vacancies` (C, 2, K), `international_posts` (C, K) int64 open this step
     (`opened_posts` opened this step, the rest unfilled earlier in the year), and the
     `expected_posts` they were rounded from, the `immigrant_rural_share` (C, K) of each
-    destination, the year-end vacancy rates (`vacancy_rates`), and the carry-rounding
-    accumulators.
+    destination, the year-end vacancy and unemployment rates (`vacancy_rates`,
+    `unemployment_rates`), and the carry-rounding accumulators.
     """
 
     def __init__(self, setup: Setup, initial_posts: np.ndarray, n_agreements: int):
@@ -139,6 +139,7 @@ class Demand:
         elasticity = setup.workforce["demand_income_elasticity"]
         self.elasticity = np.array([elasticity[k] for k in CADRES])  # (K,)
         self.vacancy_rates: list[np.ndarray] = []
+        self.unemployment_rates: list[np.ndarray] = []
 
     def update(self, step: int, pol: PolicyYear, present: np.ndarray) -> None:
         """Phase 1 (ODD §7.2): posts, vacancies, international posts, immigrants' rural share.
@@ -192,15 +193,22 @@ class Demand:
         return np.floor(total + 1e-9).astype(np.int64), rural
 
     def record_year(self, present: np.ndarray) -> None:
-        """At the end of a year (and for the initial state), keep its vacancy rates (C, K) for
-        the responses to vacancies. `present` (C, 2, K) agents."""
+        """At the end of a year (and for the initial state), keep its vacancy and unemployment
+        rates (C, K) for the responses to them. `present` (C, 2, K) agents."""
         self.vacancy_rates.append(vacancy_rate(self.posts, present))
+        self.unemployment_rates.append(unemployment_rate(self.posts, present))
 
     def pressure(self, years: int = 3) -> np.ndarray:
         """max(v̄ − v*, 0) (C, K): the mean vacancy rate of the last `years` year ends (the
         initial state counting as one) above the threshold `workforce.vacancy_threshold`."""
         mean = np.mean(self.vacancy_rates[-years:], axis=0)
         return np.maximum(mean - float(self.setup.workforce["vacancy_threshold"]), 0.0)
+
+    def slack(self, years: int = 3) -> np.ndarray:
+        """max(ū − u*, 0) (C, K): the mean unemployment rate of the last `years` year ends (the
+        initial state counting as one) above the threshold `workforce.unemployment_threshold`."""
+        mean = np.mean(self.unemployment_rates[-years:], axis=0)
+        return np.maximum(mean - float(self.setup.workforce["unemployment_threshold"]), 0.0)
 
     def agreement_slots(self, pol: PolicyYear, agreements: Agreements) -> np.ndarray:
         """Phase 4 (ODD §7.5): slots[g] = CarryRound(quota_g · active_g / ω · Δt). (G,) int64."""
@@ -223,6 +231,15 @@ def vacancy_rate(posts: np.ndarray, present: np.ndarray) -> np.ndarray:
     vacancies = (posts - np.minimum(posts, present)).sum(axis=1)
     total = posts.sum(axis=1)
     return np.divide(vacancies, total, out=np.zeros_like(total), where=total > 0)
+
+
+def unemployment_rate(posts: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Workers without a post over workers by (country, cadre) (C, K), areas summed as in the
+    indicators (urban unemployment does not fill rural vacancies)."""
+    present = np.asarray(present, dtype=np.float64)
+    unemployed = (present - np.minimum(posts, present)).sum(axis=1)
+    total = present.sum(axis=1)
+    return np.divide(unemployed, total, out=np.zeros_like(total), where=total > 0)
 
 
 class DeploymentAllowance:

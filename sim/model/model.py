@@ -156,12 +156,12 @@ class WorkforceModel(mesa.Model):
         self.running = self.steps < s.n_steps
 
     def _start_year(self, year: int, pol: PolicyYear) -> None:
-        """Year start: responses to sustained vacancies (wages, training) and this year's extra
-        training intake (ODD §7.2, §7.6)."""
+        """Year start: responses to sustained vacancies (wages, training) and unemployment
+        (training), and this year's training intake (ODD §7.2, §7.6)."""
         pressure = self.demand.pressure()
         self.vacancy_premium = float(self.setup.workforce["wage_vacancy_response"]) * pressure
-        self.training.start_year(year, pol, self.agreements, pressure)
-        self.graduate_output = self.training.base_output(year) + self.training.extra_graduates(year)
+        self.training.start_year(year, pol, self.agreements, pressure, self.demand.slack())
+        self.graduate_output = self.training.output(year)
 
     def _reference_outflow(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """λ_vol (C, K, Y, Q), weights (Q,): what base output replaces (ODD §7.6, no levers)."""

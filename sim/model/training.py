@@ -14,7 +14,10 @@ arrives after the training lag:
   `training_vacancy_response` × (3-year mean vacancy rate − threshold) × base output, paid by the
   country as it starts;
 - money beyond capacity stays in the fund for later years (indicator `training_fund`); intake
-  started in year Y graduates in Y + training lag.
+  started in year Y graduates in Y + training lag;
+- where trained workers are unemployed, the **response to sustained unemployment** cuts the
+  base intake: `training_unemployment_response` × (3-year mean unemployment rate − threshold),
+  at most all of it, so that base output in Y + training lag is that much smaller.
 
 Amounts are workers (intake, graduates) and international dollars PPP (money); shapes (C, K).
 """
@@ -36,9 +39,10 @@ if TYPE_CHECKING:
 class Training:
     """The training fund, extra intake by year, and the year's training payments.
 
-    State: `fund` (C, K) int$, `intake` (year -> (C, K) workers started that year),
-    `payments` (C,) int$ a year paid by each country for training this year; `outflow`,
-    `outflow_weights` and `path` (C, K, years) the base output, fixed at initialisation.
+    State: `fund` (C, K) int$, `intake` (year -> (C, K) workers started that year), `cut`
+    (year -> (C, K) the share of that year's base intake not started), `payments` (C,) int$ a
+    year paid by each country for training this year; `outflow`, `outflow_weights` and `path`
+    (C, K, years) the base output, fixed at initialisation.
 
     Args:
         setup: the run's setup; own_trained: (C, K) own-trained workers at home at the start;
@@ -59,11 +63,13 @@ class Training:
         shape = (setup.n_countries, setup.n_cadres)
         self.fund = np.zeros(shape)
         self.intake: dict[int, np.ndarray] = {}
+        self.cut: dict[int, np.ndarray] = {}
         self.last_intake = np.zeros(shape)
         self.payments = np.zeros(setup.n_countries)
         wf = setup.workforce
         self.expansion_rate = float(wf["training_expansion_rate"])
         self.response = float(wf["training_vacancy_response"])
+        self.unemployment_response = float(wf["training_unemployment_response"])
 
     def base_output(self, year: float) -> np.ndarray:
         """Graduates a year without policies at a (fractional) calendar year (C, K), workers."""
@@ -89,11 +95,18 @@ class Training:
         return into, paid
 
     def start_year(
-        self, year: int, pol: PolicyYear, agreements: Agreements, pressure: np.ndarray
+        self,
+        year: int,
+        pol: PolicyYear,
+        agreements: Agreements,
+        pressure: np.ndarray,
+        slack: np.ndarray,
     ) -> None:
-        """Credit the year's commitments, then start this year's extra intake (ODD §7.6).
+        """Credit the year's commitments, then start this year's extra intake and cut its base
+        intake (ODD §7.6).
 
-        `pressure` (C, K) is the 3-year mean vacancy rate above the threshold (≥ 0).
+        `pressure` (C, K) is the 3-year mean vacancy rate above the threshold (≥ 0), `slack`
+        (C, K) the 3-year mean unemployment rate above its threshold (≥ 0).
         """
         s = self.setup
         base = self.base_output(year)
@@ -108,18 +121,30 @@ class Training:
         paid = paid + (responded * cost).sum(axis=1)
         self.last_intake = funded + responded
         self.intake[year] = self.last_intake
+        self.cut[year] = np.minimum(self.unemployment_response * slack, 1.0)
         self.payments = paid
 
     def deposit(self, money: np.ndarray) -> None:
         """Compensation received for training (C, K) int$, credited to the fund at year end."""
         self.fund += money
 
+    def _started(self, started: dict[int, np.ndarray], year: int, default: float) -> np.ndarray:
+        """What `started` holds for the intake graduating in `year` (C, K): its entry for
+        year − lag of each cadre, `default` where there is none (before the run)."""
+        s = self.setup
+        out = np.full((s.n_countries, s.n_cadres), default)
+        for k in range(s.n_cadres):
+            entry = started.get(year - int(s.training_lag[k]))
+            if entry is not None:
+                out[:, k] = entry[:, k]
+        return out
+
     def extra_graduates(self, year: int) -> np.ndarray:
         """Extra graduates a year arriving in `year` (C, K) workers: intake of year − lag."""
-        s = self.setup
-        out = np.zeros((s.n_countries, s.n_cadres))
-        for k in range(s.n_cadres):
-            started = self.intake.get(year - int(s.training_lag[k]))
-            if started is not None:
-                out[:, k] = started[:, k]
-        return out
+        return self._started(self.intake, year, 0.0)
+
+    def output(self, year: int) -> np.ndarray:
+        """Graduates a year arriving in `year` (C, K) workers (ODD §7.6): base output less the
+        share cut by the response to unemployment in year − lag, plus the extra graduates."""
+        kept = 1.0 - self._started(self.cut, year, 0.0)
+        return self.base_output(year) * kept + self.extra_graduates(year)
