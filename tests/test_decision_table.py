@@ -504,7 +504,7 @@ def test_the_engines(case, engine):
     assert got["bond"] == case.worker.bond  # phase 3 never changes a bond
     if application:
         w = case.worker
-        assert applicants.worker_id.tolist() == [WORKER]
+        assert applicants.tie_order.tolist() == [WORKER if engine == "agents" else 0]
         assert (applicants.kind.tolist(), applicants.destination.tolist()) == (
             [application[0]],
             [application[1]],
@@ -513,7 +513,7 @@ def test_the_engines(case, engine):
         assert applicants.country.tolist() == [w.country]
         assert applicants.cadre.tolist() == [w.cadre]
     else:
-        assert len(applicants.worker_id) == 0
+        assert len(applicants.tie_order) == 0
     if engine == "agents" and state["status"] != ACTIVE:
         assert len(one.pop) == 0  # a worker who left the profession left the model
 
@@ -581,7 +581,7 @@ def test_a_contract_of_n_steps_ends_after_exactly_n_steps_of_ageing(engine):
         moves, applicants = one.pop.decide(step, go_home)
         assert len(moves) == 0
         if step < n:
-            assert len(applicants.worker_id) == 0 and one.state()["contract"] == n - step, step
+            assert len(applicants.tie_order) == 0 and one.state()["contract"] == n - step, step
     assert applicants.kind.tolist() == [APPLY_CONTRACT_RETURN]
     assert one.state()["agreement"] == -1  # the contract lapsed
     home = one.pop.admit(np.array([OPEN]), np.array([URBAN]), np.array([0], dtype=np.int64))

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.inputs.scenario import load_scenario
+from sim.model import rules
 from tests.model_helpers import ROOT, SCENARIOS, archetypes, make_model, run_all
 from tests.test_model_properties import AGREEMENTS, POLICY_TOGGLES
 
@@ -23,6 +24,15 @@ EVERY_LEVER = {
 }
 
 
+def assert_rows_in_worker_id_order(agents, arrays) -> None:
+    """The arrays engine's active rows, in row order, are the agents engine's workers in
+    worker-id order (the arrays engine stores no ids: its row order stands for them, ODD §2.1)."""
+    workers = sorted(agents.population.workers, key=lambda w: w.worker_id)
+    a, n = arrays.population.a, arrays.population.n
+    active = a["status"][:n] == rules.ACTIVE
+    np.testing.assert_array_equal(a["key"][:n][active], [w.key for w in workers])
+
+
 def assert_same_every_step(scenario, seed: int) -> None:
     """Step both engines side by side; stock tensors and flows must match at every step."""
     agents = make_model(scenario, seed=seed, engine="agents")
@@ -31,6 +41,7 @@ def assert_same_every_step(scenario, seed: int) -> None:
     while agents.steps < agents.n_steps:
         agents.step()
         arrays.step()
+        assert_rows_in_worker_id_order(agents, arrays)
         np.testing.assert_array_equal(agents.ledger.stock, arrays.ledger.stock)
         np.testing.assert_array_equal(agents.ledger.step_flows, arrays.ledger.step_flows)
         np.testing.assert_array_equal(
@@ -151,6 +162,7 @@ def test_full_result_tables_identical():
 _THREADS_SCRIPT = """
 import json, sys
 from sim.inputs.scenario import load_scenario
+from sim.model import rules
 from sim.runner import replicate_seeds, run_replicate
 sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 2.0,
                                                 "time.years": 3})
@@ -179,6 +191,21 @@ def test_arrays_engine_identical_when_its_columns_grow_during_the_run(monkeypatc
     monkeypatch.setattr(arrays.ArrayPopulation, "_reserve", counting)
     assert_same_every_step(archetypes(CASES["every_lever"]), seed=4)
     assert len(grown) > 3
+
+
+def test_arrays_engine_country_columns_one_byte_up_to_256_countries_else_two(monkeypatch):
+    """Country indices take one byte in worlds of up to 256 countries, two beyond; the two-byte
+    columns give the same results (forced here on the archetype world)."""
+    from sim.engines import arrays
+
+    assert arrays.field_types(256)["country"] == np.uint8
+    assert arrays.field_types(257)["country"] == np.int16
+    assert arrays.field_types(257)["origin"] == np.int16
+    wide = arrays.field_types(1000)
+    monkeypatch.setattr(arrays, "field_types", lambda n_countries: wide)
+    model = make_model(archetypes(), seed=1, engine="arrays")
+    assert model.population.a["origin"].dtype == np.int16
+    assert_same_every_step(archetypes(CASES["every_lever"]), seed=5)
 
 
 def test_arrays_engine_identical_with_one_and_two_threads():

@@ -23,7 +23,6 @@ import numpy as np
 from numba import njit, prange
 
 from sim.engines import effects, storage
-from sim.errors import HrhsimError
 from sim.model import rules
 from sim.model.ledger import T_EMIGRATE, T_RETURN, Transitions
 from sim.model.matching import NOT_TAKEN
@@ -42,9 +41,8 @@ if np.iinfo(ROW_IN_CHUNK).max < CHUNK - 1:  # the largest offset must fit
 
 FIELDS = {
     "key": np.int64,  # the worker's part of every counter-based draw (sim.model.rng.worker_key)
-    "worker_id": np.int32,
-    "origin": np.int16,
-    "country": np.int16,
+    "origin": np.uint8,  # country indices: np.int16 in worlds of more than 256 (`field_types`)
+    "country": np.uint8,
     "area": np.int8,
     "cadre": np.int8,
     "status": np.int8,
@@ -55,6 +53,16 @@ FIELDS = {
 }
 SCRATCH = {"event": np.int8, "slot": np.int16}
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in (*FIELDS.values(), *SCRATCH.values()))
+"""In a world of at most 256 countries (the 194 WHO Member States); 2 more beyond."""
+
+
+def field_types(n_countries: int) -> dict:
+    """The columns' types for a world of `n_countries`: country indices in one byte where they
+    fit (`FIELDS`), else in two."""
+    if n_countries <= np.iinfo(np.uint8).max + 1:
+        return {**FIELDS, **SCRATCH}
+    return {**FIELDS, **SCRATCH, "origin": np.int16, "country": np.int16}
+
 
 _ENDS = 8  # flag added to a decision code when a fixed-term contract ends without return
 
@@ -354,6 +362,7 @@ class ArrayPopulation:
         """Phase-2 steps run so far: ages, bonds and contracts are kept as clocks (`FIELDS`)."""
         self.capacity = 0
         self.a: dict[str, np.ndarray] = {}
+        self._types = field_types(model.setup.n_countries)
         self._reserve(max(capacity, 1), grow=False)
         self._app_idx = np.zeros(0, dtype=np.int64)
         self._app_kind = np.zeros(0, dtype=np.int64)
@@ -368,7 +377,7 @@ class ArrayPopulation:
         if needed <= self.capacity:
             return
         new_cap = storage.GROWTH * needed + storage.SPARE_ROWS if grow else needed
-        for name, dtype in {**FIELDS, **SCRATCH}.items():
+        for name, dtype in self._types.items():
             arr = storage.lazy_zeros(new_cap, dtype)
             if name in self.a:
                 arr[: self.n] = self.a[name][: self.n]
@@ -383,12 +392,6 @@ class ArrayPopulation:
     def add(self, new: NewWorkers) -> None:
         """Append workers (initial workers block by block, then each step's graduates)."""
         m = new.worker_id.shape[0]
-        if m and int(new.worker_id[-1]) > np.iinfo(np.int32).max:
-            raise HrhsimError(
-                "the arrays engine numbers workers with 32-bit ids and this run creates more "
-                "than 2,147,483,647 workers",
-                expected="a larger scale.workers_per_agent or fewer years",
-            )
         birth = self.clock - new.age_steps
         bond = self.clock + new.bond_steps
         if m:
@@ -398,7 +401,6 @@ class ArrayPopulation:
         lo, hi = self.n, self.n + m
         a = self.a
         a["key"][lo:hi] = new.key
-        a["worker_id"][lo:hi] = new.worker_id
         a["origin"][lo:hi] = new.origin
         a["country"][lo:hi] = new.country
         a["area"][lo:hi] = new.area
@@ -488,7 +490,7 @@ class ArrayPopulation:
         self._app_dest = origin.copy()
         self._app_dest[emigrate] = ctx.destination_of_slot[a["slot"][rows[emigrate]]]
         applicants = Applicants(
-            a["worker_id"][rows].astype(np.int64),
+            rows.astype(np.int64),  # tie order: the rows are in worker-id order
             a["key"][rows].copy(),
             origin,
             a["cadre"][rows].astype(np.int64),

@@ -55,9 +55,7 @@ def check_clock(value: int) -> None:
 
 
 @njit(cache=True)
-def compact_all(
-    n, key, worker_id, origin, country, area, cadre, status, birth, bond, contract, agreement
-):
+def compact_all(n, key, origin, country, area, cadre, status, birth, bond, contract, agreement):
     """Drop the rows of departed workers from every field, keeping row order; returns the rows
     left (numba needs homogeneous tuples, so the fields are listed)."""
     j = 0
@@ -65,7 +63,6 @@ def compact_all(
         if status[i] == rules.ACTIVE:
             if i != j:
                 key[j] = key[i]
-                worker_id[j] = worker_id[i]
                 origin[j] = origin[i]
                 country[j] = country[i]
                 area[j] = area[i]

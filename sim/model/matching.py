@@ -35,13 +35,14 @@ def matching_key(key: int, step: int) -> float:
 
 
 @njit(cache=True)
-def _rank(step: int, worker_id: np.ndarray, worker_keys: np.ndarray) -> np.ndarray:
-    """Applicants in order of (random priority, worker id)."""
-    n = worker_id.shape[0]
+def _rank(step: int, tie_order: np.ndarray, worker_keys: np.ndarray) -> np.ndarray:
+    """Applicants in order of (random priority, worker id); `tie_order` (n,) is in worker-id
+    order (`Applicants.tie_order`)."""
+    n = tie_order.shape[0]
     keys = np.empty(n)
     for i in range(n):
         keys[i] = matching_key(worker_keys[i], step)
-    by_id = np.argsort(worker_id, kind="mergesort")
+    by_id = np.argsort(tie_order, kind="mergesort")
     return by_id[np.argsort(keys[by_id], kind="mergesort")]
 
 
@@ -53,7 +54,7 @@ def _draw_area(key: int, step: int, rural_share: float) -> int:
 @njit(cache=True)
 def match_applicants(
     step: int,
-    worker_id: np.ndarray,
+    tie_order: np.ndarray,
     worker_keys: np.ndarray,
     origin: np.ndarray,
     country: np.ndarray,
@@ -83,8 +84,8 @@ def match_applicants(
     `exempt_agreements`); migrants moving on from abroad do not.
 
     Args:
-        step: the step; worker_id, worker_keys, origin, country (where the applicant is now),
-            cadre, destination: (n,) int64, one entry per applicant.
+        step: the step; tie_order (`Applicants.tie_order`), worker_keys, origin, country (where
+            the applicant is now), cadre, destination: (n,) int64, one entry per applicant.
         posts: (C, K) int64 international posts, consumed in place.
         agreement_source, agreement_destination, agreement_cadre (-1 all): (G,) int64;
             agreement_slots: (G,) int64 slots this step, consumed in place.
@@ -99,8 +100,8 @@ def match_applicants(
         Per applicant in the given order: the agreement index used (`OPEN` open recruitment,
         `NOT_TAKEN`) and the area at destination (0 urban, 1 rural), both (n,) int64.
     """
-    n = worker_id.shape[0]
-    order = _rank(step, worker_id, worker_keys)
+    n = tie_order.shape[0]
+    order = _rank(step, tie_order, worker_keys)
     channel = np.full(n, NOT_TAKEN, dtype=np.int64)
     for g in range(agreement_source.shape[0]):
         for j in range(n):
@@ -155,7 +156,7 @@ def match_applicants(
 @njit(cache=True)
 def match_returns(
     step: int,
-    worker_id: np.ndarray,
+    tie_order: np.ndarray,
     worker_keys: np.ndarray,
     origin: np.ndarray,
     cadre: np.ndarray,
@@ -171,15 +172,15 @@ def match_returns(
     abroad this step.
 
     Args:
-        step, worker_id, worker_keys, origin, cadre: as `match_applicants`; forced: (n,) bool.
+        step, tie_order, worker_keys, origin, cadre: as `match_applicants`; forced: (n,) bool.
         home_posts: (C, K) int64 vacant posts at home, consumed in place.
         rural_share: (C, K) rural share of each country's vacancies.
 
     Returns:
         Per returner in the given order: `OPEN` (goes home) or `NOT_TAKEN`, and the area.
     """
-    n = worker_id.shape[0]
-    order = _rank(step, worker_id, worker_keys)
+    n = tie_order.shape[0]
+    order = _rank(step, tie_order, worker_keys)
     channel = np.full(n, NOT_TAKEN, dtype=np.int64)
     area = np.zeros(n, dtype=np.int64)
     for rounds in range(2):
@@ -238,7 +239,7 @@ def match_step(
         np.zeros((n_countries, n_cadres), dtype=np.int64),
         demand.international_posts,  # not changed in place: matching consumes `posts`
     )
-    n = len(apps.worker_id)
+    n = len(apps.tie_order)
     posts = demand.international_posts.copy()  # consumed by matching
     if n == 0:
         demand.posts_left(posts)
@@ -248,7 +249,7 @@ def match_step(
     if abroad.any():
         before = allowed.copy()
         channel[abroad], area[abroad] = match_applicants(
-            step, apps.worker_id[abroad], apps.key[abroad], apps.origin[abroad],
+            step, apps.tie_order[abroad], apps.key[abroad], apps.origin[abroad],
             apps.country[abroad], apps.cadre[abroad], apps.destination[abroad],
             posts, agreements.source, agreements.destination,
             agreements.cadre, slots, pol.ethical, pol.protected, pol.passive_rate, allowed,
@@ -270,7 +271,7 @@ def match_step(
         back = ~abroad
         channel, area = np.full(n, NOT_TAKEN), np.zeros(n, dtype=np.int64)
         channel[back], area[back] = match_returns(
-            step, apps.worker_id[back], apps.key[back], apps.origin[back], apps.cadre[back],
+            step, apps.tie_order[back], apps.key[back], apps.origin[back], apps.cadre[back],
             apps.kind[back] == APPLY_CONTRACT_RETURN, home, rural,
         )  # fmt: skip
         ledger.apply(population.admit(channel, area, contract_steps))

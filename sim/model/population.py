@@ -57,7 +57,10 @@ class Applicants(NamedTuple):
     """Workers who applied in phase 3 to a post abroad or at home, for matching (ODD §7.5);
     int64 arrays (n,), in the engine's order."""
 
-    worker_id: np.ndarray
+    tie_order: np.ndarray
+    """Integers in the order of the applicants' worker ids: the ids themselves (agents engine) or
+    the rows (arrays engine, whose rows are in worker-id order); they break ties of the random
+    priority in matching."""
     key: np.ndarray
     origin: np.ndarray
     cadre: np.ndarray
