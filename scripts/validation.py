@@ -187,7 +187,12 @@ def labour_section(r: Run) -> tuple[list[str], dict]:
         "Initial rates are the registry's `workforce.initial_vacancy_rate` (L −10%, LM −5%, UM "
         "+2%, H +8%): unemployment where posts are fewer than workers, NHS-like vacancies in "
         "high-income countries. Vacancy rates are posts − min(stock, posts) over posts by area "
-        "(a rural vacancy is not filled by urban unemployment).",
+        "(a rural vacancy is not filled by urban unemployment). Unemployment grows where "
+        "graduate output's trend (the observed 2008-2020 growth, damped) outruns funded posts "
+        "(health spending, ODD §7.2); sustained unemployment above 5% cuts the base training "
+        "intake, which graduates after the training lag (ODD §7.6, step 6; "
+        "`workforce.training_unemployment_response`, not fitted: no published figure of "
+        "unemployment is among the targets, so these levels are the model's, not checked).",
         "",
     ]
     return out, facts
