@@ -45,7 +45,12 @@ GOLDEN = "tests/test_golden.py"
 GROWING = "tests/test_engines.py::test_arrays_engine_identical_when_its_columns_grow_during_the_run"
 STORAGE = "tests/test_storage.py"
 RULES = "tests/test_rules.py"
+ENGINE_TYPES = (
+    "tests/test_engines.py::"
+    "test_arrays_engine_country_columns_one_byte_up_to_256_countries_else_two"
+)
 REALISM = "tests/test_realism.py::test_training_responds_to_sustained_unemployment"
+REALISM_CAP = "tests/test_realism.py::test_the_unemployment_cut_takes_at_most_the_whole_base_intake"
 
 
 @dataclass(frozen=True)
@@ -115,15 +120,26 @@ MUTANTS = (
     Mutant("training_lag_one_year_early", "sim/model/training.py",
            "entry = started.get(year - int(s.training_lag[k]))",
            "entry = started.get(year - int(s.training_lag[k]) + 1)",
-           (MONEY, WINDOWS), "extra intake graduates a year before the training lag"),
+           (MONEY, WINDOWS), "extra intake and the unemployment cut graduate a year early"),
     Mutant("unemployment_cut_not_lagged", "sim/model/training.py",
            "kept = 1.0 - self._started(self.cut, year, 0.0)",
            "kept = 1.0 - self.cut.get(year, 0.0)",
            (MONEY, REALISM), "the cut of the base intake for unemployment takes effect at once"),
+    Mutant("unemployment_cut_uncapped", "sim/model/training.py",
+           "self.cut[year] = np.minimum(self.unemployment_response * slack, 1.0)",
+           "self.cut[year] = self.unemployment_response * slack",
+           (REALISM_CAP,), "the cut for unemployment may exceed the whole base intake"),
+    Mutant("unemployment_offset_across_areas", "sim/model/demand.py",
+           "unemployed = (present - np.minimum(posts, present)).sum(axis=1)",
+           "unemployed = np.maximum((present - posts).sum(axis=1), 0.0)",
+           (MONEY,), "urban unemployment offset by rural vacancies in the unemployment rate"),
     Mutant("unemployment_slack_four_years", "sim/model/demand.py",
            "mean = np.mean(self.unemployment_rates[-years:], axis=0)",
            "mean = np.mean(self.unemployment_rates[-years - 1 :], axis=0)",
            (REALISM,), "the unemployment slack averages four year ends instead of three"),
+    Mutant("country_columns_two_bytes", "sim/engines/arrays.py",
+           "if n_countries <= np.iinfo(np.uint8).max + 1:", "if False:",
+           (ENGINE_TYPES,), "country indices in two bytes in every world"),
     Mutant("all_cadre_places_not_split", "sim/model/training.py",
            "places += agreements.training_places[g] / n_cadres",
            "places += agreements.training_places[g]",

@@ -569,6 +569,29 @@ def test_training_responds_to_sustained_unemployment():
     assert unemployed(strong) < unemployed(none)
 
 
+def test_the_unemployment_cut_takes_at_most_the_whole_base_intake():
+    """With a response far above its plausible range, the cut is capped at the whole base
+    intake: the graduates are the extra ones only, never negative (ODD §7.6, step 6)."""
+    model = _unemployment_model(20.0)
+    s, tr = model.setup, model.training
+    threshold = float(s.workforce["unemployment_threshold"])
+    rates = model.demand.unemployment_rates
+    capped = []
+    for year in range(s.start_year, s.start_year + 8):
+        t = year - s.start_year
+        slack = np.maximum(np.mean(rates[max(t - 2, 0) : t + 1], axis=0) - threshold, 0.0)
+        over = 20.0 * slack > 1.0
+        assert (tr.cut[year][over] == 1.0).all() and (tr.cut[year] <= 1.0).all()
+        assert (tr.output(year) >= 0.0).all()
+        capped += [(year, c, k) for c, k in zip(*np.nonzero(over), strict=True)]
+    assert capped  # the low-income source's unemployment exceeds 10% within the run
+    graduating = [(y + int(s.training_lag[k]), c, k) for y, c, k in capped]
+    graduating = [(y, c, k) for y, c, k in graduating if y in tr.cut]  # within the run
+    assert graduating
+    for year, c, k in graduating:  # none of the base intake started: extra graduates only
+        assert tr.output(year)[c, k] == tr.extra_graduates(year)[c, k]
+
+
 def test_wages_respond_to_sustained_vacancies():
     model = make_model(archetypes({"workforce.wage_vacancy_response": 1.0}), seed=1)
     for _ in range(9):  # into the third year: its premium is set from the two years before

@@ -19,7 +19,8 @@ POSTS = (
     "Posts are funded positions: the jobs a health system can pay for (its demand), which grow "
     "with health spending. They are not need (the 44.5 threshold): a country can need far more "
     "health workers than it has posts. A vacancy is a funded post without a worker; a trained "
-    "worker without a post is unemployed, which pushes emigration."
+    "worker without a post is unemployed, which pushes emigration and, when it lasts, makes "
+    "fewer students start training."
 )
 
 

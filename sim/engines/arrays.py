@@ -1,6 +1,6 @@
 """Engine `arrays`: the worker population as a struct of arrays, stepped by numba kernels.
 
-Workers are rows of compact arrays (27 bytes each, plus 3 of scratch and 4 of row lists). Kernels
+Workers are rows of compact arrays (21 bytes each, plus 3 of scratch and 4 of row lists). Kernels
 run in parallel over fixed chunks of rows and call the same rules as the agents engine
 (`sim.model.rules`); each phase first marks events per worker, listing the marked rows of each
 chunk in row order, then joins the lists chunk by chunk, so the result never depends on the number
@@ -362,7 +362,8 @@ class ArrayPopulation:
         """Phase-2 steps run so far: ages, bonds and contracts are kept as clocks (`FIELDS`)."""
         self.capacity = 0
         self.a: dict[str, np.ndarray] = {}
-        self._types = field_types(model.setup.n_countries)
+        # A model-less population (the decision-table harness) holds one-byte country indices.
+        self._types = field_types(model.setup.n_countries if model is not None else 0)
         self._reserve(max(capacity, 1), grow=False)
         self._app_idx = np.zeros(0, dtype=np.int64)
         self._app_kind = np.zeros(0, dtype=np.int64)
