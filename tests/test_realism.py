@@ -541,16 +541,23 @@ def _unemployment_model(response: float, years: int = 8):
     return model
 
 
+def _expected_slack(model, year: int) -> np.ndarray:
+    """ODD §7.2: the mean of the year-end unemployment rates of the three years before `year`
+    (the initial state counting as one) above the threshold, recomputed from the recorded
+    rates (C, K)."""
+    t = year - model.setup.start_year
+    rates = model.demand.unemployment_rates  # the initial state, then each year end
+    threshold = float(model.setup.workforce["unemployment_threshold"])
+    return np.maximum(np.mean(rates[max(t - 2, 0) : t + 1], axis=0) - threshold, 0.0)
+
+
 def test_training_responds_to_sustained_unemployment():
     """ODD §7.6: the base intake of year Y is cut by min(κ_u · slack, 1), slack the 3-year mean
     year-end unemployment rate above the threshold; it graduates in Y + lag."""
     none, strong = _unemployment_model(0.0), _unemployment_model(2.0)
     s = strong.setup
-    threshold = float(s.workforce["unemployment_threshold"])
-    rates = strong.demand.unemployment_rates  # the initial state, then each year end
     for year in range(s.start_year, s.start_year + 8):
-        t = year - s.start_year
-        slack = np.maximum(np.mean(rates[max(t - 2, 0) : t + 1], axis=0) - threshold, 0.0)
+        slack = _expected_slack(strong, year)
         np.testing.assert_allclose(strong.training.cut[year], np.minimum(2.0 * slack, 1.0))
         assert (none.training.cut[year] == 0).all()
         for k, lag in enumerate(s.training_lag):
@@ -574,13 +581,9 @@ def test_the_unemployment_cut_takes_at_most_the_whole_base_intake():
     intake: the graduates are the extra ones only, never negative (ODD §7.6, step 6)."""
     model = _unemployment_model(20.0)
     s, tr = model.setup, model.training
-    threshold = float(s.workforce["unemployment_threshold"])
-    rates = model.demand.unemployment_rates
     capped = []
     for year in range(s.start_year, s.start_year + 8):
-        t = year - s.start_year
-        slack = np.maximum(np.mean(rates[max(t - 2, 0) : t + 1], axis=0) - threshold, 0.0)
-        over = 20.0 * slack > 1.0
+        over = 20.0 * _expected_slack(model, year) > 1.0
         assert (tr.cut[year][over] == 1.0).all() and (tr.cut[year] <= 1.0).all()
         assert (tr.output(year) >= 0.0).all()
         capped += [(year, c, k) for c, k in zip(*np.nonzero(over), strict=True)]

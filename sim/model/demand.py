@@ -201,14 +201,13 @@ class Demand:
     def pressure(self, years: int = 3) -> np.ndarray:
         """max(v̄ − v*, 0) (C, K): the mean vacancy rate of the last `years` year ends (the
         initial state counting as one) above the threshold `workforce.vacancy_threshold`."""
-        mean = np.mean(self.vacancy_rates[-years:], axis=0)
-        return np.maximum(mean - float(self.setup.workforce["vacancy_threshold"]), 0.0)
+        return _sustained(self.vacancy_rates, years, self.setup.workforce["vacancy_threshold"])
 
     def slack(self, years: int = 3) -> np.ndarray:
         """max(ū − u*, 0) (C, K): the mean unemployment rate of the last `years` year ends (the
         initial state counting as one) above the threshold `workforce.unemployment_threshold`."""
-        mean = np.mean(self.unemployment_rates[-years:], axis=0)
-        return np.maximum(mean - float(self.setup.workforce["unemployment_threshold"]), 0.0)
+        threshold = self.setup.workforce["unemployment_threshold"]
+        return _sustained(self.unemployment_rates, years, threshold)
 
     def agreement_slots(self, pol: PolicyYear, agreements: Agreements) -> np.ndarray:
         """Phase 4 (ODD §7.5): slots[g] = CarryRound(quota_g · active_g / ω · Δt). (G,) int64."""
@@ -226,20 +225,29 @@ class Demand:
         return self.graduate_rounder.take(output / s.workers_per_agent * s.dt)
 
 
+def _sustained(rates: list[np.ndarray], years: int, threshold: float) -> np.ndarray:
+    """The mean of the last `years` year-end rates (C, K) above `threshold`, never negative."""
+    return np.maximum(np.mean(rates[-years:], axis=0) - float(threshold), 0.0)
+
+
+def _excess_rate(over: np.ndarray, under: np.ndarray) -> np.ndarray:
+    """Σ_a (over − min(over, under)) / Σ_a over by (country, cadre) (C, K), from (C, 2, K): the
+    areas summed as in the indicators, each area's excess counted alone (urban unemployment does
+    not fill rural vacancies); 0 where `over` sums to 0."""
+    over = np.asarray(over, dtype=np.float64)
+    excess = (over - np.minimum(over, under)).sum(axis=1)
+    total = over.sum(axis=1)
+    return np.divide(excess, total, out=np.zeros_like(total), where=total > 0)
+
+
 def vacancy_rate(posts: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Vacancies over posts by (country, cadre) (C, K), areas summed as in the indicators."""
-    vacancies = (posts - np.minimum(posts, present)).sum(axis=1)
-    total = posts.sum(axis=1)
-    return np.divide(vacancies, total, out=np.zeros_like(total), where=total > 0)
+    """Vacancies over posts by (country, cadre) (C, K)."""
+    return _excess_rate(posts, present)
 
 
 def unemployment_rate(posts: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Workers without a post over workers by (country, cadre) (C, K), areas summed as in the
-    indicators (urban unemployment does not fill rural vacancies)."""
-    present = np.asarray(present, dtype=np.float64)
-    unemployed = (present - np.minimum(posts, present)).sum(axis=1)
-    total = present.sum(axis=1)
-    return np.divide(unemployed, total, out=np.zeros_like(total), where=total > 0)
+    """Workers without a post over workers by (country, cadre) (C, K)."""
+    return _excess_rate(present, posts)
 
 
 class DeploymentAllowance:

@@ -128,11 +128,11 @@ class Training:
         """Compensation received for training (C, K) int$, credited to the fund at year end."""
         self.fund += money
 
-    def _started(self, started: dict[int, np.ndarray], year: int, default: float) -> np.ndarray:
+    def _started(self, started: dict[int, np.ndarray], year: int) -> np.ndarray:
         """What `started` holds for the intake graduating in `year` (C, K): its entry for
-        year − lag of each cadre, `default` where there is none (before the run)."""
+        year − lag of each cadre, 0 where there is none (before the run)."""
         s = self.setup
-        out = np.full((s.n_countries, s.n_cadres), default)
+        out = np.zeros((s.n_countries, s.n_cadres))
         for k in range(s.n_cadres):
             entry = started.get(year - int(s.training_lag[k]))
             if entry is not None:
@@ -141,10 +141,10 @@ class Training:
 
     def extra_graduates(self, year: int) -> np.ndarray:
         """Extra graduates a year arriving in `year` (C, K) workers: intake of year − lag."""
-        return self._started(self.intake, year, 0.0)
+        return self._started(self.intake, year)
 
     def output(self, year: int) -> np.ndarray:
         """Graduates a year arriving in `year` (C, K) workers (ODD §7.6): base output less the
         share cut by the response to unemployment in year − lag, plus the extra graduates."""
-        kept = 1.0 - self._started(self.cut, year, 0.0)
+        kept = 1.0 - self._started(self.cut, year)
         return self.base_output(year) * kept + self.extra_graduates(year)
