@@ -51,6 +51,8 @@ ENGINE_TYPES = (
 )
 REALISM = "tests/test_realism.py::test_training_responds_to_sustained_unemployment"
 REALISM_CAP = "tests/test_realism.py::test_the_unemployment_cut_takes_at_most_the_whole_base_intake"
+POSTS_TREND = "tests/test_posts_trend.py"
+EXPANSION = "tests/test_post_expansion.py"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,30 @@ MUTANTS = (
            "excess = (over - np.minimum(over, under)).sum(axis=1)",
            "excess = np.maximum((over - under).sum(axis=1), 0.0)",
            (MONEY,), "vacancy and unemployment rates offset one area's excess by the other's"),
+    Mutant("posts_momentum_in_unemployed_groups", "sim/model/setup.py",
+           "employed=initial_vacancy >= 0.0,",
+           "employed=initial_vacancy > -1.0,",
+           (POSTS_TREND,), "the posts' momentum also acts where the workforce starts unemployed"),
+    Mutant("posts_momentum_without_observed_growth", "sim/model/setup.py",
+           'weight=wf["posts_trend_weight"] if world.stock_growth is not None else 0.0,',
+           'weight=wf["posts_trend_weight"],',
+           (POSTS_TREND,), "a world without observed growth gives posts a momentum"),
+    Mutant("posts_momentum_not_floored", "sim/model/trends.py",
+           "excess = np.maximum(trend.growth - fiscal, 0.0) * float(weight)",
+           "excess = (trend.growth - fiscal) * float(weight)",
+           (POSTS_TREND,), "a stock that grew more slowly than fiscal space slows its posts"),
+    Mutant("posts_momentum_never_fades", "sim/model/trends.py",
+           "        return before + after\n",
+           "        return b - a\n",
+           (POSTS_TREND,), "the posts keep the observed growth's excess for ever"),
+    Mutant("posts_momentum_outside_the_expansion_path", "sim/model/demand.py",
+           "        own *= math.exp(setup.posts_trend.log_factor(a, a + tau)[c, k])\n",
+           "",
+           (EXPANSION,), "a documented expansion's own path leaves out the posts' momentum"),
+    Mutant("posts_momentum_from_the_reference_year", "sim/model/demand.py",
+           "np.exp(s.posts_trend.log_factor(float(s.start_year), year))",
+           "np.exp(s.posts_trend.log_factor(s.posts_trend.y_ref, year))",
+           (POSTS_TREND,), "posts start from the reference year's path, not the initial posts"),
     Mutant("unemployment_slack_four_years", "sim/model/demand.py",
            "return _sustained(self.unemployment_rates, years, threshold)",
            "return _sustained(self.unemployment_rates, years + 1, threshold)",

@@ -17,7 +17,9 @@ THRESHOLD_44_5 = (
 )
 POSTS = (
     "Posts are funded positions: the jobs a health system can pay for (its demand), which grow "
-    "with health spending. They are not need (the 44.5 threshold): a country can need far more "
+    "with health spending (and, where every trained worker had a job, keep for a while the "
+    "growth the workforce showed in 2008-2020). They are not need (the 44.5 threshold): a "
+    "country can need far more "
     "health workers than it has posts. A vacancy is a funded post without a worker; a trained "
     "worker without a post is unemployed, which pushes emigration and, when it lasts, makes "
     "fewer students start training."

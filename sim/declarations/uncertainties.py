@@ -366,6 +366,19 @@ WORKFORCE: tuple[Parameter, ...] = (
         range_source="from the within-country decade estimates (0.13-0.16) to above the "
         "cross-section",
     ),
+    RealParameter(
+        "workforce.posts_trend_weight", 0.5, 1.5, 1.0, "ratio",
+        "docs/data.md §2.1 and ODD §7.2: where every trained worker holds a post (the income "
+        "groups whose `initial_vacancy_rate` is not negative), the stock can grow no faster "
+        "than funded posts, so its observed 2008-2020 growth is a lower bound of theirs",
+        "Weight of the observed growth of a fully employed workforce above the fiscal-space "
+        "path in the growth of its funded posts (0: posts follow population and income alone); "
+        "the excess fades with `training_trend_persistence`.",
+        min=0.0, max=3.0,
+        range_source="assumption: 1 is the lower bound the observed growth gives; half of it "
+        "(a noisy or partly unemployed stock) to one and a half (posts that outgrew the stock, "
+        "vacancies rising as in England)",
+    ),
     SelectorParameter(
         "workforce.destinations", "high_income",
         "Countries that recruit internationally (open international posts).",

@@ -29,9 +29,9 @@ def post_expansion_factor(setup: Setup, elasticity: np.ndarray, year: float) -> 
     Inside the expansion's window [a, b] (`Setup.post_expansion_window`, calendar years) posts
     grow by the factor 1 + s a year (s = `Setup.post_expansion`, the annualised growth of the
     documented counts) instead of following the model's own path G(t) = pop(t)·exp(ε_k·g·(t -
-    start)); after it they keep the level reached and follow G again:
-    M^S = (1 + s)^τ·G(a)/G(a + τ), τ = clip(t - a, 0, b - a). 1 where there is no expansion
-    (an empty window).
+    start))·T(start, t) (T: `Setup.posts_trend`); after it they keep the level reached and
+    follow G again: M^S = (1 + s)^τ·G(a)/G(a + τ), τ = clip(t - a, 0, b - a). 1 where there is
+    no expansion (an empty window).
 
     Args:
         setup: the run's `Setup`; elasticity: (K,) ε_k, the income elasticity of posts.
@@ -44,6 +44,7 @@ def post_expansion_factor(setup: Setup, elasticity: np.ndarray, year: float) -> 
         tau = min(max(year - a, 0.0), b - a)
         own = setup.population.at(a + tau)[c] / setup.population.at(a)[c]
         own *= math.exp(elasticity[k] * setup.gdp_growth[c] * tau)
+        own *= math.exp(setup.posts_trend.log_factor(a, a + tau)[c, k])
         factor[c, k] = math.exp(math.log1p(setup.post_expansion[c, k]) * tau) / own
     return factor
 
@@ -144,7 +145,8 @@ class Demand:
     def update(self, step: int, pol: PolicyYear, present: np.ndarray) -> None:
         """Phase 1 (ODD §7.2): posts, vacancies, international posts, immigrants' rural share.
 
-        P = P⁰ · pop(year_t)/pop(start) · exp(ε_k·g_y·t·Δt) · M^D · M^S; V = max(P − N, 0);
+        P = P⁰ · pop(year_t)/pop(start) · exp(ε_k·g_y·t·Δt) · T(start, year_t) · M^D · M^S;
+        V = max(P − N, 0);
         O = min(CarryRound(min((V_U + V_R)·(1 − exp(−ρ·M^R·Δt)), ceiling·M^C·Δt/ω)),
         ⌊V_U + V_R⌋ − L) posts opened, I = L + O open, where L = min(posts left unfilled by the
         last step of the same year, ⌊V_U + V_R⌋) (0 in a year's first step: `posts_left`).
@@ -154,7 +156,9 @@ class Demand:
         pop = s.population.at(s.start_year + step * s.dt)
         growth = pop / self._start_population * pol.demand_multiplier
         income = np.exp(self.elasticity[None, :] * s.gdp_growth[:, None] * step * s.dt)  # (C, K)
-        income = income * post_expansion_factor(s, self.elasticity, s.start_year + step * s.dt)
+        year = s.start_year + step * s.dt
+        income = income * post_expansion_factor(s, self.elasticity, year)
+        income = income * np.exp(s.posts_trend.log_factor(float(s.start_year), year))
         self.posts = self.initial_posts * (growth[:, None] * income)[:, None, :]
         self.vacancies = np.maximum(self.posts - present, 0.0)
         vac_total = self.vacancies.sum(axis=1)

@@ -21,7 +21,7 @@ from sim.inputs.selectors import destinations_mask
 from sim.inputs.world import World, relative_income
 from sim.model import supply
 from sim.model.rules import HazardContext, hazard_context
-from sim.model.supply import Trend
+from sim.model.trends import PostsTrend, Trend
 from sim.model.utilities import affinity
 
 
@@ -103,7 +103,7 @@ class Setup:
     foreign_default: np.ndarray
     """(K,) default foreign-trained share of destinations without bilateral data (world files)."""
     trend: Trend
-    """The growth path of training output and stocks (`sim.model.supply.Trend`)."""
+    """The growth path of training output and stocks (`sim.model.trends.Trend`)."""
     age_shares: np.ndarray
     """(C, K, B) shares of the initial workforce by age band."""
     age_profile: np.ndarray
@@ -117,6 +117,8 @@ class Setup:
     post_expansion_window: np.ndarray
     """(2, C, K) the calendar years [a, b] in which posts grow at `post_expansion`: the
     expansion's measured years cut to the run (a = max(from, start year), b = max(until, a))."""
+    posts_trend: PostsTrend
+    """The momentum of fully employed workforces' observed growth in their posts (ODD §7.2)."""
 
 
 def reliance_multiplier(wf: Mapping, world: World) -> np.ndarray:
@@ -180,6 +182,16 @@ def setup(data: Mapping, world: World) -> Setup:
     edges = supply.year_edges_steps(hz, profile.shape[-1], spy)
     intensity, ceiling = _channels(wf, world, destinations)
     gdp_growth = world.gdp_pc_growth
+    gdp_growth = np.zeros(len(gdp)) if gdp_growth is None else np.asarray(gdp_growth, float)
+    initial_vacancy = np.array([wf["initial_vacancy_rate"][g] for g in INCOME_GROUPS])[income_index]
+    posts_trend = PostsTrend.build(
+        trend,
+        gdp_growth,
+        [wf["demand_income_elasticity"][k] for k in CADRES],
+        employed=initial_vacancy >= 0.0,
+        # world files hold no observed growth (the trend is population growth): no momentum
+        weight=wf["posts_trend_weight"] if world.stock_growth is not None else 0.0,
+    )
     return Setup(
         start_year=start_year,
         steps_per_year=spy,
@@ -204,10 +216,8 @@ def setup(data: Mapping, world: World) -> Setup:
         world_stock=stock,
         initial_workers=initial_workers,
         initial_rural_share=rural / (rural + (1.0 - rural_pop)[:, None]),
-        initial_vacancy=np.array([wf["initial_vacancy_rate"][g] for g in INCOME_GROUPS])[
-            income_index
-        ],
-        gdp_growth=np.zeros(len(gdp)) if gdp_growth is None else np.asarray(gdp_growth, float),
+        initial_vacancy=initial_vacancy,
+        gdp_growth=gdp_growth,
         income_relative=(
             relative_income(gdp)
             if world.income_relative is None
@@ -222,6 +232,7 @@ def setup(data: Mapping, world: World) -> Setup:
         affinity=affinity(beh, world, slots),
         population=population,
         **_post_expansion(world, start_year),
+        posts_trend=posts_trend,
     )
 
 

@@ -12,10 +12,8 @@ Pure functions (numpy, and numba for the loops over cohorts and the age grid) of
   each band as the stable population is (`age_distribution`);
 - the initial foreign-trained workers' own, younger profile (`migrant_age_shares`): the steady
   state of a growing migrant stock entered at the ages at which workers emigrate;
-- the trend of training output (`Trend`): graduate output grows at the observed growth of the
-  stock until the world's base year, then converges to population growth with the time constant
-  `workforce.training_trend_persistence` (docs/data.md §2.5); the same path projects the initial
-  stocks from their data years to the start year, so that any start year is consistent.
+- base graduate output (`graduate_path`): the graduates that keep the own-trained stock on its
+  trend (`sim.model.trends.Trend`).
 
 Shapes use C countries, K cadres, A ages in steps (0 .. max age), B = 5 age bands, Y whole
 years of age (0 .. ceil(max age)).
@@ -43,6 +41,7 @@ from sim.declarations import (
 if TYPE_CHECKING:
     from sim.inputs.world import World
     from sim.model.rules import DecisionContext
+    from sim.model.trends import Trend
 
 AGE_SHARE_EDGES = (35, 45, 55, 65)
 """Inner edges (years) of the bands of `World.age_shares` (<35, 35-44, 45-54, 55-64, 65+)."""
@@ -178,58 +177,6 @@ def migrant_age_shares(
     own = np.asarray(profile, dtype=np.float64)
     own = own / np.maximum(own.sum(axis=-1, keepdims=True), 1e-300)
     return np.where((weight[:, :, None] > 0) & (total > 0), stock / np.maximum(total, 1e-300), own)
-
-
-class Trend:
-    """The growth path of training output and of the stocks it sustains (ODD §5.1, §7.6).
-
-    Growth of graduate output at calendar year s, for country c and cadre k:
-
-        g_G(s) = g[c,k]                                          s < y_ref
-        g_G(s) = p[c](s) + (g[c,k] − p_ref[c]) · exp(−(s − y_ref) / τ)     s ≥ y_ref
-
-    with g the observed growth of the stock (`World.stock_growth`; population growth for world
-    files without it), p(s) the growth of the population projection, p_ref its mean growth over
-    the five years from y_ref (the world's base year), τ the persistence. `log_factor(a, b)` is
-    ∫_a^b g_G(s) ds in closed form.
-    """
-
-    def __init__(self, world: World, population, persistence: float):
-        self.population = population  # sim.model.setup.PopulationProjection
-        self.y_ref = float(world.base_year)
-        self.tau = float(persistence)
-        pop_ref = population.at(self.y_ref)
-        self.p_ref = np.log(population.at(self.y_ref + 5.0) / pop_ref) / 5.0  # (C,)
-        if world.stock_growth is not None:
-            self.growth = np.asarray(world.stock_growth, dtype=np.float64)
-        else:
-            self.growth = np.repeat(self.p_ref[:, None], len(CADRES), axis=1)
-
-    def _forward(self, a: float, b: float) -> np.ndarray:
-        """∫_a^b g_G for a ≤ b (C, K)."""
-        out = self.growth * max(min(b, self.y_ref) - a, 0.0)
-        lo = max(a, self.y_ref)
-        if b > lo:
-            pop = np.log(self.population.at(b) / self.population.at(lo))[:, None]
-            decay = math.exp(-(lo - self.y_ref) / self.tau) - math.exp(-(b - self.y_ref) / self.tau)
-            out = out + pop + (self.growth - self.p_ref[:, None]) * self.tau * decay
-        return out
-
-    def log_factor(self, a: float, b: float) -> np.ndarray:
-        """ln of the growth factor of graduate output from year a to year b (C, K)."""
-        return self._forward(a, b) if b >= a else -self._forward(b, a)
-
-    def rate(self, year: float) -> np.ndarray:
-        """g_G at a calendar year (C, K): the growth of graduate output there."""
-        return self.log_factor(year - 0.5, year + 0.5)
-
-    def project(self, stock: np.ndarray, data_years: np.ndarray, year: float) -> np.ndarray:
-        """Stocks (C, K) observed in `data_years` (C, K) projected along the trend to `year`."""
-        out = np.empty_like(stock, dtype=np.float64)
-        for y in np.unique(data_years):
-            at = data_years == y
-            out[at] = stock[at] * np.exp(self.log_factor(float(y), float(year)))[at]
-        return out
 
 
 def late_entry_weights(hazards: Mapping) -> np.ndarray:
