@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +27,7 @@ from sim.runner import world_for
 from tests.model_helpers import make_model, total
 from tests.test_realism import global_subset, subset_run
 
+DATA = Path(__file__).resolve().parents[1] / "sim" / "data"
 GULF = ["SAU", "ARE"]
 SOURCES = ["PHL", "IND", "NGA", "GHA"]  # lower-middle income: unemployment at the start
 
@@ -67,7 +70,7 @@ def test_the_momentum_acts_only_where_the_workforce_is_employed_and_outgrew_fisc
     wf = data["workforce"]
     eps = np.array([wf["demand_income_elasticity"][k] for k in CADRES])
     fiscal = s.trend.p_ref[:, None] + eps[None, :] * s.gdp_growth[:, None]
-    employed = s.initial_vacancy >= 0.0
+    employed = np.isin(np.asarray(world.income_group), ["UM", "H"])
     expected = np.where(
         employed[:, None], np.maximum(s.trend.growth - fiscal, 0.0) * wf["posts_trend_weight"], 0.0
     )
@@ -76,14 +79,31 @@ def test_the_momentum_acts_only_where_the_workforce_is_employed_and_outgrew_fisc
     for code in SOURCES:  # unemployment at the start: their stock's growth is no evidence of posts
         assert not employed[iso.index(code)]
         assert (s.posts_trend.excess[iso.index(code)] == 0.0).all()
-    for code in GULF:  # stocks grew 5-10% a year while GDP per capita fell
+    for code in GULF:  # stocks grew 4.5-10% a year while GDP per capita fell
         assert (s.posts_trend.excess[iso.index(code)] > 0.02).all()
     assert s.posts_trend.tau == s.trend.tau and s.posts_trend.y_ref == s.trend.y_ref
+    # one cell from the data files themselves: the UAE's nurses
+    growth = pd.read_csv(DATA / "stock_growth.csv").set_index(["iso3", "cadre"]).growth
+    gdp = pd.read_csv(DATA / "gdp_growth.csv").set_index("iso3").growth_real
+    are = iso.index("ARE")
+    by_hand = growth["ARE", "nurses"] - s.trend.p_ref[are] - eps[1] * gdp["ARE"]
+    assert s.posts_trend.excess[are, 1] == pytest.approx(by_hand * wf["posts_trend_weight"])
     # linear in the weight, none at 0
     half, _, _ = _global_setup({"workforce.posts_trend_weight": 0.5})
     none, _, _ = _global_setup({"workforce.posts_trend_weight": 0.0})
     np.testing.assert_allclose(half.posts_trend.excess, 0.5 * expected / wf["posts_trend_weight"])
     assert (none.posts_trend.excess == 0.0).all()
+
+
+@pytest.mark.parametrize(
+    "group, rate", [("UM", -0.01), ("UM", 0.0), ("H", 0.0), ("L", 0.0), ("LM", 0.05)]
+)
+def test_which_workforces_carry_momentum_does_not_follow_the_initial_vacancy_rate(group, rate):
+    # a calibration or a sweep moving a group's initial rate across zero must not switch the
+    # momentum on or off: the groups are fixed (upper-middle and high income)
+    s, _, _ = _global_setup()
+    moved, _, _ = _global_setup({f"workforce.initial_vacancy_rate.{group}": rate})
+    np.testing.assert_array_equal(moved.posts_trend.excess, s.posts_trend.excess)
 
 
 def test_a_world_without_observed_growth_has_no_momentum():
@@ -96,21 +116,33 @@ def test_a_world_without_observed_growth_has_no_momentum():
     assert (s.posts_trend.excess == 0.0).all()
 
 
-def test_posts_follow_the_fiscal_path_times_the_momentum_at_every_step():
-    scenario = global_subset({"time.years": 3, "time.steps_per_year": 4})
+@pytest.mark.parametrize("start", [2023, 2016])
+def test_posts_follow_the_fiscal_path_times_the_momentum_at_every_step(start):
+    # from 2016 the run crosses the reference year 2020: the momentum is whole before it
+    scenario = global_subset({"time.years": 6, "time.steps_per_year": 4, "time.start_year": start})
     model = make_model(scenario, seed=5, engine="arrays")
     s = model.setup
-    assert (s.post_expansion_window[1] <= s.post_expansion_window[0]).all()  # none in the run
+    plain = s.post_expansion_window[1] <= s.post_expansion_window[0]  # (C, K) no expansion
+    assert plain.sum() >= plain.size - 2  # the NHS's from 2016 (tests/test_post_expansion.py)
     eps = model.demand.elasticity
     p0 = model.demand.initial_posts
-    start = float(s.start_year)
+    x = s.posts_trend.excess
+    y_ref, tau = s.posts_trend.y_ref, s.posts_trend.tau
     for step in range(s.n_steps):
         model.step()
         year = start + step * s.dt
-        path = s.population.at(year) / s.population.at(start)
+        path = s.population.at(year) / s.population.at(float(start))
         path = path[:, None] * np.exp(eps[None, :] * s.gdp_growth[:, None] * step * s.dt)
-        path = path * np.exp(s.posts_trend.excess * s.posts_trend.decay_integral(start, year))
-        np.testing.assert_allclose(model.demand.posts, p0 * path[:, None, :], rtol=1e-12)
+        whole = max(min(year, y_ref) - start, 0.0)  # ∫ D before y_ref
+        lo = max(float(start), y_ref)
+        fading = tau * (math.exp(-(lo - y_ref) / tau) - math.exp(-(year - y_ref) / tau))
+        path = path * np.exp(x * (whole + (fading if year > lo else 0.0)))
+        expected = p0 * path[:, None, :]
+        np.testing.assert_allclose(
+            model.demand.posts.transpose(1, 0, 2)[:, plain],
+            expected.transpose(1, 0, 2)[:, plain],
+            rtol=1e-11,
+        )
 
 
 def test_the_momentum_keeps_the_gulf_recruiting_and_leaves_the_sources_posts_alone():

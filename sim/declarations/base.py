@@ -13,6 +13,11 @@ CADRES = ("doctors", "nurses")
 """Cadres of health workers (nurses include midwives)."""
 INCOME_GROUPS = ("L", "LM", "UM", "H")
 """World Bank income groups (FY2023), low to high."""
+FULLY_EMPLOYED_INCOME_GROUPS = ("UM", "H")
+"""Income groups whose workforce starts fully employed, so that its observed growth carries into
+its funded posts (ODD §7.2, `workforce.posts_trend_weight`): those whose registry default
+`initial_vacancy_rate` is not negative. Fixed, not read from the rate itself, so that a calibration
+or sweep moving the rate across zero does not switch the momentum on or off."""
 AREAS = ("urban", "rural")
 """The two areas of every country (index 0 urban, 1 rural)."""
 ALL = "all"

@@ -286,7 +286,8 @@ WORKFORCE: tuple[Parameter, ...] = (
         "docs/data.md §2.5: the undamped extrapolation of 2008-2020 growth overshoots Boniol et "
         "al. 2022 (+29% workers 2020-2030)",
         "Time constant with which the growth of graduate output converges from the observed "
-        "growth of the stock to population growth.", min=0.5, max=200.0,
+        "growth of the stock to population growth (and with which the posts' momentum of fully "
+        "employed workforces fades, `posts_trend_weight`).", min=0.5, max=200.0,
         range_source="convergence in about 10 to 60 years (half to full persistence of a decade)",
     ),
     *_per(
@@ -368,9 +369,10 @@ WORKFORCE: tuple[Parameter, ...] = (
     ),
     RealParameter(
         "workforce.posts_trend_weight", 0.5, 1.5, 1.0, "ratio",
-        "docs/data.md §2.1 and ODD §7.2: where every trained worker holds a post (the income "
-        "groups whose `initial_vacancy_rate` is not negative), the stock can grow no faster "
-        "than funded posts, so its observed 2008-2020 growth is a lower bound of theirs",
+        "ODD §7.2 and docs/data.md §2.1: where every trained worker holds a post (upper-middle "
+        "and high income, `FULLY_EMPLOYED_INCOME_GROUPS`), the stock can grow no faster than "
+        "funded posts, so its observed 2008-2020 growth is a lower bound of theirs (if vacancies "
+        "did not fall)",
         "Weight of the observed growth of a fully employed workforce above the fiscal-space "
         "path in the growth of its funded posts (0: posts follow population and income alone); "
         "the excess fades with `training_trend_persistence`.",

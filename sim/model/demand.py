@@ -23,15 +23,29 @@ if TYPE_CHECKING:
     from sim.model.setup import Setup
 
 
+def own_posts_path(setup: Setup, elasticity: np.ndarray, a: float, b: float) -> np.ndarray:
+    """G(b)/G(a) (C, K): the growth of funded posts from year a to year b along the model's own
+    path, before adjustments and documented expansions (ODD §7.2):
+    G(y) = pop(y)·exp(ε_k·g_y·(y − start))·T(start, y), T the posts' momentum
+    (`Setup.posts_trend`).
+
+    Args:
+        setup: the run's `Setup`; elasticity: (K,) ε_k, the income elasticity of posts.
+        a, b: calendar years, fractional.
+    """
+    pop = setup.population.at(b) / setup.population.at(a)
+    income = np.exp(np.asarray(elasticity)[None, :] * setup.gdp_growth[:, None] * (b - a))
+    return pop[:, None] * income * np.exp(setup.posts_trend.log_factor(a, b))
+
+
 def post_expansion_factor(setup: Setup, elasticity: np.ndarray, year: float) -> np.ndarray:
     """M^S (C, K): a documented expansion of staffed posts at `year` (ODD §7.2).
 
     Inside the expansion's window [a, b] (`Setup.post_expansion_window`, calendar years) posts
     grow by the factor 1 + s a year (s = `Setup.post_expansion`, the annualised growth of the
-    documented counts) instead of following the model's own path G(t) = pop(t)·exp(ε_k·g·(t -
-    start))·T(start, t) (T: `Setup.posts_trend`); after it they keep the level reached and
-    follow G again: M^S = (1 + s)^τ·G(a)/G(a + τ), τ = clip(t - a, 0, b - a). 1 where there is
-    no expansion (an empty window).
+    documented counts) instead of following the model's own path G (`own_posts_path`); after it
+    they keep the level reached and follow G again: M^S = (1 + s)^θ·G(a)/G(a + θ),
+    θ = clip(t − a, 0, b − a). 1 where there is no expansion (an empty window).
 
     Args:
         setup: the run's `Setup`; elasticity: (K,) ε_k, the income elasticity of posts.
@@ -41,11 +55,9 @@ def post_expansion_factor(setup: Setup, elasticity: np.ndarray, year: float) -> 
     window = setup.post_expansion_window
     for c, k in zip(*np.nonzero(window[1] > window[0]), strict=True):  # a freeze (s = 0) counts
         a, b = window[:, c, k]
-        tau = min(max(year - a, 0.0), b - a)
-        own = setup.population.at(a + tau)[c] / setup.population.at(a)[c]
-        own *= math.exp(elasticity[k] * setup.gdp_growth[c] * tau)
-        own *= math.exp(setup.posts_trend.log_factor(a, a + tau)[c, k])
-        factor[c, k] = math.exp(math.log1p(setup.post_expansion[c, k]) * tau) / own
+        theta = min(max(year - a, 0.0), b - a)
+        own = own_posts_path(setup, elasticity, a, a + theta)[c, k]
+        factor[c, k] = math.exp(math.log1p(setup.post_expansion[c, k]) * theta) / own
     return factor
 
 
@@ -136,7 +148,6 @@ class Demand:
         self.post_rounder = CarryRounder(shape)
         self.graduate_rounder = CarryRounder(shape)
         self.quota_rounder = CarryRounder((n_agreements,))
-        self._start_population = setup.population.at(setup.start_year)
         elasticity = setup.workforce["demand_income_elasticity"]
         self.elasticity = np.array([elasticity[k] for k in CADRES])  # (K,)
         self.vacancy_rates: list[np.ndarray] = []
@@ -145,21 +156,18 @@ class Demand:
     def update(self, step: int, pol: PolicyYear, present: np.ndarray) -> None:
         """Phase 1 (ODD §7.2): posts, vacancies, international posts, immigrants' rural share.
 
-        P = P⁰ · pop(year_t)/pop(start) · exp(ε_k·g_y·t·Δt) · T(start, year_t) · M^D · M^S;
-        V = max(P − N, 0);
+        P = P⁰ · G(year_t)/G(start) · M^D · M^S (G: `own_posts_path`); V = max(P − N, 0);
         O = min(CarryRound(min((V_U + V_R)·(1 − exp(−ρ·M^R·Δt)), ceiling·M^C·Δt/ω)),
         ⌊V_U + V_R⌋ − L) posts opened, I = L + O open, where L = min(posts left unfilled by the
         last step of the same year, ⌊V_U + V_R⌋) (0 in a year's first step: `posts_left`).
         `present` (C, 2, K) are the agents present at the start of the step.
         """
         s = self.setup
-        pop = s.population.at(s.start_year + step * s.dt)
-        growth = pop / self._start_population * pol.demand_multiplier
-        income = np.exp(self.elasticity[None, :] * s.gdp_growth[:, None] * step * s.dt)  # (C, K)
         year = s.start_year + step * s.dt
-        income = income * post_expansion_factor(s, self.elasticity, year)
-        income = income * np.exp(s.posts_trend.log_factor(float(s.start_year), year))
-        self.posts = self.initial_posts * (growth[:, None] * income)[:, None, :]
+        path = own_posts_path(s, self.elasticity, float(s.start_year), year)  # (C, K)
+        path = path * post_expansion_factor(s, self.elasticity, year)
+        path = path * pol.demand_multiplier[:, None]
+        self.posts = self.initial_posts * path[:, None, :]
         self.vacancies = np.maximum(self.posts - present, 0.0)
         vac_total = self.vacancies.sum(axis=1)
         expected = expected_international_posts(s, pol, vac_total)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.declarations import CADRES, INCOME_GROUPS
+from sim.declarations import CADRES, FULLY_EMPLOYED_INCOME_GROUPS, INCOME_GROUPS
 from sim.inputs.selectors import destinations_mask
 from sim.inputs.world import World, relative_income
 from sim.model import supply
@@ -188,9 +188,8 @@ def setup(data: Mapping, world: World) -> Setup:
         trend,
         gdp_growth,
         [wf["demand_income_elasticity"][k] for k in CADRES],
-        employed=initial_vacancy >= 0.0,
-        # world files hold no observed growth (the trend is population growth): no momentum
-        weight=wf["posts_trend_weight"] if world.stock_growth is not None else 0.0,
+        employed=np.isin(np.asarray(world.income_group), FULLY_EMPLOYED_INCOME_GROUPS),
+        weight=wf["posts_trend_weight"],
     )
     return Setup(
         start_year=start_year,

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from sim.inputs.world import World
 
 
+def _fading(y_ref: float, tau: float, lo: float, b: float) -> float:
+    """exp(−(lo − y_ref)/τ) − exp(−(b − y_ref)/τ): ∫_lo^b exp(−(s − y_ref)/τ) ds over τ, for
+    y_ref ≤ lo < b (years), the part of both trends' momentum that fades after y_ref."""
+    return math.exp(-(lo - y_ref) / tau) - math.exp(-(b - y_ref) / tau)
+
+
 class Trend:
     """The growth path of training output and of the stocks it sustains (ODD §5.1, §7.6).
 
@@ -47,7 +53,9 @@ class Trend:
         self.tau = float(persistence)
         pop_ref = population.at(self.y_ref)
         self.p_ref = np.log(population.at(self.y_ref + 5.0) / pop_ref) / 5.0  # (C,)
-        if world.stock_growth is not None:
+        self.observed = world.stock_growth is not None
+        """Whether g is observed (`World.stock_growth`), not population growth standing in."""
+        if self.observed:
             self.growth = np.asarray(world.stock_growth, dtype=np.float64)
         else:
             self.growth = np.repeat(self.p_ref[:, None], len(CADRES), axis=1)
@@ -58,7 +66,7 @@ class Trend:
         lo = max(a, self.y_ref)
         if b > lo:
             pop = np.log(self.population.at(b) / self.population.at(lo))[:, None]
-            decay = math.exp(-(lo - self.y_ref) / self.tau) - math.exp(-(b - self.y_ref) / self.tau)
+            decay = _fading(self.y_ref, self.tau, lo, b)
             out = out + pop + (self.growth - self.p_ref[:, None]) * self.tau * decay
         return out
 
@@ -79,36 +87,57 @@ class Trend:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PostsTrend:
     """The momentum of a fully employed workforce's observed growth in its funded posts (ODD §7.2).
 
-    Where every trained worker holds a post, the stock grew no faster than funded posts, so its
-    observed growth g[c,k] (`World.stock_growth`) is a lower bound of theirs. Posts grow along the
-    fiscal-space path plus the part of g above it at the reference year, fading with the
-    persistence τ of the training trend:
+    Where every trained worker holds a post and vacancies did not fall, the stock grew no faster
+    than funded posts, so its observed growth g[c,k] (`World.stock_growth`) is a lower bound of
+    theirs. Posts grow along the fiscal-space path (population growth and ε_k · g_y) plus the part
+    of g above that path at the reference year, fading with the persistence τ of the training
+    trend:
 
-        excess[c,k] = w · max(g[c,k] − p_ref[c] − ε_k · g_y[c], 0)     employed groups, else 0
-        ln T(a, b)  = excess[c,k] · ∫_a^b D(s) ds,   D(s) = 1 (s < y_ref), exp(−(s − y_ref)/τ)
+        x[c,k]      = w · max(g[c,k] − p_ref[c] − ε_k · g_y[c], 0)    fully employed c, else 0
+        ln T(a, b)  = x[c,k] · ∫_a^b D(s) ds,   D(s) = 1 (s < y_ref), exp(−(s − y_ref)/τ)
 
-    with w = `workforce.posts_trend_weight`, p_ref the population growth of `Trend`, g_y real GDP
-    per capita growth and y_ref the world's base year.
+    with w = `workforce.posts_trend_weight`, p_ref the population growth of `Trend` over the five
+    years from y_ref, g_y real GDP per capita growth and y_ref the world's base year.
     """
 
     excess: np.ndarray
-    """(C, K) 1/year: the observed growth above the fiscal-space path at y_ref (0: none)."""
+    """(C, K) 1/year: x, the observed growth above the fiscal-space path at y_ref (0: none)."""
     y_ref: float
     """The world's base year (calendar year)."""
     tau: float
     """Persistence, years (> 0)."""
 
     @classmethod
-    def build(cls, trend: Trend, gdp_growth, elasticity, employed, weight: float) -> PostsTrend:
-        """From the training `Trend` (growth, p_ref, y_ref, tau), real GDP per capita growth (C,),
-        the elasticity ε (K,), the mask of fully employed countries (C,) and the weight w."""
+    def build(
+        cls,
+        trend: Trend,
+        gdp_growth: np.ndarray,
+        elasticity: np.ndarray,
+        employed: np.ndarray,
+        weight: float,
+    ) -> PostsTrend:
+        """The posts' momentum of a run.
+
+        Args:
+            trend: the training `Trend` (its observed growth g (C, K), p_ref (C,), y_ref, τ); a
+                trend without observed growth (world files: population growth stands in) gives
+                no momentum.
+            gdp_growth: (C,) real GDP per capita growth g_y, 1/year.
+            elasticity: (K,) ε_k, the income elasticity of funded posts.
+            employed: (C,) bool, the countries whose workforce starts fully employed.
+            weight: w ≥ 0.
+
+        Returns:
+            The `PostsTrend` with x (C, K), y_ref and τ of `trend`.
+        """
         fiscal = trend.p_ref[:, None] + np.asarray(elasticity)[None, :] * gdp_growth[:, None]
         excess = np.maximum(trend.growth - fiscal, 0.0) * float(weight)
-        return cls(np.where(np.asarray(employed)[:, None], excess, 0.0), trend.y_ref, trend.tau)
+        keep = np.asarray(employed, dtype=bool)[:, None] & trend.observed
+        return cls(np.where(keep, excess, 0.0), trend.y_ref, trend.tau)
 
     def decay_integral(self, a: float, b: float) -> float:
         """∫_a^b D(s) ds in years (negative for b < a)."""
@@ -116,11 +145,7 @@ class PostsTrend:
             return -self.decay_integral(b, a)
         before = max(min(b, self.y_ref) - a, 0.0)
         lo = max(a, self.y_ref)
-        after = 0.0
-        if b > lo:
-            after = self.tau * (
-                math.exp(-(lo - self.y_ref) / self.tau) - math.exp(-(b - self.y_ref) / self.tau)
-            )
+        after = self.tau * _fading(self.y_ref, self.tau, lo, b) if b > lo else 0.0
         return before + after
 
     def log_factor(self, a: float, b: float) -> np.ndarray:
