@@ -189,8 +189,11 @@ def labour_section(r: Run) -> tuple[list[str], dict]:
         "high-income countries. Vacancy rates are posts − min(stock, posts) over posts by area "
         "(a rural vacancy is not filled by urban unemployment). Unemployment grows where "
         "graduate output's trend (the observed 2008-2020 growth, damped) outruns funded posts "
-        "(health spending, ODD §7.2); sustained unemployment above 5% cuts the base training "
-        "intake, which graduates after the training lag (ODD §7.6, step 6; "
+        "(health spending, ODD §7.2: in low- and lower-middle-income countries; in upper-middle- "
+        "and high-income ones, which start fully employed, posts also keep for a while the "
+        "observed growth, so vacancies, not unemployment, grow as it fades); sustained "
+        "unemployment above 5% cuts the base training intake, which graduates after the "
+        "training lag (ODD §7.6, step 6; "
         "`workforce.training_unemployment_response`, not fitted: no published figure of "
         "unemployment is among the targets, so these levels are the model's, not checked).",
         "",
