@@ -102,6 +102,51 @@ def test_close_values_print_apart(x, eps, kind, negative):
     assert fmt.distinct([1.01, 1.02], "density") == ["1.01", "1.02"]
 
 
+def test_an_estimate_prints_its_interval_to_the_same_place():
+    """The thirteenth session's briefing printed `+0.021 pp (+0.0000016 pp to +0.028 pp)`."""
+    assert fmt.estimate(0.00021, 1.6e-8, 0.00028, "share", signed=True) == (
+        "+0.021 pp",
+        "+0.000 pp",
+        "+0.028 pp",
+    )
+    assert fmt.estimate(-1.0e-6, -2.0e-4, 3.0e-4, "share", signed=True)[0] == "−0.000 pp"
+    small = fmt.estimate(0.0049, 0.00097, 0.026, "number", signed=True)
+    assert small == ("+0.005", "+0.001", "+0.026")
+    workers = fmt.estimate(-1000, -1240, 8480, "workers", signed=True)
+    assert workers == ("−1,000", "−1,240", "+8,480")
+    assert fmt.estimate(12.5, 12.5, 12.5, "density", signed=False) == ("12", "12", "12")
+    assert fmt.estimate(-999e3, -70.7e6, 22.9e6, "people", signed=True)[1] == "−70.7 million"
+
+
+@settings(max_examples=300, deadline=None)
+@given(finite, finite, finite, st.sampled_from(["density", "workers", "share", "ratio", "number"]))
+def test_an_estimate_shares_one_place_and_keeps_values_apart(med, lo, hi, kind):
+    texts = fmt.estimate(med, lo, hi, kind, signed=True)
+    values = [med, lo, hi]
+    scale = 100.0 if kind == "share" else 1.0
+    printed = [float(t.replace(" pp", "").replace(",", "").replace(fmt.MINUS, "-")) for t in texts]
+    places = {len(t.split(".")[1].replace(" pp", "")) if "." in t else 0 for t in texts}
+    assert len(places - {0}) <= 1 or all(abs(v) < fmt.TINY for v in values), texts
+    top = max(abs(v) for v in values) * scale
+    decimals = max(places)
+    if decimals:  # the place printed
+        unit = 10.0**-decimals
+    elif top >= fmt.TINY:  # whole numbers: at most the MIN_SIG-th figure of the largest
+        unit = 10.0 ** max(0, math.floor(math.log10(top)) + 1 - fmt.MIN_SIG[kind])
+    else:
+        unit = 1.0
+    for v, t, p in zip(values, texts, printed, strict=True):
+        if abs(v) * scale >= max(fmt.TINY, fmt.RESIDUE * top):  # residue prints 0
+            assert abs(p - v * scale) <= 0.5 * unit * 1.0000001 + 1e-9 * top, (v, t)
+            assert (p >= 0) == (v > 0) or p == 0, (v, t)  # the sign is kept
+            assert t[0] in "+" + fmt.MINUS, t
+    for a, ta in zip(values, texts, strict=True):
+        for b, tb in zip(values, texts, strict=True):
+            if abs(a - b) > max(1e-6 * max(abs(a), abs(b)), fmt.RESIDUE * top / scale, 1e-9):
+                both_residue = max(abs(a), abs(b)) < fmt.RESIDUE * top / scale
+                assert ta != tb or both_residue, (a, b, ta)
+
+
 @settings(max_examples=300, deadline=None)
 @given(finite, st.integers(min_value=1, max_value=6))
 def test_sig_is_within_half_a_unit_of_the_last_figure(x, n):

@@ -250,20 +250,74 @@ def distinct(
     return [quote(v, kind, need, signed=signed) for v in values]
 
 
+_COMPACT = ("people", "money")
+"""Kinds printed in words (`1.2 million`): their estimates keep `distinct`'s figures."""
+
+
+def _at_resolution(x: float | None, kind: str, exponent: int, *, signed: bool) -> str:
+    """`x` of `kind` rounded to a multiple of 10**exponent (in the printed unit: shares in
+    percent), with the decimals that place needs; a non-zero value that rounds to zero keeps
+    its sign (`+0.000`), since it still tells on which side of zero it lies."""
+    if not _finite(x):
+        return "n/a"
+    v = 100.0 * float(x) if kind == "share" else float(x)
+    decimals = max(0, -exponent)
+    if abs(v) < TINY:
+        text, v = "0", 0.0
+    else:
+        text = f"{abs(round(v, -exponent)):,.{decimals}f}"
+    sign = MINUS if v < 0 else ("+" if signed and v > 0 else "")
+    unit = (" pp" if signed else "%") if kind == "share" else ""
+    return sign + text + unit
+
+
+def estimate(
+    median: float | None,
+    lo: float | None,
+    hi: float | None,
+    kind: str,
+    *,
+    signed: bool,
+    n: int | None = None,
+) -> tuple[str, str, str]:
+    """A median and its interval's ends printed to one decimal place, as a reader compares them.
+
+    The place is that of the `n`-th significant figure (default `MIN_SIG[kind]`) of the largest
+    of the three, moved right until different values print apart (at most `MAX_SIG` figures):
+    `+0.021 pp (+0.000 pp to +0.028 pp)`, not `+0.0000016 pp` for the lower end. Kinds printed
+    in words (people, money) keep `distinct`'s significant figures.
+    """
+    values = _snap([median, lo, hi])
+    if kind in _COMPACT:
+        return tuple(distinct(values, kind, signed=signed, n=n))  # type: ignore[return-value]
+    finite = [abs(float(v)) for v in values if _finite(v)]
+    top = max(finite, default=0.0) * (100.0 if kind == "share" else 1.0)
+    start = max(MIN_SIG.get(kind, 2), n or 0)
+    if top < TINY:
+        return tuple(quote(v, kind, start, signed=signed) for v in values)  # type: ignore[return-value]
+    leading = math.floor(math.log10(top))
+    for figures in range(start, MAX_SIG + 1):
+        texts = [_at_resolution(v, kind, leading + 1 - figures, signed=signed) for v in values]
+        seen: dict[str, float] = {}
+        if all(
+            not _finite(v) or _same(seen.setdefault(t, float(v)), float(v))
+            for t, v in zip(texts, values, strict=True)
+        ):
+            break
+    return texts[0], texts[1], texts[2]
+
+
 def cells(
     groups: list[tuple[float | None, float | None, float | None]], kind: str, *, signed: bool
 ) -> list[tuple[str, str, str]]:
     """(median, low, high) triples of one table row, as text.
 
     The medians of the row print apart from one another, and each median apart from its own
-    interval's ends; one cell's precision does not spread to the others.
+    interval's ends (`estimate`: one decimal place for the three); one cell's precision does
+    not spread to the others.
     """
     row = figures_needed([g[0] for g in groups], kind, signed=signed)
-    out = []
-    for med, lo, hi in groups:
-        texts = distinct([med, lo, hi], kind, signed=signed, n=row)
-        out.append((texts[0], texts[1], texts[2]))
-    return out
+    return [estimate(med, lo, hi, kind, signed=signed, n=row) for med, lo, hi in groups]
 
 
 def width(lo: float | None, hi: float | None, kind: str) -> str:

@@ -120,10 +120,10 @@ def number_cell(
 ) -> str:
     """A cell: the median, then its 90% interval and the interval's width on a second line.
 
-    `texts` are preformatted (median, lo, hi) strings (from `fmt.distinct` over a whole row).
+    `texts` are preformatted (median, lo, hi) strings (from `fmt.cells` over a whole row).
     """
     if texts is None:
-        texts = tuple(fmt.distinct([median, lo, hi], kind, signed=signed))  # type: ignore[assignment]
+        texts = fmt.estimate(median, lo, hi, kind, signed=signed)
     med_t, lo_t, hi_t = texts
     ci = ""
     if lo is not None and hi is not None and fmt._finite(lo) and fmt._finite(hi):

@@ -33,7 +33,7 @@ def _phrase(metric: Metric, row: pd.Series, ev: reading.Evidence) -> str:
         "people": " people",
         "money": " a year",
     }.get(metric.kind, "")
-    med_s, lo_t, hi_t = fmt.distinct([med, lo, hi], metric.kind, signed=True)
+    med_s, lo_t, hi_t = fmt.estimate(med, lo, hi, metric.kind, signed=True)
     med_t = med_s.lstrip("+" + fmt.MINUS)  # the verb says the direction
     if metric.kind == "share":
         med_t = med_t.replace(" pp", " percentage points")
