@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.calibrate.observe import measure_by_year, simulated_values, target_value
 from sim.calibrate.targets import Measure, Output, Target
@@ -100,3 +102,106 @@ def test_a_response_is_the_policy_run_minus_the_baseline_run():
     policy.loc[(policy["indicator"] == "exits") & (policy["country"] == "AAA"), "value"] -= 3
     values = simulated_values(TABLES, {"pay": {**TABLES, "indicators": policy}}, [t])
     assert values == {"T1": pytest.approx(-3.0)}
+
+
+# --------------------------------------------------------------------------------------------------
+# the compiled reading against the plain pandas one it replaced (the same numbers, to rounding)
+
+
+def _pandas_measure(tables, m: Measure) -> pd.Series:
+    """`measure_by_year` as it was written with pandas' group-by (the reference)."""
+    if m.source == "indicators":
+        ind = tables["indicators"]
+        rows = ind[
+            ind["indicator"].isin(m.names)
+            & ind["country"].isin(m.countries)
+            & (ind["area"] == m.area)
+            & (ind["cadre"] == m.cadre)
+        ]
+        per_country = rows.groupby(["year", "country"])["value"].sum(min_count=1)
+    else:
+        table = tables[m.source]
+        place = "destination" if m.source == "flows" else "country"
+        keep = table[place].isin(m.countries)
+        if m.origins == "foreign":
+            keep &= table["origin"] != table[place]
+        elif m.origins == "own":
+            keep &= table["origin"] == table[place]
+        elif m.origins != "all":
+            keep &= table["origin"].isin(list(m.origins))
+        if m.cadre != "all":
+            keep &= table["cadre"] == m.cadre
+        per_country = table[keep].groupby(["year", place])["workers"].sum(min_count=1)
+    years = pd.Index(sorted(tables["indicators"]["year"].unique()), name="year")
+    if m.combine == "sum":
+        out = per_country.groupby(level=0).sum(min_count=1)
+        if m.source != "indicators":
+            out = out.reindex(years, fill_value=0.0)
+            if m.source == "flows":
+                out = out[out.index > int(years.min())]
+        return out.reindex(years)
+    return per_country.groupby(level=0).mean().reindex(years)
+
+
+CODES = ("AAA", "BBB", "CCC", "DDD")
+cell_value = st.one_of(st.floats(0, 1e6, allow_nan=False), st.just(float("nan")))
+
+
+@st.composite
+def _random_tables(draw):
+    years = sorted(draw(st.sets(st.integers(2019, 2024), min_size=1, max_size=4)))
+    ind, flows = [], []
+    for year in years:
+        for country in CODES:
+            for area in ("all", "rural"):
+                for name in ("stock", "exits"):
+                    if draw(st.booleans()):
+                        ind.append((year, country, area, "nurses", name, draw(cell_value)))
+        for _ in range(draw(st.integers(0, 5))):
+            pair = draw(st.tuples(st.sampled_from(CODES), st.sampled_from(CODES)))
+            cadre = draw(st.sampled_from(("nurses", "doctors")))
+            flows.append((year, *pair, cadre, draw(cell_value)))
+    if not any(row[0] == years[0] for row in ind):  # every simulated year has indicator rows
+        ind.append((years[0], "AAA", "all", "nurses", "stock", 1.0))
+    columns = ["year", "country", "area", "cadre", "indicator", "value"]
+    indicators = pd.DataFrame(ind, columns=columns)
+    flow_columns = ["year", "origin", "destination", "cadre", "workers"]
+    flow_table = pd.DataFrame(flows, columns=flow_columns).astype({"year": "int64"})
+    stocks = flow_table.rename(columns={"destination": "country"})
+    for frame in (indicators, flow_table, stocks):  # as the results are read: arrow strings
+        for col in frame.columns:
+            if col in ("value", "workers"):
+                frame[col] = frame[col].astype("float64")
+            elif col != "year":
+                frame[col] = frame[col].astype("string[pyarrow]")
+    return {"indicators": indicators, "flows": flow_table, "stocks": stocks}
+
+
+@st.composite
+def _random_measure(draw):
+    source = draw(st.sampled_from(("indicators", "flows", "stocks")))
+    countries = tuple(draw(st.sets(st.sampled_from((*CODES, "ZZZ")), min_size=1)))
+    combine = draw(st.sampled_from(("sum", "mean")))
+    if source == "indicators":
+        names = tuple(draw(st.sets(st.sampled_from(("stock", "exits", "none")), min_size=1)))
+        area = draw(st.sampled_from(("all", "rural")))
+        return Measure(source, names, countries, area=area, cadre="nurses", combine=combine)
+    origins = draw(
+        st.one_of(
+            st.sampled_from(("all", "foreign", "own")),
+            st.sets(st.sampled_from((*CODES, "ZZZ")), min_size=1).map(tuple),
+        )
+    )
+    cadre = draw(st.sampled_from(("all", "nurses", "doctors")))
+    return Measure(source, (), countries, origins, cadre=cadre, combine=combine)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_random_tables(), _random_measure())
+def test_measures_equal_the_pandas_reading(tables, m):
+    got = measure_by_year(tables, m)
+    want = _pandas_measure(tables, m)
+    assert list(got.index) == list(want.index)
+    for year in want.index:
+        a, b = got.loc[year], want.loc[year]
+        assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-12), (year, a, b)
