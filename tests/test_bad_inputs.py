@@ -185,7 +185,7 @@ def arg(*argv: str, expect: tuple[str, ...] = (), **files: str | bytes) -> Case:
 LONG = "x" * 300
 CASES: dict[str, Case] = {
     # ---------------------------------------------------------------- scenario files: YAML
-    "yaml-tab": v(BASE + "time:\n\tyears: 3\n", "malformed YAML"),
+    "yaml-tab": v(BASE + "time:\n\tyears: 3\n", "malformed YAML", "tab", "spaces only"),
     "yaml-unclosed": v("name: [a, b\n", "malformed YAML"),
     "yaml-duplicate-key": v(BASE + "seed: 1\nseed: 2\n", ":8:", "seed", "duplicate key"),
     "yaml-duplicate-nested": v(
@@ -212,7 +212,12 @@ CASES: dict[str, Case] = {
     "yaml-a-scalar": v("42\n", "mapping"),
     "yaml-huge-file": v(BASE + "# " + "x" * (2 << 20) + "\n", "too large"),
     "yaml-merge-of-scalar": v(BASE + "behaviour:\n  <<: 5\n", "merg"),
-    "yaml-boolean-key": v(BASE + "yes: 1\n", "True"),
+    "yaml-boolean-key": v(BASE + "yes: 1\n", "key 'yes'", "true/false", "quote it"),
+    "yaml-null-key": v(BASE + "~: 1\n", "key '~'", "null"),
+    "yaml-octal": v(
+        scenario(time="time: {years: 010}"), "time.years", "leading zero", "octal number 8"
+    ),
+    "yaml-base-60": v(scenario(replicates="replicates: 2:30"), "replicates", "base-60 number 150"),
     "yaml-integer-key": v(BASE + "1: one\n", "unknown key '1'"),
     # ---------------------------------------------------------------- scenario files: values
     "unknown-key": v(BASE + "replicatez: 3\n", "replicatez", "did you mean"),
@@ -467,6 +472,8 @@ CASES: dict[str, Case] = {
     "set-empty-path": st("=3"),
     "set-unknown-path": st("behaviour.wage_wieght=1", expect=("--set", "behaviour.wage_wieght")),
     "set-wrong-type": st("time.years=many", expect=("--set", "time.years")),
+    "set-octal": st("time.years=010", expect=("--set", "time.years", "octal number 8")),
+    "set-base-60": st("replicates=1:20", expect=("--set", "replicates", "base-60 number 80")),
     "set-alias-bomb": st("description=" + bomb_flow(), expect=("--set", "alias")),
     "set-malformed": st("description=[a, b", expect=("--set", "description")),
     "set-escape-in-name": st('name="\\e[31mx"', expect=("--set", "name")),

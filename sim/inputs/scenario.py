@@ -160,7 +160,9 @@ def parse_set(item: str) -> tuple[str, Any]:
         value = parse_yaml(raw, file=SET_SOURCE).data
     except ScenarioError as err:
         message = err.message.replace("malformed YAML", "value is not valid YAML")
-        raise scenario_error(message, file=SET_SOURCE, key_path=path or None) from None
+        raise scenario_error(
+            message, file=SET_SOURCE, key_path=path or None, expected=err.expected
+        ) from None
     return path, value
 
 

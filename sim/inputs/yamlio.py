@@ -11,6 +11,10 @@ What it guarantees, whatever the file holds:
 - **an alias guard**: anchors and aliases may not expand the document by more than
   `MAX_ALIAS_EXPANSION` nodes ("billion laughs"), and may not refer to themselves;
 - **no duplicate keys** at any level, **keys are scalars**, **nesting depth** at most `MAX_DEPTH`;
+- **numbers as people write them**: `1e3` is the number 1000 (YAML 1.1 wants `1.0e+3`), and the
+  YAML 1.1 forms that silently read as another number are refused: a leading zero (`010` would be
+  octal 8) and colons (`2:30` would be 150, base 60); keys that YAML reads as null or a boolean
+  (`~:`, `no:`) are refused too;
 - **one error format**: every problem is raised as the caller's `HrhsimError` subclass, printed
   as `FILE:LINE: key.path: message (expected ...)`.
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -55,10 +60,27 @@ MAX_ALIAS_EXPANSION = 100_000
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists."""
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (C parser when available) that also reads `1e3` and `2.5E-4` as numbers.
+
+    PyYAML copies the resolver table to this class on the first addition, so the library's own
+    loaders are unchanged.
+    """
+
+
+_Loader.add_implicit_resolver(
+    _FLOAT_TAG,
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
 MAX_NUMBER_LENGTH = 400
 """Longest number written in a file (thousands of digits would stall its conversion)."""
 
@@ -309,6 +331,8 @@ def _syntax_error(
         )
     else:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if line is not None and "\t" in "".join(text.splitlines()[line - 1 : line]):
+        detail += " (this line holds a tab: YAML indents with spaces only)"
     return error(f"{what}: {detail}", file=file, line=line)
 
 
@@ -367,6 +391,9 @@ def _check_tree(root: yaml.Node, file: str, error: type[HrhsimError]) -> dict[Ke
     if depth[id(root)] > MAX_DEPTH:
         raise error("nested too deeply", file=file, expected=f"at most {MAX_DEPTH} levels")
 
+    if isinstance(root, yaml.ScalarNode) and root.tag in (_INT_TAG, _FLOAT_TAG):
+        _check_number(root, file, error, None)  # a document that is one number (`--set`)
+
     # keys: scalars, no duplicates; lines of every key path (each node visited once)
     lines: dict[KeyPath, int] = {}
     seen: set[int] = set()
@@ -389,6 +416,15 @@ def _check_tree(root: yaml.Node, file: str, error: type[HrhsimError]) -> dict[Ke
                         line=key.start_mark.line + 1,
                         expected="plain keys such as 'name:'",
                     )
+                if key.tag in (_NULL_TAG, _BOOL_TAG):
+                    raise error(
+                        f"the key '{text}' is read by YAML as "
+                        + ("null" if key.tag == _NULL_TAG else "a true/false value"),
+                        file=file,
+                        key_path=".".join(path) or None,
+                        line=key.start_mark.line + 1,
+                        expected=f"a plain key such as 'name:' (quote it if meant: '{text}':)",
+                    )
                 if (key.tag, text) in keys:
                     raise error(
                         f"duplicate key '{text}'",
@@ -401,6 +437,8 @@ def _check_tree(root: yaml.Node, file: str, error: type[HrhsimError]) -> dict[Ke
                 lines[(*path, text)] = key.start_mark.line + 1
             else:
                 lines[(*path, text)] = child.start_mark.line + 1
+            if isinstance(child, yaml.ScalarNode) and child.tag in (_INT_TAG, _FLOAT_TAG):
+                _check_number(child, file, error, ".".join((*path, text)))
             if (
                 isinstance(child, yaml.ScalarNode)
                 and child.tag in (_INT_TAG, _FLOAT_TAG)
@@ -415,3 +453,28 @@ def _check_tree(root: yaml.Node, file: str, error: type[HrhsimError]) -> dict[Ke
                 )
             todo.append((child, (*path, text)))
     return lines
+
+
+def _check_number(
+    node: yaml.ScalarNode, file: str, error: type[HrhsimError], key: str | None
+) -> None:
+    """Refuse the YAML 1.1 number forms that read silently as another number."""
+    text = node.value
+    if _LEADING_ZERO.match(text):
+        value = yaml.load(text, Loader=yaml.SafeLoader)  # a plain number: safe
+        raise error(
+            f"'{text}' has a leading zero, which YAML reads as the octal number {value}",
+            file=file,
+            key_path=key,
+            line=node.start_mark.line + 1,
+            expected=f"a number without leading zeros, such as {text.lstrip('+-0_') or '0'}",
+        )
+    if ":" in text:
+        value = yaml.load(text, Loader=yaml.SafeLoader)  # a plain number: safe
+        raise error(
+            f"'{text}' is read by YAML as the base-60 number {value}",
+            file=file,
+            key_path=key,
+            line=node.start_mark.line + 1,
+            expected="a plain number (or quoted text)",
+        )
