@@ -461,20 +461,19 @@ def _check_number(
     """Refuse the YAML 1.1 number forms that read silently as another number."""
     text = node.value
     if _LEADING_ZERO.match(text):
-        value = yaml.load(text, Loader=yaml.SafeLoader)  # a plain number: safe
-        raise error(
-            f"'{text}' has a leading zero, which YAML reads as the octal number {value}",
-            file=file,
-            key_path=key,
-            line=node.start_mark.line + 1,
-            expected=f"a number without leading zeros, such as {text.lstrip('+-0_') or '0'}",
+        reads, expected = (
+            "has a leading zero, which YAML reads as the octal number",
+            (f"a number without leading zeros, such as {text.lstrip('+-0_') or '0'}"),
         )
-    if ":" in text:
-        value = yaml.load(text, Loader=yaml.SafeLoader)  # a plain number: safe
-        raise error(
-            f"'{text}' is read by YAML as the base-60 number {value}",
-            file=file,
-            key_path=key,
-            line=node.start_mark.line + 1,
-            expected="a plain number (or quoted text)",
-        )
+    elif ":" in text:
+        reads, expected = "is read by YAML as the base-60 number", "a plain number (or quoted text)"
+    else:
+        return
+    value = yaml.load(text, Loader=yaml.SafeLoader)  # a plain number: safe
+    raise error(
+        f"'{text}' {reads} {value}",
+        file=file,
+        key_path=key,
+        line=node.start_mark.line + 1,
+        expected=expected,
+    )
