@@ -179,3 +179,25 @@ def test_specs_files_and_states_that_are_not_regular_files_are_refused(tmp_path,
     # a path that is not a folder at all is not a calibration folder
     assert main(["calibrate", "report", str(tmp_path / "bad.yaml")]) == 2
     assert "not a calibration folder" in capsys.readouterr().err
+
+
+def test_another_calibration_in_the_same_folder_is_refused(tmp_path):
+    """A second spec run into the first one's folder replaced its fitted.yaml and report."""
+    from sim.calibrate.plan import STATE, initial_state
+    from sim.outputs.results import write_json
+
+    out = tmp_path / "out"
+    out.mkdir()
+    first = make_plan(load_spec(_spec(tmp_path, BASE + "name: first\n")))
+    write_json(out / STATE, initial_state(out, first))
+    assert initial_state(out, first)["spec"]["name"] == "first"  # the same one resumes
+    other = tmp_path / "other"
+    other.mkdir()
+    for extra in (
+        "name: second\n",
+        "name: first\nseed: 99\n",
+        "name: first\nset: {time.years: 3}\n",
+    ):
+        spec = load_spec(_spec(other, BASE + extra))
+        with pytest.raises(CalibrationError, match="holds another calibration"):
+            initial_state(out, make_plan(spec))

@@ -548,4 +548,16 @@ def test_default_results_folder_is_a_slug_of_the_name(tmp_path, monkeypatch):
     path = tmp_path / "s.yaml"
     path.write_text(BASE.replace("name: tiny", "name: Équité santé (2030)"), encoding="utf-8")
     assert main(["run", str(path), "--no-progress"]) == 0
-    assert (tmp_path / "results" / "Equite_sante_2030" / "manifest.json").is_file()
+    slug = results.default_folder("Équité santé (2030)")
+    assert slug.startswith("Equite_sante_2030-") and len(slug) == len("Equite_sante_2030") + 9
+    assert (tmp_path / "results" / slug / "manifest.json").is_file()
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_two_names_never_share_a_default_folder(a, b):
+    """`退休政策` and `留任政策` both slugged to `scenario`: the second run replaced the first."""
+    fa, fb = results.default_folder(a), results.default_folder(b)
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}(-[0-9a-f]{8})?", fa), fa
+    if a != b:
+        assert fa != fb, (a, b)
+    assert results.default_folder("baseline") == "baseline"  # plain names are unchanged

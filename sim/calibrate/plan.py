@@ -192,6 +192,18 @@ def initial_state(out: Path, plan: Plan) -> dict:
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     if path.exists():
         state = load_state(out)
+        stored = state.get("spec", {})
+        mine = spec.describe()
+        differ = [
+            key for key in ("name", "parameters", "set", "seed") if stored.get(key) != mine[key]
+        ]
+        if differ:
+            raise CalibrationError(
+                f"this folder holds another calibration ('{stored.get('name')}'; it differs "
+                f"from '{spec.name}' in {', '.join(differ)}), whose results would be replaced",
+                file=str(out),
+                expected="the folder of the same calibration to resume it, or another -o folder",
+            )
         old = state.get("plan", {}).get("budget_runs")
         if old is not None and old != spec.budget_runs:
             raise CalibrationError(

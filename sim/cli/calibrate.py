@@ -125,9 +125,9 @@ def run(args: argparse.Namespace) -> int:
             runs = int(value)
         else:
             hours = value
-    from sim.outputs.results import folder_slug
+    from sim.outputs.results import default_folder
 
-    default = Path("results") / "calibration" / folder_slug(spec.name, fallback="calibration")
+    default = Path("results") / "calibration" / default_folder(spec.name, fallback="calibration")
     out = Path(args.output) if args.output else default
     if args.dry_run:
         plan = make_plan(spec, runs)

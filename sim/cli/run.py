@@ -36,7 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--output",
         type=Path,
         default=None,
-        help="results folder (default: results/<scenario name>); replaced as a whole",
+        help=(
+            "results folder (default: results/<scenario name>, with a short hash of the name "
+            "where it is not a plain folder name); replaced as a whole"
+        ),
     )
     parser.add_argument(
         "--replicates",
@@ -107,11 +110,11 @@ def format_table(table: pd.DataFrame) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run a scenario and print where the results are and a summary table."""
     from sim.inputs.scenario import load_scenario
-    from sim.outputs.results import folder_slug
+    from sim.outputs.results import default_folder
     from sim.runner import run_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
-    out = args.output or Path("results") / folder_slug(scenario.name)
+    out = args.output or Path("results") / default_folder(scenario.name)
     summary = run_scenario(
         scenario,
         out,

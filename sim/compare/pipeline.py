@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.compare.briefing import Briefing, write_briefing
-from sim.compare.cache import folder_name, folder_names, reusable, run_or_reuse
+from sim.compare.cache import folder_names, reusable, run_or_reuse
 from sim.compare.runs import Run, load_run
 from sim.errors import ScenarioError, SetupError
-from sim.outputs.results import check_output_dir, clean_temp_files
+from sim.outputs.results import check_output_dir, clean_temp_files, default_folder
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class CompareResult:
 
 def default_out_dir(baseline_name: str) -> Path:
     """`results/compare-<baseline name>` (relative to the working directory)."""
-    return Path("results") / f"compare-{folder_name(baseline_name)}"
+    return Path("results") / f"compare-{default_folder(baseline_name)}"
 
 
 def load_scenarios(paths: Sequence[str | Path], overrides: Sequence[str] = ()) -> list[Any]:

@@ -52,6 +52,7 @@ __all__ = [
     "check_output_dir",
     "clean_temp_files",
     "csv_writer",
+    "default_folder",
     "describe_os_error",
     "escape_cell",
     "escape_formulas",
@@ -144,6 +145,16 @@ def folder_slug(name: str, fallback: str = "scenario", max_length: int = 60) -> 
         slug = slug.replace("__", "_")
     slug = slug.strip("._-")[:max_length].strip("._-")
     return slug or fallback
+
+
+def default_folder(name: str, fallback: str = "scenario") -> str:
+    """The default folder name of a run named `name`: `folder_slug`, plus a short hash of the
+    name where the slug is not the name itself, so that two names never share a default folder
+    (`退休政策` and `留任政策` both slug to `scenario`; `a/b` and `a b` to `a_b`)."""
+    slug = folder_slug(name, fallback)
+    if slug == name:
+        return slug
+    return f"{slug}-{hashlib.sha1(str(name).encode('utf-8')).hexdigest()[:8]}"
 
 
 def _temp_path(path: Path, kind: str = _TEMP) -> Path:
