@@ -303,6 +303,12 @@ CASES: dict[str, Case] = {
     "world-file-directory": v(world_scenario("sub"), "world.file", "folder", sub=DIRECTORY),
     "world-file-symlink-loop": v(world_scenario("loop.yaml"), "world.file", **{"loop.yaml": LOOP}),
     "world-file-missing": v(world_scenario("nowhere.yaml"), "world.file", "not found"),
+    "world-file-without-kind-file": v(
+        scenario(world="world: {kind: archetypes, file: w.yaml}"),
+        "world.file",
+        "only read when world.kind is 'file'",
+        **{"w.yaml": "countries: []\n"},
+    ),
     "world-file-nul": v(world_scenario('"w\\0.yaml"'), "world.file"),
     "world-file-is-a-scenario": Case(
         ["validate", "{in}/s.yaml"], {"s.yaml": world_scenario(), "w.yaml": BASE}, ("w.yaml",)

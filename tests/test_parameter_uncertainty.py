@@ -40,8 +40,12 @@ def test_parameters_without_a_sample_is_an_error(tmp_path):
 @pytest.mark.parametrize(
     ("sample", "needle"),
     [
-        ("draw,behaviour.wage_weigth\n0,1\n", "not a numeric scenario key"),
-        ("draw,world.kind\n0,1\n", "not a numeric scenario key"),
+        ("draw,behaviour.wage_weigth\n0,1\n", "not an uncertain parameter"),
+        ("draw,world.kind\n0,1\n", "not an uncertain parameter"),
+        ("draw,time.years\n0,5\n", "may not change the run's time"),  # ran 5 years, said 2
+        ("draw,replicates\n0,100\n", "not an uncertain parameter"),
+        ("draw,behaviour.wage_weight\n0,1.5\n1,99\n", "wage_weight = 99 is outside"),
+        ("draw,behaviour.wage_weight\n0,-1\n", "from 0 to 20"),
         ("x,behaviour.wage_weight\n0,1\n", "first column must be `draw`"),
         ("draw,behaviour.wage_weight\n0,abc\n", "not a number"),
         ("draw,behaviour.wage_weight\n0,nan\n", "not finite"),

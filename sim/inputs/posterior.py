@@ -77,11 +77,13 @@ def read_parameter_sample(
         raise fail("no parameter columns", "columns draw, <dotted parameter paths>", 1)
     if len(set(names)) != len(names):
         raise fail("a parameter column is repeated", line=1)
+    ranged = _uncertain_parameters()
     for name in names:
-        if _numeric_field(name) is None:
+        if name not in ranged or _numeric_field(name) is None:
             raise fail(
-                f"column {name!r} is not a numeric scenario key",
-                "dotted paths such as behaviour.wage_weight",
+                f"column {name!r} is not an uncertain parameter of the registry (a sample may "
+                "not change the run's time, scale, replicates or policies)",
+                "columns named like behaviour.wage_weight (docs/scenarios.md, 'plausible')",
                 line=1,
             )
     integer = [_numeric_field(name).kind == "int" for name in names]
@@ -97,10 +99,26 @@ def read_parameter_sample(
             raise fail("a value is not a number", line=n) from None
         if not all(math.isfinite(x) for x in numbers):
             raise fail("a value is not finite", line=n)
+        for name, x in zip(names, numbers, strict=True):
+            lo, hi = ranged[name].min, ranged[name].max
+            if (lo is not None and x < lo) or (hi is not None and x > hi):
+                raise fail(
+                    f"{name} = {x:g} is outside the values a scenario may set",
+                    f"{name} from {lo:g} to {hi:g}",
+                    line=n,
+                )
         values.append(numbers)
     if not values:
         raise fail("the sample has no draws")
     return ParameterSample(shown, names, np.asarray(values, dtype=float), integer)
+
+
+def _uncertain_parameters() -> dict:
+    """The registry's numeric uncertainties by dotted name (`sim.declarations.UNCERTAINTIES`)."""
+    from sim.declarations import UNCERTAINTIES
+    from sim.declarations.base import IntegerParameter, RealParameter
+
+    return {u.name: u for u in UNCERTAINTIES if isinstance(u, RealParameter | IntegerParameter)}
 
 
 def _numeric_field(dotted: str):

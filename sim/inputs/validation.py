@@ -352,6 +352,12 @@ def check_consistency(data: dict, v: Validator) -> None:
             "world.kind is 'file' but world.file is not set",
             expected="world.file: a world YAML file",
         )
+    if world["kind"] != "file" and world["file"] is not None:
+        raise v.error(
+            ("world", "file"),
+            f"world.file is only read when world.kind is 'file' (here '{world['kind']}')",
+            expected="world.kind: file with this file, or no world.file",
+        )
     if data["workforce"]["destinations"] == "destinations":
         raise v.error(
             ("workforce", "destinations"),
