@@ -518,6 +518,9 @@ CASES: dict[str, Case] = {
     "sensitivity-resamples-huge": arg(
         "sensitivity", "d", "--resamples", "1000000000000", expect=("--resamples",)
     ),
+    "sensitivity-resamples-one": arg(
+        "sensitivity", "d", "--resamples", "1", expect=("--resamples",)
+    ),
     "sensitivity-conf-level": arg(
         "sensitivity", "d", "--conf-level", "2", expect=("--conf-level",)
     ),

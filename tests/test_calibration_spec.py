@@ -201,3 +201,32 @@ def test_another_calibration_in_the_same_folder_is_refused(tmp_path):
         spec = load_spec(_spec(other, BASE + extra))
         with pytest.raises(CalibrationError, match="holds another calibration"):
             initial_state(out, make_plan(spec))
+
+
+def test_a_fitted_target_the_model_leaves_undefined_stops_with_its_name(tmp_path):
+    """A ratio over zero ran 560 runs, then failed with 'unexpected error: ValueError'."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.calibrate import engine, methods
+
+    plan = make_plan(load_spec(_spec(tmp_path, BASE)))
+    stages = engine._Stages.__new__(engine._Stages)
+    stages.fitted, stages.spec = plan.targets.fitted, plan.spec
+    ids = [t.id for t in plan.targets.fitted]
+    rows = pd.DataFrame({f"target:{i}": np.arange(12.0) for i in ids})
+    stages._check_defined(rows, "screening")  # every target defined somewhere: fine
+    rows[f"target:{ids[1]}"] = np.nan
+    with pytest.raises(CalibrationError, match=rf"target\(s\) {ids[1]} have no finite value"):
+        stages._check_defined(rows, "screening")
+    assert stages._check_defined(rows.head(3), "checks") is None  # too few runs to judge
+    # and the posterior's own failure is a calibration error, not a traceback
+    with pytest.raises(methods.NoSupportError):
+        methods.importance_posterior(
+            np.full((5, 1), 0.5),
+            lambda u: np.full(len(u), -np.inf),
+            None,
+            np.random.default_rng(0),
+            proposals=200,
+            draws=10,
+        )

@@ -124,3 +124,36 @@ def test_sensitivity_needs_a_sampled_complete_sweep(tmp_path, client, capsys):
     with pytest.raises(HrhsimError, match=r"incomplete: 1 of \d+ runs missing"):
         analyze(out)
     assert sweep_main(["sensitivity", str(tmp_path / "nowhere")]) == 2
+
+
+def test_a_damaged_manifest_is_named_not_a_traceback(tmp_path, client, capsys):
+    """Edits to sweep.json crashed with TypeError, ZeroDivisionError or KeyError."""
+    import json
+    import shutil
+
+    out = run(tmp_path / "morris", MORRIS, client)
+    pristine = json.loads((out / "sweep.json").read_text())
+    damages = {
+        "design is a string": {**pristine, "design": "x"},
+        "design without parameters": {**pristine, "design": {"kind": "morris"}},
+        "points cut to two": {**pristine, "points": pristine["points"][:2]},
+        "points are not points": {**pristine, "points": [1, 2, 3]},
+        "an outcome not in the runs": {**pristine, "outcomes": ["zzz"]},
+    }
+    for what, manifest in damages.items():
+        copy = tmp_path / what.replace(" ", "_")
+        shutil.copytree(out, copy)
+        (copy / "sweep.json").write_text(json.dumps(manifest))
+        with pytest.raises(HrhsimError, match="damaged sweep manifest") as err:
+            analyze(copy, num_resamples=10)
+        assert "sweep.json" in str(err.value), what
+        assert sweep_main(["sensitivity", str(copy), "--resamples", "10"]) == 2, what
+        assert "unexpected error" not in capsys.readouterr().err, what
+
+
+def test_a_constant_outcome_has_undefined_sobol_indices(tmp_path, client, caplog):
+    """z (the replicate's noise) is the same at every point: no variance to apportion."""
+    sobol = MORRIS.replace("kind: morris, samples: 8, levels: 4", "kind: sobol, samples: 16")
+    table = analyze(run(tmp_path, sobol, client), ["z"], num_resamples=10)
+    assert len(table) == 3 and table[["S1", "ST", "S1_conf", "ST_conf"]].isna().all().all()
+    assert "does not vary" in caplog.text

@@ -59,6 +59,8 @@ SCREEN_OFFSET = 0
 WAVE_OFFSET = 1_000_000
 CHECK_OFFSET = 90_000_000
 POSTERIOR_OFFSET = 95_000_000
+MIN_RUNS_UNDEFINED = 10
+"""Runs of a stage after which a fitted target with no finite value stops the calibration."""
 
 
 @dataclass
@@ -191,7 +193,29 @@ class _Stages:
         """Run (or read back) evaluations, keeping their rows for `explored`."""
         rows = self.runner.run(stage, evs, label)
         self._runs.append(rows)
+        if stage != "checks":
+            self._check_defined(rows, label)
         return rows
+
+    def _check_defined(self, rows: pd.DataFrame, label: str) -> None:
+        """Stop, naming them, when fitted targets have no finite value in any run of a stage:
+        nothing can be fitted to an output the model leaves undefined (a ratio over zero)."""
+        if len(rows) < MIN_RUNS_UNDEFINED:
+            return
+        undefined = [
+            t.id
+            for t in self.fitted
+            if not np.isfinite(rows[f"target:{t.id}"].to_numpy(dtype=float)).any()
+        ]
+        if undefined:
+            raise CalibrationError(
+                f"fitted target(s) {', '.join(undefined)} have no finite value in any of the "
+                f"{len(rows)} runs of {label} (an output the model leaves undefined, e.g. a "
+                "ratio whose denominator is zero)",
+                file=str(self.spec.mapping_path),
+                key_path=f"targets.{undefined[0]}.output",
+                expected="an output the model defines, or role: holdout or none for the target",
+            )
 
     # ---------------------------------------------------------------- screening
     def screening(self) -> None:
@@ -422,15 +446,24 @@ class _Stages:
         # over the whole prior, started from the least implausible points (`region`).
         ruled_out_all = any(w.get("empty") for w in self.state.get("waves", [])[: k - 1])
         started = time.monotonic()
-        post = methods.importance_posterior(
-            region,
-            loglik,
-            self._plausible(k - 1) if k > 1 and not ruled_out_all else None,
-            rng,
-            proposals=p.proposals,
-            draws=p.draws,
-            seed=self.spec.seed,
-        )
+        try:
+            post = methods.importance_posterior(
+                region,
+                loglik,
+                self._plausible(k - 1) if k > 1 and not ruled_out_all else None,
+                rng,
+                proposals=p.proposals,
+                draws=p.draws,
+                seed=self.spec.seed,
+            )
+        except methods.NoSupportError as exc:
+            raise CalibrationError(
+                f"no posterior: {exc} (the last wave's emulators give every proposal a zero "
+                "likelihood)",
+                file=str(self.spec.path),
+                expected="fitted targets the model can reach (see the waves in report.html), "
+                "or wider priors",
+            ) from None
         prior = self.plan.prior
         names = [n for n, a in zip(prior.names, self.active, strict=True) if a]
         draws = prior.values(self._full(post.draws))[:, self.active]

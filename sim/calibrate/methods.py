@@ -48,6 +48,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+class NoSupportError(ValueError):
+    """Importance sampling found no proposal with a positive posterior weight."""
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The fitted targets on their comparison scale: observed z, variances, bounds."""
@@ -469,7 +473,7 @@ def importance_posterior(
             ll[inside] = loglik(x[inside])
             logw[inside] = ll[inside] - np.log(np.maximum(q[inside], 1e-300))
         if not np.isfinite(logw).any():
-            raise ValueError("no proposal has positive posterior weight")
+            raise NoSupportError("no proposal has positive posterior weight")
         w = np.exp(logw - np.max(logw))
         w /= w.sum()
         positions = (rng.random() + np.arange(draws)) / draws

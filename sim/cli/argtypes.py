@@ -46,7 +46,7 @@ seed = whole_number(0, 2**63 - 1)
 replicates = whole_number(1, MAX_REPLICATES)
 workers = whole_number(1, MAX_WORKERS)
 retries = whole_number(0, MAX_RETRIES)
-resamples = whole_number(1, MAX_RESAMPLES)
+resamples = whole_number(2, MAX_RESAMPLES)  # a bootstrap interval needs two resamples
 bootstrap_seed = whole_number(0, 2**32 - 1)
 seconds = whole_number(1, MAX_WORKER_TIMEOUT)
 

@@ -7,7 +7,9 @@ across its whole range, so parameters with different units can be ranked.
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,30 @@ __all__ = ["analyze", "outcome_names", "plot_indices", "sensitivity"]
 
 TABLE = "sensitivity.csv"
 FIGURE = "sensitivity"
+
+log = logging.getLogger(__name__)
+
+
+def _damaged(out_dir: str | os.PathLike, problem: str) -> HrhsimError:
+    return HrhsimError(
+        f"damaged sweep manifest: {problem}",
+        file=str(Path(out_dir) / "sweep.json"),
+        expected="the sweep.json that hrhsim sweep wrote, with every point run",
+    )
+
+
+def _checked_design(out_dir: str | os.PathLike, manifest: dict) -> dict:
+    """The manifest's design, with the fields the indices read, or a `_damaged` error."""
+    design = manifest["design"]
+    if not isinstance(design, dict) or not isinstance(design.get("kind"), str):
+        raise _damaged(out_dir, "design is not a design")
+    names = design.get("parameters")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise _damaged(out_dir, "design.parameters is not a list of parameter names")
+    points = manifest["points"]
+    if not isinstance(points, list) or not all(isinstance(pt, dict) for pt in points):
+        raise _damaged(out_dir, "points is not a list of points")
+    return design
 
 
 def outcome_names(manifest: dict, runs: pd.DataFrame) -> list[str]:
@@ -48,7 +74,7 @@ def analyze(
     `conf_level` bootstrap intervals); Morris designs give `mu, mu_star, mu_star_conf, sigma`.
     """
     manifest = load_manifest(out_dir)
-    design = manifest["design"]
+    design = _checked_design(out_dir, manifest)
     kind = design["kind"]
     if kind not in ("sobol", "morris"):
         raise HrhsimError(
@@ -59,6 +85,9 @@ def analyze(
     runs = load_runs(out_dir, complete=True)
     names = design["parameters"]
     available = outcome_names(manifest, runs)
+    lost = [name for name in available if name not in runs.columns]
+    if lost:
+        raise _damaged(out_dir, f"outcome(s) {', '.join(map(str, lost))} are not in its runs")
     chosen = list(available) if not outcomes else list(outcomes)
     for name in chosen:
         if name not in available:
@@ -83,6 +112,27 @@ def analyze(
                 f"outcome '{name}' is missing or not finite at {bad} point(s)",
                 file=str(out_dir),
             )
+        try:
+            found = _indices(problem, design, manifest, name, y, conf_level, num_resamples, seed)
+        except (ArithmeticError, ValueError, IndexError, KeyError, TypeError) as exc:
+            raise _damaged(
+                out_dir, f"its runs do not form its {kind} design ({type(exc).__name__}: {exc})"
+            ) from None
+        if kind == "sobol" and np.ptp(y) == 0:  # no variance to apportion
+            log.warning("outcome '%s' does not vary: its Sobol indices are undefined (NaN)", name)
+            for row in found:
+                row.update({k: float("nan") for k in ("S1", "S1_conf", "ST", "ST_conf")})
+        rows += found
+    return pd.DataFrame(rows)
+
+
+def _indices(problem, design, manifest, name, y, conf_level, num_resamples, seed) -> list[dict]:
+    """SALib's indices of one outcome: rows (outcome, parameter, method, indices)."""
+    kind = design["kind"]
+    names = design["parameters"]
+    rows = []
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a constant outcome (said by the caller)
         if kind == "sobol":
             from SALib.analyze import sobol
 
@@ -133,7 +183,7 @@ def analyze(
                         "sigma": float(res["sigma"][j]),
                     }
                 )
-    return pd.DataFrame(rows)
+    return rows
 
 
 def plot_indices(table: pd.DataFrame, stem: str | os.PathLike, title: str = "") -> list[Path]:
