@@ -583,6 +583,16 @@ CASES: dict[str, Case] = {
         {"s.yaml": BASE, "t.yaml": scenario(name="name: other"), "../out/mine/index.html": "mine"},
         ("mine", "not a compare folder"),
     ),
+    "compare-focus-not-simulated": Case(
+        ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/c", "--focus", "FOO,XSR"],
+        {"s.yaml": BASE, "t.yaml": scenario(name="name: other")},
+        ("--focus", "FOO", "not simulated", "XSR, XEX"),
+    ),
+    "compare-countries-not-simulated": Case(
+        ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/c", "--countries", "GBR"],
+        {"s.yaml": BASE, "t.yaml": scenario(name="name: other")},
+        ("--countries", "GBR", "not simulated"),
+    ),
     "compare-output-is-a-file": Case(
         ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/f.txt"],
         {"s.yaml": BASE, "t.yaml": scenario(name="name: other"), "../out/f.txt": "keep"},

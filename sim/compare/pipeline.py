@@ -115,6 +115,25 @@ def _with_uncertainty_of(base: Any, option: Any, notes: list[str]) -> Any:
     )
 
 
+def _check_countries(base, focus: Sequence[str], countries: Sequence[str] | None) -> None:
+    """`--focus` and `--countries` name countries the comparison simulates, before any run."""
+    from sim.runner import world_for
+
+    simulated = [str(code) for code in world_for(base.data).iso3]
+    for what, codes in (("--focus", focus), ("--countries", countries or ())):
+        missing = [c for c in codes if c not in simulated]
+        if missing:
+            import difflib
+
+            close = difflib.get_close_matches(missing[0], simulated, n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            listed = ", ".join(simulated) if len(simulated) <= 12 else "ISO3 codes of its world"
+            raise SetupError(
+                f"{what} names {', '.join(missing)}, not simulated by {base.name}{hint}",
+                expected=f"countries it simulates ({listed})",
+            )
+
+
 def compare(
     baseline: str | Path,
     options: Sequence[str | Path],
@@ -147,6 +166,7 @@ def compare(
     given_seed, given_replicates = seed, replicates
     replicates = int(replicates if replicates is not None else base.data["replicates"])
     seed = int(seed if seed is not None else base.data["seed"])
+    _check_countries(base, focus, countries)
     out = Path(out_dir) if out_dir is not None else default_out_dir(base.name)
     check_output_dir(out, run_folder=False)
     if out.is_dir() and any(out.iterdir()) and not (out / "runs").is_dir():
@@ -204,13 +224,6 @@ def compare(
             "Reused previous runs with identical scenario, seed, replicates and model "
             "version: " + ", ".join(reused_names) + "."
         )
-    present = set(runs[0].indicators["country"].unique())
-    for what, codes in (("--focus", focus), ("--countries", countries or ())):
-        missing = [c for c in codes if c not in present]
-        if missing:
-            notes.append(
-                f"{what} names {', '.join(missing)}, not simulated in this world: left out."
-            )
     briefing = write_briefing(
         runs[0],
         runs[1:],
