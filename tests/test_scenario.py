@@ -1031,3 +1031,28 @@ def test_a_policy_starting_after_the_horizon_is_warned_about(caplog):
     with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
         load_scenario(root / "scenarios" / "archetypes_ethical_recruitment.yaml", ["time.years=2"])
     assert "policies.ethical_recruitment starts in 2025" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "warning"),
+    [
+        ("policies: {retention: {pay_rise: 0.2, countries: [XSR]}}", "but is not enabled"),
+        ("policies: {retention: {enabled: true, countries: []}}", "selects no simulated country"),
+        ("policies: {retention: {enabled: true, countries: none}}", "selects no simulated"),
+        ("policies: {retention: {enabled: true, until: 2020}}", "ends in 2020, before the first"),
+        ("adjustments: [{countries: [XDA]}]", "adjustments.0 sets no multiplier"),
+        ("policies: {retention: {enabled: true, countries: [XSR]}}", None),  # in effect: quiet
+        ("adjustments: [{countries: [XDA], wage_multiplier: 1.1}]", None),
+    ],
+)
+def test_a_policy_that_cannot_take_effect_is_warned_about(tmp_path, caplog, body, warning):
+    from sim.inputs.scenario import load_scenario
+
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "archetypes_baseline.yaml"
+    (tmp_path / "p.yaml").write_text(f"extends: {base}\nname: p\n{body}\n")
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        load_scenario(tmp_path / "p.yaml")
+    if warning is None:
+        assert "no effect" not in caplog.text
+    else:
+        assert warning in caplog.text and "it has no effect" in caplog.text

@@ -444,34 +444,74 @@ def _finish(data: dict, prov: Provenance, path: Path | None, *, check_countries:
     else:
         check_name(resolved["name"], v, given=True)
     check_consistency(resolved, v)
-    _warn_about_late_policies(resolved, path)
+    _warn_about_ineffective_policies(resolved, v.prov, path)
     if check_countries:
-        _check_countries(resolved, v)
+        world = _check_countries(resolved, v)
+        _warn_about_empty_selections(resolved, world, path)
     return Scenario(resolved, path, prov, check_countries)
 
 
-def _warn_about_late_policies(data: dict, path: Path | None) -> None:
-    """Log a warning for every policy that starts after the last simulated year (no effect)."""
-    last = data["time"]["start_year"] + data["time"]["years"] - 1
+def _policy_items(data: dict) -> list[tuple[tuple[str, ...], dict]]:
+    """(key path, spec) of every policy, agreement and adjustment of resolved data."""
     items = [
-        (f"policies.{name}", spec)
+        (("policies", name), spec)
         for name, spec in data["policies"].items()
         if isinstance(spec, dict)
     ]
     items += [
-        (f"policies.agreements.{i}", spec) for i, spec in enumerate(data["policies"]["agreements"])
+        (("policies", "agreements", str(i)), spec)
+        for i, spec in enumerate(data["policies"]["agreements"])
     ]
-    items += [(f"adjustments.{i}", spec) for i, spec in enumerate(data["adjustments"])]
-    for key, spec in items:
-        start = spec.get("from")
-        if spec.get("enabled", True) and start is not None and start > last:
+    items += [(("adjustments", str(i)), spec) for i, spec in enumerate(data["adjustments"])]
+    return items
+
+
+_MULTIPLIERS = ("demand_multiplier", "recruitment_multiplier", "wage_multiplier",
+                "capacity_multiplier")  # fmt: skip
+
+
+def _warn_about_ineffective_policies(data: dict, prov: Provenance, path: Path | None) -> None:
+    """Log a warning for every policy that cannot take effect: it starts after the last
+    simulated year or ends before the first, it is configured but never enabled, or it is an
+    adjustment that multiplies nothing."""
+    first = data["time"]["start_year"]
+    last = first + data["time"]["years"] - 1
+    shown = path.name if path else "scenario"
+    for keys, spec in _policy_items(data):
+        key = ".".join(keys)
+        start, end = spec.get("from"), spec.get("until")
+        if not spec.get("enabled", True):
+            configured = [k for k in spec if k != "enabled" and prov.origins.get((*keys, k))]
+            if configured and prov.origins.get((*keys, "enabled")) is None:
+                log.warning(
+                    "%s: %s sets %s but is not enabled (enabled: true): it has no effect",
+                    shown, key, ", ".join(configured),
+                )  # fmt: skip
+            continue
+        if start is not None and start > last:
             log.warning(
                 "%s: %s starts in %d, after the last simulated year %d: it has no effect",
-                path.name if path else "scenario",
-                key,
-                start,
-                last,
-            )
+                shown, key, start, last,
+            )  # fmt: skip
+        if end is not None and end < first:
+            log.warning(
+                "%s: %s ends in %d, before the first simulated year %d: it has no effect",
+                shown, key, end, first,
+            )  # fmt: skip
+        if keys[0] == "adjustments" and all(spec.get(m, 1.0) == 1.0 for m in _MULTIPLIERS):
+            log.warning("%s: %s sets no multiplier (every one is 1): it has no effect", shown, key)
+
+
+def _warn_about_empty_selections(data: dict, world: Any, path: Path | None) -> None:
+    """Log a warning for every enabled policy or adjustment whose countries are none."""
+    shown = path.name if path else "scenario"
+    for keys, spec in _policy_items(data):
+        selects = spec.get("enabled", True) and "countries" in spec
+        if selects and not selector_codes(spec["countries"], data, world):
+            log.warning(
+                "%s: %s.countries selects no simulated country: it has no effect",
+                shown, ".".join(keys),
+            )  # fmt: skip
 
 
 def load_scenario(
