@@ -47,6 +47,10 @@ engine: agents
 scale: {workers_per_agent: 200}
 """
 
+RECOVERY_SPEC = str(
+    Path(__file__).resolve().parents[1] / "calibration" / "recovery" / "recovery.yaml"
+)
+
 SWEEP = """\
 base: base.yaml
 parameters:
@@ -592,6 +596,46 @@ CASES: dict[str, Case] = {
         ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/c", "--countries", "GBR"],
         {"s.yaml": BASE, "t.yaml": scenario(name="name: other")},
         ("--countries", "GBR", "not simulated"),
+    ),
+    "compare-output-is-a-run-folder": Case(
+        ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/r"],
+        {"s.yaml": BASE, "t.yaml": scenario(name="name: other"), "../out/r/manifest.json": "{}"},
+        ("r", "holds the results of a run", "not a briefing"),
+    ),
+    "compare-output-is-a-sweep-folder": Case(
+        ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/w"],
+        {
+            "s.yaml": BASE,
+            "t.yaml": scenario(name="name: other"),
+            "../out/w/sweep.json": "{}",
+            "../out/w/runs/x.parquet": "",
+        },
+        ("w", "holds a sweep", "not a briefing"),
+    ),
+    "sweep-output-is-a-compare-folder": Case(
+        ["sweep", "{in}/sw.yaml", "-o", "{out}/c"],
+        {"sw.yaml": SWEEP, "base.yaml": BASE, "../out/c/index.html": "x", "../out/c/runs/a": ""},
+        ("c", "holds a briefing", "not a sweep"),
+    ),
+    "sweep-output-is-another-sweep": Case(
+        ["sweep", "{in}/sw.yaml", "-o", "{out}/w"],
+        {
+            "sw.yaml": SWEEP + "name: mine\n",
+            "base.yaml": BASE,
+            "../out/w/sweep.json": '{"runs": [], "design": {}, "points": [], '
+            '"sweep": {"name": "other"}}',
+        },
+        ("w", "holds the sweep 'other', not 'mine'"),
+    ),
+    "calibrate-output-is-a-folder-of-notes": Case(
+        ["calibrate", RECOVERY_SPEC, "-o", "{out}/notes"],
+        {"../out/notes/mine.txt": "my notes"},
+        ("notes", "holds no calibration"),
+    ),
+    "calibrate-output-is-a-run-folder": Case(
+        ["calibrate", RECOVERY_SPEC, "-o", "{out}/r"],
+        {"../out/r/manifest.json": "{}"},
+        ("r", "holds the results of a run", "not a calibration"),
     ),
     "compare-output-is-a-file": Case(
         ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/f.txt"],

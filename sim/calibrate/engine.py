@@ -49,7 +49,7 @@ from sim.calibrate.plan import (
 )
 from sim.calibrate.spec import CalibrationSpec
 from sim.errors import CalibrationError
-from sim.outputs.results import write_json
+from sim.outputs.results import check_folder_kind, check_output_dir, write_json
 
 __all__ = ["BudgetReachedError", "CalibrationResult", "calibrate", "load_state", "make_plan"]
 
@@ -97,6 +97,8 @@ def calibrate(
     """
     started = time.monotonic()
     out = Path(out_dir)
+    check_output_dir(out, run_folder=False)
+    check_folder_kind(out, "calibration", others_only=False)
     out.mkdir(parents=True, exist_ok=True)
     (out / STAGES).mkdir(exist_ok=True)
     plan = make_plan(spec, budget_runs)

@@ -250,6 +250,10 @@ def distinct(
     return [quote(v, kind, need, signed=signed) for v in values]
 
 
+ESTIMATE_MAX_SIG = 15
+"""Most figures of the largest value of an estimate (`estimate`): one place for three values
+may need more than `MAX_SIG` to keep a small end apart from another beside a large one."""
+
 _COMPACT = ("people", "money")
 """Kinds printed in words (`1.2 million`): their estimates keep `distinct`'s figures."""
 
@@ -283,7 +287,7 @@ def estimate(
     """A median and its interval's ends printed to one decimal place, as a reader compares them.
 
     The place is that of the `n`-th significant figure (default `MIN_SIG[kind]`) of the largest
-    of the three, moved right until different values print apart (at most `MAX_SIG` figures):
+    of the three, moved right until different values print apart (at most `ESTIMATE_MAX_SIG`):
     `+0.021 pp (+0.000 pp to +0.028 pp)`, not `+0.0000016 pp` for the lower end. Kinds printed
     in words (people, money) keep `distinct`'s significant figures.
     """
@@ -296,7 +300,7 @@ def estimate(
     if top < TINY:
         return tuple(quote(v, kind, start, signed=signed) for v in values)  # type: ignore[return-value]
     leading = math.floor(math.log10(top))
-    for figures in range(start, MAX_SIG + 1):
+    for figures in range(start, ESTIMATE_MAX_SIG + 1):
         texts = [_at_resolution(v, kind, leading + 1 - figures, signed=signed) for v in values]
         seen: dict[str, float] = {}
         if all(

@@ -17,7 +17,12 @@ from sim.compare.briefing import Briefing, write_briefing
 from sim.compare.cache import folder_names, reusable, run_or_reuse
 from sim.compare.runs import Run, load_run
 from sim.errors import ScenarioError, SetupError
-from sim.outputs.results import check_output_dir, clean_temp_files, default_folder
+from sim.outputs.results import (
+    check_folder_kind,
+    check_output_dir,
+    clean_temp_files,
+    default_folder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +122,9 @@ def _with_uncertainty_of(base: Any, option: Any, notes: list[str]) -> Any:
 
 def _check_countries(base, focus: Sequence[str], countries: Sequence[str] | None) -> None:
     """`--focus` and `--countries` name countries the comparison simulates, before any run."""
-    from sim.runner import world_for
+    from sim.inputs.selectors import simulated_world
 
-    simulated = [str(code) for code in world_for(base.data).iso3]
+    simulated = [str(code) for code in simulated_world(base.data).iso3]
     for what, codes in (("--focus", focus), ("--countries", countries or ())):
         missing = [c for c in codes if c not in simulated]
         if missing:
@@ -169,6 +174,7 @@ def compare(
     _check_countries(base, focus, countries)
     out = Path(out_dir) if out_dir is not None else default_out_dir(base.name)
     check_output_dir(out, run_folder=False)
+    check_folder_kind(out, "compare")
     if out.is_dir() and any(out.iterdir()) and not (out / "runs").is_dir():
         raise SetupError(
             f"the output folder {out} is not a compare folder (no runs/); compare writes "

@@ -49,6 +49,7 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "MANIFEST",
     "atomic_write",
+    "check_folder_kind",
     "check_output_dir",
     "clean_temp_files",
     "csv_writer",
@@ -420,6 +421,44 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
     if run_folder and info is not None:
         _check_replaceable(out)
     return out
+
+
+FOLDER_MARKERS = {
+    "run": ("manifest.json",),
+    "compare": ("index.html", "headline.csv"),
+    "sweep": ("sweep.json",),
+    "calibration": ("calibration.json",),
+}
+"""The files that tell what wrote a folder (a run, a briefing, a sweep, a calibration)."""
+
+
+def check_folder_kind(out: str | os.PathLike, kind: str, *, others_only: bool = True) -> None:
+    """Refuse an existing folder that holds another command's results (`FOLDER_MARKERS`).
+
+    With `others_only` False, any non-empty folder without this kind's marker is refused too
+    (a calibration does not write into a folder of notes). Raises `SetupError` naming it.
+    """
+    out = Path(out)
+    try:
+        entries = {e for e in os.listdir(out) if not e.startswith(".")}
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise write_problem(exc, out, "read") from None
+    what = {"run": "the results of a run", "compare": "a briefing", "sweep": "a sweep",
+            "calibration": "a calibration"}  # fmt: skip
+    expected = f"an empty folder, a new path, or the folder of an earlier {kind} (-o)"
+    for other, markers in FOLDER_MARKERS.items():
+        found = [m for m in markers if m in entries]
+        if other != kind and found and not set(FOLDER_MARKERS[kind]) & entries:
+            raise SetupError(
+                f"{out} holds {what[other]} ({found[0]}), not {what[kind]}", expected=expected
+            )
+    own = {"stages", "runs"}  # what a calibration creates before its state file
+    if not others_only and entries - own and not set(FOLDER_MARKERS[kind]) & entries:
+        raise SetupError(
+            f"{out} is not empty and holds no {kind} ({FOLDER_MARKERS[kind][0]})", expected=expected
+        )
 
 
 def _check_replaceable(out: Path) -> None:

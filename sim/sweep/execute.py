@@ -363,8 +363,17 @@ def run_sweep(
     with sweep_folder(out) as runs_dir:
         created = _now()
         if (out / MANIFEST).exists():
+            earlier: dict = {}
             with contextlib.suppress(OSError, ValueError, HrhsimError):
-                created = load_manifest(out).get("created", created)
+                earlier = load_manifest(out)
+                created = earlier.get("created", created)
+            name = (earlier.get("sweep") or {}).get("name") if earlier else None
+            if name is not None and name != spec.name:
+                raise SetupError(
+                    f"{out} holds the sweep '{name}', not '{spec.name}': its sweep.json would be "
+                    "replaced and its runs left unreachable",
+                    expected="the folder of the same sweep to resume or extend it, or a new -o",
+                )
 
         expected = {t.key for t in plan.tasks}
         existing = finished_runs(runs_dir, expected)

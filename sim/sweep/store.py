@@ -22,7 +22,13 @@ import pandas as pd
 
 from sim.errors import HrhsimError, SetupError
 from sim.inputs.yamlio import read_regular_file
-from sim.outputs.results import atomic_write, check_output_dir, clean_temp_files, write_problem
+from sim.outputs.results import (
+    atomic_write,
+    check_folder_kind,
+    check_output_dir,
+    clean_temp_files,
+    write_problem,
+)
 from sim.sweep.spec import RESERVED_COLUMNS
 
 __all__ = [
@@ -121,6 +127,7 @@ def load_manifest(out_dir: str | os.PathLike) -> dict:
 def sweep_folder(out: Path) -> Iterator[Path]:
     """The sweep's output folder, checked and locked for this process while the sweep runs."""
     check_output_dir(out, run_folder=False)
+    check_folder_kind(out, "sweep")
     if out.is_dir():
         entries = [e for e in os.listdir(out) if not e.startswith(".")]
         if entries and MANIFEST not in entries and RUNS not in entries:
