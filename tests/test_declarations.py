@@ -1,4 +1,4 @@
-"""The registry (sim/declarations.py) is the one source of parameters, levers and outcomes."""
+"""The registry (the package sim/declarations/) is the one source of parameters, levers and outcomes."""
 
 from __future__ import annotations
 

@@ -323,8 +323,9 @@ _PLAUSIBLE_HEAD = [
     "|---|---|---|---|---|---|---|---|",
 ]
 _PLAUSIBLE_INTRO = (
-    "The plausible range of each constant (declared with its source in `sim/declarations.py`) is "
-    "the prior of sweeps and calibration; the range / choices column is what a file may set."
+    "The plausible range of each constant (declared with its source in "
+    "`sim/declarations/uncertainties.py`) is the prior of sweeps and calibration; the range / "
+    "choices column is what a file may set."
 )
 
 
