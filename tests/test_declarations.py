@@ -1,4 +1,4 @@
-"""The registry (the package sim/declarations/) is the one source of parameters, levers and outcomes."""
+"""The registry (the package sim/declarations/): the one source of parameters, levers, outcomes."""
 
 from __future__ import annotations
 

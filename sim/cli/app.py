@@ -7,8 +7,9 @@ dependencies inside `run`, so `hrhsim --help` stays fast. Register a new one in 
 Exit status: 0 success; 1 unexpected failure (the traceback with `--debug`); 2 invalid input or
 an environment problem, with one line `error: FILE:LINE: key.path: message (expected ...)` on
 stderr and no traceback (a command line that does not parse gets argparse's usage and its
-`hrhsim COMMAND: error: ...` line instead); 130 interrupted. Everything the command prints goes through one filter
-that escapes control characters, so no text from a file or an argument can drive the terminal.
+`hrhsim COMMAND: error: ...` line instead); 130 interrupted. Everything the command prints goes
+through one filter that escapes control characters, so no text from a file or an argument can
+drive the terminal.
 """
 
 from __future__ import annotations
