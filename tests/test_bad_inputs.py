@@ -482,6 +482,11 @@ CASES: dict[str, Case] = {
     "set-empty-path": st("=3"),
     "set-unknown-path": st("behaviour.wage_wieght=1", expect=("--set", "behaviour.wage_wieght")),
     "set-wrong-type": st("time.years=many", expect=("--set", "time.years")),
+    "set-twice": Case(
+        ["validate", "{in}/s.yaml", "--set", "time.years=1", "--set", "time.years=2"],
+        {"s.yaml": BASE},
+        ("--set", "time.years", "set twice"),
+    ),
     "set-octal": st("time.years=010", expect=("--set", "time.years", "octal number 8")),
     "set-base-60": st("replicates=1:20", expect=("--set", "replicates", "base-60 number 80")),
     "set-alias-bomb": st("description=" + bomb_flow(), expect=("--set", "alias")),
@@ -636,6 +641,16 @@ CASES: dict[str, Case] = {
         ["calibrate", RECOVERY_SPEC, "-o", "{out}/r"],
         {"../out/r/manifest.json": "{}"},
         ("r", "holds the results of a run", "not a calibration"),
+    ),
+    "compare-title-control-character": Case(
+        ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/c", "--title", "a\x07b"],
+        {"s.yaml": BASE, "t.yaml": scenario(name="name: other")},
+        ("--title", "control character"),
+    ),
+    "compare-title-too-long": Case(
+        ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/c", "--title", "x" * 20_000],
+        {"s.yaml": BASE, "t.yaml": scenario(name="name: other")},
+        ("--title", "20,000 characters"),
     ),
     "compare-output-is-a-file": Case(
         ["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/f.txt"],

@@ -428,3 +428,15 @@ def test_safeguards_list_recomputation_reports_the_differences():
     # Every difference sits at the UHC threshold (see sim/data/safeguards_check.csv).
     assert sorted(check["recomputed_only"]) == ["IDN", "KEN", "MMR"]
     assert sorted(check["published_only"]) == ["WSM", "ZMB", "ZWE"]
+
+
+def test_a_world_file_that_is_not_yaml_is_not_echoed_whole(tmp_path):
+    """A 3 MB line of text (or /etc/passwd) was printed in full in the error."""
+    from sim.errors import WorldError
+    from sim.inputs.worldfile import read_world_file
+
+    path = tmp_path / "big.txt"
+    path.write_text("x" * 3_000_000 + "\n")
+    with pytest.raises(WorldError) as err:
+        read_world_file(path)
+    assert "expected a mapping" in str(err.value) and len(str(err.value)) < 400

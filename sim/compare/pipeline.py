@@ -139,6 +139,26 @@ def _check_countries(base, focus: Sequence[str], countries: Sequence[str] | None
             )
 
 
+def _check_title(title: str | None) -> None:
+    """`--title` is one line of text, as scenario names and descriptions are."""
+    from sim.errors import first_control_character
+    from sim.inputs.validation import MAX_TEXT_LENGTH
+
+    if title is None:
+        return
+    bad = first_control_character(title)
+    if bad is not None:
+        raise SetupError(
+            f"--title holds the control character {bad}",
+            expected="one line of printable text",
+        )
+    if len(title) > MAX_TEXT_LENGTH:
+        raise SetupError(
+            f"--title is {len(title):,} characters long",
+            expected=f"at most {MAX_TEXT_LENGTH:,} characters",
+        )
+
+
 def compare(
     baseline: str | Path,
     options: Sequence[str | Path],
@@ -172,6 +192,7 @@ def compare(
     replicates = int(replicates if replicates is not None else base.data["replicates"])
     seed = int(seed if seed is not None else base.data["seed"])
     _check_countries(base, focus, countries)
+    _check_title(title)
     out = Path(out_dir) if out_dir is not None else default_out_dir(base.name)
     check_output_dir(out, run_folder=False)
     check_folder_kind(out, "compare")

@@ -527,8 +527,17 @@ def load_scenario(
     given = Path(path)
     display = str(given)
     data, prov = load_tree(given, display, (), None)
+    seen: set[str] = set()
     for item in overrides:
         dotted, value = parse_set(item)
+        if dotted in seen:  # as a key twice in a file is an error
+            raise scenario_error(
+                f"{dotted} is set twice",
+                file=SET_SOURCE,
+                key_path=dotted,
+                expected="each PATH once in the --set items",
+            )
+        seen.add(dotted)
         _apply_override(data, prov, dotted, value, SET_SOURCE)
     scenario = _finish(data, prov, Path(os.path.abspath(given)), check_countries=check_countries)
     log.info("loaded scenario %s (%s)", scenario.name, display)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.declarations import INCOME_GROUPS
-from sim.errors import WorldError, did_you_mean, first_control_character
+from sim.errors import WorldError, describe_value, did_you_mean, first_control_character
 
 __all__ = ["RESERVED_CODES", "WHO_REGIONS", "read_world_file"]
 
@@ -109,7 +109,7 @@ class _Reader:
     def mapping(self, value: Any, path: tuple, spec: dict) -> dict:
         """Check a mapping's keys against ``spec`` (unknown keys, missing required keys)."""
         if not isinstance(value, dict):
-            raise self.error(path, f"expected a mapping, got {_type_name(value)}", "a mapping")
+            raise self.error(path, f"expected a mapping, got {describe_value(value)}", "a mapping")
         for key in value:
             if key not in spec:
                 raise self.error(
@@ -130,7 +130,7 @@ class _Reader:
         expected = _EXPECTED[kind]
         if kind == _NUMBER:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise self.error(path, f"expected a number, got {_type_name(value)}", expected)
+                raise self.error(path, f"expected a number, got {describe_value(value)}", expected)
             if not math.isfinite(value):
                 raise self.error(path, f"{value} is not a finite number", expected)
             if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -139,7 +139,7 @@ class _Reader:
             return float(value)
         if kind == "year":
             if isinstance(value, bool) or not isinstance(value, int):
-                raise self.error(path, f"expected a year, got {_type_name(value)}", expected)
+                raise self.error(path, f"expected a year, got {describe_value(value)}", expected)
             if not 1900 <= value <= 2200:
                 raise self.error(path, f"{value} is out of range", "a year 1900..2200")
             return int(value)
@@ -149,7 +149,7 @@ class _Reader:
             return value
         if kind == "str":
             if not isinstance(value, str) or not value.strip():
-                raise self.error(path, f"expected a text, got {_type_name(value)}", expected)
+                raise self.error(path, f"expected a text, got {describe_value(value)}", expected)
             bad = first_control_character(value, allow="\n\t")
             if bad is not None:
                 raise self.error(path, f"the text holds a control character ({bad})", expected)
@@ -194,20 +194,6 @@ class _Reader:
                 "one of " + ", ".join(codes),
             )
         return value
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"a boolean ({value})"
-    if isinstance(value, str):
-        return f"a text ({value!r})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"{type(value).__name__} ({value!r})"
 
 
 def _range_text(lo: float | None, hi: float | None) -> str:
@@ -261,7 +247,7 @@ def read_world_file(path: Path) -> dict[str, Any]:
         distance[i, i] = row["internal_distance_km"]
     pairs = top.get("pairs") or []
     if not isinstance(pairs, list):
-        raise r.error(("pairs",), f"expected a list, got {_type_name(pairs)}", "a list")
+        raise r.error(("pairs",), f"expected a list, got {describe_value(pairs)}", "a list")
     for k, entry in enumerate(pairs):
         at = ("pairs", str(k))
         r.mapping(entry, at, _PAIR_KEYS)
@@ -293,7 +279,7 @@ def read_world_file(path: Path) -> dict[str, Any]:
     migrants = np.zeros((c, c))
     corridors = top.get("corridors") or []
     if not isinstance(corridors, list):
-        raise r.error(("corridors",), f"expected a list, got {_type_name(corridors)}", "a list")
+        raise r.error(("corridors",), f"expected a list, got {describe_value(corridors)}", "a list")
     seen: set[tuple[str, str]] = set()
     for k, entry in enumerate(corridors):
         at = ("corridors", str(k))
