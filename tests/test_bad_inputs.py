@@ -468,6 +468,25 @@ CASES: dict[str, Case] = {
     "sweep-outcome-indicator": sw(
         SWEEP.replace("indicator: density", "indicator: densty"), "outcomes.0.indicator"
     ),
+    "sweep-outcome-typo": sw(
+        SWEEP.replace(
+            "  - {name: d, indicator: density, countries: safeguards}", "  - safeguards_densty"
+        ),
+        "outcomes.0",
+        "did you mean 'safeguards_density'",
+    ),
+    "sweep-outcome-world-rural": sw(
+        SWEEP.replace("countries: safeguards}", "countries: world, area: rural}"),
+        "outcomes.0.area",
+        "area all",
+    ),
+    "sweep-outcome-world-emigrants": sw(
+        SWEEP.replace(
+            "indicator: density, countries: safeguards", "indicator: emigrants, countries: world"
+        ),
+        "outcomes.0.indicator",
+        "no world total",
+    ),
     "sweep-outcome-reserved-name": sw(SWEEP.replace("name: d,", "name: seed,"), "outcomes.0.name"),
     "sweep-name-escape": sw(SWEEP + 'name: "\\e[31mx"\n', "name"),
     "sweep-description-escape": sw(SWEEP + 'description: "\\x9b2J"\n', "description"),

@@ -46,6 +46,11 @@ STOCK_INDICATORS = (
 WORLD_INDICATORS = tuple(
     f"{kind}_below_{label}" for label in THRESHOLDS for kind in ("countries", "population")
 )
+WORLD_ROWS = {
+    **{name: (ALL,) for name in (*WORLD_INDICATORS, "population", "need", "need_gap")},
+    **{name: (*CADRES, ALL) for name in ("stock", "density", "rural_urban_ratio")},
+}
+"""The indicators written for the world (country `WLD`, area `all`) and their cadres."""
 FLOW_INDICATORS = FLOW_KINDS[:7]  # graduates ... exits (moves are reported as internal_moves)
 EMIGRANT_AGE_INDICATORS = tuple(f"emigrants_age_{band}" for band in EMIGRANT_AGE_BANDS)
 CHANNEL_INDICATORS = (

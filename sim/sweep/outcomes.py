@@ -26,7 +26,7 @@ import pandas as pd
 
 from sim.declarations import ALL, AREAS, CADRES, OUTCOME_NAMES, WORLD
 from sim.errors import describe_value, did_you_mean
-from sim.outputs.indicators import INDICATOR_NAMES, RATIO_INDICATORS
+from sim.outputs.indicators import INDICATOR_NAMES, RATIO_INDICATORS, WORLD_ROWS
 
 __all__ = [
     "AREAS_ALL",
@@ -115,6 +115,12 @@ def parse_outcomes(ck: Any, value: Any, *, hrhsim: bool, reserved: tuple[str, ..
     for i, item in enumerate(value):
         kp = (*path, str(i))
         if isinstance(item, str):
+            if hrhsim and item not in OUTCOME_NAMES:
+                raise ck.error(
+                    kp,
+                    f"unknown outcome '{item}'{did_you_mean(item, OUTCOME_NAMES)}",
+                    "a registry outcome (sim/declarations/outcomes.py) or {name, indicator: ...}",
+                )
             item = {"name": item}
         ck.mapping(item, kp, OUTCOME_KEYS if hrhsim else ("name",), required=("name",))
         name = ck.text(item["name"], (*kp, "name"))
@@ -194,6 +200,23 @@ def _parse_query(ck: Any, item: dict, kp: tuple[str, ...], name: str) -> Outcome
         countries = ck.choice(countries, (*kp, "countries"), COUNTRY_KEYWORDS)
     area = ck.choice(item.get("area", "all"), (*kp, "area"), AREAS_ALL)
     cadre = ck.choice(item.get("cadre", "all"), (*kp, "cadre"), CADRES_ALL)
+    if countries == "world":  # the world's rows: a few indicators, area all (WORLD_ROWS)
+        if indicator not in WORLD_ROWS:
+            raise ck.error(
+                (*kp, "indicator"),
+                f"'{indicator}' has no world total",
+                "with countries: world, one of "
+                + ", ".join(WORLD_ROWS)
+                + " (or countries: all to combine every country)",
+            )
+        if area != "all" or cadre not in WORLD_ROWS[indicator]:
+            raise ck.error(
+                (*kp, "area" if area != "all" else "cadre"),
+                f"the world total of '{indicator}' exists for area all and cadre "
+                + " or ".join(WORLD_ROWS[indicator])
+                + " only",
+                "area: all (countries: all with area: rural combines every country)",
+            )
     year = _parse_year(ck, item, kp)
     stat = ck.choice(item.get("stat", "mean"), (*kp, "stat"), STATS)
     weighted = item.get("weight") == "population"
