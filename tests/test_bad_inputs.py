@@ -380,6 +380,11 @@ CASES: dict[str, Case] = {
     "world-stock-implausible": w(
         world("migrant_stock: 100000", "migrant_stock: 1.0e+15"), "corridors.0.migrant_stock"
     ),
+    "world-ftd-above-the-stock": w(
+        world("destination: XDA, ftd_doctors: 500", "destination: XDA, ftd_doctors: 9000000"),
+        "ftd_doctors",
+        "as many as all its doctors",
+    ),
     "world-code-wld": w(world("XSR", "WLD", -1), "countries.0.iso3", "reserved"),
     "world-code-lowercase": w(world("iso3: XSR", "iso3: xsr"), "countries.0.iso3"),
     "world-name-escape": w(world("name: Sourceland", 'name: "\\e[2J"'), "countries.0.name"),
@@ -467,6 +472,13 @@ CASES: dict[str, Case] = {
     ),
     "sweep-outcome-indicator": sw(
         SWEEP.replace("indicator: density", "indicator: densty"), "outcomes.0.indicator"
+    ),
+    "sweep-morris-too-few-candidates": sw(
+        SWEEP.replace(
+            "{kind: grid}", "{kind: morris, samples: 2, optimal_trajectories: 5}"
+        ).replace("[1.0, 1.5]", "{min: 1.0, max: 1.5}"),
+        "design.samples",
+        "at least 3",
     ),
     "sweep-outcome-typo": sw(
         SWEEP.replace(

@@ -281,6 +281,7 @@ def read_world_file(path: Path) -> dict[str, Any]:
     if not isinstance(corridors, list):
         raise r.error(("corridors",), f"expected a list, got {describe_value(corridors)}", "a list")
     seen: set[tuple[str, str]] = set()
+    last_ftd: dict[str, int] = {}  # destination -> its last corridor with ftd_doctors
     for k, entry in enumerate(corridors):
         at = ("corridors", str(k))
         r.mapping(entry, at, _CORRIDOR_KEYS)
@@ -298,12 +299,24 @@ def read_world_file(path: Path) -> dict[str, Any]:
         for key, target in (("ftd_doctors", ftd), ("migrant_stock", migrants)):
             if key in entry:
                 target[codes[o], codes[d]] = r.value(entry[key], (*at, key), _CORRIDOR_KEYS[key])
+        if "ftd_doctors" in entry:
+            last_ftd[d] = k
 
     def col_(key: str, default: Any = None) -> list:
         return [row.get(key, default) for row in rows]
 
     population = np.array(col_("population"))
     doctors_density = np.array(col_("doctors_density"))
+    doctors = doctors_density * population / 10_000
+    for d, k in last_ftd.items():  # the model would scale the excess away without a word
+        foreign = float(ftd[:, codes[d]].sum())
+        if foreign >= doctors[codes[d]]:
+            raise r.error(
+                ("corridors", str(k), "ftd_doctors"),
+                f"the foreign-trained doctors in {d} ({foreign:,.0f}) are as many as all its "
+                f"doctors ({doctors[codes[d]]:,.0f}: doctors_density x population / 10,000)",
+                f"ftd_doctors into {d} summing to fewer than its doctors",
+            )
     nurses_density = np.array(col_("nurses_density"))
     growth = np.array(col_("pop_growth"))
     years = np.arange(first, last + 1, dtype=np.int64)
@@ -316,7 +329,7 @@ def read_world_file(path: Path) -> dict[str, Any]:
         income_group=np.array(col_("income_group"), dtype=np.str_),
         population=population,
         urban_share=np.array(col_("urban_share")),
-        doctors=doctors_density * population / 10_000,
+        doctors=doctors,
         nurses=nurses_density * population / 10_000,
         doctors_density=doctors_density,
         nurses_density=nurses_density,

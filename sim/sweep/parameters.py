@@ -220,6 +220,12 @@ def parse_design(ck: Any, value: Any) -> DesignSpec:
                     f"{samples:,} candidate trajectories are too many to optimise",
                     f"at most {MAX_OPTIMISED_TRAJECTORIES:,} with optimal_trajectories",
                 )
+            if samples < 3:  # SALib picks the best among more candidates than it keeps
+                raise ck.error(
+                    (*path, "samples"),
+                    f"optimal_trajectories picks among the {samples} candidate trajectories",
+                    "samples of at least 3 with optimal_trajectories (more than it keeps)",
+                )
             opt = ck.integer(opt, (*path, "optimal_trajectories"), 2, samples - 1)
         return DesignSpec(
             kind=kind, samples=samples, seed=seed, levels=levels, optimal_trajectories=opt
