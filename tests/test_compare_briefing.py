@@ -691,3 +691,23 @@ def test_tables_with_many_options_are_split_to_fit_a_page():
     for i in range(7):
         assert page.count(f"<th>opt{i}</th>") == 1
     assert page.count("<td>r</td>") == 3  # the row headers repeat in every part
+
+
+def _cjk_chart(title: str):
+    from matplotlib.figure import Figure
+
+    from sim.compare.drawing import Chart
+
+    figure = Figure(figsize=(2, 1))
+    figure.add_subplot().set_title(title)
+    return Chart("cjk", title, "", figure=figure)
+
+
+def test_characters_the_font_lacks_are_counted_not_warned_one_by_one(tmp_path, recwarn):
+    """Names in Chinese printed dozens of matplotlib 'Glyph ... missing' warnings."""
+    from sim.compare.drawing import Spec, _draw_and_save
+
+    *_, missing = _draw_and_save(Spec(_cjk_chart, ("留任政策",)), str(tmp_path))
+    assert missing == 4 and not [w for w in recwarn if "missing from font" in str(w.message)]
+    *_, missing = _draw_and_save(Spec(_cjk_chart, ("Équité",)), str(tmp_path))
+    assert missing == 0 and (tmp_path / "cjk.png").is_file()

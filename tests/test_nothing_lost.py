@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.errors import SetupError
-from sim.outputs import results
+from sim.outputs import folders, results
 from tests.model_helpers import ROOT
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -538,7 +538,7 @@ def test_threads_do_not_share_a_swap(scenario_file, tmp_path):
 
 @given(st.text(max_size=400))
 def test_a_folder_slug_is_one_safe_folder_name(name):
-    slug = results.folder_slug(name)
+    slug = folders.folder_slug(name)
     assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}", slug) or slug == "scenario"
     assert slug not in (".", "..") and "/" not in slug
 
@@ -548,7 +548,7 @@ def test_default_results_folder_is_a_slug_of_the_name(tmp_path, monkeypatch):
     path = tmp_path / "s.yaml"
     path.write_text(BASE.replace("name: tiny", "name: Équité santé (2030)"), encoding="utf-8")
     assert main(["run", str(path), "--no-progress"]) == 0
-    slug = results.default_folder("Équité santé (2030)")
+    slug = folders.default_folder("Équité santé (2030)")
     assert slug.startswith("Equite_sante_2030-") and len(slug) == len("Equite_sante_2030") + 9
     assert (tmp_path / "results" / slug / "manifest.json").is_file()
 
@@ -556,8 +556,8 @@ def test_default_results_folder_is_a_slug_of_the_name(tmp_path, monkeypatch):
 @given(st.text(max_size=80), st.text(max_size=80))
 def test_two_names_never_share_a_default_folder(a, b):
     """`退休政策` and `留任政策` both slugged to `scenario`: the second run replaced the first."""
-    fa, fb = results.default_folder(a), results.default_folder(b)
+    fa, fb = folders.default_folder(a), folders.default_folder(b)
     assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}(-[0-9a-f]{8})?", fa), fa
     if a != b:
         assert fa != fb, (a, b)
-    assert results.default_folder("baseline") == "baseline"  # plain names are unchanged
+    assert folders.default_folder("baseline") == "baseline"  # plain names are unchanged

@@ -49,7 +49,8 @@ from sim.calibrate.plan import (
 )
 from sim.calibrate.spec import CalibrationSpec
 from sim.errors import CalibrationError
-from sim.outputs.results import check_folder_kind, check_output_dir, write_json
+from sim.outputs.folders import check_folder_kind
+from sim.outputs.results import check_output_dir, write_json
 
 __all__ = ["BudgetReachedError", "CalibrationResult", "calibrate", "load_state", "make_plan"]
 

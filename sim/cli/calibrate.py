@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             runs = int(value)
         else:
             hours = value
-    from sim.outputs.results import default_folder
+    from sim.outputs.folders import default_folder
 
     default = Path("results") / "calibration" / default_folder(spec.name, fallback="calibration")
     out = Path(args.output) if args.output else default

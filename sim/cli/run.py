@@ -110,7 +110,7 @@ def format_table(table: pd.DataFrame) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run a scenario and print where the results are and a summary table."""
     from sim.inputs.scenario import load_scenario
-    from sim.outputs.results import default_folder
+    from sim.outputs.folders import default_folder
     from sim.runner import run_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)

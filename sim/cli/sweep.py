@@ -81,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def default_output(sweep: str) -> Path:
     """`results/<sweep file name>` as a safe folder name."""
-    from sim.outputs.results import folder_slug
+    from sim.outputs.folders import folder_slug
 
     return Path("results") / folder_slug(Path(sweep).stem, fallback="sweep")
 

@@ -15,8 +15,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from sim.outputs.folders import folder_slug
 from sim.outputs.provenance import code_fingerprint
-from sim.outputs.results import MANIFEST, folder_slug, verify_run_folder
+from sim.outputs.results import MANIFEST, verify_run_folder
 
 log = logging.getLogger(__name__)
 

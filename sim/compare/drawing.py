@@ -17,6 +17,7 @@ import os
 import pickle
 import sys
 import types
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -98,19 +99,26 @@ INDEX_NAME = ".charts.json"
 """In the figures folder: which data digest each chart file was drawn from (for reuse)."""
 
 
-def _draw_and_save(spec: Spec, folder: str) -> tuple[str, str, str, bytes]:
-    """Worker: draw one chart and save it; (key, title, caption, svg bytes)."""
+def _draw_and_save(spec: Spec, folder: str) -> tuple[str, str, str, bytes, int]:
+    """Worker: draw one chart and save it; (key, title, caption, svg bytes, the number of
+    characters of its labels the figure font lacks)."""
     import time
 
     t0 = time.perf_counter()
-    chart = spec.function(*spec.args)
-    t1 = time.perf_counter()
-    save(chart, Path(folder))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chart = spec.function(*spec.args)
+        t1 = time.perf_counter()
+        save(chart, Path(folder))
+    missing = {str(w.message) for w in caught if "missing from font" in str(w.message)}
+    for other in caught:  # names in scripts the font lacks (e.g. CJK) are said once, by finish
+        if "missing from font" not in str(other.message):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     log.debug(
         "chart %s: drawn in %.2f s, saved in %.2f s", chart.key, t1 - t0, time.perf_counter() - t1
     )
     chart.figure = None
-    return chart.key, chart.title, chart.caption, chart.svg
+    return chart.key, chart.title, chart.caption, chart.svg, len(missing)
 
 
 PRELOAD = ["sim.compare.maps", "sim.compare.figures", "sim.compare.focus_figures"]
@@ -198,6 +206,7 @@ class Renderer:
         self._digests: list[str] = []
         self._done: dict[int, Chart] = {}
         self._futures: dict = {}
+        self._glyphs: dict[str, int] = {}  # characters each drawn chart lacked in its font
         self._pending: list[int] = []
         self._pool: ProcessPoolExecutor | None = None
         self._started = 0
@@ -267,11 +276,12 @@ class Renderer:
             for future in as_completed(list(self._futures)):
                 i = self._futures[future]
                 try:
-                    key, title, caption, svg = future.result()
+                    key, title, caption, svg, missing = future.result()
                 except BrokenProcessPool as err:
                     self._fail(err)
                     self._pending.append(i)
                     continue
+                self._glyphs[key] = missing
                 self._done[i] = _finished(self.folder, key, title, caption, svg)
                 self._tick()
         finally:
@@ -279,10 +289,19 @@ class Renderer:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
         for i in sorted(self._pending, key=lambda k: -self._specs[k].cost):
-            key, title, caption, svg = _draw_and_save(self._specs[i], str(self.folder))
+            key, title, caption, svg, self._glyphs[key] = _draw_and_save(
+                self._specs[i], str(self.folder)
+            )
             self._done[i] = _finished(self.folder, key, title, caption, svg)
             self._tick()
         charts = [self._done[i] for i in range(len(self._specs))]
+        lacking = sorted(k for k, n in self._glyphs.items() if n)
+        if lacking:
+            log.warning(
+                "%d chart(s) have labels with characters the figure font lacks, drawn as boxes "
+                "(e.g. %s): names in Latin, Greek or Cyrillic letters draw fully",
+                len(lacking), lacking[0],
+            )  # fmt: skip
         keys = {c.key for c in charts}
         for entry in self._index.values():  # charts of an earlier briefing that this one lacks
             if entry.get("key") not in keys:

@@ -17,11 +17,10 @@ from sim.compare.briefing import Briefing, write_briefing
 from sim.compare.cache import folder_names, reusable, run_or_reuse
 from sim.compare.runs import Run, load_run
 from sim.errors import ScenarioError, SetupError
+from sim.outputs.folders import check_folder_kind, default_folder
 from sim.outputs.results import (
-    check_folder_kind,
     check_output_dir,
     clean_temp_files,
-    default_folder,
 )
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,14 @@ def default_out_dir(baseline_name: str) -> Path:
 def load_scenarios(paths: Sequence[str | Path], overrides: Sequence[str] = ()) -> list[Any]:
     """Load every scenario (the `--set` overrides apply to all); names must differ."""
     scenario_mod = importlib.import_module("sim.inputs.scenario")
-    scenarios = [scenario_mod.load_scenario(p, tuple(overrides)) for p in paths]
+    scenarios = []
+    for p in paths:
+        try:
+            scenarios.append(scenario_mod.load_scenario(p, tuple(overrides)))
+        except ScenarioError as err:
+            if err.file == scenario_mod.SET_SOURCE:  # a --set applied to every scenario
+                err.message = f"{err.message} (applied to {Path(p).name})"
+            raise
     seen: dict[str, Any] = {}
     for path, s in zip(paths, scenarios, strict=True):
         if s.name in seen:

@@ -444,9 +444,10 @@ def _finish(data: dict, prov: Provenance, path: Path | None, *, check_countries:
     else:
         check_name(resolved["name"], v, given=True)
     check_consistency(resolved, v)
+    world = _check_countries(resolved, v) if check_countries else None
+    # warnings only for a valid file: an error is the one line a broken file gets
     _warn_about_ineffective_policies(resolved, v.prov, path)
-    if check_countries:
-        world = _check_countries(resolved, v)
+    if world is not None:
         _warn_about_empty_selections(resolved, world, path)
     return Scenario(resolved, path, prov, check_countries)
 

@@ -35,7 +35,6 @@ import socket
 import stat
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -49,16 +48,13 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "MANIFEST",
     "atomic_write",
-    "check_folder_kind",
     "check_output_dir",
     "clean_temp_files",
     "csv_writer",
-    "default_folder",
     "describe_os_error",
     "escape_cell",
     "escape_formulas",
     "file_digest",
-    "folder_slug",
     "parquet_writer",
     "verify_run_folder",
     "write_csv",
@@ -126,36 +122,6 @@ def write_problem(exc: OSError, path: str | os.PathLike, verb: str = "write") ->
 
 # --------------------------------------------------------------------------------------------------
 # names
-
-
-def folder_slug(name: str, fallback: str = "scenario", max_length: int = 60) -> str:
-    """A safe single folder name for a user-given name (`tiny baseline` -> `tiny_baseline`).
-
-    Letters, digits, `.`, `_` and `-` only; no leading dot (nothing hidden, never `..`); at most
-    `max_length` characters; `fallback` when nothing is left.
-    """
-    plain = unicodedata.normalize("NFKD", str(name))  # accents apart: "Équité" -> "Equite"
-    out = []
-    for char in plain:
-        if unicodedata.combining(char):
-            continue
-        ok = char.isascii() and (char.isalnum() or char in "._-")
-        out.append(char if ok else "_")
-    slug = "".join(out)
-    while "__" in slug:
-        slug = slug.replace("__", "_")
-    slug = slug.strip("._-")[:max_length].strip("._-")
-    return slug or fallback
-
-
-def default_folder(name: str, fallback: str = "scenario") -> str:
-    """The default folder name of a run named `name`: `folder_slug`, plus a short hash of the
-    name where the slug is not the name itself, so that two names never share a default folder
-    (`退休政策` and `留任政策` both slug to `scenario`; `a/b` and `a b` to `a_b`)."""
-    slug = folder_slug(name, fallback)
-    if slug == name:
-        return slug
-    return f"{slug}-{hashlib.sha1(str(name).encode('utf-8')).hexdigest()[:8]}"
 
 
 def _temp_path(path: Path, kind: str = _TEMP) -> Path:
@@ -421,44 +387,6 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
     if run_folder and info is not None:
         _check_replaceable(out)
     return out
-
-
-FOLDER_MARKERS = {
-    "run": ("manifest.json",),
-    "compare": ("index.html", "headline.csv"),
-    "sweep": ("sweep.json",),
-    "calibration": ("calibration.json",),
-}
-"""The files that tell what wrote a folder (a run, a briefing, a sweep, a calibration)."""
-
-
-def check_folder_kind(out: str | os.PathLike, kind: str, *, others_only: bool = True) -> None:
-    """Refuse an existing folder that holds another command's results (`FOLDER_MARKERS`).
-
-    With `others_only` False, any non-empty folder without this kind's marker is refused too
-    (a calibration does not write into a folder of notes). Raises `SetupError` naming it.
-    """
-    out = Path(out)
-    try:
-        entries = {e for e in os.listdir(out) if not e.startswith(".")}
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise write_problem(exc, out, "read") from None
-    what = {"run": "the results of a run", "compare": "a briefing", "sweep": "a sweep",
-            "calibration": "a calibration"}  # fmt: skip
-    expected = f"an empty folder, a new path, or the folder of an earlier {kind} (-o)"
-    for other, markers in FOLDER_MARKERS.items():
-        found = [m for m in markers if m in entries]
-        if other != kind and found and not set(FOLDER_MARKERS[kind]) & entries:
-            raise SetupError(
-                f"{out} holds {what[other]} ({found[0]}), not {what[kind]}", expected=expected
-            )
-    own = {"stages", "runs"}  # what a calibration creates before its state file
-    if not others_only and entries - own and not set(FOLDER_MARKERS[kind]) & entries:
-        raise SetupError(
-            f"{out} is not empty and holds no {kind} ({FOLDER_MARKERS[kind][0]})", expected=expected
-        )
 
 
 def _check_replaceable(out: Path) -> None:

@@ -22,9 +22,9 @@ import pandas as pd
 
 from sim.errors import HrhsimError, SetupError
 from sim.inputs.yamlio import read_regular_file
+from sim.outputs.folders import check_folder_kind
 from sim.outputs.results import (
     atomic_write,
-    check_folder_kind,
     check_output_dir,
     clean_temp_files,
     write_problem,

@@ -1,0 +1,86 @@
+"""Names and kinds of output folders: the default folder of a run, and which command wrote one.
+
+`folder_slug` makes a user-given name one safe folder name; `default_folder` adds a short hash
+where that loses anything, so two names never share a default folder; `check_folder_kind` keeps
+each command (run, compare, sweep, calibrate) out of the folders of the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+from pathlib import Path
+
+from sim.errors import SetupError
+from sim.outputs.results import write_problem
+
+__all__ = ["FOLDER_MARKERS", "check_folder_kind", "default_folder", "folder_slug"]
+
+
+def folder_slug(name: str, fallback: str = "scenario", max_length: int = 60) -> str:
+    """A safe single folder name for a user-given name (`tiny baseline` -> `tiny_baseline`).
+
+    Letters, digits, `.`, `_` and `-` only; no leading dot (nothing hidden, never `..`); at most
+    `max_length` characters; `fallback` when nothing is left.
+    """
+    plain = unicodedata.normalize("NFKD", str(name))  # accents apart: "Équité" -> "Equite"
+    out = []
+    for char in plain:
+        if unicodedata.combining(char):
+            continue
+        ok = char.isascii() and (char.isalnum() or char in "._-")
+        out.append(char if ok else "_")
+    slug = "".join(out)
+    while "__" in slug:
+        slug = slug.replace("__", "_")
+    slug = slug.strip("._-")[:max_length].strip("._-")
+    return slug or fallback
+
+
+def default_folder(name: str, fallback: str = "scenario") -> str:
+    """The default folder name of a run named `name`: `folder_slug`, plus a short hash of the
+    name where the slug is not the name itself, so that two names never share a default folder
+    (`退休政策` and `留任政策` both slug to `scenario`; `a/b` and `a b` to `a_b`)."""
+    slug = folder_slug(name, fallback)
+    if slug == name:
+        return slug
+    return f"{slug}-{hashlib.sha1(str(name).encode('utf-8')).hexdigest()[:8]}"
+
+
+FOLDER_MARKERS = {
+    "run": ("manifest.json",),
+    "compare": ("index.html", "headline.csv"),
+    "sweep": ("sweep.json",),
+    "calibration": ("calibration.json",),
+}
+"""The files that tell what wrote a folder (a run, a briefing, a sweep, a calibration)."""
+
+
+def check_folder_kind(out: str | os.PathLike, kind: str, *, others_only: bool = True) -> None:
+    """Refuse an existing folder that holds another command's results (`FOLDER_MARKERS`).
+
+    With `others_only` False, any non-empty folder without this kind's marker is refused too
+    (a calibration does not write into a folder of notes). Raises `SetupError` naming it.
+    """
+    out = Path(out)
+    try:
+        entries = {e for e in os.listdir(out) if not e.startswith(".")}
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise write_problem(exc, out, "read") from None
+    what = {"run": "the results of a run", "compare": "a briefing", "sweep": "a sweep",
+            "calibration": "a calibration"}  # fmt: skip
+    expected = f"an empty folder, a new path, or the folder of an earlier {kind} (-o)"
+    for other, markers in FOLDER_MARKERS.items():
+        found = [m for m in markers if m in entries]
+        if other != kind and found and not set(FOLDER_MARKERS[kind]) & entries:
+            raise SetupError(
+                f"{out} holds {what[other]} ({found[0]}), not {what[kind]}", expected=expected
+            )
+    own = {"stages", "runs"}  # what a calibration creates before its state file
+    if not others_only and entries - own and not set(FOLDER_MARKERS[kind]) & entries:
+        raise SetupError(
+            f"{out} is not empty and holds no {kind} ({FOLDER_MARKERS[kind][0]})", expected=expected
+        )
