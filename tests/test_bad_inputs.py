@@ -688,6 +688,14 @@ CASES: dict[str, Case] = {
         {"s.yaml": BASE, "t.yaml": scenario(name="name: other"), "../out/f.txt": "keep"},
         ("f.txt",),
     ),
+    "output-empty-path": Case(
+        ["run", "{in}/s.yaml", "-o", ""], {"s.yaml": BASE}, ("--output", "empty")
+    ),
+    "sweep-dry-run-output-is-a-file": Case(
+        ["sweep", "{in}/sw.yaml", "--dry-run", "-o", "{out}/f.txt"],
+        {"sw.yaml": SWEEP, "base.yaml": BASE, "../out/f.txt": "keep"},
+        ("f.txt", "is a file"),
+    ),
     "sweep-output-is-a-file": Case(
         ["sweep", "{in}/sw.yaml", "-o", "{out}/f.txt"],
         {"sw.yaml": SWEEP, "base.yaml": BASE, "../out/f.txt": "keep"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 from sim.inputs.schema import SCHEMA
 
@@ -73,3 +74,13 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
         help="override a scenario key after `extends` (VALUE is YAML; repeatable), "
         "e.g. --set behaviour.wage_weight=1.5 or --set policies.agreements.0.quota=800",
     )
+
+
+def folder(text: str) -> Path:
+    """An argparse type for an output folder: a non-empty path (`-o ""` meant the current one)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty one")
+    return Path(text)
+
+
+folder.__name__ = "folder"

@@ -68,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
+        type=argtypes.folder,
         metavar="DIR",
         default=None,
         help="output folder (default: results/calibration/<spec name>)",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 
 from sim.cli import argtypes
 from sim.cli.argtypes import add_set_option
@@ -48,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="DIR",
-        type=Path,
+        type=argtypes.folder,
         default=None,
         help="output folder (default: results/compare-<baseline name>)",
     )

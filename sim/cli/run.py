@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=argtypes.folder,
         default=None,
         help=(
             "results folder (default: results/<scenario name>, with a short hash of the name "

@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
+        type=argtypes.folder,
         metavar="DIR",
         default=None,
         help="output folder (default: results/<sweep file name>)",
@@ -99,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
     spec = load_sweep(args.sweep)
     out = Path(args.output) if args.output else default_output(args.sweep)
     if args.dry_run:
+        from sim.outputs.folders import check_folder_kind
+        from sim.outputs.results import check_output_dir
+
+        check_output_dir(out, run_folder=False)  # what the run itself would refuse, said now
+        check_folder_kind(out, "sweep")
         plan = plan_sweep(spec)
         runs_dir = out / RUNS
         done = len(finished_runs(runs_dir, {t.key for t in plan.tasks})) if runs_dir.is_dir() else 0

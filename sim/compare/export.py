@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.outputs.results import atomic_write, escape_cell, write_csv
+from sim.outputs.results import atomic_write, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,10 @@ def _write_csv(path: Path, table: pd.DataFrame) -> None:
     write_csv(path, table)  # atomically, formula-like text escaped (sim.outputs.results)
 
 
-def _cell(value):
-    """A spreadsheet cell value: numbers as numbers, missing as empty, the rest as text."""
+def _cell(sheet, value):
+    """A workbook cell: numbers as numbers, missing as empty, the rest as a cell typed as text,
+    which a spreadsheet shows as written and never runs as a formula (CSV, which has no cell
+    types, escapes such text instead: `sim.outputs.results.escape_cell`)."""
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -59,7 +61,11 @@ def _cell(value):
         return int(value)
     if isinstance(value, (float, np.floating)):
         return None if not np.isfinite(value) else float(value)
-    return escape_cell(str(value))  # text starting with = + - @ is not a formula
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=str(value))
+    cell.data_type = "s"  # text, even when it starts with = + - @
+    return cell
 
 
 def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, workbook: bool = True):
@@ -91,9 +97,9 @@ def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, workbook: bo
                 k += 1
             used.add(sheet)
             ws = wb.create_sheet(sheet)
-            ws.append([escape_cell(str(c)) for c in table.columns])
+            ws.append([_cell(ws, str(c)) for c in table.columns])
             for row in table.itertuples(index=False, name=None):
-                ws.append([_cell(v) for v in row])
+                ws.append([_cell(ws, v) for v in row])
         atomic_write(path, wb.save)
         book = WORKBOOK
     return names, book
