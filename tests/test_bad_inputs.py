@@ -473,6 +473,13 @@ CASES: dict[str, Case] = {
     "sweep-outcome-indicator": sw(
         SWEEP.replace("indicator: density", "indicator: densty"), "outcomes.0.indicator"
     ),
+    "sweep-normal-all-at-a-bound": sw(
+        SWEEP.replace("{kind: grid}", "{kind: lhs, samples: 4}").replace(
+            "[1.0, 1.5]", "{distribution: normal, mean: 100, sd: 0.001, min: 0, max: 0.1}"
+        ),
+        "parameters.behaviour.wage_weight",
+        "every point would sit at a bound",
+    ),
     "sweep-morris-too-few-candidates": sw(
         SWEEP.replace(
             "{kind: grid}", "{kind: morris, samples: 2, optimal_trajectories: 5}"

@@ -52,6 +52,8 @@ DIST_REQUIRED = {
     "triangular": ("min", "max", "mode"),
     "lognormal": ("mean", "sd"),
 }
+MIN_TRUNCATED_MASS = 1e-3
+"""Least probability a truncated normal may keep between its `min` and `max`."""
 PARAM_KEYS = ("levels", "distribution", "min", "max", "mean", "sd", "mode")
 
 MAX_DESIGN_POINTS = 50_000
@@ -295,6 +297,17 @@ def parse_parameters(ck: Any, value: Any, kind: str) -> list[ParameterSpec]:
             raise ck.error((*kp, "min"), "a log-uniform range needs min > 0")
         if "sd" in nums and nums["sd"] <= 0:
             raise ck.error((*kp, "sd"), "the standard deviation must be > 0")
+        if dist == "normal" and (lo is not None or hi is not None):
+            below = -math.inf if lo is None else (lo - nums["mean"]) / nums["sd"]
+            above = math.inf if hi is None else (hi - nums["mean"]) / nums["sd"]
+            kept = 0.5 * (math.erf(above / math.sqrt(2.0)) - math.erf(below / math.sqrt(2.0)))
+            if not kept >= MIN_TRUNCATED_MASS:
+                raise ck.error(
+                    kp,
+                    f"min..max holds {kept:.1e} of the normal (mean {nums['mean']:g}, sd "
+                    f"{nums['sd']:g}): every point would sit at a bound",
+                    "a mean inside or near min..max, or a larger sd",
+                )
         if dist == "triangular" and not lo <= nums["mode"] <= hi:
             raise ck.error((*kp, "mode"), "mode must lie between min and max")
         if kind == "morris" and dist not in ("uniform",):
