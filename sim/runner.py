@@ -514,6 +514,22 @@ def load_results(run_dir) -> Results:
     )
 
 
+def _say_what_is_replaced(out: Path, name: str) -> None:
+    """A warning when the folder holds another scenario's run, which this run replaces whole."""
+    import json
+
+    try:
+        earlier = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+        other = earlier["scenario"]["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if other != name:
+        log.warning(
+            "%s holds the run of scenario '%s' (%s); this run of '%s' replaces it",
+            out, other, earlier.get("created", "date unknown"), name,
+        )  # fmt: skip
+
+
 def run_scenario(
     scenario,
     out_dir,
@@ -529,6 +545,7 @@ def run_scenario(
     `pool` as in `run`."""
     data = scenario.data
     out = check_output_dir(out_dir)  # before the run: a bad output path fails at once
+    _say_what_is_replaced(out, scenario.name)
     results = run(
         scenario, replicates=replicates, seed=seed, engine=engine, progress=progress, pool=pool
     )

@@ -563,3 +563,17 @@ def test_two_names_never_share_a_default_folder(a, b):
     if a != b:
         assert fa != fb, (a, b)
     assert folders.default_folder("baseline") == "baseline"  # plain names are unchanged
+
+
+def test_a_run_that_replaces_another_scenarios_run_says_so(tmp_path, capsys):
+    """`run -o DIR` replaces DIR whole (documented); another scenario's run there is named."""
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(BASE, encoding="utf-8")
+    second.write_text(BASE.replace("name: tiny", "name: other"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(first), "-o", str(out), "--no-progress"]) == 0
+    assert main(["run", str(first), "-o", str(out), "--no-progress"]) == 0
+    assert "replaces it" not in capsys.readouterr().err  # the same scenario again: nothing said
+    assert main(["run", str(second), "-o", str(out), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "holds the run of scenario 'tiny'" in err and "'other' replaces it" in err
