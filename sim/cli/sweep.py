@@ -100,11 +100,9 @@ def run(args: argparse.Namespace) -> int:
     spec = load_sweep(args.sweep)
     out = Path(args.output) if args.output else default_output(args.sweep)
     if args.dry_run:
-        from sim.outputs.folders import check_folder_kind
-        from sim.outputs.results import check_output_dir
+        from sim.sweep.store import check_sweep_output
 
-        check_output_dir(out, run_folder=False)  # what the run itself would refuse, said now
-        check_folder_kind(out, "sweep")
+        check_sweep_output(out)  # what the run itself would refuse, said now
         plan = plan_sweep(spec)
         runs_dir = out / RUNS
         done = len(finished_runs(runs_dir, {t.key for t in plan.tasks})) if runs_dir.is_dir() else 0

@@ -8,14 +8,13 @@ run replaces the old folder only once it is complete (`sim.outputs.results.write
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from sim.outputs.folders import folder_slug
+from sim.outputs.folders import folder_slug, name_hash
 from sim.outputs.provenance import code_fingerprint
 from sim.outputs.results import MANIFEST, verify_run_folder
 
@@ -36,7 +35,7 @@ def folder_names(names: list[str]) -> list[str]:
     out = []
     for name, slug in zip(names, slugs, strict=True):
         if slugs.count(slug) > 1:
-            slug = f"{slug}-{hashlib.sha1(str(name).encode('utf-8')).hexdigest()[:8]}"
+            slug = f"{slug}-{name_hash(name)}"
         out.append(slug)
     return out
 

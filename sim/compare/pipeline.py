@@ -130,14 +130,12 @@ def _check_countries(base, focus: Sequence[str], countries: Sequence[str] | None
     """`--focus` and `--countries` name countries the comparison simulates, before any run."""
     from sim.inputs.selectors import simulated_world
 
-    simulated = [str(code) for code in simulated_world(base.data).iso3]
+    world = simulated_world(base.data)
+    simulated = [str(code) for code in world.iso3]
     for what, codes in (("--focus", focus), ("--countries", countries or ())):
         missing = [c for c in codes if c not in simulated]
         if missing:
-            import difflib
-
-            close = difflib.get_close_matches(missing[0], simulated, n=3)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            hint = world.hint(missing[0])  # names and aliases (UK -> GBR), as scenario files get
             listed = ", ".join(simulated) if len(simulated) <= 12 else "ISO3 codes of its world"
             raise SetupError(
                 f"{what} names {', '.join(missing)}, not simulated by {base.name}{hint}",

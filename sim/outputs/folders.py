@@ -15,7 +15,7 @@ from pathlib import Path
 from sim.errors import SetupError
 from sim.outputs.results import write_problem
 
-__all__ = ["FOLDER_MARKERS", "check_folder_kind", "default_folder", "folder_slug"]
+__all__ = ["FOLDER_MARKERS", "check_folder_kind", "default_folder", "folder_slug", "name_hash"]
 
 
 def folder_slug(name: str, fallback: str = "scenario", max_length: int = 60) -> str:
@@ -38,6 +38,11 @@ def folder_slug(name: str, fallback: str = "scenario", max_length: int = 60) -> 
     return slug or fallback
 
 
+def name_hash(name: str) -> str:
+    """A short hash of a name (8 hex digits), to tell apart names whose slugs are alike."""
+    return hashlib.sha1(str(name).encode("utf-8")).hexdigest()[:8]
+
+
 def default_folder(name: str, fallback: str = "scenario") -> str:
     """The default folder name of a run named `name`: `folder_slug`, plus a short hash of the
     name where the slug is not the name itself, so that two names never share a default folder
@@ -45,7 +50,7 @@ def default_folder(name: str, fallback: str = "scenario") -> str:
     slug = folder_slug(name, fallback)
     if slug == name:
         return slug
-    return f"{slug}-{hashlib.sha1(str(name).encode('utf-8')).hexdigest()[:8]}"
+    return f"{slug}-{name_hash(name)}"
 
 
 FOLDER_MARKERS = {

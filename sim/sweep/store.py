@@ -123,11 +123,17 @@ def load_manifest(out_dir: str | os.PathLike) -> dict:
     return manifest
 
 
+def check_sweep_output(out: Path) -> None:
+    """What a sweep refuses as its output folder before any work: a path that cannot become a
+    folder, or another command's results (`sim.outputs.folders.check_folder_kind`)."""
+    check_output_dir(out, run_folder=False)
+    check_folder_kind(out, "sweep")
+
+
 @contextlib.contextmanager
 def sweep_folder(out: Path) -> Iterator[Path]:
     """The sweep's output folder, checked and locked for this process while the sweep runs."""
-    check_output_dir(out, run_folder=False)
-    check_folder_kind(out, "sweep")
+    check_sweep_output(out)
     if out.is_dir():
         entries = [e for e in os.listdir(out) if not e.startswith(".")]
         if entries and MANIFEST not in entries and RUNS not in entries:
