@@ -61,7 +61,7 @@ AGE = 40 * 4  # the worker's age in steps
 AGES = 200  # length of the age-term table (steps)
 MAX_AGE = 400  # steps: nobody in these tests reaches it
 _NONE = np.zeros((2, MAX_AGE + 1))
-NO_HAZARD = hazard_context(_NONE, _NONE, _NONE, MAX_AGE)
+NO_HAZARD = hazard_context(_NONE, _NONE, np.zeros((2, *_NONE.shape)), MAX_AGE)
 
 
 @dataclass(frozen=True)

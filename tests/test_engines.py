@@ -70,12 +70,14 @@ CASES = {
         **POLICY_TOGGLES["bonding"],
         **POLICY_TOGGLES["ethical"],
     },
-    # Onward migration, returns to home posts, deployment caps, responses to vacancies.
+    # Onward migration, returns to home posts, deployment caps, responses to vacancies, the
+    # migrants' own attrition.
     "returns_onward_caps": {
         "behaviour.reconsider_rate": 1.0,
         "behaviour.emigrate_constant": -3.0,
         "behaviour.return_constant": 2.0,
         "behaviour.onward_constant": 2.0,
+        "hazards.migrant_attrition_ratio": 0.4,
         "workforce.wage_vacancy_response": 1.0,
         "workforce.training_vacancy_response": 3.0,
         **POLICY_TOGGLES["deployment_cap"],

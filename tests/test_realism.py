@@ -61,9 +61,9 @@ def test_hazard_tables_follow_the_documented_age_profile():
     doctors, nurses = 0, 1
     # Early-career attrition above mid-career (1.5% vs 0.8% for doctors), death part of it.
     assert p_death[doctors, 30] == pytest.approx(1 - np.exp(-0.002))
-    assert p_exit[doctors, 30] == pytest.approx(1 - np.exp(-(0.015 - 0.002)))
-    assert p_exit[doctors, 40] == pytest.approx(1 - np.exp(-(0.008 - 0.002)))
-    assert p_exit[nurses, 30] == pytest.approx(1 - np.exp(-(0.03 - 0.002)))
+    assert p_exit[0, doctors, 30] == pytest.approx(1 - np.exp(-(0.015 - 0.002)))
+    assert p_exit[0, doctors, 40] == pytest.approx(1 - np.exp(-(0.008 - 0.002)))
+    assert p_exit[0, nurses, 30] == pytest.approx(1 - np.exp(-(0.03 - 0.002)))
     # Retirement only from 55, rising with age; nurses retire earlier than doctors.
     assert p_retire[:, :55].max() == 0.0
     assert p_retire[doctors, 62] == pytest.approx(1 - np.exp(-0.08))
@@ -72,6 +72,24 @@ def test_hazard_tables_follow_the_documented_age_profile():
     # The scale parameters move the levels.
     hz2 = {**hz, "retirement_scale": {"doctors": 0.5, "nurses": 1.0}}
     assert supply.hazard_tables(hz2, 1)[0][doctors, 62] == pytest.approx(1 - np.exp(-0.04))
+
+
+@settings(max_examples=40, deadline=None)
+@given(ratio=st.floats(0.0, 10.0), steps_per_year=st.sampled_from([1, 4, 12]))
+def test_migrant_attrition_ratio_scales_the_migrants_exit_only(ratio, steps_per_year):
+    """A migrant's exit rate is `migrant_attrition_ratio` times a native's at the same age and
+    cadre; retirement, death and the natives' exit do not depend on it (§7.3)."""
+    hz = archetypes().data["hazards"]
+    base = supply.hazard_tables({**hz, "migrant_attrition_ratio": 1.0}, steps_per_year)
+    changed = supply.hazard_tables({**hz, "migrant_attrition_ratio": ratio}, steps_per_year)
+    assert base[2].shape == (2, *base[0].shape)
+    np.testing.assert_array_equal(base[2][0], base[2][1])  # ratio 1: no difference
+    for before, after in zip(base[:2], changed[:2], strict=True):
+        np.testing.assert_array_equal(before, after)
+    np.testing.assert_array_equal(changed[2][0], base[2][0])
+    native_rate = -np.log1p(-base[2][0]) * steps_per_year
+    migrant_rate = -np.log1p(-changed[2][1]) * steps_per_year
+    np.testing.assert_allclose(migrant_rate, ratio * native_rate, rtol=1e-9, atol=1e-15)
 
 
 @settings(max_examples=40, deadline=None)

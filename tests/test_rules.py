@@ -107,8 +107,8 @@ def test_hazard_possible_holds_exactly_when_hazard_event_draws_an_event(
         p_exit = max(uniform_keyed(key, step, STREAM_HAZARD) - (p_retire + p_death), 0.0)
         for _ in range(abs(ulps)):
             p_exit = max(float(np.nextafter(p_exit, math.copysign(2.0, ulps))), 0.0)
-    table = [np.array([[p]]) for p in (p_retire, p_death, p_exit)]
-    p_any = float(rules.hazard_context(*table, max_age).p_any[0, 0])
+    table = [np.array([[p]]) for p in (p_retire, p_death)] + [np.full((2, 1, 1), p_exit)]
+    p_any = float(rules.hazard_context(*table, max_age).p_any[1, 0, 0])
     event = rules.hazard_event(key, step, age, max_age, p_retire, p_death, p_exit)
     assert rules.hazard_possible(key, step, age, max_age, p_any) == (event != rules.EVENT_NONE)
 
@@ -125,9 +125,10 @@ def test_hazard_possible_at_thresholds_within_a_float_of_the_draw():
         p_exit = u - (p_retire + p_death)
         for _ in range(i % 4):
             p_exit = float(np.nextafter(p_exit, 1.0 if i % 8 < 4 else 0.0))
-        hz = rules.hazard_context(*(np.array([[p]]) for p in (p_retire, p_death, p_exit)), 900)
+        tables = (np.array([[p_retire]]), np.array([[p_death]]), np.full((2, 1, 1), p_exit))
+        hz = rules.hazard_context(*tables, 900)
         event = rules.hazard_event(key, step, 300, 900, p_retire, p_death, p_exit)
-        possible = rules.hazard_possible(key, step, 300, 900, float(hz.p_any[0, 0]))
+        possible = rules.hazard_possible(key, step, 300, 900, float(hz.p_any[i % 2, 0, 0]))
         if possible != (event != rules.EVENT_NONE):
             mismatches.append((i, p_retire, p_death, p_exit, event))
     assert mismatches == []
@@ -135,9 +136,19 @@ def test_hazard_possible_at_thresholds_within_a_float_of_the_draw():
 
 @pytest.mark.parametrize("bad", [-1e-9, math.nan, math.inf])
 def test_hazard_context_refuses_probabilities_the_pre_check_cannot_follow(bad):
-    tables = [np.full((2, 5), 0.01) for _ in range(3)]
+    tables = [np.full((2, 5), 0.01) for _ in range(2)] + [np.full((2, 2, 5), 0.01)]
     tables[1][1, 3] = bad
     with pytest.raises(ValueError, match="finite and non-negative"):
+        rules.hazard_context(*tables, 4)
+    tables[1][1, 3] = 0.01
+    tables[2][1, 0, 2] = bad
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        rules.hazard_context(*tables, 4)
+
+
+def test_hazard_context_refuses_an_exit_table_without_the_migrant_axis():
+    tables = [np.full((2, 5), 0.01) for _ in range(3)]
+    with pytest.raises(ValueError, match=r"p_exit must be \(2, K, A\)"):
         rules.hazard_context(*tables, 4)
 
 

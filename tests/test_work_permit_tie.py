@@ -1,9 +1,11 @@
-"""The work-permit tie on a migrant's leaving in place (ODD §4.2.2, `migrant_leave_shift`).
+"""The work-permit tie on a migrant's leaving in place (ODD §4.2.2, `migrant_leave_shift`) and on
+a migrant's attrition (ODD §7.3, `hazards.migrant_attrition_ratio`).
 
 Checked in the utilities (a migrant's V_leave is a native's plus γ_lm, for every country, cadre and
 wage) and by direction: with a stronger tie, on the same seeds, fewer foreign-trained workers
 leave the destinations and fewer workers leave the profession there. The decision table
-(tests/test_decision_table.py) checks that the tie weighs on migrants only.
+(tests/test_decision_table.py) checks that the tie weighs on migrants only; the hazard tables
+(tests/test_realism.py) that the attrition ratio scales the migrants' exit only.
 """
 
 from __future__ import annotations
@@ -47,19 +49,20 @@ def test_a_migrants_leaving_is_a_natives_plus_the_tie(shift, leave, wages, multi
     np.testing.assert_allclose(v[..., 1] - v[..., 0], shift, atol=1e-9)
 
 
-def _scenario(shift: float):
+def _scenario(shift: float, attrition_ratio: float = 1.0):
     over = {
         "world.countries": COUNTRIES,
         "scale.workers_per_agent": 100.0,
         "time.years": 4,
         "behaviour.migrant_leave_shift": shift,
+        "hazards.migrant_attrition_ratio": attrition_ratio,
     }
     return load_scenario(SCENARIOS / "baseline.yaml").with_overrides(over)
 
 
 @functools.cache
-def _run(shift: float):
-    ind, _ = run_all(_scenario(shift), replicates=2, seed=5)
+def _run(shift: float, attrition_ratio: float = 1.0):
+    ind, _ = run_all(_scenario(shift, attrition_ratio), replicates=2, seed=5)
     return ind
 
 
@@ -70,3 +73,15 @@ def test_a_stronger_tie_keeps_foreign_trained_workers_in_the_destinations(shift)
     exits = [total(r, "exits_voluntary", DESTINATIONS) for r in (loose, tied)]
     assert leavers[1] < 0.95 * leavers[0]
     assert exits[1] < exits[0]
+
+
+def test_a_lower_migrant_attrition_keeps_foreign_trained_workers_in_the_destinations():
+    """Same seeds, the migrants' exit hazard at 0.3 of the natives': fewer foreign-trained workers
+    leave the destinations and fewer exits there; the sources, almost all natives, barely move."""
+    same, lower = _run(-1.0), _run(-1.0, 0.3)
+    leavers = [total(r, "foreign_trained_leavers", DESTINATIONS) for r in (same, lower)]
+    exits = [total(r, "exits", DESTINATIONS) for r in (same, lower)]
+    sources = [total(r, "exits", ["IND", "PHL", "NGA", "GHA"]) for r in (same, lower)]
+    assert leavers[1] < 0.9 * leavers[0]
+    assert exits[1] < exits[0]
+    assert sources[1] == pytest.approx(sources[0], rel=0.05)

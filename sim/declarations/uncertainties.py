@@ -222,6 +222,17 @@ HAZARDS: tuple[Parameter, ...] = (
         range_source="exit_hazards.csv's range under 35 over its level at 35-54 (doctors "
         "0.5-3%/yr over 0.8%, nurses 1.5-6%/yr over 1.5%)",
     ),
+    RealParameter(
+        "hazards.migrant_attrition_ratio", 0.4, 1.0, 1.0, "ratio",
+        "assumption: no difference at equal age until fitted (calibration/hazards.yaml, C08)",
+        "Attrition of a worker outside their country of training relative to a native's at the "
+        "same age (retirement and death unchanged): a work permit tied to a post in the "
+        "profession keeps migrants in it.", min=0.0, max=10.0,
+        range_source="down to 0.4 from the Nuffield Trust's crude 0.7 (Palmer, Leone and "
+        "Appleby 2021, NHS Digital, year to October 2019: 7% of non-UK, non-EU nurses left the "
+        "NHS against 10% of UK nurses, retirement included); at most 1 (no evidence that "
+        "migrants leave the profession more)",
+    ),
     *_per(
         "hazards.retirement_scale", CADRES, ((1.0, 0.5, 1.75), (1.0, 0.5, 1.75)),
         unit="ratio", min=0.0, max=20.0,

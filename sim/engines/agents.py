@@ -73,15 +73,15 @@ class HealthWorker(mesa.Agent):
         """Phase 2: grow one step older, run down obligations, then retirement/death/exit.
 
         `hazards` is (maximum age in steps, p_retire, p_death, p_exit), the probabilities as
-        lists by cadre and age in steps (`HazardContext`). Returns the transition of a worker who
-        leaves (status no longer active), else None.
+        lists by cadre and age in steps, p_exit first by migrant status (`HazardContext`).
+        Returns the transition of a worker who leaves (status no longer active), else None.
         """
         max_age, p_retire, p_death, p_exit = hazards
         a = min(self.age_steps + 1, max_age)  # effects.hazard_index
-        k = self.cadre
+        k, migrant = self.cadre, int(self.origin != self.country)
         self.age_steps, self.bond_steps, self.contract_steps, event = age_and_hazards(
             self.key, step, self.age_steps, self.bond_steps, self.contract_steps,
-            max_age, p_retire[k][a], p_death[k][a], p_exit[k][a],
+            max_age, p_retire[k][a], p_death[k][a], p_exit[migrant][k][a],
         )  # fmt: skip
         if not event:
             return None

@@ -79,8 +79,8 @@ _decide_worker = njit(inline="always")(rules.decide_worker.py_func)  # inlined: 
 
 
 def _hazard_pass_py(
-    n, key, cadre, status, birth, agreement, contract, event, marked, cands, step, clock,
-    p_retire, p_death, p_exit, p_any, max_age, p_reconsider, counts, ccounts,
+    n, key, cadre, origin, country, status, birth, agreement, contract, event, marked, cands,
+    step, clock, p_retire, p_death, p_exit, p_any, max_age, p_reconsider, counts, ccounts,
 ):  # fmt: skip
     """Phase 2 marks: every active worker ages one step and draws its hazard (`effects`).
 
@@ -102,13 +102,15 @@ def _hazard_pass_py(
             if status[i] != rules.ACTIVE:
                 continue
             k = cadre[i]
+            m = 1 if origin[i] != country[i] else 0  # migrant status
             age = clock - 1 - np.int64(birth[i])  # before this step's ageing
             a = effects.hazard_index(age, max_age)
             e = 0
-            if rules.hazard_possible(key[i], step, age + 1, max_age, p_any[k, a]):  # aged
+            if rules.hazard_possible(key[i], step, age + 1, max_age, p_any[m, k, a]):  # aged
                 e = effects.age_and_hazards(
-                    key[i], step, age, 0, 0, max_age, p_retire[k, a], p_death[k, a], p_exit[k, a]
-                )[3]
+                    key[i], step, age, 0, 0, max_age,
+                    p_retire[k, a], p_death[k, a], p_exit[m, k, a],
+                )[3]  # fmt: skip
             if e != 0:
                 event[i] = e
                 marked[lo + cnt] = i - lo
@@ -434,7 +436,8 @@ class ArrayPopulation:
         par = n >= PARALLEL_MIN_ROWS
         p = self._p_reconsider
         _HAZARD[par](
-            n, *self._columns("key", "cadre", "status", "birth", "agreement", "contract", "event"),
+            n, *self._columns("key", "cadre", "origin", "country", "status", "birth"),
+            *self._columns("agreement", "contract", "event"),
             marked, cands, step, self.clock, hazards.p_retire, hazards.p_death, hazards.p_exit,
             hazards.p_any, hazards.max_age_steps, p, counts, ccounts,
         )  # fmt: skip

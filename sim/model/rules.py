@@ -64,23 +64,27 @@ class HazardContext(NamedTuple):
     p_death: np.ndarray
     """(K, A) float64: probability of dying this step."""
     p_exit: np.ndarray
-    """(K, A) float64: probability of leaving the profession this step (attrition less death)."""
+    """(2, K, A) float64: probability of leaving the profession this step (attrition less
+    death), by migrant status (0 native, 1 outside the country of training), cadre and age."""
     max_age_steps: int
     """Age in steps at which every worker retires (A − 1)."""
     p_any: np.ndarray
-    """(K, A) float64: (p_retire + p_death) + p_exit, the threshold of `hazard_event`'s last
+    """(2, K, A) float64: (p_retire + p_death) + p_exit, the threshold of `hazard_event`'s last
     test, read by the engines' pre-check `hazard_possible` (`hazard_context` computes it)."""
 
 
 def hazard_context(
     p_retire: np.ndarray, p_death: np.ndarray, p_exit: np.ndarray, max_age_steps: int
 ) -> HazardContext:
-    """The hazards of phase 2 (each (K, A) per step, ages in steps) with their sum `p_any`,
-    added in `hazard_event`'s order so that it is the same float as its last threshold.
+    """The hazards of phase 2 (per step, ages in steps: `p_retire` and `p_death` (K, A), `p_exit`
+    (2, K, A) by migrant status) with their sum `p_any` (2, K, A), added in `hazard_event`'s
+    order so that it is the same float as its last threshold.
 
-    Raises ValueError unless every probability is finite and non-negative: `hazard_possible`
-    is `hazard_event`'s exact pre-check only then.
+    Raises ValueError unless every probability is finite and non-negative (`hazard_possible`
+    is `hazard_event`'s exact pre-check only then) and `p_exit` has the shape (2, K, A).
     """
+    if p_exit.shape != (2, *np.shape(p_retire)) or np.shape(p_death) != np.shape(p_retire):
+        raise ValueError("p_exit must be (2, K, A) and p_retire and p_death (K, A)")
     for table in (p_retire, p_death, p_exit):
         if not (np.isfinite(table).all() and (table >= 0).all()):
             raise ValueError("hazard probabilities must be finite and non-negative")

@@ -82,16 +82,19 @@ def annual_hazards(hazards: Mapping, ages: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def hazard_tables(hazards: Mapping, steps_per_year: int) -> tuple[np.ndarray, ...]:
-    """Per-step probabilities by age in steps (ODD §7.3): (retire, death, exit), each (K, A).
+    """Per-step probabilities by age in steps (ODD §7.3): retire (K, A), death (K, A) and exit
+    (2, K, A), the exit's first axis the worker's migrant status (0 native, 1 migrant).
 
-    Attrition includes death: the exit hazard is attrition less the flat death rate (at least 0).
-    A = ceil(max_age · S) + 1 ages; rates become probabilities 1 − exp(−rate · dt).
+    Attrition includes death: the exit hazard is attrition less the flat death rate (at least 0);
+    a migrant's is that times `migrant_attrition_ratio`. A = ceil(max_age · S) + 1 ages; rates
+    become probabilities 1 − exp(−rate · dt).
     """
     dt = 1.0 / steps_per_year
     n_ages = math.ceil(hazards["max_age"] * steps_per_year) + 1
     attrition, retirement = annual_hazards(hazards, np.arange(n_ages) / steps_per_year)
     death = np.full_like(attrition, float(hazards["death_rate"]))
     exit_rate = np.maximum(attrition - death, 0.0)
+    exit_rate = np.stack([exit_rate, exit_rate * float(hazards["migrant_attrition_ratio"])])
     return tuple(-np.expm1(-rate * dt) for rate in (retirement, death, exit_rate))
 
 
