@@ -55,7 +55,9 @@ def _shares_by_simulation(hazards, behaviour, profile, growth, years=400):
         entrants = profile[k] * factor
         entrants /= entrants.sum()
         attrition, retirement = supply.annual_hazards(hazards, mids)
-        rate = attrition[k] + retirement[k]
+        death, ratio = hazards["death_rate"], hazards["migrant_attrition_ratio"]
+        exits = ratio * np.maximum(attrition[k] - death, 0.0)  # a migrant's exit (§7.3)
+        rate = np.minimum(attrition[k], death) + exits + retirement[k]
         stock = np.zeros(n_years)
         for t in range(years):
             aged = np.zeros(n_years)
@@ -81,9 +83,13 @@ def _bands(hazards, yearly):
     growth=st.floats(-0.02, 0.06),
     young=st.floats(0.2, 0.6),
     factors=st.tuples(st.floats(0.05, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 0.3)),
+    ratio=st.floats(0.0, 1.0),
 )
-def test_profile_equals_a_cohort_by_cohort_simulation_of_the_migrant_stock(growth, young, factors):
+def test_profile_equals_a_cohort_by_cohort_simulation_of_the_migrant_stock(
+    growth, young, factors, ratio
+):
     hazards, behaviour = _sections(factors)
+    hazards = {**hazards, "migrant_attrition_ratio": ratio}
     rest = (1 - young) * np.array([0.35, 0.3, 0.25, 0.1])
     profile = _yearly(hazards, [[young, *rest], [young, *rest[::-1]]])  # (K, Y)
     shares = np.stack([profile, _yearly(hazards, np.full((2, 5), 0.2))])  # origin 0, dest. 1
@@ -115,6 +121,22 @@ def test_origins_are_mixed_by_their_workers_in_the_destination():
     weight = ((mixed - alone_old) * gap).sum(-1) / (gap * gap).sum(-1)  # (K,) least squares
     np.testing.assert_allclose(mixed, alone_old + weight[:, None] * gap, atol=1e-12)
     assert np.all((weight > 0.5) & (weight < 1.0))
+
+
+def test_migrants_who_leave_the_profession_less_are_older():
+    """With the migrants' attrition below the natives' more of them survive to older ages."""
+    hazards, behaviour = _sections()
+    profile = _yearly(hazards, [[0.3, 0.25, 0.25, 0.17, 0.03]] * 2)
+    shares = np.stack([profile] * 2)
+    foreign = np.zeros((2, 2, 2))
+    foreign[0, 1] = 500.0
+    mids = np.arange(profile.shape[-1]) + 0.5
+
+    def mean_age(ratio):
+        h = {**hazards, "migrant_attrition_ratio": ratio}
+        return (supply.migrant_age_shares(h, behaviour, shares, foreign, 0.02)[1] * mids).sum(-1)
+
+    assert np.all(mean_age(0.3) > mean_age(1.0) + 0.2)
 
 
 def test_migrants_are_younger_with_faster_growth_and_steeper_age_factors():

@@ -81,6 +81,13 @@ def annual_hazards(hazards: Mapping, ages: np.ndarray) -> tuple[np.ndarray, np.n
     return attrition, retirement
 
 
+def migrant_attrition(hazards: Mapping, attrition: np.ndarray) -> np.ndarray:
+    """A migrant's annual attrition from a native's (any shape, 1/year): deaths as a native's
+    (`death_rate`), the exit beyond them times `migrant_attrition_ratio` (ODD §7.3)."""
+    exit_rate = np.maximum(attrition - float(hazards["death_rate"]), 0.0)
+    return attrition - (1.0 - float(hazards["migrant_attrition_ratio"])) * exit_rate
+
+
 def hazard_tables(hazards: Mapping, steps_per_year: int) -> tuple[np.ndarray, ...]:
     """Per-step probabilities by age in steps (ODD §7.3): retire (K, A), death (K, A) and exit
     (2, K, A), the exit's first axis the worker's migrant status (0 native, 1 migrant).
@@ -143,7 +150,8 @@ def migrant_age_shares(
 
     The steady state of a migrant stock growing at `growth` (1/year) that emigrants enter at the
     ages of their origin's workforce weighted by the emigration age factor m (ODD §4.2.2), and
-    that ages and leaves with the hazards by age (attrition and retirement):
+    that ages and leaves with the hazards by age (a migrant's attrition, `migrant_attrition`,
+    and retirement):
 
         e_o(y)  ∝ n_o(y) · m(y)                                  ages at emigration, origin o
         f_d(y)  = Σ_o F[o,d] · e_o(y) / Σ_o F[o,d]                entrants into country d
@@ -162,7 +170,7 @@ def migrant_age_shares(
     mixed = np.einsum("odk,oky->dky", foreign, entrants)
     mixed /= np.maximum(weight, 1e-300)[:, :, None]
     attrition, retirement = annual_hazards(hazards, np.arange(n_years) + 0.5)
-    rate = attrition + retirement  # (K, Y)
+    rate = migrant_attrition(hazards, attrition) + retirement  # (K, Y)
     log_survival = -(np.cumsum(rate, axis=1) - rate / 2)  # at mid-year
     years = np.arange(n_years, dtype=np.float64)
     gap = years[:, None] - years[None, :]  # a − y
