@@ -123,37 +123,29 @@ def test_origins_are_mixed_by_their_workers_in_the_destination():
     assert np.all((weight > 0.5) & (weight < 1.0))
 
 
-def test_migrants_who_leave_the_profession_less_are_older():
-    """With the migrants' attrition below the natives' more of them survive to older ages."""
-    hazards, behaviour = _sections()
+def _mean_migrant_age(growth=0.02, factors=(0.5, 0.15, 0.02), ratio=None):
+    """Mean age (K,) of the foreign-trained workers of one destination whose only origin has a
+    fixed workforce profile, at these growth, emigration age factors and attrition ratio."""
+    hazards, behaviour = _sections(factors)
+    if ratio is not None:
+        hazards = {**hazards, "migrant_attrition_ratio": ratio}
     profile = _yearly(hazards, [[0.3, 0.25, 0.25, 0.17, 0.03]] * 2)
-    shares = np.stack([profile] * 2)
     foreign = np.zeros((2, 2, 2))
     foreign[0, 1] = 500.0
-    mids = np.arange(profile.shape[-1]) + 0.5
+    shares = np.stack([profile] * 2)
+    got = supply.migrant_age_shares(hazards, behaviour, shares, foreign, growth)[1]
+    return (got * (np.arange(profile.shape[-1]) + 0.5)).sum(-1)
 
-    def mean_age(ratio):
-        h = {**hazards, "migrant_attrition_ratio": ratio}
-        return (supply.migrant_age_shares(h, behaviour, shares, foreign, 0.02)[1] * mids).sum(-1)
 
-    assert np.all(mean_age(0.3) > mean_age(1.0) + 0.2)
+def test_migrants_who_leave_the_profession_less_are_older():
+    """With the migrants' attrition below the natives' more of them survive to older ages."""
+    assert np.all(_mean_migrant_age(ratio=0.3) > _mean_migrant_age(ratio=1.0) + 0.2)
 
 
 def test_migrants_are_younger_with_faster_growth_and_steeper_age_factors():
-    hazards, _ = _sections()
-    profile = _yearly(hazards, [[0.3, 0.25, 0.25, 0.17, 0.03]] * 2)
-    shares = np.stack([profile] * 2)
-    foreign = np.zeros((2, 2, 2))
-    foreign[0, 1] = 500.0
-    mids = np.arange(profile.shape[-1]) + 0.5
-
-    def mean_age(growth, factors):
-        h, b = _sections(factors)
-        got = supply.migrant_age_shares(h, b, shares, foreign, growth)[1]
-        return (got * mids).sum(-1)
-
-    slow, fast = mean_age(0.0, (0.5, 0.15, 0.02)), mean_age(0.05, (0.5, 0.15, 0.02))
-    flat, steep = mean_age(0.02, (1.0, 1.0, 1.0)), mean_age(0.02, (0.3, 0.05, 0.0))
+    slow, fast = _mean_migrant_age(growth=0.0), _mean_migrant_age(growth=0.05)
+    flat = _mean_migrant_age(factors=(1.0, 1.0, 1.0))
+    steep = _mean_migrant_age(factors=(0.3, 0.05, 0.0))
     assert np.all(fast < slow - 1.0) and np.all(steep < flat - 1.0)
 
 
