@@ -235,6 +235,16 @@ CASES: dict[str, Case] = {
     "date-as-year": v(scenario(time="time: {start_year: 2025-01-01}"), "time.start_year"),
     "engine-unknown": v(scenario(engine="engine: gpu"), "engine", "one of"),
     "steps-per-year-5": v(scenario(time="time: {steps_per_year: 5}"), "time.steps_per_year"),
+    "spin-up-after-start": v(
+        scenario(time="time: {start_year: 2025, spin_up_from: 2027, years: 2}"),
+        "time.spin_up_from",
+        "after start_year",
+    ),
+    "spin-up-not-a-year": v(
+        scenario(time="time: {start_year: 2025, spin_up_from: soon, years: 2}"),
+        "time.spin_up_from",
+        "integer",
+    ),
     "from-after-until": v(
         BASE + "policies: {retention: {enabled: true, from: 2030, until: 2026}}\n",
         "policies.retention.until",

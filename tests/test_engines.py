@@ -65,6 +65,7 @@ CASES = {
     },
     "monthly_busy": {
         "time.steps_per_year": 12,
+        "hazards.migrant_attrition_ratio": 2.5,  # migrants' hazards above the natives' pre-check
         "behaviour.reconsider_rate": 2.0,
         "behaviour.emigrate_constant": -3.0,
         **POLICY_TOGGLES["bonding"],

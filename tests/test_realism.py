@@ -36,8 +36,15 @@ def _plain(overrides) -> dict:
 
 
 def global_subset(overrides=None, name: str = "baseline.yaml"):
-    """A scenario on a subset of the global world (destinations: its high-income countries)."""
-    base = {"world.countries": SUBSET, "scale.workers_per_agent": 500.0, "replicates": 1}
+    """A scenario on a subset of the global world (destinations: its high-income countries),
+    started from the data at its start year (no spin-up: these tests follow the mechanisms from
+    the initial state; tests/test_spin_up.py checks the spin-up)."""
+    base = {
+        "world.countries": SUBSET,
+        "scale.workers_per_agent": 500.0,
+        "replicates": 1,
+        "time.spin_up_from": None,
+    }
     return load_scenario(SCENARIOS / name).with_overrides({**base, **_plain(overrides or {})})
 
 

@@ -30,7 +30,7 @@ COUNTRIES = ["IND", "PHL", "NGA", "GBR", "POL", "SAU", "DEU"]
 
 def _scenario(eta: float | None = None):
     over = {"world.countries": COUNTRIES, "scale.workers_per_agent": 200.0, "replicates": 1}
-    over.update({"time.years": 3})
+    over.update({"time.years": 3, "time.spin_up_from": None})  # from the data: the first years
     if eta is not None:
         over["workforce.recruitment_reliance_elasticity"] = eta
     return load_scenario(SCENARIOS / "baseline.yaml").with_overrides(over)

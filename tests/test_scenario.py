@@ -61,7 +61,9 @@ def test_defaults_filled_and_json_serialisable(tmp_path):
     assert sc.path == path.resolve()
     assert "extends" not in data
     assert set(data) == {k for k in SCHEMA if k != "extends"}
-    assert data["time"] == {"start_year": 2023, "years": 10, "steps_per_year": 4}
+    assert data["time"] == {
+        "start_year": 2023, "spin_up_from": None, "years": 10, "steps_per_year": 4
+    }  # fmt: skip
     assert data["behaviour"]["wage_weight"] == 1.3
     # int defaults of float fields become floats (stable hashes whatever the user writes)
     assert data["hazards"]["entry_age"] == {"doctors": 26.0, "nurses": 23.0}

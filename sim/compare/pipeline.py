@@ -78,6 +78,7 @@ COMPARABLE_KEYS = (
     ("world", "file"),
     ("world", "countries"),
     ("time", "start_year"),
+    ("time", "spin_up_from"),
     ("time", "years"),
 )
 """What options must share with the baseline for their differences to mean anything."""

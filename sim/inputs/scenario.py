@@ -295,8 +295,8 @@ def _warn_about_projection(world: Any, data: dict, v: Validator) -> None:
     years = getattr(world, "proj_years", None)
     if years is None or len(years) == 0:
         return
-    first = data["time"]["start_year"]
-    last = first + data["time"]["years"] - 1
+    last = data["time"]["start_year"] + data["time"]["years"] - 1
+    first = data["time"]["spin_up_from"] or data["time"]["start_year"]
     lo, hi = int(years[0]), int(years[-1])
     if last > hi or first < lo:
         file, _ = v.prov.lookup(("world", "file" if data["world"]["kind"] == "file" else "kind"))

@@ -115,8 +115,16 @@ SCHEMA: dict = {
         "countries": Field("selector", "all", "Subset of the world's countries to simulate."),
     },
     "time": {
-        "start_year": Field("int", 2023, "First simulated calendar year.", unit="year",
+        "start_year": Field("int", 2023, "First calendar year of the results (the first "
+                            "simulated year unless `spin_up_from` is set).", unit="year",
                             min=2000, max=2100),
+        "spin_up_from": Field("year", None, "Simulate from this earlier year (the world data's, "
+                              "2020 for the global world) to `start_year` with no policy or "
+                              "adjustment of the scenario in force, so that the state at the "
+                              "start is the model's own, as in the calibration's runs; results "
+                              "begin with the state at the end of the year before `start_year`. "
+                              "Null: start from the data at `start_year`.", unit="year",
+                              min=2000, max=2100, nullable=True),
         "years": Field("int", 10, "Number of simulated years.", unit="years", min=1, max=100),
         "steps_per_year": Field("enum", 4, "Time steps per year; annual rates become per-step "
                                 "probabilities p = 1 - exp(-rate * dt).", choices=(1, 4, 12)),

@@ -336,7 +336,8 @@ def walk_mappings(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, dict]]:
 
 
 def check_consistency(data: dict, v: Validator) -> None:
-    """Rules across keys: from <= until, a world file for `kind: file`, distinct corridors."""
+    """Rules across keys: from <= until, spin_up_from <= start_year, a world file for
+    `kind: file`, distinct corridors."""
     for path, mapping in walk_mappings(data, ()):
         start, end = mapping.get("from"), mapping.get("until")
         if isinstance(start, int) and isinstance(end, int) and start > end:
@@ -345,6 +346,13 @@ def check_consistency(data: dict, v: Validator) -> None:
                 f"until ({end}) is before from ({start})",
                 expected=f"a year >= {start} or null",
             )
+    time = data["time"]
+    if time["spin_up_from"] is not None and time["spin_up_from"] > time["start_year"]:
+        raise v.error(
+            ("time", "spin_up_from"),
+            f"spin_up_from ({time['spin_up_from']}) is after start_year ({time['start_year']})",
+            expected=f"a year <= {time['start_year']} or null",
+        )
     world = data["world"]
     if world["kind"] == "file" and world["file"] is None:
         raise v.error(

@@ -143,7 +143,12 @@ class PolicySchedule:
             for spec in data["adjustments"]
         ]
         self._cache: dict[int, PolicyYear] = {}
-        self.start_year = int(data["time"]["start_year"])
+        time = data["time"]
+        # After a spin-up (`time.spin_up_from`) no lever or adjustment of the scenario is in
+        # force before the first year of the results (`time.start_year`).
+        spin_up = time["spin_up_from"]
+        self.first_policy_year = None if spin_up is None else int(time["start_year"])
+        self.start_year = int(time["start_year"] if spin_up is None else spin_up)
 
     def _country_cadre(self, name: str, year: int, value: float) -> np.ndarray:
         """(C, K) array holding `value` where the lever `name` applies in `year`, else 0."""
@@ -168,10 +173,13 @@ class PolicySchedule:
         bond, policy cap or multiplier; the deployment caps of the world data in force in the
         start year kept, as data). The state from which base graduate output is set (ODD §7.6),
         the same for every scenario on one world."""
-        pol = self.year(self.start_year)
+        return self._stripped(self.year(self.start_year), self.start_year)
+
+    def _stripped(self, pol: PolicyYear, year: int) -> PolicyYear:
+        """`pol` with no lever or adjustment in force: the world data's caps of `year` only."""
         n, k = len(self.world.iso3), len(CADRES)
         beh = self.data["behaviour"]
-        world_cap = self._world_cap(self.start_year)
+        world_cap = self._world_cap(year)
         return replace(
             pol,
             ethical=np.zeros(n, dtype=bool),
@@ -198,9 +206,11 @@ class PolicySchedule:
         )
 
     def year(self, year: int) -> PolicyYear:
-        """The levers in force in `year` (cached)."""
+        """The levers in force in `year` (cached); none in a spin-up's years."""
         if year not in self._cache:
-            self._cache[year] = self._build(year)
+            pol = self._build(year)
+            spin_up = self.first_policy_year is not None and year < self.first_policy_year
+            self._cache[year] = self._stripped(pol, year) if spin_up else pol
         return self._cache[year]
 
     def _build(self, year: int) -> PolicyYear:

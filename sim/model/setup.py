@@ -48,8 +48,12 @@ class Setup:
     """Everything fixed for a run (ODD §2, §5): time, scale, and per-country/per-cadre arrays."""
 
     start_year: int
+    """First simulated calendar year (`time.spin_up_from` where set, else `time.start_year`)."""
+    report_year: int
+    """First calendar year of the results (`time.start_year`); before it, the spin-up."""
     steps_per_year: int
     n_steps: int
+    """Simulated steps, the spin-up's included."""
     dt: float
     """Step length in years."""
     workers_per_agent: float
@@ -158,7 +162,9 @@ def setup(data: Mapping, world: World) -> Setup:
     """The fixed parameters of a run of the resolved scenario `data` on `world`."""
     beh, hz, wf = data["behaviour"], data["hazards"], data["workforce"]
     spy = int(data["time"]["steps_per_year"])
-    start_year = int(data["time"]["start_year"])
+    report_year = int(data["time"]["start_year"])
+    spin_up = data["time"]["spin_up_from"]
+    start_year = report_year if spin_up is None else int(spin_up)
     dt = 1.0 / spy
     wpa = float(data["scale"]["workers_per_agent"])
     income_index = np.array([INCOME_GROUPS.index(g) for g in np.asarray(world.income_group)])
@@ -193,8 +199,9 @@ def setup(data: Mapping, world: World) -> Setup:
     )
     return Setup(
         start_year=start_year,
+        report_year=report_year,
         steps_per_year=spy,
-        n_steps=int(data["time"]["years"]) * spy,
+        n_steps=(report_year + int(data["time"]["years"]) - start_year) * spy,
         dt=dt,
         workers_per_agent=wpa,
         n_countries=len(world.iso3),

@@ -389,22 +389,28 @@ class IndicatorRecorder:
         )
 
     def record_initial(self) -> None:
-        """Stocks of the initial state, labelled as the end of the year before the start."""
+        """Stocks of the initial state, labelled as the end of the year before the start (after
+        a spin-up, `end_year` records them at the end of the spin-up instead)."""
         m = self.model
-        year = m.start_year - 1
+        if m.setup.report_year == m.start_year:
+            self._record_stocks(m.start_year - 1)
+
+    def _record_stocks(self, year: int) -> None:
+        """The stock rows and the bilateral stocks at the end of `year`."""
         by_oc = self._by_origin_country()
-        self.frames.extend(self._stock_rows(year, m.population_in(m.start_year), by_oc))
+        self.frames.extend(self._stock_rows(year, self.model.population_in(year + 1), by_oc))
         self.stock_frames.append(self._stock_table(year, by_oc))
 
     def end_year(self, year: int) -> None:
-        """Stocks at the end of `year` and flows during it."""
-        m = self.model
-        by_oc = self._by_origin_country()
-        self.frames.extend(self._stock_rows(year, m.population_in(year + 1), by_oc))
-        self.frames.extend(self._flow_rows(year))
-        self.flow_frames.append(self._international_rows(year))
-        self.stock_frames.append(self._stock_table(year, by_oc))
-        self.agreement_frames.append(self._agreement_table(year))
+        """Stocks at the end of `year` and flows during it; of the spin-up's years (before
+        `Setup.report_year`) only the last one's stocks, as the initial state of the results."""
+        report_year = self.model.setup.report_year
+        if year >= report_year - 1:
+            self._record_stocks(year)
+        if year >= report_year:
+            self.frames.extend(self._flow_rows(year))
+            self.flow_frames.append(self._international_rows(year))
+            self.agreement_frames.append(self._agreement_table(year))
         for counter in (self.year_flows, self.year_international, self.year_money,
                         self.year_voluntary, self.year_by_age, self.year_posts,
                         self.year_agreement_hires):  # fmt: skip
