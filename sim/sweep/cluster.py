@@ -5,6 +5,11 @@ A scheduler address must parse (`tcp://host:port`), accept a TCP connection with
 `SCHEDULER_HANDSHAKE_S`: `distributed.Client` alone waits forever on a server that accepts and
 stays silent. `WorkerWatch` stops a sweep (empties its `as_completed`) when no worker is alive for
 a while, so a sweep whose workers all died says so instead of waiting.
+
+Only the main process acts on a Ctrl-C (it stops, closes the cluster and says "interrupted"): a
+terminal sends SIGINT to the whole process group, and local Dask workers that took it printed
+KeyboardInterrupt tracebacks. They start with SIGINT ignored, ignore it once restarted (the
+`dask_setup` preload), and log nothing as they close (`dask_teardown`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -151,18 +157,58 @@ def dask_client(
                 client.close(timeout=5)
         return
     n = workers or cpu_count()
-    with (
-        LocalCluster(
+    preload = dask.config.get("distributed.worker.preload") or []
+    preload = [preload] if isinstance(preload, str) else list(preload)
+    with _interrupts_ignored():  # the worker processes start with SIGINT ignored
+        cluster = LocalCluster(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
             env=worker_threads_env(n),
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+            preload=[*preload, __name__],  # dask_setup and dask_teardown below
+        )
+    with cluster, Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """SIGINT ignored in this process while the block runs (in the main thread; else a no-op).
+
+    Processes started meanwhile inherit the ignored SIGINT, and a Python process started so
+    keeps ignoring it. The cluster cannot be interrupted half started; a Ctrl-C while it starts
+    (a few seconds) is lost.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:  # (None: a handler set outside Python, which cannot be restored)
+        signal.signal(signal.SIGINT, signal.default_int_handler if handler is None else handler)
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask preload hook, run in each local worker process as it starts: SIGINT ignored.
+
+    The workers of `dask_client` start with SIGINT ignored already; one that its nanny starts
+    again later (after a crash) does not, and ignores it from here on.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def dask_teardown(worker: Any) -> None:
+    """Dask preload hook, run in each local worker process as it starts closing: no more logs.
+
+    A worker closed during a run (a sweep interrupted) may log its last heartbeat, cut by the
+    closing cluster, as an error with a traceback: nothing for the user, who is told of the
+    sweep's runs by the sweep.
+    """
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 def threads_per_process(processes: int) -> int:
