@@ -125,10 +125,13 @@ def test_hazard_possible_at_thresholds_within_a_float_of_the_draw():
         p_exit = u - (p_retire + p_death)
         for _ in range(i % 4):
             p_exit = float(np.nextafter(p_exit, 1.0 if i % 8 < 4 else 0.0))
-        tables = (np.array([[p_retire]]), np.array([[p_death]]), np.full((2, 1, 1), p_exit))
+        migrant = i % 2  # the other migrant status's exit differs: the pre-check reads its own
+        exits = np.full((2, 1, 1), p_exit)
+        exits[1 - migrant] = p_exit / 2
+        tables = (np.array([[p_retire]]), np.array([[p_death]]), exits)
         hz = rules.hazard_context(*tables, 900)
         event = rules.hazard_event(key, step, 300, 900, p_retire, p_death, p_exit)
-        possible = rules.hazard_possible(key, step, 300, 900, float(hz.p_any[i % 2, 0, 0]))
+        possible = rules.hazard_possible(key, step, 300, 900, float(hz.p_any[migrant, 0, 0]))
         if possible != (event != rules.EVENT_NONE):
             mismatches.append((i, p_retire, p_death, p_exit, event))
     assert mismatches == []
