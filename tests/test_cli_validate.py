@@ -364,3 +364,14 @@ def test_world_errors(tmp_path, capsys):
     bad = write(tmp_path, "bad.yaml", "countries: 3\n")
     status, _, err = run(capsys, "world", "--file", str(bad))
     assert status == 2 and "bad.yaml" in err and "Traceback" not in err
+
+
+def test_validate_names_the_spin_up(tmp_path, capsys):
+    path = tmp_path / "spun.yaml"
+    path.write_text(
+        "name: spun\nworld: {kind: archetypes}\n"
+        "time: {start_year: 2025, spin_up_from: 2022, years: 3}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 0
+    assert "years 2025-2027 after a spin-up from 2022)" in capsys.readouterr().out

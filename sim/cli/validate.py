@@ -49,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
             world = f"file {data['world']['file']}"
         first = data["time"]["start_year"]
         last = first + data["time"]["years"] - 1
+        spin_up = data["time"]["spin_up_from"]
+        spun = spin_up is not None and spin_up < first
+        after = f" after a spin-up from {spin_up}" if spun else ""
         print(
             f"OK  {file} (name: {scenario.name}, world: {world}, {countries} "
-            f"countr{'y' if countries == 1 else 'ies'}, years {first}-{last})"
+            f"countr{'y' if countries == 1 else 'ies'}, years {first}-{last}{after})"
         )
     return status
