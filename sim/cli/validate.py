@@ -7,6 +7,7 @@ import sys
 
 from sim.cli.argtypes import add_set_option
 from sim.errors import HrhsimError
+from sim.inputs.schema import first_simulated_year
 
 HELP = "check scenario files"
 DESCRIPTION = (
@@ -49,9 +50,8 @@ def run(args: argparse.Namespace) -> int:
             world = f"file {data['world']['file']}"
         first = data["time"]["start_year"]
         last = first + data["time"]["years"] - 1
-        spin_up = data["time"]["spin_up_from"]
-        spun = spin_up is not None and spin_up < first
-        after = f" after a spin-up from {spin_up}" if spun else ""
+        simulated = first_simulated_year(data["time"])
+        after = f" after a spin-up from {simulated}" if simulated < first else ""
         print(
             f"OK  {file} (name: {scenario.name}, world: {world}, {countries} "
             f"countr{'y' if countries == 1 else 'ies'}, years {first}-{last}{after})"

@@ -27,7 +27,7 @@ from sim.inputs.extends import (
     load_tree,
     scenario_error,
 )
-from sim.inputs.schema import SCHEMA, Field, ListOf
+from sim.inputs.schema import SCHEMA, Field, ListOf, first_simulated_year
 from sim.inputs.selectors import selector_codes
 from sim.inputs.validation import (
     MAX_LIST_ITEMS,
@@ -296,7 +296,7 @@ def _warn_about_projection(world: Any, data: dict, v: Validator) -> None:
     if years is None or len(years) == 0:
         return
     last = data["time"]["start_year"] + data["time"]["years"] - 1
-    first = data["time"]["spin_up_from"] or data["time"]["start_year"]
+    first = first_simulated_year(data["time"])
     lo, hi = int(years[0]), int(years[-1])
     if last > hi or first < lo:
         file, _ = v.prov.lookup(("world", "file" if data["world"]["kind"] == "file" else "kind"))

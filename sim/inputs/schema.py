@@ -249,6 +249,13 @@ Every key is optional: missing keys take the defaults below. Validate a file wit
 """
 
 
+def first_simulated_year(time: dict) -> int:
+    """The first simulated calendar year of a resolved `time` section: `spin_up_from` where set
+    (the spin-up's start), else `start_year`."""
+    spin_up = time["spin_up_from"]
+    return int(time["start_year"] if spin_up is None else spin_up)
+
+
 def _md_value(value: Any) -> str:
     """A default or choice as it is written in YAML."""
     if value is None:

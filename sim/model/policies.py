@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from sim.declarations import ADJUSTMENTS, CADRES, LEVERS
+from sim.inputs.schema import first_simulated_year
 from sim.inputs.selectors import country_mask
 from sim.inputs.world import World
 
@@ -146,9 +147,8 @@ class PolicySchedule:
         time = data["time"]
         # After a spin-up (`time.spin_up_from`) no lever or adjustment of the scenario is in
         # force before the first year of the results (`time.start_year`).
-        spin_up = time["spin_up_from"]
-        self.first_policy_year = None if spin_up is None else int(time["start_year"])
-        self.start_year = int(time["start_year"] if spin_up is None else spin_up)
+        self.first_policy_year = None if time["spin_up_from"] is None else int(time["start_year"])
+        self.start_year = first_simulated_year(time)
 
     def _country_cadre(self, name: str, year: int, value: float) -> np.ndarray:
         """(C, K) array holding `value` where the lever `name` applies in `year`, else 0."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.declarations import CADRES, FULLY_EMPLOYED_INCOME_GROUPS, INCOME_GROUPS
+from sim.inputs.schema import first_simulated_year
 from sim.inputs.selectors import destinations_mask
 from sim.inputs.world import World, relative_income
 from sim.model import supply
@@ -163,8 +164,7 @@ def setup(data: Mapping, world: World) -> Setup:
     beh, hz, wf = data["behaviour"], data["hazards"], data["workforce"]
     spy = int(data["time"]["steps_per_year"])
     report_year = int(data["time"]["start_year"])
-    spin_up = data["time"]["spin_up_from"]
-    start_year = report_year if spin_up is None else int(spin_up)
+    start_year = first_simulated_year(data["time"])
     dt = 1.0 / spy
     wpa = float(data["scale"]["workers_per_agent"])
     income_index = np.array([INCOME_GROUPS.index(g) for g in np.asarray(world.income_group)])

@@ -81,11 +81,17 @@ def annual_hazards(hazards: Mapping, ages: np.ndarray) -> tuple[np.ndarray, np.n
     return attrition, retirement
 
 
+def _exit_rate(hazards: Mapping, attrition: np.ndarray) -> np.ndarray:
+    """The exit from the profession in a native's attrition (any shape, 1/year): what is beyond
+    the flat `death_rate` (at least 0)."""
+    return np.maximum(attrition - float(hazards["death_rate"]), 0.0)
+
+
 def migrant_attrition(hazards: Mapping, attrition: np.ndarray) -> np.ndarray:
     """A migrant's annual attrition from a native's (any shape, 1/year): deaths as a native's
     (`death_rate`), the exit beyond them times `migrant_attrition_ratio` (ODD §7.3)."""
-    exit_rate = np.maximum(attrition - float(hazards["death_rate"]), 0.0)
-    return attrition - (1.0 - float(hazards["migrant_attrition_ratio"])) * exit_rate
+    ratio = float(hazards["migrant_attrition_ratio"])
+    return attrition - (1.0 - ratio) * _exit_rate(hazards, attrition)
 
 
 def hazard_tables(hazards: Mapping, steps_per_year: int) -> tuple[np.ndarray, ...]:
@@ -100,7 +106,7 @@ def hazard_tables(hazards: Mapping, steps_per_year: int) -> tuple[np.ndarray, ..
     n_ages = math.ceil(hazards["max_age"] * steps_per_year) + 1
     attrition, retirement = annual_hazards(hazards, np.arange(n_ages) / steps_per_year)
     death = np.full_like(attrition, float(hazards["death_rate"]))
-    exit_rate = np.maximum(attrition - death, 0.0)
+    exit_rate = _exit_rate(hazards, attrition)
     exit_rate = np.stack([exit_rate, exit_rate * float(hazards["migrant_attrition_ratio"])])
     return tuple(-np.expm1(-rate * dt) for rate in (retirement, death, exit_rate))
 
