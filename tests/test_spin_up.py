@@ -9,10 +9,14 @@ refuses an option whose spin-up differs from the baseline's.
 
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from sim.compare import compare
 from sim.compare.pipeline import check_comparable
 from sim.errors import ScenarioError
 from sim.inputs.scenario import load_scenario
@@ -106,3 +110,23 @@ def test_compare_refuses_options_on_another_period_or_world(key, value):
     with pytest.raises(ScenarioError, match=rf"option has {key} = .* but the baseline base"):
         check_comparable(base, [option])
     check_comparable(base, [archetypes({"name": "same"})])
+
+
+def test_the_briefing_says_the_baseline_was_spun_up(tmp_path):
+    """The methods note names the spin-up's years; a briefing without a spin-up says nothing."""
+    base = (
+        "name: spun\nworld: {kind: archetypes}\nreplicates: 2\nengine: arrays\n"
+        "scale: {workers_per_agent: 200}\ntime: {start_year: 2023, years: 2, spin_up_from: %s}\n"
+    )
+    option = "extends: base.yaml\nname: option\npolicies: {retention: {enabled: true}}\n"
+    texts = {}
+    for spin_up in ("2021", "null"):
+        folder = tmp_path / spin_up
+        folder.mkdir()
+        (folder / "base.yaml").write_text(base % spin_up, encoding="utf-8")
+        (folder / "option.yaml").write_text(option, encoding="utf-8")
+        compare(folder / "base.yaml", [folder / "option.yaml"], folder / "out")
+        page = html.unescape(re.sub(r"<[^>]+>", " ", (folder / "out/index.html").read_text()))
+        texts[spin_up] = re.sub(r"\s+", " ", page)
+    assert "starts from the data at the beginning of 2021 and simulates 2021–2022" in texts["2021"]
+    assert "spin-up" not in texts["null"]

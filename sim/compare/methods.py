@@ -82,9 +82,10 @@ def methods_html(ctx: Context) -> str:
     )
     start = ctx.first + 1
     spin_up = (ctx.baseline.scenario.get("time") or {}).get("spin_up_from")
+    spun = f"{spin_up}–{start - 1}" if spin_up is not None and int(spin_up) < start - 1 else spin_up
     spin_up_text = (
-        f" The initial state is the model's own: it starts from the data at the beginning of "
-        f"{spin_up} and simulates {spin_up}–{start - 1} with no policy of any option in force "
+        " The initial state is the model's own: the run starts from the data at the beginning of "
+        f"{spin_up} and simulates {spun} with no policy of any option in force "
         "(the spin-up), as the calibration's runs did; those years are not reported."
         if spin_up is not None and int(spin_up) < start
         else ""
@@ -92,7 +93,7 @@ def methods_html(ctx: Context) -> str:
     note_html = "".join(f"<li>{esc(n)}</li>" for n in ctx.notes)
     return (
         "<h3>Assumptions in plain words</h3>"
-        f"<p><strong>Simulated years.</strong> The model starts at the beginning of {start} "
+        f"<p><strong>Simulated years.</strong> The results start at the beginning of {start} "
         f"(the initial state, labelled “start”) and simulates {start}–{ctx.year}; a value "
         f"“in {ctx.year}” is at the end of {ctx.year}, flows are totals over the year."
         f"{esc(spin_up_text)}</p>"
