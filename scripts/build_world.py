@@ -32,6 +32,7 @@ import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from worldbuild import demand, gravity, initial_stock, literature, supply  # noqa: E402
+from worldbuild.common import RECOGNITION_AREA, RECOGNITION_LEFT  # noqa: E402
 
 log = logging.getLogger("build_world")
 
@@ -626,6 +627,9 @@ def build_dyads(raw: Path, countries: pd.DataFrame) -> tuple[pd.DataFrame, dict[
             out.at[i, "distance_km"] = med[(region[o], region[d], o == d)]
     out["distance_km"] = out["distance_km"].round(4)
     out[links] = out[links].astype("int64")
+    area = set(RECOGNITION_AREA) | set(RECOGNITION_LEFT)
+    both = out["origin"].isin(area) & out["destination"].isin(area)
+    out["mutual_recognition_2018"] = (both & (out["origin"] != out["destination"])).astype("int64")
     return out.sort_values(["origin", "destination"]).reset_index(drop=True), counts
 
 

@@ -239,6 +239,22 @@ def test_specifications_are_chosen_by_leave_one_destination_out_accuracy() -> No
     assert len(folds) == chosen["n_destinations"].iloc[0] == 19
 
 
+def test_the_recognition_test_finds_no_corridor_effect() -> None:
+    """docs/data.md §1.2: a pair of two EU/EEA/Swiss members holds no more doctors than the
+    other terms predict (G6 beside the migrant stock, G7 without it), so the destination choice
+    has no recognition term; the area is 30 Member States, the United Kingdom out since 2021."""
+    iso3 = set(pd.read_csv(DATA_DIR / "countries.csv")["iso3"])
+    assert len(common.RECOGNITION_AREA) == len(set(common.RECOGNITION_AREA)) == 30
+    assert set(common.RECOGNITION_AREA) <= iso3 and "GBR" not in common.RECOGNITION_AREA
+    assert set(common.RECOGNITION_LEFT) == {"GBR"}
+    coef = pd.read_csv(DATA_DIR / "gravity_coefficients.csv").set_index(["spec", "term"])
+    specs = pd.read_csv(DATA_DIR / "gravity_specs.csv").set_index("spec")
+    for spec in ("G6", "G7"):
+        row = coef.loc[(spec, "mutual_recognition_2018")]
+        assert abs(row["coef"] / row["se_hc1"]) < 2
+        assert specs.loc[spec, "selected"] == 0
+
+
 # ----------------------------------------------------------------------------------------------
 # the initial foreign-trained stock
 

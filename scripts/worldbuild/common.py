@@ -10,6 +10,28 @@ import pandas as pd
 CADRES = ("doctors", "nurses")
 """Cadres of the bundled world, in the order of the cadre axis of every array."""
 
+RECOGNITION_AREA = (
+    # the European Union's 27 Member States since 1 February 2020
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
+    "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
+    "SWE",
+    # the EEA (Iceland, Norway; Liechtenstein is not a WHO Member State) and Switzerland
+    "ISL", "NOR", "CHE",
+)  # fmt: skip
+"""Countries whose doctors' and nurses' qualifications are recognised automatically in each
+other, with the right to live and work there without a permit (Directive 2005/36/EC on the
+recognition of professional qualifications, applied to the EEA by the EEA Agreement and to
+Switzerland by the Agreement on the Free Movement of Persons). A pair of two distinct members is
+a ``mutual_recognition_2018`` link of the gravity model's test of a recognition effect
+(``worldbuild.gravity``, specifications G6 and G7; docs/data.md §1.2) and of the validation's
+European check (``scripts/validation.py``); the model's behaviour has no such term, because
+the test finds none."""
+
+RECOGNITION_LEFT = {"GBR": 2020}
+"""Former members and the last year they were in the area: the United Kingdom left the EU on 31
+January 2020, its transition period ending 31 December 2020. The gravity model of the 2018
+stocks counts them in (``mutual_recognition_2018``)."""
+
 
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Integers proportional to ``weights`` summing exactly to ``total`` (Hamilton's method).

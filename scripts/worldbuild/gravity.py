@@ -46,6 +46,8 @@ DYADIC = {
     "colony_post1945": "colonial relationship after 1945 (CEPII col45)",
     "ln_migrants": "log(1 + all-occupation migrant stock o->d), UN DESA 2020",
     "no_migrants": "1 if UN DESA reports no migrant stock o->d (mostly unreported)",
+    "mutual_recognition_2018": "both in the EU/EEA/Switzerland's automatic recognition of "
+    "qualifications in 2018, the United Kingdom included (build_world.RECOGNITION_AREA)",
 }
 SIZES = {
     "ln_doctors_o": "log doctors in the origin (WHO, 2020)",
@@ -63,6 +65,8 @@ COMPOSITION_SPECS: dict[str, tuple[str, list[str]]] = {
     "G3": ("fe", _GEO + _MIG + ["common_ethnic_language"]),
     "G4": ("fe", _GEO + _MIG + ["colony_post1945"]),
     "G5": ("fe", [t for t in _GEO if t != "contiguous"] + _MIG),
+    "G6": ("fe", _GEO + _MIG + ["colony_post1945", "mutual_recognition_2018"]),
+    "G7": ("fe", [*_GEO, "colony_post1945", "mutual_recognition_2018"]),
     "S2": ("sizes", _GEO + _MIG + list(SIZES)),
 }
 """Candidate specifications: (kind, terms). ``fe``: origin and destination fixed effects;
@@ -147,6 +151,7 @@ def dyad_frame(
     for col in ("contiguous", "common_language", "common_ethnic_language", "colony"):
         df[col] = df[col].astype(float)
     df["colony_post1945"] = df["colony_post1945"].astype(float)
+    df["mutual_recognition_2018"] = df["mutual_recognition_2018"].astype(float)
     return df.sort_values(["destination", "origin"]).reset_index(drop=True)
 
 
