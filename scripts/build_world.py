@@ -111,6 +111,7 @@ COUNTRY_COLUMNS = [
     "doctors_source",
     "nurses_source",
     "safeguards",
+    "recognition_area",
     "uhc_index",
     "gdp_pc_ppp",
     "imputed",
@@ -392,6 +393,7 @@ def build_countries(raw: Path) -> tuple[pd.DataFrame, dict[str, int]]:
     if len(ssl) != SSL_EXPECTED or unknown:
         raise ValueError(f"safeguards list: {len(ssl)} codes (expected 55), unknown {unknown}")
     df["safeguards"] = iso3.isin(ssl).astype(int)
+    df["recognition_area"] = iso3.isin([*RECOGNITION_AREA, *RECOGNITION_LEFT]).astype(int)
 
     df = df.reset_index()
     imputed = {field: pd.Series(False, index=df.index) for field in IMPUTABLE}

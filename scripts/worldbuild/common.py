@@ -21,16 +21,20 @@ RECOGNITION_AREA = (
 """Countries whose doctors' and nurses' qualifications are recognised automatically in each
 other, with the right to live and work there without a permit (Directive 2005/36/EC on the
 recognition of professional qualifications, applied to the EEA by the EEA Agreement and to
-Switzerland by the Agreement on the Free Movement of Persons). A pair of two distinct members is
-a ``mutual_recognition_2018`` link of the gravity model's test of a recognition effect
-(``worldbuild.gravity``, specifications G6 and G7; docs/data.md §1.2) and of the validation's
-European check (``scripts/validation.py``); the model's behaviour has no such term, because
-the test finds none."""
+Switzerland by the Agreement on the Free Movement of Persons), since 2021: the area of the
+validation's European check (``scripts/validation.py``)."""
 
 RECOGNITION_LEFT = {"GBR": 2020}
 """Former members and the last year they were in the area: the United Kingdom left the EU on 31
-January 2020, its transition period ending 31 December 2020. The gravity model of the 2018
-stocks counts them in (``mutual_recognition_2018``)."""
+January 2020, its transition period ending 31 December 2020.
+
+The area of the world's data year (2020) is both: ``recognition_area`` in ``countries.csv``, the
+workers a country's registers count apart from its "international" ones (the NMC's register:
+trained in the UK, in the EU/EEA, or elsewhere; `international_workers`,
+`international_leavers`), and, for pairs of two distinct members, the
+``mutual_recognition_2018`` link of the gravity model's test of a recognition effect
+(``worldbuild.gravity``, G6 and G7; docs/data.md §1.2). The model's behaviour has no
+recognition term, because the test finds none."""
 
 
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:

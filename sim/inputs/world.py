@@ -60,6 +60,7 @@ _COUNTRY_ARRAYS = {
     "doctors_year": "int",
     "nurses_year": "int",
     "safeguards": "bool",
+    "recognition_area": "bool",
     "uhc_index": "float",
     "gdp_pc_ppp": "float",
     "imputed": "str",
@@ -131,6 +132,8 @@ class World:
     doctors_year: np.ndarray
     nurses_year: np.ndarray
     safeguards: np.ndarray
+    recognition_area: np.ndarray
+    """(C,) in the EU/EEA/Swiss recognition of qualifications in 2020, the UK in (data.md §1.2)."""
     uhc_index: np.ndarray
     gdp_pc_ppp: np.ndarray
     imputed: np.ndarray
@@ -174,17 +177,15 @@ class World:
     income group, ``age_profile.csv``; each row sums to 1); None for world files."""
     recruitment_ceiling: np.ndarray | None = None
     """(C, K) annual ceiling of a destination's capped entry channel for the cadre, workers/year
-    (+inf: none; ``recruitment_channels.csv``, `dated_facts.channel_arrays`); None for world
-    files."""
+    (+inf: none; ``recruitment_channels.csv``, `dated_facts.channel_arrays`); None in files."""
     recruitment_ceiling_shared: np.ndarray | None = None
     """(C, K) 1 where that ceiling is shared with other occupations (the US EB-3 visa), else 0."""
     licensing_exam: np.ndarray | None = None
     """(C, K) 1 where foreign-trained workers enter only through a licensing examination in the
     national language (Japan, Korea: no migration channel in practice), else 0."""
     deployment_cap: np.ndarray | None = None
-    """(C,) an origin's cap on deployments abroad of newly hired health workers, workers a year
-    (+inf: none; the Philippines 2020-2022), in force from `deployment_cap_from` to
-    `deployment_cap_until` (calendar years, +inf: none)."""
+    """(C,) an origin's cap on deployments of new hires abroad, workers a year (+inf: none; the
+    Philippines 2020-2022), from `deployment_cap_from` to `deployment_cap_until` (+inf: none)."""
     deployment_cap_from: np.ndarray | None = None
     deployment_cap_until: np.ndarray | None = None
     post_expansion: np.ndarray | None = None
@@ -412,10 +413,9 @@ def load_world(
         )
     if kind == "global":
         world = _load_global(Path(data_dir) if data_dir is not None else DATA_DIR)
-    elif kind == "archetypes":
-        world = World(kind="archetypes", **read_world_file(ARCHETYPES_FILE))
     else:
-        world = World(kind="file", **read_world_file(Path(file)))
+        path = ARCHETYPES_FILE if kind == "archetypes" else Path(file)
+        world = World(kind=kind, **read_world_file(path))
     if countries is None or (isinstance(countries, str) and countries == "all"):
         return world
     if isinstance(countries, str):
@@ -554,6 +554,7 @@ def _load_global(data_dir: Path) -> World:
         doctors_year=cty["doctors_year"].to_numpy(),
         nurses_year=cty["nurses_year"].to_numpy(),
         safeguards=cty["safeguards"].to_numpy() == 1,
+        recognition_area=cty["recognition_area"].to_numpy() == 1,
         uhc_index=cty["uhc_index"].to_numpy(),
         gdp_pc_ppp=cty["gdp_pc_ppp"].to_numpy(),
         imputed=cty["imputed"].to_numpy(),

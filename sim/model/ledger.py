@@ -33,6 +33,7 @@ T_RETIRE, T_DEATH, T_EXIT, T_LEAVE, T_MOVE, T_RETURN, T_EMIGRATE, T_GRADUATE = r
 
 # Counters by age and training (first axis of `Ledger.step_by_age`).
 BY_AGE_YOUNG_LEAVERS, BY_AGE_FOREIGN_LEAVERS, BY_AGE_EMIGRANTS = 0, 1, 2
+BY_AGE_INTERNATIONAL_LEAVERS = 3
 
 MONEY_KINDS = (
     "compensation_paid",
@@ -111,13 +112,15 @@ class Transitions:
 
 
 @njit(cache=True)
-def _apply(stock, present, flows, international, by_age, origin, cadre, c_from, a_from, c_to, a_to,
-           kind, age, young_steps, age_edges):  # fmt: skip
+def _apply(stock, present, flows, international, by_age, recognition, origin, cadre, c_from,
+           a_from, c_to, a_to, kind, age, young_steps, age_edges):  # fmt: skip
     """Apply transitions to the stock tensor, its per-country totals and the flow counters.
 
     `by_age` (4, C, K, 4): departures of workers under `young_steps` (by country left), departures
-    of foreign-trained workers (by country left), and first emigrations from the training country
-    by age band (`age_edges`, steps) in its last axis (the first two use band 0 only).
+    of foreign-trained workers (by country left), first emigrations from the training country by
+    age band (`age_edges`, steps) in its last axis, and departures of international workers
+    (foreign-trained, and not both countries in the `recognition` area (C,) bool; by country
+    left). All but the emigrations use band 0 only.
     """
     for i in range(kind.shape[0]):
         o, k, t = origin[i], cadre[i], kind[i]
@@ -133,6 +136,8 @@ def _apply(stock, present, flows, international, by_age, origin, cadre, c_from, 
                 by_age[BY_AGE_YOUNG_LEAVERS, c_from[i], k, 0] += 1
             if o != c_from[i]:
                 by_age[BY_AGE_FOREIGN_LEAVERS, c_from[i], k, 0] += 1
+                if not (recognition[o] and recognition[c_from[i]]):
+                    by_age[BY_AGE_INTERNATIONAL_LEAVERS, c_from[i], k, 0] += 1
         if t == T_RETIRE:
             flows[F_RETIREMENTS, c_from[i], a_from[i], k] += 1
         elif t == T_DEATH:
@@ -164,6 +169,8 @@ class Ledger:
         n_countries, n_cadres: C and K.
         young_steps: age in steps under which departures count as `attrition_under_40`.
         age_edges: (3,) int64 edges in steps of the age bands of first emigrations.
+        recognition: (C,) bool, the countries of the mutual recognition area
+            (`World.recognition_area`; none if None): whose leavers are `international_leavers`.
     """
 
     def __init__(
@@ -172,6 +179,7 @@ class Ledger:
         n_cadres: int,
         young_steps: int = 0,
         age_edges: np.ndarray | None = None,
+        recognition: np.ndarray | None = None,
     ):
         self.stock = np.zeros((n_countries, n_countries, 2, n_cadres), dtype=np.int64)
         self._present = np.zeros((n_countries, 2, n_cadres), dtype=np.int64)
@@ -179,7 +187,12 @@ class Ledger:
         self.step_international = np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64)
         self.step_money = np.zeros((len(MONEY_KINDS), n_countries))
         self.voluntary_exits = np.zeros((n_countries, n_cadres), dtype=np.int64)
-        self.step_by_age = np.zeros((3, n_countries, n_cadres, 4), dtype=np.int64)
+        self.step_by_age = np.zeros((4, n_countries, n_cadres, 4), dtype=np.int64)
+        self.recognition = (
+            np.zeros(n_countries, dtype=np.bool_)
+            if recognition is None
+            else np.ascontiguousarray(recognition, dtype=np.bool_)
+        )
         self.young_steps = int(young_steps)
         self.age_edges = (
             np.zeros(3, dtype=np.int64) if age_edges is None else np.asarray(age_edges, np.int64)
@@ -202,6 +215,7 @@ class Ledger:
                 self.step_flows,
                 self.step_international,
                 self.step_by_age,
+                self.recognition,
                 tr.origin,
                 tr.cadre,
                 tr.country_from,

@@ -64,9 +64,9 @@ class WorkforceModel(mesa.Model):
         self.policies = PolicySchedule(self.data, world, s.destinations)
         self.agreements = self.policies.agreements
         self.contract_steps = steps_of(self.agreements.contract_years, s.steps_per_year)
-        spy = s.steps_per_year
+        spy, edges = s.steps_per_year, np.array(MIGRATION_AGE_EDGES) * s.steps_per_year
         self.ledger = Ledger(
-            s.n_countries, s.n_cadres, YOUNG_AGE * spy, np.array(MIGRATION_AGE_EDGES) * spy
+            s.n_countries, s.n_cadres, YOUNG_AGE * spy, edges, world.recognition_area
         )
         self.population = population(self)
         foreign = initial.foreign_workers(s, world)

@@ -18,6 +18,7 @@ from sim.declarations import AREAS as MODEL_AREAS
 from sim.model.ledger import (
     BY_AGE_EMIGRANTS,
     BY_AGE_FOREIGN_LEAVERS,
+    BY_AGE_INTERNATIONAL_LEAVERS,
     BY_AGE_YOUNG_LEAVERS,
     FLOW_KINDS,
     MONEY_KINDS,
@@ -36,6 +37,7 @@ STOCK_INDICATORS = (
     "vacancy_rate",
     "migrants_abroad",
     "foreign_trained_share",
+    "international_workers",
     "rural_urban_ratio",
     "need",
     "need_gap",
@@ -58,6 +60,7 @@ CHANNEL_INDICATORS = (
     "international_hires",
     "recruitment_regime",
     "foreign_trained_leavers",
+    "international_leavers",
     "graduates_rural",
     "attrition_under_40",
     *EMIGRANT_AGE_INDICATORS,
@@ -208,6 +211,10 @@ class IndicatorRecorder:
             out=np.zeros_like(present_k),
             where=present_k > 0,
         )
+        recognised = np.asarray(m.world.recognition_area, dtype=bool)
+        # trained at home or in the country's recognition area: (origin, country)
+        home = (recognised[:, None] & recognised[None, :]) | np.eye(recognised.size, dtype=bool)
+        international = cadre_totals(np.where(home[:, :, None], 0.0, by_oc).sum(axis=0))
         rows = [
             self._grid("population", year, area_pop[:, :, None], cadres=(ALL,)),
             self._grid("stock", year, stock),
@@ -218,6 +225,7 @@ class IndicatorRecorder:
             self._grid("vacancy_rate", year, vac_rate),
             self._grid("migrants_abroad", year, abroad[:, None, :], areas=(ALL,)),
             self._grid("foreign_trained_share", year, foreign[:, None, :], areas=(ALL,)),
+            self._grid("international_workers", year, international[:, None, :], areas=(ALL,)),
         ]
         need = population * SDG_THRESHOLD / 1e4
         gap = np.maximum(need - stock[:, 2, 2], 0.0)
@@ -324,6 +332,7 @@ class IndicatorRecorder:
                 [regime, regime_all[:, -1:].astype(np.float64)], axis=1
             ),
             "foreign_trained_leavers": cadre_totals(by_age[BY_AGE_FOREIGN_LEAVERS, :, :, 0]),
+            "international_leavers": cadre_totals(by_age[BY_AGE_INTERNATIONAL_LEAVERS, :, :, 0]),
             "graduates_rural": cadre_totals(rural_graduates.astype(np.float64)),
             "attrition_under_40": cadre_totals(by_age[BY_AGE_YOUNG_LEAVERS, :, :, 0]),
         }
