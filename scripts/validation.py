@@ -497,28 +497,28 @@ def outflow_section(r: Run) -> tuple[list[str], dict]:
     ]
     out += md_table(["target", "quantity", "model", "published"], rows)
 
-    # Leaving rates of the UK's foreign-trained nurses (C08, C09) and doctors (C27): each year's
-    # leavers over the stock at the start of that year, as the targets' mapping counts them (the
-    # foreign-trained stock grows fast while the UK recruits), averaged over the years.
-    def start_stock(y: int, cadre: str, foreign: bool) -> float:
-        share = r.value("foreign_trained_share", "GBR", y - 1, cadre) if foreign else 1.0
-        return r.value("stock", "GBR", y - 1, cadre) * share
-
+    # Leaving rates of the UK's international nurses (C08, C09: trained outside the UK and the
+    # EU/EEA, the NMC's group) and its doctors (C27): each year's leavers over the stock at the
+    # start of that year, as the targets' mapping counts them (the international stock grows fast
+    # while the UK recruits), averaged over the years.
     ft_rate = np.mean(
         [
-            r.value("foreign_trained_leavers", "GBR", y, "nurses") / start_stock(y, "nurses", True)
+            r.value("international_leavers", "GBR", y, "nurses")
+            / r.value("international_workers", "GBR", y - 1, "nurses")
             for y in first
         ]
     )
     kinds = ("exits", "retirements", "deaths", "emigrants")
     doc_rate = np.mean(
         [
-            sum(r.value(n, "GBR", y, "doctors") for n in kinds) / start_stock(y, "doctors", False)
+            sum(r.value(n, "GBR", y, "doctors") for n in kinds)
+            / r.value("stock", "GBR", y - 1, "doctors")
             for y in first
         ]
     )
     out += [
-        f"UK foreign-trained nurses leaving (exit, retirement, death, emigration, return): "
+        f"UK international nurses leaving (trained outside the UK and the EU/EEA; exit, "
+        f"retirement, death, emigration, return): "
         f"{pct(ft_rate)} a year (C08/C09: 2.4% in 2023/24, 2.7% in 2024/25). UK doctors leaving "
         f"the workforce: {pct(doc_rate)} a year (C27: 4% in 2022). Each year's leavers over the "
         f"stock at its start, {first.start}-{first.stop - 1}.",
@@ -815,7 +815,7 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
         ["World share of nurses abroad 4.4% (C26: 12.5%, upper bound)",
          f"{pct(ab['nurses'].loc[r.start - 1])} → {pct(ab['nurses'].loc[r.end])}", "see note"],
         ["Foreign-trained nurses leave the UK at 7%/yr (C08/C09: 2.4-2.7%)",
-         pct(out_f["uk_ft_nurse_leaving"]),
+         pct(out_f["uk_ft_nurse_leaving"]) + " (international nurses, as C08/C09 count them)",
          "gone" if out_f["uk_ft_nurse_leaving"] <= 1.25 * 0.027
          else f"remains ({out_f['uk_ft_nurse_leaving'] / 0.027:.1f}× C09's 2.7%)"],
         ["A 10% pay rise cuts Ghana's attrition by 0.12 pp (C25: 0.9-1.6)",

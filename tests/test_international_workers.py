@@ -1,5 +1,5 @@
 """International workers and leavers: foreign-trained, and not trained in the country's European
-recognition area (`World.recognition_area`; ODD §8, the NMC's "international" nurses, C08/C09).
+recognition area (`World.recognition_area`; ODD §7.9, the NMC's "international" nurses, C08/C09).
 
 Checked in the ledger against a direct count of random transitions (hypothesis), and in runs of a
 world subset with members and non-members of the area on both engines: a member's international
