@@ -205,15 +205,15 @@ class ReplicatePool:
         return self.workers > 1 and replicates > 1 and agent_steps >= PARALLEL_MIN_AGENT_STEPS
 
     def executor(self):
-        """The process pool (forkserver: workers inherit no threads), started on first use."""
+        """The process pool (forkserver: workers inherit no threads and leave a Ctrl-C to this
+        process, `sim.processes`), started on first use."""
         if self._executor is None:
-            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            from sim.processes import forkserver_context
+
             self._executor = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_one_thread,
+                self.workers, mp_context=forkserver_context(), initializer=_one_thread
             )
         return self._executor
 
@@ -221,9 +221,13 @@ class ReplicatePool:
         """The future of one replicate: the one `prefetch` queued, else a new task."""
         key = _replicate_key(scenario, replicate, seed_seq, engine)
         future = self._queued.pop(key, None)
-        if future is None:
-            future = self.executor().submit(_replicate_task, scenario, replicate, seed_seq, engine)
-        return future
+        return self._submit(scenario, replicate, seed_seq, engine) if future is None else future
+
+    def _submit(self, *task):
+        from sim.processes import interrupts_deferred
+
+        with interrupts_deferred():  # it may start a worker: whole, or a Ctrl-C leaves a traceback
+            return self.executor().submit(_replicate_task, *task)
 
     def prefetch(self, scenario, *, replicates: int | None = None, seed: int | None = None) -> None:
         """Queue the replicates of a run that `run(scenario, ..., pool=self)` will ask for.
@@ -238,23 +242,32 @@ class ReplicatePool:
         for rep, r, ss in plan.replicas:
             key = _replicate_key(rep, r, ss, plan.engine)
             if key not in self._queued:
-                self._queued[key] = self.executor().submit(_replicate_task, rep, r, ss, plan.engine)
+                self._queued[key] = self._submit(rep, r, ss, plan.engine)
 
-    def close(self) -> None:
+    def close(self, *, stop: bool = False) -> None:
+        """Wait for the replicates in flight and end the workers (`stop`: end them at once)."""
         self._queued.clear()
         if self._executor is not None:
+            if stop:
+                from sim.processes import stop_workers
+
+                stop_workers(self._executor)
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
     def __enter__(self) -> ReplicatePool:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, kind, *exc) -> None:
+        self.close(stop=kind is not None)  # a Ctrl-C or an error: no replicate is awaited
 
 
 def _one_thread() -> None:
-    """Worker processes share the CPUs: one numba thread each (results do not depend on it)."""
+    """Worker processes share the CPUs: one numba thread each (results do not depend on it);
+    a Ctrl-C is the main process's, which may stop the replicate (`sim.processes`)."""
+    from sim.processes import worker_initializer
+
+    worker_initializer()
     import numba
 
     numba.set_num_threads(1)
@@ -301,7 +314,10 @@ def _plan(scenario, replicates: int | None, seed: int | None, engine: str | None
 
 def _replicate_task(scenario, replicate: int, seed_seq, engine: str) -> ReplicateResult:
     """`run_replicate` in a worker process (a top-level function, so that it pickles)."""
-    return run_replicate(scenario, replicate, seed_seq, engine=engine)
+    from sim.processes import stoppable
+
+    with stoppable():  # a pool closed after a Ctrl-C does not wait for it
+        return run_replicate(scenario, replicate, seed_seq, engine=engine)
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:

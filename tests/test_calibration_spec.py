@@ -230,3 +230,21 @@ def test_a_fitted_target_the_model_leaves_undefined_stops_with_its_name(tmp_path
             proposals=200,
             draws=10,
         )
+
+
+def test_an_interrupted_calibration_says_so_in_its_state(tmp_path, monkeypatch):
+    """A Ctrl-C leaves `status: interrupted` in calibration.json, not `running` (and the state
+    is written: a later call resumes from it)."""
+    import json
+
+    from sim.calibrate import engine
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine._Stages, "screening", interrupted)
+    out = tmp_path / "calibration"
+    with pytest.raises(KeyboardInterrupt):
+        engine.calibrate(load_spec(RECOVERY / "recovery.yaml"), out, client=object())
+    state = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    assert state["status"] == "interrupted" and state["runs_done"] == 0

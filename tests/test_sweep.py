@@ -10,10 +10,12 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -455,3 +457,24 @@ def test_local_workers_share_the_cpus_between_their_numba_threads(monkeypatch):
         seen = client.run(lambda: os.environ.get("NUMBA_NUM_THREADS"))
     expected = cluster.worker_threads_env(2)["NUMBA_NUM_THREADS"]
     assert len(seen) == 2 and set(seen.values()) == {expected}
+
+
+def test_the_local_cluster_leaves_port_8787_to_other_clusters():
+    """With another cluster's dashboard on port 8787 (held here when free), a sweep's local cluster
+    starts without Dask's "Port 8787 is already in use" warning: it starts no dashboard, and its
+    scheduler serves HTTP (health, metrics) on a free local port."""
+    from sim.sweep import cluster
+
+    with contextlib.ExitStack() as stack:
+        holder = stack.enter_context(socket.socket())
+        with contextlib.suppress(OSError):  # held by another program already: as good
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        caught = stack.enter_context(warnings.catch_warnings(record=True))
+        warnings.simplefilter("always")
+        with cluster.dask_client(1) as client:
+            http = client.cluster.scheduler.http_server
+            address, port = http.address, http.port
+    said = [str(w.message) for w in caught]
+    assert not [m for m in said if "already in use" in m], said
+    assert address == "127.0.0.1" and port != 8787

@@ -3,11 +3,11 @@
 A terminal sends SIGINT to the whole process group: the sweep's process and its local Dask
 worker processes. The workers used to take it too and print KeyboardInterrupt tracebacks while
 the cluster closed; they ignore it now (`sim.sweep.cluster`), and only the main process stops.
+Its `sweep.json` says `interrupted` (it said `running` until the sweep was run again).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -15,8 +15,10 @@ import sys
 import time
 
 from sim.cli.app import EXIT_INTERRUPTED
-from sim.sweep.cluster import _interrupts_ignored, dask_client
-from sim.sweep.execute import load_runs
+from sim.processes import interrupts_ignored
+from sim.sweep.cluster import dask_client
+from sim.sweep.execute import load_manifest, load_runs
+from tests.process_groups import own_group
 from tests.test_sweep import (
     ENV,
     N_RUNS,
@@ -50,16 +52,7 @@ def test_ctrl_c_stops_a_sweep_without_traceback_and_it_resumes(tmp_path):
     runs_dir = out / "runs"
     cmd = [*SWEEP_CMD, str(path), "-o", str(out), "--workers", "2", "--no-progress"]
     stderr_path = tmp_path / "stderr.txt"
-    with stderr_path.open("w") as stderr:
-        proc = subprocess.Popen(
-            cmd,
-            env=ENV,
-            cwd=str(ROOT),
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,  # its own process group, as a terminal's foreground job
-        )
-    try:
+    with own_group(cmd, stderr_path, ENV, ROOT) as proc:
         deadline = time.monotonic() + 90  # the cluster's start on a loaded machine
         while count_runs(runs_dir) < 1 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -67,11 +60,6 @@ def test_ctrl_c_stops_a_sweep_without_traceback_and_it_resumes(tmp_path):
         assert count_runs(runs_dir) >= 1, "no run written in 90 s"
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the whole group, workers included
         code = proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
     err = stderr_path.read_text()
     assert code == EXIT_INTERRUPTED, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
@@ -79,12 +67,16 @@ def test_ctrl_c_stops_a_sweep_without_traceback_and_it_resumes(tmp_path):
     assert _group_gone(proc.pid, 30), "worker processes outlived the interrupted sweep"
     first = {p: p.stat().st_mtime_ns for p in runs_dir.glob("*.parquet")}
     assert 1 <= len(first) < N_RUNS, f"{len(first)} runs done when interrupted"
+    status = load_manifest(out)["status"]  # not `running` any more: nothing runs
+    assert status == {"runs": N_RUNS, "done": len(first), "failed": 0, "state": "interrupted"}
 
     rerun = subprocess.run(cmd, env=ENV, cwd=str(ROOT), capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{len(first)} already done, {N_RUNS - len(first)} run now, 0 failed" in rerun.stdout
     assert {p: p.stat().st_mtime_ns for p in first} == first  # finished runs were not redone
     assert_same_runs(load_runs(out, complete=True), expected_toy(), check_dtype=False)
+    status = load_manifest(out)["status"]
+    assert status == {"runs": N_RUNS, "done": N_RUNS, "failed": 0, "state": "complete"}
 
 
 def _ignores_sigint() -> bool:
@@ -109,7 +101,7 @@ def test_local_workers_ignore_sigint_also_when_restarted():
 def test_processes_started_while_the_cluster_starts_ignore_sigint():
     """The local workers ignore SIGINT from their start (a Ctrl-C while the cluster starts)."""
     show = "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)"
-    with _interrupts_ignored():
+    with interrupts_ignored():
         started = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True)
     after = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True)
     assert (started.stdout.strip(), after.stdout.strip()) == ("True", "False")

@@ -132,6 +132,9 @@ def calibrate(
             "run the same command again to continue"
         )
         state["status"] = "stopped"
+    except BaseException as exc:  # no longer running (finished runs are kept: it resumes)
+        state["status"] = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped"
+        raise
     finally:
         runner.close()
         state["runs_done"] = len(list((out / RUNS).glob("*.parquet")))

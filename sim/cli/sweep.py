@@ -22,7 +22,7 @@ examples:
   hrhsim sweep scenarios/sweeps/sobol_behaviour.yaml --dry-run
   hrhsim sensitivity results/sobol
 
-Output: DIR/sweep.json (sweep file, design, points, package version) and DIR/runs/*.parquet,
+Output: DIR/sweep.json (sweep file, design, points, package version, status) and DIR/runs/*.parquet,
 one file per run: point_id, replicate, parameters, outcomes, seed, timing. Read them with
 sim.sweep.load_runs("DIR") (one row per point and replicate) or pandas.read_parquet("DIR/runs").
 

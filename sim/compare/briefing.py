@@ -154,113 +154,118 @@ def write_briefing(
 
     bar = tqdm(total=0, desc="figures", unit="chart", disable=not progress, leave=False)
     renderer = drawing.Renderer(out_dir / "figures", jobs=jobs, progress=bar.update)
+    # an error or a Ctrl-C stops the drawing (the charts being drawn are finished whole)
+    with renderer:
 
-    def draw(spec: drawing.Spec) -> None:
-        bar.total += 1
-        bar.refresh()
-        renderer.submit(spec)
+        def draw(spec: drawing.Spec) -> None:
+            bar.total += 1
+            bar.refresh()
+            renderer.submit(spec)
 
-    option_names = [o.name for o in options]
-    n_rep = len(baseline.replicates)
-    map_values = _map_values(runs, present, year, flagged)
-    if options and map_values:
-        for spec in _map_specs(map_values, option_names, year, list(flagged)):
-            draw(spec)
-    if options and len(per_country):
-        sg_flagged = sorted(set(flagged) & set(groups.safeguards))
-        least = reading.threshold("density") * 2
-        draw(
-            drawing.Spec(
-                figures.country_changes, (per_country, option_names, year, sg_flagged, least)
+        option_names = [o.name for o in options]
+        n_rep = len(baseline.replicates)
+        map_values = _map_values(runs, present, year, flagged)
+        if options and map_values:
+            for spec in _map_specs(map_values, option_names, year, list(flagged)):
+                draw(spec)
+        if options and len(per_country):
+            sg_flagged = sorted(set(flagged) & set(groups.safeguards))
+            least = reading.threshold("density") * 2
+            draw(
+                drawing.Spec(
+                    figures.country_changes, (per_country, option_names, year, sg_flagged, least)
+                )
             )
-        )
-    draw(drawing.Spec(figures.corridors, (corridors, names, year)))
-    draw(drawing.Spec(figures.money, ([(r.name, money[r.name]) for r in runs], first + 1, year)))
-    draw(drawing.Spec(figures.tradeoff, (headline, option_names, year)))
-    for m in tables.TIME_SERIES:
-        draw(drawing.Spec(figures.time_series, (m, series, n_rep)))
-
-    # ---- focus countries and agreements
-    sim_years = [y for y in baseline.years if first < y <= year]
-    focus_list = focus.focus_countries(runs, focus_codes, present)
-    page_codes = (
-        [c for c in (str(x).strip().upper() for x in countries) if c in set(present)]
-        if countries is not None
-        else list(focus_list)
-    )
-    shown = list(dict.fromkeys([*focus_list, *page_codes]))
-    deliveries = []
-    inherited = focus.agreements_of("", baseline.scenario)
-    for run in runs:
-        for a in focus.agreements_of(run.name, run.scenario):
-            if run is not baseline and replace(a, scenario="") in inherited:
-                continue  # the baseline's own agreement, inherited: shown once, for the baseline
-            table, source = focus.delivery(a, run, baseline, sim_years)
-            deliveries.append((a, table, source))
-    if deliveries:
-        items = [
-            {
-                "title": f"{a.source} → {a.destination} ({a.cadre_label}), {a.scenario}",
-                "table": t,
-                "i": names.index(a.scenario),
-                "source": s,
-            }
-            for a, t, s in deliveries
-        ]
-        draw(drawing.Spec(focus_figures.agreement_delivery, (items,)))
-    country_vals = {run.name: focus.country_values(run, shown) for run in runs}
-    per_code = {code: focus.country_series(country_vals, code) for code in shown}
-    if focus_list:
-        drawn = {code: per_code[code] for code in focus_list[:FOCUS_CHART_MAX]}
-        draw(drawing.Spec(focus_figures.focus_over_time, (drawn, dict(groups.names), names)))
-    for code in page_codes:
+        draw(drawing.Spec(figures.corridors, (corridors, names, year)))
         draw(
-            drawing.Spec(
-                focus_figures.country_panel, (code, groups.name(code), per_code[code], names, n_rep)
-            )
+            drawing.Spec(figures.money, ([(r.name, money[r.name]) for r in runs], first + 1, year))
         )
-    focus_changes = (
-        focus.country_changes(country_vals, baseline.name, shown, year) if shown else None
-    )
-    focus_start = focus.start_values(baseline, shown) if shown else None
-    agreement_corridors = [a.corridor for a, _, _ in deliveries]
-    corridor_tabs = {}
-    for code in shown:
-        named = [c for c in agreement_corridors if code in c]
-        corridor_tabs[code] = focus.corridor_levels(
-            runs, focus.partners(runs, code, year, named, top=3), year
-        )
-    focus_corr = None
-    if focus_list or agreement_corridors:
-        largest = [c for code in focus_list for c in focus.partners(runs, code, year, top=1)]
-        wanted = list(dict.fromkeys([*agreement_corridors, *largest]))
-        focus_corr = focus.corridor_levels(runs, wanted, year)
-    focus_money = focus.country_money(runs, shown, year) if shown else {}
-    start_stock = focus.start_values(baseline, present)["stock"].dropna()
-    small = maps.small_states(present)
-    clock.lap("focus")
+        draw(drawing.Spec(figures.tradeoff, (headline, option_names, year)))
+        for m in tables.TIME_SERIES:
+            draw(drawing.Spec(figures.time_series, (m, series, n_rep)))
 
-    # ---- files (while the charts are drawn)
-    page_links = {code: f"{pages.COUNTRY_DIR}/{code}.html" for code in page_codes}
-    export_tables = _export_tables(
-        headline=headline,
-        corridors=corridors,
-        per_country=per_country,
-        money_tab=money_tab,
-        series=series,
-        deliveries=deliveries,
-        focus_changes=focus_changes,
-        focus_corr=focus_corr,
-        focus_money=focus_money,
-        map_values=map_values,
-        base_name=baseline.name,
-    )
-    csv_names, book = export.write_tables(out_dir, export_tables)
-    odd_link = pages.write_odd(out_dir)
-    fit_report = _copy_fit_report(evidence.calibration.report, baseline.run_dir, out_dir)
-    csv_names_links = {**csv_names, "__fit_report__": fit_report} if fit_report else csv_names
-    clock.lap("files")
-    charts = renderer.finish()
+        # ---- focus countries and agreements
+        sim_years = [y for y in baseline.years if first < y <= year]
+        focus_list = focus.focus_countries(runs, focus_codes, present)
+        page_codes = (
+            [c for c in (str(x).strip().upper() for x in countries) if c in set(present)]
+            if countries is not None
+            else list(focus_list)
+        )
+        shown = list(dict.fromkeys([*focus_list, *page_codes]))
+        deliveries = []
+        inherited = focus.agreements_of("", baseline.scenario)
+        for run in runs:
+            for a in focus.agreements_of(run.name, run.scenario):
+                if run is not baseline and replace(a, scenario="") in inherited:
+                    continue  # the baseline's own agreement, inherited: shown once, for it
+                table, source = focus.delivery(a, run, baseline, sim_years)
+                deliveries.append((a, table, source))
+        if deliveries:
+            items = [
+                {
+                    "title": f"{a.source} → {a.destination} ({a.cadre_label}), {a.scenario}",
+                    "table": t,
+                    "i": names.index(a.scenario),
+                    "source": s,
+                }
+                for a, t, s in deliveries
+            ]
+            draw(drawing.Spec(focus_figures.agreement_delivery, (items,)))
+        country_vals = {run.name: focus.country_values(run, shown) for run in runs}
+        per_code = {code: focus.country_series(country_vals, code) for code in shown}
+        if focus_list:
+            drawn = {code: per_code[code] for code in focus_list[:FOCUS_CHART_MAX]}
+            draw(drawing.Spec(focus_figures.focus_over_time, (drawn, dict(groups.names), names)))
+        for code in page_codes:
+            draw(
+                drawing.Spec(
+                    focus_figures.country_panel,
+                    (code, groups.name(code), per_code[code], names, n_rep),
+                )
+            )
+        focus_changes = (
+            focus.country_changes(country_vals, baseline.name, shown, year) if shown else None
+        )
+        focus_start = focus.start_values(baseline, shown) if shown else None
+        agreement_corridors = [a.corridor for a, _, _ in deliveries]
+        corridor_tabs = {}
+        for code in shown:
+            named = [c for c in agreement_corridors if code in c]
+            corridor_tabs[code] = focus.corridor_levels(
+                runs, focus.partners(runs, code, year, named, top=3), year
+            )
+        focus_corr = None
+        if focus_list or agreement_corridors:
+            largest = [c for code in focus_list for c in focus.partners(runs, code, year, top=1)]
+            wanted = list(dict.fromkeys([*agreement_corridors, *largest]))
+            focus_corr = focus.corridor_levels(runs, wanted, year)
+        focus_money = focus.country_money(runs, shown, year) if shown else {}
+        start_stock = focus.start_values(baseline, present)["stock"].dropna()
+        small = maps.small_states(present)
+        clock.lap("focus")
+
+        # ---- files (while the charts are drawn)
+        page_links = {code: f"{pages.COUNTRY_DIR}/{code}.html" for code in page_codes}
+        export_tables = _export_tables(
+            headline=headline,
+            corridors=corridors,
+            per_country=per_country,
+            money_tab=money_tab,
+            series=series,
+            deliveries=deliveries,
+            focus_changes=focus_changes,
+            focus_corr=focus_corr,
+            focus_money=focus_money,
+            map_values=map_values,
+            base_name=baseline.name,
+        )
+        csv_names, book = export.write_tables(out_dir, export_tables)
+        odd_link = pages.write_odd(out_dir)
+        fit_report = _copy_fit_report(evidence.calibration.report, baseline.run_dir, out_dir)
+        csv_names_links = {**csv_names, "__fit_report__": fit_report} if fit_report else csv_names
+        clock.lap("files")
+        charts = renderer.finish()
     bar.close()
     clock.lap("charts")
     ctx = context.Context(

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import pickle
 import sys
@@ -29,6 +28,7 @@ from matplotlib.figure import Figure
 
 from sim.compare.chartstyle import STYLE
 from sim.outputs.results import atomic_write, figure_bytes
+from sim.processes import forkserver_context, interrupts_deferred, worker_initializer
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +127,9 @@ PRELOAD = ["sim.compare.maps", "sim.compare.figures", "sim.compare.focus_figures
 
 def _pool_context():
     """A forkserver context: worker processes fork from a clean server that has imported the
-    drawing modules once, so they start fast and inherit no threads from the caller."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
-    return ctx
+    drawing modules once, so they start fast, inherit no threads from the caller and leave a
+    Ctrl-C to it (`sim.processes`)."""
+    return forkserver_context(PRELOAD)
 
 
 def warm_up(jobs: int | None = None) -> None:
@@ -139,10 +138,7 @@ def warm_up(jobs: int | None = None) -> None:
     if (default_jobs() if jobs is None else jobs) <= 1:
         return
     try:
-        from multiprocessing import forkserver
-
         _pool_context()
-        forkserver.ensure_running()
     except (OSError, ValueError, RuntimeError) as err:  # pragma: no cover - no forkserver
         log.debug("no drawing server: %s", err)
 
@@ -180,10 +176,10 @@ class Renderer:
     data and code for it. The others are drawn in `jobs` worker processes (1: in this process,
     at `finish`), while the caller goes on computing. `progress(n)` is called as charts finish.
 
-        renderer = Renderer(folder, jobs=2)
-        renderer.submit(Spec(tradeoff, (headline, names, 2032)))
-        ...
-        charts = renderer.finish()   # in the order of submission
+        with Renderer(folder, jobs=2) as renderer:  # closed on an error or a Ctrl-C
+            renderer.submit(Spec(tradeoff, (headline, names, 2032)))
+            ...
+            charts = renderer.finish()   # in the order of submission
     """
 
     def __init__(
@@ -225,7 +221,7 @@ class Renderer:
         if self.jobs > 1 and self._pool_ready():
             try:
                 if self._started < self.jobs:  # a worker may start now: hide the caller's main
-                    with _main_hidden():
+                    with _main_hidden(), interrupts_deferred():  # and start it whole
                         future = self._pool.submit(_draw_and_save, spec, str(self.folder))
                     self._started += 1
                 else:
@@ -236,10 +232,27 @@ class Renderer:
                 self._fail(err)
         self._pending.append(i)
 
+    def close(self) -> None:
+        """Stop drawing: the charts being drawn are finished (whole files), the others dropped.
+
+        `finish` closes; so does leaving a `with renderer:` block on an error or a Ctrl-C.
+        """
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _pool_ready(self) -> bool:
         if self._pool is None:
             try:
-                self._pool = ProcessPoolExecutor(self.jobs, mp_context=_pool_context())
+                self._pool = ProcessPoolExecutor(
+                    self.jobs, mp_context=_pool_context(), initializer=worker_initializer
+                )
             except (OSError, ValueError, RuntimeError) as err:  # pragma: no cover
                 self._fail(err)
                 return False
@@ -285,9 +298,7 @@ class Renderer:
                 self._done[i] = _finished(self.folder, key, title, caption, svg)
                 self._tick()
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            self.close()
         for i in sorted(self._pending, key=lambda k: -self._specs[k].cost):
             key, title, caption, svg, self._glyphs[key] = _draw_and_save(
                 self._specs[i], str(self.folder)
@@ -325,10 +336,10 @@ def render_all(
 
     The costliest charts are started first."""
     order = sorted(range(len(specs)), key=lambda k: -specs[k].cost)
-    renderer = Renderer(folder, jobs=jobs, progress=progress)
-    for k in order:
-        renderer.submit(specs[k])
-    drawn = renderer.finish()
+    with Renderer(folder, jobs=jobs, progress=progress) as renderer:
+        for k in order:
+            renderer.submit(specs[k])
+        drawn = renderer.finish()
     out: dict[int, Chart] = dict(zip(order, drawn, strict=True))
     return [out[k] for k in range(len(specs))]
 

@@ -6,6 +6,7 @@ scenario and statistic group, so that a spreadsheet user can filter and pivot th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,20 +87,36 @@ def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, workbook: bo
         except ImportError:  # pragma: no cover - openpyxl is a dependency
             log.warning("openpyxl is not installed: no %s", WORKBOOK)
             return names, None
-        path = out_dir / WORKBOOK
         wb = Workbook(write_only=True)  # streamed: fast for tables of thousands of rows
-        used: set[str] = set()
-        for key, table in tables.items():
-            sheet = key[:31]
-            k = 2
-            while sheet in used:
-                sheet = f"{key[:28]}_{k}"
-                k += 1
-            used.add(sheet)
-            ws = wb.create_sheet(sheet)
-            ws.append([_cell(ws, str(c)) for c in table.columns])
-            for row in table.itertuples(index=False, name=None):
-                ws.append([_cell(ws, v) for v in row])
-        atomic_write(path, wb.save)
+        try:
+            _fill(wb, tables)
+            atomic_write(out_dir / WORKBOOK, wb.save)
+        except BaseException:
+            _discard(wb)
+            raise
         book = WORKBOOK
     return names, book
+
+
+def _fill(wb, tables: dict[str, pd.DataFrame]) -> None:
+    """One sheet per table (names cut to Excel's 31 characters, made distinct)."""
+    used: set[str] = set()
+    for key, table in tables.items():
+        sheet = key[:31]
+        k = 2
+        while sheet in used:
+            sheet = f"{key[:28]}_{k}"
+            k += 1
+        used.add(sheet)
+        ws = wb.create_sheet(sheet)
+        ws.append([_cell(ws, str(c)) for c in table.columns])
+        for row in table.itertuples(index=False, name=None):
+            ws.append([_cell(ws, v) for v in row])
+
+
+def _discard(wb) -> None:
+    """Close the sheets of a workbook left half written (an error, a Ctrl-C) now: collected at
+    exit, their row writers printed "Exception ignored" tracebacks (their files closed first)."""
+    for ws in wb.worksheets:
+        with contextlib.suppress(Exception):
+            ws.close()

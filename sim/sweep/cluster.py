@@ -9,7 +9,8 @@ a while, so a sweep whose workers all died says so instead of waiting.
 Only the main process acts on a Ctrl-C (it stops, closes the cluster and says "interrupted"): a
 terminal sends SIGINT to the whole process group, and local Dask workers that took it printed
 KeyboardInterrupt tracebacks. They start with SIGINT ignored, ignore it once restarted (the
-`dask_setup` preload), and log nothing as they close (`dask_teardown`).
+`dask_setup` preload), and log nothing as they close (`dask_teardown`); `sim.processes` says
+the same of the worker processes of `hrhsim compare`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import contextlib
 import logging
 import os
 import re
-import signal
 import socket
 import threading
 import time
@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sim.errors import SetupError
+from sim.processes import ignore_interrupts, interrupts_ignored
 
 __all__ = [
     "SCHEDULER_CONNECT_S",
@@ -47,6 +48,9 @@ SCHEDULER_HANDSHAKE_S = 10.0
 """Seconds to wait for a Dask scheduler to answer once connected."""
 WORKER_TIMEOUT_S = 20.0
 """Default seconds a sweep waits with no worker alive before it stops and says so."""
+
+LOCAL_HTTP_ADDRESS = "127.0.0.1:0"
+"""Where a local cluster's scheduler serves HTTP (no dashboard): any free port of this machine."""
 
 _ADDRESS = re.compile(
     r"(?:(?P<scheme>tcp|tls|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})"
@@ -159,12 +163,14 @@ def dask_client(
     n = workers or cpu_count()
     preload = dask.config.get("distributed.worker.preload") or []
     preload = [preload] if isinstance(preload, str) else list(preload)
-    with _interrupts_ignored():  # the worker processes start with SIGINT ignored
+    with interrupts_ignored():  # the worker processes start with SIGINT ignored
         cluster = LocalCluster(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=None,  # no dashboard; the scheduler's own HTTP server (health,
+            # metrics) on a free local port, not 8787: another cluster there made Dask warn
+            scheduler_kwargs={"dashboard_address": LOCAL_HTTP_ADDRESS},
             silence_logs=logging.ERROR,
             env=worker_threads_env(n),
             preload=[*preload, __name__],  # dask_setup and dask_teardown below
@@ -173,32 +179,13 @@ def dask_client(
         yield client
 
 
-@contextlib.contextmanager
-def _interrupts_ignored() -> Iterator[None]:
-    """SIGINT ignored in this process while the block runs (in the main thread; else a no-op).
-
-    Processes started meanwhile inherit the ignored SIGINT, and a Python process started so
-    keeps ignoring it. The cluster cannot be interrupted half started; a Ctrl-C while it starts
-    (a few seconds) is lost.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:  # (None: a handler set outside Python, which cannot be restored)
-        signal.signal(signal.SIGINT, signal.default_int_handler if handler is None else handler)
-
-
 def dask_setup(worker: Any) -> None:
     """Dask preload hook, run in each local worker process as it starts: SIGINT ignored.
 
     The workers of `dask_client` start with SIGINT ignored already; one that its nanny starts
     again later (after a crash) does not, and ignores it from here on.
     """
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_interrupts()
 
 
 def dask_teardown(worker: Any) -> None:

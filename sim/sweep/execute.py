@@ -52,6 +52,7 @@ from sim.sweep.store import (
     finished_runs,
     load_manifest,
     load_runs,
+    stored_runs,
     sweep_folder,
     valid_run_file,
     write_manifest,
@@ -280,6 +281,13 @@ def _outcome_names(spec: SweepSpec, row: dict | None) -> list[str]:
     return [k for k in row if k not in skip]
 
 
+def _record(out: Path, manifest: dict, *, state: str, done: int, failed: int = 0) -> None:
+    """Write `manifest` again with the sweep's state (`store.STATES`) and the runs done."""
+    manifest["status"] = {**manifest["status"], "done": done, "failed": failed, "state": state}
+    manifest["updated"] = _now()
+    write_manifest(out, manifest)
+
+
 def _manifest(plan: SweepPlan, created: str, status: dict) -> dict:
     spec = plan.spec
     points = []
@@ -387,7 +395,8 @@ def run_sweep(
         todo = [t for t in plan.tasks if t.key not in existing]
         skipped = len(plan.tasks) - len(todo)
         status = {"runs": len(plan.tasks), "done": skipped, "failed": 0, "state": "running"}
-        write_manifest(out, _manifest(plan, created, status))
+        manifest = _manifest(plan, created, status)
+        write_manifest(out, manifest)
         log.info(
             "sweep %s: %d points x %d replicates = %d runs; %d already done, %d to run",
             spec.name,
@@ -401,25 +410,26 @@ def run_sweep(
         failed: list[dict] = []
         ran = 0
         stranded: str | None = None
-        if todo:
-            ctx = (
-                contextlib.nullcontext(client)
-                if client is not None
-                else dask_client(workers, scheduler, connect_timeout)
-            )
-            with ctx as c:
-                ran, failed, stranded = _execute(
-                    c, plan, todo, runs_dir, retries, progress, skipped, worker_timeout
+        try:
+            if todo:
+                ctx = (
+                    contextlib.nullcontext(client)
+                    if client is not None
+                    else dask_client(workers, scheduler, connect_timeout)
                 )
+                with ctx as c:
+                    ran, failed, stranded = _execute(
+                        c, plan, todo, runs_dir, retries, progress, skipped, worker_timeout
+                    )
+        except BaseException as exc:  # no longer running: say so (the runs done are kept)
+            stopped = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped"
+            with contextlib.suppress(Exception):  # (the error said is the one that stopped it)
+                _record(out, manifest, state=stopped, done=len(stored_runs(runs_dir, expected)))
+            raise
 
         done = skipped + ran
-        status = {
-            "runs": len(plan.tasks),
-            "done": done,
-            "failed": len(failed),
-            "state": "complete" if done == len(plan.tasks) else "incomplete",
-        }
-        write_manifest(out, _manifest(plan, created, status))
+        state = "complete" if done == len(plan.tasks) else "incomplete"
+        _record(out, manifest, state=state, done=done, failed=len(failed))
     if stranded:
         raise SetupError(
             f"{stranded}; {done} of {len(plan.tasks)} runs are done and kept in {out}",

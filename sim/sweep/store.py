@@ -34,9 +34,11 @@ from sim.sweep.spec import RESERVED_COLUMNS
 __all__ = [
     "MANIFEST",
     "RUNS",
+    "STATES",
     "finished_runs",
     "load_manifest",
     "load_runs",
+    "stored_runs",
     "sweep_folder",
     "valid_run_file",
     "write_manifest",
@@ -47,6 +49,10 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "sweep.json"
 RUNS = "runs"
+STATES = ("running", "complete", "incomplete", "interrupted", "stopped")
+"""`status.state` in sweep.json: `running` while a sweep runs (or after its process was killed),
+then `complete` (every run done), `incomplete` (runs failed, or no worker was left),
+`interrupted` (Ctrl-C) or `stopped` (an error). The same command resumes the sweep from any."""
 
 
 def write_run(runs_dir: Path, row: dict, schema: Any) -> Path:
@@ -90,6 +96,11 @@ def finished_runs(runs_dir: Path, expected: set[str]) -> set[str]:
             with contextlib.suppress(OSError):
                 path.unlink()
     return done
+
+
+def stored_runs(runs_dir: Path, expected: set[str]) -> set[str]:
+    """Keys in `expected` with a run file, unchecked (a quick count; `finished_runs` checks)."""
+    return {p.stem for p in runs_dir.glob("*.parquet")} & expected
 
 
 def write_manifest(out_dir: Path, manifest: dict) -> None:
