@@ -343,11 +343,14 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
     oecd = oecd[oecd.destination.isin(area) & (oecd.origin != oecd.destination)]
     dests = sorted(oecd.destination.unique())
     published = oecd[oecd.origin.isin(area)].doctors.sum() / oecd.doctors.sum()
+
+    def area_share(rows: pd.DataFrame) -> float:
+        """The median over replicates of the workers of `rows` trained in the area."""
+        trained = rows.workers.where(rows.origin.isin(area), 0.0).groupby(rows.replicate).sum()
+        return float((trained / rows.groupby("replicate").workers.sum()).median())
+
     arrivals = f[(f.cadre == "doctors") & f.destination.isin(dests) & (f.origin != f.destination)]
-    by_rep = arrivals.groupby("replicate")
-    arrival_share = float(
-        (by_rep.apply(lambda t: t[t.origin.isin(area)].workers.sum() / t.workers.sum())).median()
-    )
+    arrival_share = area_share(arrivals)
     facts = {"published": float(published), "arrivals": arrival_share}
     stock_text = ""
     if r.stocks is not None and len(r.stocks):
@@ -357,10 +360,7 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
             & (r.stocks.origin != r.stocks.country)
         ]
         for year in (r.start - 1, r.end):
-            t = s[s.year == year].groupby("replicate")
-            facts[year] = float(
-                t.apply(lambda x: x[x.origin.isin(area)].workers.sum() / x.workers.sum()).median()
-            )
+            facts[year] = area_share(s[s.year == year])
         stock_text = (
             f" they are {pct(facts[r.start - 1])} of these destinations' foreign-trained doctors "
             f"at the start ({r.start - 1}) and {pct(facts[r.end])} at the end ({r.end}), and"

@@ -112,15 +112,15 @@ class Transitions:
 
 
 @njit(cache=True)
-def _apply(stock, present, flows, international, by_age, recognition, origin, cadre, c_from,
+def _apply(stock, present, flows, international, by_age, international_pair, origin, cadre, c_from,
            a_from, c_to, a_to, kind, age, young_steps, age_edges):  # fmt: skip
     """Apply transitions to the stock tensor, its per-country totals and the flow counters.
 
     `by_age` (4, C, K, 4): departures of workers under `young_steps` (by country left), departures
     of foreign-trained workers (by country left), first emigrations from the training country by
     age band (`age_edges`, steps) in its last axis, and departures of international workers
-    (foreign-trained, and not both countries in the `recognition` area (C,) bool; by country
-    left). All but the emigrations use band 0 only.
+    (`international_pair[origin, country]`, `international_pairs`; by country left). All but the
+    emigrations use band 0 only.
     """
     for i in range(kind.shape[0]):
         o, k, t = origin[i], cadre[i], kind[i]
@@ -136,7 +136,7 @@ def _apply(stock, present, flows, international, by_age, recognition, origin, ca
                 by_age[BY_AGE_YOUNG_LEAVERS, c_from[i], k, 0] += 1
             if o != c_from[i]:
                 by_age[BY_AGE_FOREIGN_LEAVERS, c_from[i], k, 0] += 1
-                if not (recognition[o] and recognition[c_from[i]]):
+                if international_pair[o, c_from[i]]:
                     by_age[BY_AGE_INTERNATIONAL_LEAVERS, c_from[i], k, 0] += 1
         if t == T_RETIRE:
             flows[F_RETIREMENTS, c_from[i], a_from[i], k] += 1
@@ -160,6 +160,16 @@ def _apply(stock, present, flows, international, by_age, recognition, origin, ca
                     while band < age_edges.shape[0] and age[i] >= age_edges[band]:
                         band += 1
                     by_age[BY_AGE_EMIGRANTS, o, k, band] += 1
+
+
+def international_pairs(recognition: np.ndarray) -> np.ndarray:
+    """(origin, country) bool, C x C: whether a worker trained in `origin` is an international
+    worker in `country`: trained elsewhere, and not both countries in the recognition area
+    (`recognition` (C,) bool, `World.recognition_area`; `international_workers`)."""
+    member = np.asarray(recognition, dtype=np.bool_)
+    pair = ~(member[:, None] & member[None, :])
+    np.fill_diagonal(pair, False)
+    return pair
 
 
 class Ledger:
@@ -188,10 +198,8 @@ class Ledger:
         self.step_money = np.zeros((len(MONEY_KINDS), n_countries))
         self.voluntary_exits = np.zeros((n_countries, n_cadres), dtype=np.int64)
         self.step_by_age = np.zeros((4, n_countries, n_cadres, 4), dtype=np.int64)
-        self.recognition = (
-            np.zeros(n_countries, dtype=np.bool_)
-            if recognition is None
-            else np.ascontiguousarray(recognition, dtype=np.bool_)
+        self.international_pair = international_pairs(
+            np.zeros(n_countries, dtype=np.bool_) if recognition is None else recognition
         )
         self.young_steps = int(young_steps)
         self.age_edges = (
@@ -215,7 +223,7 @@ class Ledger:
                 self.step_flows,
                 self.step_international,
                 self.step_by_age,
-                self.recognition,
+                self.international_pair,
                 tr.origin,
                 tr.cadre,
                 tr.country_from,

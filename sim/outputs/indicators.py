@@ -211,10 +211,8 @@ class IndicatorRecorder:
             out=np.zeros_like(present_k),
             where=present_k > 0,
         )
-        recognised = np.asarray(m.world.recognition_area, dtype=bool)
-        # trained at home or in the country's recognition area: (origin, country)
-        home = (recognised[:, None] & recognised[None, :]) | np.eye(recognised.size, dtype=bool)
-        international = cadre_totals(np.where(home[:, :, None], 0.0, by_oc).sum(axis=0))
+        pair = m.ledger.international_pair[:, :, None]  # (origin, country, 1)
+        international = cadre_totals(np.where(pair, by_oc, 0.0).sum(axis=0))
         rows = [
             self._grid("population", year, area_pop[:, :, None], cadres=(ALL,)),
             self._grid("stock", year, stock),
