@@ -13,11 +13,17 @@ else `sim/__pycache__/numba` when writable, else the user's cache folder
 `NUMBA_CACHE_DIR` (and numba's config, if numba is already imported) at it; child processes
 (Dask workers) inherit it and keep it. It must run before any `@njit(cache=True)` decoration,
 because numba fixes a function's cache location when the decorator runs.
+
+A Ctrl-C while numba compiles a kernel or loads it from the cache takes effect when that is done
+(`sim.processes.interrupts_deferred` around numba's `Dispatcher.compile`): one that reached Python
+inside llvmlite's ctypes callbacks was printed as "Exception ignored" and lost, the command going
+on (or exiting 0), instead of the `interrupted` and exit status 130 of `sim.cli.app`.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.abc
 import importlib.util
@@ -165,13 +171,13 @@ def configure() -> Path:
     config = sys.modules.get("numba.core.config")
     if config is not None:  # numba imported before sim: update its parsed configuration too
         config.CACHE_DIR = str(folder)
-    caching = sys.modules.get("numba.core.caching")
-    if caching is not None:
-        _tolerate_save_errors(caching)
-    elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
-        sys.meta_path.insert(
-            0, _AfterImport()
-        )  # numba is imported later (keeps `import sim` light)
+    for name, patch in _PATCHES.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            patch(module)
+        elif not any(isinstance(f, _AfterImport) and f.name == name for f in sys.meta_path):
+            sys.meta_path.insert(0, _AfterImport(name))  # numba is imported later (`import sim`
+            # stays light)
     return folder
 
 
@@ -195,11 +201,43 @@ def _tolerate_save_errors(caching: Any) -> None:
     caching.Cache.save_overload = save_overload
 
 
+def _defer_interrupts(dispatcher: Any) -> None:
+    """Wrap `numba.core.dispatcher.Dispatcher.compile` (compiling a kernel, or loading it from
+    the cache) in `interrupts_deferred`: a Ctrl-C meanwhile takes effect when it is done.
+
+    Inside, llvmlite calls back into Python through ctypes (`_raw_object_cache_notify`); a
+    KeyboardInterrupt raised there was printed as "Exception ignored" and lost. A compile nested
+    in another (a kernel calling a kernel) keeps SIGINT blocked until the outermost one ends.
+    """
+    original = dispatcher.Dispatcher.compile
+    if getattr(original, "_hrhsim", False):
+        return
+    from sim.processes import interrupts_deferred
+
+    @functools.wraps(original)
+    def compile(self: Any, sig: Any) -> Any:
+        with interrupts_deferred():
+            return original(self, sig)
+
+    compile._hrhsim = True  # type: ignore[attr-defined]
+    dispatcher.Dispatcher.compile = compile
+
+
+_PATCHES = {
+    "numba.core.caching": _tolerate_save_errors,
+    "numba.core.dispatcher": _defer_interrupts,
+}
+"""What `configure` changes in numba modules (when imported, or right after numba imports them)."""
+
+
 class _AfterImport(importlib.abc.MetaPathFinder):
-    """Runs `_tolerate_save_errors` right after `numba.core.caching` is first imported."""
+    """Applies the `_PATCHES` entry of module `name` right after that module is first imported."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname != "numba.core.caching":
+        if fullname != self.name:
             return None
         sys.meta_path.remove(self)
         spec = importlib.util.find_spec(fullname)
@@ -210,7 +248,7 @@ class _AfterImport(importlib.abc.MetaPathFinder):
 
         def exec_module(module: Any) -> None:
             original(module)
-            _tolerate_save_errors(module)
+            _PATCHES[fullname](module)
 
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec

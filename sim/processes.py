@@ -12,7 +12,8 @@ KeyboardInterrupt, stops its pools and says "interrupted" (`sim.cli.app`, exit s
   (`sim.sweep.cluster`): its nannies start the workers from another thread;
 - `interrupts_deferred`: a Ctrl-C while a block runs takes effect when it ends; SIGINT is blocked
   meanwhile in the thread, a mask that the processes it starts inherit. Pools start their
-  workers so: a worker started half way, its parent gone, printed a traceback;
+  workers so: a worker started half way, its parent gone, printed a traceback; numba compiles
+  kernels so (`sim.jitcache`), and a briefing's files are swapped in so (`sim.outputs.filesets`);
 - `forkserver_context`: the `forkserver` context of `multiprocessing`, its server started with
   SIGINT blocked (`interrupts_deferred`), a mask that every process forked from it inherits;
 - `worker_initializer`: a pool initializer that ignores SIGINT in a worker (for a server started

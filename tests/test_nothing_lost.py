@@ -220,7 +220,7 @@ def test_left_over_staging_folders_are_cleaned_or_restored(scenario_file, tmp_pa
             dead += 1
         except ProcessLookupError:
             break
-    host = results._HOST
+    host = results.HOST_TAG
     stale = tmp_path / f".tiny.new-{host}-{dead}-abcd1234"
     stale.mkdir()
     (stale / "indicators.parquet").write_bytes(b"half")
@@ -241,12 +241,14 @@ def test_left_over_staging_folders_are_cleaned_or_restored(scenario_file, tmp_pa
 
 
 def test_every_file_goes_through_the_one_atomic_writer():
-    """No module of the package writes files by itself (results.py is the one writer)."""
+    """No module of the package writes files by itself (results.py is the one writer; filesets.py
+    writes none: it moves a staged set of them into place, its renames undone on an error)."""
     calls = {"to_csv", "to_parquet", "savefig", "write_text", "write_bytes", "copyfile"}
     offenders = []
     for path in (ROOT / "sim").rglob("*.py"):
         if path.name == "results.py" or "__pycache__" in path.parts:
             continue
+        renames = path.relative_to(ROOT).as_posix() == "sim/outputs/filesets.py"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
@@ -255,7 +257,8 @@ def test_every_file_goes_through_the_one_atomic_writer():
             if isinstance(func, ast.Attribute) and func.attr in calls:
                 offenders.append(f"{where} .{func.attr}(")
             if (
-                isinstance(func, ast.Attribute)
+                not renames
+                and isinstance(func, ast.Attribute)
                 and func.attr in ("replace", "rename")
                 and isinstance(func.value, ast.Name)
                 and func.value.id == "os"
@@ -448,7 +451,7 @@ def test_sweep_cleans_temporary_files_of_dead_writers(tmp_path):
         check=True,
     )
     dead = int(proc.stdout)
-    stale = runs / f".abc.parquet.{results._HOST}-{dead}-00000000.tmp"
+    stale = runs / f".abc.parquet.{results.HOST_TAG}-{dead}-00000000.tmp"
     stale.write_bytes(b"half a run")
     with pytest.raises(Exception):  # noqa: B017 - no Dask client: it stops after the clean-up
         run_sweep(load_sweep(path), out, client=object())

@@ -10,6 +10,11 @@ identical earlier ones), says what each option changes (`sim.compare.changes`) a
 - every table as CSV (`headline.csv`, ...) and all of them in `briefing.xlsx`,
 - `figures/*.png|svg`, named for what they show.
 
+The files are written as a set: into a hidden staging folder inside `out_dir`, swapped in only
+when every one is written (`sim.outputs.filesets`). An error or a Ctrl-C half way leaves the
+previous briefing whole, never a new `index.html` beside the previous figures and tables; entries
+of the previous briefing that the new one lacks (a table, a country page) go with it.
+
 Every piece of user text is HTML-escaped (`sim.compare.layout.esc`).
 """
 
@@ -43,12 +48,38 @@ from sim.compare.runs import Run
 from sim.compare.tables import HEADLINE, WLD
 from sim.inputs.selectors import country_groups, scenario_world, selector_codes
 from sim.inputs.yamlio import read_regular_file
+from sim.outputs.filesets import staged_files
 from sim.outputs.results import atomic_write
 
 log = logging.getLogger(__name__)
 
 FOCUS_CHART_MAX = 8
 """Focus countries drawn in the briefing's small-multiples chart (all have their own page)."""
+
+INDEX = "index.html"
+TABLE_STEMS = frozenset(
+    {
+        "headline", "corridors", "safeguards_countries", "money", "over_time",
+        "agreements_delivery", "focus_countries", "focus_corridors", "focus_money",
+        "map_density_change", "map_emigration_change",
+    }
+)  # fmt: skip
+"""The CSV tables a briefing may write (`_export_tables`)."""
+BRIEFING_ENTRIES = frozenset(
+    {INDEX, pages.ODD_PAGE, pages.ODD_SOURCE, export.WORKBOOK, "figures", pages.COUNTRY_DIR}
+)
+"""The other entries of a briefing folder a briefing writes (besides `fit_report.*`)."""
+
+
+def briefing_entry(name: str) -> bool:
+    """Whether `name`, an entry of a compare folder, is one a briefing writes (not `runs/`, not
+    the user's own files): a new briefing replaces the previous one's whole."""
+    stem, _, suffix = name.rpartition(".")
+    return (
+        name in BRIEFING_ENTRIES
+        or stem == "fit_report"
+        or (suffix == "csv" and stem in TABLE_STEMS)
+    )
 
 
 @dataclass
@@ -90,10 +121,63 @@ def write_briefing(
     focus countries (ISO3) to those the scenarios name; `countries` chooses the countries that get
     a page (default: every focus country); `jobs` is the number of drawing processes (default:
     the CPUs available, at most 4); `progress` shows a progress bar while charts are drawn.
+
+    The files appear together, when all are written; an error or a Ctrl-C before leaves the
+    previous briefing in `out_dir` as it was (module docstring).
     """
-    clock = _Clock()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with staged_files(out_dir, "briefing", owned=briefing_entry, last=(INDEX,)) as stage:
+        staged = _write(
+            stage,
+            out_dir,
+            baseline,
+            options,
+            world=world,
+            notes=notes,
+            title=title,
+            focus_codes=focus_codes,
+            countries=countries,
+            jobs=jobs,
+            progress=progress,
+        )
+    log.info("briefing written to %s", out_dir / INDEX)
+    return _moved(staged, stage, out_dir)
+
+
+def _moved(staged: Briefing, stage: Path, out_dir: Path) -> Briefing:
+    """The briefing's paths in `out_dir`, where its files were swapped in from `stage`."""
+
+    def at(path: Path) -> Path:
+        return out_dir / path.relative_to(stage)
+
+    return replace(
+        staged,
+        index_html=at(staged.index_html),
+        headline_csv=at(staged.headline_csv),
+        figures=[at(p) for p in staged.figures],
+        tables={k: at(v) for k, v in staged.tables.items()},
+        workbook=None if staged.workbook is None else at(staged.workbook),
+        pages={k: at(v) for k, v in staged.pages.items()},
+    )
+
+
+def _write(
+    out_dir: Path,
+    previous: Path,
+    baseline: Run,
+    options: Sequence[Run],
+    *,
+    world: Any,
+    notes: Sequence[str],
+    title: str | None,
+    focus_codes: Sequence[str],
+    countries: Sequence[str] | None,
+    jobs: int | None,
+    progress: bool,
+) -> Briefing:
+    """`write_briefing` into the staging folder `out_dir`; the charts of the briefing in
+    `previous` (the output folder) are reused where unchanged."""
+    clock = _Clock()
     drawing.warm_up(jobs)  # the drawing server imports matplotlib while the tables are computed
     runs = [baseline, *options]
     names = [run.name for run in runs]
@@ -153,7 +237,9 @@ def write_briefing(
     from tqdm import tqdm
 
     bar = tqdm(total=0, desc="figures", unit="chart", disable=not progress, leave=False)
-    renderer = drawing.Renderer(out_dir / "figures", jobs=jobs, progress=bar.update)
+    renderer = drawing.Renderer(
+        out_dir / "figures", jobs=jobs, progress=bar.update, reuse_from=previous / "figures"
+    )
     # an error or a Ctrl-C stops the drawing (the charts being drawn are finished whole)
     with renderer:
 
@@ -300,8 +386,8 @@ def write_briefing(
         tables=csv_names_links,
         workbook=book,
     )
-    index = out_dir / "index.html"
-    atomic_write(index, sections.render(ctx))
+    index = out_dir / INDEX
+    atomic_write(index, sections.render(ctx), shown=previous / INDEX)
     written_pages = {}
     if page_codes:
         country_dir = out_dir / pages.COUNTRY_DIR
@@ -315,7 +401,6 @@ def write_briefing(
             written_pages[code] = path
     clock.lap("pages")
     paths = [p for c in charts for p in (c.png_path, c.svg_path) if p is not None]
-    log.info("briefing written to %s", index)
     return Briefing(
         index,
         out_dir / csv_names["headline"],
@@ -486,4 +571,4 @@ def _pairing_notes(baseline: Run, options: Sequence[Run], year: int) -> list[str
     return notes
 
 
-__all__ = ["HEADLINE", "Briefing", "write_briefing"]
+__all__ = ["HEADLINE", "Briefing", "briefing_entry", "write_briefing"]

@@ -173,8 +173,10 @@ class Renderer:
     """Draws charts into a folder as they are submitted, reusing identical earlier ones.
 
     A chart is reused when its files exist and `folder/.charts.json` records the same digest of
-    data and code for it. The others are drawn in `jobs` worker processes (1: in this process,
-    at `finish`), while the caller goes on computing. `progress(n)` is called as charts finish.
+    data and code for it; with `reuse_from`, a new `folder` (a briefing being staged) gets the
+    reused files of that earlier figures folder, which stays as it was. The others are drawn in
+    `jobs` worker processes (1: in this process, at `finish`), while the caller goes on computing.
+    `progress(n)` is called as charts finish.
 
         with Renderer(folder, jobs=2) as renderer:  # closed on an error or a Ctrl-C
             renderer.submit(Spec(tradeoff, (headline, names, 2032)))
@@ -188,14 +190,17 @@ class Renderer:
         *,
         jobs: int | None = None,
         progress: Callable[[int], None] | None = None,
+        reuse_from: Path | None = None,
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.previous = self.folder if reuse_from is None else Path(reuse_from)
         self.jobs = default_jobs() if jobs is None else max(1, int(jobs))
         self.progress = progress
         self._index_path = self.folder / INDEX_NAME
         try:
-            self._index = json.loads(self._index_path.read_text(encoding="utf-8"))
+            text = (self.previous / INDEX_NAME).read_text(encoding="utf-8")
+            self._index = json.loads(text)
         except (OSError, ValueError):
             self._index = {}
         self._specs: list[Spec] = []
@@ -266,15 +271,19 @@ class Renderer:
         entry = self._index.get(digest)
         if not entry:
             return None
-        svg_path = self.folder / f"{entry['key']}.svg"
-        png_path = self.folder / f"{entry['key']}.png"
+        svg_path = self.previous / f"{entry['key']}.svg"
+        png_path = self.previous / f"{entry['key']}.png"
         if not (svg_path.is_file() and png_path.is_file()):
             return None
+        svg = svg_path.read_bytes()
+        if self.previous != self.folder:
+            svg_path = _copy(svg_path, self.folder)
+            png_path = _copy(png_path, self.folder)
         return Chart(
             entry["key"],
             entry["title"],
             entry["caption"],
-            svg=svg_path.read_bytes(),
+            svg=svg,
             png_path=png_path,
             svg_path=svg_path,
         )
@@ -314,7 +323,8 @@ class Renderer:
                 len(lacking), lacking[0],
             )  # fmt: skip
         keys = {c.key for c in charts}
-        for entry in self._index.values():  # charts of an earlier briefing that this one lacks
+        earlier = self._index.values() if self.previous == self.folder else ()  # (else: not here)
+        for entry in earlier:  # charts of an earlier briefing that this one lacks
             if entry.get("key") not in keys:
                 for ext in ("png", "svg"):
                     (self.folder / f"{entry['key']}.{ext}").unlink(missing_ok=True)
@@ -342,6 +352,17 @@ def render_all(
         drawn = renderer.finish()
     out: dict[int, Chart] = dict(zip(order, drawn, strict=True))
     return [out[k] for k in range(len(specs))]
+
+
+def _copy(source: Path, folder: Path) -> Path:
+    """`source` put in `folder` under its name: hard-linked (its files are only ever replaced,
+    never changed in place), else copied; the new path."""
+    target = folder / source.name
+    try:
+        os.link(source, target)
+    except OSError:
+        atomic_write(target, source.read_bytes())
+    return target
 
 
 def _finished(folder: Path, key: str, title: str, caption: str, svg: bytes) -> Chart:

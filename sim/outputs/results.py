@@ -45,6 +45,7 @@ from sim.errors import SetupError
 
 __all__ = [
     "FLOW_COLUMNS",
+    "HOST_TAG",
     "INDICATOR_COLUMNS",
     "MANIFEST",
     "atomic_write",
@@ -54,7 +55,9 @@ __all__ = [
     "describe_os_error",
     "escape_cell",
     "escape_formulas",
+    "exchange_paths",
     "file_digest",
+    "fsync_dir",
     "parquet_writer",
     "verify_run_folder",
     "write_csv",
@@ -87,7 +90,8 @@ RUN_FILES = frozenset(
 )
 """What a run folder written before the manifests listed their files may hold."""
 
-_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+HOST_TAG = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+"""This machine in temporary and staging names (whose writer's process can be checked here)."""
 _TEMP = ".tmp"
 _STALE_S = 24 * 3600.0
 """Temporary files of another host are removed when older than this."""
@@ -127,7 +131,7 @@ def write_problem(exc: OSError, path: str | os.PathLike, verb: str = "write") ->
 def _temp_path(path: Path, kind: str = _TEMP) -> Path:
     """A hidden sibling of `path` named after this host and process."""
     token = secrets.token_hex(4)
-    return path.with_name(f".{path.name}.{_HOST}-{os.getpid()}-{token}{kind}")
+    return path.with_name(f".{path.name}.{HOST_TAG}-{os.getpid()}-{token}{kind}")
 
 
 def _owner(name: str) -> tuple[str, int] | None:
@@ -155,7 +159,7 @@ def _abandoned(path: Path) -> bool:
     if owner is None:
         return False
     host, pid = owner
-    if host == _HOST:
+    if host == HOST_TAG:
         return pid != os.getpid() and not _alive(pid)
     try:
         return time.time() - path.lstat().st_mtime > _STALE_S
@@ -188,7 +192,8 @@ def clean_temp_files(folder: str | os.PathLike) -> int:
 # one file
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a rename in it) to disk, where the system allows it."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -246,7 +251,7 @@ def atomic_write(
             tmp.unlink()
         raise
     if fsync:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     return path
 
 
@@ -435,7 +440,7 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def exchange_paths(a: Path, b: Path) -> bool:
     """Swap two paths in one step (Linux renameat2); False when the system cannot."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
@@ -487,7 +492,7 @@ def write_run_folder(
     except OSError as exc:
         raise write_problem(exc, parent, "create the folder") from None
     clean_temp_files(parent)
-    stage = out.with_name(f".{out.name}.new-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}")
+    stage = out.with_name(f".{out.name}.new-{HOST_TAG}-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         try:
             stage.mkdir()
@@ -499,11 +504,11 @@ def write_run_folder(
             files[name] = {"bytes": path.stat().st_size, "sha256": file_digest(path)}
         text = json.dumps({**manifest, "files": files}, indent=2, sort_keys=True, default=str)
         atomic_write(stage / MANIFEST, text + "\n", shown=out / MANIFEST)
-        _fsync_dir(stage)
+        fsync_dir(stage)
         with _locked(parent):
             check_output_dir(out)  # another run may have swapped in meanwhile: still ours
             _swap_in(stage, out)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
@@ -516,8 +521,8 @@ def _swap_in(stage: Path, out: Path) -> None:
         if not out.exists():
             os.rename(stage, out)
             return
-        if not any(out.iterdir()) or not _exchange(stage, out):
-            old = out.with_name(f".{out.name}.old-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}")
+        if not any(out.iterdir()) or not exchange_paths(stage, out):
+            old = out.with_name(f".{out.name}.old-{HOST_TAG}-{os.getpid()}-{secrets.token_hex(4)}")
             os.rename(out, old)
             os.rename(stage, out)
             shutil.rmtree(old, ignore_errors=True)
