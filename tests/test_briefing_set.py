@@ -125,3 +125,13 @@ def test_a_swap_that_fails_half_way_is_undone(tmp_path, monkeypatch):
     assert calls[:2] == ["j.csv", "k.csv"]  # the page that links the rest comes last
     assert _files(out) == before
     assert _staging(out) == []
+
+
+def test_an_error_names_the_file_where_it_was_going_not_the_staging_folder(tmp_path):
+    """A write that fails in the staging folder is reported at its place in the output folder."""
+    out = tmp_path / "out"
+    with pytest.raises(SetupError) as caught, filesets.staged_files(out, "briefing") as stage:
+        raise SetupError(f"{stage / 'headline.csv'}: the disk is full", file=str(stage / "x.csv"))
+    assert str(out / "headline.csv") + ": the disk is full" in str(caught.value)
+    assert caught.value.file == str(out / "x.csv")
+    assert ".briefing.new-" not in str(caught.value)

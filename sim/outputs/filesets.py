@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from sim.errors import HrhsimError
 from sim.outputs.results import (
     HOST_TAG,
     clean_temp_files,
@@ -62,10 +63,22 @@ def staged_files(
     except OSError as exc:
         raise write_problem(exc, out, "write in") from None
     try:
-        yield stage
+        try:
+            yield stage
+        except HrhsimError as err:  # name the file where it was going, not the staging folder
+            raise _renamed(err, stage, out) from None
         swap_in(stage, out, owned=owned, last=last)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _renamed(err: HrhsimError, stage: Path, out: Path) -> HrhsimError:
+    """`err` with the staging folder's path replaced by `out` in its message and file."""
+    err.message = err.message.replace(str(stage), str(out))
+    err.args = (err.message,)
+    if err.file is not None:
+        err.file = err.file.replace(str(stage), str(out))
+    return err
 
 
 def swap_in(
