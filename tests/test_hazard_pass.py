@@ -42,3 +42,34 @@ def test_natives_fates_do_not_depend_on_the_migrants_attrition(engine, ratio, se
         assert exits <= base_exits
     else:
         assert exits >= base_exits
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    table=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=40).map(
+        lambda v: np.array(v[: len(v) // 4 * 4]).reshape(2, 2, -1)
+    )
+)
+def test_the_hazard_pass_bounds_every_threshold_at_its_age(table):
+    """`rules.hazard_bounds`, the arrays engine's first look at each worker's draw: no entry of
+    the pre-check's table exceeds the bound at its age, so the look drops no event."""
+    from sim.model import rules
+
+    young, p_young, p_max = rules.hazard_bounds(table)
+    ages = np.arange(table.shape[2])
+    bound = np.where(ages < young, p_young, p_max)
+    assert (table <= bound).all()
+    assert p_max == table.max()
+
+
+def test_the_arrays_engine_counts_its_active_rows_as_they_join_and_leave():
+    """`len` of the arrays engine is kept, not recounted: it equals the active rows and the
+    ledger's workers present after every step (graduates, hazards, leavers, compaction)."""
+    from sim.model import rules
+
+    model = make_model(archetypes({"scale.workers_per_agent": 5}), seed=3, engine="arrays")
+    pop = model.population
+    while model.steps < model.n_steps:
+        model.step()
+        active = int(np.count_nonzero(pop.a["status"][: pop.n] == rules.ACTIVE))
+        assert len(pop) == active == int(model.ledger.present().sum())

@@ -175,13 +175,52 @@ def hazard_possible(key: int, step: int, age_steps: int, max_age_steps: int, p_a
     `p_any` itself, so a draw at or above `p_any` is no event. The arrays engine's hazard pass
     reads one table instead of three for the workers (nearly all) to whom nothing happens.
     """
-    return age_steps >= max_age_steps or uniform_keyed(key, step, STREAM_HAZARD) < p_any
+    return age_steps >= max_age_steps or hazard_draw(key, step) < p_any
+
+
+@njit(cache=True)
+def hazard_bounds(p_any: np.ndarray) -> tuple[int, float, float]:
+    """Bounds of the pre-check's thresholds `p_any` (2, K, A): (young, p_young, p_max).
+
+    p_max is the largest entry and p_young the largest at the ages (last axis) before `young`,
+    the first age at which an entry exceeds p_max / 8 (any split is a bound). Below the maximum
+    age, a draw (`hazard_draw`) at or above the bound at a worker's age makes `hazard_possible`
+    false: the arrays engine's hazard pass looks at every worker's draw against it first.
+    """
+    n_ages = p_any.shape[2]
+    by_age = np.zeros(n_ages)
+    for m in range(p_any.shape[0]):
+        for k in range(p_any.shape[1]):
+            for a in range(n_ages):
+                by_age[a] = max(by_age[a], p_any[m, k, a])
+    p_max = 0.0
+    for a in range(n_ages):
+        p_max = max(p_max, by_age[a])
+    young = 0
+    p_young = 0.0
+    while young < n_ages and by_age[young] <= p_max / 8.0:
+        p_young = max(p_young, by_age[young])
+        young += 1
+    return young, p_young, p_max
+
+
+@njit(cache=True, inline="always")
+def hazard_draw(key: int, step: int) -> float:
+    """The worker's uniform of the hazard stream at `step` (`hazard_event`'s draw); the arrays
+    engine's hazard pass makes it for a block of rows in a loop the compiler vectorises."""
+    return uniform_keyed(key, step, STREAM_HAZARD)
 
 
 @njit(cache=True)
 def reconsiders(key: int, step: int, p_reconsider: float) -> bool:
     """Whether the worker reconsiders their job this step (probability per step)."""
-    return uniform_keyed(key, step, STREAM_RECONSIDER) < p_reconsider
+    return reconsider_draw(key, step) < p_reconsider
+
+
+@njit(cache=True, inline="always")
+def reconsider_draw(key: int, step: int) -> float:
+    """The worker's uniform of the reconsideration stream at `step` (`reconsiders`' draw)."""
+    return uniform_keyed(key, step, STREAM_RECONSIDER)
 
 
 @njit(cache=True)
