@@ -107,7 +107,7 @@ from sim.inputs.scenario import load_scenario
 from sim.runner import replicate_seeds, run_replicate
 sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 2.0, "time.years": 2})
 seed = replicate_seeds(8, 1)[0]
-builds = (arrays._HAZARD, arrays._DECIDE, arrays._GATHER)
+builds = (arrays._HAZARD, arrays._DECIDE, arrays._GATHER, arrays._DEPART, arrays._CHOICES)
 out = {"threads": numba.get_num_threads()}
 if sys.argv[2] == "serial":
     arrays.PARALLEL_MIN_ROWS = 1 << 62  # force the serial builds
@@ -160,7 +160,8 @@ run_replicate(sc, 0, seed, engine="arrays")  # the serial builds, compiled and c
 arrays.PARALLEL_MIN_ROWS = 1
 run_replicate(sc, 0, seed, engine="arrays")
 out = {}
-for name in ("_HAZARD", "_DECIDE", "_PRECHECK", "_GATHER", "_AGE_COUNTS", "_COUNT"):
+kernels = ("_HAZARD", "_DECIDE", "_PRECHECK", "_GATHER", "_DEPART", "_CHOICES")
+for name in (*kernels, "_AGE_COUNTS", "_COUNT"):
     build = getattr(arrays, name)[True]
     out[name] = [("do_scheduling" in build.inspect_asm(sig)) for sig in build.signatures]
 print(json.dumps(out))
@@ -185,5 +186,5 @@ def test_parallel_builds_are_not_served_the_serial_builds_cache(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     threaded = json.loads(proc.stdout.strip().splitlines()[-1])
     ran = {name: flags for name, flags in threaded.items() if flags}
-    assert {"_HAZARD", "_DECIDE", "_GATHER"} <= set(ran), threaded
+    assert {"_HAZARD", "_DECIDE", "_GATHER", "_DEPART", "_CHOICES"} <= set(ran), threaded
     assert all(all(flags) for flags in ran.values()), threaded

@@ -19,7 +19,7 @@ from sim.model import rules
 from sim.model.population import NewWorkers
 from tests.test_decision_table import NO_HAZARD, Situation
 
-KERNELS = ("_HAZARD", "_DECIDE", "_GATHER")
+KERNELS = ("_HAZARD", "_DECIDE", "_GATHER", "_DEPART", "_CHOICES")
 ODD_CHUNK, ODD_PARALLEL_FROM = 32_768, 32_768
 
 

@@ -37,3 +37,15 @@ def test_a_clock_beyond_16_bits_is_refused_with_a_clear_message():
     storage.check_clock(storage.CLOCK_MAX)
     with pytest.raises(HrhsimError, match="beyond 32,767 steps"):
         storage.check_clock(storage.CLOCK_MAX + 1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_keep_columns_moves_the_kept_columns_to_the_front_in_order(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 50))
+    cols = rng.integers(-1000, 1000, (9, n)).astype(np.int64)
+    keep = rng.random(n) < rng.random()
+    expected = cols[:, keep].copy()
+    m = storage.keep_columns(cols, keep)
+    assert m == expected.shape[1]
+    assert np.array_equal(cols[:, :m], expected)

@@ -225,11 +225,11 @@ def _record(
     cols[8, m] = clock - np.int64(birth[i])
 
 
-@njit(cache=True)
-def _apply_departures(idx, event, origin, cadre, country, area, birth, clock, status):
-    """Phase 2 outcome for the marked rows (`effects.departure`): transitions (9, n)."""
+def _apply_departures_py(idx, event, origin, cadre, country, area, birth, clock, status):
+    """Phase 2 outcome for the marked rows (`effects.departure`): transitions (9, n), row j's in
+    column j (each row on its own: the parallel build shares the rows between threads)."""
     cols = np.empty((9, idx.shape[0]), dtype=np.int64)
-    for j in range(idx.shape[0]):
+    for j in prange(idx.shape[0]):
         i = idx[j]
         st, kind, to_c, to_a, bonded = effects.departure(event[i])
         _record(cols, j, i, origin, cadre, country, area, birth, clock, to_c, to_a, kind, bonded)
@@ -237,22 +237,20 @@ def _apply_departures(idx, event, origin, cadre, country, area, birth, clock, st
     return cols
 
 
-@njit(cache=True)
-def _apply_choices(
+def _apply_choices_py(
     idx, event, origin, cadre, country, area, birth, status, bond, agreement, contract, clock
 ):
-    """Phase 3 outcome for the marked rows (`effects.after_choice`).
+    """Phase 3 outcome for the marked rows (`effects.after_choice`), each row on its own (as
+    `_apply_departures_py`); `decide` keeps the transitions made and the applicants, in row order.
 
-    Returns the transitions (9, m), the rows of the applicants and their kinds
-    (`effects.application_kind`), all in row order.
+    Returns the transitions (9, n) with `moved` (n,), whether row j made one (its column j),
+    and the kind of application of each row (`effects.application_kind`; < 0: none).
     """
     n = idx.shape[0]
     cols = np.empty((9, n), dtype=np.int64)
-    applicants = np.empty(n, dtype=np.int64)
-    kinds = np.empty(n, dtype=np.int64)
-    m = 0
-    na = 0
-    for j in range(n):
+    moved = np.empty(n, dtype=np.bool_)
+    applies = np.empty(n, dtype=np.int64)
+    for j in prange(n):
         i = idx[j]
         ends = event[i] >= _ENDS
         choice = event[i] - _ENDS if ends else event[i]
@@ -261,19 +259,15 @@ def _apply_choices(
             choice, ends, np.int64(origin[i]), np.int64(country[i]), np.int64(area[i]),
             _left(bond[i], clock), np.int64(agreement[i]), k1,
         )  # fmt: skip
-        if kind != effects.NO_TRANSITION:
-            _record(cols, m, i, origin, cadre, country, area, birth, clock, to_c, to_a, kind,
+        moved[j] = kind != effects.NO_TRANSITION
+        if moved[j]:
+            _record(cols, j, i, origin, cadre, country, area, birth, clock, to_c, to_a, kind,
                     bonded)  # fmt: skip
-            m += 1
-        applies = effects.application_kind(choice)
-        if applies >= 0:
-            applicants[na] = i
-            kinds[na] = applies
-            na += 1
+        applies[j] = effects.application_kind(choice)
         country[i], area[i], status[i], agreement[i] = c2, a2, st, g2
         if k2 != k1:
             contract[i] = clock + k2
-    return cols[:, :m], applicants[:na], kinds[:na]
+    return cols, moved, applies
 
 
 @njit(cache=True)
@@ -359,6 +353,8 @@ _HAZARD = _builds(_hazard_pass_py)
 _DECIDE = _builds(_decide_pass_py)
 _PRECHECK = _builds(_precheck_py)
 _GATHER = _builds(_gather_py)
+_DEPART = _builds(_apply_departures_py)
+_CHOICES = _builds(_apply_choices_py)
 
 
 def _count_py(n, origin, country, area, cadre, status, n_countries, n_cadres):
@@ -478,7 +474,7 @@ class ArrayPopulation:
         # the same (`decide`).
         self._cands = (step, self.clock, p, cands, ccounts) if p >= 0.0 else None
         idx = _GATHER[par](marked, counts)
-        cols = _apply_departures(
+        cols = _DEPART[par](
             idx,
             a["event"],
             *self._columns("origin", "cadre", "country", "area", "birth"),
@@ -511,7 +507,7 @@ class ArrayPopulation:
             cands, ccounts, marked, step, self.clock, ctx, counts,
         )  # fmt: skip
         idx = _GATHER[par](marked, counts)
-        cols, rows, kinds = _apply_choices(
+        cols, moved, applies = _CHOICES[par](
             idx,
             a["event"],
             *self._columns(
@@ -520,6 +516,8 @@ class ArrayPopulation:
             ),
             self.clock,
         )  # fmt: skip
+        cols = cols[:, : storage.keep_columns(cols, moved)]  # in place: no copy
+        rows, kinds = idx[applies >= 0], applies[applies >= 0]
         self.active -= int(np.count_nonzero(cols[6] == T_LEAVE))  # the only choice that departs
         origin = a["origin"][rows].astype(np.int64)
         emigrate = kinds == APPLY_EMIGRATE

@@ -74,3 +74,17 @@ def compact_all(n, key, origin, country, area, cadre, status, birth, bond, contr
                 agreement[j] = agreement[i]
             j += 1
     return j
+
+
+@njit(cache=True)
+def keep_columns(cols, keep):
+    """Move the columns j of `cols` (r, n) where `keep[j]` holds to its front, in order, in
+    place; returns how many (no copy of the table: its rows are read in place)."""
+    m = 0
+    for j in range(keep.shape[0]):
+        if keep[j]:
+            if m != j:
+                for r in range(cols.shape[0]):
+                    cols[r, m] = cols[r, j]
+            m += 1
+    return m
