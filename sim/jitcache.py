@@ -223,6 +223,23 @@ def _defer_interrupts(dispatcher: Any) -> None:
     dispatcher.Dispatcher.compile = compile
 
 
+def serial_and_parallel(func: Any) -> dict[bool, Any]:
+    """A kernel built serial (`False`: small inputs) and parallel (`True`: large ones), with
+    identical results: {False: njit(func), True: njit(parallel=True)(copy of func)}.
+
+    The parallel build compiles a copy named `<name>_parallel`: numba's disk cache names an
+    entry by module, function name and first line, not by compiler flags, so two builds of one
+    function would share one entry (docs/architecture.md, "The parallel kernels' cache").
+    """
+    import types
+
+    from numba import njit
+
+    twin = types.FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__)
+    twin.__qualname__, twin.__module__ = f"{func.__qualname__}_parallel", func.__module__
+    return {False: njit(cache=True)(func), True: njit(parallel=True, cache=True)(twin)}
+
+
 _PATCHES = {
     "numba.core.caching": _tolerate_save_errors,
     "numba.core.dispatcher": _defer_interrupts,

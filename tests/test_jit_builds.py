@@ -3,8 +3,9 @@
 - numba's disk cache is keyed on the code (`sim/jitcache.py`): a copy of the package whose rule
   module is edited runs the edited rule in the arrays engine too (and, as a control, the same
   edit with the keying switched off is served stale kernels: what the keying prevents).
-- The parallel builds of the arrays kernels (normally used from 32,768 workers) are forced by
-  lowering `sim.engines.arrays.PARALLEL_MIN_ROWS` (the serial ones by raising it), run with 1
+- The parallel builds of the arrays kernels and of the rules that make new workers (normally
+  used from 32,768 workers) are forced by lowering `sim.engines.arrays.PARALLEL_MIN_ROWS` and
+  `sim.model.rules.PARALLEL_MIN_WORKERS` (the serial ones by raising them), run with 1
   and 2 threads, and give results identical to the serial builds; on a cold cache they compile
   their own threaded code (not the serial builds' cached code).
 
@@ -86,9 +87,13 @@ def test_an_edited_rule_reaches_the_arrays_engine(tmp_path):
 
 
 def test_without_the_keying_numba_serves_the_stale_kernel(tmp_path):
-    """Control: without `sim/jitcache.py` numba's own check keeps the old kernels after the edit."""
+    """Control: without `sim/jitcache.py`'s keying (its `configure` not called) numba's own
+    check keeps the old kernels after the edit."""
     copy = _copy_package(tmp_path / "unkeyed")
-    (copy / "sim" / "jitcache.py").write_text("def configure():\n    pass\n", encoding="utf-8")
+    jitcache = copy / "sim" / "jitcache.py"
+    text = jitcache.read_text(encoding="utf-8")
+    assert "\nCACHE_DIR = configure()\n" in text, "the control needs jitcache's configure() call"
+    jitcache.write_text(text.replace("\nCACHE_DIR = configure()\n", "\nCACHE_DIR = None\n"))
     cache = tmp_path / "cache"
     before = _engines(copy, cache)
     _edit_rule(copy)
@@ -103,18 +108,20 @@ _THREADS_SCRIPT = """
 import json, sys
 import numba
 import sim.engines.arrays as arrays
+import sim.model.rules as rules
 from sim.inputs.scenario import load_scenario
 from sim.runner import replicate_seeds, run_replicate
 sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 2.0, "time.years": 2})
 seed = replicate_seeds(8, 1)[0]
-builds = (arrays._HAZARD, arrays._DECIDE, arrays._GATHER, arrays._DEPART, arrays._CHOICES)
+builds = (arrays._HAZARD, arrays._DECIDE, arrays._GATHER, arrays._DEPART, arrays._CHOICES,
+          rules._INITIAL_WORKERS, rules._NEW_GRADUATES)
 out = {"threads": numba.get_num_threads()}
 if sys.argv[2] == "serial":
-    arrays.PARALLEL_MIN_ROWS = 1 << 62  # force the serial builds
+    arrays.PARALLEL_MIN_ROWS = rules.PARALLEL_MIN_WORKERS = 1 << 62  # force the serial builds
     r = run_replicate(sc, 0, seed, engine="arrays")
     out["serial"] = [r.indicators.value.tolist(), r.flows.workers.tolist()]
     out["serial_used_parallel"] = any(b[True].signatures for b in builds)
-arrays.PARALLEL_MIN_ROWS = 1  # force the parallel builds
+arrays.PARALLEL_MIN_ROWS = rules.PARALLEL_MIN_WORKERS = 1  # force the parallel builds
 r = run_replicate(sc, 0, seed, engine="arrays")
 out["parallel"] = [r.indicators.value.tolist(), r.flows.workers.tolist()]
 out["parallel_ran"] = all(b[True].signatures for b in builds)
@@ -156,13 +163,16 @@ from sim.inputs.scenario import load_scenario
 from sim.runner import replicate_seeds, run_replicate
 sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 100.0, "time.years": 1})
 seed = replicate_seeds(8, 1)[0]
+import sim.model.rules as rules
 run_replicate(sc, 0, seed, engine="arrays")  # the serial builds, compiled and cached first
-arrays.PARALLEL_MIN_ROWS = 1
+arrays.PARALLEL_MIN_ROWS = rules.PARALLEL_MIN_WORKERS = 1
 run_replicate(sc, 0, seed, engine="arrays")
 out = {}
 kernels = ("_HAZARD", "_DECIDE", "_PRECHECK", "_GATHER", "_DEPART", "_CHOICES")
-for name in (*kernels, "_AGE_COUNTS", "_COUNT"):
-    build = getattr(arrays, name)[True]
+builds = {name: getattr(arrays, name) for name in (*kernels, "_AGE_COUNTS", "_COUNT")}
+builds.update(_INITIAL_WORKERS=rules._INITIAL_WORKERS, _NEW_GRADUATES=rules._NEW_GRADUATES)
+for name, both in builds.items():
+    build = both[True]
     out[name] = [("do_scheduling" in build.inspect_asm(sig)) for sig in build.signatures]
 print(json.dumps(out))
 """
@@ -186,5 +196,6 @@ def test_parallel_builds_are_not_served_the_serial_builds_cache(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     threaded = json.loads(proc.stdout.strip().splitlines()[-1])
     ran = {name: flags for name, flags in threaded.items() if flags}
-    assert {"_HAZARD", "_DECIDE", "_GATHER", "_DEPART", "_CHOICES"} <= set(ran), threaded
+    expected = {"_HAZARD", "_DECIDE", "_GATHER", "_DEPART", "_CHOICES"}
+    assert expected | {"_INITIAL_WORKERS", "_NEW_GRADUATES"} <= set(ran), threaded
     assert all(all(flags) for flags in ran.values()), threaded

@@ -17,12 +17,11 @@ reconsidering (run again in phase 3 if it changed), so the decide pass visits on
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 from numba import njit, prange
 
 from sim.engines import effects, storage
+from sim.jitcache import serial_and_parallel
 from sim.model import rules
 from sim.model.ledger import T_EMIGRATE, T_LEAVE, T_RETURN, Transitions
 from sim.model.matching import NOT_TAKEN
@@ -340,14 +339,7 @@ def _sum_blocks(partial):
     return out.reshape(partial.shape[1:])
 
 
-def _builds(func):
-    """A kernel built serial (small populations) and parallel (large ones): identical results.
-    The parallel one is a copy named `<name>_parallel`: numba's disk cache tells entries apart
-    by name and line, not flags (docs/architecture.md, "The parallel kernels' cache")."""
-    twin = types.FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__)
-    twin.__qualname__, twin.__module__ = f"{func.__qualname__}_parallel", func.__module__
-    return {False: njit(cache=True)(func), True: njit(parallel=True, cache=True)(twin)}
-
+_builds = serial_and_parallel  # serial and parallel builds, cached apart
 
 _HAZARD = _builds(_hazard_pass_py)
 _DECIDE = _builds(_decide_pass_py)

@@ -14,8 +14,9 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from sim.jitcache import serial_and_parallel
 from sim.model.rng import (
     STREAM_AGE,
     STREAM_CHOICE,
@@ -437,18 +438,80 @@ def decide_worker(
     return choice, slot, ends
 
 
-@njit(cache=True)
-def _numbered(seed: int, first_id: int, n: int) -> tuple:
-    """Ids and keys of `n` new workers numbered from `first_id`, and an empty (6, n) table of
-    their attributes (origin, country, area, cadre, age_steps, bond_steps), all int64."""
-    wid = np.arange(first_id, first_id + n)
-    keys = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        keys[i] = worker_key(seed, wid[i])
-    return wid, keys, np.zeros((6, n), dtype=np.int64)
+NEW_WORKERS_BLOCK = 1 << 14
+"""Rows whose cells one thread finds at a time when `new_graduates` and `initial_workers` make
+workers (a binary search at the block's first row, then a walk)."""
+PARALLEL_MIN_WORKERS = 1 << 15
+"""From this many new workers their parallel build runs (as the arrays engine's kernels)."""
 
 
-@njit(cache=True)
+def _cell_of_rows_py(ends):
+    """The cell of each row (n,) int64 from the cells' cumulative counts `ends` (m,), each
+    block of `NEW_WORKERS_BLOCK` rows on its own (empty cells are passed over)."""
+    n = ends[ends.shape[0] - 1] if ends.shape[0] else 0
+    cell = np.empty(n, dtype=np.int64)
+    for b in prange((n + NEW_WORKERS_BLOCK - 1) // NEW_WORKERS_BLOCK):
+        lo = b * NEW_WORKERS_BLOCK
+        j = np.searchsorted(ends, lo, side="right")  # the cell of row lo
+        for i in range(lo, min(n, lo + NEW_WORKERS_BLOCK)):
+            while ends[j] <= i:
+                j += 1
+            cell[i] = j
+    return cell
+
+
+def _new_graduates_py(
+    seed, step, first_id, cell, p_rural, bond_steps, rural_service, entry_steps,
+    late_cumulative, steps_per_year,
+):  # fmt: skip
+    """`new_graduates` for rows in cells `cell` (n,) (country · K + cadre): each row on its own
+    (its attributes depend only on its cell and its key)."""
+    n_cadres = p_rural.shape[1]
+    keys = np.empty(cell.shape[0], dtype=np.int64)
+    attrs = np.empty((6, cell.shape[0]), dtype=np.int64)
+    for i in prange(cell.shape[0]):
+        c, k = cell[i] // n_cadres, cell[i] % n_cadres
+        key = worker_key(seed, first_id + i)
+        keys[i] = key
+        serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]
+        rural = serves_rural or placed_rural(key, step, p_rural[c, k])
+        attrs[0, i] = c
+        attrs[1, i] = c
+        attrs[2, i] = RURAL if rural else URBAN
+        attrs[3, i] = k
+        late = pick_index(uniform_keyed(key, step, STREAM_AGE), late_cumulative[k])
+        attrs[4, i] = entry_steps[k] + late * steps_per_year
+        attrs[5, i] = bond_steps[c, k]
+    return keys, attrs
+
+
+def _initial_workers_py(
+    seed, first_id, origin, country, area, cadre, cell, cumulative, migrant_cumulative, edges
+):  # fmt: skip
+    """`initial_workers` for rows in cells `cell` (n,), each row on its own."""
+    keys = np.empty(cell.shape[0], dtype=np.int64)
+    attrs = np.empty((6, cell.shape[0]), dtype=np.int64)
+    for i in prange(cell.shape[0]):
+        j = cell[i]
+        k = cadre[j]
+        c = country[j]
+        key = worker_key(seed, first_id + i)
+        keys[i] = key
+        attrs[0, i] = origin[j]
+        attrs[1, i] = c
+        attrs[2, i] = area[j]
+        attrs[3, i] = k
+        profile = cumulative[c, k] if origin[j] == c else migrant_cumulative[c, k]
+        attrs[4, i] = initial_age_steps(key, profile, edges[k])
+        attrs[5, i] = 0
+    return keys, attrs
+
+
+_CELL_OF_ROWS = serial_and_parallel(_cell_of_rows_py)
+_NEW_GRADUATES = serial_and_parallel(_new_graduates_py)
+_INITIAL_WORKERS = serial_and_parallel(_initial_workers_py)
+
+
 def new_graduates(
     seed: int,
     step: int,
@@ -465,30 +528,22 @@ def new_graduates(
 
     `counts`, `p_rural`, `bond_steps` (steps), `rural_service` are (C, K); `entry_steps` (K,);
     `late_cumulative` (K, D) the cumulative shares of entering d whole years later
-    (`supply.late_entry_weights`). Returns (worker_id (n,), key (n,), attributes (6, n)):
+    (`supply.late_entry_weights`). Returns (worker_id (n,), key (n,), attributes (6, n)), int64:
     origin = country = the training country, area (rural if bonded to rural service or placed
     rural), cadre, age at entry (entry_steps + d · steps_per_year, d drawn with the worker's
-    uniform of the age stream at this step), bond.
+    uniform of the age stream at this step), bond. From `PARALLEL_MIN_WORKERS` graduates the
+    parallel build makes them (the same workers).
     """
-    wid, keys, attrs = _numbered(seed, first_id, counts.sum())
-    i = 0
-    for c in range(counts.shape[0]):
-        for k in range(counts.shape[1]):
-            serves_rural = bond_steps[c, k] > 0 and rural_service[c, k]
-            for _ in range(counts[c, k]):
-                rural = serves_rural or placed_rural(keys[i], step, p_rural[c, k])
-                attrs[0, i] = c
-                attrs[1, i] = c
-                attrs[2, i] = RURAL if rural else URBAN
-                attrs[3, i] = k
-                late = pick_index(uniform_keyed(keys[i], step, STREAM_AGE), late_cumulative[k])
-                attrs[4, i] = entry_steps[k] + late * steps_per_year
-                attrs[5, i] = bond_steps[c, k]
-                i += 1
-    return wid, keys, attrs
+    ends = np.cumsum(np.asarray(counts, dtype=np.int64).reshape(-1))
+    n = int(ends[-1]) if ends.size else 0
+    parallel = n >= PARALLEL_MIN_WORKERS
+    keys, attrs = _NEW_GRADUATES[parallel](
+        seed, step, first_id, _CELL_OF_ROWS[parallel](ends), p_rural, bond_steps,
+        rural_service, entry_steps, late_cumulative, steps_per_year,
+    )  # fmt: skip
+    return np.arange(first_id, first_id + n, dtype=np.int64), keys, attrs
 
 
-@njit(cache=True)
 def initial_workers(
     seed: int,
     first_id: int,
@@ -507,20 +562,15 @@ def initial_workers(
     the cumulative shares by whole year of age of the country of work, `migrant_cumulative`
     (C, K, Y) those of its foreign-trained workers (§5.2), and `edges` (K, Y + 1) the years'
     edges in steps (`supply.year_edges_steps`). Returns
-    (worker_id (n,), key (n,), attributes (6, n)): origin, country, area, cadre, an age drawn
-    from the profile (`initial_age_steps`), no bond.
+    (worker_id (n,), key (n,), attributes (6, n)), int64: origin, country, area, cadre, an age
+    drawn from the profile (`initial_age_steps`), no bond. From `PARALLEL_MIN_WORKERS` workers
+    the parallel build makes them (the same workers).
     """
-    wid, keys, attrs = _numbered(seed, first_id, count.sum())
-    i = 0
-    for j in range(count.shape[0]):
-        k = cadre[j]
-        c = country[j]
-        for _ in range(count[j]):
-            attrs[0, i] = origin[j]
-            attrs[1, i] = c
-            attrs[2, i] = area[j]
-            attrs[3, i] = k
-            profile = cumulative[c, k] if origin[j] == c else migrant_cumulative[c, k]
-            attrs[4, i] = initial_age_steps(keys[i], profile, edges[k])
-            i += 1
-    return wid, keys, attrs
+    ends = np.cumsum(np.asarray(count, dtype=np.int64))
+    n = int(ends[-1]) if ends.size else 0
+    parallel = n >= PARALLEL_MIN_WORKERS
+    keys, attrs = _INITIAL_WORKERS[parallel](
+        seed, first_id, origin, country, area, cadre, _CELL_OF_ROWS[parallel](ends),
+        cumulative, migrant_cumulative, edges,
+    )  # fmt: skip
+    return np.arange(first_id, first_id + n, dtype=np.int64), keys, attrs
