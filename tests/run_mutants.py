@@ -42,6 +42,7 @@ DISPATCH = "tests/test_parallel_dispatch.py"
 JIT = "tests/test_jit_builds.py"
 EFFECTS = "tests/test_effects.py"
 GOLDEN = "tests/test_golden.py"
+RECORDS = "tests/test_decide_records.py"
 GROWING = "tests/test_engines.py::test_arrays_engine_identical_when_its_columns_grow_during_the_run"
 STORAGE = "tests/test_storage.py"
 RULES = "tests/test_rules.py"
@@ -317,7 +318,7 @@ MUTANTS = (
            "if forced[i] != (rounds == 0):", "if forced[i] != (rounds == 1):",
            (MATCHING,), "voluntary returners take the home posts before contract-end returners"),
     # ---- the arrays engine's kernels
-    Mutant("parallel_build_removed", "sim/engines/arrays.py",
+    Mutant("parallel_build_removed", "sim/jitcache.py",
            "True: njit(parallel=True, cache=True)(twin)", "True: njit(cache=True)(twin)",
            (DISPATCH,), "the 'parallel' builds compiled serially"),
     Mutant("serial_build_for_every_size", "sim/engines/arrays.py",
@@ -326,17 +327,17 @@ MUTANTS = (
     Mutant("parallel_build_shares_serial_cache", "sim/jitcache.py",
            "cache=True)(twin)}", "cache=True)(func)}",
            (JIT,), "the parallel builds cached under the serial builds' names"),
-    Mutant("row_offset_dropped", "sim/engines/arrays.py",
+    Mutant("row_offset_dropped", "sim/engines/passes.py",
            "idx[j + t] = lo + np.int64(marked[lo + t])", "idx[j + t] = np.int64(marked[lo + t])",
            (GOLDEN,), "the marked rows of every chunk read as rows of the first"),
-    Mutant("hazard_precheck_retirement_only", "sim/engines/arrays.py",
+    Mutant("hazard_precheck_retirement_only", "sim/engines/passes.py",
            "max_age, p_any[m, k, a]):", "max_age, p_retire[k, a]):",
            (GOLDEN,), "the hazard pass's pre-check lets through the retirements only"),
-    Mutant("migrant_attrition_ignored_by_arrays", "sim/engines/arrays.py",
+    Mutant("migrant_attrition_ignored_by_arrays", "sim/engines/passes.py",
            "m = 1 if origin[i] != country[i] else 0", "m = 0",
            ("tests/test_engines.py::test_engines_identical_on_the_archetype_world",),
            "the arrays engine gives migrants the natives' exit hazard"),
-    Mutant("migrant_attrition_for_everyone_in_arrays", "sim/engines/arrays.py",
+    Mutant("migrant_attrition_for_everyone_in_arrays", "sim/engines/passes.py",
            "m = 1 if origin[i] != country[i] else 0", "m = 1",
            ("tests/test_hazard_pass.py",),
            "the arrays engine gives natives the migrants' exit hazard"),
@@ -355,11 +356,20 @@ MUTANTS = (
            "            cell[i] = j if ends[j] > i + 1 or j + 1 >= ends.shape[0] else j + 1\n",
            ("tests/test_new_workers.py",),
            "the last row of each cell of new workers put in the next cell"),
+    Mutant("record_field_high_bit_dropped", "sim/engines/passes.py",
+           "(np.int64(a) & _LOW)", "(np.int64(a) & 0x7FFF)",
+           (RECORDS,), "phase 3's records drop the high bit of origin and birth"),
+    Mutant("record_birth_a_step_late", "sim/engines/passes.py",
+           "area[i], k, birth[i],", "area[i], k, birth[i] + 1,",
+           (RECORDS,), "the hazard pass's records make each candidate a step younger"),
+    Mutant("gathered_slot_of_the_chunk_start", "sim/engines/passes.py",
+           "slot[j + t] = slots[lo + t]", "slot[j + t] = slots[lo]",
+           (GOLDEN,), "every applicant of a chunk gets the destination of the chunk's first"),
     Mutant("active_count_misses_leavers", "sim/engines/arrays.py",
            "self.active -= int(np.count_nonzero(cols[6] == T_LEAVE))", "self.active -= 0",
            ("tests/test_hazard_pass.py",),
            "the arrays engine's count of active rows misses those leaving the profession"),
-    Mutant("hazard_precheck_natives_for_migrants", "sim/engines/arrays.py",
+    Mutant("hazard_precheck_natives_for_migrants", "sim/engines/passes.py",
            "max_age, p_any[m, k, a]):", "max_age, p_any[0, k, a]):",
            ("tests/test_engines.py::test_engines_identical_on_the_archetype_world",),
            "the hazard pass's pre-check reads the natives' threshold for migrants"),
