@@ -426,13 +426,58 @@ def test_one_sweep_at_a_time_per_folder(tmp_path):
     path.write_text(TOY, encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    fd = os.open(out, os.O_RDONLY)
+    fd = _held(out)  # another sweep holds the folder
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # another sweep holds the folder
         with pytest.raises(SetupError, match="another sweep is writing"):
             run_sweep(load_sweep(path), out, client=object())
     finally:
         os.close(fd)
+
+
+def _held(folder: Path):
+    """Hold `folder` as another hrhsim command writing to it would (`folders.held_folder`)."""
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_one_compare_at_a_time_per_folder(scenario_file, tmp_path, capsys):
+    """Two compares into one folder mixed their briefings' files (each swapped in its own)."""
+    out = tmp_path / "briefing"
+    option = tmp_path / "option.yaml"
+    option.write_text("extends: tiny.yaml\nname: tiny_option\n", encoding="utf-8")
+    args = ["compare", str(scenario_file), str(option), "-o", str(out), "--no-progress"]
+    assert main(args) == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    fd = _held(out)
+    try:
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert f"another compare is writing to {out}" in err and "\n" not in err
+        assert "use another -o" in err
+    finally:
+        os.close(fd)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert main(args) == 0  # released: the next compare writes
+
+
+def test_one_calibration_at_a_time_per_folder(tmp_path):
+    from sim.calibrate.engine import calibrate
+    from sim.calibrate.spec import load_spec
+    from tests.test_calibration_spec import BASE, _spec
+
+    spec = load_spec(_spec(tmp_path, BASE))
+    out = tmp_path / "calibration"
+    out.mkdir()
+    fd = _held(out)
+    try:
+        with pytest.raises(SetupError, match="another calibration is writing to"):
+            calibrate(spec, out, client=object())
+    finally:
+        os.close(fd)
+    assert list(out.iterdir()) == []  # nothing written
 
 
 def test_sweep_cleans_temporary_files_of_dead_writers(tmp_path):

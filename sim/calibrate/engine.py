@@ -49,7 +49,7 @@ from sim.calibrate.plan import (
 )
 from sim.calibrate.spec import CalibrationSpec
 from sim.errors import CalibrationError
-from sim.outputs.folders import check_folder_kind
+from sim.outputs.folders import check_folder_kind, held_folder
 from sim.outputs.results import check_output_dir, write_json
 
 __all__ = ["BudgetReachedError", "CalibrationResult", "calibrate", "load_state", "make_plan"]
@@ -100,7 +100,14 @@ def calibrate(
     out = Path(out_dir)
     check_output_dir(out, run_folder=False)
     check_folder_kind(out, "calibration", others_only=False)
-    out.mkdir(parents=True, exist_ok=True)
+    with held_folder(out, "calibration"):
+        return _calibrate_in(
+            spec, out, budget_runs, hours, workers, scheduler, client, progress, started
+        )
+
+
+def _calibrate_in(spec, out, budget_runs, hours, workers, scheduler, client, progress, started):
+    """`calibrate` in its checked output folder `out`, held for this process."""
     (out / STAGES).mkdir(exist_ok=True)
     plan = make_plan(spec, budget_runs)
     state = initial_state(out, plan)

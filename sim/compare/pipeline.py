@@ -17,7 +17,7 @@ from sim.compare.briefing import Briefing, write_briefing
 from sim.compare.cache import folder_names, reusable, run_or_reuse
 from sim.compare.runs import Run, load_run
 from sim.errors import ScenarioError, SetupError
-from sim.outputs.folders import check_folder_kind, default_folder
+from sim.outputs.folders import check_folder_kind, default_folder, held_folder
 from sim.outputs.results import (
     check_output_dir,
     clean_temp_files,
@@ -207,65 +207,66 @@ def compare(
             "index.html, headline.csv, figures/ and runs/ into it",
             expected="an empty folder, a new path, or the folder of an earlier compare (-o)",
         )
-    for folder in (out, out / "figures", out / "runs"):  # temporary files of killed writers
-        clean_temp_files(folder)
-    notes = []
-    for s in scenarios[1:]:
-        own = {"seed": s.data.get("seed"), "replicates": s.data.get("replicates")}
-        used = {"seed": seed, "replicates": replicates}
-        given = {"seed": given_seed, "replicates": given_replicates}
-        # Only an option that sets its own value (not overridden for everyone) gets a note.
-        differs = [k for k in own if given[k] is None and own[k] != used[k]]
-        if differs:
-            what = " and ".join(f"{k} {own[k]}" for k in differs)
-            log.info(
-                "%s sets %s; it runs with the baseline's %s",
-                s.name,
-                what,
-                " and ".join(f"{k} {used[k]}" for k in differs),
-            )
-            notes.append(
-                f"“{s.name}” sets {what}; it was run with the baseline's "
-                + " and ".join(f"{k} {used[k]}" for k in differs)
-                + " so that its replicates pair with the baseline's."
-            )
-    scenarios = [base, *(_with_uncertainty_of(base, s, notes) for s in scenarios[1:])]
-    runs = []
-    from sim.compare.drawing import default_jobs
-    from sim.runner import ReplicatePool
+    with held_folder(out, "compare"):  # one compare at a time in a folder
+        for folder in (out, out / "figures", out / "runs"):  # temporary files of killed writers
+            clean_temp_files(folder)
+        notes = []
+        for s in scenarios[1:]:
+            own = {"seed": s.data.get("seed"), "replicates": s.data.get("replicates")}
+            used = {"seed": seed, "replicates": replicates}
+            given = {"seed": given_seed, "replicates": given_replicates}
+            # Only an option that sets its own value (not overridden for everyone) gets a note.
+            differs = [k for k in own if given[k] is None and own[k] != used[k]]
+            if differs:
+                what = " and ".join(f"{k} {own[k]}" for k in differs)
+                log.info(
+                    "%s sets %s; it runs with the baseline's %s",
+                    s.name,
+                    what,
+                    " and ".join(f"{k} {used[k]}" for k in differs),
+                )
+                notes.append(
+                    f"“{s.name}” sets {what}; it was run with the baseline's "
+                    + " and ".join(f"{k} {used[k]}" for k in differs)
+                    + " so that its replicates pair with the baseline's."
+                )
+        scenarios = [base, *(_with_uncertainty_of(base, s, notes) for s in scenarios[1:])]
+        runs = []
+        from sim.compare.drawing import default_jobs
+        from sim.runner import ReplicatePool
 
-    # one pool of worker processes for every scenario's replicates (started only if a run is
-    # large enough to gain from it: `ReplicatePool.worthwhile`)
-    run_dirs = [out / "runs" / f for f in folder_names([s.name for s in scenarios])]
-    with ReplicatePool(default_jobs() if jobs is None else jobs) as pool:
-        for s, run_dir in zip(scenarios, run_dirs, strict=True):  # queue every run needed first
-            if not reusable(s, run_dir, seed=seed, replicates=replicates, force=force):
-                pool.prefetch(s, replicates=replicates, seed=seed)
-        for s, run_dir in zip(scenarios, run_dirs, strict=True):
-            reused = run_or_reuse(
-                s, run_dir, seed=seed, replicates=replicates, force=force, progress=progress,
-                pool=pool,
-            )  # fmt: skip
-            log.info("%s: %s (%s)", s.name, "reused previous run" if reused else "ran", run_dir)
-            runs.append(load_run(run_dir, reused=reused))
-            if report is not None:
-                report(runs[-1])
-    reused_names = [r.name for r in runs if r.reused]
-    if reused_names:
-        notes.append(
-            "Reused previous runs with identical scenario, seed, replicates and model "
-            "version: " + ", ".join(reused_names) + "."
+        # one pool of worker processes for every scenario's replicates (started only if a run is
+        # large enough to gain from it: `ReplicatePool.worthwhile`)
+        run_dirs = [out / "runs" / f for f in folder_names([s.name for s in scenarios])]
+        with ReplicatePool(default_jobs() if jobs is None else jobs) as pool:
+            for s, run_dir in zip(scenarios, run_dirs, strict=True):  # queue every run needed first
+                if not reusable(s, run_dir, seed=seed, replicates=replicates, force=force):
+                    pool.prefetch(s, replicates=replicates, seed=seed)
+            for s, run_dir in zip(scenarios, run_dirs, strict=True):
+                reused = run_or_reuse(
+                    s, run_dir, seed=seed, replicates=replicates, force=force, progress=progress,
+                    pool=pool,
+                )  # fmt: skip
+                log.info("%s: %s (%s)", s.name, "reused previous run" if reused else "ran", run_dir)
+                runs.append(load_run(run_dir, reused=reused))
+                if report is not None:
+                    report(runs[-1])
+        reused_names = [r.name for r in runs if r.reused]
+        if reused_names:
+            notes.append(
+                "Reused previous runs with identical scenario, seed, replicates and model "
+                "version: " + ", ".join(reused_names) + "."
+            )
+        briefing = write_briefing(
+            runs[0],
+            runs[1:],
+            out,
+            world=world,
+            notes=notes,
+            title=title,
+            focus_codes=focus,
+            countries=countries,
+            jobs=jobs,
+            progress=progress,
         )
-    briefing = write_briefing(
-        runs[0],
-        runs[1:],
-        out,
-        world=world,
-        notes=notes,
-        title=title,
-        focus_codes=focus,
-        countries=countries,
-        jobs=jobs,
-        progress=progress,
-    )
-    return CompareResult(out, briefing, runs)
+        return CompareResult(out, briefing, runs)

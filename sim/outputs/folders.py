@@ -2,20 +2,31 @@
 
 `folder_slug` makes a user-given name one safe folder name; `default_folder` adds a short hash
 where that loses anything, so two names never share a default folder; `check_folder_kind` keeps
-each command (run, compare, sweep, calibrate) out of the folders of the others.
+each command (run, compare, sweep, calibrate) out of the folders of the others, and `held_folder`
+keeps a second command out of a folder while one writes to it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from sim.errors import SetupError
 from sim.outputs.results import write_problem
 
-__all__ = ["FOLDER_MARKERS", "check_folder_kind", "default_folder", "folder_slug", "name_hash"]
+__all__ = [
+    "FOLDER_MARKERS",
+    "check_folder_kind",
+    "default_folder",
+    "folder_slug",
+    "held_folder",
+    "name_hash",
+]
 
 
 def folder_slug(name: str, fallback: str = "scenario", max_length: int = 60) -> str:
@@ -89,3 +100,30 @@ def check_folder_kind(out: str | os.PathLike, kind: str, *, others_only: bool = 
         raise SetupError(
             f"{out} is not empty and holds no {kind} ({FOLDER_MARKERS[kind][0]})", expected=expected
         )
+
+
+@contextlib.contextmanager
+def held_folder(out: str | os.PathLike, kind: str) -> Iterator[Path]:
+    """Create the output folder `out` if needed and hold it while a `kind` command (compare,
+    sweep, calibration) writes to it: a second hrhsim command writing to the same folder
+    meanwhile is refused with a `SetupError` naming it, instead of mixing the two commands'
+    files. The hold is an exclusive `flock` of the folder itself, released when the command
+    ends or dies."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out, os.O_RDONLY)
+    except OSError as exc:
+        raise write_problem(exc, out, "create the folder") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SetupError(
+                f"another {kind} is writing to {out}",
+                expected=f"one command at a time per output folder (wait for the other {kind}, "
+                "or use another -o)",
+            ) from None
+        yield out
+    finally:
+        os.close(fd)

@@ -10,7 +10,6 @@ of the manifest and refuses duplicates and damaged files.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -22,7 +21,7 @@ import pandas as pd
 
 from sim.errors import HrhsimError, SetupError
 from sim.inputs.yamlio import read_regular_file
-from sim.outputs.folders import check_folder_kind
+from sim.outputs.folders import check_folder_kind, held_folder
 from sim.outputs.results import (
     atomic_write,
     check_output_dir,
@@ -153,24 +152,14 @@ def sweep_folder(out: Path) -> Iterator[Path]:
                 expected="an empty folder, a new path, or the folder of the same sweep (-o)",
             )
     runs_dir = out / RUNS
-    try:
-        runs_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise write_problem(exc, runs_dir, "create the folder") from None
-    fd = os.open(out, os.O_RDONLY)
-    try:
+    with held_folder(out, "sweep"):
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SetupError(
-                f"another sweep is writing to {out}",
-                expected="one sweep at a time per output folder (wait, or use another -o)",
-            ) from None
+            runs_dir.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise write_problem(exc, runs_dir, "create the folder") from None
         clean_temp_files(runs_dir)
         clean_temp_files(out)
         yield runs_dir
-    finally:
-        os.close(fd)
 
 
 # --------------------------------------------------------------------------------------------------
