@@ -480,6 +480,18 @@ def test_one_calibration_at_a_time_per_folder(tmp_path):
     assert list(out.iterdir()) == []  # nothing written
 
 
+def test_a_folder_that_cannot_be_locked_is_used_with_a_warning(tmp_path, monkeypatch, caplog):
+    """A file system without locks (some network ones) does not stop a compare or a sweep."""
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(folders.fcntl, "flock", no_locks)
+    with folders.held_folder(tmp_path / "out", "compare") as out:
+        assert out.is_dir()
+    assert "cannot be locked (No locks available)" in caplog.text
+
+
 def test_sweep_cleans_temporary_files_of_dead_writers(tmp_path):
     from sim.sweep.execute import run_sweep
     from sim.sweep.spec import load_sweep

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import unicodedata
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from sim.errors import SetupError
 from sim.outputs.results import write_problem
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FOLDER_MARKERS",
@@ -124,6 +127,12 @@ def held_folder(out: str | os.PathLike, kind: str) -> Iterator[Path]:
                 expected=f"one command at a time per output folder (wait for the other {kind}, "
                 "or use another -o)",
             ) from None
+        except OSError as exc:  # a file system without locks (some network ones): go on
+            log.warning(
+                "%s cannot be locked (%s): nothing stops a second command writing to it meanwhile",
+                out,
+                exc.strerror or exc,
+            )
         yield out
     finally:
         os.close(fd)
