@@ -428,7 +428,7 @@ def test_one_sweep_at_a_time_per_folder(tmp_path):
     out.mkdir()
     fd = _held(out)  # another sweep holds the folder
     try:
-        with pytest.raises(SetupError, match="another sweep is writing"):
+        with pytest.raises(SetupError, match="another hrhsim command is writing"):
             run_sweep(load_sweep(path), out, client=object())
     finally:
         os.close(fd)
@@ -454,13 +454,39 @@ def test_one_compare_at_a_time_per_folder(scenario_file, tmp_path, capsys):
     try:
         assert main(args) == 2
         err = capsys.readouterr().err.strip()
-        assert f"another compare is writing to {out}" in err and "\n" not in err
-        assert "use another -o" in err
+        assert f"another hrhsim command is writing to {out}" in err and "\n" not in err
+        assert "give this compare another -o" in err
     finally:
         os.close(fd)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert main(args) == 0  # released: the next compare writes
+
+
+def test_a_failed_compare_leaves_no_folder_it_created(scenario_file, tmp_path, monkeypatch, capsys):
+    from sim.compare import pipeline
+
+    def fails(*args, **kwargs):
+        raise SetupError("the disk went away")
+
+    monkeypatch.setattr(pipeline, "run_or_reuse", fails)
+    option = tmp_path / "option.yaml"
+    option.write_text("extends: tiny.yaml\nname: tiny_option\n", encoding="utf-8")
+    out = tmp_path / "new" / "briefing"
+    args = ["compare", str(scenario_file), str(option), "-o", str(out), "--no-progress"]
+    assert main(args) == 2
+    assert "the disk went away" in capsys.readouterr().err  # failed in the held folder
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_run_does_not_replace_a_folder_a_compare_holds(scenario_file, tmp_path, capsys):
+    """The held folder stays the folder held: a run, which replaces an empty folder, finds the
+    compare's runs/ there and is refused."""
+    with folders.held_folder(tmp_path / "briefing", "compare", "runs") as out:
+        inode = out.stat().st_ino
+        assert run(scenario_file, out) == 2
+        assert out.stat().st_ino == inode and sorted(os.listdir(out)) == ["runs"]
+    assert f"the output folder {out} is not a results folder" in capsys.readouterr().err
 
 
 def test_one_calibration_at_a_time_per_folder(tmp_path):
@@ -473,7 +499,7 @@ def test_one_calibration_at_a_time_per_folder(tmp_path):
     out.mkdir()
     fd = _held(out)
     try:
-        with pytest.raises(SetupError, match="another calibration is writing to"):
+        with pytest.raises(SetupError, match="another hrhsim command is writing to"):
             calibrate(spec, out, client=object())
     finally:
         os.close(fd)
@@ -487,8 +513,8 @@ def test_a_folder_that_cannot_be_locked_is_used_with_a_warning(tmp_path, monkeyp
         raise OSError(errno.ENOLCK, "No locks available")
 
     monkeypatch.setattr(folders.fcntl, "flock", no_locks)
-    with folders.held_folder(tmp_path / "out", "compare") as out:
-        assert out.is_dir()
+    with folders.held_folder(tmp_path / "out", "compare", "runs") as out:
+        assert (out / "runs").is_dir()
     assert "cannot be locked (No locks available)" in caplog.text
 
 

@@ -100,15 +100,15 @@ def calibrate(
     out = Path(out_dir)
     check_output_dir(out, run_folder=False)
     check_folder_kind(out, "calibration", others_only=False)
-    with held_folder(out, "calibration"):
+    with held_folder(out, "calibration", STAGES):
         return _calibrate_in(
             spec, out, budget_runs, hours, workers, scheduler, client, progress, started
         )
 
 
 def _calibrate_in(spec, out, budget_runs, hours, workers, scheduler, client, progress, started):
-    """`calibrate` in its checked output folder `out`, held for this process."""
-    (out / STAGES).mkdir(exist_ok=True)
+    """`calibrate` in its checked output folder `out` (with its `stages/`), held for this
+    process."""
     plan = make_plan(spec, budget_runs)
     state = initial_state(out, plan)
     hours = hours if hours is not None else spec.budget_hours

@@ -207,7 +207,7 @@ def compare(
             "index.html, headline.csv, figures/ and runs/ into it",
             expected="an empty folder, a new path, or the folder of an earlier compare (-o)",
         )
-    with held_folder(out, "compare"):  # one compare at a time in a folder
+    with held_folder(out, "compare", "runs"):  # one compare at a time in a folder
         for folder in (out, out / "figures", out / "runs"):  # temporary files of killed writers
             clean_temp_files(folder)
         notes = []

@@ -106,15 +106,21 @@ def check_folder_kind(out: str | os.PathLike, kind: str, *, others_only: bool = 
 
 
 @contextlib.contextmanager
-def held_folder(out: str | os.PathLike, kind: str) -> Iterator[Path]:
-    """Create the output folder `out` if needed and hold it while a `kind` command (compare,
-    sweep, calibration) writes to it: a second hrhsim command writing to the same folder
-    meanwhile is refused with a `SetupError` naming it, instead of mixing the two commands'
-    files. The hold is an exclusive `flock` of the folder itself, released when the command
-    ends or dies."""
+def held_folder(out: str | os.PathLike, kind: str, inner: str) -> Iterator[Path]:
+    """Hold the output folder `out` while a `kind` command (compare, sweep, calibration)
+    writes to it: a second hrhsim command writing to the same folder meanwhile is refused with
+    a `SetupError` naming it, instead of mixing the two commands' files.
+
+    The hold is an exclusive `flock` of the folder itself, released when the command ends or
+    dies. `out` and its subfolder `inner` (the command's own: `runs`, `stages`) are created if
+    needed, so that a run, which replaces only an empty folder or its own, never swaps the held
+    folder away; the folders created here are removed again, if still empty, when the command
+    fails.
+    """
     out = Path(out)
+    created = [f for f in (*reversed(out.parents), out, out / inner) if not f.is_dir()]
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        (out / inner).mkdir(parents=True, exist_ok=True)
         fd = os.open(out, os.O_RDONLY)
     except OSError as exc:
         raise write_problem(exc, out, "create the folder") from None
@@ -123,9 +129,9 @@ def held_folder(out: str | os.PathLike, kind: str) -> Iterator[Path]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise SetupError(
-                f"another {kind} is writing to {out}",
-                expected=f"one command at a time per output folder (wait for the other {kind}, "
-                "or use another -o)",
+                f"another hrhsim command is writing to {out}",
+                expected=f"one command at a time per output folder (wait until it ends, or give "
+                f"this {kind} another -o)",
             ) from None
         except OSError as exc:  # a file system without locks (some network ones): go on
             log.warning(
@@ -134,5 +140,10 @@ def held_folder(out: str | os.PathLike, kind: str) -> Iterator[Path]:
                 exc.strerror or exc,
             )
         yield out
+    except BaseException:
+        for folder in reversed(created):  # the deepest first; only empty ones go
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     finally:
         os.close(fd)

@@ -26,7 +26,6 @@ from sim.outputs.results import (
     atomic_write,
     check_output_dir,
     clean_temp_files,
-    write_problem,
 )
 from sim.sweep.spec import RESERVED_COLUMNS
 
@@ -152,11 +151,7 @@ def sweep_folder(out: Path) -> Iterator[Path]:
                 expected="an empty folder, a new path, or the folder of the same sweep (-o)",
             )
     runs_dir = out / RUNS
-    with held_folder(out, "sweep"):
-        try:
-            runs_dir.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise write_problem(exc, runs_dir, "create the folder") from None
+    with held_folder(out, "sweep", RUNS):
         clean_temp_files(runs_dir)
         clean_temp_files(out)
         yield runs_dir
