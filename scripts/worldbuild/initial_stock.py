@@ -49,6 +49,11 @@ destinations and is not trusted for middle-income ones (e.g. post-Soviet migrant
 Kazakhstan 25% foreign-trained)."""
 MAX_SHARE = 0.95
 """No destination starts with more than this share of its workforce trained abroad."""
+INDIA_BORN_NURSES_OECD = 122_400
+"""India-born nurses working in OECD countries in 2020/21 (census round, DIOC): OECD (2025),
+International Migration Outlook 2025, as reported in the press (docs/data.md §1.8). A held-out check
+of the gravity-built nurse corridors, which no Indian nurse count outside the USA entered."""
+
 OECD_MEMBERS = (
     "AUS",
     "AUT",
@@ -495,6 +500,16 @@ def checks(cells: pd.DataFrame, totals: pd.DataFrame, countries: pd.DataFrame) -
             us.get(o, 0) / us.sum(),
             "input",
         )
+    india = cells[(cells["origin"] == "IND") & (cells["cadre"] == "nurses")]
+    add(
+        "",
+        "India-trained nurses in OECD countries",
+        INDIA_BORN_NURSES_OECD,
+        india.loc[india["destination"].isin(OECD_MEMBERS), "workers"].sum(),
+        "held-out",
+        "published: India-born nurses in OECD countries in 2020/21 (OECD 2025, DIOC), an upper "
+        "bound (the India-born include those trained abroad)",
+    )
     for o in ("PHL", "IND"):
         out = cells[(cells["origin"] == o) & (cells["cadre"] == "nurses")]
         add(
