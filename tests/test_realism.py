@@ -654,6 +654,57 @@ def test_origin_propensity_ranks_origins_by_their_share_abroad():
     assert term[iso.index("IND"), 0] > term[iso.index("USA"), 0]
 
 
+def test_origin_size_is_the_trained_workforce_over_the_median_origins():
+    model = make_model(global_subset(), seed=1, engine="arrays")
+    s = model.setup
+    foreign = initial.foreign_workers(s, model.world)
+    trained = foreign.sum(axis=1) + np.maximum(s.initial_workers - foreign.sum(axis=0), 0.0)
+    has = trained > 0
+    median = np.array([np.median(trained[has[:, k], k]) for k in range(s.n_cadres)])
+    np.testing.assert_allclose(np.exp(model.origin_size)[has], (trained / median)[has])
+    iso = list(model.world.iso3)
+    assert model.origin_size[iso.index("IND"), 0] > model.origin_size[iso.index("GHA"), 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    factor=st.floats(1e-3, 1e3),
+    empty=st.integers(0, 5),
+)
+def test_origin_size_is_scale_free_and_zero_where_an_origin_has_no_workers(seed, factor, empty):
+    """ln(T/T̃) does not change when every workforce is scaled (workers per agent, units), and an
+    origin without trained workers gets 0 (it emigrates nobody)."""
+    rng = np.random.default_rng(seed)
+    c, k = 6, 2
+    foreign = rng.integers(0, 50, (c, c, k)).astype(np.float64)
+    foreign[np.arange(c), np.arange(c), :] = 0.0
+    workers = foreign.sum(axis=0) + rng.integers(1, 10_000, (c, k))
+    workers[empty] = 0.0
+    foreign[empty] = 0.0
+    size = initial.origin_size(foreign, workers)
+    np.testing.assert_allclose(initial.origin_size(foreign * factor, workers * factor), size,
+                               atol=1e-9)  # fmt: skip
+    trained = foreign.sum(axis=1) + np.maximum(workers - foreign.sum(axis=0), 0.0)
+    assert np.all(size[trained == 0] == 0.0)
+    assert np.all(np.isfinite(size))
+
+
+def test_a_negative_origin_size_weight_moves_emigration_from_large_origins_to_small():
+    """β_s < 0: India's emigrants fall, Ghana's and Nigeria's rise (the same seeds)."""
+    years = [2023, 2024]
+    base, _ = subset_run((("time.years", 2),), replicates=1)
+    weighted, _ = subset_run(
+        (("time.years", 2), ("behaviour.origin_size_weight", -0.5)), replicates=1
+    )
+    assert total(weighted, "emigrants", ["IND"], years) < 0.7 * total(
+        base, "emigrants", ["IND"], years
+    )
+    assert total(weighted, "emigrants", ["GHA", "NGA"], years) > 1.1 * total(
+        base, "emigrants", ["GHA", "NGA"], years
+    )
+
+
 # ------------------------------------------------------------------------------------- tables
 
 

@@ -37,7 +37,7 @@ def reference_diaspora(stock, slots, workers_per_agent, offset):
     return np.maximum((at_dest[:, :, 0, :] + at_dest[:, :, 1, :]) * workers_per_agent + offset, 0.0)
 
 
-def reference_destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin):
+def reference_destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin, size):
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]
     return (
         behaviour["wage_weight"]
@@ -49,6 +49,7 @@ def reference_destination_utility(behaviour, wage, pol, slots, network, affinity
         + behaviour["network_weight"] * np.log1p(network)
         + affinity_od[:, :, None]
         + behaviour["origin_weight"] * origin[..., None, :]
+        + behaviour["origin_size_weight"] * size[..., None, :]
         + behaviour["emigrate_constant"]
     )
 
@@ -99,6 +100,7 @@ def test_destination_table_is_numpys_to_the_last_bit(size, workers_per_agent):
         "wage_weight": rng.uniform(0.1, 3.0),
         "network_weight": rng.uniform(0.0, 1.0),
         "origin_weight": rng.uniform(-1.0, 1.0),
+        "origin_size_weight": rng.uniform(-1.0, 0.5),
         "emigrate_constant": rng.normal(0.0, 3.0),
     }
     fee = rng.uniform(0.0, 0.3, (c, c, k))
@@ -111,8 +113,10 @@ def test_destination_table_is_numpys_to_the_last_bit(size, workers_per_agent):
     wage = rng.uniform(1e3, 1e5, (c, 2, k))
     affinity_od = rng.normal(0.0, 2.0, (c, d))
     origin = rng.normal(0.0, 1.0, (c, k))
-    got = utilities.destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin)
-    ref = reference_destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin)
+    size = rng.normal(0.0, 2.0, (c, k))
+    args = (behaviour, wage, pol, slots, network, affinity_od, origin, size)
+    got = utilities.destination_utility(*args)
+    ref = reference_destination_utility(*args)
     assert np.array_equal(got, ref)
 
 

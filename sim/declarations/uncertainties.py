@@ -62,6 +62,19 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         range_source="from none to the network term's own weight",
     ),
     RealParameter(
+        "behaviour.origin_size_weight", -0.8, 0.0, 0.0, "utility/log-ratio",
+        "skilled emigration rates fall with the origin's size (Docquier & Marfouk 2006; Beine, "
+        "Docquier & Rapoport 2008); 0 keeps the network term's size effect: at a given share "
+        "abroad an origin's emigration odds grow as its workforce to the power network_weight",
+        "Utility per unit of log(the origin's trained workforce at the start / the median "
+        "origin's), on every destination: the network term counts workers, so a large origin's "
+        "diasporas are large because the origin is; -network_weight makes emigration odds "
+        "independent of the origin's size.",
+        min=-5.0, max=5.0,
+        range_source="from the network term's size effect kept (0) to removed and reversed "
+        "(-0.8, beyond -network_weight)",
+    ),
+    RealParameter(
         "behaviour.distance_weight", 0.2, 1.2, 0.5, "utility/log-km",
         "gravity models of migration, Mayda 2010; Grogger & Hanson 2011",
         "Disutility per unit of log distance (km).", min=0.0, max=5.0,

@@ -175,6 +175,26 @@ def origin_propensity(foreign: np.ndarray, initial_workers: np.ndarray) -> np.nd
     return np.log(np.maximum(share, ABROAD_FLOOR) / np.maximum(world, ABROAD_FLOOR))
 
 
+def origin_size(foreign: np.ndarray, initial_workers: np.ndarray) -> np.ndarray:
+    """ln(T[o,k] / T̃[k]) (C, K): the size of each origin's trained workforce at the start,
+    T = abroad + at home, relative to the median origin's (ODD §4.2.2, origin size).
+
+    The network term counts workers, so a large origin's diasporas are large because the origin
+    is: `origin_size_weight` weighs this term (−β_n makes an origin's emigration odds independent
+    of its size at a given share abroad). Origins without workers get 0. `foreign` (C, C, K)
+    foreign-trained workers [origin, destination, cadre]; `initial_workers` (C, K).
+    """
+    abroad = foreign.sum(axis=1)
+    home = np.maximum(initial_workers - foreign.sum(axis=0), 0.0)
+    trained = abroad + home
+    out = np.zeros_like(trained, dtype=np.float64)
+    for k in range(trained.shape[1]):
+        has = trained[:, k] > 0
+        if has.any():
+            out[has, k] = np.log(trained[has, k] / np.median(trained[has, k]))
+    return out
+
+
 def rural_amenity(present: np.ndarray) -> np.ndarray:
     """Rural amenity A (C, 2, K): A[c,R,k] = ½·ln(max(N⁰_R, 0.5) / max(N⁰_U, 0.5)), A_U = 0.
 

@@ -57,9 +57,7 @@ class WorkforceModel(mesa.Model):
         self.scenario = scenario
         self.data = scenario.data if hasattr(scenario, "data") else scenario
         self.world = world
-        self.counter_seed = int(seed)
-        self.replicate = replicate
-        self.visit_order = visit_order
+        self.counter_seed, self.replicate, self.visit_order = int(seed), replicate, visit_order
         self.setup = s = setup(self.data, world)
         self.policies = PolicySchedule(self.data, world, s.destinations)
         self.agreements = self.policies.agreements
@@ -77,6 +75,7 @@ class WorkforceModel(mesa.Model):
         self.ledger.set_stock(cells)
         self.diaspora_offset = initial.diaspora_offset(s, foreign, cells)
         self.origin_term = initial.origin_propensity(foreign, s.initial_workers)
+        self.origin_size = initial.origin_size(foreign, s.initial_workers)
         present = cells.sum(axis=0).astype(np.float64)  # (C, area, K) agents
         self.amenity = initial.rural_amenity(present)
         posts = initial.initial_posts(present, s.initial_vacancy)
@@ -192,6 +191,7 @@ class WorkforceModel(mesa.Model):
             workers_per_agent=s.workers_per_agent,
             diaspora_offset=self.diaspora_offset,
             origin_term=self.origin_term,
+            origin_size=self.origin_size,
             agreement_return_probability=self.agreements.return_probability,
             age_term=s.age_term,
             income_relative=s.income_relative,

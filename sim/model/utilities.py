@@ -227,16 +227,19 @@ def destination_utility(
     network: np.ndarray,
     affinity_od: np.ndarray,
     origin_term: np.ndarray | float = 0.0,
+    origin_size: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """V_dest(o,d,k) of emigrating to each destination slot. (C origin, D, K). ODD §4.2.2.
 
     β_w·(ln(W[d,U,k]·(1 − δ[d])) + κ[d,k] − ln(1 + f[o,d,k])) + β_n·ln(1 + D[o,d,k])
-    + affinity[o,d] + β_o·ln(R[o,k]/R̄[k]) + γ_emig; `origin_term` (C, K) is ln(R/R̄)
-    (`sim.model.initial.origin_propensity`).
+    + affinity[o,d] + β_o·ln(R[o,k]/R̄[k]) + β_s·ln(T[o,k]/T̃[k]) + γ_emig; `origin_term`
+    (C, K) is ln(R/R̄) (`sim.model.initial.origin_propensity`), `origin_size` (C, K) ln(T/T̃)
+    (`sim.model.initial.origin_size`).
     """
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]  # (D, K)
     n_origins = network.shape[0]
     origin = np.broadcast_to(np.asarray(origin_term, dtype=np.float64), (n_origins, wage.shape[2]))
+    size = np.broadcast_to(np.asarray(origin_size, dtype=np.float64), (n_origins, wage.shape[2]))
     # exp/log are numpy's (the compiled ones may differ in the last bit); the sum is compiled.
     return _destination_sum(
         float(behaviour["wage_weight"]),
@@ -247,6 +250,8 @@ def destination_utility(
         np.asarray(affinity_od, dtype=np.float64),
         float(behaviour["origin_weight"]),
         origin,
+        float(behaviour["origin_size_weight"]),
+        size,
         float(behaviour["emigrate_constant"]),
     )
 
@@ -254,12 +259,13 @@ def destination_utility(
 @njit(cache=True)
 def _destination_sum(
     wage_weight, dest_term, log_fee, network_weight, log_network, affinity_od, origin_weight,
-    origin, constant,
+    origin, size_weight, size, constant,
 ):  # fmt: skip
     """`destination_utility` compiled, term by term in the order of its formula. (C, D, K).
 
     dest_term (D, K): ln(W·(1 − δ)) + κ at the destination; log_fee (C, D, K): ln(1 + f);
-    log_network (C, D, K): ln(1 + D); affinity_od (C, D); origin (C, K): ln(R/R̄).
+    log_network (C, D, K): ln(1 + D); affinity_od (C, D); origin (C, K): ln(R/R̄); size (C, K):
+    ln(T/T̃).
     """
     n_origins, n_dest, n_cadres = log_fee.shape
     out = np.empty((n_origins, n_dest, n_cadres))
@@ -271,6 +277,7 @@ def _destination_sum(
                     + network_weight * log_network[o, d, k]
                     + affinity_od[o, d]
                     + origin_weight * origin[o, k]
+                    + size_weight * size[o, k]
                     + constant
                 )
     return out
@@ -431,6 +438,7 @@ def decision_context(
     workers_per_agent: float,
     diaspora_offset: np.ndarray,
     origin_term: np.ndarray,
+    origin_size: np.ndarray,
     agreement_return_probability: np.ndarray,
     age_term: np.ndarray,
     income_relative: np.ndarray,
@@ -448,7 +456,8 @@ def decision_context(
             ρ_w·max(v̄ − v*, 0); amenity: (C, 2, K) A.
         affinity_od: (C, D) time-invariant destination utility; slots: (D,) destination countries.
         workers_per_agent: ω; diaspora_offset: (C, D, K) D⁰ − ω·N⁰ (`diaspora`);
-            origin_term: (C, K) ln(R/R̄), the origins' revealed propensity to emigrate.
+            origin_term: (C, K) ln(R/R̄), the origins' revealed propensity to emigrate;
+            origin_size: (C, K) ln(T/T̃), the size of the origins' trained workforce.
         agreement_return_probability: (G,); age_term: (A,) ln m(age) by age in steps.
         income_relative: (C,) ln(GDP per capita / the world's median) (`leave_utility`).
     """
@@ -460,7 +469,9 @@ def decision_context(
         v_stay, behaviour["area_wage_weight"], log_e, amenity, behaviour["move_constant"], posts
     )
     network = diaspora(stock, slots, workers_per_agent, diaspora_offset)
-    v_dest = destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin_term)
+    v_dest = destination_utility(
+        behaviour, wage, pol, slots, network, affinity_od, origin_term, origin_size
+    )
     v_emig, cum = inclusive_value(v_dest, open_destinations(expected_posts, slots))
     return DecisionContext(
         p_reconsider=float(rules.per_step_probability(behaviour["reconsider_rate"], dt)),
