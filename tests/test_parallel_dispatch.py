@@ -65,3 +65,34 @@ def test_each_phase_runs_the_parallel_build_from_one_chunk(monkeypatch, rows, pa
     pop.age_and_hazards(1, NO_HAZARD)
     pop.decide(1, Situation(p_reconsider=0.0).context())
     assert used == {(name, parallel) for name in KERNELS}
+
+
+def test_age_counts_are_the_same_from_either_build_and_any_number_of_blocks():
+    """The serial build counts in one block, the parallel one in `AGE_COUNT_BLOCKS`: both equal
+    a numpy histogram of the active rows (inactive rows and ages beyond the last year counted as
+    the docs say), at one and two threads."""
+    import numba
+
+    from sim.engines import passes
+    from sim.model.population import AGE_YEARS
+
+    rng = np.random.default_rng(7)
+    n, countries, cadres, spy, clock = 40_000, 5, 2, 4, 600
+    country = rng.integers(0, countries, n).astype(np.int16)
+    cadre = rng.integers(0, cadres, n).astype(np.int8)
+    status = rng.choice([rules.ACTIVE, rules.ACTIVE, rules.RETIRED, rules.EXITED], n).astype(
+        np.int8
+    )
+    birth = rng.integers(-clock, clock, n).astype(np.int32)  # some beyond AGE_YEARS
+    active = status == rules.ACTIVE
+    years = np.minimum((clock - birth.astype(np.int64)) // spy, AGE_YEARS - 1)
+    expected = np.zeros((countries, cadres, AGE_YEARS), dtype=np.int64)
+    np.add.at(expected, (country[active], cadre[active], years[active]), 1)
+    args = (n, country, cadre, status, birth, clock, spy, countries, cadres)
+    assert np.array_equal(passes.AGE_COUNTS[False](*args, 1), expected)
+    for threads in (1, 2):
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        got = passes.AGE_COUNTS[True](*args, passes.AGE_COUNT_BLOCKS)
+        assert np.array_equal(got, expected)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    assert np.array_equal(passes.AGE_COUNTS[False](*args, 3), expected)

@@ -256,10 +256,10 @@ class ArrayPopulation:
 
     def age_counts(self, n_countries: int, n_cadres: int, steps_per_year: int) -> np.ndarray:
         """Active workers by (country, cadre, whole years of age) (C, K, AGE_YEARS)."""
-        a = self.a
-        return _AGE_COUNTS[self.n >= PARALLEL_MIN_ROWS](
+        a, parallel = self.a, self.n >= PARALLEL_MIN_ROWS
+        return _AGE_COUNTS[parallel](
             self.n, a["country"], a["cadre"], a["status"], a["birth"], self.clock,
-            steps_per_year, n_countries, n_cadres,
+            steps_per_year, n_countries, n_cadres, passes.AGE_COUNT_BLOCKS if parallel else 1,
         )  # fmt: skip
 
     def count(self, n_countries: int, n_cadres: int) -> np.ndarray:

@@ -339,13 +339,16 @@ def apply_admissions(
     return cols[:, :m]
 
 
-def _age_counts_py(n, country, cadre, status, birth, clock, steps_per_year, n_countries, n_cadres):
-    """Active workers by (country, cadre, whole years of age), histograms over 8 fixed blocks.
+def _age_counts_py(
+    n, country, cadre, status, birth, clock, steps_per_year, n_countries, n_cadres, blocks
+):  # fmt: skip
+    """Active workers by (country, cadre, whole years of age), histograms over `blocks` blocks
+    of rows (`AGE_COUNT_BLOCKS` for the parallel build, 1 for the serial one: integer counts, the
+    same whatever the blocks).
 
     The per-block histograms are zeroed and summed by explicit loops: in the parallel build an
     array expression (`np.zeros`, `.sum(axis=0)`) would each be a parallel region of its own.
     """
-    blocks = 8
     size = (n + blocks - 1) // blocks
     partial = np.empty((blocks, n_countries, n_cadres, AGE_YEARS), dtype=np.int64)
     for ch in prange(blocks):
@@ -400,4 +403,8 @@ GATHER = _builds(_gather_py)
 DEPART = _builds(_apply_departures_py)
 CHOICES = _builds(_apply_choices_py)
 AGE_COUNTS = _builds(_age_counts_py)
+AGE_COUNT_BLOCKS = 8
+"""Blocks of rows of the parallel build of `_age_counts_py`, each with its own histogram (the
+serial build uses one: zeroing and summing 8 histograms of C·K·100 counts cost more than the rows
+of a small population)."""
 COUNT = _builds(_count_py)

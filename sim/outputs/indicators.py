@@ -130,7 +130,7 @@ class IndicatorRecorder:
         self._grid_codes: dict[tuple, dict[str, np.ndarray]] = {}  # `_grid`'s label columns
         self.flow_frames: list[dict] = []  # `_cells` columns by year
         self.stock_frames: list[dict] = []
-        self.agreement_frames: list[pd.DataFrame] = []
+        self.agreement_frames: list[dict] = []  # `_agreement_rows` columns by year
 
     def end_step(self) -> None:
         """Add this step's flows to the year's totals."""
@@ -372,22 +372,20 @@ class IndicatorRecorder:
         columns["cadre"] = text_column(np.asarray(CADRES), columns["cadre"])
         return pd.DataFrame(columns)
 
-    def _agreement_table(self, year: int) -> pd.DataFrame:
-        """Each agreement's quota in force and hires during `year` (R2 of issue 11)."""
+    def _agreement_rows(self, year: int) -> dict[str, np.ndarray]:
+        """Each agreement's quota in force and hires during `year` (R2 of issue 11), as columns
+        (the country and cadre columns as codes, turned into a table once by `agreements`)."""
         m = self.model
         ag = m.agreements
-        labels = np.array(["all", *CADRES])
-        return pd.DataFrame(
-            {
-                "year": np.full(ag.source.size, year, dtype=np.int32),
-                "agreement": np.arange(ag.source.size, dtype=np.int32),
-                "source": self.iso3[ag.source],
-                "destination": self.iso3[ag.destination],
-                "cadre": labels[ag.cadre + 1],
-                "quota": ag.quota * m.policies.year(year).agreement_active,
-                "hired": self.year_agreement_hires.astype(np.float64) * m.workers_per_agent,
-            }
-        )
+        return {
+            "year": np.full(ag.source.size, year, dtype=np.int32),
+            "agreement": np.arange(ag.source.size, dtype=np.int32),
+            "source": ag.source,
+            "destination": ag.destination,
+            "cadre": ag.cadre + 1,
+            "quota": ag.quota * m.policies.year(year).agreement_active,
+            "hired": self.year_agreement_hires.astype(np.float64) * m.workers_per_agent,
+        }
 
     def _international_rows(self, year: int) -> dict[str, np.ndarray]:
         o, d, k = np.nonzero(self.year_international)
@@ -417,7 +415,7 @@ class IndicatorRecorder:
         if year >= report_year:
             self.frames.extend(self._flow_rows(year))
             self.flow_frames.append(self._international_rows(year))
-            self.agreement_frames.append(self._agreement_table(year))
+            self.agreement_frames.append(self._agreement_rows(year))
         for counter in (self.year_flows, self.year_international, self.year_money,
                         self.year_voluntary, self.year_by_age, self.year_posts,
                         self.year_agreement_hires):  # fmt: skip
@@ -442,6 +440,10 @@ class IndicatorRecorder:
 
     def agreements(self) -> pd.DataFrame:
         """Quota and hires of every agreement in every year (empty without agreements)."""
-        if not self.agreement_frames:
-            return self._agreement_table(self.model.start_year).iloc[0:0]
-        return pd.concat(self.agreement_frames, ignore_index=True)
+        frames = self.agreement_frames or [self._agreement_rows(self.model.start_year)]
+        columns = {name: np.concatenate([f[name] for f in frames]) for name in frames[0]}
+        for name in ("source", "destination"):
+            columns[name] = self.iso3[columns[name]]
+        columns["cadre"] = np.array(["all", *CADRES])[columns["cadre"]]
+        table = pd.DataFrame(columns)
+        return table if self.agreement_frames else table.iloc[0:0]
