@@ -688,6 +688,11 @@ def test_origin_size_is_scale_free_and_zero_where_an_origin_has_no_workers(seed,
     trained = foreign.sum(axis=1) + np.maximum(workers - foreign.sum(axis=0), 0.0)
     assert np.all(size[trained == 0] == 0.0)
     assert np.all(np.isfinite(size))
+    # the median is over the origins that have workers: an empty origin does not move it
+    for kk in range(k):
+        has = trained[:, kk] > 0
+        expected = np.log(trained[has, kk] / np.median(trained[has, kk]))
+        np.testing.assert_allclose(size[has, kk], expected, rtol=1e-12)
 
 
 def test_a_negative_origin_size_weight_moves_emigration_from_large_origins_to_small():
