@@ -17,6 +17,7 @@ numbers now. Figures are medians across replicates; the header says how the para
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import sys
@@ -331,29 +332,30 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
         "34,503, IND→SAU 32,711, IND→USA 29,292, IND→GBR 19,563.",
         "",
     ]
-    if "nurses_stock_end" in facts:
-        india, facts["india_nurses_oecd"] = india_nurses_check(r, facts)
-        out += india
+    for cadre in ("nurses", "doctors"):
+        if f"{cadre}_stock_end" in facts:
+            india, facts[f"india_{cadre}_oecd"] = india_check(r, facts, cadre)
+            out += india
     european, facts["european"] = european_check(r, f)
     return out + european, facts
 
 
-# India-born nurses working in OECD countries (census rounds, DIOC), docs/data.md §1.8: 2010/11
-# from OECD (2015), International Migration Outlook 2015, ch. 3; 2020/21 and its rise since
-# 2000/01 (+435%) from OECD (2025), International Migration Outlook 2025 (both as reported in
-# the press: secondary). 2000/01 is the 2020/21 count over 5.35.
-INDIA_NURSES_OECD = {
-    2000: INDIA_BORN_NURSES_OECD / 5.35,
-    2010: 70_472,
-    2020: INDIA_BORN_NURSES_OECD,
+# India-born nurses and doctors working in OECD countries (census rounds, DIOC), docs/data.md
+# §1.8: nurses 2010/11 from OECD (2015), International Migration Outlook 2015, ch. 3; 2020/21 and
+# the rise since 2000/01 (nurses +435%, doctors +76%) from OECD (2025), International Migration
+# Outlook 2025 (all as reported in the press: secondary). 2000/01 is 2020/21's count over the rise.
+INDIA_BORN_OECD = {
+    "nurses": {2000: INDIA_BORN_NURSES_OECD / 5.35, 2010: 70_472, 2020: INDIA_BORN_NURSES_OECD},
+    "doctors": {2000: 98_857 / 1.76, 2020: 98_857},
 }
 
 
-def india_nurses_check(r: Run, facts: dict) -> tuple[list[str], dict]:
-    """India-trained nurses in OECD countries in the world data (the first simulated year, the
-    spin-up's if any), at the start of the reported years and at the end, against the census
-    counts of India-born nurses there (`INDIA_NURSES_OECD`): a check of the gravity-built nurse
-    corridors, which no Indian nurse count outside the USA entered (docs/data.md §1.5).
+def india_check(r: Run, facts: dict, cadre: str) -> tuple[list[str], dict]:
+    """India-trained workers of a cadre in OECD countries in the world data (the first simulated
+    year, the spin-up's if any), at the start of the reported years and at the end, against the
+    census counts of India-born ones there (`INDIA_BORN_OECD`): for nurses a check of the
+    gravity-built corridors, which no Indian nurse count outside the USA entered (docs/data.md
+    §1.5); for doctors of the flows out of the OECD's 2018 counts.
 
     Returns the text and {data, start, end, decade}: workers, and the growth over the whole
     simulated period as the equivalent ten-year factor (NaN where a level is 0 or missing).
@@ -363,31 +365,36 @@ def india_nurses_check(r: Run, facts: dict) -> tuple[list[str], dict]:
     initial = r.world.initial_foreign_trained
     data = float("nan")
     if initial is not None and "IND" in iso:
-        data = float(initial[iso.index("IND"), oecd, CADRES.index("nurses")].sum())
+        data = float(initial[iso.index("IND"), oecd, CADRES.index(cadre)].sum())
     levels = {"data": data}
     for when in ("start", "end"):
-        s = facts[f"nurses_stock_{when}"]
+        s = facts[f"{cadre}_stock_{when}"]
         s = s[s.index.get_level_values("origin") == "IND"]
         levels[when] = float(s[s.index.get_level_values("country").isin(OECD_MEMBERS)].sum())
     first = int(r.data["time"].get("spin_up_from") or r.start)
     simulated = r.end - first + 1
     data, start, end = levels["data"], levels["start"], levels["end"]
     levels["decade"] = (end / data) ** (10 / simulated) if data > 0 else float("nan")
-    pub = INDIA_NURSES_OECD
+    pub = INDIA_BORN_OECD[cadre]
+    years = sorted(pub)
+    counts = ", ".join(f"{fmt(pub[y])} in {y}/{(y + 1) % 100:02d}" for y in years)
+    decades = " and ".join(
+        f"{fmt((pub[b] / pub[a]) ** (10 / (b - a)), 2)}-fold a decade in {a}/{(a + 1) % 100:02d}"
+        f"-{b}/{(b + 1) % 100:02d}"
+        for a, b in itertools.pairwise(years)
+    )
     bound = start / pub[2020]
     out = [
-        f"India-trained nurses in OECD countries: {fmt(data)} in the world data (the start of "
+        f"India-trained {cadre} in OECD countries: {fmt(data)} in the world data (the start of "
         f"{first}), {fmt(start)} at the end of {r.start - 1}, {fmt(end)} at the end of {r.end}: "
         f"{fmt(start / data, 2) if data > 0 else 'n/a'}-fold in the {r.start - first} years "
         f"before the reported ones, {fmt(end / start, 2) if start > 0 else 'n/a'}-fold in "
         f"the {r.end - r.start + 1} reported, {fmt(levels['decade'], 2)}-fold a decade over the "
-        f"{simulated} simulated. Published (India-born, census rounds): {fmt(pub[2000])} in "
-        f"2000/01 (2020/21's count less its 435% rise), {fmt(pub[2010])} in 2010/11, "
-        f"{fmt(pub[2020])} in 2020/21: {fmt(pub[2010] / pub[2000], 2)}-fold and "
-        f"{fmt(pub[2020] / pub[2010], 2)}-fold a decade (docs/data.md §1.8; the two reports "
-        "may count different sets of OECD members). The India-born include nurses trained "
-        "abroad, so the published level is an upper bound for the India-trained: the world "
-        f"data are {pct(data / pub[2020], 0)} of it, the state at the end of {r.start - 1} "
+        f"{simulated} simulated. Published (India-born, census rounds; the first derived from "
+        f"the rise to the last): {counts}: {decades} (docs/data.md §1.8; the reports may count "
+        f"different sets of OECD members). The India-born include {cadre} trained abroad, so "
+        "the published level is an upper bound for the India-trained: the world data are "
+        f"{pct(data / pub[2020], 0)} of it, the state at the end of {r.start - 1} "
         f"{pct(bound, 0)}" + (" (above the bound)." if bound > 1 else "."),
         "",
     ]
@@ -814,7 +821,7 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
         ind_gains = ", ".join(f"{c} +{fmt(v)}" for c, v in ind_gain.head(5).items())
         ind_gains += f"; Poland {fmt(ind_end.get('POL', 0))} at {r.end}"
     oecd_growth = corr.get("india_nurses_oecd", {}).get("decade", float("nan"))
-    ind_decade = INDIA_NURSES_OECD[2020] / INDIA_NURSES_OECD[2010]
+    ind_decade = INDIA_BORN_OECD["nurses"][2020] / INDIA_BORN_OECD["nurses"][2010]
     # The growth over the whole simulated period (the spin-up's years too), as a ten-year
     # factor, within ±25% of the last census decade's: the artefact was growth far above it.
     if not np.isfinite(oecd_growth):
