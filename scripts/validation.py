@@ -37,7 +37,7 @@ from sim.runner import build_model, load_results, run_scenario, world_for  # noq
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from worldbuild.common import RECOGNITION_AREA  # noqa: E402
-from worldbuild.initial_stock import INDIA_BORN_NURSES_OECD  # noqa: E402
+from worldbuild.initial_stock import INDIA_BORN_NURSES_OECD, OECD_MEMBERS  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 GROUPS = ("L", "LM", "UM", "H")
@@ -487,12 +487,6 @@ def shares_section(r: Run) -> tuple[list[str], dict]:
         facts[f"oecd_{cadre}"] = (mean.loc[r.start - 1], mean.loc[r.end])
     del oecd
     return [*out, ""], facts
-
-
-OECD_MEMBERS = ("AUS", "AUT", "BEL", "CAN", "CHL", "COL", "CRI", "CZE", "DNK", "EST", "FIN",
-                "FRA", "DEU", "GRC", "HUN", "ISL", "IRL", "ISR", "ITA", "JPN", "KOR", "LVA",
-                "LTU", "LUX", "MEX", "NLD", "NZL", "NOR", "POL", "PRT", "SVK", "SVN", "ESP",
-                "SWE", "CHE", "TUR", "GBR", "USA")  # fmt: skip
 
 
 def abroad_section(r: Run) -> tuple[list[str], dict]:

@@ -161,6 +161,13 @@ ABROAD_FLOOR = 1e-4
 """Smallest share of an origin's workers abroad counted by `origin_propensity` (0.01%)."""
 
 
+def _abroad_and_home(foreign: np.ndarray, initial_workers: np.ndarray) -> tuple:
+    """Each origin's trained workers abroad and at home at the start, (C, K) each: `foreign`
+    (C, C, K) [origin, destination, cadre] summed over destinations, and the country's workers
+    less the foreign-trained among them (floored at 0)."""
+    return foreign.sum(axis=1), np.maximum(initial_workers - foreign.sum(axis=0), 0.0)
+
+
 def origin_propensity(foreign: np.ndarray, initial_workers: np.ndarray) -> np.ndarray:
     """ln(R[o,k] / R̄[k]) (C, K): the share of each origin's workers abroad at the start, relative
     to the world's, R = abroad / (abroad + at home) floored at `ABROAD_FLOOR` (ODD §4.2.2, origin).
@@ -168,8 +175,7 @@ def origin_propensity(foreign: np.ndarray, initial_workers: np.ndarray) -> np.nd
     `foreign` (C, C, K) foreign-trained workers [origin, destination, cadre]; `initial_workers`
     (C, K) the workers of each country.
     """
-    abroad = foreign.sum(axis=1)
-    home = np.maximum(initial_workers - foreign.sum(axis=0), 0.0)
+    abroad, home = _abroad_and_home(foreign, initial_workers)
     share = np.divide(abroad, abroad + home, out=np.zeros_like(abroad), where=abroad + home > 0)
     world = abroad.sum(axis=0) / np.maximum(initial_workers.sum(axis=0), 1e-12)
     return np.log(np.maximum(share, ABROAD_FLOOR) / np.maximum(world, ABROAD_FLOOR))
@@ -184,9 +190,7 @@ def origin_size(foreign: np.ndarray, initial_workers: np.ndarray) -> np.ndarray:
     of its size at a given share abroad). Origins without workers get 0. `foreign` (C, C, K)
     foreign-trained workers [origin, destination, cadre]; `initial_workers` (C, K).
     """
-    abroad = foreign.sum(axis=1)
-    home = np.maximum(initial_workers - foreign.sum(axis=0), 0.0)
-    trained = abroad + home
+    trained = sum(_abroad_and_home(foreign, initial_workers))
     out = np.zeros_like(trained, dtype=np.float64)
     for k in range(trained.shape[1]):
         has = trained[:, k] > 0
