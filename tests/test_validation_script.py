@@ -1,0 +1,97 @@
+"""scripts/validation.py: the growth check of the foreign-trained stocks, and a clear stop on a
+results folder written before some of today's parameters existed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.runner import run_scenario
+from tests.model_helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import validation
+
+SCRIPT = ROOT / "scripts" / "validation.py"
+
+
+def _stock(rows: dict) -> pd.Series:
+    index = pd.MultiIndex.from_tuples(list(rows), names=["origin", "country"])
+    return pd.Series(list(rows.values()), index=index, dtype=float)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    start=st.floats(1.0, 1e6),
+    factor=st.floats(0.01, 100.0),
+    years=st.integers(1, 30),
+)
+def test_annual_growth_compounds_back_to_the_end(start, factor, years):
+    rate = validation.annual_growth(start, start * factor, years)
+    assert np.isclose(start * (1 + rate) ** years, start * factor, rtol=1e-9)
+
+
+def test_growth_check_lists_the_fastest_corridors_over_the_floor():
+    start = _stock({("IND", "DEU"): 2_000, ("IND", "GBR"): 20_000, ("NGA", "GBR"): 500,
+                    ("PHL", "USA"): 100_000, ("PHL", "SAU"): 50_000})  # fmt: skip
+    end = _stock({("IND", "DEU"): 8_000, ("IND", "GBR"): 22_000, ("NGA", "GBR"): 5_000,
+                  ("PHL", "USA"): 90_000, ("PHL", "SAU"): 40_000})  # fmt: skip
+    facts = {"doctors_stock_start": start, "doctors_stock_end": end,
+             "start_year": 2022, "end_year": 2032}  # fmt: skip
+    text, out = validation.growth_check(facts, "doctors")
+    corridors = list(out["fastest"].index)
+    # NGA → GBR grows fastest but starts below the floor; the others in order of growth.
+    assert corridors == [("IND", "DEU"), ("IND", "GBR"), ("PHL", "USA"), ("PHL", "SAU")]
+    assert np.isclose(out["fastest"].growth.iloc[0], 4**0.1 - 1)
+    # The OECD total: every corridor into a member (not Saudi Arabia), the one under the floor
+    # too: 122,500 → 125,000.
+    assert np.isclose(out["model"], (125_000 / 122_500) ** 0.1 - 1)
+    assert np.isclose(out["published"], 1.5**0.1 - 1)
+    assert "IND → DEU | 2,000 | 8,000 | 14.9%" in "\n".join(text)
+
+
+def test_missing_parameters_names_each_new_leaf():
+    current = {"behaviour": {"a": 1, "b": {"x": 1, "y": 2}}, "hazards": {"c": 1}, "time": {"t": 1}}
+    recorded = {"behaviour": {"a": 1, "b": {"x": 1}}, "time": {}}
+    assert validation.missing_parameters(recorded, current) == ["behaviour.b.y", "hazards.c"]
+    assert validation.missing_parameters(current, current) == []
+
+
+@pytest.mark.slow
+def test_an_older_results_folder_stops_with_a_clear_message(tmp_path):
+    """A run whose recorded scenario lacks a parameter of today's model: the script names the
+    folder and the parameter and says how to go on, instead of a KeyError deep in the model."""
+    scenario = validation.load_scenario(validation.BASELINE).with_overrides(
+        {"time.years": 1, "time.spin_up_from": None, "scale.workers_per_agent": 4000}
+    )
+    run = tmp_path / "run"
+    run_scenario(scenario, run, replicates=1)
+    manifest = json.loads((run / "manifest.json").read_text())
+    del manifest["scenario"]["behaviour"]["origin_size_weight"]
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    out = tmp_path / "validation.md"
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--results", str(run), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert str(run) in proc.stderr and "behaviour.origin_size_weight" in proc.stderr
+    assert "python scripts/validation.py" in proc.stderr
+    assert not out.exists()
+    shutil.rmtree(run)
+
+
+def test_common_language_reads_the_affinity_table():
+    pairs = [("IND", "GBR"), ("IND", "DEU"), ("COD", "FRA"), ("NGA", "ESP"), ("XXX", "GBR")]
+    assert validation.common_language(pairs) == [True, False, True, False, False]
