@@ -112,6 +112,7 @@ COUNTRY_COLUMNS = [
     "nurses_source",
     "safeguards",
     "recognition_area",
+    "free_movement",
     "uhc_index",
     "gdp_pc_ppp",
     "imputed",
@@ -394,6 +395,7 @@ def build_countries(raw: Path) -> tuple[pd.DataFrame, dict[str, int]]:
         raise ValueError(f"safeguards list: {len(ssl)} codes (expected 55), unknown {unknown}")
     df["safeguards"] = iso3.isin(ssl).astype(int)
     df["recognition_area"] = iso3.isin([*RECOGNITION_AREA, *RECOGNITION_LEFT]).astype(int)
+    df["free_movement"] = iso3.isin(RECOGNITION_AREA).astype(int)
 
     df = df.reset_index()
     imputed = {field: pd.Series(False, index=df.index) for field in IMPUTABLE}

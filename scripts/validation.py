@@ -520,13 +520,32 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
         f"**European doctors in Europe.** Of the foreign-trained doctors of the {countries} "
         "EU/EEA/Swiss destinations that report by origin (OECD 2018), those trained in the "
         f"EU, the EEA or Switzerland were {pct(published)} in 2018. In the model,{stock_text} "
-        f"{pct(arrival_share)} of the doctors arriving in them in {r.start}-{r.end}. The model "
-        "renews these destinations' foreign-trained doctors mostly from outside Europe, "
-        "because its high-income European origins emigrate little (an origin's volume); a "
-        "gravity test finds no corridor effect of the mutual recognition of qualifications "
-        "(docs/data.md §1.2).",
+        f"{pct(arrival_share)} of the doctors arriving in them in {r.start}-{r.end}. "
+        + free_movement_reading(float(r.data["behaviour"]["free_movement_effect"])),
         "",
     ], facts
+
+
+def free_movement_reading(effect: float) -> str:
+    """What the free movement effect of the run (`behaviour.free_movement_effect`) does here."""
+    common = (
+        "a gravity test of the 2018 stocks finds no corridor effect of the mutual recognition "
+        "of qualifications (docs/data.md §1.2): what is at stake is the volume of the area's "
+        "origins' emigration."
+    )
+    if effect == 0:
+        return (
+            "The run has no free movement effect, so these destinations renew their "
+            "foreign-trained doctors mostly from outside Europe: the area's high-income origins "
+            f"emigrate little; {common}"
+        )
+    return (
+        f"A move within the area of free movement carries a utility of {effect:.2f} "
+        f"(`behaviour.free_movement_effect`, odds × {np.exp(effect):.1f}; fitted to the 2018 "
+        'share carried to 2025 by calibration/europe.yaml, docs/calibration.md "Free '
+        'movement"; without it, 13% of the arrivals of 2020-2025 were trained in the area); '
+        f"{common}"
+    )
 
 
 PUBLISHED_SHARES = {

@@ -128,7 +128,7 @@ def _pandas_measure(tables, m: Measure) -> pd.Series:
         elif m.origins == "own":
             keep &= table["origin"] == table[place]
         elif m.origins != "all":
-            keep &= table["origin"].isin(list(m.origins))
+            keep &= table["origin"].isin(list(m.origins)) & (table["origin"] != table[place])
         if m.cadre != "all":
             keep &= table["cadre"] == m.cadre
         per_country = table[keep].groupby(["year", place])["workers"].sum(min_count=1)

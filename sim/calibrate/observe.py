@@ -84,7 +84,8 @@ def _origin_mask(cols: _Columns, origins, place: str) -> np.ndarray:
         return ~cols.same("origin", place)
     if origins == "own":
         return cols.same("origin", place)
-    return cols.isin("origin", list(origins))
+    # Listed origins count workers outside their training country (a stock's own-trained are `own`).
+    return cols.isin("origin", list(origins)) & ~cols.same("origin", place)
 
 
 def _group_sum(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

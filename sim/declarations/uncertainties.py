@@ -127,6 +127,21 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         range_source="voluntary leaving from about 0.5 to 5%/yr",
     ),
     RealParameter(
+        "behaviour.free_movement_effect", 0.0, 4.0, 0.0, "utility",
+        "none at the default: the destination choice has no term for the EU/EEA/Swiss free "
+        "movement of workers and automatic recognition of doctors' and nurses' qualifications "
+        "(Directive 2005/36/EC), so a move within the area faces the emigration constant's "
+        "barriers (visas, licensing examinations) like any other; fitted by "
+        "calibration/europe.yaml",
+        "Utility of a destination in the area of free movement (`World.free_movement`) for "
+        "workers trained in another member.",
+        min=-10.0, max=10.0,
+        range_source="from none (0) to odds 55 times those of a move of the same distance, "
+        "language and wages outside the area (4); assumption, to be calibrated (docs/data.md "
+        "§1.2: 58.8% of the foreign-trained doctors of the 14 reporting European destinations "
+        "trained in the area in 2018)",
+    ),
+    RealParameter(
         "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",
         "none at the default: the initial nurse stocks abroad are imputed with the doctors' "
         "per-worker propensity (docs/data.md §1.5) and the doctors' from 2018, before the "

@@ -61,6 +61,7 @@ _COUNTRY_ARRAYS = {
     "nurses_year": "int",
     "safeguards": "bool",
     "recognition_area": "bool",
+    "free_movement": "bool",
     "uhc_index": "float",
     "gdp_pc_ppp": "float",
     "imputed": "str",
@@ -134,6 +135,8 @@ class World:
     safeguards: np.ndarray
     recognition_area: np.ndarray
     """(C,) in the EU/EEA/Swiss recognition of qualifications in 2020, the UK in (data.md §1.2)."""
+    free_movement: np.ndarray
+    """(C,) in the EU/EEA/Swiss free movement of workers since 2021, the UK out (ODD §4.2.2)."""
     uhc_index: np.ndarray
     gdp_pc_ppp: np.ndarray
     imputed: np.ndarray
@@ -152,16 +155,13 @@ class World:
     source_file: str = ""
     """The file (world YAML) or folder (bundled tables) the world was read from."""
     initial_foreign_trained: np.ndarray | None = None
-    """(C, C, K) workers trained in ``origin`` working in ``destination`` at the start, by cadre
-    (``CADRES``); ``[origin, destination, cadre]``, zero diagonal. Global world: OECD 2018 doctor
-    counts and a gravity model scaled to published foreign-trained shares (docs/data.md,
-    ``initial_foreign_trained.csv``); None for world files."""
+    """(C, C, K) ``[origin, destination, cadre]`` workers trained in origin working in destination
+    at the start, zero diagonal. Global world: OECD 2018 doctor counts and a gravity model scaled to
+    published foreign-trained shares (``initial_foreign_trained.csv``); None for world files."""
     foreign_trained_relative: np.ndarray | None = None
-    """(C, K) each country's foreign-trained share of its stock (WHO, data year) relative to the
-    share of ``RECRUITMENT_REFERENCE`` (the UK), both counted over every origin of the whole world
-    (``initial_foreign_trained`` over the stock, before any subset is taken: a destination's
-    reliance on foreign-trained workers does not depend on the countries simulated); None for
-    world files."""
+    """(C, K) each country's foreign-trained share of its stock relative to the UK's
+    (``RECRUITMENT_REFERENCE``), over every origin of the whole world before any subset is taken
+    (a reliance that does not depend on the countries simulated); None for world files."""
     stock_growth: np.ndarray | None = None
     """(C, K) observed annual growth of the stock (WHO NHWA counts 2008-2020, Theil-Sen, shrunk
     toward the income-group median; ``stock_growth.csv``), 1/year; None for world files."""
@@ -169,9 +169,8 @@ class World:
     """(C,) real GDP per capita growth, 1/year (growth relative to the world 2010-2024, shrunk,
     plus the world's real growth; ``gdp_growth.csv``); None for world files."""
     income_relative: np.ndarray | None = None
-    """(C,) ln(GDP per capita PPP / its median over the whole world's countries), taken before
-    any subset, so that it does not depend on the countries simulated (the income gradient of
-    leaving, ODD §4.2.2); None for world files, whose own countries are their whole world."""
+    """(C,) ln(GDP per capita PPP / its median over the whole world), taken before any subset
+    (ODD §4.2.2, leaving); None for world files, whose own countries are their whole world."""
     age_shares: np.ndarray | None = None
     """(C, K, A) shares of the workforce in the ``AGE_BANDS`` (the profile of the country's
     income group, ``age_profile.csv``; each row sums to 1); None for world files."""
@@ -555,6 +554,7 @@ def _load_global(data_dir: Path) -> World:
         nurses_year=cty["nurses_year"].to_numpy(),
         safeguards=cty["safeguards"].to_numpy() == 1,
         recognition_area=cty["recognition_area"].to_numpy() == 1,
+        free_movement=cty["free_movement"].to_numpy() == 1,
         uhc_index=cty["uhc_index"].to_numpy(),
         gdp_pc_ppp=cty["gdp_pc_ppp"].to_numpy(),
         imputed=cty["imputed"].to_numpy(),

@@ -28,19 +28,23 @@ AFRICAN_REGION = "AFR"
 
 
 def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
-    """Time-invariant utility of each destination: distance, language, colony and the African
-    origin effect. (C origin, D).
+    """Time-invariant utility of each destination: distance, language, colony, the African
+    origin effect and free movement. (C origin, D).
 
     ODD §4.2.2, emigrate: −β_dist·ln(max(dist_km, 1)) + β_lang·common_language + β_col·colony
-    + γ_AFR·[o in the WHO African Region].
+    + γ_AFR·[o in the WHO African Region] + μ_F·[o and d in the area of free movement, o ≠ d].
     """
     dist = np.maximum(np.asarray(world.distance_km, dtype=np.float64)[:, slots], 1.0)
     african = np.asarray(world.who_region).astype(str) == AFRICAN_REGION
+    free = np.asarray(world.free_movement, dtype=bool)
+    within = free[:, None] & free[slots][None, :]
+    within &= np.arange(free.shape[0])[:, None] != np.asarray(slots)[None, :]
     return (
         -behaviour["distance_weight"] * np.log(dist)
         + behaviour["language_weight"] * np.asarray(world.common_language)[:, slots]
         + behaviour["colony_weight"] * np.asarray(world.colony)[:, slots]
         + behaviour["africa_origin_effect"] * african[:, None]
+        + behaviour["free_movement_effect"] * within
     )
 
 

@@ -154,11 +154,15 @@ def dask_client(
                 f"{connect_timeout:g} s ({detail})",
                 expected="the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786",
             ) from None
-        try:
-            yield client
-        finally:
-            with contextlib.suppress(Exception):
-                client.close(timeout=5)
+        with contextlib.ExitStack() as quiet:
+            try:
+                yield client
+            except BaseException:  # runs in flight: their cut connections logged as they close
+                quiet.enter_context(_quiet_logs(CLOSING_LOGGERS))
+                raise
+            finally:
+                with contextlib.suppress(Exception):
+                    client.close(timeout=5)
         return
     n = workers or cpu_count()
     preload = dask.config.get("distributed.worker.preload") or []
@@ -175,8 +179,40 @@ def dask_client(
             env=worker_threads_env(n),
             preload=[*preload, __name__],  # dask_setup and dask_teardown below
         )
-    with cluster, Client(cluster) as client:
-        yield client
+    # The quiet stack is left last, after the cluster has closed.
+    with contextlib.ExitStack() as quiet, cluster, Client(cluster) as client:
+        try:
+            yield client
+        except BaseException:
+            # Stopped with runs in flight (Ctrl-C, an error): closing the cluster cuts them, and
+            # Dask and tornado log the cut connections in this process as errors with
+            # tracebacks, nothing for the user, who is told of the runs by the caller.
+            quiet.enter_context(_quiet_logs(CLOSING_LOGGERS))
+            raise
+
+
+CLOSING_LOGGERS = ("distributed", "tornado")
+"""Loggers silenced while a local cluster closes under runs in flight (`dask_client`)."""
+
+
+@contextlib.contextmanager
+def _quiet_logs(names: tuple[str, ...]) -> Iterator[None]:
+    """Loggers `names` and their existing children (Dask's configuration sets some children's
+    levels, e.g. `tornado.application`'s) at CRITICAL inside the block, restored after it."""
+    children = [
+        name
+        for name in list(logging.Logger.manager.loggerDict)
+        if any(name.startswith(f"{parent}.") for parent in names)
+    ]
+    loggers = [logging.getLogger(name) for name in (*names, *children)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def dask_setup(worker: Any) -> None:

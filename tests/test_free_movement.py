@@ -1,0 +1,95 @@
+"""The free movement effect (ODD §4.2.2, `behaviour.free_movement_effect`).
+
+Checked in the affinity table (the effect is added to a destination in the area of free movement
+for an origin in it, other than itself, and to no other pair), in the world data (the area is the
+EU/EEA/Swiss recognition area without the UK), and by direction: with a positive effect, on the
+same seeds, more workers emigrate from the area's origins into the area, and the Indian workers
+they compete with for the same posts are not hired more there.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.inputs.scenario import load_scenario
+from sim.inputs.world import load_world
+from sim.model.utilities import affinity
+from sim.runner import run_scenario, world_for
+from tests.model_helpers import SCENARIOS
+
+COUNTRIES = ["ROU", "POL", "DEU", "SWE", "GBR", "IND", "NGA"]
+AREA = ["ROU", "POL", "DEU", "SWE"]
+
+
+def _scenario(effect: float = 0.0):
+    over = {
+        "world.countries": COUNTRIES,
+        "scale.workers_per_agent": 50.0,
+        "time.years": 4,
+        "behaviour.free_movement_effect": effect,
+    }
+    return load_scenario(SCENARIOS / "baseline.yaml").with_overrides(over)
+
+
+@functools.cache
+def _world():
+    return world_for(_scenario().data)
+
+
+def test_the_area_is_the_recognition_area_without_the_uk():
+    world = load_world("global")
+    iso = np.asarray(world.iso3).astype(str)
+    free = set(iso[np.asarray(world.free_movement)])
+    recognition = set(iso[np.asarray(world.recognition_area)])
+    assert len(free) == 30 and {"ROU", "DEU", "NOR", "CHE", "ISL"} <= free
+    assert recognition - free == {"GBR"}
+    assert not load_world("archetypes").free_movement.any()
+
+
+@settings(max_examples=25, deadline=None)
+@given(effect=st.floats(-10.0, 10.0), drop=st.integers(0, 6))
+def test_the_effect_is_added_to_pairs_within_the_area_only(effect, drop):
+    world = _world()
+    behaviour = dict(_scenario().data["behaviour"])
+    # Destination slots: every country but one, in a shuffled order (slots are not the identity).
+    slots = np.array([c for c in range(len(world.iso3)) if c != drop])[::-1]
+    base = affinity(behaviour, world, slots)
+    shifted = affinity({**behaviour, "free_movement_effect": effect}, world, slots)
+    iso = np.asarray(world.iso3).astype(str)
+    for o in range(len(iso)):
+        for j, d in enumerate(slots):
+            within = iso[o] in AREA and iso[d] in AREA and o != d
+            expected = base[o, j] + (effect if within else 0.0)
+            assert np.isclose(shifted[o, j], expected, atol=1e-9), (iso[o], iso[d])
+
+
+@functools.cache
+def _flows(effect: float, tmp_root: str):
+    from pathlib import Path
+
+    out = Path(tmp_root) / f"fm_{effect}"
+    run_scenario(_scenario(effect), out, replicates=2, seed=3)
+    import pandas as pd
+
+    return pd.read_parquet(out / "flows.parquet")
+
+
+def test_a_positive_effect_moves_workers_within_the_area(tmp_path_factory):
+    root = str(tmp_path_factory.getbasetemp())
+    none, some = _flows(0.0, root), _flows(2.0, root)
+
+    def moved(f, origins, destinations):
+        return f[f.origin.isin(origins) & f.destination.isin(destinations)].workers.sum()
+
+    within = [moved(f, AREA, AREA) for f in (none, some)]
+    assert within[1] > 1.5 * within[0] + 100
+    # Indian workers compete with the area's for the same posts in the area: not hired more.
+    india = [moved(f, ["IND"], AREA) for f in (none, some)]
+    assert india[1] <= india[0]
+    # The UK is out of the area: moves from the area into it gain nothing from the effect.
+    into_uk = [moved(f, AREA, ["GBR"]) for f in (none, some)]
+    assert into_uk[1] <= into_uk[0] * 1.2 + 100
