@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -350,18 +351,30 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
         if f"growth_{cadre}" in facts
         for pair in facts[f"growth_{cadre}"]["fastest"].index
     ]
-    shared = sum(common_language(listed))
+    across = len(listed) - sum(common_language(listed))
+    every = [
+        pair
+        for cadre in ("doctors", "nurses")
+        if f"growth_{cadre}" in facts
+        for pair in facts[f"growth_{cadre}"]["corridors"]
+    ]
+    base = 1 - float(np.mean(common_language(every))) if every else float("nan")
+    share = across / len(listed) if listed else float("nan")
+    compared = "about as often as"
+    if abs(share - base) > 0.1:
+        compared = "more often than" if share > base else "less often than"
     out += [
-        f"Reading: {len(listed) - shared} of the {len(listed)} corridors listed lead to a "
-        "destination whose official language the origin does not share (CEPII, "
-        "`sim/data/affinity.csv`). The destination choice weighs a common official language at "
+        f"Reading: {across} of the {len(listed)} corridors listed lead to a destination whose "
+        "official language the origin does not share (CEPII, `sim/data/affinity.csv`), against "
+        f"{pct(base, 0)} of all {len(every)} corridors of at least {CORRIDOR_FLOOR:,} workers at "
+        f"the start: the fastest-growing cross a language barrier {compared} the corridors as "
+        "a whole. The destination choice weighs a common official language at "
         f"{weight:.2f} (`behaviour.language_weight`), which multiplies a destination's odds by "
         f"{np.exp(weight):.2f}; the gravity fit of the OECD doctor matrix that built the initial "
         "corridors multiplies a corridor's stock by 5.4 for it (G4, 1.694, docs/data.md §1.2). "
         "The two are not the same quantity (the gravity model explains stocks, with all "
-        "migrants' stocks as a regressor; the choice model each year's moves), but the gap lets "
-        "the arrivals drift from the corridors the data start from. No figure among the targets "
-        "measures corridors by language, so the calibration has not been able to weigh it.",
+        "migrants' stocks as a regressor; the choice model each year's moves), and no figure "
+        "among the targets measures corridors by language, so the calibration has not weighed it.",
         "",
     ]
     return out, facts
@@ -411,7 +424,8 @@ def growth_check(facts: dict, cadre: str) -> tuple[list[str], dict]:
         [f"{o} → {d}", fmt(v.start), fmt(v.end), pct(v.growth)] for (o, d), v in fastest.iterrows()
     ]
     out = [
-        f"**Growth of the foreign-trained {cadre}.** In OECD countries the model's stock grows "
+        f"**Growth of the foreign-trained {cadre}.** In OECD countries the model's stock (the sum "
+        "of the corridors' medians across replicates) grows "
         f"{pct(model)} a year over {first}-{last} ({fmt(oecd(start))} → {fmt(oecd(end))}); the "
         f"OECD's grew {pct(published)} a year over {since}-{until} (+{factor - 1:.0%}, C28, the "
         f"countries reporting). The {len(rows)} fastest-growing corridors of at least "
@@ -420,7 +434,8 @@ def growth_check(facts: dict, cadre: str) -> tuple[list[str], dict]:
         "",
     ]
     out += md_table(["origin → country", str(first), str(last), "a year"], rows)
-    return out, {"model": model, "published": published, "fastest": fastest}
+    facts = {"model": model, "published": published, "fastest": fastest}
+    return out, facts | {"corridors": list(table.index)}
 
 
 # India-born nurses and doctors working in OECD countries (census rounds, DIOC), docs/data.md
@@ -513,7 +528,8 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
             facts[year] = area_share(s[s.year == year])
         stock_text = (
             f" they are {pct(facts[r.start - 1])} of these destinations' foreign-trained doctors "
-            f"at the start ({r.start - 1}) and {pct(facts[r.end])} at the end ({r.end}), and"
+            f"at the start ({r.start - 1}) and {pct(facts[r.end])} at the end ({r.end}), and the "
+            "area is the country left by"
         )
     countries = len(dests)
     return [
@@ -539,11 +555,17 @@ def free_movement_reading(effect: float) -> str:
             "foreign-trained doctors mostly from outside Europe: the area's high-income origins "
             f"emigrate little; {common}"
         )
+    text = (ROOT / "calibration" / "fitted.yaml").read_text(encoding="utf-8")
+    fitted = yaml.safe_load(text)["behaviour"]
+    how = (
+        "fitted to the 2018 share carried to 2025 by calibration/europe.yaml, "
+        'docs/calibration.md "Free movement"'
+        if np.isclose(effect, float(fitted.get("free_movement_effect", np.nan)))
+        else "as the run's scenario sets it, not the fitted value"
+    )
     return (
-        f"A move within the area of free movement carries a utility of {effect:.2f} "
-        f"(`behaviour.free_movement_effect`, odds × {np.exp(effect):.1f}; fitted to the 2018 "
-        'share carried to 2025 by calibration/europe.yaml, docs/calibration.md "Free '
-        'movement"; without it, 13% of the arrivals of 2020-2025 were trained in the area); '
+        "For workers trained in the area, a destination in another member carries a utility of "
+        f"{effect:.2f} (`behaviour.free_movement_effect`, odds × {np.exp(effect):.1f}; {how}); "
         f"{common}"
     )
 

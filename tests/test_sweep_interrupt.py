@@ -126,3 +126,39 @@ def test_closing_logs_are_quiet_inside_the_block_and_restored_after():
         for name in names:
             assert logging.getLogger(name).getEffectiveLevel() == logging.CRITICAL, name
     assert {name: logging.getLogger(name).level for name in names} == before
+
+
+def test_a_calibration_closes_its_cluster_with_the_exception_that_stopped_it():
+    """`hrhsim calibrate` closes its cluster in a `finally` (`Runner.close`): the cluster's
+    context sees the exception being handled (a Ctrl-C), so `dask_client` closes quietly, and a
+    normal end closes it with none."""
+    import contextlib
+    from types import SimpleNamespace
+
+    from sim.calibrate.execute import Runner
+
+    seen = []
+
+    @contextlib.contextmanager
+    def cluster():
+        try:
+            yield
+        except BaseException as exc:
+            seen.append(type(exc))
+            raise
+        else:
+            seen.append(None)
+
+    for stop in (KeyboardInterrupt, None):
+        stack = contextlib.ExitStack()
+        stack.enter_context(cluster())
+        runner = SimpleNamespace(stack=stack)
+        try:
+            try:
+                if stop is not None:
+                    raise stop
+            finally:
+                Runner.close(runner)
+        except KeyboardInterrupt:
+            pass
+    assert seen == [KeyboardInterrupt, None]

@@ -62,7 +62,10 @@ class Runner:
         self._ctx_future = None
 
     def close(self) -> None:
-        self.stack.close()
+        """Close the cluster; called in a `finally`, it passes on the exception being handled, if
+        any, so that a cluster closed under runs in flight (a Ctrl-C) closes quietly
+        (`sim.sweep.cluster.dask_client`)."""
+        self.stack.__exit__(*sys.exc_info())
 
     def _client(self):
         if self.client is None:

@@ -130,9 +130,10 @@ class Measure:
 
     `source` is `indicators` (the indicator names in `names`, summed), `flows` (international moves
     from `origins` to `countries`) or `stocks` (workers trained in `origins` working in
-    `countries`). `origins`: ISO3 codes, `all`, `foreign` (trained in another country than where
-    they work or arrive) or `own`. `year_offset` shifts the years (-1: the stock at the end of the
-    previous year, i.e. at the start of the year).
+    `countries`). `origins`: ISO3 codes (workers outside their training country), `all`,
+    `foreign` (trained in another country than where they work or arrive) or `own`.
+    `year_offset` shifts the years (-1: the stock at the end of the previous year, i.e. at the
+    start of the year).
     """
 
     source: str
