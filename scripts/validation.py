@@ -326,8 +326,8 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
             facts[f"{cadre}_stock_by_origin"] = by_origin / by_origin.sum()
             facts[f"{cadre}_stock_end"] = end
             facts[f"{cadre}_stock_start"] = start
-            facts["start_year"], facts["end_year"] = r.start - 1, r.end
         facts[f"{cadre}_flows"] = rows_f / years
+    facts["start_year"], facts["end_year"] = r.start - 1, r.end
     out += [
         "Reference (initial stock, docs/data.md §1.7): doctors IND→USA 35,880, EGY→SAU 22,886, "
         "IND→GBR 16,092, MEX→USA 11,633, CUB→USA 10,113; nurses PHL→USA 154,447, PHL→SAU "
@@ -344,26 +344,26 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
         if f"{cadre}_stock_end" in facts:
             growth, facts[f"growth_{cadre}"] = growth_check(facts, cadre)
             out += growth
-    weight = float(r.data["behaviour"]["language_weight"])
-    listed = [
-        pair
-        for cadre in ("doctors", "nurses")
-        if f"growth_{cadre}" in facts
-        for pair in facts[f"growth_{cadre}"]["fastest"].index
-    ]
-    across = len(listed) - sum(common_language(listed))
-    every = [
-        pair
-        for cadre in ("doctors", "nurses")
-        if f"growth_{cadre}" in facts
-        for pair in facts[f"growth_{cadre}"]["corridors"]
-    ]
-    base = 1 - float(np.mean(common_language(every))) if every else float("nan")
+    return out + language_reading(r, facts), facts
+
+
+def language_reading(r: Run, facts: dict) -> list[str]:
+    """The corridors listed by `growth_check` that cross a language barrier, against all the
+    corridors it considered, and the weight the destination choice gives a common language."""
+
+    def pairs(key: str) -> list[tuple[str, str]]:
+        grown = [facts[f"growth_{cadre}"] for cadre in CADRES if f"growth_{cadre}" in facts]
+        return [pair for g in grown for pair in g[key]]
+
+    listed, every = pairs("listed"), pairs("corridors")
+    across = len(listed) - sum(common_language(r.world, listed))
+    base = 1 - float(np.mean(common_language(r.world, every))) if every else float("nan")
     share = across / len(listed) if listed else float("nan")
     compared = "about as often as"
     if abs(share - base) > 0.1:
         compared = "more often than" if share > base else "less often than"
-    out += [
+    weight = float(r.data["behaviour"]["language_weight"])
+    return [
         f"Reading: {across} of the {len(listed)} corridors listed lead to a destination whose "
         "official language the origin does not share (CEPII, `sim/data/affinity.csv`), against "
         f"{pct(base, 0)} of all {len(every)} corridors of at least {CORRIDOR_FLOOR:,} workers at "
@@ -377,7 +377,6 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
         "among the targets measures corridors by language, so the calibration has not weighed it.",
         "",
     ]
-    return out, facts
 
 
 # The growth of the foreign-trained workforce of OECD countries (calibration/targets.csv C28,
@@ -388,12 +387,20 @@ CORRIDOR_FLOOR = 1_000
 """Smallest initial stock (workers) of a corridor whose growth rate is listed."""
 
 
-def common_language(pairs: list[tuple[str, str]]) -> list[bool]:
-    """Whether each (origin, destination) pair shares an official language (CEPII, as the
-    model's affinity reads it: `sim/data/affinity.csv`)."""
-    table = pd.read_csv(ROOT / "sim" / "data" / "affinity.csv")
-    common = table.set_index(["origin", "destination"]).common_language
-    return [bool(common.get(pair, 0)) for pair in pairs]
+def common_language(world, pairs: list[tuple[str, str]]) -> list[bool]:
+    """Whether each (origin, destination) pair shares an official language in the world's
+    table (`World.common_language`, CEPII: `sim/data/affinity.csv`); False for a code it lacks."""
+    position = {code: i for i, code in enumerate(np.asarray(world.iso3).astype(str))}
+    table = np.asarray(world.common_language)
+    return [
+        bool(table[position[o], position[d]]) if o in position and d in position else False
+        for o, d in pairs
+    ]
+
+
+def in_oecd(stock: pd.Series) -> pd.Series:
+    """The rows of an (origin, country) series whose country is an OECD member."""
+    return stock[stock.index.get_level_values("country").isin(OECD_MEMBERS)]
 
 
 def annual_growth(start: pd.Series | float, end: pd.Series | float, years: int):
@@ -411,7 +418,7 @@ def growth_check(facts: dict, cadre: str) -> tuple[list[str], dict]:
     years = last - first
 
     def oecd(stock: pd.Series) -> float:
-        return float(stock[stock.index.get_level_values("country").isin(OECD_MEMBERS)].sum())
+        return float(in_oecd(stock).sum())
 
     model = float(annual_growth(oecd(start), oecd(end), years))
     factor, since, until = OECD_GROWTH[cadre]
@@ -435,7 +442,7 @@ def growth_check(facts: dict, cadre: str) -> tuple[list[str], dict]:
     ]
     out += md_table(["origin → country", str(first), str(last), "a year"], rows)
     facts = {"model": model, "published": published, "fastest": fastest}
-    return out, facts | {"corridors": list(table.index)}
+    return out, facts | {"listed": list(fastest.index), "corridors": list(table.index)}
 
 
 # India-born nurses and doctors working in OECD countries (census rounds, DIOC), docs/data.md
@@ -468,7 +475,7 @@ def india_check(r: Run, facts: dict, cadre: str) -> tuple[list[str], dict]:
     for when in ("start", "end"):
         s = facts[f"{cadre}_stock_{when}"]
         s = s[s.index.get_level_values("origin") == "IND"]
-        levels[when] = float(s[s.index.get_level_values("country").isin(OECD_MEMBERS)].sum())
+        levels[when] = float(in_oecd(s).sum())
     first = int(r.data["time"].get("spin_up_from") or r.start)
     simulated = r.end - first + 1
     data, start, end = levels["data"], levels["start"], levels["end"]

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.inputs.world import load_world
 from sim.runner import run_scenario
 from tests.model_helpers import ROOT
 
@@ -94,4 +95,5 @@ def test_an_older_results_folder_stops_with_a_clear_message(tmp_path):
 
 def test_common_language_reads_the_affinity_table():
     pairs = [("IND", "GBR"), ("IND", "DEU"), ("COD", "FRA"), ("NGA", "ESP"), ("XXX", "GBR")]
-    assert validation.common_language(pairs) == [True, False, True, False, False]
+    world = load_world("global")
+    assert validation.common_language(world, pairs) == [True, False, True, False, False]

@@ -79,6 +79,11 @@ def with_totals(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x, x.sum(axis=2, keepdims=True)], axis=2)
 
 
+def _concatenated(frames: list[dict], names=None) -> dict[str, np.ndarray]:
+    """The frames' columns (`names`, default the first frame's) each joined into one array."""
+    return {name: np.concatenate([f[name] for f in frames]) for name in names or frames[0]}
+
+
 def cadre_totals(x: np.ndarray) -> np.ndarray:
     """Append an `all` total over the cadre axis (last) of a (C, K) array."""
     return np.concatenate([x, x.sum(axis=-1, keepdims=True)], axis=-1)
@@ -366,7 +371,7 @@ class IndicatorRecorder:
 
     def _cells_table(self, frames: list[dict]) -> pd.DataFrame:
         """The rows of `_cells` of every year as one table, the codes turned into labels."""
-        columns = {name: np.concatenate([f[name] for f in frames]) for name in frames[0]}
+        columns = _concatenated(frames)
         for name in columns.keys() & {"origin", "country", "destination"}:
             columns[name] = text_column(self.iso3, columns[name])
         columns["cadre"] = text_column(np.asarray(CADRES), columns["cadre"])
@@ -423,7 +428,7 @@ class IndicatorRecorder:
 
     def indicators(self) -> pd.DataFrame:
         """All indicator rows recorded so far (one DataFrame built at the end: cheap per year)."""
-        columns = {name: np.concatenate([f[name] for f in self.frames]) for name in _COLUMNS}
+        columns = _concatenated(self.frames, _COLUMNS)
         for name, labels in self.labels.items():
             columns[name] = text_column(np.array(list(labels)), columns[name])
         return pd.DataFrame(columns)
@@ -441,7 +446,7 @@ class IndicatorRecorder:
     def agreements(self) -> pd.DataFrame:
         """Quota and hires of every agreement in every year (empty without agreements)."""
         frames = self.agreement_frames or [self._agreement_rows(self.model.start_year)]
-        columns = {name: np.concatenate([f[name] for f in frames]) for name in frames[0]}
+        columns = _concatenated(frames)
         for name in ("source", "destination"):
             columns[name] = self.iso3[columns[name]]
         columns["cadre"] = np.array(["all", *CADRES])[columns["cadre"]]

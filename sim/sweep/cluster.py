@@ -140,7 +140,7 @@ def dask_client(
     connection, or does not answer as a Dask scheduler within `connect_timeout` seconds).
     """
     import dask
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     if scheduler:
         check_scheduler(scheduler, handshake_timeout=connect_timeout)
@@ -154,16 +154,35 @@ def dask_client(
                 f"{connect_timeout:g} s ({detail})",
                 expected="the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786",
             ) from None
-        with contextlib.ExitStack() as quiet:
-            try:
-                yield client
-            except BaseException:  # runs in flight: their cut connections logged as they close
-                quiet.enter_context(_quiet_logs(CLOSING_LOGGERS))
-                raise
-            finally:
-                with contextlib.suppress(Exception):
-                    client.close(timeout=5)
-        return
+        closing = contextlib.ExitStack()
+        closing.callback(_close_client, client)
+    else:
+        with contextlib.ExitStack() as opening:  # closes the cluster if the client fails
+            client = opening.enter_context(Client(opening.enter_context(_local_cluster(workers))))
+            closing = opening.pop_all()
+    # The quiet stack is left last, after the client and cluster have closed.
+    with contextlib.ExitStack() as quiet, closing:
+        try:
+            yield client
+        except BaseException:
+            # Stopped with runs in flight (Ctrl-C, an error): closing the cluster cuts them, and
+            # Dask and tornado log the cut connections in this process as errors with
+            # tracebacks, nothing for the user, who is told of the runs by the caller.
+            quiet.enter_context(_quiet_logs(CLOSING_LOGGERS))
+            raise
+
+
+def _close_client(client: Any) -> None:
+    """Close a client of a remote scheduler, whatever the state of its connection."""
+    with contextlib.suppress(Exception):
+        client.close(timeout=5)
+
+
+def _local_cluster(workers: int | None) -> Any:
+    """A new `LocalCluster` of `workers` processes (default: the CPUs)."""
+    import dask
+    from dask.distributed import LocalCluster
+
     n = workers or cpu_count()
     preload = dask.config.get("distributed.worker.preload") or []
     preload = [preload] if isinstance(preload, str) else list(preload)
@@ -179,16 +198,7 @@ def dask_client(
             env=worker_threads_env(n),
             preload=[*preload, __name__],  # dask_setup and dask_teardown below
         )
-    # The quiet stack is left last, after the cluster has closed.
-    with contextlib.ExitStack() as quiet, cluster, Client(cluster) as client:
-        try:
-            yield client
-        except BaseException:
-            # Stopped with runs in flight (Ctrl-C, an error): closing the cluster cuts them, and
-            # Dask and tornado log the cut connections in this process as errors with
-            # tracebacks, nothing for the user, who is told of the runs by the caller.
-            quiet.enter_context(_quiet_logs(CLOSING_LOGGERS))
-            raise
+    return cluster
 
 
 CLOSING_LOGGERS = ("distributed", "tornado")
