@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200, "display.max_rows", 200):
         print(table.to_string(index=False))
     counts = {}
-    for role in ("fit", "holdout"):
+    for role in ("fit", "holdout", "check"):
         sub = table[table.role == role]
         counts[role] = (len(sub), int(sub.within_25pct.eq(True).sum()),
                         int(sub.within_factor_2.eq(True).sum()))  # fmt: skip
@@ -102,7 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         fit["summary"] = (
             f"{what}; re-measured on the current model: {counts['fit'][2]} of "
             f"{counts['fit'][0]} within a factor of 2, {counts['holdout'][1]} of "
-            f"{counts['holdout'][0]} held-out figures within ±25% (medians of "
+            f"{counts['holdout'][0]} held-out figures"
+            + (
+                f" and {counts['check'][1]} of {counts['check'][0]} checks added after the "
+                "calibration"
+                if counts["check"][0]
+                else ""
+            )
+            + " within ±25% (medians of "
             f"{args.replicates} replicates: python scripts/fit_check.py --replicates "
             f"{args.replicates})"
         )
@@ -112,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             within_factor_2=counts["fit"][2],
             held_out=counts["holdout"][0],
             held_out_within_25pct=counts["holdout"][1],
+            checks=counts["check"][0],
+            checks_within_25pct=counts["check"][1],
             remeasured={
                 "by": f"python scripts/fit_check.py --replicates {args.replicates}",
                 "date": dt.date.today().isoformat(),

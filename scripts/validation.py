@@ -338,6 +338,9 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
         if f"{cadre}_stock_end" in facts:
             india, facts[f"india_{cadre}_oecd"] = india_check(r, facts, cadre)
             out += india
+    if "nurses_stock_end" in facts:
+        register, facts["uk_register"] = uk_register_check(r, facts)
+        out += register
     european, facts["european"] = european_check(r, f)
     out += european
     for cadre in ("doctors", "nurses"):
@@ -506,6 +509,69 @@ def india_check(r: Run, facts: dict, cadre: str) -> tuple[list[str], dict]:
     return out, levels
 
 
+# The NMC register at 30 September 2024 (calibration/targets.csv C34, C35; NMC news, 2 December
+# 2024): nurses, midwives and nursing associates educated in India and in the Philippines, and the
+# internationally educated share of the register. Checks added after the model's values had been
+# seen, never fitted (calibration/mapping.yaml, role `check`).
+NMC_REGISTER_2024 = {"IND": 67_576, "PHL": 50_180, "share": 0.238}
+REGISTER_YEAR = 2024
+
+
+def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
+    """India's and the Philippines' nurses in the UK at the end of 2024 against the NMC register
+    three months earlier (`NMC_REGISTER_2024`), and where India-trained nurses in OECD countries
+    grow: in destinations that share an official language with India (as the model reads CEPII)
+    or in the others, none of which a published figure bounds.
+
+    Returns the text and {IND, PHL, share}: (model, published) pairs, and {language, other}:
+    (start, end) India-trained nurses in OECD countries. Empty where 2024 is not simulated.
+    """
+    s = r.stocks
+    if s is None or not len(s) or not r.start - 1 <= REGISTER_YEAR <= r.end:
+        return [], {}
+    uk = s[(s.year == REGISTER_YEAR) & (s.country == "GBR") & (s.cadre == "nurses")]
+    by_origin = uk.groupby(["replicate", "origin"]).workers.sum().unstack(fill_value=0.0)
+    share = 1.0 - by_origin.get("GBR", 0.0) / by_origin.sum(axis=1)
+    levels = {o: (float(by_origin.get(o, pd.Series(0.0)).median()), NMC_REGISTER_2024[o])
+              for o in ("IND", "PHL")}  # fmt: skip
+    levels["share"] = (float(share.median()), NMC_REGISTER_2024["share"])
+    start, end = facts["nurses_stock_start"], facts["nurses_stock_end"]
+    india = [in_oecd(x[x.index.get_level_values("origin") == "IND"]) for x in (start, end)]
+    countries = sorted(set(india[0].index.get_level_values("country"))
+                       | set(india[1].index.get_level_values("country")))  # fmt: skip
+    languages = common_language(r.world, [("IND", c) for c in countries])
+    shared = dict(zip(countries, languages, strict=True))
+    split = {}
+    for name, keep in (("language", True), ("other", False)):
+        split[name] = tuple(
+            float(x[[shared[c] == keep for c in x.index.get_level_values("country")]].sum())
+            for x in india
+        )
+    (ind, ind_pub), (phl, phl_pub) = levels["IND"], levels["PHL"]
+    lang, other = split["language"], split["other"]
+    out = [
+        f"**The UK's nurse register, 30 September 2024** (NMC, C34-C35: checks added after the "
+        "calibration, never fitted). India-trained "
+        f"nurses in the UK at the end of {REGISTER_YEAR}: {fmt(ind)}, against {fmt(ind_pub)} "
+        f"educated in India on the register ({fmt(ind / ind_pub, 2)}×); Philippines-trained: "
+        f"{fmt(phl)} against {fmt(phl_pub)} ({fmt(phl / phl_pub, 2)}×); the foreign-trained "
+        f"share of the UK's nurses {pct(levels['share'][0])} against {pct(levels['share'][1])} "
+        "internationally educated on the register. The register counts everyone who may "
+        "practise, working or not, three months before the model's date. India's largest "
+        "corridor follows the register through its 2021-24 surge; the Philippines' corridor is "
+        "built by the gravity model (docs/data.md §1.5) and misses whatever brought 50,180 "
+        "Filipino nurses to the register, so it stays small (C06, its joiners, is unreachable).",
+        "",
+        f"Where India-trained nurses in OECD countries grow, {r.start - 1}-{r.end}: in the "
+        f"destinations sharing an official language with India {fmt(lang[0])} → {fmt(lang[1])} "
+        f"({fmt(lang[1] / lang[0], 2) if lang[0] else 'n/a'}-fold), in the others "
+        f"{fmt(other[0])} → {fmt(other[1])} ({fmt(other[1] / other[0], 2) if other[0] else 'n/a'}"
+        "-fold). No published figure bounds the others.",
+        "",
+    ]
+    return out, levels | split
+
+
 def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
     """European doctors in European destinations: the share of the foreign-trained doctors of
     the EU/EEA/Swiss destinations reporting by origin in 2018 who trained in that area, in the
@@ -582,6 +648,7 @@ PUBLISHED_SHARES = {
     ("USA", "nurses"): (0.05, "NSSRN 2008 5.6% (approximate; input)"),
     ("SAU", "doctors"): (0.705, "C29 (input); C21 0.76"),
     ("SAU", "nurses"): (0.633, "C29 (input); C21 0.63"),
+    ("GBR", "nurses"): (0.238, "C35 (a check): the NMC register, 30 Sep 2024"),
     ("AUS", "nurses"): (0.181, "C16 (input)"),
     ("NZL", "nurses"): (0.299, "C16 (input)"),
     ("NOR", "doctors"): (0.40, "C33"),
@@ -957,6 +1024,17 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
         india_status = f"gone; slower than published ({oecd_growth / ind_decade:.2f}×)"
     else:
         india_status = "gone"
+    register = corr.get("uk_register") or {}
+    register_text = ""
+    if register:
+        (ind, ind_pub), lang, other = register["IND"], register["language"], register["other"]
+        register_text = (
+            f"; the UK, the largest gain, {fmt(ind / ind_pub, 2)}× the NMC register's "
+            f"India-educated nurses in {REGISTER_YEAR} (C34a); in OECD destinations sharing an "
+            f"official language with India {fmt(lang[1] / lang[0], 2)}-fold {r.start - 1}-"
+            f"{r.end}, in the others {fmt(other[1] / other[0], 2)}-fold (unbounded by any "
+            "published figure)"
+        )
     ab = d["abroad"]
     out_f = d["outflows"]
     resp = d["responses"]
@@ -1007,7 +1085,7 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
          f"{fmt(ind_growth, 2)}-fold {r.start - 1}-{r.end} (largest gains: {ind_gains}); in "
          f"OECD countries {fmt(oecd_growth, 2)}-fold a decade over the simulated years (the "
          f"spin-up's included) against {fmt(ind_decade, 2)}-fold in 2010/11-2020/21 "
-         "(India-born nurses, OECD; §4)", india_status],
+         "(India-born nurses, OECD; §4)" + register_text, india_status],
         ["Saudi Arabia starts at 21% / 11% foreign-trained (C21: 76% / 63%)",
          f"{pct(ft[('SAU', 'doctors')][0])} / {pct(ft[('SAU', 'nurses')][0])} at the start, "
          f"{pct(ft[('SAU', 'doctors')][1])} / {pct(ft[('SAU', 'nurses')][1])} at the end",
@@ -1114,7 +1192,7 @@ def build(results, experiment=None, scale: Path | None = None) -> str:
         f"({r.data['time']['steps_per_year']} steps a year), seed {m['seed']}, engine "
         f"{m['engine']}, commit {str(m.get('git_commit'))[:12]}. Figures are medians across "
         f"replicates. {calibration_status(m)} Sources of the published figures: "
-        "`calibration/targets.csv` (C01-C33) and docs/data.md.",
+        "`calibration/targets.csv` (C01-C35) and docs/data.md.",
         "",
     ]
     return "\n".join(head + parts) + "\n"

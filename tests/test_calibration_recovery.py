@@ -28,6 +28,7 @@ import yaml
 import sim
 from sim.calibrate.engine import calibrate
 from sim.calibrate.recovery import synthetic_targets
+from sim.calibrate.report import write_report
 from sim.calibrate.spec import load_spec
 from sim.sweep.cluster import dask_client
 
@@ -71,6 +72,16 @@ def test_known_parameters_are_recovered_and_a_stopped_calibration_resumes(tmp_pa
     assert fitted["within_factor_2"].all()
     html = (out / "report.html").read_text()
     assert all(f">{t}<" in html for t in table["id"]) and "Held-out targets" in html
+    assert "Checks added after" not in html  # no target has the role
+    # a figure added after the values were seen is reported apart from the held-out ones
+    held = next(t for t in state["targets"] if t["status"] == "holdout")
+    (tmp_path / "checked").mkdir()
+    write_report(tmp_path / "checked", {**state, "targets": [
+        {**t, "status": "check"} if t is held else t for t in state["targets"]]})  # fmt: skip
+    checked = pd.read_csv(tmp_path / "checked" / "report.csv").set_index("id")["status"]
+    assert checked[held["id"]] == "checked after"
+    report = (tmp_path / "checked" / "report.html").read_text()
+    assert "Checks added after the calibration" in report
     # every run is explored once, and targets the model itself made are within its reach
     explored = state["explored"]
     assert explored["runs"] == done.runs

@@ -11,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.calibrate.mapping import load_targets
+from sim.calibrate.plan import _target_row
+from sim.calibrate.report import fit_counts, fit_table
 from sim.calibrate.targets import ErrorModel, observation_sd, parse_value, resolve_targets
 from sim.errors import CalibrationError
 from sim.inputs.world import cached_world
@@ -229,6 +231,7 @@ def test_a_minimal_mapping_loads(tmp_path):
         (GOOD.replace("group: flows", "group: flow"), "did you mean 'flows'"),
         (GOOD.replace("role: fit", "role: fitted"), "did you mean 'fit'"),
         (GOOD.replace("role: fit", "role: holdout"), "needs a reason"),
+        (GOOD.replace("role: fit", "role: check"), "needs a reason"),
         (GOOD.replace("immigrants", "imigrants"), "did you mean 'immigrants'"),
         (GOOD.replace("cadre: nurses", "cadre: nurse"), "did you mean 'nurses'"),
         (GOOD.replace("year: 2021", "year: 2021/23"), "invalid year"),
@@ -251,6 +254,26 @@ def test_mapping_errors_name_the_file_key_and_expectation(tmp_path, mapping, nee
     text = str(err.value)
     assert needle in text
     assert "m.yaml" in text or "t.csv" in text
+
+
+def test_a_check_is_compared_and_reported_but_never_fitted(tmp_path):
+    """A figure added after the model's values were seen: compared, counted apart, not fitted."""
+    mapping = GOOD + (
+        "  C02: {group: flows, role: check, year: 2021, reason: added after,\n"
+        "        output: {indicator: emigrants, countries: [GBR], cadre: nurses}}\n"
+    )
+    rows = (
+        "C01,c,Flow,100,persons,2021,GBR,s,u,primary\nC02,c,Out,50,persons,2021,GBR,s,u,primary\n"
+    )
+    ts = _resolve(load_targets(*_files(tmp_path, mapping, rows)))
+    assert [t.id for t in ts.fitted] == ["C01"]
+    assert [t.id for t in ts.compared] == ["C01", "C02"]
+    check = ts.by_id("C02")
+    assert check.status == "check" and check.used and check.status_reason == "added after"
+    table = fit_table({"targets": [_target_row(t) for t in ts.compared]})
+    assert list(table.status) == ["fitted", "checked after"]
+    assert list(table.group) == ["Flows", "Flows"]
+    assert fit_counts(table, "held out")["n"] == 0
 
 
 def test_an_unmapped_row_is_an_error(tmp_path):

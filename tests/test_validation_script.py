@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -97,3 +98,39 @@ def test_common_language_reads_the_affinity_table():
     pairs = [("IND", "GBR"), ("IND", "DEU"), ("COD", "FRA"), ("NGA", "ESP"), ("XXX", "GBR")]
     world = load_world("global")
     assert validation.common_language(world, pairs) == [True, False, True, False, False]
+
+
+def _register_run(end: int = 2032):
+    """A stand-in for validation.Run: two replicates of the UK's nurses at the end of 2024."""
+    rows = []
+    for replicate, (own, ind, phl) in enumerate([(700, 200, 40), (800, 240, 60)]):
+        for origin, workers in (("GBR", own), ("IND", ind), ("PHL", phl), ("NGA", 60)):
+            rows.append((replicate, 2024, origin, "GBR", "nurses", workers))
+        rows.append((replicate, 2024, "IND", "GBR", "doctors", 999))  # another cadre
+        rows.append((replicate, 2023, "IND", "GBR", "nurses", 999))  # another year
+    stocks = pd.DataFrame(rows, columns=["replicate", "year", "origin", "country", "cadre",
+                                         "workers"])  # fmt: skip
+    return SimpleNamespace(stocks=stocks, start=2023, end=end, world=load_world("global"))
+
+
+def test_uk_register_check_reads_the_uk_nurses_in_2024_and_splits_india_by_language():
+    start = _stock({("IND", "GBR"): 100, ("IND", "DEU"): 10, ("IND", "SAU"): 1_000,
+                    ("PHL", "DEU"): 50})  # fmt: skip
+    end = _stock({("IND", "GBR"): 150, ("IND", "DEU"): 40, ("IND", "SAU"): 5_000,
+                  ("PHL", "DEU"): 500})  # fmt: skip
+    facts = {"nurses_stock_start": start, "nurses_stock_end": end}
+    text, out = validation.uk_register_check(_register_run(), facts)
+    assert out["IND"] == (220.0, 67_576)  # the median of 200 and 240
+    assert out["PHL"] == (50.0, 50_180)
+    # foreign-trained shares 300/1,000 and 360/1,160: the median is their mean
+    assert np.isclose(out["share"][0], (0.3 + 360 / 1160) / 2)
+    # India's nurses only, OECD members only (not Saudi Arabia): English-speaking UK, Germany
+    assert out["language"] == (100.0, 150.0)
+    assert out["other"] == (10.0, 40.0)
+    assert "(4.00-fold)" in "\n".join(text)
+
+
+def test_uk_register_check_is_silent_when_2024_is_not_simulated():
+    facts = {"nurses_stock_start": _stock({("IND", "GBR"): 1}),
+             "nurses_stock_end": _stock({("IND", "GBR"): 1})}  # fmt: skip
+    assert validation.uk_register_check(_register_run(end=2023), facts) == ([], {})

@@ -227,7 +227,9 @@ class _Stages:
                 "ratio whose denominator is zero)",
                 file=str(self.spec.mapping_path),
                 key_path=f"targets.{undefined[0]}.output",
-                expected="an output the model defines, or role: holdout or none for the target",
+                expected=(
+                    "an output the model defines, or role: holdout, check or none for the target"
+                ),
             )
 
     # ---------------------------------------------------------------- screening

@@ -197,7 +197,7 @@ def load_targets(
             raise ck.error(
                 ("targets",),
                 f"target(s) {', '.join(need)} of {Path(targets_csv).name} are not mapped: give "
-                "each a role (fit, holdout, input, none or unreachable with a reason)",
+                "each a role (fit, holdout, check, input, none or unreachable with a reason)",
             )
     targets.sort(key=lambda t: _sort_key(t.id))
     return TargetSet(tuple(targets), conventions, errors, policies, docs, str(targets_csv), shown)
@@ -402,7 +402,7 @@ def _target(
     ck.mapping(entry, kp, _TARGET_KEYS, required=("role",))
     role = ck.choice(entry["role"], (*kp, "role"), ROLES)
     reason = entry.get("reason", "")
-    needs_reason = role in ("holdout", "input", "none", "unreachable")
+    needs_reason = role in ("holdout", "check", "input", "none", "unreachable")
     if needs_reason and not (isinstance(reason, str) and reason.strip()):
         raise ck.error((*kp, "reason"), f"a target with role '{role}' needs a reason", "text")
     common = {

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.explored import reach_section, reach_summary
-from sim.calibrate.targets import GROUPS
+from sim.calibrate.targets import COMPARED, GROUPS
 from sim.calibrate.text import esc, figure_of, num
 from sim.outputs.results import figure_bytes, write_csv
 
@@ -76,13 +76,12 @@ def fit_table(state: dict) -> pd.DataFrame:
     for t in state["targets"]:
         c = checks.get(t["id"], {})
         row = {
-            "group": GROUPS.get(t["group"], t["group"])
-            if t["status"] in ("fit", "holdout")
-            else "",
+            "group": GROUPS.get(t["group"], t["group"]) if t["status"] in COMPARED else "",
             "id": t["id"],
             "status": {
                 "fit": "fitted",
                 "holdout": "held out",
+                "check": "checked after",
                 "input": "used as input",
                 "none": "no model counterpart",
                 "unreachable": "not reachable",
@@ -121,6 +120,10 @@ def fit_table(state: dict) -> pd.DataFrame:
         row["note"] = " ".join(x for x in (t.get("shifted", ""), t.get("note", "")) if x)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+COMPARED_LABELS = ("fitted", "held out", "checked after")
+"""The report's labels of the compared roles (`sim.calibrate.targets.COMPARED`)."""
 
 
 def fit_counts(table: pd.DataFrame, status: str, prefix: str = "") -> dict[str, int]:
@@ -197,6 +200,7 @@ def write_fit_summary(out: Path, state: dict) -> Path:
 
     table = fit_table(state)
     fit, held = fit_counts(table, "fitted"), fit_counts(table, "held out")
+    checked = fit_counts(table, "checked after")
     spec = state["spec"]
     when = state.get("finished", "")[:10]
     summary = {
@@ -206,6 +210,8 @@ def write_fit_summary(out: Path, state: dict) -> Path:
         "within_factor_2": fit["within_factor_2"],
         "held_out": held["n"],
         "held_out_within_25pct": held["within_25pct"],
+        "checks": checked["n"],
+        "checks_within_25pct": checked["within_25pct"],
         "summary": (
             f"{len(state['posterior']['active'])} behavioural parameters fitted to {fit['n']} "
             f"published figures; {held['within_25pct']} of {held['n']} held-out figures within "
@@ -238,7 +244,7 @@ def _fit_figure(table: pd.DataFrame) -> str | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sub = table[table["status"].isin(["fitted", "held out"]) & table["value"].notna()]
+    sub = table[table["status"].isin(COMPARED_LABELS) & table["value"].notna()]
     sub = sub[sub["value"] != 0]
     if sub.empty:
         return None
@@ -254,7 +260,7 @@ def _fit_figure(table: pd.DataFrame) -> str | None:
             if min(ratios) <= 0:
                 continue
             ax.plot([ratios[1], ratios[2]], [i + dy, i + dy], color=colour, lw=1.5)
-            marker = "o" if r["status"] == "fitted" else "D"
+            marker = {"fitted": "o", "held out": "D"}.get(r["status"], "s")
             ax.plot(ratios[0], i + dy, marker, color=colour, ms=4)
     ax.axvspan(0.75, 1.25, color="#d9ebf7", zorder=0)
     ax.axvline(1.0, color="k", lw=0.8)
@@ -407,6 +413,7 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
     spec = state["spec"]
     post = state.get("posterior") or {}
     fit, held = fit_counts(table, "fitted"), fit_counts(table, "held out")
+    checked = fit_counts(table, "checked after")
     before = fit_counts(table, "fitted", "default_")
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
@@ -429,6 +436,9 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
         ),
         f"<li><b>Held out</b> (never fitted): {held['within_25pct']} of {held['n']} within ±25%, "
         f"{held['within_factor_2']} within a factor of 2.</li>",
+        f"<li><b>Checks</b> added after the model's values had been seen (never fitted, not "
+        f"blind): {checked['within_25pct']} of {checked['n']} within ±25%, "
+        f"{checked['within_factor_2']} within a factor of 2.</li>",
         f"<li><b>Parameters</b>: {len(post.get('active', []))} of {len(state['prior'])} "
         "calibrated (the others inert in the screening keep their defaults).</li>",
         f"<li><b>Runs</b>: {state.get('runs_done', 0)} evaluations of "
@@ -443,18 +453,25 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
             f"<figure><img alt='fit before and after' src='data:image/png;base64,{img}'>"
             "<figcaption>Model over published figure, before calibration (grey, the "
             "scenario's own values) and at the fit (blue): median and 90% interval over "
-            "replicates; circles fitted, diamonds held out.</figcaption></figure>"
+            "replicates; circles fitted, diamonds held out, squares checks added after the "
+            "calibration.</figcaption></figure>"
         )
-    for title, status in (("Fitted targets", "fitted"), ("Held-out targets", "held out")):
-        parts.append(f"<h2>{title}</h2>")
+    for title, status in (
+        ("Fitted targets", "fitted"),
+        ("Held-out targets", "held out"),
+        ("Checks added after the calibration (never fitted; not blind)", "checked after"),
+    ):
         sub = table[table["status"] == status]
+        if sub.empty and status == "checked after":
+            continue
+        parts.append(f"<h2>{title}</h2>")
         for label in GROUPS.values():
             g = sub[sub["group"] == label]
             if len(g):
                 parts.append(f"<h3>{esc(label)}</h3>{_target_table(g)}")
     parts.append(reach_section(state, table))
     parts.append("<h2>Not fitted</h2>")
-    rest = table[~table["status"].isin(["fitted", "held out"])]
+    rest = table[~table["status"].isin(COMPARED_LABELS)]
     if rest.empty:
         parts.append("<p>Every target was fitted or held out.</p>")
     else:

@@ -7,12 +7,14 @@ and years, aggregated how, possibly a ratio of two such measures, possibly a *po
 (the difference between a paired policy run and the baseline run with the same seed). Rows with
 several values (`2402;2372;1616`) are split into sub-targets `C12a`, `C12b`, `C12c`.
 
-Every target has a role: `fit` (fitted), `holdout` (reported, never fitted), `input` (the data
-work used it to build the initial state: neither fitted nor held out) or `none` (no model
-counterpart; the mapping says why). Resolving the targets against a scenario
-(`resolve_targets`) turns the years into weights on simulated years, applies the conventions for
-financial years and for figures dated before the model's start, and marks what cannot be fitted
-(and why). The observation error of each target comes from its `confidence` (`ErrorModel`).
+Every target has a role: `fit` (fitted), `holdout` (reported, never fitted, set aside before
+the calibration), `check` (reported, never fitted, added after the model's values had been seen:
+not a blind test), `input` (the data work used it to build the initial state: neither fitted nor
+held out) or `none` (no model counterpart; the mapping says why). Resolving the targets against a
+scenario (`resolve_targets`) turns the years into weights on simulated years, applies the
+conventions for financial years and for figures dated before the model's start, and marks what
+cannot be fitted (and why). The observation error of each target comes from its `confidence`
+(`ErrorModel`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sim.declarations import ALL, WORLD
 from sim.errors import CalibrationError
 
 __all__ = [
+    "COMPARED",
     "GROUPS",
     "ROLES",
     "Conventions",
@@ -45,10 +48,13 @@ GROUPS = {
     "policy_responses": "Policy responses",
 }
 """Report groups of targets, in report order, with their titles."""
-ROLES = ("fit", "holdout", "input", "none", "unreachable")
-"""A target's role in the mapping: fitted, held out (reported, never fitted), used as input to the
-data work, without a model counterpart, or unreachable (a counterpart no run of an earlier
-calibration came near: neither fitted nor held out, reported with the reason)."""
+ROLES = ("fit", "holdout", "check", "input", "none", "unreachable")
+"""A target's role in the mapping: fitted, held out (reported, never fitted, set aside before the
+calibration), a check (reported, never fitted, added after the model's values had been seen),
+used as input to the data work, without a model counterpart, or unreachable (a counterpart no run
+of an earlier calibration came near: neither fitted nor held out, reported with the reason)."""
+COMPARED = ("fit", "holdout", "check")
+"""The roles whose targets the model is compared with (only `fit` is fitted)."""
 CSV_COLUMNS = (
     "id",
     "use",
@@ -288,7 +294,7 @@ class Target:
     note: str = ""
     # filled by resolve_targets
     status: str = ""
-    """`fit`, `holdout`, `input`, `none`, `unreachable` or `unfittable` once resolved."""
+    """`fit`, `holdout`, `check`, `input`, `none`, `unreachable` or `unfittable` once resolved."""
     status_reason: str = ""
     weights: tuple[tuple[int, float], ...] = ()
     """(calendar year, weight) pairs of the comparison, after the date conventions."""
@@ -307,8 +313,8 @@ class Target:
 
     @property
     def used(self) -> bool:
-        """Compared with the model (fitted or held out)."""
-        return self.status in ("fit", "holdout")
+        """Compared with the model (fitted, held out or a check)."""
+        return self.status in COMPARED
 
     def describe(self) -> dict:
         return {
@@ -368,8 +374,8 @@ class TargetSet:
 
     @property
     def compared(self) -> list[Target]:
-        """Targets the model is compared with: fitted and held out."""
-        return self.with_status("fit", "holdout")
+        """Targets the model is compared with: fitted, held out and checks."""
+        return self.with_status(*COMPARED)
 
     def used_policies(self) -> list[str]:
         """Names of the policy runs that compared targets need (sorted)."""

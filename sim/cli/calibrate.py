@@ -204,7 +204,8 @@ def _describe_plan(plan) -> str:
         f"calibration {plan.spec.name}: scenario {plan.spec.scenario_path}",
         f"  parameters ({len(plan.prior)}): " + ", ".join(plan.prior.names),
         f"  targets: {len(t.with_status('fit'))} fitted, {len(t.with_status('holdout'))} held "
-        f"out, {len(t.with_status('unfittable'))} not fittable, {len(t.with_status('input'))} "
+        f"out, {len(t.with_status('check'))} checks added after, "
+        f"{len(t.with_status('unfittable'))} not fittable, {len(t.with_status('input'))} "
         f"used as input, {len(t.with_status('none'))} without a model counterpart, "
         f"{len(t.with_status('unreachable'))} unreachable",
         f"  runs per evaluation: {plan.runs_per_evaluation} (baseline"
