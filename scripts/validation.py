@@ -558,7 +558,9 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         f"share of the UK's nurses {pct(levels['share'][0])} against {pct(levels['share'][1])} "
         "internationally educated on the register. The register counts everyone who may "
         "practise, working or not, three months before the model's date. India's largest "
-        "corridor follows the register through its 2021-24 surge; the Philippines' corridor is "
+        "corridor reaches the register's level after its 2021-24 surge (the growth to it is not "
+        "checked: the data hold no count by country of education around 2020); the "
+        "Philippines' corridor is "
         "built by the gravity model (docs/data.md §1.5) and misses whatever brought 50,180 "
         "Filipino nurses to the register, so it stays small (C06, its joiners, is unreachable).",
         "",
