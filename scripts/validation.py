@@ -37,6 +37,7 @@ from sim.model import initial  # noqa: E402
 from sim.runner import build_model, load_results, run_scenario, world_for  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
+from europe_targets import LARGE_DESTINATION  # noqa: E402
 from worldbuild.common import RECOGNITION_AREA  # noqa: E402
 from worldbuild.initial_stock import INDIA_BORN_NURSES_OECD, OECD_MEMBERS  # noqa: E402
 
@@ -592,7 +593,7 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
     arrivals = f[(f.cadre == "doctors") & f.destination.isin(dests) & (f.origin != f.destination)]
     arrival_share = area_share(arrivals)
     facts = {"published": float(published), "arrivals": arrival_share}
-    stock_text = ""
+    stock_text, table = "", []
     if r.stocks is not None and len(r.stocks):
         s = r.stocks[
             (r.stocks.cadre == "doctors")
@@ -601,6 +602,21 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
         ]
         for year in (r.start - 1, r.end):
             facts[year] = area_share(s[s.year == year])
+        by_destination = oecd.groupby("destination").doctors.sum()
+        large = by_destination[by_destination >= LARGE_DESTINATION].sort_values(ascending=False)
+        rows = []
+        for d in large.index:
+            one = oecd[oecd.destination == d]
+            shares = [area_share(s[(s.year == y) & (s.country == d)]) for y in (r.start - 1, r.end)]
+            rows.append([d, pct(one[one.origin.isin(area)].doctors.sum() / large[d]),
+                         pct(shares[0]), pct(shares[1])])  # fmt: skip
+            facts[("destination", d)] = shares
+        table = [
+            f"The destinations with at least {LARGE_DESTINATION:,} foreign-trained doctors in "
+            "2018, one by one (E02-E07, calibration/europe/targets.csv):",
+            "",
+            *md_table(["destination", "2018 (OECD)", str(r.start - 1), str(r.end)], rows),
+        ]
         stock_text = (
             f" they are {pct(facts[r.start - 1])} of these destinations' foreign-trained doctors "
             f"at the start ({r.start - 1}) and {pct(facts[r.end])} at the end ({r.end}), and the "
@@ -612,19 +628,24 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
         "EU/EEA/Swiss destinations that report by origin (OECD 2018), those trained in the "
         f"EU, the EEA or Switzerland were {pct(published)} in 2018. In the model,{stock_text} "
         f"{pct(arrival_share)} of the doctors arriving in them in {r.start}-{r.end}. "
-        + free_movement_reading(float(r.data["behaviour"]["free_movement_effect"])),
+        + free_movement_reading(
+            float(r.data["behaviour"]["free_movement_effect"]),
+            float(r.data["behaviour"].get("community_preference", 0.0)),
+        ),
         "",
+        *table,
     ], facts
 
 
-def free_movement_reading(effect: float) -> str:
-    """What the free movement effect of the run (`behaviour.free_movement_effect`) does here."""
+def free_movement_reading(effect: float, preference: float = 0.0) -> str:
+    """What the free movement effect and the Community preference of the run
+    (`behaviour.free_movement_effect`, `behaviour.community_preference`) do here."""
     common = (
         "a gravity test of the 2018 stocks finds no corridor effect of the mutual recognition "
         "of qualifications (docs/data.md §1.2): what is at stake is the volume of the area's "
         "origins' emigration."
     )
-    if effect == 0:
+    if effect == 0 and preference == 0:
         return (
             "The run has no free movement effect, so these destinations renew their "
             "foreign-trained doctors mostly from outside Europe: the area's high-income origins "
@@ -632,15 +653,20 @@ def free_movement_reading(effect: float) -> str:
         )
     text = (ROOT / "calibration" / "fitted.yaml").read_text(encoding="utf-8")
     fitted = yaml.safe_load(text)["behaviour"]
+    as_fitted = np.isclose(effect, float(fitted.get("free_movement_effect", np.nan))) and (
+        np.isclose(preference, float(fitted.get("community_preference", np.nan)))
+    )
     how = (
-        "fitted to the 2018 share carried to 2025 by calibration/europe.yaml, "
-        'docs/calibration.md "Free movement"'
-        if np.isclose(effect, float(fitted.get("free_movement_effect", np.nan)))
-        else "as the run's scenario sets it, not the fitted value"
+        "both fitted to the six largest reporting destinations' 2018 shares carried to 2025 by "
+        'calibration/community.yaml, docs/calibration.md "The Community preference"'
+        if as_fitted
+        else "as the run's scenario sets them, not the fitted values"
     )
     return (
         "For workers trained in the area, a destination in another member carries a utility of "
-        f"{effect:.2f} (`behaviour.free_movement_effect`, odds × {np.exp(effect):.1f}; {how}); "
+        f"{effect:.2f} (`behaviour.free_movement_effect`, odds × {np.exp(effect):.1f}), and its "
+        "international posts consider them before the applicants from outside the area with "
+        f"probability {preference:.2f} (`behaviour.community_preference`, ODD §7.5; {how}); "
         f"{common}"
     )
 

@@ -18,7 +18,14 @@ import pytest
 
 from sim.model import matching, rules
 from sim.model.demand import DeploymentAllowance
-from sim.model.rng import STREAM_AREA, STREAM_MATCH_KEY, STREAM_PASSIVE, uniform, worker_key
+from sim.model.rng import (
+    STREAM_AREA,
+    STREAM_MATCH_KEY,
+    STREAM_PASSIVE,
+    STREAM_PREFERENCE,
+    uniform,
+    worker_key,
+)
 from tests.model_helpers import archetypes, make_model
 
 SEED, STEP = 31, 6
@@ -47,13 +54,14 @@ def _table(cells: dict | None, default: int = 10**6) -> np.ndarray:
 
 def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agreements=(),
           ethical=(), protected=(), passive_rate=0.0, rural_share=0.0, allowance=None,
-          capped=(), exempt=False):  # fmt: skip
+          capped=(), exempt=False, members=(), preference=0.0):  # fmt: skip
     """Run `matching.match_applicants` on applicants given as lists.
 
     `country` is where each applicant works now (default: their origin); `agreements` is a list
     of (source, destination, cadre or -1, slots); `ethical` and `protected` list countries;
     `posts` is {(country, cadre): n} (default: plenty everywhere); `allowance` {country: n}
-    deployments left (default: uncapped); `capped` lists the (country, cadre) under a cap.
+    deployments left (default: uncapped); `capped` lists the (country, cadre) under a cap;
+    `members` lists the area of free movement, whose `preference` applies.
     Returns (channel, area, posts left, allowance left).
     """
     n = len(ids)
@@ -72,7 +80,7 @@ def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agr
         np.asarray(cadre or [0] * n, dtype=np.int64), np.asarray(destination, dtype=np.int64),
         table, ag[:, 0].copy(), ag[:, 1].copy(), ag[:, 2].copy(), ag[:, 3].copy(),
         _flags(ethical), _flags(protected), passive_rate, left, under_cap, exempt,
-        np.full((4, 2), rural_share),
+        np.full((4, 2), rural_share), _flags(members), preference,
     )  # fmt: skip
     return channel, area, table, left
 
@@ -135,6 +143,52 @@ def test_a_turned_down_applicant_leaves_the_post_to_the_next():
     taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN}
     assert taken == set(sorted(IDS[20:], key=priority)[:5])
     assert posts[DEST, 0] == 0
+
+
+def preferred(i: int, rate: float) -> bool:
+    """ODD §7.5: an applicant trained in a member, to another member, comes first with `rate`."""
+    return uniform(SEED, i, STEP, STREAM_PREFERENCE) < rate
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.4, 1.0])
+def test_community_preference_serves_the_area_first_then_rank_order(rate):
+    """DEST and SRC are members, OTHER and DEST2 are not: at DEST, applicants trained in SRC
+    that the preference draw selects take the posts first, in rank order; the posts left go in
+    rank order to everyone else. DEST2, outside the area, ranks everyone alike."""
+    origin = [SRC, OTHER] * 20
+    destination = [DEST] * 20 + [DEST2] * 20
+    posts = {(DEST, 0): 6, (DEST2, 0): 6}
+    channel, *_ = match(IDS, origin, destination, posts=posts, members=[SRC, DEST],
+                        preference=rate)  # fmt: skip
+    taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN}
+    at_dest = [i for i, d in zip(IDS, destination, strict=True) if d == DEST]
+    first = sorted((i for i, o in zip(IDS, origin, strict=True)
+                    if i in at_dest and o == SRC and preferred(i, rate)), key=priority)  # fmt: skip
+    rest = sorted((i for i in at_dest if i not in first), key=priority)
+    assert taken & set(at_dest) == set((first + rest)[:6])
+    at_dest2 = [i for i, d in zip(IDS, destination, strict=True) if d == DEST2]
+    assert taken & set(at_dest2) == set(sorted(at_dest2, key=priority)[:6])
+    if rate == 0.0:  # no preference: the rank order alone, as without the rule
+        plain, *_ = match(IDS, origin, destination, posts=posts)
+        assert np.array_equal(channel, plain)
+    if rate == 0.4:  # the draw selects some of the area's applicants, not all
+        area = [i for i, o in zip(IDS, origin, strict=True) if i in at_dest and o == SRC]
+        assert 0 < sum(preferred(i, rate) for i in area) < len(area)
+
+
+def test_community_preference_skips_a_move_within_one_country_and_keeps_the_other_rules():
+    """A worker trained in DEST applying to DEST from abroad is not preferred (o = d); a preferred
+    applicant still needs a post and the training country's allowance."""
+    origin = [DEST] * 10 + [SRC] * 10 + [OTHER] * 20
+    channel, _, posts, left = match(
+        IDS, origin, [DEST] * 40, country=[OTHER] * 10 + [SRC] * 30, posts={(DEST, 0): 8},
+        members=[SRC, DEST], preference=1.0, allowance={SRC: 3}, capped=[(SRC, 0)],
+    )  # fmt: skip
+    taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN}
+    from_src = sorted(IDS[10:20], key=priority)[:3]  # the allowance binds at 3
+    others = sorted((i for i in IDS if i not in IDS[10:20]), key=priority)[:5]
+    assert taken == set(from_src) | set(others)
+    assert posts[DEST, 0] == 0 and left[SRC] == 0
 
 
 def test_agreement_slots_are_served_first_and_used_up():

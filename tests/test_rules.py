@@ -203,6 +203,8 @@ def _match(**kw):
         capped=np.zeros((3, 1), dtype=bool),
         exempt_agreements=True,
         rural_share=np.zeros((3, 1)),
+        member=np.zeros(3, dtype=bool),
+        preference=0.0,
     )
     args.update(kw)
     args["origin"] = np.asarray(args["origin"], dtype=np.int64)
@@ -213,7 +215,7 @@ def _match(**kw):
         "step", "worker_id", "keys", "origin", "country", "cadre", "destination", "posts",
         "agreement_source", "agreement_destination", "agreement_cadre", "agreement_slots",
         "ethical", "protected", "passive_rate", "allowance", "capped", "exempt_agreements",
-        "rural_share",
+        "rural_share", "member", "preference",
     ]  # fmt: skip
     return matching.match_applicants(*(args[k] for k in order))
 

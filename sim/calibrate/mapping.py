@@ -295,15 +295,21 @@ def _countries(ck: Checker, value: Any, kp: tuple, groups: dict) -> tuple[str, .
     )
 
 
-def _origins(ck: Checker, value: Any, kp: tuple) -> tuple[str, ...] | str:
+def _origins(ck: Checker, value: Any, kp: tuple, groups: dict) -> tuple[str, ...] | str:
     if isinstance(value, str) and value in _ORIGIN_WORDS:
         return value
+    if isinstance(value, str) and value in groups:
+        return tuple(groups[value])
     if isinstance(value, list) and value:
         for i, code in enumerate(value):
             if not isinstance(code, str) or not _ISO3_RE.fullmatch(code):
                 raise ck.error((*kp, str(i)), f"expected an ISO3 code, got {code!r}")
         return tuple(value)
-    raise ck.error(kp, f"invalid origins {value!r}", "all, foreign, own or a list of ISO3 codes")
+    raise ck.error(
+        kp,
+        f"invalid origins {value!r}",
+        "all, foreign, own, a country group or a list of ISO3 codes",
+    )
 
 
 def _measure(
@@ -334,7 +340,7 @@ def _measure(
         return Measure("indicators", tuple(names), countries, "all", area, cadre, combine, offset)
     spec = value[kind]
     ck.mapping(spec, (*kp, kind), ("origins",))
-    origins = _origins(ck, spec.get("origins", "all"), (*kp, kind, "origins"))
+    origins = _origins(ck, spec.get("origins", "all"), (*kp, kind, "origins"), groups)
     if area != ALL:
         raise ck.error((*kp, "area"), f"{kind}s are not split by area", "area: all")
     source = "flows" if kind == "flow" else "stocks"

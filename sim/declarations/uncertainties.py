@@ -132,7 +132,7 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "movement of workers and automatic recognition of doctors' and nurses' qualifications "
         "(Directive 2005/36/EC), so a move within the area faces the emigration constant's "
         "barriers (visas, licensing examinations) like any other; fitted by "
-        "calibration/europe.yaml",
+        "calibration/europe.yaml, then with the Community preference by calibration/community.yaml",
         "Utility of a destination in the area of free movement (`World.free_movement`) for "
         "workers trained in another member.",
         min=-10.0, max=10.0,
@@ -140,6 +140,20 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "language and wages outside the area (4); assumption, to be calibrated (docs/data.md "
         "§1.2: 58.8% of the foreign-trained doctors of the 14 reporting European destinations "
         "trained in the area in 2018)",
+    ),
+    RealParameter(
+        "behaviour.community_preference", 0.0, 1.0, 0.0, "probability",
+        "none at the default (admission in random order among applicants); the EU's Community "
+        "preference (Council Resolution of 20 June 1994 on the admission of third-country "
+        "nationals for employment; labour market tests in national law) has member states "
+        "admit third-country workers only where EU/EEA workers cannot fill a vacancy, while "
+        "shortage-occupation lists exempt many health posts from the test",
+        "Probability that an applicant trained in a member of the area of free movement is "
+        "considered, for a post in another member, before the applicants from outside it.",
+        min=0.0, max=1.0,
+        range_source="from admission in random order (0) to the strict rule (1); assumption, "
+        "to be calibrated (docs/data.md §1.2: the European destinations' foreign-trained "
+        "doctors by origin)",
     ),
     RealParameter(
         "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",

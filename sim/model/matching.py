@@ -16,7 +16,13 @@ from numba import njit
 from sim.model.ledger import Ledger, Transitions
 from sim.model.policies import Agreements, PolicyYear
 from sim.model.population import APPLY_CONTRACT_RETURN, APPLY_EMIGRATE, Applicants, Population
-from sim.model.rng import STREAM_AREA, STREAM_MATCH_KEY, STREAM_PASSIVE, uniform_keyed
+from sim.model.rng import (
+    STREAM_AREA,
+    STREAM_MATCH_KEY,
+    STREAM_PASSIVE,
+    STREAM_PREFERENCE,
+    uniform_keyed,
+)
 from sim.model.rules import RURAL
 
 if TYPE_CHECKING:
@@ -72,16 +78,20 @@ def match_applicants(
     capped: np.ndarray,
     exempt_agreements: bool,
     rural_share: np.ndarray,
+    member: np.ndarray,
+    preference: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Demand-constrained matching of emigration applicants to international posts (ODD §7.5).
 
     Agreement quotas are served first, in agreement order, to applicants in their training country
     (the agreement's source), within each destination's international posts; open recruitment
-    fills what is left. Where a destination applies ethical recruitment, applicants recruited from
-    a protected country (the country they are in) are taken only as passive applicants (with
-    probability `passive_rate`). Where the training country caps deployments (`capped`), an
-    applicant leaving it needs a unit of its `allowance` (agreement hires too unless
-    `exempt_agreements`); migrants moving on from abroad do not.
+    fills what is left, first (with probability `preference` each) from applicants trained in
+    another member of the destination's area of free movement (`member`: the EU's Community
+    preference), then from every applicant left, in rank order. Where a destination applies
+    ethical recruitment, applicants recruited from a protected country (the country they are in)
+    are taken only as passive applicants (with probability `passive_rate`). Where the training
+    country caps deployments (`capped`), an applicant leaving it needs a unit of its `allowance`
+    (agreement hires too unless `exempt_agreements`); migrants moving on from abroad do not.
 
     Args:
         step: the step; tie_order (`Applicants.tie_order`), worker_keys, origin, country (where
@@ -95,6 +105,9 @@ def match_applicants(
         capped: (C, K) bool origins and cadres under a deployment cap.
         exempt_agreements: agreement hires do not use the allowance.
         rural_share: (C, K) share of each destination's vacancies that are rural.
+        member: (C,) bool members of the area of free movement (`World.free_movement`).
+        preference: probability that an applicant trained in a member, to another member, is
+            considered before the others (0: rank order alone).
 
     Returns:
         Per applicant in the given order: the agreement index used (`OPEN` open recruitment,
@@ -128,24 +141,32 @@ def match_applicants(
             posts[d, cadre[i]] -= 1
             agreement_slots[g] -= 1
             channel[i] = g
-    for j in range(n):
-        i = order[j]
-        if channel[i] != NOT_TAKEN:
-            continue
-        d = destination[i]
-        if posts[d, cadre[i]] <= 0:
-            continue
-        passive_only = ethical[d] and protected[country[i]]
-        if passive_only and uniform_keyed(worker_keys[i], step, STREAM_PASSIVE) >= passive_rate:
-            continue
-        o = origin[i]
-        counted = country[i] == o and capped[o, cadre[i]]
-        if counted and allowance[o] <= 0:
-            continue
-        if counted:
-            allowance[o] -= 1
-        posts[d, cadre[i]] -= 1
-        channel[i] = OPEN
+    for preferred_round in (True, False):
+        for j in range(n):
+            i = order[j]
+            if channel[i] != NOT_TAKEN:
+                continue
+            d, o = destination[i], origin[i]
+            if preferred_round and not (
+                preference > 0.0
+                and member[d]
+                and member[o]
+                and o != d
+                and uniform_keyed(worker_keys[i], step, STREAM_PREFERENCE) < preference
+            ):
+                continue
+            if posts[d, cadre[i]] <= 0:
+                continue
+            passive_only = ethical[d] and protected[country[i]]
+            if passive_only and uniform_keyed(worker_keys[i], step, STREAM_PASSIVE) >= passive_rate:
+                continue
+            counted = country[i] == o and capped[o, cadre[i]]
+            if counted and allowance[o] <= 0:
+                continue
+            if counted:
+                allowance[o] -= 1
+            posts[d, cadre[i]] -= 1
+            channel[i] = OPEN
     area = np.zeros(n, dtype=np.int64)
     for i in range(n):
         if channel[i] != NOT_TAKEN:
@@ -254,6 +275,7 @@ def match_step(
             posts, agreements.source, agreements.destination,
             agreements.cadre, slots, pol.ethical, pol.protected, pol.passive_rate, allowed,
             pol.deployment_capped, pol.deployment_exempt_agreements, demand.immigrant_rural_share,
+            s.free_movement, float(s.behaviour["community_preference"]),
         )  # fmt: skip
         allowance.consume(before, allowed)
         hires = np.bincount(channel[channel >= 0], minlength=len(agreements.source))

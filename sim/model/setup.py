@@ -105,6 +105,9 @@ class Setup:
     destination; scaled down where entry is only by a national-language licensing exam)."""
     recruitment_ceiling: np.ndarray
     """(C, K) annual ceiling of international recruitment, workers (+inf: none) (ODD §7.2)."""
+    free_movement: np.ndarray
+    """(C,) bool members of the area of free movement (`World.free_movement`): the Community
+    preference of their international posts (ODD §7.5)."""
     foreign_default: np.ndarray
     """(K,) default foreign-trained share of destinations without bilateral data (world files)."""
     trend: Trend
@@ -231,6 +234,7 @@ def setup(data: Mapping, world: World) -> Setup:
         ),
         recruitment_intensity=intensity,
         recruitment_ceiling=ceiling,
+        free_movement=np.asarray(world.free_movement, dtype=bool),
         foreign_default=np.array([wf["foreign_share_default"][k] for k in CADRES]),
         trend=trend,
         age_shares=shares,
