@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from sim.inputs.scenario import load_scenario
 from sim.inputs.world import load_world
+from sim.model.setup import _preferring
 from sim.model.utilities import affinity
 from sim.runner import run_scenario, world_for
 from tests.model_helpers import SCENARIOS
@@ -25,12 +26,13 @@ COUNTRIES = ["ROU", "POL", "DEU", "SWE", "GBR", "IND", "NGA"]
 AREA = ["ROU", "POL", "DEU", "SWE"]
 
 
-def _scenario(effect: float = 0.0):
+def _scenario(effect: float = 0.0, preference: float = 0.0):
     over = {
         "world.countries": COUNTRIES,
         "scale.workers_per_agent": 50.0,
         "time.years": 4,
         "behaviour.free_movement_effect": effect,
+        "behaviour.community_preference": preference,
     }
     return load_scenario(SCENARIOS / "baseline.yaml").with_overrides(over)
 
@@ -68,11 +70,11 @@ def test_the_effect_is_added_to_pairs_within_the_area_only(effect, drop):
 
 
 @functools.cache
-def _flows(effect: float, tmp_root: str):
+def _flows(effect: float, tmp_root: str, preference: float = 0.0):
     from pathlib import Path
 
-    out = Path(tmp_root) / f"fm_{effect}"
-    run_scenario(_scenario(effect), out, replicates=2, seed=3)
+    out = Path(tmp_root) / f"fm_{effect}_{preference}"
+    run_scenario(_scenario(effect, preference), out, replicates=2, seed=3)
     import pandas as pd
 
     return pd.read_parquet(out / "flows.parquet")
@@ -93,3 +95,36 @@ def test_a_positive_effect_moves_workers_within_the_area(tmp_path_factory):
     # The UK is out of the area: moves from the area into it gain nothing from the effect.
     into_uk = [moved(f, AREA, ["GBR"]) for f in (none, some)]
     assert into_uk[1] <= into_uk[0] * 1.2 + 100
+
+
+def test_germany_and_ireland_waive_the_labour_market_test():
+    """recruitment_channels.csv: Germany (the Skilled Immigration Act, 2020) and Ireland (Critical
+    Skills permits) admit third-country workers without a labour market test, so their posts
+    apply no Community preference; every other member's do."""
+    world = load_world("global")
+    iso = np.asarray(world.iso3).astype(str)
+    waived = np.asarray(world.preference_waived, dtype=bool)
+    assert set(iso[waived.any(axis=1)]) == {"DEU", "IRL"} and waived[iso == "DEU"].all()
+    preferring = _preferring(world)
+    assert set(iso[preferring.all(axis=1)]) == set(iso[np.asarray(world.free_movement)]) - {
+        "DEU",
+        "IRL",
+    }
+    assert not _preferring(load_world("archetypes")).any()
+
+
+def test_the_community_preference_gives_the_area_more_of_its_posts(tmp_path_factory):
+    """At the same free movement effect, the preference moves posts in the area (outside Germany,
+    which waives it) from Indian and Nigerian applicants to the area's own."""
+    root = str(tmp_path_factory.getbasetemp())
+    none, some = _flows(1.0, root), _flows(1.0, root, 1.0)
+    posts = ["ROU", "POL", "SWE"]
+
+    def share(f):
+        into = f[f.destination.isin(posts)]
+        return into[into.origin.isin(AREA)].workers.sum() / max(into.workers.sum(), 1.0)
+
+    assert share(some) > share(none) + 0.05
+    outside = [f[f.origin.isin(["IND", "NGA"]) & f.destination.isin(posts)].workers.sum()
+               for f in (none, some)]  # fmt: skip
+    assert outside[1] < outside[0]

@@ -54,14 +54,15 @@ def _table(cells: dict | None, default: int = 10**6) -> np.ndarray:
 
 def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agreements=(),
           ethical=(), protected=(), passive_rate=0.0, rural_share=0.0, allowance=None,
-          capped=(), exempt=False, members=(), preference=0.0):  # fmt: skip
+          capped=(), exempt=False, members=(), waived=(), preference=0.0):  # fmt: skip
     """Run `matching.match_applicants` on applicants given as lists.
 
     `country` is where each applicant works now (default: their origin); `agreements` is a list
     of (source, destination, cadre or -1, slots); `ethical` and `protected` list countries;
     `posts` is {(country, cadre): n} (default: plenty everywhere); `allowance` {country: n}
     deployments left (default: uncapped); `capped` lists the (country, cadre) under a cap;
-    `members` lists the area of free movement, whose `preference` applies.
+    `members` lists the area of free movement, whose `preference` applies except at the
+    members in `waived` (a labour market test waived).
     Returns (channel, area, posts left, allowance left).
     """
     n = len(ids)
@@ -80,7 +81,8 @@ def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agr
         np.asarray(cadre or [0] * n, dtype=np.int64), np.asarray(destination, dtype=np.int64),
         table, ag[:, 0].copy(), ag[:, 1].copy(), ag[:, 2].copy(), ag[:, 3].copy(),
         _flags(ethical), _flags(protected), passive_rate, left, under_cap, exempt,
-        np.full((4, 2), rural_share), _flags(members), preference,
+        np.full((4, 2), rural_share), _flags(members),
+        np.repeat((_flags(members) & ~_flags(waived))[:, None], 2, axis=1), preference,
     )  # fmt: skip
     return channel, area, table, left
 
@@ -174,6 +176,19 @@ def test_community_preference_serves_the_area_first_then_rank_order(rate):
     if rate == 0.4:  # the draw selects some of the area's applicants, not all
         area = [i for i, o in zip(IDS, origin, strict=True) if i in at_dest and o == SRC]
         assert 0 < sum(preferred(i, rate) for i in area) < len(area)
+
+
+def test_a_member_that_waives_the_labour_market_test_ranks_everyone_alike():
+    """DEST waives the test: its posts go in rank order, as without the preference."""
+    origin = [SRC, OTHER] * 20
+    posts = {(DEST, 0): 6}
+    waived, *_ = match(IDS, origin, [DEST] * 40, posts=posts, members=[SRC, DEST],
+                       waived=[DEST], preference=1.0)  # fmt: skip
+    plain, *_ = match(IDS, origin, [DEST] * 40, posts=posts)
+    preferred_all, *_ = match(IDS, origin, [DEST] * 40, posts=posts, members=[SRC, DEST],
+                              preference=1.0)  # fmt: skip
+    assert np.array_equal(waived, plain)
+    assert not np.array_equal(preferred_all, plain)  # (the test could not fail otherwise)
 
 
 def test_community_preference_skips_a_move_within_one_country_and_keeps_the_other_rules():

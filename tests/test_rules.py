@@ -204,6 +204,7 @@ def _match(**kw):
         exempt_agreements=True,
         rural_share=np.zeros((3, 1)),
         member=np.zeros(3, dtype=bool),
+        preferring=np.zeros((3, 1), dtype=bool),
         preference=0.0,
     )
     args.update(kw)
@@ -215,7 +216,7 @@ def _match(**kw):
         "step", "worker_id", "keys", "origin", "country", "cadre", "destination", "posts",
         "agreement_source", "agreement_destination", "agreement_cadre", "agreement_slots",
         "ethical", "protected", "passive_rate", "allowance", "capped", "exempt_agreements",
-        "rural_share", "member", "preference",
+        "rural_share", "member", "preferring", "preference",
     ]  # fmt: skip
     return matching.match_applicants(*(args[k] for k in order))
 

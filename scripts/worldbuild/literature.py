@@ -119,6 +119,7 @@ CHANNELS = (
     "free_movement",
     "residency_match",
     "licensing_exam",
+    "labour_market_test_waived",
     "ethical_recruitment_code",
     "origin_cap",
     "origin_regulated_recruitment",

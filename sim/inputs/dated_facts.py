@@ -38,7 +38,8 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
     smaller US Conrad 30 waiver is a route to stay, not to enter), or else the sum of the
     ceilings of government-to-government channels (Japan's EPA nurses); it is shared when its
     scope covers all occupations. An origin's `origin_cap` row is its cap on deployments of new
-    hires (all cadres) with its years. Other rows add nothing.
+    hires (all cadres) with its years; a `labour_market_test_waived` row waives the Community
+    preference of a member of the free movement area (ODD §7.5). Other rows add nothing.
     """
     pos = {c: i for i, c in enumerate(codes)}
     shape = (len(codes), len(CADRES))
@@ -48,6 +49,7 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
     g2g = np.zeros(shape)
     shared = np.zeros(shape)
     licensing = np.zeros(shape)
+    waived = np.zeros(shape)
     for row in table.fillna("").to_dict("records"):
         if row["country"] not in pos:
             continue
@@ -62,6 +64,8 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
                 continue
             if row["channel"] == "licensing_exam":
                 licensing[c, k] = 1.0
+            if row["channel"] == "labour_market_test_waived":
+                waived[c, k] = 1.0
             if not row["annual_ceiling"]:
                 continue
             ceiling = float(row["annual_ceiling"])
@@ -75,6 +79,7 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
         "recruitment_ceiling": ceiling,
         "recruitment_ceiling_shared": shared,
         "licensing_exam": licensing,
+        "preference_waived": waived,
         "deployment_cap": origin_cap,
         "deployment_cap_from": cap_years[0],
         "deployment_cap_until": cap_years[1],

@@ -1,11 +1,9 @@
 """The world: countries, their health workforce and the bilateral links between them.
 
-`load_world` reads the bundled global world (the 194 WHO Member States, tables in `sim/data/` built
-by `scripts/build_world.py`, sources in `sim/data/SOURCES.md`), the stylised five-country world
-(`sim/data/archetypes.yaml`) or a user's world file in the archetypes format (read by
-`sim.inputs.worldfile`). A `World` is a frozen dataclass of numpy arrays; its arrays are read-only
-(copy before changing them).
-"""
+`load_world` reads the bundled global world (the 194 WHO Member States, `sim/data/`, built by
+`scripts/build_world.py`, sources in `sim/data/SOURCES.md`), the five-country archetypes or a
+user's world file in their format (`sim.inputs.worldfile`). A `World` is a frozen dataclass of
+read-only numpy arrays (copy before changing them)."""
 
 from __future__ import annotations
 
@@ -91,6 +89,7 @@ _OPTIONAL_ARRAYS = {
     "recruitment_ceiling": "country_cadre",
     "recruitment_ceiling_shared": "country_cadre",
     "licensing_exam": "country_cadre",
+    "preference_waived": "country_cadre",
     "deployment_cap": "country",
     "deployment_cap_from": "country",
     "deployment_cap_until": "country",
@@ -182,6 +181,9 @@ class World:
     licensing_exam: np.ndarray | None = None
     """(C, K) 1 where foreign-trained workers enter only through a licensing examination in the
     national language (Japan, Korea: no migration channel in practice), else 0."""
+    preference_waived: np.ndarray | None = None
+    """(C, K) 1 where a member of the free movement area admits third-country workers of the cadre
+    without a labour market test (no Community preference, ODD §7.5: Germany, Ireland), else 0."""
     deployment_cap: np.ndarray | None = None
     """(C,) an origin's cap on deployments of new hires abroad, workers a year (+inf: none; the
     Philippines 2020-2022), from `deployment_cap_from` to `deployment_cap_until` (+inf: none)."""
@@ -205,11 +207,7 @@ class World:
             arr = np.array(getattr(self, field), dtype=_DTYPES[kind])
             shape = (c, c) if field in _PAIR_ARRAYS else (c,)
             if arr.shape != shape:
-                raise WorldError(
-                    f"world field {field} has shape {arr.shape}",
-                    key_path=field,
-                    expected=f"shape {shape}",
-                )
+                raise _shape_error(field, arr.shape, shape)
             arr.flags.writeable = False
             set_(self, field, arr)
         for group in _TOGETHER:
@@ -233,11 +231,7 @@ class World:
                 "country_cadre_band": (c, len(CADRES), len(AGE_BANDS)),
             }[kind]
             if arr.shape != shape:
-                raise WorldError(
-                    f"world field {field} has shape {arr.shape}",
-                    key_path=field,
-                    expected=f"shape {shape}",
-                )
+                raise _shape_error(field, arr.shape, shape)
             bad = np.isnan(arr) | (np.isinf(arr) & ((arr < 0) | (field not in _UNBOUNDED)))
             if bad.any():
                 raise WorldError(f"world field {field} has non-finite values", key_path=field)
@@ -578,6 +572,11 @@ def _load_global(data_dir: Path) -> World:
         **dated_facts.channel_arrays(read("recruitment_channels.csv", dtype=str), codes),
         **dated_facts.post_expansion_arrays(read("post_expansions.csv"), codes),
     )
+
+
+def _shape_error(field: str, got: tuple, shape: tuple) -> WorldError:
+    expected = f"shape {shape}"
+    return WorldError(f"world field {field} has shape {got}", key_path=field, expected=expected)
 
 
 def _by_country_cadre(table: Any, column: str, codes: list[str], path: Path) -> np.ndarray:

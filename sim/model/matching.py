@@ -79,19 +79,21 @@ def match_applicants(
     exempt_agreements: bool,
     rural_share: np.ndarray,
     member: np.ndarray,
+    preferring: np.ndarray,
     preference: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Demand-constrained matching of emigration applicants to international posts (ODD §7.5).
 
     Agreement quotas are served first, in agreement order, to applicants in their training country
     (the agreement's source), within each destination's international posts; open recruitment
-    fills what is left, first (with probability `preference` each) from applicants trained in
-    another member of the destination's area of free movement (`member`: the EU's Community
-    preference), then from every applicant left, in rank order. Where a destination applies
-    ethical recruitment, applicants recruited from a protected country (the country they are in)
-    are taken only as passive applicants (with probability `passive_rate`). Where the training
-    country caps deployments (`capped`), an applicant leaving it needs a unit of its `allowance`
-    (agreement hires too unless `exempt_agreements`); migrants moving on from abroad do not.
+    fills what is left, first (with probability `preference` each, where the destination applies
+    the EU's Community preference: `preferring`) from applicants trained in another member of
+    the area of free movement (`member`), then from every applicant left, in rank order. Where
+    a destination applies ethical recruitment, applicants recruited from a protected country (the
+    country they are in) are taken only as passive applicants (with probability `passive_rate`).
+    Where the training country caps deployments (`capped`), an applicant leaving it needs a unit
+    of its `allowance` (agreement hires too unless `exempt_agreements`); migrants moving on from
+    abroad do not.
 
     Args:
         step: the step; tie_order (`Applicants.tie_order`), worker_keys, origin, country (where
@@ -106,6 +108,8 @@ def match_applicants(
         exempt_agreements: agreement hires do not use the allowance.
         rural_share: (C, K) share of each destination's vacancies that are rural.
         member: (C,) bool members of the area of free movement (`World.free_movement`).
+        preferring: (C, K) bool members whose posts of the cadre apply the Community preference
+            (`Setup.preferring`: not where a labour market test is waived).
         preference: probability that an applicant trained in a member, to another member, is
             considered before the others (0: rank order alone).
 
@@ -149,7 +153,7 @@ def match_applicants(
             d, o = destination[i], origin[i]
             if preferred_round and not (
                 preference > 0.0
-                and member[d]
+                and preferring[d, cadre[i]]
                 and member[o]
                 and o != d
                 and uniform_keyed(worker_keys[i], step, STREAM_PREFERENCE) < preference
@@ -275,7 +279,7 @@ def match_step(
             posts, agreements.source, agreements.destination,
             agreements.cadre, slots, pol.ethical, pol.protected, pol.passive_rate, allowed,
             pol.deployment_capped, pol.deployment_exempt_agreements, demand.immigrant_rural_share,
-            s.free_movement, float(s.behaviour["community_preference"]),
+            s.free_movement, s.preferring, float(s.behaviour["community_preference"]),
         )  # fmt: skip
         allowance.consume(before, allowed)
         hires = np.bincount(channel[channel >= 0], minlength=len(agreements.source))

@@ -106,8 +106,10 @@ class Setup:
     recruitment_ceiling: np.ndarray
     """(C, K) annual ceiling of international recruitment, workers (+inf: none) (ODD §7.2)."""
     free_movement: np.ndarray
-    """(C,) bool members of the area of free movement (`World.free_movement`): the Community
-    preference of their international posts (ODD §7.5)."""
+    """(C,) bool members of the area of free movement (`World.free_movement`)."""
+    preferring: np.ndarray
+    """(C, K) bool members whose international posts of the cadre apply the Community preference
+    (ODD §7.5): not where the labour market test is waived (`World.preference_waived`)."""
     foreign_default: np.ndarray
     """(K,) default foreign-trained share of destinations without bilateral data (world files)."""
     trend: Trend
@@ -235,6 +237,7 @@ def setup(data: Mapping, world: World) -> Setup:
         recruitment_intensity=intensity,
         recruitment_ceiling=ceiling,
         free_movement=np.asarray(world.free_movement, dtype=bool),
+        preferring=_preferring(world),
         foreign_default=np.array([wf["foreign_share_default"][k] for k in CADRES]),
         trend=trend,
         age_shares=shares,
@@ -244,6 +247,16 @@ def setup(data: Mapping, world: World) -> Setup:
         **_post_expansion(world, start_year),
         posts_trend=posts_trend,
     )
+
+
+def _preferring(world: World) -> np.ndarray:
+    """(C, K) bool: members of the area of free movement that do not waive the labour market
+    test for the cadre (`World.preference_waived`; none waived in world files)."""
+    member = np.asarray(world.free_movement, dtype=bool)[:, None]
+    waived = world.preference_waived
+    if waived is None:
+        return np.repeat(member, len(CADRES), axis=1)
+    return member & ~np.asarray(waived, dtype=bool)
 
 
 def _post_expansion(world: World, start_year: int) -> dict[str, np.ndarray]:
