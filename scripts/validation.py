@@ -654,13 +654,14 @@ def free_movement_reading(effect: float, preference: float = 0.0) -> str:
     text = (ROOT / "calibration" / "fitted.yaml").read_text(encoding="utf-8")
     fitted = yaml.safe_load(text)["behaviour"]
     as_fitted = np.isclose(effect, float(fitted.get("free_movement_effect", np.nan))) and (
-        np.isclose(preference, float(fitted.get("community_preference", np.nan)))
+        np.isclose(preference, float(fitted.get("community_preference", 0.0)))
     )
     how = (
-        "both fitted to the six largest reporting destinations' 2018 shares carried to 2025 by "
-        'calibration/community.yaml, docs/calibration.md "The Community preference"'
+        "the effect fitted to the six largest reporting destinations' 2018 shares carried to "
+        "2025 by calibration/europe.yaml, the preference left at 0, which those shares do not "
+        'identify; docs/calibration.md "The Community preference"'
         if as_fitted
-        else "as the run's scenario sets them, not the fitted values"
+        else "as the run's scenario sets them, not the shipped values"
     )
     return (
         "For workers trained in the area, a destination in another member carries a utility of "
@@ -1056,12 +1057,15 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
     register_text = ""
     if register:
         (ind, ind_pub), lang, other = register["IND"], register["language"], register["other"]
+
+        def fold(pair: tuple[float, float]) -> str:
+            return f"{fmt(pair[1] / pair[0], 2)}-fold" if pair[0] > 0 else "n/a"
+
         register_text = (
             f"; the UK, the largest gain, {fmt(ind / ind_pub, 2)}× the NMC register's "
             f"India-educated nurses in {REGISTER_YEAR} (C34a); in OECD destinations sharing an "
-            f"official language with India {fmt(lang[1] / lang[0], 2)}-fold {r.start - 1}-"
-            f"{r.end}, in the others {fmt(other[1] / other[0], 2)}-fold (unbounded by any "
-            "published figure)"
+            f"official language with India {fold(lang)} {r.start - 1}-{r.end}, in the others "
+            f"{fold(other)} (unbounded by any published figure)"
         )
     ab = d["abroad"]
     out_f = d["outflows"]

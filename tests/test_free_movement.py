@@ -105,11 +105,8 @@ def test_germany_and_ireland_waive_the_labour_market_test():
     iso = np.asarray(world.iso3).astype(str)
     waived = np.asarray(world.preference_waived, dtype=bool)
     assert set(iso[waived.any(axis=1)]) == {"DEU", "IRL"} and waived[iso == "DEU"].all()
-    preferring = _preferring(world)
-    assert set(iso[preferring.all(axis=1)]) == set(iso[np.asarray(world.free_movement)]) - {
-        "DEU",
-        "IRL",
-    }
+    expected = np.asarray(world.free_movement)[:, None] & ~np.isin(iso, ["DEU", "IRL"])[:, None]
+    assert np.array_equal(_preferring(world), np.repeat(expected, 2, axis=1))  # both cadres
     assert not _preferring(load_world("archetypes")).any()
 
 
@@ -128,3 +125,27 @@ def test_the_community_preference_gives_the_area_more_of_its_posts(tmp_path_fact
     outside = [f[f.origin.isin(["IND", "NGA"]) & f.destination.isin(posts)].workers.sum()
                for f in (none, some)]  # fmt: skip
     assert outside[1] < outside[0]
+
+
+def test_the_network_correction_takes_the_preferred_class_at_its_own_fill_rate():
+    """Origin 0 is a member, origin 1 is not; destination 2 applies the Community preference,
+    3 is outside the area. At 2 the member's 10 applicants take the 10 posts and the other's 10
+    get none; at 3 everyone is hired. Each origin's realised split is then its expected one, so
+    the correction is zero; one fill rate for all (the preference ignored) would give origin 1 a
+    phantom +3.3 agents at destination 2 (ODD §7.5, §4.2.2)."""
+    from sim.model.utilities import expected_split_correction
+
+    hires = np.zeros((4, 4, 1), dtype=np.int64)
+    hires[0, 2, 0], hires[0, 3, 0], hires[1, 3, 0] = 10, 10, 10
+    applicants = np.array([[0], [0], [20], [20]])
+    posts = np.array([[0], [0], [10], [20]])
+    cum = np.tile(np.array([0.5, 1.0]), (4, 1, 1))  # (C origin, K, D): half to each slot
+    slots, passive = np.array([2, 3]), np.ones((4, 4))
+    member = np.array([True, False, True, False])
+    preferred = np.array([[False], [False], [True], [False]])
+    in_class = np.array([[0], [0], [10], [0]])
+    with_classes = expected_split_correction(hires, applicants, posts, cum, slots, passive,
+                                             member, preferred, in_class)  # fmt: skip
+    assert np.allclose(with_classes, 0.0)
+    one_rate = expected_split_correction(hires, applicants, posts, cum, slots, passive)
+    assert np.isclose(one_rate[1, 0, 0], 10 / 3) and np.isclose(one_rate[1, 1, 0], -10 / 3)

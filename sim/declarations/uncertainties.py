@@ -132,7 +132,7 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "movement of workers and automatic recognition of doctors' and nurses' qualifications "
         "(Directive 2005/36/EC), so a move within the area faces the emigration constant's "
         "barriers (visas, licensing examinations) like any other; fitted by "
-        "calibration/europe.yaml, then with the Community preference by calibration/community.yaml",
+        "calibration/europe.yaml (to six European destinations' foreign-trained doctors)",
         "Utility of a destination in the area of free movement (`World.free_movement`) for "
         "workers trained in another member.",
         min=-10.0, max=10.0,
@@ -151,9 +151,9 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "Probability that an applicant trained in a member of the area of free movement is "
         "considered, for a post in another member, before the applicants from outside it.",
         min=0.0, max=1.0,
-        range_source="from admission in random order (0) to the strict rule (1); assumption, "
-        "to be calibrated (docs/data.md §1.2: the European destinations' foreign-trained "
-        "doctors by origin)",
+        range_source="from admission in random order (0) to the strict rule (1); assumption: "
+        "the six European destinations' foreign-trained doctors by origin do not identify it "
+        "(calibration/community.yaml)",
     ),
     RealParameter(
         "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",

@@ -233,6 +233,12 @@ class OpenRecruitment(NamedTuple):
     """(C destination, K) int64 applicants not taken under an agreement, agents."""
     posts: np.ndarray
     """(C destination, K) int64 international posts open at the start of matching."""
+    preferred: np.ndarray
+    """(C destination, K) bool where the Community preference was in force (`Setup.preferring`
+    with a positive `community_preference`): the applicants trained in another member of the
+    area form a class of their own there, with its own fill rate."""
+    preferred_applicants: np.ndarray
+    """(C destination, K) int64 open applicants of that class, agents."""
 
 
 def match_step(
@@ -259,10 +265,13 @@ def match_step(
     allowed = allowance.available(pol, s.workers_per_agent, s.dt)
     hires = np.zeros(len(agreements.source), dtype=np.int64)
     n_countries, n_cadres = demand.international_posts.shape
+    preference = float(s.behaviour["community_preference"])
     opened = OpenRecruitment(
         np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64),
         np.zeros((n_countries, n_cadres), dtype=np.int64),
         demand.international_posts,  # not changed in place: matching consumes `posts`
+        s.preferring & (preference > 0.0),
+        np.zeros((n_countries, n_cadres), dtype=np.int64),
     )
     n = len(apps.tie_order)
     posts = demand.international_posts.copy()  # consumed by matching
@@ -279,7 +288,7 @@ def match_step(
             posts, agreements.source, agreements.destination,
             agreements.cadre, slots, pol.ethical, pol.protected, pol.passive_rate, allowed,
             pol.deployment_capped, pol.deployment_exempt_agreements, demand.immigrant_rural_share,
-            s.free_movement, s.preferring, float(s.behaviour["community_preference"]),
+            s.free_movement, s.preferring, preference,
         )  # fmt: skip
         allowance.consume(before, allowed)
         hires = np.bincount(channel[channel >= 0], minlength=len(agreements.source))
@@ -287,6 +296,8 @@ def match_step(
         dest, org = apps.destination[abroad], apps.origin[abroad]
         free = ch < 0  # not taken under an agreement
         np.add.at(opened.applicants, (dest[free], cad[free]), 1)
+        pref = free & s.free_movement[org] & (org != dest) & opened.preferred[dest, cad]
+        np.add.at(opened.preferred_applicants, (dest[pref], cad[pref]), 1)
         taken = ch == OPEN
         np.add.at(opened.hires, (org[taken], dest[taken], cad[taken]), 1)
     demand.posts_left(posts)

@@ -207,11 +207,7 @@ class WorkforceModel(mesa.Model):
             t, pol, apps, self.demand, self.allowance, self.agreements, self.contract_steps,
             self.population, self.ledger,
         )  # fmt: skip
-        passive = np.where(pol.ethical[None, :] & pol.protected[:, None], pol.passive_rate, 1.0)
-        correction = utilities.expected_split_correction(
-            opened.hires, opened.applicants, opened.posts, context.cum_emigrate,
-            self.setup.destination_of_slot, passive,
-        )  # fmt: skip
+        correction = utilities.open_split_correction(opened, context, self.setup, pol)
         self.diaspora_offset = self.diaspora_offset + self.workers_per_agent * correction
         return emigrated
 

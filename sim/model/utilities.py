@@ -143,6 +143,9 @@ def expected_split_correction(
     cum_emigrate: np.ndarray,
     slots: np.ndarray,
     passive: np.ndarray,
+    member: np.ndarray | None = None,
+    preferred: np.ndarray | None = None,
+    preferred_applicants: np.ndarray | None = None,
 ) -> np.ndarray:
     """E[H] − H (C origin, D, K) in agents: this step's open-recruitment hires of each origin,
     split over destinations as expected, less their realised split (ODD §4.2.2, network).
@@ -165,30 +168,71 @@ def expected_split_correction(
         slots: (D,) country index of each destination slot.
         passive: (C origin, C destination) probability that an applicant from the origin is
             taken where posts are open (the passive rate under ethical recruitment, else 1).
+        member: (C,) bool members of the area of free movement; preferred: (C destination, K)
+            bool where the Community preference was in force; preferred_applicants: (C
+            destination, K) open applicants trained in another member there. Where it was in
+            force, those applicants and the others are two classes, each with its own fill rate
+            (open hires of the class over its applicants), and an origin's applicants are hired
+            at its class's (ODD §7.5). None: no preference anywhere.
     """
+    n, k = np.shape(open_applicants)
+    if preferred is None:
+        member, preferred = np.zeros(n, dtype=bool), np.zeros((n, k), dtype=bool)
+        preferred_applicants = np.zeros((n, k), dtype=np.int64)
     return _expected_split_correction(
         np.ascontiguousarray(open_hires), np.ascontiguousarray(open_applicants),
         np.ascontiguousarray(posts), np.ascontiguousarray(cum_emigrate, dtype=np.float64),
         np.ascontiguousarray(slots), np.ascontiguousarray(passive, dtype=np.float64),
+        np.ascontiguousarray(member, dtype=np.bool_), np.ascontiguousarray(preferred),
+        np.ascontiguousarray(preferred_applicants),
+    )  # fmt: skip
+
+
+def open_split_correction(opened, context, setup, pol) -> np.ndarray:
+    """`expected_split_correction` of a step's matching (`matching.OpenRecruitment`), with the
+    passive rates of ethical recruitment and the Community preference's classes. (C, D, K)."""
+    passive = np.where(pol.ethical[None, :] & pol.protected[:, None], pol.passive_rate, 1.0)
+    return expected_split_correction(
+        opened.hires, opened.applicants, opened.posts, context.cum_emigrate,
+        setup.destination_of_slot, passive, setup.free_movement, opened.preferred,
+        opened.preferred_applicants,
     )  # fmt: skip
 
 
 @njit(cache=True)
-def _expected_split_correction(open_hires, open_applicants, posts, cum_emigrate, slots, passive):
-    """`expected_split_correction` compiled, origin by origin and cadre by cadre. (C, D, K)."""
+def _fill_rate(hired: float, applied: float, open_posts: bool) -> float:
+    """Open hires over open applicants; 1 where posts were open but nobody applied, else 0."""
+    if applied > 0:
+        return hired / max(applied, 1.0)
+    return 1.0 if open_posts else 0.0
+
+
+@njit(cache=True)
+def _expected_split_correction(
+    open_hires, open_applicants, posts, cum_emigrate, slots, passive, member, preferred,
+    preferred_applicants,
+):  # fmt: skip
+    """`expected_split_correction` compiled, origin by origin and cadre by cadre. (C, D, K).
+
+    `fill[j, k, 0]` is the fill rate of the applicants outside the preferred class, `fill[j, k,
+    1]` of those in it (equal to the first where the preference was not in force)."""
     n_origins, n_cadres, n_dest = cum_emigrate.shape[0], cum_emigrate.shape[1], slots.shape[0]
-    fill = np.empty((n_dest, n_cadres))
+    fill = np.empty((n_dest, n_cadres, 2))
     for j in range(n_dest):
         d = slots[j]
         for k in range(n_cadres):
-            applied = float(open_applicants[d, k])
-            if applied > 0:
-                at_dest = 0.0
-                for o in range(n_origins):
-                    at_dest += float(open_hires[o, d, k])
-                fill[j, k] = at_dest / max(applied, 1.0)
+            at_dest, in_class = 0.0, 0.0
+            for o in range(n_origins):
+                at_dest += float(open_hires[o, d, k])
+                if preferred[d, k] and member[o] and o != d:
+                    in_class += float(open_hires[o, d, k])
+            applied, pref = float(open_applicants[d, k]), float(preferred_applicants[d, k])
+            if preferred[d, k] and pref > 0:
+                fill[j, k, 0] = _fill_rate(at_dest - in_class, applied - pref, posts[d, k] > 0)
+                fill[j, k, 1] = _fill_rate(in_class, pref, posts[d, k] > 0)
             else:
-                fill[j, k] = 1.0 if posts[d, k] > 0 else 0.0
+                fill[j, k, 0] = _fill_rate(at_dest, applied, posts[d, k] > 0)
+                fill[j, k, 1] = fill[j, k, 0]
     out = np.zeros((n_origins, n_dest, n_cadres))
     weight = np.empty(n_dest)
     for o in range(n_origins):
@@ -199,7 +243,9 @@ def _expected_split_correction(open_hires, open_applicants, posts, cum_emigrate,
             for j in range(n_dest):
                 share = (cum_emigrate[o, k, j] - before) / scale
                 before = cum_emigrate[o, k, j]
-                weight[j] = share * fill[j, k] * passive[o, slots[j]]
+                d = slots[j]
+                cls = 1 if preferred[d, k] and member[o] and o != d else 0
+                weight[j] = share * fill[j, k, cls] * passive[o, d]
                 norm += weight[j]
                 origin_hires += float(open_hires[o, slots[j], k])
             if norm > 0:  # E[H] − H; nothing to correct where no destination could have hired
