@@ -72,7 +72,7 @@ def test_known_parameters_are_recovered_and_a_stopped_calibration_resumes(tmp_pa
     assert fitted["within_factor_2"].all()
     html = (out / "report.html").read_text()
     assert all(f">{t}<" in html for t in table["id"]) and "Held-out targets" in html
-    assert "Checks added after" not in html  # no target has the role
+    assert "Checks added after" not in html and "<b>Checks</b>" not in html  # none has the role
     # a figure added after the values were seen is reported apart from the held-out ones
     held = next(t for t in state["targets"] if t["status"] == "holdout")
     (tmp_path / "checked").mkdir()
@@ -81,7 +81,7 @@ def test_known_parameters_are_recovered_and_a_stopped_calibration_resumes(tmp_pa
     checked = pd.read_csv(tmp_path / "checked" / "report.csv").set_index("id")["status"]
     assert checked[held["id"]] == "checked after"
     report = (tmp_path / "checked" / "report.html").read_text()
-    assert "Checks added after the calibration" in report
+    assert "Checks added after the calibration" in report and "<b>Checks</b>" in report
     # every run is explored once, and targets the model itself made are within its reach
     explored = state["explored"]
     assert explored["runs"] == done.runs

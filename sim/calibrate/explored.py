@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def explore(runs: pd.DataFrame, plan: Plan) -> dict:
-    """How near the runs of a calibration came to each compared target, fitted and held out.
+    """How near the runs of a calibration came to each compared target (fitted, held out, checks).
 
     For every target: the range of its simulated values over the runs, its smallest
     implausibility (`methods.reachability`: observation and discrepancy errors only) and whether

@@ -438,7 +438,7 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
         f"{held['within_factor_2']} within a factor of 2.</li>",
         f"<li><b>Checks</b> added after the model's values had been seen (never fitted, not "
         f"blind): {checked['within_25pct']} of {checked['n']} within ±25%, "
-        f"{checked['within_factor_2']} within a factor of 2.</li>",
+        f"{checked['within_factor_2']} within a factor of 2.</li>" * bool(checked["n"]),
         f"<li><b>Parameters</b>: {len(post.get('active', []))} of {len(state['prior'])} "
         "calibrated (the others inert in the screening keep their defaults).</li>",
         f"<li><b>Runs</b>: {state.get('runs_done', 0)} evaluations of "
@@ -473,7 +473,7 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
     parts.append("<h2>Not fitted</h2>")
     rest = table[~table["status"].isin(COMPARED_LABELS)]
     if rest.empty:
-        parts.append("<p>Every target was fitted or held out.</p>")
+        parts.append("<p>Every target was fitted, held out or checked.</p>")
     else:
         parts.append(
             "<table><tr><th class=text>target</th><th class=text>figure</th><th>published</th>"

@@ -44,7 +44,7 @@ class Context:
     policies: dict[str, dict[str, Any]]
     """Paired policy runs: name -> scenario overrides."""
     targets: tuple[Target, ...]
-    """The compared targets (fitted and held out), resolved."""
+    """The compared targets (fitted, held out and checks), resolved."""
     root_seed: int
     source: str = "<calibration>"
     threads: int = 0
