@@ -125,6 +125,11 @@ def fmt(x: float, digits: int = 0) -> str:
     return f"{x:,.{digits}f}"
 
 
+def fold(pair: tuple[float, float]) -> str:
+    """A (start, end) pair as "2.05-fold" ("n/a" from 0)."""
+    return f"{fmt(pair[1] / pair[0], 2)}-fold" if pair[0] > 0 else "n/a"
+
+
 def pct(x: float, digits: int = 1) -> str:
     return "n/a" if not np.isfinite(x) else f"{100 * x:.{digits}f}%"
 
@@ -567,9 +572,8 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         "",
         f"Where India-trained nurses in OECD countries grow, {r.start - 1}-{r.end}: in the "
         f"destinations sharing an official language with India {fmt(lang[0])} → {fmt(lang[1])} "
-        f"({fmt(lang[1] / lang[0], 2) if lang[0] else 'n/a'}-fold), in the others "
-        f"{fmt(other[0])} → {fmt(other[1])} ({fmt(other[1] / other[0], 2) if other[0] else 'n/a'}"
-        "-fold). No published figure bounds the others.",
+        f"({fold(lang)}), in the others {fmt(other[0])} → {fmt(other[1])} ({fold(other)}). No "
+        "published figure bounds the others.",
         "",
     ]
     return out, levels | split
@@ -1057,9 +1061,6 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
     register_text = ""
     if register:
         (ind, ind_pub), lang, other = register["IND"], register["language"], register["other"]
-
-        def fold(pair: tuple[float, float]) -> str:
-            return f"{fmt(pair[1] / pair[0], 2)}-fold" if pair[0] > 0 else "n/a"
 
         register_text = (
             f"; the UK, the largest gain, {fmt(ind / ind_pub, 2)}× the NMC register's "

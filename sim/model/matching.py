@@ -23,7 +23,7 @@ from sim.model.rng import (
     STREAM_PREFERENCE,
     uniform_keyed,
 )
-from sim.model.rules import RURAL
+from sim.model.rules import RURAL, in_preferred_class
 
 if TYPE_CHECKING:
     from sim.model.demand import Demand, DeploymentAllowance
@@ -153,9 +153,7 @@ def match_applicants(
             d, o = destination[i], origin[i]
             if preferred_round and not (
                 preference > 0.0
-                and preferring[d, cadre[i]]
-                and member[o]
-                and o != d
+                and in_preferred_class(member, preferring, o, d, cadre[i])
                 and uniform_keyed(worker_keys[i], step, STREAM_PREFERENCE) < preference
             ):
                 continue
@@ -296,8 +294,9 @@ def match_step(
         dest, org = apps.destination[abroad], apps.origin[abroad]
         free = ch < 0  # not taken under an agreement
         np.add.at(opened.applicants, (dest[free], cad[free]), 1)
-        pref = free & s.free_movement[org] & (org != dest) & opened.preferred[dest, cad]
-        np.add.at(opened.preferred_applicants, (dest[pref], cad[pref]), 1)
+        if opened.preferred.any():  # the class counted only where the preference is in force
+            pref = free & s.free_movement[org] & (org != dest) & opened.preferred[dest, cad]
+            np.add.at(opened.preferred_applicants, (dest[pref], cad[pref]), 1)
         taken = ch == OPEN
         np.add.at(opened.hires, (org[taken], dest[taken], cad[taken]), 1)
     demand.posts_left(posts)

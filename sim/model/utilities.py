@@ -224,7 +224,7 @@ def _expected_split_correction(
             at_dest, in_class = 0.0, 0.0
             for o in range(n_origins):
                 at_dest += float(open_hires[o, d, k])
-                if preferred[d, k] and member[o] and o != d:
+                if rules.in_preferred_class(member, preferred, o, d, k):
                     in_class += float(open_hires[o, d, k])
             applied, pref = float(open_applicants[d, k]), float(preferred_applicants[d, k])
             if preferred[d, k] and pref > 0:
@@ -244,7 +244,7 @@ def _expected_split_correction(
                 share = (cum_emigrate[o, k, j] - before) / scale
                 before = cum_emigrate[o, k, j]
                 d = slots[j]
-                cls = 1 if preferred[d, k] and member[o] and o != d else 0
+                cls = 1 if rules.in_preferred_class(member, preferred, o, d, k) else 0
                 weight[j] = share * fill[j, k, cls] * passive[o, d]
                 norm += weight[j]
                 origin_hires += float(open_hires[o, slots[j], k])
