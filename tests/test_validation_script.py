@@ -122,12 +122,27 @@ def test_uk_register_check_reads_the_uk_nurses_in_2024_and_splits_india_by_langu
     text, out = validation.uk_register_check(_register_run(), facts)
     assert out["IND"] == (220.0, 67_576)  # the median of 200 and 240
     assert out["PHL"] == (50.0, 50_180)
+    assert out["NGA"] == (60.0, 14_815)
     # foreign-trained shares 300/1,000 and 360/1,160: the median is their mean
     assert np.isclose(out["share"][0], (0.3 + 360 / 1160) / 2)
     # India's nurses only, OECD members only (not Saudi Arabia): English-speaking UK, Germany
     assert out["language"] == (100.0, 150.0)
     assert out["other"] == (10.0, 40.0)
     assert "(4.00-fold)" in "\n".join(text)
+
+
+def test_uk_register_check_says_where_the_origins_are_shared_wrongly(monkeypatch):
+    facts = {"nurses_stock_start": _stock({("IND", "GBR"): 1}),
+             "nurses_stock_end": _stock({("IND", "GBR"): 1})}  # fmt: skip
+    said = "too much from Nigeria and too little from the Philippines"
+    # the model's 60 Nigeria-trained nurses against 14,815: not too many
+    assert said not in "\n".join(validation.uk_register_check(_register_run(), facts)[0])
+    register = validation.NMC_REGISTER_2024 | {"NGA": 40}  # 60 against 40: 1.5 times
+    monkeypatch.setattr(validation, "NMC_REGISTER_2024", register)
+    assert said in "\n".join(validation.uk_register_check(_register_run(), facts)[0])
+    # and not where the Philippines' corridor is as published (50 against 50)
+    monkeypatch.setattr(validation, "NMC_REGISTER_2024", register | {"PHL": 50})
+    assert said not in "\n".join(validation.uk_register_check(_register_run(), facts)[0])
 
 
 def test_uk_register_check_is_silent_when_2024_is_not_simulated():
