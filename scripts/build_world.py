@@ -21,6 +21,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
 import logging  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
@@ -71,6 +72,7 @@ FILES = {
     "targets": "calibration_targets.csv",
     "lit_shares": "literature/foreign_trained_shares.csv",
     "lit_anchors": "literature/anchors.csv",
+    "lit_register": "literature/register_counts.csv",
     "lit_hazards": "literature/exit_hazards.csv",
     "lit_ages": "literature/entry_and_migration_age.csv",
     "lit_channels": "literature/recruitment_channels.csv",
@@ -766,7 +768,12 @@ def build_corridors(
     fit = gravity.fit_gravity(frame, listing, totals, countries)
     published = literature.read_foreign_shares(raw / FILES["lit_shares"], iso3, targets)
     anchors = literature.read_anchors(raw / FILES["lit_anchors"], targets)
-    stock = initial_stock.build_initial_stock(fit, countries, listing, totals, published, anchors)
+    register = literature.read_register_counts(
+        raw / FILES["lit_register"], iso3, targets, dt.date(BASE_YEAR, 1, 1)
+    )
+    stock = initial_stock.build_initial_stock(
+        fit, countries, listing, totals, published, anchors, register
+    )
     tables = gravity.tables(fit) | stock
     cells = stock["initial_foreign_trained.csv"]
     for k in ("doctors", "nurses"):

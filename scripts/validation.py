@@ -556,6 +556,10 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
             for x in india
         )
     (ind, ind_pub), (phl, phl_pub), (nga, nga_pub) = (levels[o] for o in REGISTER_ORIGINS)
+    w = r.world
+    phl_start = float(
+        w.initial_foreign_trained[w.index("PHL"), w.index("GBR"), CADRES.index("nurses")]
+    )
     lang, other = split["language"], split["other"]
     out = [
         f"**The UK's nurse register, 30 September 2024** (NMC, C34-C35: checks added after the "
@@ -567,14 +571,17 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         "the NMC); the foreign-trained "
         f"share of the UK's nurses {pct(levels['share'][0])} against {pct(levels['share'][1])} "
         "internationally educated on the register. The register counts everyone who may "
-        "practise, working or not, three months before the model's date. India's largest "
-        "corridor reaches the register's level after its 2021-24 surge; the "
-        "Philippines' corridor is "
-        "built by the gravity model (docs/data.md §1.5) and misses whatever brought 50,180 "
-        "Filipino nurses to the register, so it stays small (C06, its joiners, is unreachable; "
-        "the NMC's count of the Philippines and India together in March 2019 and 2020, C36, "
-        "checks the two corridors' start in the calibration's run from 2020: "
-        "docs/calibration.md)."
+        "practise, working or not, three months before the model's date. The Philippines' "
+        f"corridor starts at {fmt(phl_start)} in the world data (the NMC's count of the "
+        "Philippines and India together, C36, less India's gravity-built corridor: docs/data.md "
+        f"§1.4) and is {fmt(phl)} at the end of {REGISTER_YEAR}, "
+        + ("shrinking" if phl < phl_start else "growing")
+        + f" while the register's grew to {fmt(phl_pub)}"
+        + (
+            ": Filipino arrivals are too few (C06, their joiners, is unreachable)."
+            if phl < 0.8 * phl_pub
+            else "."
+        )
         + (
             " The UK's nurses from abroad come too much from Nigeria and too little from the "
             "Philippines: the choice model shares the UK's arrivals (C02-C04) wrongly among "

@@ -6,6 +6,7 @@ published figures read independently (csv module)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from sim.inputs.world import AGE_BANDS, CADRES, DATA_DIR, World, load_world
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from worldbuild import common, gravity, initial_stock, supply  # noqa: E402
+from worldbuild import common, gravity, initial_stock, literature, supply  # noqa: E402
 
 RAW = DATA_DIR / "raw"
 GCC = ("ARE", "BHR", "KWT", "OMN", "QAT", "SAU")
@@ -154,6 +155,95 @@ def test_nurse_intensity_shift_reproduces_the_anchor_shares(
     assert np.allclose(share[rest.index] / share[rest.index].sum(), rest / rest.sum())
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(1e-3, 1e3), min_size=4, max_size=20),
+    st.integers(0, 5_000),
+    st.integers(0, 50_000),
+)
+def test_register_cells_set_the_group_and_keep_the_other_gravity_cells(
+    weights: list[float], counted: int, extra: int
+) -> None:
+    w = pd.Series(weights, index=[f"X{i}" for i in range(len(weights))])
+    group = ("X0", "X1")
+    target = counted + extra
+    # the other member's gravity-built cell: the rest scaled to the non-group origins' total
+    scale = extra / w.drop(list(group)).sum()
+    assume(int(np.floor(w["X1"] * scale + 0.5)) <= counted)
+    cells = initial_stock.register_cells(w, target, group, "X0", counted).set_index("origin")
+    assert cells["workers"].sum() == target  # the destination's total, exact
+    assert cells.loc[list(group), "workers"].sum() == counted  # the register's count
+    assert cells.at["X1", "workers"] == int(np.floor(w["X1"] * scale + 0.5))  # gravity-built
+    assert cells.at["X0", "method"] == "register"
+    rest = cells.drop(list(group))["workers"]
+    assert (rest >= 0).all() and (np.abs(rest - w.drop(list(group)) * scale) < 1).all()
+
+
+def test_register_cells_refuse_a_count_below_the_other_members() -> None:
+    w = pd.Series([1.0, 10.0, 1.0], index=["A", "B", "C"])
+    with pytest.raises(ValueError, match="below the gravity cells"):
+        initial_stock.register_cells(w, 1_000, ("A", "B"), "A", 100)  # B's cell alone is ~900
+    with pytest.raises(ValueError, match="above the total"):
+        initial_stock.register_cells(w, 50, ("A", "B"), "A", 100)
+
+
+REGISTER_HEADER = "destination,cadre,origins,set_by,date,workers,target,confidence,source\n"
+
+
+def _register(tmp_path: Path, body: str) -> pd.DataFrame:
+    path = tmp_path / "register_counts.csv"
+    path.write_text(REGISTER_HEADER + body, encoding="utf-8")
+    targets = pd.DataFrame({"id": ["C36"]})
+    return literature.read_register_counts(
+        path, ["GBR", "PHL", "IND"], targets, dt.date(2020, 1, 1)
+    )
+
+
+def test_register_counts_are_interpolated_to_the_initial_state(tmp_path: Path) -> None:
+    out = _register(
+        tmp_path,
+        "GBR,nurses,PHL IND,PHL,2019-01-01,1000,C36,primary,s\n"
+        "GBR,nurses,PHL IND,PHL,2021-01-01,2096,C36,primary,s\n",
+    )
+    row = out.iloc[0]
+    assert row["origins"] == ("PHL", "IND") and row["set_by"] == "PHL"
+    assert row["workers"] == 1000 + round(1096 * 365 / 731)  # linear in days
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("GBR,nurses,PHL IND,NGA,2019-06-01,1,C36,primary,s\n", "set_by must be one of"),
+        ("GBR,nurses,GBR IND,IND,2019-06-01,1,C36,primary,s\n", "its own origins"),
+        ("GBR,nurses,PHL IND,PHL,2018-06-01,1,C36,primary,s\n", "within a year"),
+        ("GBR,nurses,PHL IND,PHL,2020-06-01,1,C36,primary,s\n"
+         "GBR,nurses,PHL IND,PHL,2021-06-01,2,C36,primary,s\n", "bracket"),
+        ("GBR,nurses,PHL IND,PHL,2019-06-01,0,C36,primary,s\n", "positive"),
+        ("GBR,nurses,PHL IND,PHL,2019-06-01,5,C99,primary,s\n", "unknown calibration target"),
+        ("GBR,nurses,PHL XXX,PHL,2019-06-01,5,C36,primary,s\n", "unknown country codes"),
+        ("GBR,nurses,PHL IND,PHL,2019-06-01,5,C36,primary,s\n"
+         "GBR,nurses,PHL,PHL,2020-06-01,6,C36,primary,s\n", "one group of origins"),
+    ],
+)  # fmt: skip
+def test_register_counts_reject_bad_rows(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _register(tmp_path, body)
+
+
+def test_the_register_count_is_in_the_initial_state(world: World) -> None:
+    counts = rows(RAW / "literature" / "register_counts.csv")
+    assert {(r["destination"], r["cadre"], r["origins"]) for r in counts} == {
+        ("GBR", "nurses", "PHL IND")
+    }
+    # C36: 48,359 at 31 March 2019 and 57,303 at 31 March 2020, interpolated to 1 January 2020
+    expected = 48_359 + (57_303 - 48_359) * 276 / 366
+    uk = world.initial_foreign_trained[:, world.index("GBR"), CADRES.index("nurses")]
+    both = uk[world.index("PHL")] + uk[world.index("IND")]
+    assert both == pytest.approx(expected, abs=1)
+    # the Philippines took the difference: now the UK's largest nurse corridor
+    assert top_sources(world, "GBR", "nurses", 2) == ["PHL", "IND"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.floats(-2.0, 2.0), st.lists(st.floats(0.001, 0.5), min_size=3, max_size=10))
 def test_solve_intercept(eta0: float, weights: list[float]) -> None:
@@ -275,7 +365,7 @@ def test_initial_stock_array_is_consistent(world: World, cells: pd.DataFrame) ->
         k = CADRES.index(r.cadre)
         assert dest_total[world.index(r.destination), k] == r.foreign_trained
     assert int(cells["workers"].sum()) == int(f.sum())
-    assert set(cells["method"]) == {"oecd", "gravity"}
+    assert set(cells["method"]) == {"oecd", "gravity", "register"}
 
 
 def test_oecd_cells_are_kept(world: World) -> None:

@@ -54,6 +54,12 @@ INDIA_BORN_NURSES_OECD = 122_400
 International Migration Outlook 2025, as reported in the press (docs/data.md §1.8). A held-out check
 of the gravity-built nurse corridors, which no Indian nurse count outside the USA entered."""
 
+UK_REGISTER_2020_SHARE = (31_385 + 11_008 / 0.15 + 11_008) / 716_607
+"""The internationally educated share of the NMC register at 31 March 2020 (0.162), derived from
+the NMC's press release of 9 July 2020 (``register_counts.csv``): 31,385 educated in the EEA, and
+outside it a number that rose by 11,008 ("15 percent", so about 84,400; the rounding of the
+percentage gives 82,000-87,000), of 716,607. A check of the UK's initial total, which no count
+of the register set."""
 OECD_MEMBERS = (
     "AUS",
     "AUT",
@@ -164,6 +170,21 @@ def gravity_weights(
     return out, delta
 
 
+def group_weight(weights: pd.Series, destination: str, origins: tuple[str, ...]) -> float:
+    """The share ``g`` of a group of origins in the gravity weights at ``destination``."""
+    w = weights.xs(destination, level="destination")
+    return float(w.reindex(list(origins)).fillna(0.0).sum() / w.sum())
+
+
+def with_register(
+    reg: pd.DataFrame, kept: dict, key: tuple[str, str], total: float, method: str, ref: str
+) -> tuple[float, str, str]:
+    """The total, method and reference of ``key`` with its register count:
+    ``T_0 (1 - g) + N`` (the other origins keep their gravity cells)."""
+    counted = float(reg.at[key, "workers"])
+    return total * kept[key] + counted, f"{method}+register", f"{ref}, {reg.at[key, 'target']}"
+
+
 def destination_totals(
     grav: GravityResult,
     countries: pd.DataFrame,
@@ -171,10 +192,22 @@ def destination_totals(
     published: pd.DataFrame,
     anchor: pd.Series,
     weights: dict[str, pd.Series],
+    register: pd.DataFrame,
 ) -> tuple[pd.DataFrame, float]:
-    """``T[d, k]`` with its method and reference, and the nurse link ``Delta``."""
+    """``T[d, k]`` with its method and reference, and the nurse link ``Delta``.
+
+    Where a register counts a group of origins together (``register``, one row per destination
+    and cadre), the other origins keep their gravity-built cells and the group takes the count:
+    ``T = T_0 (1 - g) + N``, with ``T_0`` the total by the rules above, ``g`` the group's share
+    of the gravity weights and ``N`` the count (the nurse link is solved with this total)."""
     cty = countries.set_index("iso3")
     pub = published.set_index(["destination", "cadre"])
+    reg = register.set_index(["destination", "cadre"])
+    for d, k in reg.index:
+        if (d, k) in pub.index or (k == "doctors" and d in oecd_total.index):
+            raise ValueError(f"register count for {d} {k}: its total is published; not supported")
+    kept = {key: 1.0 - group_weight(weights[key[1]], key[0], reg.at[key, "origins"])
+            for key in reg.index}  # fmt: skip
     grouped = set(cty.index[cty["income_group"].isin(DESTINATION_GROUPS)])
     dests = sorted(grouped | set(published["destination"]))
     rows = []
@@ -195,6 +228,8 @@ def destination_totals(
             total, method, ref = float(oecd_total[d]), "oecd_total", "C13"
         else:
             total, method, ref = float(level[d]) * stock, "level_model", grav.level_spec
+        if (d, "doctors") in reg.index:
+            total, method, ref = with_register(reg, kept, (d, "doctors"), total, method, ref)
         rows.append(
             {
                 "destination": d,
@@ -212,11 +247,13 @@ def destination_totals(
     fixed = [d for d in members if (d, "nurses") in pub.index]
     free = [d for d in members if d not in fixed]
     n = len(members)
+    counted = [d for d in free if (d, "nurses") in reg.index]
     delta = solve_intercept(
         anchor["oecd_mean_share_nurses"],
-        np.full(len(free), 1.0 / n),
+        np.array([kept.get((d, "nurses"), 1.0) / n for d in free]),
         np.asarray(logit(doc_share[free].to_numpy())),
-        fixed=sum(pub.at[(d, "nurses"), "share"] for d in fixed) / n,
+        fixed=sum(pub.at[(d, "nurses"), "share"] for d in fixed) / n
+        + sum(reg.at[(d, "nurses"), "workers"] / float(cty.at[d, "nurses"]) for d in counted) / n,
     )
     log.info("nurse share link: logit s_N = logit s_D %+.3f", delta)
     for d in dests:
@@ -230,12 +267,15 @@ def destination_totals(
         else:
             share = float(expit(logit(doc_share[d]) + delta))
             method, ref = "doctor_share_link", "C15"
+        total = share * stock
+        if (d, "nurses") in reg.index:
+            total, method, ref = with_register(reg, kept, (d, "nurses"), total, method, ref)
         rows.append(
             {
                 "destination": d,
                 "cadre": "nurses",
                 "stock": stock,
-                "total": share * stock,
+                "total": total,
                 "total_method": method,
                 "reference": ref,
             }
@@ -252,11 +292,52 @@ def destination_totals(
     return totals, delta
 
 
-def split_over_origins(
-    totals: pd.DataFrame, weights: dict[str, pd.Series], listing: pd.DataFrame
+def register_cells(
+    w: pd.Series, target: int, origins: tuple[str, ...], set_by: str, counted: int
 ) -> pd.DataFrame:
-    """Integer workers by origin for each destination total (largest remainder, totals exact)."""
+    """Cells of a destination whose register counts ``origins`` together (``counted``): the
+    other origins share ``target - counted`` by their gravity weights ``w`` (their gravity-built
+    cells); the group's members other than ``set_by`` keep their gravity-built cells, and
+    ``set_by`` takes the rest of the count."""
+    group = w.reindex(list(origins)).fillna(0.0)
+    rest = w.drop(list(origins), errors="ignore")
+    if target < counted or rest.sum() <= 0:
+        raise ValueError(f"register count {counted} above the total {target}")
+    scale = (target - counted) / rest.sum()
+    fixed = {o: int(np.floor(group[o] * scale + 0.5)) for o in origins if o != set_by}
+    taken = counted - sum(fixed.values())
+    if taken < 0:
+        raise ValueError(f"register count {counted} below the gravity cells of {sorted(fixed)}")
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "origin": [*fixed, set_by],
+                    "workers": [*fixed.values(), taken],
+                    "method": [*(["gravity"] * len(fixed)), "register"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "origin": rest.index,
+                    "workers": largest_remainder(target - counted, rest.to_numpy()),
+                    "method": "gravity",
+                }
+            ),
+        ]
+    )
+
+
+def split_over_origins(
+    totals: pd.DataFrame,
+    weights: dict[str, pd.Series],
+    listing: pd.DataFrame,
+    register: pd.DataFrame,
+) -> pd.DataFrame:
+    """Integer workers by origin for each destination total (largest remainder, totals exact);
+    a register's group count as ``register_cells``."""
     listed = listing[listing["doctors"] > 0]
+    reg = register.set_index(["destination", "cadre"])
     parts = []
     for r in totals.itertuples(index=False):
         d, k = r.destination, r.cadre
@@ -306,6 +387,9 @@ def split_over_origins(
                         "method": "oecd",
                     }
                 )
+        elif (d, k) in reg.index:
+            row = reg.loc[(d, k)]
+            cells = register_cells(w, target, row["origins"], row["set_by"], int(row["workers"]))
         else:
             cells = pd.DataFrame(
                 {
@@ -330,14 +414,17 @@ def build_initial_stock(
     oecd_total: pd.Series,
     published: pd.DataFrame,
     anchors: pd.DataFrame,
+    register: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
     """``initial_foreign_trained.csv``, ``foreign_trained_totals.csv`` and ``nurse_model`` (the
     nurse parameters, for the documentation)."""
     cty = countries.set_index("iso3")
     anchor = anchors.set_index("name")["value"].astype(float)
     weights, shifts = gravity_weights(grav, countries, anchor)
-    totals, delta = destination_totals(grav, countries, oecd_total, published, anchor, weights)
-    cells = split_over_origins(totals, weights, listing)
+    totals, delta = destination_totals(
+        grav, countries, oecd_total, published, anchor, weights, register
+    )
+    cells = split_over_origins(totals, weights, listing, register)
 
     sums = cells.groupby(["destination", "cadre"])["workers"].sum()
     data = cells[cells["method"] == "oecd"].groupby(["destination", "cadre"])["workers"].sum()
@@ -382,12 +469,14 @@ def build_initial_stock(
     return {
         "initial_foreign_trained.csv": cells,
         "foreign_trained_totals.csv": totals,
-        "initial_stock_checks.csv": checks(cells, totals, countries),
+        "initial_stock_checks.csv": checks(cells, totals, countries, register),
         "nurse_model.csv": params,
     }
 
 
-def checks(cells: pd.DataFrame, totals: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+def checks(
+    cells: pd.DataFrame, totals: pd.DataFrame, countries: pd.DataFrame, register: pd.DataFrame
+) -> pd.DataFrame:
     """The initial state against published figures: inputs (reproduced by construction) and
     held-out figures (independent checks). Written to ``initial_stock_checks.csv``."""
     cty = countries.set_index("iso3")
@@ -489,6 +578,26 @@ def checks(cells: pd.DataFrame, totals: pd.DataFrame, countries: pd.DataFrame) -
             "held-out",
             "published: share of 2021/22 joiners (a flow), model: of the stock",
         )
+    for r in register.itertuples(index=False):
+        at = cells[(cells["destination"] == r.destination) & (cells["cadre"] == r.cadre)]
+        add(
+            r.target,
+            f"{r.destination} {r.cadre} trained in {' and '.join(r.origins)} together",
+            r.workers,
+            at.loc[at["origin"].isin(r.origins), "workers"].sum(),
+            "input",
+            "the register's count at the initial state (interpolated); "
+            f"{r.set_by} takes the difference from the others' gravity-built cells",
+        )
+    add(
+        "",
+        "GBR share of foreign-trained nurses",
+        UK_REGISTER_2020_SHARE,
+        share[("GBR", "nurses")],
+        "check",
+        "published: the NMC register's internationally educated share at 31 March 2020, derived "
+        "(EEA 31,385; non-EEA from a rise of 11,008 given as 15%); model: over WHO's stock",
+    )
     us = cells[(cells["destination"] == "USA") & (cells["cadre"] == "nurses")].set_index("origin")[
         "workers"
     ]

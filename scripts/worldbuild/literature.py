@@ -8,8 +8,10 @@ inputs of the world and can no longer be held out; ``docs/data.md`` lists them).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from worldbuild.common import CADRES
@@ -91,6 +93,64 @@ def read_foreign_shares(path: Path, iso3: list[str], targets: pd.DataFrame) -> p
     if df.duplicated(["destination", "cadre"]).any():
         raise ValueError(f"{path}: a destination and cadre appear twice")
     return df
+
+
+def read_register_counts(
+    path: Path, iso3: list[str], targets: pd.DataFrame, on: dt.date
+) -> pd.DataFrame:
+    """Counts of a destination's register for a group of origins together, interpolated to the
+    initial state's date ``on``: one row per destination and cadre with ``origins`` (a tuple),
+    ``set_by`` (the member whose cell takes the difference from the others' gravity-built
+    cells), ``workers`` (int) and ``target``.
+
+    Each (destination, cadre) has one group, counted at one or more dates; with two or more the
+    count is interpolated linearly in time, and ``on`` must lie between the first and last; with
+    one, its date must be within a year of ``on``.
+    """
+    cols = ["destination", "cadre", "origins", "set_by", "date", "workers", "target"]
+    cols += ["confidence", "source"]
+    df = read_table(path, cols)
+    check_confidence(df, path)
+    check_targets(df, targets, path)
+    check_cadres(df, path)
+    check_codes(df, "destination", iso3, path)
+    df["origins"] = df["origins"].str.split().map(tuple)
+    members = pd.DataFrame({"c": sorted({c for g in df["origins"] for c in g})})
+    check_codes(members, "c", iso3, path)
+    if not all(s in g for s, g in zip(df["set_by"], df["origins"], strict=True)):
+        raise ValueError(f"{path}: set_by must be one of the row's origins")
+    if any(df["destination"].iloc[i] in g for i, g in enumerate(df["origins"])):
+        raise ValueError(f"{path}: a destination cannot be one of its own origins")
+    df["date"] = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="raise")
+    df["workers"] = pd.to_numeric(df["workers"], errors="raise")
+    if (df["workers"] <= 0).any():
+        raise ValueError(f"{path}: workers must be positive")
+    rows = []
+    for (d, k), part in df.sort_values("date").groupby(["destination", "cadre"], sort=True):
+        if part[["origins", "set_by"]].drop_duplicates().shape[0] != 1:
+            raise ValueError(f"{path}: {d} {k}: one group of origins and one set_by expected")
+        when = pd.Timestamp(on)
+        days = (part["date"] - when).dt.days.to_numpy(dtype=float)
+        if len(part) == 1 and abs(days[0]) > 366:
+            raise ValueError(f"{path}: {d} {k}: a single count must be within a year of {on}")
+        if len(part) > 1 and not days[0] <= 0 <= days[-1]:
+            raise ValueError(f"{path}: {d} {k}: the dates must bracket {on}")
+        if part["date"].duplicated().any():
+            raise ValueError(f"{path}: {d} {k}: two counts on one date")
+        workers = part["workers"].to_numpy(dtype=float)
+        value = workers[0] if len(part) == 1 else float(np.interp(0.0, days, workers))
+        first = part.iloc[0]
+        rows.append(
+            {
+                "destination": d,
+                "cadre": k,
+                "origins": first["origins"],
+                "set_by": first["set_by"],
+                "workers": int(np.floor(value + 0.5)),
+                "target": first["target"],
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def read_targets(path: Path) -> pd.DataFrame:
