@@ -562,8 +562,8 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
     )
     lang, other = split["language"], split["other"]
     out = [
-        f"**The UK's nurse register, 30 September 2024** (NMC, C34-C35: checks added after the "
-        "calibration, never fitted). India-trained "
+        f"**The UK's nurse register, 30 September 2024** (NMC, C34, C35, C37b: checks added "
+        "after the calibration, never fitted). India-trained "
         f"nurses in the UK at the end of {REGISTER_YEAR}: {fmt(ind)}, against {fmt(ind_pub)} "
         f"educated in India on the register ({fmt(ind / ind_pub, 2)}×); Philippines-trained: "
         f"{fmt(phl)} against {fmt(phl_pub)} ({fmt(phl / phl_pub, 2)}×); Nigeria-trained: "
