@@ -574,18 +574,19 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         "practise, working or not, three months before the model's date. The Philippines' "
         f"corridor starts at {fmt(phl_start)} in the world data (the NMC's count of the "
         "Philippines and India together, C36, less India's gravity-built corridor: docs/data.md "
-        f"§1.4) and is {fmt(phl)} at the end of {REGISTER_YEAR}, "
+        f"§1.4, §1.6) and is {fmt(phl)} at the end of {REGISTER_YEAR}, "
         + ("shrinking" if phl < phl_start else "growing")
         + f" while the register's grew to {fmt(phl_pub)}"
         + (
-            ": Filipino arrivals are too few (C06, their joiners, is unreachable)."
+            " (the stocks alone do not tell arrivals from departures; the Philippines' joiners, "
+            "C06, are unreachable: §12)."
             if phl < 0.8 * phl_pub
             else "."
         )
         + (
             " The UK's nurses from abroad come too much from Nigeria and too little from the "
-            "Philippines: the choice model shares the UK's arrivals (C02-C04) wrongly among "
-            "origins (C07, Nigeria's joiners, is held out)."
+            "Philippines, while its arrivals are fitted in total (C02-C04; Nigeria's joiners are "
+            "held out, C07: docs/calibration.md)."
         )
         * (nga > 1.25 * nga_pub and phl < 0.8 * phl_pub),
         "",

@@ -182,9 +182,11 @@ def test_register_cells_set_the_group_and_keep_the_other_gravity_cells(
 def test_register_cells_refuse_a_count_below_the_other_members() -> None:
     w = pd.Series([1.0, 10.0, 1.0], index=["A", "B", "C"])
     with pytest.raises(ValueError, match="below the gravity cells"):
-        initial_stock.register_cells(w, 1_000, ("A", "B"), "A", 100)  # B's cell alone is ~900
-    with pytest.raises(ValueError, match="above the total"):
+        initial_stock.register_cells(w, 1_000, ("A", "B"), "A", 100)  # B's cell alone is ~9,000
+    with pytest.raises(ValueError, match="above the destination's total 50"):
         initial_stock.register_cells(w, 50, ("A", "B"), "A", 100)
+    with pytest.raises(ValueError, match="register_counts.csv.*no other origin"):
+        initial_stock.register_cells(w, 1_000, ("A", "B", "C"), "A", 100)
 
 
 REGISTER_HEADER = "destination,cadre,origins,set_by,date,workers,target,confidence,source\n"

@@ -54,9 +54,12 @@ INDIA_BORN_NURSES_OECD = 122_400
 International Migration Outlook 2025, as reported in the press (docs/data.md §1.8). A held-out check
 of the gravity-built nurse corridors, which no Indian nurse count outside the USA entered."""
 
+REGISTER_FILE = "raw/literature/register_counts.csv"
+"""Where the register counts of groups of origins come from (named in error messages)."""
 UK_REGISTER_2020_SHARE = (31_385 + 11_008 / 0.15 + 11_008) / 716_607
 """The internationally educated share of the NMC register at 31 March 2020 (0.162), derived from
-the NMC's press release of 9 July 2020 (``register_counts.csv``): 31,385 educated in the EEA, and
+the NMC's press release of 9 July 2020 (the source of C36 in ``register_counts.csv``; the three
+figures are written here, as published there): 31,385 educated in the EEA, and
 outside it a number that rose by 11,008 ("15 percent", so about 84,400; the rounding of the
 percentage gives 82,000-87,000), of 716,607. A check of the UK's initial total, which no count
 of the register set."""
@@ -203,13 +206,15 @@ def destination_totals(
     cty = countries.set_index("iso3")
     pub = published.set_index(["destination", "cadre"])
     reg = register.set_index(["destination", "cadre"])
-    for d, k in reg.index:
-        if (d, k) in pub.index or (k == "doctors" and d in oecd_total.index):
-            raise ValueError(f"register count for {d} {k}: its total is published; not supported")
-    kept = {key: 1.0 - group_weight(weights[key[1]], key[0], reg.at[key, "origins"])
-            for key in reg.index}  # fmt: skip
     grouped = set(cty.index[cty["income_group"].isin(DESTINATION_GROUPS)])
     dests = sorted(grouped | set(published["destination"]))
+    for d, k in reg.index:
+        if (d, k) in pub.index or (k == "doctors" and d in oecd_total.index):
+            raise ValueError(f"{REGISTER_FILE}: {d} {k}: its total is published; not supported")
+        if d not in dests:
+            raise ValueError(f"{REGISTER_FILE}: {d} {k}: not a destination with rows (high income)")
+    kept = {key: 1.0 - group_weight(weights[key[1]], key[0], reg.at[key, "origins"])
+            for key in reg.index}  # fmt: skip
     rows = []
     # doctors: published, else the OECD total, else the level model
     attraction = weights["doctors"].groupby(level="destination").sum()
@@ -301,13 +306,16 @@ def register_cells(
     ``set_by`` takes the rest of the count."""
     group = w.reindex(list(origins)).fillna(0.0)
     rest = w.drop(list(origins), errors="ignore")
-    if target < counted or rest.sum() <= 0:
-        raise ValueError(f"register count {counted} above the total {target}")
+    where = f"{REGISTER_FILE}: the count of {' '.join(origins)}"
+    if rest.sum() <= 0:
+        raise ValueError(f"{where}: no other origin at the destination to keep")
+    if target < counted:
+        raise ValueError(f"{where} ({counted}) is above the destination's total {target} (capped?)")
     scale = (target - counted) / rest.sum()
     fixed = {o: int(np.floor(group[o] * scale + 0.5)) for o in origins if o != set_by}
     taken = counted - sum(fixed.values())
     if taken < 0:
-        raise ValueError(f"register count {counted} below the gravity cells of {sorted(fixed)}")
+        raise ValueError(f"{where} ({counted}) is below the gravity cells of {sorted(fixed)}")
     return pd.concat(
         [
             pd.DataFrame(
