@@ -185,7 +185,7 @@ def test_register_cells_refuse_a_count_below_the_other_members() -> None:
         initial_stock.register_cells(w, 1_000, ("A", "B"), "A", 100)  # B's cell alone is ~9,000
     with pytest.raises(ValueError, match="above the destination's total 50"):
         initial_stock.register_cells(w, 50, ("A", "B"), "A", 100)
-    with pytest.raises(ValueError, match="register_counts.csv.*no other origin"):
+    with pytest.raises(ValueError, match=r"register_counts\.csv.*no other origin"):
         initial_stock.register_cells(w, 1_000, ("A", "B", "C"), "A", 100)
 
 
