@@ -100,11 +100,11 @@ def test_common_language_reads_the_affinity_table():
     assert validation.common_language(world, pairs) == [True, False, True, False, False]
 
 
-def _register_run(end: int = 2032):
+def _register_run(end: int = 2032, phl: tuple[int, int] = (40, 60)):
     """A stand-in for validation.Run: two replicates of the UK's nurses at the end of 2024."""
     rows = []
-    for replicate, (own, ind, phl) in enumerate([(700, 200, 40), (800, 240, 60)]):
-        for origin, workers in (("GBR", own), ("IND", ind), ("PHL", phl), ("NGA", 60)):
+    for replicate, (own, ind, filipino) in enumerate([(700, 200, phl[0]), (800, 240, phl[1])]):
+        for origin, workers in (("GBR", own), ("IND", ind), ("PHL", filipino), ("NGA", 60)):
             rows.append((replicate, 2024, origin, "GBR", "nurses", workers))
         rows.append((replicate, 2024, "IND", "GBR", "doctors", 999))  # another cadre
         rows.append((replicate, 2023, "IND", "GBR", "nurses", 999))  # another year
@@ -145,6 +145,15 @@ def test_uk_register_check_says_where_the_origins_are_shared_wrongly(monkeypatch
     # and not where the Philippines' corridor is as published (50 against 50)
     monkeypatch.setattr(validation, "NMC_REGISTER_2024", register | {"PHL": 50})
     assert said not in "\n".join(validation.uk_register_check(_register_run(), facts)[0])
+
+
+def test_uk_register_check_says_when_the_philippines_corridor_grows():
+    facts = {"nurses_stock_start": _stock({("IND", "GBR"): 1}),
+             "nurses_stock_end": _stock({("IND", "GBR"): 1})}  # fmt: skip
+    # a median of 50,000 Philippines-trained nurses in 2024, above the world data's start
+    text = "\n".join(validation.uk_register_check(_register_run(phl=(40_000, 60_000)), facts)[0])
+    assert "growing while the register's grew to 50,180." in text
+    assert "the stocks alone" not in text
 
 
 def test_uk_register_check_is_silent_when_2024_is_not_simulated():

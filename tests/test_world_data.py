@@ -195,7 +195,7 @@ REGISTER_HEADER = "destination,cadre,origins,set_by,date,workers,target,confiden
 def _register(tmp_path: Path, body: str) -> pd.DataFrame:
     path = tmp_path / "register_counts.csv"
     path.write_text(REGISTER_HEADER + body, encoding="utf-8")
-    targets = pd.DataFrame({"id": ["C36"]})
+    targets = pd.DataFrame({"id": ["C35", "C36"]})
     return literature.read_register_counts(
         path, ["GBR", "PHL", "IND"], targets, dt.date(2020, 1, 1)
     )
@@ -209,6 +209,13 @@ def test_register_counts_are_interpolated_to_the_initial_state(tmp_path: Path) -
     )
     row = out.iloc[0]
     assert row["origins"] == ("PHL", "IND") and row["set_by"] == "PHL"
+    # the group may be written in any order
+    again = _register(
+        tmp_path,
+        "GBR,nurses,PHL IND,PHL,2019-01-01,1000,C36,primary,s\n"
+        "GBR,nurses,IND PHL,PHL,2021-01-01,2096,C36,primary,s\n",
+    )
+    assert again.iloc[0]["workers"] == row["workers"]
     assert row["workers"] == 1000 + round(1096 * 365 / 731)  # linear in days
 
 
@@ -225,6 +232,10 @@ def test_register_counts_are_interpolated_to_the_initial_state(tmp_path: Path) -
         ("GBR,nurses,PHL XXX,PHL,2019-06-01,5,C36,primary,s\n", "unknown country codes"),
         ("GBR,nurses,PHL IND,PHL,2019-06-01,5,C36,primary,s\n"
          "GBR,nurses,PHL,PHL,2020-06-01,6,C36,primary,s\n", "one group of origins"),
+        ("GBR,nurses,PHL IND,PHL,2019-06-01,5,C36,primary,s\n"
+         "GBR,nurses,PHL IND,PHL,2020-06-01,6,C35,primary,s\n", "one target"),
+        ("GBR,nurses,PHL IND,PHL,2019-06-01,5,C36,primary,s\n"
+         "GBR,nurses,PHL IND,PHL,2019-06-01,6,C36,primary,s\n", "two counts on one date"),
     ],
 )  # fmt: skip
 def test_register_counts_reject_bad_rows(tmp_path: Path, body: str, message: str) -> None:
@@ -477,6 +488,14 @@ def test_initial_stock_checks_table() -> None:
     # India-born nurses there (an upper bound: it also counts those trained abroad)
     india = held.loc["India-trained nurses in OECD countries"]
     assert 0 < india["model"] <= india["published"]
+    # check: the UK's total with the register's count of the Philippines and India (C36) is
+    # within 10% of the register's internationally educated share, derived for March 2020
+    uk = (
+        checks[checks["role"] == "check"]
+        .set_index("quantity")
+        .loc["GBR share of foreign-trained nurses"]
+    )
+    assert abs(uk["model"] / uk["published"] - 1) < 0.10
 
 
 # ----------------------------------------------------------------------------------------------

@@ -127,16 +127,19 @@ def read_register_counts(
         raise ValueError(f"{path}: workers must be positive")
     rows = []
     for (d, k), part in df.sort_values("date").groupby(["destination", "cadre"], sort=True):
-        if part[["origins", "set_by"]].drop_duplicates().shape[0] != 1:
-            raise ValueError(f"{path}: {d} {k}: one group of origins and one set_by expected")
+        groups = {frozenset(g) for g in part["origins"]}
+        if len(groups) != 1 or part["set_by"].nunique() != 1 or part["target"].nunique() != 1:
+            raise ValueError(
+                f"{path}: {d} {k}: one group of origins, one set_by and one target expected"
+            )
+        if part["date"].duplicated().any():
+            raise ValueError(f"{path}: {d} {k}: two counts on one date")
         when = pd.Timestamp(on)
         days = (part["date"] - when).dt.days.to_numpy(dtype=float)
         if len(part) == 1 and abs(days[0]) > 366:
             raise ValueError(f"{path}: {d} {k}: a single count must be within a year of {on}")
         if len(part) > 1 and not days[0] <= 0 <= days[-1]:
             raise ValueError(f"{path}: {d} {k}: the dates must bracket {on}")
-        if part["date"].duplicated().any():
-            raise ValueError(f"{path}: {d} {k}: two counts on one date")
         workers = part["workers"].to_numpy(dtype=float)
         value = workers[0] if len(part) == 1 else float(np.interp(0.0, days, workers))
         first = part.iloc[0]
