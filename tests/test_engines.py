@@ -68,6 +68,7 @@ CASES = {
         "hazards.migrant_attrition_ratio": 2.5,  # migrants' hazards above the natives' pre-check
         "behaviour.reconsider_rate": 2.0,
         "behaviour.emigrate_constant": -3.0,
+        "behaviour.hiring_chance_weight": 1.0,
         **POLICY_TOGGLES["bonding"],
         **POLICY_TOGGLES["ethical"],
     },
@@ -78,6 +79,7 @@ CASES = {
         "behaviour.emigrate_constant": -3.0,
         "behaviour.return_constant": 2.0,
         "behaviour.onward_constant": 2.0,
+        "behaviour.hiring_chance_weight": 0.7,
         "hazards.migrant_attrition_ratio": 0.4,
         "workforce.wage_vacancy_response": 1.0,
         "workforce.training_vacancy_response": 3.0,

@@ -37,12 +37,15 @@ def reference_diaspora(stock, slots, workers_per_agent, offset):
     return np.maximum((at_dest[:, :, 0, :] + at_dest[:, :, 1, :]) * workers_per_agent + offset, 0.0)
 
 
-def reference_destination_utility(behaviour, wage, pol, slots, network, affinity_od, origin, size):
+def reference_destination_utility(
+    behaviour, wage, pol, slots, network, affinity_od, origin, size, chance
+):
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]
     return (
         behaviour["wage_weight"]
         * (
             np.log(dest_wage)[None, :, :]
+            + behaviour["hiring_chance_weight"] * chance[slots][None, :, :]
             + pol.conditions[slots][None, :, :]
             - np.log1p(pol.fee[:, slots, :])
         )
@@ -102,6 +105,7 @@ def test_destination_table_is_numpys_to_the_last_bit(size, workers_per_agent):
         "origin_weight": rng.uniform(-1.0, 1.0),
         "origin_size_weight": rng.uniform(-1.0, 0.5),
         "emigrate_constant": rng.normal(0.0, 3.0),
+        "hiring_chance_weight": rng.uniform(0.0, 1.5),
     }
     fee = rng.uniform(0.0, 0.3, (c, c, k))
     pol = SimpleNamespace(
@@ -114,7 +118,8 @@ def test_destination_table_is_numpys_to_the_last_bit(size, workers_per_agent):
     affinity_od = rng.normal(0.0, 2.0, (c, d))
     origin = rng.normal(0.0, 1.0, (c, k))
     size = rng.normal(0.0, 2.0, (c, k))
-    args = (behaviour, wage, pol, slots, network, affinity_od, origin, size)
+    chance = np.log(rng.uniform(0.01, 1.0, (c, k)))  # ln q̄ at every country (C, K)
+    args = (behaviour, wage, pol, slots, network, affinity_od, origin, size, chance)
     got = utilities.destination_utility(*args)
     ref = reference_destination_utility(*args)
     assert np.array_equal(got, ref)

@@ -156,6 +156,20 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "(calibration/community.yaml)",
     ),
     RealParameter(
+        "behaviour.hiring_chance_weight", 0.0, 1.0, 0.0, "share",
+        "none at the default (a destination's wage counts in full, however few of its applicants "
+        "it takes); the expected income of Harris & Todaro 1970 (Todaro 1969) weighs a wage by "
+        "the chance of finding work at it, as the model's own expected wage at home does (ODD "
+        "§4.2.2); fitted by calibration/chance.yaml and not identified (its posterior flat over "
+        "0-1), so not adopted",
+        "Weight of the log chance of being hired at a destination (its open recruitment's fill "
+        "rate, smoothed over about a year) in that destination's utility, as a share of the "
+        "wage weight: 1 is the full expected income, the wage times the chance.",
+        min=0.0, max=5.0,
+        range_source="from the wage alone (0) to the full expected income (1); assumption (the "
+        "global targets do not identify it: calibration/chance.yaml)",
+    ),
+    RealParameter(
         "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",
         "none at the default: the initial nurse stocks abroad are imputed with the doctors' "
         "per-worker propensity (docs/data.md §1.5) and the doctors' from 2018, before the "

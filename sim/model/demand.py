@@ -22,6 +22,11 @@ from sim.model.policies import Agreements, PolicyYear
 if TYPE_CHECKING:
     from sim.model.setup import Setup
 
+HIRING_MEMORY_YEARS = 1.0
+"""τ: the memory of the smoothed chance of a post (`Demand.record_hiring`), years."""
+HIRING_CHANCE_FLOOR = 0.01
+"""The smallest chance of a post an applicant reckons with (keeps its logarithm finite)."""
+
 
 def own_posts_path(setup: Setup, elasticity: np.ndarray, a: float, b: float) -> np.ndarray:
     """G(b)/G(a) (C, K): the growth of funded posts from year a to year b along the model's own
@@ -131,7 +136,9 @@ class Demand:
     (`opened_posts` opened this step, the rest unfilled earlier in the year), and the
     `expected_posts` they were rounded from, the `immigrant_rural_share` (C, K) of each
     destination, the year-end vacancy and unemployment rates (`vacancy_rates`,
-    `unemployment_rates`), and the carry-rounding accumulators.
+    `unemployment_rates`), the smoothed hires and applicants of open recruitment (`hired`,
+    `applied`, (C, K) agents: the chance of a post, `log_hiring_chance`) and the carry-rounding
+    accumulators.
     """
 
     def __init__(self, setup: Setup, initial_posts: np.ndarray, n_agreements: int):
@@ -152,6 +159,8 @@ class Demand:
         self.elasticity = np.array([elasticity[k] for k in CADRES])  # (K,)
         self.vacancy_rates: list[np.ndarray] = []
         self.unemployment_rates: list[np.ndarray] = []
+        self.hired = np.zeros(shape)
+        self.applied = np.zeros(shape)
 
     def update(self, step: int, pol: PolicyYear, present: np.ndarray) -> None:
         """Phase 1 (ODD §7.2): posts, vacancies, international posts, immigrants' rural share.
@@ -195,6 +204,24 @@ class Demand:
         """After matching: `left` (C, K) of this step's international posts are unfilled; they
         stay open in the year's later steps (ODD §7.2)."""
         self.carried_posts = left.astype(np.int64, copy=True)
+
+    def record_hiring(self, hires: np.ndarray, applicants: np.ndarray) -> None:
+        """After matching: this step's open-recruitment `hires` (C origin, C destination, K) and
+        `applicants` (C destination, K), agents, into the smoothed sums of the chance of a post
+        (ODD §4.2.2): X̄ ← X̄ + a·(X − X̄) with a = Δt/(τ + Δt), τ = 1 year (the implicit Euler
+        step of a relaxation with a year's memory: stable at any step length)."""
+        a = self.setup.dt / (HIRING_MEMORY_YEARS + self.setup.dt)
+        self.hired += a * (hires.sum(axis=0) - self.hired)
+        self.applied += a * (applicants - self.applied)
+
+    def log_hiring_chance(self) -> np.ndarray:
+        """ln q̄ (C destination, K): the smoothed chance that an applicant to a destination's
+        open recruitment is hired, q̄ = hired / applied, floored at `HIRING_CHANCE_FLOOR`; 0 (a
+        chance of 1) where nobody has applied yet (ODD §4.2.2)."""
+        chance = np.divide(
+            self.hired, self.applied, out=np.ones_like(self.hired), where=self.applied > 0
+        )
+        return np.log(np.clip(chance, HIRING_CHANCE_FLOOR, 1.0))
 
     def home_posts(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vacant posts at home for returning migrants, now (ODD §7.5): whole posts (C, K) int64

@@ -182,6 +182,7 @@ class WorkforceModel(mesa.Model):
             posts=self.demand.posts,
             stock=self.ledger.stock,
             expected_posts=self.demand.expected_posts,
+            log_hiring_chance=self.demand.log_hiring_chance(),
             base_wage=s.base_wage,
             compensation_pay_rise=self.money.compensation_pay_rise,
             vacancy_premium=self.vacancy_premium,
@@ -208,6 +209,7 @@ class WorkforceModel(mesa.Model):
             self.population, self.ledger,
         )  # fmt: skip
         correction = utilities.open_split_correction(opened, context, self.setup, pol)
+        self.demand.record_hiring(opened.hires, opened.applicants)
         self.diaspora_offset = self.diaspora_offset + self.workers_per_agent * correction
         return emigrated
 

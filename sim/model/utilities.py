@@ -278,22 +278,26 @@ def destination_utility(
     affinity_od: np.ndarray,
     origin_term: np.ndarray | float = 0.0,
     origin_size: np.ndarray | float = 0.0,
+    log_hiring_chance: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """V_dest(o,d,k) of emigrating to each destination slot. (C origin, D, K). ODD §4.2.2.
 
-    β_w·(ln(W[d,U,k]·(1 − δ[d])) + κ[d,k] − ln(1 + f[o,d,k])) + β_n·ln(1 + D[o,d,k])
-    + affinity[o,d] + β_o·ln(R[o,k]/R̄[k]) + β_s·ln(T[o,k]/T̃[k]) + γ_emig; `origin_term`
-    (C, K) is ln(R/R̄) (`sim.model.initial.origin_propensity`), `origin_size` (C, K) ln(T/T̃)
-    (`sim.model.initial.origin_size`).
+    β_w·(ln(W[d,U,k]·(1 − δ[d])) + λ_h·ln q̄[d,k] + κ[d,k] − ln(1 + f[o,d,k]))
+    + β_n·ln(1 + D[o,d,k]) + affinity[o,d] + β_o·ln(R[o,k]/R̄[k]) + β_s·ln(T[o,k]/T̃[k])
+    + γ_emig; `origin_term` (C, K) is ln(R/R̄) (`sim.model.initial.origin_propensity`),
+    `origin_size` (C, K) ln(T/T̃) (`sim.model.initial.origin_size`), `log_hiring_chance`
+    (C, K) ln q̄ (`sim.model.demand.Demand.log_hiring_chance`), λ_h `hiring_chance_weight`.
     """
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]  # (D, K)
+    chance = np.broadcast_to(np.asarray(log_hiring_chance, dtype=np.float64), wage[:, 0].shape)
+    chance_term = float(behaviour["hiring_chance_weight"]) * chance[slots]  # (D, K)
     n_origins = network.shape[0]
     origin = np.broadcast_to(np.asarray(origin_term, dtype=np.float64), (n_origins, wage.shape[2]))
     size = np.broadcast_to(np.asarray(origin_size, dtype=np.float64), (n_origins, wage.shape[2]))
     # exp/log are numpy's (the compiled ones may differ in the last bit); the sum is compiled.
     return _destination_sum(
         float(behaviour["wage_weight"]),
-        np.log(dest_wage) + pol.conditions[slots],
+        np.log(dest_wage) + chance_term + pol.conditions[slots],
         pol.log1p_fee(slots),
         float(behaviour["network_weight"]),
         np.log1p(network),
@@ -479,6 +483,7 @@ def decision_context(
     posts: np.ndarray,
     stock: np.ndarray,
     expected_posts: np.ndarray,
+    log_hiring_chance: np.ndarray,
     base_wage: np.ndarray,
     compensation_pay_rise: np.ndarray,
     vacancy_premium: np.ndarray,
@@ -502,6 +507,8 @@ def decision_context(
         present: (C, 2, K) agents present; posts: (C, 2, K) funded posts (agents).
         stock: (C, C, 2, K) the stock tensor N[origin, country, area, cadre] (agents).
         expected_posts: (C, K) international posts expected this step (destinations open).
+        log_hiring_chance: (C, K) ln q̄, the smoothed chance of a post at each destination
+            (`sim.model.demand.Demand.log_hiring_chance`).
         base_wage: (C, K) w̄; compensation_pay_rise: (C, K) π^comp; vacancy_premium: (C, K)
             ρ_w·max(v̄ − v*, 0); amenity: (C, 2, K) A.
         affinity_od: (C, D) time-invariant destination utility; slots: (D,) destination countries.
@@ -520,8 +527,9 @@ def decision_context(
     )
     network = diaspora(stock, slots, workers_per_agent, diaspora_offset)
     v_dest = destination_utility(
-        behaviour, wage, pol, slots, network, affinity_od, origin_term, origin_size
-    )
+        behaviour, wage, pol, slots, network, affinity_od, origin_term, origin_size,
+        log_hiring_chance,
+    )  # fmt: skip
     v_emig, cum = inclusive_value(v_dest, open_destinations(expected_posts, slots))
     return DecisionContext(
         p_reconsider=float(rules.per_step_probability(behaviour["reconsider_rate"], dt)),

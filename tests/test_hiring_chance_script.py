@@ -1,0 +1,56 @@
+"""scripts/hiring_chance.py: who is taken where, by destination and year, and its clear errors."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from tests.model_helpers import ROOT, SCENARIOS, archetypes, make_model
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import hiring_chance
+
+
+def test_the_yearly_counts_are_what_the_model_records(capsys):
+    """The script's counts sum the model's own inputs to the chance of a post, and recording
+    them leaves the model's chance as it would be."""
+    scenario = archetypes({"time.years": 2, "behaviour.emigrate_constant": -3.0})
+    model, plain = make_model(scenario, seed=4), make_model(scenario, seed=4)
+    hires, applicants = hiring_chance.counts_by_year(model, 2)
+    plain.run()
+    assert np.array_equal(model.demand.log_hiring_chance(), plain.demand.log_hiring_chance())
+    assert hires.sum() > 0 and (hires.sum(axis=1) <= applicants).all()
+    code = hiring_chance.main(
+        ["--scenario", str(SCENARIOS / "archetypes_baseline.yaml"), "--years", "2",
+         "--destinations", "XDA", "XDB", "--origin", "XEX", "--set",
+         "behaviour.emigrate_constant=-3.0"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "| XDA | XDB |" in out and "XEX's open hires abroad" in out
+    assert len([line for line in out.splitlines() if line.startswith("| 20")]) == 2
+
+
+def test_an_unknown_country_is_a_clear_error(capsys):
+    code = hiring_chance.main(
+        [
+            "--scenario",
+            str(SCENARIOS / "archetypes_baseline.yaml"),
+            "--destinations",
+            "GBR",
+            "--origin",
+            "XEX",
+        ]
+    )
+    assert code == 2
+    assert "not in the simulated world: ['GBR']" in capsys.readouterr().err
+
+
+def test_a_bad_override_is_a_clear_error(capsys):
+    code = hiring_chance.main(
+        ["--scenario", str(SCENARIOS / "archetypes_baseline.yaml"),
+         "--set", "behaviour.hiring_chance_weight=-1"]
+    )  # fmt: skip
+    assert code == 2
+    assert "hiring_chance_weight" in capsys.readouterr().err
