@@ -1,14 +1,17 @@
-"""Who is taken where: open recruitment's applicants, hires and fill rate by destination and year.
+"""Who is taken where: open recruitment's applications, hires and fill rate by destination and year.
 
     python scripts/hiring_chance.py [--scenario scenarios/baseline.yaml] [--cadre nurses]
                                     [--seed 1] [--years 5] [--set PATH=VALUE ...]
                                     [--destinations GBR USA ...] [--origin PHL]
 
 Runs one replicate of the scenario from its first simulated year (the spin-up's included) and
-prints, for each year and destination, the applicants to its open recruitment, its open hires and
-their ratio, the fill rate that `behaviour.hiring_chance_weight` weighs (docs/ODD.md §4.2.2),
-then the origin's open hires by destination. Counts are workers (agents × ω); agreement hires
-and their applicants are left out, as in the model's chance of a post.
+prints, for each year and destination, the applications to its open recruitment, its open hires
+and their ratio, the fill rate that `behaviour.hiring_chance_weight` weighs (docs/ODD.md §4.2.2);
+then where the origin's applications went and where it was hired, and where the first listed
+destination's applications came from. An application is one worker applying in one step: a
+worker turned away who applies again at a later decision counts again. Counts are workers
+(agents × ω) over the years shown; applications taken under an agreement and their hires are left
+out, as in the model's chance of a post.
 """
 
 from __future__ import annotations
@@ -25,17 +28,21 @@ sys.path.insert(0, str(ROOT))
 from sim.declarations import CADRES  # noqa: E402
 from sim.errors import HrhsimError  # noqa: E402
 from sim.inputs.scenario import load_scenario, parse_set  # noqa: E402
+from sim.model.population import APPLY_EMIGRATE  # noqa: E402
 from sim.runner import build_model  # noqa: E402
 
 DESTINATIONS = ("GBR", "USA", "SAU", "AUS", "CAN", "SGP", "IRL", "ARE", "QAT", "DEU", "NZL")
 
 
-def counts_by_year(model, years: int) -> tuple[np.ndarray, np.ndarray]:
-    """Open hires (Y, C origin, C destination, K) and applicants (Y, C, K), agents, by year of the
-    run: the model's own `Demand.record_hiring` inputs, summed over each year's steps."""
+def counts_by_year(model, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Open hires (Y, C origin, C destination, K) and applications (Y, C destination, K), agents,
+    by year of the run: the model's own `Demand.record_hiring` inputs, summed over each year's
+    steps; and every application abroad (Y, C origin, C destination, K), agents, from phase 3's
+    applicants (`Population.decide`), those later taken under an agreement included."""
     n, k = model.demand.hired.shape
     hires, applicants = np.zeros((years, n, n, k)), np.zeros((years, n, k))
-    record = model.demand.record_hiring
+    applied = np.zeros((years, n, n, k))
+    record, decide = model.demand.record_hiring, model.population.decide
 
     def counted(step_hires, step_applicants):
         year = (model.steps - 1) // model.steps_per_year
@@ -43,10 +50,26 @@ def counts_by_year(model, years: int) -> tuple[np.ndarray, np.ndarray]:
         applicants[year] += step_applicants
         record(step_hires, step_applicants)
 
-    model.demand.record_hiring = counted  # this model's instance only
+    def deciding(step, context):
+        moves, apps = decide(step, context)
+        abroad = apps.kind == APPLY_EMIGRATE
+        year = step // model.steps_per_year
+        where = (apps.origin[abroad], apps.destination[abroad], apps.cadre[abroad])
+        np.add.at(applied[year], where, 1)
+        return moves, apps
+
+    model.demand.record_hiring = counted  # this model's instances only
+    model.population.decide = deciding
     for _ in range(years * model.steps_per_year):
         model.step()
-    return hires, applicants
+    return hires, applicants, applied
+
+
+def shares(counts: np.ndarray, iso: list[str], top: int = 8) -> str:
+    """The largest entries of `counts` (C,) as "ISO3 n (share)"."""
+    total = counts.sum()
+    order = [i for i in np.argsort(-counts, kind="stable")[:top] if counts[i] > 0]
+    return ", ".join(f"{iso[i]} {counts[i]:,.0f} ({counts[i] / total:.0%})" for i in order)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,12 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             raise HrhsimError(f"--destinations/--origin: not in the simulated world: {unknown}")
         years = min(args.years, model.n_steps // model.steps_per_year)
-        hires, applicants = counts_by_year(model, years)
+        hires, applicants, applied = counts_by_year(model, years)
     except HrhsimError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     k, wpa, first = CADRES.index(args.cadre), model.workers_per_agent, model.setup.start_year
-    print(f"{args.cadre}: open hires / applicants (fill rate), workers a year; seed {args.seed}")
+    print(f"{args.cadre}: open hires / applications (fill rate), workers a year; seed {args.seed}")
     print("| year | " + " | ".join(args.destinations) + " |")
     print("|---|" + "---|" * len(args.destinations))
     for y in range(years):
@@ -84,10 +107,17 @@ def main(argv: list[str] | None = None) -> int:
             h, a = hires[y, :, i, k].sum() * wpa, applicants[y, i, k] * wpa
             cells.append(f"{h:,.0f} / {a:,.0f} ({h / a:.0%})" if a else f"{h:,.0f} / 0")
         print(f"| {first + y} | " + " | ".join(cells) + " |")
-    taken = hires[:, iso.index(args.origin), :, k].sum(axis=0) * wpa
-    top = np.argsort(-taken)[:8]
-    listed = ", ".join(f"{iso[t]} {taken[t]:,.0f}" for t in top if taken[t] > 0)
-    print(f"\n{args.origin}'s open hires abroad, {first}-{first + years - 1}: {listed}")
+    span, o, d = (
+        f"{first}-{first + years - 1}",
+        iso.index(args.origin),
+        iso.index(args.destinations[0]),
+    )
+    sent = applied[:, o, :, k].sum(axis=0) * wpa
+    print(f"\n{args.origin}'s applications abroad, {span}: {shares(sent, iso)}")
+    taken = hires[:, o, :, k].sum(axis=0) * wpa
+    print(f"{args.origin}'s open hires abroad, {span}: {shares(taken, iso)}")
+    came = applied[:, :, d, k].sum(axis=0) * wpa
+    print(f"Applications to {args.destinations[0]} by origin, {span}: {shares(came, iso)}")
     return 0
 
 

@@ -63,11 +63,32 @@ def test_the_chance_is_the_ratio_of_the_implicitly_smoothed_sums(demand_model, c
     assert np.log(HIRING_CHANCE_FLOOR) <= got.min() and got.max() <= 0.0
 
 
+def test_the_constants_are_the_odds():
+    """ODD §4.2.2: a memory of one year (a = 0.2 at quarterly steps) and a floor of 0.01."""
+    assert HIRING_MEMORY_YEARS == 1.0
+    assert HIRING_CHANCE_FLOOR == 0.01
+
+
+def test_quarterly_smoothing_weighs_the_new_step_by_a_fifth(demand_model):
+    demand = fresh_demand(demand_model)
+    assert demand.setup.dt == 0.25
+    n, k = demand.hired.shape
+    hires = np.zeros((n, n, k), dtype=np.int64)
+    applicants = np.zeros((n, k), dtype=np.int64)
+    applicants[1, 0] = 10
+    demand.record_hiring(hires, applicants)  # 0 of 10
+    hires[0, 1, 0] = 10
+    demand.record_hiring(hires, applicants)  # 10 of 10
+    assert demand.applied[1, 0] == pytest.approx(10 * 0.2 + 0.8 * (10 * 0.2))
+    assert demand.hired[1, 0] == pytest.approx(10 * 0.2)
+    assert np.exp(demand.log_hiring_chance()[1, 0]) == pytest.approx(2.0 / 3.6)
+
+
 def test_after_one_step_the_chance_is_that_steps_fill_rate(demand_model):
     demand = fresh_demand(demand_model)
     n, k = demand.hired.shape
     hires = np.zeros((n, n, k), dtype=np.int64)
-    hires[0, 2, 1], hires[3 % n, 2, 1] = 3, 2  # hires from two origins are summed
+    hires[0, 2, 1], hires[1, 2, 1] = 3, 2  # hires from two origins are summed
     applicants = np.zeros((n, k), dtype=np.int64)
     applicants[2, 1] = 20
     applicants[1, 0] = 7  # applied, nobody hired: the floor
@@ -93,10 +114,10 @@ def test_a_smaller_chance_lowers_that_destination_only_and_not_at_weight_zero():
     )
     wage = rng.uniform(1e3, 1e5, (c, 2, k))
     network = rng.uniform(0.0, 1e4, (c, 3, k))
-    args = (behaviour, wage, pol, slots, network, np.zeros((c, 3)), np.zeros((c, k)), 0.0)
+    args = (behaviour, wage, pol, slots, network, np.zeros((c, 3)))
     full = np.zeros((c, k))
     low = full.copy()
-    low[2, 1] = np.log(0.1)  # destination 2 (slot 1), nurses: one applicant in ten is taken
+    low[2, 1] = np.log(0.1)  # destination 2 (slot 1), nurses: one application in ten is taken
     base = utilities.destination_utility(*args, full)
     lowered = utilities.destination_utility(*args, low)
     drop = base - lowered
@@ -111,7 +132,8 @@ def test_a_smaller_chance_lowers_that_destination_only_and_not_at_weight_zero():
 
 
 def global_fill_rate(weight: float) -> float:
-    """Hires over applicants of open recruitment over the last year of a short global run."""
+    """The smoothed open hires over the smoothed applications, pooled over every destination and
+    cadre, at the end of a short global run."""
     scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
         {
             "behaviour.hiring_chance_weight": weight,

@@ -38,7 +38,7 @@ def reference_diaspora(stock, slots, workers_per_agent, offset):
 
 
 def reference_destination_utility(
-    behaviour, wage, pol, slots, network, affinity_od, origin, size, chance
+    behaviour, wage, pol, slots, network, affinity_od, chance, origin, size
 ):
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]
     return (
@@ -119,7 +119,7 @@ def test_destination_table_is_numpys_to_the_last_bit(size, workers_per_agent):
     origin = rng.normal(0.0, 1.0, (c, k))
     size = rng.normal(0.0, 2.0, (c, k))
     chance = np.log(rng.uniform(0.01, 1.0, (c, k)))  # ln q̄ at every country (C, K)
-    args = (behaviour, wage, pol, slots, network, affinity_od, origin, size, chance)
+    args = (behaviour, wage, pol, slots, network, affinity_od, chance, origin, size)
     got = utilities.destination_utility(*args)
     ref = reference_destination_utility(*args)
     assert np.array_equal(got, ref)

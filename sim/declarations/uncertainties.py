@@ -156,7 +156,7 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "(calibration/community.yaml)",
     ),
     RealParameter(
-        "behaviour.hiring_chance_weight", 0.0, 1.0, 0.0, "share",
+        "behaviour.hiring_chance_weight", 0.0, 1.0, 0.0, "ratio",
         "none at the default (a destination's wage counts in full, however few of its applicants "
         "it takes); the expected income of Harris & Todaro 1970 (Todaro 1969) weighs a wage by "
         "the chance of finding work at it, as the model's own expected wage at home does (ODD "

@@ -276,9 +276,9 @@ def destination_utility(
     slots: np.ndarray,
     network: np.ndarray,
     affinity_od: np.ndarray,
+    log_hiring_chance: np.ndarray,
     origin_term: np.ndarray | float = 0.0,
     origin_size: np.ndarray | float = 0.0,
-    log_hiring_chance: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """V_dest(o,d,k) of emigrating to each destination slot. (C origin, D, K). ODD §4.2.2.
 
@@ -289,8 +289,8 @@ def destination_utility(
     (C, K) ln q̄ (`sim.model.demand.Demand.log_hiring_chance`), λ_h `hiring_chance_weight`.
     """
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]  # (D, K)
-    chance = np.broadcast_to(np.asarray(log_hiring_chance, dtype=np.float64), wage[:, 0].shape)
-    chance_term = float(behaviour["hiring_chance_weight"]) * chance[slots]  # (D, K)
+    log_chance = np.asarray(log_hiring_chance, dtype=np.float64)  # (C, K)
+    chance_term = float(behaviour["hiring_chance_weight"]) * log_chance[slots]  # (D, K)
     n_origins = network.shape[0]
     origin = np.broadcast_to(np.asarray(origin_term, dtype=np.float64), (n_origins, wage.shape[2]))
     size = np.broadcast_to(np.asarray(origin_size, dtype=np.float64), (n_origins, wage.shape[2]))
@@ -527,8 +527,8 @@ def decision_context(
     )
     network = diaspora(stock, slots, workers_per_agent, diaspora_offset)
     v_dest = destination_utility(
-        behaviour, wage, pol, slots, network, affinity_od, origin_term, origin_size,
-        log_hiring_chance,
+        behaviour, wage, pol, slots, network, affinity_od, log_hiring_chance, origin_term,
+        origin_size,
     )  # fmt: skip
     v_emig, cum = inclusive_value(v_dest, open_destinations(expected_posts, slots))
     return DecisionContext(
