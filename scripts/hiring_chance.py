@@ -34,21 +34,28 @@ from sim.runner import build_model  # noqa: E402
 DESTINATIONS = ("GBR", "USA", "SAU", "AUS", "CAN", "SGP", "IRL", "ARE", "QAT", "DEU", "NZL")
 
 
-def counts_by_year(model, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Open hires (Y, C origin, C destination, K) and applications (Y, C destination, K), agents,
-    by year of the run: the model's own `Demand.record_hiring` inputs, summed over each year's
-    steps; and every application abroad (Y, C origin, C destination, K), agents, from phase 3's
-    applicants (`Population.decide`), those later taken under an agreement included."""
+def counts_by_year(model, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """By year of the run, in agents: open hires and applications (Y, C destination, K), the
+    model's own `Demand.record_hiring` inputs summed over each year's steps; every application
+    abroad (Y, C origin, C destination, K) from phase 3's applicants (`Population.decide`); and
+    every hire abroad (Y, C origin, C destination, K) from phase 4's emigrants
+    (`WorkforceModel._match`). The last two include those taken under an agreement."""
     n, k = model.demand.hired.shape
-    hires, applicants = np.zeros((years, n, n, k)), np.zeros((years, n, k))
-    applied = np.zeros((years, n, n, k))
-    record, decide = model.demand.record_hiring, model.population.decide
+    hires, applicants = np.zeros((years, n, k)), np.zeros((years, n, k))
+    applied, moved = np.zeros((years, n, n, k)), np.zeros((years, n, n, k))
+    record, decide, match = model.demand.record_hiring, model.population.decide, model._match
 
     def counted(step_hires, step_applicants):
         year = (model.steps - 1) // model.steps_per_year
         hires[year] += step_hires
         applicants[year] += step_applicants
         record(step_hires, step_applicants)
+
+    def matched(step, pol, apps, context):
+        emigrated = match(step, pol, apps, context)
+        where = (emigrated.origin, emigrated.country_to, emigrated.cadre)
+        np.add.at(moved[step // model.steps_per_year], where, 1)
+        return emigrated
 
     def deciding(step, context):
         moves, apps = decide(step, context)
@@ -60,9 +67,10 @@ def counts_by_year(model, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
     model.demand.record_hiring = counted  # this model's instances only
     model.population.decide = deciding
+    model._match = matched
     for _ in range(years * model.steps_per_year):
         model.step()
-    return hires, applicants, applied
+    return hires, applicants, applied, moved
 
 
 def shares(counts: np.ndarray, iso: list[str], top: int = 8) -> str:
@@ -92,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             raise HrhsimError(f"--destinations/--origin: not in the simulated world: {unknown}")
         years = min(args.years, model.n_steps // model.steps_per_year)
-        hires, applicants, applied = counts_by_year(model, years)
+        hires, applicants, applied, moved = counts_by_year(model, years)
     except HrhsimError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -104,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         cells = []
         for d in args.destinations:
             i = iso.index(d)
-            h, a = hires[y, :, i, k].sum() * wpa, applicants[y, i, k] * wpa
+            h, a = hires[y, i, k] * wpa, applicants[y, i, k] * wpa
             cells.append(f"{h:,.0f} / {a:,.0f} ({h / a:.0%})" if a else f"{h:,.0f} / 0")
         print(f"| {first + y} | " + " | ".join(cells) + " |")
     span, o, d = (
@@ -114,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     sent = applied[:, o, :, k].sum(axis=0) * wpa
     print(f"\n{args.origin}'s applications abroad, {span}: {shares(sent, iso)}")
-    taken = hires[:, o, :, k].sum(axis=0) * wpa
-    print(f"{args.origin}'s open hires abroad, {span}: {shares(taken, iso)}")
+    taken = moved[:, o, :, k].sum(axis=0) * wpa
+    print(f"{args.origin}'s hires abroad, {span}: {shares(taken, iso)}")
     came = applied[:, :, d, k].sum(axis=0) * wpa
     print(f"Applications to {args.destinations[0]} by origin, {span}: {shares(came, iso)}")
     return 0

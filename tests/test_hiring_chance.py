@@ -46,8 +46,8 @@ def test_the_chance_is_the_ratio_of_the_implicitly_smoothed_sums(demand_model, c
     a = demand.setup.dt / (HIRING_MEMORY_YEARS + demand.setup.dt)
     hired = applied = 0.0
     for h, app in counts:
-        hires = np.zeros((n, n, k), dtype=np.int64)
-        hires[0, 1, 0] = h  # origin 0 hired at destination 1, first cadre
+        hires = np.zeros((n, k), dtype=np.int64)
+        hires[1, 0] = h  # hired at destination 1, first cadre
         applicants = np.zeros((n, k), dtype=np.int64)
         applicants[1, 0] = app
         demand.record_hiring(hires, applicants)
@@ -73,11 +73,11 @@ def test_quarterly_smoothing_weighs_the_new_step_by_a_fifth(demand_model):
     demand = fresh_demand(demand_model)
     assert demand.setup.dt == 0.25
     n, k = demand.hired.shape
-    hires = np.zeros((n, n, k), dtype=np.int64)
+    hires = np.zeros((n, k), dtype=np.int64)
     applicants = np.zeros((n, k), dtype=np.int64)
     applicants[1, 0] = 10
     demand.record_hiring(hires, applicants)  # 0 of 10
-    hires[0, 1, 0] = 10
+    hires[1, 0] = 10
     demand.record_hiring(hires, applicants)  # 10 of 10
     assert demand.applied[1, 0] == pytest.approx(10 * 0.2 + 0.8 * (10 * 0.2))
     assert demand.hired[1, 0] == pytest.approx(10 * 0.2)
@@ -87,8 +87,8 @@ def test_quarterly_smoothing_weighs_the_new_step_by_a_fifth(demand_model):
 def test_after_one_step_the_chance_is_that_steps_fill_rate(demand_model):
     demand = fresh_demand(demand_model)
     n, k = demand.hired.shape
-    hires = np.zeros((n, n, k), dtype=np.int64)
-    hires[0, 2, 1], hires[1, 2, 1] = 3, 2  # hires from two origins are summed
+    hires = np.zeros((n, k), dtype=np.int64)
+    hires[2, 1] = 5
     applicants = np.zeros((n, k), dtype=np.int64)
     applicants[2, 1] = 20
     applicants[1, 0] = 7  # applied, nobody hired: the floor
@@ -96,6 +96,27 @@ def test_after_one_step_the_chance_is_that_steps_fill_rate(demand_model):
     chance = np.exp(demand.log_hiring_chance())
     assert chance[2, 1] == pytest.approx(5 / 20)
     assert chance[1, 0] == pytest.approx(HIRING_CHANCE_FLOOR)
+
+
+def test_matching_counts_each_destinations_open_hires_over_all_origins(monkeypatch):
+    """`OpenRecruitment.destination_hires`, which the chance of a post records, is the open hires
+    summed over the origins, step by step."""
+    from sim.model import matching
+
+    seen = []
+    match_step = matching.match_step
+
+    def spy(*args):
+        emigrated, hires, opened = match_step(*args)
+        seen.append(opened)
+        return emigrated, hires, opened
+
+    monkeypatch.setattr(matching, "match_step", spy)
+    model = make_model(archetypes({"time.years": 2, "behaviour.emigrate_constant": -3.0}))
+    model.run()
+    assert sum(int(o.destination_hires.sum()) for o in seen) > 0
+    for opened in seen:
+        assert np.array_equal(opened.destination_hires, opened.hires.sum(axis=0))
 
 
 def test_a_smaller_chance_lowers_that_destination_only_and_not_at_weight_zero():

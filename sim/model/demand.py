@@ -206,12 +206,12 @@ class Demand:
         self.carried_posts = left.astype(np.int64, copy=True)
 
     def record_hiring(self, hires: np.ndarray, applicants: np.ndarray) -> None:
-        """After matching: this step's open-recruitment `hires` (C origin, C destination, K) and
-        `applicants` (C destination, K), agents, into the smoothed sums of the chance of a post
+        """After matching: this step's open-recruitment `hires` and `applicants` (C destination,
+        K), agents (`matching.OpenRecruitment`), into the smoothed sums of the chance of a post
         (ODD §4.2.2): X̄ ← X̄ + a·(X − X̄) with a = Δt/(τ + Δt), τ = 1 year (the implicit Euler
         step of a relaxation with a year's memory: stable at any step length)."""
         a = self.setup.dt / (HIRING_MEMORY_YEARS + self.setup.dt)
-        self.hired += a * (hires.sum(axis=0) - self.hired)
+        self.hired += a * (hires - self.hired)
         self.applied += a * (applicants - self.applied)
 
     def log_hiring_chance(self) -> np.ndarray:

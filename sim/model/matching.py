@@ -227,6 +227,9 @@ class OpenRecruitment(NamedTuple):
 
     hires: np.ndarray
     """(C origin, C destination, K) int64 applicants hired by open recruitment, agents."""
+    destination_hires: np.ndarray
+    """(C destination, K) int64 the same hires summed over the origins (the chance of a post,
+    `Demand.record_hiring`), counted as they are made rather than summed from `hires`."""
     applicants: np.ndarray
     """(C destination, K) int64 applicants not taken under an agreement, agents."""
     posts: np.ndarray
@@ -267,6 +270,7 @@ def match_step(
     opened = OpenRecruitment(
         np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64),
         np.zeros((n_countries, n_cadres), dtype=np.int64),
+        np.zeros((n_countries, n_cadres), dtype=np.int64),
         demand.international_posts,  # not changed in place: matching consumes `posts`
         s.preferring & (preference > 0.0),
         np.zeros((n_countries, n_cadres), dtype=np.int64),
@@ -299,6 +303,7 @@ def match_step(
             np.add.at(opened.preferred_applicants, (dest[pref], cad[pref]), 1)
         taken = ch == OPEN
         np.add.at(opened.hires, (org[taken], dest[taken], cad[taken]), 1)
+        np.add.at(opened.destination_hires, (dest[taken], cad[taken]), 1)
     demand.posts_left(posts)
     emigrated = population.admit(channel, area, contract_steps)
     ledger.apply(emigrated)

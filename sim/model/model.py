@@ -209,7 +209,7 @@ class WorkforceModel(mesa.Model):
             self.population, self.ledger,
         )  # fmt: skip
         correction = utilities.open_split_correction(opened, context, self.setup, pol)
-        self.demand.record_hiring(opened.hires, opened.applicants)
+        self.demand.record_hiring(opened.destination_hires, opened.applicants)
         self.diaspora_offset = self.diaspora_offset + self.workers_per_agent * correction
         return emigrated
 
