@@ -3,20 +3,24 @@
     python scripts/hiring_chance.py [--scenario scenarios/baseline.yaml] [--cadre nurses]
                                     [--seed 1] [--years 5] [--set PATH=VALUE ...]
                                     [--destinations GBR USA ...] [--origin PHL]
+                                    [--without-deployment-caps]
 
 Runs one replicate of the scenario from its first simulated year (the spin-up's included) and
 prints, for each year and destination, the applications to its open recruitment, its open hires
 and their ratio, the fill rate that `behaviour.hiring_chance_weight` weighs (docs/ODD.md §4.2.2);
-then where the origin's applications went and where it was hired, and where the first listed
-destination's applications came from. An application is one worker applying in one step: a
-worker turned away who applies again at a later decision counts again. Counts are workers
-(agents × ω) over the years shown; applications taken under an agreement and their hires are left
-out, as in the model's chance of a post.
+then where the origin's applications went and where it was hired (by year, and to the first
+listed destination), and where the first listed destination's applications came from.
+`--without-deployment-caps` lifts the world data's caps on an origin's deployments of new hires
+(the Philippines' in 2020-2022; `World.deployment_cap`), to see what they hold back. An
+application is one worker applying in one step: a worker turned away who applies again at a
+later decision counts again. Counts are workers (agents × ω) over the years shown; applications
+taken under an agreement and their hires are left out, as in the model's chance of a post.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -29,7 +33,7 @@ from sim.declarations import CADRES  # noqa: E402
 from sim.errors import HrhsimError  # noqa: E402
 from sim.inputs.scenario import load_scenario, parse_set  # noqa: E402
 from sim.model.population import APPLY_EMIGRATE  # noqa: E402
-from sim.runner import build_model  # noqa: E402
+from sim.runner import build_model, world_for  # noqa: E402
 
 DESTINATIONS = ("GBR", "USA", "SAU", "AUS", "CAN", "SGP", "IRL", "ARE", "QAT", "DEU", "NZL")
 
@@ -89,12 +93,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     parser.add_argument("--destinations", nargs="+", default=list(DESTINATIONS))
     parser.add_argument("--origin", default="PHL")
+    parser.add_argument(
+        "--without-deployment-caps",
+        action="store_true",
+        help="lift the world data's caps on deployments of new hires (World.deployment_cap)",
+    )
     args = parser.parse_args(argv)
     try:
         scenario = load_scenario(args.scenario)
         if args.set:
             scenario = scenario.with_overrides(dict(parse_set(s) for s in args.set))
-        model = build_model(scenario, seed=args.seed, engine="arrays")
+        world = world_for(scenario.data)
+        if args.without_deployment_caps and world.deployment_cap is not None:
+            uncapped = np.full(len(world.iso3), np.inf)
+            world = dataclasses.replace(world, deployment_cap=uncapped)
+        model = build_model(scenario, seed=args.seed, engine="arrays", world=world)
         iso = list(model.world.iso3)
         unknown = [c for c in [*args.destinations, args.origin] if c not in iso]
         if unknown:
@@ -124,6 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{args.origin}'s applications abroad, {span}: {shares(sent, iso)}")
     taken = moved[:, o, :, k].sum(axis=0) * wpa
     print(f"{args.origin}'s hires abroad, {span}: {shares(taken, iso)}")
+    by_year = moved[:, o, :, k] * wpa  # (Y, C destination)
+    print(
+        f"{args.origin}'s hires abroad by year (to {args.destinations[0]}): "
+        + ", ".join(
+            f"{first + y} {by_year[y].sum():,.0f} ({by_year[y, d]:,.0f})" for y in range(years)
+        )
+    )
     came = applied[:, :, d, k].sum(axis=0) * wpa
     print(f"Applications to {args.destinations[0]} by origin, {span}: {shares(came, iso)}")
     return 0

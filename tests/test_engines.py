@@ -147,11 +147,17 @@ def test_engines_identical_on_the_archetype_world(case, seed):
 
 
 @pytest.mark.parametrize(
-    "name", ["baseline.yaml", "code_of_practice_package.yaml", "bilateral_agreements.yaml"]
+    ("name", "overrides"),
+    [
+        ("baseline.yaml", {}),
+        ("code_of_practice_package.yaml", {}),
+        ("bilateral_agreements.yaml", {}),
+        ("baseline.yaml", {"behaviour.recruitment_channel_effect": 1.0}),
+    ],
 )
-def test_engines_identical_on_the_global_world(name):
+def test_engines_identical_on_the_global_world(name, overrides):
     scenario = load_scenario(SCENARIOS / name).with_overrides(
-        {"scale.workers_per_agent": 20000.0, "time.years": 3}
+        {"scale.workers_per_agent": 20000.0, "time.years": 3, **overrides}
     )
     assert_same_every_step(scenario, seed=77)
 

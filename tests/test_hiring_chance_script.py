@@ -33,6 +33,24 @@ def test_the_yearly_counts_are_what_the_model_records(capsys):
     assert "| XDA | XDB |" in out and "XEX's hires abroad" in out
     assert "XEX's applications abroad" in out and "Applications to XDA by origin" in out
     assert len([line for line in out.splitlines() if line.startswith("| 20")]) == 2
+    per_year = next(line for line in out.splitlines() if "hires abroad by year (to XDA)" in line)
+    assert per_year.count("(") == 3  # the heading's and one for each of the two years
+
+
+def test_lifting_the_deployment_caps_frees_the_philippines_nurses(capsys):
+    """In 2020-2022 the world data cap the Philippines' deployments of new hires (5,000 a year,
+    all cadres); lifted, its nurses' hires abroad in those years (which also count the onward
+    moves of Filipino nurses already abroad, not capped) are several times more."""
+    base = ["--years", "2", "--origin", "PHL", "--set", "scale.workers_per_agent=1000"]
+
+    def hires_by_year(extra: list[str]) -> list[int]:
+        assert hiring_chance.main(base + extra) == 0
+        line = next(x for x in capsys.readouterr().out.splitlines() if "abroad by year" in x)
+        years = line.split(": ", 1)[1].split(", ")
+        return [int(y.split()[1].replace(",", "")) for y in years]
+
+    capped, free = hires_by_year([]), hires_by_year(["--without-deployment-caps"])
+    assert sum(free) > 2 * sum(capped), (capped, free)
 
 
 def test_an_unknown_country_is_a_clear_error(capsys):

@@ -170,6 +170,22 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "global targets do not identify it: calibration/chance.yaml)",
     ),
     RealParameter(
+        "behaviour.recruitment_channel_effect", 0.0, 1.5, 0.0, "utility",
+        "none at the default; Adhikari, Cha'ngom, Kaila & Shrestha 2024 (World Bank Policy "
+        "Research Working Paper 11000): signing a bilateral labour agreement raises migration "
+        "in its corridor by 76% (0.57 log points) in the decade of signing, all occupations, "
+        "1960-2020, and the effect lasts up to three decades; fitted by calibration/g2g.yaml "
+        "(posterior median 0.23) and not adopted: its point fitted the global targets worse",
+        "Utility of a destination for workers of the cadre trained in an origin with which it "
+        "runs a government-to-government recruitment channel (`World.recruitment_partner_from`, "
+        "recruitment_channels.csv): where the corridor's share is small, its flow is about "
+        "exp(effect) times what it would be.",
+        min=-10.0, max=10.0,
+        range_source="from none (0) to odds 4.5 times (1.5), about the published effect (0.57) "
+        "and the larger ones Adhikari et al. 2024 find for corridors without a regular flow "
+        "before and for Gulf destinations; assumption beyond the central figure",
+    ),
+    RealParameter(
         "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",
         "none at the default: the initial nurse stocks abroad are imputed with the doctors' "
         "per-worker propensity (docs/data.md §1.5) and the doctors' from 2018, before the "

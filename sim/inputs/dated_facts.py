@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from sim.declarations import CADRES
+from sim.errors import WorldError
 
 
 def post_expansion_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
@@ -39,7 +40,10 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
     ceilings of government-to-government channels (Japan's EPA nurses); it is shared when its
     scope covers all occupations. An origin's `origin_cap` row is its cap on deployments of new
     hires (all cadres) with its years; a `labour_market_test_waived` row waives the Community
-    preference of a member of the free movement area (ODD §7.5). Other rows add nothing.
+    preference of a member of the free movement area (ODD §7.5). A `government_to_government` row
+    makes each of its partners (origins) a recruitment partner of the destination for the cadre
+    from its first year (the earliest where two rows name the same pair; year 0, always, where
+    none is given; ODD §4.2.2, `behaviour.recruitment_channel_effect`). Other rows add nothing.
     """
     pos = {c: i for i, c in enumerate(codes)}
     shape = (len(codes), len(CADRES))
@@ -50,6 +54,7 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
     shared = np.zeros(shape)
     licensing = np.zeros(shape)
     waived = np.zeros(shape)
+    partner_from = np.full((len(codes), len(codes), len(CADRES)), np.inf)  # [origin, dest, k]
     for row in table.fillna("").to_dict("records"):
         if row["country"] not in pos:
             continue
@@ -66,6 +71,19 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
                 licensing[c, k] = 1.0
             if row["channel"] == "labour_market_test_waived":
                 waived[c, k] = 1.0
+            if row["channel"] == "government_to_government":
+                if row["year_to"]:  # an end would need the channel's years, not its first one
+                    raise WorldError(
+                        f"recruitment_channels.csv: the government-to-government channel of "
+                        f"{row['country']} ends in {row['year_to']}; the model reads no end",
+                        key_path="year_to",
+                        expected="an empty year_to for government_to_government rows",
+                    )
+                first = float(row["year_from"] or 0.0)
+                for partner in row["partner"].split():
+                    if partner in pos:
+                        o = pos[partner]
+                        partner_from[o, c, k] = min(partner_from[o, c, k], first)
             if not row["annual_ceiling"]:
                 continue
             ceiling = float(row["annual_ceiling"])
@@ -80,6 +98,7 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
         "recruitment_ceiling_shared": shared,
         "licensing_exam": licensing,
         "preference_waived": waived,
+        "recruitment_partner_from": partner_from,
         "deployment_cap": origin_cap,
         "deployment_cap_from": cap_years[0],
         "deployment_cap_until": cap_years[1],

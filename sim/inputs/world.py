@@ -23,6 +23,15 @@ import numpy as np
 from sim.declarations import CADRES, RECRUITMENT_REFERENCE, SAFEGUARDS_MEDIAN
 from sim.errors import WorldError
 from sim.inputs import dated_facts
+from sim.inputs.world_schema import (
+    AGE_BANDS,
+    COUNTRY_ARRAYS,
+    DTYPES,
+    OPTIONAL_ARRAYS,
+    PAIR_ARRAYS,
+    TOGETHER,
+    UNBOUNDED,
+)
 from sim.inputs.worldfile import read_world_file
 
 log = logging.getLogger(__name__)
@@ -42,71 +51,6 @@ _CODE_ALIASES = {
     "ROM": "ROU",
 }
 """Common non-ISO3 spellings, used only to suggest the right code in an error."""
-
-_COUNTRY_ARRAYS = {
-    # field: element kind, one of "str", "float", "int", "bool"
-    "iso3": "str",
-    "name": "str",
-    "who_region": "str",
-    "income_group": "str",
-    "population": "float",
-    "urban_share": "float",
-    "doctors": "float",
-    "nurses": "float",
-    "doctors_density": "float",
-    "nurses_density": "float",
-    "doctors_year": "int",
-    "nurses_year": "int",
-    "safeguards": "bool",
-    "recognition_area": "bool",
-    "free_movement": "bool",
-    "uhc_index": "float",
-    "gdp_pc_ppp": "float",
-    "imputed": "str",
-    "ftd_reported": "bool",
-    "doctors_source": "str",
-    "nurses_source": "str",
-}
-_PAIR_ARRAYS = {
-    "ftd_doctors": "float",
-    "migrant_stock": "float",
-    "distance_km": "float",
-    "common_language": "bool",
-    "colony": "bool",
-}
-_DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "str": np.str_}
-AGE_BANDS = ("<35", "35-44", "45-54", "55-64", "65+")
-"""The age bands of ``World.age_shares`` (ages 0-34, 35-44, 45-54, 55-64, 65-79)."""
-_OPTIONAL_ARRAYS = {
-    # field: shape kind -- "pair_cadre" (C, C, K), "country_cadre" (C, K), "country" (C,),
-    # "country_cadre_band" (C, K, A)
-    "initial_foreign_trained": "pair_cadre",
-    "foreign_trained_relative": "country_cadre",
-    "stock_growth": "country_cadre",
-    "gdp_pc_growth": "country",
-    "income_relative": "country",
-    "age_shares": "country_cadre_band",
-    "recruitment_ceiling": "country_cadre",
-    "recruitment_ceiling_shared": "country_cadre",
-    "licensing_exam": "country_cadre",
-    "preference_waived": "country_cadre",
-    "deployment_cap": "country",
-    "deployment_cap_from": "country",
-    "deployment_cap_until": "country",
-    "post_expansion": "country_cadre",
-    "post_expansion_from": "country_cadre",
-    "post_expansion_until": "country_cadre",
-}
-"""Arrays a world may lack (None): built for the global world, absent from world files."""
-_UNBOUNDED = frozenset(
-    {"recruitment_ceiling", "deployment_cap", "deployment_cap_from", "deployment_cap_until"}
-)
-"""Optional arrays in which +inf means "no limit"."""
-_TOGETHER = (
-    ("deployment_cap", "deployment_cap_from", "deployment_cap_until"),
-    ("post_expansion", "post_expansion_from", "post_expansion_until"),
-)
-"""Optional arrays that only mean something together: all given or none."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,6 +128,11 @@ class World:
     preference_waived: np.ndarray | None = None
     """(C, K) 1 where a member of the free movement area admits third-country workers of the cadre
     without a labour market test (no Community preference, ODD §7.5: Germany, Ireland), else 0."""
+    recruitment_partner_from: np.ndarray | None = None
+    """(C, C, K) ``[origin, destination, cadre]`` the calendar year from which the destination
+    recruits the cadre in the origin through a government-to-government channel (+inf: none;
+    ``recruitment_channels.csv``: the UK with the Philippines, India, Kenya and Nepal, Germany's
+    Triple Win partners, Japan's partnership agreements). None in files."""
     deployment_cap: np.ndarray | None = None
     """(C,) an origin's cap on deployments of new hires abroad, workers a year (+inf: none; the
     Philippines 2020-2022), from `deployment_cap_from` to `deployment_cap_until` (+inf: none)."""
@@ -203,14 +152,14 @@ class World:
         for field in ("doctors_source", "nurses_source"):
             if getattr(self, field) is None:
                 set_(self, field, np.full(c, self.kind, dtype=np.str_))
-        for field, kind in (*_COUNTRY_ARRAYS.items(), *_PAIR_ARRAYS.items()):
-            arr = np.array(getattr(self, field), dtype=_DTYPES[kind])
-            shape = (c, c) if field in _PAIR_ARRAYS else (c,)
+        for field, kind in (*COUNTRY_ARRAYS.items(), *PAIR_ARRAYS.items()):
+            arr = np.array(getattr(self, field), dtype=DTYPES[kind])
+            shape = (c, c) if field in PAIR_ARRAYS else (c,)
             if arr.shape != shape:
                 raise _shape_error(field, arr.shape, shape)
             arr.flags.writeable = False
             set_(self, field, arr)
-        for group in _TOGETHER:
+        for group in TOGETHER:
             given = [f for f in group if getattr(self, f) is not None]
             if given and len(given) != len(group):
                 missing = [f for f in group if f not in given]
@@ -219,7 +168,7 @@ class World:
                     key_path=missing[0],
                     expected=f"all of {', '.join(group)} or none",
                 )
-        for field, kind in _OPTIONAL_ARRAYS.items():
+        for field, kind in OPTIONAL_ARRAYS.items():
             value = getattr(self, field)
             if value is None:
                 continue
@@ -232,7 +181,7 @@ class World:
             }[kind]
             if arr.shape != shape:
                 raise _shape_error(field, arr.shape, shape)
-            bad = np.isnan(arr) | (np.isinf(arr) & ((arr < 0) | (field not in _UNBOUNDED)))
+            bad = np.isnan(arr) | (np.isinf(arr) & ((arr < 0) | (field not in UNBOUNDED)))
             if bad.any():
                 raise WorldError(f"world field {field} has non-finite values", key_path=field)
             if field == "age_shares" and ((arr < 0).any() or (arr.sum(axis=-1) <= 0).any()):
@@ -315,10 +264,10 @@ class World:
         if not idx:
             raise WorldError("empty country subset", expected="at least one ISO3 code")
         ix = np.asarray(idx, dtype=np.int64)
-        changes: dict[str, Any] = {f: getattr(self, f)[ix] for f in _COUNTRY_ARRAYS}
-        changes |= {f: getattr(self, f)[np.ix_(ix, ix)] for f in _PAIR_ARRAYS}
+        changes: dict[str, Any] = {f: getattr(self, f)[ix] for f in COUNTRY_ARRAYS}
+        changes |= {f: getattr(self, f)[np.ix_(ix, ix)] for f in PAIR_ARRAYS}
         changes["pop_projection"] = self.pop_projection[ix]
-        for field, kind in _OPTIONAL_ARRAYS.items():
+        for field, kind in OPTIONAL_ARRAYS.items():
             value = getattr(self, field)
             if value is not None:
                 changes[field] = value[np.ix_(ix, ix)] if kind == "pair_cadre" else value[ix]

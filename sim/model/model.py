@@ -87,6 +87,7 @@ class WorkforceModel(mesa.Model):
             s.initial_rural_share, s.behaviour["area_wage_weight"]
         )
         self.vacancy_premium = np.zeros((s.n_countries, s.n_cadres))
+        self.affinity = utilities.dated_affinity(s.behaviour, s, s.start_year)  # (C, D, K)
         own, outflow = s.initial_workers - foreign.sum(axis=0), self._reference_outflow(cells)
         self.training = Training(s, own, s.n_steps // spy, outflow)
         self.graduate_output = np.zeros((s.n_countries, s.n_cadres))
@@ -158,6 +159,7 @@ class WorkforceModel(mesa.Model):
         """Year start: responses to sustained vacancies (wages, training) and unemployment
         (training), and this year's training intake (ODD §7.2, §7.6)."""
         pressure = self.demand.pressure()
+        self.affinity = utilities.dated_affinity(self.setup.behaviour, self.setup, year)
         self.vacancy_premium = float(self.setup.workforce["wage_vacancy_response"]) * pressure
         self.training.start_year(year, pol, self.agreements, pressure, self.demand.slack())
         self.graduate_output = self.training.output(year)
@@ -187,7 +189,7 @@ class WorkforceModel(mesa.Model):
             compensation_pay_rise=self.money.compensation_pay_rise,
             vacancy_premium=self.vacancy_premium,
             amenity=self.amenity,
-            affinity_od=s.affinity,
+            affinity_od=self.affinity,
             slots=s.destination_of_slot,
             workers_per_agent=s.workers_per_agent,
             diaspora_offset=self.diaspora_offset,

@@ -121,6 +121,9 @@ class Setup:
     the stable population is (`supply.age_distribution`, ODD §5.4)."""
     affinity: np.ndarray
     """(C origin, D) time-invariant utility of each destination (ODD §4.2.2)."""
+    partner_from: np.ndarray
+    """(C origin, D, K) the calendar year from which destination slot d recruits the cadre in the
+    origin through a government-to-government channel (+inf: none; world files have none)."""
     population: PopulationProjection
     post_expansion: np.ndarray
     """(C, K) s: annual growth of staffed posts during a documented expansion, 1/year (0: none)."""
@@ -243,10 +246,20 @@ def setup(data: Mapping, world: World) -> Setup:
         age_shares=shares,
         age_profile=profile,
         affinity=affinity(beh, world, slots),
+        partner_from=_partner_from(world, slots),
         population=population,
         **_post_expansion(world, start_year),
         posts_trend=posts_trend,
     )
+
+
+def _partner_from(world: World, slots: np.ndarray) -> np.ndarray:
+    """(C origin, D, K) first year of each government-to-government recruitment channel by
+    destination slot (`World.recruitment_partner_from`; +inf everywhere for world files)."""
+    c = len(world.iso3)
+    if world.recruitment_partner_from is None:
+        return np.full((c, len(slots), len(CADRES)), np.inf)
+    return np.ascontiguousarray(np.asarray(world.recruitment_partner_from)[:, slots, :])
 
 
 def _preferring(world: World) -> np.ndarray:

@@ -48,6 +48,25 @@ def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
     )
 
 
+def dated_affinity(behaviour: Mapping, setup, year: int) -> np.ndarray:
+    """The destination utility that does not change within a year: `affinity` plus the
+    government-to-government recruitment channels in force. (C origin, D, K).
+
+    ODD §4.2.2, emigrate: affinity[o,d] + μ_G·[d recruits cadre k in o through a
+    government-to-government channel in the year] (`Setup.partner_from`,
+    `behaviour.recruitment_channel_effect`).
+
+    Args:
+        behaviour: the scenario's `behaviour` section (μ_G, utility).
+        setup: the run's `Setup`: its `affinity` (C, D) and `partner_from` (C, D, K), the
+            calendar year from which each channel runs (+inf: none).
+        year: the calendar year.
+    """
+    in_force = setup.partner_from <= year  # (C, D, K)
+    effect = float(behaviour["recruitment_channel_effect"])
+    return np.ascontiguousarray(setup.affinity[:, :, None] + effect * in_force)
+
+
 def base_wages(base_wage: np.ndarray, pol: PolicyYear) -> np.ndarray:
     """w̄[c,k]·M^w[c]: the base wage with the adjustments' wage multiplier. (C, K) int$/year."""
     return base_wage * pol.wage_multiplier[:, None]
@@ -283,7 +302,7 @@ def destination_utility(
     """V_dest(o,d,k) of emigrating to each destination slot. (C origin, D, K). ODD §4.2.2.
 
     β_w·(ln(W[d,U,k]·(1 − δ[d])) + λ_h·ln q̄[d,k] + κ[d,k] − ln(1 + f[o,d,k]))
-    + β_n·ln(1 + D[o,d,k]) + affinity[o,d] + β_o·ln(R[o,k]/R̄[k]) + β_s·ln(T[o,k]/T̃[k])
+    + β_n·ln(1 + D[o,d,k]) + affinity[o,d,k] + β_o·ln(R[o,k]/R̄[k]) + β_s·ln(T[o,k]/T̃[k])
     + γ_emig; `origin_term` (C, K) is ln(R/R̄) (`sim.model.initial.origin_propensity`),
     `origin_size` (C, K) ln(T/T̃) (`sim.model.initial.origin_size`), `log_hiring_chance`
     (C, K) ln q̄ (`sim.model.demand.Demand.log_hiring_chance`), λ_h `hiring_chance_weight`.
@@ -292,6 +311,9 @@ def destination_utility(
     log_chance = np.asarray(log_hiring_chance, dtype=np.float64)  # (C, K)
     chance_term = float(behaviour["hiring_chance_weight"]) * log_chance[slots]  # (D, K)
     n_origins = network.shape[0]
+    affinity_odk = np.asarray(affinity_od, dtype=np.float64)
+    if affinity_odk.ndim == 2:  # (C, D): the same for every cadre
+        affinity_odk = np.repeat(affinity_odk[:, :, None], wage.shape[2], axis=2)
     origin = np.broadcast_to(np.asarray(origin_term, dtype=np.float64), (n_origins, wage.shape[2]))
     size = np.broadcast_to(np.asarray(origin_size, dtype=np.float64), (n_origins, wage.shape[2]))
     # exp/log are numpy's (the compiled ones may differ in the last bit); the sum is compiled.
@@ -301,7 +323,7 @@ def destination_utility(
         pol.log1p_fee(slots),
         float(behaviour["network_weight"]),
         np.log1p(network),
-        np.asarray(affinity_od, dtype=np.float64),
+        affinity_odk,
         float(behaviour["origin_weight"]),
         origin,
         float(behaviour["origin_size_weight"]),
@@ -318,7 +340,7 @@ def _destination_sum(
     """`destination_utility` compiled, term by term in the order of its formula. (C, D, K).
 
     dest_term (D, K): ln(W·(1 − δ)) + κ at the destination; log_fee (C, D, K): ln(1 + f);
-    log_network (C, D, K): ln(1 + D); affinity_od (C, D); origin (C, K): ln(R/R̄); size (C, K):
+    log_network (C, D, K): ln(1 + D); affinity_od (C, D, K); origin (C, K): ln(R/R̄); size (C, K):
     ln(T/T̃).
     """
     n_origins, n_dest, n_cadres = log_fee.shape
@@ -329,7 +351,7 @@ def _destination_sum(
                 out[o, d, k] = (
                     wage_weight * (dest_term[d, k] - log_fee[o, d, k])
                     + network_weight * log_network[o, d, k]
-                    + affinity_od[o, d]
+                    + affinity_od[o, d, k]
                     + origin_weight * origin[o, k]
                     + size_weight * size[o, k]
                     + constant
@@ -511,7 +533,8 @@ def decision_context(
             (`sim.model.demand.Demand.log_hiring_chance`).
         base_wage: (C, K) w̄; compensation_pay_rise: (C, K) π^comp; vacancy_premium: (C, K)
             ρ_w·max(v̄ − v*, 0); amenity: (C, 2, K) A.
-        affinity_od: (C, D) time-invariant destination utility; slots: (D,) destination countries.
+        affinity_od: (C, D, K) destination utility fixed within the year (`dated_affinity`;
+            a (C, D) array counts for every cadre); slots: (D,) destination countries.
         workers_per_agent: ω; diaspora_offset: (C, D, K) D⁰ − ω·N⁰ (`diaspora`);
             origin_term: (C, K) ln(R/R̄), the origins' revealed propensity to emigrate;
             origin_size: (C, K) ln(T/T̃), the size of the origins' trained workforce.
