@@ -236,29 +236,41 @@ def _expected_split_correction(
     `fill[j, k, 0]` is the fill rate of the applicants outside the preferred class, `fill[j, k,
     1]` of those in it (equal to the first where the preference was not in force)."""
     n_origins, n_cadres, n_dest = cum_emigrate.shape[0], cum_emigrate.shape[1], slots.shape[0]
+    # Hires by destination slot (all origins, and the preferred class's) and by origin (H_o over
+    # the slots in order), the (C, C, K) hires read once, row by row (most are 0 and add nothing).
+    at_dest, in_class = np.zeros((n_dest, n_cadres)), np.zeros((n_dest, n_cadres))
+    origin_hires = np.zeros((n_origins, n_cadres))
+    for o in range(n_origins):
+        for j in range(n_dest):
+            d = slots[j]
+            for k in range(n_cadres):
+                hired = open_hires[o, d, k]
+                if hired != 0:
+                    at_dest[j, k] += float(hired)
+                    origin_hires[o, k] += float(hired)
+                    if rules.in_preferred_class(member, preferred, o, d, k):
+                        in_class[j, k] += float(hired)
     fill = np.empty((n_dest, n_cadres, 2))
     for j in range(n_dest):
         d = slots[j]
         for k in range(n_cadres):
-            at_dest, in_class = 0.0, 0.0
-            for o in range(n_origins):
-                at_dest += float(open_hires[o, d, k])
-                if rules.in_preferred_class(member, preferred, o, d, k):
-                    in_class += float(open_hires[o, d, k])
             applied, pref = float(open_applicants[d, k]), float(preferred_applicants[d, k])
             if preferred[d, k] and pref > 0:
-                fill[j, k, 0] = _fill_rate(at_dest - in_class, applied - pref, posts[d, k] > 0)
-                fill[j, k, 1] = _fill_rate(in_class, pref, posts[d, k] > 0)
+                rest = at_dest[j, k] - in_class[j, k]
+                fill[j, k, 0] = _fill_rate(rest, applied - pref, posts[d, k] > 0)
+                fill[j, k, 1] = _fill_rate(in_class[j, k], pref, posts[d, k] > 0)
             else:
-                fill[j, k, 0] = _fill_rate(at_dest, applied, posts[d, k] > 0)
+                fill[j, k, 0] = _fill_rate(at_dest[j, k], applied, posts[d, k] > 0)
                 fill[j, k, 1] = fill[j, k, 0]
     out = np.zeros((n_origins, n_dest, n_cadres))
     weight = np.empty(n_dest)
     for o in range(n_origins):
         for k in range(n_cadres):
+            if origin_hires[o, k] == 0.0:  # E[H] − H = 0 · π − 0: nothing to split
+                continue
             total = cum_emigrate[o, k, n_dest - 1] if n_dest > 0 else 0.0
             scale = total if total > 0 else 1.0
-            norm, origin_hires, before = 0.0, 0.0, 0.0
+            norm, before = 0.0, 0.0
             for j in range(n_dest):
                 share = (cum_emigrate[o, k, j] - before) / scale
                 before = cum_emigrate[o, k, j]
@@ -266,11 +278,10 @@ def _expected_split_correction(
                 cls = 1 if rules.in_preferred_class(member, preferred, o, d, k) else 0
                 weight[j] = share * fill[j, k, cls] * passive[o, d]
                 norm += weight[j]
-                origin_hires += float(open_hires[o, slots[j], k])
             if norm > 0:  # E[H] − H; nothing to correct where no destination could have hired
                 for j in range(n_dest):
                     hired = float(open_hires[o, slots[j], k])
-                    out[o, j, k] = origin_hires * weight[j] / norm - hired
+                    out[o, j, k] = origin_hires[o, k] * weight[j] / norm - hired
     return out
 
 
