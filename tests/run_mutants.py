@@ -473,6 +473,11 @@ MUTANTS = (
            "partner_from[c, o, k] = min(partner_from[c, o, k], first)",
            ("tests/test_recruitment_channels.py",),
            "the channel's partner taken as its destination"),
+    Mutant("channel_not_at_build", "sim/model/model.py",
+           "self.affinity = utilities.dated_affinity(s.behaviour, s, s.start_year)",
+           "self.affinity = s.affinity",
+           ("tests/test_recruitment_channels.py",),
+           "the model built (its reference outflow computed) without the channels in force"),
     Mutant("channel_not_yearly", "sim/model/model.py",
            "        self.affinity = utilities.dated_affinity(self.setup.behaviour, self.setup, "
            "year)\n",

@@ -45,7 +45,7 @@ def test_channel_rows_give_each_partner_its_first_year_by_cadre():
         g2g("GBR", "nurses", "PHL KEN", "2003"),
         g2g("GBR", "nurses", "PHL", "1999"),  # a second row for the same pair: the earlier year
         g2g("GBR", "both", "IND", "2021"),
-        g2g("DEU", "both", "XXX TUN", "2013"),  # partners outside the world are left out
+        g2g("DEU", "both", "IDN", "2013"),
         g2g("JPN", "nurses", "IDN"),  # no year: in force always
         g2g("GBR", "both", "IDN", "2020", side="origin"),  # an origin's row names no partner
         g2g("DEU", "nurses", "IDN", "2020", channel="employer_driven"),
@@ -57,13 +57,23 @@ def test_channel_rows_give_each_partner_its_first_year_by_cadre():
     expected[pos["KEN"], pos["GBR"], NURSES] = 2003
     expected[pos["IND"], pos["GBR"], :] = 2021
     expected[pos["IDN"], pos["JPN"], NURSES] = 0
+    expected[pos["IDN"], pos["DEU"], :] = 2013
     assert np.array_equal(got, expected)
 
 
-def test_a_channel_with_an_end_is_refused():
-    row = dict(g2g("GBR", "nurses", "PHL", "2003"), year_to="2030")
-    with pytest.raises(WorldError, match=r"ends in 2030; the model reads no end"):
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (dict(g2g("GBR", "nurses", "PHL", "2003"), year_to="2030"), "ends in 2030"),
+        (g2g("GBR", "nurses", "PHL KNE", "2021"), "names the partner 'KNE'"),
+        (g2g("GBR", "nurses", "PHL", "from 2003"), "starts in 'from 2003'"),
+    ],
+)
+def test_a_channel_row_the_model_cannot_read_is_a_clear_error(row, message):
+    with pytest.raises(WorldError, match=message) as err:
         channel_arrays(channel_table([row]), CODES)
+    assert "recruitment_channels.csv" in str(err.value)
+    assert "government-to-government channel of GBR (nurses)" in str(err.value)
 
 
 def test_the_bundled_world_carries_the_tables_channels_and_keeps_them_in_a_subset():
@@ -168,7 +178,8 @@ def test_channels_move_the_uks_nurses_toward_its_partner_origins():
 
 def test_the_model_takes_up_each_channel_in_its_first_year():
     """The UK-India channel (2021) is off in a run's 2020 and on from 2021; the UK-Philippines
-    channel (2003) is on throughout, for nurses only."""
+    channel (2003) is on throughout, for nurses only; the model is built (its reference outflow,
+    ODD §7.6, computed) with the channels of its first year."""
     scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
         {
             "behaviour.recruitment_channel_effect": 1.0,
@@ -185,11 +196,11 @@ def test_the_model_takes_up_each_channel_in_its_first_year():
     def channel_term(origin: str) -> np.ndarray:
         return model.affinity[pos[origin], uk] - s.affinity[pos[origin], uk]
 
-    seen = {}
+    seen = {"built": (channel_term("IND").tolist(), channel_term("PHL").tolist())}
     while model.steps < model.n_steps:
         model.step()
         year = s.start_year + (model.steps - 1) // s.steps_per_year
         seen[year] = (channel_term("IND").tolist(), channel_term("PHL").tolist())
     assert s.start_year == 2020 and {2020, 2021} <= set(seen)
-    assert seen[2020] == ([0.0, 0.0], [0.0, 1.0])
+    assert seen["built"] == seen[2020] == ([0.0, 0.0], [0.0, 1.0])  # the reference outflow's
     assert seen[2021] == ([1.0, 1.0], [0.0, 1.0])

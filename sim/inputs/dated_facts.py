@@ -73,17 +73,23 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
                 waived[c, k] = 1.0
             if row["channel"] == "government_to_government":
                 if row["year_to"]:  # an end would need the channel's years, not its first one
-                    raise WorldError(
-                        f"recruitment_channels.csv: the government-to-government channel of "
-                        f"{row['country']} ends in {row['year_to']}; the model reads no end",
-                        key_path="year_to",
-                        expected="an empty year_to for government_to_government rows",
+                    raise _channel_error(
+                        row,
+                        f"ends in {row['year_to']}; the model reads no end",
+                        "year_to",
+                        "an empty year_to",
                     )
-                first = float(row["year_from"] or 0.0)
+                first = _first_year(row)
                 for partner in row["partner"].split():
-                    if partner in pos:
-                        o = pos[partner]
-                        partner_from[o, c, k] = min(partner_from[o, c, k], first)
+                    if partner not in pos:
+                        raise _channel_error(
+                            row,
+                            f"names the partner {partner!r}, not a country of the world",
+                            "partner",
+                            "ISO3 codes of countries",
+                        )
+                    o = pos[partner]
+                    partner_from[o, c, k] = min(partner_from[o, c, k], first)
             if not row["annual_ceiling"]:
                 continue
             ceiling = float(row["annual_ceiling"])
@@ -103,3 +109,23 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
         "deployment_cap_from": cap_years[0],
         "deployment_cap_until": cap_years[1],
     }
+
+
+def _first_year(row: dict) -> float:
+    """A government-to-government row's first year (0, always, where none is given)."""
+    try:
+        return float(row["year_from"] or 0.0)
+    except ValueError:
+        raise _channel_error(
+            row, f"starts in {row['year_from']!r}", "year_from", "a calendar year or nothing"
+        ) from None
+
+
+def _channel_error(row: dict, what: str, key: str, expected: str) -> WorldError:
+    """A clear error about one government-to-government row of ``recruitment_channels.csv``."""
+    return WorldError(
+        f"the government-to-government channel of {row['country']} ({row['cadre']}) {what}",
+        file="recruitment_channels.csv",
+        key_path=key,
+        expected=expected,
+    )
