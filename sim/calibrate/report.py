@@ -170,8 +170,7 @@ def write_fitted(out: Path, state: dict) -> Path:
         "+-25%.",
         "# Method: Morris screening, history matching with Gaussian-process emulators "
         f"({state.get('waves_done', 0)} waves), importance-sampled posterior (effective sample "
-        f"size {post['ess']:.0f}); these values are its central draw (the draw nearest its "
-        "componentwise median). Report: report.html.",
+        f"size {post['ess']:.0f}); these values are its central draw. Report: report.html.",
         f"# Command: {state.get('command') or 'hrhsim calibrate ' + spec['path']}",
         f"# Date: {state.get('finished', '')[:10]} (hrhsim {state.get('package_version')}, "
         f"git {str(state.get('git_commit'))[:12]})",
