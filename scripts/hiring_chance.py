@@ -13,8 +13,9 @@ listed destination), and where the first listed destination's applications came 
 `--without-deployment-caps` lifts the world data's caps on an origin's deployments of new hires
 (the Philippines' in 2020-2022; `World.deployment_cap`), to see what they hold back. An
 application is one worker applying in one step: a worker turned away who applies again at a
-later decision counts again. Counts are workers (agents × ω) over the years shown; applications
-taken under an agreement and their hires are left out, as in the model's chance of a post.
+later decision counts again. Counts are workers (agents × ω) over the years shown. The table
+leaves out applications taken under an agreement and their hires, as the model's chance of a post
+does; the origin's and the destination's lines count them (`counts_by_year`).
 """
 
 from __future__ import annotations
