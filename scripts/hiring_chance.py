@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             scenario = scenario.with_overrides(dict(parse_set(s) for s in args.set))
         world = world_for(scenario.data)
         if args.without_deployment_caps and world.deployment_cap is not None:
-            uncapped = np.full(len(world.iso3), np.inf)
+            uncapped = np.full_like(world.deployment_cap, np.inf)
             world = dataclasses.replace(world, deployment_cap=uncapped)
         model = build_model(scenario, seed=args.seed, engine="arrays", world=world)
         iso = list(model.world.iso3)

@@ -214,9 +214,8 @@ def recruitment_channels(path: Path, iso3: list[str]) -> pd.DataFrame:
         df[col] = pd.to_numeric(df[col].replace("", None), errors="raise").astype("Int64")
     out = df.drop(columns=["countries"])
     out = out[["country", *[c for c in out.columns if c != "country"]]]
-    return out.sort_values(["country", "side", "cadre", "channel", "partner"]).reset_index(
-        drop=True
-    )
+    keys = ["country", "side", "cadre", "channel", "partner", "year_from"]
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def annualised(df: pd.DataFrame) -> pd.Series:

@@ -38,8 +38,10 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
     largest annual ceiling of a capped entry channel (``capped_visa``, ``residency_match``; the
     smaller US Conrad 30 waiver is a route to stay, not to enter), or else the sum of the
     ceilings of government-to-government channels (Japan's EPA nurses); it is shared when its
-    scope covers all occupations. An origin's `origin_cap` row is its cap on deployments of new
-    hires (all cadres) with its years; a `labour_market_test_waived` row waives the Community
+    scope covers all occupations. Each `origin_cap` row of an origin is one entry of its cap on
+    deployments of new hires (all cadres): a ceiling a year and the years it is in force, so a cap
+    raised from year to year is one row a year (`deployment_cap_entries`); a
+    `labour_market_test_waived` row waives the Community
     preference of a member of the free movement area (ODD §7.5). A `government_to_government` row
     makes each of its partners (origins) a recruitment partner of the destination for the cadre
     from its first year (the earliest where two rows name the same pair; year 0, always, where
@@ -47,8 +49,7 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
     """
     pos = {c: i for i, c in enumerate(codes)}
     shape = (len(codes), len(CADRES))
-    origin_cap = np.full(len(codes), np.inf)
-    cap_years = np.full((2, len(codes)), np.inf)
+    cap_entries: dict[int, list[tuple[float, float, float]]] = {}
     capped = np.full(shape, -np.inf)
     g2g = np.zeros(shape)
     shared = np.zeros(shape)
@@ -60,8 +61,7 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
             continue
         c = pos[row["country"]]
         if row["side"] == "origin" and row["channel"] == "origin_cap":
-            origin_cap[c] = float(row["annual_ceiling"])
-            cap_years[:, c] = [float(row["year_from"] or "inf"), float(row["year_to"] or "inf")]
+            cap_entries.setdefault(c, []).append(_cap_entry(row))
         if row["side"] != "destination":
             continue
         for k, cadre in enumerate(CADRES):
@@ -105,10 +105,54 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
         "licensing_exam": licensing,
         "preference_waived": waived,
         "recruitment_partner_from": partner_from,
-        "deployment_cap": origin_cap,
-        "deployment_cap_from": cap_years[0],
-        "deployment_cap_until": cap_years[1],
+        **deployment_cap_entries(cap_entries, len(codes)),
     }
+
+
+def deployment_cap_entries(
+    entries: dict[int, list[tuple[float, float, float]]], n_countries: int
+) -> dict[str, np.ndarray]:
+    """The origins' caps on deployments as (C, E) tables, E the most entries of one origin (at
+    least 1): `deployment_cap` (workers a year; +inf pads), `deployment_cap_from` and
+    `deployment_cap_until` (calendar years, inclusive; +inf: no bound)."""
+    width = max((len(rows) for rows in entries.values()), default=1)
+    out = np.full((3, n_countries, width), np.inf)
+    for c, rows in entries.items():
+        for e, entry in enumerate(rows):
+            out[:, c, e] = entry
+    return {"deployment_cap": out[0], "deployment_cap_from": out[1], "deployment_cap_until": out[2]}
+
+
+def _cap_entry(row: dict) -> tuple[float, float, float]:
+    """One `origin_cap` row: (ceiling a year, first year, last year), +inf for an open end."""
+    values = []
+    for key, expected in (
+        ("annual_ceiling", "a number of workers a year, 0 or more"),
+        ("year_from", "a calendar year or nothing"),
+        ("year_to", "a calendar year or nothing"),
+    ):
+        text = str(row[key]).strip()
+        try:
+            value = float(text) if text or key == "annual_ceiling" else np.inf
+        except ValueError:
+            value = np.nan
+        if np.isnan(value) or (key == "annual_ceiling" and value < 0):
+            raise WorldError(
+                f"the deployment cap of {row['country']} has {key} {row[key]!r}",
+                file="recruitment_channels.csv",
+                key_path=key,
+                expected=expected,
+            )
+        values.append(value)
+    if values[2] < values[1]:
+        raise WorldError(
+            f"the deployment cap of {row['country']} ends ({values[2]:g}) before it starts "
+            f"({values[1]:g})",
+            file="recruitment_channels.csv",
+            key_path="year_to",
+            expected="a year_to not before year_from",
+        )
+    return values[0], values[1], values[2]
 
 
 def _first_year(row: dict) -> float:

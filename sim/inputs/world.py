@@ -134,8 +134,10 @@ class World:
     ``recruitment_channels.csv``: the UK with the Philippines, India, Kenya and Nepal, Germany's
     Triple Win partners, Japan's partnership agreements). None in files."""
     deployment_cap: np.ndarray | None = None
-    """(C,) an origin's cap on deployments of new hires abroad, workers a year (+inf: none; the
-    Philippines 2020-2022), from `deployment_cap_from` to `deployment_cap_until` (+inf: none)."""
+    """(C, E) an origin's caps on deployments of new hires abroad, workers a year (+inf: none; the
+    Philippines' 5,000, 6,500 and 7,500 in 2020, 2021 and 2022), each entry in force from
+    `deployment_cap_from` to `deployment_cap_until` (calendar years, inclusive; +inf: no bound);
+    where entries overlap, the smallest holds."""
     deployment_cap_from: np.ndarray | None = None
     deployment_cap_until: np.ndarray | None = None
     post_expansion: np.ndarray | None = None
@@ -178,6 +180,7 @@ class World:
                 "country_cadre": (c, len(CADRES)),
                 "country": (c,),
                 "country_cadre_band": (c, len(CADRES), len(AGE_BANDS)),
+                "country_entries": (c, arr.shape[-1] if arr.ndim == 2 and arr.shape[-1] else 1),
             }[kind]
             if arr.shape != shape:
                 raise _shape_error(field, arr.shape, shape)
@@ -193,6 +196,14 @@ class World:
                 )
             arr.flags.writeable = False
             set_(self, field, arr)
+        for group in TOGETHER:
+            shapes = {np.shape(getattr(self, f)) for f in group if getattr(self, f) is not None}
+            if len(shapes) > 1:
+                raise WorldError(
+                    f"world fields {', '.join(group)} have different shapes {sorted(shapes)}",
+                    key_path=group[1],
+                    expected=f"the shape of {group[0]}",
+                )
         years = np.array(self.proj_years, dtype=np.int64)
         proj = np.array(self.pop_projection, dtype=np.float64)
         if years.ndim != 1 or proj.shape != (c, len(years)):

@@ -44,7 +44,8 @@ AGE_BANDS = ("<35", "35-44", "45-54", "55-64", "65+")
 """The age bands of ``World.age_shares`` (ages 0-34, 35-44, 45-54, 55-64, 65-79)."""
 OPTIONAL_ARRAYS = {
     # field: shape kind -- "pair_cadre" (C, C, K), "country_cadre" (C, K), "country" (C,),
-    # "country_cadre_band" (C, K, A)
+    # "country_cadre_band" (C, K, A), "country_entries" (C, E): E entries a country, E >= 1,
+    # the same E across a group of TOGETHER
     "initial_foreign_trained": "pair_cadre",
     "foreign_trained_relative": "country_cadre",
     "stock_growth": "country_cadre",
@@ -56,9 +57,9 @@ OPTIONAL_ARRAYS = {
     "licensing_exam": "country_cadre",
     "preference_waived": "country_cadre",
     "recruitment_partner_from": "pair_cadre",
-    "deployment_cap": "country",
-    "deployment_cap_from": "country",
-    "deployment_cap_until": "country",
+    "deployment_cap": "country_entries",
+    "deployment_cap_from": "country_entries",
+    "deployment_cap_until": "country_entries",
     "post_expansion": "country_cadre",
     "post_expansion_from": "country_cadre",
     "post_expansion_until": "country_cadre",

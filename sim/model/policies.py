@@ -159,13 +159,14 @@ class PolicySchedule:
         return out
 
     def _world_cap(self, year: int) -> np.ndarray:
-        """Caps on deployments in the world data in force in `year` (C,), +inf where none."""
+        """Caps on deployments in the world data in force in `year` (C,), +inf where none: the
+        smallest of each origin's entries (C, E) in force in the year."""
         w = self.world
         if w.deployment_cap is None:
             return np.full(len(w.iso3), np.inf)
         start = np.where(np.isfinite(w.deployment_cap_from), w.deployment_cap_from, -np.inf)
         on = (start <= year) & (year <= w.deployment_cap_until)
-        return np.where(on, w.deployment_cap, np.inf)
+        return np.where(on, w.deployment_cap, np.inf).min(axis=1)
 
     def without_levers(self) -> PolicyYear:
         """The first year with no lever and no adjustment in force: the world as the data left it
