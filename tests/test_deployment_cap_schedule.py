@@ -39,14 +39,16 @@ def test_each_origin_cap_row_is_one_entry_of_its_origins_schedule():
         cap_row("PHL", 6500, 2021, 2021),
         cap_row("PHL", 7500, 2022, 2022),
         cap_row("NPL", 1000, 2024),  # no end
+        cap_row("IND", 300, "", 2021),  # no start
         dict(cap_row("GBR", 9), side="destination"),  # a destination's row is not a cap
     ])  # fmt: skip
     got = channel_arrays(table, CODES)
     inf = np.inf
     assert np.array_equal(
         got["deployment_cap"],
-        [[inf, inf, inf], [5000, 6500, 7500], [inf, inf, inf], [1000, inf, inf]],
+        [[inf, inf, inf], [5000, 6500, 7500], [300, inf, inf], [1000, inf, inf]],
     )
+    assert got["deployment_cap_from"][2, 0] == inf and got["deployment_cap_until"][2, 0] == 2021
     assert np.array_equal(got["deployment_cap_from"][1], [2020, 2021, 2022])
     assert np.array_equal(got["deployment_cap_until"][1], [2020, 2021, 2022])
     assert got["deployment_cap_from"][3, 0] == 2024 and got["deployment_cap_until"][3, 0] == inf

@@ -144,7 +144,7 @@ def _cap_entry(row: dict) -> tuple[float, float, float]:
                 expected=expected,
             )
         values.append(value)
-    if values[2] < values[1]:
+    if np.isfinite(values[1]) and values[2] < values[1]:  # a missing first year bounds nothing
         raise WorldError(
             f"the deployment cap of {row['country']} ends ({values[2]:g}) before it starts "
             f"({values[1]:g})",
