@@ -23,7 +23,7 @@ from sim.inputs.world import AGE_BANDS, CADRES, DATA_DIR, World, load_world
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from worldbuild import common, gravity, initial_stock, literature, supply  # noqa: E402
+from worldbuild import common, demand, gravity, initial_stock, literature, supply  # noqa: E402
 
 RAW = DATA_DIR / "raw"
 GCC = ("ARE", "BHR", "KWT", "OMN", "QAT", "SAU")
@@ -556,6 +556,10 @@ def test_gdp_growth(world: World) -> None:
     # relative growth from the raw WDI file: China converged on the world, Venezuela has no data
     assert g.loc["CHN", "growth_rel_observed"] > 0.02
     assert g.loc["VEN", "method"] == "group_median"
+    # Ireland's GDP does not measure its national income: its high-income group's median
+    assert g.loc["IRL", "method"] == "gdp_not_national_income"
+    assert np.isnan(g.loc["IRL", "growth_rel_observed"])
+    assert g.loc["IRL", "growth_real"] == g.loc["MCO", "growth_real"]  # Monaco: no data, H
     e = pd.read_csv(DATA_DIR / "demand_elasticity.csv").set_index(["cadre", "estimate"])
     for k in CADRES:
         cross = e.loc[(k, "cross_section_levels"), "elasticity"]
@@ -631,3 +635,21 @@ def _archetype_fields() -> dict:
         for f in dataclasses.fields(a)
         if f.name not in ("kind", "base_year")
     }
+
+
+def test_gdp_that_is_not_national_income_is_not_read() -> None:
+    years = list(range(2010, 2025))
+    t = np.arange(len(years))
+    wdi = pd.DataFrame(
+        [np.exp(0.03 * t), np.exp(0.03 * t), np.exp(0.13 * t), np.exp(0.02 * t)],
+        index=["WLD", "FRA", "IRL", "DEU"],
+        columns=years,
+    )
+    countries = pd.DataFrame({"iso3": ["FRA", "IRL", "DEU"], "income_group": ["H"] * 3})
+    g = demand.gdp_growth(wdi, countries, 0.02).set_index("iso3")
+    assert g.loc["IRL", "method"] == "gdp_not_national_income"
+    assert np.isnan(g.loc["IRL", "growth_rel_observed"])
+    assert g.loc["IRL", "growth_real"] == pytest.approx(0.02 + g.loc["IRL", "group_median"])
+    assert g.loc["FRA", "growth_rel_observed"] == pytest.approx(0.0, abs=1e-9)
+    assert g.loc["DEU", "growth_rel_observed"] == pytest.approx(-0.01, abs=1e-6)
+    assert set(g["group_median"].round(9)) == {round(float(np.median([0.0, -0.01])), 9)}

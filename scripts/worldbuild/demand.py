@@ -5,7 +5,9 @@
   country's growth *relative to the world aggregate* (``WLD``, same units) removes the common
   inflation: ``g_rel = slope of ln(y_c / y_WLD)`` (Theil-Sen, 2010-2024), shrunk toward the median
   of the income group by empirical Bayes; real growth is ``g_rel + g_world`` with ``g_world`` the
-  world's real GDP per capita growth (``anchors.csv``), and is kept within ``REAL_BOUNDS``.
+  world's real GDP per capita growth (``anchors.csv``), and is kept within ``REAL_BOUNDS``. Where
+  GDP does not measure national income (``GDP_NOT_NATIONAL_INCOME``: Ireland) the growth is not
+  read, in the projection or in the elasticities: the income group's median stands for it.
 * ``demand_elasticity.csv``: estimates of the elasticity of health-worker density to GDP per
   capita from these data: across countries (levels) and within countries (growth rates).
 """
@@ -28,6 +30,12 @@ MIN_POINTS = 8
 MIN_TAU = 0.005
 REAL_BOUNDS = (-0.02, 0.06)
 """Real GDP per capita growth kept within these bounds for a 10-30 year projection."""
+GDP_NOT_NATIONAL_INCOME = {
+    "IRL": "GDP inflated by the accounts of multinational firms (a 25% jump in 2015); the Central "
+    "Statistics Office publishes modified GNI (GNI*) for this reason, from 2017",
+}
+"""Countries whose GDP per capita does not measure the national income that pays for health
+workers: their growth is not read (the income group's median, as for a country without data)."""
 
 
 def gdp_growth(
@@ -44,7 +52,7 @@ def gdp_growth(
         series = wdi.loc[iso, years] if iso in wdi.index else pd.Series(dtype=float)
         ok = series.notna() & world.notna()
         row = {"iso3": iso, "n_obs": int(ok.sum()), "growth_rel_observed": np.nan, "se": np.nan}
-        if ok.sum() >= MIN_POINTS:
+        if ok.sum() >= MIN_POINTS and iso not in GDP_NOT_NATIONAL_INCOME:
             ratio = (series[ok] / world[ok]).to_numpy(dtype=float)
             row["growth_rel_observed"], row["se"] = robust_trend(
                 np.array(years)[ok.to_numpy()], ratio
@@ -58,6 +66,7 @@ def gdp_growth(
     df["growth_real"] = (df["growth_rel"] + world_growth).clip(*REAL_BOUNDS)
     df["method"] = np.where(df["growth_rel_observed"].notna(), "shrunk", "group_median")
     df.loc[(df["growth_rel"] + world_growth) != df["growth_real"], "method"] = "bounded"
+    df.loc[df.index.isin(list(GDP_NOT_NATIONAL_INCOME)), "method"] = "gdp_not_national_income"
     for col in ("growth_rel_observed", "se", "group_median", "weight", "growth_rel", "growth_real"):
         df[col] = sig(df[col].to_numpy(dtype=float), 5)
     df = df.reset_index()

@@ -444,10 +444,10 @@ WORKFORCE: tuple[Parameter, ...] = (
         "workforce.demand_income_elasticity", CADRES, ((0.5, 0.1, 1.2), (0.5, 0.1, 1.2)),
         unit="ratio", min=0.0, max=5.0,
         source="demand_elasticity.csv and docs/data.md §3.2: between the within-country decade "
-        "estimates (0.13-0.16) and the cross-section (doctors 1.01, nurses 0.75) that Scheffler "
+        "estimates (0.15-0.18) and the cross-section (doctors 1.01, nurses 0.75) that Scheffler "
         "et al. 2008 and Liu et al. 2017 use to project demand",
         doc="Elasticity of funded posts per capita to real GDP per capita (fiscal space).",
-        range_source="from the within-country decade estimates (0.13-0.16) to above the "
+        range_source="from the within-country decade estimates (0.15-0.18) to above the "
         "cross-section",
     ),
     RealParameter(
