@@ -61,19 +61,29 @@ def test_a_world_without_caps_has_one_empty_entry():
 
 
 @pytest.mark.parametrize(
-    ("row", "key"),
+    ("row", "key", "expected"),
     [
-        (cap_row("PHL", "five thousand", 2020, 2020), "annual_ceiling"),
-        (cap_row("PHL", "", 2020, 2020), "annual_ceiling"),
-        (cap_row("PHL", -1, 2020, 2020), "annual_ceiling"),
-        (cap_row("PHL", 5000, "late 2020", 2020), "year_from"),
-        (cap_row("PHL", 5000, 2022, 2020), "year_to"),
+        (cap_row("PHL", "five thousand", 2020, 2020), "annual_ceiling", "workers a year"),
+        (cap_row("PHL", "", 2020, 2020), "annual_ceiling", "workers a year"),
+        (cap_row("PHL", -1, 2020, 2020), "annual_ceiling", "0 or more"),
+        (cap_row("PHL", "inf", 2020, 2020), "annual_ceiling", "workers a year"),
+        (cap_row("PHL", 5000, "late 2020", 2020), "year_from", "calendar year"),
+        (cap_row("PHL", 5000, "-inf", 2020), "year_from", "calendar year"),
+        (cap_row("PHL", 5000, 2020.5, 2021), "year_from", "calendar year"),
+        (cap_row("PHL", 5000, 20, 2021), "year_from", "1900-2200"),
+        (cap_row("PHL", 5000, 2020, "late 2022"), "year_to", "calendar year"),
+        (cap_row("PHL", 5000, 2020, "inf"), "year_to", "calendar year"),
+        (cap_row("PHL", 5000, 2022, 2020), "year_to", "2022 or later"),
+        (dict(cap_row("PHL", 5000, 2020, 2020), cadre="nurses"), "cadre", "both"),
     ],
 )
-def test_a_cap_row_the_model_cannot_read_is_a_clear_error(row, key):
+def test_a_cap_row_the_model_cannot_read_is_a_clear_error(row, key, expected):
     with pytest.raises(WorldError, match="deployment cap of PHL") as err:
-        channel_arrays(channel_table([row]), CODES)
-    assert "recruitment_channels.csv" in str(err.value) and key in str(err.value)
+        channel_arrays(channel_table([row]), CODES, "/data/recruitment_channels.csv")
+    assert err.value.key_path == key
+    assert expected in err.value.expected
+    assert "/data/recruitment_channels.csv" in str(err.value)
+    assert f"year_from {row['year_from']!r}" in str(err.value)  # which of the origin's rows
 
 
 def test_the_bundled_world_caps_the_philippines_year_by_year():
@@ -87,16 +97,16 @@ def test_the_bundled_world_caps_the_philippines_year_by_year():
     assert all(np.isinf(c[others]).all() for c in caps.values())
 
 
-def test_entries_of_different_shapes_are_refused():
+@pytest.mark.parametrize("odd", ["deployment_cap_from", "deployment_cap_until"])
+def test_entries_of_different_shapes_are_refused(odd):
     world = load_world("archetypes")
     n = len(world.iso3)
-    with pytest.raises(WorldError, match="different shapes"):
-        dataclasses.replace(
-            world,
-            deployment_cap=np.full((n, 2), np.inf),
-            deployment_cap_from=np.full((n, 1), np.inf),
-            deployment_cap_until=np.full((n, 1), np.inf),
-        )
+    arrays = {f: np.full((n, 2), np.inf) for f in ("deployment_cap", "deployment_cap_from",
+                                                    "deployment_cap_until")}  # fmt: skip
+    arrays[odd] = np.full((n, 1), np.inf)
+    with pytest.raises(WorldError, match=f"{odd} has shape") as err:
+        dataclasses.replace(world, **arrays)
+    assert err.value.key_path == odd
 
 
 entry = st.tuples(

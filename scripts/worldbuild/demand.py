@@ -31,7 +31,7 @@ MIN_TAU = 0.005
 REAL_BOUNDS = (-0.02, 0.06)
 """Real GDP per capita growth kept within these bounds for a 10-30 year projection."""
 GDP_NOT_NATIONAL_INCOME = {
-    "IRL": "GDP inflated by the accounts of multinational firms (a 25% jump in 2015); the Central "
+    "IRL": "GDP inflated by the accounts of multinational firms (+36% in 2015 in WDI); the Central "
     "Statistics Office publishes modified GNI (GNI*) for this reason, from 2017",
 }
 """Countries whose GDP per capita does not measure the national income that pays for health

@@ -1,8 +1,9 @@
 """Dated facts of the bundled world: recruitment channels and expansions of staffed posts.
 
 Turns the built tables ``recruitment_channels.csv`` and ``post_expansions.csv`` (docs/data.md §4)
-into the optional (C,) and (C, K) arrays of `sim.inputs.world.World`. Shapes use C countries (in
-the order of ``codes``) and K cadres (`sim.declarations.CADRES`).
+into the optional (C, K), (C, C, K) and (C, E) arrays of `sim.inputs.world.World`. Shapes use C
+countries (in the order of ``codes``), K cadres (`sim.declarations.CADRES`) and E entries of a
+country (its `origin_cap` rows).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def post_expansion_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]
     return {"post_expansion": growth, "post_expansion_from": start, "post_expansion_until": end}
 
 
-def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
+def channel_arrays(
+    table: Any, codes: list[str], file: str = "recruitment_channels.csv"
+) -> dict[str, np.ndarray]:
     """Recruitment ceilings and licensing-only destinations from ``recruitment_channels.csv``.
 
     Per destination and cadre (a row for ``both`` counts for each cadre): the ceiling is the
@@ -61,7 +64,7 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
             continue
         c = pos[row["country"]]
         if row["side"] == "origin" and row["channel"] == "origin_cap":
-            cap_entries.setdefault(c, []).append(_cap_entry(row))
+            cap_entries.setdefault(c, []).append(_cap_entry(row, file))
         if row["side"] != "destination":
             continue
         for k, cadre in enumerate(CADRES):
@@ -74,15 +77,17 @@ def channel_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
             if row["channel"] == "government_to_government":
                 if row["year_to"]:  # an end would need the channel's years, not its first one
                     raise _channel_error(
+                        file,
                         row,
                         f"ends in {row['year_to']}; the model reads no end",
                         "year_to",
                         "an empty year_to",
                     )
-                first = _first_year(row)
+                first = _first_year(row, file)
                 for partner in row["partner"].split():
                     if partner not in pos:
                         raise _channel_error(
+                            file,
                             row,
                             f"names the partner {partner!r}, not a country of the world",
                             "partner",
@@ -123,53 +128,61 @@ def deployment_cap_entries(
     return {"deployment_cap": out[0], "deployment_cap_from": out[1], "deployment_cap_until": out[2]}
 
 
-def _cap_entry(row: dict) -> tuple[float, float, float]:
+YEARS = (1900, 2200)
+"""Calendar years a dated row may name."""
+
+
+def _cap_entry(row: dict, file: str) -> tuple[float, float, float]:
     """One `origin_cap` row: (ceiling a year, first year, last year), +inf for an open end."""
+    where = (
+        f"the deployment cap of {row['country']} (annual_ceiling {row['annual_ceiling']!r}, "
+        f"year_from {row['year_from']!r}, year_to {row['year_to']!r})"
+    )
+    if row["cadre"] != "both":  # the model's caps count every cadre of the origin
+        raise WorldError(f"{where} is for {row['cadre']!r}", file=file, key_path="cadre",
+                         expected="both (a cap counts every cadre)")  # fmt: skip
     values = []
     for key, expected in (
         ("annual_ceiling", "a number of workers a year, 0 or more"),
-        ("year_from", "a calendar year or nothing"),
-        ("year_to", "a calendar year or nothing"),
+        ("year_from", f"a calendar year ({YEARS[0]}-{YEARS[1]}) or nothing"),
+        ("year_to", f"a calendar year ({YEARS[0]}-{YEARS[1]}) or nothing"),
     ):
         text = str(row[key]).strip()
         try:
             value = float(text) if text or key == "annual_ceiling" else np.inf
         except ValueError:
             value = np.nan
-        if np.isnan(value) or (key == "annual_ceiling" and value < 0):
-            raise WorldError(
-                f"the deployment cap of {row['country']} has {key} {row[key]!r}",
-                file="recruitment_channels.csv",
-                key_path=key,
-                expected=expected,
+        if key == "annual_ceiling":
+            ok = bool(np.isfinite(value) and value >= 0)
+        else:  # nothing (no bound), or a whole year in range
+            ok = not text or bool(
+                np.isfinite(value) and value.is_integer() and YEARS[0] <= value <= YEARS[1]
             )
+        if not ok:
+            raise WorldError(f"{where} has {key} {row[key]!r}", file=file, key_path=key,
+                             expected=expected)  # fmt: skip
         values.append(value)
     if np.isfinite(values[1]) and values[2] < values[1]:  # a missing first year bounds nothing
-        raise WorldError(
-            f"the deployment cap of {row['country']} ends ({values[2]:g}) before it starts "
-            f"({values[1]:g})",
-            file="recruitment_channels.csv",
-            key_path="year_to",
-            expected="a year_to not before year_from",
-        )
+        raise WorldError(f"{where} ends before it starts", file=file, key_path="year_to",
+                         expected=f"a year_to of {values[1]:g} or later")  # fmt: skip
     return values[0], values[1], values[2]
 
 
-def _first_year(row: dict) -> float:
+def _first_year(row: dict, file: str) -> float:
     """A government-to-government row's first year (0, always, where none is given)."""
     try:
         return float(row["year_from"] or 0.0)
     except ValueError:
         raise _channel_error(
-            row, f"starts in {row['year_from']!r}", "year_from", "a calendar year or nothing"
+            file, row, f"starts in {row['year_from']!r}", "year_from", "a calendar year or nothing"
         ) from None
 
 
-def _channel_error(row: dict, what: str, key: str, expected: str) -> WorldError:
+def _channel_error(file: str, row: dict, what: str, key: str, expected: str) -> WorldError:
     """A clear error about one government-to-government row of ``recruitment_channels.csv``."""
     return WorldError(
         f"the government-to-government channel of {row['country']} ({row['cadre']}) {what}",
-        file="recruitment_channels.csv",
+        file=file,
         key_path=key,
         expected=expected,
     )

@@ -197,13 +197,17 @@ class World:
             arr.flags.writeable = False
             set_(self, field, arr)
         for group in TOGETHER:
-            shapes = {np.shape(getattr(self, f)) for f in group if getattr(self, f) is not None}
-            if len(shapes) > 1:
-                raise WorldError(
-                    f"world fields {', '.join(group)} have different shapes {sorted(shapes)}",
-                    key_path=group[1],
-                    expected=f"the shape of {group[0]}",
-                )
+            if getattr(self, group[0]) is None:
+                continue
+            shape = np.shape(getattr(self, group[0]))
+            for field in group[1:]:
+                if np.shape(getattr(self, field)) != shape:
+                    raise WorldError(
+                        f"world field {field} has shape {np.shape(getattr(self, field))}, "
+                        f"different from {group[0]}'s {shape}",
+                        key_path=field,
+                        expected=f"the shape of {group[0]}, {shape}",
+                    )
         years = np.array(self.proj_years, dtype=np.int64)
         proj = np.array(self.pop_projection, dtype=np.float64)
         if years.ndim != 1 or proj.shape != (c, len(years)):
@@ -529,7 +533,11 @@ def _load_global(data_dir: Path) -> World:
         gdp_pc_growth=gdp.reindex(codes).to_numpy(dtype=np.float64),
         income_relative=relative_income(cty["gdp_pc_ppp"].to_numpy(dtype=np.float64)),
         age_shares=age_shares,
-        **dated_facts.channel_arrays(read("recruitment_channels.csv", dtype=str), codes),
+        **dated_facts.channel_arrays(
+            read("recruitment_channels.csv", dtype=str),
+            codes,
+            str(data_dir / "recruitment_channels.csv"),
+        ),
         **dated_facts.post_expansion_arrays(read("post_expansions.csv"), codes),
     )
 

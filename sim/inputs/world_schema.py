@@ -74,7 +74,8 @@ UNBOUNDED = frozenset(
         "recruitment_partner_from",
     }
 )
-"""Optional arrays in which +inf means "no limit" (or, for a first year, "never")."""
+"""Optional arrays in which +inf means "no limit" (for `recruitment_partner_from`, "never"; for
+`deployment_cap_from` and `deployment_cap_until`, "no bound")."""
 TOGETHER = (
     ("deployment_cap", "deployment_cap_from", "deployment_cap_until"),
     ("post_expansion", "post_expansion_from", "post_expansion_until"),
