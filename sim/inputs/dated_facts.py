@@ -130,6 +130,19 @@ def deployment_cap_entries(
 
 YEARS = (1900, 2200)
 """Calendar years a dated row may name."""
+YEAR_EXPECTED = f"a calendar year ({YEARS[0]}-{YEARS[1]}) or nothing"
+
+
+def _calendar_year(text: Any, missing: float) -> float:
+    """A dated row's year: `missing` where the cell is empty; ValueError unless a whole year
+    within `YEARS`."""
+    text = str(text).strip()
+    if not text:
+        return missing
+    value = float(text)
+    if not (np.isfinite(value) and value.is_integer() and YEARS[0] <= value <= YEARS[1]):
+        raise ValueError(text)
+    return value
 
 
 def _cap_entry(row: dict, file: str) -> tuple[float, float, float]:
@@ -141,40 +154,35 @@ def _cap_entry(row: dict, file: str) -> tuple[float, float, float]:
     if row["cadre"] != "both":  # the model's caps count every cadre of the origin
         raise WorldError(f"{where} is for {row['cadre']!r}", file=file, key_path="cadre",
                          expected="both (a cap counts every cadre)")  # fmt: skip
-    values = []
-    for key, expected in (
-        ("annual_ceiling", "a number of workers a year, 0 or more"),
-        ("year_from", f"a calendar year ({YEARS[0]}-{YEARS[1]}) or nothing"),
-        ("year_to", f"a calendar year ({YEARS[0]}-{YEARS[1]}) or nothing"),
-    ):
-        text = str(row[key]).strip()
+    try:
+        ceiling = float(str(row["annual_ceiling"]).strip())
+    except ValueError:
+        ceiling = np.nan
+    if not (np.isfinite(ceiling) and ceiling >= 0):
+        raise WorldError(f"{where} has annual_ceiling {row['annual_ceiling']!r}", file=file,
+                         key_path="annual_ceiling",
+                         expected="a number of workers a year, 0 or more")  # fmt: skip
+    years = []
+    for key in ("year_from", "year_to"):
         try:
-            value = float(text) if text or key == "annual_ceiling" else np.inf
+            years.append(_calendar_year(row[key], np.inf))  # nothing: no bound
         except ValueError:
-            value = np.nan
-        if key == "annual_ceiling":
-            ok = bool(np.isfinite(value) and value >= 0)
-        else:  # nothing (no bound), or a whole year in range
-            ok = not text or bool(
-                np.isfinite(value) and value.is_integer() and YEARS[0] <= value <= YEARS[1]
-            )
-        if not ok:
             raise WorldError(f"{where} has {key} {row[key]!r}", file=file, key_path=key,
-                             expected=expected)  # fmt: skip
-        values.append(value)
-    if np.isfinite(values[1]) and values[2] < values[1]:  # a missing first year bounds nothing
+                             expected=YEAR_EXPECTED) from None  # fmt: skip
+    first, last = years
+    if np.isfinite(first) and last < first:  # a missing first year bounds nothing
         raise WorldError(f"{where} ends before it starts", file=file, key_path="year_to",
-                         expected=f"a year_to of {values[1]:g} or later")  # fmt: skip
-    return values[0], values[1], values[2]
+                         expected=f"a year_to of {first:g} or later")  # fmt: skip
+    return ceiling, first, last
 
 
 def _first_year(row: dict, file: str) -> float:
     """A government-to-government row's first year (0, always, where none is given)."""
     try:
-        return float(row["year_from"] or 0.0)
+        return _calendar_year(row["year_from"], 0.0)
     except ValueError:
         raise _channel_error(
-            file, row, f"starts in {row['year_from']!r}", "year_from", "a calendar year or nothing"
+            file, row, f"starts in {row['year_from']!r}", "year_from", YEAR_EXPECTED
         ) from None
 
 
