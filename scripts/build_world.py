@@ -79,6 +79,7 @@ FILES = {
     "lit_posts": "literature/post_expansions.csv",
     "lit_expansion": "literature/training_expansion.csv",
     "lit_costs": "literature/training_costs.csv",
+    "lit_income": "literature/national_income.csv",
 }
 
 WHO_REGIONS = {
@@ -121,6 +122,7 @@ COUNTRY_COLUMNS = [
     "urban_year",
     "uhc_year",
     "gdp_year",
+    "gdp_basis",
 ]
 IMPUTABLE = (
     "income_group",
@@ -390,6 +392,7 @@ def build_countries(raw: Path) -> tuple[pd.DataFrame, dict[str, int]]:
     gdp = wdi_latest(read_wdi(raw / FILES["wdi_gdp"]), iso3)
     df["gdp_pc_ppp"] = gdp["value"]
     df["gdp_year"] = gdp["year"]
+    demand.national_income_level(df, raw / FILES["lit_income"])
 
     ssl = read_ssl(raw / FILES["ssl"])
     unknown = sorted(set(ssl) - set(iso3))

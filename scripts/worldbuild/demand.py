@@ -7,7 +7,9 @@
   of the income group by empirical Bayes; real growth is ``g_rel + g_world`` with ``g_world`` the
   world's real GDP per capita growth (``anchors.csv``), and is kept within ``REAL_BOUNDS``. Where
   GDP does not measure national income (``GDP_NOT_NATIONAL_INCOME``: Ireland) the growth is not
-  read, in the projection or in the elasticities: the income group's median stands for it.
+  read, in the projection or in the elasticities: the income group's median stands for it; its
+  level is GDP per capita times national income over GDP of the same year
+  (``raw/literature/national_income.csv``: Ireland's GNI*, ``national_income_level``).
 * ``demand_elasticity.csv``: estimates of the elasticity of health-worker density to GDP per
   capita from these data: across countries (levels) and within countries (growth rates).
 """
@@ -16,10 +18,12 @@ from __future__ import annotations
 
 import logging
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from worldbuild import literature
 from worldbuild.common import CADRES, empirical_bayes, sig
 from worldbuild.supply import robust_trend
 
@@ -36,6 +40,33 @@ GDP_NOT_NATIONAL_INCOME = {
 }
 """Countries whose GDP per capita does not measure the national income that pays for health
 workers: their growth is not read (the income group's median, as for a country without data)."""
+
+
+def national_income_level(df: pd.DataFrame, path: Path) -> None:
+    """Where GDP does not measure national income (``GDP_NOT_NATIONAL_INCOME``), GDP per
+    capita times national income over GDP of the same year (``path``), in place; ``gdp_basis``
+    names the measure (``gdp`` elsewhere). The countries listed in the two places must agree."""
+    shares = literature.national_income_shares(path, df.index.tolist())
+    measures = pd.read_csv(path, dtype=str).groupby("country")["measure"].first()
+    listed = set(shares.index.get_level_values("iso3"))
+    if listed != set(GDP_NOT_NATIONAL_INCOME):
+        raise ValueError(
+            f"{path}: lists {sorted(listed)}, expected the countries whose GDP is not national "
+            f"income (GDP_NOT_NATIONAL_INCOME of scripts/worldbuild/demand.py): "
+            f"{sorted(GDP_NOT_NATIONAL_INCOME)}"
+        )
+    df["gdp_basis"] = "gdp"
+    for iso in sorted(listed):
+        year = df.at[iso, "gdp_year"]
+        if pd.isna(year) or (iso, int(year)) not in shares.index:
+            raise ValueError(
+                f"{path}: no row for {iso} in {year}, the year of its GDP per capita (WDI)"
+            )
+        share = float(shares[(iso, int(year))])
+        log.info("%s: GDP per capita %.0f x %s/GDP %.4f (%d)", iso, df.at[iso, "gdp_pc_ppp"],
+                 measures[iso], share, int(year))  # fmt: skip
+        df.at[iso, "gdp_pc_ppp"] *= share
+        df.at[iso, "gdp_basis"] = measures[iso]
 
 
 def gdp_growth(

@@ -301,3 +301,30 @@ def read_costs(path: Path) -> pd.DataFrame:
     df = read_table(path, ["cadre", "setting", "unit", "scope", "confidence", "source"])
     check_confidence(df, path)
     return df
+
+
+def national_income_shares(path: Path, iso3: list[str]) -> pd.Series:
+    """National income over GDP, both at current prices in the same year, by (country, year)
+    (``national_income.csv``: countries whose GDP does not measure their national income)."""
+    cols = ["country", "year", "gdp", "national_income", "measure", "unit", "confidence"]
+    df = read_table(path, [*cols, "source"])
+    check_confidence(df, path)
+    check_codes(df, "country", iso3, path)
+    year = pd.to_numeric(df["year"], errors="coerce")
+    bad_year = ~(year.between(1990, 2100) & (year % 1 == 0))
+    if bad_year.any():
+        bad = df.loc[bad_year, "year"].tolist()
+        raise ValueError(f"{path}: year must be a whole year (1990-2100), not {bad}")
+    values = {}
+    for col in ("gdp", "national_income"):
+        values[col] = pd.to_numeric(df[col], errors="coerce")
+        bad = ~(np.isfinite(values[col]) & (values[col] > 0))
+        if bad.any():
+            raise ValueError(
+                f"{path}: {col} must be a positive number, not {df.loc[bad, col].tolist()}"
+            )
+    index = pd.MultiIndex.from_arrays([df["country"], year.astype(int)], names=["iso3", "year"])
+    if index.duplicated().any():
+        raise ValueError(f"{path}: more than one row for {index[index.duplicated()].tolist()}")
+    shares = values["national_income"].to_numpy() / values["gdp"].to_numpy()
+    return pd.Series(shares, index=index, name="share")
