@@ -39,16 +39,22 @@ GDP_NOT_NATIONAL_INCOME = {
     "Statistics Office publishes modified GNI (GNI*) for this reason, from 2017",
 }
 """Countries whose GDP per capita does not measure the national income that pays for health
-workers: their growth is not read (the income group's median, as for a country without data)."""
+workers: their growth is not read (the income group's median, as for a country without data) and
+their level is GDP per capita times national income over GDP (``national_income_level``)."""
 
 
 def national_income_level(df: pd.DataFrame, path: Path) -> None:
     """Where GDP does not measure national income (``GDP_NOT_NATIONAL_INCOME``), GDP per
     capita times national income over GDP of the same year (``path``), in place; ``gdp_basis``
-    names the measure (``gdp`` elsewhere). The countries listed in the two places must agree."""
-    shares = literature.national_income_shares(path, df.index.tolist())
-    measures = pd.read_csv(path, dtype=str).groupby("country")["measure"].first()
-    listed = set(shares.index.get_level_values("iso3"))
+    names the measure of that year (``gdp`` elsewhere). The countries listed in the two places
+    must agree.
+
+    Args:
+        df: countries indexed by ISO3 code, with ``gdp_pc_ppp`` and ``gdp_year`` (WDI).
+        path: ``raw/literature/national_income.csv``.
+    """
+    table = literature.national_income_shares(path, df.index.tolist())
+    listed = set(table.index.get_level_values("iso3"))
     if listed != set(GDP_NOT_NATIONAL_INCOME):
         raise ValueError(
             f"{path}: lists {sorted(listed)}, expected the countries whose GDP is not national "
@@ -58,15 +64,21 @@ def national_income_level(df: pd.DataFrame, path: Path) -> None:
     df["gdp_basis"] = "gdp"
     for iso in sorted(listed):
         year = df.at[iso, "gdp_year"]
-        if pd.isna(year) or (iso, int(year)) not in shares.index:
+        if pd.isna(year):
             raise ValueError(
-                f"{path}: no row for {iso} in {year}, the year of its GDP per capita (WDI)"
+                f"{path}: {iso} has no GDP per capita in WDI (no gdp_year) to apply its national "
+                "income share to; expected a WDI value, or no row for it"
             )
-        share = float(shares[(iso, int(year))])
+        if (iso, int(year)) not in table.index:
+            raise ValueError(
+                f"{path}: no row for {iso} in {int(year)}, the year of its GDP per capita (WDI); "
+                f"expected a row ({iso}, {int(year)})"
+            )
+        share, measure = table.loc[(iso, int(year)), ["share", "measure"]]
         log.info("%s: GDP per capita %.0f x %s/GDP %.4f (%d)", iso, df.at[iso, "gdp_pc_ppp"],
-                 measures[iso], share, int(year))  # fmt: skip
-        df.at[iso, "gdp_pc_ppp"] *= share
-        df.at[iso, "gdp_basis"] = measures[iso]
+                 measure, share, int(year))  # fmt: skip
+        df.at[iso, "gdp_pc_ppp"] *= float(share)
+        df.at[iso, "gdp_basis"] = measure
 
 
 def gdp_growth(

@@ -57,7 +57,10 @@ def check_codes(df: pd.DataFrame, column: str, iso3: list[str], path: Path) -> N
     """Every code in ``column`` is a Member State."""
     bad = sorted(set(df[column]) - set(iso3))
     if bad:
-        raise ValueError(f"{path}: unknown country codes in {column}: {bad}")
+        raise ValueError(
+            f"{path}: unknown country codes in {column}: {bad}; expected the ISO3 codes of WHO "
+            "Member States"
+        )
 
 
 def check_targets(df: pd.DataFrame, targets: pd.DataFrame, path: Path) -> None:
@@ -303,28 +306,50 @@ def read_costs(path: Path) -> pd.DataFrame:
     return df
 
 
-def national_income_shares(path: Path, iso3: list[str]) -> pd.Series:
-    """National income over GDP, both at current prices in the same year, by (country, year)
-    (``national_income.csv``: countries whose GDP does not measure their national income)."""
+NATIONAL_INCOME_SHARE = (0.3, 1.5)
+"""Plausible national income over GDP: national incomes are within about 0.65-1.2 of GDP almost
+everywhere, Ireland's GNI* 0.50-0.60 of its GDP (CSO, 2017-2025); a share outside this range is
+more likely a typing error or swapped columns than a fact."""
+
+
+def national_income_shares(path: Path, iso3: list[str]) -> pd.DataFrame:
+    """National income over GDP, both at current prices in the same year (``share``), and the
+    name of the national income measure (``measure``), by (country, year)
+    (``national_income.csv``: countries whose GDP does not measure their national income).
+
+    Raises:
+        ValueError: naming the file, the row, the column and the value expected.
+    """
     cols = ["country", "year", "gdp", "national_income", "measure", "unit", "confidence"]
     df = read_table(path, [*cols, "source"])
     check_confidence(df, path)
     check_codes(df, "country", iso3, path)
     year = pd.to_numeric(df["year"], errors="coerce")
-    bad_year = ~(year.between(1990, 2100) & (year % 1 == 0))
-    if bad_year.any():
-        bad = df.loc[bad_year, "year"].tolist()
-        raise ValueError(f"{path}: year must be a whole year (1990-2100), not {bad}")
-    values = {}
-    for col in ("gdp", "national_income"):
-        values[col] = pd.to_numeric(df[col], errors="coerce")
-        bad = ~(np.isfinite(values[col]) & (values[col] > 0))
-        if bad.any():
+    values = {col: pd.to_numeric(df[col], errors="coerce") for col in ("gdp", "national_income")}
+    for i in df.index:
+        row = f"{path}: row {i + 2} ({df.at[i, 'country']}, {df.at[i, 'year']})"
+        if not (1990 <= year[i] <= 2100 and year[i] % 1 == 0):
             raise ValueError(
-                f"{path}: {col} must be a positive number, not {df.loc[bad, col].tolist()}"
+                f"{row}: year must be a whole year in 1990-2100, not {df.at[i, 'year']!r}"
+            )
+        for col, value in values.items():
+            if not (np.isfinite(value[i]) and value[i] > 0):
+                raise ValueError(
+                    f"{row}: {col} must be a positive number (current prices), not "
+                    f"{df.at[i, col]!r}"
+                )
+        share = values["national_income"][i] / values["gdp"][i]
+        low, high = NATIONAL_INCOME_SHARE
+        if not low <= share <= high:
+            raise ValueError(
+                f"{row}: national_income / gdp is {share:.3g}, expected {low}-{high} (a typing "
+                "error, or the two columns swapped?)"
             )
     index = pd.MultiIndex.from_arrays([df["country"], year.astype(int)], names=["iso3", "year"])
     if index.duplicated().any():
-        raise ValueError(f"{path}: more than one row for {index[index.duplicated()].tolist()}")
+        raise ValueError(
+            f"{path}: more than one row for {index[index.duplicated()].tolist()}, expected one row "
+            "per country and year"
+        )
     shares = values["national_income"].to_numpy() / values["gdp"].to_numpy()
-    return pd.Series(shares, index=index, name="share")
+    return pd.DataFrame({"share": shares, "measure": df["measure"].to_numpy()}, index=index)
