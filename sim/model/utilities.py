@@ -210,10 +210,9 @@ def expected_split_correction(
 def open_split_correction(opened, context, setup, pol) -> np.ndarray:
     """`expected_split_correction` of a step's matching (`matching.OpenRecruitment`), with the
     passive rates of ethical recruitment and the Community preference's classes. (C, D, K)."""
-    passive = np.where(pol.ethical[None, :] & pol.protected[:, None], pol.passive_rate, 1.0)
     return expected_split_correction(
         opened.hires, opened.applicants, opened.posts, context.cum_emigrate,
-        setup.destination_of_slot, passive, setup.free_movement, opened.preferred,
+        setup.destination_of_slot, pol.passive(), setup.free_movement, opened.preferred,
         opened.preferred_applicants,
     )  # fmt: skip
 
