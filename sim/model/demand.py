@@ -58,10 +58,13 @@ def post_expansion_factor(setup: Setup, elasticity: np.ndarray, year: float) -> 
     """
     factor = np.ones((setup.n_countries, setup.n_cadres))
     window = setup.post_expansion_window
+    paths = {}  # G(a + θ)/G(a) (C, K) by (a, θ): cells with the same window share one
     for c, k in zip(*np.nonzero(window[1] > window[0]), strict=True):  # a freeze (s = 0) counts
         a, b = window[:, c, k]
         theta = min(max(year - a, 0.0), b - a)
-        own = own_posts_path(setup, elasticity, a, a + theta)[c, k]
+        if (a, theta) not in paths:
+            paths[a, theta] = own_posts_path(setup, elasticity, a, a + theta)
+        own = paths[a, theta][c, k]
         factor[c, k] = math.exp(math.log1p(setup.post_expansion[c, k]) * theta) / own
     return factor
 

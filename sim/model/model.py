@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from sim.declarations import MIGRATION_AGE_EDGES, YOUNG_AGE
-from sim.model import initial, matching, rules, supply, utilities
+from sim.model import initial, matching, memo, rules, supply, utilities
 from sim.model.demand import Demand, DeploymentAllowance
 from sim.model.ledger import Ledger, Transitions
 from sim.model.money import Money
@@ -88,6 +88,7 @@ class WorkforceModel(mesa.Model):
         )
         self.vacancy_premium = np.zeros((s.n_countries, s.n_cadres))
         self.affinity = utilities.dated_affinity(s.behaviour, s, s.start_year)  # (C, D, K)
+        self.network_log1p = memo.Elementwise(np.log1p)  # ln(1 + D), changed cells only
         own, outflow = s.initial_workers - foreign.sum(axis=0), self._reference_outflow(cells)
         self.training = Training(s, own, s.n_steps // spy, outflow)
         self.graduate_output = np.zeros((s.n_countries, s.n_cadres))
@@ -177,12 +178,8 @@ class WorkforceModel(mesa.Model):
         """Phase 3 context: the utility of every option (`sim.model.utilities`)."""
         s = self.setup
         return utilities.decision_context(
-            s.behaviour,
-            s.dt,
-            pol,
-            present=self.ledger.present(),
-            posts=self.demand.posts,
-            stock=self.ledger.stock,
+            s.behaviour, s.dt, pol,
+            present=self.ledger.present(), posts=self.demand.posts, stock=self.ledger.stock,
             expected_posts=self.demand.expected_posts,
             log_hiring_chance=self.demand.log_hiring_chance(),
             base_wage=s.base_wage,
@@ -198,7 +195,8 @@ class WorkforceModel(mesa.Model):
             agreement_return_probability=self.agreements.return_probability,
             age_term=s.age_term,
             income_relative=s.income_relative,
-        )
+            network_log1p=self.network_log1p,
+        )  # fmt: skip
 
     def _match(
         self, t: int, pol: PolicyYear, apps: Applicants, context: rules.DecisionContext

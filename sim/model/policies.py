@@ -109,15 +109,24 @@ class PolicyYear:
     recruitment_multiplier: np.ndarray  # (C,)
     capacity_multiplier: np.ndarray  # (C,) multiplier of recruitment ceilings
     wage_multiplier: np.ndarray  # (C,)
-    _log_fee: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def log1p_fee(self, slots: np.ndarray) -> np.ndarray:
         """ln(1 + fee) at the destination slots `slots` (D,): (C origin, D, K), computed once a
         year (the fee is fixed within it; `replace` starts a new cache)."""
-        key = slots.tobytes()
-        if key not in self._log_fee:
-            self._log_fee[key] = np.log1p(self.fee[:, slots, :])
-        return self._log_fee[key]
+        key = ("log1p_fee", slots.tobytes())
+        if key not in self._cache:
+            self._cache[key] = np.ascontiguousarray(np.log1p(self.fee[:, slots, :]))
+        return self._cache[key]
+
+    def passive(self) -> np.ndarray:
+        """(C origin, C destination) probability that an applicant from the origin is taken
+        where posts are open: the passive rate where the destination recruits ethically and the
+        origin is protected, else 1 (computed once a year)."""
+        if "passive" not in self._cache:
+            ethical = self.ethical[None, :] & self.protected[:, None]
+            self._cache["passive"] = np.where(ethical, self.passive_rate, 1.0)
+        return self._cache["passive"]
 
 
 class PolicySchedule:

@@ -210,10 +210,9 @@ def expected_split_correction(
 def open_split_correction(opened, context, setup, pol) -> np.ndarray:
     """`expected_split_correction` of a step's matching (`matching.OpenRecruitment`), with the
     passive rates of ethical recruitment and the Community preference's classes. (C, D, K)."""
-    passive = np.where(pol.ethical[None, :] & pol.protected[:, None], pol.passive_rate, 1.0)
     return expected_split_correction(
         opened.hires, opened.applicants, opened.posts, context.cum_emigrate,
-        setup.destination_of_slot, passive, setup.free_movement, opened.preferred,
+        setup.destination_of_slot, pol.passive(), setup.free_movement, opened.preferred,
         opened.preferred_applicants,
     )  # fmt: skip
 
@@ -309,6 +308,7 @@ def destination_utility(
     log_hiring_chance: np.ndarray,
     origin_term: np.ndarray | float = 0.0,
     origin_size: np.ndarray | float = 0.0,
+    log1p=np.log1p,
 ) -> np.ndarray:
     """V_dest(o,d,k) of emigrating to each destination slot. (C origin, D, K). ODD §4.2.2.
 
@@ -316,7 +316,8 @@ def destination_utility(
     + β_n·ln(1 + D[o,d,k]) + affinity[o,d,k] + β_o·ln(R[o,k]/R̄[k]) + β_s·ln(T[o,k]/T̃[k])
     + γ_emig; `origin_term` (C, K) is ln(R/R̄) (`sim.model.initial.origin_propensity`),
     `origin_size` (C, K) ln(T/T̃) (`sim.model.initial.origin_size`), `log_hiring_chance`
-    (C, K) ln q̄ (`sim.model.demand.Demand.log_hiring_chance`), λ_h `hiring_chance_weight`.
+    (C, K) ln q̄ (`sim.model.demand.Demand.log_hiring_chance`), λ_h `hiring_chance_weight`;
+    `log1p` is numpy's, or a `sim.model.memo.Elementwise` of it (the same values).
     """
     dest_wage = wage[slots, 0, :] * (1.0 - pol.wage_discount[slots])[:, None]  # (D, K)
     log_chance = np.asarray(log_hiring_chance, dtype=np.float64)  # (C, K)
@@ -333,7 +334,7 @@ def destination_utility(
         np.log(dest_wage) + chance_term + pol.conditions[slots],
         pol.log1p_fee(slots),
         float(behaviour["network_weight"]),
-        np.log1p(network),
+        log1p(network),
         affinity_odk,
         float(behaviour["origin_weight"]),
         origin,
@@ -530,6 +531,7 @@ def decision_context(
     agreement_return_probability: np.ndarray,
     age_term: np.ndarray,
     income_relative: np.ndarray,
+    network_log1p=np.log1p,
 ) -> DecisionContext:
     """The utilities of every option from the state at the start of phase 3 (ODD §4.2.2).
 
@@ -551,6 +553,7 @@ def decision_context(
             origin_size: (C, K) ln(T/T̃), the size of the origins' trained workforce.
         agreement_return_probability: (G,); age_term: (A,) ln m(age) by age in steps.
         income_relative: (C,) ln(GDP per capita / the world's median) (`leave_utility`).
+        network_log1p: ln(1 + x) of the network term (`destination_utility`).
     """
     bw = behaviour["wage_weight"]
     wage = native_wages(base_wage, pol, compensation_pay_rise, vacancy_premium)
@@ -562,7 +565,7 @@ def decision_context(
     network = diaspora(stock, slots, workers_per_agent, diaspora_offset)
     v_dest = destination_utility(
         behaviour, wage, pol, slots, network, affinity_od, log_hiring_chance, origin_term,
-        origin_size,
+        origin_size, network_log1p,
     )  # fmt: skip
     v_emig, cum = inclusive_value(v_dest, open_destinations(expected_posts, slots))
     return DecisionContext(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from sim.declarations import (
     ALL,
@@ -206,18 +207,12 @@ class IndicatorRecorder:
         vacancies = posts - filled
         unemployed = stock - filled
         vac_rate = np.divide(vacancies, posts, out=np.zeros_like(posts), where=posts > 0)
-        by_oc = by_oc.astype(np.float64) * wpa  # (origin, country, K) workers
-        own = np.einsum("ccK->cK", by_oc)
-        abroad = cadre_totals(by_oc.sum(axis=1) - own)
-        present_k = cadre_totals(by_oc.sum(axis=0))
-        foreign = np.divide(
-            present_k - cadre_totals(own),
-            present_k,
-            out=np.zeros_like(present_k),
-            where=present_k > 0,
+        own, trained, working, international = _bilateral_sums(
+            by_oc, wpa, m.ledger.international_pair
         )
-        pair = m.ledger.international_pair[:, :, None]  # (origin, country, 1)
-        international = cadre_totals(np.where(pair, by_oc, 0.0).sum(axis=0))
+        abroad = cadre_totals(trained - own)
+        working, own, international = (cadre_totals(x) for x in (working, own, international))
+        foreign = np.divide(working - own, working, out=np.zeros_like(working), where=working > 0)
         rows = [
             self._grid("population", year, area_pop[:, :, None], cadres=(ALL,)),
             self._grid("stock", year, stock),
@@ -344,20 +339,15 @@ class IndicatorRecorder:
         return out
 
     def _by_origin_country(self) -> np.ndarray:
-        """The stock tensor summed over its two areas: (origin, country, K) agents, int64.
-
-        Added as two slices (exact for integers): `sum(axis=2)` is a slow strided reduction.
-        """
-        stock = self.model.ledger.stock
-        return np.add(stock[:, :, 0, :], stock[:, :, 1, :])
+        """The stock tensor summed over its two areas: (origin, country, K) agents, int64."""
+        return _area_sum(self.model.ledger.stock)
 
     def _stock_table(self, year: int, by_oc: np.ndarray) -> dict[str, np.ndarray]:
         """Workers by country of training and country of work (R1 of issue 11): every
         foreign-trained cell and each country's own-trained workers, at the end of `year`
         (columns of codes, turned into a table once by `stocks`); by_oc (origin, country, K)
         agents (`_by_origin_country`)."""
-        o, c, k = np.nonzero(by_oc)
-        return self._cells(year, ("origin", "country"), o, c, k, by_oc[o, c, k])
+        return self._cells(year, ("origin", "country"), *_nonzero_cells(by_oc))
 
     def _cells(self, year: int, names: tuple, first, second, cadre, agents) -> dict:
         """Rows of a (country, country, cadre) table as columns of codes and workers."""
@@ -393,9 +383,8 @@ class IndicatorRecorder:
         }
 
     def _international_rows(self, year: int) -> dict[str, np.ndarray]:
-        o, d, k = np.nonzero(self.year_international)
         return self._cells(
-            year, ("origin", "destination"), o, d, k, self.year_international[o, d, k]
+            year, ("origin", "destination"), *_nonzero_cells(self.year_international)
         )
 
     def record_initial(self) -> None:
@@ -452,3 +441,58 @@ class IndicatorRecorder:
         columns["cadre"] = np.array(["all", *CADRES])[columns["cadre"]]
         table = pd.DataFrame(columns)
         return table if self.agreement_frames else table.iloc[0:0]
+
+
+@njit(cache=True)
+def _area_sum(stock):
+    """N[o, c, U, k] + N[o, c, R, k]: the (C, C, 2, K) stock tensor over its areas. (C, C, K)."""
+    n_origins, n_countries, _, n_cadres = stock.shape
+    out = np.empty((n_origins, n_countries, n_cadres), dtype=stock.dtype)
+    for o in range(n_origins):
+        for c in range(n_countries):
+            for k in range(n_cadres):
+                out[o, c, k] = stock[o, c, 0, k] + stock[o, c, 1, k]
+    return out
+
+
+@njit(cache=True)
+def _bilateral_sums(by_oc, workers_per_agent, pair):
+    """Workers of the (origin, country, K) agents `by_oc` (each cell times ω): trained and
+    working at home, trained in each country (a sum over the countries of work), working in
+    each country (over the origins), and working there in an international pair (`pair`
+    (origin, country)). Four (C, K) arrays, each sum in order from the first cell, as numpy's
+    `sum` over that axis adds them (the same values to the last bit)."""
+    n_origins, n_countries, n_cadres = by_oc.shape
+    own = np.zeros((n_countries, n_cadres))
+    trained = np.zeros((n_origins, n_cadres))
+    working = np.zeros((n_countries, n_cadres))
+    international = np.zeros((n_countries, n_cadres))
+    for o in range(n_origins):
+        for c in range(n_countries):
+            for k in range(n_cadres):
+                workers = float(by_oc[o, c, k]) * workers_per_agent
+                trained[o, k] += workers
+                working[c, k] += workers
+                international[c, k] += workers if pair[o, c] else 0.0
+                if o == c:
+                    own[c, k] = workers
+    return own, trained, working, international
+
+
+@njit(cache=True)
+def _nonzero_cells(x):
+    """The non-zero cells of a (C, C, K) integer array in C order: their three indices and
+    values (as `np.nonzero` and a take)."""
+    n = 0
+    for v in x.ravel():
+        n += v != 0
+    first, second, third = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    values = np.empty(n, dtype=x.dtype)
+    i = 0
+    for a in range(x.shape[0]):
+        for b in range(x.shape[1]):
+            for c in range(x.shape[2]):
+                if x[a, b, c] != 0:
+                    first[i], second[i], third[i], values[i] = a, b, c, x[a, b, c]
+                    i += 1
+    return first, second, third, values
