@@ -326,6 +326,8 @@ def national_income_shares(path: Path, iso3: list[str]) -> pd.DataFrame:
     check_codes(df, "country", iso3, path)
     year = pd.to_numeric(df["year"], errors="coerce")
     values = {col: pd.to_numeric(df[col], errors="coerce") for col in ("gdp", "national_income")}
+    shares = (values["national_income"] / values["gdp"]).to_numpy()
+    low, high = NATIONAL_INCOME_SHARE
     for i in df.index:
         row = f"{path}: row {i + 2} ({df.at[i, 'country']}, {df.at[i, 'year']})"
         if not (1990 <= year[i] <= 2100 and year[i] % 1 == 0):
@@ -338,11 +340,9 @@ def national_income_shares(path: Path, iso3: list[str]) -> pd.DataFrame:
                     f"{row}: {col} must be a positive number (current prices), not "
                     f"{df.at[i, col]!r}"
                 )
-        share = values["national_income"][i] / values["gdp"][i]
-        low, high = NATIONAL_INCOME_SHARE
-        if not low <= share <= high:
+        if not low <= shares[i] <= high:
             raise ValueError(
-                f"{row}: national_income / gdp is {share:.3g}, expected {low}-{high} (a typing "
+                f"{row}: national_income / gdp is {shares[i]:.3g}, expected {low}-{high} (a typing "
                 "error, or the two columns swapped?)"
             )
     index = pd.MultiIndex.from_arrays([df["country"], year.astype(int)], names=["iso3", "year"])
@@ -351,5 +351,4 @@ def national_income_shares(path: Path, iso3: list[str]) -> pd.DataFrame:
             f"{path}: more than one row for {index[index.duplicated()].tolist()}, expected one row "
             "per country and year"
         )
-    shares = values["national_income"].to_numpy() / values["gdp"].to_numpy()
     return pd.DataFrame({"share": shares, "measure": df["measure"].to_numpy()}, index=index)
