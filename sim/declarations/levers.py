@@ -43,10 +43,14 @@ LEVERS: tuple[Lever, ...] = (
                               "Countries applying the rule."),
             SelectorParameter(_P + "ethical_recruitment.protected", "safeguards",
                               "Countries not actively recruited from."),
-            _lever_real(_P + "ethical_recruitment.passive_rate", 0.0, 0.6, 0.3, "share",
+            _lever_real(_P + "ethical_recruitment.passive_rate", 0.0, 1.0, 0.95, "share",
                         "Share of applicants from protected countries who still obtain a post by "
                         "applying on their own.",
-                        "assumption; post-2001 UK experience of passive routes", min=0.0, max=1.0),
+                        "the UK's code after Nigeria's red listing in 2023: Nigeria's share of the "
+                        "NMC's international joiners 0.88 (0.77-0.92) of its share before, which "
+                        "the model meets at 0.95 (0.76-1; scripts/passive_rate.py, docs/data.md "
+                        "§4.1); lower rates stand for a rule enforced beyond employers, of which "
+                        "no example is observed", min=0.0, max=1.0),
         ),
         topic="recruitment practices",
     ),
