@@ -62,8 +62,15 @@ def _rows(country_type):
     )
 
 
-def _check_round_trip(rows, country_type):
-    types = {**arrays.FIELDS, "origin": country_type, "country": country_type}
+def _check_round_trip(rows, country_type, agreement_type=np.int16):
+    """Round trip of `rows` through the records; the agreement column two bytes wide unless
+    `agreement_type` says (one byte up to 127 agreements, `arrays.agreement_type`)."""
+    types = {
+        **arrays.FIELDS,
+        "origin": country_type,
+        "country": country_type,
+        "agreement": agreement_type,
+    }
     columns = [np.array([r[f] for r in rows], dtype=types[n]) for f, n in enumerate(NAMES)]
     out = _round_trip(*columns)
     for f, name in enumerate(NAMES):
@@ -87,6 +94,16 @@ def test_a_record_gives_back_every_field_with_two_byte_country_indices(rows):
     """Worlds of more than 256 countries (`arrays.field_types`): int16 country indices (a
     negative one, which no world holds, also comes back: only the origin is kept non-negative)."""
     _check_round_trip(rows, np.int16)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=_rows(np.uint8).map(lambda rows: [(*r[:8], r[8] // 2**8) for r in rows]),
+)
+@example(rows=[(*_LOWEST[:8], -128), (2**63 - 1, 255, 255, 127, 127, -1, 0, -1, 127)])
+def test_a_record_gives_back_every_field_with_a_one_byte_agreement_column(rows):
+    """Scenarios of at most 127 agreements (`arrays.agreement_type`): an int8 agreement column."""
+    _check_round_trip(rows, np.uint8, np.int8)
 
 
 def _check_records_match_columns(pop) -> int:

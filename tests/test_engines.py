@@ -13,6 +13,7 @@ import pytest
 
 from sim.inputs.scenario import load_scenario
 from sim.model import rules
+from sim.runner import replicate_seeds, run_replicate
 from tests.model_helpers import ROOT, SCENARIOS, archetypes, make_model, run_all
 from tests.test_model_properties import AGREEMENTS, POLICY_TOGGLES
 
@@ -170,10 +171,23 @@ def test_full_result_tables_identical():
     pd.testing.assert_frame_equal(a[1], b[1])
 
 
+def test_replicate_tables_the_same_when_the_workers_are_freed_before_them():
+    """`run_replicate` frees the worker population before it builds the tables (unless the
+    model is kept): the tables come from the recorder alone."""
+    scenario = archetypes({"time.years": 2, **EVERY_LEVER, "policies.agreements": AGREEMENTS})
+    seed_seq = replicate_seeds(3, 1)[0]
+    freed = run_replicate(scenario, 0, seed_seq, engine="arrays")
+    kept = run_replicate(scenario, 0, seed_seq, engine="arrays", keep_model=True)
+    assert freed.model is None and kept.model.population is not None
+    for name in ("indicators", "flows", "stocks", "agreements"):
+        pd.testing.assert_frame_equal(getattr(freed, name), getattr(kept, name), check_exact=True)
+
+
 _THREADS_SCRIPT = """
 import json, sys
 from sim.inputs.scenario import load_scenario
 from sim.model import rules
+from sim.runner import replicate_seeds, run_replicate
 from sim.runner import replicate_seeds, run_replicate
 sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 2.0,
                                                 "time.years": 3})
@@ -219,6 +233,26 @@ def test_arrays_engine_country_columns_one_byte_up_to_256_countries_else_two(mon
     # the migrants' own hazard (read through the two-byte origin and country columns)
     case = {**CASES["every_lever"], "hazards.migrant_attrition_ratio": 0.4}
     assert_same_every_step(archetypes(case), seed=5)
+
+
+def test_arrays_engine_agreement_column_one_byte_up_to_127_agreements_else_two(monkeypatch):
+    """The agreement column (-1 or an agreement's index) takes one byte in scenarios of up to
+    127 agreements, two beyond; the two-byte column gives the same results (forced here)."""
+    from sim.engines import arrays
+
+    assert arrays.agreement_type(0) == np.int8
+    assert arrays.agreement_type(127) == np.int8
+    assert arrays.agreement_type(128) == np.int16
+    assert arrays.ArrayPopulation(None).a["agreement"].dtype == np.int8
+    scenario = archetypes(CASES["every_lever"])
+    assert make_model(scenario, seed=1, engine="arrays").population.a["agreement"].dtype == (
+        np.int8
+    )
+    monkeypatch.setattr(arrays, "agreement_type", lambda n_agreements: np.int16)
+    assert make_model(scenario, seed=1, engine="arrays").population.a["agreement"].dtype == (
+        np.int16
+    )
+    assert_same_every_step(scenario, seed=6)
 
 
 def test_arrays_engine_identical_with_one_and_two_threads():

@@ -1,6 +1,6 @@
 """Engine `arrays`: the worker population as a struct of arrays, stepped by numba kernels.
 
-Workers are rows of compact arrays (21 bytes each). Kernels (`sim.engines.passes`) run in parallel
+Workers are rows of compact arrays (20 bytes each). Kernels (`sim.engines.passes`) run in parallel
 over fixed chunks of rows and call the same rules as the agents engine (`sim.model.rules`); each
 phase first marks events per worker, listing the marked rows of each chunk in row order with
 their event codes, then joins the lists chunk by chunk, so the result never depends on the number
@@ -42,11 +42,12 @@ FIELDS = {
     "birth": np.int16,  # the clock at age 0 steps: age = clock - birth (may be negative)
     "bond": np.int16,  # the clock at which the bond runs out: steps left = max(bond - clock, 0)
     "contract": np.int16,  # the clock at which the fixed-term contract runs out (likewise)
-    "agreement": np.int16,
+    "agreement": np.int8,  # -1 or an agreement's index: np.int16 beyond 127 (`field_types`)
 }
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in FIELDS.values())
-"""In a world of at most 256 countries (the 194 WHO Member States); 2 more beyond. The passes'
-lists (`LISTS`) and phase 3's records take memory only for the rows they list."""
+"""In a world of at most 256 countries (the 194 WHO Member States) and 127 agreements; 2 more
+beyond 256 countries, 1 more beyond 127 agreements. The passes' lists (`LISTS`) and phase 3's
+records take memory only for the rows they list."""
 LISTS = {"marked": ROW_IN_CHUNK, "codes": CODE, "slots": SLOT, "cands": ROW_IN_CHUNK}
 """The passes' lists, chunk by chunk (`sim.engines.passes`): marked rows' offsets in their chunk,
 their event or decision codes and slots, and phase 3's candidates' offsets."""
@@ -58,6 +59,13 @@ def field_types(n_countries: int) -> dict:
     if n_countries <= np.iinfo(np.uint8).max + 1:
         return dict(FIELDS)
     return {**FIELDS, "origin": np.int16, "country": np.int16}
+
+
+def agreement_type(n_agreements: int) -> type:
+    """The `agreement` column's type for `n_agreements`: it holds -1 (`effects.NO_AGREEMENT`) or
+    an agreement's index, in one byte up to 127 agreements, else in two (`passes.pack_record`
+    packs 16 bits)."""
+    return np.int8 if n_agreements <= np.iinfo(np.int8).max else np.int16
 
 
 _HAZARD, _DECIDE, _PRECHECK = passes.HAZARD, passes.DECIDE, passes.PRECHECK
@@ -80,6 +88,8 @@ class ArrayPopulation:
         self.a: dict[str, np.ndarray] = {}
         # A model-less population (the decision-table harness) holds one-byte country indices.
         self._types = field_types(model.setup.n_countries if model is not None else 0)
+        n_agreements = len(model.agreements.source) if model is not None else 0
+        self._types["agreement"] = agreement_type(n_agreements)
         self._reserve(max(capacity, 1), grow=False)
         self._app_idx = np.zeros(0, dtype=np.int64)
         self._app_kind = np.zeros(0, dtype=np.int64)
