@@ -22,7 +22,10 @@ who still get a post by applying on their own (docs/ODD.md §7.5). This script c
    September 2024 (three quarters of 2023 and of 2024), pooled over the replicates, with a 90%
    bootstrap interval over them. At a passive rate of 1 the listing changes nothing, so that
    row is the model's own trend.
-3. **The rates the observed ratio allows**, by interpolation in the model's pooled ratios.
+3. **The rates the observed ratio allows**, by interpolation in the model's pooled ratios; and
+   the same for the NMC's direct counts of Nigeria's joiners in 2023/24 and 2024/25 over 2021/22
+   (`direct_share_ratios`; read on the model's window above, April 2023 to September 2024, so
+   approximate).
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ def read_figures(targets: Path = TARGETS, joiners: Path = JOINERS) -> dict[str, 
     """
     table = pd.read_csv(targets, dtype=str).set_index("id")
     figures: dict[str, float] = {}
-    for target, names in {"C02": ("C02",), "C03": ("C03",), "C07": ("C07",),
+    for target, names in {"C02": ("C02",), "C03": ("C03",), "C04": ("C04",), "C07": ("C07",),
                           "C37": ("C37a", "C37b")}.items():  # fmt: skip
         if target not in table.index:
             raise ValueError(f"{targets}: no row {target} (expected the NMC's figure)")
@@ -73,7 +76,8 @@ def read_figures(targets: Path = TARGETS, joiners: Path = JOINERS) -> dict[str, 
     rows = pd.read_csv(joiners, dtype=str)
     wanted = ("intl_joiners_2022_23", "joiners_h1_2022_23", "uk_joiners_h1_2022_23",
               "intl_joiners_h1_2024_25", "intl_leaving_rate_2023_24",
-              "intl_leaving_rate_2024_25")  # fmt: skip
+              "intl_leaving_rate_2024_25", "nga_joiners_2023_24",
+              "nga_joiners_change_2024_25")  # fmt: skip
     for name in wanted:
         match = rows[rows["name"] == name]
         if len(match) != 1:
@@ -122,6 +126,21 @@ def observed_range(figures: dict[str, float]) -> dict[str, float]:
         "high": observed_share_ratio(
             figures, figures["intl_leaving_rate_2024_25"] / 100, before_at_old_share=False
         ),
+    }
+
+
+def direct_share_ratios(figures: dict[str, float]) -> dict[str, float]:
+    """Nigeria's share of the UK's international joiners in each full year after the listing,
+    over its share in 2021/22, from the NMC's own counts of Nigeria's joiners (2023/24: 3,173;
+    2024/25: 25.5% fewer) rather than from the register's growth."""
+    before = figures["C07"] / figures["C02"]
+    joined_2023 = figures["nga_joiners_2023_24"]
+    joined_2024 = joined_2023 * (1 + figures["nga_joiners_change_2024_25"] / 100)
+    both = (joined_2023 + joined_2024) / (figures["C03"] + figures["C04"])
+    return {
+        "2023/24": joined_2023 / figures["C03"] / before,
+        "2024/25": joined_2024 / figures["C04"] / before,
+        "both years": both / before,
     }
 
 
@@ -223,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         "\nPassive rates at which the model's ratio is the observed one: "
         + ", ".join(f"{k} {rate_at(v, rates, model)}" for k, v in observed.items())
     )
+    direct = direct_share_ratios(figures)
+    print("From the NMC's direct counts of Nigeria's joiners over 2021/22 (read on the model's "
+          "window above): " + ", ".join(f"{k} {v:.3f} (rate {rate_at(v, rates, model)})"
+                                        for k, v in direct.items()))  # fmt: skip
     return 0
 
 

@@ -188,7 +188,7 @@ worker process takes about a second to start and load the compiled kernels."""
 
 class ReplicatePool:
     """Worker processes that run replicates, started on first use and shared by several runs
-    (`hrhsim compare` runs seven scenarios through one pool).
+    (`hrhsim compare` runs the README's eight scenarios through one pool).
 
     Replicates are independent (each has its own seed sequence) and a replicate's results do
     not depend on the process or thread count that ran it, so a run gives identical tables with

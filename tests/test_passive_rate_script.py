@@ -116,3 +116,30 @@ def test_clear_errors_name_the_file_and_row(tmp_path, capsys):
         with pytest.raises(SystemExit):
             passive_rate.main(bad)
         assert "expected" in capsys.readouterr().err
+
+
+def test_the_direct_counts_by_hand():
+    figures = {**FIGURES, "C04": 800.0, "nga_joiners_2023_24": 96.0,
+               "nga_joiners_change_2024_25": -25.0}  # fmt: skip
+    direct = passive_rate.direct_share_ratios(figures)
+    assert direct["2023/24"] == pytest.approx((96 / 1200) / 0.1)
+    assert direct["2024/25"] == pytest.approx((72 / 800) / 0.1)
+    assert direct["both years"] == pytest.approx((168 / 2000) / 0.1)
+    bundled = passive_rate.direct_share_ratios(passive_rate.read_figures())
+    assert [round(v, 2) for v in bundled.values()] == [0.83, 0.89, 0.86]  # docs/data.md §4.1
+
+
+def test_the_pooled_ratio_pools_unequal_replicates_and_the_interval_is_its_percentiles():
+    sums = np.array([[10.0, 100.0, 5.0, 100.0], [30.0, 100.0, 30.0, 300.0]])
+    assert passive_rate.pooled_ratio(sums) == pytest.approx((35 / 400) / (40 / 200))
+    picks = np.random.default_rng(3).integers(0, 2, size=(400, 2))
+    ratios = [passive_rate.pooled_ratio(sums[p]) for p in picks]
+    expected = (np.percentile(ratios, 5), np.percentile(ratios, 95))
+    assert passive_rate.bootstrap_interval(sums, draws=400, seed=3) == pytest.approx(expected)
+
+
+def test_the_model_runs_the_uks_rule_from_2023_on_the_safeguards_list():
+    rule = passive_rate._scenario(0.45).data["policies"]["ethical_recruitment"]
+    assert rule["enabled"] is True and rule["destinations"] == ["GBR"]
+    assert rule["protected"] == "safeguards" and rule["passive_rate"] == 0.45
+    assert rule["from"] == 2023

@@ -42,7 +42,7 @@ FIELDS = {
     "birth": np.int16,  # the clock at age 0 steps: age = clock - birth (may be negative)
     "bond": np.int16,  # the clock at which the bond runs out: steps left = max(bond - clock, 0)
     "contract": np.int16,  # the clock at which the fixed-term contract runs out (likewise)
-    "agreement": np.int8,  # -1 or an agreement's index: np.int16 beyond 127 (`field_types`)
+    "agreement": np.int8,  # -1 or an agreement's index: np.int16 beyond 127 (`agreement_type`)
 }
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in FIELDS.values())
 """In a world of at most 256 countries (the 194 WHO Member States) and 127 agreements; 2 more
