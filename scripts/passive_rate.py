@@ -92,6 +92,12 @@ def read_figures(targets: Path = TARGETS, joiners: Path = JOINERS) -> dict[str, 
     return figures
 
 
+def share_before(figures: dict[str, float]) -> float:
+    """Nigeria's share of the UK's international joiners in 2021/22, before the listing (C07
+    over C02)."""
+    return figures["C07"] / figures["C02"]
+
+
 def observed_share_ratio(figures: dict[str, float], leaving_rate: float,
                          before_at_old_share: bool = True) -> float:  # fmt: skip
     """Nigeria's share of the UK's international joiners after the listing over before.
@@ -105,7 +111,7 @@ def observed_share_ratio(figures: dict[str, float], leaving_rate: float,
     Returns:
         The ratio (1: the listing left Nigeria's share where it was).
     """
-    share_before = figures["C07"] / figures["C02"]
+    before = share_before(figures)
     intl_h1_2022 = figures["joiners_h1_2022_23"] - figures["uk_joiners_h1_2022_23"]
     intl_h2_2022 = figures["intl_joiners_2022_23"] - intl_h1_2022  # October 2022 to March 2023
     intl = intl_h2_2022 + figures["C03"] + figures["intl_joiners_h1_2024_25"]
@@ -113,9 +119,9 @@ def observed_share_ratio(figures: dict[str, float], leaving_rate: float,
     leavers = leaving_rate * 2.0 * (on_register[0] + on_register[1]) / 2.0
     joined = on_register[1] - on_register[0] + leavers
     if before_at_old_share:
-        joined -= share_before * intl_h2_2022
+        joined -= before * intl_h2_2022
         intl -= intl_h2_2022
-    return (joined / intl) / share_before
+    return (joined / intl) / before
 
 
 def observed_range(figures: dict[str, float]) -> dict[str, float]:
@@ -133,7 +139,7 @@ def direct_share_ratios(figures: dict[str, float]) -> dict[str, float]:
     """Nigeria's share of the UK's international joiners in each full year after the listing,
     over its share in 2021/22, from the NMC's own counts of Nigeria's joiners (2023/24: 3,173;
     2024/25: 25.5% fewer) rather than from the register's growth."""
-    before = figures["C07"] / figures["C02"]
+    before = share_before(figures)
     joined_2023 = figures["nga_joiners_2023_24"]
     joined_2024 = joined_2023 * (1 + figures["nga_joiners_change_2024_25"] / 100)
     both = (joined_2023 + joined_2024) / (figures["C03"] + figures["C04"])
@@ -186,12 +192,19 @@ def rate_at(ratio: float, rates: np.ndarray, model: np.ndarray) -> str:
     return f"{np.interp(ratio, model[order], rates[order]):.2f}"
 
 
-def _scenario(rate: float):
+def calibration_scenario():
+    """The calibration's scenario (`calibration/global.yaml`: the world from 2020 at the shipped
+    parameters)."""
     from sim.calibrate.plan import make_plan
     from sim.calibrate.spec import load_spec
 
-    scenario = make_plan(load_spec(ROOT / "calibration" / "global.yaml")).scenario
-    return scenario.with_overrides({
+    return make_plan(load_spec(ROOT / "calibration" / "global.yaml")).scenario
+
+
+def _scenario(rate: float, base=None):
+    """`base` (default: `calibration_scenario()`) with the UK's rule at `rate`."""
+    base = calibration_scenario() if base is None else base
+    return base.with_overrides({
         "policies.ethical_recruitment.enabled": True,
         "policies.ethical_recruitment.destinations": [DESTINATION],
         "policies.ethical_recruitment.protected": "safeguards",
@@ -216,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     observed = observed_range(figures)
-    before = figures["C07"] / figures["C02"]
+    before = share_before(figures)
     print(f"Observed: Nigeria's share of the UK's international nurse joiners after the listing "
           f"over before: {observed['central']:.3f} (low {observed['low']:.3f}, "
           f"high {observed['high']:.3f}); before {before:.4f}")  # fmt: skip
@@ -224,13 +237,15 @@ def main(argv: list[str] | None = None) -> int:
     import sim
 
     rates = np.array(sorted(set(args.rates)))
+    base = calibration_scenario()
     pooled = []
     print(f"\nModel ({args.replicates} replicates, seed {args.seed}; Nigeria's shares before "
           "and after, pooled; the ratio and its 90% bootstrap interval):\n")  # fmt: skip
     print("| passive rate | share before | share after | ratio | 90% interval |")
     print("|---|---|---|---|---|")
     for rate in rates:
-        results = sim.run(_scenario(float(rate)), replicates=args.replicates, seed=args.seed)
+        scenario = _scenario(float(rate), base)
+        results = sim.run(scenario, replicates=args.replicates, seed=args.seed)
         sums = window_sums(results.flows, args.replicates)
         total = sums.sum(axis=0)
         low, high = bootstrap_interval(sums)
