@@ -183,11 +183,37 @@ def test_replicate_tables_the_same_when_the_workers_are_freed_before_them():
         pd.testing.assert_frame_equal(getattr(freed, name), getattr(kept, name), check_exact=True)
 
 
+def test_the_workers_are_gone_when_the_tables_are_built(monkeypatch):
+    """The full world's peak: the population (1.8 GiB there) must not be held while the tables
+    are built, only when the model is kept."""
+    import sim.runner
+
+    scenario = archetypes({"time.years": 1})
+    seen: list[bool] = []
+    build = sim.runner.build_model
+
+    def watched(*args, **kwargs):
+        model = build(*args, **kwargs)
+        indicators = model.recorder.indicators
+
+        def tables():
+            seen.append(model.population is None)
+            return indicators()
+
+        model.recorder.indicators = tables
+        return model
+
+    monkeypatch.setattr(sim.runner, "build_model", watched)
+    seed_seq = replicate_seeds(3, 1)[0]
+    run_replicate(scenario, 0, seed_seq, engine="arrays")
+    run_replicate(scenario, 0, seed_seq, engine="arrays", keep_model=True)
+    assert seen == [True, False]
+
+
 _THREADS_SCRIPT = """
 import json, sys
 from sim.inputs.scenario import load_scenario
 from sim.model import rules
-from sim.runner import replicate_seeds, run_replicate
 from sim.runner import replicate_seeds, run_replicate
 sc = load_scenario(sys.argv[1]).with_overrides({"scale.workers_per_agent": 2.0,
                                                 "time.years": 3})
