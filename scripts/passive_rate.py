@@ -4,8 +4,11 @@
 
 The UK's code of practice for international recruitment put Nigeria on its red list (no active
 recruitment by employers, agencies or contractors) with the WHO's 2023 safeguards list, from
-April 2023. `policies.ethical_recruitment.passive_rate` is the share of such a country's applicants
-who still get a post by applying on their own (docs/ODD.md §7.5). This script compares:
+April 2023. The world data record the code (`recruitment_channels.csv`; the model applies it from
+2023 with the 2023 list, `World.ethical_code_from`), and `behaviour.national_code_passive_rate` is
+the share of such a country's applicants who still get a post by applying on their own (docs/ODD.md
+§7.5; the lever's `policies.ethical_recruitment.passive_rate` takes the same reading as its
+default). This script compares:
 
 1. **Observed.** Nigeria's share of the NMC register's internationally educated first-time
    joiners before the listing (2021/22: C07 over C02) and after it (April 2023 to September
@@ -16,11 +19,11 @@ who still get a post by applying on their own (docs/ODD.md §7.5). This script c
    (`sim/data/raw/literature/uk_register_joiners.csv`). The low end counts no leavers; the high
    end 2.7% a year and the whole window at one share.
 2. **Model.** The calibration's scenario (`calibration/global.yaml`: the world from 2020 at the
-   shipped parameters), with the UK applying ethical recruitment to the safeguards list from
-   2023 at each passive rate, the same seeds for every rate: Nigeria's share of the UK's nurse
-   arrivals trained abroad in 2021/22 (three quarters of 2021, one of 2022) and in April 2023 to
-   September 2024 (three quarters of 2023 and of 2024), pooled over the replicates, with a 90%
-   bootstrap interval over them. At a passive rate of 1 the listing changes nothing, so that
+   shipped parameters), with the UK's code at each passive rate (from 2023, on the safeguards
+   list, as the world data have it), the same seeds for every rate: Nigeria's share of the UK's
+   nurse arrivals trained abroad in 2021/22 (three quarters of 2021, one of 2022) and in April
+   2023 to September 2024 (three quarters of 2023 and of 2024), pooled over the replicates, with
+   a 90% bootstrap interval over them. At a passive rate of 1 the listing changes nothing, so that
    row is the model's own trend.
 3. **The rates the observed ratio allows**, by interpolation in the model's pooled ratios; and
    the same for the NMC's direct counts of Nigeria's joiners in 2023/24 and 2024/25 over 2021/22
@@ -45,8 +48,6 @@ from sim.calibrate.targets import parse_value  # noqa: E402
 TARGETS = ROOT / "calibration" / "targets.csv"
 JOINERS = ROOT / "sim" / "data" / "raw" / "literature" / "uk_register_joiners.csv"
 ORIGIN, DESTINATION, CADRE = "NGA", "GBR", "nurses"
-LISTED_FROM = 2023
-"""The model's first year of the listing (the code's update: April 2023)."""
 BEFORE = {2021: 0.75, 2022: 0.25}
 """2021/22 (April to March) as weights of calendar years (the calibration's convention)."""
 AFTER = {2023: 0.75, 2024: 0.75}
@@ -202,15 +203,10 @@ def calibration_scenario():
 
 
 def _scenario(rate: float, base=None):
-    """`base` (default: `calibration_scenario()`) with the UK's rule at `rate`."""
+    """`base` (default: `calibration_scenario()`) with the codes of practice of the world data
+    (the UK's) at the passive rate `rate` (1: as if there were none)."""
     base = calibration_scenario() if base is None else base
-    return base.with_overrides({
-        "policies.ethical_recruitment.enabled": True,
-        "policies.ethical_recruitment.destinations": [DESTINATION],
-        "policies.ethical_recruitment.protected": "safeguards",
-        "policies.ethical_recruitment.passive_rate": rate,
-        "policies.ethical_recruitment.from": LISTED_FROM,
-    })  # fmt: skip
+    return base.with_overrides({"behaviour.national_code_passive_rate": rate})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,7 @@ MONEY = "tests/test_money_exact.py"
 WINDOWS = "tests/test_policy_windows.py"
 TABLE = "tests/test_decision_table.py"
 MATCHING = "tests/test_matching_rules.py"
+CODES = "tests/test_national_codes.py"
 DISPATCH = "tests/test_parallel_dispatch.py"
 JIT = "tests/test_jit_builds.py"
 EFFECTS = "tests/test_effects.py"
@@ -273,16 +274,32 @@ MUTANTS = (
     Mutant("agreement_recruits_abroad", "sim/model/matching.py",
            "if o != agreement_source[g] or country[i] != o:", "if o != agreement_source[g]:",
            (MATCHING,), "agreements recruit workers of their source who work in a third country"),
-    Mutant("ethical_ignores_protected", "sim/model/matching.py",
-           "passive_only = ethical[d] and protected[country[i]]", "passive_only = ethical[d]",
-           (MATCHING,), "ethical recruitment turns down applicants from every origin"),
+    Mutant("ethical_ignores_protected", "sim/model/policies.py",
+           "ethical = self.ethical[None, :] & self.protected[:, None]",
+           "ethical = self.ethical[None, :] | self.protected[:, None] | True",
+           (CODES, "tests/test_levers.py"),
+           "ethical recruitment turns down applicants from every origin"),
     Mutant("ethical_by_origin", "sim/model/matching.py",
-           "passive_only = ethical[d] and protected[country[i]]",
-           "passive_only = ethical[d] and protected[origin[i]]",
+           "rate = passive[country[i], d, cadre[i]]", "rate = passive[origin[i], d, cadre[i]]",
            (MATCHING,), "ethical recruitment by the training country, not the one recruited from"),
     Mutant("passive_rate_inverted", "sim/model/matching.py",
-           ">= passive_rate:", "< passive_rate:",
+           ">= rate:", "< rate:",
            (MATCHING,), "protected applicants taken when the passive draw is above the rate"),
+    Mutant("national_code_ignored", "sim/model/matching.py",
+           "if rate < 1.0 and uniform_keyed", "if rate < -1.0 and uniform_keyed",
+           (CODES,), "the passive table ignored in matching (no rule turns anyone down)"),
+    Mutant("national_code_ignores_channels", "sim/model/policies.py",
+           "applies &= ~(np.asarray(w.recruitment_partner_from) <= year)", "pass",
+           (CODES,), "a code of practice also turns down the origins of the destination's "
+           "government-to-government channels"),
+    Mutant("national_code_higher_rate_holds", "sim/model/policies.py",
+           "np.minimum(lever[:, :, None], self.code_passive)",
+           "np.maximum(lever[:, :, None], self.code_passive)",
+           (CODES,), "where the lever and a code both apply, the higher passive rate holds"),
+    Mutant("national_code_before_the_list", "sim/inputs/dated_facts.py",
+           "first = max(_first_year(row, file), SAFEGUARDS_LIST_YEAR)",
+           "first = _first_year(row, file)",
+           (CODES,), "a code applies from its own year, before the list in the data"),
     Mutant("matching_by_worker_id", "sim/model/matching.py",
            'return by_id[np.argsort(keys[by_id], kind="mergesort")]', "return by_id",
            (MATCHING,), "applicants ranked by worker id only, not by random priority"),

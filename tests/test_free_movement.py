@@ -140,7 +140,7 @@ def test_the_network_correction_takes_the_preferred_class_at_its_own_fill_rate()
     applicants = np.array([[0], [0], [20], [20]])
     posts = np.array([[0], [0], [10], [20]])
     cum = np.tile(np.array([0.5, 1.0]), (4, 1, 1))  # (C origin, K, D): half to each slot
-    slots, passive = np.array([2, 3]), np.ones((4, 4))
+    slots, passive = np.array([2, 3]), np.ones((4, 4, 1))
     member = np.array([True, False, True, False])
     preferred = np.array([[False], [False], [True], [False]])
     in_class = np.array([[0], [0], [10], [0]])

@@ -54,7 +54,8 @@ def _table(cells: dict | None, default: int = 10**6) -> np.ndarray:
 
 def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agreements=(),
           ethical=(), protected=(), passive_rate=0.0, rural_share=0.0, allowance=None,
-          capped=(), exempt=False, members=(), waived=(), preference=0.0):  # fmt: skip
+          capped=(), exempt=False, members=(), waived=(), preference=0.0,
+          rates=None):  # fmt: skip
     """Run `matching.match_applicants` on applicants given as lists.
 
     `country` is where each applicant works now (default: their origin); `agreements` is a list
@@ -62,7 +63,9 @@ def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agr
     `posts` is {(country, cadre): n} (default: plenty everywhere); `allowance` {country: n}
     deployments left (default: uncapped); `capped` lists the (country, cadre) under a cap;
     `members` lists the area of free movement, whose `preference` applies except at the
-    members in `waived` (a labour market test waived).
+    members in `waived` (a labour market test waived); `rates`, if given, is the (4, 4, 2) passive
+    table itself (`PolicyYear.passive`), else it is built from `ethical`, `protected` and
+    `passive_rate`.
     Returns (channel, area, posts left, allowance left).
     """
     n = len(ids)
@@ -80,11 +83,19 @@ def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agr
         np.asarray(origin if country is None else country, dtype=np.int64),
         np.asarray(cadre or [0] * n, dtype=np.int64), np.asarray(destination, dtype=np.int64),
         table, ag[:, 0].copy(), ag[:, 1].copy(), ag[:, 2].copy(), ag[:, 3].copy(),
-        _flags(ethical), _flags(protected), passive_rate, left, under_cap, exempt,
+        rates if rates is not None else _passive(ethical, protected, passive_rate), left,
+        under_cap, exempt,
         np.full((4, 2), rural_share), _flags(members),
         np.repeat((_flags(members) & ~_flags(waived))[:, None], 2, axis=1), preference,
     )  # fmt: skip
     return channel, area, table, left
+
+
+def _passive(ethical, protected, rate: float) -> np.ndarray:
+    """The (country, destination, cadre) passive table of the lever's rule: `rate` where the
+    destination is `ethical` and the country `protected`, else 1."""
+    ruled = _flags(protected)[:, None] & _flags(ethical)[None, :]
+    return np.repeat(np.where(ruled, rate, 1.0)[:, :, None], 2, axis=2)
 
 
 def priority(i: int) -> tuple[float, int]:

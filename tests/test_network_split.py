@@ -32,7 +32,7 @@ def test_a_realised_split_is_replaced_by_its_expectation():
     applicants = np.array([[0], [2], [0]])
     posts = np.array([[0], [5], [5]])
     cum = _cum([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
-    corr = expected_split_correction(hires, applicants, posts, cum, SLOTS, np.ones((3, 3)))
+    corr = expected_split_correction(hires, applicants, posts, cum, SLOTS, np.ones((3, 3, 1)))
     assert corr[0, :, 0].tolist() == pytest.approx([-1.0, 1.0])
     assert not corr[1:].any()  # origins without hires, or without open destinations
 
@@ -44,13 +44,13 @@ def test_fill_rates_and_the_passive_rate_weigh_the_split():
     applicants = np.array([[0], [4], [0]])
     posts = np.array([[0], [1], [3]])
     cum = _cum([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
-    passive = np.ones((3, 3))
-    passive[0, 2] = 0.5
+    passive = np.ones((3, 3, 1))
+    passive[0, 2, 0] = 0.5
     corr = expected_split_correction(hires, applicants, posts, cum, SLOTS, passive)
     w1, w2 = 0.5 * 0.25, 0.5 * 1.0 * 0.5
     assert corr[0, :, 0].tolist() == pytest.approx([w1 / (w1 + w2) - 1.0, w2 / (w1 + w2)])
     # a destination that turns the origin away entirely gets none of its expected hires
-    passive[0, 2] = 0.0
+    passive[0, 2, 0] = 0.0
     corr = expected_split_correction(hires, applicants, posts, cum, SLOTS, passive)
     assert corr[0, :, 0].tolist() == pytest.approx([0.0, 0.0])
 
@@ -72,7 +72,7 @@ def test_an_origins_diaspora_abroad_is_unchanged_and_expected_hires_are_non_nega
     post = np.zeros((3, 2), dtype=np.int64)
     post[1:, :] = np.array(posts).reshape(2, 2)
     cum = np.cumsum(np.array(weights).reshape(3, 1, 2).repeat(2, axis=1), axis=2)
-    corr = expected_split_correction(h, applicants, post, cum, SLOTS, np.ones((3, 3)))
+    corr = expected_split_correction(h, applicants, post, cum, SLOTS, np.ones((3, 3, 1)))
     assert np.allclose(corr.sum(axis=1), 0.0)  # the split changes, never the total
     assert (h[:, SLOTS, :] + corr >= -1e-12).all()  # an expected count is never negative
 
@@ -86,7 +86,7 @@ def _numpy_split_correction(open_hires, open_applicants, posts, cum, slots, pass
     )
     total = cum[:, :, -1:]
     share = np.diff(cum, axis=2, prepend=0.0) / np.where(total > 0, total, 1.0)
-    weight = share.transpose(0, 2, 1) * fill[None] * passive[:, slots][:, :, None]
+    weight = share.transpose(0, 2, 1) * fill[None] * passive[:, slots]
     norm = weight.sum(axis=1, keepdims=True)
     expected = hired.sum(axis=1, keepdims=True) * weight / np.where(norm > 0, norm, 1.0)
     return np.where(norm > 0, expected, hired) - hired
@@ -102,7 +102,7 @@ def test_the_compiled_correction_is_the_formula(seed, n, k):
     posts = rng.integers(0, 3, (n, k))
     weights = rng.random((n, k, slots.size)) * (rng.random((n, k, slots.size)) < 0.8)
     cum = np.cumsum(weights, axis=2)
-    passive = np.where(rng.random((n, n)) < 0.3, rng.random((n, n)), 1.0)
+    passive = np.where(rng.random((n, n, k)) < 0.3, rng.random((n, n, k)), 1.0)
     got = expected_split_correction(hires, applicants, posts, cum, slots, passive)
     want = _numpy_split_correction(hires, applicants, posts, cum, slots, passive)
     assert got.shape == want.shape
@@ -113,6 +113,6 @@ def test_no_destination_slot_gives_an_empty_correction():
     hires = np.zeros((3, 3, 1), dtype=np.int64)
     out = expected_split_correction(
         hires, np.zeros((3, 1)), np.zeros((3, 1)), np.ones((3, 1, 1)), np.zeros(0, np.int64),
-        np.ones((3, 3)),
+        np.ones((3, 3, 1)),
     )  # fmt: skip
     assert out.shape == (3, 0, 1)

@@ -138,8 +138,9 @@ def test_the_pooled_ratio_pools_unequal_replicates_and_the_interval_is_its_perce
     assert passive_rate.bootstrap_interval(sums, draws=400, seed=3) == pytest.approx(expected)
 
 
-def test_the_model_runs_the_uks_rule_from_2023_on_the_safeguards_list():
-    rule = passive_rate._scenario(0.45).data["policies"]["ethical_recruitment"]
-    assert rule["enabled"] is True and rule["destinations"] == ["GBR"]
-    assert rule["protected"] == "safeguards" and rule["passive_rate"] == 0.45
-    assert rule["from"] == 2023
+def test_the_model_runs_the_uks_code_of_the_world_data_at_each_rate():
+    scenario = passive_rate._scenario(0.45)
+    assert scenario.data["behaviour"]["national_code_passive_rate"] == 0.45
+    assert scenario.data["policies"]["ethical_recruitment"]["enabled"] is False
+    base = passive_rate.calibration_scenario().data["behaviour"]
+    assert base["national_code_passive_rate"] == 0.9  # the shipped reading, without the override

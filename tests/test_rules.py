@@ -196,9 +196,7 @@ def _match(**kw):
         agreement_destination=np.zeros(0, dtype=np.int64),
         agreement_cadre=np.zeros(0, dtype=np.int64),
         agreement_slots=np.zeros(0, dtype=np.int64),
-        ethical=np.array([False, False, False]),
-        protected=np.array([False, False, False]),
-        passive_rate=0.0,
+        passive=np.ones((3, 3, 1)),
         allowance=np.full(3, 2**40, dtype=np.int64),
         capped=np.zeros((3, 1), dtype=bool),
         exempt_agreements=True,
@@ -215,10 +213,17 @@ def _match(**kw):
     order = [
         "step", "worker_id", "keys", "origin", "country", "cadre", "destination", "posts",
         "agreement_source", "agreement_destination", "agreement_cadre", "agreement_slots",
-        "ethical", "protected", "passive_rate", "allowance", "capped", "exempt_agreements",
+        "passive", "allowance", "capped", "exempt_agreements",
         "rural_share", "member", "preferring", "preference",
     ]  # fmt: skip
     return matching.match_applicants(*(args[k] for k in order))
+
+
+def _turned_away(country: int, destination: int) -> np.ndarray:
+    """A (3, 3, 1) passive table in which `destination` takes no applicant from `country`."""
+    passive = np.ones((3, 3, 1))
+    passive[country, destination, 0] = 0.0
+    return passive
 
 
 def test_matching_respects_posts_and_ignores_input_order():
@@ -240,12 +245,7 @@ def test_matching_serves_agreements_first_and_blocks_active_recruitment():
         agreement_slots=np.array([2]),
     )
     assert (channel == 0).sum() == 2 and (channel == -1).sum() == 1
-    blocked, _ = _match(
-        origin=[0] * 10,
-        ethical=np.array([False, True, False]),
-        protected=np.array([True, False, False]),
-        passive_rate=0.0,
-    )
+    blocked, _ = _match(origin=[0] * 10, passive=_turned_away(0, 1))
     assert (blocked == -2).all()
 
 
@@ -264,8 +264,7 @@ def test_agreements_recruit_only_in_their_source_country():
 
 def test_ethical_recruitment_looks_at_the_country_recruited_from():
     # Trained in a protected country (0), recruited from an unprotected one (2): taken.
-    kw = dict(ethical=np.array([False, True, False]), protected=np.array([True, False, False]))
-    onward, _ = _match(origin=[0] * 3, country=[2] * 3, **kw)
+    onward, _ = _match(origin=[0] * 3, country=[2] * 3, passive=_turned_away(0, 1))
     assert (onward == -1).all()
 
 

@@ -186,6 +186,20 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "before and for Gulf destinations; assumption beyond the central figure",
     ),
     RealParameter(
+        "behaviour.national_code_passive_rate", 0.7, 1.0, 0.9, "share",
+        "a rough reading of the UK's code after Nigeria's red listing in 2023: Nigeria's share "
+        "of the NMC's international joiners in 2023/24 and 2024/25 was 0.86 of its share in "
+        "2021/22, which the model meets at 0.91 (single years and other counts 0.76-1; "
+        "scripts/passive_rate.py, docs/data.md §4.1)",
+        "Share of applicants from the safeguards-list countries who still obtain a post at a "
+        "destination whose own code of practice in the world data bars their active recruitment "
+        "(recruitment_channels.csv: the UK's, from 2023), by applying on their own. The lever "
+        "`policies.ethical_recruitment` adds rules of its own; where both apply, the lower rate "
+        "holds.",
+        min=0.0, max=1.0,
+        range_source="the readings of the NMC's counts, 0.76-1 (docs/data.md §4.1)",
+    ),
+    RealParameter(
         "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",
         "none at the default: the initial nurse stocks abroad are imputed with the doctors' "
         "per-worker propensity (docs/data.md §1.5) and the doctors' from 2018, before the "

@@ -15,6 +15,11 @@ import numpy as np
 from sim.declarations import CADRES
 from sim.errors import WorldError
 
+SAFEGUARDS_LIST_YEAR = 2023
+"""The year of the WHO health workforce support and safeguards list in the world data
+(``ssl_2023_countries.csv``, `World.safeguards`). Codes of practice that follow the list apply from
+this year in the model; before it they followed the 2020 list, which the data do not hold."""
+
 
 def post_expansion_arrays(table: Any, codes: list[str]) -> dict[str, np.ndarray]:
     """Documented expansions of staffed posts from ``post_expansions.csv`` (one per country and
@@ -48,7 +53,10 @@ def channel_arrays(
     preference of a member of the free movement area (ODD §7.5). A `government_to_government` row
     makes each of its partners (origins) a recruitment partner of the destination for the cadre
     from its first year (the earliest where two rows name the same pair; year 0, always, where
-    none is given; ODD §4.2.2, `behaviour.recruitment_channel_effect`). Other rows add nothing.
+    none is given; ODD §4.2.2, `behaviour.recruitment_channel_effect`). An
+    `ethical_recruitment_code` row makes the destination apply its code of practice to the cadre
+    (no active recruitment from the safeguards list, ODD §7.5) from its first year, but not before
+    `SAFEGUARDS_LIST_YEAR`: the list in the data is the one of that year. Other rows add nothing.
     """
     pos = {c: i for i, c in enumerate(codes)}
     shape = (len(codes), len(CADRES))
@@ -59,6 +67,7 @@ def channel_arrays(
     licensing = np.zeros(shape)
     waived = np.zeros(shape)
     partner_from = np.full((len(codes), len(codes), len(CADRES)), np.inf)  # [origin, dest, k]
+    code_from = np.full(shape, np.inf)
     for row in table.fillna("").to_dict("records"):
         if row["country"] not in pos:
             continue
@@ -74,6 +83,9 @@ def channel_arrays(
                 licensing[c, k] = 1.0
             if row["channel"] == "labour_market_test_waived":
                 waived[c, k] = 1.0
+            if row["channel"] == "ethical_recruitment_code":
+                first = max(_first_year(row, file), SAFEGUARDS_LIST_YEAR)
+                code_from[c, k] = min(code_from[c, k], first)
             if row["channel"] == "government_to_government":
                 if row["year_to"]:  # an end would need the channel's years, not its first one
                     raise _channel_error(
@@ -110,6 +122,7 @@ def channel_arrays(
         "licensing_exam": licensing,
         "preference_waived": waived,
         "recruitment_partner_from": partner_from,
+        "ethical_code_from": code_from,
         **deployment_cap_entries(cap_entries, len(codes)),
     }
 
@@ -177,7 +190,7 @@ def _cap_entry(row: dict, file: str) -> tuple[float, float, float]:
 
 
 def _first_year(row: dict, file: str) -> float:
-    """A government-to-government row's first year (0, always, where none is given)."""
+    """A dated channel's first year (0, always, where none is given)."""
     try:
         return _calendar_year(row["year_from"], 0.0)
     except ValueError:
@@ -187,9 +200,12 @@ def _first_year(row: dict, file: str) -> float:
 
 
 def _channel_error(file: str, row: dict, what: str, key: str, expected: str) -> WorldError:
-    """A clear error about one government-to-government row of ``recruitment_channels.csv``."""
+    """A clear error about one row of ``recruitment_channels.csv``."""
+    channel = {"government_to_government": "government-to-government channel"}.get(
+        row["channel"], str(row["channel"]).replace("_", " ")
+    )
     return WorldError(
-        f"the government-to-government channel of {row['country']} ({row['cadre']}) {what}",
+        f"the {channel} of {row['country']} ({row['cadre']}) {what}",
         file=file,
         key_path=key,
         expected=expected,

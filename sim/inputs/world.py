@@ -133,6 +133,11 @@ class World:
     recruits the cadre in the origin through a government-to-government channel (+inf: none;
     ``recruitment_channels.csv``: the UK with the Philippines, India, Kenya and Nepal, Germany's
     Triple Win partners, Japan's partnership agreements). None in files."""
+    ethical_code_from: np.ndarray | None = None
+    """(C, K) the calendar year from which the destination's own code of practice bars active
+    recruitment of the cadre from the safeguards list (+inf: none; ``recruitment_channels.csv``:
+    the UK's, from 2023 in the model, `dated_facts.SAFEGUARDS_LIST_YEAR`; ODD §7.5,
+    `behaviour.national_code_passive_rate`). None in files."""
     deployment_cap: np.ndarray | None = None
     """(C, E) an origin's caps on deployments of new hires abroad, workers a year (+inf: none; the
     Philippines' 5,000, 6,500 and 7,500 in 2020, 2021 and 2022), each entry in force from

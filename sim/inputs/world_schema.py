@@ -57,6 +57,7 @@ OPTIONAL_ARRAYS = {
     "licensing_exam": "country_cadre",
     "preference_waived": "country_cadre",
     "recruitment_partner_from": "pair_cadre",
+    "ethical_code_from": "country_cadre",
     "deployment_cap": "country_entries",
     "deployment_cap_from": "country_entries",
     "deployment_cap_until": "country_entries",
@@ -72,10 +73,12 @@ UNBOUNDED = frozenset(
         "deployment_cap_from",
         "deployment_cap_until",
         "recruitment_partner_from",
+        "ethical_code_from",
     }
 )
-"""Optional arrays in which +inf means "no limit" (for `recruitment_partner_from`, "never"; for
-`deployment_cap_from` and `deployment_cap_until`, "no bound")."""
+"""Optional arrays in which +inf means "no limit" (for `recruitment_partner_from` and
+`ethical_code_from`, "never"; for `deployment_cap_from` and `deployment_cap_until`, "no
+bound")."""
 TOGETHER = (
     ("deployment_cap", "deployment_cap_from", "deployment_cap_until"),
     ("post_expansion", "post_expansion_from", "post_expansion_until"),

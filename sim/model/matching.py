@@ -71,9 +71,7 @@ def match_applicants(
     agreement_destination: np.ndarray,
     agreement_cadre: np.ndarray,
     agreement_slots: np.ndarray,
-    ethical: np.ndarray,
-    protected: np.ndarray,
-    passive_rate: float,
+    passive: np.ndarray,
     allowance: np.ndarray,
     capped: np.ndarray,
     exempt_agreements: bool,
@@ -89,8 +87,9 @@ def match_applicants(
     fills what is left, first (with probability `preference` each, where the destination applies
     the EU's Community preference: `preferring`) from applicants trained in another member of
     the area of free movement (`member`), then from every applicant left, in rank order. Where
-    a destination applies ethical recruitment, applicants recruited from a protected country (the
-    country they are in) are taken only as passive applicants (with probability `passive_rate`).
+    a destination applies ethical recruitment (the lever's or its own code's), applicants recruited
+    from a protected country (the country they are in) are taken only as passive applicants (with
+    probability `passive[country, destination, cadre]`).
     Where the training country caps deployments (`capped`), an applicant leaving it needs a unit
     of its `allowance` (agreement hires too unless `exempt_agreements`); migrants moving on from
     abroad do not.
@@ -101,8 +100,9 @@ def match_applicants(
         posts: (C, K) int64 international posts, consumed in place.
         agreement_source, agreement_destination, agreement_cadre (-1 all): (G,) int64;
             agreement_slots: (G,) int64 slots this step, consumed in place.
-        ethical: (C,) bool destinations applying ethical recruitment; protected: (C,) bool.
-        passive_rate: probability that a protected applicant is taken by such a destination.
+        passive: (C, C, K) float probability that an applicant in a country (first index) is taken
+            by a destination (second) with open posts of the cadre: below 1 where ethical
+            recruitment applies (`PolicyYear.passive`), else 1.
         allowance: (C,) int64 deployments each origin may still make, consumed in place.
         capped: (C, K) bool origins and cadres under a deployment cap.
         exempt_agreements: agreement hires do not use the allowance.
@@ -159,8 +159,8 @@ def match_applicants(
                 continue
             if posts[d, cadre[i]] <= 0:
                 continue
-            passive_only = ethical[d] and protected[country[i]]
-            if passive_only and uniform_keyed(worker_keys[i], step, STREAM_PASSIVE) >= passive_rate:
+            rate = passive[country[i], d, cadre[i]]
+            if rate < 1.0 and uniform_keyed(worker_keys[i], step, STREAM_PASSIVE) >= rate:
                 continue
             counted = country[i] == o and capped[o, cadre[i]]
             if counted and allowance[o] <= 0:
@@ -288,7 +288,7 @@ def match_step(
             step, apps.tie_order[abroad], apps.key[abroad], apps.origin[abroad],
             apps.country[abroad], apps.cadre[abroad], apps.destination[abroad],
             posts, agreements.source, agreements.destination,
-            agreements.cadre, slots, pol.ethical, pol.protected, pol.passive_rate, allowed,
+            agreements.cadre, slots, pol.passive(), allowed,
             pol.deployment_capped, pol.deployment_exempt_agreements, demand.immigrant_rural_share,
             s.free_movement, s.preferring, preference,
         )  # fmt: skip

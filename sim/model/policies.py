@@ -88,6 +88,7 @@ class PolicyYear:
     ethical: np.ndarray  # (C,) destination applies ethical recruitment
     protected: np.ndarray  # (C,) source protected from active recruitment
     passive_rate: float
+    code_passive: np.ndarray  # (C origin, C destination, K) passive rate of the codes in the data
     fee: np.ndarray  # (C origin, C destination, K) recruitment fee in annual source wages
     wage_discount: np.ndarray  # (C,) migrant pay gap in each destination
     pay_rise: np.ndarray  # (C, K)
@@ -120,12 +121,17 @@ class PolicyYear:
         return self._cache[key]
 
     def passive(self) -> np.ndarray:
-        """(C origin, C destination) probability that an applicant from the origin is taken
-        where posts are open: the passive rate where the destination recruits ethically and the
-        origin is protected, else 1 (computed once a year)."""
+        """(C origin, C destination, K) probability that an applicant of the cadre from the
+        origin is taken where posts are open: the lever's passive rate where the destination
+        recruits ethically and the origin is protected, the rate of the destination's own code in
+        the world data where that applies (`code_passive`), the lower where both do, else 1
+        (computed once a year)."""
         if "passive" not in self._cache:
             ethical = self.ethical[None, :] & self.protected[:, None]
-            self._cache["passive"] = np.where(ethical, self.passive_rate, 1.0)
+            lever = np.where(ethical, self.passive_rate, 1.0)
+            self._cache["passive"] = np.ascontiguousarray(
+                np.minimum(lever[:, :, None], self.code_passive)
+            )
         return self._cache["passive"]
 
 
@@ -177,16 +183,37 @@ class PolicySchedule:
         on = (start <= year) & (year <= w.deployment_cap_until)
         return np.where(on, w.deployment_cap, np.inf).min(axis=1)
 
+    def _code_passive(self, year: int) -> np.ndarray:
+        """(C origin, C destination, K) the passive rate under the destinations' own codes of
+        practice in the world data in force in `year` (`World.ethical_code_from`), else 1.
+
+        ODD §7.5: an applicant of cadre k from a safeguards-list origin o is taken at d with
+        probability r_code (`behaviour.national_code_passive_rate`) where d's code is in force
+        for k, unless d recruits k in o through a government-to-government channel in force
+        (`World.recruitment_partner_from`), which such codes allow."""
+        w = self.world
+        n, k = len(w.iso3), len(CADRES)
+        if w.ethical_code_from is None:
+            return np.ones((n, n, k))
+        coded = np.asarray(w.ethical_code_from)[None, :, :] <= year  # (1, C, K)
+        protected = np.asarray(w.safeguards, dtype=bool)[:, None, None]  # (C, 1, 1)
+        applies = coded & protected
+        if w.recruitment_partner_from is not None:
+            applies &= ~(np.asarray(w.recruitment_partner_from) <= year)
+        rate = float(self.data["behaviour"]["national_code_passive_rate"])
+        return np.where(applies, rate, 1.0)
+
     def without_levers(self) -> PolicyYear:
         """The first year with no lever and no adjustment in force: the world as the data left it
         (the behaviour's recruitment fee and migrant pay gap everywhere, no pay rise, allowance,
-        bond, policy cap or multiplier; the deployment caps of the world data in force in the
-        start year kept, as data). The state from which base graduate output is set (ODD §7.6),
-        the same for every scenario on one world."""
+        bond, policy cap or multiplier; the deployment caps and codes of practice of the world
+        data in force in the start year kept, as data). The state from which base graduate output
+        is set (ODD §7.6), the same for every scenario on one world."""
         return self._stripped(self.year(self.start_year), self.start_year)
 
     def _stripped(self, pol: PolicyYear, year: int) -> PolicyYear:
-        """`pol` with no lever or adjustment in force: the world data's caps of `year` only."""
+        """`pol` with no lever or adjustment in force: the world data's caps and codes of practice
+        of `year` only."""
         n, k = len(self.world.iso3), len(CADRES)
         beh = self.data["behaviour"]
         world_cap = self._world_cap(year)
@@ -289,6 +316,7 @@ class PolicySchedule:
             ethical=ethical,
             protected=protected,
             passive_rate=float(eth["passive_rate"]),
+            code_passive=self._code_passive(year),
             fee=fee,
             wage_discount=discount,
             pay_rise=self._country_cadre("retention", year, ret["pay_rise"]),

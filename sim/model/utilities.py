@@ -173,7 +173,7 @@ def expected_split_correction(
     slot j with the logit share s[o,k,j] and were hired there with the destination's fill rate
     f[d,k] (open hires over open applicants; 1 where posts were open but nobody applied, 0 where
     none were), times the passive rate where ethical recruitment turns the origin's applicants
-    down (`passive[o, d]`). So E[H[o,d,k] | H_o] = H_o · π[o,d,k] with π ∝ s·f·passive, and the
+    down (`passive[o, d, k]`). So E[H[o,d,k] | H_o] = H_o · π[o,d,k] with π ∝ s·f·passive, and the
     difference sums to zero over the destinations of each origin: the origin's diaspora abroad is
     unchanged, only its split is taken at its expectation. Added to the network term's offset,
     it removes the bias a coarse scale gives a concave network term: at ω workers per agent a
@@ -185,8 +185,9 @@ def expected_split_correction(
         posts: (C destination, K) international posts open at the start of matching.
         cum_emigrate: (C origin, K, D) cumulative logit weights of the destination slots.
         slots: (D,) country index of each destination slot.
-        passive: (C origin, C destination) probability that an applicant from the origin is
-            taken where posts are open (the passive rate under ethical recruitment, else 1).
+        passive: (C origin, C destination, K) probability that an applicant of the cadre from the
+            origin is taken where posts are open (the passive rate under ethical recruitment,
+            else 1: `PolicyYear.passive`).
         member: (C,) bool members of the area of free movement; preferred: (C destination, K)
             bool where the Community preference was in force; preferred_applicants: (C
             destination, K) open applicants trained in another member there. Where it was in
@@ -275,7 +276,7 @@ def _expected_split_correction(
                 before = cum_emigrate[o, k, j]
                 d = slots[j]
                 cls = 1 if rules.in_preferred_class(member, preferred, o, d, k) else 0
-                weight[j] = share * fill[j, k, cls] * passive[o, d]
+                weight[j] = share * fill[j, k, cls] * passive[o, d, k]
                 norm += weight[j]
             if norm > 0:  # E[H] − H; nothing to correct where no destination could have hired
                 for j in range(n_dest):
