@@ -27,8 +27,8 @@ default). This script compares:
    row is the model's own trend.
 3. **The rates the observed ratio allows**, by interpolation in the model's pooled ratios; and
    the same for the NMC's direct counts of Nigeria's joiners in 2023/24 and 2024/25 over 2021/22
-   (`direct_share_ratios`; read on the model's window above, April 2023 to September 2024, so
-   approximate).
+   (`direct_share_ratios`), each on the model's ratio over the count's own years
+   (`DIRECT_WINDOWS`: April to March, as quarters of calendar years).
 """
 
 from __future__ import annotations
@@ -52,6 +52,13 @@ BEFORE = {2021: 0.75, 2022: 0.25}
 """2021/22 (April to March) as weights of calendar years (the calibration's convention)."""
 AFTER = {2023: 0.75, 2024: 0.75}
 """April 2023 to September 2024."""
+DIRECT_WINDOWS = {
+    "2023/24": {2023: 0.75, 2024: 0.25},
+    "2024/25": {2024: 0.75, 2025: 0.25},
+    "both years": {2023: 0.75, 2024: 1.0, 2025: 0.25},
+}
+"""The years of the NMC's direct counts (April to March) as weights of calendar years, the windows
+on which the model reads each of `direct_share_ratios`."""
 RATES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
@@ -68,9 +75,11 @@ def read_figures(targets: Path = TARGETS, joiners: Path = JOINERS) -> dict[str, 
         if target not in table.index:
             raise ValueError(f"{targets}: no row {target} (expected the NMC's figure)")
         values = parse_value(table.loc[target, "value"])
-        if len(values) != len(names) or any(v is None for v in values):
+        inexact = [v for v in values if v is None or v.approximate or v.bound or v.low is not None]
+        if len(values) != len(names) or inexact:
             raise ValueError(
-                f"{targets}: row {target}, column value: expected {len(names)} number(s), "
+                f"{targets}: row {target}, column value: expected {len(names)} exact number(s) "
+                f"(not approximate, a bound or a range: the ratios need counts), "
                 f"got {table.loc[target, 'value']!r}"
             )
         figures.update({name: v.value for name, v in zip(names, values, strict=True)})
@@ -151,14 +160,17 @@ def direct_share_ratios(figures: dict[str, float]) -> dict[str, float]:
     }
 
 
-def window_sums(flows: pd.DataFrame, replicates: int) -> np.ndarray:
+def window_sums(
+    flows: pd.DataFrame, replicates: int, after: dict[int, float] = AFTER
+) -> np.ndarray:
     """Arrivals in the UK's nurses by replicate: (R, 4) = Nigeria's and all foreign-trained
-    arrivals before, then after (workers, the windows' weights applied)."""
+    arrivals before (`BEFORE`), then in the window `after` (workers, the windows' weights
+    applied)."""
     arrivals = flows[(flows.destination == DESTINATION) & (flows.cadre == CADRE)
                      & (flows.origin != DESTINATION)]  # fmt: skip
     out = np.zeros((replicates, 4))
     for column, (window, origin) in enumerate(
-        ((BEFORE, ORIGIN), (BEFORE, None), (AFTER, ORIGIN), (AFTER, None))
+        ((BEFORE, ORIGIN), (BEFORE, None), (after, ORIGIN), (after, None))
     ):
         for year, weight in window.items():
             rows = arrivals[(arrivals.year == year)
@@ -235,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     rates = np.array(sorted(set(args.rates)))
     base = calibration_scenario()
     pooled = []
+    direct_model: dict[str, list[float]] = {name: [] for name in DIRECT_WINDOWS}
     print(f"\nModel ({args.replicates} replicates, seed {args.seed}; Nigeria's shares before "
           "and after, pooled; the ratio and its 90% bootstrap interval):\n")  # fmt: skip
     print("| passive rate | share before | share after | ratio | 90% interval |")
@@ -246,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         total = sums.sum(axis=0)
         low, high = bootstrap_interval(sums)
         pooled.append(pooled_ratio(sums))
+        for name, window in DIRECT_WINDOWS.items():
+            direct_sums = window_sums(results.flows, args.replicates, window)
+            direct_model[name].append(pooled_ratio(direct_sums))
         print(f"| {rate:.1f} | {total[0] / total[1]:.3f} | {total[2] / total[3]:.3f} | "
               f"{pooled[-1]:.3f} | {low:.3f}-{high:.3f} |", flush=True)  # fmt: skip
     model = np.array(pooled)
@@ -254,9 +270,14 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{k} {rate_at(v, rates, model)}" for k, v in observed.items())
     )
     direct = direct_share_ratios(figures)
-    print("From the NMC's direct counts of Nigeria's joiners over 2021/22 (read on the model's "
-          "window above): " + ", ".join(f"{k} {v:.3f} (rate {rate_at(v, rates, model)})"
-                                        for k, v in direct.items()))  # fmt: skip
+    print("\nFrom the NMC's direct counts of Nigeria's joiners over 2021/22, each read on the "
+          "model's ratio over the count's own years (April to March):\n")  # fmt: skip
+    print("| count | observed | " + " | ".join(f"model at {r:.1f}" for r in rates) + " | rate |")
+    print("|---|---|" + "---|" * len(rates) + "---|")
+    for name, value in direct.items():
+        curve = np.array(direct_model[name])
+        print(f"| {name} | {value:.3f} | " + " | ".join(f"{m:.3f}" for m in curve)
+              + f" | {rate_at(value, rates, curve)} |")  # fmt: skip
     return 0
 
 

@@ -70,6 +70,21 @@ def test_the_windows_weigh_the_years_and_count_only_the_uks_foreign_trained_nurs
     assert passive_rate.pooled_ratio(sums) == pytest.approx(ratio)
 
 
+def test_each_direct_count_is_read_on_its_own_april_to_march_years():
+    windows = passive_rate.DIRECT_WINDOWS
+    assert windows["2023/24"] == {2023: 0.75, 2024: 0.25}
+    assert windows["2024/25"] == {2024: 0.75, 2025: 0.25}
+    both = {
+        y: windows["2023/24"].get(y, 0) + windows["2024/25"].get(y, 0) for y in range(2023, 2026)
+    }
+    assert windows["both years"] == both
+    years = {2020: 1.0, 2021: 4.0, 2022: 8.0, 2023: 2.0, 2024: 6.0, 2025: 100.0}
+    flows = _table(_flows(years, dict.fromkeys(years, 10.0)))
+    sums = passive_rate.window_sums(flows, 1, windows["2024/25"])
+    nga_after = 0.75 * 6 + 0.25 * 100
+    assert np.allclose(sums[0, 2:], [nga_after, nga_after + 10.0])
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.floats(0.05, 1.0), st.lists(st.floats(1.0, 500.0), min_size=2, max_size=6))
 def test_the_pooled_ratio_is_the_after_shrink_of_nigerias_share(shrink, sizes):
@@ -101,8 +116,14 @@ def test_clear_errors_name_the_file_and_row(tmp_path, capsys):
         passive_rate.read_figures(targets=targets)
     table.loc[table.id == "C37", "value"] = "8891"
     table.to_csv(targets, index=False)
-    with pytest.raises(ValueError, match=r"row C37, column value: expected 2 number"):
+    with pytest.raises(ValueError, match=r"row C37, column value: expected 2 exact number"):
         passive_rate.read_figures(targets=targets)
+    for inexact in ("~3010", ">3010", "2900 to 3100"):
+        table.loc[table.id == "C37", "value"] = "8891;14815"
+        table.loc[table.id == "C07", "value"] = inexact
+        table.to_csv(targets, index=False)
+        with pytest.raises(ValueError, match=r"row C07, column value: expected 1 exact number"):
+            passive_rate.read_figures(targets=targets)
     joiners = tmp_path / "joiners.csv"
     rows = pd.read_csv(passive_rate.JOINERS, dtype=str)
     rows.loc[rows.name == "intl_joiners_h1_2024_25", "value"] = "many"

@@ -48,7 +48,7 @@ LEVERS: tuple[Lever, ...] = (
                         "applying on their own.",
                         "a rough reading of the UK's code after Nigeria's red listing in 2023: "
                         "Nigeria's share of the NMC's international joiners in 2023/24 and "
-                        "2024/25 was 0.86 of its share in 2021/22, which the model meets at 0.91 "
+                        "2024/25 was 0.86 of its share in 2021/22, which the model meets at 0.93 "
                         "(single years and other counts 0.76-1; scripts/passive_rate.py, "
                         "docs/data.md §4.1); lower rates stand for a rule enforced beyond "
                         "employers, none of which is examined here", min=0.0, max=1.0),
