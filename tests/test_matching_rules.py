@@ -228,6 +228,24 @@ def test_agreement_slots_are_served_first_and_used_up():
     assert posts[DEST, 0] == 0
 
 
+@pytest.mark.parametrize("rate", [0.0, 0.5])
+def test_the_passive_table_applies_to_its_cadre_only(rate):
+    """A table that turns down nurses (cadre 1) from SRC at DEST, as a destination's code of
+    practice may, leaves its doctors (cadre 0) and other destinations alone."""
+    rates = np.ones((4, 4, 2))
+    rates[SRC, DEST, 1] = rate
+    cadre = [0, 1] * 20
+    origin = [SRC] * 40
+    destination = [DEST] * 20 + [DEST2] * 20
+    channel, *_ = match(IDS, origin, destination, cadre=cadre, rates=rates)
+    for i, k, d, c in zip(IDS, cadre, destination, channel, strict=True):
+        expected = passive_success(i, rate) if (k, d) == (1, DEST) else True
+        assert (c == OPEN) == expected, (i, k, d)
+    turned = [i for i, k, d in zip(IDS, cadre, destination, strict=True) if (k, d) == (1, DEST)]
+    if rate > 0:  # the draws turn some of them down and take others
+        assert 0 < sum(passive_success(i, rate) for i in turned) < len(turned)
+
+
 def test_agreement_eligibility_source_destination_cadre_and_no_ethical_rule():
     # Applicants: the corridor's nurses, its doctors, another origin, another destination.
     origin = [SRC] * 10 + [SRC] * 10 + [OTHER] * 10 + [SRC] * 10

@@ -36,8 +36,8 @@ def code(country: str, cadre: str, year: str = "") -> dict:
 def test_a_code_applies_from_its_year_but_not_before_the_lists():
     table = channel_table([
         code("GBR", "both", "2021"),  # the UK's code: the 2020 list until 2023, not in the data
-        code("DEU", "nurses", "2025"),
-        code("DEU", "nurses", "2024"),  # a second row for the same cadre: the earlier year
+        code("DEU", "nurses", "2024"),
+        code("DEU", "nurses", "2025"),  # a second row for the same cadre: the earlier year holds
         code("JPN", "doctors"),  # no year: from the list's
         code("ALL", "both", "2023"),  # a norm for every destination: not a country, no code
         dict(code("IND", "both", "2024"), side="origin"),  # an origin has no code
@@ -52,12 +52,19 @@ def test_a_code_applies_from_its_year_but_not_before_the_lists():
     assert np.array_equal(got, expected)
 
 
-def test_a_code_row_with_an_unreadable_year_is_a_clear_error():
-    with pytest.raises(WorldError, match="starts in 'since 2021'") as err:
-        channel_arrays(channel_table([code("GBR", "both", "since 2021")]), CODES)
-    message = str(err.value)
-    assert "ethical recruitment code of GBR (both)" in message
-    assert "recruitment_channels.csv" in message and "year_from" in message
+@pytest.mark.parametrize(
+    ("row", "message", "key"),
+    [
+        (code("GBR", "both", "since 2021"), "starts in 'since 2021'", "year_from"),
+        (dict(code("GBR", "both", "2021"), year_to="2024"), "ends in 2024", "year_to"),
+    ],
+)
+def test_a_code_row_the_model_cannot_read_is_a_clear_error(row, message, key):
+    with pytest.raises(WorldError, match=message) as err:
+        channel_arrays(channel_table([row]), CODES)
+    text = str(err.value)
+    assert "ethical recruitment code of GBR (both)" in text
+    assert "recruitment_channels.csv" in text and key in text
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +99,10 @@ def test_the_uks_code_turns_away_listed_applicants_from_2023_except_through_its_
 ):
     pos = {c: i for i, c in enumerate(world.iso3)}
     assert (_passive(baseline, world, 2022) == 1.0).all()  # before the list's year
-    passive = _passive(baseline, world, 2024)
     rate = baseline.data["behaviour"]["national_code_passive_rate"]
     assert rate == 0.9
+    assert (_passive(baseline, world, 2023)[pos["NGA"], pos["GBR"]] == rate).all()  # from it
+    passive = _passive(baseline, world, 2024)
     assert passive[pos["NGA"], pos["GBR"]].tolist() == [rate, rate]  # red-listed in 2023
     assert passive[pos["NPL"], pos["GBR"], NURSES] == 1.0  # the UK-Nepal channel (2022)
     assert passive[pos["NPL"], pos["GBR"], DOCTORS] == rate  # which covers nurses only

@@ -197,7 +197,8 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "`policies.ethical_recruitment` adds rules of its own; where both apply, the lower rate "
         "holds.",
         min=0.0, max=1.0,
-        range_source="the readings of the NMC's counts, 0.76-1 (docs/data.md §4.1)",
+        range_source="the readings of the NMC's counts, 0.76-1 (docs/data.md §4.1), widened to "
+        "0.7",
     ),
     RealParameter(
         "behaviour.africa_origin_effect", 0.0, 1.5, 0.0, "utility",

@@ -83,18 +83,12 @@ def channel_arrays(
                 licensing[c, k] = 1.0
             if row["channel"] == "labour_market_test_waived":
                 waived[c, k] = 1.0
+            if row["channel"] in ("ethical_recruitment_code", "government_to_government"):
+                _no_end(row, file)  # the model reads when these start, not when they end
             if row["channel"] == "ethical_recruitment_code":
                 first = max(_first_year(row, file), SAFEGUARDS_LIST_YEAR)
                 code_from[c, k] = min(code_from[c, k], first)
             if row["channel"] == "government_to_government":
-                if row["year_to"]:  # an end would need the channel's years, not its first one
-                    raise _channel_error(
-                        file,
-                        row,
-                        f"ends in {row['year_to']}; the model reads no end",
-                        "year_to",
-                        "an empty year_to",
-                    )
                 first = _first_year(row, file)
                 for partner in row["partner"].split():
                     if partner not in pos:
@@ -187,6 +181,16 @@ def _cap_entry(row: dict, file: str) -> tuple[float, float, float]:
         raise WorldError(f"{where} ends before it starts", file=file, key_path="year_to",
                          expected=f"a year_to of {first:g} or later")  # fmt: skip
     return ceiling, first, last
+
+
+def _no_end(row: dict, file: str) -> None:
+    """Refuse an end year on a row whose end the model does not read (a clear error, not a rule
+    that silently runs on)."""
+    if row["year_to"]:
+        raise _channel_error(
+            file, row, f"ends in {row['year_to']}; the model reads no end", "year_to",
+            "an empty year_to",
+        )  # fmt: skip
 
 
 def _first_year(row: dict, file: str) -> float:
