@@ -166,3 +166,28 @@ def test_the_uks_code_lowers_its_arrivals_from_the_list_and_others_take_their_po
     listed_coded, others_coded = _listed_arrivals_in_the_uk(0.3)
     assert listed_coded < 0.8 * listed_open, (listed_open, listed_coded)
     assert others_coded > others_open, (others_open, others_coded)
+
+
+def test_a_code_is_data_so_a_spin_up_keeps_it_while_it_strips_the_levers(baseline, world):
+    """In a spin-up's years no lever of the scenario is in force (ODD §7.1), but a code of the
+    world data is, as the Philippines' caps are; so is it in the state without levers (the first
+    simulated year's, 2023 here)."""
+    scenario = baseline.with_overrides(
+        {
+            "time.spin_up_from": 2023,
+            "time.start_year": 2025,
+            "policies.ethical_recruitment.enabled": True,
+            "policies.ethical_recruitment.passive_rate": 0.2,
+        }
+    )
+    pos = {c: i for i, c in enumerate(world.iso3)}
+    nga, gbr, usa = pos["NGA"], pos["GBR"], pos["USA"]
+    codes = np.asarray(world.iso3)
+    destinations = np.isin(codes, ["GBR", "USA", "SAU", "DEU", "AUS"])
+    schedule = PolicySchedule(scenario.data, world, destinations)
+    rate = baseline.data["behaviour"]["national_code_passive_rate"]
+    spin_up = schedule.year(2024).passive()
+    assert spin_up[nga, gbr].tolist() == [rate, rate] and (spin_up[nga, usa] == 1.0).all()
+    in_force = schedule.year(2025).passive()
+    assert in_force[nga, gbr].tolist() == [0.2, 0.2] and in_force[nga, usa].tolist() == [0.2, 0.2]
+    assert schedule.without_levers().passive()[nga, gbr].tolist() == [rate, rate]
