@@ -52,13 +52,17 @@ BEFORE = {2021: 0.75, 2022: 0.25}
 """2021/22 (April to March) as weights of calendar years (the calibration's convention)."""
 AFTER = {2023: 0.75, 2024: 0.75}
 """April 2023 to September 2024."""
+_YEAR_2023_24, _YEAR_2024_25 = {2023: 0.75, 2024: 0.25}, {2024: 0.75, 2025: 0.25}
 DIRECT_WINDOWS = {
-    "2023/24": {2023: 0.75, 2024: 0.25},
-    "2024/25": {2024: 0.75, 2025: 0.25},
-    "both years": {2023: 0.75, 2024: 1.0, 2025: 0.25},
+    "2023/24": _YEAR_2023_24,
+    "2024/25": _YEAR_2024_25,
+    "both years": {
+        y: _YEAR_2023_24.get(y, 0.0) + _YEAR_2024_25.get(y, 0.0)
+        for y in sorted({*_YEAR_2023_24, *_YEAR_2024_25})
+    },
 }
 """The years of the NMC's direct counts (April to March) as weights of calendar years, the windows
-on which the model reads each of `direct_share_ratios`."""
+on which the model reads each of `direct_share_ratios` (the two years together: their sum)."""
 RATES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 

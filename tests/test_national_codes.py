@@ -88,10 +88,13 @@ def test_the_bundled_world_carries_the_uks_code_only_and_keeps_it_in_a_subset(wo
     assert np.isinf(sub.ethical_code_from[[at["NGA"], at["USA"]]]).all()
 
 
+def _schedule(scenario, world) -> PolicySchedule:
+    destinations = np.isin(np.asarray(world.iso3), ["GBR", "USA", "SAU", "DEU", "AUS"])  # (C,)
+    return PolicySchedule(scenario.data, world, destinations)
+
+
 def _passive(scenario, world, year: int) -> np.ndarray:
-    codes = np.asarray(world.iso3)
-    destinations = np.isin(codes, ["GBR", "USA", "SAU", "DEU", "AUS"])  # (C,) mask
-    return PolicySchedule(scenario.data, world, destinations).year(year).passive()
+    return _schedule(scenario, world).year(year).passive()
 
 
 def test_the_uks_code_turns_away_listed_applicants_from_2023_except_through_its_channels(
@@ -182,9 +185,7 @@ def test_a_code_is_data_so_a_spin_up_keeps_it_while_it_strips_the_levers(baselin
     )
     pos = {c: i for i, c in enumerate(world.iso3)}
     nga, gbr, usa = pos["NGA"], pos["GBR"], pos["USA"]
-    codes = np.asarray(world.iso3)
-    destinations = np.isin(codes, ["GBR", "USA", "SAU", "DEU", "AUS"])
-    schedule = PolicySchedule(scenario.data, world, destinations)
+    schedule = _schedule(scenario, world)
     rate = baseline.data["behaviour"]["national_code_passive_rate"]
     spin_up = schedule.year(2024).passive()
     assert spin_up[nga, gbr].tolist() == [rate, rate] and (spin_up[nga, usa] == 1.0).all()

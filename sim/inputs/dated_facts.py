@@ -76,6 +76,8 @@ def channel_arrays(
             cap_entries.setdefault(c, []).append(_cap_entry(row, file))
         if row["side"] != "destination":
             continue
+        if row["channel"] in ("ethical_recruitment_code", "government_to_government"):
+            _no_end(row, file)  # the model reads when these start, not when they end
         for k, cadre in enumerate(CADRES):
             if row["cadre"] not in ("both", cadre):
                 continue
@@ -83,8 +85,6 @@ def channel_arrays(
                 licensing[c, k] = 1.0
             if row["channel"] == "labour_market_test_waived":
                 waived[c, k] = 1.0
-            if row["channel"] in ("ethical_recruitment_code", "government_to_government"):
-                _no_end(row, file)  # the model reads when these start, not when they end
             if row["channel"] == "ethical_recruitment_code":
                 first = max(_first_year(row, file), SAFEGUARDS_LIST_YEAR)
                 code_from[c, k] = min(code_from[c, k], first)
