@@ -593,10 +593,10 @@ CASES: dict[str, Case] = {
     ),
     "sensitivity-seed-huge": arg("sensitivity", "d", "--seed", str(2**40), expect=("--seed",)),
     "sensitivity-missing-dir": arg(
-        "sensitivity", "{in}/nowhere", expect=("nowhere", "sweep folder")
+        "sensitivity", "{in}/nowhere", expect=("nowhere", "no such folder")
     ),
     "sensitivity-file-not-dir": Case(
-        ["sensitivity", "{in}/f.txt"], {"f.txt": "x"}, ("f.txt", "sweep folder")
+        ["sensitivity", "{in}/f.txt"], {"f.txt": "x"}, ("f.txt", "not a folder")
     ),
     "sensitivity-damaged-manifest": Case(
         ["sensitivity", "{in}/d"], {"d/sweep.json": "{not json"}, ("sweep.json", "damaged")

@@ -756,11 +756,16 @@ def test_rerun_reuses_cached_runs_without_running_the_model(fake_model, tmp_path
     assert fake_model.calls == []
 
 
-def test_options_run_with_the_baseline_seed_so_replicates_pair(fake_model, tmp_path):
+def test_options_run_with_the_baseline_seed_so_replicates_pair(fake_model, tmp_path, caplog):
     other = default_scenario(**OPTIONS["ethical"], seed=99, replicates=5)
     path = tmp_path / "other_seed.yaml"
     path.write_text(json.dumps(other), encoding="utf-8")
-    result = compare(fake_model.paths["baseline"], [path], tmp_path / "seeds", world=fake_world())
+    with caplog.at_level("WARNING", logger="sim.compare.pipeline"):
+        result = compare(
+            fake_model.paths["baseline"], [path], tmp_path / "seeds", world=fake_world()
+        )
+    # said on the terminal too (a warning), not only in the briefing
+    assert "sets seed 99 and replicates 5; it runs with the baseline's" in caplog.text
     assert [r.manifest["seed"] for r in result.runs] == [20100521, 20100521]
     assert [r.manifest["replicates"] for r in result.runs] == [3, 3]
     page = result.index_html.read_text(encoding="utf-8")

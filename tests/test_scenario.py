@@ -295,7 +295,25 @@ def test_extends_key_only_at_top_level(tmp_path):
             "3-letter ISO3",
         ),
         ("world:\n  countries: 5\n", "world.countries", "expected a selector"),
+        # countries written by name or common abbreviation get the code they mean
+        (
+            "policies:\n  agreements:\n    - {source: Kenya, destination: XDA}\n",
+            "policies.agreements.0.source",
+            "got string 'Kenya'; did you mean KEN (Kenya)?",
+        ),
+        ("world:\n  countries: [GBR, UK]\n", "world.countries.1", "did you mean GBR (United"),
+        # a world file given where a scenario is expected says what it is
+        (
+            "base_year: 2020\ncountries: []\n",
+            "base_year",
+            "this is a world file (it has base_year and countries), not a scenario",
+        ),
         ("world:\n  file: 5\n", "world.file", "expected a file path"),
+        (
+            "policies:\n  compensation: {enabled: true, rate: 20,000}\n",
+            "policies.compensation.0",
+            "a number written with a thousands comma (20,000) inside {...} is read as two keys",
+        ),
         (
             "policies:\n  retention:\n    from: 2021-01-01\n",
             "policies.retention.from",
@@ -1043,6 +1061,12 @@ def test_a_policy_starting_after_the_horizon_is_warned_about(caplog):
         ("policies: {retention: {enabled: true, countries: none}}", "selects no simulated"),
         ("policies: {retention: {enabled: true, until: 2020}}", "ends in 2020, before the first"),
         ("adjustments: [{countries: [XDA]}]", "adjustments.0 sets no multiplier"),
+        # a keyword (here the default recipients, `safeguards`) that selects no simulated country
+        (
+            "world: {countries: [XEX, XDA]}\npolicies: {compensation: {enabled: true}}",
+            "p.yaml: policies.compensation.recipients (safeguards) selects no simulated country",
+        ),
+        ("policies: {compensation: {enabled: true}}", None),
         ("policies: {retention: {enabled: true, countries: [XSR]}}", None),  # in effect: quiet
         ("adjustments: [{countries: [XDA], wage_multiplier: 1.1}]", None),
     ],
@@ -1058,3 +1082,21 @@ def test_a_policy_that_cannot_take_effect_is_warned_about(tmp_path, caplog, body
         assert "no effect" not in caplog.text
     else:
         assert warning in caplog.text and "it has no effect" in caplog.text
+
+
+def test_variants_of_a_scenario_repeat_none_of_its_warnings_and_name_their_source(tmp_path, caplog):
+    """A sweep's points and a calibration's evaluations are variants (`with_overrides`) of one
+    scenario: a warning is given once, naming the file that set the key (the sweep file)."""
+    from sim.inputs.scenario import load_scenario
+
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "archetypes_baseline.yaml"
+    (tmp_path / "p.yaml").write_text(f"extends: {base}\nname: p\n")
+    scenario = load_scenario(tmp_path / "p.yaml")
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        for rise in (0.1, 0.2, 0.1, 0.3):
+            scenario.with_overrides({"policies.retention.pay_rise": rise}, source="<sweep.yaml>")
+    lines = [r.getMessage() for r in caplog.records if "no effect" in r.getMessage()]
+    assert lines == [
+        "<sweep.yaml>: policies.retention sets pay_rise but is not enabled (add `enabled: true`): "
+        "it has no effect"
+    ]

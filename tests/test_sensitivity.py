@@ -104,6 +104,11 @@ def test_morris_on_a_linear_model(tmp_path, client):
     z = table[table["outcome"] == "z"]
     assert z["mu_star"].abs().max() < 1e-12  # the noise is common to all points of a replicate
     assert [f.name for f in files] == ["sensitivity.csv", "sensitivity.png", "sensitivity.svg"]
+    # the table of one outcome alone, without a figure: the figure of both is not left beside it
+    table, files = sensitivity(out, ["y"], num_resamples=100, figure=False)
+    assert [f.name for f in files] == ["sensitivity.csv"]
+    assert set(pd.read_csv(out / "sensitivity.csv")["outcome"]) == {"y"}
+    assert not (out / "sensitivity.png").exists() and not (out / "sensitivity.svg").exists()
 
 
 def test_sensitivity_needs_a_sampled_complete_sweep(tmp_path, client, capsys):

@@ -379,7 +379,12 @@ def test_hrhsim_cli_wiring(tmp_path, capsys, command):
         assert f"{bad}:7: replicatez: unknown key" in capsys.readouterr().err
     else:
         assert cli.main(["sensitivity", str(tmp_path / "nowhere")]) == 2
-        assert "not a sweep folder" in capsys.readouterr().err
+        assert "nowhere: no such folder" in capsys.readouterr().err
+        path = write(tmp_path, TOY)
+        assert cli.main(["sensitivity", str(path)]) == 2
+        assert f"{path}: not a folder" in capsys.readouterr().err
+        assert cli.main(["sensitivity", str(tmp_path)]) == 2
+        assert "not a sweep folder (no sweep.json)" in capsys.readouterr().err
 
 
 def test_no_python_m_sim_sweep_entry():

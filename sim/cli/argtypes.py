@@ -63,16 +63,25 @@ def level(text: str) -> float:
     return value
 
 
-def add_set_option(parser: argparse.ArgumentParser) -> None:
-    """`--set PATH=VALUE` (repeatable), shared by commands that load scenarios."""
+def add_set_option(parser: argparse.ArgumentParser, *, every_scenario: bool = False) -> None:
+    """`--set PATH=VALUE` (repeatable), shared by commands that load scenarios.
+
+    `every_scenario`: the command applies each override to several scenarios (`compare`: the
+    baseline and every option), which the help says, with an example valid for all of them.
+    """
+    if every_scenario:
+        text = (
+            "override a key of every scenario compared, the baseline and each option, after "
+            "`extends` (VALUE is YAML; repeatable), e.g. --set time.years=5 or --set "
+            "scale.workers_per_agent=1000; to change one option only, edit its file"
+        )
+    else:
+        text = (
+            "override a scenario key after `extends` (VALUE is YAML; repeatable), "
+            "e.g. --set behaviour.wage_weight=1.5 or --set policies.agreements.0.quota=800"
+        )
     parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a scenario key after `extends` (VALUE is YAML; repeatable), "
-        "e.g. --set behaviour.wage_weight=1.5 or --set policies.agreements.0.quota=800",
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=text
     )
 
 

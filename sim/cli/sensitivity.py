@@ -47,7 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=argtypes.bootstrap_seed, default=0, help="bootstrap seed (0 to 2**32-1)"
     )
-    parser.add_argument("--no-figure", action="store_true", help="write the table only")
+    parser.add_argument(
+        "--no-figure",
+        action="store_true",
+        help="write the table only (a figure of an earlier table is removed)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

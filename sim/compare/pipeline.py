@@ -117,6 +117,11 @@ def _with_uncertainty_of(base: Any, option: Any, notes: list[str]) -> Any:
     if mine == theirs:
         return option
     if mine["kind"] != "stochastic" or option.origin("uncertainty.kind")[1] is not None:
+        log.warning(
+            "%s sets its own uncertainty; it runs with the baseline's (%s)",
+            option.name,
+            theirs["kind"],
+        )
         notes.append(
             f"“{option.name}” sets its own uncertainty; it was run with the baseline's "
             f"({theirs['kind']}) so that its replicates pair with the baseline's."
@@ -219,8 +224,9 @@ def compare(
             differs = [k for k in own if given[k] is None and own[k] != used[k]]
             if differs:
                 what = " and ".join(f"{k} {own[k]}" for k in differs)
-                log.info(
-                    "%s sets %s; it runs with the baseline's %s",
+                log.warning(
+                    "%s sets %s; it runs with the baseline's %s, so that its replicates pair "
+                    "with the baseline's",
                     s.name,
                     what,
                     " and ".join(f"{k} {used[k]}" for k in differs),

@@ -27,6 +27,7 @@ from sim.inputs.extends import (
     load_tree,
     scenario_error,
 )
+from sim.inputs.ineffective import empty_selections, ineffective_policies
 from sim.inputs.schema import SCHEMA, Field, ListOf, first_simulated_year
 from sim.inputs.selectors import selector_codes
 from sim.inputs.validation import (
@@ -340,12 +341,18 @@ class Scenario:
     """A validated scenario: `.data` is the resolved, defaults-filled, JSON-serialisable dict."""
 
     def __init__(
-        self, data: dict, path: Path | None, provenance: Provenance, check_countries: bool = True
+        self,
+        data: dict,
+        path: Path | None,
+        provenance: Provenance,
+        check_countries: bool = True,
+        warned: set[str] | None = None,
     ) -> None:
         self._data = data
         self._path = path
         self._prov = provenance
         self._check_countries = check_countries
+        self._warned = set() if warned is None else warned  # shared with its variants
 
     @property
     def data(self) -> dict:
@@ -390,7 +397,9 @@ class Scenario:
         prov = self._prov.copy()
         for dotted, value in overrides.items():
             _apply_override(data, prov, dotted, _to_builtin(value), source)
-        return _finish(data, prov, self._path, check_countries=self._check_countries)
+        return _finish(
+            data, prov, self._path, check_countries=self._check_countries, warned=self._warned
+        )
 
     def canonical_json(self) -> str:
         """The resolved scenario as canonical JSON (sorted keys, no spaces), for hashing."""
@@ -434,8 +443,17 @@ class Scenario:
         return f"Scenario(name={self.name!r}, path={str(self._path)!r})"
 
 
-def _finish(data: dict, prov: Provenance, path: Path | None, *, check_countries: bool) -> Scenario:
-    """Validate merged (and overridden) data, fill defaults, check countries."""
+def _finish(
+    data: dict,
+    prov: Provenance,
+    path: Path | None,
+    *,
+    check_countries: bool,
+    warned: set[str] | None = None,
+) -> Scenario:
+    """Validate merged (and overridden) data, fill defaults, check countries; log a warning
+    for each policy that has no effect, unless it is in `warned` (the warnings already given
+    for the scenario this one varies)."""
     v = Validator(prov)
     resolved = v.mapping(SCHEMA, data, ())
     if resolved["name"] is None:
@@ -445,74 +463,18 @@ def _finish(data: dict, prov: Provenance, path: Path | None, *, check_countries:
         check_name(resolved["name"], v, given=True)
     check_consistency(resolved, v)
     world = _check_countries(resolved, v) if check_countries else None
-    # warnings only for a valid file: an error is the one line a broken file gets
-    _warn_about_ineffective_policies(resolved, v.prov, path)
+    # warnings only for a valid file: an error is the one line a broken file gets; a variant
+    # (`with_overrides`: a sweep's points, a calibration's evaluations) repeats none of its
+    # family's warnings
+    notes = ineffective_policies(resolved, v.prov)
     if world is not None:
-        _warn_about_empty_selections(resolved, world, path)
-    return Scenario(resolved, path, prov, check_countries)
-
-
-def _policy_items(data: dict) -> list[tuple[tuple[str, ...], dict]]:
-    """(key path, spec) of every policy, agreement and adjustment of resolved data."""
-    items = [
-        (("policies", name), spec)
-        for name, spec in data["policies"].items()
-        if isinstance(spec, dict)
-    ]
-    items += [
-        (("policies", "agreements", str(i)), spec)
-        for i, spec in enumerate(data["policies"]["agreements"])
-    ]
-    items += [(("adjustments", str(i)), spec) for i, spec in enumerate(data["adjustments"])]
-    return items
-
-
-_MULTIPLIERS = ("demand_multiplier", "recruitment_multiplier", "wage_multiplier",
-                "capacity_multiplier")  # fmt: skip
-
-
-def _warn_about_ineffective_policies(data: dict, prov: Provenance, path: Path | None) -> None:
-    """Log a warning for every policy that cannot take effect: it starts after the last
-    simulated year or ends before the first, it is configured but never enabled, or it is an
-    adjustment that multiplies nothing."""
-    first = data["time"]["start_year"]
-    last = first + data["time"]["years"] - 1
-    shown = path.name if path else "scenario"
-    for keys, spec in _policy_items(data):
-        key = ".".join(keys)
-        start, end = spec.get("from"), spec.get("until")
-        if not spec.get("enabled", True):
-            configured = [k for k in spec if k != "enabled" and prov.origins.get((*keys, k))]
-            if configured and prov.origins.get((*keys, "enabled")) is None:
-                log.warning(
-                    "%s: %s sets %s but is not enabled (enabled: true): it has no effect",
-                    shown, key, ", ".join(configured),
-                )  # fmt: skip
-            continue
-        if start is not None and start > last:
-            log.warning(
-                "%s: %s starts in %d, after the last simulated year %d: it has no effect",
-                shown, key, start, last,
-            )  # fmt: skip
-        if end is not None and end < first:
-            log.warning(
-                "%s: %s ends in %d, before the first simulated year %d: it has no effect",
-                shown, key, end, first,
-            )  # fmt: skip
-        if keys[0] == "adjustments" and all(spec.get(m, 1.0) == 1.0 for m in _MULTIPLIERS):
-            log.warning("%s: %s sets no multiplier (every one is 1): it has no effect", shown, key)
-
-
-def _warn_about_empty_selections(data: dict, world: Any, path: Path | None) -> None:
-    """Log a warning for every enabled policy or adjustment whose countries are none."""
-    shown = path.name if path else "scenario"
-    for keys, spec in _policy_items(data):
-        selects = spec.get("enabled", True) and "countries" in spec
-        if selects and not selector_codes(spec["countries"], data, world):
-            log.warning(
-                "%s: %s.countries selects no simulated country: it has no effect",
-                shown, ".".join(keys),
-            )  # fmt: skip
+        notes += empty_selections(resolved, world, v.prov)
+    warned = set() if warned is None else warned
+    for where, note in notes:
+        if note not in warned:
+            warned.add(note)
+            log.warning("%s: %s", where, note)
+    return Scenario(resolved, path, prov, check_countries, warned)
 
 
 def load_scenario(

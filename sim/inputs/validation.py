@@ -43,6 +43,8 @@ __all__ = [
 _CODE_RE = re.compile(r"[A-Z]{3}")
 MAX_NAME_LENGTH = 100
 """Longest scenario name (it names the default results folder)."""
+WORLD_FILE_MARKERS = frozenset({"base_year", "countries"})
+"""Top-level keys of a world file (`sim.inputs.worldfile`) that no scenario has."""
 MAX_TEXT_LENGTH = 10_000
 """Longest text value (descriptions)."""
 MAX_LIST_ITEMS = 1_000
@@ -86,11 +88,23 @@ class Validator:
                 f"expected a mapping of keys, got {_describe(data)}",
                 expected="keys: " + ", ".join(k for k in schema if k != "extends"),
             )
+        if not path and set(data) >= WORLD_FILE_MARKERS:
+            raise self.error(
+                ("base_year",),
+                "this is a world file (it has base_year and countries), not a scenario",
+                expected="a scenario file; a world file is checked with `hrhsim world --file "
+                "FILE` and named in a scenario's `world: {kind: file, file: FILE}`",
+            )
         keys = [k for k in schema if not (not path and k == "extends")]
         out: dict = {}
         for key, value in data.items():
             if not isinstance(key, str) or key not in keys:
                 hint = _hint(key, keys)
+                if isinstance(key, int) and value is None:  # `{rate: 20,000}`: keys 20 and 0
+                    hint = (
+                        "; a number written with a thousands comma (20,000) inside {...} is "
+                        "read as two keys: write 20000"
+                    )
                 raise self.error(
                     (*path, str(key)),
                     f"unknown key '{key}'{hint}",
@@ -230,6 +244,8 @@ class Validator:
             hint = ""
             if isinstance(value, str) and _CODE_RE.fullmatch(value.upper()):
                 hint = f"; did you mean '{value.upper()}'? (codes are upper case)"
+            elif isinstance(value, str):
+                hint = _name_hint(value)
             raise self.error(
                 path,
                 f"expected a 3-letter ISO3 country code, got {_describe(value)}{hint}",
@@ -418,3 +434,18 @@ def check_name(name: str, v: Validator, *, given: bool) -> None:
         raise fail(f"{name!r} is not a folder name")
     if len(name) > MAX_NAME_LENGTH:
         raise fail(f"is too long ({len(name)} characters)")
+
+
+def _name_hint(text: str) -> str:
+    """ "; did you mean GBR (United Kingdom)?" for a country written by name or common
+    abbreviation (`UK`, `Kenya`), from the bundled world's names ("" if none is close).
+
+    Schema checks run before a scenario's world is known; the bundled world's names are the
+    likeliest meant (an archetype or world-file scenario gets the world's own check after).
+    """
+    from sim.inputs.world import cached_world
+
+    try:
+        return cached_world("global", None).hint(text)
+    except Exception:  # a hint is a courtesy: never the cause of another error
+        return ""

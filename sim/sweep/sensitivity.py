@@ -276,6 +276,12 @@ def sensitivity(
         method = table["method"].iloc[0]
         label = "Sobol indices" if method == "sobol" else "Morris screening"
         written.extend(plot_indices(table, out / FIGURE, title=f"{label}: {name}"))
+    else:  # a figure of an earlier table would no longer show the table beside it
+        for suffix in (".png", ".svg"):
+            stale = out / f"{FIGURE}{suffix}"
+            if stale.is_file():
+                stale.unlink()
+                log.info("removed %s: it showed the indices of an earlier table", stale)
     return table, written
 
 

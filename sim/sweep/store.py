@@ -114,8 +114,15 @@ def load_manifest(out_dir: str | os.PathLike) -> dict:
     folder = Path(out_dir)
     path = folder / MANIFEST
     if not folder.is_dir() or not path.exists():
+        what = (
+            "no such folder"
+            if not folder.exists()
+            else "not a folder"
+            if not folder.is_dir()
+            else "not a sweep folder (no sweep.json)"
+        )
         raise HrhsimError(
-            "not a sweep folder (no sweep.json)",
+            what,
             file=str(folder),
             expected="the -o folder of `hrhsim sweep`",
         )
