@@ -576,7 +576,8 @@ def test_extends_cycle(tmp_path):
     err = error_of(a)
     assert "cyclic extends" in str(err)
     assert "a.yaml -> " in str(err) and "b.yaml -> " in str(err)
-    assert str(err).rstrip().endswith("a.yaml")
+    assert str(err.message).rstrip().endswith("a.yaml")
+    assert "(expected a chain of files that ends in a file without `extends`)" in str(err)
     assert err.key_path == "extends"
 
 
@@ -1100,3 +1101,28 @@ def test_variants_of_a_scenario_repeat_none_of_its_warnings_and_name_their_sourc
         "<sweep.yaml>: policies.retention sets pay_rise but is not enabled (add `enabled: true`): "
         "it has no effect"
     ]
+
+
+@pytest.mark.parametrize(
+    ("mine", "overrides", "blamed", "fragment"),
+    [
+        # the extending file moves the start year before its parent's spin-up: the start year
+        ("time: {start_year: 2019}\n", [], "start_year", "set in "),
+        ("", ["time.start_year=2019"], "start_year", "before spin_up_from (2020"),
+        # the spin-up moved after the parent's start year: the spin-up
+        ("time: {spin_up_from: 2025}\n", [], "spin_up_from", "is after start_year (2023)"),
+        ("", ["time.spin_up_from=2025"], "spin_up_from", "is after start_year (2023)"),
+        # both in one file: the spin-up, as before
+        ("time: {start_year: 2019, spin_up_from: 2020}\n", [], "spin_up_from", "is after"),
+    ],
+)
+def test_a_spin_up_after_the_start_blames_the_key_set_last(
+    tmp_path, mine, overrides, blamed, fragment
+):
+    from sim.inputs.scenario import load_scenario
+
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    (tmp_path / "p.yaml").write_text(f"extends: {base}\nname: p\n{mine}")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "p.yaml", overrides, check_countries=False)
+    assert info.value.key_path == f"time.{blamed}" and fragment in str(info.value)

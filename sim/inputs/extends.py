@@ -152,7 +152,10 @@ def load_tree(
         raise fail(f"invalid file path {display!r}: {exc}") from None
     if any(real == p for p, _ in chain):
         names = [name for _, name in chain] + [display]
-        raise fail("cyclic extends: " + " -> ".join(names))
+        raise fail(
+            "cyclic extends: " + " -> ".join(names),
+            expected="a chain of files that ends in a file without `extends`",
+        )
     if len(chain) >= MAX_EXTENDS:
         raise fail(
             f"the extends chain is longer than {MAX_EXTENDS} files",

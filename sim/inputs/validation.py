@@ -351,6 +351,17 @@ def walk_mappings(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, dict]]:
             yield from walk_mappings(item, (*path, str(i)))
 
 
+def _nearness(prov: Provenance, path: KeyPath) -> int:
+    """How close to the user the key was set: 2 by `--set` or another override, 1 in the file
+    loaded, 0 in a file it extends or by default."""
+    if path not in prov.origins:
+        return 0
+    file = prov.origins[path][0]
+    if file == prov.root:
+        return 1
+    return 2 if not Path(str(file)).is_file() else 0
+
+
 def check_consistency(data: dict, v: Validator) -> None:
     """Rules across keys: from <= until, spin_up_from <= start_year, a world file for
     `kind: file`, distinct corridors."""
@@ -364,6 +375,16 @@ def check_consistency(data: dict, v: Validator) -> None:
             )
     time = data["time"]
     if time["spin_up_from"] is not None and time["spin_up_from"] > time["start_year"]:
+        spin_file = v.prov.lookup(("time", "spin_up_from"))[0]
+        if _nearness(v.prov, ("time", "start_year")) > _nearness(v.prov, ("time", "spin_up_from")):
+            # the start year was set closer to the user (an extending file, --set): blame it
+            raise v.error(
+                ("time", "start_year"),
+                f"start_year ({time['start_year']}) is before spin_up_from "
+                f"({time['spin_up_from']}, set in {spin_file})",
+                expected=f"a year >= {time['spin_up_from']}, or also set time.spin_up_from "
+                "(null: no spin-up)",
+            )
         raise v.error(
             ("time", "spin_up_from"),
             f"spin_up_from ({time['spin_up_from']}) is after start_year ({time['start_year']})",

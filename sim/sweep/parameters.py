@@ -292,7 +292,9 @@ def parse_parameters(ck: Any, value: Any, kind: str) -> list[ParameterSpec]:
         nums = {k: ck.number(spec[k], (*kp, k)) for k in DIST_KEYS[dist] if k in spec}
         lo, hi = nums.get("min"), nums.get("max")
         if lo is not None and hi is not None and not lo < hi:
-            raise ck.error((*kp, "max"), f"max ({hi:g}) must exceed min ({lo:g})")
+            raise ck.error(
+                (*kp, "max"), f"max ({hi:g}) must exceed min ({lo:g})", f"a number above {lo:g}"
+            )
         if dist == "loguniform" and lo <= 0:
             raise ck.error((*kp, "min"), "a log-uniform range needs min > 0")
         if "sd" in nums and nums["sd"] <= 0:

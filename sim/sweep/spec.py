@@ -470,7 +470,7 @@ def _check_against_base(
             raise ck.error(
                 kp,
                 f"'{p.path}' is not a numeric key of the base scenario{hint}",
-                "a dotted path listed by numeric_paths (e.g. behaviour.wage_weight)",
+                "a numeric key of the scenario (docs/scenarios.md), e.g. behaviour.wage_weight",
             )
         f = schema_node(p.path)
         integer = getattr(f, "kind", "float") in ("int", "year")
