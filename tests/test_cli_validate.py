@@ -349,6 +349,21 @@ def test_world_json(capsys):
     assert summary["safeguards"] == ["XSR"]
 
 
+def test_world_countries_lists_every_code(capsys):
+    """`--countries`: the codes a scenario file names, one row per country, as text and JSON."""
+    status, out, _ = run(capsys, "world", "--kind", "archetypes", "--countries")
+    lines = out.strip().splitlines()
+    assert status == 0 and lines[0].split()[:2] == ["ISO3", "name"] and len(lines) == 6
+    assert lines[1].split()[:6] == ["XSR", "Sourceland", "AFR", "L", "yes", "8.00"]
+    assert lines[2].split()[:5] == ["XEX", "Exportia", "WPR", "LM", "10.00"]  # not on the list
+    status, out, _ = run(capsys, "world", "--countries", "--json")
+    rows = json.loads(out)
+    assert status == 0 and len(rows) == 194
+    gbr = next(r for r in rows if r["iso3"] == "GBR")
+    assert gbr["income_group"] == "H" and gbr["safeguards"] is False
+    assert gbr["name"].startswith("United Kingdom") and gbr["nurses_per_10k"] > 50
+
+
 def test_world_file(tmp_path, capsys):
     world = (REPO / "sim" / "data" / "archetypes.yaml").read_text(encoding="utf-8")
     path = write(tmp_path, "mine.yaml", world)

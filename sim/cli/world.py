@@ -16,7 +16,8 @@ examples:
   hrhsim world                         (the 194 WHO Member States)
   hrhsim world --kind archetypes       (the stylised five-country world)
   hrhsim world --file my_world.yaml    (a world file, same format as archetypes)
-  hrhsim world --json"""
+  hrhsim world --json
+  hrhsim world --countries             (every country: its ISO3 code, name, region, ...)"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--file", metavar="F", help="world YAML file (with --kind file)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--countries",
+        action="store_true",
+        help="list every country instead: ISO3 code (as scenario files name it), name, WHO "
+        "region, income group, safeguards list, population, doctors and nurses per 10,000",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,12 +47,49 @@ def run(args: argparse.Namespace) -> int:
     if kind != "file" and args.file:
         raise WorldError(f"--file is only used with --kind file (not --kind {kind})")
     world = load_world(kind, args.file)
+    if args.countries:
+        rows = country_rows(world)
+        print(json.dumps(rows, indent=2) if args.json else _format_countries(rows))
+        return 0
     summary = world.summary()
     if args.json:
         print(json.dumps(summary, indent=2, sort_keys=False, default=_json_default))
         return 0
     print(_format_world_summary(kind, world, summary))
     return 0
+
+
+def country_rows(world: Any) -> list[dict]:
+    """One row per country of the world, in its order: what `--countries` lists."""
+    return [
+        {
+            "iso3": str(world.iso3[i]),
+            "name": str(world.name[i]),
+            "who_region": str(world.who_region[i]),
+            "income_group": str(world.income_group[i]),
+            "safeguards": bool(world.safeguards[i]),
+            "population": float(world.population[i]),
+            "doctors_per_10k": float(world.doctors_density[i]),
+            "nurses_per_10k": float(world.nurses_density[i]),
+        }
+        for i in range(len(world.iso3))
+    ]
+
+
+def _format_countries(rows: list[dict]) -> str:
+    """`country_rows` as an aligned table (population in millions, densities per 10,000)."""
+    width = max([len(r["name"]) for r in rows] + [4])
+    lines = [
+        f"{'ISO3':4}  {'name':{width}}  {'region':6}  {'income':6}  {'safeguards':10}  "
+        f"{'pop (M)':>8}  {'doctors':>7}  {'nurses':>7}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{r['iso3']:4}  {r['name']:{width}}  {r['who_region']:6}  {r['income_group']:6}  "
+            f"{'yes' if r['safeguards'] else '':10}  {r['population'] / 1e6:8.2f}  "
+            f"{r['doctors_per_10k']:7.1f}  {r['nurses_per_10k']:7.1f}"
+        )
+    return "\n".join(lines)
 
 
 def _json_default(value: Any) -> Any:

@@ -63,6 +63,7 @@ MAX_AGENTS = 200_000_000
 about 45 million)."""
 
 _hint = did_you_mean
+WORLD_CODES_EXPECTED = "an ISO3 code of a WHO Member State; `hrhsim world --countries` lists them"
 _describe = describe_value
 
 
@@ -261,7 +262,7 @@ def _check_countries(data: dict, v: Validator) -> Any:
                 raise v.error(
                     item_path,
                     f"unknown country code '{code}' in the {label}{_code_hint(world, code, codes)}",
-                    expected=f"one of {listed}" if listed else "an ISO3 code of a WHO Member State",
+                    expected=f"one of {listed}" if listed else WORLD_CODES_EXPECTED,
                 )
             if path[:2] != ("world", "countries") and code not in simulated:
                 raise v.error(

@@ -249,7 +249,7 @@ class Validator:
             raise self.error(
                 path,
                 f"expected a 3-letter ISO3 country code, got {_describe(value)}{hint}",
-                expected="an ISO3 code such as KEN",
+                expected="an ISO3 code such as KEN; `hrhsim world --countries` lists them",
             )
         return value
 
