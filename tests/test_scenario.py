@@ -1068,6 +1068,18 @@ def test_a_policy_starting_after_the_horizon_is_warned_about(caplog):
             "p.yaml: policies.compensation.recipients (safeguards) selects no simulated country",
         ),
         ("policies: {compensation: {enabled: true}}", None),
+        (
+            "policies:\n  agreements:\n    - {source: XSR, destination: XDA, cadre: nurses}\n"
+            "    - {source: XSR, destination: XDA, from: 2026}\n",
+            "policies.agreements.1 has the corridor (XSR -> XDA) and cadre of policies.agreements",
+        ),
+        (  # another cadre, or years apart: two agreements that do not overlap
+            "policies:\n  agreements:\n    - {source: XSR, destination: XDA, cadre: nurses}\n"
+            "    - {source: XSR, destination: XDA, cadre: doctors}\n"
+            "    - {source: XSR, destination: XDB, until: 2026}\n"
+            "    - {source: XSR, destination: XDB, from: 2027}\n",
+            None,
+        ),
         ("policies: {retention: {enabled: true, countries: [XSR]}}", None),  # in effect: quiet
         ("adjustments: [{countries: [XDA], wage_multiplier: 1.1}]", None),
     ],
@@ -1080,9 +1092,10 @@ def test_a_policy_that_cannot_take_effect_is_warned_about(tmp_path, caplog, body
     with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
         load_scenario(tmp_path / "p.yaml")
     if warning is None:
-        assert "no effect" not in caplog.text
+        assert "no effect" not in caplog.text and "add up" not in caplog.text
     else:
-        assert warning in caplog.text and "it has no effect" in caplog.text
+        said = "add up" if "agreements" in warning else "it has no effect"
+        assert warning in caplog.text and said in caplog.text
 
 
 def test_variants_of_a_scenario_repeat_none_of_its_warnings_and_name_their_source(tmp_path, caplog):

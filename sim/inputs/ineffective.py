@@ -2,13 +2,16 @@
 
 Each is (the file that set the key in question, the warning): a policy that starts after the
 last simulated year or ends before the first, one configured but never enabled, an adjustment that
-multiplies nothing, and a country selection (a list, or a keyword such as `safeguards`) that holds
-no simulated country.
+multiplies nothing, two bilateral agreements on one corridor and cadre at once (their quotas
+add up: said, not an error), and a country selection (a list, or a keyword such as
+`safeguards`) that holds no simulated country.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from sim.inputs.extends import KeyPath, Provenance
 from sim.inputs.schema import SCHEMA, Field, ListOf
@@ -82,11 +85,40 @@ def ineffective_policies(data: dict, prov: Provenance) -> list[tuple[str, str]]:
                     "effect",
                 )
             )
+        if keys[:2] == ("policies", "agreements"):
+            notes += _repeated_agreement(data["policies"]["agreements"], int(keys[2]), prov)
         if keys[0] == "adjustments" and all(spec.get(m, 1.0) == 1.0 for m in _MULTIPLIERS):
             notes.append(
                 (_where(prov, keys), f"{key} sets no multiplier (every one is 1): it has no effect")
             )
     return notes
+
+
+def _years(spec: dict) -> tuple[float, float]:
+    start, end = spec.get("from"), spec.get("until")
+    return (-np.inf if start is None else start, np.inf if end is None else end)
+
+
+def _repeated_agreement(agreements: list, i: int, prov: Provenance) -> list[tuple[str, str]]:
+    """A note when agreement `i` has the corridor and cadre of an earlier one, in years that
+    overlap: both apply, one after the other, so their quotas add up (an easy slip when a file
+    extends another and lists the agreements again)."""
+    mine = agreements[i]
+    for j in range(i):
+        other = agreements[j]
+        same = all(mine.get(k) == other.get(k) for k in ("source", "destination"))
+        cadres = {mine.get("cadre", "all"), other.get("cadre", "all")}
+        (a0, a1), (b0, b1) = _years(mine), _years(other)
+        if same and (len(cadres) == 1 or "all" in cadres) and a0 <= b1 and b0 <= a1:
+            return [
+                (
+                    _where(prov, ("policies", "agreements", str(i))),
+                    f"policies.agreements.{i} has the corridor ({mine.get('source')} -> "
+                    f"{mine.get('destination')}) and cadre of policies.agreements.{j} in "
+                    "overlapping years: both apply, and their quotas add up",
+                )
+            ]
+    return []
 
 
 def _selector_keys(keys: KeyPath) -> list[str]:
