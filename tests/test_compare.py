@@ -417,6 +417,20 @@ def test_briefing_without_flows_or_safeguards_countries(tmp_path):
     assert "n/a" in page
 
 
+def test_an_option_without_flows_is_said_in_the_corridor_table(tmp_path):
+    """Its corridor changes are n/a, and the note says why (`outputs.flows: false`)."""
+    base = write_synthetic_run(tmp_path / "a", default_scenario())
+    opt = write_synthetic_run(tmp_path / "b", default_scenario(name="opt"), effect=1.0)
+    (opt / "flows.parquet").unlink()
+    result = write_briefing(load_run(base), [load_run(opt)], tmp_path / "out", world=fake_world())
+    page = html.unescape(result.index_html.read_text(encoding="utf-8"))
+    corridors = page[page.index("Table 8.") :]
+    assert "ran with `outputs.flows: false`, so no corridor flows were recorded" in corridors
+    kept = write_synthetic_run(tmp_path / "c", default_scenario(name="kept"), effect=1.0)
+    result = write_briefing(load_run(base), [load_run(kept)], tmp_path / "out2", world=fake_world())
+    assert "outputs.flows: false" not in result.index_html.read_text(encoding="utf-8")
+
+
 # --------------------------------------------------------------------------------------------------
 # escaping
 

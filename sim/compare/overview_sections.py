@@ -124,9 +124,17 @@ def corridor_html(ctx: Context) -> str:
         f"Table 8. Workers moving origin → destination in {ctx.year} (doctors + nurses, "
         "workers/year): baseline level and each option's paired change"
     )
+    unrecorded = [r.name for r in (ctx.baseline, *ctx.options) if not r.flows_available]
+    missing = (
+        f" n/a: {', '.join(ctx.label(n) for n in unrecorded)} ran with `outputs.flows: false`, "
+        "so no corridor flows were recorded."
+        if unrecorded
+        else ""
+    )
     note = (
         "‡ origin on the WHO health workforce support and safeguards list 2023. Returns of "
         "migrants appear as flows from the destination back to the origin."
+        + missing
         + csv_link(ctx, "corridors")
     )
     return split_table("corridor-table", caption, heads, stub_rows, columns, note=note)
