@@ -668,8 +668,13 @@ def test_what_an_option_changes_reads_the_same_in_every_process():
 
 
 class FakeScenario:
-    def __init__(self, data: dict, path: Path):
+    def __init__(self, data: dict, path: Path, explicit: set[str] | None = None):
         self.data, self.path = data, path
+        self.explicit = set(data) if explicit is None else explicit  # top-level keys in the file
+
+    def origin(self, dotted: str) -> tuple[str, int | None]:
+        """As `Scenario.origin`: a line where the file sets the key, None for a default."""
+        return str(self.path), (1 if dotted.split(".")[0] in self.explicit else None)
 
     @property
     def name(self) -> str:
@@ -694,6 +699,10 @@ def fake_model(monkeypatch, tmp_path):
 
     def load_scenario(path, overrides=()):
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        explicit = set(data)
+        defaults = default_scenario()
+        for key in ("seed", "replicates"):  # a file may leave them to the defaults
+            data.setdefault(key, defaults[key])
         for item in overrides:
             key, _, value = item.partition("=")
             node = data
@@ -701,7 +710,7 @@ def fake_model(monkeypatch, tmp_path):
             for part in head:
                 node = node[part]
             node[last] = json.loads(value)
-        return FakeScenario(data, Path(path))
+        return FakeScenario(data, Path(path), explicit)
 
     def run_scenario(scenario, out_dir, *, replicates=None, seed=None, progress=False, pool=None):
         calls.append(scenario.name)
@@ -794,6 +803,23 @@ def test_options_run_with_the_baseline_seed_so_replicates_pair(fake_model, tmp_p
         world=fake_world(),
     )
     assert [(r.manifest["seed"], r.manifest["replicates"]) for r in result.runs] == [(5, 2)] * 2
+    assert "it was run with the baseline" not in result.index_html.read_text(encoding="utf-8")
+    # An option that leaves them to the defaults, beside a baseline that sets its own: no note.
+    own = default_scenario(seed=7, replicates=2)
+    (tmp_path / "own_seed.yaml").write_text(json.dumps(own), encoding="utf-8")
+    plain = default_scenario(**OPTIONS["ethical"])
+    del plain["seed"], plain["replicates"]
+    (tmp_path / "plain.yaml").write_text(json.dumps(plain), encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sim.compare.pipeline"):
+        result = compare(
+            tmp_path / "own_seed.yaml",
+            [tmp_path / "plain.yaml"],
+            tmp_path / "s3",
+            world=fake_world(),
+        )
+    assert [(r.manifest["seed"], r.manifest["replicates"]) for r in result.runs] == [(7, 2)] * 2
+    assert "sets seed" not in caplog.text
     assert "it was run with the baseline" not in result.index_html.read_text(encoding="utf-8")
 
 

@@ -302,6 +302,12 @@ def test_extends_key_only_at_top_level(tmp_path):
             "got string 'Kenya'; did you mean KEN (Kenya)?",
         ),
         ("world:\n  countries: [GBR, UK]\n", "world.countries.1", "did you mean GBR (United"),
+        (  # from the scenario's own world, and the command that lists its codes
+            "world:\n  kind: archetypes\n  countries: [Destia]\n",
+            "world.countries.0",
+            "did you mean XDA (Destia)? (expected an ISO3 code such as KEN; `hrhsim world --kind "
+            "archetypes --countries` lists them)",
+        ),
         # a world file given where a scenario is expected says what it is
         (
             "base_year: 2020\ncountries: []\n",
@@ -1073,6 +1079,17 @@ def test_a_policy_starting_after_the_horizon_is_warned_about(caplog):
             "    - {source: XSR, destination: XDA, from: 2026}\n",
             "policies.agreements.1 has the corridor (XSR -> XDA) and cadre of policies.agreements",
         ),
+        (  # in force together in 2026 only, the boundary year
+            "policies:\n  agreements:\n    - {source: XSR, destination: XDA, until: 2026}\n"
+            "    - {source: XSR, destination: XDA, from: 2026}\n",
+            "policies.agreements.1 has the corridor (XSR -> XDA) and cadre of policies.agreements",
+        ),
+        (  # together only after the run (2023-2032): never both in force
+            "policies:\n  agreements:\n"
+            "    - {source: XSR, destination: XDA, from: 2040, until: 2060}\n"
+            "    - {source: XSR, destination: XDA, from: 2050, until: 2070}\n",
+            "starts in 2050",
+        ),
         (  # another cadre, or years apart: two agreements that do not overlap
             "policies:\n  agreements:\n    - {source: XSR, destination: XDA, cadre: nurses}\n"
             "    - {source: XSR, destination: XDA, cadre: doctors}\n"
@@ -1094,8 +1111,10 @@ def test_a_policy_that_cannot_take_effect_is_warned_about(tmp_path, caplog, body
     if warning is None:
         assert "no effect" not in caplog.text and "add up" not in caplog.text
     else:
-        said = "add up" if "agreements" in warning else "it has no effect"
+        said = "add up" if "has the corridor" in warning else "it has no effect"
         assert warning in caplog.text and said in caplog.text
+        if said != "add up":
+            assert "add up" not in caplog.text
 
 
 def test_variants_of_a_scenario_repeat_none_of_its_warnings_and_name_their_source(tmp_path, caplog):
@@ -1139,3 +1158,14 @@ def test_a_spin_up_after_the_start_blames_the_key_set_last(
     with pytest.raises(ScenarioError) as info:
         load_scenario(tmp_path / "p.yaml", overrides, check_countries=False)
     assert info.value.key_path == f"time.{blamed}" and fragment in str(info.value)
+
+
+def test_a_warning_about_a_list_set_whole_by_set_names_set(tmp_path, caplog):
+    """`--set` that replaces a whole list records its origin at the list: its items' warnings
+    name `--set`, not the file."""
+    from sim.inputs.scenario import load_scenario
+
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "archetypes_baseline.yaml"
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        load_scenario(base, ["adjustments=[{countries: [XDA]}]"])
+    assert "--set: adjustments.0 sets no multiplier" in caplog.text

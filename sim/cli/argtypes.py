@@ -63,17 +63,18 @@ def level(text: str) -> float:
     return value
 
 
-def add_set_option(parser: argparse.ArgumentParser, *, every_scenario: bool = False) -> None:
+def add_set_option(parser: argparse.ArgumentParser, *, every: str | None = None) -> None:
     """`--set PATH=VALUE` (repeatable), shared by commands that load scenarios.
 
-    `every_scenario`: the command applies each override to several scenarios (`compare`: the
-    baseline and every option), which the help says, with an example valid for all of them.
+    `every`: what the command applies each override to when it loads several scenarios
+    (`compare`: "scenario compared, the baseline and each option"), which the help says, with an
+    example valid for all of them.
     """
-    if every_scenario:
+    if every:
         text = (
-            "override a key of every scenario compared, the baseline and each option, after "
-            "`extends` (VALUE is YAML; repeatable), e.g. --set time.years=5 or --set "
-            "scale.workers_per_agent=1000; to change one option only, edit its file"
+            f"override a key of every {every}, after `extends` (VALUE is YAML; repeatable), "
+            "e.g. --set time.years=5 or --set scale.workers_per_agent=1000; to change one "
+            "file only, edit it"
         )
     else:
         text = (

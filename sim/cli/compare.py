@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bars"
     )
-    add_set_option(parser, every_scenario=True)
+    add_set_option(parser, every="scenario compared, the baseline and each option")
     add_briefing_arguments(parser)
 
 

@@ -27,7 +27,7 @@ Exit status 2 if any file is invalid (every file is checked)."""
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML file(s)")
-    add_set_option(parser)
+    add_set_option(parser, every="file given")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,7 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="which world (default: global, or file when --file is given)",
     )
     parser.add_argument("--file", metavar="F", help="world YAML file (with --kind file)")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary (or with --countries the list) as JSON",
+    )
     parser.add_argument(
         "--countries",
         action="store_true",

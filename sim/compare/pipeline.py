@@ -220,8 +220,13 @@ def compare(
             own = {"seed": s.data.get("seed"), "replicates": s.data.get("replicates")}
             used = {"seed": seed, "replicates": replicates}
             given = {"seed": given_seed, "replicates": given_replicates}
-            # Only an option that sets its own value (not overridden for everyone) gets a note.
-            differs = [k for k in own if given[k] is None and own[k] != used[k]]
+            # Only an option that sets its own value in a file (not its default, not overridden
+            # for everyone) gets a note.
+            differs = [
+                k
+                for k in own
+                if given[k] is None and own[k] != used[k] and s.origin(k)[1] is not None
+            ]
             if differs:
                 what = " and ".join(f"{k} {own[k]}" for k in differs)
                 log.warning(

@@ -1,4 +1,5 @@
-"""Policies that cannot take effect: the warnings a valid scenario gets (`load_scenario`).
+"""Policies that cannot take effect, or add up unnoticed: the warnings a valid scenario gets
+(`load_scenario`).
 
 Each is (the file that set the key in question, the warning): a policy that starts after the
 last simulated year or ends before the first, one configured but never enabled, an adjustment that
@@ -10,8 +11,6 @@ add up: said, not an error), and a country selection (a list, or a keyword such 
 from __future__ import annotations
 
 from typing import Any
-
-import numpy as np
 
 from sim.inputs.extends import KeyPath, Provenance
 from sim.inputs.schema import SCHEMA, Field, ListOf
@@ -41,17 +40,20 @@ _MULTIPLIERS = ("demand_multiplier", "recruitment_multiplier", "wage_multiplier"
 
 def _where(prov: Provenance, *paths: KeyPath) -> str:
     """The file (or `--set`, or a sweep or calibration file) that set the first of `paths`
-    recorded; the scenario's own file when none was set explicitly."""
+    recorded, else the one that set the nearest ancestor of the last (a whole list replaced by
+    `--set` records only the list), else the scenario's own file."""
     for kp in paths:
         if kp in prov.origins:
             return str(prov.origins[kp][0])
-    return str(prov.root)
+    return str(prov.lookup(paths[-1])[0])
 
 
 def ineffective_policies(data: dict, prov: Provenance) -> list[tuple[str, str]]:
-    """A warning for every policy that cannot take effect: it starts after the last simulated
+    """A warning for every policy that cannot take effect (it starts after the last simulated
     year or ends before the first, it is configured but never enabled, or it is an adjustment
-    that multiplies nothing: (the file that set the key in question, the warning)."""
+    that multiplies nothing) and for every bilateral agreement repeating an earlier one's
+    corridor and cadre in a simulated year: (the file that set the key in question, the
+    warning)."""
     first = data["time"]["start_year"]
     last = first + data["time"]["years"] - 1
     notes = []
@@ -86,7 +88,8 @@ def ineffective_policies(data: dict, prov: Provenance) -> list[tuple[str, str]]:
                 )
             )
         if keys[:2] == ("policies", "agreements"):
-            notes += _repeated_agreement(data["policies"]["agreements"], int(keys[2]), prov)
+            agreements = data["policies"]["agreements"]
+            notes += _repeated_agreement(agreements, int(keys[2]), prov, (first, last))
         if keys[0] == "adjustments" and all(spec.get(m, 1.0) == 1.0 for m in _MULTIPLIERS):
             notes.append(
                 (_where(prov, keys), f"{key} sets no multiplier (every one is 1): it has no effect")
@@ -94,22 +97,28 @@ def ineffective_policies(data: dict, prov: Provenance) -> list[tuple[str, str]]:
     return notes
 
 
-def _years(spec: dict) -> tuple[float, float]:
+def _years(spec: dict, run: tuple[int, int]) -> tuple[int, int]:
+    """The simulated years (first, last) in which an agreement is in force (first > last: none)."""
     start, end = spec.get("from"), spec.get("until")
-    return (-np.inf if start is None else start, np.inf if end is None else end)
+    return (
+        run[0] if start is None else max(start, run[0]),
+        run[1] if end is None else min(end, run[1]),
+    )
 
 
-def _repeated_agreement(agreements: list, i: int, prov: Provenance) -> list[tuple[str, str]]:
-    """A note when agreement `i` has the corridor and cadre of an earlier one, in years that
-    overlap: both apply, one after the other, so their quotas add up (an easy slip when a file
-    extends another and lists the agreements again)."""
+def _repeated_agreement(
+    agreements: list, i: int, prov: Provenance, run: tuple[int, int]
+) -> list[tuple[str, str]]:
+    """A note when agreement `i` has the corridor and cadre of an earlier one in a simulated year
+    (`run`: the first and last): both apply, one after the other, so their quotas add up (an easy
+    slip when a file extends another and lists the agreements again)."""
     mine = agreements[i]
     for j in range(i):
         other = agreements[j]
         same = all(mine.get(k) == other.get(k) for k in ("source", "destination"))
         cadres = {mine.get("cadre", "all"), other.get("cadre", "all")}
-        (a0, a1), (b0, b1) = _years(mine), _years(other)
-        if same and (len(cadres) == 1 or "all" in cadres) and a0 <= b1 and b0 <= a1:
+        (a0, a1), (b0, b1) = _years(mine, run), _years(other, run)
+        if same and (len(cadres) == 1 or "all" in cadres) and max(a0, b0) <= min(a1, b1):
             return [
                 (
                     _where(prov, ("policies", "agreements", str(i))),

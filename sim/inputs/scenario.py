@@ -37,6 +37,7 @@ from sim.inputs.validation import (
     Validator,
     check_consistency,
     check_name,
+    codes_listed_by,
     walk_schema,
 )
 from sim.inputs.world import cached_world
@@ -63,7 +64,6 @@ MAX_AGENTS = 200_000_000
 about 45 million)."""
 
 _hint = did_you_mean
-WORLD_CODES_EXPECTED = "an ISO3 code of a WHO Member State; `hrhsim world --countries` lists them"
 _describe = describe_value
 
 
@@ -262,7 +262,13 @@ def _check_countries(data: dict, v: Validator) -> Any:
                 raise v.error(
                     item_path,
                     f"unknown country code '{code}' in the {label}{_code_hint(world, code, codes)}",
-                    expected=f"one of {listed}" if listed else WORLD_CODES_EXPECTED,
+                    expected=f"one of {listed}"
+                    if listed
+                    else (
+                        "an ISO3 code of a WHO Member State; " + codes_listed_by("global")
+                        if kind == "global"
+                        else f"a code of the {label}; " + codes_listed_by(kind)
+                    ),
                 )
             if path[:2] != ("world", "countries") and code not in simulated:
                 raise v.error(
@@ -455,7 +461,8 @@ def _finish(
     """Validate merged (and overridden) data, fill defaults, check countries; log a warning
     for each policy that has no effect, unless it is in `warned` (the warnings already given
     for the scenario this one varies)."""
-    v = Validator(prov)
+    world = data.get("world") if isinstance(data.get("world"), dict) else {}
+    v = Validator(prov, world_kind=world.get("kind", "global"))
     resolved = v.mapping(SCHEMA, data, ())
     if resolved["name"] is None:
         resolved["name"] = path.stem if path is not None else "scenario"

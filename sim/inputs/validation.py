@@ -72,8 +72,9 @@ def _fmt(x: float | int) -> str:
 class Validator:
     """Validates merged data against the schema and fills the defaults."""
 
-    def __init__(self, prov: Provenance) -> None:
+    def __init__(self, prov: Provenance, world_kind: str | None = "global") -> None:
         self.prov = prov
+        self.world_kind = world_kind  # for hints only: the world whose codes are meant
 
     def error(self, path: KeyPath, message: str, expected: str | None = None) -> ScenarioError:
         file, line = self.prov.lookup(path)
@@ -245,11 +246,11 @@ class Validator:
             if isinstance(value, str) and _CODE_RE.fullmatch(value.upper()):
                 hint = f"; did you mean '{value.upper()}'? (codes are upper case)"
             elif isinstance(value, str):
-                hint = _name_hint(value)
+                hint = _name_hint(value, self.world_kind)
             raise self.error(
                 path,
                 f"expected a 3-letter ISO3 country code, got {_describe(value)}{hint}",
-                expected="an ISO3 code such as KEN; `hrhsim world --countries` lists them",
+                expected="an ISO3 code such as KEN; " + codes_listed_by(self.world_kind),
             )
         return value
 
@@ -352,14 +353,17 @@ def walk_mappings(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, dict]]:
 
 
 def _nearness(prov: Provenance, path: KeyPath) -> int:
-    """How close to the user the key was set: 2 by `--set` or another override, 1 in the file
-    loaded, 0 in a file it extends or by default."""
-    if path not in prov.origins:
-        return 0
-    file = prov.origins[path][0]
-    if file == prov.root:
-        return 1
-    return 2 if not Path(str(file)).is_file() else 0
+    """How close to the user the key (or its nearest recorded ancestor: `--set time={...}`) was
+    set: 2 by `--set` or another override that is not a file, 1 in the file loaded, 0 in a file
+    it extends, by an override named after a file (a calibration's `set:`), or by default."""
+    for n in range(len(path), 0, -1):
+        origin = prov.origins.get(path[:n])
+        if origin is not None:
+            file = origin[0]
+            if file == prov.root:
+                return 1
+            return 2 if not Path(str(file)).is_file() else 0
+    return 0
 
 
 def check_consistency(data: dict, v: Validator) -> None:
@@ -457,16 +461,22 @@ def check_name(name: str, v: Validator, *, given: bool) -> None:
         raise fail(f"is too long ({len(name)} characters)")
 
 
-def _name_hint(text: str) -> str:
-    """ "; did you mean GBR (United Kingdom)?" for a country written by name or common
-    abbreviation (`UK`, `Kenya`), from the bundled world's names ("" if none is close).
+def codes_listed_by(world_kind: str | None) -> str:
+    """Which command lists the country codes of a scenario's world (`world.kind`)."""
+    option = {"global": "", "archetypes": " --kind archetypes"}.get(str(world_kind), " --file F")
+    return f"`hrhsim world{option} --countries` lists them"
 
-    Schema checks run before a scenario's world is known; the bundled world's names are the
-    likeliest meant (an archetype or world-file scenario gets the world's own check after).
+
+def _name_hint(text: str, world_kind: str | None) -> str:
+    """ "; did you mean GBR (United Kingdom)?" for a country written by name or common
+    abbreviation (`UK`, `Kenya`), from the names of the scenario's world, bundled (`global`,
+    `archetypes`); "" for a world file (read later, from its own path) or if none is close.
     """
     from sim.inputs.world import cached_world
 
+    if world_kind not in ("global", "archetypes"):
+        return ""
     try:
-        return cached_world("global", None).hint(text)
+        return cached_world(world_kind, None).hint(text)
     except Exception:  # a hint is a courtesy: never the cause of another error
         return ""
