@@ -52,6 +52,8 @@ def test_known_parameters_are_recovered_and_a_stopped_calibration_resumes(tmp_pa
         assert json.loads((out / "calibration.json").read_text())["status"] == "stopped"
         done = calibrate(spec, out, client=client)
         assert done.complete, done.message
+        # the report of the call that completes counts its evaluations (it said 0 before)
+        assert f"<b>Runs</b>: {done.runs} evaluations of" in (out / "report.html").read_text()
         again = calibrate(spec, out, client=client)
     assert again.complete and again.ran == 0  # resumed: every run was kept, none runs twice
     runs = pd.concat(pd.read_parquet(p) for p in (out / "runs").glob("*.parquet"))

@@ -318,7 +318,8 @@ def test_extends_key_only_at_top_level(tmp_path):
         (
             "policies:\n  compensation: {enabled: true, rate: 20,000}\n",
             "policies.compensation.0",
-            "a number written with a thousands comma (20,000) inside {...} is read as two keys",
+            "a comma inside {...} separates keys, so a number written with a comma (20,000 or "
+            "0,05) is read as two: write 20000 or 0.05",
         ),
         (
             "policies:\n  retention:\n    from: 2021-01-01\n",

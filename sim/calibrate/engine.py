@@ -144,7 +144,7 @@ def _calibrate_in(spec, out, budget_runs, hours, workers, scheduler, client, pro
         raise
     finally:
         runner.close()
-        state["runs_done"] = len(list((out / RUNS).glob("*.parquet")))
+        state["runs_done"] = evaluations_stored(out)
         state.setdefault("invocations", []).append(
             {
                 "started": state.get("_started"),
@@ -568,11 +568,17 @@ class _Stages:
         from sim.calibrate.report import write_fit_summary, write_fitted, write_report
 
         self.state["status"] = "complete"
+        self.state["runs_done"] = evaluations_stored(self.out)  # the report says how many
         self.state["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self._save()
         write_fitted(self.out, self.state)
         write_fit_summary(self.out, self.state)
         write_report(self.out, self.state)
+
+
+def evaluations_stored(out: Path) -> int:
+    """Evaluations (a baseline and its paired policy runs) whose results the folder holds."""
+    return len(list((out / RUNS).glob("*.parquet")))
 
 
 def write_table_csv(path: Path, frame: pd.DataFrame) -> None:

@@ -103,8 +103,8 @@ class Validator:
                 hint = _hint(key, keys)
                 if isinstance(key, int) and value is None:  # `{rate: 20,000}`: keys 20 and 0
                     hint = (
-                        "; a number written with a thousands comma (20,000) inside {...} is "
-                        "read as two keys: write 20000"
+                        "; a comma inside {...} separates keys, so a number written with a "
+                        "comma (20,000 or 0,05) is read as two: write 20000 or 0.05"
                     )
                 raise self.error(
                     (*path, str(key)),
