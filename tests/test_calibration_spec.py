@@ -116,9 +116,13 @@ def test_a_budget_too_small_for_the_plan_says_what_it_needs(tmp_path):
 
 
 def test_an_invalid_override_is_a_calibration_error(tmp_path):
-    spec = load_spec(_spec(tmp_path, BASE + "set: {time.years: 0}\n"))
-    with pytest.raises(CalibrationError, match="calibration scenario is invalid"):
+    spec = load_spec(_spec(tmp_path, BASE + "set:\n  time.start_year: 2023\n  time.years: 0\n"))
+    with pytest.raises(CalibrationError, match="calibration scenario is invalid") as err:
         make_plan(spec)
+    # named at its own line of the spec file, under `set`
+    lines = (tmp_path / "spec.yaml").read_text().splitlines()
+    assert err.value.key_path == "set.time.years"
+    assert lines[err.value.line - 1].strip() == "time.years: 0"
 
 
 @pytest.mark.parametrize(

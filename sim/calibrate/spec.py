@@ -190,6 +190,8 @@ class CalibrationSpec:
     posterior: Posterior
     discrepancy: float | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    lines: dict = field(default_factory=dict, compare=False, repr=False)
+    """Line of each key path in the spec file (for errors found later, e.g. in `set`)."""
 
     def describe(self) -> dict:
         return {
@@ -356,6 +358,7 @@ def load_spec(path: str | os.PathLike) -> CalibrationSpec:
         path=Path(os.path.abspath(path)),
         scenario_path=file_key("scenario", None),
         overrides={str(k): v for k, v in overrides.items()},
+        lines=dict(ck.lines),
         targets_path=file_key("targets", "targets.csv"),
         mapping_path=file_key("mapping", "mapping.yaml"),
         parameters=tuple(names),
@@ -385,7 +388,12 @@ def base_scenario(spec: CalibrationSpec) -> Any:
         for bound in (prior.low, prior.high):  # the prior's corners are valid scenario values
             scenario.with_overrides(prior.as_params(bound), source=str(spec.path))
     except HrhsimError as err:
+        key = err.key_path if err.key_path in spec.overrides else None
+        line = spec.lines.get(("set", key)) or spec.lines.get(("set",))
         raise CalibrationError(
-            f"the calibration scenario is invalid: {err}", file=str(spec.path), key_path="set"
+            f"the calibration scenario is invalid: {err}",
+            file=str(spec.path),
+            key_path=f"set.{key}" if key else "set",
+            line=line,
         ) from None
     return scenario
