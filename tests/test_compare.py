@@ -697,7 +697,7 @@ def fake_model(monkeypatch, tmp_path):
         paths[name].write_text(json.dumps(data), encoding="utf-8")
     calls = []
 
-    def load_scenario(path, overrides=()):
+    def load_scenario(path, overrides=(), warned=None):
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         explicit = set(data)
         defaults = default_scenario()

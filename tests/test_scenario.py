@@ -1170,3 +1170,24 @@ def test_a_warning_about_a_list_set_whole_by_set_names_set(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
         load_scenario(base, ["adjustments=[{countries: [XDA]}]"])
     assert "--set: adjustments.0 sets no multiplier" in caplog.text
+
+
+def test_scenarios_loaded_together_give_their_parents_warning_once(tmp_path, caplog):
+    """`compare` loads the baseline and its options with one `warned` set: the warning of the
+    file they all extend is given once, and an option's own warning still appears."""
+    from sim.compare.pipeline import load_scenarios
+
+    root = Path(__file__).resolve().parents[1] / "scenarios" / "archetypes_baseline.yaml"
+    (tmp_path / "base.yaml").write_text(
+        f"extends: {root}\nname: base\npolicies: {{retention: {{pay_rise: 0.2}}}}\n"
+    )
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text(f"extends: base.yaml\nname: {name}\n")
+    (tmp_path / "c.yaml").write_text(
+        "extends: base.yaml\nname: c\npolicies: {bonding: {years: 2}}\n"
+    )
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        load_scenarios([tmp_path / f"{n}.yaml" for n in ("base", "a", "b", "c")])
+    said = [r.getMessage() for r in caplog.records]
+    assert sum("policies.retention sets pay_rise" in m for m in said) == 1
+    assert sum("policies.bonding sets years" in m for m in said) == 1

@@ -52,9 +52,10 @@ def load_scenarios(paths: Sequence[str | Path], overrides: Sequence[str] = ()) -
     """Load every scenario (the `--set` overrides apply to all); names must differ."""
     scenario_mod = importlib.import_module("sim.inputs.scenario")
     scenarios = []
+    warned: set[str] = set()  # a parent file's warning once, not once per option extending it
     for p in paths:
         try:
-            scenarios.append(scenario_mod.load_scenario(p, tuple(overrides)))
+            scenarios.append(scenario_mod.load_scenario(p, tuple(overrides), warned=warned))
         except ScenarioError as err:
             if err.file == scenario_mod.SET_SOURCE:  # a --set applied to every scenario
                 err.message = f"{err.message} (applied to {Path(p).name})"

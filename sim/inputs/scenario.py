@@ -486,12 +486,18 @@ def _finish(
 
 
 def load_scenario(
-    path: str | os.PathLike, overrides: Sequence[str] = (), *, check_countries: bool = True
+    path: str | os.PathLike,
+    overrides: Sequence[str] = (),
+    *,
+    check_countries: bool = True,
+    warned: set[str] | None = None,
 ) -> Scenario:
     """Load, resolve (`extends`), override (`--set PATH=VALUE`) and validate a scenario file.
 
     Raises `ScenarioError` (file, key path, line) for every problem in the files or overrides.
-    `check_countries=False` skips loading the world (schema checks only).
+    `check_countries=False` skips loading the world (schema checks only). `warned`: warnings
+    already given for scenarios loaded together (`compare`'s baseline and options, which share
+    their parent files), not repeated.
     """
     if isinstance(overrides, str):
         overrides = (overrides,)
@@ -510,7 +516,9 @@ def load_scenario(
             )
         seen.add(dotted)
         _apply_override(data, prov, dotted, value, SET_SOURCE)
-    scenario = _finish(data, prov, Path(os.path.abspath(given)), check_countries=check_countries)
+    scenario = _finish(
+        data, prov, Path(os.path.abspath(given)), check_countries=check_countries, warned=warned
+    )
     log.info("loaded scenario %s (%s)", scenario.name, display)
     return scenario
 
