@@ -97,13 +97,19 @@ class Provenance:
         new.origins = dict(self.origins)
         return new
 
-    def lookup(self, path: KeyPath) -> Origin:
-        """The origin of `path` or of its closest recorded ancestor."""
+    def recorded(self, path: KeyPath) -> Origin | None:
+        """The origin of `path` or of its closest recorded ancestor; None if none was set (a
+        default)."""
         for n in range(len(path), 0, -1):
             origin = self.origins.get(path[:n])
             if origin is not None:
                 return origin
-        return (self.root, None)
+        return None
+
+    def lookup(self, path: KeyPath) -> Origin:
+        """The origin of `path` or of its closest recorded ancestor (else the root file)."""
+        origin = self.recorded(path)
+        return (self.root, None) if origin is None else origin
 
     def replace(self, path: KeyPath, other: Mapping[KeyPath, Origin]) -> None:
         """Forget origins at and below `path`; take those of `other` at and below it."""

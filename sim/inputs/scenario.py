@@ -39,6 +39,7 @@ from sim.inputs.validation import (
     check_name,
     codes_listed_by,
     walk_schema,
+    world_hint,
 )
 from sim.inputs.world import cached_world
 from sim.inputs.yamlio import parse_yaml
@@ -261,7 +262,7 @@ def _check_countries(data: dict, v: Validator) -> Any:
                 listed = ", ".join(codes) if len(codes) <= 12 else None
                 raise v.error(
                     item_path,
-                    f"unknown country code '{code}' in the {label}{_code_hint(world, code, codes)}",
+                    f"unknown country code '{code}' in the {label}{world_hint(world, code, codes)}",
                     expected=f"one of {listed}"
                     if listed
                     else (
@@ -317,17 +318,6 @@ def _warn_about_projection(world: Any, data: dict, v: Validator) -> None:
             first,
             last,
         )
-
-
-def _code_hint(world: Any, code: str, codes: list[str]) -> str:
-    """The world's own hint (codes with names, aliases such as UK -> GBR), else a close code."""
-    hint = getattr(world, "hint", None)
-    if callable(hint):
-        try:
-            return str(hint(code))
-        except Exception:  # a hint is a nicety; never let it hide the real error
-            log.debug("World.hint failed for %r", code, exc_info=True)
-    return _hint(code, codes)
 
 
 def selected_countries(scenario: Scenario, selector: Any = None) -> list[str]:

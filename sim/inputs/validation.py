@@ -10,10 +10,11 @@ can name a results folder. Every error names the file and line that set the valu
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from sim.inputs.extends import (
 )
 from sim.inputs.schema import SELECTOR_KEYWORDS, Field, ListOf
 from sim.inputs.yamlio import MAX_BYTES, MAX_WORLD_BYTES, check_regular_file
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_LIST_ITEMS",
@@ -356,14 +359,12 @@ def _nearness(prov: Provenance, path: KeyPath) -> int:
     """How close to the user the key (or its nearest recorded ancestor: `--set time={...}`) was
     set: 2 by `--set` or another override that is not a file, 1 in the file loaded, 0 in a file
     it extends, by an override named after a file (a calibration's `set:`), or by default."""
-    for n in range(len(path), 0, -1):
-        origin = prov.origins.get(path[:n])
-        if origin is not None:
-            file = origin[0]
-            if file == prov.root:
-                return 1
-            return 2 if not Path(str(file)).is_file() else 0
-    return 0
+    origin = prov.recorded(path)
+    if origin is None:
+        return 0
+    if origin[0] == prov.root:
+        return 1
+    return 2 if not Path(str(origin[0])).is_file() else 0
 
 
 def check_consistency(data: dict, v: Validator) -> None:
@@ -467,16 +468,26 @@ def codes_listed_by(world_kind: str | None) -> str:
     return f"`hrhsim world{option} --countries` lists them"
 
 
+def world_hint(world: Any, code: str, codes: Sequence[str] = ()) -> str:
+    """The world's own hint for a code or a country's name ("; did you mean GBR (United
+    Kingdom)?": names, aliases such as UK -> GBR), else a close code of `codes`; "" if none."""
+    try:
+        return str(world.hint(code))
+    except Exception:  # a hint is a courtesy: never the cause of another error
+        log.debug("World.hint failed for %r", code, exc_info=True)
+    return did_you_mean(code, list(codes))
+
+
 def _name_hint(text: str, world_kind: str | None) -> str:
-    """ "; did you mean GBR (United Kingdom)?" for a country written by name or common
-    abbreviation (`UK`, `Kenya`), from the names of the scenario's world, bundled (`global`,
-    `archetypes`); "" for a world file (read later, from its own path) or if none is close.
-    """
+    """`world_hint` for a country written by name or common abbreviation (`UK`, `Kenya`), from
+    the scenario's world when it is bundled (`global`, `archetypes`); "" for a world file (read
+    later, from its own path)."""
     from sim.inputs.world import cached_world
 
     if world_kind not in ("global", "archetypes"):
         return ""
     try:
-        return cached_world(world_kind, None).hint(text)
+        world = cached_world(world_kind, None)
     except Exception:  # a hint is a courtesy: never the cause of another error
         return ""
+    return world_hint(world, text)

@@ -114,13 +114,12 @@ def load_manifest(out_dir: str | os.PathLike) -> dict:
     folder = Path(out_dir)
     path = folder / MANIFEST
     if not folder.is_dir() or not path.exists():
-        what = (
-            "no such folder"
-            if not folder.exists()
-            else "not a folder"
-            if not folder.is_dir()
-            else "not a sweep folder (no sweep.json)"
-        )
+        if not folder.exists():
+            what = "no such folder"
+        elif not folder.is_dir():
+            what = "not a folder"
+        else:
+            what = "not a sweep folder (no sweep.json)"
         raise HrhsimError(
             what,
             file=str(folder),
