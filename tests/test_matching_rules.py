@@ -84,7 +84,7 @@ def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agr
         np.asarray(cadre or [0] * n, dtype=np.int64), np.asarray(destination, dtype=np.int64),
         table, ag[:, 0].copy(), ag[:, 1].copy(), ag[:, 2].copy(), ag[:, 3].copy(),
         rates if rates is not None else _passive(ethical, protected, passive_rate), left,
-        under_cap, exempt,
+        under_cap, np.broadcast_to(np.asarray(exempt, dtype=bool), (4,)).copy(),
         np.full((4, 2), rural_share), _flags(members),
         np.repeat((_flags(members) & ~_flags(waived))[:, None], 2, axis=1), preference,
     )  # fmt: skip
@@ -342,6 +342,22 @@ def test_agreement_hires_use_the_allowance_unless_exempt(exempt):
     else:
         assert hired == set(_ranked(IDS)[:6]) and left[SRC] == 0
         assert (channel[channel != 0] == NOT_TAKEN).all()  # nor by open recruitment
+
+
+def test_the_exemption_of_agreement_hires_is_the_origins_own():
+    """Two capped origins with no deployments left, each with an agreement: only the exempt
+    origin's agreement hires are taken (a lever's cap may count them, the world data's not)."""
+    origin = [SRC, OTHER] * 20
+    agreements = [(SRC, DEST, -1, 100), (OTHER, DEST, -1, 100)]
+    capped = [(SRC, 0), (OTHER, 0)]
+    exempt = np.array([True, False, True, True])
+    channel, _, _, left = match(IDS, origin, [DEST] * 40, agreements=agreements,
+                                allowance={SRC: 0, OTHER: 0}, capped=capped,
+                                exempt=exempt)  # fmt: skip
+    by_origin = dict(zip(IDS, origin, strict=True))
+    hired = {by_origin[i] for i, c in zip(IDS, channel, strict=True) if c >= 0}
+    assert hired == {SRC} and (channel[np.asarray(origin) == OTHER] == NOT_TAKEN).all()
+    assert left[SRC] == 0 and left[OTHER] == 0
 
 
 def test_an_applicant_held_by_the_cap_leaves_the_post_to_the_next():

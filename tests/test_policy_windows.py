@@ -82,7 +82,7 @@ LEVER_ON = {
         lambda p: (
             np.isfinite(p.deployment_cap).any()
             and p.deployment_capped.any()
-            and not p.deployment_exempt_agreements
+            and not p.deployment_exempt_agreements.all()
         ),
     ),
     "adjustments": (

@@ -392,7 +392,30 @@ def test_the_philippines_deployment_caps_of_2020_2022_are_world_data():
     caps = {year: schedule.year(year).deployment_cap[phl] for year in range(2019, 2024)}
     assert caps == {2019: np.inf, 2020: 5000.0, 2021: 6500.0, 2022: 7500.0, 2023: np.inf}
     assert schedule.year(2021).deployment_capped[phl].all()
-    assert schedule.year(2021).deployment_exempt_agreements
+    assert schedule.year(2021).deployment_exempt_agreements[phl]
+
+
+def test_a_lever_cap_without_exemption_leaves_the_world_data_cap_exempt():
+    """The lever's `exempt_agreements: false` applies to the origins it caps; the Philippines'
+    caps of the world data exempt government-to-government hires in the same years."""
+    data = global_subset(
+        {
+            "time.start_year": 2020,
+            "time.years": 4,
+            "policies.deployment_cap.enabled": True,
+            "policies.deployment_cap.countries": ["NGA"],
+            "policies.deployment_cap.exempt_agreements": False,
+        }
+    ).data
+    from sim.model.policies import PolicySchedule
+
+    world = world_for(data)
+    schedule = PolicySchedule(data, world, np.asarray(world.income_group) == "H")
+    phl, nga = world.index("PHL"), world.index("NGA")
+    for year in (2020, 2021, 2022):
+        pol = schedule.year(year)
+        assert np.isfinite(pol.deployment_cap[[phl, nga]]).all()
+        assert pol.deployment_exempt_agreements[phl] and not pol.deployment_exempt_agreements[nga]
 
 
 def test_licensing_exam_destinations_recruit_little():

@@ -74,7 +74,7 @@ def match_applicants(
     passive: np.ndarray,
     allowance: np.ndarray,
     capped: np.ndarray,
-    exempt_agreements: bool,
+    exempt_agreements: np.ndarray,
     rural_share: np.ndarray,
     member: np.ndarray,
     preferring: np.ndarray,
@@ -91,8 +91,8 @@ def match_applicants(
     from a protected country (the country they are in) are taken only as passive applicants (with
     probability `passive[country, destination, cadre]`).
     Where the training country caps deployments (`capped`), an applicant leaving it needs a unit
-    of its `allowance` (agreement hires too unless `exempt_agreements`); migrants moving on from
-    abroad do not.
+    of its `allowance` (agreement hires too unless the origin's `exempt_agreements`); migrants
+    moving on from abroad do not.
 
     Args:
         step: the step; tie_order (`Applicants.tie_order`), worker_keys, origin, country (where
@@ -105,7 +105,7 @@ def match_applicants(
             recruitment applies (`PolicyYear.passive`), else 1.
         allowance: (C,) int64 deployments each origin may still make, consumed in place.
         capped: (C, K) bool origins and cadres under a deployment cap.
-        exempt_agreements: agreement hires do not use the allowance.
+        exempt_agreements: (C,) bool origins whose agreement hires do not use the allowance.
         rural_share: (C, K) share of each destination's vacancies that are rural.
         member: (C,) bool members of the area of free movement (`World.free_movement`).
         preferring: (C, K) bool members whose posts of the cadre apply the Community preference
@@ -137,7 +137,7 @@ def match_applicants(
             d = destination[i]
             if posts[d, cadre[i]] <= 0:
                 continue
-            counted = capped[o, cadre[i]] and not exempt_agreements
+            counted = capped[o, cadre[i]] and not exempt_agreements[o]
             if counted and allowance[o] <= 0:
                 continue
             if counted:

@@ -105,7 +105,8 @@ class PolicyYear:
     agreement_active: np.ndarray  # (G,)
     deployment_cap: np.ndarray  # (C,) deployments a year allowed (inf: no cap), workers
     deployment_capped: np.ndarray  # (C, K) cadres counted against the country's cap
-    deployment_exempt_agreements: bool
+    deployment_exempt_agreements: np.ndarray  # (C,) bool: agreement hires from the origin are
+    # not counted against its cap (the world data's caps: always; the lever's: `exempt_agreements`)
     demand_multiplier: np.ndarray  # (C,)
     recruitment_multiplier: np.ndarray  # (C,)
     capacity_multiplier: np.ndarray  # (C,) multiplier of recruitment ceilings
@@ -235,7 +236,7 @@ class PolicySchedule:
             agreement_active=np.zeros_like(pol.agreement_active),
             deployment_cap=world_cap,
             deployment_capped=np.repeat(np.isfinite(world_cap)[:, None], k, axis=1),
-            deployment_exempt_agreements=True,
+            deployment_exempt_agreements=np.ones(n, dtype=bool),
             demand_multiplier=np.ones(n),
             recruitment_multiplier=np.ones(n),
             capacity_multiplier=np.ones(n),
@@ -337,7 +338,11 @@ class PolicySchedule:
             agreement_active=active,
             deployment_cap=deployment_cap,
             deployment_capped=deployment_capped,
-            deployment_exempt_agreements=bool(cap_spec["exempt_agreements"]) or not cap_on,
+            # the lever's choice for the origins it caps; the world data's caps (the
+            # Philippines') exempt government-to-government hires
+            deployment_exempt_agreements=np.where(
+                cap_countries, bool(cap_spec["exempt_agreements"]), True
+            ),
             demand_multiplier=demand,
             recruitment_multiplier=recruit,
             capacity_multiplier=capacity,
