@@ -1133,3 +1133,13 @@ def test_the_meta_line_gives_the_fit_of_a_calibration():
     assert cal.short() == "fitted by hrhsim calibrate: 7 of 22 fitted targets within ±25%"
     assert calibration_of({"calibration": {"status": "fitted"}}).short() == "fitted"
     assert calibration_of({}).short() == "not calibrated"
+
+
+def test_a_change_too_small_to_read_keeps_its_unit():
+    """`hardly changes (+0.010 per 10,000; ...)`: the number says what it counts."""
+    from sim.compare import reading, summary
+    from sim.compare.tables import METRICS
+
+    row = pd.Series({"change_p5": -0.02, "change_median": 0.01, "change_p95": 0.03})
+    text = summary._phrase(METRICS["safeguards_density"], row, reading.Evidence(replicates=5))
+    assert text.startswith("hardly changes (+0.010 per 10,000; 90% interval")

@@ -240,6 +240,8 @@ def test_briefing_says_what_the_intervals_cover_and_calls_clear_only_when_allowe
     assert "17 of 22 fitted targets are reproduced within ±25%" in text
     assert page.index("17 of 22") < page.index('id="headline-table"')
     assert 'href="fit_report.md"' in page and (out / "fit_report.md").is_file()
+    # The linked report is the calibration's own, of its day: re-measured figures supersede it.
+    assert "shows its fit when it ran" in text and "supersede it" in text
     assert "20 paired replicates" in text
     if uncertainty == "parameters":
         assert "▲ clearly better" in text and "rises clearly by" in text
@@ -392,7 +394,7 @@ def test_agreement_delivery_from_the_agreement_table_and_country_pages(agreement
     import shutil
 
     shutil.copytree(opt, recorded)
-    _write_agreements(recorded, {2023: 0.0, 2024: 210.0, 2025: 330.0}, 500.0, 2024)
+    _write_agreements(recorded, {2023: 0.0, 2024: 210.0, 2025: 524.0}, 500.0, 2024)
     _write_stocks(recorded)
     _write_stocks(base)
     try:
@@ -410,10 +412,15 @@ def test_agreement_delivery_from_the_agreement_table_and_country_pages(agreement
     # Year rows: quota in force and the median of hires (210 + 10 r over 3 replicates: 220).
     # 5th-95th percentile of 210, 220, 230 (linear): 211 to 229.
     assert re.search(r"2024 500 220 211 to 229", text), text
-    assert re.search(r"2025 500 340 331 to 349", text), text
+    # A share of the quota in whole percent: 534 / 500 is 107% (not 110%, two figures).
+    assert re.search(r"2024 500 220 211 to 229 · width 18 44%", text), text
+    assert re.search(r"2025 500 534 525 to 543 · width 18 107%", text), text
     assert "2023 0" in text
+    note = text_of(page[page.index('id="agreement-table-1"') :][:6000])
+    omega = load_run(recorded).scenario["scale"]["workers_per_agent"]
+    assert ("moves whole simulated workers" in note) == (omega > 1)
     delivery = pd.read_csv(out / "agreements_delivery.csv")
-    assert delivery.loc[delivery["year"] == 2025, "median"].item() == pytest.approx(340.0)
+    assert delivery.loc[delivery["year"] == 2025, "median"].item() == pytest.approx(534.0)
     assert (delivery["moved_from"] == "agreement").all()
     # Focus: the agreement's countries and --focus, each with a page linked from the tables.
     assert result.focus == ["XSR", "XDA", "XMI"]

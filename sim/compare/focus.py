@@ -31,7 +31,7 @@ MONEY_ITEMS = (
     ("incentive_spending", "Incentive spending (retention pay, rural allowances)"),
     ("training_investment", "Training investment"),
     ("training_cost_emigrants", "Training cost embodied in its emigrants"),
-    ("recruitment_fees", "Recruitment fees paid by its workers"),
+    ("recruitment_fees", "Recruitment fees paid by workers trained there"),
 )
 
 

@@ -60,7 +60,7 @@ def agreement_table(ctx: Context, n: int, a: Agreement, table: pd.DataFrame, sou
                 td(str(int(r["year"])), cls="text"),
                 td(esc(fmt.quote(r["quota"], "workers"))),
                 number_cell(r["median"], r["p5"], r["p95"], "workers", signed=False),
-                td(esc("—" if not math.isfinite(r["share"]) else fmt.quote(r["share"], "share"))),
+                td(esc("—" if not math.isfinite(r["share"]) else f"{100 * r['share']:.0f}%")),
                 td(esc(fmt.quote(r["baseline"], "workers"))),
                 number_cell(
                     r["change_median"], r["change_p5"], r["change_p95"], "workers", signed=True
@@ -73,6 +73,13 @@ def agreement_table(ctx: Context, n: int, a: Agreement, table: pd.DataFrame, sou
         else "This run did not record hires by agreement: the numbers are all moves on the "
         f"corridor for {a.cadre_label}, which include recruitment outside the agreement."
     )
+    omega = ctx.evidence.workers_per_agent
+    if omega and omega > 1:
+        note += (
+            f" The model moves whole simulated workers ({fmt.quote(omega, 'workers')} workers "
+            "each): a quota is met in whole ones, the remainder carried to the next year, so a "
+            "year's hires may be above or below its quota by up to one of them."
+        )
     if a.start is not None and a.start > ctx.year:
         note += f" The agreement starts in {a.start}, after the last simulated year."
     caption = f"Table 2.{n}. Agreement {esc(title)}: workers moved each year against the quota"

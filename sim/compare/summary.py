@@ -42,7 +42,7 @@ def _phrase(metric: Metric, row: pd.Series, ev: reading.Evidence) -> str:
     if lo == hi == 0:
         return "does not change"
     if not rd.relevant:
-        return f"hardly changes ({med_s}; {ci})"
+        return f"hardly changes ({med_s}{unit}; {ci})"
     verb = "rises" if med > 0 else "falls"
     if rd.clear:
         verb += " clearly"
@@ -141,7 +141,11 @@ def trust_html(ctx: Context) -> str:
     cal = ev.calibration
     report = ""
     if cal.report and ctx.tables.get("__fit_report__"):
-        report = f' <a href="{esc(ctx.tables["__fit_report__"])}">Fit report</a>.'
+        report = (
+            f' <a href="{esc(ctx.tables["__fit_report__"])}">The calibration\'s report</a> '
+            "shows its fit when it ran, on the model and targets of that day; figures re-measured "
+            "on a later model, where the sentence above gives them, supersede it."
+        )
     elif cal.report:
         from pathlib import PurePath
 
