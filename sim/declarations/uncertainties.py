@@ -128,11 +128,13 @@ BEHAVIOUR: tuple[Parameter, ...] = (
     ),
     RealParameter(
         "behaviour.free_movement_effect", 0.0, 4.0, 0.0, "utility",
-        "none at the default: the destination choice has no term for the EU/EEA/Swiss free "
-        "movement of workers and automatic recognition of doctors' and nurses' qualifications "
-        "(Directive 2005/36/EC), so a move within the area faces the emigration constant's "
-        "barriers (visas, licensing examinations) like any other; fitted by "
-        "calibration/europe.yaml (to six European destinations' foreign-trained doctors)",
+        "the EU/EEA/Swiss free movement of workers and automatic recognition of doctors' and "
+        "nurses' qualifications (Directive 2005/36/EC) spare a move within the area the "
+        "barriers (visas, licensing examinations) that the emigration constant stands for; the "
+        "destination choice's term for it (ODD §4.2.2) is none at the default (a move within "
+        "the area then faces those barriers like any other); fitted by calibration/europe.yaml "
+        "(to six European destinations' foreign-trained doctors) and adopted in "
+        "calibration/fitted.yaml",
         "Utility of a destination in the area of free movement (`World.free_movement`) for "
         "workers trained in another member.",
         min=-10.0, max=10.0,
@@ -459,7 +461,7 @@ WORKFORCE: tuple[Parameter, ...] = (
         "workforce.demand_income_elasticity", CADRES, ((0.5, 0.1, 1.2), (0.5, 0.1, 1.2)),
         unit="ratio", min=0.0, max=5.0,
         source="demand_elasticity.csv and docs/data.md §3.2: between the within-country decade "
-        "estimates (0.15-0.18) and the cross-section (doctors 1.01, nurses 0.75) that Scheffler "
+        "estimates (0.15-0.18) and the cross-section (doctors 1.02, nurses 0.75) that Scheffler "
         "et al. 2008 and Liu et al. 2017 use to project demand",
         doc="Elasticity of funded posts per capita to real GDP per capita (fiscal space).",
         range_source="from the within-country decade estimates (0.15-0.18) to above the "
