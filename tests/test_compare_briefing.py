@@ -162,6 +162,19 @@ def test_sig_is_within_half_a_unit_of_the_last_figure(x, n):
 # when a change is "clear"
 
 
+def test_a_density_change_within_one_simulated_worker_of_the_country_gets_no_mark():
+    """A country of a million at 200 workers per agent moves its density in steps of 2 per
+    10,000: a change of 3.0 is above the 0.1 threshold but within two steps (the model's
+    resolution is one), so no mark."""
+    assert reading.STEPS_RELEVANT == 2
+    ev = reading.Evidence(replicates=5, workers_per_agent=200.0)
+    change = (2.5, 3.0, 3.5)
+    assert reading.read_change(*change, "density", +1, ev).mark == "▲ better"
+    within = reading.read_change(*change, "density", +1, ev, step=2.0)
+    assert within.mark == "" and not within.relevant and "threshold (4.0)" in within.words
+    assert reading.read_change(*change, "density", +1, ev, step=1.5).mark == "▲ better"
+
+
 def test_clear_needs_an_interval_off_zero_enough_replicates_and_parameter_uncertainty():
     stochastic = reading.Evidence(replicates=50, uncertainty="stochastic")
     few = reading.Evidence(replicates=5, uncertainty="parameters")

@@ -58,6 +58,7 @@ class Context:
     tables: dict[str, str] = field(default_factory=dict)
     """CSV file name by table id (for the download links)."""
     workbook: str | None = None
+    _populations: dict[str, float] | None = field(default=None, repr=False)
 
     @property
     def runs(self) -> list[Run]:
@@ -74,6 +75,28 @@ class Context:
         """A scenario's colour swatch and name (escaped, wrapping at `_`)."""
         return swatch(colour(self.index_of(name))) + wrap(name)
 
+    def worker_density(self, code: str) -> float | None:
+        """One simulated worker of `code` per 10,000 population: the smallest step of its
+        density in one replicate, at the population of the baseline's last year (median of the
+        replicates; the world's base-year population where the runs do not report it). None
+        without a scale or a population."""
+        wpa = self.evidence.workers_per_agent
+        if not wpa:
+            return None
+        if self._populations is None:
+            self._populations = {}
+            world = self.groups.world
+            if world is not None:
+                for c, pop in zip(world.iso3, world.population, strict=True):
+                    self._populations[str(c)] = float(pop)
+            if self.baseline.has_indicator("population"):
+                rows = self.baseline.indicator("population")
+                rows = rows[(rows["year"] == self.year) & (rows["cadre"] == "all")]
+                medians = rows.groupby("country", observed=True)["value"].median()
+                self._populations.update({str(c): float(v) for c, v in medians.items()})
+        pop = self._populations.get(code)
+        return float(wpa) * 1e4 / pop if pop and pop > 0 else None
+
     def country(self, code: str) -> str:
         """A country's name and code, linked to its page when it has one."""
         text = f"{esc(self.groups.name(code))} ({esc(code)})"
@@ -82,8 +105,14 @@ class Context:
         return text
 
 
-def change_cells(ctx: Context, metric: Metric, rows: Sequence[pd.Series | dict]) -> list[str]:
-    """Cells for one metric's change in several options, formatted together (distinct values)."""
+def change_cells(
+    ctx: Context, metric: Metric, rows: Sequence[pd.Series | dict], *, step: float | None = None
+) -> list[str]:
+    """Cells for one metric's change in several options, formatted together (distinct values).
+
+    `step`: the smallest step of the value in one replicate (one simulated worker), when larger
+    than the kind's relevance threshold: a smaller change gets no mark.
+    """
     texts = fmt.cells(
         [(r["change_median"], r["change_p5"], r["change_p95"]) for r in rows],
         metric.kind,
@@ -98,6 +127,7 @@ def change_cells(ctx: Context, metric: Metric, rows: Sequence[pd.Series | dict])
             metric.kind,
             metric.better,
             ctx.evidence,
+            step=step,
         )
         cells.append(
             number_cell(
@@ -172,6 +202,7 @@ def density_rows(
         )
         if flagged:
             spans[len(stub_rows) - 1] = flag_text(ctx, code)
-        for col, cell in zip(columns, change_cells(ctx, density, rows), strict=True):
+        step = ctx.worker_density(code)
+        for col, cell in zip(columns, change_cells(ctx, density, rows, step=step), strict=True):
             col.cells.append(cell)
     return stub_rows, columns, spans

@@ -62,7 +62,8 @@ def maps_html(ctx: Context) -> str:
                     per_table=4,
                     spans=spans,
                     note="One simulated worker: the smallest step of the value in one replicate "
-                    "at this scale; changes of a few steps are granularity, not effect.",
+                    "at this scale (densities at the baseline's population of the end of "
+                    f"{ctx.year}); changes of a few steps are granularity, not effect.",
                 )
             )
         parts.append("</div>")
@@ -73,12 +74,8 @@ def _step(ctx: Context, code: str, key: str) -> str:
     """How much one simulated worker moves a country's mapped value."""
     wpa = ctx.evidence.workers_per_agent or 1.0
     if key == "density":
-        world = ctx.groups.world
-        try:
-            pop = float(world.population[[str(c) for c in world.iso3].index(code)])
-        except (AttributeError, ValueError, IndexError, TypeError):
-            return "n/a"
-        return fmt.quote(wpa * 1e4 / pop, "density", 2) if pop > 0 else "n/a"
+        step = ctx.worker_density(code)
+        return fmt.quote(step, "density", 2) if step is not None else "n/a"
     start = ctx.map_stock.get(code) if ctx.map_stock else None
     return fmt.quote(1000.0 * wpa / start, "density", 2) if start else "n/a"
 

@@ -111,7 +111,8 @@ def _levels_table(ctx: Context, code: str, series: pd.DataFrame) -> str:
                 cells.append(number_cell(r["median"], r["p5"], r["p95"], kind, signed=False))
             else:
                 metric = Metric(ind, ind, kind, "", _BETTER[ind])
-                cells += change_cells(ctx, metric, [r])
+                step = ctx.worker_density(code) if ind == "density" else None
+                cells += change_cells(ctx, metric, [r], step=step)
         rows.append(cells)
     caption = (
         f"{esc(ctx.groups.name(code))}: doctors + nurses at the end of {ctx.year}: baseline "

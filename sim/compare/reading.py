@@ -34,6 +34,10 @@ RELEVANCE = {
 """Smallest change worth a ▲/▼ mark, by kind, in the kind's own unit."""
 
 
+STEPS_RELEVANT = 2
+"""Simulated workers a country's change in density must reach to be marked (`read_change`)."""
+
+
 def threshold(kind: str, workers_per_agent: float | None = None) -> float:
     """The relevance threshold of `kind`; counts of workers never below one simulated worker."""
     base = RELEVANCE.get(kind, 0.0)
@@ -217,17 +221,27 @@ def _finite(*values: Any) -> bool:
 
 
 def read_change(
-    lo: float, med: float, hi: float, kind: str, better: int, evidence: Evidence
+    lo: float,
+    med: float,
+    hi: float,
+    kind: str,
+    better: int,
+    evidence: Evidence,
+    *,
+    step: float | None = None,
 ) -> Reading:
     """Read a paired change (90% interval `lo`..`hi`, median `med`) of a metric of `kind`.
 
-    `better` is +1 when higher is better, -1 when lower is better, 0 when neither.
+    `better` is +1 when higher is better, -1 when lower is better, 0 when neither. `step`, when
+    given, is the smallest step of the value in one replicate (one simulated worker of a
+    country's density): the relevance threshold is never below `STEPS_RELEVANT` of them, since a
+    change of one step is the model's resolution, not an effect it resolves.
     """
     if not _finite(lo, med, hi):
         return Reading(words="not available")
     if lo == hi == 0:
         return Reading(words="no change")
-    limit = threshold(kind, evidence.workers_per_agent)
+    limit = max(threshold(kind, evidence.workers_per_agent), STEPS_RELEVANT * (step or 0.0))
     relevant = abs(med) >= limit
     excludes = lo > 0 or hi < 0
     direction = "higher" if med > 0 else "lower"

@@ -151,12 +151,20 @@ def trust_html(ctx: Context) -> str:
 
         report = f" Fit report: {esc(PurePath(cal.report).name)} (not found next to the runs)."
     kinds = [m.kind for m in HEADLINE]
+    granular = ""
+    if ev.workers_per_agent and ev.workers_per_agent > 1:
+        granular = (
+            f"; nor does a country's density change smaller than {reading.STEPS_RELEVANT} "
+            "simulated workers of its population (one is the smallest step of its density in "
+            "one replicate, the model's resolution)"
+        )
     return (
         '<div class="trust" id="how-sure">'
         f"<p><strong>Calibration.</strong> {esc(cal.text())}{report}</p>"
         f"<p><strong>Uncertainty.</strong> {esc(ev.covers())} {esc(ev.clear_rule())}</p>"
         "<p><strong>Relevance.</strong> Changes smaller than "
-        f"{esc(reading.relevance_text(kinds, ev.workers_per_agent))} get no ▲/▼ mark.</p>"
+        f"{esc(reading.relevance_text(kinds, ev.workers_per_agent))} get no ▲/▼ mark"
+        f"{granular}.</p>"
         "</div>"
     )
 
