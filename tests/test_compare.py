@@ -1143,3 +1143,33 @@ def test_a_change_too_small_to_read_keeps_its_unit():
     row = pd.Series({"change_p5": -0.02, "change_median": 0.01, "change_p95": 0.03})
     text = summary._phrase(METRICS["safeguards_density"], row, reading.Evidence(replicates=5))
     assert text.startswith("hardly changes (+0.010 per 10,000; 90% interval")
+
+
+def test_an_option_message_states_what_it_spends_over_the_period():
+    """The option's message gives its extra spending on incentives and training (the money
+    section's totals, paired change), leaving out changes below the money threshold."""
+    from types import SimpleNamespace
+
+    from sim.compare import summary
+
+    money = pd.DataFrame(
+        {
+            "item": ["incentive_spending", "training_investment", "compensation_paid"],
+            "opt|change|median": [2.5e10, 4e5, 7e8],
+        }
+    )
+    said = summary._spending(SimpleNamespace(money=money), SimpleNamespace(name="opt"))
+    assert said == ["$25.0 billion more on incentives (retention pay, rural allowances)"]
+    money["opt|change|median"] = [-3e9, 1.2e11, 0.0]
+    said = summary._spending(SimpleNamespace(money=money), SimpleNamespace(name="opt"))
+    assert (
+        said[0].startswith("$3.00 billion less on incentives") and "$120 billion more on" in said[1]
+    )
+    assert summary._spending(SimpleNamespace(money=money), SimpleNamespace(name="other")) == []
+
+
+def test_few_replicates_say_the_interval_is_nearly_their_range():
+    from sim.compare import reading
+
+    assert "nearly the range of the runs" in reading.Evidence(replicates=5).covers()
+    assert "nearly the range" not in reading.Evidence(replicates=40).covers()

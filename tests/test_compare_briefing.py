@@ -731,3 +731,21 @@ def test_characters_the_font_lacks_are_counted_not_warned_one_by_one(tmp_path, r
     assert missing == 4 and not [w for w in recwarn if "missing from font" in str(w.message)]
     *_, missing = _draw_and_save(Spec(_cjk_chart, ("Équité",)), str(tmp_path))
     assert missing == 0 and (tmp_path / "cjk.png").is_file()
+
+
+def test_the_headline_says_the_baseline_path_the_changes_are_against(agreement_runs, tmp_path):
+    """Before the options' changes, the baseline's own start and end (from its over-time table)."""
+    _tmp, base, opt = agreement_runs
+    out = tmp_path / "out"
+    result = write_briefing(load_run(base), [load_run(opt)], out, world=fake_world())
+    text = text_of(result.index_html.read_text(encoding="utf-8"))
+    series = pd.read_csv(out / "over_time.csv")
+    series = series[(series["scenario"] == "baseline") & (series["metric"] == "safeguards_density")]
+    by_year = series.set_index("year")["median"]
+    first, last = int(by_year.index.min()), int(by_year.index.max())
+    start, end = (fmt.quote(by_year[y], "density", 3) for y in (first, last))
+    assert (
+        "In the baseline, health-worker density in the 2 safeguards-list countries goes from "
+        f"{start} per 10,000 at the beginning of {first + 1} to {end} at the end of {last}"
+    ) in text
+    assert text.index("In the baseline,") < text.index("By the end of")

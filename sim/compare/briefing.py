@@ -385,6 +385,7 @@ def _write(
         small_states=small,
         tables=csv_names_links,
         workbook=book,
+        baseline_series=series[0][1],
     )
     index = out_dir / INDEX
     atomic_write(index, sections.render(ctx), shown=previous / INDEX)

@@ -58,6 +58,8 @@ class Context:
     tables: dict[str, str] = field(default_factory=dict)
     """CSV file name by table id (for the download links)."""
     workbook: str | None = None
+    baseline_series: pd.DataFrame | None = None
+    """The baseline's headline metrics by year (`tables.time_series`: metric, year, median...)."""
     _populations: dict[str, float] | None = field(default=None, repr=False)
 
     @property

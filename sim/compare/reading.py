@@ -168,7 +168,16 @@ class Evidence:
                 "parameters fixed): it does not include uncertainty about the parameters, the "
                 "data or the model's structure"
             )
-        return f"The 90% intervals come from {self.replicates} paired replicates and cover {what}."
+        text = f"The 90% intervals come from {self.replicates} paired replicates and cover {what}."
+        if 1 < self.replicates <= 21:
+            # numpy's linear percentiles: the 5th lies at rank 0.05 (n - 1), below the second
+            # lowest value for n <= 21
+            text += (
+                f" With {self.replicates} replicates, each end of an interval lies between the "
+                "two most extreme values, so an interval is nearly the range of the runs and "
+                "itself uncertain; more replicates (--replicates) give steadier intervals."
+            )
+        return text
 
     def clear_rule(self) -> str:
         """When the briefing calls a change clear, and whether any can be here."""

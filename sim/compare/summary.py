@@ -86,12 +86,19 @@ def headline_message(ctx: Context, run: Run) -> str:
                 + fmt.quote(r["change_median"], "money")
                 + " a year in compensation"
             )
+    spending = _spending(ctx, run)
     lead = ctx.descriptions.get(run.name) or (ctx.described.get(run.name) or [""])[0]
     text = lead.strip()
     if text and not text.endswith("."):
         text += "."
     if parts:
         text += f" By the end of {ctx.year}, compared with the baseline, " + "; ".join(parts) + "."
+    if spending:
+        text += (
+            f" Over {ctx.first + 1}–{ctx.year} it spends "
+            + " and ".join(spending)
+            + " than the baseline."
+        )
     for agreement, table, source in ctx.agreements:
         if agreement.scenario != run.name:
             continue
@@ -99,6 +106,32 @@ def headline_message(ctx: Context, run: Run) -> str:
     if not ctx.evidence.allows_clear:
         text += " (Intervals cover stochastic noise only; no change is called clear.)"
     return text.strip()
+
+
+_SPENDING = (
+    ("incentive_spending", "on incentives (retention pay, rural allowances)"),
+    ("training_investment", "on training"),
+)
+"""Money items whose change an option's message states: what it costs, besides compensation."""
+
+
+def _spending(ctx: Context, run: Run) -> list[str]:
+    """`$12.0 billion more on training` and the like: the paired change (median) of each item of
+    `_SPENDING` over the simulated years (the money section's totals), when relevant."""
+    column = f"{run.name}|change|median"
+    money = ctx.money
+    if money is None or money.empty or column not in money.columns:
+        return []
+    out = []
+    for key, words in _SPENDING:
+        row = money[money["item"] == key]
+        if row.empty:
+            continue
+        value = float(row[column].iloc[0])
+        if math.isfinite(value) and abs(value) >= reading.threshold("money"):
+            more = "more" if value > 0 else "less"
+            out.append(f"{fmt.quote(abs(value), 'money')} {more} {words}")
+    return out
 
 
 def _delivery_sentence(ctx: Context, a: Agreement, table: pd.DataFrame, source: str) -> str:
@@ -123,9 +156,52 @@ def _delivery_sentence(ctx: Context, a: Agreement, table: pd.DataFrame, source: 
     )
 
 
+_PATH = (
+    ("safeguards_density", "health-worker density in the {n} safeguards-list countries goes"),
+    ("population_below_44_5", "the people living in countries below 44.5 per 10,000 go"),
+    ("destination_vacancy_rate", "the vacancy rate in destination countries goes"),
+)
+"""The baseline's own path, said before the options' changes (what their changes are against)."""
+
+
+def baseline_message(ctx: Context) -> str:
+    """`In the baseline, health-worker density ... goes from 15.1 per 10,000 at the beginning of
+    2023 to 19.4 at the end of 2032; ...` (medians of the replicates), or '' without a series."""
+    series = ctx.baseline_series
+    if series is None or series.empty:
+        return ""
+    parts = []
+    n_sg = len(ctx.groups.safeguards)
+    for key, words in _PATH:
+        if key == "safeguards_density" and not n_sg:
+            continue
+        rows = series[series["metric"] == key].set_index("year")["median"]
+        if ctx.first not in rows.index or ctx.year not in rows.index:
+            continue
+        start, end = float(rows[ctx.first]), float(rows[ctx.year])
+        if not (math.isfinite(start) and math.isfinite(end)):
+            continue
+        kind = METRICS[key].kind
+        unit = {"density": " per 10,000", "people": ""}.get(kind, "")
+        parts.append(
+            f"{words.format(n=n_sg)} from {fmt.quote(start, kind, 3)}{unit} at the "
+            f"beginning of {ctx.first + 1} to {fmt.quote(end, kind, 3)} at the end of {ctx.year}"
+        )
+    if not parts:
+        return ""
+    return "In the baseline, " + "; ".join(parts) + " (medians of the replicates)."
+
+
 def summary_html(ctx: Context) -> str:
-    """Headline messages: one card per option, with timing warnings."""
+    """Headline messages: the baseline's path, then one card per option, with timing
+    warnings."""
     cards = []
+    path = baseline_message(ctx)
+    if path:
+        cards.append(
+            f'<div class="card" style="border-left-color:{colour(0)}">'
+            f"<h3>{ctx.label(ctx.baseline.name)}</h3><p>{esc(path)}</p></div>"
+        )
     for o in ctx.options:
         warn = "".join(f'<p class="warn">{esc(w)}</p>' for w in ctx.warnings.get(o.name, []))
         cards.append(
