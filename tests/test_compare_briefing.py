@@ -63,6 +63,11 @@ def test_significant_figures_examples():
     assert fmt.distinct([0.112, 0.060], "density", signed=True) == ["+0.11", "+0.060"]
     assert fmt.cells([(0.6, 0.58, 0.63)], "density", signed=True) == [("+0.60", "+0.58", "+0.63")]
     assert fmt.width(0.58, 0.63, "density") == "0.050"
+    # An interval whose ends differ by floating-point residue has no width (the review's
+    # "width $0.00000095" for a training investment of about $1 billion).
+    lo = 1.234e9
+    assert fmt.width(lo, lo + 9.5e-7, "money") == fmt.quote(0.0, "money")
+    assert fmt.width(0.0, 9.5e-7, "money") != fmt.quote(0.0, "money")  # a true, tiny width
 
 
 finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)

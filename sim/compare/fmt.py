@@ -325,7 +325,11 @@ def cells(
 
 
 def width(lo: float | None, hi: float | None, kind: str) -> str:
-    """The width of an interval (`hi - lo`) in the kind's unit, two significant figures."""
+    """The width of an interval (`hi - lo`) in the kind's unit, two significant figures; a width
+    that is floating-point residue of its ends (`_snap`) is 0."""
     if not (_finite(lo) and _finite(hi)):
         return "n/a"
-    return quote(float(hi) - float(lo), kind, 2, signed=False).replace("%", " pp")
+    size = float(hi) - float(lo)
+    if abs(size) < RESIDUE * max(abs(float(lo)), abs(float(hi))):
+        size = 0.0
+    return quote(size, kind, 2, signed=False).replace("%", " pp")
