@@ -1145,31 +1145,46 @@ def test_a_change_too_small_to_read_keeps_its_unit():
     assert text.startswith("hardly changes (+0.010 per 10,000; 90% interval")
 
 
-def test_an_option_message_states_what_it_spends_over_the_period():
-    """The option's message gives its extra spending on incentives and training (the money
-    section's totals, paired change), leaving out changes below the money threshold."""
+def test_an_option_message_states_what_its_incentives_cost_over_the_period():
+    """The option's message gives the paired change of its incentive spending over the simulated
+    years (the money section's total) with its interval; nothing below the money threshold for
+    those years; training investment is not stated (every country's response is in it)."""
     from types import SimpleNamespace
 
     from sim.compare import summary
 
-    money = pd.DataFrame(
-        {
-            "item": ["incentive_spending", "training_investment", "compensation_paid"],
-            "opt|change|median": [2.5e10, 4e5, 7e8],
-        }
+    ctx = SimpleNamespace(year=2032, first=2022, money=None)
+    run = SimpleNamespace(name="opt")
+
+    def said(median, p5, p95):
+        ctx.money = pd.DataFrame(
+            {
+                "item": ["incentive_spending", "training_investment"],
+                "opt|change|median": [median, 1e12],
+                "opt|change|p5": [p5, 1e12],
+                "opt|change|p95": [p95, 1e12],
+            }
+        )
+        return summary._spending(ctx, run)
+
+    assert said(2.85e10, 2.8e10, 2.9e10) == (
+        "Its incentives (retention pay, rural allowances) cost $28.5 billion more than the "
+        "baseline's over 2023–2032 (90% interval $28.0 billion to $29.0 billion)."
     )
-    said = summary._spending(SimpleNamespace(money=money), SimpleNamespace(name="opt"))
-    assert said == ["$25.0 billion more on incentives (retention pay, rural allowances)"]
-    money["opt|change|median"] = [-3e9, 1.2e11, 0.0]
-    said = summary._spending(SimpleNamespace(money=money), SimpleNamespace(name="opt"))
-    assert (
-        said[0].startswith("$3.00 billion less on incentives") and "$120 billion more on" in said[1]
-    )
-    assert summary._spending(SimpleNamespace(money=money), SimpleNamespace(name="other")) == []
+    assert said(2.5e10, -1e9, 3e10).endswith(", though the interval includes zero.")
+    assert "less" in said(-3e9, -3.5e9, -2.5e9)
+    assert said(9e6, 8e6, 1e7) == ""  # below $1 million a year over ten years
+    assert said(1.1e7, 1e7, 1.2e7) != ""
+    assert "training" not in said(2.85e10, 2.8e10, 2.9e10).split("(")[-1]
+    assert summary._spending(ctx, SimpleNamespace(name="other")) == ""
 
 
 def test_few_replicates_say_the_interval_is_nearly_their_range():
     from sim.compare import reading
 
     assert "nearly the range of the runs" in reading.Evidence(replicates=5).covers()
+    assert "nearly the range of the runs" in reading.Evidence(replicates=19).covers()
+    # from 20, a change can be called clear: the page does not call its intervals uncertain
+    assert "nearly the range" not in reading.Evidence(replicates=20).covers()
     assert "nearly the range" not in reading.Evidence(replicates=40).covers()
+    assert "no spread is measured" in reading.Evidence(replicates=1).covers()

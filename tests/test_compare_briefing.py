@@ -455,6 +455,24 @@ def test_agreement_delivery_from_the_agreement_table_and_country_pages(agreement
     assert "data:image/svg+xml;base64," in xsr  # its chart over time
 
 
+def test_whole_simulated_workers_are_explained_only_at_a_scale_above_one(tmp_path):
+    """The agreement table's note on whole simulated workers appears at 200 workers per agent
+    (the fixture's runs) and not at one agent per worker."""
+    scale = {"scale__workers_per_agent": 1.0}
+    base = write_synthetic_run(tmp_path / "baseline", default_scenario(**scale))
+    opt_s = default_scenario(
+        name="agreement",
+        policies__agreements=[_agreement("XSR", "XDA", quota=500.0, start=2024)],
+        **scale,
+    )
+    opt = write_synthetic_run(tmp_path / "agreement", opt_s, effect=0.2)
+    result = write_briefing(load_run(base), [load_run(opt)], tmp_path / "out", world=fake_world())
+    page = result.index_html.read_text(encoding="utf-8")
+    note = text_of(page[page.index('id="agreement-table-1"') :][:6000])
+    assert "include recruitment outside the agreement" in note  # the note is there
+    assert "moves whole simulated workers" not in note
+
+
 def test_agreement_delivery_without_agreement_table_uses_the_corridor_and_says_so(
     agreement_runs, tmp_path
 ):

@@ -144,3 +144,24 @@ def test_indicator_table_rows_are_a_plain_selection(rows, categorical):
             pd.testing.assert_frame_equal(got, want)
         else:
             assert got.empty
+
+
+def test_long_form_reads_levels_beside_changes():
+    """`baseline|median` beside `opt|change|median` (the safeguards table): the first is a level,
+    not a statistic-less column (the CSV's header had an empty column)."""
+    from sim.compare.export import long_form
+
+    table = pd.DataFrame(
+        {
+            "country": ["AFG"],
+            "baseline|median": [6.7],
+            "opt|median": [6.9],
+            "opt|change|median": [0.2],
+            "opt|change|p5": [0.1],
+        }
+    )
+    out = long_form(table, ["country"], "base")
+    assert list(out.columns) == ["country", "scenario", "measure", "median", "p5"]
+    rows = {(r.scenario, r.measure): (r.median, r.p5) for r in out.itertuples()}
+    assert rows[("base", "level")][0] == 6.7 and rows[("opt", "level")][0] == 6.9
+    assert rows[("opt", "change")] == (0.2, 0.1)

@@ -84,11 +84,20 @@ def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agr
         np.asarray(cadre or [0] * n, dtype=np.int64), np.asarray(destination, dtype=np.int64),
         table, ag[:, 0].copy(), ag[:, 1].copy(), ag[:, 2].copy(), ag[:, 3].copy(),
         rates if rates is not None else _passive(ethical, protected, passive_rate), left,
-        under_cap, np.broadcast_to(np.asarray(exempt, dtype=bool), (4,)).copy(),
+        under_cap, _exempt(exempt),
         np.full((4, 2), rural_share), _flags(members),
         np.repeat((_flags(members) & ~_flags(waived))[:, None], 2, axis=1), preference,
     )  # fmt: skip
     return channel, area, table, left
+
+
+def _exempt(exempt) -> np.ndarray:
+    """The (4, 2) exemption table: a bool for every origin and cadre, or per origin (4,), or
+    the table itself."""
+    table = np.asarray(exempt, dtype=bool)
+    if table.ndim == 1:
+        table = np.repeat(table[:, None], 2, axis=1)
+    return np.broadcast_to(table, (4, 2)).copy()
 
 
 def _passive(ethical, protected, rate: float) -> np.ndarray:
@@ -358,6 +367,20 @@ def test_the_exemption_of_agreement_hires_is_the_origins_own():
     hired = {by_origin[i] for i, c in zip(IDS, channel, strict=True) if c >= 0}
     assert hired == {SRC} and (channel[np.asarray(origin) == OTHER] == NOT_TAKEN).all()
     assert left[SRC] == 0 and left[OTHER] == 0
+
+
+def test_the_exemption_of_agreement_hires_is_the_cadres_own():
+    """One capped origin, no deployments left, an agreement for both cadres: only the exempt
+    cadre's hires are taken (a lever capping nurses counts theirs, not the doctors')."""
+    cadre = [0, 1] * 20
+    exempt = np.ones((4, 2), dtype=bool)
+    exempt[SRC, 1] = False
+    channel, _, _, left = match(IDS, [SRC] * 40, [DEST] * 40, cadre=cadre,
+                                agreements=[(SRC, DEST, -1, 100)], allowance={SRC: 0},
+                                capped=[(SRC, 0), (SRC, 1)], exempt=exempt)  # fmt: skip
+    taken = np.asarray(channel) == 0
+    assert taken[np.asarray(cadre) == 0].all() and not taken[np.asarray(cadre) == 1].any()
+    assert left[SRC] == 0
 
 
 def test_an_applicant_held_by_the_cap_leaves_the_post_to_the_next():

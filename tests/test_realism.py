@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.declarations import LATE_ENTRY_MAX_YEARS, SDG_THRESHOLD
+from sim.declarations import CADRES, LATE_ENTRY_MAX_YEARS, SDG_THRESHOLD
 from sim.inputs.scenario import load_scenario
 from sim.model import initial, rules, supply, utilities
 from sim.model.ledger import T_EMIGRATE
@@ -392,18 +392,20 @@ def test_the_philippines_deployment_caps_of_2020_2022_are_world_data():
     caps = {year: schedule.year(year).deployment_cap[phl] for year in range(2019, 2024)}
     assert caps == {2019: np.inf, 2020: 5000.0, 2021: 6500.0, 2022: 7500.0, 2023: np.inf}
     assert schedule.year(2021).deployment_capped[phl].all()
-    assert schedule.year(2021).deployment_exempt_agreements[phl]
+    assert schedule.year(2021).deployment_exempt_agreements[phl].all()
 
 
 def test_a_lever_cap_without_exemption_leaves_the_world_data_cap_exempt():
-    """The lever's `exempt_agreements: false` applies to the origins it caps; the Philippines'
-    caps of the world data exempt government-to-government hires in the same years."""
+    """The lever's `exempt_agreements: false` applies to the origins and cadres it caps (here
+    Nigeria's and the Philippines' nurses); the Philippines' caps of the world data (all cadres)
+    exempt government-to-government hires of the cadres the lever leaves alone."""
     data = global_subset(
         {
             "time.start_year": 2020,
             "time.years": 4,
             "policies.deployment_cap.enabled": True,
-            "policies.deployment_cap.countries": ["NGA"],
+            "policies.deployment_cap.countries": ["NGA", "PHL"],
+            "policies.deployment_cap.cadres": "nurses",
             "policies.deployment_cap.exempt_agreements": False,
         }
     ).data
@@ -415,7 +417,11 @@ def test_a_lever_cap_without_exemption_leaves_the_world_data_cap_exempt():
     for year in (2020, 2021, 2022):
         pol = schedule.year(year)
         assert np.isfinite(pol.deployment_cap[[phl, nga]]).all()
-        assert pol.deployment_exempt_agreements[phl] and not pol.deployment_exempt_agreements[nga]
+        exempt = pol.deployment_exempt_agreements
+        doctors, nurses = CADRES.index("doctors"), CADRES.index("nurses")
+        assert not exempt[nga, nurses] and not exempt[phl, nurses]
+        assert exempt[phl, doctors] and pol.deployment_capped[phl, doctors]  # the world's cap
+        assert exempt[nga, doctors] and not pol.deployment_capped[nga, doctors]
 
 
 def test_licensing_exam_destinations_recruit_little():

@@ -199,7 +199,7 @@ def _match(**kw):
         passive=np.ones((3, 3, 1)),
         allowance=np.full(3, 2**40, dtype=np.int64),
         capped=np.zeros((3, 1), dtype=bool),
-        exempt_agreements=np.ones(3, dtype=bool),
+        exempt_agreements=np.ones((3, 1), dtype=bool),
         rural_share=np.zeros((3, 1)),
         member=np.zeros(3, dtype=bool),
         preferring=np.zeros((3, 1), dtype=bool),
@@ -290,7 +290,7 @@ def test_deployment_cap_limits_new_hires_from_the_capped_origin_only():
     assert (exempt == 0).sum() == 3
     allowance = np.array([1, 2**40, 2**40], dtype=np.int64)
     counted, _ = _match(
-        origin=[0] * 5, allowance=allowance, exempt_agreements=np.zeros(3, bool), **agreement
+        origin=[0] * 5, allowance=allowance, exempt_agreements=np.zeros((3, 1), bool), **agreement
     )
     assert (counted >= -1).sum() == 1
 

@@ -60,7 +60,9 @@ class Context:
     workbook: str | None = None
     baseline_series: pd.DataFrame | None = None
     """The baseline's headline metrics by year (`tables.time_series`: metric, year, median...)."""
-    _populations: dict[str, float] | None = field(default=None, repr=False)
+    _populations: dict[str, float] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def runs(self) -> list[Run]:

@@ -33,8 +33,12 @@ def long_form(table: pd.DataFrame, id_cols: Sequence[str], baseline: str) -> pd.
         return table.copy()
     melted = table[id_cols + rest].melt(id_vars=id_cols, var_name="column", value_name="value")
     parts = melted["column"].str.rsplit("|", n=2, expand=True)
-    if parts.shape[1] == 2:  # `<scenario>|<stat>`
+    if parts.shape[1] == 2:  # `<scenario>|<stat>` only
         parts.insert(1, "measure", "level")
+    else:  # `<scenario>|<stat>` beside `<scenario>|<what>|<stat>`: the first are levels
+        short = parts[2].isna()
+        parts.loc[short, 2] = parts.loc[short, 1]
+        parts.loc[short, 1] = "level"
     parts.columns = ["scenario", "measure", "statistic"]
     melted = pd.concat([melted.drop(columns="column"), parts], axis=1)
     melted["scenario"] = melted["scenario"].replace({"baseline": baseline})

@@ -324,12 +324,16 @@ def cells(
     return [estimate(med, lo, hi, kind, signed=signed, n=row) for med, lo, hi in groups]
 
 
+def whole_percent(share: float | None) -> str:
+    """A share as a whole percentage (`107%`; `—` when undefined): shares of a quota, read as
+    how far it was met."""
+    return f"{100.0 * float(share):.0f}%" if _finite(share) else "—"
+
+
 def width(lo: float | None, hi: float | None, kind: str) -> str:
     """The width of an interval (`hi - lo`) in the kind's unit, two significant figures; a width
     that is floating-point residue of its ends (`_snap`) is 0."""
     if not (_finite(lo) and _finite(hi)):
         return "n/a"
-    size = float(hi) - float(lo)
-    if abs(size) < RESIDUE * max(abs(float(lo)), abs(float(hi))):
-        size = 0.0
+    size = _snap([float(hi) - float(lo), lo, hi])[0]
     return quote(size, kind, 2, signed=False).replace("%", " pp")

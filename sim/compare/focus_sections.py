@@ -60,7 +60,7 @@ def agreement_table(ctx: Context, n: int, a: Agreement, table: pd.DataFrame, sou
                 td(str(int(r["year"])), cls="text"),
                 td(esc(fmt.quote(r["quota"], "workers"))),
                 number_cell(r["median"], r["p5"], r["p95"], "workers", signed=False),
-                td(esc("—" if not math.isfinite(r["share"]) else f"{100 * r['share']:.0f}%")),
+                td(esc(fmt.whole_percent(r["share"]))),
                 td(esc(fmt.quote(r["baseline"], "workers"))),
                 number_cell(
                     r["change_median"], r["change_p5"], r["change_p95"], "workers", signed=True

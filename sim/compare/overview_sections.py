@@ -63,7 +63,8 @@ def maps_html(ctx: Context) -> str:
                     spans=spans,
                     note="One simulated worker: the smallest step of the value in one replicate "
                     "at this scale (densities at the baseline's population of the end of "
-                    f"{ctx.year}); changes of a few steps are granularity, not effect.",
+                    f"{ctx.year}, or the world's base-year population where the runs do not "
+                    "report it); changes of a few steps are granularity, not effect.",
                 )
             )
         parts.append("</div>")

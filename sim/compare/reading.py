@@ -169,14 +169,17 @@ class Evidence:
                 "data or the model's structure"
             )
         text = f"The 90% intervals come from {self.replicates} paired replicates and cover {what}."
-        if 1 < self.replicates <= 21:
-            # numpy's linear percentiles: the 5th lies at rank 0.05 (n - 1), below the second
-            # lowest value for n <= 21
+        n = self.replicates
+        # numpy's linear percentiles: the 5th lies at rank 0.05 (n - 1), at or below the second
+        # lowest value while 0.05 (n - 1) <= 1
+        if 1 < n < self.min_replicates and 0.05 * (n - 1) <= 1:
             text += (
-                f" With {self.replicates} replicates, each end of an interval lies between the "
-                "two most extreme values, so an interval is nearly the range of the runs and "
-                "itself uncertain; more replicates (--replicates) give steadier intervals."
+                f" With {n} replicates, each end of an interval lies between the two most "
+                "extreme values, so an interval is nearly the range of the runs and itself "
+                "uncertain; more replicates (--replicates) give steadier intervals."
             )
+        elif n == 1:
+            text += " With one replicate, an interval is that run's value: no spread is measured."
         return text
 
     def clear_rule(self) -> str:

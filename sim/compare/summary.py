@@ -19,20 +19,23 @@ from sim.compare.layout import Column, esc, split_table, td, th
 from sim.compare.runs import Run
 from sim.compare.tables import HEADLINE, METRICS, Metric
 
+_UNIT = {
+    "density": " per 10,000",
+    "workers": " workers a year",
+    "share": "",
+    "ratio": "",
+    "people": " people",
+    "money": " a year",
+}
+"""The unit after a number of each kind in the messages' sentences."""
+
 
 def _phrase(metric: Metric, row: pd.Series, ev: reading.Evidence) -> str:
     """`rises by 0.60 per 10,000 (90% interval 0.58 to 0.63)` and the like."""
     lo, med, hi = row["change_p5"], row["change_median"], row["change_p95"]
     if not all(isinstance(v, float | int) and math.isfinite(v) for v in (lo, med, hi)):
         return "is not available"
-    unit = {
-        "density": " per 10,000",
-        "workers": " workers a year",
-        "share": "",
-        "ratio": "",
-        "people": " people",
-        "money": " a year",
-    }.get(metric.kind, "")
+    unit = _UNIT.get(metric.kind, "")
     med_s, lo_t, hi_t = fmt.estimate(med, lo, hi, metric.kind, signed=True)
     med_t = med_s.lstrip("+" + fmt.MINUS)  # the verb says the direction
     if metric.kind == "share":
@@ -94,11 +97,7 @@ def headline_message(ctx: Context, run: Run) -> str:
     if parts:
         text += f" By the end of {ctx.year}, compared with the baseline, " + "; ".join(parts) + "."
     if spending:
-        text += (
-            f" Over {ctx.first + 1}–{ctx.year} it spends "
-            + " and ".join(spending)
-            + " than the baseline."
-        )
+        text += " " + spending
     for agreement, table, source in ctx.agreements:
         if agreement.scenario != run.name:
             continue
@@ -108,30 +107,33 @@ def headline_message(ctx: Context, run: Run) -> str:
     return text.strip()
 
 
-_SPENDING = (
-    ("incentive_spending", "on incentives (retention pay, rural allowances)"),
-    ("training_investment", "on training"),
-)
-"""Money items whose change an option's message states: what it costs, besides compensation."""
-
-
-def _spending(ctx: Context, run: Run) -> list[str]:
-    """`$12.0 billion more on training` and the like: the paired change (median) of each item of
-    `_SPENDING` over the simulated years (the money section's totals), when relevant."""
-    column = f"{run.name}|change|median"
+def _spending(ctx: Context, run: Run) -> str:
+    """What the option's incentives (retention pay, rural allowances) cost over the simulated
+    years against the baseline: the money section's total, paired change with its interval, or ''
+    when smaller than the money threshold for those years. Only incentives: the training
+    investment of every country includes its own response to vacancies, not the option's cost."""
     money = ctx.money
-    if money is None or money.empty or column not in money.columns:
-        return []
-    out = []
-    for key, words in _SPENDING:
-        row = money[money["item"] == key]
-        if row.empty:
-            continue
-        value = float(row[column].iloc[0])
-        if math.isfinite(value) and abs(value) >= reading.threshold("money"):
-            more = "more" if value > 0 else "less"
-            out.append(f"{fmt.quote(abs(value), 'money')} {more} {words}")
-    return out
+    cols = [f"{run.name}|change|{q}" for q in ("median", "p5", "p95")]
+    if money is None or money.empty or not set(cols) <= set(money.columns):
+        return ""
+    row = money[money["item"] == "incentive_spending"]
+    if row.empty:
+        return ""
+    med, lo, hi = (float(row[c].iloc[0]) for c in cols)
+    years = ctx.year - ctx.first
+    if not all(math.isfinite(v) for v in (med, lo, hi)):
+        return ""
+    if abs(med) < reading.threshold("money") * max(years, 1):
+        return ""
+    med_t, lo_t, hi_t = fmt.estimate(abs(med), lo, hi, "money", signed=False)
+    text = (
+        f"Its incentives (retention pay, rural allowances) cost {med_t} "
+        f"{'more' if med > 0 else 'less'} than the baseline's over {ctx.first + 1}–{ctx.year} "
+        f"(90% interval {lo_t} to {hi_t})"
+    )
+    if lo <= 0 <= hi:
+        text += ", though the interval includes zero"
+    return text + "."
 
 
 def _delivery_sentence(ctx: Context, a: Agreement, table: pd.DataFrame, source: str) -> str:
@@ -182,7 +184,7 @@ def baseline_message(ctx: Context) -> str:
         if not (math.isfinite(start) and math.isfinite(end)):
             continue
         kind = METRICS[key].kind
-        unit = {"density": " per 10,000", "people": ""}.get(kind, "")
+        unit = _UNIT[kind] if kind == "density" else ""  # a level, not a rate a year
         parts.append(
             f"{words.format(n=n_sg)} from {fmt.quote(start, kind, 3)}{unit} at the "
             f"beginning of {ctx.first + 1} to {fmt.quote(end, kind, 3)} at the end of {ctx.year}"
@@ -228,7 +230,7 @@ def trust_html(ctx: Context) -> str:
         report = f" Fit report: {esc(PurePath(cal.report).name)} (not found next to the runs)."
     kinds = [m.kind for m in HEADLINE]
     granular = ""
-    if ev.workers_per_agent and ev.workers_per_agent > 1:
+    if ev.workers_per_agent:
         granular = (
             f"; nor does a country's density change smaller than {reading.STEPS_RELEVANT} "
             "simulated workers of its population (one is the smallest step of its density in "

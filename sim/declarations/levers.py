@@ -181,7 +181,8 @@ LEVERS: tuple[Lever, ...] = (
                         min=0.0, max=1e7),
             BooleanParameter(_P + "deployment_cap.exempt_agreements", True,
                              "Hires under bilateral agreements (government to government) do not "
-                             "count against the cap."),
+                             "count against this lever's cap (the world data's caps always exempt "
+                             "them)."),
         ),
         topic="workforce sustainability",
     ),

@@ -105,7 +105,8 @@ def match_applicants(
             recruitment applies (`PolicyYear.passive`), else 1.
         allowance: (C,) int64 deployments each origin may still make, consumed in place.
         capped: (C, K) bool origins and cadres under a deployment cap.
-        exempt_agreements: (C,) bool origins whose agreement hires do not use the allowance.
+        exempt_agreements: (C, K) bool origins and cadres whose agreement hires do not use the
+            allowance.
         rural_share: (C, K) share of each destination's vacancies that are rural.
         member: (C,) bool members of the area of free movement (`World.free_movement`).
         preferring: (C, K) bool members whose posts of the cadre apply the Community preference
@@ -137,7 +138,7 @@ def match_applicants(
             d = destination[i]
             if posts[d, cadre[i]] <= 0:
                 continue
-            counted = capped[o, cadre[i]] and not exempt_agreements[o]
+            counted = capped[o, cadre[i]] and not exempt_agreements[o, cadre[i]]
             if counted and allowance[o] <= 0:
                 continue
             if counted:

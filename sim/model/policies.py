@@ -105,8 +105,9 @@ class PolicyYear:
     agreement_active: np.ndarray  # (G,)
     deployment_cap: np.ndarray  # (C,) deployments a year allowed (inf: no cap), workers
     deployment_capped: np.ndarray  # (C, K) cadres counted against the country's cap
-    deployment_exempt_agreements: np.ndarray  # (C,) bool: agreement hires from the origin are
-    # not counted against its cap (the world data's caps: always; the lever's: `exempt_agreements`)
+    deployment_exempt_agreements: np.ndarray  # (C, K) bool: agreement hires of the origin and
+    # cadre are not counted against its cap (the world data's caps: always; the lever's, for the
+    # origins and cadres it caps: `exempt_agreements`)
     demand_multiplier: np.ndarray  # (C,)
     recruitment_multiplier: np.ndarray  # (C,)
     capacity_multiplier: np.ndarray  # (C,) multiplier of recruitment ceilings
@@ -236,7 +237,7 @@ class PolicySchedule:
             agreement_active=np.zeros_like(pol.agreement_active),
             deployment_cap=world_cap,
             deployment_capped=np.repeat(np.isfinite(world_cap)[:, None], k, axis=1),
-            deployment_exempt_agreements=np.ones(n, dtype=bool),
+            deployment_exempt_agreements=np.ones((n, k), dtype=bool),
             demand_multiplier=np.ones(n),
             recruitment_multiplier=np.ones(n),
             capacity_multiplier=np.ones(n),
@@ -298,6 +299,9 @@ class PolicySchedule:
         deployment_cap = np.where(cap_countries, float(cap_spec["cap"]), np.inf)
         deployment_capped = np.zeros((n, k), dtype=bool)
         deployment_capped[np.ix_(cap_countries, cadre_mask(cap_spec["cadres"]))] = True
+        # the lever's choice for the origins and cadres it caps; the world data's caps (the
+        # Philippines') exempt government-to-government hires
+        exempt = np.where(deployment_capped, bool(cap_spec["exempt_agreements"]), True)
         world_cap = self._world_cap(year)  # dated caps in the world data, all cadres
         deployment_cap = np.minimum(deployment_cap, world_cap)
         deployment_capped |= np.isfinite(world_cap)[:, None]
@@ -338,11 +342,7 @@ class PolicySchedule:
             agreement_active=active,
             deployment_cap=deployment_cap,
             deployment_capped=deployment_capped,
-            # the lever's choice for the origins it caps; the world data's caps (the
-            # Philippines') exempt government-to-government hires
-            deployment_exempt_agreements=np.where(
-                cap_countries, bool(cap_spec["exempt_agreements"]), True
-            ),
+            deployment_exempt_agreements=exempt,
             demand_multiplier=demand,
             recruitment_multiplier=recruit,
             capacity_multiplier=capacity,
