@@ -1188,3 +1188,27 @@ def test_few_replicates_say_the_interval_is_nearly_their_range():
     assert "nearly the range" not in reading.Evidence(replicates=20).covers()
     assert "nearly the range" not in reading.Evidence(replicates=40).covers()
     assert "no spread is measured" in reading.Evidence(replicates=1).covers()
+
+
+def test_a_flow_chart_over_time_does_not_name_a_start_it_does_not_show():
+    """Flows (emigration) have no initial state: their axis and caption do not mention `start`;
+    levels (density) show the initial state as `start` and say so."""
+    from sim.compare import figures
+    from sim.compare.tables import METRICS
+
+    years = range(2022, 2027)
+    ts = pd.DataFrame(
+        [
+            (m, y, 1.0, 2.0, 3.0)
+            for m in ("safeguards_density", "safeguards_emigration")
+            for y in years
+        ],
+        columns=["metric", "year", "p5", "median", "p95"],
+    )
+    flow = figures.time_series(METRICS["safeguards_emigration"], [("baseline", ts)], 3)
+    level = figures.time_series(METRICS["safeguards_density"], [("baseline", ts)], 3)
+    flow_axis = flow.figure.axes[0]
+    assert "start" not in flow_axis.get_xlabel() and "start" not in flow.caption
+    assert min(flow_axis.lines[0].get_xdata()) == 2023
+    assert "start = initial state" in level.figure.axes[0].get_xlabel()
+    assert "“start” is the initial state" in level.caption

@@ -94,10 +94,14 @@ def format_axis(axis, kind: str) -> None:
         axis.set_major_formatter(FuncFormatter(_compact_ticks))
 
 
-def year_axis(ax, first: int) -> None:
-    """Integer simulated years on the x axis; the initial state (`first`) labelled `start`."""
+def year_axis(ax, first: int, *, start_shown: bool = True) -> None:
+    """Integer simulated years on the x axis; the initial state (`first`) labelled `start` when
+    the chart shows it (flows have no initial state: their axis says so instead)."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     ax.xaxis.set_major_formatter(
         FuncFormatter(lambda x, _pos: "start" if round(x) == first else f"{x:.0f}")
     )
-    ax.set_xlabel(f"Simulated year (start = initial state, beginning of {first + 1})")
+    if start_shown:
+        ax.set_xlabel(f"Simulated year (start = initial state, beginning of {first + 1})")
+    else:
+        ax.set_xlabel("Simulated year (each year's total)")

@@ -122,15 +122,18 @@ def time_series(
         fig = new_figure(6.0, 3.9)
         ax = fig.add_subplot()
         drawn = 0
+        flows = metric.kind in ("workers", "money")  # the initial state has no flows
         for i, (name, ts) in enumerate(series):
             d = ts[ts["metric"] == metric.key].sort_values("year")
-            if metric.kind in ("workers", "money") and len(ts):
-                d = d[d["year"] > ts["year"].min()]  # the initial state has no flows
+            if flows and len(ts):
+                d = d[d["year"] > ts["year"].min()]
             d = d.dropna(subset=["median"])
             if d.empty:
                 continue
             c = colour(i)
-            ax.fill_between(d["year"], scale * d["p5"], scale * d["p95"], color=c, alpha=0.15, lw=0)
+            # the options' bands lighter than the baseline's: eight bands overlap
+            band = 0.15 if i == 0 else 0.08
+            ax.fill_between(d["year"], scale * d["p5"], scale * d["p95"], color=c, alpha=band, lw=0)
             ax.plot(
                 d["year"],
                 scale * d["median"],
@@ -143,7 +146,7 @@ def time_series(
                 label=label(name + (" (baseline)" if i == 0 else ""), 45),
             )
             drawn += 1
-        year_axis(ax, first)
+        year_axis(ax, first, start_shown=not flows)
         format_axis(ax.yaxis, metric.kind)
         ax.set_ylabel(textwrap.fill(unit or metric.unit, 35))
         title = textwrap.fill(metric.label, 60)
@@ -152,8 +155,12 @@ def time_series(
             legend_below(fig, ax, 2)
     caption = (
         f"{metric.label} ({metric.unit}). Lines: median across {replicates} replicates; "
-        "shaded: 5–95% range across replicates. Values at the end of each simulated year; "
-        "“start” is the initial state."
+        "shaded: 5–95% range across replicates. "
+        + (
+            "Totals of each simulated year."
+            if flows
+            else "Values at the end of each simulated year; “start” is the initial state."
+        )
     )
     return Chart(f"over_time_{metric.key}", metric.label, caption, fig)
 
