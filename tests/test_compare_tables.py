@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.compare.runs import Run
 from sim.compare.tables import QUANTILES, quantiles
 from sim.outputs.outcomes import IndicatorTable
 from sim.outputs.reading import read_results, read_table
@@ -165,3 +167,46 @@ def test_long_form_reads_levels_beside_changes():
     rows = {(r.scenario, r.measure): (r.median, r.p5) for r in out.itertuples()}
     assert rows[("base", "level")][0] == 6.7 and rows[("opt", "level")][0] == 6.9
     assert rows[("opt", "change")] == (0.2, 0.1)
+
+
+def _emigrants_run(values: dict[str, list[float]]) -> Run:
+    from pathlib import Path
+
+    from sim.compare.runs import Run
+
+    rows = [
+        (r, 2030, code, "all", "all", "emigrants", v)
+        for code, per_rep in values.items()
+        for r, v in enumerate(per_rep)
+    ]
+    columns = ["replicate", "year", "country", "area", "cadre", "indicator", "value"]
+    flows = pd.DataFrame(columns=["replicate", "year", "origin", "destination", "cadre", "workers"])
+    return Run(Path("."), {}, pd.DataFrame(rows, columns=columns), flows)
+
+
+def test_emigration_elsewhere_is_the_largest_change_off_the_list_with_an_interval_off_zero():
+    """Displacement: the listed country's change is left out, and a larger median whose
+    interval includes zero gives way to a smaller one whose interval does not."""
+    from types import SimpleNamespace
+
+    from sim.compare import reading, summary, tables
+
+    base = _emigrants_run({"AAA": [100] * 3, "BBB": [100] * 3, "CCC": [100] * 3})
+    option = _emigrants_run({"AAA": [5100] * 3, "BBB": [50, 400, 800], "CCC": [300, 310, 320]})
+    groups = SimpleNamespace(safeguards=("AAA",), name=lambda code: code.title())
+    row = tables.emigration_elsewhere(base, option, groups, 2030)
+    assert row["country"] == "CCC" and row["median"] == pytest.approx(210.0)
+    ctx = SimpleNamespace(
+        elsewhere={"opt": row},
+        groups=groups,
+        evidence=reading.Evidence(replicates=3, workers_per_agent=50.0),
+    )
+    text = summary._elsewhere(ctx, SimpleNamespace(name="opt"))
+    assert text.startswith("Off the safeguards list, the largest change in emigration whose")
+    assert "in Ccc (CCC): it rises by 210 workers a year" in text
+    # below two simulated workers (2 x 200 = 400): not said
+    ctx.evidence = reading.Evidence(replicates=3, workers_per_agent=200.0)
+    assert summary._elsewhere(ctx, SimpleNamespace(name="opt")) == ""
+    # nothing off the list with an interval off zero: no country
+    quiet = _emigrants_run({"AAA": [5100] * 3, "BBB": [50, 400, 800], "CCC": [100] * 3})
+    assert tables.emigration_elsewhere(base, quiet, groups, 2030) is None

@@ -386,6 +386,7 @@ def _write(
         tables=csv_names_links,
         workbook=book,
         baseline_series=series[0][1],
+        elsewhere={o.name: tables.emigration_elsewhere(baseline, o, groups, year) for o in options},
     )
     index = out_dir / INDEX
     atomic_write(index, sections.render(ctx), shown=previous / INDEX)

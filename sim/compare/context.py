@@ -58,6 +58,9 @@ class Context:
     tables: dict[str, str] = field(default_factory=dict)
     """CSV file name by table id (for the download links)."""
     workbook: str | None = None
+    elsewhere: dict[str, pd.Series | None] = field(default_factory=dict)
+    """By option: the country off the safeguards list whose emigration it changes most
+    (`tables.emigration_elsewhere`)."""
     baseline_series: pd.DataFrame | None = None
     """The baseline's headline metrics by year (`tables.time_series`: metric, year, median...)."""
     _populations: dict[str, float] | None = field(

@@ -90,12 +90,15 @@ def headline_message(ctx: Context, run: Run) -> str:
                 + " a year in compensation"
             )
     spending = _spending(ctx, run)
+    elsewhere = _elsewhere(ctx, run)
     lead = ctx.descriptions.get(run.name) or (ctx.described.get(run.name) or [""])[0]
     text = lead.strip()
     if text and not text.endswith("."):
         text += "."
     if parts:
         text += f" By the end of {ctx.year}, compared with the baseline, " + "; ".join(parts) + "."
+    if elsewhere:
+        text += " " + elsewhere
     if spending:
         text += " " + spending
     for agreement, table, source in ctx.agreements:
@@ -105,6 +108,31 @@ def headline_message(ctx: Context, run: Run) -> str:
     if not ctx.evidence.allows_clear:
         text += " (Intervals cover stochastic noise only; no change is called clear.)"
     return text.strip()
+
+
+_ELSEWHERE = Metric("emigration_elsewhere", "emigration", "workers", "workers/year")
+
+
+def _elsewhere(ctx: Context, run: Run) -> str:
+    """`Off the safeguards list, the largest change in emigration whose interval excludes zero is
+    in India (IND): it rises by 17,000 workers a year (...)`, when the change reaches two
+    simulated workers (displacement of recruitment is the Code's concern too)."""
+    row = ctx.elsewhere.get(run.name)
+    if row is None or not ctx.groups.safeguards:
+        return ""
+    change = {"change_median": row["median"], "change_p5": row["p5"], "change_p95": row["p95"]}
+    ev = ctx.evidence  # a country's change needs two simulated workers, as densities do
+    rd = reading.read_change(
+        row["p5"], row["median"], row["p95"], "workers", 0, ev, step=ev.workers_per_agent
+    )
+    if not rd.relevant:
+        return ""
+    code = str(row["country"])
+    return (
+        "Off the safeguards list, the largest change in emigration whose interval excludes zero "
+        f"is in {ctx.groups.name(code)} ({code}): it "
+        f"{_phrase(_ELSEWHERE, pd.Series(change), ctx.evidence)}."
+    )
 
 
 def _spending(ctx: Context, run: Run) -> str:

@@ -146,6 +146,29 @@ def paired(
     return both
 
 
+def emigration_elsewhere(
+    baseline: Run, option: Run, groups: CountryGroups, year: int
+) -> pd.Series | None:
+    """The country off the safeguards list whose emigration the option changes most in `year`
+    (largest median paired change, workers a year, among the changes whose 90% interval excludes
+    zero): a Series with country, p5, median, p95, or None when there is none. Where recruitment
+    from the listed countries is restrained, it may move to others (displacement)."""
+    listed = set(groups.safeguards)
+    frames = []
+    for run in (baseline, option):
+        rows = _rows(run, "emigrants", None, additive=True)
+        rows = rows[(rows["year"] == year) & ~rows["country"].astype(str).isin(listed)]
+        frames.append(rows[["replicate", "country", "value"]])
+    diff = paired(frames[0], frames[1], ["replicate", "country"])
+    if diff.empty:
+        return None
+    q = quantiles(diff, ["country"], "diff")
+    q = q[(q["p5"] > 0) | (q["p95"] < 0)]
+    if q.empty:
+        return None
+    return q.loc[q["median"].abs().idxmax()]
+
+
 def horizon_year(runs: Sequence[Run]) -> int:
     """The last year every run reaches (the final simulated year when they agree)."""
     return min(max(run.years) for run in runs)
