@@ -169,14 +169,14 @@ def test_long_form_reads_levels_beside_changes():
     assert rows[("opt", "change")] == (0.2, 0.1)
 
 
-def _emigrants_run(values: dict[str, list[float]]) -> Run:
+def _emigrants_run(values: dict[str, list[float]], later: dict | None = None) -> Run:
+    """A run's emigrants in 2030 (`values`) and, if given, 2031 (`later`), by replicate."""
     from pathlib import Path
 
-    from sim.compare.runs import Run
-
     rows = [
-        (r, 2030, code, "all", "all", "emigrants", v)
-        for code, per_rep in values.items()
+        (r, year, code, "all", "all", "emigrants", v)
+        for year, table in ((2030, values), (2031, later or {}))
+        for code, per_rep in table.items()
         for r, v in enumerate(per_rep)
     ]
     columns = ["replicate", "year", "country", "area", "cadre", "indicator", "value"]
@@ -185,28 +185,38 @@ def _emigrants_run(values: dict[str, list[float]]) -> Run:
 
 
 def test_emigration_elsewhere_is_the_largest_change_off_the_list_with_an_interval_off_zero():
-    """Displacement: the listed country's change is left out, and a larger median whose
-    interval includes zero gives way to a smaller one whose interval does not."""
+    """Displacement: the listed country's change is left out, a larger median whose interval
+    includes zero gives way to smaller ones whose interval does not, a fall counts as much as a
+    rise, and only the year asked for is read."""
     from types import SimpleNamespace
 
     from sim.compare import reading, summary, tables
 
-    base = _emigrants_run({"AAA": [100] * 3, "BBB": [100] * 3, "CCC": [100] * 3})
-    option = _emigrants_run({"AAA": [5100] * 3, "BBB": [50, 400, 800], "CCC": [300, 310, 320]})
+    steady = {"AAA": [100] * 3, "BBB": [100] * 3, "CCC": [100] * 3, "DDD": [100] * 3}
+    base = _emigrants_run(steady, later=steady)
+    moved = {"AAA": [5100] * 3, "BBB": [50, 400, 800], "CCC": [300, 310, 320], "DDD": [100] * 3}
+    option = _emigrants_run(moved, later={**steady, "DDD": [9000] * 3})
     groups = SimpleNamespace(safeguards=("AAA",), name=lambda code: code.title())
     row = tables.emigration_elsewhere(base, option, groups, 2030)
     assert row["country"] == "CCC" and row["median"] == pytest.approx(210.0)
+    fall = _emigrants_run({**moved, "DDD": [-190, -200, -210]})
+    row_fall = tables.emigration_elsewhere(_emigrants_run(steady), fall, groups, 2030)
+    assert row_fall["country"] == "DDD" and row_fall["median"] == pytest.approx(-300.0)
     ctx = SimpleNamespace(
+        year=2030,
         elsewhere={"opt": row},
         groups=groups,
         evidence=reading.Evidence(replicates=3, workers_per_agent=50.0),
     )
     text = summary._elsewhere(ctx, SimpleNamespace(name="opt"))
-    assert text.startswith("Off the safeguards list, the largest change in emigration whose")
+    assert text.startswith("Off the safeguards list, the largest change in emigration in 2030")
     assert "in Ccc (CCC): it rises by 210 workers a year" in text
     # below two simulated workers (2 x 200 = 400): not said
     ctx.evidence = reading.Evidence(replicates=3, workers_per_agent=200.0)
     assert summary._elsewhere(ctx, SimpleNamespace(name="opt")) == ""
+    # one replicate: its 'interval' is one value and excludes nothing
+    ctx.evidence = reading.Evidence(replicates=1, workers_per_agent=50.0)
+    assert summary._elsewhere(ctx, SimpleNamespace(name="opt")) == ""
     # nothing off the list with an interval off zero: no country
     quiet = _emigrants_run({"AAA": [5100] * 3, "BBB": [50, 400, 800], "CCC": [100] * 3})
-    assert tables.emigration_elsewhere(base, quiet, groups, 2030) is None
+    assert tables.emigration_elsewhere(_emigrants_run(steady), quiet, groups, 2030) is None

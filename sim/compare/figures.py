@@ -122,7 +122,7 @@ def time_series(
         fig = new_figure(6.0, 3.9)
         ax = fig.add_subplot()
         drawn = 0
-        flows = metric.kind in ("workers", "money")  # the initial state has no flows
+        flows = metric.unit.endswith("/year")  # a flow: the initial state has none
         for i, (name, ts) in enumerate(series):
             d = ts[ts["metric"] == metric.key].sort_values("year")
             if flows and len(ts):

@@ -98,7 +98,8 @@ def focus_over_time(
             )
     caption = (
         "Lines: median across replicates; shaded: 5–95% range. Values at the end of each "
-        "simulated year; “start” is the initial state."
+        "simulated year; “start” is the initial state; flows (emigrants, immigrants) are totals "
+        "of each year, from the first."
     )
     return Chart(key, title, caption, fig)
 
@@ -194,6 +195,7 @@ def country_panel(
             )
     caption = (
         f"Lines: median across {replicates} replicates; shaded: 5–95% range. Values at the end of "
-        "each simulated year; “start” is the initial state."
+        "each simulated year; “start” is the initial state; flows (emigrants, immigrants) are "
+        "totals of each year, from the first."
     )
     return Chart(f"country_{code}_over_time", title, caption, fig)

@@ -118,8 +118,8 @@ def _elsewhere(ctx: Context, run: Run) -> str:
     in India (IND): it rises by 17,000 workers a year (...)`, when the change reaches two
     simulated workers (displacement of recruitment is the Code's concern too)."""
     row = ctx.elsewhere.get(run.name)
-    if row is None or not ctx.groups.safeguards:
-        return ""
+    if row is None or not ctx.groups.safeguards or ctx.evidence.replicates < 2:
+        return ""  # one replicate: no interval to exclude zero
     change = {"change_median": row["median"], "change_p5": row["p5"], "change_p95": row["p95"]}
     ev = ctx.evidence  # a country's change needs two simulated workers, as densities do
     rd = reading.read_change(
@@ -129,8 +129,8 @@ def _elsewhere(ctx: Context, run: Run) -> str:
         return ""
     code = str(row["country"])
     return (
-        "Off the safeguards list, the largest change in emigration whose interval excludes zero "
-        f"is in {ctx.groups.name(code)} ({code}): it "
+        f"Off the safeguards list, the largest change in emigration in {ctx.year} whose interval "
+        f"excludes zero is in {ctx.groups.name(code)} ({code}): it "
         f"{_phrase(_ELSEWHERE, pd.Series(change), ctx.evidence)}."
     )
 
