@@ -261,6 +261,8 @@ def test_briefing_says_what_the_intervals_cover_and_calls_clear_only_when_allowe
     # The linked report is the calibration's own, of its day: re-measured figures supersede it.
     assert "shows its fit when it ran" in text and "supersede it" in text
     assert "20 paired replicates" in text
+    # the headline table warns that the population below 44.5 moves by whole countries
+    assert "moves by whole countries" in text_of(page[page.index('id="headline-table"') :])
     if uncertainty == "parameters":
         assert "▲ clearly better" in text and "rises clearly by" in text
         assert "no change is called clear" not in text

@@ -310,7 +310,9 @@ def headline_html(ctx: Context) -> str:
         "▲ better / ▼ worse: the change is at least the relevance threshold and its 90% interval "
         "excludes zero, in the direction that is better (or worse) for health-worker coverage. "
         "Changes in shares are in percentage points (pp). Money is per year in "
-        f"{ctx.year}; totals over the period are in the money section."
+        f"{ctx.year}; totals over the period are in the money section. The population below "
+        "44.5 per 10,000 moves by whole countries: a country crossing the line, even by one "
+        "simulated worker, moves all its people, so its changes come in steps of millions."
     )
     heads = [
         th("Indicator", cls="text"),
