@@ -1212,3 +1212,11 @@ def test_a_flow_chart_over_time_does_not_name_a_start_it_does_not_show():
     assert min(flow_axis.lines[0].get_xdata()) == 2023
     assert "start = initial state" in level.figure.axes[0].get_xlabel()
     assert "“start” is the initial state" in level.caption
+
+
+def test_the_baseline_is_marked_once_in_a_legend():
+    from sim.compare.chartstyle import scenario_label
+
+    assert scenario_label("baseline", True) == "baseline"
+    assert scenario_label("business as usual", True) == "business as usual (baseline)"
+    assert scenario_label("retention", False) == "retention"

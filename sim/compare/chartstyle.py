@@ -60,6 +60,13 @@ def label(text: str, width: int = 40) -> str:
     return "\u200b" + text if text.startswith("_") else text
 
 
+def scenario_label(name: str, baseline: bool, width: int = 45) -> str:
+    """A scenario's legend entry: its name, `(baseline)` added to the baseline's unless its name
+    says so already (`baseline`, not `baseline (baseline)`)."""
+    marked = baseline and "baseline" not in str(name).lower()
+    return label(f"{name} (baseline)" if marked else str(name), width)
+
+
 def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 

@@ -26,6 +26,7 @@ from sim.compare.chartstyle import (
     linestyle,
     marker,
     new_figure,
+    scenario_label,
     year_axis,
 )
 from sim.compare.drawing import Chart
@@ -143,7 +144,7 @@ def time_series(
                 marker=marker(i),
                 ms=3.5,
                 zorder=2 if i == 0 else 3,
-                label=label(name + (" (baseline)" if i == 0 else ""), 45),
+                label=scenario_label(name, i == 0),
             )
             drawn += 1
         year_axis(ax, first, start_shown=not flows)
@@ -189,7 +190,7 @@ def corridors(table: pd.DataFrame, names: Sequence[str], year: int, top: int = 1
                 med,
                 height=height * 0.9,
                 color=colour(i),
-                label=label(name + (" (baseline)" if i == 0 else ""), 45),
+                label=scenario_label(name, i == 0),
                 xerr=[np.maximum(med - lo, 0), np.maximum(hi - med, 0)],
                 error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#444444"},
             )
@@ -342,7 +343,7 @@ def money(values: Sequence[tuple[str, pd.DataFrame]], first: int, last: int) -> 
                     height=0.7,
                     xerr=[[max(med - lo, 0)], [max(hi - med, 0)]],
                     error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#444444"},
-                    label=label(name + (" (baseline)" if i == 0 else ""), 45),
+                    label=scenario_label(name, i == 0),
                 )
             ax.set_yticks([])
             ax.grid(axis="y", visible=False)
@@ -354,7 +355,7 @@ def money(values: Sequence[tuple[str, pd.DataFrame]], first: int, last: int) -> 
         title = f"Money flows, total over {first}–{last} (int$ PPP)"
         fig.suptitle(title, fontweight="bold", fontsize=10)
         handles = [
-            Patch(color=colour(i), label=label(name + (" (baseline)" if i == 0 else ""), 45))
+            Patch(color=colour(i), label=scenario_label(name, i == 0))
             for i, (name, _) in enumerate(values)
         ]
         fig.legend(handles=handles, loc="outside lower center", ncol=min(3, n))

@@ -22,6 +22,7 @@ from sim.compare.chartstyle import (
     linestyle,
     marker,
     new_figure,
+    scenario_label,
     year_axis,
 )
 from sim.compare.drawing import Chart
@@ -92,7 +93,7 @@ def focus_over_time(
         if handles:
             fig.legend(
                 list(handles.values()),
-                [label(n + (" (baseline)" if n == scenarios[0] else ""), 40) for n in handles],
+                [scenario_label(n, n == scenarios[0], 40) for n in handles],
                 loc="outside lower center",
                 ncol=min(3, len(handles)),
             )
@@ -189,7 +190,7 @@ def country_panel(
         if handles:
             fig.legend(
                 list(handles.values()),
-                [label(n + (" (baseline)" if n == scenarios[0] else ""), 40) for n in handles],
+                [scenario_label(n, n == scenarios[0], 40) for n in handles],
                 loc="outside lower center",
                 ncol=min(3, len(handles)),
             )
