@@ -1220,3 +1220,52 @@ def test_the_baseline_is_marked_once_in_a_legend():
     assert scenario_label("baseline", True) == "baseline"
     assert scenario_label("business as usual", True) == "business as usual (baseline)"
     assert scenario_label("retention", False) == "retention"
+
+
+def test_a_map_draws_a_change_within_two_simulated_workers_as_no_change():
+    """France +0.5 with one simulated worker of 1.0 per 10,000 is drawn as no change; with a
+    step of 0.1, in its colour; without steps, as before."""
+    import matplotlib as mpl
+    from matplotlib.colors import Normalize
+
+    from sim.compare import maps
+
+    codes = list(maps._projected()[0])
+    values = pd.DataFrame({"opt": [0.5, -3.0]}, index=["FRA", "DEU"])
+
+    def face(steps):
+        chart = maps.density_change_map(values, ["opt"], 2032, steps=steps)
+        faces = chart.figure.axes[0].collections[0].get_facecolors()
+        return faces[codes.index("FRA")], chart.caption
+
+    limit = maps.color_limit(values["opt"].to_numpy(float), maps.DENSITY_LEAST)
+    neutral = np.asarray(mpl.colormaps["RdBu"](Normalize(-limit, limit)(0.0)))
+    coarse, caption = face({"FRA": 1.0, "DEU": 1.0})
+    assert np.allclose(coarse, neutral) and "drawn as no change" in caption
+    fine, _ = face({"FRA": 0.1})
+    assert not np.allclose(fine, neutral)
+    plain, caption = face(None)
+    assert not np.allclose(plain, neutral) and "drawn as no change" not in caption
+
+
+def test_worker_steps_are_one_simulated_worker_in_each_value_s_unit(synthetic_runs):
+    """Density: ω·10,000 / the baseline's population at the year (median of the replicates;
+    these runs report none, so the world's); emigration: ω·1,000 / its stock; none without a
+    scale."""
+    from sim.compare import tables
+
+    base = load_run(synthetic_runs[0])
+    year = max(base.years)
+    world = fake_world()
+    steps = tables.worker_steps(base, year, 200.0, world)
+    assert not base.has_indicator("population")
+    for code, pop in zip(world.iso3, world.population, strict=True):
+        assert steps["density"][str(code)] == pytest.approx(200.0 * 1e4 / pop)
+    ind = base.indicators
+    at = ind[(ind["year"] == year) & (ind["area"] == "all") & (ind["cadre"] == "all")]
+    stock = at[at["indicator"] == "stock"].groupby("country", observed=True)["value"].median()
+    assert len(stock)
+    for code, value in stock.items():
+        if str(code) != "WLD":
+            assert steps["emigration"][str(code)] == pytest.approx(200.0 * 1e3 / value)
+    assert tables.worker_steps(base, year, None) == {"density": {}, "emigration": {}}

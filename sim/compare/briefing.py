@@ -251,8 +251,9 @@ def _write(
         option_names = [o.name for o in options]
         n_rep = len(baseline.replicates)
         map_values = _map_values(runs, present, year, flagged)
+        steps = tables.worker_steps(baseline, year, evidence.workers_per_agent, world)
         if options and map_values:
-            for spec in _map_specs(map_values, option_names, year, list(flagged)):
+            for spec in _map_specs(map_values, option_names, year, list(flagged), steps):
                 draw(spec)
         if options and len(per_country):
             sg_flagged = sorted(set(flagged) & set(groups.safeguards))
@@ -327,7 +328,6 @@ def _write(
             wanted = list(dict.fromkeys([*agreement_corridors, *largest]))
             focus_corr = focus.corridor_levels(runs, wanted, year)
         focus_money = focus.country_money(runs, shown, year) if shown else {}
-        start_stock = focus.start_values(baseline, present)["stock"].dropna()
         small = maps.small_states(present)
         clock.lap("focus")
 
@@ -381,11 +381,11 @@ def _write(
         focus_corridors=focus_corr,
         focus_money=focus_money,
         map_values=map_values,
-        map_stock={str(k): float(v) for k, v in start_stock.items()},
         small_states=small,
         tables=csv_names_links,
         workbook=book,
         baseline_series=series[0][1],
+        steps=steps,
         elsewhere={o.name: tables.emigration_elsewhere(baseline, o, groups, year) for o in options},
     )
     index = out_dir / INDEX
@@ -484,13 +484,13 @@ def _map_values(
     return out
 
 
-def _map_specs(values: dict, options: list[str], year: int, flagged: list[str]):
+def _map_specs(values: dict, options: list[str], year: int, flagged: list[str], steps: dict):
     specs = []
     if "density" in values:
-        args = (values["density"], options, year, flagged)
+        args = (values["density"], options, year, flagged, steps.get("density") or {})
         specs.append(drawing.Spec(maps.density_change_map, args, cost=3))
     if "emigration" in values:
-        args = (values["emigration"], options, year, flagged)
+        args = (values["emigration"], options, year, flagged, steps.get("emigration") or {})
         specs.append(drawing.Spec(maps.emigration_change_map, args, cost=3))
     return specs
 

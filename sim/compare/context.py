@@ -52,8 +52,6 @@ class Context:
     focus_corridors: pd.DataFrame | None = None
     focus_money: dict[str, pd.DataFrame] = field(default_factory=dict)
     map_values: dict[str, pd.DataFrame] = field(default_factory=dict)
-    map_stock: dict[str, float] = field(default_factory=dict)
-    """Baseline health workforce at the start, by country (for the maps' granularity)."""
     small_states: list[str] = field(default_factory=list)
     tables: dict[str, str] = field(default_factory=dict)
     """CSV file name by table id (for the download links)."""
@@ -63,9 +61,9 @@ class Context:
     (`tables.emigration_elsewhere`)."""
     baseline_series: pd.DataFrame | None = None
     """The baseline's headline metrics by year (`tables.time_series`: metric, year, median...)."""
-    _populations: dict[str, float] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    steps: dict[str, dict[str, float]] = field(default_factory=dict)
+    """One simulated worker of each country in the units of its density and emigration rate
+    (`tables.worker_steps`)."""
 
     @property
     def runs(self) -> list[Run]:
@@ -84,25 +82,9 @@ class Context:
 
     def worker_density(self, code: str) -> float | None:
         """One simulated worker of `code` per 10,000 population: the smallest step of its
-        density in one replicate, at the population of the baseline's last year (median of the
-        replicates; the world's base-year population where the runs do not report it). None
-        without a scale or a population."""
-        wpa = self.evidence.workers_per_agent
-        if not wpa:
-            return None
-        if self._populations is None:
-            self._populations = {}
-            world = self.groups.world
-            if world is not None:
-                for c, pop in zip(world.iso3, world.population, strict=True):
-                    self._populations[str(c)] = float(pop)
-            if self.baseline.has_indicator("population"):
-                rows = self.baseline.indicator("population")
-                rows = rows[(rows["year"] == self.year) & (rows["cadre"] == "all")]
-                medians = rows.groupby("country", observed=True)["value"].median()
-                self._populations.update({str(c): float(v) for c, v in medians.items()})
-        pop = self._populations.get(code)
-        return float(wpa) * 1e4 / pop if pop and pop > 0 else None
+        density in one replicate (`tables.worker_steps`); None without a scale or a
+        population."""
+        return self.steps.get("density", {}).get(code)
 
     def country(self, code: str) -> str:
         """A country's name and code, linked to its page when it has one."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
@@ -21,6 +21,7 @@ from matplotlib.colors import Normalize
 
 from sim.compare.chartstyle import STYLE, label, new_figure
 from sim.compare.drawing import Chart
+from sim.compare.reading import STEPS_RELEVANT
 
 MAP_FILE = Path(__file__).resolve().parents[1] / "data" / "world_110m.json"
 NO_DATA = "#d9d9d9"
@@ -88,11 +89,14 @@ def choropleth(
     least: float,
     higher_is_better: bool = True,
     flagged: Sequence[str] = (),
+    steps: Mapping[str, float] | None = None,
 ) -> Chart:
     """Small multiples: one world map per option, coloured by `values[option]` (index: ISO3).
 
     Countries in `flagged` are drawn light grey and hatched (too small for the scale); countries
-    not simulated or without a value in mid grey.
+    not simulated or without a value in mid grey. `steps` gives one simulated worker of each
+    country in the map's unit: a change smaller than `STEPS_RELEVANT` of them is drawn as no
+    change (the model's resolution, as the tables' marks read it).
     """
     codes, rings = _projected()
     all_values = values[list(options)].to_numpy(float) if len(options) else np.array([])
@@ -115,6 +119,8 @@ def choropleth(
                     faces.append(FLAGGED)
                 elif v is None or not np.isfinite(v):
                     faces.append(NO_DATA)
+                elif steps and abs(v) < STEPS_RELEVANT * steps.get(code, 0.0):
+                    faces.append(cmap(norm(0.0)))
                 else:
                     faces.append(cmap(norm(v)))
                 hatches.append(code in flagged_set)
@@ -142,6 +148,11 @@ def choropleth(
         )
         bar.set_label(unit)
         fig.suptitle(title, fontweight="bold", fontsize=10)
+    if steps:
+        caption += (
+            f" A change smaller than {STEPS_RELEVANT} simulated workers of the country (the "
+            "smallest step of its value in one replicate) is drawn as no change."
+        )
     caption += (
         " Mid grey: not simulated (not a WHO Member State or outside the run's world) or no "
         "value; light grey: health workforce smaller than one simulated worker at this scale."
@@ -156,7 +167,11 @@ EMIGRATION_LEAST = 1.0
 
 
 def density_change_map(
-    values: pd.DataFrame, options: Sequence[str], year: int, flagged: Sequence[str] = ()
+    values: pd.DataFrame,
+    options: Sequence[str],
+    year: int,
+    flagged: Sequence[str] = (),
+    steps: Mapping[str, float] | None = None,
 ) -> Chart:
     """Map of the median paired change in density at `year`, one panel per option."""
     return choropleth(
@@ -174,11 +189,16 @@ def density_change_map(
         least=DENSITY_LEAST,
         higher_is_better=True,
         flagged=flagged,
+        steps=steps,
     )
 
 
 def emigration_change_map(
-    values: pd.DataFrame, options: Sequence[str], year: int, flagged: Sequence[str] = ()
+    values: pd.DataFrame,
+    options: Sequence[str],
+    year: int,
+    flagged: Sequence[str] = (),
+    steps: Mapping[str, float] | None = None,
 ) -> Chart:
     """Map of the median paired change in the emigration rate in `year`, one panel per option."""
     return choropleth(
@@ -196,4 +216,5 @@ def emigration_change_map(
         least=EMIGRATION_LEAST,
         higher_is_better=False,
         flagged=flagged,
+        steps=steps,
     )

@@ -72,13 +72,9 @@ def maps_html(ctx: Context) -> str:
 
 
 def _step(ctx: Context, code: str, key: str) -> str:
-    """How much one simulated worker moves a country's mapped value."""
-    wpa = ctx.evidence.workers_per_agent or 1.0
-    if key == "density":
-        step = ctx.worker_density(code)
-        return fmt.quote(step, "density", 2) if step is not None else "n/a"
-    start = ctx.map_stock.get(code) if ctx.map_stock else None
-    return fmt.quote(1000.0 * wpa / start, "density", 2) if start else "n/a"
+    """How much one simulated worker moves a country's mapped value (`tables.worker_steps`)."""
+    step = ctx.steps.get(key, {}).get(code)
+    return fmt.quote(step, "density", 2) if step is not None else "n/a"
 
 
 def corridor_html(ctx: Context) -> str:

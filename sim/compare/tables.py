@@ -169,6 +169,36 @@ def emigration_elsewhere(
     return q.loc[q["median"].abs().idxmax()]
 
 
+def worker_steps(
+    baseline: Run, year: int, workers_per_agent: float | None, world=None
+) -> dict[str, dict[str, float]]:
+    """One simulated worker of each country, in the units of the briefing's country values at
+    `year` (the smallest step of a value in one replicate): `density`, per 10,000 population
+    (the baseline's population at `year`, median of the replicates; the world's base-year
+    population where the runs do not report it), and `emigration`, per 1,000 health workers (the
+    baseline's stock at `year`). Empty without a scale."""
+    if not workers_per_agent:
+        return {"density": {}, "emigration": {}}
+    wpa = float(workers_per_agent)
+
+    def medians(indicator: str) -> dict[str, float]:
+        if not baseline.has_indicator(indicator):
+            return {}
+        rows = _rows(baseline, indicator, None, additive=True)
+        rows = rows[rows["year"] == year]
+        return {str(c): float(v) for c, v in rows.groupby("country")["value"].median().items()}
+
+    population = {}
+    if world is not None:
+        population = {str(c): float(p) for c, p in zip(world.iso3, world.population, strict=True)}
+    population.update(medians("population"))
+    stock = medians("stock")
+    return {
+        "density": {c: wpa * 1e4 / p for c, p in population.items() if p > 0},
+        "emigration": {c: wpa * 1e3 / s for c, s in stock.items() if s > 0},
+    }
+
+
 def horizon_year(runs: Sequence[Run]) -> int:
     """The last year every run reaches (the final simulated year when they agree)."""
     return min(max(run.years) for run in runs)
