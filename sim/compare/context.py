@@ -80,11 +80,11 @@ class Context:
         """A scenario's colour swatch and name (escaped, wrapping at `_`)."""
         return swatch(colour(self.index_of(name))) + wrap(name)
 
-    def worker_density(self, code: str) -> float | None:
-        """One simulated worker of `code` per 10,000 population: the smallest step of its
-        density in one replicate (`tables.worker_steps`); None without a scale or a
-        population."""
-        return self.steps.get("density", {}).get(code)
+    def step(self, key: str, code: str) -> float | None:
+        """One simulated worker of `code` in the unit of its `key` value (`density`: per 10,000
+        population; `emigration`: per 1,000 health workers): the smallest step of the value in
+        one replicate (`tables.worker_steps`); None without a scale or a denominator."""
+        return self.steps.get(key, {}).get(code)
 
     def country(self, code: str) -> str:
         """A country's name and code, linked to its page when it has one."""
@@ -191,7 +191,7 @@ def density_rows(
         )
         if flagged:
             spans[len(stub_rows) - 1] = flag_text(ctx, code)
-        step = ctx.worker_density(code)
+        step = ctx.step("density", code)
         for col, cell in zip(columns, change_cells(ctx, density, rows, step=step), strict=True):
             col.cells.append(cell)
     return stub_rows, columns, spans

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.compare.runs import Run
-from sim.compare.tables import WLD, _rows, paired, quantiles, start_year
+from sim.compare.tables import WLD, _rows, country_medians, paired, quantiles, start_year
 
 SERIES = ("density", "stock", "emigrants", "immigrants")
 """Per-country indicators shown over time (doctors + nurses)."""
@@ -286,11 +286,10 @@ def country_changes(
 def start_values(baseline: Run, codes: Sequence[str]) -> pd.DataFrame:
     """Median stock and density of `codes` in the initial state (index country)."""
     first = start_year(baseline)
-    out = {}
-    for name in ("stock", "density"):
-        rows = _rows(baseline, name, list(codes), additive=name == "stock")
-        rows = rows[rows["year"] == first]
-        out[name] = rows.groupby("country")["value"].median()
+    out = {
+        name: country_medians(baseline, name, first, codes, additive=name == "stock")
+        for name in ("stock", "density")
+    }
     return pd.DataFrame(out).reindex(list(codes))
 
 

@@ -73,7 +73,7 @@ def maps_html(ctx: Context) -> str:
 
 def _step(ctx: Context, code: str, key: str) -> str:
     """How much one simulated worker moves a country's mapped value (`tables.worker_steps`)."""
-    step = ctx.steps.get(key, {}).get(code)
+    step = ctx.step(key, code)
     return fmt.quote(step, "density", 2) if step is not None else "n/a"
 
 

@@ -111,7 +111,7 @@ def _levels_table(ctx: Context, code: str, series: pd.DataFrame) -> str:
                 cells.append(number_cell(r["median"], r["p5"], r["p95"], kind, signed=False))
             else:
                 metric = Metric(ind, ind, kind, "", _BETTER[ind])
-                step = ctx.worker_density(code) if ind == "density" else None
+                step = ctx.step("density", code) if ind == "density" else None
                 cells += change_cells(ctx, metric, [r], step=step)
         rows.append(cells)
     caption = (

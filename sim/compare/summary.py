@@ -30,8 +30,11 @@ _UNIT = {
 """The unit after a number of each kind in the messages' sentences."""
 
 
-def _phrase(metric: Metric, row: pd.Series, ev: reading.Evidence) -> str:
-    """`rises by 0.60 per 10,000 (90% interval 0.58 to 0.63)` and the like."""
+def _phrase(
+    metric: Metric, row: pd.Series, ev: reading.Evidence, *, step: float | None = None
+) -> str:
+    """`rises by 0.60 per 10,000 (90% interval 0.58 to 0.63)` and the like (`step`: one
+    simulated worker of a country, as `reading.read_change` takes it)."""
     lo, med, hi = row["change_p5"], row["change_median"], row["change_p95"]
     if not all(isinstance(v, float | int) and math.isfinite(v) for v in (lo, med, hi)):
         return "is not available"
@@ -40,7 +43,7 @@ def _phrase(metric: Metric, row: pd.Series, ev: reading.Evidence) -> str:
     med_t = med_s.lstrip("+" + fmt.MINUS)  # the verb says the direction
     if metric.kind == "share":
         med_t = med_t.replace(" pp", " percentage points")
-    rd = reading.read_change(lo, med, hi, metric.kind, metric.better, ev)
+    rd = reading.read_change(lo, med, hi, metric.kind, metric.better, ev, step=step)
     ci = f"90% interval {lo_t} to {hi_t}"
     if lo == hi == 0:
         return "does not change"
@@ -120,18 +123,19 @@ def _elsewhere(ctx: Context, run: Run) -> str:
     row = ctx.elsewhere.get(run.name)
     if row is None or not ctx.groups.safeguards or ctx.evidence.replicates < 2:
         return ""  # one replicate: no interval to exclude zero
-    change = {"change_median": row["median"], "change_p5": row["p5"], "change_p95": row["p95"]}
-    ev = ctx.evidence  # a country's change needs two simulated workers, as densities do
-    rd = reading.read_change(
-        row["p5"], row["median"], row["p95"], "workers", 0, ev, step=ev.workers_per_agent
+    change = pd.Series(
+        {"change_median": row["median"], "change_p5": row["p5"], "change_p95": row["p95"]}
     )
+    ev = ctx.evidence
+    step = ev.workers_per_agent  # a country's change needs two simulated workers, as densities do
+    rd = reading.read_change(row["p5"], row["median"], row["p95"], "workers", 0, ev, step=step)
     if not rd.relevant:
         return ""
     code = str(row["country"])
     return (
         f"Off the safeguards list, the largest change in emigration in {ctx.year} whose interval "
         f"excludes zero is in {ctx.groups.name(code)} ({code}): it "
-        f"{_phrase(_ELSEWHERE, pd.Series(change), ctx.evidence)}."
+        f"{_phrase(_ELSEWHERE, change, ev, step=step)}."
     )
 
 

@@ -169,6 +169,16 @@ def emigration_elsewhere(
     return q.loc[q["median"].abs().idxmax()]
 
 
+def country_medians(
+    run: Run, indicator: str, year: int, codes: Sequence[str] | None = None, *, additive: bool
+) -> pd.Series:
+    """Median across replicates of `indicator` (area `all`) by country in `year` (index
+    country; `codes=None`: every country but the world aggregate)."""
+    rows = _rows(run, indicator, None if codes is None else list(codes), additive)
+    rows = rows[rows["year"] == year]
+    return rows.groupby("country")["value"].median()
+
+
 def worker_steps(
     baseline: Run, year: int, workers_per_agent: float | None, world=None
 ) -> dict[str, dict[str, float]]:
@@ -184,9 +194,8 @@ def worker_steps(
     def medians(indicator: str) -> dict[str, float]:
         if not baseline.has_indicator(indicator):
             return {}
-        rows = _rows(baseline, indicator, None, additive=True)
-        rows = rows[rows["year"] == year]
-        return {str(c): float(v) for c, v in rows.groupby("country")["value"].median().items()}
+        values = country_medians(baseline, indicator, year, additive=True)
+        return {str(c): float(v) for c, v in values.items()}
 
     population = {}
     if world is not None:
