@@ -7,10 +7,14 @@ Evaluates the spec's targets (its scenario, which extends calibration/fitted.yam
 spec's `set`) at the shipped parameters, `--replicates` times with the calibration's own
 evaluation (`sim.calibrate.run.evaluate`, replicate r seeded from the spec's seed as the
 calibration's checks are), and prints each target's median, its ratio to the published value and
-the counts within ±25% and within a factor of 2, fitted and held-out apart. `--set` evaluates
-another point (an experiment; never with `--update-fit-json`). `--update-fit-json` writes the
-counts into calibration/fit.json (what the README's status, the briefing's methods note and every
-run's manifest quote) with the command, date and git commit of the measurement.
+the counts within ±25% and within a factor of 2, fitted, held-out and checks apart. `--csv`
+writes the fit table (every target of the spec, the compared ones with the median and 90%
+interval across replicates: `sim.calibrate.recheck.remeasured_table`). `--set` evaluates another
+point (an experiment; never with `--update-fit-json`). `--update-fit-json` writes the counts into
+calibration/fit.json (what the README's status, the briefing's methods note and every run's
+manifest quote) with the command, date and git commit of the measurement, and the re-measured
+report beside it, calibration/fit_check.html and fit_check.csv, which the briefing links as the
+fit behind its runs (`fit.json`'s `remeasured.report`).
 """
 
 from __future__ import annotations
@@ -29,13 +33,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.calibrate.plan import make_plan  # noqa: E402
-from sim.calibrate.report import TOLERANCE, _factor2, _within  # noqa: E402
+from sim.calibrate.recheck import remeasured_table, write_remeasured_report  # noqa: E402
+from sim.calibrate.report import fit_counts  # noqa: E402
 from sim.calibrate.run import Context, Evaluation, evaluate  # noqa: E402
 from sim.calibrate.spec import load_spec  # noqa: E402
 from sim.errors import HrhsimError  # noqa: E402
 from sim.inputs.scenario import parse_set  # noqa: E402
 from sim.outputs.provenance import git_commit  # noqa: E402
 from sim.sweep.cluster import threads_per_process  # noqa: E402
+
+ROLES = {"fit": "fitted", "holdout": "held out", "check": "checked after"}
+"""The spec's compared roles and the fit table's labels of them."""
 
 
 def _context(spec_path: str, overrides: dict) -> tuple:
@@ -75,25 +83,30 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(jobs) as pool:
         rows = list(pool.map(_one, tasks))
     values = pd.DataFrame(rows)
-    rows = []
-    for t in plan.targets.compared:  # the fit report's rules: bounds and ranges as published
-        median = float(values[f"target:{t.id}"].median())
-        bounds = {"value": t.value, "bound": t.bound, "low": t.low, "high": t.high}
-        within = (_within(bounds, median, TOLERANCE), _factor2(bounds, median))
-        rows.append((t.id, t.role, t.value, median, median / t.value if t.value else None, *within))
-    columns = ["id", "role", "target", "model_median", "ratio", "within_25pct", "within_factor_2"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = remeasured_table(plan.targets, values)
+    compared = table[table.status.isin(ROLES.values())]
+    short = pd.DataFrame(
+        {
+            "id": compared.id,
+            "role": compared.status,
+            "target": compared.value,
+            "model_median": compared.fitted_median,
+            "ratio": compared.ratio,
+            "within_25pct": compared.within_25pct,
+            "within_factor_2": compared.within_factor_2,
+        }
+    )
     with pd.option_context("display.width", 200, "display.max_rows", 200):
-        print(table.to_string(index=False))
+        print(short.to_string(index=False))
     counts = {}
-    for role in ("fit", "holdout", "check"):
-        sub = table[table.role == role]
-        counts[role] = (len(sub), int(sub.within_25pct.eq(True).sum()),
-                        int(sub.within_factor_2.eq(True).sum()))  # fmt: skip
+    for role, label in ROLES.items():
+        c = fit_counts(table, label)
+        counts[role] = (c["n"], c["within_25pct"], c["within_factor_2"])
         print(f"{role}: {counts[role][0]} figures, {counts[role][1]} within ±25%, "
               f"{counts[role][2]} within a factor of 2")  # fmt: skip
     if args.csv:
         table.to_csv(args.csv, index=False)
+    command = f"python scripts/fit_check.py --replicates {args.replicates}"
     if args.update_fit_json:
         path = ROOT / "calibration" / "fit.json"
         fit = json.loads(path.read_text(encoding="utf-8"))
@@ -122,11 +135,25 @@ def main(argv: list[str] | None = None) -> int:
             checks=counts["check"][0],
             checks_within_25pct=counts["check"][1],
             remeasured={
-                "by": f"python scripts/fit_check.py --replicates {args.replicates}",
+                "by": command,
                 "date": dt.date.today().isoformat(),
                 "git_commit": git_commit(),
+                "report": "fit_check.html",
             },
         )
+        meta = {
+            "spec": Path(args.spec).resolve().relative_to(ROOT).as_posix()
+            if Path(args.spec).resolve().is_relative_to(ROOT)
+            else args.spec,
+            "replicates": args.replicates,
+            "command": command,
+            "date": fit["remeasured"]["date"],
+            "git_commit": fit["remeasured"]["git_commit"],
+            "fitted_by": fit.get("status", "the shipped parameters"),
+            "report": fit.get("report"),
+        }
+        html, csv = write_remeasured_report(path.parent, table, meta)
+        print(f"wrote {html} and {csv}")
         path.write_text(json.dumps(fit, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         print(f"updated {path}")
     return 0

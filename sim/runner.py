@@ -505,6 +505,9 @@ def calibration_record(data: dict) -> dict:
         return {}
     if record.get("report"):
         record["report"] = str(path.with_name(str(record["report"])))
+    remeasured = record.get("remeasured")
+    if isinstance(remeasured, dict) and remeasured.get("report"):
+        remeasured["report"] = str(path.with_name(str(remeasured["report"])))
     return {"calibration": record}
 
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.calibrate.mapping import load_targets
-from sim.calibrate.plan import _target_row
+from sim.calibrate.plan import target_row
 from sim.calibrate.report import fit_counts, fit_table
 from sim.calibrate.targets import ErrorModel, observation_sd, parse_value, resolve_targets
 from sim.errors import CalibrationError
@@ -270,7 +270,7 @@ def test_a_check_is_compared_and_reported_but_never_fitted(tmp_path):
     assert [t.id for t in ts.compared] == ["C01", "C02"]
     check = ts.by_id("C02")
     assert check.status == "check" and check.used and check.status_reason == "added after"
-    table = fit_table({"targets": [_target_row(t) for t in ts.compared]})
+    table = fit_table({"targets": [target_row(t) for t in ts.compared]})
     assert list(table.status) == ["fitted", "checked after"]
     assert list(table.group) == ["Flows", "Flows"]
     assert fit_counts(table, "held out")["n"] == 0
@@ -318,3 +318,93 @@ def test_a_planned_indicator_is_accepted_and_not_fittable(tmp_path):
     ts = _resolve(load_targets(*_files(tmp_path, mapping)))
     assert ts.targets[0].status == "unfittable"
     assert "brand_new" in ts.targets[0].status_reason
+
+
+# ------------------------------------------------------------------ the fit re-measured
+
+
+RECHECK = GOOD + (
+    "  C02: {group: flows, role: holdout, year: 2021, reason: not seen,\n"
+    "        output: {indicator: emigrants, countries: [GBR], cadre: nurses}}\n"
+    "  C03: {group: flows, role: check, year: 2021, reason: added after,\n"
+    "        output: {indicator: emigrants, countries: [GBR], cadre: doctors}}\n"
+    "  C04: {group: flows, role: unreachable, year: 2021, reason: 'no run reached <it>',\n"
+    "        output: {indicator: emigrants, countries: [GBR], cadre: doctors}}\n"
+)
+RECHECK_ROWS = (
+    "C01,c,Flow,100,persons,2021,GBR,s,u,primary\n"
+    "C02,c,Out <b>bold</b>,50,persons,2021,GBR,s,u,primary\n"
+    "C03,c,Check,>10,persons,2021,GBR,s,u,primary\n"
+    "C04,c,Far,7,persons,2021,GBR,s,u,primary\n"
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 400, allow_nan=False),
+            st.floats(0, 400, allow_nan=False) | st.just(math.nan),
+            st.floats(0, 40, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_re_measured_fit_is_the_fit_table_of_the_replicates(values):
+    """scripts/fit_check.py's table: each compared target's median and 90% interval across the
+    replicates with a value, its ratio and tolerance flags as the calibration's report has them;
+    the targets not compared keep their status and reason, with no model value."""
+    import tempfile
+
+    import numpy as np
+    import pandas as pd
+
+    from sim.calibrate.recheck import remeasured_table
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ts = _resolve(load_targets(*_files(Path(tmp), RECHECK, RECHECK_ROWS)))
+    frame = pd.DataFrame(values, columns=["target:C01", "target:C02", "target:C03"])
+    table = remeasured_table(ts.targets, frame).set_index("id")
+    assert list(table.status) == ["fitted", "held out", "checked after", "not reachable"]
+    for column in frame:
+        row = table.loc[column.split(":")[1]]
+        v = frame[column].dropna().to_numpy()
+        assert row.fitted_n == len(v)
+        if not len(v):
+            assert pd.isna(row.fitted_median) and row.within_25pct is None
+            continue
+        assert row.fitted_median == np.median(v)
+        assert (row.fitted_p05, row.fitted_p95) == (np.percentile(v, 5), np.percentile(v, 95))
+        assert row.ratio == row.fitted_median / row.value
+    c01 = table.loc["C01"].fitted_median
+    assert table.loc["C01"].within_25pct == (75 <= c01 <= 125)
+    assert table.loc["C01"].within_factor_2 == (50 <= c01 <= 200)
+    # a lower bound (> 10) is met when the median is not below it by more than 25%
+    assert table.loc["C03"].within_25pct == (table.loc["C03"].fitted_median >= 7.5)
+    assert table.loc["C04"].fitted_n == 0 and table.loc["C04"].reason == "no run reached <it>"
+
+
+def test_the_re_measured_report_counts_escapes_and_links_its_table(tmp_path):
+    import pandas as pd
+
+    from sim.calibrate.recheck import remeasured_table, write_remeasured_report
+
+    ts = _resolve(load_targets(*_files(tmp_path, RECHECK, RECHECK_ROWS)))
+    frame = pd.DataFrame({"target:C01": [90.0, 110.0], "target:C02": [300.0, 500.0],
+                          "target:C03": [12.0, 14.0]})  # fmt: skip
+    table = remeasured_table(ts.targets, frame)
+    meta = {"spec": "calibration/global.yaml", "replicates": 2, "command": "fit_check <x>",
+            "date": "2026-12-04", "git_commit": "0123456789abcdef", "fitted_by": "fitted",
+            "report": "report.html"}  # fmt: skip
+    html_path, csv_path = write_remeasured_report(tmp_path, table, meta)
+    page = html_path.read_text(encoding="utf-8")
+    assert "<b>Fitted</b>: 1 of 1 within ±25%, 1 within a factor of 2." in page
+    assert "(never fitted): 0 of 1 within ±25%, 0 within a factor of 2." in page
+    assert "not blind): 1 of 1 within ±25%" in page
+    assert "Out &lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+    assert "no run reached &lt;it&gt;" in page and "fit_check &lt;x&gt;" in page
+    assert "git 0123456789ab" in page and "<code>report.html</code>" in page
+    assert "data:image/png;base64," in page
+    written = pd.read_csv(csv_path)
+    assert list(written.id) == ["C01", "C02", "C03", "C04"]
+    assert list(written.fitted_median.fillna(-1)) == [100.0, 400.0, 13.0, -1]

@@ -1133,6 +1133,15 @@ def test_the_meta_line_gives_the_fit_of_a_calibration():
     assert cal.short() == "fitted by hrhsim calibrate: 7 of 22 fitted targets within ±25%"
     assert calibration_of({"calibration": {"status": "fitted"}}).short() == "fitted"
     assert calibration_of({}).short() == "not calibrated"
+    # the fit re-measured after the calibration is the report, dated; without it, the calibration's
+    again = {"date": "2026-12-04", "git_commit": "abcdef0123", "report": "/c/fit_check.html"}
+    cal = calibration_of({"calibration": {**fitted, "report": "/c/report.html"}})
+    assert (cal.report, cal.remeasured) == ("/c/report.html", "")
+    cal = calibration_of({"calibration": {**fitted, "report": "/c/r.html", "remeasured": again}})
+    assert (cal.report, cal.remeasured) == ("/c/fit_check.html", "2026-12-04, git abcdef0")
+    undated = {"report": "/c/fit_check.html"}
+    cal = calibration_of({"calibration": {**fitted, "remeasured": undated}})
+    assert cal.remeasured == "after the calibration"
 
 
 def test_a_change_too_small_to_read_keeps_its_unit():

@@ -271,6 +271,34 @@ def test_briefing_says_what_the_intervals_cover_and_calls_clear_only_when_allowe
         assert "stochastic noise only" in text and "no change is called clear" in text
 
 
+def test_a_re_measured_fit_report_is_the_one_linked_and_dated(tmp_path):
+    """fit.json's `remeasured.report` (scripts/fit_check.py --update-fit-json) is the fit of the
+    current model: the page links it, says when and on which commit it was measured, and does not
+    link the calibration's older report."""
+    calibration = {
+        "status": "calibrated",
+        "targets_within_25": 14,
+        "targets": 18,
+        "report": "report.html",
+        "remeasured": {
+            "date": "2026-12-04",
+            "git_commit": "7cf93435ce7644f511ffbe34529cf4759e640178",
+            "report": "fit_check.html",
+        },
+    }
+    base, opt = _pair(tmp_path, replicates=20, calibration=calibration)
+    (base / "report.html").write_text("old")
+    (base / "fit_check.html").write_text("re-measured")
+    out = tmp_path / "out"
+    result = write_briefing(load_run(base), [load_run(opt)], out, world=fake_world(), jobs=1)
+    page = result.index_html.read_text(encoding="utf-8")
+    text = text_of(page)
+    assert 'href="fit_report.html"' in page
+    assert (out / "fit_report.html").read_text() == "re-measured"
+    assert "re-measured on the model of 2026-12-04, git 7cf9343" in text
+    assert "shows its fit when it ran" not in text
+
+
 # --------------------------------------------------------------------------------------------------
 # the page: descriptions, dates, paths, escaping
 

@@ -47,6 +47,7 @@ from sim.calibrate.plan import (
     make_plan,
     transformed,
 )
+from sim.calibrate.report import spread
 from sim.calibrate.spec import CalibrationSpec
 from sim.errors import CalibrationError
 from sim.outputs.folders import check_folder_kind, held_folder
@@ -533,21 +534,10 @@ class _Stages:
         summary = {}
         for t in self.plan.targets.compared:
             col = f"target:{t.id}"
-            entry = {}
-            for kind in ("default", "fitted", "posterior"):
-                v = rows.loc[rows["check"] == kind, col].to_numpy(dtype=float)
-                v = v[np.isfinite(v)]
-                entry[kind] = (
-                    None
-                    if not len(v)
-                    else {
-                        "median": float(np.median(v)),
-                        "p05": float(np.percentile(v, 5)),
-                        "p95": float(np.percentile(v, 95)),
-                        "n": len(v),
-                    }
-                )
-            summary[t.id] = entry
+            summary[t.id] = {
+                kind: spread(rows.loc[rows["check"] == kind, col])
+                for kind in ("default", "fitted", "posterior")
+            }
         self.state["checks"] = {
             "replicates": p.replicates,
             "posterior_draws": len(take),

@@ -223,7 +223,7 @@ def initial_state(out: Path, plan: Plan) -> dict:
             "spec": spec.describe(),
             "plan": plan.describe(),
             "prior": plan.prior.describe(),
-            "targets": [_target_row(t) for t in plan.targets],
+            "targets": [target_row(t) for t in plan.targets],
             "package_version": __version__,
             "git_commit": git_commit(),
             "command": " ".join(sys.argv[:1] + sys.argv[1:]) if sys.argv else "",
@@ -234,7 +234,7 @@ def initial_state(out: Path, plan: Plan) -> dict:
     return state
 
 
-def _target_row(t) -> dict:
+def target_row(t) -> dict:
     return {
         "id": t.id,
         "row": t.row,

@@ -10,7 +10,6 @@ convergence of the method; what could not be fitted and why. User-provided text 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import math
 from pathlib import Path
@@ -20,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.explored import reach_section, reach_summary
+from sim.calibrate.figures import convergence_figure, parameter_figure, ratio_figure
 from sim.calibrate.targets import COMPARED, GROUPS
-from sim.calibrate.text import esc, figure_of, num
-from sim.outputs.results import figure_bytes, write_csv
+from sim.calibrate.text import COMPARED_LABELS, esc, figure_of, num
+from sim.outputs.results import write_csv
 
 __all__ = ["fit_table", "write_fit_summary", "write_fitted", "write_report"]
 
@@ -122,8 +122,19 @@ def fit_table(state: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-COMPARED_LABELS = ("fitted", "held out", "checked after")
-"""The report's labels of the compared roles (`sim.calibrate.targets.COMPARED`)."""
+def spread(values: np.ndarray) -> dict | None:
+    """The median, 5th and 95th percentiles and count of a target's finite values across
+    replicates (the fit table's `{kind}_median`, `_p05`, `_p95`); None where there is none."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return None
+    return {
+        "median": float(np.median(v)),
+        "p05": float(np.percentile(v, 5)),
+        "p95": float(np.percentile(v, 95)),
+        "n": len(v),
+    }
 
 
 def fit_counts(table: pd.DataFrame, status: str, prefix: str = "") -> dict[str, int]:
@@ -227,113 +238,6 @@ def write_fit_summary(out: Path, state: dict) -> Path:
 
 
 # --------------------------------------------------------------------------------------------------
-# figures
-
-
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    png = figure_bytes(fig, "png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(png).decode("ascii")
-
-
-def _fit_figure(table: pd.DataFrame) -> str | None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sub = table[table["status"].isin(COMPARED_LABELS) & table["value"].notna()]
-    sub = sub[sub["value"] != 0]
-    if sub.empty:
-        return None
-    fig, ax = plt.subplots(figsize=(8.0, 0.28 * len(sub) + 1.2))
-    y = np.arange(len(sub))[::-1]
-    for i, (_, r) in zip(y, sub.iterrows(), strict=True):
-        v = r["value"]
-        for kind, colour, dy in (("default", "#999999", 0.18), ("fitted", "#0072B2", -0.12)):
-            med, lo, hi = r[f"{kind}_median"], r[f"{kind}_p05"], r[f"{kind}_p95"]
-            if med is None or pd.isna(med):
-                continue
-            ratios = [x / v for x in (med, lo, hi)]
-            if min(ratios) <= 0:
-                continue
-            ax.plot([ratios[1], ratios[2]], [i + dy, i + dy], color=colour, lw=1.5)
-            marker = {"fitted": "o", "held out": "D"}.get(r["status"], "s")
-            ax.plot(ratios[0], i + dy, marker, color=colour, ms=4)
-    ax.axvspan(0.75, 1.25, color="#d9ebf7", zorder=0)
-    ax.axvline(1.0, color="k", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_yticks(y)
-    ax.set_yticklabels([f"{r['id']} ({r['status']})" for _, r in sub.iterrows()], fontsize=7)
-    ax.set_xlabel("model / published figure (median and 90% interval); band: ±25%")
-    ax.plot([], [], "o", color="#999999", label="before (the scenario's values)")
-    ax.plot([], [], "o", color="#0072B2", label="fitted")
-    ax.legend(loc="lower right", fontsize=7)
-    return _png(fig)
-
-
-def _parameter_figure(state: dict, out: Path) -> str | None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    post = state.get("posterior")
-    path = out / "posterior.csv"
-    if not post or not path.exists():
-        return None
-    draws = pd.read_csv(path)
-    prior = {p["name"]: p for p in state["prior"]}
-    names = post["active"]
-    if not names:
-        return None
-    cols = 3
-    rows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(9.0, 2.1 * rows), squeeze=False)
-    for ax, name in zip(axes.ravel(), names, strict=False):
-        p = prior[name]
-        ax.hist(draws[name], bins=25, range=(p["low"], p["high"]), density=True, color="#0072B2")
-        ax.axhline(1.0 / (p["high"] - p["low"]), color="#999999", lw=1.2, label="prior")
-        ax.axvline(p["default"], color="#E69F00", lw=1.2, ls="--", label="default")
-        ax.axvline(post["fitted"][name], color="k", lw=1.2, label="fitted")
-        ax.set_title(name, fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.set_yticks([])
-    for ax in axes.ravel()[len(names) :]:
-        ax.axis("off")
-    axes[0, 0].legend(fontsize=6)
-    fig.tight_layout()
-    return _png(fig)
-
-
-def _convergence_figure(state: dict) -> str | None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    waves = state.get("waves") or []
-    if not waves:
-        return None
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8.5, 2.8))
-    k = [w["wave"] for w in waves]
-    share = [max(w["share_after"], 1e-6) for w in waves]
-    a1.plot([0, *k], [1.0, *share], "o-", color="#0072B2")
-    a1.set_yscale("log")
-    a1.set_xlabel("wave")
-    a1.set_ylabel("share of prior volume not ruled out")
-    data = [[e["r2"] for e in w["emulators"] if e["r2"] == e["r2"]] for w in waves]
-    a2.boxplot(data)
-    a2.set_xticks(range(1, len(k) + 1), [str(x) for x in k])
-    a2.set_xlabel("wave")
-    a2.set_ylabel("emulator Q² (left-out runs)")
-    fig.tight_layout()
-    return _png(fig)
-
-
-# --------------------------------------------------------------------------------------------------
 # the page
 
 CSS = """
@@ -403,6 +307,45 @@ def _target_table(sub: pd.DataFrame) -> str:
     return f"<div class=wrap><table>{head}{''.join(body)}</table></div>"
 
 
+SECTIONS = (
+    ("Fitted targets", "fitted"),
+    ("Held-out targets", "held out"),
+    ("Checks added after the calibration (never fitted; not blind)", "checked after"),
+)
+"""The pages' sections of compared targets: heading and the fit table's status."""
+
+
+def target_sections(table: pd.DataFrame, render, keep_empty: tuple[str, ...] = ()) -> list[str]:
+    """One section per compared status (`SECTIONS`), a table per group of targets in it, drawn by
+    `render(rows) -> html`; a status without targets is left out unless in `keep_empty`."""
+    parts = []
+    for title, status in SECTIONS:
+        sub = table[table["status"] == status]
+        if sub.empty and status not in keep_empty:
+            continue
+        parts.append(f"<h2>{title}</h2>")
+        for label in GROUPS.values():
+            g = sub[sub["group"] == label]
+            if len(g):
+                parts.append(f"<h3>{esc(label)}</h3>{render(g)}")
+    return parts
+
+
+def not_compared_table(rest: pd.DataFrame) -> str:
+    """The fit table's rows that are not compared (input, unfittable, unreachable...), with why."""
+    return (
+        "<table><tr><th class=text>target</th><th class=text>figure</th><th>published</th>"
+        "<th class=text>status</th><th class=text>why</th></tr>"
+        + "".join(
+            f"<tr><td class=text>{esc(r['id'])}</td><td class=text>{esc(r['quantity'])} "
+            f"({esc(r['year'])}, {esc(r['geography'])})</td><td>{figure_of(r)}</td>"
+            f"<td class=text>{esc(r['status'])}</td><td class=text>{esc(r['reason'])}</td></tr>"
+            for _, r in rest.iterrows()
+        )
+        + "</table>"
+    )
+
+
 def write_report(out: Path, state: dict) -> tuple[Path, Path]:
     """Write `report.csv` and the self-contained `report.html`; return their paths."""
     from sim.outputs.results import atomic_write
@@ -447,7 +390,7 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
         f"<li><b>Command</b>: <code>{esc(state.get('command', ''))}</code></li></ul>",
         _method_note(state),
     ]
-    img = _fit_figure(table)
+    img = ratio_figure(table)
     if img:
         parts.append(
             f"<figure><img alt='fit before and after' src='data:image/png;base64,{img}'>"
@@ -456,37 +399,14 @@ def write_report(out: Path, state: dict) -> tuple[Path, Path]:
             "replicates; circles fitted, diamonds held out, squares checks added after the "
             "calibration.</figcaption></figure>"
         )
-    for title, status in (
-        ("Fitted targets", "fitted"),
-        ("Held-out targets", "held out"),
-        ("Checks added after the calibration (never fitted; not blind)", "checked after"),
-    ):
-        sub = table[table["status"] == status]
-        if sub.empty and status == "checked after":
-            continue
-        parts.append(f"<h2>{title}</h2>")
-        for label in GROUPS.values():
-            g = sub[sub["group"] == label]
-            if len(g):
-                parts.append(f"<h3>{esc(label)}</h3>{_target_table(g)}")
+    parts.extend(target_sections(table, _target_table, keep_empty=("fitted", "held out")))
     parts.append(reach_section(state, table))
     parts.append("<h2>Not fitted</h2>")
     rest = table[~table["status"].isin(COMPARED_LABELS)]
     if rest.empty:
         parts.append("<p>Every target was fitted, held out or checked.</p>")
     else:
-        parts.append(
-            "<table><tr><th class=text>target</th><th class=text>figure</th><th>published</th>"
-            "<th class=text>status</th><th class=text>why</th></tr>"
-            + "".join(
-                f"<tr><td class=text>{esc(r['id'])}</td><td class=text>{esc(r['quantity'])} "
-                f"({esc(r['year'])}, {esc(r['geography'])})</td><td>{figure_of(r)}</td>"
-                f"<td class=text>{esc(r['status'])}</td><td class=text>{esc(r['reason'])}</td>"
-                "</tr>"
-                for _, r in rest.iterrows()
-            )
-            + "</table>"
-        )
+        parts.append(not_compared_table(rest))
     parts.append(_parameters_section(state, out))
     parts.append(_convergence_section(state))
     parts.append(
@@ -538,7 +458,7 @@ def _parameters_section(state: dict, out: Path) -> str:
             f"<td>{num(scr['strength']) if scr else '–'}</td>"
             f"<td class=text>{esc(scr['target']) if scr else ''}</td></tr>"
         )
-    img = _parameter_figure(state, out)
+    img = parameter_figure(state, out)
     fig = (
         f"<figure><img alt='posteriors' src='data:image/png;base64,{img}'><figcaption>Posterior "
         "draws (histogram) against the uniform prior (grey line); dashed: registry default; "
@@ -570,7 +490,7 @@ def _convergence_section(state: dict) -> str:
             f"</td><td>{np.mean(cov) if cov else float('nan'):.2f}</td>"
             f"<td>{w['runs_seconds']:.0f} / {w['fit_seconds']:.0f}</td></tr>"
         )
-    img = _convergence_figure(state)
+    img = convergence_figure(state)
     stopped = state.get("waves_stopped")
     return (
         "<h2>Convergence</h2><table><tr><th>wave</th><th>evaluations</th>"

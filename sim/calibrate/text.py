@@ -8,6 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+COMPARED_LABELS = ("fitted", "held out", "checked after")
+"""The report's labels of the compared roles (`sim.calibrate.targets.COMPARED`)."""
+
 
 def esc(text: Any) -> str:
     """`text` escaped for HTML (quotes too)."""

@@ -79,6 +79,9 @@ class Calibration:
     targets: int | None = None
     summary: str = ""
     report: str | None = None
+    remeasured: str = ""
+    """Where `report` is the fit re-measured after the calibration: when and on which commit
+    ("2026-12-04, git 7cf9343"); empty where it is the calibration's own report."""
 
     @property
     def calibrated(self) -> bool:
@@ -132,12 +135,20 @@ def calibration_of(manifest: dict) -> Calibration:
     within = next((_int(source[k]) for k in _WITHIN_KEYS if k in source), None)
     total = next((_int(source[k]) for k in _TOTAL_KEYS if k in source), None)
     report = block.get("report") or block.get("fit_report")
+    again = block.get("remeasured") if isinstance(block.get("remeasured"), dict) else {}
+    remeasured = ""
+    if again.get("report"):
+        report = again["report"]
+        commit = str(again.get("git_commit") or "")[:7]
+        when = (str(again.get("date") or ""), f"git {commit}" if commit else "")
+        remeasured = ", ".join(x for x in when if x) or "after the calibration"
     return Calibration(
         status=str(block.get("status") or "calibrated"),
         within=within,
         targets=total,
         summary=summary or "",
         report=str(report) if report else None,
+        remeasured=remeasured,
     )
 
 

@@ -250,9 +250,16 @@ def trust_html(ctx: Context) -> str:
     ev = ctx.evidence
     cal = ev.calibration
     report = ""
-    if cal.report and ctx.tables.get("__fit_report__"):
+    link = ctx.tables.get("__fit_report__")
+    if cal.report and link and cal.remeasured:
         report = (
-            f' <a href="{esc(ctx.tables["__fit_report__"])}">The calibration\'s report</a> '
+            f' <a href="{esc(link)}">The fit, target by target</a>, re-measured on the model of '
+            f"{esc(cal.remeasured)}: each published figure, the model's median and 90% interval "
+            "across replicates, and whether it is met."
+        )
+    elif cal.report and link:
+        report = (
+            f' <a href="{esc(link)}">The calibration\'s report</a> '
             "shows its fit when it ran, on the model and targets of that day; figures re-measured "
             "on a later model, where the sentence above gives them, supersede it."
         )

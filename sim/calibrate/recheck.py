@@ -1,0 +1,166 @@
+"""The fit re-measured on the current model (`scripts/fit_check.py`): a table and a page.
+
+A calibration's own report (`report.html`) shows the fit on the model and targets of the day it
+ran. The model changes after it; `scripts/fit_check.py` evaluates every compared target of the
+spec again at the shipped parameters, over many replicates, and this module turns those values
+into the same fit table (`sim.calibrate.report.fit_table`, the re-measured figures in its
+`fitted_*` columns) and into one self-contained page, which the briefing links as the fit behind
+its runs. User-provided text (targets, sources) is escaped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.calibrate.figures import ratio_figure
+from sim.calibrate.plan import target_row
+from sim.calibrate.report import (
+    CSS,
+    fit_counts,
+    fit_table,
+    not_compared_table,
+    spread,
+    target_sections,
+)
+from sim.calibrate.text import COMPARED_LABELS, esc, figure_of, num
+
+__all__ = ["remeasured_table", "write_remeasured_report"]
+
+SERIES = (("fitted", "#0072B2", "the shipped parameters, re-measured"),)
+"""The page's one series: the re-measured medians and 90% intervals."""
+
+
+def remeasured_table(targets, values: pd.DataFrame) -> pd.DataFrame:
+    """The fit table with each compared target's re-measured median and 90% interval.
+
+    Args:
+        targets: the spec's resolved targets (`TargetSet.targets`), every status.
+        values: one row per replicate, a `target:ID` column per compared target (the model's
+            value on the target's unit; NaN where a replicate has none).
+
+    Returns:
+        `fit_table`'s frame, one row per target; `fitted_median`, `fitted_p05` and
+        `fitted_p95` are the median, 5th and 95th percentiles across replicates, `fitted_n`
+        the replicates with a value.
+    """
+    checks = {
+        t.id: {"fitted": spread(values[f"target:{t.id}"])}
+        for t in targets
+        if f"target:{t.id}" in values
+    }
+    table = fit_table({"targets": [target_row(t) for t in targets], "checks": {"targets": checks}})
+    table["fitted_n"] = [(checks.get(i, {}).get("fitted") or {}).get("n", 0) for i in table["id"]]
+    return table
+
+
+def _row(r: pd.Series) -> str:
+    if r["fitted_median"] is None or pd.isna(r["fitted_median"]):
+        model = "–"
+    else:
+        ci = f"{num(r['fitted_p05'])} – {num(r['fitted_p95'])}"
+        model = f"{num(r['fitted_median'])}<span class=ci>{ci}</span>"
+    flag = {True: "<td class=ok>yes</td>", False: "<td class=bad>no</td>"}
+    src = (
+        f"<a href='{esc(r['url'])}'>{esc(r['source'])}</a>"
+        if str(r["url"]).startswith("http")
+        else esc(r["source"])
+    )
+    note = f"<span class=ci>{esc(r['note'])}</span>" if r["note"] else ""
+    return (
+        f"<tr><td class=text>{esc(r['id'])}</td>"
+        f"<td class=text>{esc(r['quantity'])} ({esc(r['unit'])}, {esc(r['year'])}, "
+        f"{esc(r['geography'])})<span class=ci>model: {esc(r['model_output'])}</span>{note}</td>"
+        f"<td>{figure_of(r)}</td><td class=text>{src}, {esc(r['confidence'])}</td>"
+        f"<td>{model}</td><td>{num(r['ratio'])}</td>"
+        f"{flag.get(r['within_25pct'], '<td>–</td>')}"
+        f"{flag.get(r['within_factor_2'], '<td>–</td>')}</tr>"
+    )
+
+
+def _targets(sub: pd.DataFrame) -> str:
+    head = (
+        "<tr><th class=text>target</th><th class=text>figure (unit, year, place)</th>"
+        "<th>published</th><th class=text>source, confidence</th>"
+        "<th>model<br>median, 90%</th><th>ratio</th><th>±25%</th><th>×2</th></tr>"
+    )
+    rows = "".join(_row(r) for _, r in sub.iterrows())
+    return f"<div class=wrap><table>{head}{rows}</table></div>"
+
+
+def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple[Path, Path]:
+    """Write `fit_check.csv` and the self-contained `fit_check.html` into `out`.
+
+    Args:
+        out: the folder (the calibration's, beside `fit.json`).
+        table: `remeasured_table`'s frame.
+        meta: `spec` (the spec's path as shown), `replicates`, `command`, `date`, `git_commit`,
+            `fitted_by` (what fitted the parameters, `fit.json`'s status) and `report` (the
+            calibration's own report's file name, or None).
+
+    Returns:
+        The paths of the page and of the table.
+    """
+    from sim.outputs.results import atomic_write, write_csv
+
+    csv_path = out / "fit_check.csv"
+    write_csv(csv_path, table)
+    counts = {label: fit_counts(table, label) for label in COMPARED_LABELS}
+    kept = table[table["fitted_n"] > 0]
+    fewest = int(kept["fitted_n"].min()) if len(kept) else 0
+    own = (
+        f" The calibration's own report, <code>{esc(meta['report'])}</code> beside this page's "
+        "source in the repository, shows the fit on the model and targets of the day it ran; "
+        "this page supersedes its figures."
+        if meta.get("report")
+        else ""
+    )
+    titles = {
+        "fitted": "<b>Fitted</b>",
+        "held out": "<b>Held out</b> (never fitted)",
+        "checked after": "<b>Checks</b> added after the calibration (never fitted, not blind)",
+    }
+    summary = "".join(
+        f"<li>{titles[label]}: {c['within_25pct']} of {c['n']} within ±25%, "
+        f"{c['within_factor_2']} within a factor of 2.</li>"
+        for label, c in counts.items()
+        if c["n"]
+    )
+    fewer = f" (at least {fewest} with a value for each target)" * (fewest < meta["replicates"])
+    parts = [
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "img-src data:; style-src 'unsafe-inline'\">",
+        f"<title>The fit, re-measured: {esc(meta['spec'])}</title><style>{CSS}</style></head>"
+        "<body>",
+        "<h1>The fit, re-measured on the current model</h1>",
+        f"<p class=meta>Targets of {esc(meta['spec'])} at the shipped parameters "
+        f"({esc(meta['fitted_by'])}); medians of {meta['replicates']} replicates"
+        + fewer
+        + f"; measured {esc(meta['date'])}, hrhsim git {esc(str(meta['git_commit'])[:12])}, by "
+        f"<code>{esc(meta['command'])}</code>.{own}</p>",
+        f"<h2>Summary</h2><ul>{summary}</ul>",
+        "<div class=note><b>How to read it.</b> Each figure is compared with the model's median "
+        "across replicates; the 90% interval is the spread of the replicates (the model's "
+        "chance), not of the parameters. A figure is met within ±25% of its value (a bound by "
+        "not being beyond it by more than 25%, a range by lying in it widened by 25% of its "
+        "ends). Fitted figures were seen by the calibration; held-out figures were not; checks "
+        "were added after the model's values had been seen.</div>",
+    ]
+    img = ratio_figure(table, SERIES)
+    if img:
+        parts.append(
+            f"<figure><img alt='model over published figure' src='data:image/png;base64,{img}'>"
+            "<figcaption>Model over published figure: median and 90% interval over replicates; "
+            "circles fitted, diamonds held out, squares checks; shaded: ±25%.</figcaption>"
+            "</figure>"
+        )
+    parts.extend(target_sections(table, _targets))
+    rest = table[~table["status"].isin(COMPARED_LABELS)]
+    if len(rest):
+        parts.append("<h2>Not compared</h2>" + not_compared_table(rest))
+    parts.append(f"<p class=meta>The table as CSV: {esc(csv_path.name)}.</p></body></html>")
+    html_path = out / "fit_check.html"
+    atomic_write(html_path, "\n".join(parts))
+    return html_path, csv_path
