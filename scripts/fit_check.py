@@ -141,10 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                 "report": "fit_check.html",
             },
         )
+        spec = Path(args.spec).resolve()
         meta = {
-            "spec": Path(args.spec).resolve().relative_to(ROOT).as_posix()
-            if Path(args.spec).resolve().is_relative_to(ROOT)
-            else args.spec,
+            "spec": spec.relative_to(ROOT).as_posix() if spec.is_relative_to(ROOT) else args.spec,
+            "folder": path.parent.relative_to(ROOT).as_posix(),
             "replicates": args.replicates,
             "command": command,
             "date": fit["remeasured"]["date"],

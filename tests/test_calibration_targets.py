@@ -395,7 +395,7 @@ def test_the_re_measured_report_counts_escapes_and_links_its_table(tmp_path):
     table = remeasured_table(ts.targets, frame)
     meta = {"spec": "calibration/global.yaml", "replicates": 2, "command": "fit_check <x>",
             "date": "2026-12-04", "git_commit": "0123456789abcdef", "fitted_by": "fitted",
-            "report": "report.html"}  # fmt: skip
+            "report": "report.html", "folder": "calibration"}  # fmt: skip
     html_path, csv_path = write_remeasured_report(tmp_path, table, meta)
     page = html_path.read_text(encoding="utf-8")
     assert "<b>Fitted</b>: 1 of 1 within ±25%, 1 within a factor of 2." in page
@@ -403,8 +403,8 @@ def test_the_re_measured_report_counts_escapes_and_links_its_table(tmp_path):
     assert "not blind): 1 of 1 within ±25%" in page
     assert "Out &lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
     assert "no run reached &lt;it&gt;" in page and "fit_check &lt;x&gt;" in page
-    assert "git 0123456789ab" in page and "<code>report.html</code>" in page
-    assert "data:image/png;base64," in page
+    assert "git 0123456789ab" in page and "<code>calibration/report.html</code>" in page
+    assert "data:image/png;base64," in page and "<code>calibration/fit_check.csv</code>" in page
     written = pd.read_csv(csv_path)
     assert list(written.id) == ["C01", "C02", "C03", "C04"]
     assert list(written.fitted_median.fillna(-1)) == [100.0, 400.0, 13.0, -1]

@@ -96,8 +96,9 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
         out: the folder (the calibration's, beside `fit.json`).
         table: `remeasured_table`'s frame.
         meta: `spec` (the spec's path as shown), `replicates`, `command`, `date`, `git_commit`,
-            `fitted_by` (what fitted the parameters, `fit.json`'s status) and `report` (the
-            calibration's own report's file name, or None).
+            `fitted_by` (what fitted the parameters, `fit.json`'s status), `report` (the
+            calibration's own report's file name, or None) and `folder` (where both files are,
+            as the page names them: "calibration"; optional).
 
     Returns:
         The paths of the page and of the table.
@@ -109,10 +110,11 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
     counts = {label: fit_counts(table, label) for label in COMPARED_LABELS}
     kept = table[table["fitted_n"] > 0]
     fewest = int(kept["fitted_n"].min()) if len(kept) else 0
+    folder = f"{meta['folder']}/" if meta.get("folder") else ""
     own = (
-        f" The calibration's own report, <code>{esc(meta['report'])}</code> beside this page's "
-        "source in the repository, shows the fit on the model and targets of the day it ran; "
-        "this page supersedes its figures."
+        f" The calibration's own report, <code>{esc(folder + meta['report'])}</code> in the "
+        "repository, shows the fit on the model and targets of the day it ran; this page "
+        "supersedes its figures."
         if meta.get("report")
         else ""
     )
@@ -160,7 +162,10 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
     rest = table[~table["status"].isin(COMPARED_LABELS)]
     if len(rest):
         parts.append("<h2>Not compared</h2>" + not_compared_table(rest))
-    parts.append(f"<p class=meta>The table as CSV: {esc(csv_path.name)}.</p></body></html>")
+    parts.append(
+        f"<p class=meta>The table as CSV: <code>{esc(folder + csv_path.name)}</code>.</p>"
+        "</body></html>"
+    )
     html_path = out / "fit_check.html"
     atomic_write(html_path, "\n".join(parts))
     return html_path, csv_path
