@@ -298,7 +298,7 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
             .workers.sum()
             .groupby(["origin", "destination"])
             .median()
-            .sort_values(ascending=False)
+            .sort_values(ascending=False, kind="stable")
         )
         years = r.end - r.start + 1
         total = rows_f.sum()
@@ -319,7 +319,7 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
                 .workers.sum()
                 .groupby(["origin", "country"])
                 .median()
-                .sort_values(ascending=False)
+                .sort_values(ascending=False, kind="stable")
             )
             start = s[s.year == r.start - 1].groupby(["origin", "country"]).workers.median()
             stock_rows = [
@@ -435,7 +435,7 @@ def growth_check(facts: dict, cadre: str) -> tuple[list[str], dict]:
     table = pd.DataFrame({"start": start, "end": end.reindex(start.index).fillna(0.0)})
     table = table[table.start >= CORRIDOR_FLOOR]
     table["growth"] = annual_growth(table.start, table.end, years)
-    fastest = table.sort_values("growth", ascending=False).head(10)
+    fastest = table.sort_values("growth", ascending=False, kind="stable").head(10)
     rows = [
         [f"{o} → {d}", fmt(v.start), fmt(v.end), pct(v.growth)] for (o, d), v in fastest.iterrows()
     ]
@@ -627,7 +627,8 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
         for year in (r.start - 1, r.end):
             facts[year] = area_share(s[s.year == year])
         by_destination = oecd.groupby("destination").doctors.sum()
-        large = by_destination[by_destination >= LARGE_DESTINATION].sort_values(ascending=False)
+        large = by_destination[by_destination >= LARGE_DESTINATION]
+        large = large.sort_values(ascending=False, kind="stable")
         rows = []
         for d in large.index:
             one = oecd[oecd.destination == d]
@@ -1062,7 +1063,7 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
         ind_end = end[end.index.get_level_values("origin") == "IND"].droplevel("origin")
         ind_start = start[start.index.get_level_values("origin") == "IND"].droplevel("origin")
         ind_growth = ind_end.sum() / ind_start.sum()
-        ind_gain = ind_end.sub(ind_start, fill_value=0).sort_values(ascending=False)
+        ind_gain = ind_end.sub(ind_start, fill_value=0).sort_values(ascending=False, kind="stable")
         ind_gains = ", ".join(f"{c} +{fmt(v)}" for c, v in ind_gain.head(5).items())
         ind_gains += f"; Poland {fmt(ind_end.get('POL', 0))} at {r.end}"
     oecd_growth = corr.get("india_nurses_oecd", {}).get("decade", float("nan"))
