@@ -33,8 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.calibrate.plan import make_plan  # noqa: E402
-from sim.calibrate.recheck import remeasured_table, write_remeasured_report  # noqa: E402
-from sim.calibrate.report import fit_counts  # noqa: E402
+from sim.calibrate.recheck import (  # noqa: E402
+    remeasured_counts,
+    remeasured_table,
+    write_remeasured_report,
+)
 from sim.calibrate.run import Context, Evaluation, evaluate  # noqa: E402
 from sim.calibrate.spec import load_spec  # noqa: E402
 from sim.errors import HrhsimError  # noqa: E402
@@ -42,6 +45,8 @@ from sim.inputs.scenario import parse_set  # noqa: E402
 from sim.outputs.provenance import git_commit  # noqa: E402
 from sim.sweep.cluster import threads_per_process  # noqa: E402
 
+GLOBAL_SPEC = ROOT / "calibration" / "global.yaml"
+"""The spec whose fit calibration/fit.json records."""
 ROLES = {"fit": "fitted", "holdout": "held out", "check": "checked after"}
 """The spec's compared roles and the fit table's labels of them."""
 
@@ -63,7 +68,7 @@ def _one(args: tuple) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spec", default=str(ROOT / "calibration" / "global.yaml"))
+    parser.add_argument("--spec", default=str(GLOBAL_SPEC))
     parser.add_argument("--replicates", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
@@ -76,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     if overrides and args.update_fit_json:
         parser.error("--update-fit-json records the shipped point: not with --set")
+    if args.update_fit_json and Path(args.spec).resolve() != GLOBAL_SPEC:
+        parser.error(f"--update-fit-json records the fit of {GLOBAL_SPEC.relative_to(ROOT)}: "
+                     "not with another --spec")  # fmt: skip
     plan, _ = _context(args.spec, overrides)
     tasks = [(args.spec, overrides, r) for r in range(args.replicates)]
     jobs = max(1, args.jobs)
@@ -99,11 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200, "display.max_rows", 200):
         print(short.to_string(index=False))
     counts = {}
+    measured = remeasured_counts(table)
     for role, label in ROLES.items():
-        c = fit_counts(table, label)
+        c = measured[label]
         counts[role] = (c["n"], c["within_25pct"], c["within_factor_2"])
+        missing = f" ({c['missing']} without a value)" if c["missing"] else ""
         print(f"{role}: {counts[role][0]} figures, {counts[role][1]} within ±25%, "
-              f"{counts[role][2]} within a factor of 2")  # fmt: skip
+              f"{counts[role][2]} within a factor of 2{missing}")  # fmt: skip
     if args.csv:
         table.to_csv(args.csv, index=False)
     command = f"python scripts/fit_check.py --replicates {args.replicates}"
@@ -145,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = {
             "spec": spec.relative_to(ROOT).as_posix() if spec.is_relative_to(ROOT) else args.spec,
             "folder": path.parent.relative_to(ROOT).as_posix(),
+            "parameters": "calibration/fitted.yaml",
             "replicates": args.replicates,
             "command": command,
             "date": fit["remeasured"]["date"],

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -472,8 +473,6 @@ class ParameterDraws:
         )
 
     def manifest(self) -> dict:
-        import hashlib
-
         return {
             "parameter_draws": self.rows,
             "posterior_sample": {
@@ -503,11 +502,13 @@ def calibration_record(data: dict) -> dict:
         return {}
     if not isinstance(record, dict):
         return {}
-    if record.get("report"):
-        record["report"] = str(path.with_name(str(record["report"])))
     remeasured = record.get("remeasured")
-    if isinstance(remeasured, dict) and remeasured.get("report"):
-        remeasured["report"] = str(path.with_name(str(remeasured["report"])))
+    for block in (record, remeasured if isinstance(remeasured, dict) else {}):
+        if block.get("report"):  # its path, and what it said when the runs were made
+            block["report"] = str(path.with_name(str(block["report"])))
+            report = Path(block["report"])
+            if report.is_file():
+                block["report_sha256"] = hashlib.sha256(report.read_bytes()).hexdigest()
     return {"calibration": record}
 
 

@@ -395,7 +395,8 @@ def test_the_re_measured_report_counts_escapes_and_links_its_table(tmp_path):
     table = remeasured_table(ts.targets, frame)
     meta = {"spec": "calibration/global.yaml", "replicates": 2, "command": "fit_check <x>",
             "date": "2026-12-04", "git_commit": "0123456789abcdef", "fitted_by": "fitted",
-            "report": "report.html", "folder": "calibration"}  # fmt: skip
+            "report": "report.html", "folder": "calibration",
+            "parameters": "calibration/fitted.yaml"}  # fmt: skip
     html_path, csv_path = write_remeasured_report(tmp_path, table, meta)
     page = html_path.read_text(encoding="utf-8")
     assert "<b>Fitted</b>: 1 of 1 within ±25%, 1 within a factor of 2." in page
@@ -403,8 +404,43 @@ def test_the_re_measured_report_counts_escapes_and_links_its_table(tmp_path):
     assert "not blind): 1 of 1 within ±25%" in page
     assert "Out &lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
     assert "no run reached &lt;it&gt;" in page and "fit_check &lt;x&gt;" in page
-    assert "git 0123456789ab" in page and "<code>calibration/report.html</code>" in page
+    assert "re-measured on the model of 2026-12-04, hrhsim git 0123456789ab</h1>" in page
+    assert "<code>calibration/report.html</code>" in page
+    assert "<code>calibration/fitted.yaml</code>" in page
     assert "data:image/png;base64," in page and "<code>calibration/fit_check.csv</code>" in page
     written = pd.read_csv(csv_path)
     assert list(written.id) == ["C01", "C02", "C03", "C04"]
     assert list(written.fitted_median.fillna(-1)) == [100.0, 400.0, 13.0, -1]
+
+
+def test_every_compared_target_is_counted_and_one_without_a_value_is_named(tmp_path):
+    import pandas as pd
+
+    from sim.calibrate.recheck import remeasured_counts, remeasured_table
+    from sim.calibrate.text import figure_of
+
+    ts = _resolve(load_targets(*_files(tmp_path, RECHECK, RECHECK_ROWS)))
+    frame = pd.DataFrame({"target:C01": [100.0], "target:C02": [math.nan], "target:C03": [12.0]})
+    table = remeasured_table(ts.targets, frame)
+    counts = remeasured_counts(table)
+    assert counts["held out"] == {"n": 1, "within_25pct": 0, "within_factor_2": 0, "missing": 1}
+    assert counts["fitted"]["n"] == 1 and counts["fitted"]["missing"] == 0
+    # a range is printed as a range, a bound with its mark
+    assert figure_of(pd.Series({"bound": "", "approximate": False, "value": -1.25,
+                                "low": -1.6, "high": -0.9})) == "-1.6 to -0.9"  # fmt: skip
+    assert figure_of(table.set_index("id").loc["C03"]) == "&gt; 10"
+
+
+def test_the_fit_check_records_only_the_global_fit():
+    """`--update-fit-json` writes calibration/fit.json, the global calibration's record: refused,
+    before any run, with another spec or another point."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import fit_check
+
+    for argv in (["--spec", str(ROOT / "calibration" / "europe.yaml"), "--update-fit-json"],
+                 ["--set", "behaviour.wage_weight=1", "--update-fit-json"]):  # fmt: skip
+        with pytest.raises(SystemExit) as stop:
+            fit_check.main(argv)
+        assert stop.value.code == 2

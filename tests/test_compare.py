@@ -1139,6 +1139,7 @@ def test_the_meta_line_gives_the_fit_of_a_calibration():
     assert (cal.report, cal.remeasured) == ("/c/report.html", "")
     cal = calibration_of({"calibration": {**fitted, "report": "/c/r.html", "remeasured": again}})
     assert (cal.report, cal.remeasured) == ("/c/fit_check.html", "2026-12-04, git abcdef0")
+    assert [r[0] for r in cal.reports] == ["/c/fit_check.html", "/c/r.html"]  # the fallback kept
     undated = {"report": "/c/fit_check.html"}
     cal = calibration_of({"calibration": {**fitted, "remeasured": undated}})
     assert cal.remeasured == "after the calibration"
@@ -1278,3 +1279,22 @@ def test_worker_steps_are_one_simulated_worker_in_each_value_s_unit(synthetic_ru
         if str(code) != "WLD":
             assert steps["emigration"][str(code)] == pytest.approx(200.0 * 1e3 / value)
     assert tables.worker_steps(base, year, None) == {"density": {}, "emigration": {}}
+
+
+def test_a_run_records_its_fit_reports_with_what_they_said(tmp_path):
+    """`calibration_record`: fit.json beside the posterior sample, its reports' paths made
+    absolute and their sha256 at the time of the run; a report that is absent has none."""
+    import hashlib
+    import json
+
+    from sim.runner import calibration_record
+
+    fit = {"status": "fitted", "report": "report.html",
+           "remeasured": {"date": "2026-12-04", "report": "fit_check.html"}}  # fmt: skip
+    (tmp_path / "fit.json").write_text(json.dumps(fit))
+    (tmp_path / "fit_check.html").write_bytes(b"page")
+    record = calibration_record({"uncertainty": {"sample": str(tmp_path / "posterior.csv")}})
+    cal = record["calibration"]
+    assert cal["remeasured"]["report"] == str(tmp_path / "fit_check.html")
+    assert cal["remeasured"]["report_sha256"] == hashlib.sha256(b"page").hexdigest()
+    assert cal["report"] == str(tmp_path / "report.html") and "report_sha256" not in cal

@@ -299,6 +299,42 @@ def test_a_re_measured_fit_report_is_the_one_linked_and_dated(tmp_path):
     assert "shows its fit when it ran" not in text
 
 
+def test_a_fit_report_changed_or_missing_since_the_runs_is_not_linked_as_theirs(tmp_path):
+    """The manifests quote fit.json as it was when the runs were made; the re-measured page is
+    linked only if it is still the page they recorded (its sha256), else the calibration's own
+    report, which is also the fallback when the re-measured page is missing."""
+    import hashlib
+
+    old = b"re-measured when the runs were made"
+    calibration = {
+        "status": "calibrated",
+        "targets_within_25": 14,
+        "targets": 18,
+        "report": "report.html",
+        "report_sha256": hashlib.sha256(b"own").hexdigest(),
+        "remeasured": {
+            "date": "2026-12-04",
+            "report": "fit_check.html",
+            "report_sha256": hashlib.sha256(old).hexdigest(),
+        },
+    }
+    base, opt = _pair(tmp_path, replicates=20, calibration=calibration)
+    (base / "report.html").write_bytes(b"own")
+    (base / "fit_check.html").write_bytes(b"rewritten by a later fit check")
+    out = tmp_path / "out"
+    page = write_briefing(
+        load_run(base), [load_run(opt)], out, world=fake_world(), jobs=1
+    ).index_html.read_text(encoding="utf-8")
+    assert (out / "fit_report.html").read_bytes() == b"own"
+    assert "shows its fit when it ran" in text_of(page) and "re-measured on the model" not in page
+    (base / "fit_check.html").write_bytes(old)  # the page the runs recorded: linked
+    write_briefing(load_run(base), [load_run(opt)], out, world=fake_world(), jobs=1)
+    assert (out / "fit_report.html").read_bytes() == old
+    (base / "fit_check.html").unlink()  # missing: the calibration's own report
+    write_briefing(load_run(base), [load_run(opt)], out, world=fake_world(), jobs=1)
+    assert (out / "fit_report.html").read_bytes() == b"own"
+
+
 # --------------------------------------------------------------------------------------------------
 # the page: descriptions, dates, paths, escaping
 

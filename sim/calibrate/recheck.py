@@ -26,7 +26,7 @@ from sim.calibrate.report import (
 )
 from sim.calibrate.text import COMPARED_LABELS, esc, figure_of, num
 
-__all__ = ["remeasured_table", "write_remeasured_report"]
+__all__ = ["remeasured_counts", "remeasured_table", "write_remeasured_report"]
 
 SERIES = (("fitted", "#0072B2", "the shipped parameters, re-measured"),)
 """The page's one series: the re-measured medians and 90% intervals."""
@@ -53,6 +53,18 @@ def remeasured_table(targets, values: pd.DataFrame) -> pd.DataFrame:
     table = fit_table({"targets": [target_row(t) for t in targets], "checks": {"targets": checks}})
     table["fitted_n"] = [(checks.get(i, {}).get("fitted") or {}).get("n", 0) for i in table["id"]]
     return table
+
+
+def remeasured_counts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per compared status (`COMPARED_LABELS`): every target of it (`n`), those within ±25% and
+    within a factor of 2, and those no replicate gave a value (`missing`, counted in `n` as not
+    met)."""
+    out = {}
+    for label in COMPARED_LABELS:
+        c = fit_counts(table, label)
+        n = int((table["status"] == label).sum())
+        out[label] = {**c, "n": n, "missing": n - c["n"]}
+    return out
 
 
 def _row(r: pd.Series) -> str:
@@ -96,7 +108,8 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
         out: the folder (the calibration's, beside `fit.json`).
         table: `remeasured_table`'s frame.
         meta: `spec` (the spec's path as shown), `replicates`, `command`, `date`, `git_commit`,
-            `fitted_by` (what fitted the parameters, `fit.json`'s status), `report` (the
+            `parameters` (the shipped parameters' file, as the page names it),
+            `fitted_by` (what fitted them first, `fit.json`'s status), `report` (the
             calibration's own report's file name, or None) and `folder` (where both files are,
             as the page names them: "calibration"; optional).
 
@@ -107,7 +120,7 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
 
     csv_path = out / "fit_check.csv"
     write_csv(csv_path, table)
-    counts = {label: fit_counts(table, label) for label in COMPARED_LABELS}
+    counts = remeasured_counts(table)
     kept = table[table["fitted_n"] > 0]
     fewest = int(kept["fitted_n"].min()) if len(kept) else 0
     folder = f"{meta['folder']}/" if meta.get("folder") else ""
@@ -125,23 +138,27 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
     }
     summary = "".join(
         f"<li>{titles[label]}: {c['within_25pct']} of {c['n']} within ±25%, "
-        f"{c['within_factor_2']} within a factor of 2.</li>"
+        f"{c['within_factor_2']} within a factor of 2"
+        + (f"; {c['missing']} without a value in any replicate" if c["missing"] else "")
+        + ".</li>"
         for label, c in counts.items()
         if c["n"]
     )
     fewer = f" (at least {fewest} with a value for each target)" * (fewest < meta["replicates"])
+    commit = str(meta.get("git_commit") or "")[:12]
+    when = f"{meta['date']}, hrhsim git {commit}" if commit else str(meta["date"])
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
         "img-src data:; style-src 'unsafe-inline'\">",
         f"<title>The fit, re-measured: {esc(meta['spec'])}</title><style>{CSS}</style></head>"
         "<body>",
-        "<h1>The fit, re-measured on the current model</h1>",
-        f"<p class=meta>Targets of {esc(meta['spec'])} at the shipped parameters "
-        f"({esc(meta['fitted_by'])}); medians of {meta['replicates']} replicates"
+        f"<h1>The fit, re-measured on the model of {esc(when)}</h1>",
+        f"<p class=meta>Targets of {esc(meta['spec'])} at the shipped parameters, those of "
+        f"<code>{esc(meta['parameters'])}</code> ({esc(meta['fitted_by'])}, then the block "
+        f"calibrations its header lists); medians of {meta['replicates']} replicates"
         + fewer
-        + f"; measured {esc(meta['date'])}, hrhsim git {esc(str(meta['git_commit'])[:12])}, by "
-        f"<code>{esc(meta['command'])}</code>.{own}</p>",
+        + f"; measured by <code>{esc(meta['command'])}</code>.{own}</p>",
         f"<h2>Summary</h2><ul>{summary}</ul>",
         "<div class=note><b>How to read it.</b> Each figure is compared with the model's median "
         "across replicates; the 90% interval is the spread of the replicates (the model's "
@@ -155,7 +172,9 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
         parts.append(
             f"<figure><img alt='model over published figure' src='data:image/png;base64,{img}'>"
             "<figcaption>Model over published figure: median and 90% interval over replicates; "
-            "circles fitted, diamonds held out, squares checks; shaded: ±25%.</figcaption>"
+            "circles fitted, diamonds held out, squares checks; shaded: ±25%. A bound or a "
+            "range is met as the tables say (within 25% of its edge), which the band does not "
+            "show.</figcaption>"
             "</figure>"
         )
     parts.extend(target_sections(table, _targets))

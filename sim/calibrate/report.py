@@ -92,6 +92,8 @@ def fit_table(state: dict) -> pd.DataFrame:
             "year": t["year"],
             "value": t["value"],
             "bound": t["bound"] or "",
+            "low": t.get("low"),
+            "high": t.get("high"),
             "approximate": t["approximate"],
             "unit": t["unit"],
             "source": t["source"],

@@ -31,7 +31,11 @@ def num(x: Any) -> str:
 
 
 def figure_of(t: pd.Series) -> str:
-    """A published figure with its bound ("> ", "< ") and approximation ("~") marks."""
+    """A published figure with its bound ("> ", "< "), range ("-1.6 to -0.9") and approximation
+    ("~") marks."""
     mark = {"lower": "&gt; ", "upper": "&lt; "}.get(t["bound"], "")
     approx = "~" if t["approximate"] else ""
+    low, high = t.get("low"), t.get("high")
+    if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
+        return f"{approx}{num(low)} to {num(high)}"
     return f"{mark}{approx}{num(t['value'])}"

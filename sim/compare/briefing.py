@@ -348,8 +348,12 @@ def _write(
         )
         csv_names, book = export.write_tables(out_dir, export_tables)
         odd_link = pages.write_odd(out_dir)
-        fit_report = _copy_fit_report(evidence.calibration.report, baseline.run_dir, out_dir)
-        csv_names_links = {**csv_names, "__fit_report__": fit_report} if fit_report else csv_names
+        fit_report, when = _copy_fit_report(evidence.calibration, baseline.run_dir, out_dir)
+        csv_names_links = (
+            {**csv_names, "__fit_report__": fit_report, "__fit_report_when__": when}
+            if fit_report
+            else csv_names
+        )
         clock.lap("files")
         charts = renderer.finish()
     bar.close()
@@ -431,18 +435,34 @@ class _Clock:
         self._last = now
 
 
-def _copy_fit_report(report: str | None, run_dir: Path, out_dir: Path) -> str | None:
-    """Copy the calibration's fit report next to the briefing; its relative link, or None."""
-    if not report:
-        return None
-    path = Path(report)
-    candidates = [path] if path.is_absolute() else [run_dir / path, Path.cwd() / path]
-    for candidate in candidates:
-        if candidate.is_file():
+def _copy_fit_report(calibration, run_dir: Path, out_dir: Path) -> tuple[str | None, str]:
+    """Copy the fit report next to the briefing: the first of `calibration.reports` (the fit
+    re-measured after the calibration, then the calibration's own) that is found and is the page
+    the runs recorded (its sha256, where recorded; a page rewritten since would not match the
+    figures quoted from the runs' manifests). Its relative link and `remeasured` text, or None."""
+    import hashlib
+
+    reports = calibration.reports or ((calibration.report, "", calibration.remeasured),)
+    for report, sha, when in reports:
+        if not report:
+            continue
+        path = Path(report)
+        candidates = [path] if path.is_absolute() else [run_dir / path, Path.cwd() / path]
+        for candidate in candidates:
+            if not candidate.is_file():
+                continue
+            data = read_regular_file(candidate, what="fit report")
+            if sha and hashlib.sha256(data).hexdigest() != sha:
+                log.warning(
+                    "the fit report %s has changed since the runs were made; not linked (run "
+                    "the comparison again to link the current one)",
+                    candidate,
+                )
+                break
             name = f"fit_report{candidate.suffix}"
-            atomic_write(out_dir / name, read_regular_file(candidate, what="fit report"))
-            return name
-    return None
+            atomic_write(out_dir / name, data)
+            return name, when
+    return None, ""
 
 
 def _map_values(

@@ -82,6 +82,9 @@ class Calibration:
     remeasured: str = ""
     """Where `report` is the fit re-measured after the calibration: when and on which commit
     ("2026-12-04, git 7cf9343"); empty where it is the calibration's own report."""
+    reports: tuple[tuple[str, str, str], ...] = ()
+    """The fit reports to link, in order of preference: (path, sha256 when the runs were made or
+    "", `remeasured` text or "" for the calibration's own); the re-measured one first."""
 
     @property
     def calibrated(self) -> bool:
@@ -137,11 +140,16 @@ def calibration_of(manifest: dict) -> Calibration:
     report = block.get("report") or block.get("fit_report")
     again = block.get("remeasured") if isinstance(block.get("remeasured"), dict) else {}
     remeasured = ""
+    reports = []
     if again.get("report"):
-        report = again["report"]
         commit = str(again.get("git_commit") or "")[:7]
         when = (str(again.get("date") or ""), f"git {commit}" if commit else "")
         remeasured = ", ".join(x for x in when if x) or "after the calibration"
+        reports.append((str(again["report"]), str(again.get("report_sha256") or ""), remeasured))
+    if report:
+        reports.append((str(report), str(block.get("report_sha256") or ""), ""))
+    if again.get("report"):
+        report = again["report"]
     return Calibration(
         status=str(block.get("status") or "calibrated"),
         within=within,
@@ -149,6 +157,7 @@ def calibration_of(manifest: dict) -> Calibration:
         summary=summary or "",
         report=str(report) if report else None,
         remeasured=remeasured,
+        reports=tuple(reports),
     )
 
 

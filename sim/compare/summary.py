@@ -251,11 +251,12 @@ def trust_html(ctx: Context) -> str:
     cal = ev.calibration
     report = ""
     link = ctx.tables.get("__fit_report__")
-    if cal.report and link and cal.remeasured:
+    when = ctx.tables.get("__fit_report_when__")
+    if cal.report and link and when:
         report = (
             f' <a href="{esc(link)}">The fit, target by target</a>, re-measured on the model of '
-            f"{esc(cal.remeasured)}: each published figure, the model's median and 90% interval "
-            "across replicates, and whether it is met."
+            f"{esc(when)}: each published figure, the model's median and 90% interval across "
+            "replicates, and whether it is met."
         )
     elif cal.report and link:
         report = (
