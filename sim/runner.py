@@ -22,6 +22,7 @@ import pandas as pd
 import sim
 from sim.declarations import AGENTS_ENGINE_WARNING, AUTO_ARRAYS_THRESHOLD
 from sim.engines import population_factory
+from sim.inputs.posterior import calibration_record
 from sim.inputs.selectors import simulated_world
 from sim.inputs.world import World
 from sim.model.model import WorkforceModel
@@ -482,34 +483,6 @@ class ParameterDraws:
                 "parameters": list(self.sample.names),
             },
         }
-
-
-def calibration_record(data: dict) -> dict:
-    """`{"calibration": ...}`: the fit summary (fit.json) beside the scenario's posterior sample.
-
-    A scenario that extends a calibration's fitted.yaml names its posterior sample; the summary
-    written with it says what was fitted and how well, for the manifest and the briefing.
-    """
-    import json
-
-    sample = (data.get("uncertainty") or {}).get("sample")
-    if not sample:
-        return {}
-    path = Path(sample).with_name("fit.json")
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(record, dict):
-        return {}
-    remeasured = record.get("remeasured")
-    for block in (record, remeasured if isinstance(remeasured, dict) else {}):
-        if block.get("report"):  # its path, and what it said when the runs were made
-            block["report"] = str(path.with_name(str(block["report"])))
-            report = Path(block["report"])
-            if report.is_file():
-                block["report_sha256"] = hashlib.sha256(report.read_bytes()).hexdigest()
-    return {"calibration": record}
 
 
 def parameter_draws(scenario, seeds: list[np.random.SeedSequence]) -> ParameterDraws | None:

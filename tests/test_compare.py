@@ -1287,7 +1287,7 @@ def test_a_run_records_its_fit_reports_with_what_they_said(tmp_path):
     import hashlib
     import json
 
-    from sim.runner import calibration_record
+    from sim.inputs.posterior import calibration_record
 
     fit = {"status": "fitted", "report": "report.html",
            "remeasured": {"date": "2026-12-04", "report": "fit_check.html"}}  # fmt: skip
@@ -1298,3 +1298,18 @@ def test_a_run_records_its_fit_reports_with_what_they_said(tmp_path):
     assert cal["remeasured"]["report"] == str(tmp_path / "fit_check.html")
     assert cal["remeasured"]["report_sha256"] == hashlib.sha256(b"page").hexdigest()
     assert cal["report"] == str(tmp_path / "report.html") and "report_sha256" not in cal
+
+
+def test_a_reused_run_takes_the_calibrations_current_record(tmp_path):
+    """`compare` reuses a run whose parameters and code are unchanged; a fit re-measured since
+    changes only what its manifest says of the fit, which is brought up to date."""
+    import json
+
+    from sim.compare.cache import refresh_calibration
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"seed": 1, "calibration": {"a": 1}}))
+    assert not refresh_calibration(tmp_path, {"calibration": {"a": 1}})
+    assert not refresh_calibration(tmp_path, {})  # no posterior sample named: left as it is
+    assert refresh_calibration(tmp_path, {"calibration": {"a": 2}})
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest == {"seed": 1, "calibration": {"a": 2}}

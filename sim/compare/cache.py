@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from sim.inputs.posterior import calibration_record
 from sim.outputs.folders import folder_slug, name_hash
 from sim.outputs.provenance import code_fingerprint
 from sim.outputs.results import MANIFEST, verify_run_folder
@@ -113,10 +114,11 @@ def run_or_reuse(
 ) -> bool:
     """Make sure `run_dir` holds the results of `scenario`; True when a previous run was reused.
     `pool` (`sim.runner.ReplicatePool`) runs its replicates in worker processes."""
+    runner = importlib.import_module("sim.runner")
     if reusable(scenario, run_dir, seed=seed, replicates=replicates, force=force):
         log.info("reusing %s for %s", run_dir, scenario.name)
+        refresh_calibration(run_dir, calibration_record(scenario.data))
         return True
-    runner = importlib.import_module("sim.runner")
     log.info(
         "running %s into %s (%d replicates, seed %d)", scenario.name, run_dir, replicates, seed
     )
@@ -124,3 +126,26 @@ def run_or_reuse(
         scenario, run_dir, replicates=replicates, seed=seed, progress=progress, pool=pool
     )
     return False
+
+
+def refresh_calibration(run_dir: str | Path, record: dict) -> bool:
+    """Give a reused run's manifest the calibration's current record (`calibration_record`): a
+    fit re-measured since (`scripts/fit_check.py --update-fit-json`) changes what is said of the
+    fit, and the page the briefing links, not the parameters or the results. True if rewritten.
+
+    Args:
+        run_dir: the run folder.
+        record: `{"calibration": ...}`, or `{}` when the scenario names no posterior sample.
+    """
+    from sim.outputs.results import atomic_write
+
+    current = record.get("calibration")
+    path = Path(run_dir) / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if current is None or manifest.get("calibration") == current:
+        return False
+    manifest["calibration"] = current
+    text = json.dumps(manifest, indent=2, sort_keys=True, default=str)
+    atomic_write(path, text + "\n")
+    log.info("%s: the calibration's record updated (its fit re-measured since the run)", run_dir)
+    return True

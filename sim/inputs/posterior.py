@@ -11,6 +11,8 @@ scenario of a comparison draws the same row.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import math
 from pathlib import Path
 
@@ -137,3 +139,29 @@ def draw_for_replicate(seed_seq: np.random.SeedSequence, n: int) -> int:
     """The row a replicate draws: uniform over `n` rows, from the replicate's own seed."""
     stream = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, DRAW_STREAM))
     return int(np.random.default_rng(stream).integers(n))
+
+
+def calibration_record(data: dict) -> dict:
+    """`{"calibration": ...}`: the fit summary (fit.json) beside the scenario's posterior sample.
+
+    A scenario that extends a calibration's fitted.yaml names its posterior sample; the summary
+    written with it says what was fitted and how well, for the manifest and the briefing.
+    """
+    sample = (data.get("uncertainty") or {}).get("sample")
+    if not sample:
+        return {}
+    path = Path(sample).with_name("fit.json")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    remeasured = record.get("remeasured")
+    for block in (record, remeasured if isinstance(remeasured, dict) else {}):
+        if block.get("report"):  # its path, and what it said when the runs were made
+            block["report"] = str(path.with_name(str(block["report"])))
+            report = Path(block["report"])
+            if report.is_file():
+                block["report_sha256"] = hashlib.sha256(report.read_bytes()).hexdigest()
+    return {"calibration": record}
