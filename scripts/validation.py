@@ -349,6 +349,8 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
         out += register
     european, facts["european"] = european_check(r, f)
     out += european
+    composition, facts["composition"] = composition_check(f)
+    out += composition
     for cadre in ("doctors", "nurses"):
         if f"{cadre}_stock_end" in facts:
             growth, facts[f"growth_{cadre}"] = growth_check(facts, cadre)
@@ -597,6 +599,42 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         "",
     ]
     return out, levels | split
+
+
+def composition_check(f: pd.DataFrame) -> tuple[list[str], dict]:
+    """Where the large OECD reporters' doctors come from: the share of each one's arrivals of
+    foreign-trained doctors over the reported years trained in its established origins (those
+    that held `composition_targets.ESTABLISHED` of its foreign-trained doctors in 2018), against
+    that share of its 2018 stock (K01-K11, calibration/composition/targets.csv)."""
+    from composition_targets import ESTABLISHED, established_shares
+
+    table = established_shares(pd.read_csv(ROOT / "sim" / "data" / "ftd_doctors_2018.csv"))
+    table = table[table.foreign >= LARGE_DESTINATION]
+    arrivals = f[(f.cadre == "doctors") & (f.origin != f.destination)]
+    rows, facts = [], {}
+    for d, row in table.iterrows():
+        x = arrivals[arrivals.destination == d]
+        trained = x.workers.where(x.origin.isin(row.established), 0.0).groupby(x.replicate).sum()
+        share = float((trained / x.groupby("replicate").workers.sum()).median())
+        facts[d] = share
+        rows.append([d, len(row.established), pct(row.share), pct(share)])
+    if not rows:
+        return [], facts
+    years = f"{int(f.year.min())}-{int(f.year.max())}"
+    return [
+        f"**Where the destinations' doctors come from.** A destination's established origins are "
+        f"its largest that together held {ESTABLISHED:.0%} of its foreign-trained doctors in "
+        "2018 (OECD, complete lists of at least "
+        f"{LARGE_DESTINATION:,}); the share of its doctors arriving from abroad in {years} who "
+        "trained in them, against that share of its 2018 stock (calibration/composition/: fitted "
+        "with the destination choice's weights over 2020-2025, one destination in three held "
+        "out; a destination may recruit from new origins, so the two need not be equal):",
+        "",
+        *md_table(
+            ["destination", "established origins", "2018 stock (OECD)", f"arrivals {years}"], rows
+        ),
+        "",
+    ], facts
 
 
 def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
@@ -1202,8 +1240,9 @@ def calibration_status(manifest: dict) -> str:
     if record.get("status"):
         return (
             f"**Calibration:** {record['status']}: {record.get('summary', '')} "
-            "(calibration/report.html). Levels the fit misses are shown as they are, not tuned "
-            "by hand."
+            "(target by target: calibration/fit_check.html; the global calibration's own report: "
+            "calibration/report.html). Levels the fit misses are shown as they are, not tuned by "
+            "hand."
         )
     return (
         "**The behavioural constants are not calibrated** (issue 14): levels that depend on "
