@@ -11,9 +11,10 @@ that crosses the line included; ties in name order). For each reporting destinat
 least `LARGE_DESTINATION` foreign-trained doctors and a complete list (not
 `PARTIAL_LISTS`: Australia lists its 14 largest origins only), largest first, K01, K02... is the
 share of its foreign-trained doctors trained in its established origins. Every third is held out
-(K03, K06, ...), the others are fitted by calibration/composition.yaml. Marked approximate (~):
-the calibration compares the share with that of the model's arrivals over 2020-2025 (the
-mapping's header says why). `joint_targets.csv` and `joint_mapping.yaml` are the global targets
+(K03, K06, ...; by size, so a reporter added to the data renumbers them), the others are fitted.
+Marked approximate (~): the calibration compares the share with that of the model's arrivals over
+2020-2025 from those origins, counted by the country left (the mapping's header says why and what
+that includes). `joint_targets.csv` and `joint_mapping.yaml` are the global targets
 (calibration/targets.csv and mapping.yaml) with these added, for calibration/composition_joint.yaml.
 """
 
@@ -48,13 +49,6 @@ SOURCE = (
 URL = "data/oecd/oecd_health_wfmi_foreign_trained_doctors_stock_2018_by_origin.csv"
 COLUMNS = ["id", "use", "quantity", "value", "unit", "year", "geography", "source",
            "url_or_ref", "confidence"]  # fmt: skip
-OBSERVATION_ERROR = {
-    "cv": {"primary": 0.10, "primary-extract": 0.10, "secondary-analysis": 0.15, "secondary": 0.20},
-    "approximate_cv": 0.10,
-    "range_coverage": 0.90,
-    "discrepancy": 0.30,
-}
-"""The mapping's observation-error model: calibration/europe/mapping.yaml's."""
 HEADER = """\
 # Mapping of the composition targets (targets.csv here, written with this file by
 # scripts/composition_targets.py from C13 of calibration/targets.csv: the OECD's 2018
@@ -63,16 +57,17 @@ HEADER = """\
 #
 # Each figure is the share of a destination's foreign-trained doctors trained in its
 # established origins (the largest that together held {established:.0%} of them in 2018). It is
-# compared with the share of the model's arrivals of foreign-trained doctors in the destination
-# that come from the same origins, a year's share averaged over {first}-{last} (the
-# calibration's runs), on the assumption that a destination recruits where its foreign-trained
-# doctors already come from: its composition changes slowly (the UK's renewal from India,
-# Pakistan and Nigeria since 2018 draws on established origins too). The figures are marked
-# approximate ("~", +10% in quadrature) for that assumption. The comparison measures the
+# compared with the share of the model's arrivals of doctors in the destination over
+# {first}-{last} (the calibration's runs; the years pooled) that come from the same origins, on
+# the assumption that a destination recruits where its foreign-trained doctors already come
+# from: its composition changes slowly (the UK's renewal from India, Pakistan and Nigeria since
+# 2018 draws on established origins too). The figures are marked approximate ("~", +10% in
+# quadrature) for that assumption. Arrivals are counted by the country left (flows.parquet):
+# for a first move the country of training, but a worker returning home counts under the country
+# they leave, and so does an onward move (returns were 31% of Ireland's arrivals in 2020-2025):
+# the model's tables hold no flow by country of training. The comparison measures the
 # destination choice's weights on the diaspora network, the origin's propensity, distance,
-# language and colonial ties: at the weights of 2026-12-04, Israel's arrivals came 28% from its
-# established origins, Ireland's 48%, Norway's 53% (one run of five replicates,
-# calibration/composition.yaml's scenario).
+# language and colonial ties (docs/calibration.md, "Where the destinations' doctors come from").
 """
 
 JOINT_HEADER = """\
@@ -107,6 +102,8 @@ def established_shares(stocks: pd.DataFrame) -> pd.DataFrame:
                 "share": float(chosen.doctors.sum()) / total,
             }
         )
+    if not out:
+        raise ValueError("no reporting destination with a complete list of foreign-trained doctors")
     table = pd.DataFrame(out).set_index("destination")
     return table.sort_values("foreign", ascending=False, kind="stable")
 
@@ -146,6 +143,9 @@ def render() -> dict[str, str]:
     """The text of targets.csv, mapping.yaml, joint_targets.csv and joint_mapping.yaml."""
     table = established_shares(pd.read_csv(DATA / "ftd_doctors_2018.csv"))
     rows = targets(table)
+    calibration = ROOT / "calibration"
+    # the observation-error model of the Europe block's mapping, whose figures are of the same kind
+    europe = yaml.safe_load((calibration / "europe" / "mapping.yaml").read_text(encoding="utf-8"))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -171,17 +171,16 @@ def render() -> dict[str, str]:
     mapping = {
         "version": 1,
         "conventions": {"financial_year": [0.75, 0.25], "before_start_years": 3},
-        "observation_error": OBSERVATION_ERROR,
+        "observation_error": europe["observation_error"],
         "policies": {},
         "targets": entries,
     }
     first, last = COMPARED_YEARS
     header = HEADER.format(established=ESTABLISHED, first=first, last=last)
     dump = {"sort_keys": False, "width": 100, "default_flow_style": None}
-    calibration = ROOT / "calibration"
     joint = yaml.safe_load((calibration / "mapping.yaml").read_text(encoding="utf-8"))
     joint["targets"].update(entries)
-    global_rows = (calibration / "targets.csv").read_text(encoding="utf-8")
+    global_rows = (calibration / "targets.csv").read_text(encoding="utf-8").rstrip("\n") + "\n"
     return {
         "targets.csv": out.getvalue(),
         "mapping.yaml": header + yaml.safe_dump(mapping, **dump),

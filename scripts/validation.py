@@ -603,7 +603,7 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
 
 def composition_check(f: pd.DataFrame) -> tuple[list[str], dict]:
     """Where the large OECD reporters' doctors come from: the share of each one's arrivals of
-    foreign-trained doctors over the reported years trained in its established origins (those
+    doctors over the reported years coming from its established origins (the country left; those
     that held `composition_targets.ESTABLISHED` of its foreign-trained doctors in 2018), against
     that share of its 2018 stock (K01-K11, calibration/composition/targets.csv)."""
     from composition_targets import ESTABLISHED, established_shares
@@ -626,7 +626,8 @@ def composition_check(f: pd.DataFrame) -> tuple[list[str], dict]:
         f"its largest that together held {ESTABLISHED:.0%} of its foreign-trained doctors in "
         "2018 (OECD, complete lists of at least "
         f"{LARGE_DESTINATION:,}); the share of its doctors arriving from abroad in {years} who "
-        "trained in them, against that share of its 2018 stock (calibration/composition/: fitted "
+        "came from them (the country left: for a return or an onward move not the country of "
+        "training), against that share of its 2018 stock (calibration/composition/: fitted "
         "with the destination choice's weights over 2020-2025, one destination in three held "
         "out; a destination may recruit from new origins, so the two need not be equal):",
         "",
