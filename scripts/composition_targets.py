@@ -64,7 +64,7 @@ HEADER = """\
 # 2018 draws on established origins too). The figures are marked approximate ("~", +10% in
 # quadrature) for that assumption. Arrivals are counted by the country left (flows.parquet):
 # for a first move the country of training, but a worker returning home counts under the country
-# they leave, and so does an onward move (returns were 31% of Ireland's arrivals in 2020-2025):
+# they leave, and so does an onward move (returns were 29% of Ireland's arrivals in 2020-2025):
 # the model's tables hold no flow by country of training. The comparison measures the
 # destination choice's weights on the diaspora network, the origin's propensity, distance,
 # language and colonial ties (docs/calibration.md, "Where the destinations' doctors come from").
