@@ -411,6 +411,17 @@ def test_the_re_measured_report_counts_escapes_and_links_its_table(tmp_path):
     written = pd.read_csv(csv_path)
     assert list(written.id) == ["C01", "C02", "C03", "C04"]
     assert list(written.fitted_median.fillna(-1)) == [100.0, 400.0, 13.0, -1]
+    # each model cell is the median with the 5th-95th percentiles of the replicates
+    assert "100<span class=ci>91 – 109</span>" in page
+    assert "with a value for each target" not in page  # every replicate gave every value
+    # a source's link is escaped, quotes included
+    rows = RECHECK_ROWS.replace("GBR,s,u,primary", "GBR,s,https://x.org/a'b<c,primary", 1)
+    ts = _resolve(load_targets(*_files(tmp_path, RECHECK, rows)))
+    frame.loc[1, "target:C03"] = float("nan")
+    page = write_remeasured_report(tmp_path, remeasured_table(ts.targets, frame), meta)[0]
+    page = page.read_text(encoding="utf-8")
+    assert "href='https://x.org/a&#x27;b&lt;c'" in page
+    assert "(at least 1 with a value for each target)" in page
 
 
 def test_every_compared_target_is_counted_and_one_without_a_value_is_named(tmp_path):
