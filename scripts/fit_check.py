@@ -14,7 +14,9 @@ point (an experiment; never with `--update-fit-json`). `--update-fit-json` write
 calibration/fit.json (what the README's status, the briefing's methods note and every run's
 manifest quote) with the command, date and git commit of the measurement, and the re-measured
 report beside it, calibration/fit_check.html and fit_check.csv, which the briefing links as the
-fit behind its runs (`fit.json`'s `remeasured.report`).
+fit behind its runs (`fit.json`'s `remeasured.report`); the page also shows the targets of the
+adopted block calibrations that have their own (`BLOCK_SPECS`), apart, on the same replicates'
+seeds of each spec.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ from sim.sweep.cluster import threads_per_process  # noqa: E402
 
 GLOBAL_SPEC = ROOT / "calibration" / "global.yaml"
 """The spec whose fit calibration/fit.json records."""
+BLOCK_SPECS = (ROOT / "calibration" / "europe.yaml", ROOT / "calibration" / "composition.yaml")
+"""Adopted block calibrations with targets of their own (not in the global targets): the
+re-measured page shows them too, apart (`--update-fit-json`)."""
 ROLES = {"fit": "fitted", "holdout": "held out", "check": "checked after"}
 """The spec's compared roles and the fit table's labels of them."""
 
@@ -64,6 +69,17 @@ def _one(args: tuple) -> dict:
     _, ctx = _context(spec_path, overrides)
     ctx = dataclasses.replace(ctx, threads=threads)  # evaluate sets numba's threads
     return evaluate(ctx, Evaluation("fit-check", "check", 0, replicate, {}))
+
+
+def measure(spec: str | Path, overrides: dict, replicates: int, jobs: int) -> pd.DataFrame:
+    """The spec's fit table (`remeasured_table`) from `replicates` evaluations on `jobs`
+    processes."""
+    plan, _ = _context(str(spec), overrides)
+    jobs = max(1, jobs)
+    tasks = [(str(spec), overrides, r, threads_per_process(jobs)) for r in range(replicates)]
+    with ProcessPoolExecutor(jobs) as pool:  # the CPUs shared, not each
+        values = pd.DataFrame(list(pool.map(_one, tasks)))
+    return remeasured_table(plan.targets, values)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,14 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.update_fit_json and Path(args.spec).resolve() != GLOBAL_SPEC:
         parser.error(f"--update-fit-json records the fit of {GLOBAL_SPEC.relative_to(ROOT)}: "
                      "not with another --spec")  # fmt: skip
-    plan, _ = _context(args.spec, overrides)
-    tasks = [(args.spec, overrides, r) for r in range(args.replicates)]
-    jobs = max(1, args.jobs)
-    tasks = [(*task, threads_per_process(jobs)) for task in tasks]  # the CPUs shared, not each
-    with ProcessPoolExecutor(jobs) as pool:
-        rows = list(pool.map(_one, tasks))
-    values = pd.DataFrame(rows)
-    table = remeasured_table(plan.targets, values)
+    table = measure(args.spec, overrides, args.replicates, args.jobs)
     compared = table[table.status.isin(ROLES.values())]
     short = pd.DataFrame(
         {
@@ -163,7 +172,11 @@ def main(argv: list[str] | None = None) -> int:
             "fitted_by": fit.get("status", "the shipped parameters"),
             "report": fit.get("report"),
         }
-        html, csv = write_remeasured_report(path.parent, table, meta)
+        blocks = {
+            spec.relative_to(ROOT).as_posix(): measure(spec, {}, args.replicates, args.jobs)
+            for spec in BLOCK_SPECS
+        }
+        html, csv = write_remeasured_report(path.parent, table, meta, blocks)
         print(f"wrote {html} and {csv}")
         path.write_text(json.dumps(fit, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         print(f"updated {path}")

@@ -422,6 +422,13 @@ def test_the_re_measured_report_counts_escapes_and_links_its_table(tmp_path):
     page = page.read_text(encoding="utf-8")
     assert "href='https://x.org/a&#x27;b&lt;c'" in page
     assert "(at least 1 with a value for each target)" in page
+    # an adopted block's own targets follow, apart, with their own counts
+    block = remeasured_table(ts.targets, frame.assign(**{"target:C01": [10.0, 10.0]}))
+    page = write_remeasured_report(tmp_path, table, meta, {"calibration/b.yaml": block})[0]
+    page = page.read_text(encoding="utf-8")
+    blocks = page[page.index("Targets of a block calibration: calibration/b.yaml") :]
+    assert "<b>Fitted</b>: 0 of 1 within ±25%" in blocks and "<h3>Fitted targets</h3>" in blocks
+    assert "<b>Fitted</b>: 1 of 1 within ±25%" in page[: page.index("Targets of a block")]
 
 
 def test_every_compared_target_is_counted_and_one_without_a_value_is_named(tmp_path):

@@ -101,7 +101,25 @@ def _targets(sub: pd.DataFrame) -> str:
     return f"<div class=wrap><table>{head}{rows}</table></div>"
 
 
-def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple[Path, Path]:
+def _summary(counts: dict[str, dict[str, int]]) -> str:
+    titles = {
+        "fitted": "<b>Fitted</b>",
+        "held out": "<b>Held out</b> (never fitted)",
+        "checked after": "<b>Checks</b> added after the calibration (never fitted, not blind)",
+    }
+    return "".join(
+        f"<li>{titles[label]}: {c['within_25pct']} of {c['n']} within ±25%, "
+        f"{c['within_factor_2']} within a factor of 2"
+        + (f"; {c['missing']} without a value in any replicate" if c["missing"] else "")
+        + ".</li>"
+        for label, c in counts.items()
+        if c["n"]
+    )
+
+
+def write_remeasured_report(
+    out: Path, table: pd.DataFrame, meta: dict, blocks: dict[str, pd.DataFrame] | None = None
+) -> tuple[Path, Path]:
     """Write `fit_check.csv` and the self-contained `fit_check.html` into `out`.
 
     Args:
@@ -112,6 +130,9 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
             `fitted_by` (what fitted them first, `fit.json`'s status), `report` (the
             calibration's own report's file name, or None) and `folder` (where both files are,
             as the page names them: "calibration"; optional).
+        blocks: the fit tables of adopted block calibrations' own targets, by spec name, shown
+            after the global ones with their own counts (the summary's counts are the global
+            spec's alone).
 
     Returns:
         The paths of the page and of the table.
@@ -131,19 +152,7 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
         if meta.get("report")
         else ""
     )
-    titles = {
-        "fitted": "<b>Fitted</b>",
-        "held out": "<b>Held out</b> (never fitted)",
-        "checked after": "<b>Checks</b> added after the calibration (never fitted, not blind)",
-    }
-    summary = "".join(
-        f"<li>{titles[label]}: {c['within_25pct']} of {c['n']} within ±25%, "
-        f"{c['within_factor_2']} within a factor of 2"
-        + (f"; {c['missing']} without a value in any replicate" if c["missing"] else "")
-        + ".</li>"
-        for label, c in counts.items()
-        if c["n"]
-    )
+    summary = _summary(counts)
     fewer = f" (at least {fewest} with a value for each target)" * (fewest < meta["replicates"])
     commit = str(meta.get("git_commit") or "")[:12]
     when = f"{meta['date']}, hrhsim git {commit}" if commit else str(meta["date"])
@@ -178,6 +187,14 @@ def write_remeasured_report(out: Path, table: pd.DataFrame, meta: dict) -> tuple
             "</figure>"
         )
     parts.extend(target_sections(table, _targets))
+    for name, block in (blocks or {}).items():
+        parts.append(
+            f"<h2>Targets of a block calibration: {esc(name)}</h2><p>Fitted by this block with "
+            "the other parameters held (docs/calibration.md); not in the counts above.</p>"
+            f"<ul>{_summary(remeasured_counts(block))}</ul>"
+        )
+        sections = target_sections(block[block["status"].isin(COMPARED_LABELS)], _targets)
+        parts.extend(x.replace("<h2>", "<h3>").replace("</h2>", "</h3>") for x in sections)
     rest = table[~table["status"].isin(COMPARED_LABELS)]
     if len(rest):
         parts.append("<h2>Not compared</h2>" + not_compared_table(rest))
