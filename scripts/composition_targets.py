@@ -31,7 +31,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from europe_targets import LARGE_DESTINATION  # noqa: E402
+from europe_targets import COLUMNS, LARGE_DESTINATION, SOURCE, URL  # noqa: E402
 from worldbuild.gravity import PARTIAL_LISTS  # noqa: E402
 
 DATA = ROOT / "sim" / "data"
@@ -42,13 +42,6 @@ HOLD_OUT_EVERY = 3
 """Every this-many-th target (by size) is held out, not fitted."""
 COMPARED_YEARS = [2020, 2025]
 """The model's years whose arrivals are compared with the 2018 figure (the calibration's runs)."""
-SOURCE = (
-    "OECD Health Statistics, HEALTH_WFMI, foreign-trained doctors by country of origin (C13 of "
-    "calibration/targets.csv; sim/data/ftd_doctors_2018.csv)"
-)
-URL = "data/oecd/oecd_health_wfmi_foreign_trained_doctors_stock_2018_by_origin.csv"
-COLUMNS = ["id", "use", "quantity", "value", "unit", "year", "geography", "source",
-           "url_or_ref", "confidence"]  # fmt: skip
 HEADER = """\
 # Mapping of the composition targets (targets.csv here, written with this file by
 # scripts/composition_targets.py from C13 of calibration/targets.csv: the OECD's 2018

@@ -20,11 +20,14 @@ from sim.calibrate.report import (
     CSS,
     fit_counts,
     fit_table,
+    model_cell,
     not_compared_table,
     spread,
+    target_cells,
     target_sections,
+    verdict_cells,
 )
-from sim.calibrate.text import COMPARED_LABELS, esc, figure_of, num
+from sim.calibrate.text import COMPARED_LABELS, esc
 
 __all__ = ["remeasured_counts", "remeasured_table", "write_remeasured_report"]
 
@@ -67,37 +70,14 @@ def remeasured_counts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
     return out
 
 
-def _row(r: pd.Series) -> str:
-    if r["fitted_median"] is None or pd.isna(r["fitted_median"]):
-        model = "–"
-    else:
-        ci = f"{num(r['fitted_p05'])} – {num(r['fitted_p95'])}"
-        model = f"{num(r['fitted_median'])}<span class=ci>{ci}</span>"
-    flag = {True: "<td class=ok>yes</td>", False: "<td class=bad>no</td>"}
-    src = (
-        f"<a href='{esc(r['url'])}'>{esc(r['source'])}</a>"
-        if str(r["url"]).startswith("http")
-        else esc(r["source"])
-    )
-    note = f"<span class=ci>{esc(r['note'])}</span>" if r["note"] else ""
-    return (
-        f"<tr><td class=text>{esc(r['id'])}</td>"
-        f"<td class=text>{esc(r['quantity'])} ({esc(r['unit'])}, {esc(r['year'])}, "
-        f"{esc(r['geography'])})<span class=ci>model: {esc(r['model_output'])}</span>{note}</td>"
-        f"<td>{figure_of(r)}</td><td class=text>{src}, {esc(r['confidence'])}</td>"
-        f"<td>{model}</td><td>{num(r['ratio'])}</td>"
-        f"{flag.get(r['within_25pct'], '<td>–</td>')}"
-        f"{flag.get(r['within_factor_2'], '<td>–</td>')}</tr>"
-    )
-
-
 def _targets(sub: pd.DataFrame) -> str:
     head = (
         "<tr><th class=text>target</th><th class=text>figure (unit, year, place)</th>"
         "<th>published</th><th class=text>source, confidence</th>"
         "<th>model<br>median, 90%</th><th>ratio</th><th>±25%</th><th>×2</th></tr>"
     )
-    rows = "".join(_row(r) for _, r in sub.iterrows())
+    rows = "".join(target_cells(r) + model_cell(r, "fitted") + verdict_cells(r)
+                   for _, r in sub.iterrows())  # fmt: skip
     return f"<div class=wrap><table>{head}{rows}</table></div>"
 
 

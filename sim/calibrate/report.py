@@ -267,7 +267,8 @@ code { background:#f3f3f3; padding:0 .2em; }
 """
 
 
-def _cell(row: pd.Series, kind: str) -> str:
+def model_cell(row: pd.Series, kind: str) -> str:
+    """The `kind` column's median with its 90% interval (5th-95th percentiles), or "–"."""
     med = row[f"{kind}_median"]
     if med is None or pd.isna(med):
         return "<td>–</td>"
@@ -281,6 +282,29 @@ def _flag(value: Any) -> str:
     return "<td class=ok>yes</td>" if value else "<td class=bad>no</td>"
 
 
+def target_cells(r: pd.Series) -> str:
+    """A fit-table row's first cells: id; the figure with unit, year, place, model output and
+    note; the published figure; its source (linked where a web address) and confidence."""
+    src = (
+        f"<a href='{esc(r['url'])}'>{esc(r['source'])}</a>"
+        if str(r["url"]).startswith("http")
+        else esc(r["source"])
+    )
+    note = f"<span class=ci>{esc(r['note'])}</span>" if r["note"] else ""
+    out = f"<span class=ci>model: {esc(r['model_output'])}</span>"
+    return (
+        f"<tr><td class=text>{esc(r['id'])}</td>"
+        f"<td class=text>{esc(r['quantity'])} ({esc(r['unit'])}, {esc(r['year'])}, "
+        f"{esc(r['geography'])}){out}{note}</td>"
+        f"<td>{figure_of(r)}</td><td class=text>{src}, {esc(r['confidence'])}</td>"
+    )
+
+
+def verdict_cells(r: pd.Series) -> str:
+    """A fit-table row's last cells: the ratio and the ±25% and factor-of-2 flags."""
+    return f"<td>{num(r['ratio'])}</td>{_flag(r['within_25pct'])}{_flag(r['within_factor_2'])}</tr>"
+
+
 def _target_table(sub: pd.DataFrame) -> str:
     head = (
         "<tr><th class=text>target</th><th class=text>figure (unit, year, place)</th>"
@@ -288,24 +312,11 @@ def _target_table(sub: pd.DataFrame) -> str:
         "<th>before<br>median, 90%</th><th>fitted<br>median, 90%</th>"
         "<th>posterior<br>median, 90%</th><th>ratio</th><th>±25%</th><th>×2</th></tr>"
     )
-    body = []
-    for _, r in sub.iterrows():
-        src = (
-            f"<a href='{esc(r['url'])}'>{esc(r['source'])}</a>"
-            if r["url"].startswith("http")
-            else esc(r["source"])
-        )
-        note = f"<span class=ci>{esc(r['note'])}</span>" if r["note"] else ""
-        out = f"<span class=ci>model: {esc(r['model_output'])}</span>"
-        body.append(
-            f"<tr><td class=text>{esc(r['id'])}</td>"
-            f"<td class=text>{esc(r['quantity'])} ({esc(r['unit'])}, {esc(r['year'])}, "
-            f"{esc(r['geography'])}){out}{note}</td>"
-            f"<td>{figure_of(r)}</td><td class=text>{src}, {esc(r['confidence'])}</td>"
-            f"{_cell(r, 'default')}{_cell(r, 'fitted')}{_cell(r, 'posterior')}"
-            f"<td>{num(r['ratio'])}</td>{_flag(r['within_25pct'])}"
-            f"{_flag(r['within_factor_2'])}</tr>"
-        )
+    kinds = ("default", "fitted", "posterior")
+    body = [
+        target_cells(r) + "".join(model_cell(r, k) for k in kinds) + verdict_cells(r)
+        for _, r in sub.iterrows()
+    ]
     return f"<div class=wrap><table>{head}{''.join(body)}</table></div>"
 
 

@@ -442,10 +442,7 @@ def _copy_fit_report(calibration, run_dir: Path, out_dir: Path) -> tuple[str | N
     figures quoted from the runs' manifests). Its relative link and `remeasured` text, or None."""
     import hashlib
 
-    reports = calibration.reports or ((calibration.report, "", calibration.remeasured),)
-    for report, sha, when in reports:
-        if not report:
-            continue
+    for report, sha, when in calibration.reports:
         path = Path(report)
         candidates = [path] if path.is_absolute() else [run_dir / path, Path.cwd() / path]
         for candidate in candidates:

@@ -114,11 +114,11 @@ def run_or_reuse(
 ) -> bool:
     """Make sure `run_dir` holds the results of `scenario`; True when a previous run was reused.
     `pool` (`sim.runner.ReplicatePool`) runs its replicates in worker processes."""
-    runner = importlib.import_module("sim.runner")
     if reusable(scenario, run_dir, seed=seed, replicates=replicates, force=force):
         log.info("reusing %s for %s", run_dir, scenario.name)
         refresh_calibration(run_dir, calibration_record(scenario.data))
         return True
+    runner = importlib.import_module("sim.runner")
     log.info(
         "running %s into %s (%d replicates, seed %d)", scenario.name, run_dir, replicates, seed
     )

@@ -78,13 +78,20 @@ class Calibration:
     within: int | None = None
     targets: int | None = None
     summary: str = ""
-    report: str | None = None
-    remeasured: str = ""
-    """Where `report` is the fit re-measured after the calibration: when and on which commit
-    ("2026-12-04, git 7cf9343"); empty where it is the calibration's own report."""
     reports: tuple[tuple[str, str, str], ...] = ()
     """The fit reports to link, in order of preference: (path, sha256 when the runs were made or
-    "", `remeasured` text or "" for the calibration's own); the re-measured one first."""
+    "", when and on which commit it was re-measured, "2026-12-04, git 7cf9343", or "" for the
+    calibration's own report); the re-measured one first."""
+
+    @property
+    def report(self) -> str | None:
+        """The preferred fit report's path, or None."""
+        return self.reports[0][0] if self.reports else None
+
+    @property
+    def remeasured(self) -> str:
+        """When the preferred report was re-measured; empty for the calibration's own."""
+        return self.reports[0][2] if self.reports else ""
 
     @property
     def calibrated(self) -> bool:
@@ -139,7 +146,6 @@ def calibration_of(manifest: dict) -> Calibration:
     total = next((_int(source[k]) for k in _TOTAL_KEYS if k in source), None)
     report = block.get("report") or block.get("fit_report")
     again = block.get("remeasured") if isinstance(block.get("remeasured"), dict) else {}
-    remeasured = ""
     reports = []
     if again.get("report"):
         commit = str(again.get("git_commit") or "")[:7]
@@ -148,15 +154,11 @@ def calibration_of(manifest: dict) -> Calibration:
         reports.append((str(again["report"]), str(again.get("report_sha256") or ""), remeasured))
     if report:
         reports.append((str(report), str(block.get("report_sha256") or ""), ""))
-    if again.get("report"):
-        report = again["report"]
     return Calibration(
         status=str(block.get("status") or "calibrated"),
         within=within,
         targets=total,
         summary=summary or "",
-        report=str(report) if report else None,
-        remeasured=remeasured,
         reports=tuple(reports),
     )
 
