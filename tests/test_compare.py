@@ -733,6 +733,24 @@ def fake_model(monkeypatch, tmp_path):
     return SimpleNamespace(paths=paths, calls=calls, runner=runner_mod)
 
 
+def test_a_rerun_gives_reused_runs_the_current_fit_record(fake_model, tmp_path, monkeypatch):
+    """A fit re-measured between two comparisons reaches the reused runs' manifests."""
+    import json
+
+    import sim.compare.cache as cache
+
+    p = fake_model.paths
+    out = tmp_path / "cmp"
+    compare(p["baseline"], [p["ethical"]], out, world=fake_world())
+    record = {"calibration": {"status": "fitted", "remeasured": {"date": "2026-12-05"}}}
+    monkeypatch.setattr(cache, "calibration_record", lambda data: record)
+    again = compare(p["baseline"], [p["ethical"]], out, world=fake_world())
+    assert again.reused == {"baseline": True, "ethical": True}
+    for name in ("baseline", "ethical"):
+        manifest = json.loads((out / "runs" / name / "manifest.json").read_text())
+        assert manifest["calibration"] == record["calibration"]
+
+
 def test_rerun_reuses_cached_runs_without_running_the_model(fake_model, tmp_path, monkeypatch):
     p = fake_model.paths
     out = tmp_path / "cmp"
