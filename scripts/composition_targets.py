@@ -55,10 +55,9 @@ HEADER = """\
 # the assumption that a destination recruits where its foreign-trained doctors already come
 # from: its composition changes slowly (the UK's renewal from India, Pakistan and Nigeria since
 # 2018 draws on established origins too). The figures are marked approximate ("~", +10% in
-# quadrature) for that assumption. Arrivals are counted by the country left (flows.parquet):
-# for a first move the country of training, but a worker returning home counts under the country
-# they leave, and so does an onward move (returns were 29% of Ireland's arrivals in 2020-2025):
-# the model's tables hold no flow by country of training. The comparison measures the
+# quadrature) for that assumption. Arrivals are counted by country of training, wherever the
+# worker comes from (arrivals.parquet: first and onward moves; a doctor coming home is not an
+# arrival), as the 2018 stock is. The comparison measures the
 # destination choice's weights on the diaspora network, the origin's propensity, distance,
 # language and colonial ties (docs/calibration.md, "Where the destinations' doctors come from").
 """
@@ -154,9 +153,9 @@ def render() -> dict[str, str]:
         entry["unit_factor"] = 100
         entry["output"] = {
             "ratio": {
-                "numerator": {"flow": {"origins": t["origins"]}, "countries": [t["code"]],
+                "numerator": {"arrival": {"origins": t["origins"]}, "countries": [t["code"]],
                               "cadre": "doctors"},
-                "denominator": {"flow": {"origins": "foreign"}, "countries": [t["code"]],
+                "denominator": {"arrival": {"origins": "foreign"}, "countries": [t["code"]],
                                 "cadre": "doctors"},
             }
         }  # fmt: skip

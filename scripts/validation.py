@@ -67,6 +67,7 @@ class Run:
         self.ind = results.indicators
         self.flows = results.flows
         self.stocks = results.stocks
+        self.arrivals = results.arrivals
         self.data = results.manifest["scenario"]
         self.world = world_for(self.data)
         iso = np.asarray(self.world.iso3).astype(str)
@@ -349,7 +350,8 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
         out += register
     european, facts["european"] = european_check(r, f)
     out += european
-    composition, facts["composition"] = composition_check(f)
+    arrived = r.arrivals[r.arrivals.year.between(r.start, r.end)]
+    composition, facts["composition"] = composition_check(arrived)
     out += composition
     for cadre in ("doctors", "nurses"):
         if f"{cadre}_stock_end" in facts:
@@ -601,35 +603,36 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
     return out, levels | split
 
 
-def composition_check(f: pd.DataFrame) -> tuple[list[str], dict]:
+def composition_check(a: pd.DataFrame) -> tuple[list[str], dict]:
     """Where the large OECD reporters' doctors come from: the share of each one's arrivals of
-    doctors over the reported years coming from its established origins (the country left; those
-    that held `composition_targets.ESTABLISHED` of its foreign-trained doctors in 2018), against
-    that share of its 2018 stock (K01-K11, calibration/composition/targets.csv)."""
+    doctors over the reported years (`a`: the arrivals table, by country of training) trained in
+    its established origins (those that held `composition_targets.ESTABLISHED` of its
+    foreign-trained doctors in 2018), against that share of its 2018 stock (K01-K11,
+    calibration/composition/targets.csv)."""
     from composition_targets import ESTABLISHED, established_shares
 
     table = established_shares(pd.read_csv(ROOT / "sim" / "data" / "ftd_doctors_2018.csv"))
     table = table[table.foreign >= LARGE_DESTINATION]
-    arrivals = f[(f.cadre == "doctors") & (f.origin != f.destination)]
+    arrivals = a[a.cadre == "doctors"]
     rows, facts = [], {}
     for d, row in table.iterrows():
-        x = arrivals[arrivals.destination == d]
+        x = arrivals[arrivals.country == d]
         trained = x.workers.where(x.origin.isin(row.established), 0.0).groupby(x.replicate).sum()
         share = float((trained / x.groupby("replicate").workers.sum()).median())
         facts[d] = share
         rows.append([d, len(row.established), pct(row.share), pct(share)])
     if not rows:
         return [], facts
-    years = f"{int(f.year.min())}-{int(f.year.max())}"
+    years = f"{int(a.year.min())}-{int(a.year.max())}"
     return [
         f"**Where the destinations' doctors come from.** A destination's established origins are "
         f"its largest that together held {ESTABLISHED:.0%} of its foreign-trained doctors in "
         "2018 (OECD, complete lists of at least "
-        f"{LARGE_DESTINATION:,}); the share of its doctors arriving from abroad in {years} who "
-        "came from them (the country left: for a return or an onward move not the country of "
-        "training), against that share of its 2018 stock (calibration/composition/: fitted "
-        "with the destination choice's weights over 2020-2025, one destination in three held "
-        "out; a destination may recruit from new origins, so the two need not be equal):",
+        f"{LARGE_DESTINATION:,}); the share of the doctors arriving from abroad in {years} "
+        "trained in them (by country of training, wherever they came from; a doctor coming home "
+        "is not an arrival), against that share of its 2018 stock (calibration/composition/: "
+        "fitted with the destination choice's weights over 2020-2025, one destination in three "
+        "held out; a destination may recruit from new origins, so the two need not be equal):",
         "",
         *md_table(
             ["destination", "established origins", "2018 stock (OECD)", f"arrivals {years}"], rows

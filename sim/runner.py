@@ -33,10 +33,14 @@ from sim.outputs.results import check_output_dir, csv_writer, parquet_writer, wr
 
 log = logging.getLogger(__name__)
 
+BESIDE_TABLES = ("stocks", "arrivals", "agreements")
+"""The tables every run writes beside its indicators and flows (docs/architecture.md)."""
+
 
 @dataclass
 class ReplicateResult:
-    """Indicators, flows, bilateral stocks and agreements of one replicate, with its timing."""
+    """Indicators, flows, bilateral stocks, arrivals and agreements of one replicate, with its
+    timing."""
 
     replicate: int
     seed: int
@@ -47,6 +51,7 @@ class ReplicateResult:
     model: WorkforceModel | None = None
     stocks: pd.DataFrame | None = None
     agreements: pd.DataFrame | None = None
+    arrivals: pd.DataFrame | None = None
 
 
 @dataclass
@@ -56,8 +61,9 @@ class Results:
     `indicators` (replicate, year, country, area, cadre, indicator, value), `flows` (replicate,
     year, origin, destination, cadre, workers), `stocks` (replicate, year, origin, country,
     cadre, workers: workers by country of training and of work), `agreements` (replicate, year,
-    agreement, source, destination, cadre, quota, hired) and the `manifest` (resolved scenario,
-    seeds, engine, versions, timings) of a run; `data` is the resolved scenario.
+    agreement, source, destination, cadre, quota, hired), `arrivals` (replicate, year, origin,
+    country, cadre, workers: immigrants by country of training and country entered) and the
+    `manifest` (resolved scenario, seeds, engine, versions, timings) of a run.
     """
 
     indicators: pd.DataFrame
@@ -67,6 +73,7 @@ class Results:
     replicate_seconds: list[float] = field(default_factory=list)
     stocks: pd.DataFrame | None = None
     agreements: pd.DataFrame | None = None
+    arrivals: pd.DataFrame | None = None
 
     @property
     def data(self) -> dict:
@@ -354,6 +361,7 @@ def run_replicate(
         "flows": model.recorder.flows(),
         "stocks": model.recorder.stocks(),
         "agreements": model.recorder.agreements(),
+        "arrivals": model.recorder.arrivals(),
     }
     for table in tables.values():
         table.insert(0, "replicate", np.int32(replicate))
@@ -365,8 +373,7 @@ def run_replicate(
         time.perf_counter() - start,
         chosen,
         model if keep_model else None,
-        stocks=tables["stocks"],
-        agreements=tables["agreements"],
+        **{name: tables[name] for name in BESIDE_TABLES},
     )
 
 
@@ -454,8 +461,10 @@ def run(
         manifest=manifest,
         scenario=scenario,
         replicate_seconds=[r.seconds for r in results],
-        stocks=pd.concat([r.stocks for r in results], ignore_index=True),
-        agreements=pd.concat([r.agreements for r in results], ignore_index=True),
+        **{
+            name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
+            for name in BESIDE_TABLES
+        },
     )
 
 
@@ -506,8 +515,7 @@ def load_results(run_dir) -> Results:
         indicators=indicators,
         flows=flows,
         manifest=manifest,
-        stocks=read_table(run_dir, "stocks"),
-        agreements=read_table(run_dir, "agreements"),
+        **{name: read_table(run_dir, name) for name in BESIDE_TABLES},
     )
 
 
@@ -549,7 +557,7 @@ def run_scenario(
     indicators, flows, manifest = results.indicators, results.flows, results.manifest
     # The folder is built beside `out` and swapped in complete (sim.outputs.results).
     write_csvs = csv if csv is not None else data["outputs"]["csv"]
-    always = {"stocks": results.stocks, "agreements": results.agreements}
+    always = {name: getattr(results, name) for name in BESIDE_TABLES}
     tables = {"indicators.parquet": parquet_writer(indicators)}
     tables.update({f"{name}.parquet": parquet_writer(table) for name, table in always.items()})
     if data["outputs"]["flows"]:

@@ -85,6 +85,37 @@ def test_flow_measures_pick_origins():
     assert flow("all", cadre="all").to_dict() == {2020: 13.0, 2021: 9.0}
 
 
+def test_arrival_measures_count_by_country_of_training():
+    """A register counts its joiners by country of training: a nurse trained in AAA who moves on
+    from CCC to BBB is an arrival from AAA, though the flow leaves CCC; a return is no arrival."""
+    flows = (
+        pd.DataFrame(
+            [
+                (2020, "AAA", "BBB", "nurses", 7.0),  # first moves
+                (2020, "CCC", "BBB", "nurses", 3.0),  # AAA-trained nurses moving on from CCC
+                (2020, "CCC", "BBB", "nurses", 2.0),  # BBB-trained nurses coming home from CCC
+            ],
+            columns=["year", "origin", "destination", "cadre", "workers"],
+        )
+        .groupby(["year", "origin", "destination", "cadre"], as_index=False)
+        .sum()
+    )
+    arrivals = pd.DataFrame(
+        [(2020, "AAA", "BBB", "nurses", 10.0)],
+        columns=["year", "origin", "country", "cadre", "workers"],
+    )
+    tables = {**TABLES, "flows": flows, "arrivals": arrivals}
+
+    def read(source, origins):
+        series = measure_by_year(tables, Measure(source, (), ("BBB",), origins, cadre="nurses"))
+        assert math.isnan(series.loc[2019])  # the initial state has no arrivals either
+        return series.loc[2020]
+
+    assert read("arrivals", ("AAA",)) == 10.0 and read("flows", ("AAA",)) == 7.0
+    # every move into BBB left another country: the flows count the return home too
+    assert read("arrivals", "foreign") == 10.0 and read("flows", "foreign") == 12.0
+
+
 def test_year_weights_ratios_offsets_and_factors():
     num = Measure("indicators", ("exits",), ("AAA",), cadre="nurses")
     den = Measure("indicators", ("stock",), ("AAA",), cadre="nurses", year_offset=-1)
@@ -137,7 +168,7 @@ def _pandas_measure(tables, m: Measure) -> pd.Series:
         out = per_country.groupby(level=0).sum(min_count=1)
         if m.source != "indicators":
             out = out.reindex(years, fill_value=0.0)
-            if m.source == "flows":
+            if m.source in ("flows", "arrivals"):  # no moves in the initial state
                 out = out[out.index > int(years.min())]
         return out.reindex(years)
     return per_country.groupby(level=0).mean().reindex(years)
@@ -168,18 +199,21 @@ def _random_tables(draw):
     flow_columns = ["year", "origin", "destination", "cadre", "workers"]
     flow_table = pd.DataFrame(flows, columns=flow_columns).astype({"year": "int64"})
     stocks = flow_table.rename(columns={"destination": "country"})
-    for frame in (indicators, flow_table, stocks):  # as the results are read: arrow strings
+    # another table than the stocks, so that reading the wrong one shows
+    arrivals = flow_table.rename(columns={"origin": "country", "destination": "origin"})
+    # as the results are read: arrow strings
+    for frame in (indicators, flow_table, stocks, arrivals):
         for col in frame.columns:
             if col in ("value", "workers"):
                 frame[col] = frame[col].astype("float64")
             elif col != "year":
                 frame[col] = frame[col].astype("string[pyarrow]")
-    return {"indicators": indicators, "flows": flow_table, "stocks": stocks}
+    return {"indicators": indicators, "flows": flow_table, "stocks": stocks, "arrivals": arrivals}
 
 
 @st.composite
 def _random_measure(draw):
-    source = draw(st.sampled_from(("indicators", "flows", "stocks")))
+    source = draw(st.sampled_from(("indicators", "flows", "stocks", "arrivals")))
     countries = tuple(draw(st.sets(st.sampled_from((*CODES, "ZZZ")), min_size=1)))
     combine = draw(st.sampled_from(("sum", "mean")))
     if source == "indicators":

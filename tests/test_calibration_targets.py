@@ -225,6 +225,17 @@ def test_a_minimal_mapping_loads(tmp_path):
     assert [t.id for t in ts] == ["C01"]
 
 
+def test_a_register_count_maps_to_arrivals_by_country_of_training(tmp_path):
+    arrival = GOOD.replace("{indicator: immigrants,", "{arrival: {origins: [PHL]},")
+    (t,) = load_targets(*_files(tmp_path, arrival))
+    m = t.output.numerator
+    assert (m.source, m.origins, m.countries) == ("arrivals", ("PHL",), ("GBR",))
+    assert m.text() == "arrivals trained in PHL->GBR nurses"
+    both = GOOD.replace("{indicator: immigrants,", "{arrival: {}, flow: {},")
+    with pytest.raises(CalibrationError, match="exactly one of indicator, flow, arrival, stock"):
+        load_targets(*_files(tmp_path, both))
+
+
 @pytest.mark.parametrize(
     ("mapping", "needle"),
     [

@@ -179,7 +179,7 @@ def test_replicate_tables_the_same_when_the_workers_are_freed_before_them():
     freed = run_replicate(scenario, 0, seed_seq, engine="arrays")
     kept = run_replicate(scenario, 0, seed_seq, engine="arrays", keep_model=True)
     assert freed.model is None and kept.model.population is not None
-    for name in ("indicators", "flows", "stocks", "agreements"):
+    for name in ("indicators", "flows", "stocks", "arrivals", "agreements"):
         pd.testing.assert_frame_equal(getattr(freed, name), getattr(kept, name), check_exact=True)
 
 
@@ -317,7 +317,7 @@ def test_replicates_in_worker_processes_give_identical_tables(monkeypatch):
         assert pool.worthwhile(1.0, 3) and not pool.worthwhile(1.0, 1)
         pooled = sim.run(scenario, pool=pool)
         assert pool._executor is not None  # the replicates did run in the pool
-    for name in ("indicators", "flows", "stocks", "agreements"):
+    for name in ("indicators", "flows", "stocks", "arrivals", "agreements"):
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(pooled, name))
     assert pooled.manifest["replicates"] == 3
 
@@ -344,7 +344,7 @@ def test_replicates_queued_ahead_are_the_ones_a_run_takes(monkeypatch):
         assert len(pool._queued) == 4  # its own two taken, the others left
         different = sim.run(other, seed=7, pool=pool)
         assert len(pool._queued) == 2
-    for name in ("indicators", "flows", "stocks", "agreements"):
+    for name in ("indicators", "flows", "stocks", "arrivals", "agreements"):
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(pooled, name))
     assert not serial.indicators.equals(different.indicators)
     assert not pool._queued  # closing drops what was never asked for

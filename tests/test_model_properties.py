@@ -98,6 +98,7 @@ def test_accounting_identity_and_non_negativity_every_step(case):
     ledger = model.ledger
     while model.steps < model.n_steps:
         before = ledger.present().copy()
+        by_pair_before = ledger.stock.sum(axis=2)  # (origin, country, K)
         model.step()
         after = ledger.present()
         fl = ledger.step_flows
@@ -115,6 +116,17 @@ def test_accounting_identity_and_non_negativity_every_step(case):
         np.testing.assert_array_equal(fl[F["moves_in"]].sum(axis=1), fl[F["moves_out"]].sum(axis=1))
         # Every international departure arrives somewhere, and vice versa.
         assert fl[F["emigrants"]].sum() == fl[F["immigrants"]].sum() + fl[F["returns"]].sum()
+        # Arrivals by country of training are the immigrants, never in their training country,
+        # and the only way a pair's foreign-trained stock grows (an onward move counts under the
+        # country of training, not under the country left).
+        arrivals = ledger.step_arrivals
+        assert (arrivals >= 0).all()
+        assert not np.diagonal(arrivals, axis1=0, axis2=1).any()
+        np.testing.assert_array_equal(arrivals.sum(axis=0), fl[F["immigrants"]].sum(axis=1))
+        grown = ledger.stock.sum(axis=2) - by_pair_before
+        own = np.arange(model.n_countries)
+        grown[own, own, :] = 0  # own-trained workers grow by graduates and returns
+        assert (grown <= arrivals).all()
         assert (ledger.stock >= 0).all()
         assert (fl >= 0).all()
         np.testing.assert_array_equal(after, ledger.stock.sum(axis=0))

@@ -74,6 +74,7 @@ def test_a_failed_rerun_keeps_the_previous_complete_run(scenario_file, tmp_path,
         "indicators.parquet",
         "flows.parquet",
         "stocks.parquet",
+        "arrivals.parquet",
         "agreements.parquet",
     }
     assert results.verify_run_folder(out, first) == []
@@ -110,6 +111,7 @@ def test_a_rerun_replaces_the_whole_folder(scenario_file, tmp_path):
     assert run(scenario_file, out) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "agreements.parquet",
+        "arrivals.parquet",
         "flows.parquet",
         "indicators.parquet",
         "manifest.json",

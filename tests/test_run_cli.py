@@ -35,6 +35,8 @@ def test_results_folder_contract(run_dir):
     assert names == [
         "agreements.csv",
         "agreements.parquet",
+        "arrivals.csv",
+        "arrivals.parquet",
         "flows.csv",
         "flows.parquet",
         "indicators.csv",
@@ -99,6 +101,30 @@ def test_bilateral_stocks_and_agreements_in_the_results_folder(run_dir):
     assert list(agreements.columns) == [
         "replicate", "year", "agreement", "source", "destination", "cadre", "quota", "hired",
     ]  # fmt: skip
+
+
+def test_arrivals_in_the_results_folder(run_dir):
+    """arrivals.parquet: immigrants by country of training and country entered; summed over
+    origins they are the immigrants indicator, and with the returns home they are every move in
+    the flows table (which counts them by the country left)."""
+    _, ind, flows = read_results(run_dir)
+    arrivals = pd.read_parquet(run_dir / "arrivals.parquet")
+    assert list(arrivals.columns) == ["replicate", "year", "origin", "country", "cadre", "workers"]
+    assert set(arrivals.year) == {2023, 2024} and not arrivals.empty  # no initial-state rows
+    assert (arrivals.origin != arrivals.country).all() and (arrivals.workers > 0).all()
+    keys = ["replicate", "year", "country", "cadre"]
+    rows = ind[(ind.area == "all") & (ind.cadre != "all") & (ind.country != "WLD")]
+    immigrants = rows[rows.indicator == "immigrants"].set_index(keys).value
+    pd.testing.assert_series_equal(
+        arrivals.groupby(keys).workers.sum().sort_index(),
+        immigrants[immigrants > 0].sort_index(),
+        check_names=False,
+    )
+    returns = rows[rows.indicator == "returns"].groupby(["replicate", "year"]).value.sum()
+    moves = flows.groupby(["replicate", "year"]).workers.sum()
+    pd.testing.assert_series_equal(
+        moves, arrivals.groupby(["replicate", "year"]).workers.sum() + returns, check_names=False
+    )
 
 
 def test_replicates_use_spawned_seeds(run_dir):

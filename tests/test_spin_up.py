@@ -93,7 +93,7 @@ def test_no_lever_is_in_force_during_the_spin_up():
 def test_spin_up_from_the_start_year_is_no_spin_up():
     same = _run("arrays", **{"time.spin_up_from": 2022, "time.start_year": 2022, "time.years": 2})
     plain = _run("arrays", **{"time.spin_up_from": None, "time.start_year": 2022, "time.years": 2})
-    for name in ("indicators", "flows", "stocks", "agreements"):
+    for name in ("indicators", "flows", "stocks", "arrivals", "agreements"):
         pd.testing.assert_frame_equal(getattr(same, name), getattr(plain, name))
 
 

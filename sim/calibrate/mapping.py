@@ -113,6 +113,7 @@ _TARGET_KEYS = (
 _MEASURE_KEYS = (
     "indicator",
     "flow",
+    "arrival",
     "stock",
     "countries",
     "area",
@@ -316,10 +317,10 @@ def _measure(
     ck: Checker, value: Any, kp: tuple, groups: dict, indicators: tuple[str, ...]
 ) -> Measure:
     ck.mapping(value, kp, _MEASURE_KEYS)
-    kinds = [k for k in ("indicator", "flow", "stock") if k in value]
+    kinds = [k for k in ("indicator", "flow", "arrival", "stock") if k in value]
     if len(kinds) != 1:
         raise ck.error(
-            kp, "give exactly one of indicator, flow, stock", "e.g. indicator: emigrants"
+            kp, "give exactly one of indicator, flow, arrival, stock", "e.g. indicator: emigrants"
         )
     kind = kinds[0]
     area = ck.choice(value.get("area", ALL), (*kp, "area"), (ALL, *AREAS))
@@ -343,7 +344,7 @@ def _measure(
     origins = _origins(ck, spec.get("origins", "all"), (*kp, kind, "origins"), groups)
     if area != ALL:
         raise ck.error((*kp, "area"), f"{kind}s are not split by area", "area: all")
-    source = "flows" if kind == "flow" else "stocks"
+    source = {"flow": "flows", "arrival": "arrivals", "stock": "stocks"}[kind]
     return Measure(source, (), countries, origins, area, cadre, combine, offset)
 
 

@@ -2,10 +2,11 @@
 
 A target's output (`sim.calibrate.targets.Output`) is read from the tables a run writes
 (docs/architecture.md, results contract): `indicators` (long form), `flows` (international moves
-by origin and destination) and, once the model writes it, `stocks` (workers by country of training
-and country of work). Each measure gives one number per year; the target's year weights combine
-them; a ratio divides the combined numerator by the combined denominator; a policy response is the
-value in the paired policy run minus the value in the baseline run (same parameters, same seed).
+by country left and destination), `arrivals` (immigrants by country of training and country
+entered) and `stocks` (workers by country of training and country of work). Each measure gives one
+number per year; the target's year weights combine them; a ratio divides the combined numerator by
+the combined denominator; a policy response is the value in the paired policy run minus the value
+in the baseline run (same parameters, same seed).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sim.declarations import ALL
 __all__ = ["Observed", "measure_by_year", "simulated_values", "target_value"]
 
 Tables = Mapping[str, pd.DataFrame]
-"""Result tables of one replicate: `indicators`, `flows` and maybe `stocks`."""
+"""Result tables of one replicate: `indicators`, `flows` and maybe `stocks` and `arrivals`."""
 
 
 class _Columns:
@@ -127,7 +128,7 @@ def measure_by_year(tables: Tables | Observed, m: Measure) -> pd.Series:
         if m.source != "indicators":
             # flows list only the pairs that moved: a year without any row is a zero, not unknown
             out = out.reindex(years, fill_value=0.0)
-            if m.source == "flows":  # no flows are recorded for the initial state
+            if m.source != "stocks":  # no flows are recorded for the initial state
                 out = out[out.index > int(years.min())]
         return out.reindex(years)
     finite = ~np.isnan(per_country)

@@ -113,18 +113,13 @@ def make_plan(spec: CalibrationSpec, budget_runs: int | None = None) -> Plan:
     data = scenario.data
     world = scenario_world(data)
     targets = load_targets(spec.targets_path, spec.mapping_path, discrepancy=spec.discrepancy)
-    from sim.runner import ReplicateResult
-
-    sources = ("indicators", "flows") + (
-        ("stocks",) if "stocks" in ReplicateResult.__dataclass_fields__ else ()
-    )
     targets = resolve_targets(
         targets,
         start_year=int(data["time"]["start_year"]),
         years=int(data["time"]["years"]),
         world_codes=[str(c) for c in world.iso3],
         simulated=selector_codes(data["world"]["countries"], data, world),
-        sources=sources,
+        sources=("indicators", "flows", "stocks", "arrivals"),
         indicators=tuple(INDICATOR_NAMES),
     )
     fitted = targets.fitted

@@ -91,11 +91,12 @@ def evaluation_key(fingerprint: str, params: dict, replicate: int) -> str:
 
 
 def model_tables(result: Any) -> dict[str, Any]:
-    """The result tables of a replicate that targets can read (stocks once the model has them)."""
+    """The result tables of a replicate that targets can read (stocks, arrivals if it has them)."""
     names = {f.name for f in fields(result)}
     tables = {"indicators": result.indicators, "flows": result.flows}
-    if "stocks" in names and getattr(result, "stocks", None) is not None:
-        tables["stocks"] = result.stocks
+    for name in ("stocks", "arrivals"):
+        if name in names and getattr(result, name, None) is not None:
+            tables[name] = getattr(result, name)
     return tables
 
 

@@ -135,9 +135,11 @@ class Measure:
     """A model quantity per simulated year, summed (or averaged) over countries.
 
     `source` is `indicators` (the indicator names in `names`, summed), `flows` (international moves
-    from `origins` to `countries`) or `stocks` (workers trained in `origins` working in
-    `countries`). `origins`: ISO3 codes (workers outside their training country), `all`,
-    `foreign` (trained in another country than where they work or arrive) or `own`.
+    from `origins`, the countries left, to `countries`), `arrivals` (immigrants trained in
+    `origins` arriving in `countries`, from wherever they come: what registers count) or `stocks`
+    (workers trained in `origins` working in `countries`). `origins`: ISO3 codes (workers outside
+    their training country), `all`, `foreign` (trained in another country than where they work or
+    arrive) or `own`.
     `year_offset` shifts the years (-1: the stock at the end of the previous year, i.e. at the
     start of the year).
     """
@@ -178,6 +180,8 @@ class Measure:
         if self.source == "indicators":
             return f"{'+'.join(self.names)}{area}{cadre} in {where}{how}{lag}"
         origins = self.origins if isinstance(self.origins, str) else ",".join(self.origins)
+        if self.source == "arrivals":
+            return f"arrivals trained in {origins}->{where}{cadre}{how}{lag}"
         what = "flow" if self.source == "flows" else "stock"
         return f"{what} {origins}->{where}{cadre}{how}{lag}"
 
@@ -431,7 +435,7 @@ def _is_stock(t: Target) -> bool:
     m = t.output.numerator
     if m.source == "stocks":
         return True
-    if m.source == "flows":
+    if m.source in ("flows", "arrivals"):
         return False
     from sim.outputs.indicators import STOCK_INDICATORS
 
@@ -454,7 +458,7 @@ def resolve_targets(
         start_year, years: the simulated period (the initial state is `start_year - 1`).
         world_codes: every country of the scenario's world (unknown codes are mapping errors).
         simulated: the countries simulated (`world.countries`).
-        sources: the result tables the model writes (`stocks` once bilateral stocks exist).
+        sources: the result tables the model writes (`stocks` and `arrivals` where it does).
         indicators: indicator names the model writes (default: `INDICATOR_NAMES`).
     """
     if indicators is None:

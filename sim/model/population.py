@@ -132,6 +132,9 @@ class Recorder(Protocol):
     def flows(self) -> pd.DataFrame:
         """The international flow table so far."""
 
+    def arrivals(self) -> pd.DataFrame:
+        """The arrivals table (immigrants by country of training and country entered) so far."""
+
     def stocks(self) -> pd.DataFrame:
         """The bilateral stock table (workers by country of training and of work) so far."""
 

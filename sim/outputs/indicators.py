@@ -121,6 +121,7 @@ class IndicatorRecorder:
         self.iso3 = np.asarray(model.world.iso3).astype(str)
         self.year_flows = np.zeros((len(FLOW_KINDS), c, 2, k), dtype=np.int64)
         self.year_international = np.zeros((c, c, k), dtype=np.int64)
+        self.year_arrivals = np.zeros((c, c, k), dtype=np.int64)
         self.year_money = np.zeros((len(MONEY_KINDS), c))
         self.year_voluntary = np.zeros((c, k), dtype=np.int64)
         self.year_by_age = np.zeros_like(model.ledger.step_by_age)
@@ -136,6 +137,7 @@ class IndicatorRecorder:
         self._grid_codes: dict[tuple, dict[str, np.ndarray]] = {}  # `_grid`'s label columns
         self.flow_frames: list[dict] = []  # `_cells` columns by year
         self.stock_frames: list[dict] = []
+        self.arrival_frames: list[dict] = []  # `_arrival_rows` columns by year
         self.agreement_frames: list[dict] = []  # `_agreement_rows` columns by year
 
     def end_step(self) -> None:
@@ -144,6 +146,7 @@ class IndicatorRecorder:
         ledger = m.ledger
         self.year_flows += ledger.step_flows
         self.year_international += ledger.step_international
+        self.year_arrivals += ledger.step_arrivals
         self.year_money += ledger.step_money
         self.year_voluntary += ledger.voluntary_exits
         self.year_by_age += ledger.step_by_age
@@ -387,6 +390,11 @@ class IndicatorRecorder:
             year, ("origin", "destination"), *_nonzero_cells(self.year_international)
         )
 
+    def _arrival_rows(self, year: int) -> dict[str, np.ndarray]:
+        """Arrivals from abroad during `year` by country of training (origin) and country entered
+        (country): first and onward moves; returns home are not arrivals."""
+        return self._cells(year, ("origin", "country"), *_nonzero_cells(self.year_arrivals))
+
     def record_initial(self) -> None:
         """Stocks of the initial state, labelled as the end of the year before the start (after
         a spin-up, `end_year` records them at the end of the spin-up instead)."""
@@ -409,9 +417,10 @@ class IndicatorRecorder:
         if year >= report_year:
             self.frames.extend(self._flow_rows(year))
             self.flow_frames.append(self._international_rows(year))
+            self.arrival_frames.append(self._arrival_rows(year))
             self.agreement_frames.append(self._agreement_rows(year))
-        for counter in (self.year_flows, self.year_international, self.year_money,
-                        self.year_voluntary, self.year_by_age, self.year_posts,
+        for counter in (self.year_flows, self.year_international, self.year_arrivals,
+                        self.year_money, self.year_voluntary, self.year_by_age, self.year_posts,
                         self.year_agreement_hires):  # fmt: skip
             counter[...] = 0
 
@@ -427,6 +436,13 @@ class IndicatorRecorder:
         if not self.flow_frames:
             return self._cells_table([self._international_rows(self.model.start_year)]).iloc[0:0]
         return self._cells_table(self.flow_frames)
+
+    def arrivals(self) -> pd.DataFrame:
+        """Arrivals by (year, origin: country of training, country entered, cadre): what registers
+        count as joiners trained abroad."""
+        if not self.arrival_frames:
+            return self._cells_table([self._arrival_rows(self.model.start_year)]).iloc[0:0]
+        return self._cells_table(self.arrival_frames)
 
     def stocks(self) -> pd.DataFrame:
         """Workers by (year, origin, country, cadre): the initial state and every year end."""

@@ -37,7 +37,8 @@ def read_results(
 
 
 def read_table(run_dir, name: str, *, categorical: bool = False) -> pd.DataFrame:
-    """An optional table of a run folder (`flows`, `stocks`, `agreements`); empty if absent.
+    """An optional table of a run folder (`flows`, `stocks`, `arrivals`, `agreements`); empty if
+    absent.
 
     `categorical` reads the text columns (country codes, cadre, area, indicator, agreement) as
     categoricals with sorted categories, the country codes of a table sharing one set: the same

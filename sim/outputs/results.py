@@ -72,7 +72,14 @@ STOCK_COLUMNS = ("replicate", "year", "origin", "country", "cadre", "workers")
 AGREEMENT_COLUMNS = (
     "replicate", "year", "agreement", "source", "destination", "cadre", "quota", "hired",
 )  # fmt: skip
-TABLE_COLUMNS = {"flows": FLOW_COLUMNS, "stocks": STOCK_COLUMNS, "agreements": AGREEMENT_COLUMNS}
+ARRIVAL_COLUMNS = STOCK_COLUMNS
+"""Arrivals: origin is the country of training, country the country entered (as in stocks)."""
+TABLE_COLUMNS = {
+    "flows": FLOW_COLUMNS,
+    "stocks": STOCK_COLUMNS,
+    "arrivals": ARRIVAL_COLUMNS,
+    "agreements": AGREEMENT_COLUMNS,
+}
 """Columns of the optional tables of a results folder (an absent file reads as an empty table)."""
 MANIFEST = "manifest.json"
 RUN_FILES = frozenset(

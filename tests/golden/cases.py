@@ -148,9 +148,10 @@ def digest(
     flows: pd.DataFrame,
     stocks: pd.DataFrame | None = None,
     agreements: pd.DataFrame | None = None,
+    arrivals: pd.DataFrame | None = None,
 ) -> dict:
     """Fingerprints of a run's tables: one per indicator, one each for the flows, the bilateral
-    stocks and the agreements."""
+    stocks, the agreements and the arrivals."""
     by_indicator = {
         str(name): hashlib.sha256(_text(rows.reset_index(drop=True))).hexdigest()[:16]
         for name, rows in indicators.groupby("indicator", sort=True)
@@ -162,7 +163,11 @@ def digest(
         "flow_rows": len(flows),
         **{
             name: hashlib.sha256(_text(table.reset_index(drop=True))).hexdigest()[:16]
-            for name, table in (("stocks", stocks), ("agreements", agreements))
+            for name, table in (
+                ("stocks", stocks),
+                ("agreements", agreements),
+                ("arrivals", arrivals),
+            )
             if table is not None
         },
     }
@@ -182,7 +187,7 @@ def run_case(name: str) -> dict:
     indicators = pd.concat([r.indicators for r in results], ignore_index=True)
     tables = {
         name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
-        for name in ("flows", "stocks", "agreements")
+        for name in ("flows", "stocks", "agreements", "arrivals")
     }
     return digest(indicators, **tables)
 
@@ -204,7 +209,7 @@ def first_difference(expected: dict, actual: dict) -> str:
         parts.append("indicators changed: " + ", ".join(changed))
     if expected["flows"] != actual["flows"]:
         parts.append(f"flows changed ({expected['flow_rows']} -> {actual['flow_rows']} rows)")
-    for table in ("stocks", "agreements"):
+    for table in ("stocks", "agreements", "arrivals"):
         if expected.get(table) != actual.get(table):
             parts.append(f"{table} changed")
     return "; ".join(parts) or "identical"
