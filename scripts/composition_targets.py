@@ -13,8 +13,8 @@ least `LARGE_DESTINATION` foreign-trained doctors and a complete list (not
 share of its foreign-trained doctors trained in its established origins. Every third is held out
 (K03, K06, ...; by size, so a reporter added to the data renumbers them), the others are fitted.
 Marked approximate (~): the calibration compares the share with that of the model's arrivals over
-2020-2025 from those origins, counted by the country left (the mapping's header says why and what
-that includes). `joint_targets.csv` and `joint_mapping.yaml` are the global targets
+2020-2025 trained in those origins (by country of training, wherever they come from: the
+mapping's header says why). `joint_targets.csv` and `joint_mapping.yaml` are the global targets
 (calibration/targets.csv and mapping.yaml) with these added, for calibration/composition_joint.yaml.
 """
 

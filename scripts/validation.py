@@ -348,9 +348,9 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
     if "nurses_stock_end" in facts:
         register, facts["uk_register"] = uk_register_check(r, facts)
         out += register
-    european, facts["european"] = european_check(r, f)
-    out += european
     arrived = r.arrivals[r.arrivals.year.between(r.start, r.end)]
+    european, facts["european"] = european_check(r, arrived)
+    out += european
     composition, facts["composition"] = composition_check(arrived)
     out += composition
     for cadre in ("doctors", "nurses"):
@@ -641,10 +641,11 @@ def composition_check(a: pd.DataFrame) -> tuple[list[str], dict]:
     ], facts
 
 
-def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
+def european_check(r: Run, a: pd.DataFrame) -> tuple[list[str], dict]:
     """European doctors in European destinations: the share of the foreign-trained doctors of
     the EU/EEA/Swiss destinations reporting by origin in 2018 who trained in that area, in the
-    OECD's 2018 stocks against the model's stocks and arrivals (docs/data.md §1.2)."""
+    OECD's 2018 stocks against the model's stocks and its arrivals (`a`, by country of training;
+    docs/data.md §1.2)."""
     area = set(RECOGNITION_AREA)
     oecd = pd.read_csv(ROOT / "sim" / "data" / "ftd_doctors_2018.csv")
     oecd = oecd[oecd.destination.isin(area) & (oecd.origin != oecd.destination)]
@@ -656,8 +657,7 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
         trained = rows.workers.where(rows.origin.isin(area), 0.0).groupby(rows.replicate).sum()
         return float((trained / rows.groupby("replicate").workers.sum()).median())
 
-    arrivals = f[(f.cadre == "doctors") & f.destination.isin(dests) & (f.origin != f.destination)]
-    arrival_share = area_share(arrivals)
+    arrival_share = area_share(a[(a.cadre == "doctors") & a.country.isin(dests)])
     facts = {"published": float(published), "arrivals": arrival_share}
     stock_text, table = "", []
     if r.stocks is not None and len(r.stocks):
@@ -687,7 +687,7 @@ def european_check(r: Run, f: pd.DataFrame) -> tuple[list[str], dict]:
         stock_text = (
             f" they are {pct(facts[r.start - 1])} of these destinations' foreign-trained doctors "
             f"at the start ({r.start - 1}) and {pct(facts[r.end])} at the end ({r.end}), and the "
-            "area is the country left by"
+            "area trained"
         )
     countries = len(dests)
     return [
@@ -1320,14 +1320,16 @@ def missing_parameters(recorded: dict, current: dict) -> list[str]:
 
 def check_results_folder(folder: Path, results) -> None:
     """Stop with a clear message if a results folder was written by a model that lacked some
-    of today's parameters (the checks rebuild a model of its scenario)."""
+    of today's parameters (the checks rebuild a model of its scenario) or tables."""
     manifest = results.manifest
     missing = missing_parameters(manifest["scenario"], load_scenario(BASELINE).data)
+    if not (Path(folder) / "arrivals.parquet").exists():
+        missing.append("arrivals.parquet (the arrivals by country of training)")
     if missing:
         commit = str(manifest.get("git_commit") or "unknown")[:12]
         raise SystemExit(
             f"error: {folder}: this run was written by hrhsim at commit {commit}, before "
-            f"{', '.join(missing)} existed; today's model cannot be rebuilt from its scenario. "
+            f"{', '.join(missing)} existed; today's checks cannot be made from it. "
             "Run the baseline again: `python scripts/validation.py` without --results (it runs "
             "it), or `hrhsim run scenarios/baseline.yaml -o DIR` and --results DIR."
         )

@@ -94,6 +94,18 @@ def test_an_older_results_folder_stops_with_a_clear_message(tmp_path):
     shutil.rmtree(run)
 
 
+def test_a_results_folder_without_arrivals_stops_with_a_clear_message(tmp_path):
+    """A run written before arrivals.parquet existed: the checks read it, so the script names the
+    folder and the table instead of failing on an empty table."""
+    data = validation.load_scenario(validation.BASELINE).data
+    results = SimpleNamespace(manifest={"scenario": data, "git_commit": "abc"})
+    with pytest.raises(SystemExit, match=r"run.*arrivals\.parquet.*Run the baseline again"):
+        validation.check_results_folder(tmp_path / "run", results)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "arrivals.parquet").write_bytes(b"")
+    validation.check_results_folder(tmp_path / "run", results)  # nothing missing
+
+
 def test_common_language_reads_the_affinity_table():
     pairs = [("IND", "GBR"), ("IND", "DEU"), ("COD", "FRA"), ("NGA", "ESP"), ("XXX", "GBR")]
     world = load_world("global")
