@@ -1289,7 +1289,7 @@ def build(results, experiment=None, scale: Path | None = None) -> str:
         f"({r.data['time']['steps_per_year']} steps a year), seed {m['seed']}, engine "
         f"{m['engine']}, commit {str(m.get('git_commit'))[:12]}. Figures are medians across "
         f"replicates. {calibration_status(m)} Sources of the published figures: "
-        "`calibration/targets.csv` (C01-C37) and docs/data.md.",
+        "`calibration/targets.csv` (C01-C38) and docs/data.md.",
         "",
     ]
     return "\n".join(head + parts) + "\n"
