@@ -165,13 +165,15 @@ def direct_share_ratios(figures: dict[str, float]) -> dict[str, float]:
 
 
 def window_sums(
-    flows: pd.DataFrame, replicates: int, after: dict[int, float] = AFTER
+    table: pd.DataFrame, replicates: int, after: dict[int, float] = AFTER
 ) -> np.ndarray:
     """Arrivals in the UK's nurses by replicate: (R, 4) = Nigeria's and all foreign-trained
     arrivals before (`BEFORE`), then in the window `after` (workers, the windows' weights
-    applied)."""
-    arrivals = flows[(flows.destination == DESTINATION) & (flows.cadre == CADRE)
-                     & (flows.origin != DESTINATION)]  # fmt: skip
+    applied). `table`: the arrivals table (by country of training, `origin`, and country entered,
+    `country`), as the NMC counts its joiners: an onward move counts under the country of
+    training, and a UK-trained nurse coming home is no arrival."""
+    arrivals = table[(table.country == DESTINATION) & (table.cadre == CADRE)
+                     & (table.origin != DESTINATION)]  # fmt: skip
     out = np.zeros((replicates, 4))
     for column, (window, origin) in enumerate(
         ((BEFORE, ORIGIN), (BEFORE, None), (after, ORIGIN), (after, None))
@@ -259,12 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     for rate in rates:
         scenario = _scenario(float(rate), base)
         results = sim.run(scenario, replicates=args.replicates, seed=args.seed)
-        sums = window_sums(results.flows, args.replicates)
+        sums = window_sums(results.arrivals, args.replicates)
         total = sums.sum(axis=0)
         low, high = bootstrap_interval(sums)
         pooled.append(pooled_ratio(sums))
         for name, window in DIRECT_WINDOWS.items():
-            direct_sums = window_sums(results.flows, args.replicates, window)
+            direct_sums = window_sums(results.arrivals, args.replicates, window)
             direct_model[name].append(pooled_ratio(direct_sums))
         print(f"| {rate:.1f} | {total[0] / total[1]:.3f} | {total[2] / total[3]:.3f} | "
               f"{pooled[-1]:.3f} | {low:.3f}-{high:.3f} |", flush=True)  # fmt: skip

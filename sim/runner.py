@@ -34,7 +34,7 @@ from sim.outputs.results import check_output_dir, csv_writer, parquet_writer, wr
 log = logging.getLogger(__name__)
 
 BESIDE_TABLES = ("stocks", "arrivals", "agreements")
-"""The tables every run writes beside its indicators and flows (docs/architecture.md)."""
+"""The tables of `Results` beside its indicators and flows (docs/architecture.md)."""
 
 
 @dataclass
@@ -63,7 +63,8 @@ class Results:
     cadre, workers: workers by country of training and of work), `agreements` (replicate, year,
     agreement, source, destination, cadre, quota, hired), `arrivals` (replicate, year, origin,
     country, cadre, workers: immigrants by country of training and country entered) and the
-    `manifest` (resolved scenario, seeds, engine, versions, timings) of a run.
+    `manifest` (resolved scenario, seeds, engine, versions, timings) of a run; `scenario` is
+    the resolved scenario.
     """
 
     indicators: pd.DataFrame
@@ -554,19 +555,16 @@ def run_scenario(
     results = run(
         scenario, replicates=replicates, seed=seed, engine=engine, progress=progress, pool=pool
     )
-    indicators, flows, manifest = results.indicators, results.flows, results.manifest
+    indicators, manifest = results.indicators, results.manifest
     # The folder is built beside `out` and swapped in complete (sim.outputs.results).
     write_csvs = csv if csv is not None else data["outputs"]["csv"]
-    always = {name: getattr(results, name) for name in BESIDE_TABLES}
-    tables = {"indicators.parquet": parquet_writer(indicators)}
-    tables.update({f"{name}.parquet": parquet_writer(table) for name, table in always.items()})
-    if data["outputs"]["flows"]:
-        tables["flows.parquet"] = parquet_writer(flows)
+    # the moves (flows by country left, arrivals by country of training) unless switched off
+    moves = ("flows", "arrivals") if data["outputs"]["flows"] else ()
+    names = ("indicators", *moves, "stocks", "agreements")
+    written = {name: getattr(results, name) for name in names}
+    tables = {f"{name}.parquet": parquet_writer(table) for name, table in written.items()}
     if write_csvs:
-        tables["indicators.csv"] = csv_writer(indicators)
-        tables.update({f"{name}.csv": csv_writer(table) for name, table in always.items()})
-        if data["outputs"]["flows"]:
-            tables["flows.csv"] = csv_writer(flows)
+        tables.update({f"{name}.csv": csv_writer(table) for name, table in written.items()})
     write_run_folder(out, tables, manifest)
     return RunSummary(
         out,

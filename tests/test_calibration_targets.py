@@ -128,7 +128,13 @@ def test_date_conventions_against_a_2020_start():
     without = tuple(n for n in INDICATOR_NAMES if n != "graduates_rural")
     c24a = {t.id: t for t in _resolve(load_targets(TARGETS, MAPPING), indicators=without)}["C24a"]
     assert c24a.status == "unfittable" and "graduates_rural" in c24a.status_reason
-    assert by["C28a"].status == "unfittable" and "stocks" in by["C28a"].status_reason
+    # every table the model writes is read by default; a table it did not write makes the
+    # target unfittable, named in the reason
+    assert by["C28a"].status == "holdout" and by["C05"].status == "fit"
+    older = _resolve(load_targets(TARGETS, MAPPING), sources=("indicators", "flows"))
+    older = {t.id: t for t in older}
+    assert older["C28a"].status == "unfittable" and "stocks" in older["C28a"].status_reason
+    assert older["C05"].status == "unfittable" and "arrivals" in older["C05"].status_reason
     # a window sums or averages: C19 sums two years of outflows
     assert by["C19"].weights == ((2021, 1.0), (2022, 1.0))
     # relative windows follow the scenario
@@ -234,6 +240,25 @@ def test_a_register_count_maps_to_arrivals_by_country_of_training(tmp_path):
     both = GOOD.replace("{indicator: immigrants,", "{arrival: {}, flow: {},")
     with pytest.raises(CalibrationError, match="exactly one of indicator, flow, arrival, stock"):
         load_targets(*_files(tmp_path, both))
+    own = GOOD.replace("{indicator: immigrants,", "{arrival: {origins: own},")
+    with pytest.raises(CalibrationError, match="never in its own training country"):
+        load_targets(*_files(tmp_path, own))
+
+
+def test_an_arrival_dated_before_the_start_is_a_flow_not_a_stock(tmp_path):
+    """Arrivals, like flows, have no initial state: a figure of 2019 is compared with the first
+    simulated year (2020), where a stock of 2019 is the initial state."""
+    mapping = GOOD.replace("year: 2021", "year: 2019").replace(
+        "{indicator: immigrants,", "{arrival: {origins: [PHL]},"
+    ) + (
+        "  C02: {group: stocks_shares, role: fit, year: 2019,\n"
+        "        output: {stock: {origins: [PHL]}, countries: [GBR], cadre: nurses}}\n"
+    )
+    rows = "C01,c,Flow,100,persons,2019,GBR,s,u,primary\nC02,c,St,50,persons,2019,GBR,s,u,primary\n"
+    by = {t.id: t for t in _resolve(load_targets(*_files(tmp_path, mapping, rows)))}
+    assert by["C01"].status == "fit" and by["C01"].weights == ((2020, 1.0),)
+    assert "compared with 2020" in by["C01"].shifted
+    assert by["C02"].weights == ((2019, 1.0),)
 
 
 @pytest.mark.parametrize(

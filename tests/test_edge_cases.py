@@ -96,7 +96,6 @@ def test_a_new_run_removes_tables_it_does_not_write(tmp_path):
     assert main(["run", scenario, "-o", str(out), "--set", "outputs.flows=false", *SMALL]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "agreements.parquet",
-        "arrivals.parquet",
         "indicators.parquet",
         "manifest.json",
         "stocks.parquet",

@@ -50,13 +50,13 @@ def _flows(nga: dict[int, float], others: dict[int, float], replicate: int = 0) 
     rows = [(replicate, y, "NGA", "GBR", "nurses", w) for y, w in nga.items()]
     rows += [(replicate, y, "IND", "GBR", "nurses", w) for y, w in others.items()]
     rows += [(replicate, y, "NGA", "USA", "nurses", 999.0) for y in nga]  # another destination
-    rows += [(replicate, y, "GBR", "GBR", "nurses", 999.0) for y in nga]  # the UK's own returns
+    rows += [(replicate, y, "GBR", "GBR", "nurses", 999.0) for y in nga]  # never an arrival
     rows += [(replicate, y, "NGA", "GBR", "doctors", 999.0) for y in nga]  # another cadre
     return rows
 
 
 def _table(rows: list[tuple]) -> pd.DataFrame:
-    columns = ["replicate", "year", "origin", "destination", "cadre", "workers"]
+    columns = ["replicate", "year", "origin", "country", "cadre", "workers"]  # the arrivals
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -45,7 +45,7 @@ def _cut(full, first_reported: int, initial_indicators: set) -> dict[str, pd.Dat
         (ind.year == first_reported - 1) & ind.indicator.isin(initial_indicators)
     )
     out = {"indicators": ind[keep]}
-    for name in ("flows", "agreements"):
+    for name in ("flows", "arrivals", "agreements"):
         table = getattr(full, name)
         out[name] = table[table.year >= first_reported]
     out["stocks"] = full.stocks[full.stocks.year >= first_reported - 1]

@@ -106,6 +106,42 @@ def test_a_results_folder_without_arrivals_stops_with_a_clear_message(tmp_path):
     validation.check_results_folder(tmp_path / "run", results)  # nothing missing
 
 
+ARRIVAL_COLUMNS = ["replicate", "year", "origin", "country", "cadre", "workers"]
+
+
+def test_register_joiners_count_by_country_of_training_with_zeros():
+    """Nigeria-trained nurses joining the UK (whether from Nigeria or moving on from elsewhere:
+    the arrivals table already counts them under Nigeria), a year without any counted as 0."""
+    arrivals = pd.DataFrame(
+        [(0, 2023, "NGA", "GBR", "nurses", 300.0), (0, 2024, "NGA", "GBR", "nurses", 100.0),
+         (1, 2023, "NGA", "GBR", "nurses", 600.0),  # replicate 1: nothing in 2024
+         (0, 2023, "NGA", "GBR", "doctors", 999.0), (0, 2023, "NGA", "IRL", "nurses", 999.0),
+         (0, 2026, "NGA", "GBR", "nurses", 999.0)],
+        columns=ARRIVAL_COLUMNS,
+    )  # fmt: skip
+    got = validation.register_joiners(arrivals, "NGA", "GBR", "nurses", range(2023, 2025), 3)
+    assert got == 200.0  # the median of 200, 300 and 0 (replicate 2 has no row at all)
+
+
+def test_composition_check_reads_arrivals_by_country_of_training():
+    """Norway's established origins (the OECD's 2018 table) against its arrivals: a Norwegian
+    coming home is no arrival, so only the rows given count."""
+    from composition_targets import established_shares
+
+    table = established_shares(pd.read_csv(ROOT / "sim" / "data" / "ftd_doctors_2018.csv"))
+    established = list(table.loc["NOR"].established)
+    outsider = next(c for c in ("YEM", "COD", "BRA") if c not in established)
+    arrivals = pd.DataFrame(
+        [(0, 2023, established[0], "NOR", "doctors", 300.0),
+         (0, 2024, outsider, "NOR", "doctors", 100.0),
+         (0, 2023, outsider, "NOR", "nurses", 999.0)],
+        columns=ARRIVAL_COLUMNS,
+    )  # fmt: skip
+    text, facts = validation.composition_check(arrivals)
+    assert facts["NOR"] == pytest.approx(0.75)
+    assert "by country of training" in "\n".join(text)
+
+
 def test_common_language_reads_the_affinity_table():
     pairs = [("IND", "GBR"), ("IND", "DEU"), ("COD", "FRA"), ("NGA", "ESP"), ("XXX", "GBR")]
     world = load_world("global")

@@ -342,6 +342,12 @@ def _measure(
     spec = value[kind]
     ck.mapping(spec, (*kp, kind), ("origins",))
     origins = _origins(ck, spec.get("origins", "all"), (*kp, kind, "origins"), groups)
+    if kind == "arrival" and origins == "own":
+        raise ck.error(
+            (*kp, kind, "origins"),
+            "an arrival is never in its own training country: origins 'own' counts none",
+            "all or foreign (the same for arrivals), a country group or a list of ISO3 codes",
+        )
     if area != ALL:
         raise ck.error((*kp, "area"), f"{kind}s are not split by area", "area: all")
     source = {"flow": "flows", "arrival": "arrivals", "stock": "stocks"}[kind]

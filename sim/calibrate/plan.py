@@ -119,7 +119,6 @@ def make_plan(spec: CalibrationSpec, budget_runs: int | None = None) -> Plan:
         years=int(data["time"]["years"]),
         world_codes=[str(c) for c in world.iso3],
         simulated=selector_codes(data["world"]["countries"], data, world),
-        sources=("indicators", "flows", "stocks", "arrivals"),
         indicators=tuple(INDICATOR_NAMES),
     )
     fitted = targets.fitted

@@ -2,7 +2,8 @@
 
 `targets.csv` holds the published figures with their source and `confidence`; the mapping file
 (`calibration/mapping.yaml`, format in docs/calibration.md) says, for each figure, what the model
-output is: an indicator, an international flow or a bilateral stock, for which countries, cadre
+output is: an indicator, an international flow (by country left), an arrival (by country of
+training) or a bilateral stock, for which countries, cadre
 and years, aggregated how, possibly a ratio of two such measures, possibly a *policy response*
 (the difference between a paired policy run and the baseline run with the same seed). Rows with
 several values (`2402;2372;1616`) are split into sub-targets `C12a`, `C12b`, `C12c`.
@@ -449,7 +450,7 @@ def resolve_targets(
     years: int,
     world_codes: list[str] | tuple[str, ...],
     simulated: list[str] | tuple[str, ...],
-    sources: tuple[str, ...] = ("indicators", "flows"),
+    sources: tuple[str, ...] = ("indicators", "flows", "stocks", "arrivals"),
     indicators: tuple[str, ...] | None = None,
 ) -> TargetSet:
     """The targets with their status, year weights and errors for one calibration scenario.
@@ -458,7 +459,7 @@ def resolve_targets(
         start_year, years: the simulated period (the initial state is `start_year - 1`).
         world_codes: every country of the scenario's world (unknown codes are mapping errors).
         simulated: the countries simulated (`world.countries`).
-        sources: the result tables the model writes (`stocks` and `arrivals` where it does).
+        sources: the result tables the model writes (default: all four it writes today).
         indicators: indicator names the model writes (default: `INDICATOR_NAMES`).
     """
     if indicators is None:

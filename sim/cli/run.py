@@ -18,9 +18,9 @@ log = logging.getLogger(__name__)
 HELP = "run a scenario's replicates and write its results folder"
 DESCRIPTION = (
     "Run every replicate of a scenario (seeds from SeedSequence(seed).spawn(N)) and write "
-    "manifest.json, indicators.parquet, flows.parquet (unless outputs.flows is false), "
-    "stocks.parquet, arrivals.parquet and agreements.parquet to the results folder (built beside "
-    "it and swapped in complete), then print a summary table at the horizon."
+    "manifest.json, indicators.parquet, flows.parquet and arrivals.parquet (unless outputs.flows "
+    "is false), stocks.parquet and agreements.parquet to the results folder (built beside it and "
+    "swapped in complete), then print a summary table at the horizon."
 )
 EPILOG = """examples:
   hrhsim run scenarios/archetypes_baseline.yaml

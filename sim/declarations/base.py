@@ -49,6 +49,14 @@ AUTO_ARRAYS_THRESHOLD = 20_000
 """`engine: auto` uses the arrays engine above this many agents."""
 AGENTS_ENGINE_WARNING = 2_000_000
 """`engine: agents` warns above this many agents (slow and memory-hungry)."""
+PASSIVE_RATE_SOURCE = (
+    "a rough reading of the UK's code after Nigeria's red listing in 2023: Nigeria's share of the "
+    "NMC's international joiners in 2023/24 and 2024/25 was 0.86 of its share in 2021/22, which "
+    "the model met at 0.93 at the parameters of 2026-12-03 (single years and other counts "
+    "0.76-1); at those adopted since, its own falling trend for Nigeria, which Nigeria's council "
+    "contradicts, leaves no effect to read (1.0; scripts/passive_rate.py, docs/data.md §4.1)"
+)
+"""The source of the passive rates of the national codes and of the ethical-recruitment lever."""
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sim.declarations.base import (
     CADRES,
+    PASSIVE_RATE_SOURCE,
     BooleanParameter,
     CategoricalParameter,
     CodeParameter,
@@ -46,11 +47,7 @@ LEVERS: tuple[Lever, ...] = (
             _lever_real(_P + "ethical_recruitment.passive_rate", 0.0, 1.0, 0.9, "share",
                         "Share of applicants from protected countries who still obtain a post by "
                         "applying on their own.",
-                        "a rough reading of the UK's code after Nigeria's red listing in 2023: "
-                        "Nigeria's share of the NMC's international joiners in 2023/24 and "
-                        "2024/25 was 0.86 of its share in 2021/22, which the model meets at 0.93 "
-                        "(single years and other counts 0.76-1; scripts/passive_rate.py, "
-                        "docs/data.md §4.1); lower rates stand for a rule enforced beyond "
+                        PASSIVE_RATE_SOURCE + "; lower rates stand for a rule enforced beyond "
                         "employers, none of which is examined here", min=0.0, max=1.0),
         ),
         topic="recruitment practices",

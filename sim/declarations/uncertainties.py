@@ -11,6 +11,7 @@ from sim.declarations.base import (
     CADRES,
     INCOME_GROUPS,
     MIGRATION_AGE_LABELS,
+    PASSIVE_RATE_SOURCE,
     IntegerParameter,
     Parameter,
     RealParameter,
@@ -189,10 +190,7 @@ BEHAVIOUR: tuple[Parameter, ...] = (
     ),
     RealParameter(
         "behaviour.national_code_passive_rate", 0.7, 1.0, 0.9, "share",
-        "a rough reading of the UK's code after Nigeria's red listing in 2023: Nigeria's share "
-        "of the NMC's international joiners in 2023/24 and 2024/25 was 0.86 of its share in "
-        "2021/22, which the model meets at 0.93 (single years and other counts 0.76-1; "
-        "scripts/passive_rate.py, docs/data.md §4.1)",
+        PASSIVE_RATE_SOURCE,
         "Share of applicants from the safeguards-list countries who still obtain a post at a "
         "destination whose own code of practice in the world data bars their active recruitment "
         "(recruitment_channels.csv: the UK's, from 2023), by applying on their own. The lever "

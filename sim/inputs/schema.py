@@ -157,7 +157,11 @@ SCHEMA: dict = {
     },
     "outputs": {
         "csv": Field("bool", False, "Also write CSV copies of the Parquet tables."),
-        "flows": Field("bool", True, "Write flows.parquet (origin x destination flows)."),
+        "flows": Field(
+            "bool", True,
+            "Write flows.parquet and arrivals.parquet (the international moves by country left "
+            "and by country of training).",
+        ),
     },
 }
 # fmt: on
