@@ -335,6 +335,7 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
             facts[f"{cadre}_stock_start"] = start
         facts[f"{cadre}_flows"] = rows_f / years
     facts["start_year"], facts["end_year"] = r.start - 1, r.end
+    out += onward_sentence(r)
     out += [
         "Reference (initial stock, docs/data.md §1.7): doctors IND→USA 35,880, EGY→SAU 22,886, "
         "IND→GBR 16,092, MEX→USA 11,633, CUB→USA 10,113; nurses PHL→USA 154,447, PHL→SAU "
@@ -815,6 +816,37 @@ def register_joiners(
     per = rows.groupby(["replicate", "year"]).workers.sum()
     per = per.reindex(pd.MultiIndex.from_product([range(replicates), years]), fill_value=0.0)
     return float(per.groupby(level=0).mean().median())
+
+
+def onward_share(ind: pd.DataFrame, countries, cadre: str, years: range) -> float:
+    """The median over replicates of the share of the immigrants of `countries` (None: every
+    country) in `years` who came from a third country (`onward_arrivals` over `immigrants`)."""
+    rows = ind[(ind.cadre == cadre) & ind.year.isin(list(years)) & (ind.country != "WLD")]
+    if countries is not None:
+        rows = rows[rows.country.isin(countries)]
+    by = rows.groupby(["indicator", "replicate"]).value.sum()
+    if "onward_arrivals" not in by.index.get_level_values(0):
+        return float("nan")
+    return float((by["onward_arrivals"] / by["immigrants"]).median())
+
+
+def onward_sentence(r: Run) -> list[str]:
+    """Onward (step) migration in the reported years: its share of the immigrants, the world's
+    and the UK's, by cadre."""
+    years = range(r.start, r.end + 1)
+    parts = [
+        f"{cadre} {pct(onward_share(r.ind, None, cadre, years))} (the UK "
+        f"{pct(onward_share(r.ind, ['GBR'], cadre, years))})"
+        for cadre in ("nurses", "doctors")
+    ]
+    return [
+        f"**Onward (step) migration.** Of the immigrants of {r.start}-{r.end}, those coming from "
+        f"a third country (neither their country of training nor the one they enter; "
+        f"`onward_arrivals`, `behaviour.onward_constant` "
+        f"{float(r.data['behaviour'].get('onward_constant', 0.0)):g}, an assumption no figure "
+        f"here calibrates): {'; '.join(parts)}.",
+        "",
+    ]
 
 
 def outflow_section(r: Run) -> tuple[list[str], dict]:

@@ -490,6 +490,41 @@ def test_step_migration_from_the_gulf_to_oecd_destinations_when_enabled():
     assert _onward_moves(-50.0, gulf, oecd) == 0
 
 
+@pytest.mark.parametrize("engine", ["agents", "arrays"])
+def test_onward_arrivals_count_the_migrants_coming_from_a_third_country(engine):
+    """The `onward_arrivals` indicator (step migration made visible) against the transitions
+    counted one by one: moves abroad by workers outside their training country, not going home."""
+    model = make_model(
+        global_subset({"behaviour.onward_constant": 1.0, "time.years": 3}), seed=5, engine=engine
+    )
+    n, k = model.n_countries, model.n_cadres
+    counted = np.zeros((n, k))
+    apply = model.ledger.apply
+
+    def counting(tr):
+        onward = (
+            (tr.kind == T_EMIGRATE) & (tr.origin != tr.country_from) & (tr.origin != tr.country_to)
+        )
+        np.add.at(counted, (tr.country_to[onward], tr.cadre[onward]), 1.0)
+        apply(tr)
+
+    model.ledger.apply = counting
+    model.run()
+    ind = model.recorder.indicators()
+    rows = ind[(ind.indicator == "onward_arrivals") & (ind.cadre != "all")]
+    got = rows.groupby(["country", "cadre"]).value.sum()
+    iso = list(model.world.iso3)
+    expected = {
+        (iso[c], CADRES[j]): counted[c, j] * model.workers_per_agent
+        for c, j in zip(*np.nonzero(counted), strict=True)
+    }
+    assert expected  # the scenario has onward moves
+    assert got[got > 0].to_dict() == expected
+    immigrants = ind[(ind.indicator == "immigrants") & (ind.cadre != "all")]
+    immigrants = immigrants.groupby(["country", "cadre"]).value.sum()
+    assert (got <= immigrants.reindex(got.index)).all()  # part of the immigrants
+
+
 def test_returns_go_only_to_vacant_posts_at_home():
     keen = (("behaviour.return_constant", 3.0), ("time.years", 4))
     no_posts = (*keen, ("workforce.initial_vacancy_rate.UM", -0.3))  # Midland: no vacancies

@@ -142,6 +142,21 @@ def test_composition_check_reads_arrivals_by_country_of_training():
     assert "by country of training" in "\n".join(text)
 
 
+def test_onward_share_is_the_onward_arrivals_over_the_immigrants():
+    rows = [
+        (r, 2023, c, "all", "nurses", name, v)
+        for r, (onward, immigrants) in enumerate([(10.0, 100.0), (30.0, 100.0), (20.0, 100.0)])
+        for c, name, v in (("GBR", "onward_arrivals", onward), ("GBR", "immigrants", immigrants),
+                           ("USA", "onward_arrivals", 0.0), ("USA", "immigrants", 100.0),
+                           ("WLD", "immigrants", 999.0))
+    ]  # fmt: skip
+    ind = pd.DataFrame(rows, columns=["replicate", "year", "country", "area", "cadre",
+                                      "indicator", "value"])  # fmt: skip
+    assert validation.onward_share(ind, ["GBR"], "nurses", range(2023, 2024)) == 0.2
+    assert validation.onward_share(ind, None, "nurses", range(2023, 2024)) == 0.1  # WLD not twice
+    assert np.isnan(validation.onward_share(ind.iloc[0:0], None, "nurses", range(2023, 2024)))
+
+
 def test_common_language_reads_the_affinity_table():
     pairs = [("IND", "GBR"), ("IND", "DEU"), ("COD", "FRA"), ("NGA", "ESP"), ("XXX", "GBR")]
     world = load_world("global")

@@ -112,13 +112,15 @@ class Transitions:
 
 
 @njit(cache=True)
-def _apply(stock, present, flows, international, arrivals, by_age, international_pair, origin,
-           cadre, c_from, a_from, c_to, a_to, kind, age, young_steps, age_edges):  # fmt: skip
+def _apply(stock, present, flows, international, arrivals, onward, by_age, international_pair,
+           origin, cadre, c_from, a_from, c_to, a_to, kind, age, young_steps,
+           age_edges):  # fmt: skip
     """Apply transitions to the stock tensor, its per-country totals and the flow counters.
 
     `international` (C, C, K) counts moves abroad by country left and country entered; `arrivals`
     (C, C, K) counts the immigrants among them by country of training and country entered (first
-    and onward moves; a return home is not an arrival).
+    and onward moves; a return home is not an arrival); `onward` (C, K) counts the onward moves
+    among the arrivals by country entered (a migrant coming from a third country).
 
     `by_age` (4, C, K, 4): departures of workers under `young_steps` (by country left), departures
     of foreign-trained workers (by country left), first emigrations from the training country by
@@ -160,6 +162,8 @@ def _apply(stock, present, flows, international, arrivals, by_age, international
                 flows[arrive, c_to[i], a_to[i], k] += 1
                 if arrive == F_IMMIGRANTS:
                     arrivals[o, c_to[i], k] += 1
+                    if c_from[i] != o:
+                        onward[c_to[i], k] += 1
                 international[c_from[i], c_to[i], k] += 1
                 if t == T_EMIGRATE and c_from[i] == o:
                     band = 0
@@ -202,6 +206,7 @@ class Ledger:
         self.step_flows = np.zeros((len(FLOW_KINDS), n_countries, 2, n_cadres), dtype=np.int64)
         self.step_international = np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64)
         self.step_arrivals = np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64)
+        self.step_onward = np.zeros((n_countries, n_cadres), dtype=np.int64)
         self.step_money = np.zeros((len(MONEY_KINDS), n_countries))
         self.voluntary_exits = np.zeros((n_countries, n_cadres), dtype=np.int64)
         self.step_by_age = np.zeros((4, n_countries, n_cadres, 4), dtype=np.int64)
@@ -218,6 +223,7 @@ class Ledger:
         self.step_flows[:] = 0
         self.step_international[:] = 0
         self.step_arrivals[:] = 0
+        self.step_onward[:] = 0
         self.step_money[:] = 0.0
         self.voluntary_exits[:] = 0
         self.step_by_age[:] = 0
@@ -231,6 +237,7 @@ class Ledger:
                 self.step_flows,
                 self.step_international,
                 self.step_arrivals,
+                self.step_onward,
                 self.step_by_age,
                 self.international_pair,
                 tr.origin,

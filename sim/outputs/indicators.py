@@ -62,6 +62,7 @@ CHANNEL_INDICATORS = (
     "recruitment_regime",
     "foreign_trained_leavers",
     "international_leavers",
+    "onward_arrivals",
     "graduates_rural",
     "attrition_under_40",
     *EMIGRANT_AGE_INDICATORS,
@@ -122,6 +123,7 @@ class IndicatorRecorder:
         self.year_flows = np.zeros((len(FLOW_KINDS), c, 2, k), dtype=np.int64)
         self.year_international = np.zeros((c, c, k), dtype=np.int64)
         self.year_arrivals = np.zeros((c, c, k), dtype=np.int64)
+        self.year_onward = np.zeros((c, k), dtype=np.int64)
         self.year_money = np.zeros((len(MONEY_KINDS), c))
         self.year_voluntary = np.zeros((c, k), dtype=np.int64)
         self.year_by_age = np.zeros_like(model.ledger.step_by_age)
@@ -147,6 +149,7 @@ class IndicatorRecorder:
         self.year_flows += ledger.step_flows
         self.year_international += ledger.step_international
         self.year_arrivals += ledger.step_arrivals
+        self.year_onward += ledger.step_onward
         self.year_money += ledger.step_money
         self.year_voluntary += ledger.voluntary_exits
         self.year_by_age += ledger.step_by_age
@@ -334,6 +337,7 @@ class IndicatorRecorder:
             ),
             "foreign_trained_leavers": cadre_totals(by_age[BY_AGE_FOREIGN_LEAVERS, :, :, 0]),
             "international_leavers": cadre_totals(by_age[BY_AGE_INTERNATIONAL_LEAVERS, :, :, 0]),
+            "onward_arrivals": cadre_totals(self.year_onward.astype(np.float64) * wpa),
             "graduates_rural": cadre_totals(rural_graduates.astype(np.float64)),
             "attrition_under_40": cadre_totals(by_age[BY_AGE_YOUNG_LEAVERS, :, :, 0]),
         }
@@ -420,8 +424,8 @@ class IndicatorRecorder:
             self.arrival_frames.append(self._arrival_rows(year))
             self.agreement_frames.append(self._agreement_rows(year))
         for counter in (self.year_flows, self.year_international, self.year_arrivals,
-                        self.year_money, self.year_voluntary, self.year_by_age, self.year_posts,
-                        self.year_agreement_hires):  # fmt: skip
+                        self.year_onward, self.year_money, self.year_voluntary, self.year_by_age,
+                        self.year_posts, self.year_agreement_hires):  # fmt: skip
             counter[...] = 0
 
     def indicators(self) -> pd.DataFrame:
