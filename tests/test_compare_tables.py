@@ -187,36 +187,65 @@ def _emigrants_run(values: dict[str, list[float]], later: dict | None = None) ->
 def test_emigration_elsewhere_is_the_largest_change_off_the_list_with_an_interval_off_zero():
     """Displacement: the listed country's change is left out, a larger median whose interval
     includes zero gives way to smaller ones whose interval does not, a fall counts as much as a
-    rise, and only the year asked for is read."""
+    rise, and only the year asked for is read (12 replicates: enough for a change whose
+    replicates all agree to stand out of the noise of the countries scanned)."""
     from types import SimpleNamespace
 
     from sim.compare import reading, summary, tables
 
-    steady = {"AAA": [100] * 3, "BBB": [100] * 3, "CCC": [100] * 3, "DDD": [100] * 3}
+    r = 12
+    steady = {"AAA": [100] * r, "BBB": [100] * r, "CCC": [100] * r, "DDD": [100] * r}
     base = _emigrants_run(steady, later=steady)
-    moved = {"AAA": [5100] * 3, "BBB": [50, 400, 800], "CCC": [300, 310, 320], "DDD": [100] * 3}
-    option = _emigrants_run(moved, later={**steady, "DDD": [9000] * 3})
+    noisy = [50, 400, 800] * (r // 3)
+    consistent = [300, 310, 320] * (r // 3)
+    moved = {"AAA": [5100] * r, "BBB": noisy, "CCC": consistent, "DDD": [100] * r}
+    option = _emigrants_run(moved, later={**steady, "DDD": [9000] * r})
     groups = SimpleNamespace(safeguards=("AAA",), name=lambda code: code.title())
     row = tables.emigration_elsewhere(base, option, groups, 2030)
     assert row["country"] == "CCC" and row["median"] == pytest.approx(210.0)
-    fall = _emigrants_run({**moved, "DDD": [-190, -200, -210]})
+    fall = _emigrants_run({**moved, "DDD": [-190, -200, -210] * (r // 3)})
     row_fall = tables.emigration_elsewhere(_emigrants_run(steady), fall, groups, 2030)
     assert row_fall["country"] == "DDD" and row_fall["median"] == pytest.approx(-300.0)
     ctx = SimpleNamespace(
         year=2030,
         elsewhere={"opt": row},
         groups=groups,
-        evidence=reading.Evidence(replicates=3, workers_per_agent=50.0),
+        evidence=reading.Evidence(replicates=r, workers_per_agent=50.0),
     )
     text = summary._elsewhere(ctx, SimpleNamespace(name="opt"))
     assert text.startswith("Off the safeguards list, the largest change in emigration in 2030")
     assert "in Ccc (CCC): it rises by 210 workers a year" in text
     # below two simulated workers (2 x 200 = 400): not said
-    ctx.evidence = reading.Evidence(replicates=3, workers_per_agent=200.0)
+    ctx.evidence = reading.Evidence(replicates=r, workers_per_agent=200.0)
     assert summary._elsewhere(ctx, SimpleNamespace(name="opt")) == ""
     # one replicate: its 'interval' is one value and excludes nothing
     ctx.evidence = reading.Evidence(replicates=1, workers_per_agent=50.0)
     assert summary._elsewhere(ctx, SimpleNamespace(name="opt")) == ""
     # nothing off the list with an interval off zero: no country
-    quiet = _emigrants_run({"AAA": [5100] * 3, "BBB": [50, 400, 800], "CCC": [100] * 3})
+    quiet = _emigrants_run({"AAA": [5100] * r, "BBB": noisy, "CCC": [100] * r})
     assert tables.emigration_elsewhere(_emigrants_run(steady), quiet, groups, 2030) is None
+
+
+def test_a_displacement_must_stand_out_of_the_noise_of_every_country_scanned():
+    """With 5 replicates all rising the interval excludes zero, but among the countries scanned
+    such a run of signs is chance (sign test 2 x 0.5^5 = 0.0625, times 3 countries): not named.
+    With 12 it is named; with 12 whose signs split 9 to 3 it is not (p 0.15 before correction)."""
+    from types import SimpleNamespace
+
+    from sim.compare import tables
+
+    groups = SimpleNamespace(safeguards=("AAA",), name=lambda code: code.title())
+
+    def elsewhere(changes):
+        n = len(changes)
+        steady = {c: [100] * n for c in ("AAA", "BBB", "CCC", "DDD")}
+        option = {**steady, "CCC": [100 + c for c in changes]}
+        return tables.emigration_elsewhere(
+            _emigrants_run(steady), _emigrants_run(option), groups, 2030
+        )
+
+    assert elsewhere([200, 210, 220, 230, 240]) is None
+    assert elsewhere([200, 210, 220] * 4)["country"] == "CCC"
+    assert elsewhere([200, 210, 220] * 3 + [-10, -20, -5]) is None
+    p = tables.sign_test_p(np.array([5.0, 9.0, 0.0]), np.array([0.0, 3.0, 0.0]))
+    assert p == pytest.approx([0.0625, 0.146, 1.0], abs=1e-3)

@@ -117,9 +117,10 @@ _ELSEWHERE = Metric("emigration_elsewhere", "emigration", "workers", "workers/ye
 
 
 def _elsewhere(ctx: Context, run: Run) -> str:
-    """`Off the safeguards list, the largest change in emigration whose interval excludes zero is
-    in India (IND): it rises by 17,000 workers a year (...)`, when the change reaches two
-    simulated workers (displacement of recruitment is the Code's concern too)."""
+    """`Off the safeguards list, the largest change in emigration in 2032 that stands out of the
+    noise of the countries compared is in India (IND): it rises by 17,000 workers a year (...)`,
+    when the change reaches two simulated workers (`tables.emigration_elsewhere` chose it;
+    displacement of recruitment is the Code's concern too)."""
     row = ctx.elsewhere.get(run.name)
     if row is None or not ctx.groups.safeguards or ctx.evidence.replicates < 2:
         return ""  # one replicate: no interval to exclude zero
@@ -133,8 +134,8 @@ def _elsewhere(ctx: Context, run: Run) -> str:
         return ""
     code = str(row["country"])
     return (
-        f"Off the safeguards list, the largest change in emigration in {ctx.year} whose interval "
-        f"excludes zero is in {ctx.groups.name(code)} ({code}): it "
+        f"Off the safeguards list, the largest change in emigration in {ctx.year} that stands out "
+        f"of the noise of the countries compared is in {ctx.groups.name(code)} ({code}): it "
         f"{_phrase(_ELSEWHERE, change, ev, step=step)}."
     )
 

@@ -146,13 +146,30 @@ def paired(
     return both
 
 
+DISPLACEMENT_ALPHA = 0.10
+"""The chance, over all the countries scanned, of naming a displacement that is noise."""
+
+
+def sign_test_p(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    """Two-sided sign-test p-values of paired changes: `positive` and `negative` count each
+    country's replicates whose change is above and below zero (ties dropped)."""
+    from scipy.stats import binom
+
+    n = positive + negative
+    fewer = np.minimum(positive, negative)
+    return np.minimum(1.0, 2.0 * binom.cdf(fewer, n, 0.5))
+
+
 def emigration_elsewhere(
     baseline: Run, option: Run, groups: CountryGroups, year: int
 ) -> pd.Series | None:
-    """The country off the safeguards list whose emigration the option changes most in `year`
-    (largest median paired change, workers a year, among the changes whose 90% interval excludes
-    zero): a Series with country, p5, median, p95, or None when there is none. Where recruitment
-    from the listed countries is restrained, it may move to others (displacement)."""
+    """The country off the safeguards list whose emigration the option changes most in `year`:
+    the largest median paired change (workers a year) among those whose 90% interval excludes
+    zero and whose replicates agree on its sign beyond chance over every country scanned (a sign
+    test, Bonferroni-corrected for their number at `DISPLACEMENT_ALPHA`: with five replicates no
+    change among many countries qualifies, since the largest of many noisy changes is not a
+    finding). A Series with country, p5, median, p95, or None when there is none. Where
+    recruitment from the listed countries is restrained, it may move to others (displacement)."""
     listed = set(groups.safeguards)
     frames = []
     for run in (baseline, option):
@@ -163,7 +180,12 @@ def emigration_elsewhere(
     if diff.empty:
         return None
     q = quantiles(diff, ["country"], "diff")
-    q = q[(q["p5"] > 0) | (q["p95"] < 0)]
+    signs = diff.assign(up=diff["diff"] > 0, down=diff["diff"] < 0)
+    signs = signs.groupby("country", observed=True)[["up", "down"]].sum()
+    signs = signs.reindex(q["country"]).fillna(0)
+    p = sign_test_p(signs["up"].to_numpy(float), signs["down"].to_numpy(float))
+    scanned = len(q)  # every country compared off the list
+    q = q[((q["p5"] > 0) | (q["p95"] < 0)).to_numpy() & (p * scanned <= DISPLACEMENT_ALPHA)]
     if q.empty:
         return None
     return q.loc[q["median"].abs().idxmax()]
