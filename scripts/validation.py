@@ -604,6 +604,13 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
     return out, levels | split
 
 
+def trained_share(rows: pd.DataFrame, origins) -> float:
+    """The median over replicates of the share of the workers of `rows` (an arrivals or stocks
+    table's rows) trained in `origins`."""
+    trained = rows.workers.where(rows.origin.isin(origins), 0.0).groupby(rows.replicate).sum()
+    return float((trained / rows.groupby("replicate").workers.sum()).median())
+
+
 def composition_check(a: pd.DataFrame) -> tuple[list[str], dict]:
     """Where the large OECD reporters' doctors come from: the share of each one's arrivals of
     doctors over the reported years (`a`: the arrivals table, by country of training) trained in
@@ -617,9 +624,7 @@ def composition_check(a: pd.DataFrame) -> tuple[list[str], dict]:
     arrivals = a[a.cadre == "doctors"]
     rows, facts = [], {}
     for d, row in table.iterrows():
-        x = arrivals[arrivals.country == d]
-        trained = x.workers.where(x.origin.isin(row.established), 0.0).groupby(x.replicate).sum()
-        share = float((trained / x.groupby("replicate").workers.sum()).median())
+        share = trained_share(arrivals[arrivals.country == d], row.established)
         facts[d] = share
         rows.append([d, len(row.established), pct(row.share), pct(share)])
     if not rows:
@@ -653,12 +658,7 @@ def european_check(r: Run, a: pd.DataFrame) -> tuple[list[str], dict]:
     dests = sorted(oecd.destination.unique())
     published = oecd[oecd.origin.isin(area)].doctors.sum() / oecd.doctors.sum()
 
-    def area_share(rows: pd.DataFrame) -> float:
-        """The median over replicates of the workers of `rows` trained in the area."""
-        trained = rows.workers.where(rows.origin.isin(area), 0.0).groupby(rows.replicate).sum()
-        return float((trained / rows.groupby("replicate").workers.sum()).median())
-
-    arrival_share = area_share(a[(a.cadre == "doctors") & a.country.isin(dests)])
+    arrival_share = trained_share(a[(a.cadre == "doctors") & a.country.isin(dests)], area)
     facts = {"published": float(published), "arrivals": arrival_share}
     stock_text, table = "", []
     if r.stocks is not None and len(r.stocks):
@@ -668,14 +668,17 @@ def european_check(r: Run, a: pd.DataFrame) -> tuple[list[str], dict]:
             & (r.stocks.origin != r.stocks.country)
         ]
         for year in (r.start - 1, r.end):
-            facts[year] = area_share(s[s.year == year])
+            facts[year] = trained_share(s[s.year == year], area)
         by_destination = oecd.groupby("destination").doctors.sum()
         large = by_destination[by_destination >= LARGE_DESTINATION]
         large = large.sort_values(ascending=False, kind="stable")
         rows = []
         for d in large.index:
             one = oecd[oecd.destination == d]
-            shares = [area_share(s[(s.year == y) & (s.country == d)]) for y in (r.start - 1, r.end)]
+            shares = [
+                trained_share(s[(s.year == y) & (s.country == d)], area)
+                for y in (r.start - 1, r.end)
+            ]
             rows.append([d, pct(one[one.origin.isin(area)].doctors.sum() / large[d]),
                          pct(shares[0]), pct(shares[1])])  # fmt: skip
             facts[("destination", d)] = shares
@@ -810,8 +813,9 @@ def register_joiners(
     """Workers trained in `origin` arriving in `country` a year (the mean over `years`, the median
     over replicates; a replicate or year without a row counts 0), from the arrivals table (by
     country of training, wherever they come from), as registers count their joiners."""
-    a = arrivals
-    rows = a[(a.origin == origin) & (a.country == country) & (a.cadre == cadre)]
+    rows = arrivals[
+        (arrivals.origin == origin) & (arrivals.country == country) & (arrivals.cadre == cadre)
+    ]
     rows = rows[rows.year.isin(list(years))]
     per = rows.groupby(["replicate", "year"]).workers.sum()
     per = per.reindex(pd.MultiIndex.from_product([range(replicates), years]), fill_value=0.0)
@@ -821,7 +825,8 @@ def register_joiners(
 def onward_share(ind: pd.DataFrame, countries, cadre: str, years: range) -> float:
     """The median over replicates of the share of the immigrants of `countries` (None: every
     country) in `years` who came from a third country (`onward_arrivals` over `immigrants`)."""
-    rows = ind[(ind.cadre == cadre) & ind.year.isin(list(years)) & (ind.country != "WLD")]
+    rows = ind[ind.indicator.isin(["onward_arrivals", "immigrants"])]
+    rows = rows[(rows.cadre == cadre) & rows.year.isin(list(years)) & (rows.country != "WLD")]
     if countries is not None:
         rows = rows[rows.country.isin(countries)]
     by = rows.groupby(["indicator", "replicate"]).value.sum()

@@ -435,18 +435,21 @@ class IndicatorRecorder:
             columns[name] = text_column(np.array(list(labels)), columns[name])
         return pd.DataFrame(columns)
 
+    def _yearly_table(self, frames: list[dict], rows) -> pd.DataFrame:
+        """The `_cells` rows of every reported year as one table; an empty table with the same
+        columns before any year is reported (`rows(year)` gives one year's rows)."""
+        if not frames:
+            return self._cells_table([rows(self.model.start_year)]).iloc[0:0]
+        return self._cells_table(frames)
+
     def flows(self) -> pd.DataFrame:
         """All international flow rows recorded so far."""
-        if not self.flow_frames:
-            return self._cells_table([self._international_rows(self.model.start_year)]).iloc[0:0]
-        return self._cells_table(self.flow_frames)
+        return self._yearly_table(self.flow_frames, self._international_rows)
 
     def arrivals(self) -> pd.DataFrame:
         """Arrivals by (year, origin: country of training, country entered, cadre): what registers
         count as joiners trained abroad."""
-        if not self.arrival_frames:
-            return self._cells_table([self._arrival_rows(self.model.start_year)]).iloc[0:0]
-        return self._cells_table(self.arrival_frames)
+        return self._yearly_table(self.arrival_frames, self._arrival_rows)
 
     def stocks(self) -> pd.DataFrame:
         """Workers by (year, origin, country, cadre): the initial state and every year end."""
