@@ -15,6 +15,7 @@ calibration/posterior_global.csv) with every adopted block, in the order they we
     python scripts/merge_posterior.py calibration/posterior.csv calibration/europe/posterior.csv
     python scripts/merge_posterior.py calibration/posterior.csv \
         calibration/composition/posterior.csv
+    python scripts/merge_posterior.py calibration/posterior.csv calibration/partners/posterior.csv
 
 A block calibration (e.g. `calibration/origins.yaml`) fits a few parameters with the others held at
 `fitted.yaml`: its posterior is conditional on them. The sample that `uncertainty: {kind:

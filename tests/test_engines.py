@@ -153,7 +153,10 @@ def test_engines_identical_on_the_archetype_world(case, seed):
         ("baseline.yaml", {}),
         ("code_of_practice_package.yaml", {}),
         ("bilateral_agreements.yaml", {}),
-        ("baseline.yaml", {"behaviour.recruitment_channel_effect": 1.0}),
+        (
+            "baseline.yaml",
+            {"behaviour.recruitment_channel_effect": 1.0, "behaviour.channel_preference": 0.7},
+        ),
     ],
 )
 def test_engines_identical_on_the_global_world(name, overrides):

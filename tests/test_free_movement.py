@@ -145,11 +145,11 @@ def test_the_network_correction_takes_the_preferred_class_at_its_own_fill_rate()
     posts = np.array([[0], [0], [10], [20]])
     cum = np.tile(np.array([0.5, 1.0]), (4, 1, 1))  # (C origin, K, D): half to each slot
     slots, passive = np.array([2, 3]), np.ones((4, 4, 1))
-    member = np.array([True, False, True, False])
-    preferred = np.array([[False], [False], [True], [False]])
+    preferred = np.zeros((4, 4, 1), dtype=bool)  # (C origin, C destination, K): the class
+    preferred[0, 2, 0] = True  # the member's applicants at the destination applying it
     in_class = np.array([[0], [0], [10], [0]])
     with_classes = expected_split_correction(hires, applicants, posts, cum, slots, passive,
-                                             member, preferred, in_class)  # fmt: skip
+                                             preferred, in_class)  # fmt: skip
     assert np.allclose(with_classes, 0.0)
     one_rate = expected_split_correction(hires, applicants, posts, cum, slots, passive)
     assert np.isclose(one_rate[1, 0, 0], 10 / 3) and np.isclose(one_rate[1, 1, 0], -10 / 3)

@@ -55,7 +55,7 @@ def _table(cells: dict | None, default: int = 10**6) -> np.ndarray:
 def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agreements=(),
           ethical=(), protected=(), passive_rate=0.0, rural_share=0.0, allowance=None,
           capped=(), exempt=False, members=(), waived=(), preference=0.0,
-          rates=None):  # fmt: skip
+          partners=(), channel_preference=0.0, rates=None):  # fmt: skip
     """Run `matching.match_applicants` on applicants given as lists.
 
     `country` is where each applicant works now (default: their origin); `agreements` is a list
@@ -63,7 +63,9 @@ def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agr
     `posts` is {(country, cadre): n} (default: plenty everywhere); `allowance` {country: n}
     deployments left (default: uncapped); `capped` lists the (country, cadre) under a cap;
     `members` lists the area of free movement, whose `preference` applies except at the
-    members in `waived` (a labour market test waived); `rates`, if given, is the (4, 4, 2) passive
+    members in `waived` (a labour market test waived); `partners` lists the (origin, destination,
+    cadre) of recruitment channels in force, whose `channel_preference` applies (the first scan's
+    table from `matching.first_scan_probability`); `rates`, if given, is the (4, 4, 2) passive
     table itself (`PolicyYear.passive`), else it is built from `ethical`, `protected` and
     `passive_rate`.
     Returns (channel, area, posts left, allowance left).
@@ -85,10 +87,25 @@ def match(ids, origin, destination, *, cadre=None, country=None, posts=None, agr
         table, ag[:, 0].copy(), ag[:, 1].copy(), ag[:, 2].copy(), ag[:, 3].copy(),
         rates if rates is not None else _passive(ethical, protected, passive_rate), left,
         under_cap, _exempt(exempt),
-        np.full((4, 2), rural_share), _flags(members),
-        np.repeat((_flags(members) & ~_flags(waived))[:, None], 2, axis=1), preference,
+        np.full((4, 2), rural_share),
+        first_scan(members, waived, preference, partners, channel_preference),
     )  # fmt: skip
     return channel, area, table, left
+
+
+def first_scan(members=(), waived=(), preference=0.0, partners=(), channel_preference=0.0):
+    """The (4, 4, 2) first-scan table of `matching.first_scan_probability` for these members,
+    waivers and channels."""
+    channel_partner = np.zeros((4, 4, 2), dtype=bool)
+    for o, d, k in partners:
+        channel_partner[o, d, k] = True
+    setup = SimpleNamespace(
+        behaviour={"community_preference": preference, "channel_preference": channel_preference},
+        free_movement=_flags(members),
+        preferring=np.repeat((_flags(members) & ~_flags(waived))[:, None], 2, axis=1),
+    )
+    pol = SimpleNamespace(channel_partner=channel_partner, _cache={})
+    return matching.first_scan_probability(setup, pol)
 
 
 def _exempt(exempt) -> np.ndarray:
@@ -224,6 +241,52 @@ def test_community_preference_skips_a_move_within_one_country_and_keeps_the_othe
     others = sorted((i for i in IDS if i not in IDS[10:20]), key=priority)[:5]
     assert taken == set(from_src) | set(others)
     assert posts[DEST, 0] == 0 and left[SRC] == 0
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.4, 1.0])
+def test_channel_preference_serves_the_partners_first_then_rank_order(rate):
+    """DEST recruits nurses (cadre 0) in SRC through a channel, not in OTHER, nor SRC's doctors:
+    at DEST, SRC's nurses that the draw selects take the posts first, in rank order, wherever
+    they apply from (an onward applicant too); the posts left go in rank order to everyone else.
+    DEST2, without channels, ranks everyone alike."""
+    origin = [SRC, OTHER] * 20
+    cadre = [0] * 30 + [1] * 10
+    destination = [DEST] * 20 + [DEST2] * 20
+    country = [OTHER if i % 4 == 0 else o for i, o in enumerate(origin)]  # some apply from abroad
+    posts = {(DEST, 0): 6, (DEST2, 0): 6, (DEST, 1): 2, (DEST2, 1): 2}
+    channel, *_ = match(IDS, origin, destination, cadre=cadre, country=country, posts=posts,
+                        partners=[(SRC, DEST, 0)], channel_preference=rate)  # fmt: skip
+    taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN}
+    at_dest = [i for i, d, k in zip(IDS, destination, cadre, strict=True) if d == DEST and k == 0]
+    first = sorted((i for i, o in zip(IDS, origin, strict=True)
+                    if i in at_dest and o == SRC and preferred(i, rate)), key=priority)  # fmt: skip
+    rest = sorted((i for i in at_dest if i not in first), key=priority)
+    assert taken & set(at_dest) == set((first + rest)[:6])
+    for d, k in ((DEST2, 0), (DEST2, 1), (DEST, 1)):  # no channel there: the rank order alone
+        group = [i for i, dd, kk in zip(IDS, destination, cadre, strict=True) if (dd, kk) == (d, k)]
+        assert taken & set(group) == set(sorted(group, key=priority)[: posts[d, k]])
+    if rate == 0.0:
+        plain, *_ = match(IDS, origin, destination, cadre=cadre, country=country, posts=posts)
+        assert np.array_equal(channel, plain)
+    if rate == 1.0:  # every partner applicant first: the channel changes who is taken
+        plain, *_ = match(IDS, origin, destination, cadre=cadre, country=country, posts=posts)
+        assert not np.array_equal(channel, plain)
+        src_nurses = {i for i, o in zip(IDS, origin, strict=True) if i in at_dest and o == SRC}
+        assert taken & set(at_dest) <= src_nurses  # 10 of them for 6 posts: all go to SRC
+
+
+def test_first_scan_takes_the_larger_preference_and_never_a_move_within_one_country():
+    """`matching.first_scan_probability`: the Community preference where it applies, the channel
+    preference where a channel is in force, the larger where both do; 0 for o = d and elsewhere."""
+    table = first_scan(members=[SRC, DEST, OTHER], waived=[OTHER], preference=0.3,
+                       partners=[(SRC, DEST, 0), (DEST2, DEST, 1), (DEST, DEST, 0)],
+                       channel_preference=0.6)  # fmt: skip
+    assert table[SRC, DEST, 0] == 0.6  # both apply: the larger
+    assert table[SRC, DEST, 1] == 0.3  # the Community preference alone
+    assert table[DEST2, DEST, 1] == 0.6 and table[DEST2, DEST, 0] == 0.0  # the channel's cadre
+    assert table[DEST, DEST, 0] == 0.0  # never within one country
+    assert table[SRC, OTHER, 0] == 0.0  # OTHER waives the test
+    assert table[OTHER, SRC, 0] == 0.3 and table[DEST2, SRC, 0] == 0.0
 
 
 def test_agreement_slots_are_served_first_and_used_up():

@@ -69,6 +69,7 @@ def test_the_shipped_sample_is_the_global_one_merged_with_every_adopted_block():
     rebuilt = merge(rebuilt, pd.read_csv(calibration / "hazards" / "posterior.csv"), 1)
     rebuilt = merge(rebuilt, pd.read_csv(calibration / "europe" / "posterior.csv"), 1)
     rebuilt = merge(rebuilt, pd.read_csv(calibration / "composition" / "posterior.csv"), 1)
+    rebuilt = merge(rebuilt, pd.read_csv(calibration / "partners" / "posterior.csv"), 1)
     pd.testing.assert_frame_equal(shipped, rebuilt, check_exact=False, rtol=1e-12)
     held = yaml.safe_load((calibration / "origins.yaml").read_text(encoding="utf-8"))["set"]
     assert held["behaviour.leave_constant"] == -2.57419

@@ -87,6 +87,10 @@ def test_the_bundled_world_carries_the_tables_channels_and_keeps_them_in_a_subse
     assert partner_from[pos["TUN"], pos["DEU"], NURSES] == 2013
     assert partner_from[pos["VNM"], pos["JPN"], NURSES] == 2014
     assert partner_from[pos["NGA"], pos["GBR"]].tolist() == [np.inf, np.inf]
+    # Kerala's agreements with NHS partners: a state's, recorded as `subnational_partnership`
+    # (docs/data.md §4), not a national channel; India is a Triple Win partner of Germany
+    assert partner_from[pos["IND"], pos["GBR"]].tolist() == [np.inf, np.inf]
+    assert partner_from[pos["IND"], pos["DEU"], NURSES] == 2013
     assert np.isinf(partner_from[np.arange(len(pos)), np.arange(len(pos))]).all()
     sub = world.subset(["GBR", "NGA", "PHL"])
     assert sub.recruitment_partner_from[2, 0, NURSES] == 2003
@@ -150,7 +154,7 @@ def test_a_channel_raises_the_destination_utility_of_its_pair_only():
 
 
 def uk_nurses_from_partners(effect: float) -> tuple[float, float]:
-    """The UK's nurses trained in its four partner origins, and in Nigeria (no channel), at the
+    """The UK's nurses trained in its three partner origins, and in Nigeria (no channel), at the
     end of a short global run (workers)."""
     scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
         {
@@ -163,8 +167,26 @@ def uk_nurses_from_partners(effect: float) -> tuple[float, float]:
     model.run()
     pos = {c: i for i, c in enumerate(model.world.iso3)}
     at_uk = model.ledger.stock[:, pos["GBR"], :, NURSES].sum(axis=1) * model.workers_per_agent
-    partners = [pos[c] for c in ("PHL", "IND", "KEN", "NPL")]
+    partners = [pos[c] for c in ("PHL", "KEN", "NPL")]
     return float(at_uk[partners].sum()), float(at_uk[pos["NGA"]])
+
+
+def uk_foreign_nurses_by_channel(preference: float) -> tuple[float, float]:
+    """The UK's foreign-trained nurses trained in its partner origins and in every other origin,
+    at the end of a short global run (workers), with the employers' `preference` for partners."""
+    scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
+        {"behaviour.channel_preference": preference, "scale.workers_per_agent": 200.0,
+         "time.years": 3}
+    )  # fmt: skip
+    model = make_model(scenario, seed=3, engine="arrays")
+    model.run()
+    pos = {c: i for i, c in enumerate(model.world.iso3)}
+    at_uk = model.ledger.stock[:, pos["GBR"], :, NURSES].sum(axis=1) * model.workers_per_agent
+    partner = np.zeros(len(pos), dtype=bool)
+    partner[[pos[c] for c in ("PHL", "KEN", "NPL")]] = True
+    partner_total = float(at_uk[partner].sum())
+    others = float(at_uk[~partner].sum() - at_uk[pos["GBR"]])
+    return partner_total, others
 
 
 def test_channels_move_the_uks_nurses_toward_its_partner_origins():
@@ -176,8 +198,38 @@ def test_channels_move_the_uks_nurses_toward_its_partner_origins():
     assert nigeria_with < nigeria_without, (nigeria_without, nigeria_with)
 
 
+def test_the_channel_preference_moves_the_uks_nurses_toward_its_partner_origins():
+    """With its employers taking the partners' applicants first (ODD §7.5), more of the UK's
+    nurses come from its partner origins and fewer from the others, whose applicants the
+    partners' now displace from its scarce posts (the applicants' choice unchanged)."""
+    partners_without, others_without = uk_foreign_nurses_by_channel(0.0)
+    partners_with, others_with = uk_foreign_nurses_by_channel(1.0)
+    assert partners_with > 1.05 * partners_without, (partners_without, partners_with)
+    assert others_with < others_without, (others_without, others_with)
+
+
+def test_the_policy_year_dates_each_channel_for_the_first_scan():
+    """`PolicyYear.channel_partner` holds the world's channels in force in the year, spin-up
+    years included (data, not a lever): UK-Kenya from 2021, UK-Philippines (nurses) throughout,
+    UK-Nigeria never, nor UK-India (Kerala's agreements with NHS partners are a
+    `subnational_partnership` row, recorded, not read)."""
+    scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
+        {"scale.workers_per_agent": 20000.0, "time.spin_up_from": 2020, "time.years": 1}
+    )
+    model = make_model(scenario, seed=1, engine="arrays")
+    pos = {c: i for i, c in enumerate(model.world.iso3)}
+    uk = pos["GBR"]
+    for year, kenya in ((2020, False), (2021, True)):
+        partner = model.policies.year(year).channel_partner
+        assert partner.shape == (len(pos), len(pos), len(CADRES))
+        assert bool(partner[pos["KEN"], uk, NURSES]) is kenya
+        assert bool(partner[pos["KEN"], uk, DOCTORS]) is kenya
+        assert partner[pos["PHL"], uk, NURSES] and not partner[pos["PHL"], uk, DOCTORS]
+        assert not partner[pos["NGA"], uk].any() and not partner[pos["IND"], uk].any()
+
+
 def test_the_model_takes_up_each_channel_in_its_first_year():
-    """The UK-India channel (2021) is off in a run's 2020 and on from 2021; the UK-Philippines
+    """The UK-Kenya channel (2021) is off in a run's 2020 and on from 2021; the UK-Philippines
     channel (2003) is on throughout, for nurses only; the model is built (its reference outflow,
     ODD §7.6, computed) with the channels of its first year."""
     scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
@@ -196,11 +248,11 @@ def test_the_model_takes_up_each_channel_in_its_first_year():
     def channel_term(origin: str) -> np.ndarray:
         return model.affinity[pos[origin], uk] - s.affinity[pos[origin], uk]
 
-    seen = {"built": (channel_term("IND").tolist(), channel_term("PHL").tolist())}
+    seen = {"built": (channel_term("KEN").tolist(), channel_term("PHL").tolist())}
     while model.steps < model.n_steps:
         model.step()
         year = s.start_year + (model.steps - 1) // s.steps_per_year
-        seen[year] = (channel_term("IND").tolist(), channel_term("PHL").tolist())
+        seen[year] = (channel_term("KEN").tolist(), channel_term("PHL").tolist())
     assert s.start_year == 2020 and {2020, 2021} <= set(seen)
     assert seen["built"] == seen[2020] == ([0.0, 0.0], [0.0, 1.0])  # the reference outflow's
     assert seen[2021] == ([1.0, 1.0], [0.0, 1.0])

@@ -201,9 +201,7 @@ def _match(**kw):
         capped=np.zeros((3, 1), dtype=bool),
         exempt_agreements=np.ones((3, 1), dtype=bool),
         rural_share=np.zeros((3, 1)),
-        member=np.zeros(3, dtype=bool),
-        preferring=np.zeros((3, 1), dtype=bool),
-        preference=0.0,
+        first_scan=np.zeros((3, 3, 1)),
     )
     args.update(kw)
     args["origin"] = np.asarray(args["origin"], dtype=np.int64)
@@ -214,7 +212,7 @@ def _match(**kw):
         "step", "worker_id", "keys", "origin", "country", "cadre", "destination", "posts",
         "agreement_source", "agreement_destination", "agreement_cadre", "agreement_slots",
         "passive", "allowance", "capped", "exempt_agreements",
-        "rural_share", "member", "preferring", "preference",
+        "rural_share", "first_scan",
     ]  # fmt: skip
     return matching.match_applicants(*(args[k] for k in order))
 

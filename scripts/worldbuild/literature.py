@@ -189,6 +189,7 @@ CHANNELS = (
     "ethical_recruitment_code",
     "origin_cap",
     "origin_regulated_recruitment",
+    "subnational_partnership",
 )
 
 

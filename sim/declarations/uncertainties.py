@@ -159,6 +159,21 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "(calibration/community.yaml)",
     ),
     RealParameter(
+        "behaviour.channel_preference", 0.0, 1.0, 0.0, "probability",
+        "none at the default (admission in random order among applicants); assumption: a "
+        "destination's employers and agencies recruit where its government-to-government "
+        "channels are (the NHS's international recruitment of nurses in India, the Philippines, "
+        "Kenya and Nepal; Germany's Triple Win; Japan's partnership agreements), so applicants "
+        "from those origins reach its posts first; no published figure measures the share",
+        "Probability that an applicant trained in an origin with which the destination runs a "
+        "government-to-government recruitment channel of the cadre in force "
+        "(`World.recruitment_partner_from`) is considered before the other applicants.",
+        min=0.0, max=1.0,
+        range_source="from admission in random order (0) to every partner applicant first (1); "
+        "assumption; fitted by calibration/partners.yaml (posterior median 0.60, 90% interval "
+        "0.23-0.96)",
+    ),
+    RealParameter(
         "behaviour.hiring_chance_weight", 0.0, 1.0, 0.0, "ratio",
         "none at the default (a destination's wage counts in full, however few of its applicants "
         "it takes); the expected income of Harris & Todaro 1970 (Todaro 1969) weighs a wage by "
@@ -177,8 +192,10 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "none at the default; Adhikari, Cha'ngom, Kaila & Shrestha 2024 (World Bank Policy "
         "Research Working Paper 11000): signing a bilateral labour agreement raises migration "
         "in its corridor by 76% (0.57 log points) in the decade of signing, all occupations, "
-        "1960-2020, and the effect lasts up to three decades; fitted by calibration/g2g.yaml "
-        "(posterior median 0.23) and not adopted: its point fitted the global targets worse",
+        "1960-2020, and the effect lasts up to three decades; fitted with the channel "
+        "preference by calibration/partners.yaml (posterior median 0.67, 90% interval "
+        "0.09-1.43; adopted 2026-12-04); alone, by calibration/g2g.yaml (median 0.23), not "
+        "adopted",
         "Utility of a destination for workers of the cadre trained in an origin with which it "
         "runs a government-to-government recruitment channel (`World.recruitment_partner_from`, "
         "recruitment_channels.csv): where the corridor's share is small, its flow is about "

@@ -23,7 +23,7 @@ from sim.model.rng import (
     STREAM_PREFERENCE,
     uniform_keyed,
 )
-from sim.model.rules import RURAL, in_preferred_class
+from sim.model.rules import RURAL
 
 if TYPE_CHECKING:
     from sim.model.demand import Demand, DeploymentAllowance
@@ -76,17 +76,15 @@ def match_applicants(
     capped: np.ndarray,
     exempt_agreements: np.ndarray,
     rural_share: np.ndarray,
-    member: np.ndarray,
-    preferring: np.ndarray,
-    preference: float,
+    first_scan: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Demand-constrained matching of emigration applicants to international posts (ODD §7.5).
 
     Agreement quotas are served first, in agreement order, to applicants in their training country
     (the agreement's source), within each destination's international posts; open recruitment
-    fills what is left, first (with probability `preference` each, where the destination applies
-    the EU's Community preference: `preferring`) from applicants trained in another member of
-    the area of free movement (`member`), then from every applicant left, in rank order. Where
+    fills what is left, first from the applicants whose draw falls below their `first_scan`
+    probability (the Community preference, the destination's recruitment channels:
+    `first_scan_probability`), then from every applicant left, in rank order. Where
     a destination applies ethical recruitment (the lever's or its own code's), applicants recruited
     from a protected country (the country they are in) are taken only as passive applicants (with
     probability `passive[country, destination, cadre]`).
@@ -108,11 +106,9 @@ def match_applicants(
         exempt_agreements: (C, K) bool origins and cadres whose agreement hires do not use the
             allowance.
         rural_share: (C, K) share of each destination's vacancies that are rural.
-        member: (C,) bool members of the area of free movement (`World.free_movement`).
-        preferring: (C, K) bool members whose posts of the cadre apply the Community preference
-            (`Setup.preferring`: not where a labour market test is waived).
-        preference: probability that an applicant trained in a member, to another member, is
-            considered before the others (0: rank order alone).
+        first_scan: (C origin, C destination, K) probability that an applicant trained in the
+            origin is considered for the destination's posts of the cadre before the others
+            (`first_scan_probability`; 0 everywhere: rank order alone).
 
     Returns:
         Per applicant in the given order: the agreement index used (`OPEN` open recruitment,
@@ -152,12 +148,12 @@ def match_applicants(
             if channel[i] != NOT_TAKEN:
                 continue
             d, o = destination[i], origin[i]
-            if preferred_round and not (
-                preference > 0.0
-                and in_preferred_class(member, preferring, o, d, cadre[i])
-                and uniform_keyed(worker_keys[i], step, STREAM_PREFERENCE) < preference
-            ):
-                continue
+            if preferred_round:
+                p_first = first_scan[o, d, cadre[i]]
+                if p_first <= 0.0:
+                    continue
+                if uniform_keyed(worker_keys[i], step, STREAM_PREFERENCE) >= p_first:
+                    continue
             if posts[d, cadre[i]] <= 0:
                 continue
             rate = passive[country[i], d, cadre[i]]
@@ -222,6 +218,34 @@ def match_returns(
     return channel, area
 
 
+def first_scan_probability(setup, pol: PolicyYear) -> np.ndarray:
+    """(C origin, C destination, K) probability that an open applicant trained in the origin is
+    considered for the destination's posts of the cadre before the others (ODD §7.5), the larger
+    of two preferences, each 0 where it does not apply:
+
+    - the Community preference π_C (`behaviour.community_preference`): trained in a member of
+      the area of free movement, to another member whose posts of the cadre apply it
+      (`Setup.free_movement`, `Setup.preferring`);
+    - the channel preference π_G (`behaviour.channel_preference`): trained in an origin with
+      which the destination runs a government-to-government recruitment channel of the cadre in
+      force this year (`PolicyYear.channel_partner`).
+
+    Computed once a year (cached on `pol`, keyed by the two probabilities).
+    """
+    community = float(setup.behaviour["community_preference"])
+    channel = float(setup.behaviour["channel_preference"])
+    key = ("first_scan", community, channel)
+    if key not in pol._cache:
+        member = np.asarray(setup.free_movement, dtype=bool)
+        n = member.shape[0]
+        other = ~np.eye(n, dtype=bool)[:, :, None]
+        in_area = member[:, None, None] & setup.preferring[None, :, :] & other
+        table = np.where(in_area, community, 0.0)
+        table = np.maximum(table, np.where(pol.channel_partner & other, channel, 0.0))
+        pol._cache[key] = np.ascontiguousarray(table)
+    return pol._cache[key]
+
+
 class OpenRecruitment(NamedTuple):
     """What open recruitment did in a step's matching (agreement hires and their applicants
     left out), for the network term's expected split (`utilities.expected_split_correction`)."""
@@ -236,9 +260,10 @@ class OpenRecruitment(NamedTuple):
     posts: np.ndarray
     """(C destination, K) int64 international posts open at the start of matching."""
     preferred: np.ndarray
-    """(C destination, K) bool where the Community preference was in force (`Setup.preferring`
-    with a positive `community_preference`): the applicants trained in another member of the
-    area form a class of their own there, with its own fill rate."""
+    """(C origin, C destination, K) bool where applicants trained in the origin were considered
+    first with a positive probability (`first_scan_probability`: the Community preference, the
+    destination's recruitment channels): at a destination they form a class of their own, with
+    its own fill rate."""
     preferred_applicants: np.ndarray
     """(C destination, K) int64 open applicants of that class, agents."""
 
@@ -267,13 +292,13 @@ def match_step(
     allowed = allowance.available(pol, s.workers_per_agent, s.dt)
     hires = np.zeros(len(agreements.source), dtype=np.int64)
     n_countries, n_cadres = demand.international_posts.shape
-    preference = float(s.behaviour["community_preference"])
+    first_scan = first_scan_probability(s, pol)
     opened = OpenRecruitment(
         np.zeros((n_countries, n_countries, n_cadres), dtype=np.int64),
         np.zeros((n_countries, n_cadres), dtype=np.int64),
         np.zeros((n_countries, n_cadres), dtype=np.int64),
         demand.international_posts,  # not changed in place: matching consumes `posts`
-        s.preferring & (preference > 0.0),
+        first_scan > 0.0,
         np.zeros((n_countries, n_cadres), dtype=np.int64),
     )
     n = len(apps.tie_order)
@@ -291,7 +316,7 @@ def match_step(
             posts, agreements.source, agreements.destination,
             agreements.cadre, slots, pol.passive(), allowed,
             pol.deployment_capped, pol.deployment_exempt_agreements, demand.immigrant_rural_share,
-            s.free_movement, s.preferring, preference,
+            first_scan,
         )  # fmt: skip
         allowance.consume(before, allowed)
         hires = np.bincount(channel[channel >= 0], minlength=len(agreements.source))
@@ -299,8 +324,8 @@ def match_step(
         dest, org = apps.destination[abroad], apps.origin[abroad]
         free = ch < 0  # not taken under an agreement
         np.add.at(opened.applicants, (dest[free], cad[free]), 1)
-        if opened.preferred.any():  # the class counted only where the preference is in force
-            pref = free & s.free_movement[org] & (org != dest) & opened.preferred[dest, cad]
+        if opened.preferred.any():  # the class counted only where a preference is in force
+            pref = free & opened.preferred[org, dest, cad]
             np.add.at(opened.preferred_applicants, (dest[pref], cad[pref]), 1)
         taken = ch == OPEN
         np.add.at(opened.hires, (org[taken], dest[taken], cad[taken]), 1)

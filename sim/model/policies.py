@@ -89,6 +89,8 @@ class PolicyYear:
     protected: np.ndarray  # (C,) source protected from active recruitment
     passive_rate: float
     code_passive: np.ndarray  # (C origin, C destination, K) passive rate of the codes in the data
+    channel_partner: np.ndarray  # (C origin, C destination, K) bool: a government-to-government
+    # recruitment channel of the world data in force (`World.recruitment_partner_from`)
     fee: np.ndarray  # (C origin, C destination, K) recruitment fee in annual source wages
     wage_discount: np.ndarray  # (C,) migrant pay gap in each destination
     pay_rise: np.ndarray  # (C, K)
@@ -204,6 +206,17 @@ class PolicySchedule:
             applies &= ~(np.asarray(w.recruitment_partner_from) <= year)
         rate = float(self.data["behaviour"]["national_code_passive_rate"])
         return np.where(applies, rate, 1.0)
+
+    def _channel_partner(self, year: int) -> np.ndarray:
+        """(C origin, C destination, K) bool: the destination recruits the cadre in the origin
+        through a government-to-government channel of the world data in force in `year`
+        (`World.recruitment_partner_from`; none in world files). Data, not a lever: kept in a
+        spin-up's years."""
+        w = self.world
+        n, k = len(w.iso3), len(CADRES)
+        if w.recruitment_partner_from is None:
+            return np.zeros((n, n, k), dtype=bool)
+        return np.asarray(w.recruitment_partner_from) <= year
 
     def without_levers(self) -> PolicyYear:
         """The first year with no lever and no adjustment in force: the world as the data left it
@@ -322,6 +335,7 @@ class PolicySchedule:
             protected=protected,
             passive_rate=float(eth["passive_rate"]),
             code_passive=self._code_passive(year),
+            channel_partner=self._channel_partner(year),
             fee=fee,
             wage_discount=discount,
             pay_rise=self._country_cadre("retention", year, ret["pay_rise"]),

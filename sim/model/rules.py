@@ -574,11 +574,3 @@ def initial_workers(
         cumulative, migrant_cumulative, edges,
     )  # fmt: skip
     return np.arange(first_id, first_id + n, dtype=np.int64), keys, attrs
-
-
-@njit(cache=True)
-def in_preferred_class(member, preferring, origin: int, destination: int, cadre: int) -> bool:
-    """Whether an applicant trained in `origin` is in the Community preference's class at
-    `destination` (ODD §7.5): trained in a member (`member` (C,) bool), applying to another
-    member whose posts of the cadre apply the preference (`preferring` (C, K) bool)."""
-    return preferring[destination, cadre] and member[origin] and origin != destination

@@ -162,7 +162,6 @@ def expected_split_correction(
     cum_emigrate: np.ndarray,
     slots: np.ndarray,
     passive: np.ndarray,
-    member: np.ndarray | None = None,
     preferred: np.ndarray | None = None,
     preferred_applicants: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -188,33 +187,35 @@ def expected_split_correction(
         passive: (C origin, C destination, K) probability that an applicant of the cadre from the
             origin is taken where posts are open (the passive rate under ethical recruitment,
             else 1: `PolicyYear.passive`).
-        member: (C,) bool members of the area of free movement; preferred: (C destination, K)
-            bool where the Community preference was in force; preferred_applicants: (C
-            destination, K) open applicants trained in another member there. Where it was in
-            force, those applicants and the others are two classes, each with its own fill rate
-            (open hires of the class over its applicants), and an origin's applicants are hired
-            at its class's (ODD §7.5). None: no preference anywhere.
+        preferred: (C origin, C destination, K) bool where applicants trained in the origin were
+            considered first with a positive probability (the Community preference, the
+            destination's recruitment channels: `matching.first_scan_probability`);
+            preferred_applicants: (C destination, K) open applicants of that class there. At a
+            destination with such applicants they and the others are two classes, each with its
+            own fill rate (open hires of the class over its applicants), and an origin's
+            applicants are hired at its class's (ODD §7.5). None: no preference anywhere.
+            *Approximation:* one class holds both preferences' applicants where a destination
+            applies both, with their probabilities differing.
     """
     n, k = np.shape(open_applicants)
     if preferred is None:
-        member, preferred = np.zeros(n, dtype=bool), np.zeros((n, k), dtype=bool)
+        preferred = np.zeros((n, n, k), dtype=bool)
         preferred_applicants = np.zeros((n, k), dtype=np.int64)
     return _expected_split_correction(
         np.ascontiguousarray(open_hires), np.ascontiguousarray(open_applicants),
         np.ascontiguousarray(posts), np.ascontiguousarray(cum_emigrate, dtype=np.float64),
         np.ascontiguousarray(slots), np.ascontiguousarray(passive, dtype=np.float64),
-        np.ascontiguousarray(member, dtype=np.bool_), np.ascontiguousarray(preferred),
+        np.ascontiguousarray(preferred, dtype=np.bool_),
         np.ascontiguousarray(preferred_applicants),
     )  # fmt: skip
 
 
 def open_split_correction(opened, context, setup, pol) -> np.ndarray:
     """`expected_split_correction` of a step's matching (`matching.OpenRecruitment`), with the
-    passive rates of ethical recruitment and the Community preference's classes. (C, D, K)."""
+    passive rates of ethical recruitment and the classes of the first scan. (C, D, K)."""
     return expected_split_correction(
         opened.hires, opened.applicants, opened.posts, context.cum_emigrate,
-        setup.destination_of_slot, pol.passive(), setup.free_movement, opened.preferred,
-        opened.preferred_applicants,
+        setup.destination_of_slot, pol.passive(), opened.preferred, opened.preferred_applicants,
     )  # fmt: skip
 
 
@@ -228,7 +229,7 @@ def _fill_rate(hired: float, applied: float, open_posts: bool) -> float:
 
 @njit(cache=True)
 def _expected_split_correction(
-    open_hires, open_applicants, posts, cum_emigrate, slots, passive, member, preferred,
+    open_hires, open_applicants, posts, cum_emigrate, slots, passive, preferred,
     preferred_applicants,
 ):  # fmt: skip
     """`expected_split_correction` compiled, origin by origin and cadre by cadre. (C, D, K).
@@ -248,14 +249,14 @@ def _expected_split_correction(
                 if hired != 0:
                     at_dest[j, k] += float(hired)
                     origin_hires[o, k] += float(hired)
-                    if rules.in_preferred_class(member, preferred, o, d, k):
+                    if preferred[o, d, k]:
                         in_class[j, k] += float(hired)
     fill = np.empty((n_dest, n_cadres, 2))
     for j in range(n_dest):
         d = slots[j]
         for k in range(n_cadres):
             applied, pref = float(open_applicants[d, k]), float(preferred_applicants[d, k])
-            if preferred[d, k] and pref > 0:
+            if pref > 0:
                 rest = at_dest[j, k] - in_class[j, k]
                 fill[j, k, 0] = _fill_rate(rest, applied - pref, posts[d, k] > 0)
                 fill[j, k, 1] = _fill_rate(in_class[j, k], pref, posts[d, k] > 0)
@@ -275,7 +276,7 @@ def _expected_split_correction(
                 share = (cum_emigrate[o, k, j] - before) / scale
                 before = cum_emigrate[o, k, j]
                 d = slots[j]
-                cls = 1 if rules.in_preferred_class(member, preferred, o, d, k) else 0
+                cls = 1 if preferred[o, d, k] else 0
                 weight[j] = share * fill[j, k, cls] * passive[o, d, k]
                 norm += weight[j]
             if norm > 0:  # E[H] − H; nothing to correct where no destination could have hired
