@@ -1172,7 +1172,7 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
         (ind, ind_pub), lang, other = register["IND"], register["language"], register["other"]
 
         register_text = (
-            f"; the UK, the largest gain, {fmt(ind / ind_pub, 2)}× the NMC register's "
+            f"; the UK {fmt(ind / ind_pub, 2)}× the NMC register's "
             f"India-educated nurses in {REGISTER_YEAR} (C34a); in OECD destinations sharing an "
             f"official language with India {fold(lang)} {r.start - 1}-{r.end}, in the others "
             f"{fold(other)} (unbounded by any published figure)"

@@ -2,8 +2,8 @@
 
 Each ``origin_cap`` row of ``recruitment_channels.csv`` is one entry of its origin's cap: a
 ceiling a year in force from ``year_from`` to ``year_to``. The Philippines' cap was 5,000 in
-2020, 6,500 in 2021 and 7,500 in 2022, and lifted in 2023. In a year, an origin's cap is the
-smallest of its entries in force (+inf where none).
+2020, 7,000 in 2021 (6,500 from June, 7,000 from December) and 7,500 in 2022, and lifted in
+2023. In a year, an origin's cap is the smallest of its entries in force (+inf where none).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def test_the_bundled_world_caps_the_philippines_year_by_year():
     schedule = PolicySchedule(data, world, np.zeros(len(world.iso3), bool))
     phl = world.index("PHL")
     caps = {year: schedule._world_cap(year) for year in range(2019, 2025)}
-    assert [caps[y][phl] for y in range(2019, 2025)] == [np.inf, 5000, 6500, 7500, np.inf, np.inf]
+    assert [caps[y][phl] for y in range(2019, 2025)] == [np.inf, 5000, 7000, 7500, np.inf, np.inf]
     others = np.arange(len(world.iso3)) != phl
     assert all(np.isinf(c[others]).all() for c in caps.values())
 

@@ -38,7 +38,7 @@ def test_the_yearly_counts_are_what_the_model_records(capsys):
 
 
 def test_lifting_the_deployment_caps_frees_the_philippines_nurses(capsys):
-    """In 2020-2022 the world data cap the Philippines' deployments of new hires (5,000, 6,500
+    """In 2020-2022 the world data cap the Philippines' deployments of new hires (5,000, 7,000
     and 7,500 a year, all cadres); lifted, its nurses' hires abroad in those years (which also
     count the onward moves of Filipino nurses already abroad, not capped) are several times
     more."""

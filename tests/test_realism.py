@@ -390,7 +390,7 @@ def test_the_philippines_deployment_caps_of_2020_2022_are_world_data():
     schedule = PolicySchedule(data, world, np.asarray(world.income_group) == "H")
     phl = world.index("PHL")
     caps = {year: schedule.year(year).deployment_cap[phl] for year in range(2019, 2024)}
-    assert caps == {2019: np.inf, 2020: 5000.0, 2021: 6500.0, 2022: 7500.0, 2023: np.inf}
+    assert caps == {2019: np.inf, 2020: 5000.0, 2021: 7000.0, 2022: 7500.0, 2023: np.inf}
     assert schedule.year(2021).deployment_capped[phl].all()
     assert schedule.year(2021).deployment_exempt_agreements[phl].all()
 

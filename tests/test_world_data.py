@@ -582,7 +582,7 @@ def test_recruitment_channels(world: World) -> None:
     schedule = [
         (int(r.year_from), int(r.year_to), int(r.annual_ceiling)) for r in caps.itertuples()
     ]
-    assert schedule == [(2020, 2020, 5000), (2021, 2021, 6500), (2022, 2022, 7500)]
+    assert schedule == [(2020, 2020, 5000), (2021, 2021, 7000), (2022, 2022, 7500)]
     assert (
         ch["confidence"].isin(["primary", "secondary", "approximate recollection", "assumption"])
     ).all()

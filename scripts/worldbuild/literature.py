@@ -190,6 +190,7 @@ CHANNELS = (
     "origin_cap",
     "origin_regulated_recruitment",
     "subnational_partnership",
+    "placement_programme",
 )
 
 

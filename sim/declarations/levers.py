@@ -174,7 +174,7 @@ LEVERS: tuple[Lever, ...] = (
                         "together), accruing evenly over the year; workers moving on from abroad "
                         "and returning workers are not counted.",
                         "the Philippines capped new-hire deployments of health workers at 5,000 "
-                        "in 2020 (6,500 in 2021, 7,500 in 2022; recruitment_channels.csv)",
+                        "in 2020 (7,000 in 2021, 7,500 in 2022; recruitment_channels.csv)",
                         min=0.0, max=1e7),
             BooleanParameter(_P + "deployment_cap.exempt_agreements", True,
                              "Hires under bilateral agreements (government to government) do not "

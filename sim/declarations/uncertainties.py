@@ -162,16 +162,16 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "behaviour.channel_preference", 0.0, 1.0, 0.0, "probability",
         "none at the default (admission in random order among applicants); assumption: a "
         "destination's employers and agencies recruit where its government-to-government "
-        "channels are (the NHS's international recruitment of nurses in India, the Philippines, "
-        "Kenya and Nepal; Germany's Triple Win; Japan's partnership agreements), so applicants "
-        "from those origins reach its posts first; no published figure measures the share",
+        "channels are (the NHS's international recruitment of nurses in the Philippines, Kenya "
+        "and Nepal; Japan's partnership agreements), so applicants from those origins reach its "
+        "posts first; no published figure measures the share",
         "Probability that an applicant trained in an origin with which the destination runs a "
         "government-to-government recruitment channel of the cadre in force "
         "(`World.recruitment_partner_from`) is considered before the other applicants.",
         min=0.0, max=1.0,
         range_source="from admission in random order (0) to every partner applicant first (1); "
-        "assumption; fitted by calibration/partners.yaml (posterior median 0.60, 90% interval "
-        "0.23-0.96)",
+        "assumption; fitted by calibration/partners.yaml (posterior median 0.54, 90% interval "
+        "0.15-0.93)",
     ),
     RealParameter(
         "behaviour.hiring_chance_weight", 0.0, 1.0, 0.0, "ratio",
@@ -193,8 +193,8 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "Research Working Paper 11000): signing a bilateral labour agreement raises migration "
         "in its corridor by 76% (0.57 log points) in the decade of signing, all occupations, "
         "1960-2020, and the effect lasts up to three decades; fitted with the channel "
-        "preference by calibration/partners.yaml (posterior median 0.67, 90% interval "
-        "0.09-1.43; adopted 2026-12-04); alone, by calibration/g2g.yaml (median 0.23), not "
+        "preference by calibration/partners.yaml (posterior median 0.78, 90% interval "
+        "0.12-1.43; adopted 2026-12-04); alone, by calibration/g2g.yaml (median 0.23), not "
         "adopted",
         "Utility of a destination for workers of the cadre trained in an origin with which it "
         "runs a government-to-government recruitment channel (`World.recruitment_partner_from`, "

@@ -140,7 +140,7 @@ class World:
     `behaviour.national_code_passive_rate`). None in files."""
     deployment_cap: np.ndarray | None = None
     """(C, E) an origin's caps on deployments of new hires abroad, workers a year (+inf: none; the
-    Philippines' 5,000, 6,500 and 7,500 in 2020, 2021 and 2022), each entry in force from
+    Philippines' 5,000, 7,000 and 7,500 in 2020, 2021 and 2022), each entry in force from
     `deployment_cap_from` to `deployment_cap_until` (calendar years, inclusive; +inf: no bound);
     where entries overlap, the smallest holds."""
     deployment_cap_from: np.ndarray | None = None
