@@ -131,8 +131,8 @@ class World:
     recruitment_partner_from: np.ndarray | None = None
     """(C, C, K) ``[origin, destination, cadre]`` the calendar year from which the destination
     recruits the cadre in the origin through a government-to-government channel (+inf: none;
-    ``recruitment_channels.csv``: the UK with the Philippines, India, Kenya and Nepal, Germany's
-    Triple Win partners, Japan's partnership agreements). None in files."""
+    ``recruitment_channels.csv``: the UK with the Philippines, Kenya and Nepal, Japan's partnership
+    agreements; a state's agreements and placement programmes are not channels). None in files."""
     ethical_code_from: np.ndarray | None = None
     """(C, K) the calendar year from which the destination's own code of practice bars active
     recruitment of the cadre from the safeguards list (+inf: none; ``recruitment_channels.csv``:
