@@ -583,8 +583,8 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         + ("shrinking" if phl < phl_start else "growing")
         + f" while the register's grew to {fmt(phl_pub)}"
         + (
-            " (the stocks alone do not tell arrivals from departures; the Philippines' joiners, "
-            "C06, are unreachable: §12)."
+            " (the stocks alone do not tell arrivals from departures; the Philippines' joiners "
+            "are C06, §7)."
             if phl < 0.8 * phl_pub
             else "."
         )

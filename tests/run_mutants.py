@@ -14,8 +14,9 @@ test fails. Nothing is changed in the working tree.
     .venv/bin/python tests/run_mutants.py --tests-from 7b2668c --tests tests/test_rules.py ...
 
 The copy holds `sim/`, `tests/`, `scenarios/`, `calibration/` (the fitted parameters the
-scenarios extend) and `pyproject.toml`; the tests run with this
-interpreter. Before the mutants, the unmutated copy must pass the union of their tests.
+scenarios extend), `scripts/` and `benchmarks/` (which some tests run) and `pyproject.toml`; the
+tests run with this interpreter. Before the mutants, the unmutated copy must pass the union of
+their tests.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("sim", "tests", "scenarios", "calibration", "pyproject.toml")
+COPIED = ("sim", "tests", "scenarios", "calibration", "scripts", "benchmarks", "pyproject.toml")
 
 MONEY = "tests/test_money_exact.py"
 WINDOWS = "tests/test_policy_windows.py"
@@ -489,6 +490,12 @@ MUTANTS = (
            "            if preferred_round:", "            if False:",
            ("tests/test_free_movement.py", "tests/test_matching_rules.py"),
            "open recruitment never considers the area's applicants first"),
+    Mutant("validation_reads_flows", "scripts/validation.py",
+           "        return register_joiners(r.arrivals, o, d, cadre, first, r.replicates)",
+           "        return register_joiners(r.flows.rename(columns={'destination': 'country'}), "
+           "o, d, cadre, first, r.replicates)",
+           ("tests/test_validation_script.py",),
+           "the validation's register joiners read the flows (by the country left)"),
     Mutant("split_correction_one_class", "sim/model/utilities.py",
            "                cls = 1 if preferred[o, d, k] else 0",
            "                cls = 0",

@@ -3,6 +3,7 @@ results folder written before some of today's parameters existed."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -23,6 +24,16 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import validation
 
 SCRIPT = ROOT / "scripts" / "validation.py"
+
+
+def run_script(results, out) -> subprocess.CompletedProcess:
+    """`python scripts/validation.py --results RESULTS --out OUT`, its output captured."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--results", str(results), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def _stock(rows: dict) -> pd.Series:
@@ -80,12 +91,7 @@ def test_an_older_results_folder_stops_with_a_clear_message(tmp_path):
     del manifest["scenario"]["behaviour"]["origin_size_weight"]
     (run / "manifest.json").write_text(json.dumps(manifest))
     out = tmp_path / "validation.md"
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--results", str(run), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = run_script(run, out)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert str(run) in proc.stderr and "behaviour.origin_size_weight" in proc.stderr
@@ -223,3 +229,72 @@ def test_uk_register_check_is_silent_when_2024_is_not_simulated():
     facts = {"nurses_stock_start": _stock({("IND", "GBR"): 1}),
              "nurses_stock_end": _stock({("IND", "GBR"): 1})}  # fmt: skip
     assert validation.uk_register_check(_register_run(end=2023), facts) == ([], {})
+
+
+@pytest.fixture(scope="module")
+def coarse_baseline(tmp_path_factory):
+    """The shipped baseline, coarse (one replicate, 4,000 workers per agent), run once and read
+    back as `validation.main` reads a results folder."""
+    scenario = validation.load_scenario(validation.BASELINE).with_overrides(
+        {"scale.workers_per_agent": 4000}
+    )
+    run = tmp_path_factory.mktemp("validation") / "baseline"
+    run_scenario(scenario, run, replicates=1)
+    return run
+
+
+def _c_row(text: str, target: str) -> str:
+    """The outflow table's row of one target (`| C06 | ... |`)."""
+    (row,) = [line for line in text.splitlines() if line.startswith(f"| {target} |")]
+    return row
+
+
+@pytest.mark.slow
+def test_the_script_writes_every_section_from_a_results_folder(coarse_baseline, tmp_path):
+    """`python scripts/validation.py --results DIR --out FILE` end to end: every section, the
+    artefacts' table with a status on each row, no NaN where a figure should be."""
+    out = tmp_path / "validation.md"
+    proc = run_script(coarse_baseline, out)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text(encoding="utf-8")
+    for heading in ("## 3. The need gap", "## 12. The artefacts of issue 11, one by one"):
+        assert heading in text
+    artefacts = text.split("## 12.")[1]
+    rows = [line for line in artefacts.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) > 20
+    assert all(row.rstrip(" |").rsplit("|", 1)[1].strip() for row in rows)  # a status each
+    assert "| nan |" not in text and "nan%" not in text
+    assert _c_row(text, "C06").count("|") == 5
+
+
+@pytest.mark.slow
+def test_the_register_rows_read_the_arrivals_not_the_flows(coarse_baseline):
+    """The register joiners (C05-C07, by country of training) come from `arrivals.parquet`:
+    tripling the Philippines' nurse arrivals in the UK triples C06's model value; tripling the
+    flows leaves it as it was (the mutant "validation reads the flows at its call sites")."""
+    from sim.runner import load_results
+
+    results = load_results(coarse_baseline)
+
+    def c06(res) -> float:
+        text = "\n".join(validation.outflow_section(validation.Run(res))[0])
+        return float(_c_row(text, "C06").split("|")[3].replace(",", ""))
+
+    def tripled(table, origin_column, country_column):
+        rows = (
+            (table[origin_column] == "PHL")
+            & (table[country_column] == "GBR")
+            & (table.cadre == "nurses")
+        )
+        out = table.copy()
+        out.loc[rows, "workers"] = out.loc[rows, "workers"] * 3
+        return out
+
+    base = c06(results)
+    assert base > 0
+    more_arrivals = dataclasses.replace(
+        results, arrivals=tripled(results.arrivals, "origin", "country")
+    )
+    more_flows = dataclasses.replace(results, flows=tripled(results.flows, "origin", "destination"))
+    assert c06(more_arrivals) == pytest.approx(3 * base, rel=0.02)
+    assert c06(more_flows) == base
