@@ -230,11 +230,11 @@ def first_scan_probability(setup, pol: PolicyYear) -> np.ndarray:
       which the destination runs a government-to-government recruitment channel of the cadre in
       force this year (`PolicyYear.channel_partner`).
 
-    Computed once a year (cached on `pol`, keyed by the two probabilities).
+    Computed once a year (cached on `pol`, keyed by the setup and the two probabilities).
     """
     community = float(setup.behaviour["community_preference"])
     channel = float(setup.behaviour["channel_preference"])
-    key = ("first_scan", community, channel)
+    key = ("first_scan", id(setup), community, channel)
     if key not in pol._cache:
         member = np.asarray(setup.free_movement, dtype=bool)
         n = member.shape[0]
