@@ -15,6 +15,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model import matching, rules
 from sim.model.demand import DeploymentAllowance
@@ -579,3 +581,58 @@ def test_a_fixed_term_worker_goes_home_after_the_contract(years, steps):
     due = [w for w, t in hired.items() if t + steps <= min(model.n_steps, gone.get(w, 10**9) - 1)]
     assert set(due) == set(home)
     assert {w.status for w in gone} <= {rules.RETIRED}
+
+
+def _first_scan_draw(i, d, k, origin, member, partners, preference, channel_preference) -> bool:
+    """Whether applicant `i` (trained in `origin[i - IDS[0]]`) is in the first scan at `d` for
+    cadre `k`: a draw below the larger of the two preferences that apply (ODD §7.5)."""
+    o = origin[i - IDS[0]]
+    p_area = preference if (o in member and d in member and o != d) else 0.0
+    p_channel = channel_preference if ((o, d, k) in partners and o != d) else 0.0
+    p = max(p_area, p_channel)
+    return p > 0 and preferred(i, p)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    origin=st.lists(st.sampled_from([SRC, OTHER, DEST, DEST2]), min_size=40, max_size=40),
+    country=st.lists(st.sampled_from([SRC, OTHER, DEST, DEST2]), min_size=40, max_size=40),
+    cadre=st.lists(st.sampled_from([0, 1]), min_size=40, max_size=40),
+    destination=st.lists(st.sampled_from([DEST, DEST2]), min_size=40, max_size=40),
+    posts=st.lists(st.integers(0, 12), min_size=4, max_size=4),
+    members=st.sets(st.sampled_from([SRC, OTHER, DEST, DEST2])),
+    partners=st.sets(
+        st.tuples(
+            st.sampled_from([SRC, OTHER, DEST, DEST2]),
+            st.sampled_from([DEST, DEST2]),
+            st.sampled_from([0, 1]),
+        )
+    ),
+    preference=st.sampled_from([0.0, 0.3, 1.0]),
+    channel_preference=st.sampled_from([0.0, 0.5, 1.0]),
+)
+def test_the_first_scan_then_rank_order_fills_every_destination_and_cadre(
+    origin, country, cadre, destination, posts, members, partners, preference, channel_preference
+):
+    """ODD §7.5 for any applicants, members and channels: at each destination and cadre the
+    posts go first, in rank order, to the applicants whose draw falls below their first-scan
+    probability (the larger of the two preferences that apply to their training country), then
+    in rank order to everyone else; nobody takes a post at another destination or cadre."""
+    table = {(DEST, 0): posts[0], (DEST, 1): posts[1], (DEST2, 0): posts[2], (DEST2, 1): posts[3]}
+    channel, *_ = match(
+        IDS, origin, destination, cadre=cadre, country=country, posts=table, members=members,
+        preference=preference, partners=sorted(partners), channel_preference=channel_preference,
+    )  # fmt: skip
+    member = set(members)
+    for (d, k), n in table.items():
+        group = [i for i, dd, kk in zip(IDS, destination, cadre, strict=True) if (dd, kk) == (d, k)]
+
+        first = [
+            i
+            for i in group
+            if _first_scan_draw(i, d, k, origin, member, partners, preference, channel_preference)
+        ]
+        rest = [i for i in group if i not in first]
+        expected = (sorted(first, key=priority) + sorted(rest, key=priority))[:n]
+        taken = {i for i, c in zip(IDS, channel, strict=True) if c == OPEN and i in group}
+        assert taken == set(expected), (d, k)
