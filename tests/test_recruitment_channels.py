@@ -153,40 +153,36 @@ def test_a_channel_raises_the_destination_utility_of_its_pair_only():
     assert np.abs(rise).max() < 1e-12
 
 
-def uk_nurses_from_partners(effect: float) -> tuple[float, float]:
-    """The UK's nurses trained in its three partner origins, and in Nigeria (no channel), at the
-    end of a short global run (workers)."""
+UK_PARTNERS = ("PHL", "KEN", "NPL")
+"""The UK's channel partners for nurses in the bundled world (`recruitment_channels.csv`)."""
+
+
+def uk_nurses_by_origin(overrides: dict, workers_per_agent: float) -> pd.Series:
+    """The UK's nurses by country of training at the end of a three-year global run (workers),
+    with these behaviour overrides."""
     scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
-        {
-            "behaviour.recruitment_channel_effect": effect,
-            "scale.workers_per_agent": 1000.0,
-            "time.years": 3,
-        }
+        {**overrides, "scale.workers_per_agent": workers_per_agent, "time.years": 3}
     )
     model = make_model(scenario, seed=3, engine="arrays")
     model.run()
-    pos = {c: i for i, c in enumerate(model.world.iso3)}
-    at_uk = model.ledger.stock[:, pos["GBR"], :, NURSES].sum(axis=1) * model.workers_per_agent
-    partners = [pos[c] for c in ("PHL", "KEN", "NPL")]
-    return float(at_uk[partners].sum()), float(at_uk[pos["NGA"]])
+    uk = list(model.world.iso3).index("GBR")
+    at_uk = model.ledger.stock[:, uk, :, NURSES].sum(axis=1) * model.workers_per_agent
+    return pd.Series(at_uk, index=list(model.world.iso3))
+
+
+def uk_nurses_from_partners(effect: float) -> tuple[float, float]:
+    """The UK's nurses trained in its three partner origins, and in Nigeria (no channel), with
+    the channels' utility `effect`."""
+    at_uk = uk_nurses_by_origin({"behaviour.recruitment_channel_effect": effect}, 1000.0)
+    return float(at_uk[list(UK_PARTNERS)].sum()), float(at_uk["NGA"])
 
 
 def uk_foreign_nurses_by_channel(preference: float) -> tuple[float, float]:
     """The UK's foreign-trained nurses trained in its partner origins and in every other origin,
-    at the end of a short global run (workers), with the employers' `preference` for partners."""
-    scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
-        {"behaviour.channel_preference": preference, "scale.workers_per_agent": 200.0,
-         "time.years": 3}
-    )  # fmt: skip
-    model = make_model(scenario, seed=3, engine="arrays")
-    model.run()
-    pos = {c: i for i, c in enumerate(model.world.iso3)}
-    at_uk = model.ledger.stock[:, pos["GBR"], :, NURSES].sum(axis=1) * model.workers_per_agent
-    partner = np.zeros(len(pos), dtype=bool)
-    partner[[pos[c] for c in ("PHL", "KEN", "NPL")]] = True
-    partner_total = float(at_uk[partner].sum())
-    others = float(at_uk[~partner].sum() - at_uk[pos["GBR"]])
-    return partner_total, others
+    with the employers' `preference` for partners."""
+    at_uk = uk_nurses_by_origin({"behaviour.channel_preference": preference}, 200.0)
+    partner = at_uk.index.isin(UK_PARTNERS)
+    return float(at_uk[partner].sum()), float(at_uk[~partner].sum() - at_uk["GBR"])
 
 
 def test_channels_move_the_uks_nurses_toward_its_partner_origins():

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.inputs.world import load_world
-from sim.runner import run_scenario
+from sim.runner import load_results, run_scenario
 from tests.model_helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -272,8 +272,6 @@ def test_the_register_rows_read_the_arrivals_not_the_flows(coarse_baseline):
     """The register joiners (C05-C07, by country of training) come from `arrivals.parquet`:
     tripling the Philippines' nurse arrivals in the UK triples C06's model value; tripling the
     flows leaves it as it was (the mutant "validation reads the flows at its call sites")."""
-    from sim.runner import load_results
-
     results = load_results(coarse_baseline)
 
     def c06(res) -> float:
