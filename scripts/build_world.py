@@ -642,7 +642,28 @@ def build_dyads(raw: Path, countries: pd.DataFrame) -> tuple[pd.DataFrame, dict[
     return out.sort_values(["origin", "destination"]).reset_index(drop=True), counts
 
 
-AFFINITY_COLUMNS = ["origin", "destination", "distance_km", "common_language", "colony", "source"]
+AFFINITY_COLUMNS = [
+    "origin",
+    "destination",
+    "distance_km",
+    "common_language",
+    "colony",
+    "practice_language_doctors",
+    "practice_language_nurses",
+    "source",
+]
+"""``practice_language_<cadre>``: ``common_language`` read as the language of practice of the
+cadre (`initial_stock.practice_language`: English at the Gulf's destinations), the one rule that
+both the initial stock and the model's destination choice read (docs/data.md §1.5)."""
+
+
+def with_practice_language(dyads: pd.DataFrame) -> pd.DataFrame:
+    """The dyads with a ``practice_language_<cadre>`` column (0/1) for each cadre."""
+    out = dyads.copy()
+    for cadre in ("doctors", "nurses"):
+        read = initial_stock.practice_language(dyads, cadre)
+        out[f"practice_language_{cadre}"] = read["common_language"].astype("int64")
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -720,7 +741,7 @@ def build(raw: Path, out: Path) -> dict[str, pd.DataFrame]:
         fixes,
     )
     dyads, sources = build_dyads(raw, countries)
-    affinity = dyads[AFFINITY_COLUMNS]
+    affinity = with_practice_language(dyads)[AFFINITY_COLUMNS]
     log.info("affinity: %d pairs; distance sources %s", len(affinity), sources)
     check = build_safeguards_check(countries)
     log.info(

@@ -66,7 +66,7 @@ def test_the_effect_is_added_to_pairs_within_the_area_only(effect, drop):
         for j, d in enumerate(slots):
             within = iso[o] in AREA and iso[d] in AREA and o != d
             expected = base[o, j] + (effect if within else 0.0)
-            assert np.isclose(shifted[o, j], expected, atol=1e-9), (iso[o], iso[d])
+            assert np.allclose(shifted[o, j], expected, atol=1e-9), (iso[o], iso[d])  # each cadre
 
 
 @functools.cache

@@ -135,7 +135,7 @@ def test_a_smaller_chance_lowers_that_destination_only_and_not_at_weight_zero():
     )
     wage = rng.uniform(1e3, 1e5, (c, 2, k))
     network = rng.uniform(0.0, 1e4, (c, 3, k))
-    args = (behaviour, wage, pol, slots, network, np.zeros((c, 3)))
+    args = (behaviour, wage, pol, slots, network, np.zeros((c, 3, k)))
     full = np.zeros((c, k))
     low = full.copy()
     low[2, 1] = np.log(0.1)  # destination 2 (slot 1), nurses: one application in ten is taken

@@ -106,18 +106,17 @@ def test_the_bundled_world_carries_the_tables_channels_and_keeps_them_in_a_subse
 def test_a_channel_adds_its_effect_to_its_pair_and_cadre_from_its_first_year(seed, effect, year):
     rng = np.random.default_rng(seed)
     c, d, k = 5, 3, len(CADRES)
-    affinity = rng.normal(0.0, 2.0, (c, d))
+    affinity = rng.normal(0.0, 2.0, (c, d, k))  # (C, D, K): the language of practice by cadre
     years = rng.integers(1990, 2040, (c, d, k))
     partner_from = np.where(rng.random((c, d, k)) < 0.3, years, np.inf)
     setup = SimpleNamespace(affinity=affinity, partner_from=partner_from)
     got = utilities.dated_affinity({"recruitment_channel_effect": effect}, setup, year)
     assert got.shape == (c, d, k) and got.flags.c_contiguous
     in_force = partner_from <= year
-    assert np.allclose(got - affinity[:, :, None], np.where(in_force, effect, 0.0), atol=1e-12)
-    flat = np.broadcast_to(affinity[:, :, None], got.shape)
-    assert np.array_equal(got[~in_force], flat[~in_force])
+    assert np.allclose(got - affinity, np.where(in_force, effect, 0.0), atol=1e-12)
+    assert np.array_equal(got[~in_force], affinity[~in_force])
     none = utilities.dated_affinity({"recruitment_channel_effect": 0.0}, setup, year)
-    assert np.array_equal(none, np.repeat(affinity[:, :, None], k, axis=2))
+    assert np.array_equal(none, affinity)
 
 
 def test_a_channel_raises_the_destination_utility_of_its_pair_only():
@@ -136,13 +135,10 @@ def test_a_channel_raises_the_destination_utility_of_its_pair_only():
     )
     wage = rng.uniform(1e3, 1e5, (c, 2, k))
     network = rng.uniform(0.0, 1e4, (c, 3, k))
-    affinity = rng.normal(0.0, 1.0, (c, 3))
+    affinity = rng.normal(0.0, 1.0, (c, 3, k))
     args = (behaviour, wage, pol, slots, network)
     chance = np.zeros((c, k))
     flat = utilities.destination_utility(*args, affinity, chance)
-    assert np.array_equal(
-        flat, utilities.destination_utility(*args, np.repeat(affinity[:, :, None], k, 2), chance)
-    )
     partner_from = np.full((c, 3, k), np.inf)
     partner_from[0, 1, NURSES] = 2003  # destination 2 (slot 1) recruits origin 0's nurses
     setup = SimpleNamespace(affinity=affinity, partner_from=partner_from)

@@ -50,7 +50,7 @@ def reference_destination_utility(
             - np.log1p(pol.fee[:, slots, :])
         )
         + behaviour["network_weight"] * np.log1p(network)
-        + affinity_od[:, :, None]
+        + affinity_od
         + behaviour["origin_weight"] * origin[..., None, :]
         + behaviour["origin_size_weight"] * size[..., None, :]
         + behaviour["emigrate_constant"]
@@ -115,7 +115,7 @@ def test_destination_table_is_numpys_to_the_last_bit(size, workers_per_agent):
         log1p_fee=lambda at: np.log1p(fee[:, at, :]),  # PolicyYear's, without its yearly cache
     )
     wage = rng.uniform(1e3, 1e5, (c, 2, k))
-    affinity_od = rng.normal(0.0, 2.0, (c, d))
+    affinity_od = rng.normal(0.0, 2.0, (c, d, k))  # by cadre (the language of practice)
     origin = rng.normal(0.0, 1.0, (c, k))
     size = rng.normal(0.0, 2.0, (c, k))
     chance = np.log(rng.uniform(0.01, 1.0, (c, k)))  # ln q̄ at every country (C, K)

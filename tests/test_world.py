@@ -208,6 +208,25 @@ def test_bilateral_tables(world: World) -> None:
     assert world.common_language[i("MCO"), i("FRA")] and not world.colony[i("MCO"), i("DZA")]
 
 
+def test_language_of_practice(world: World) -> None:
+    """The common official language, except at the Gulf's destinations (docs/data.md §1.5):
+    doctors share it in Arabic or English, nurses in English; the initial stock's rule."""
+    i, doctors, nurses = world.index, 0, 1
+    practice = world.practice_language
+    gcc = [i(c) for c in ("ARE", "BHR", "KWT", "OMN", "QAT", "SAU")]
+    outside = np.ones(world.n_countries, dtype=bool)
+    outside[gcc] = False
+    for k in (doctors, nurses):
+        assert np.array_equal(practice[:, outside, k], world.common_language[:, outside])
+    english = world.common_language[:, i("GBR")].copy()
+    english[i("GBR")] = True
+    for d in gcc:
+        assert np.array_equal(practice[:, d, nurses], english)
+        assert np.array_equal(practice[:, d, doctors], english | world.common_language[:, d])
+    assert practice[i("PHL"), i("SAU"), nurses] and not world.common_language[i("PHL"), i("SAU")]
+    assert practice[i("EGY"), i("SAU"), doctors] and not practice[i("EGY"), i("SAU"), nurses]
+
+
 def test_safeguards_check_follows_the_published_criteria(world: World) -> None:
     rows = raw_rows(DATA_DIR / "safeguards_check.csv")
     status = {r["iso3"]: r["status"] for r in rows}

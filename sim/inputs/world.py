@@ -133,6 +133,11 @@ class World:
     recruits the cadre in the origin through a government-to-government channel (+inf: none;
     ``recruitment_channels.csv``: the UK with the Philippines, Kenya and Nepal, Japan's partnership
     agreements; a state's agreements and placement programmes are not channels). None in files."""
+    practice_language: np.ndarray | None = None
+    """(C, C, K) ``[origin, destination, cadre]`` 1 where the origin shares the destination's
+    language of practice of the cadre, else 0: the common official language, except at the Gulf's
+    destinations, whose health systems work in English (doctors: Arabic or English; nurses:
+    English; ``affinity.csv``, docs/data.md §1.5). None in files: the common language is read."""
     ethical_code_from: np.ndarray | None = None
     """(C, K) the calendar year from which the destination's own code of practice bars active
     recruitment of the cadre from the safeguards list (+inf: none; ``recruitment_channels.csv``:
@@ -436,6 +441,13 @@ def _load_global(data_dir: Path) -> World:
     c = len(codes)
 
     def matrix(table: pd.DataFrame, column: str, fill: float = 0.0) -> np.ndarray:
+        if column not in table.columns:
+            raise WorldError(
+                f"bundled world table lacks the column {column!r}; "
+                "run `python scripts/build_world.py`",
+                key_path=column,
+                expected="the tables built into sim/data/ by this version",
+            )
         table = table[table["origin"].isin(pos) & table["destination"].isin(pos)]
         out = np.full((c, c), fill, dtype=np.float64)
         o = table["origin"].map(pos).to_numpy()
@@ -528,6 +540,9 @@ def _load_global(data_dir: Path) -> World:
         migrant_stock=matrix(mig, "migrants"),
         distance_km=distance,
         common_language=matrix(aff, "common_language") == 1,
+        practice_language=np.stack(
+            [matrix(aff, f"practice_language_{k}") for k in CADRES], axis=-1
+        ),
         colony=matrix(aff, "colony") == 1,
         doctors_source=cty["doctors_source"].to_numpy(),
         nurses_source=cty["nurses_source"].to_numpy(),

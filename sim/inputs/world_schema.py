@@ -57,6 +57,7 @@ OPTIONAL_ARRAYS = {
     "licensing_exam": "country_cadre",
     "preference_waived": "country_cadre",
     "recruitment_partner_from": "pair_cadre",
+    "practice_language": "pair_cadre",
     "ethical_code_from": "country_cadre",
     "deployment_cap": "country_entries",
     "deployment_cap_from": "country_entries",

@@ -120,7 +120,7 @@ class Setup:
     """(C, K, Y) shares of the initial workforce by whole year of age: the band shares spread as
     the stable population is (`supply.age_distribution`, ODD §5.4)."""
     affinity: np.ndarray
-    """(C origin, D) time-invariant utility of each destination (ODD §4.2.2)."""
+    """(C origin, D, K) time-invariant utility of each destination (ODD §4.2.2)."""
     partner_from: np.ndarray
     """(C origin, D, K) the calendar year from which destination slot d recruits the cadre in the
     origin through a government-to-government channel (+inf: none; world files have none)."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from sim.declarations import CADRES
 from sim.model import rules
 from sim.model.policies import PolicyYear
 from sim.model.rules import NEG_INF, DecisionContext
@@ -27,11 +28,23 @@ AFRICAN_REGION = "AFR"
 """WHO region of the origins that carry `behaviour.africa_origin_effect`."""
 
 
-def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
-    """Time-invariant utility of each destination: distance, language, colony, the African
-    origin effect and free movement. (C origin, D).
+def shared_language(world: World, slots: np.ndarray) -> np.ndarray:
+    """1 where the origin shares the destination's language of practice of the cadre. (C, D, K).
 
-    ODD §4.2.2, emigrate: −β_dist·ln(max(dist_km, 1)) + β_lang·common_language + β_col·colony
+    `World.practice_language` (docs/data.md §1.5), else (world files) the common official language.
+    """
+    practice = world.practice_language
+    if practice is None:
+        common = np.asarray(world.common_language, dtype=np.float64)[:, slots]
+        return np.repeat(common[:, :, None], len(CADRES), axis=2)
+    return np.asarray(practice, dtype=np.float64)[:, slots, :]
+
+
+def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
+    """Time-invariant utility of each destination: distance, language of practice, colony, the
+    African origin effect and free movement. (C origin, D, K).
+
+    ODD §4.2.2, emigrate: −β_dist·ln(max(dist_km, 1)) + β_lang·language[o,d,k] + β_col·colony
     + γ_AFR·[o in the WHO African Region] + μ_F·[o and d in the area of free movement, o ≠ d].
     """
     dist = np.maximum(np.asarray(world.distance_km, dtype=np.float64)[:, slots], 1.0)
@@ -39,32 +52,33 @@ def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
     free = np.asarray(world.free_movement, dtype=bool)
     within = free[:, None] & free[slots][None, :]
     within &= np.arange(free.shape[0])[:, None] != np.asarray(slots)[None, :]
-    return (
+    same_for_every_cadre = (
         -behaviour["distance_weight"] * np.log(dist)
-        + behaviour["language_weight"] * np.asarray(world.common_language)[:, slots]
         + behaviour["colony_weight"] * np.asarray(world.colony)[:, slots]
         + behaviour["africa_origin_effect"] * african[:, None]
         + behaviour["free_movement_effect"] * within
     )
+    language = behaviour["language_weight"] * shared_language(world, slots)
+    return same_for_every_cadre[:, :, None] + language
 
 
 def dated_affinity(behaviour: Mapping, setup, year: int) -> np.ndarray:
     """The destination utility that does not change within a year: `affinity` plus the
     government-to-government recruitment channels in force. (C origin, D, K).
 
-    ODD §4.2.2, emigrate: affinity[o,d] + μ_G·[d recruits cadre k in o through a
+    ODD §4.2.2, emigrate: affinity[o,d,k] + μ_G·[d recruits cadre k in o through a
     government-to-government channel in the year] (`Setup.partner_from`,
     `behaviour.recruitment_channel_effect`).
 
     Args:
         behaviour: the scenario's `behaviour` section (μ_G, utility).
-        setup: the run's `Setup`: its `affinity` (C, D) and `partner_from` (C, D, K), the
+        setup: the run's `Setup`: its `affinity` (C, D, K) and `partner_from` (C, D, K), the
             calendar year from which each channel runs (+inf: none).
         year: the calendar year.
     """
     in_force = setup.partner_from <= year  # (C, D, K)
     effect = float(behaviour["recruitment_channel_effect"])
-    return np.ascontiguousarray(setup.affinity[:, :, None] + effect * in_force)
+    return np.ascontiguousarray(setup.affinity + effect * in_force)
 
 
 def base_wages(base_wage: np.ndarray, pol: PolicyYear) -> np.ndarray:
@@ -325,9 +339,7 @@ def destination_utility(
     log_chance = np.asarray(log_hiring_chance, dtype=np.float64)  # (C, K)
     chance_term = float(behaviour["hiring_chance_weight"]) * log_chance[slots]  # (D, K)
     n_origins = network.shape[0]
-    affinity_odk = np.asarray(affinity_od, dtype=np.float64)
-    if affinity_odk.ndim == 2:  # (C, D): the same for every cadre
-        affinity_odk = np.repeat(affinity_odk[:, :, None], wage.shape[2], axis=2)
+    affinity_odk = np.asarray(affinity_od, dtype=np.float64)  # (C, D, K)
     origin = np.broadcast_to(np.asarray(origin_term, dtype=np.float64), (n_origins, wage.shape[2]))
     size = np.broadcast_to(np.asarray(origin_size, dtype=np.float64), (n_origins, wage.shape[2]))
     # exp/log are numpy's (the compiled ones may differ in the last bit); the sum is compiled.
