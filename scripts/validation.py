@@ -382,7 +382,8 @@ def language_reading(r: Run, facts: dict) -> list[str]:
         "official language the origin does not share (CEPII, `sim/data/affinity.csv`), against "
         f"{pct(base, 0)} of all {len(every)} corridors of at least {CORRIDOR_FLOOR:,} workers at "
         f"the start: the fastest-growing cross a language barrier {compared} the corridors as "
-        "a whole. The destination choice weighs a common official language at "
+        "a whole. The destination choice weighs sharing the language of practice (the official "
+        "language; at the Gulf's destinations English, docs/data.md §1.5) at "
         f"{weight:.2f} (`behaviour.language_weight`), which multiplies a destination's odds by "
         f"{np.exp(weight):.2f}; the gravity fit of the OECD doctor matrix that built the initial "
         "corridors multiplies a corridor's stock by 5.4 for it (G4, 1.694, docs/data.md §1.2). "
@@ -822,6 +823,48 @@ def register_joiners(
     return float(per.groupby(level=0).mean().median())
 
 
+GULF = ("ARE", "BHR", "KWT", "OMN", "QAT", "SAU")
+POEA_NURSES_SAUDI = (53_000, 90_117, "2000-2008")
+"""Filipino nurses deployed abroad through the POEA (work contracts; immigrant visas to the USA
+and elsewhere not counted) and, of them, to Saudi Arabia, the leading destination: as a blog
+citing POEA figures tabulated them (abba.ph, "So, where in the world are all the nurses?",
+2015-01-16; tertiary, an old period, kept as an order of magnitude, not a target)."""
+
+
+def destination_shares(arrivals: pd.DataFrame, origin: str, cadre: str, years: range) -> pd.Series:
+    """Each destination's share of the workers trained in `origin` arriving anywhere abroad
+    over `years` (all replicates pooled), largest first."""
+    rows = arrivals[(arrivals.origin == origin) & (arrivals.cadre == cadre)]
+    rows = rows[rows.year.isin(list(years)) & (rows.country != origin)]
+    by = rows.groupby("country").workers.sum()
+    return (by / by.sum()).sort_values(ascending=False) if by.sum() > 0 else by
+
+
+def philippines_sentence(arrivals: pd.DataFrame, years: range) -> list[str]:
+    """Where the Philippines' nurses go, outside the USA (as the POEA counts them), against its
+    record that Saudi Arabia was their leading destination."""
+    shares = destination_shares(arrivals[arrivals.country != "USA"], "PHL", "nurses", years)
+    if shares.empty:
+        return []
+    top = ", ".join(f"{c} {pct(v, 0)}" for c, v in shares.head(5).items())
+    gulf = float(shares[shares.index.isin(GULF)].sum())
+    saudi, total, period = POEA_NURSES_SAUDI
+    model_saudi, record = float(shares.get("SAU", 0.0)), saudi / total
+    reading = "about as often as"
+    if abs(model_saudi - record) > 0.1:
+        reading = "less often than" if model_saudi < record else "more often than"
+    return [
+        f"Where the Philippines' nurses go, outside the USA (immigrant visas, which the POEA's "
+        f"deployments do not count), {years.start}-{years.stop - 1}: {top}; the Gulf "
+        f"{pct(gulf, 0)}, Saudi Arabia {pct(model_saudi, 0)}. The POEA's "
+        f"deployments of nurses went mostly to Saudi Arabia ({saudi:,} of {total:,} in {period}, "
+        "as a blog citing them tabulated; tertiary, an old period; the UK's recruitment of "
+        f"2021-2024 came later): the model sends them to Saudi Arabia {reading} that record "
+        f"({pct(record, 0)}; issue 11; docs/ODD.md §4.2.2, the language of practice).",
+        "",
+    ]
+
+
 def onward_share(ind: pd.DataFrame, countries, cadre: str, years: range) -> float:
     """The median over replicates of the share of the immigrants of `countries` (None: every
     country) in `years` who came from a third country (`onward_arrivals` over `immigrants`)."""
@@ -925,6 +968,7 @@ def outflow_section(r: Run) -> tuple[list[str], dict]:
         f"stock at its start, {first.start}-{first.stop - 1}.",
         "",
     ]
+    out += philippines_sentence(r.arrivals, first)
     facts = {name: v for _, name, v, _ in items}
     facts["uk_ft_nurse_leaving"] = ft_rate
     facts["uk_doctor_leaving"] = doc_rate

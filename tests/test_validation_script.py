@@ -129,6 +129,27 @@ def test_register_joiners_count_by_country_of_training_with_zeros():
     assert got == 200.0  # the median of 200, 300 and 0 (replicate 2 has no row at all)
 
 
+def test_the_philippines_sentence_leaves_out_the_usa_and_reads_saudi_arabias_share():
+    arrivals = pd.DataFrame(
+        [(0, 2023, "PHL", "SAU", "nurses", 300.0), (1, 2023, "PHL", "SAU", "nurses", 300.0),
+         (0, 2024, "PHL", "GBR", "nurses", 200.0), (0, 2023, "PHL", "ARE", "nurses", 200.0),
+         (0, 2023, "PHL", "USA", "nurses", 5000.0), (0, 2023, "PHL", "PHL", "nurses", 5000.0),
+         (0, 2023, "PHL", "SAU", "doctors", 999.0), (0, 2026, "PHL", "GBR", "nurses", 999.0)],
+        columns=ARRIVAL_COLUMNS,
+    )  # fmt: skip
+    shares = validation.destination_shares(arrivals, "PHL", "nurses", range(2023, 2025))
+    assert shares.to_dict() == {
+        "USA": 5000 / 6000,
+        "SAU": 0.1,
+        "GBR": 200 / 6000,
+        "ARE": 200 / 6000,
+    }
+    text = " ".join(validation.philippines_sentence(arrivals, range(2023, 2025)))
+    assert "SAU 60%" in text and "the Gulf 80%" in text and "about as often as" in text
+    fewer = arrivals[arrivals.country != "SAU"]
+    assert "less often than" in " ".join(validation.philippines_sentence(fewer, range(2023, 2025)))
+
+
 def test_composition_check_reads_arrivals_by_country_of_training():
     """Norway's established origins (the OECD's 2018 table) against its arrivals: a Norwegian
     coming home is no arrival, so only the rows given count."""
