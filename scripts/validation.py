@@ -363,15 +363,19 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
 
 def language_reading(r: Run, facts: dict) -> list[str]:
     """The corridors listed by `growth_check` that cross a language barrier, against all the
-    corridors it considered, and the weight the destination choice gives a common language."""
+    corridors it considered, and the weight the destination choice gives a shared language of
+    practice (the official language; English at the Gulf's destinations, by cadre)."""
 
-    def pairs(key: str) -> list[tuple[str, str]]:
-        grown = [facts[f"growth_{cadre}"] for cadre in CADRES if f"growth_{cadre}" in facts]
-        return [pair for g in grown for pair in g[key]]
+    def pairs(key: str) -> list[tuple[str, str, str]]:
+        return [(o, d, cadre) for cadre in CADRES if f"growth_{cadre}" in facts
+                for o, d in facts[f"growth_{cadre}"][key]]  # fmt: skip
+
+    def shared(rows: list[tuple[str, str, str]]) -> list[bool]:
+        return [practice_language(r.world, [(o, d)], cadre)[0] for o, d, cadre in rows]
 
     listed, every = pairs("listed"), pairs("corridors")
-    across = len(listed) - sum(common_language(r.world, listed))
-    base = 1 - float(np.mean(common_language(r.world, every))) if every else float("nan")
+    across = len(listed) - sum(shared(listed))
+    base = 1 - float(np.mean(shared(every))) if every else float("nan")
     share = across / len(listed) if listed else float("nan")
     compared = "about as often as"
     if abs(share - base) > 0.1:
@@ -379,11 +383,12 @@ def language_reading(r: Run, facts: dict) -> list[str]:
     weight = float(r.data["behaviour"]["language_weight"])
     return [
         f"Reading: {across} of the {len(listed)} corridors listed lead to a destination whose "
-        "official language the origin does not share (CEPII, `sim/data/affinity.csv`), against "
+        "language of practice the origin does not share (the official language, CEPII; English "
+        "at the Gulf's destinations: `sim/data/affinity.csv`), against "
         f"{pct(base, 0)} of all {len(every)} corridors of at least {CORRIDOR_FLOOR:,} workers at "
         f"the start: the fastest-growing cross a language barrier {compared} the corridors as "
-        "a whole. The destination choice weighs sharing the language of practice (the official "
-        "language; at the Gulf's destinations English, docs/data.md §1.5) at "
+        "a whole. The destination choice weighs a shared language of practice (docs/data.md "
+        "§1.5) at "
         f"{weight:.2f} (`behaviour.language_weight`), which multiplies a destination's odds by "
         f"{np.exp(weight):.2f}; the gravity fit of the OECD doctor matrix that built the initial "
         "corridors multiplies a corridor's stock by 5.4 for it (G4, 1.694, docs/data.md §1.2). "
@@ -407,6 +412,20 @@ def common_language(world, pairs: list[tuple[str, str]]) -> list[bool]:
     table (`World.common_language`, CEPII: `sim/data/affinity.csv`); False for a code it lacks."""
     position = {code: i for i, code in enumerate(np.asarray(world.iso3).astype(str))}
     table = np.asarray(world.common_language)
+    return [
+        bool(table[position[o], position[d]]) if o in position and d in position else False
+        for o, d in pairs
+    ]
+
+
+def practice_language(world, pairs: list[tuple[str, str]], cadre: str) -> list[bool]:
+    """Whether each (origin, destination) pair shares the destination's language of practice of
+    the cadre (`World.practice_language`; the official language where the world has no such
+    table); False for a code the world lacks."""
+    if world.practice_language is None:
+        return common_language(world, pairs)
+    position = {code: i for i, code in enumerate(np.asarray(world.iso3).astype(str))}
+    table = np.asarray(world.practice_language)[:, :, CADRES.index(cadre)]
     return [
         bool(table[position[o], position[d]]) if o in position and d in position else False
         for o, d in pairs

@@ -56,6 +56,7 @@ REALISM = "tests/test_realism.py::test_training_responds_to_sustained_unemployme
 REALISM_CAP = "tests/test_realism.py::test_the_unemployment_cut_takes_at_most_the_whole_base_intake"
 POSTS_TREND = "tests/test_posts_trend.py"
 EXPANSION = "tests/test_post_expansion.py"
+BUILD = "tests/test_world.py::test_build_reproduces_the_committed_tables"
 
 
 @dataclass(frozen=True)
@@ -556,6 +557,25 @@ MUTANTS = (
            "",
            ("tests/test_recruitment_channels.py",),
            "the channels of the run's first year kept for the whole run"),
+    # ---- the language of practice (ODD §4.2.2, docs/data.md §1.5)
+    Mutant("practice_language_ignored", "sim/model/utilities.py",
+           "    practice = world.practice_language\n", "    practice = None\n",
+           ("tests/test_practice_language.py",),
+           "the destination choice reads the common official language, not the language of "
+           "practice"),
+    Mutant("practice_language_cadres_swapped", "scripts/build_world.py",
+           "read = initial_stock.practice_language(dyads, cadre)",
+           "read = initial_stock.practice_language(dyads, "
+           "{'doctors': 'nurses', 'nurses': 'doctors'}[cadre])",
+           ("tests/test_world_data.py::test_the_build_writes_each_cadres_language_of_practice",
+            "tests/test_world.py::test_language_of_practice", BUILD),
+           "the world build writes each cadre's language of practice with the other cadre's rule"),
+    Mutant("practice_language_one_cadre", "sim/model/utilities.py",
+           "    return np.asarray(practice, dtype=np.float64)[:, slots, :]\n",
+           "    return np.repeat(np.asarray(practice, dtype=np.float64)[:, slots, "
+           "CADRES.index('nurses'), None], len(CADRES), axis=2)\n",
+           ("tests/test_practice_language.py",),
+           "the destination choice reads the nurses' language of practice for both cadres"),
     Mutant("deployment_cap_first_entry_only", "sim/model/policies.py",
            "return np.where(on, w.deployment_cap, np.inf).min(axis=1)",
            "return np.where(on, w.deployment_cap, np.inf)[:, 0]",

@@ -190,6 +190,20 @@ def test_common_language_reads_the_affinity_table():
     assert validation.common_language(world, pairs) == [True, False, True, False, False]
 
 
+def test_the_language_reading_reads_the_language_of_practice_by_cadre():
+    pairs = [("PHL", "SAU"), ("EGY", "SAU"), ("IND", "GBR"), ("XXX", "SAU")]
+    world = load_world("global")
+    assert validation.common_language(world, pairs) == [False, True, True, False]
+    assert validation.practice_language(world, pairs, "nurses") == [True, False, True, False]
+    assert validation.practice_language(world, pairs, "doctors") == [True, True, True, False]
+    files = load_world("archetypes")  # no table: the official language
+    codes = [str(c) for c in files.iso3][:2]
+    pair = [(codes[0], codes[1])]
+    assert validation.practice_language(files, pair, "nurses") == validation.common_language(
+        files, pair
+    )
+
+
 def _register_run(end: int = 2032, phl: tuple[int, int] = (40, 60)):
     """A stand-in for validation.Run: two replicates of the UK's nurses at the end of 2024."""
     rows = []

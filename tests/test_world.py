@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import HrhsimError, WorldError
-from sim.inputs.world import ARCHETYPES_FILE, DATA_DIR, World, load_world
+from sim.inputs.world import ARCHETYPES_FILE, CADRES, DATA_DIR, World, load_world
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = DATA_DIR / "raw"
@@ -211,7 +211,7 @@ def test_bilateral_tables(world: World) -> None:
 def test_language_of_practice(world: World) -> None:
     """The common official language, except at the Gulf's destinations (docs/data.md §1.5):
     doctors share it in Arabic or English, nurses in English; the initial stock's rule."""
-    i, doctors, nurses = world.index, 0, 1
+    i, doctors, nurses = world.index, CADRES.index("doctors"), CADRES.index("nurses")
     practice = world.practice_language
     gcc = [i(c) for c in ("ARE", "BHR", "KWT", "OMN", "QAT", "SAU")]
     outside = np.ones(world.n_countries, dtype=bool)
@@ -225,6 +225,35 @@ def test_language_of_practice(world: World) -> None:
         assert np.array_equal(practice[:, d, doctors], english | world.common_language[:, d])
     assert practice[i("PHL"), i("SAU"), nurses] and not world.common_language[i("PHL"), i("SAU")]
     assert practice[i("EGY"), i("SAU"), doctors] and not practice[i("EGY"), i("SAU"), nurses]
+
+
+@pytest.mark.parametrize("cadre", ["doctors", "nurses"])
+def test_an_affinity_table_without_the_language_of_practice_is_a_world_error(
+    tmp_path: Path, cadre: str
+) -> None:
+    """A bundled affinity.csv built before the language of practice (2026-12-05) names the
+    missing column and the build script, rather than failing with a traceback."""
+    for path in DATA_DIR.iterdir():
+        if path.is_file():
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    table = tmp_path / "affinity.csv"
+    with table.open(encoding="utf-8", newline="") as f:
+        old = [{k: v for k, v in r.items() if k != f"practice_language_{cadre}"}
+               for r in csv.DictReader(f)]  # fmt: skip
+    with table.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(old[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(old)
+    with pytest.raises(WorldError, match=f"practice_language_{cadre}.*build_world") as err:
+        load_world("global", data_dir=tmp_path)
+    assert err.value.file == str(table)
+
+
+def test_a_language_of_practice_other_than_0_or_1_is_a_world_error(world: World) -> None:
+    bad = np.array(world.practice_language)
+    bad[0, 1, 0] = 0.5
+    with pytest.raises(WorldError, match=r"practice_language.*0 or 1"):
+        dataclasses.replace(world, practice_language=bad)
 
 
 def test_safeguards_check_follows_the_published_criteria(world: World) -> None:
@@ -285,6 +314,8 @@ def test_subset_property(world: World, data: st.DataObject) -> None:
     idx = np.array(sorted({world.index(c) for c in codes}))
     assert list(sub.iso3) == list(world.iso3[idx])
     for field in ("ftd_doctors", "migrant_stock", "distance_km", "common_language", "colony"):
+        assert np.array_equal(getattr(sub, field), getattr(world, field)[np.ix_(idx, idx)])
+    for field in ("practice_language", "initial_foreign_trained", "recruitment_partner_from"):
         assert np.array_equal(getattr(sub, field), getattr(world, field)[np.ix_(idx, idx)])
     assert np.array_equal(sub.pop_projection, world.pop_projection[idx])
     assert sub.summary()["doctors"] == pytest.approx(world.doctors[idx].sum())

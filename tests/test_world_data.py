@@ -315,6 +315,33 @@ def test_gcc_practice_language_rule() -> None:
             frame.loc[frame["destination"] == "GBR", "common_language"]).all()  # fmt: skip
 
 
+def test_the_build_writes_each_cadres_language_of_practice() -> None:
+    """affinity.csv's practice_language_<cadre> is the rule of that cadre (doctors: Arabic or
+    English at the Gulf's destinations; nurses: English), the rule of the initial stock; the
+    fast companion of test_world.py's rebuild."""
+    import build_world
+
+    frame = pd.DataFrame(
+        {
+            "origin": ["IND", "EGY", "PHL", "EGY", "PHL", "FRA"],
+            "destination": ["GBR", "SAU", "SAU", "GBR", "GBR", "SAU"],
+            "common_language": [1, 1, 0, 0, 1, 0],
+        }
+    )
+    out = build_world.with_practice_language(frame)
+    at = dict(zip(zip(out["origin"], out["destination"], strict=True), out.index, strict=True))
+    doctors, nurses = out["practice_language_doctors"], out["practice_language_nurses"]
+    assert (doctors[at["EGY", "SAU"]], nurses[at["EGY", "SAU"]]) == (1, 0)  # Arabic: doctors only
+    assert (doctors[at["PHL", "SAU"]], nurses[at["PHL", "SAU"]]) == (1, 1)  # English: both
+    assert (doctors[at["FRA", "SAU"]], nurses[at["FRA", "SAU"]]) == (0, 0)
+    outside = out["destination"] != "SAU"
+    for k in CADRES:
+        assert out[f"practice_language_{k}"].dtype == np.int64
+        column = out.loc[outside, f"practice_language_{k}"]
+        assert (column == frame.loc[outside, "common_language"]).all()
+    assert out["common_language"].equals(frame["common_language"])  # CEPII's column kept
+
+
 # ----------------------------------------------------------------------------------------------
 # the gravity fit
 

@@ -84,8 +84,9 @@ BEHAVIOUR: tuple[Parameter, ...] = (
     RealParameter(
         "behaviour.language_weight", 0.2, 1.2, 0.6, "utility",
         "Adserà & Pytliková 2015",
-        "Utility of sharing the destination's language of practice of the cadre (the common "
-        "official language; at the Gulf's destinations English, for nurses instead of Arabic).",
+        "Utility of sharing the destination's language of practice of the cadre: the common "
+        "official language; at the Gulf's destinations doctors Arabic or English, nurses English "
+        "only; world files: the official language.",
         min=0.0, max=5.0,
         range_source="common-language effects in gravity models of migration",
     ),

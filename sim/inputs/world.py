@@ -197,6 +197,12 @@ class World:
             bad = np.isnan(arr) | (np.isinf(arr) & ((arr < 0) | (field not in UNBOUNDED)))
             if bad.any():
                 raise WorldError(f"world field {field} has non-finite values", key_path=field)
+            if field == "practice_language" and not np.isin(arr, (0.0, 1.0)).all():
+                raise WorldError(
+                    "world field practice_language has a value other than 0 or 1",
+                    key_path=field,
+                    expected="1 where the origin shares the language of practice, else 0",
+                )
             if field == "age_shares" and ((arr < 0).any() or (arr.sum(axis=-1) <= 0).any()):
                 raise WorldError(
                     "world field age_shares has a negative share or a country and cadre "
@@ -430,7 +436,9 @@ def _load_global(data_dir: Path) -> World:
                 file=str(path),
                 expected="the tables built into sim/data/",
             )
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], **kw)
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""], **kw)
+        table.attrs["file"] = str(path)
+        return table
 
     str_cols = {"iso3": str, "name": str, "who_region": str, "income_group": str}
     str_cols |= {"imputed": str, "doctors_source": str, "nurses_source": str}
@@ -445,7 +453,7 @@ def _load_global(data_dir: Path) -> World:
             raise WorldError(
                 f"bundled world table lacks the column {column!r}; "
                 "run `python scripts/build_world.py`",
-                key_path=column,
+                file=table.attrs.get("file"),
                 expected="the tables built into sim/data/ by this version",
             )
         table = table[table["origin"].isin(pos) & table["destination"].isin(pos)]

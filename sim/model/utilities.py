@@ -560,8 +560,8 @@ def decision_context(
             (`sim.model.demand.Demand.log_hiring_chance`).
         base_wage: (C, K) w̄; compensation_pay_rise: (C, K) π^comp; vacancy_premium: (C, K)
             ρ_w·max(v̄ − v*, 0); amenity: (C, 2, K) A.
-        affinity_od: (C, D, K) destination utility fixed within the year (`dated_affinity`;
-            a (C, D) array counts for every cadre); slots: (D,) destination countries.
+        affinity_od: (C, D, K) destination utility fixed within the year (`dated_affinity`);
+            slots: (D,) destination countries.
         workers_per_agent: ω; diaspora_offset: (C, D, K) D⁰ − ω·N⁰ (`diaspora`);
             origin_term: (C, K) ln(R/R̄), the origins' revealed propensity to emigrate;
             origin_size: (C, K) ln(T/T̃), the size of the origins' trained workforce.
