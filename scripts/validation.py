@@ -553,8 +553,9 @@ REGISTER_YEAR = 2024
 def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
     """India's, the Philippines' and Nigeria's nurses in the UK at the end of 2024 against the NMC
     register three months earlier (`NMC_REGISTER_2024`), and where India-trained nurses in OECD
-    countries grow: in destinations that share an official language with India (as the model
-    reads CEPII) or in the others, none of which a published figure bounds.
+    countries grow: in destinations that share an official language with India (CEPII; at OECD
+    destinations the same as the model's language of practice) or in the others, none of which a
+    published figure bounds.
 
     Returns the text and {IND, PHL, NGA, share}: (model, published) pairs, and {language, other}:
     (start, end) India-trained nurses in OECD countries. Empty where 2024 is not simulated.
@@ -1398,7 +1399,7 @@ def build(results, experiment=None, scale: Path | None = None) -> str:
         f"({r.data['time']['steps_per_year']} steps a year), seed {m['seed']}, engine "
         f"{m['engine']}, commit {str(m.get('git_commit'))[:12]}. Figures are medians across "
         f"replicates. {calibration_status(m)} Sources of the published figures: "
-        "`calibration/targets.csv` (C01-C38) and docs/data.md.",
+        "`calibration/targets.csv` (C01-C39) and docs/data.md.",
         "",
     ]
     return "\n".join(head + parts) + "\n"
