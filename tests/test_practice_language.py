@@ -15,8 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.declarations import CADRES
+from sim.inputs.scenario import load_scenario
 from sim.inputs.world import load_world
 from sim.model.utilities import affinity
+from sim.runner import world_for
+from tests.model_helpers import SCENARIOS, make_model
 
 NURSES, DOCTORS = CADRES.index("nurses"), CADRES.index("doctors")
 
@@ -70,3 +73,36 @@ def test_a_world_without_the_table_reads_the_common_language_for_both_cadres():
         np.testing.assert_allclose(
             table[:, :, k] - without[:, :, k], 0.6 * np.asarray(world.common_language), atol=1e-12
         )
+
+
+def _gulf_nurses_by_origin(read_practice: bool) -> dict[str, float]:
+    """Saudi Arabia's and the UAE's nurses by country of training at the end of a three-year run
+    of the shipped baseline on a few countries, same seed, with or without the language of
+    practice (workers)."""
+    scenario = load_scenario(SCENARIOS / "baseline.yaml").with_overrides(
+        {
+            "world.countries": ["PHL", "IND", "EGY", "SDN", "NGA", "SAU", "ARE", "GBR", "USA"],
+            "scale.workers_per_agent": 20.0,
+            "time.years": 3,
+        }
+    )
+    world = world_for(scenario.data)
+    if not read_practice:
+        world = dataclasses.replace(world, practice_language=None)
+    model = make_model(scenario, seed=3, engine="arrays", world=world)
+    model.run()
+    iso = list(model.world.iso3)
+    gulf = [iso.index("SAU"), iso.index("ARE")]
+    stock = model.ledger.stock[:, gulf][..., NURSES].sum(axis=(1, 2)) * model.workers_per_agent
+    return dict(zip(iso, stock.tolist(), strict=True))
+
+
+def test_the_gulf_recruits_more_english_speaking_nurses_with_the_language_of_practice():
+    """Direction: on the same seed, reading English as the Gulf's language of practice sends
+    more of the Philippines' and India's nurses there, and fewer of Egypt's and Sudan's, than
+    reading the official language (Arabic) does."""
+    practice, official = _gulf_nurses_by_origin(True), _gulf_nurses_by_origin(False)
+    english = ("PHL", "IND")
+    arabic = ("EGY", "SDN")
+    assert sum(practice[c] for c in english) > sum(official[c] for c in english) + 1000
+    assert sum(practice[c] for c in arabic) < sum(official[c] for c in arabic)
