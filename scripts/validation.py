@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from sim.declarations import CADRES, SDG_THRESHOLD  # noqa: E402
 from sim.inputs.scenario import load_scenario  # noqa: E402
 from sim.model import initial  # noqa: E402
+from sim.model.utilities import shared_language  # noqa: E402
 from sim.runner import build_model, load_results, run_scenario, world_for  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -371,7 +372,9 @@ def language_reading(r: Run, facts: dict) -> list[str]:
                 for o, d in facts[f"growth_{cadre}"][key]]  # fmt: skip
 
     def shared(rows: list[tuple[str, str, str]]) -> list[bool]:
-        return [practice_language(r.world, [(o, d)], cadre)[0] for o, d, cadre in rows]
+        """Each row's flag, cadre by cadre (counted, not kept in row order)."""
+        of = {k: [(o, d) for o, d, c in rows if c == k] for k in CADRES}
+        return [flag for k in CADRES for flag in practice_language(r.world, of[k], k)]
 
     listed, every = pairs("listed"), pairs("corridors")
     across = len(listed) - sum(shared(listed))
@@ -410,22 +413,21 @@ CORRIDOR_FLOOR = 1_000
 def common_language(world, pairs: list[tuple[str, str]]) -> list[bool]:
     """Whether each (origin, destination) pair shares an official language in the world's
     table (`World.common_language`, CEPII: `sim/data/affinity.csv`); False for a code it lacks."""
-    position = {code: i for i, code in enumerate(np.asarray(world.iso3).astype(str))}
-    table = np.asarray(world.common_language)
-    return [
-        bool(table[position[o], position[d]]) if o in position and d in position else False
-        for o, d in pairs
-    ]
+    return _pair_flags(world, np.asarray(world.common_language), pairs)
 
 
 def practice_language(world, pairs: list[tuple[str, str]], cadre: str) -> list[bool]:
     """Whether each (origin, destination) pair shares the destination's language of practice of
-    the cadre (`World.practice_language`; the official language where the world has no such
-    table); False for a code the world lacks."""
-    if world.practice_language is None:
-        return common_language(world, pairs)
+    the cadre, as the destination choice reads it (`utilities.shared_language`: the official
+    language where the world has no table of it); False for a code the world lacks."""
+    every = np.arange(len(world.iso3))
+    return _pair_flags(world, shared_language(world, every)[:, :, CADRES.index(cadre)], pairs)
+
+
+def _pair_flags(world, table: np.ndarray, pairs: list[tuple[str, str]]) -> list[bool]:
+    """`table[origin, destination]` (C, C) as a bool for each pair of codes; False for a code
+    the world lacks."""
     position = {code: i for i, code in enumerate(np.asarray(world.iso3).astype(str))}
-    table = np.asarray(world.practice_language)[:, :, CADRES.index(cadre)]
     return [
         bool(table[position[o], position[d]]) if o in position and d in position else False
         for o, d in pairs

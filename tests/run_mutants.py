@@ -467,13 +467,13 @@ MUTANTS = (
            ("tests/test_matching_rules.py",),
            "the Community preference applies at destinations outside the area"),
     Mutant("channel_preference_ignored", "sim/model/matching.py",
-           "table = np.maximum(table, np.where(pol.channel_partner & other, channel, 0.0))",
-           "table = table",
+           "np.maximum(table, np.where(pol.channel_partner & other, channel, 0.0))",
+           "table",
            ("tests/test_matching_rules.py", "tests/test_recruitment_channels.py"),
            "open recruitment never considers a channel's partner applicants first"),
     Mutant("channel_preference_every_origin", "sim/model/matching.py",
-           "table = np.maximum(table, np.where(pol.channel_partner & other, channel, 0.0))",
-           "table = np.maximum(table, np.where(pol.channel_partner.any(axis=0)[None] & other, "
+           "np.maximum(table, np.where(pol.channel_partner & other, channel, 0.0))",
+           "np.maximum(table, np.where(pol.channel_partner.any(axis=0)[None] & other, "
            "channel, 0.0))",
            ("tests/test_matching_rules.py",),
            "a destination with a channel considers every origin's applicants first"),

@@ -230,8 +230,20 @@ def first_scan_probability(setup, pol: PolicyYear) -> np.ndarray:
       which the destination runs a government-to-government recruitment channel of the cadre in
       force this year (`PolicyYear.channel_partner`).
 
-    Computed once a year (cached on `pol`, keyed by the setup and the two probabilities).
+    Computed once a year (cached on `pol`, keyed by the setup and the two probabilities), with
+    its classes (`first_scan_classes`).
     """
+    return _first_scan(setup, pol)[0]
+
+
+def first_scan_classes(setup, pol: PolicyYear) -> np.ndarray:
+    """(C origin, C destination, K) bool: `first_scan_probability` > 0, the applicants who form
+    a class of their own at a destination (`OpenRecruitment.preferred`); cached with it."""
+    return _first_scan(setup, pol)[1]
+
+
+def _first_scan(setup, pol: PolicyYear) -> tuple[np.ndarray, np.ndarray]:
+    """The year's first-scan table and its classes, computed once (`pol._cache`)."""
     community = float(setup.behaviour["community_preference"])
     channel = float(setup.behaviour["channel_preference"])
     key = ("first_scan", id(setup), community, channel)
@@ -241,8 +253,10 @@ def first_scan_probability(setup, pol: PolicyYear) -> np.ndarray:
         other = ~np.eye(n, dtype=bool)[:, :, None]
         in_area = member[:, None, None] & setup.preferring[None, :, :] & other
         table = np.where(in_area, community, 0.0)
-        table = np.maximum(table, np.where(pol.channel_partner & other, channel, 0.0))
-        pol._cache[key] = np.ascontiguousarray(table)
+        table = np.ascontiguousarray(
+            np.maximum(table, np.where(pol.channel_partner & other, channel, 0.0))
+        )
+        pol._cache[key] = (table, table > 0.0)
     return pol._cache[key]
 
 
@@ -298,7 +312,7 @@ def match_step(
         np.zeros((n_countries, n_cadres), dtype=np.int64),
         np.zeros((n_countries, n_cadres), dtype=np.int64),
         demand.international_posts,  # not changed in place: matching consumes `posts`
-        first_scan > 0.0,
+        first_scan_classes(s, pol),  # read only: cached for the year
         np.zeros((n_countries, n_cadres), dtype=np.int64),
     )
     n = len(apps.tie_order)
