@@ -548,8 +548,25 @@ def india_check(r: Run, facts: dict, cadre: str) -> tuple[list[str], dict]:
 # citing the NMC). Checks added after the model's values had been seen, never fitted
 # (calibration/mapping.yaml, role `check`).
 NMC_REGISTER_2024 = {"IND": 67_576, "PHL": 50_180, "NGA": 14_815, "share": 0.238}
+NMC_REGISTER_DATE = pd.Timestamp("2024-09-30")
 REGISTER_ORIGINS = ("IND", "PHL", "NGA")
 REGISTER_YEAR = 2024
+# The register's count of the Philippines and India together, its last date before the initial
+# state (C36b; an input of the world data, docs/data.md §1.6): the growth of the two corridors
+# in the 2020s, which no census round measures yet.
+REGISTER_COUNTS = ROOT / "sim" / "data" / "raw" / "literature" / "register_counts.csv"
+
+
+def register_growth() -> tuple[float, float]:
+    """The NMC register's Philippines- and India-educated nurses together: (count, years) from
+    its last count in `REGISTER_COUNTS` to 30 September 2024 (C34), the count being that of the
+    first date."""
+    counts = pd.read_csv(REGISTER_COUNTS, parse_dates=["date"])
+    rows = counts[(counts.destination == "GBR") & (counts.cadre == "nurses")]
+    last = rows.sort_values("date").iloc[-1]
+    if set(str(last.origins).split()) != {"IND", "PHL"}:
+        raise ValueError(f"{REGISTER_COUNTS}: the UK's nurse group is not PHL and IND")
+    return float(last.workers), (NMC_REGISTER_DATE - last.date).days / 365.25
 
 
 def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
@@ -559,8 +576,10 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
     destinations the same as the model's language of practice) or in the others, none of which a
     published figure bounds.
 
-    Returns the text and {IND, PHL, NGA, share}: (model, published) pairs, and {language, other}:
-    (start, end) India-trained nurses in OECD countries. Empty where 2024 is not simulated.
+    Returns the text and {IND, PHL, NGA, share}: (model, published) pairs, {language, other}:
+    (start, end) India-trained nurses in OECD countries, and {uk_decade}: (model, register)
+    growth of the Philippines' and India's nurses together in the UK as ten-year factors. Empty
+    where 2024 is not simulated.
     """
     s = r.stocks
     if s is None or not len(s) or not r.start - 1 <= REGISTER_YEAR <= r.end:
@@ -585,9 +604,15 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         )
     (ind, ind_pub), (phl, phl_pub), (nga, nga_pub) = (levels[o] for o in REGISTER_ORIGINS)
     w = r.world
-    phl_start = float(
-        w.initial_foreign_trained[w.index("PHL"), w.index("GBR"), CADRES.index("nurses")]
+    phl_start, ind_start = (
+        float(w.initial_foreign_trained[w.index(o), w.index("GBR"), CADRES.index("nurses")])
+        for o in ("PHL", "IND")
     )
+    first = int(r.data["time"].get("spin_up_from") or r.start)
+    both = (phl_start + ind_start, phl + ind)
+    model_decade = (both[1] / both[0]) ** (10 / (REGISTER_YEAR - first + 1))
+    reg_count, reg_years = register_growth()
+    reg_decade = ((ind_pub + phl_pub) / reg_count) ** (10 / reg_years)
     lang, other = split["language"], split["other"]
     out = [
         f"**The UK's nurse register, 30 September 2024** (NMC, C34, C35, C37b: checks added "
@@ -618,13 +643,21 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         )
         * (nga > 1.25 * nga_pub and phl < 0.8 * phl_pub),
         "",
+        "The Philippines and India together in the UK (the one corridor of India's nurses "
+        f"counted again after the census round of 2020/21): {fmt(both[0])} in the world data "
+        f"(the start of {first}) and {fmt(both[1])} at the end of {REGISTER_YEAR}, "
+        f"{fmt(model_decade, 2)}-fold a decade; the register {fmt(reg_count)} → "
+        f"{fmt(ind_pub + phl_pub)} in the {fmt(reg_years, 1)} years to 30 September "
+        f"{REGISTER_YEAR} (C36b, C34), {fmt(reg_decade, 2)}-fold a decade, against the census "
+        "decade's growth of India-born nurses in all OECD countries in §4.",
+        "",
         f"Where India-trained nurses in OECD countries grow, {r.start - 1}-{r.end}: in the "
         f"destinations sharing an official language with India {fmt(lang[0])} → {fmt(lang[1])} "
         f"({fold(lang)}), in the others {fmt(other[0])} → {fmt(other[1])} ({fold(other)}). No "
         "published figure bounds the others.",
         "",
     ]
-    return out, levels | split
+    return out, levels | split | {"uk_decade": (model_decade, reg_decade)}
 
 
 def trained_share(rows: pd.DataFrame, origins) -> float:
@@ -1228,6 +1261,13 @@ def artefact_section(r: Run, facts: dict) -> list[str]:
         india_status = "n/a"
     elif oecd_growth / ind_decade > 1.25:
         india_status = f"remains ({oecd_growth / ind_decade:.2f}× the 2010s' growth)"
+        uk_model, uk_register = (corr.get("uk_register") or {}).get("uk_decade", (0.0, 0.0))
+        if 0.0 < uk_model < uk_register:
+            india_status += (
+                f"; in its largest OECD corridor the 2020s grew faster still (the UK register, "
+                f"with the Philippines: {uk_register:.2f}-fold a decade, the model "
+                f"{uk_model:.2f})"
+            )
     elif oecd_growth / ind_decade < 0.75:
         india_status = f"gone; slower than published ({oecd_growth / ind_decade:.2f}×)"
     else:

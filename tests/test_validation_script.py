@@ -214,7 +214,8 @@ def _register_run(end: int = 2032, phl: tuple[int, int] = (40, 60)):
         rows.append((replicate, 2023, "IND", "GBR", "nurses", 999))  # another year
     stocks = pd.DataFrame(rows, columns=["replicate", "year", "origin", "country", "cadre",
                                          "workers"])  # fmt: skip
-    return SimpleNamespace(stocks=stocks, start=2023, end=end, world=load_world("global"))
+    return SimpleNamespace(stocks=stocks, start=2023, end=end, world=load_world("global"),
+                           data={"time": {"spin_up_from": 2020}})  # fmt: skip
 
 
 def test_uk_register_check_reads_the_uk_nurses_in_2024_and_splits_india_by_language():
@@ -235,6 +236,26 @@ def test_uk_register_check_reads_the_uk_nurses_in_2024_and_splits_india_by_langu
     assert "(4.00-fold)" in "\n".join(text)
     # the Philippines' corridor: 50 at the end of 2024 against its start in the world data
     assert "shrinking while the register's grew to 50,180 (the stocks alone" in "\n".join(text)
+
+
+def test_the_register_growth_reads_the_last_count_before_the_initial_state():
+    count, years = validation.register_growth()
+    assert count == 57_303  # C36b, 31 March 2020
+    assert np.isclose(years, 1_644 / 365.25)  # to 30 September 2024
+
+
+def test_uk_register_check_compares_the_growth_of_the_philippines_and_india_in_the_uk():
+    facts = {"nurses_stock_start": _stock({("IND", "GBR"): 1}),
+             "nurses_stock_end": _stock({("IND", "GBR"): 1})}  # fmt: skip
+    run = _register_run(phl=(40_000, 60_000))  # medians: 50,000 and India's 220
+    w = run.world
+    start = sum(float(w.initial_foreign_trained[w.index(o), w.index("GBR"), 1])
+                for o in ("PHL", "IND"))  # fmt: skip
+    text, out = validation.uk_register_check(run, facts)
+    model, register = out["uk_decade"]
+    assert np.isclose(model, (50_220 / start) ** (10 / 5))  # 2020-2024: five simulated years
+    assert np.isclose(register, (117_756 / 57_303) ** (10 / (1_644 / 365.25)))
+    assert f"{register:.2f}-fold a decade" in "\n".join(text)
 
 
 def test_uk_register_check_says_where_the_origins_are_shared_wrongly(monkeypatch):
