@@ -106,7 +106,7 @@ def first_scan(members=(), waived=(), preference=0.0, partners=(), channel_prefe
         free_movement=_flags(members),
         preferring=np.repeat((_flags(members) & ~_flags(waived))[:, None], 2, axis=1),
     )
-    pol = SimpleNamespace(channel_partner=channel_partner, _cache={})
+    pol = SimpleNamespace(channel_partner=channel_partner, cached=lambda key, compute: compute())
     return matching.first_scan_probability(setup, pol)
 
 

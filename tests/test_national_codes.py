@@ -11,6 +11,8 @@ too, the lower rate holds.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,6 +22,7 @@ from sim.declarations import CADRES
 from sim.errors import WorldError
 from sim.inputs.dated_facts import SAFEGUARDS_LIST_YEAR, channel_arrays
 from sim.inputs.scenario import load_scenario
+from sim.model.matching import first_scan_classes, first_scan_probability
 from sim.model.policies import PolicySchedule
 from sim.runner import world_for
 from tests.model_helpers import SCENARIOS, run_all
@@ -192,3 +195,25 @@ def test_a_code_is_data_so_a_spin_up_keeps_it_while_it_strips_the_levers(baselin
     in_force = schedule.year(2025).passive()
     assert in_force[nga, gbr].tolist() == [0.2, 0.2] and in_force[nga, usa].tolist() == [0.2, 0.2]
     assert schedule.without_levers().passive()[nga, gbr].tolist() == [rate, rate]
+
+
+def test_the_years_cached_tables_are_computed_once_and_read_only(baseline, world):
+    """What a PolicyYear caches for the year (the passive table, ln(1 + fee), the first scan) is
+    the same array on every call and cannot be written: one reader cannot change what the
+    others read."""
+    pol = _schedule(baseline, world).year(2025)
+    slots = np.arange(3)
+    n = len(world.iso3)
+    setup = SimpleNamespace(
+        behaviour={"community_preference": 0.5, "channel_preference": 0.5},
+        free_movement=np.zeros(n, dtype=bool),
+        preferring=np.zeros((n, len(CADRES)), dtype=bool),
+    )
+    for table in (pol.passive(), pol.log1p_fee(slots), first_scan_probability(setup, pol),
+                  first_scan_classes(setup, pol)):  # fmt: skip
+        assert not table.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            table.flat[0] = table.flat[0]
+    assert pol.passive() is pol.passive()
+    assert pol.log1p_fee(slots) is pol.log1p_fee(slots)
+    assert first_scan_probability(setup, pol) is first_scan_probability(setup, pol)

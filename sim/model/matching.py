@@ -243,11 +243,11 @@ def first_scan_classes(setup, pol: PolicyYear) -> np.ndarray:
 
 
 def _first_scan(setup, pol: PolicyYear) -> tuple[np.ndarray, np.ndarray]:
-    """The year's first-scan table and its classes, computed once (`pol._cache`)."""
+    """The year's first-scan table and its classes, computed once (`PolicyYear.cached`)."""
     community = float(setup.behaviour["community_preference"])
     channel = float(setup.behaviour["channel_preference"])
-    key = ("first_scan", id(setup), community, channel)
-    if key not in pol._cache:
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
         member = np.asarray(setup.free_movement, dtype=bool)
         n = member.shape[0]
         other = ~np.eye(n, dtype=bool)[:, :, None]
@@ -256,8 +256,9 @@ def _first_scan(setup, pol: PolicyYear) -> tuple[np.ndarray, np.ndarray]:
         table = np.ascontiguousarray(
             np.maximum(table, np.where(pol.channel_partner & other, channel, 0.0))
         )
-        pol._cache[key] = (table, table > 0.0)
-    return pol._cache[key]
+        return table, table > 0.0
+
+    return pol.cached(("first_scan", id(setup), community, channel), compute)
 
 
 class OpenRecruitment(NamedTuple):
@@ -312,7 +313,7 @@ def match_step(
         np.zeros((n_countries, n_cadres), dtype=np.int64),
         np.zeros((n_countries, n_cadres), dtype=np.int64),
         demand.international_posts,  # not changed in place: matching consumes `posts`
-        first_scan_classes(s, pol),  # read only: cached for the year
+        first_scan_classes(s, pol),  # read only (cached for the year)
         np.zeros((n_countries, n_cadres), dtype=np.int64),
     )
     n = len(apps.tie_order)

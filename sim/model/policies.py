@@ -116,13 +116,24 @@ class PolicyYear:
     wage_multiplier: np.ndarray  # (C,)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    def cached(self, key, compute):
+        """The year's value of `compute()` under `key`, computed once and returned read only
+        (arrays, or tuples of arrays), so no caller can change what the others read; `replace`
+        starts a new cache."""
+        if key not in self._cache:
+            value = compute()
+            for array in value if isinstance(value, tuple) else (value,):
+                array.flags.writeable = False
+            self._cache[key] = value
+        return self._cache[key]
+
     def log1p_fee(self, slots: np.ndarray) -> np.ndarray:
         """ln(1 + fee) at the destination slots `slots` (D,): (C origin, D, K), computed once a
-        year (the fee is fixed within it; `replace` starts a new cache)."""
-        key = ("log1p_fee", slots.tobytes())
-        if key not in self._cache:
-            self._cache[key] = np.ascontiguousarray(np.log1p(self.fee[:, slots, :]))
-        return self._cache[key]
+        year (the fee is fixed within it)."""
+        return self.cached(
+            ("log1p_fee", slots.tobytes()),
+            lambda: np.ascontiguousarray(np.log1p(self.fee[:, slots, :])),
+        )
 
     def passive(self) -> np.ndarray:
         """(C origin, C destination, K) probability that an applicant of the cadre from the
@@ -130,13 +141,13 @@ class PolicyYear:
         recruits ethically and the origin is protected, the rate of the destination's own code in
         the world data where that applies (`code_passive`), the lower where both do, else 1
         (computed once a year)."""
-        if "passive" not in self._cache:
+
+        def compute() -> np.ndarray:
             ethical = self.ethical[None, :] & self.protected[:, None]
             lever = np.where(ethical, self.passive_rate, 1.0)
-            self._cache["passive"] = np.ascontiguousarray(
-                np.minimum(lever[:, :, None], self.code_passive)
-            )
-        return self._cache["passive"]
+            return np.ascontiguousarray(np.minimum(lever[:, :, None], self.code_passive))
+
+        return self.cached("passive", compute)
 
 
 class PolicySchedule:
