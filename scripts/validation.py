@@ -17,6 +17,7 @@ numbers now. Figures are medians across replicates; the header says how the para
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import logging
@@ -78,7 +79,14 @@ class Run:
         self.start = int(self.data["time"]["start_year"])
         self.end = self.start + int(self.data["time"]["years"]) - 1
         self.replicates = int(self.ind.replicate.nunique())
+        self.first = int(self.data["time"].get("spin_up_from") or self.start)
         self._wide = {}
+
+    @functools.cached_property
+    def start_model(self):
+        """A model of the run's scenario as it starts, in its first simulated year `first` (the
+        spin-up's, if any; seed 0): its setup and initial state, built once."""
+        return build_model(self.data, seed=0, engine="arrays", world=self.world)
 
     def has(self, name: str) -> bool:
         return name in set(self.ind.indicator.unique())
@@ -218,8 +226,9 @@ def labour_section(r: Run) -> tuple[list[str], dict]:
 def reference_rates(r: Run) -> dict:
     """The expected first-year voluntary outflow of own-trained workers at home that base
     graduate output replaces (ODD §7.6, λ_vol), by (cadre, income group): from a model of the
-    same scenario, weighted by the own-trained workers and their ages."""
-    model = build_model(r.data, seed=0, engine="arrays", world=r.world)
+    same scenario at its start (`Run.start_model`), weighted by the own-trained workers and their
+    ages."""
+    model = r.start_model
     s = model.setup
     own = initial.own_at_home(model.ledger.stock).sum(axis=1).astype(float)  # (C, K)
     ages = s.age_profile  # (C, K, Y)
@@ -259,8 +268,14 @@ def outflow_reference_section(r: Run) -> tuple[list[str], dict]:
         f"Voluntary leaving (own-trained share) and first emigrations in {year}, over the "
         "own-trained stock at the start, by income group, against the reference outflow that "
         "base graduate output replaces: computed by the model at initialisation from its own "
-        "behaviour with no lever in force (ODD §7.6), so the two agree up to the approximations "
-        "named there and the noise of one year.",
+        f"behaviour with no lever in force (ODD §7.6), in {r.first}, so the two agree up to the "
+        "approximations named there, the noise of one year"
+        + (
+            f" and the drift of the {year - r.first} simulated years between"
+            if year > r.first
+            else ""
+        )
+        + ".",
         "",
     ]
     out += md_table(["", *GROUPS], rows)
@@ -492,7 +507,7 @@ INDIA_BORN_OECD = {
 
 
 def india_check(r: Run, facts: dict, cadre: str) -> tuple[list[str], dict]:
-    """India-trained workers of a cadre in OECD countries in the world data (the first simulated
+    """India-trained workers of a cadre in OECD countries at the model's start (the first simulated
     year, the spin-up's if any), at the start of the reported years and at the end, against the
     census counts of India-born ones there (`INDIA_BORN_OECD`): for nurses a check of the
     gravity-built corridors, which no Indian nurse count outside the USA entered (docs/data.md
@@ -503,16 +518,16 @@ def india_check(r: Run, facts: dict, cadre: str) -> tuple[list[str], dict]:
     """
     iso = list(r.world.iso3)
     oecd = [iso.index(c) for c in OECD_MEMBERS if c in iso]
-    initial = r.world.initial_foreign_trained
     data = float("nan")
-    if initial is not None and "IND" in iso:
-        data = float(initial[iso.index("IND"), oecd, CADRES.index(cadre)].sum())
+    if "IND" in iso:  # the model's start: the world data scaled to its first year's stocks
+        foreign = initial.foreign_workers(r.start_model.setup, r.world)
+        data = float(foreign[iso.index("IND"), oecd, CADRES.index(cadre)].sum())
     levels = {"data": data}
     for when in ("start", "end"):
         s = facts[f"{cadre}_stock_{when}"]
         s = s[s.index.get_level_values("origin") == "IND"]
         levels[when] = float(in_oecd(s).sum())
-    first = int(r.data["time"].get("spin_up_from") or r.start)
+    first = r.first
     simulated = r.end - first + 1
     data, start, end = levels["data"], levels["start"], levels["end"]
     levels["decade"] = (end / data) ** (10 / simulated) if data > 0 else float("nan")
@@ -526,15 +541,16 @@ def india_check(r: Run, facts: dict, cadre: str) -> tuple[list[str], dict]:
     )
     bound = start / pub[2020]
     out = [
-        f"India-trained {cadre} in OECD countries: {fmt(data)} in the world data (the start of "
-        f"{first}), {fmt(start)} at the end of {r.start - 1}, {fmt(end)} at the end of {r.end}: "
+        f"India-trained {cadre} in OECD countries: {fmt(data)} at the model's start ({first}; "
+        "the world data's count scaled by each destination's stock growth from its data year), "
+        f"{fmt(start)} at the end of {r.start - 1}, {fmt(end)} at the end of {r.end}: "
         f"{fmt(start / data, 2) if data > 0 else 'n/a'}-fold in the {r.start - first} years "
         f"before the reported ones, {fmt(end / start, 2) if start > 0 else 'n/a'}-fold in "
         f"the {r.end - r.start + 1} reported, {fmt(levels['decade'], 2)}-fold a decade over the "
         f"{simulated} simulated. Published (India-born, census rounds; the first derived from "
         f"the rise to the last): {counts}: {decades} (docs/data.md §1.8; the reports may count "
         f"different sets of OECD members). The India-born include {cadre} trained abroad, so "
-        "the published level is an upper bound for the India-trained: the world data are "
+        "the published level is an upper bound for the India-trained: the model's start is "
         f"{pct(data / pub[2020], 0)} of it, the state at the end of {r.start - 1} "
         f"{pct(bound, 0)}" + (" (above the bound)." if bound > 1 else "."),
         "",
@@ -608,7 +624,7 @@ def uk_register_check(r: Run, facts: dict) -> tuple[list[str], dict]:
         float(w.initial_foreign_trained[w.index(o), w.index("GBR"), CADRES.index("nurses")])
         for o in ("PHL", "IND")
     )
-    first = int(r.data["time"].get("spin_up_from") or r.start)
+    first = r.first
     both = (phl_start + ind_start, phl + ind)
     model_decade = (both[1] / both[0]) ** (10 / (REGISTER_YEAR - first + 1))
     reg_count, reg_years = register_growth()

@@ -215,7 +215,7 @@ def _register_run(end: int = 2032, phl: tuple[int, int] = (40, 60)):
     stocks = pd.DataFrame(rows, columns=["replicate", "year", "origin", "country", "cadre",
                                          "workers"])  # fmt: skip
     return SimpleNamespace(stocks=stocks, start=2023, end=end, world=load_world("global"),
-                           data={"time": {"spin_up_from": 2020}})  # fmt: skip
+                           first=2020)  # fmt: skip
 
 
 def test_uk_register_check_reads_the_uk_nurses_in_2024_and_splits_india_by_language():

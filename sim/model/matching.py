@@ -293,7 +293,7 @@ def match_step(
     contract_steps: np.ndarray,
     population: Population,
     ledger: Ledger,
-) -> tuple[Transitions, np.ndarray]:
+) -> tuple[Transitions, np.ndarray, OpenRecruitment]:
     """Phase 4 of a step (ODD §7.5): international matching, the emigrants' moves, then returns.
 
     Applicants abroad are matched to this step's international posts (`match_applicants`) and

@@ -136,11 +136,14 @@ class PolicyYear:
         )
 
     def passive(self) -> np.ndarray:
-        """(C origin, C destination, K) probability that an applicant of the cadre from the
-        origin is taken where posts are open: the lever's passive rate where the destination
-        recruits ethically and the origin is protected, the rate of the destination's own code in
+        """(C country, C destination, K) probability that an applicant of the cadre applying from
+        the country is taken where posts are open: the lever's passive rate where the destination
+        recruits ethically and the country is protected, the rate of the destination's own code in
         the world data where that applies (`code_passive`), the lower where both do, else 1
-        (computed once a year)."""
+        (computed once a year). Matching reads it by the country the applicant works in (for a
+        first move, the country of training; ODD §7.5); the network term's expected split by the
+        country of training (`utilities.expected_split_correction`, an approximation for onward
+        movers, ODD §4.2.2)."""
 
         def compute() -> np.ndarray:
             ethical = self.ethical[None, :] & self.protected[:, None]
