@@ -71,6 +71,7 @@ FILES = {
     "ssl": "ssl_2023_countries.csv",
     "targets": "calibration_targets.csv",
     "lit_shares": "literature/foreign_trained_shares.csv",
+    "lit_natives": "literature/natives_trained_abroad.csv",
     "lit_anchors": "literature/anchors.csv",
     "lit_register": "literature/register_counts.csv",
     "lit_hazards": "literature/exit_hazards.csv",
@@ -791,12 +792,13 @@ def build_corridors(
     frame = gravity.dyad_frame(dyads, countries, migrants, listing)
     fit = gravity.fit_gravity(frame, listing, totals, countries)
     published = literature.read_foreign_shares(raw / FILES["lit_shares"], iso3, targets)
+    natives = literature.read_foreign_shares(raw / FILES["lit_natives"], iso3, targets)
     anchors = literature.read_anchors(raw / FILES["lit_anchors"], targets)
     register = literature.read_register_counts(
         raw / FILES["lit_register"], iso3, targets, dt.date(BASE_YEAR, 1, 1)
     )
     stock = initial_stock.build_initial_stock(
-        fit, countries, listing, totals, published, anchors, register
+        fit, countries, listing, totals, published, anchors, register, natives
     )
     tables = gravity.tables(fit) | stock
     cells = stock["initial_foreign_trained.csv"]

@@ -476,6 +476,29 @@ def test_published_shares_are_reproduced(world: World) -> None:
     )
 
 
+def test_the_nurse_link_reads_the_migrants_part_of_the_doctor_share() -> None:
+    """docs/data.md §1.4, rule 4: logit s_N = logit(s_D (1 - n_D)) + Delta, n_D the published
+    share of the destination's foreign-trained doctors who are its natives trained abroad (0
+    where none is published): Israel's and Norway's halves are left out of the link."""
+    totals = pd.read_csv(DATA_DIR / "foreign_trained_totals.csv")
+    share = totals.set_index(["destination", "cadre"])["share"]
+    model = pd.read_csv(DATA_DIR / "nurse_model.csv").set_index("parameter")["value"]
+    delta = float(model["nurse_share_link_Delta"])
+    natives = {r["destination"]: float(r["share"])
+               for r in rows(RAW / "literature" / "natives_trained_abroad.csv")
+               if r["cadre"] == "doctors"}  # fmt: skip
+    assert natives == {"ISR": 0.5, "NOR": 0.5}
+    linked = totals[(totals.cadre == "nurses") & (totals.total_method == "doctor_share_link")]
+    assert {"ISR", "NOR", "DEU", "CHE"} <= set(linked.destination)
+    for d, stock in zip(linked.destination, linked.stock, strict=True):
+        migrants = share[d, "doctors"] * (1.0 - natives.get(d, 0.0))
+        expected = 1.0 / (1.0 + np.exp(-(np.log(migrants / (1.0 - migrants)) + delta)))
+        # the cells are whole workers: a small island's share moves by their rounding
+        assert share[d, "nurses"] == pytest.approx(expected, abs=max(2e-3, 50 / stock)), d
+    # without the natives' halves, Israel's nurses would be linked to 54% of its doctors
+    assert share["ISR", "nurses"] < 0.2 < share["ISR", "doctors"] / 2
+
+
 def top_sources(world: World, dest: str, cadre: str, n: int = 3) -> list[str]:
     col = world.initial_foreign_trained[:, world.index(dest), CADRES.index(cadre)]
     return [str(world.iso3[i]) for i in np.argsort(-col, kind="stable")[:n]]

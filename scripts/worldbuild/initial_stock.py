@@ -196,8 +196,14 @@ def destination_totals(
     anchor: pd.Series,
     weights: dict[str, pd.Series],
     register: pd.DataFrame,
+    natives: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, float]:
     """``T[d, k]`` with its method and reference, and the nurse link ``Delta``.
+
+    The nurse link reads the migrants' part of the doctor share: where a published figure gives
+    the share of a destination's foreign-trained doctors who are its natives trained abroad
+    (``natives``: destination, cadre, share), the link's doctor share leaves them out, for the
+    model's foreign-trained workers are migrants (docs/data.md §1.4).
 
     Where a register counts a group of origins together (``register``, one row per destination
     and cadre), the other origins keep their gravity-built cells and the group takes the count:
@@ -246,7 +252,11 @@ def destination_totals(
             }
         )
     doc = pd.DataFrame(rows).set_index("destination")
-    doc_share = np.minimum(doc["total"] / doc["stock"], MAX_SHARE)
+    migrant_doctor_share = np.minimum(doc["total"] / doc["stock"], MAX_SHARE)
+    if natives is not None:  # the migrants' part of the doctor share
+        native = natives[natives["cadre"] == "doctors"].set_index("destination")["share"]
+        native = native.reindex(migrant_doctor_share.index).fillna(0.0)
+        migrant_doctor_share = migrant_doctor_share * (1.0 - native)
     # nurses: published, else the doctor share moved by Delta (mean over the OECD = C15)
     members = [d for d in OECD_MEMBERS if d in doc.index]
     fixed = [d for d in members if (d, "nurses") in pub.index]
@@ -256,7 +266,7 @@ def destination_totals(
     delta = solve_intercept(
         anchor["oecd_mean_share_nurses"],
         np.array([kept.get((d, "nurses"), 1.0) / n for d in free]),
-        np.asarray(logit(doc_share[free].to_numpy())),
+        np.asarray(logit(migrant_doctor_share[free].to_numpy())),
         fixed=sum(pub.at[(d, "nurses"), "share"] for d in fixed) / n
         + sum(reg.at[(d, "nurses"), "workers"] / float(cty.at[d, "nurses"]) for d in counted) / n,
     )
@@ -270,7 +280,7 @@ def destination_totals(
                 pub.at[(d, "nurses"), "target"],
             )
         else:
-            share = float(expit(logit(doc_share[d]) + delta))
+            share = float(expit(logit(migrant_doctor_share[d]) + delta))
             method, ref = "doctor_share_link", "C15"
         total = share * stock
         if (d, "nurses") in reg.index:
@@ -423,14 +433,15 @@ def build_initial_stock(
     published: pd.DataFrame,
     anchors: pd.DataFrame,
     register: pd.DataFrame,
+    natives: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``initial_foreign_trained.csv``, ``foreign_trained_totals.csv`` and ``nurse_model`` (the
-    nurse parameters, for the documentation)."""
+    nurse parameters, for the documentation); ``natives`` as `destination_totals` reads it."""
     cty = countries.set_index("iso3")
     anchor = anchors.set_index("name")["value"].astype(float)
     weights, shifts = gravity_weights(grav, countries, anchor)
     totals, delta = destination_totals(
-        grav, countries, oecd_total, published, anchor, weights, register
+        grav, countries, oecd_total, published, anchor, weights, register, natives
     )
     cells = split_over_origins(totals, weights, listing, register)
 

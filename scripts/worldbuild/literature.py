@@ -72,7 +72,9 @@ def check_targets(df: pd.DataFrame, targets: pd.DataFrame, path: Path) -> None:
 
 
 def read_foreign_shares(path: Path, iso3: list[str], targets: pd.DataFrame) -> pd.DataFrame:
-    """Published foreign-trained shares: ``destination, cadre, share, low, high, ...``."""
+    """Published shares by destination and cadre: ``destination, cadre, share, low, high, ...``
+    (the foreign-trained share, ``foreign_trained_shares.csv``; the share of the foreign-trained
+    who are natives trained abroad, ``natives_trained_abroad.csv``)."""
     cols = [
         "destination",
         "cadre",
