@@ -654,6 +654,32 @@ def test_set_replaces_a_whole_list(tmp_path):
     assert [a["source"] for a in sc.get("policies.agreements")] == ["XEX"]
 
 
+def test_set_merges_a_mapping_into_a_section_key_by_key(tmp_path):
+    """A mapping for a section sets its keys, as `extends` merges files: the section's other keys
+    keep the values the files gave them (replacing the section reset them to the defaults)."""
+    write(tmp_path, "base.yaml", "behaviour:\n  emigrate_constant: -5.5\ntime:\n  years: 5\n")
+    child = write(tmp_path, "c.yaml", "extends: base.yaml\ntime:\n  spin_up_from: 2020\n"
+                  "  start_year: 2023\n")  # fmt: skip
+    sc = load(child, ["behaviour={wage_weight: 1.9}", "time={years: 2}"])
+    assert sc.get("behaviour.wage_weight") == 1.9
+    assert sc.get("behaviour.emigrate_constant") == -5.5
+    assert sc.get("time.years") == 2 and sc.get("time.spin_up_from") == 2020
+    # the same through with_overrides (sweeps' `fixed:`, calibration's `set:`)
+    over = load(child).with_overrides({"behaviour": {"wage_weight": 1.5}, "time": {"years": 3}})
+    assert over.get("behaviour.wage_weight") == 1.5
+    assert over.get("behaviour.emigrate_constant") == -5.5
+    assert over.get("time.spin_up_from") == 2020 and over.get("time.years") == 3
+    # nested sections merge too; a key the section does not have is named with its path
+    nested = load(child, ["policies={compensation: {rate: 5000}}"])
+    assert nested.get("policies.compensation.rate") == 5000.0
+    err = error_of(child, ["behaviour={wage_wieght: 1}"])
+    assert err.file == "--set" and "behaviour.wage_wieght" in str(err)
+    assert "wage_weight" in str(err)
+    # an empty mapping sets nothing: an error, not a silent no-op
+    err = error_of(child, ["behaviour={}"])
+    assert "behaviour.wage_weight" in str(err) or "a key of it" in str(err)
+
+
 def test_set_can_fix_an_invalid_value(tmp_path):
     path = write(tmp_path, "s.yaml", "time:\n  years: 0\n")
     assert load(path, ["time.years=2"]).get("time.years") == 2

@@ -170,10 +170,29 @@ def parse_set(item: str) -> tuple[str, Any]:
 
 
 def _apply_override(data: dict, prov: Provenance, dotted: str, value: Any, source: str) -> None:
-    """Set `dotted` (a path that exists in the schema) to `value` in `data`."""
-    node: Any = SCHEMA
-    target: Any = data
+    """Set `dotted` (a path that exists in the schema) to `value` in `data`.
+
+    A mapping given for a section (`behaviour={wage_weight: 1.9}`) is merged key by key, as
+    `extends` merges files: each of its keys is set as its own path, and the section's other keys
+    keep their values (replacing the section would silently reset them to the defaults).
+    """
     parts = list(_walk_parts(dotted, source))
+    node: Any = SCHEMA
+    for part, prefix in parts:
+        node = _schema_child(node, part, prefix, dotted, source)
+    if isinstance(node, dict) and isinstance(value, dict):
+        if not value:
+            raise scenario_error(
+                f"'{dotted}' is a section; an empty mapping sets nothing",
+                file=source,
+                key_path=dotted,
+                expected=f"a key of it, e.g. {dotted}.{next(iter(node))}=VALUE",
+            )
+        for key, item in value.items():
+            _apply_override(data, prov, f"{dotted.strip()}.{key}", item, source)
+        return
+    node = SCHEMA
+    target: Any = data
     path: KeyPath = ()
     for i, (part, prefix) in enumerate(parts):
         node_before = node

@@ -238,7 +238,9 @@ Every key is optional: missing keys take the defaults below. Validate a file wit
   before validation, e.g. `--set behaviour.wage_weight=1.5`, `--set time.years=20`,
   `--set policies.compensation.enabled=true`, `--set policies.agreements.0.quota=800`,
   `--set "world.countries=[XSR, XDA]"`. VALUE is read as YAML. List items are addressed by index
-  (from 0) and must exist.
+  (from 0) and must exist. A mapping given for a section (`--set "behaviour={wage_weight: 1.5}"`)
+  sets its keys one by one, as `extends` merges files: the section's other keys keep their values
+  (a sweep's `fixed:` and a calibration's `set:` read the same way).
 - **Country selectors** (type *countries*) are one of the keywords `all`, `none`, `safeguards`
   (WHO health workforce support and safeguards list 2023), `destinations` (the countries chosen by
   `workforce.destinations`), `high_income` (World Bank income group H), `low_income` (group L), or a
