@@ -276,6 +276,12 @@ CASES: dict[str, Case] = {
             )
         },
     ),
+    "no-agent-at-all": v(
+        scenario(scale="scale: {workers_per_agent: 1000000}"),
+        "scale.workers_per_agent",
+        "no simulated country with a single agent",
+        "fewer workers per agent",
+    ),
     # ---------------------------------------------------------------- scenario names and text
     "name-parent-path": r(scenario(name='name: "../../x"'), "name", "path"),
     "name-absolute": r(scenario(name='name: "/tmp/hrhsim-evil"'), "name", "path"),

@@ -680,6 +680,19 @@ def test_set_merges_a_mapping_into_a_section_key_by_key(tmp_path):
     assert "behaviour.wage_weight" in str(err) or "a key of it" in str(err)
 
 
+def test_a_scale_that_rounds_countries_away_is_named(caplog):
+    """A tenth or more of the simulated countries without an agent at the start: a warning
+    naming the key, the count and the countries; the shipped scale has none."""
+    baseline = REPO / "scenarios" / "baseline.yaml"
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        load_scenario(baseline)
+    assert "without an agent" not in caplog.text
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        load_scenario(baseline, ["scale.workers_per_agent=20000"])
+    assert "scale.workers_per_agent = 20000 leaves" in caplog.text
+    assert "of the 194 simulated countries without an agent" in caplog.text
+
+
 def test_set_can_fix_an_invalid_value(tmp_path):
     path = write(tmp_path, "s.yaml", "time:\n  years: 0\n")
     assert load(path, ["time.years=2"]).get("time.years") == 2

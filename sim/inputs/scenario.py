@@ -300,21 +300,46 @@ def _check_countries(data: dict, v: Validator) -> Any:
 
 
 def _check_size(world: Any, data: dict, simulated: set[str], v: Validator) -> None:
-    """Refuse runs with more simulated workers than `MAX_AGENTS` (they would exhaust memory)."""
+    """Refuse runs with more simulated workers than `MAX_AGENTS` (they would exhaust memory) or
+    with no agent at all (every result would be 0), and warn when a tenth or more of the
+    simulated countries have no agent at the start (their workers round away)."""
     try:
         chosen = np.isin(np.asarray(world.iso3).astype(str), sorted(simulated))
-        workers = float(
-            np.sum(np.asarray(world.doctors)[chosen] + np.asarray(world.nurses)[chosen])
-        )
+        stocks = np.stack([np.asarray(world.doctors), np.asarray(world.nurses)])[:, chosen]
+        workers = float(stocks.sum())
     except (AttributeError, TypeError, ValueError):  # a stand-in world without stocks (tests)
         return
-    agents = workers / data["scale"]["workers_per_agent"]
+    omega = data["scale"]["workers_per_agent"]
+    agents = workers / omega
     if agents > MAX_AGENTS:
         raise v.error(
             ("scale", "workers_per_agent"),
             f"about {agents / 1e6:,.0f} million simulated workers at the start, more than the "
             f"limit of {MAX_AGENTS / 1e6:,.0f} million",
             expected=f"workers_per_agent >= {workers / MAX_AGENTS:,.1f} for this world",
+        )
+    # each country's doctors and nurses become whole agents (nearest integer)
+    empty = (np.floor(stocks / omega + 0.5).sum(axis=0) == 0) & (stocks.sum(axis=0) > 0)
+    if empty.any() and empty.all():
+        raise v.error(
+            ("scale", "workers_per_agent"),
+            f"{workers:,.0f} workers at {omega:,.0f} workers per agent leave no simulated "
+            "country with a single agent: every result would be 0",
+            expected=f"workers_per_agent <= {2 * stocks.sum(axis=0).max():,.0f} for these "
+            "countries (fewer workers per agent)",
+        )
+    if empty.sum() >= max(2, 0.1 * chosen.sum()):
+        names = np.asarray(world.iso3).astype(str)[chosen][empty]
+        file, _ = v.prov.lookup(("scale", "workers_per_agent"))
+        log.warning(
+            "%s: scale.workers_per_agent = %s leaves %d of the %d simulated countries without "
+            "an agent at the start (%s): their workers round away and their results are 0; "
+            "fewer workers per agent keep them",
+            file,
+            f"{omega:g}",
+            int(empty.sum()),
+            int(chosen.sum()),
+            ", ".join(names[:8]) + (", ..." if len(names) > 8 else ""),
         )
 
 

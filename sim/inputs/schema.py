@@ -131,7 +131,10 @@ SCHEMA: dict = {
     },
     "scale": {
         "workers_per_agent": Field("float", 100.0, "How many real workers one simulated worker "
-                                   "stands for (1 = one agent per worker). Outputs are in workers.",
+                                   "stands for (1 = one agent per worker). Outputs are in workers. "
+                                   "Each country's doctors and nurses round to whole agents: a "
+                                   "scale that leaves no country an agent is refused, one that "
+                                   "leaves a tenth of them none is warned about.",
                                    unit="workers/agent", min=1.0, max=1e6),
     },
     "engine": Field("enum", "auto", "`agents`: every worker a Mesa agent (small runs, teaching); "
