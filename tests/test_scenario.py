@@ -693,6 +693,28 @@ def test_a_scale_that_rounds_countries_away_is_named(caplog):
     assert "of the 194 simulated countries without an agent" in caplog.text
 
 
+def test_a_sample_the_scenario_names_but_does_not_read_is_warned_about(tmp_path, caplog):
+    """uncertainty.sample without kind: parameters in the scenario's own file or --set: a
+    warning; inherited from a file it extends (calibration/fitted.yaml names its posterior for
+    its children): none."""
+    sample = REPO / "calibration" / "posterior.csv"
+    own = write(tmp_path, "s.yaml", f"extends: {REPO / 'scenarios' / 'archetypes_baseline.yaml'}\n"
+                f"uncertainty: {{sample: {sample}}}\n")  # fmt: skip
+    said = "uncertainty.sample is set but uncertainty.kind is 'stochastic'"
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        load_scenario(own)
+    assert said in caplog.text and str(own) in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        load_scenario(REPO / "scenarios" / "baseline.yaml")  # inherits fitted.yaml's sample
+        load_scenario(own, ["uncertainty.kind=parameters"])  # reads it
+    assert said not in caplog.text
+    with caplog.at_level("WARNING", logger="sim.inputs.scenario"):
+        load_scenario(REPO / "scenarios" / "archetypes_baseline.yaml",
+                      [f"uncertainty.sample={sample}"])  # fmt: skip
+    assert said in caplog.text and "--set" in caplog.text
+
+
 def test_set_can_fix_an_invalid_value(tmp_path):
     path = write(tmp_path, "s.yaml", "time:\n  years: 0\n")
     assert load(path, ["time.years=2"]).get("time.years") == 2

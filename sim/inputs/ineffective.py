@@ -4,15 +4,15 @@
 Each is (the file that set the key in question, the warning): a policy that starts after the
 last simulated year or ends before the first, one configured but never enabled, an adjustment that
 multiplies nothing, two bilateral agreements on one corridor and cadre at once (their quotas
-add up: said, not an error), and a country selection (a list, or a keyword such as
-`safeguards`) that holds no simulated country.
+add up: said, not an error), a posterior sample the scenario names but does not read, and a
+country selection (a list, or a keyword such as `safeguards`) that holds no simulated country.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sim.inputs.extends import KeyPath, Provenance
+from sim.inputs.extends import SET_SOURCE, KeyPath, Provenance
 from sim.inputs.schema import SCHEMA, Field, ListOf
 from sim.inputs.selectors import selector_codes
 
@@ -94,7 +94,27 @@ def ineffective_policies(data: dict, prov: Provenance) -> list[tuple[str, str]]:
             notes.append(
                 (_where(prov, keys), f"{key} sets no multiplier (every one is 1): it has no effect")
             )
-    return notes
+    return notes + _unread_sample(data, prov)
+
+
+def _unread_sample(data: dict, prov: Provenance) -> list[tuple[str, str]]:
+    """A warning where the scenario's own file or `--set` names a posterior sample that its
+    `uncertainty.kind` does not read (a file it extends may name one for its children, as
+    calibration/fitted.yaml does: no warning then)."""
+    uncertainty = data["uncertainty"]
+    set_by = prov.origins.get(("uncertainty", "sample"))
+    if uncertainty["sample"] is None or uncertainty["kind"] == "parameters" or set_by is None:
+        return []
+    if set_by[0] not in (prov.root, SET_SOURCE):
+        return []
+    return [
+        (
+            str(set_by[0]),
+            f"uncertainty.sample is set but uncertainty.kind is '{uncertainty['kind']}': the "
+            "sample is not read and the replicates carry stochastic noise only (set "
+            "`uncertainty.kind: parameters` to draw from it)",
+        )
+    ]
 
 
 def _years(spec: dict, run: tuple[int, int]) -> tuple[int, int]:

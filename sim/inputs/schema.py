@@ -156,7 +156,8 @@ SCHEMA: dict = {
         "sample": Field("path", None, "Posterior sample of `hrhsim calibrate` (CSV: a `draw` "
                         "column and one column per dotted parameter path, e.g. "
                         "calibration/posterior.csv), relative to the file that names it; needed "
-                        "by `kind: parameters`.", nullable=True),
+                        "by `kind: parameters` and read only then (named by the scenario's own "
+                        "file or `--set` with another kind: a warning).", nullable=True),
     },
     "outputs": {
         "csv": Field("bool", False, "Also write CSV copies of the Parquet tables."),
