@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.cli.app import build_parser, main
+from sim.cli.app import build_parser, check_environment, main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -241,6 +241,30 @@ def test_validate_subprocess_python_m_sim(tmp_path):
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
     assert "bad.yaml:4: time.yeras: unknown key 'yeras'; did you mean 'years'?" in proc.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "abc", "1.5", ""])
+def test_a_bad_thread_setting_is_refused_before_numba_reads_it(tmp_path, value):
+    """NUMBA_NUM_THREADS that numba would stop on (0, negative: exit 1) or warn about with a
+    traceback (text): one line naming the variable, exit 2, in a fresh process (numba reads the
+    variable when it is imported)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               NUMBA_NUM_THREADS=value)  # fmt: skip
+    scenario = str(REPO / "scenarios" / "archetypes_baseline.yaml")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", scenario],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"environment: NUMBA_NUM_THREADS is {value!r}" in proc.stderr
+    assert "at least 1" in proc.stderr
+
+
+def test_a_thread_setting_numba_reads_is_accepted():
+    for value in ("1", "2", " 4 ", "64"):
+        check_environment({"NUMBA_NUM_THREADS": value})
+    check_environment({})
 
 
 # --------------------------------------------------------------------------------------------------

@@ -22,11 +22,11 @@ import io
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sim import __version__
-from sim.errors import HrhsimError, safe_text
+from sim.errors import HrhsimError, SetupError, safe_text
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +268,25 @@ def _report(message: str) -> None:
     print(f"error: {safe_text(message)}", file=sys.stderr)
 
 
+def check_environment(environ: Mapping[str, str] = os.environ) -> None:
+    """Refuse environment settings numba would stop on or print a traceback for, before it is
+    imported: `NUMBA_NUM_THREADS` must be a whole number of threads, at least 1.
+
+    Raises:
+        SetupError: naming the variable, its value and what is expected.
+    """
+    raw = environ.get("NUMBA_NUM_THREADS")
+    if raw is None:
+        return
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise SetupError(
+            f"NUMBA_NUM_THREADS is {raw!r}",
+            file="environment",
+            expected="a whole number of threads, at least 1 (or leave it unset: all cores)",
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status (0 ok, 2 invalid input, 1 unexpected error)."""
     with _safe_output():
@@ -279,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
         debug = bool(getattr(args, "debug", False))
         try:
+            check_environment()
             with _logging_to_stderr(max(args.verbose or 0, 0), bool(args.quiet)):
                 return int(args.func(args))
         except HrhsimError as err:
