@@ -261,6 +261,21 @@ def test_a_bad_thread_setting_is_refused_before_numba_reads_it(tmp_path, value):
     assert "at least 1" in proc.stderr
 
 
+def test_a_closed_standard_output_is_not_an_error(tmp_path):
+    """`hrhsim world >&-`: Python's sys.stdout is None; the output is dropped, exit 0 (was an
+    AttributeError, exit 1); errors still reach stderr."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for argv, status in ((["world"], 0), (["validate", str(tmp_path / "nope.yaml")], 2)):
+        proc = subprocess.run(
+            [sys.executable, "-m", "sim", *argv], stdout=subprocess.DEVNULL, text=True,
+            stderr=subprocess.PIPE, cwd=tmp_path, env=env, timeout=120,
+            preexec_fn=lambda: os.close(1),
+        )  # fmt: skip
+        assert proc.returncode == status, proc.stderr
+        assert "unexpected error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "nope.yaml: scenario file not found" in proc.stderr
+
+
 def test_a_thread_setting_numba_reads_is_accepted():
     for value in ("1", "2", " 4 ", "64"):
         check_environment({"NUMBA_NUM_THREADS": value})

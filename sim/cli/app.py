@@ -72,11 +72,23 @@ usage and a line "hrhsim COMMAND: error: ..." instead), 1 unexpected error.
 # output: one filter for everything printed
 
 
+class _Discard(io.TextIOBase):
+    """A text stream that takes everything and keeps nothing (for a closed standard stream)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 class SafeStream(io.TextIOBase):
-    """A text stream that escapes control characters (keeps newline, tab, carriage return)."""
+    """A text stream that escapes control characters (keeps newline, tab, carriage return).
+
+    A stream the caller closed (`hrhsim world >&-`: Python's `sys.stdout` is then None) takes
+    the text and drops it, as the broken pipe of a reader that has gone does (the command's
+    files are written all the same).
+    """
 
     def __init__(self, stream: Any) -> None:
-        self._stream = stream
+        self._stream = _Discard() if stream is None else stream
 
     def write(self, text: str) -> int:
         self._stream.write(safe_text(text, keep="\n\t\r"))
