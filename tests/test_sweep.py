@@ -22,7 +22,13 @@ import pandas as pd
 import pytest
 
 from sim.errors import HrhsimError
-from sim.sweep.execute import MANIFEST, load_runs, replicate_seed, run_sweep
+from sim.sweep.execute import (
+    MANIFEST,
+    _warn_if_analysis_is_stale,
+    load_runs,
+    replicate_seed,
+    run_sweep,
+)
 from sim.sweep.spec import load_sweep
 from tests.sweep_models import toy
 
@@ -239,6 +245,22 @@ def test_rerun_skips_everything(local_result, tmp_path):
     again = run_sweep(spec, report.out_dir, client=object())  # no Dask needed: nothing to run
     assert again.skipped == N_RUNS and again.ran == 0 and again.complete
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
+
+
+def test_sensitivity_outputs_of_an_earlier_design_are_warned_about(tmp_path, caplog):
+    """A sweep written into a folder whose sensitivity outputs came from other runs (its design
+    or base changed) says they are stale; the same runs: no warning."""
+    earlier = {"runs": [{"key": "a", "point_id": 0, "replicate": 0}, {"key": "b"}]}
+    _warn_if_analysis_is_stale(tmp_path, earlier, {"a", "c"})  # no outputs: nothing to say
+    (tmp_path / "sensitivity.csv").write_text("x\n")
+    (tmp_path / "sensitivity.png").write_bytes(b"")
+    with caplog.at_level("WARNING", logger="sim.sweep.execute"):
+        _warn_if_analysis_is_stale(tmp_path, earlier, {"a", "b"})
+    assert caplog.text == ""
+    with caplog.at_level("WARNING", logger="sim.sweep.execute"):
+        _warn_if_analysis_is_stale(tmp_path, earlier, {"a", "c"})
+    assert "sensitivity.csv, sensitivity.png describe the runs" in caplog.text
+    assert f"hrhsim sensitivity {tmp_path}" in caplog.text
 
 
 def test_external_scheduler_gives_identical_results(dask_processes, local_result, tmp_path):

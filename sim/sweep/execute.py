@@ -345,6 +345,24 @@ class SweepReport:
         return not self.failed and self.skipped + self.ran == self.total
 
 
+def _warn_if_analysis_is_stale(out: Path, earlier: dict, expected: set[str]) -> None:
+    """Warn when the folder's sensitivity outputs were computed from another set of runs than
+    the sweep about to be written (its design or base changed): they stay, as written, until
+    `hrhsim sensitivity` is run again."""
+    from sim.sweep.sensitivity import FIGURE, TABLE
+
+    outputs = [n for n in (TABLE, f"{FIGURE}.png", f"{FIGURE}.svg") if (out / n).exists()]
+    before = {r.get("key") for r in earlier.get("runs", []) if isinstance(r, dict)}
+    if outputs and before != expected:
+        log.warning(
+            "%s: %s describe the runs of this folder's earlier design, not this one's; run "
+            "`hrhsim sensitivity %s` again once the sweep is complete",
+            out,
+            ", ".join(outputs),
+            out,
+        )
+
+
 def run_sweep(
     spec: SweepSpec,
     out_dir: str | os.PathLike,
@@ -370,8 +388,8 @@ def run_sweep(
     out = Path(out_dir)
     with sweep_folder(out) as runs_dir:
         created = _now()
+        earlier: dict = {}
         if (out / MANIFEST).exists():
-            earlier: dict = {}
             with contextlib.suppress(OSError, ValueError, HrhsimError):
                 earlier = load_manifest(out)
                 created = earlier.get("created", created)
@@ -384,6 +402,7 @@ def run_sweep(
                 )
 
         expected = {t.key for t in plan.tasks}
+        _warn_if_analysis_is_stale(out, earlier, expected)
         existing = finished_runs(runs_dir, expected)
         orphans = sum(1 for p in runs_dir.glob("*.parquet") if p.stem not in expected)
         if orphans:
