@@ -337,6 +337,62 @@ def test_bad_targets_tables_are_clear_errors(tmp_path):
         load_targets(tmp_path / "none.csv", tmp_path / "m.yaml")
 
 
+def _row(value: str) -> str:
+    return f"C01,c,Flow,{value},persons,2021,GBR,s,u,primary\n"
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "-29628", "-5 to 10"])
+def test_a_figure_not_positive_on_a_log_scale_is_refused(tmp_path, value):
+    """A count of -5 or 0 was compared on a linear scale without a word (the default scale
+    followed the sign); on its log scale it is refused, naming the table, line and column."""
+    with pytest.raises(CalibrationError) as err:
+        load_targets(*_files(tmp_path, GOOD, _row(value)))
+    text = str(err.value)
+    assert text.startswith(f"{tmp_path / 't.csv'}:2: value: target C01: ")
+    assert "is not positive, and C01 is compared on a log scale" in text
+    assert "expected a positive number, or, for a signed figure, scale: linear for C01" in text
+    signed = GOOD.replace("year: 2021,", "year: 2021, scale: linear,")
+    if value != "0":  # a signed figure says so
+        (t,) = load_targets(*_files(tmp_path, signed, _row(value)))
+        assert t.scale == "linear" and t.value == parse_value(value)[0].value
+
+
+def test_a_figure_with_a_zero_error_is_refused(tmp_path):
+    """0 on a linear scale (errors relative to the figure) or a cv and discrepancy of 0 left a
+    zero error sd: every implausibility a division by zero."""
+    signed = GOOD.replace("year: 2021,", "year: 2021, scale: linear,")
+    with pytest.raises(CalibrationError) as err:
+        load_targets(*_files(tmp_path, signed, _row("0")))
+    assert str(err.value).startswith(f"{tmp_path / 't.csv'}:2: value: target C01: 0 gives a zero")
+    assert "expected a non-zero number, or a range 'a to b'" in str(err.value)
+    (t,) = load_targets(*_files(tmp_path, signed, _row("-1 to 1")))  # a range has its own error
+    assert t.value == 0 and t.low == -1
+    exact = "observation_error: {cv: {primary: 0}, discrepancy: 0}\n" + GOOD
+    with pytest.raises(CalibrationError) as err:
+        load_targets(*_files(tmp_path, exact))
+    assert "m.yaml:1: observation_error: target C01 has a zero error sd" in str(err.value)
+    assert "expected a cv above 0 for the confidence, or a discrepancy above 0" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["1e300", "-1e300", "1e400", "1 in 0", "1e16 to 1e17"])
+def test_a_figure_out_of_range_is_refused_as_such(tmp_path, value):
+    """1e300 was 'has no numeric value' (exponents were not read) and '1 in 0' a
+    ZeroDivisionError: both are numbers out of range."""
+    with pytest.raises(CalibrationError) as err:
+        load_targets(*_files(tmp_path, GOOD, _row(value)))
+    assert str(err.value) == (
+        f"{tmp_path / 't.csv'}:2: value: target C01: {value!r} is a number out of range "
+        "(expected a number of magnitude at most 1e15)"
+    )
+
+
+def test_a_figure_in_the_mapping_out_of_range_is_refused(tmp_path):
+    given = GOOD.replace("year: 2021,", "year: 2021, value: 1.0e+300, note: typed,")
+    with pytest.raises(CalibrationError, match=r"m.yaml:2: targets.C01.value: 1e\+300 is out of"):
+        load_targets(*_files(tmp_path, given))
+    assert parse_value("1.5e4")[0].value == 15000.0  # exponents are read in the table too
+
+
 def test_an_unknown_country_code_is_a_mapping_error(tmp_path):
     ts = load_targets(*_files(tmp_path, GOOD.replace("[GBR]", "[XXX]")))
     with pytest.raises(CalibrationError, match="XXX not in the world"):

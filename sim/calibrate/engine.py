@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +39,14 @@ from sim.calibrate import methods
 from sim.calibrate.execute import BudgetReachedError, Runner, cpus
 from sim.calibrate.explored import explore
 from sim.calibrate.plan import (
-    RUNS,
     STAGES,
     STATE,
     Plan,
+    evaluations_stored,
     initial_state,
     load_state,
     make_plan,
+    record_call,
     transformed,
 )
 from sim.calibrate.report import spread
@@ -141,20 +143,21 @@ def _calibrate_in(spec, out, budget_runs, hours, workers, scheduler, client, pro
         )
         state["status"] = "stopped"
     except BaseException as exc:  # no longer running (finished runs are kept: it resumes)
-        state["status"] = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped"
+        if isinstance(exc, KeyboardInterrupt):
+            state["status"] = "interrupted"
+        else:
+            state["status"], state["error"] = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        runner.close()
-        state["runs_done"] = evaluations_stored(out)
-        state.setdefault("invocations", []).append(
-            {
-                "started": state.get("_started"),
-                "seconds": round(time.monotonic() - started, 1),
-                "model_runs": runner.ran,
-            }
-        )
-        state.pop("_started", None)
-        write_json(out / STATE, state)
+        failing = sys.exc_info()[1] is not None  # then nothing below may hide that error
+        try:
+            runner.close()
+        except Exception as exc:
+            if not failing:
+                raise
+            log.error("closing the cluster failed too: %s: %s", type(exc).__name__, exc)
+        finally:
+            record_call(out, state, runner.ran, time.monotonic() - started, failing=failing)
     return CalibrationResult(
         out, complete, state["runs_done"], runner.ran, time.monotonic() - started, message
     )
@@ -564,11 +567,6 @@ class _Stages:
         write_fitted(self.out, self.state)
         write_fit_summary(self.out, self.state)
         write_report(self.out, self.state)
-
-
-def evaluations_stored(out: Path) -> int:
-    """Evaluations (a baseline and its paired policy runs) whose results the folder holds."""
-    return len(list((out / RUNS).glob("*.parquet")))
 
 
 def write_table_csv(path: Path, frame: pd.DataFrame) -> None:

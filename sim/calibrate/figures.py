@@ -13,7 +13,7 @@ import pandas as pd
 from sim.calibrate.text import COMPARED_LABELS
 from sim.outputs.results import figure_bytes
 
-__all__ = ["convergence_figure", "parameter_figure", "png", "ratio_figure"]
+__all__ = ["convergence_figure", "parameter_figure", "png", "ratio_figure", "validated"]
 
 
 def png(fig) -> str:
@@ -108,6 +108,21 @@ def parameter_figure(state: dict, out: Path) -> str | None:
     return png(fig)
 
 
+def validated(wave: dict, key: str) -> list[float]:
+    """A wave's emulator validation figures `key` (`r2`, `within_3sd`) that were computed.
+
+    Args:
+        wave: one wave of calibration.json's `waves`.
+        key: the diagnostic of its `emulators`.
+
+    Returns:
+        The finite values, in emulator order; None (not computed, under
+        `sim.calibrate.methods.MIN_VALIDATION_RUNS` runs) is left out.
+    """
+    values = (e.get(key) for e in wave["emulators"])
+    return [float(v) for v in values if v is not None and math.isfinite(v)]
+
+
 def convergence_figure(state: dict) -> str | None:
     import matplotlib
 
@@ -124,7 +139,7 @@ def convergence_figure(state: dict) -> str | None:
     a1.set_yscale("log")
     a1.set_xlabel("wave")
     a1.set_ylabel("share of prior volume not ruled out")
-    data = [[e["r2"] for e in w["emulators"] if e["r2"] == e["r2"]] for w in waves]
+    data = [validated(w, "r2") for w in waves]
     a2.boxplot(data)
     a2.set_xticks(range(1, len(k) + 1), [str(x) for x in k])
     a2.set_xlabel("wave")

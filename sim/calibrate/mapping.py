@@ -23,6 +23,7 @@ from sim.calibrate.targets import (
     CSV_COLUMNS,
     EVERY_COUNTRY,
     GROUPS,
+    MAX_MAGNITUDE,
     ROLES,
     Conventions,
     ErrorModel,
@@ -31,6 +32,7 @@ from sim.calibrate.targets import (
     Target,
     TargetSet,
     Value,
+    observation_sd,
     parse_value,
 )
 from sim.declarations import ALL, AREAS, CADRES, WORLD
@@ -185,9 +187,10 @@ def load_targets(
         if index >= len(values):
             raise ck.error(kp, f"{m.group(1)} has only {len(values)} value(s): {row['value']}")
         covered.setdefault(m.group(1), set()).add(index)
-        targets.append(
-            _target(ck, kp, str(key), row, values[index], entry, groups, policies, indicators)
-        )
+        target = _target(ck, kp, str(key), row, values[index], entry, groups, policies, indicators)
+        if target.role not in ("input", "none"):
+            _check_figure(ck, kp, entry, target, errors, row, str(targets_csv))
+        targets.append(target)
     for ident, row in rows.items():
         n = max(1, len(parse_value(row["value"])))
         done = covered.get(ident, set())
@@ -433,7 +436,7 @@ def _target(
     }
     value = parsed
     if "value" in entry:
-        number = ck.number(entry["value"], (*kp, "value"))
+        number = ck.number(entry["value"], (*kp, "value"), -MAX_MAGNITUDE, MAX_MAGNITUDE)
         if not common["note"]:
             raise ck.error((*kp, "note"), "a value given in the mapping needs a note saying why")
         approx = ck.boolean(entry.get("approximate", False), (*kp, "approximate"))
@@ -457,10 +460,8 @@ def _target(
     factor = ck.number(entry.get("unit_factor", 1.0), (*kp, "unit_factor"))
     if factor == 0:
         raise ck.error((*kp, "unit_factor"), "the unit factor cannot be 0")
-    default_scale = "linear" if response or value.value <= 0 else "log"
+    default_scale = "linear" if response else "log"  # a figure <= 0 on it: `_check_figure`
     scale = ck.choice(entry.get("scale", default_scale), (*kp, "scale"), ("log", "linear"))
-    if scale == "log" and value.value <= 0:
-        raise ck.error((*kp, "scale"), "a log scale needs a positive value", "scale: linear")
     stat = ck.choice(entry.get("stat", "mean"), (*kp, "stat"), ("mean", "sum"))
     return Target(
         **common,
@@ -475,4 +476,71 @@ def _target(
         years=_year_spec(ck, entry["year"], (*kp, "year")),
         stat=stat,
         scale=scale,
+    )
+
+
+def _check_figure(
+    ck: Checker,
+    kp: tuple,
+    entry: dict,
+    t: Target,
+    errors: ErrorModel,
+    row: dict[str, str],
+    targets_csv: str,
+) -> None:
+    """Refuse a figure the comparison cannot use, naming where it is written.
+
+    A figure (its value, or a range's ends) must be finite and at most `MAX_MAGNITUDE` in size,
+    positive on a log scale (the default for a target that is not a policy response), and give a
+    non-zero error sd (a linear scale's errors are relative to the figure).
+
+    Args:
+        ck, kp: the mapping's checker and the target's key path in it.
+        entry: the target's mapping entry (a `value` there replaces the table's).
+        t: the target read.
+        errors: the observation error model (with the spec's discrepancy).
+        row: its row of the targets table (with `_line`).
+        targets_csv: the targets table's path.
+
+    Raises:
+        CalibrationError: naming the targets table, its line and the `value` column (or the
+            mapping's `value` key), the target and the expected value.
+    """
+
+    def error(message: str, expected: str) -> CalibrationError:
+        if "value" in entry:
+            return ck.error((*kp, "value"), f"{t.id}: {message}", expected)
+        line = int(row["_line"])
+        message = f"target {t.id}: {message}"
+        return CalibrationError(
+            message, file=targets_csv, line=line, key_path="value", expected=expected
+        )
+
+    figures = [x for x in (t.value, t.low, t.high) if x is not None]
+    if not all(math.isfinite(x) and abs(x) <= MAX_MAGNITUDE for x in figures):
+        raise error(
+            f"{row['value']!r} is a number out of range",
+            f"a number of magnitude at most {MAX_MAGNITUDE:g}".replace("e+", "e"),
+        )
+    shown = f"{t.low:g} to {t.high:g}" if t.low is not None else f"{t.value:g}"
+    if t.scale == "log" and min(figures) <= 0:
+        how = "its scale" if "scale" in entry else "the default unless a policy response"
+        raise error(
+            f"{shown} is not positive, and {t.id} is compared on a log scale ({how})",
+            f"a positive number, or, for a signed figure, scale: linear for {t.id} in {ck.file}",
+        )
+    obs, md = observation_sd(t, errors)
+    if math.hypot(obs, md) > 0:
+        return
+    if t.value == 0:
+        raise error(
+            f"{shown} gives a zero error sd (on a linear scale the error is relative to the "
+            "figure)",
+            "a non-zero number, or a range 'a to b'",
+        )
+    raise ck.error(
+        ("observation_error",),
+        f"target {t.id} has a zero error sd: its confidence {t.confidence!r} has cv 0 and the "
+        "model discrepancy is 0",
+        "a cv above 0 for the confidence, or a discrepancy above 0",
     )

@@ -128,12 +128,19 @@ class EmulatorDiagnostics:
 
     target: str
     n_train: int
-    r2: float
-    """Share of the left-out variance the emulator's mean explains (Q2)."""
-    within_3sd: float
-    """Share of left-out points within 3 predictive sd (including noise): ~1 when honest."""
+    r2: float | None
+    """Share of the left-out variance the emulator's mean explains (Q2); None when not computed
+    (fewer than `MIN_VALIDATION_RUNS` runs with a finite value)."""
+    within_3sd: float | None
+    """Share of left-out points within 3 predictive sd (including noise): ~1 when honest; None
+    when not computed, as `r2`."""
     noise_sd: float
     signal_sd: float
+
+
+MIN_VALIDATION_RUNS = 20
+"""Runs (with a finite value) an emulator needs before it is validated on a left-out share of
+them; with fewer, its `r2` and `within_3sd` are not computed (None, `null` in calibration.json)."""
 
 
 class Emulator:
@@ -209,7 +216,9 @@ def _fit_one(x, y, kernel, seed, restarts, validate, optimise_on=300):
     x, y = x[ok], y[ok]
     if len(y) < 5 or np.ptp(y) == 0:
         const = float(np.mean(y)) if len(y) else float("nan")
-        return None, float(np.var(y)) if len(y) else 0.0, const, (len(y), 1.0, 1.0, 0.0, 0.0)
+        # a constant output is predicted exactly, but validated only as the others are
+        exact = 1.0 if len(y) >= MIN_VALIDATION_RUNS else None
+        return None, float(np.var(y)) if len(y) else 0.0, const, (len(y), exact, exact, 0.0, 0.0)
     rng = np.random.default_rng(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -221,20 +230,38 @@ def _fit_one(x, y, kernel, seed, restarts, validate, optimise_on=300):
         ).fit(x[sub], y[sub])
         if len(sub) < len(y):  # condition on every run with the optimised kernel
             gp = GaussianProcessRegressor(gp.kernel_, normalize_y=True, optimizer=None).fit(x, y)
-        r2, within = float("nan"), float("nan")
-        if validate and len(y) >= 20:
-            test = rng.random(len(y)) < validate
-            held = GaussianProcessRegressor(gp.kernel_, normalize_y=True, optimizer=None)
-            held.fit(x[~test], y[~test])
-            mu, sd = held.predict(x[test], return_std=True)
-            resid = y[test] - mu
-            r2 = 1.0 - float(
-                np.sum(resid**2) / max(np.sum((y[test] - y[test].mean()) ** 2), 1e-300)
-            )
-            within = float(np.mean(np.abs(resid) <= 3 * np.maximum(sd, 1e-300)))
+        r2, within = _validation(gp, x, y, rng, validate)
     noise = _white_noise(gp)
     signal = float(np.sqrt(max(np.var(y) - noise, 0.0)))
     return gp, noise, float(np.mean(y)), (len(y), r2, within, math.sqrt(noise), signal)
+
+
+def _validation(gp, x, y, rng, validate: float) -> tuple[float | None, float | None]:
+    """Q2 and 3-sd coverage of `gp`'s kernel refitted without a random share of the runs.
+
+    Args:
+        gp: the fitted GP (its optimised kernel is kept).
+        x, y: its inputs and finite outputs.
+        rng: draws which runs are left out (each with probability `validate`).
+        validate: the share left out (0: no validation).
+
+    Returns:
+        (r2, within_3sd); (None, None), not computed, under `MIN_VALIDATION_RUNS` runs or when the
+        draw leaves out fewer than 2 of them (no variance to explain).
+    """
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    if not validate or len(y) < MIN_VALIDATION_RUNS:
+        return None, None
+    test = rng.random(len(y)) < validate
+    if test.sum() < 2:
+        return None, None
+    held = GaussianProcessRegressor(gp.kernel_, normalize_y=True, optimizer=None)
+    held.fit(x[~test], y[~test])
+    mu, sd = held.predict(x[test], return_std=True)
+    resid = y[test] - mu
+    r2 = 1.0 - float(np.sum(resid**2) / max(np.sum((y[test] - y[test].mean()) ** 2), 1e-300))
+    return r2, float(np.mean(np.abs(resid) <= 3 * np.maximum(sd, 1e-300)))
 
 
 def _white_noise(gp) -> float:

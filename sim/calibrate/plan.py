@@ -31,10 +31,13 @@ __all__ = [
     "STATE",
     "Plan",
     "comparison",
+    "evaluations_stored",
     "initial_state",
     "load_state",
     "make_plan",
+    "record_call",
     "transformed",
+    "write_state",
 ]
 
 log = logging.getLogger(__name__)
@@ -225,7 +228,84 @@ def initial_state(out: Path, plan: Plan) -> dict:
             "_started": now,
         }
     )
+    state.pop("error", None)  # of an earlier call that failed
     return state
+
+
+def evaluations_stored(out: Path) -> int:
+    """Evaluations (a baseline and its paired policy runs) whose results the folder holds."""
+    return len(list((out / RUNS).glob("*.parquet")))
+
+
+def record_call(out: Path, state: dict, model_runs: int, seconds: float, *, failing: bool) -> None:
+    """Record how a call of `calibrate` ended (its `status`) in calibration.json.
+
+    Args:
+        out: the calibration folder.
+        state: the calibration's state; its `runs_done` and `invocations` are updated.
+        model_runs: model runs this call made.
+        seconds: how long it took.
+        failing: an error is stopping the calibration: a failure to record is then logged, not
+            raised, so that it cannot hide that error.
+    """
+    try:
+        state["runs_done"] = evaluations_stored(out)
+        state.setdefault("invocations", []).append(
+            {
+                "started": state.pop("_started", None),
+                "seconds": round(seconds, 1),
+                "model_runs": model_runs,
+                "ended": state.get("status"),
+            }
+        )
+        write_state(out, state)
+    except Exception as exc:
+        if not failing:
+            raise
+        log.error("%s: cannot record how the calibration ended: %s", out / STATE, exc)
+
+
+def write_state(out: Path, state: dict) -> None:
+    """Write calibration.json (atomically), whatever numbers the state holds.
+
+    JSON has no NaN or infinity: a state holding one is written with null in its place, its
+    `status` `failed` and its `error` naming where they were (a defect: they should not be
+    there), instead of not being written at all.
+
+    Args:
+        out: the calibration folder.
+        state: the state to write.
+    """
+    from sim.outputs.results import write_json
+
+    try:
+        write_json(out / STATE, state)
+        return
+    except ValueError:
+        bad: list[str] = []
+        clean = _finite_or_null(state, "", bad)
+        if not bad:
+            raise
+    where = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+    note = f"non-finite numbers written as null in calibration.json: {where}"
+    clean["status"] = "failed"
+    clean["error"] = f"{clean['error']}; {note}" if clean.get("error") else note
+    log.error("%s", note)
+    write_json(out / STATE, clean)
+
+
+def _finite_or_null(value: Any, path: str, bad: list[str]) -> Any:
+    """`value` with every non-finite float replaced by None; their key paths added to `bad`."""
+    if isinstance(value, dict):
+        return {
+            k: _finite_or_null(v, f"{path}.{k}" if path else str(k), bad) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_finite_or_null(v, f"{path}[{i}]", bad) for i, v in enumerate(value)]
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        bad.append(path)
+        return None
+    return value
 
 
 def target_row(t) -> dict:

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.explored import reach_section, reach_summary
-from sim.calibrate.figures import convergence_figure, parameter_figure, ratio_figure
+from sim.calibrate.figures import convergence_figure, parameter_figure, ratio_figure, validated
+from sim.calibrate.methods import MIN_VALIDATION_RUNS
 from sim.calibrate.targets import COMPARED, GROUPS
 from sim.calibrate.text import COMPARED_LABELS, esc, figure_of, num
 from sim.outputs.results import write_csv
@@ -489,18 +490,22 @@ def _parameters_section(state: dict, out: Path) -> str:
     )
 
 
+NOT_VALIDATED = f"not computed (under {MIN_VALIDATION_RUNS} runs)"
+"""A wave's emulator validation that was not computed (too few runs to leave some out)."""
+
+
 def _convergence_section(state: dict) -> str:
     waves = state.get("waves") or []
     post = state.get("posterior") or {}
     rows = []
     for w in waves:
-        r2 = [e["r2"] for e in w["emulators"] if e["r2"] == e["r2"]]
-        cov = [e["within_3sd"] for e in w["emulators"] if e["within_3sd"] == e["within_3sd"]]
+        r2 = validated(w, "r2")
+        cov = validated(w, "within_3sd")
         rows.append(
             f"<tr><td>{w['wave']}</td><td>{w['evaluations']}</td><td>{w['share_before']:.3g}</td>"
             f"<td>{w['share_after']:.3g}{' (empty)' if w['empty'] else ''}</td>"
-            f"<td>{np.median(r2) if r2 else float('nan'):.2f} (min {min(r2) if r2 else 0:.2f})"
-            f"</td><td>{np.mean(cov) if cov else float('nan'):.2f}</td>"
+            f"<td>{f'{np.median(r2):.2f} (min {min(r2):.2f})' if r2 else NOT_VALIDATED}</td>"
+            f"<td>{f'{np.mean(cov):.2f}' if cov else NOT_VALIDATED}</td>"
             f"<td>{w['runs_seconds']:.0f} / {w['fit_seconds']:.0f}</td></tr>"
         )
     img = convergence_figure(state)

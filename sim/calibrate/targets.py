@@ -31,6 +31,7 @@ from sim.errors import CalibrationError
 __all__ = [
     "COMPARED",
     "GROUPS",
+    "MAX_MAGNITUDE",
     "ROLES",
     "Conventions",
     "ErrorModel",
@@ -71,7 +72,11 @@ CSV_COLUMNS = (
 _ID_RE = re.compile(r"[A-Z][A-Z0-9_]*[0-9]")
 _SUB_RE = re.compile(r"([A-Z][A-Z0-9_]*[0-9])([a-z])?")
 _ISO3_RE = re.compile(r"[A-Z]{3}")
-_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+MAX_MAGNITUDE = 1e15
+"""Largest magnitude of a target's figure: above any count of people, share, rate or sum of money
+a target states (the world's product is about 1e14 US dollars a year); a larger one is a typo, and
+its square (a variance) overflows beyond about 1e154."""
 EVERY_COUNTRY = "*"
 """`countries: all` in a mapping: every simulated country (resolved against the scenario)."""
 
@@ -98,8 +103,8 @@ def parse_value(text: str) -> list[Value | None]:
     """The figures of a `value` cell, in order (None for a piece that is not a number).
 
     Pieces are separated by `;` or ` / `; parenthesised notes are dropped. A piece is a number
-    (`+15.2`), an approximation (`~4000`), a bound (`>15000`, `<25`), a range (`-0.9 to -1.6`) or
-    a fraction (`1 in 8`).
+    (`+15.2`, `1.5e4`), an approximation (`~4000`), a bound (`>15000`, `<25`), a range
+    (`-0.9 to -1.6`) or a fraction (`1 in 8`).
     """
     cleaned = re.sub(r"\([^)]*\)", "", text)
     pieces = [p.strip() for p in re.split(r";|/", cleaned) if p.strip()]
@@ -117,7 +122,8 @@ def _parse_piece(piece: str) -> Value | None:
         lo, hi = min(a, b), max(a, b)
         return Value((lo + hi) / 2, approx, None, lo, hi, piece)
     if m := re.fullmatch(rf"({_NUMBER})\s+in\s+({_NUMBER})", body):
-        return Value(float(m.group(1)) / float(m.group(2)), approx, text=piece)
+        whole = float(m.group(2))  # "1 in 0" is a number out of range, not a crash
+        return Value(float(m.group(1)) / whole if whole else math.inf, approx, text=piece)
     if m := re.fullmatch(rf"([<>])\s*({_NUMBER})", body):
         return Value(
             float(m.group(2)), approx, "lower" if m.group(1) == ">" else "upper", text=piece

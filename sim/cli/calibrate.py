@@ -160,10 +160,17 @@ def _report(folder: Path) -> int:
 
     state = load_state(folder)
     if "checks" not in state:
+        how = {
+            "failed": f"it failed: {state.get('error', 'no reason recorded')}",
+            "stopped": "its time budget was spent",
+            "interrupted": "it was interrupted",
+            "running": "it is running, or was killed",
+        }.get(state.get("status"), f"status {state.get('status')!r}")
         raise CalibrationError(
-            "the calibration is not finished: no fit to report yet",
+            f"the calibration is not finished ({how}): no fit to report yet",
             file=str(folder),
-            expected="a folder of a complete calibration (run `hrhsim calibrate SPEC` to finish)",
+            expected="a folder of a complete calibration (run `hrhsim calibrate SPEC` again to "
+            "resume it; finished runs are kept)",
         )
     if "explored" not in state:
         _explore_stored(folder, state)
