@@ -10,6 +10,8 @@ files with it (not the runs, not the user's own files).
 from __future__ import annotations
 
 import errno
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,8 @@ def _previous_briefing(runs, out: Path) -> dict[str, bytes]:
     (out / "runs" / "kept").mkdir(parents=True)
     (out / "runs" / "kept" / "manifest.json").write_text("{}")
     (out / "my notes.txt").write_text("the user's")
+    (out / "figures" / "my_chart.png").write_text("the user's chart")
+    (out / "countries" / "notes.html").write_text("the user's page")
     return _files(out)
 
 
@@ -93,6 +97,33 @@ def test_a_briefing_replaces_the_previous_one_whole_and_leaves_no_staging(runs, 
     assert "figures/agreements_delivery_against_quota.svg" in stale
     assert after["my notes.txt"] == b"the user's"
     assert after["runs/kept/manifest.json"] == b"{}"
+    assert after["figures/my_chart.png"] == b"the user's chart"
+    assert after["countries/notes.html"] == b"the user's page"
+
+
+def test_the_users_files_in_figures_and_countries_stay(runs, tmp_path):
+    """`figures/` and `countries/` are the briefing's and may hold the user's files too: a new
+    briefing replaces the charts and pages the previous one wrote (and drops those it lacks),
+    file by file, and leaves the user's there, unchanged."""
+    out = tmp_path / "out"
+    before = _previous_briefing(runs, out)
+    base, opt = runs
+    write_briefing(base, [opt], out, world=fake_world(), jobs=1, title="Again", countries=["XDA"])
+    after = _files(out)
+    assert _staging(out) == []
+    for mine in ("figures/my_chart.png", "countries/notes.html", "my notes.txt"):
+        assert after[mine] == before[mine], mine
+    assert "Again" in after["countries/XDA.html"].decode()
+    charts = json.loads(after["figures/.charts.json"])
+    drawn = {f"figures/{e['key']}.{ext}" for e in charts.values() for ext in ("png", "svg")}
+    assert drawn <= set(after)
+    for gone in ("countries/XMI.html", "figures/country_XMI_over_time.svg"):  # not asked for
+        assert gone in before and gone not in after, gone
+    assert {p for p in after if p.startswith("figures/")} == {
+        *drawn,
+        "figures/.charts.json",
+        "figures/my_chart.png",
+    }
 
 
 def test_a_swap_that_fails_half_way_is_undone(tmp_path, monkeypatch):
@@ -135,3 +166,54 @@ def test_an_error_names_the_file_where_it_was_going_not_the_staging_folder(tmp_p
     assert str(out / "headline.csv") + ": the disk is full" in str(caught.value)
     assert caught.value.file == str(out / "x.csv")
     assert ".briefing.new-" not in str(caught.value)
+
+
+def test_a_swap_into_shared_folders_with_adopted_entries_is_all_or_none(tmp_path, monkeypatch):
+    """A `merged` folder holding the user's file is swapped file by file (the user's file stays,
+    the previous set's extra file goes); an `adopt`ed folder replaces its predecessor. A swap
+    that fails at the page puts everything back, the adopted folder where it was."""
+    out = tmp_path / "out"
+    for name, text in (
+        ("index.html", "old page"),
+        ("figures/a.png", "old a"),
+        ("figures/gone.png", "old gone"),
+        ("figures/mine.png", "the user's"),
+        ("runs/base/manifest.json", "old run"),
+        (".pending/base/manifest.json", "new run"),
+    ):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text)
+    before = _files(out)
+    owned = {"index.html", "figures", "figures/a.png", "figures/gone.png"}.__contains__
+    adopt = {"runs/base": out / ".pending" / "base"}
+    exchange = filesets.exchange_paths
+
+    def swap(fail: bool) -> None:
+        with filesets.staged_files(
+            out, "set", owned=owned, last=["index.html"], merged=["figures"], adopt=adopt
+        ) as stage:
+            (stage / "figures").mkdir()
+            for name in ("index.html", "figures/a.png", "figures/b.png"):
+                (stage / name).write_text(f"new {name}")
+            if fail:
+                monkeypatch.setattr(filesets, "exchange_paths", breaks)
+
+    def breaks(a: Path, b: Path) -> bool:
+        if b.name == "index.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(b))
+        return exchange(a, b)
+
+    with pytest.raises(SetupError, match=r"index\.html: the disk is full"):
+        swap(fail=True)
+    assert _files(out) == before
+    assert _staging(out) == []
+    monkeypatch.setattr(filesets, "exchange_paths", exchange)
+    swap(fail=False)
+    assert _files(out) == {
+        "index.html": b"new index.html",
+        "figures/a.png": b"new figures/a.png",
+        "figures/b.png": b"new figures/b.png",
+        "figures/mine.png": b"the user's",
+        "runs/base/manifest.json": b"new run",
+    }
+    assert os.listdir(out / ".pending") == []

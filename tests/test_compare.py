@@ -33,6 +33,8 @@ from sim.cli.compare import add_arguments as add_compare_arguments
 from sim.cli.compare import run as cmd_compare
 from sim.compare import compare, load_run, write_briefing
 from sim.compare.changes import describe_changes
+from sim.compare.folder import PENDING
+from sim.errors import SetupError
 from sim.inputs.schema import SCHEMA, Field, ListOf
 from sim.outputs.provenance import code_fingerprint
 from sim.runner import ReplicatePool
@@ -795,6 +797,71 @@ def test_rerun_reuses_cached_runs_without_running_the_model(fake_model, tmp_path
         world=fake_world(),
     )
     assert fake_model.calls == []
+
+
+def _briefing_and_runs(out: Path) -> dict[str, bytes]:
+    """Every file of a compare folder but the runs waiting for a briefing: its bytes."""
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and PENDING not in p.relative_to(out).parts
+    }
+
+
+@pytest.mark.parametrize("where", ["after the first run", "in the briefing"])
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SetupError("the disk is full")])
+def test_a_stopped_compare_leaves_the_runs_its_briefing_describes(
+    fake_model, tmp_path, monkeypatch, where, stop
+):
+    """A compare stopped half way (a Ctrl-C, an error) after a run was made leaves `runs/` and
+    the briefing beside it as they were: a new run waits in `.runs.pending/` until its briefing
+    is swapped in. The next compare reuses the waiting runs whose inputs match, runs the others,
+    and moves them into `runs/` with its briefing."""
+    from sim.compare import export
+
+    p = fake_model.paths
+    out = tmp_path / "cmp"
+    scenarios = (p["baseline"], [p["ethical"], p["compensation"]])
+    compare(*scenarios, out, replicates=2, world=fake_world())
+    (out / "runs" / "README.txt").write_text("mine")
+    before = _briefing_and_runs(out)
+    original, write_tables = fake_model.runner.run_scenario, export.write_tables
+
+    def stops(*args, **kwargs):
+        raise stop
+
+    if where == "after the first run":
+        monkeypatch.setattr(
+            fake_model.runner,
+            "run_scenario",
+            lambda s, *a, **k: (stops if fake_model.calls else original)(s, *a, **k),
+        )
+    else:
+        monkeypatch.setattr(export, "write_tables", stops)
+    fake_model.calls.clear()
+    with pytest.raises(type(stop) if isinstance(stop, Exception) else stop):
+        compare(*scenarios, out, replicates=4, world=fake_world())
+    made = ["baseline"] if where == "after the first run" else list(EFFECTS)
+    assert fake_model.calls == made
+    assert _briefing_and_runs(out) == before  # the 2-replicate runs, and their briefing
+    for name in made:
+        waiting = json.loads((out / PENDING / name / "manifest.json").read_text())
+        assert waiting["replicates"] == 4
+
+    monkeypatch.setattr(fake_model.runner, "run_scenario", original)
+    monkeypatch.setattr(export, "write_tables", write_tables)
+    fake_model.calls.clear()
+    reported = []
+    again = compare(*scenarios, out, replicates=4, world=fake_world(), report=reported.append)
+    assert fake_model.calls == [n for n in EFFECTS if n not in made]
+    assert again.reused == {name: name in made for name in EFFECTS}
+    assert [r.run_dir for r in reported] == [out / "runs" / name for name in EFFECTS]
+    for run in again.runs:
+        assert run.run_dir == out / "runs" / run.name
+        assert json.loads((run.run_dir / "manifest.json").read_text())["replicates"] == 4
+    assert not (out / PENDING).exists()
+    assert (out / "runs" / "README.txt").read_text() == "mine"
+    assert "4 replicates" in again.index_html.read_text(encoding="utf-8")
 
 
 def test_options_run_with_the_baseline_seed_so_replicates_pair(fake_model, tmp_path, caplog):

@@ -20,6 +20,7 @@ import pytest
 
 from sim.cli.app import EXIT_INTERRUPTED
 from sim.compare.cache import reusable
+from sim.compare.folder import PENDING
 from sim.inputs.scenario import load_scenario
 from sim.outputs.results import verify_run_folder
 from tests.process_groups import own_group
@@ -52,7 +53,7 @@ def _group(pgid: int) -> dict[int, str]:
 def _under_way(out: Path, pgid: int) -> bool:
     """Every scenario run written, and the briefing's drawing processes starting: the forkserver
     is importing matplotlib (where a Ctrl-C printed a traceback)."""
-    runs = all((out / "runs" / name / "manifest.json").is_file() for name in RUNS)
+    runs = all((out / PENDING / name / "manifest.json").is_file() for name in RUNS)
     return runs and any("multiprocessing.forkserver" in c for c in _group(pgid).values())
 
 
@@ -82,10 +83,12 @@ def test_ctrl_c_stops_a_compare_without_traceback_and_keeps_its_runs(tmp_path):
     assert err.strip().splitlines() == ["interrupted"], err  # one line: no traceback, no warning
     assert _group_ended(proc.pid, 30), f"processes outlived the compare: {_group(proc.pid)}"
 
-    # The finished runs are whole (every table as its manifest records) and would be reused;
-    # no staging folder or temporary file of the interrupted writers is left.
+    # The finished runs are whole (every table as its manifest records) and would be reused; they
+    # wait beside `runs/` for the briefing that describes them (none yet: `runs/` has no run); no
+    # staging folder or temporary file of the interrupted writers is left.
+    assert not any((out / "runs").glob("*/manifest.json"))
     for path, name in zip(SCENARIOS, RUNS, strict=True):
-        run_dir = out / "runs" / name
+        run_dir = out / PENDING / name
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         assert verify_run_folder(run_dir, manifest) == [], name
         scenario = load_scenario(path, SET)

@@ -13,7 +13,8 @@ identical earlier ones), says what each option changes (`sim.compare.changes`) a
 The files are written as a set: into a hidden staging folder inside `out_dir`, swapped in only
 when every one is written (`sim.outputs.filesets`). An error or a Ctrl-C half way leaves the
 previous briefing whole, never a new `index.html` beside the previous figures and tables; entries
-of the previous briefing that the new one lacks (a table, a country page) go with it.
+of the previous briefing that the new one lacks (a table, a chart, a country page) go with it;
+the user's files stay, in `figures/` and `countries/` too (`sim.compare.folder`).
 
 Every piece of user text is HTML-escaped (`sim.compare.layout.esc`).
 """
@@ -21,7 +22,7 @@ Every piece of user text is HTML-escaped (`sim.compare.layout.esc`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from sim.compare import (
     summary,
     tables,
 )
+from sim.compare.folder import INDEX, SHARED, briefing_entry, briefing_owner
 from sim.compare.runs import Run
 from sim.compare.tables import HEADLINE, WLD
 from sim.inputs.selectors import country_groups, scenario_world, selector_codes
@@ -55,31 +57,6 @@ log = logging.getLogger(__name__)
 
 FOCUS_CHART_MAX = 8
 """Focus countries drawn in the briefing's small-multiples chart (all have their own page)."""
-
-INDEX = "index.html"
-TABLE_STEMS = frozenset(
-    {
-        "headline", "corridors", "safeguards_countries", "money", "over_time",
-        "agreements_delivery", "focus_countries", "focus_corridors", "focus_money",
-        "map_density_change", "map_emigration_change",
-    }
-)  # fmt: skip
-"""The CSV tables a briefing may write (`_export_tables`)."""
-BRIEFING_ENTRIES = frozenset(
-    {INDEX, pages.ODD_PAGE, pages.ODD_SOURCE, export.WORKBOOK, "figures", pages.COUNTRY_DIR}
-)
-"""The other entries of a briefing folder a briefing writes (besides `fit_report.*`)."""
-
-
-def briefing_entry(name: str) -> bool:
-    """Whether `name`, an entry of a compare folder, is one a briefing writes (not `runs/`, not
-    the user's own files): a new briefing replaces the previous one's whole."""
-    stem, _, suffix = name.rpartition(".")
-    return (
-        name in BRIEFING_ENTRIES
-        or stem == "fit_report"
-        or (suffix == "csv" and stem in TABLE_STEMS)
-    )
 
 
 @dataclass
@@ -113,6 +90,7 @@ def write_briefing(
     countries: Sequence[str] | None = None,
     jobs: int | None = None,
     progress: bool = False,
+    adopt: Mapping[str, Path] | None = None,
 ) -> Briefing:
     """Write the briefing of `options` against `baseline` into `out_dir`.
 
@@ -120,13 +98,20 @@ def write_briefing(
     section (e.g. which runs were reused); `title` replaces the default title; `focus_codes` adds
     focus countries (ISO3) to those the scenarios name; `countries` chooses the countries that get
     a page (default: every focus country); `jobs` is the number of drawing processes (default:
-    the CPUs available, at most 4); `progress` shows a progress bar while charts are drawn.
+    the CPUs available, at most 4); `progress` shows a progress bar while charts are drawn;
+    `adopt` maps paths in `out_dir` (`runs/baseline`) to folders made beforehand inside it (the
+    new runs the briefing describes, `sim.compare.folder.PENDING`), moved there with the
+    briefing's files.
 
     The files appear together, when all are written; an error or a Ctrl-C before leaves the
-    previous briefing in `out_dir` as it was (module docstring).
+    previous briefing in `out_dir` as it was (module docstring), and the folders of `adopt`
+    where they were.
     """
     out_dir = Path(out_dir)
-    with staged_files(out_dir, "briefing", owned=briefing_entry, last=(INDEX,)) as stage:
+    owned = briefing_owner(out_dir)  # the previous briefing's files, not the user's
+    with staged_files(
+        out_dir, "briefing", owned=owned, last=(INDEX,), merged=SHARED, adopt=adopt
+    ) as stage:
         staged = _write(
             stage,
             out_dir,

@@ -3,7 +3,8 @@
 A previous run matches when its manifest records exactly the same scenario hash, seed, number of
 replicates, package version and code fingerprint (sources and bundled data), and every table it
 lists is there with the size and SHA-256 the manifest records. Anything else is run again; the new
-run replaces the old folder only once it is complete (`sim.outputs.results.write_run_folder`).
+run is built complete (`sim.outputs.results.write_run_folder`) in `.runs.pending/` and replaces the
+old folder with the briefing built from it (`sim.compare.folder`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,15 @@
 """`compare`: run (or reuse) every scenario, then write the briefing.
 
 Every scenario runs with the baseline's seed and number of replicates (unless given), so that
-replicate r of each scenario shares its spawned seed and the differences are paired.
+replicate r of each scenario shares its spawned seed and the differences are paired. A run not
+reused from `runs/` is made in `.runs.pending/` (or reused from there: made by a comparison that
+stopped before its briefing) and moved into `runs/` with the briefing (`sim.compare.folder`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib
 import logging
 from collections.abc import Callable, Sequence
@@ -15,6 +19,7 @@ from typing import Any
 
 from sim.compare.briefing import Briefing, write_briefing
 from sim.compare.cache import folder_names, reusable, run_or_reuse
+from sim.compare.folder import PENDING
 from sim.compare.runs import Run, load_run
 from sim.errors import ScenarioError, SetupError
 from sim.outputs.folders import check_folder_kind, default_folder, held_folder
@@ -192,7 +197,9 @@ def compare(
     `replicates` and `seed` default to the baseline scenario's; `overrides` are `--set
     PATH=VALUE` items applied to every scenario; `force` runs everything again. `title`,
     `focus` (ISO3 codes) and `countries` (ISO3 codes that get a page) shape the briefing;
-    `report(run)` is called as each scenario is run or reused; `progress` shows progress bars
+    `report(run)` is called as each scenario is run or reused (with the folder the run takes in
+    `runs/`: the runs made now appear there with the briefing that describes them, not before;
+    module docstring); `progress` shows progress bars
     for the runs and the figures; `jobs` is the number of worker processes that run replicates
     (large runs only) and draw the charts.
     """
@@ -207,14 +214,15 @@ def compare(
     out = Path(out_dir) if out_dir is not None else default_out_dir(base.name)
     check_output_dir(out, run_folder=False)
     check_folder_kind(out, "compare")
-    if out.is_dir() and any(out.iterdir()) and not (out / "runs").is_dir():
+    begun = (out / "runs").is_dir() or (out / PENDING).is_dir()  # (runs of an interrupted one)
+    if out.is_dir() and any(out.iterdir()) and not begun:
         raise SetupError(
             f"the output folder {out} is not a compare folder (no runs/); compare writes "
             "index.html, headline.csv, figures/ and runs/ into it",
             expected="an empty folder, a new path, or the folder of an earlier compare (-o)",
         )
     with held_folder(out, "compare", "runs"):  # one compare at a time in a folder
-        for folder in (out, out / "figures", out / "runs"):  # temporary files of killed writers
+        for folder in (out, out / "figures", out / "runs", out / PENDING):  # of killed writers
             clean_temp_files(folder)
         notes = []
         for s in scenarios[1:]:
@@ -251,18 +259,24 @@ def compare(
         # large enough to gain from it: `ReplicatePool.worthwhile`)
         run_dirs = [out / "runs" / f for f in folder_names([s.name for s in scenarios])]
         with ReplicatePool(default_jobs() if jobs is None else jobs) as pool:
+            targets = []  # where each run is: runs/<name> if reused there, else .runs.pending/
             for s, run_dir in zip(scenarios, run_dirs, strict=True):  # queue every run needed first
-                if not reusable(s, run_dir, seed=seed, replicates=replicates, force=force):
+                if reusable(s, run_dir, seed=seed, replicates=replicates, force=force):
+                    targets.append(run_dir)
+                    continue
+                check_output_dir(run_dir)  # a folder of yours there: refused before any run
+                targets.append(out / PENDING / run_dir.name)
+                if not reusable(s, targets[-1], seed=seed, replicates=replicates, force=force):
                     pool.prefetch(s, replicates=replicates, seed=seed)
-            for s, run_dir in zip(scenarios, run_dirs, strict=True):
+            for s, target, run_dir in zip(scenarios, targets, run_dirs, strict=True):
                 reused = run_or_reuse(
-                    s, run_dir, seed=seed, replicates=replicates, force=force, progress=progress,
+                    s, target, seed=seed, replicates=replicates, force=force, progress=progress,
                     pool=pool,
                 )  # fmt: skip
-                log.info("%s: %s (%s)", s.name, "reused previous run" if reused else "ran", run_dir)
-                runs.append(load_run(run_dir, reused=reused))
-                if report is not None:
-                    report(runs[-1])
+                log.info("%s: %s (%s)", s.name, "reused previous run" if reused else "ran", target)
+                runs.append(load_run(target, reused=reused))
+                if report is not None:  # where the run will be, with the briefing
+                    report(dataclasses.replace(runs[-1], run_dir=run_dir))
         reused_names = [r.name for r in runs if r.reused]
         if reused_names:
             notes.append(
@@ -280,5 +294,22 @@ def compare(
             countries=countries,
             jobs=jobs,
             progress=progress,
+            adopt=_adopted(runs, out),
         )
+        for run, run_dir in zip(runs, run_dirs, strict=True):
+            run.run_dir = run_dir
+        with contextlib.suppress(OSError):  # gone if empty (runs of other comparisons may wait)
+            (out / PENDING).rmdir()
         return CompareResult(out, briefing, runs)
+
+
+def _adopted(runs: Sequence[Run], out: Path) -> dict[str, Path]:
+    """The runs made for this briefing (in `.runs.pending/`), by the path each takes in `out`
+    with the briefing; their places in `runs/` checked again (a folder of yours is not replaced).
+    """
+    adopt = {}
+    for run in runs:
+        if run.run_dir.parent == out / PENDING:
+            check_output_dir(out / "runs" / run.run_dir.name)
+            adopt[f"runs/{run.run_dir.name}"] = run.run_dir
+    return adopt
