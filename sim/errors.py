@@ -108,7 +108,7 @@ def describe_value(value: Any) -> str:
         text = value if len(value) <= 40 else value[:37] + "..."
         return f"string {text!r}"
     if isinstance(value, list):
-        return "a list"
+        return "an empty list" if not value else "a list"
     if isinstance(value, dict):
-        return "a mapping"
+        return "an empty mapping" if not value else "a mapping"
     return f"a {type(value).__name__}"

@@ -50,6 +50,7 @@ engine: agents
 scale: {workers_per_agent: 200}
 """
 
+REPO = Path(__file__).resolve().parents[1]
 RECOVERY_SPEC = str(
     Path(__file__).resolve().parents[1] / "calibration" / "recovery" / "recovery.yaml"
 )
@@ -447,6 +448,9 @@ CASES: dict[str, Case] = {
         other_model("'subprocess:run'", "fixed: {args: [touch, PWNED]}\n"), "model", dry=False
     ),
     "sweep-model-os-system": sw(other_model("'os:system'"), "model"),
+    "sweep-empty-levels": sw(
+        SWEEP.replace("[1.0, 1.5]", "{levels: []}"), "levels", "got an empty list"
+    ),
     "sweep-model-eval": sw(other_model("'builtins:eval'"), "model"),
     "sweep-model-dotted": sw(other_model("sim.cli.main"), "model"),
     "sweep-model-unknown": sw(SWEEP.replace("base: base.yaml\n", "model: tyo\n"), "model"),
@@ -695,6 +699,16 @@ CASES: dict[str, Case] = {
             '"sweep": {"name": "other"}}',
         },
         ("w", "holds the sweep 'other', not 'mine'"),
+    ),
+    "calibrate-discrepancy-nan": Case(
+        ["calibrate", "{in}/c.yaml", "--dry-run", "-o", "{out}/c"],
+        {
+            "c.yaml": f"name: c\nscenario: {REPO}/scenarios/archetypes_baseline.yaml\n"
+            f"targets: {REPO}/calibration/recovery/targets.csv\n"
+            f"mapping: {REPO}/calibration/recovery/mapping.yaml\n"
+            "parameters: [behaviour.wage_weight]\ndiscrepancy: .nan\n"
+        },
+        ("c.yaml", "discrepancy", "nan is not a finite number"),
     ),
     "calibrate-output-is-a-folder-of-notes": Case(
         ["calibrate", RECOVERY_SPEC, "-o", "{out}/notes"],

@@ -96,8 +96,10 @@ class Checker:
         self, value: Any, path: KeyPath, lo: float | None = None, hi: float | None = None
     ) -> float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(float(value)):
+        if not ok:
             raise self.error(path, f"expected a number, got {describe_value(value)}", "a number")
+        if not math.isfinite(float(value)):
+            raise self.error(path, f"{value!r} is not a finite number", "a finite number")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             span = f"from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
             span = span or (f">= {lo:g}" if lo is not None else f"<= {hi:g}")
