@@ -448,6 +448,8 @@ CASES: dict[str, Case] = {
         other_model("'subprocess:run'", "fixed: {args: [touch, PWNED]}\n"), "model", dry=False
     ),
     "sweep-model-os-system": sw(other_model("'os:system'"), "model"),
+    "sweep-fixed-seed": sw(SWEEP + "fixed: {seed: 5}\nseed: 7\n", "fixed.seed", "sweep's own"),
+    "sweep-fixed-replicates": sw(SWEEP + "fixed: {replicates: 3}\n", "fixed.replicates"),
     "sweep-empty-levels": sw(
         SWEEP.replace("[1.0, 1.5]", "{levels: []}"), "levels", "got an empty list"
     ),

@@ -446,6 +446,13 @@ def _check_against_base(
 
     display = os.path.normpath(os.path.join(os.path.dirname(ck.file), base_ref))
     base = load_scenario(display if os.path.isfile(display) else base_path)
+    for key in NOT_SWEEPABLE:
+        if key in fixed:
+            raise ck.error(
+                ("fixed", key),
+                f"'{key}' cannot be fixed: {NOT_SWEEPABLE[key]}",
+                f"the sweep's top-level `{key}:`",
+            )
     overrides = dict(fixed)
     if seed is not None:
         overrides["seed"] = seed
