@@ -226,3 +226,20 @@ def test_every_indicator_written_is_declared(run_dir):
 def test_bad_command_line_numbers_exit_2(args, capsys):
     assert main(["run", str(SCENARIOS / "archetypes_baseline.yaml"), *args]) == 2
     assert "expected a whole number" in capsys.readouterr().err
+
+
+def test_an_output_path_that_is_a_link_to_a_folder_is_named_as_a_link(tmp_path, capsys):
+    """`-o LINK` where LINK points at a folder: refused (a run's folder is replaced whole), and
+    the message says it is a link, not 'not a folder'; the linked folder is untouched."""
+    target = tmp_path / "real"
+    target.mkdir()
+    (target / "mine.txt").write_text("mine")
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    scenario = str(SCENARIOS / "archetypes_baseline.yaml")
+    status = main(["run", scenario, "--set", "time.years=1", "--replicates", "1", "-o", str(link)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert f"the output path {link} is a symbolic link" in err
+    assert "not a link to it" in err
+    assert [p.name for p in target.iterdir()] == ["mine.txt"]

@@ -369,10 +369,11 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
         )
     if info is not None and not stat.S_ISDIR(info.st_mode):
         kind = "a file" if stat.S_ISREG(info.st_mode) else "not a folder"
-        raise SetupError(
-            f"the output path {out} is {kind}",
-            expected="a folder (or a path where one can be created)",
-        )
+        expected = "a folder (or a path where one can be created)"
+        if stat.S_ISLNK(info.st_mode):  # a run folder is swapped in whole: not through a link
+            kind = "a symbolic link"
+            expected = "the folder itself, not a link to it: a run's folder is replaced whole"
+        raise SetupError(f"the output path {out} is {kind}", expected=expected)
     # a run folder is built beside `out` and swapped in, so its parent is where runs write; probing
     # there also keeps probes out of a folder that another run may be checking or swapping away
     probe = out if info is not None and not run_folder else out.parent
