@@ -560,6 +560,17 @@ def test_agreement_delivery_without_agreement_table_uses_the_corridor_and_says_s
     summary = text_of(page[page.index('id="summary"') : page.index('id="headline"')])
     assert "Sourceland→Destinia A agreement (nurses) moved on the corridor" in summary
     assert "against a quota of 500 a year" in summary
+    # and what the agreements do to the country the workers come from, from its country table
+    said = "Sourceland (XSR), where the agreements' workers come from, in 2025: "
+    assert said in summary
+    after = summary[summary.index(said) + len(said) :]
+    assert after.startswith("health-worker density ") and "; emigration " in after
+    changes = pd.read_csv(out / "focus_countries.csv")
+    density = changes[(changes.country == "XSR") & (changes.indicator == "density")
+                      & (changes.scenario == "agreement")]  # fmt: skip
+    low, high = density[["change_p5", "change_p95"]].iloc[0]
+    lo_t, hi_t = fmt.estimate(0.0, low, high, "density", signed=True)[1:]
+    assert f"90% interval {lo_t} to {hi_t}" in after
 
 
 def test_countries_option_chooses_the_pages(agreement_runs, tmp_path):

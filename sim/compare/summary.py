@@ -104,10 +104,15 @@ def headline_message(ctx: Context, run: Run) -> str:
         text += " " + elsewhere
     if spending:
         text += " " + spending
+    sources = []
     for agreement, table, source in ctx.agreements:
         if agreement.scenario != run.name:
             continue
         text += " " + _delivery_sentence(ctx, agreement, table, source)
+        if agreement.source not in sources:
+            sources.append(agreement.source)
+    for code in sources:
+        text += _source_effect(ctx, run, code)
     if not ctx.evidence.allows_clear:
         text += " (Intervals cover stochastic noise only; no change is called clear.)"
     return text.strip()
@@ -167,6 +172,37 @@ def _spending(ctx: Context, run: Run) -> str:
     if lo <= 0 <= hi:
         text += ", though the interval includes zero"
     return text + "."
+
+
+_SOURCE_DENSITY = Metric("source_density", "density", "density", "per 10,000", better=1)
+_SOURCE_EMIGRATION = Metric("source_emigration", "emigration", "workers", "workers/year")
+
+
+def _source_effect(ctx: Context, run: Run, code: str) -> str:
+    """` Philippines (PHL), where the agreements' workers come from, in 2032: health-worker
+    density falls by 2.8 per 10,000 (...); emigration rises by 6,000 workers a year (...).`: what
+    the option's
+    agreements do to the country that sends the workers (its whole workforce, every corridor),
+    from the country table (`focus.country_changes`); '' where the table lacks the country."""
+    ch = ctx.focus_changes
+    if ch is None or ctx.evidence.replicates < 2:
+        return ""
+    rows = ch[(ch["country"] == code) & (ch["scenario"] == run.name)].set_index("indicator")
+    said = []
+    for indicator, metric, what, steps in (
+        ("density", _SOURCE_DENSITY, "health-worker density", "density"),
+        ("emigrants", _SOURCE_EMIGRATION, "emigration", None),
+    ):
+        if indicator not in rows.index:
+            continue
+        step = ctx.steps.get(steps, {}).get(code) if steps else ctx.evidence.workers_per_agent
+        said.append(f"{what} {_phrase(metric, rows.loc[indicator], ctx.evidence, step=step)}")
+    if not said:
+        return ""
+    return (
+        f" {ctx.groups.name(code)} ({code}), where the agreements' workers come from, in "
+        f"{ctx.year}: " + "; ".join(said) + "."
+    )
 
 
 def _delivery_sentence(ctx: Context, a: Agreement, table: pd.DataFrame, source: str) -> str:
