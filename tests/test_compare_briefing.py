@@ -400,6 +400,24 @@ def test_title_and_user_text_escaped_in_every_page(tmp_path):
     assert f"<h1>Title {html.escape(XSS)}</h1>" in page
 
 
+def test_the_model_description_page_links_only_where_it_means_to(tmp_path):
+    """ODD.html from docs/ODD.md: every link is a web address, an anchor, the briefing or a
+    document of the repository; formulas such as G_base[c,k](Y) are not read as links (a
+    reader found two such broken links in the money definitions)."""
+    from sim.compare.pages import write_odd
+
+    assert write_odd(tmp_path) == "ODD.html"
+    page = (tmp_path / "ODD.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert hrefs
+    odd_dir = Path(__file__).resolve().parents[1] / "docs"
+    for href in hrefs:
+        if href.startswith(("http://", "https://", "#")) or href == "index.html#methods":
+            continue
+        target = href.split("#")[0]
+        assert (odd_dir / target).exists(), f"ODD.md links to {href!r}"
+
+
 # --------------------------------------------------------------------------------------------------
 # focus countries, agreements, country pages
 
