@@ -1398,3 +1398,22 @@ def test_a_reused_run_takes_the_calibrations_current_record(tmp_path):
     assert refresh_calibration(tmp_path, {"calibration": {"a": 2}})
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest == {"seed": 1, "calibration": {"a": 2}}
+
+
+def _contrast_on_white(hex_colour: str) -> float:
+    """WCAG 2 contrast ratio of a colour against white."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def test_every_option_colour_stands_out_on_white():
+    """The options' lines and points are drawn on white: no colour fainter than the palette's
+    orange (2.25:1); Okabe-Ito's yellow (1.3:1) made the seventh option all but vanish."""
+    from sim.compare.chartstyle import BASELINE_COLOUR, OKABE_ITO
+
+    assert _contrast_on_white("#F0E442") < 1.5  # the colour replaced
+    assert len(set(OKABE_ITO)) == len(OKABE_ITO) and BASELINE_COLOUR not in OKABE_ITO
+    for c in OKABE_ITO:
+        assert _contrast_on_white(c) >= 2.0, c

@@ -12,8 +12,10 @@ import textwrap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
-"""Option colours (Okabe & Ito 2008), after black for the baseline."""
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#882255")
+"""Option colours (Okabe & Ito 2008), after black for the baseline; the seventh, their yellow
+(#F0E442, contrast 1.3:1 on white: the last option's lines and points all but vanished), is
+replaced by Tol's wine (#882255; Tol 2021, colour schemes for colour-blind readers)."""
 BASELINE_COLOUR = "#000000"
 LINESTYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")

@@ -166,7 +166,7 @@ th[scope=row] { font-weight: 600; background: #fafafa; }
 tr.group th { background: #e9eff5; text-align: left; }
 .v { font-weight: 600; }
 .ci { display: block; color: var(--muted); font-size: .82em; }
-.w { color: #777; }
+.w { color: var(--muted); }
 .mark { display: block; font-size: .82em; font-weight: 600; }
 td.better { background: var(--better); }
 td.worse { background: var(--worse); }
