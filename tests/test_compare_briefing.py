@@ -867,3 +867,14 @@ def test_the_headline_says_the_baseline_path_the_changes_are_against(agreement_r
         f"{start} per 10,000 at the beginning of {first + 1} to {end} at the end of {last}"
     ) in text
     assert text.index("In the baseline,") < text.index("By the end of")
+
+
+def test_the_over_time_charts_say_they_show_levels_not_the_tables_changes(agreement_runs, tmp_path):
+    """The lines are medians of levels; the tables' changes are medians of paired differences:
+    the section says so before its charts (a reader found the two 50 million apart)."""
+    _tmp, base, opt = agreement_runs
+    result = write_briefing(load_run(base), [load_run(opt)], tmp_path / "out", world=fake_world())
+    page = result.index_html.read_text(encoding="utf-8")
+    section = text_of(page[page.index('id="time"') :][:3000])
+    assert "Each line is one scenario's median level across its replicates" in section
+    assert "medians of paired differences" in section

@@ -18,6 +18,16 @@ from sim.compare.overview_sections import corridor_html, maps_html, money_html, 
 from sim.compare.summary import changes_html, headline_html, summary_html
 from sim.compare.tables import TIME_SERIES
 
+_OVER_TIME_NOTE = (
+    "<p class=\"meta\">Each line is one scenario's median level across its replicates. The tables' "
+    "changes are medians of paired differences (each replicate of an option against the "
+    "baseline's replicate with the same seed), so they can differ from the gap between two "
+    "lines: most for the people living below 44.5 per 10,000, where a whole country crosses the "
+    "threshold in some replicates and not in others.</p>"
+)
+"""Read the lines as levels, not as the changes the tables give (a reader found the chart of
+the people below 44.5 and its table 50 million apart)."""
+
 
 def render(ctx: Context) -> str:
     """The briefing page."""
@@ -35,7 +45,7 @@ def render(ctx: Context) -> str:
             "The trade-off: source countries and destinations",
             figure_html(ctx.charts.get("tradeoff_source_density_vs_destination_vacancies")),
         ),
-        ("time", "Over time", f'<div class="grid">{ts}</div>'),
+        ("time", "Over time", _OVER_TIME_NOTE + f'<div class="grid">{ts}</div>'),
         (
             "corridors",
             "Migration corridors",
