@@ -549,7 +549,7 @@ def test_sections_have_the_content_a_policymaker_needs(briefing):
         "Compensation paid",
         "Compensation received",
         "Incentive spending",
-        "Training investment",
+        "Extra training funded (expansion, agreement places, response to vacancies)",
         "Training cost embodied in emigrants",
     ):
         assert label in money

@@ -83,8 +83,12 @@ OUTCOMES: tuple[ScalarOutcome, ...] = (
            "Compensation received", "Compensation received by source countries."),
     _money("incentive_spending", "Incentive spending (retention pay, rural allowances)",
            "Incentive spending", "Retention pay rises and rural allowances paid."),
-    _money("training_investment", "Training investment", "Training investment",
-           "Domestic training expansion and training places funded under agreements."),
+    _money("training_investment",
+           "Extra training funded (expansion, agreement places, response to vacancies)",
+           "Extra training funded",
+           "Training paid beyond base graduate output: domestic training expansion, training "
+           "places funded under agreements and the intake added in response to vacancies "
+           "(committed to the training fund, ODD §7.6-7.7)."),
     _money("training_cost_emigrants_safeguards",
            "Training cost embodied in emigrants from safeguards-list countries",
            "Training cost of emigrants, safeguards-list countries",
