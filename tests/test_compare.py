@@ -555,6 +555,8 @@ def test_sections_have_the_content_a_policymaker_needs(briefing):
         assert label in money
     # Methods note.
     methods = text[text.rindex("Methods and assumptions") :]
+    assert "Density counts the trained doctors and nurses present" in methods
+    assert "employed or not" in methods
     for word in (
         "hrhsim 0.1.0",
         "Seed",

@@ -15,6 +15,13 @@ THRESHOLD_44_5 = (
     "counts the people living in countries whose density is under it (the model counts doctors "
     "and nurses, midwives included)."
 )
+DENSITY = (
+    "Density counts the trained doctors and nurses present in a country per 10,000 people, "
+    "employed or not: where posts are fewer than workers, part of it is unemployed (in "
+    "low-income countries a large part in the baseline; the model's rates are in "
+    "docs/validation.md §2, and no published figure checks them), so a gain in density is not "
+    "the same gain in services."
+)
 POSTS = (
     "Posts are funded positions: the jobs a health system can pay for (its demand), which grow "
     "with health spending (and, where every trained worker had a job, keep for a while the "
@@ -97,6 +104,7 @@ def methods_html(ctx: Context) -> str:
         f"(the initial state, labelled “start”) and simulates {start}–{ctx.year}; a value "
         f"“in {ctx.year}” is at the end of {ctx.year}, flows are totals over the year."
         f"{esc(spin_up_text)}</p>"
+        f"<p><strong>Density.</strong> {esc(DENSITY)}</p>"
         f"<p><strong>The 44.5 threshold.</strong> {esc(THRESHOLD_44_5)}</p>"
         f"<p><strong>Posts.</strong> {esc(POSTS)}</p>"
         f"<p><strong>Scale.</strong> {esc(scale)}</p>"
