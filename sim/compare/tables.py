@@ -150,14 +150,23 @@ DISPLACEMENT_ALPHA = 0.10
 """The chance, over all the countries scanned, of naming a displacement that is noise."""
 
 
-def sign_test_p(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
-    """Two-sided sign-test p-values of paired changes: `positive` and `negative` count each
-    country's replicates whose change is above and below zero (ties dropped)."""
-    from scipy.stats import binom
+def paired_t_p(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Two-sided p-values of one-sample t-tests that paired changes average zero, from each
+    country's mean change, standard deviation (ddof 1) and number of replicates. A change the
+    same in every replicate has p 0 (1 if it is 0); fewer than two replicates, p 1.
 
-    n = positive + negative
-    fewer = np.minimum(positive, negative)
-    return np.minimum(1.0, 2.0 * binom.cdf(fewer, n, 0.5))
+    A sign test (or any test that ignores the sizes) cannot reach below 2 x 0.5^5 = 0.0625 with
+    five replicates, so among many countries it names nothing, not even a change of 30% whose
+    replicates lie within a few percent of each other; the t-test weighs the change against its
+    spread between replicates."""
+    from scipy.stats import t as student_t
+
+    mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.abs(mean) / (sd / np.sqrt(n))
+    p = 2.0 * student_t.sf(stat, np.maximum(n - 1, 1))
+    p = np.where(sd == 0, np.where(mean == 0, 1.0, 0.0), p)
+    return np.where(n < 2, 1.0, np.nan_to_num(p, nan=1.0))
 
 
 def emigration_elsewhere(
@@ -165,11 +174,11 @@ def emigration_elsewhere(
 ) -> pd.Series | None:
     """The country off the safeguards list whose emigration the option changes most in `year`:
     the largest median paired change (workers a year) among those whose 90% interval excludes
-    zero and whose replicates agree on its sign beyond chance over every country scanned (a sign
-    test, Bonferroni-corrected for their number at `DISPLACEMENT_ALPHA`: with five replicates no
-    change among many countries qualifies, since the largest of many noisy changes is not a
-    finding). A Series with country, p5, median, p95, or None when there is none. Where
-    recruitment from the listed countries is restrained, it may move to others (displacement)."""
+    zero and whose mean stands out of its spread between replicates over every country scanned
+    (`paired_t_p`, Bonferroni-corrected for their number at `DISPLACEMENT_ALPHA`: the largest of
+    many noisy changes is not a finding). A Series with country, p5, median, p95, or None when
+    there is none. Where recruitment from the listed countries is restrained, it may move to
+    others (displacement)."""
     listed = set(groups.safeguards)
     frames = []
     for run in (baseline, option):
@@ -180,10 +189,9 @@ def emigration_elsewhere(
     if diff.empty:
         return None
     q = quantiles(diff, ["country"], "diff")
-    signs = diff.assign(up=diff["diff"] > 0, down=diff["diff"] < 0)
-    signs = signs.groupby("country", observed=True)[["up", "down"]].sum()
-    signs = signs.reindex(q["country"]).fillna(0)
-    p = sign_test_p(signs["up"].to_numpy(float), signs["down"].to_numpy(float))
+    spread = diff.groupby("country", observed=True)["diff"].agg(["mean", "std", "count"])
+    spread = spread.reindex(q["country"])
+    p = paired_t_p(spread["mean"], spread["std"].fillna(0.0), spread["count"].fillna(0))
     scanned = len(q)  # every country compared off the list
     q = q[((q["p5"] > 0) | (q["p95"] < 0)).to_numpy() & (p * scanned <= DISPLACEMENT_ALPHA)]
     if q.empty:
