@@ -42,6 +42,7 @@ from sim.calibrate.recheck import (  # noqa: E402
 )
 from sim.calibrate.run import Context, Evaluation, evaluate  # noqa: E402
 from sim.calibrate.spec import load_spec  # noqa: E402
+from sim.compare.reading import REMEASURED  # noqa: E402
 from sim.errors import HrhsimError  # noqa: E402
 from sim.inputs.scenario import parse_set  # noqa: E402
 from sim.outputs.provenance import git_commit  # noqa: E402
@@ -130,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         path = ROOT / "calibration" / "fit.json"
         fit = json.loads(path.read_text(encoding="utf-8"))
         # the briefing prints the summary after the counts: its figures must be these ones
-        what = fit.get("summary", "").split("; re-measured")[0] or "the shipped parameters"
+        what = fit.get("summary", "").split(REMEASURED)[0] or "the shipped parameters"
         fit["summary"] = (
-            f"{what}; re-measured on the current model: {counts['fit'][2]} of "
+            f"{what}{REMEASURED}{counts['fit'][2]} of "
             f"{counts['fit'][0]} within a factor of 2, {counts['holdout'][1]} of "
             f"{counts['holdout'][0]} held-out figures"
             + (

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -260,6 +261,7 @@ def test_briefing_says_what_the_intervals_cover_and_calls_clear_only_when_allowe
     assert 'href="fit_report.md"' in page and (out / "fit_report.md").is_file()
     # The linked report is the calibration's own, of its day: re-measured figures supersede it.
     assert "shows its fit when it ran" in text and "supersede it" in text
+
     assert "20 paired replicates" in text
     # the headline table warns that the population below 44.5 moves by whole countries
     assert "moves by whole countries" in text_of(page[page.index('id="headline-table"') :])
@@ -269,6 +271,33 @@ def test_briefing_says_what_the_intervals_cover_and_calls_clear_only_when_allowe
     else:
         assert "clearly" not in text
         assert "stochastic noise only" in text and "no change is called clear" in text
+
+
+def test_the_calibrations_lineage_is_folded_away_and_its_measured_fit_said():
+    """A record's summary: what was fitted to what (long, with file names) and, after
+    `reading.REMEASURED`, the fit on the current model. The headline's trust note says the fit
+    and folds the lineage into a details element; a summary without the
+    marker is said whole, as before."""
+    from sim.compare import reading
+    from sim.compare.summary import trust_html
+
+    lineage = "the weights by calibration/x.yaml, the hazards by calibration/y.yaml"
+    measured = "9 of 10 within a factor of 2 (medians of 40 replicates)"
+    cal = reading.Calibration("fitted", 8, 10, lineage + reading.REMEASURED + measured)
+    assert cal.parts() == (lineage, measured) and cal.lineage == lineage
+    assert cal.text().endswith("8 of 10 fitted targets are reproduced within ±25%. 9 of 10 "
+                               "within a factor of 2 (medians of 40 replicates).")  # fmt: skip
+    assert "calibration/x.yaml" not in cal.text()
+    ctx = SimpleNamespace(
+        evidence=reading.Evidence(replicates=5, workers_per_agent=200.0, calibration=cal),
+        tables={},
+    )
+    page = trust_html(ctx)
+    folded = page[page.index("<details>") : page.index("</details>")]
+    assert "What was fitted to what" in folded and "calibration/x.yaml" in folded
+    assert page.index("9 of 10 within a factor of 2") < page.index("<details>")
+    plain = reading.Calibration("fitted", 8, 10, "the weights fitted to 10 targets")
+    assert plain.lineage == "" and plain.text().endswith("The weights fitted to 10 targets.")
 
 
 def test_a_re_measured_fit_report_is_the_one_linked_and_dated(tmp_path):

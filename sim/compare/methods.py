@@ -115,7 +115,13 @@ def methods_html(ctx: Context) -> str:
         f"difference shows the effect of the option rather than chance. {esc(ev.clear_rule())} "
         "Numbers are rounded to significant figures, with as many as it takes for two "
         "different values never to print the same.</p>"
-        f"<p><strong>Calibration.</strong> {esc(ev.calibration.text())}</p>"
+        f"<p><strong>Calibration.</strong> {esc(ev.calibration.text())}"
+        + (
+            f" What was fitted to what: {esc(ev.calibration.lineage)}."
+            if ev.calibration.lineage
+            else ""
+        )
+        + "</p>"
         "<p><strong>Groups.</strong> Safeguards-list countries in this world (WHO health "
         f"workforce support and safeguards list 2023): {esc(sg_names)}. Destinations "
         f"(<code>workforce.destinations</code> of the baseline): {esc(dest_names)}. Every "

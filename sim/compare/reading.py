@@ -70,6 +70,11 @@ def relevance_text(kinds: Sequence[str], workers_per_agent: float | None = None)
 # what the intervals cover
 
 
+REMEASURED = "; re-measured on the current model: "
+"""Where a calibration record's summary turns from what was fitted to what (its lineage) to the
+fit re-measured on the current model (`scripts/fit_check.py --update-fit-json` writes it)."""
+
+
 @dataclass(frozen=True)
 class Calibration:
     """The calibration behind the runs, as the manifests record it (absent: not calibrated)."""
@@ -114,9 +119,22 @@ class Calibration:
         out = f"{self.status[:1].upper()}{self.status[1:]}."  # the page labels it "Calibration."
         if self.within is not None and self.targets:
             out += f" {self.within} of {self.targets} fitted targets are reproduced within ±25%."
-        if self.summary:
-            out += f" {self.summary.rstrip('.')}."
+        lineage, measured = self.parts()
+        said = measured or lineage
+        if said:
+            out += f" {said[:1].upper()}{said[1:].rstrip('.')}."
         return out
+
+    def parts(self) -> tuple[str, str]:
+        """The summary split into (what was fitted to what, the fit re-measured on the current
+        model): the page says the second and folds the first away (`lineage`)."""
+        lineage, marker, measured = self.summary.partition(REMEASURED)
+        return (lineage.strip(), measured.strip()) if marker else ("", self.summary.strip())
+
+    @property
+    def lineage(self) -> str:
+        """What was fitted to what (the calibration's blocks, files and targets), or ''."""
+        return self.parts()[0]
 
 
 _WITHIN_KEYS = ("targets_within_25", "within_25", "within_25pct", "n_within_25", "within")

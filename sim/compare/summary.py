@@ -316,8 +316,14 @@ def trust_html(ctx: Context) -> str:
     return (
         '<div class="trust" id="how-sure">'
         f"<p><strong>Calibration.</strong> {esc(cal.text())}{report}</p>"
-        f"<p><strong>Uncertainty.</strong> {esc(ev.covers())} {esc(ev.clear_rule())}</p>"
-        "<p><strong>Relevance.</strong> Changes smaller than "
+        + (
+            "<details><summary>What was fitted to what</summary>"
+            f'<p class="meta">{esc(cal.lineage[:1].upper() + cal.lineage[1:])}.</p></details>'
+            if cal.lineage
+            else ""
+        )
+        + f"<p><strong>Uncertainty.</strong> {esc(ev.covers())} {esc(ev.clear_rule())}</p>"
+        + "<p><strong>Relevance.</strong> Changes smaller than "
         f"{esc(reading.relevance_text(kinds, ev.workers_per_agent))} get no ▲/▼ mark"
         f"{granular}.</p>"
         "</div>"
