@@ -553,6 +553,12 @@ def test_agreement_delivery_from_the_agreement_table_and_country_pages(agreement
     delivery = pd.read_csv(out / "agreements_delivery.csv")
     assert delivery.loc[delivery["year"] == 2025, "median"].item() == pytest.approx(534.0)
     assert (delivery["moved_from"] == "agreement").all()
+    # the whole corridor with the agreement (its hires and every other move on it), as drawn
+    flows = pd.read_parquet(recorded / "flows.parquet")
+    sel = flows[(flows.origin == "XSR") & (flows.destination == "XDA") & (flows.cadre == "nurses")]
+    whole = sel[sel.year == 2025].groupby("replicate")["workers"].sum().median()
+    assert delivery.loc[delivery["year"] == 2025, "corridor"].item() == pytest.approx(whole)
+    assert "whole corridor with the agreement" in page or "every move on the corridor" in page
     # Focus: the agreement's countries and --focus, each with a page linked from the tables.
     assert result.focus == ["XSR", "XDA", "XMI"]
     assert set(result.pages) == {"XSR", "XDA", "XMI"}

@@ -123,8 +123,9 @@ def delivery(
 
     Returns (table, source) where source is `agreement` (the run's agreements.parquet) or
     `corridor` (total flows on the corridor for the agreement's cadre). Table columns: year,
-    quota, p5, median, p95 (workers moved), share (median / quota), baseline (median corridor
-    flow in the baseline), change_p5/median/p95 (paired corridor flow change against the baseline).
+    quota, p5, median, p95 (workers moved), share (median / quota), corridor (median corridor
+    flow in the run: the agreement's hires and every other move on it), baseline (the same in
+    the baseline), change_p5/median/p95 (paired corridor flow change against the baseline).
     """
     years = [int(y) for y in years]
     quota = [agreement.quota if agreement.in_force(y) else 0.0 for y in years]
@@ -144,6 +145,7 @@ def delivery(
     moved = hired if hired is not None else option_flow
     q = quantiles(moved, ["year"], "workers").set_index("year").reindex(years)
     bq = quantiles(base_flow, ["year"], "workers").set_index("year").reindex(years)
+    oq = quantiles(option_flow, ["year"], "workers").set_index("year").reindex(years)
     diff = paired(base_flow, option_flow, ["replicate", "year"], "workers")
     dq = quantiles(diff, ["year"], "diff").set_index("year").reindex(years)
     table = pd.DataFrame(
@@ -153,6 +155,7 @@ def delivery(
             "p5": q["p5"].to_numpy(float),
             "median": q["median"].to_numpy(float),
             "p95": q["p95"].to_numpy(float),
+            "corridor": oq["median"].to_numpy(float),
             "baseline": bq["median"].to_numpy(float),
             "change_p5": dq["p5"].to_numpy(float),
             "change_median": dq["median"].to_numpy(float),

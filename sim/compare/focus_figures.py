@@ -143,10 +143,20 @@ def agreement_delivery(items: Sequence[dict]) -> Chart:
                 lw=1.6,
                 label="quota in force",
             )
+            if item["source"] == "agreement" and "corridor" in t:
+                ax.plot(
+                    x,
+                    t["corridor"].to_numpy(float),
+                    color=c,
+                    lw=1.6,
+                    marker="o",
+                    ms=3,
+                    label="whole corridor with the agreement",
+                )
             ax.plot(
                 x,
                 t["baseline"].to_numpy(float),
-                color="#777777",
+                color="#555555",
                 ls=":",
                 lw=1.2,
                 marker=".",
@@ -162,12 +172,16 @@ def agreement_delivery(items: Sequence[dict]) -> Chart:
         title = "Bilateral agreements: workers moved each year against the quota"
         fig.suptitle(title, fontweight="bold", fontsize=10)
         if items:
-            fig.legend(handles, labels, loc="outside lower center", ncol=3)
+            fig.legend(
+                handles, labels, loc="outside lower center", ncol=2 if len(labels) > 3 else 3
+            )
     caption = (
         "Bars: median workers moved in each simulated year (whiskers: 5–95% range across "
-        "replicates); black steps: the quota in force; dotted grey: the same corridor in the "
-        "baseline. Where a run did not record hires by agreement, the bars are all moves on the "
-        "corridor for the agreement's cadre, including recruitment outside the agreement."
+        "replicates); black steps: the quota in force; solid line: every move on the "
+        "corridor with the agreement (its hires and recruitment outside it), against the dotted "
+        "grey line, the same corridor in the baseline. Where a run did not record hires by "
+        "agreement, the bars are all moves on the corridor for the agreement's cadre, including "
+        "recruitment outside the agreement."
     )
     return Chart("agreements_delivery_against_quota", title, caption, fig)
 
