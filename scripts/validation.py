@@ -352,12 +352,7 @@ def corridor_section(r: Run) -> tuple[list[str], dict]:
         facts[f"{cadre}_flows"] = rows_f / years
     facts["start_year"], facts["end_year"] = r.start - 1, r.end
     out += onward_sentence(r)
-    out += [
-        "Reference (initial stock, docs/data.md §1.7): doctors IND→USA 35,880, EGY→SAU 22,886, "
-        "IND→GBR 16,092, MEX→USA 11,633, CUB→USA 10,113; nurses PHL→USA 154,447, PHL→SAU "
-        "34,503, IND→SAU 32,711, IND→USA 29,292, IND→GBR 19,563.",
-        "",
-    ]
+    out += [initial_corridors_sentence(r.world), ""]
     for cadre in ("nurses", "doctors"):
         if f"{cadre}_stock_end" in facts:
             india, facts[f"india_{cadre}_oecd"] = india_check(r, facts, cadre)
@@ -504,6 +499,23 @@ INDIA_BORN_OECD = {
     "nurses": {2000: INDIA_BORN_NURSES_OECD / 5.35, 2010: 70_472, 2020: INDIA_BORN_NURSES_OECD},
     "doctors": {2000: 98_857 / 1.76, 2020: 98_857},
 }
+
+
+def initial_corridors_sentence(world, n: int = 5) -> str:
+    """The world data's largest corridors of each cadre (docs/data.md §1.7), the reference the
+    simulated corridors start from; '' for a world without bilateral stocks."""
+    f = world.initial_foreign_trained
+    if f is None:
+        return ""
+    iso = np.asarray(world.iso3).astype(str)
+    parts = []
+    for k, cadre in enumerate(CADRES):
+        cells = np.asarray(f[:, :, k], dtype=float)
+        top = np.argsort(-cells, axis=None, kind="stable")[:n]
+        pairs = [np.unravel_index(i, cells.shape) for i in top]
+        parts.append(f"{cadre} " + ", ".join(f"{iso[o]}→{iso[d]} {fmt(cells[o, d])}"
+                                             for o, d in pairs))  # fmt: skip
+    return "Reference (initial stock, docs/data.md §1.7): " + "; ".join(parts) + "."
 
 
 def india_check(r: Run, facts: dict, cadre: str) -> tuple[list[str], dict]:

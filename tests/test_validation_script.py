@@ -352,3 +352,16 @@ def test_the_register_rows_read_the_arrivals_not_the_flows(coarse_baseline):
     more_flows = dataclasses.replace(results, flows=tripled(results.flows, "origin", "destination"))
     assert c06(more_arrivals) == pytest.approx(3 * base, rel=0.02)
     assert c06(more_flows) == base
+
+
+def test_the_initial_corridors_are_read_from_the_world_data():
+    """The reference line of §4 is the world data's largest corridors (it was typed in and had
+    gone stale: IND→GBR 19,563 after the register's count made it 22,997)."""
+    world = load_world("global")
+    text = validation.initial_corridors_sentence(world)
+    f = world.initial_foreign_trained
+    i = world.index
+    assert f"PHL→USA {validation.fmt(f[i('PHL'), i('USA'), 1])}" in text
+    assert f"PHL→GBR {validation.fmt(f[i('PHL'), i('GBR'), 1])}" in text
+    assert text.count("→") == 10  # five a cadre
+    assert validation.initial_corridors_sentence(load_world("archetypes")) == ""

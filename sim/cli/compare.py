@@ -16,9 +16,11 @@ from sim.cli.argtypes import add_set_option
 HELP = "compare policy options with a baseline and write an HTML briefing"
 DESCRIPTION = (
     "Run the baseline and each option (reusing earlier runs with the same scenario, seed, "
-    "replicates and model version) into DIR/runs/<name>/, then write a self-contained briefing "
-    "DIR/index.html with a page per focus country in DIR/countries/, every table as CSV and in "
-    "DIR/briefing.xlsx, and every chart as PNG and SVG in DIR/figures/. Options are run with "
+    "replicates and model version), then write a self-contained briefing DIR/index.html with a "
+    "page per focus country in DIR/countries/, every table as CSV and in DIR/briefing.xlsx, and "
+    "every chart as PNG and SVG in DIR/figures/; the runs it describes are in DIR/runs/<name>/ "
+    "(new ones wait in DIR/.runs.pending/ until their briefing replaces the previous one, and "
+    "files of yours in DIR, DIR/figures/ and DIR/countries/ are kept). Options are run with "
     "the baseline's seed and replicates, so that each difference is paired replicate by "
     "replicate."
 )

@@ -29,7 +29,10 @@ MONEY_ITEMS = (
     ("compensation_received", "Compensation received"),
     ("compensation_paid", "Compensation paid"),
     ("incentive_spending", "Incentive spending (retention pay, rural allowances)"),
-    ("training_investment", "Extra training funded (expansion, agreement places, vacancies)"),
+    (
+        "training_investment",
+        "Extra training funded (expansion, agreement places, response to vacancies)",
+    ),
     ("training_cost_emigrants", "Training cost embodied in its emigrants"),
     ("recruitment_fees", "Recruitment fees paid by workers trained there"),
 )

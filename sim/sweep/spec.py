@@ -15,7 +15,8 @@ Format (every key but `parameters` and `design` optional; `base` and `outcomes` 
                                     imported)
     base: ../archetypes_baseline.yaml   scenario file, relative to the sweep file (hrhsim only)
     seed: 123                       root seed (hrhsim: overrides the scenario's `seed`)
-    fixed:                          constant overrides applied to the base scenario
+    fixed:                          constant overrides applied to the base scenario (not seed or
+                                    replicates: the sweep's own keys)
       policies.compensation.enabled: true
     parameters:                     dotted path -> grid levels, or a range / distribution
       policies.compensation.rate: {levels: [0, 10000, 20000]}     (grid; shorthand: [0, ...])
