@@ -913,3 +913,35 @@ def test_the_over_time_charts_say_they_show_levels_not_the_tables_changes(agreem
     section = text_of(page[page.index('id="time"') :][:3000])
     assert "Each line is one scenario's median level across its replicates" in section
     assert "medians of paired differences" in section
+
+
+def test_the_source_sentence_does_not_repeat_the_displacement_sentence():
+    """Where the headline's displacement sentence already names the agreements' source country
+    (its emigration), the source sentence gives its density only."""
+    from sim.compare import summary
+
+    changes = pd.DataFrame(
+        {
+            "country": ["PHL", "PHL"],
+            "indicator": ["density", "emigrants"],
+            "scenario": ["opt", "opt"],
+            "change_p5": [-3.2, 4040.0],
+            "change_median": [-2.8, 6000.0],
+            "change_p95": [-2.4, 6400.0],
+        }
+    )
+    row = pd.Series({"country": "PHL", "p5": 4040.0, "median": 6000.0, "p95": 6400.0})
+    ctx = SimpleNamespace(
+        focus_changes=changes,
+        evidence=reading.Evidence(replicates=5, workers_per_agent=200.0),
+        steps={"density": {"PHL": 0.02}},
+        groups=SimpleNamespace(safeguards=("AAA",), name=lambda code: "Philippines"),
+        year=2032,
+        elsewhere={"opt": row},
+    )
+    run = SimpleNamespace(name="opt")
+    assert "Off the safeguards list" in summary._elsewhere(ctx, run)
+    text = summary._source_effect(ctx, run, "PHL")
+    assert "health-worker density falls by 2.8" in text and "emigration" not in text
+    ctx.elsewhere = {"opt": None}
+    assert "emigration rises by 6,000" in summary._source_effect(ctx, run, "PHL")

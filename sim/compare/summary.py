@@ -188,12 +188,14 @@ def _source_effect(ctx: Context, run: Run, code: str) -> str:
     if ch is None or ctx.evidence.replicates < 2:
         return ""
     rows = ch[(ch["country"] == code) & (ch["scenario"] == run.name)].set_index("indicator")
+    named = ctx.elsewhere.get(run.name)  # its emigration already said by `_elsewhere`
+    repeated = named is not None and str(named["country"]) == code and _elsewhere(ctx, run)
     said = []
     for indicator, metric, what, steps in (
         ("density", _SOURCE_DENSITY, "health-worker density", "density"),
         ("emigrants", _SOURCE_EMIGRATION, "emigration", None),
     ):
-        if indicator not in rows.index:
+        if indicator not in rows.index or (indicator == "emigrants" and repeated):
             continue
         step = ctx.steps.get(steps, {}).get(code) if steps else ctx.evidence.workers_per_agent
         said.append(f"{what} {_phrase(metric, rows.loc[indicator], ctx.evidence, step=step)}")
