@@ -828,6 +828,9 @@ def test_maps_list_small_states_with_their_values(agreement_runs, tmp_path):
     density = pd.read_csv(tmp_path / "out" / "map_density_change.csv").set_index("country")
     assert set(density.index) == set(CODES)
     assert density.loc["XSR", "agreement"] == pytest.approx(0.2 * 3, abs=0.2)
+    # the emigration map says what its emigrants count (a reader read a destination's migrants
+    # going home as its own workers leaving)
+    assert "migrants moving on or going home" in text_of(page)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -210,8 +210,10 @@ def emigration_change_map(
         caption=(
             "Each map is one option: the median paired change in emigrants per 1,000 of the "
             f"country's doctors and nurses in {year}, against the baseline (blue: fewer leave). "
-            "Colours saturate at the 95th percentile of the changes; the table below lists the "
-            "states too small to draw."
+            "Emigrants are every worker leaving the country for abroad: its own, and migrants "
+            "moving on or going home, so a destination turns red when its migrants go home (an "
+            "agreement's circular migration, say). Colours saturate at the 95th percentile of the "
+            "changes; the table below lists the states too small to draw."
         ),
         least=EMIGRATION_LEAST,
         higher_is_better=False,
