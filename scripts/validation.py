@@ -41,7 +41,11 @@ from sim.runner import build_model, load_results, run_scenario, world_for  # noq
 sys.path.insert(0, str(ROOT / "scripts"))
 from europe_targets import LARGE_DESTINATION  # noqa: E402
 from worldbuild.common import RECOGNITION_AREA  # noqa: E402
-from worldbuild.initial_stock import INDIA_BORN_NURSES_OECD, OECD_MEMBERS  # noqa: E402
+from worldbuild.initial_stock import (  # noqa: E402
+    GCC,
+    INDIA_BORN_NURSES_OECD,
+    OECD_MEMBERS,
+)
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 GROUPS = ("L", "LM", "UM", "H")
@@ -906,7 +910,6 @@ def register_joiners(
     return float(per.groupby(level=0).mean().median())
 
 
-GULF = ("ARE", "BHR", "KWT", "OMN", "QAT", "SAU")
 POEA_NURSES_SAUDI = (53_000, 90_117, "2000-2008")
 """Filipino nurses deployed abroad through the POEA (work contracts; immigrant visas to the USA
 and elsewhere not counted) and, of them, to Saudi Arabia, the leading destination: as a blog
@@ -930,7 +933,7 @@ def philippines_sentence(arrivals: pd.DataFrame, years: range) -> list[str]:
     if shares.empty:
         return []
     top = ", ".join(f"{c} {pct(v, 0)}" for c, v in shares.head(5).items())
-    gulf = float(shares[shares.index.isin(GULF)].sum())
+    gulf = float(shares[shares.index.isin(GCC)].sum())
     saudi, total, period = POEA_NURSES_SAUDI
     model_saudi, record = float(shares.get("SAU", 0.0)), saudi / total
     reading = "about as often as"

@@ -944,7 +944,11 @@ def test_the_source_sentence_does_not_repeat_the_displacement_sentence():
     )
     run = SimpleNamespace(name="opt")
     assert "Off the safeguards list" in summary._elsewhere(ctx, run)
-    text = summary._source_effect(ctx, run, "PHL")
+    said = bool(summary._elsewhere(ctx, run))
+    text = summary._source_effect(ctx, run, "PHL", emigration_said=said)
     assert "health-worker density falls by 2.8" in text and "emigration" not in text
     ctx.elsewhere = {"opt": None}
-    assert "emigration rises by 6,000" in summary._source_effect(ctx, run, "PHL")
+    said = bool(summary._elsewhere(ctx, run))
+    assert "emigration rises by 6,000" in summary._source_effect(
+        ctx, run, "PHL", emigration_said=said
+    )

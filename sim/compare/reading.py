@@ -70,6 +70,12 @@ def relevance_text(kinds: Sequence[str], workers_per_agent: float | None = None)
 # what the intervals cover
 
 
+def sentence(text: str) -> str:
+    """`text` as a sentence: its first letter capitalised, one full stop at its end."""
+    text = text.strip().rstrip(".")
+    return f"{text[:1].upper()}{text[1:]}." if text else ""
+
+
 REMEASURED = "; re-measured on the current model: "
 """Where a calibration record's summary turns from what was fitted to what (its lineage) to the
 fit re-measured on the current model (`scripts/fit_check.py --update-fit-json` writes it)."""
@@ -116,13 +122,13 @@ class Calibration:
                 "literature, not fitted to observed migration data. Read the results as the "
                 "direction and relative size of effects, not as forecasts."
             )
-        out = f"{self.status[:1].upper()}{self.status[1:]}."  # the page labels it "Calibration."
+        out = sentence(self.status)  # the page labels it "Calibration."
         if self.within is not None and self.targets:
             out += f" {self.within} of {self.targets} fitted targets are reproduced within ±25%."
         lineage, measured = self.parts()
         said = measured or lineage
         if said:
-            out += f" {said[:1].upper()}{said[1:].rstrip('.')}."
+            out += f" {sentence(said)}"
         return out
 
     def parts(self) -> tuple[str, str]:

@@ -112,7 +112,7 @@ def headline_message(ctx: Context, run: Run) -> str:
         if agreement.source not in sources:
             sources.append(agreement.source)
     for code in sources:
-        text += _source_effect(ctx, run, code)
+        text += _source_effect(ctx, run, code, emigration_said=bool(elsewhere))
     if not ctx.evidence.allows_clear:
         text += " (Intervals cover stochastic noise only; no change is called clear.)"
     return text.strip()
@@ -178,18 +178,19 @@ _SOURCE_DENSITY = Metric("source_density", "density", "density", "per 10,000", b
 _SOURCE_EMIGRATION = Metric("source_emigration", "emigration", "workers", "workers/year")
 
 
-def _source_effect(ctx: Context, run: Run, code: str) -> str:
+def _source_effect(ctx: Context, run: Run, code: str, *, emigration_said: bool = False) -> str:
     """` Philippines (PHL), where the agreements' workers come from, in 2032: health-worker
     density falls by 2.8 per 10,000 (...); emigration rises by 6,000 workers a year (...).`: what
-    the option's
-    agreements do to the country that sends the workers (its whole workforce, every corridor),
-    from the country table (`focus.country_changes`); '' where the table lacks the country."""
+    the option's agreements do to the country that sends the workers (its whole workforce, every
+    corridor), from the country table (`focus.country_changes`); '' where the table lacks the
+    country. `emigration_said`: the headline's displacement sentence was given (`_elsewhere`);
+    its country's emigration is then not said twice."""
     ch = ctx.focus_changes
     if ch is None or ctx.evidence.replicates < 2:
         return ""
     rows = ch[(ch["country"] == code) & (ch["scenario"] == run.name)].set_index("indicator")
-    named = ctx.elsewhere.get(run.name)  # its emigration already said by `_elsewhere`
-    repeated = named is not None and str(named["country"]) == code and _elsewhere(ctx, run)
+    named = ctx.elsewhere.get(run.name)  # `emigration_said`: `_elsewhere` gave this one's
+    repeated = emigration_said and named is not None and str(named["country"]) == code
     said = []
     for indicator, metric, what, steps in (
         ("density", _SOURCE_DENSITY, "health-worker density", "density"),
@@ -320,7 +321,7 @@ def trust_html(ctx: Context) -> str:
         f"<p><strong>Calibration.</strong> {esc(cal.text())}{report}</p>"
         + (
             "<details><summary>What was fitted to what</summary>"
-            f'<p class="meta">{esc(cal.lineage[:1].upper() + cal.lineage[1:])}.</p></details>'
+            f'<p class="meta">{esc(reading.sentence(cal.lineage))}</p></details>'
             if cal.lineage
             else ""
         )
