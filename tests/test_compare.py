@@ -1242,40 +1242,6 @@ def test_a_change_too_small_to_read_keeps_its_unit():
     assert text.startswith("hardly changes (+0.010 per 10,000; 90% interval")
 
 
-def test_an_option_message_states_what_its_incentives_cost_over_the_period():
-    """The option's message gives the paired change of its incentive spending over the simulated
-    years (the money section's total) with its interval; nothing below the money threshold for
-    those years; training investment is not stated (every country's response is in it)."""
-    from types import SimpleNamespace
-
-    from sim.compare import summary
-
-    ctx = SimpleNamespace(year=2032, first=2022, money=None)
-    run = SimpleNamespace(name="opt")
-
-    def said(median, p5, p95):
-        ctx.money = pd.DataFrame(
-            {
-                "item": ["incentive_spending", "training_investment"],
-                "opt|change|median": [median, 1e12],
-                "opt|change|p5": [p5, 1e12],
-                "opt|change|p95": [p95, 1e12],
-            }
-        )
-        return summary._spending(ctx, run)
-
-    assert said(2.85e10, 2.8e10, 2.9e10) == (
-        "Its incentives (retention pay, rural allowances) cost $28.5 billion more than the "
-        "baseline's over 2023–2032 (90% interval $28.0 billion to $29.0 billion)."
-    )
-    assert said(2.5e10, -1e9, 3e10).endswith(", though the interval includes zero.")
-    assert "less" in said(-3e9, -3.5e9, -2.5e9)
-    assert said(9e6, 8e6, 1e7) == ""  # below $1 million a year over ten years
-    assert said(1.1e7, 1e7, 1.2e7) != ""
-    assert "training" not in said(2.85e10, 2.8e10, 2.9e10).split("(")[-1]
-    assert summary._spending(ctx, SimpleNamespace(name="other")) == ""
-
-
 def test_few_replicates_say_the_interval_is_nearly_their_range():
     from sim.compare import reading
 

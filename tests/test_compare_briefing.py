@@ -696,6 +696,7 @@ def test_every_table_as_csv_and_in_one_workbook(agreement_runs, tmp_path):
     result = write_briefing(load_run(base), [load_run(opt)], out, world=fake_world())
     expected = {
         "headline",
+        "glance",
         "corridors",
         "safeguards_countries",
         "money",
@@ -716,7 +717,7 @@ def test_every_table_as_csv_and_in_one_workbook(agreement_runs, tmp_path):
         book["headline"], pd.read_csv(out / "headline.csv"), check_dtype=False
     )
     page = result.index_html.read_text(encoding="utf-8")
-    for name in ("briefing.xlsx", "corridors.csv", "money.csv"):
+    for name in ("briefing.xlsx", "corridors.csv", "money.csv", "glance.csv"):
         assert f'href="{name}"' in page
     names = {p.stem for p in (out / "figures").glob("*.svg")}
     assert "agreements_delivery_against_quota" in names

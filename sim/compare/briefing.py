@@ -38,6 +38,7 @@ from sim.compare import (
     figures,
     focus,
     focus_figures,
+    glance,
     maps,
     pages,
     reading,
@@ -189,6 +190,10 @@ def _write(
     per_country = tables.country_table(baseline, options, groups, year)
     money = {run.name: tables.money_values(run, groups, year) for run in runs}
     money_tab = tables.money_table(money[baseline.name], [(o.name, money[o.name]) for o in options])
+    at_glance = {run.name: glance.glance_values(run, groups, first, year) for run in runs}
+    glance_tab = glance.glance_table(
+        at_glance[baseline.name], [(o.name, at_glance[o.name]) for o in options]
+    )
     flagged = focus.scale_flags(baseline, present, evidence.workers_per_agent)
 
     def resolver(data: dict):
@@ -320,6 +325,7 @@ def _write(
         page_links = {code: f"{pages.COUNTRY_DIR}/{code}.html" for code in page_codes}
         export_tables = _export_tables(
             headline=headline,
+            glance_tab=glance_tab,
             corridors=corridors,
             per_country=per_country,
             money_tab=money_tab,
@@ -375,6 +381,7 @@ def _write(
         workbook=book,
         baseline_series=series[0][1],
         steps=steps,
+        glance=glance_tab,
         elsewhere={o.name: tables.emigration_elsewhere(baseline, o, groups, year) for o in options},
     )
     index = out_dir / INDEX
@@ -500,6 +507,7 @@ def _map_specs(values: dict, options: list[str], year: int, flagged: list[str], 
 def _export_tables(
     *,
     headline,
+    glance_tab,
     corridors,
     per_country,
     money_tab,
@@ -514,6 +522,8 @@ def _export_tables(
     """Every table of the briefing, tidy and unrounded, by CSV stem (keywords only: eleven
     tables of the same kinds are easy to pass in the wrong order)."""
     out = {"headline": headline}
+    if len(glance_tab):
+        out["glance"] = glance_tab
     if len(corridors):
         out["corridors"] = export.long_form(corridors, ["origin", "destination"], base_name)
     if len(per_country):

@@ -61,6 +61,9 @@ class Context:
     (`tables.emigration_elsewhere`)."""
     baseline_series: pd.DataFrame | None = None
     """The baseline's headline metrics by year (`tables.time_series`: metric, year, median...)."""
+    glance: pd.DataFrame | None = None
+    """Each option's changes in the safeguards-list countries' workers and in public spending
+    (`glance.glance_table`)."""
     steps: dict[str, dict[str, float]] = field(default_factory=dict)
     """One simulated worker of each country in the units of its density and emigration rate
     (`tables.worker_steps`)."""

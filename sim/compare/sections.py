@@ -12,6 +12,7 @@ import datetime as dt
 
 from sim.compare.context import Context, figure_html
 from sim.compare.focus_sections import focus_html
+from sim.compare.glance import glance_html
 from sim.compare.layout import esc
 from sim.compare.methods import files_html, methods_html
 from sim.compare.overview_sections import corridor_html, maps_html, money_html, safeguards_html
@@ -35,7 +36,7 @@ def render(ctx: Context) -> str:
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     y = ctx.year
     sections = [
-        ("summary", "Headline messages", summary_html(ctx)),
+        ("summary", "Headline messages", glance_html(ctx) + summary_html(ctx)),
         ("headline", f"Headline results at the end of {y}", headline_html(ctx)),
         ("changes", "What each option changes", changes_html(ctx)),
         ("focus", "Countries and agreements the options name", focus_html(ctx)),

@@ -1,0 +1,199 @@
+"""The briefing's first table, at a glance: the options ranked by the health workers they add in
+the safeguards-list countries, their public spending and its price per added worker, and the
+headline message's sentence on spending; checked against sums straight from the Parquet files.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.compare import glance, load_run, reading, summary, write_briefing
+from tests.test_compare import (
+    CODES,
+    SAFEGUARDS,
+    default_scenario,
+    fake_world,
+    write_synthetic_run,
+)
+
+LISTED = [c for c, s in zip(CODES, SAFEGUARDS, strict=True) if s]
+EFFECTS = {"small": 0.02, "large": 1.5, "same": 0.0}
+"""Synthetic options: density in the listed countries rises by `effect` per 10,000 a year and
+compensation of 1e6 x `effect` a year is paid and received (`tests.test_compare`)."""
+
+
+@pytest.fixture(scope="module")
+def glance_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("glance")
+    base = write_synthetic_run(tmp / "runs" / "baseline", default_scenario())
+    options = [
+        write_synthetic_run(tmp / "runs" / name, default_scenario(name=name), effect=effect)
+        for name, effect in EFFECTS.items()
+    ]
+    out = tmp / "brief"
+    write_briefing(load_run(base), [load_run(p) for p in options], out, world=fake_world())
+    return base, options, out
+
+
+def _independent(run_dir) -> pd.DataFrame:
+    """By replicate: workers in the listed countries at the horizon, and public spending over the
+    simulated years, everywhere and in or for the listed countries (from the Parquet file)."""
+    ind = pd.read_parquet(run_dir / "indicators.parquet")
+    ind = ind[(ind["area"] == "all") & (ind["cadre"] == "all") & (ind["country"] != "WLD")]
+    last, first = ind["year"].max(), ind["year"].min()
+    flows = ind[ind["year"] > first]
+
+    def total(indicators, countries=None):
+        rows = flows[flows["indicator"].isin(indicators)]
+        if countries is not None:
+            rows = rows[rows["country"].isin(countries)]
+        return rows.groupby("replicate")["value"].sum()
+
+    at_end = ind[(ind["year"] == last) & (ind["indicator"] == "stock")]
+    return pd.DataFrame(
+        {
+            "workers": at_end[at_end["country"].isin(LISTED)].groupby("replicate")["value"].sum(),
+            "spending": total(["compensation_paid", "incentive_spending", "training_investment"]),
+            "spending_safeguards": total(
+                ["compensation_received", "incentive_spending", "training_investment"], LISTED
+            ),
+        }
+    )
+
+
+def test_the_glance_table_equals_sums_from_the_parquet_files(glance_runs):
+    base_dir, option_dirs, out = glance_runs
+    table = pd.read_csv(out / "glance.csv")
+    base = _independent(base_dir)
+    for name, run_dir in zip(EFFECTS, option_dirs, strict=True):
+        diff = _independent(run_dir) - base  # paired: the same replicate index
+        rows = table[table["option"] == name].set_index("item")
+        for item in ("workers", "spending", "spending_safeguards"):
+            expected = np.percentile(diff[item].to_numpy(float), [5, 50, 95])
+            got = rows.loc[item, ["p5", "median", "p95"]].to_numpy(float)
+            np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-6, err_msg=item)
+            assert rows.loc[item, "baseline"] == pytest.approx(np.median(base[item]))
+        added = diff["workers"].to_numpy(float)
+        if (added > 0).all():
+            price = diff["spending_safeguards"].to_numpy(float) / added
+            got = rows.loc["per_worker", ["p5", "median", "p95"]].to_numpy(float)
+            np.testing.assert_allclose(got, np.percentile(price, [5, 50, 95]), rtol=1e-9)
+        else:
+            assert "per_worker" not in rows.index  # no price for no worker
+
+
+def test_the_options_are_ranked_by_the_workers_they_add(glance_runs):
+    _base, _options, out = glance_runs
+    page = (out / "index.html").read_text(encoding="utf-8")
+    part = page[page.index('id="glance-table"') :]
+    part = part[: part.index("</table>")]
+    body = part[part.index("<tbody>") :]
+    order = [m for m in re.findall(r"<tr><td>(\d+)</td><th[^>]*>(.*?)</th>", body)]
+    names = [re.sub(r"<[^>]+>", "", html.unescape(n)).replace("_", "") for _, n in order]
+    assert [int(r) for r, _ in order] == [1, 2, 3]
+    assert names == ["large", "small", "same"]
+    assert page.index('id="glance-table"') < page.index('class="card"')  # before the messages
+
+
+def test_a_price_per_worker_only_where_density_rises_by_a_relevant_margin(glance_runs):
+    """The large option's price is quoted; the small one (below the density threshold in the
+    headline table) and the one identical to the baseline get a dash."""
+    _base, _options, out = glance_runs
+    page = (out / "index.html").read_text(encoding="utf-8")
+    part = page[page.index('id="glance-table"') :]
+    rows = part[: part.index("</table>")].split("<tr>")[3:]  # the head, the baseline
+    last_cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)[-1] for r in rows]
+    assert "$" in last_cells[0]
+    assert last_cells[1] == "—" and last_cells[2] == "—"
+    table = pd.read_csv(out / "glance.csv")
+    small = table[(table["option"] == "small") & (table["item"] == "per_worker")]
+    assert len(small) == 1  # it adds workers in every replicate: the dash is the reading's
+
+
+def test_ranking_keeps_the_order_of_ties_and_puts_missing_values_last():
+    table = pd.DataFrame(
+        {"option": ["a", "b", "c", "d"], "item": "workers", "median": [5.0, np.nan, 9.0, 5.0]}
+    )
+    assert glance.ranked(table, ["a", "b", "c", "d"]) == ["c", "a", "d", "b"]
+
+
+def _ctx(total, parts):
+    glance_table = pd.DataFrame(
+        {
+            "option": "opt",
+            "item": ["spending"],
+            "median": [total[0]],
+            "p5": [total[1]],
+            "p95": [total[2]],
+        }
+    )
+    money = pd.DataFrame(
+        {"item": list(parts), "opt|change|median": [float(v) for v in parts.values()]}
+    )
+    return SimpleNamespace(year=2032, first=2022, glance=glance_table, money=money)
+
+
+def test_an_option_message_states_all_the_public_money_it_spends():
+    """The total is the glance table's (incentives, compensation and extra training, the
+    package's training expansion among them); each part above the money threshold for the
+    period is named with its sign."""
+    run = SimpleNamespace(name="opt")
+    parts = {"training_investment": 7.86e11, "incentive_spending": 4.35e10, "compensation_paid": 0}
+    text = summary._spending(_ctx((8.3e11, 8.2e11, 8.4e11), parts), run)
+    assert text == (
+        "Over 2023–2032 it spends $830 billion more public money than the baseline (90% "
+        "interval $820 billion to $840 billion): extra training funded +$786 billion, "
+        "incentives +$43.5 billion."
+    )
+    cut = {"training_investment": -4.4e7, "compensation_paid": 7.44e9}
+    text = summary._spending(_ctx((7.4e9, 7.3e9, 7.5e9), cut), run)
+    assert text.endswith(": extra training funded −$44.0 million, compensation +$7.44 billion.")
+    assert "less" in summary._spending(_ctx((-3e9, -3.5e9, -2.5e9), {}), run)
+    assert "includes zero" in summary._spending(_ctx((2e9, -1e9, 3e9), {}), run)
+    assert summary._spending(_ctx((9e6, 8e6, 1e7), {}), run) == ""  # under $1 million a year
+    assert summary._spending(_ctx((1.1e7, 1e7, 1.2e7), {}), run) != ""
+    assert summary._spending(_ctx((1e9, 1e9, 1e9), {}), SimpleNamespace(name="other")) == ""
+
+
+def test_the_gain_reads_as_the_headline_density_does():
+    headline = pd.DataFrame(
+        {
+            "option": ["up", "tiny"],
+            "metric": "safeguards_density",
+            "change_median": [0.5, 0.05],
+            "change_p5": [0.4, 0.04],
+            "change_p95": [0.6, 0.06],
+        }
+    )
+    ctx = SimpleNamespace(headline=headline, evidence=reading.Evidence(replicates=5))
+    assert glance.gain_reading(ctx, "up").css == "better"
+    assert glance.gain_reading(ctx, "tiny").css == ""
+    assert glance.gain_reading(ctx, "absent").words == "not available"
+
+
+def test_no_price_when_a_replicate_adds_no_worker():
+    """A price per worker is a ratio of paired changes: one replicate adding nothing (or losing
+    workers) would make it infinite or negative, so the option gets none."""
+
+    def values(workers, spent):
+        return pd.DataFrame(
+            {
+                "replicate": [0, 1, 2] * 2,
+                "item": ["workers"] * 3 + ["spending_safeguards"] * 3,
+                "value": [*workers, *spent],
+            }
+        )
+
+    base = values([100.0, 100.0, 100.0], [0.0, 0.0, 0.0])
+    for added, priced in (([110.0, 120.0, 130.0], True), ([110.0, 100.0, 130.0], False)):
+        table = glance.glance_table(base, [("opt", values(added, [5.0, 5.0, 5.0]))])
+        assert ("per_worker" in set(table["item"])) is priced
+    table = glance.glance_table(base, [("opt", values([110.0, 120.0, 130.0], [5.0, 5.0, 5.0]))])
+    price = table[table["item"] == "per_worker"].iloc[0]
+    assert price["median"] == pytest.approx(0.25)  # 5 / 20
