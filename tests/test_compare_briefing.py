@@ -686,6 +686,34 @@ def test_one_outlier_interval_does_not_set_the_shared_axis():
     assert hi >= 0.1  # noise-sized changes do not fill the chart
 
 
+def test_the_country_chart_puts_the_largest_changes_first_and_fades_unresolved_ones():
+    """Rows run from the largest median change of any option down (a reader looks for the
+    countries helped most); a country no option moves by its resolution (two simulated
+    workers) is faded and marked †, and the caption says why."""
+    from sim.compare import figures
+
+    names = ["Alpha", "Beta", "Gamma", "Delta"]
+    table = pd.DataFrame(
+        {
+            "country": ["A", "B", "C", "D"],
+            "name": names,
+            "one|change|median": [0.1, 2.0, 0.3, 0.05],
+            "one|change|p5": [0.0, 1.5, 0.2, -3.0],
+            "one|change|p95": [0.2, 2.5, 0.4, 3.0],
+            "two|change|median": [0.9, 0.1, np.nan, 0.02],
+            "two|change|p5": [0.8, 0.0, np.nan, -3.0],
+            "two|change|p95": [1.0, 0.2, np.nan, 3.0],
+        }
+    )
+    chart = figures.country_changes(table, ["one", "two"], 2030, resolution={"D": 1.5, "A": 0.1})
+    ticks = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
+    assert ticks == ["Beta", "Alpha", "Gamma", "Delta †"]  # from the top: 2.0, 0.9, 0.3, 0.05
+    assert "Faded, †" in chart.caption and "order of the largest change" in chart.caption
+    plain = figures.country_changes(table, ["one", "two"], 2030)
+    assert "†" not in plain.caption
+    assert [t.get_text() for t in plain.figure.axes[0].get_yticklabels()][-1] == "Delta"
+
+
 # --------------------------------------------------------------------------------------------------
 # files: every table as CSV and xlsx, figures named for what they show, reuse, parallel drawing
 

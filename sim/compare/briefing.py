@@ -248,9 +248,15 @@ def _write(
         if options and len(per_country):
             sg_flagged = sorted(set(flagged) & set(groups.safeguards))
             least = reading.threshold("density") * 2
+            resolution = {
+                c: reading.STEPS_RELEVANT * step
+                for c, step in steps.get("density", {}).items()
+                if c in set(groups.safeguards)
+            }
             draw(
                 drawing.Spec(
-                    figures.country_changes, (per_country, option_names, year, sg_flagged, least)
+                    figures.country_changes,
+                    (per_country, option_names, year, sg_flagged, least, resolution),
                 )
             )
         draw(drawing.Spec(figures.corridors, (corridors, names, year)))

@@ -8,7 +8,7 @@ Each function draws one `Chart` from its tables (module-level, so that the drawi
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import numpy as np
@@ -230,14 +230,28 @@ def country_changes(
     year: int,
     flagged: Sequence[str] = (),
     least: float = 0.2,
+    resolution: Mapping[str, float] | None = None,
 ) -> Chart:
     """Change in density by safeguards-list country and option (median, 90% interval).
 
-    Countries in `flagged` (too small for the scale) are left out and named in the caption. The
-    axis covers every median and most intervals; an interval reaching beyond it (one small
+    Countries are ordered by the largest median change of any option, largest first (a reader
+    looks for the countries an option helps most; alphabetical order hid them among 55).
+    Countries in `flagged` (too small for the scale) are left out and named in the caption;
+    those whose every median change is smaller than their `resolution` (two simulated workers,
+    per 10,000 population: `reading.STEPS_RELEVANT` of `tables.worker_steps`) are drawn faded
+    and marked †, since no option moves them by more than the model resolves at this scale.
+    The axis covers every median and most intervals; an interval reaching beyond it (one small
     country's noise) is cut at the edge with an arrow, so that it cannot flatten the others.
     """
-    table = table[~table["country"].isin(list(flagged))].reset_index(drop=True)
+    table = table[~table["country"].isin(list(flagged))]
+    columns = [f"{name}|change|median" for name in options if f"{name}|change|median" in table]
+    largest = table[columns].max(axis=1) if columns else pd.Series(np.nan, index=table.index)
+    order = table.assign(_largest=largest.fillna(-np.inf))
+    table = order.sort_values(["_largest", "name"], ascending=[False, True], kind="stable")
+    table = table.drop(columns="_largest").reset_index(drop=True)
+    steps = table["country"].map(dict(resolution or {})).to_numpy(float)
+    moved = table[columns].abs().max(axis=1).to_numpy(float) if columns else np.zeros(len(table))
+    faded = np.isfinite(steps) & ~(moved >= steps)
     n_rows = max(len(table), 1)
     meds, ends = [], []
     for name in options:
@@ -264,17 +278,21 @@ def country_changes(
             hi = table[f"{name}|change|p95"].to_numpy(float)
             y = y0 + 0.3 - step * (i - 0.5)
             lo_c, hi_c = np.clip(lo, -limit, limit), np.clip(hi, -limit, limit)
-            ax.errorbar(
-                np.clip(med, -limit, limit),
-                y,
-                xerr=[np.maximum(med - lo_c, 0), np.maximum(hi_c - med, 0)],
-                fmt="o",
-                ms=4,
-                capsize=2,
-                lw=1,
-                color=colour(i),
-                label=label(name, 45),
-            )
+            for rows, alpha, key in ((~faded, 1.0, label(name, 45)), (faded, 0.3, None)):
+                if not rows.any():
+                    continue
+                ax.errorbar(
+                    np.clip(med, -limit, limit)[rows],
+                    y[rows],
+                    xerr=[np.maximum(med - lo_c, 0)[rows], np.maximum(hi_c - med, 0)[rows]],
+                    fmt="o",
+                    ms=4,
+                    capsize=2,
+                    lw=1,
+                    color=colour(i),
+                    alpha=alpha,
+                    label=key,
+                )
             for yy, a, b in zip(y, lo, hi, strict=True):
                 if np.isfinite(a) and a < -limit:
                     ax.plot([-limit], [yy], marker="<", color=colour(i), ms=5)
@@ -283,7 +301,11 @@ def country_changes(
                     ax.plot([limit], [yy], marker=">", color=colour(i), ms=5)
                     cut += 1
         ax.set_xlim(-limit, limit)
-        ax.set_yticks(y0, [label(str(n), 30) for n in table["name"]] if len(table) else [])
+        names = [
+            label(str(n), 30) + (" †" if f else "")
+            for n, f in zip(table["name"], faded, strict=True)
+        ]
+        ax.set_yticks(y0, names)
         ax.set_ylim(-0.7, max(len(table), 1) - 0.3)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(
@@ -296,8 +318,13 @@ def country_changes(
     caption = (
         f"Dots: median paired change in density at the end of {year} against the baseline; bars: "
         f"90% interval across replicates. Grey band: smaller than the relevance threshold "
-        f"(±{least / 2:g})."
+        f"(±{least / 2:g}). Countries in order of the largest change of any option."
     )
+    if faded.any():
+        caption += (
+            " Faded, †: no option changes the country's density by two simulated workers of its "
+            "population, the model's resolution at this scale (its changes come in steps)."
+        )
     if cut:
         caption += " Arrows: the interval reaches beyond the axis (the table gives its ends)."
     if len(flagged):
