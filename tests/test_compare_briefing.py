@@ -981,3 +981,29 @@ def test_the_source_sentence_does_not_repeat_the_displacement_sentence():
     assert "emigration rises by 6,000" in summary._source_effect(
         ctx, run, "PHL", emigration_said=said
     )
+
+
+def test_an_agreement_sentence_gives_the_whole_corridor_beside_the_baseline():
+    """An agreement that fills its quota while the corridor as a whole grows more must not read
+    as the corridor's only change (a reader: 5,000 against 5,000 hid a corridor that doubled)."""
+    from sim.compare import summary
+
+    ctx = SimpleNamespace(groups=SimpleNamespace(name={"PHL": "Philippines", "GBR": "UK"}.get))
+    agreement = SimpleNamespace(source="PHL", destination="GBR", cadre_label="nurses", start=2025)
+    table = pd.DataFrame(
+        {
+            "year": [2024, 2025, 2026],
+            "quota": [0.0, 5000.0, 5000.0],
+            "median": [0.0, 5000.0, 5000.0],
+            "corridor": [6200.0, 13800.0, 15400.0],
+            "baseline": [6200.0, 5400.0, 6400.0],
+        }
+    )
+    text = summary._delivery_sentence(ctx, agreement, table, "agreement")
+    assert text == (
+        "The Philippines→UK agreement (nurses) moved 5,000 a year (median by year, 2025–2026) "
+        "against a quota of 5,000 a year. With every other move on the corridor, it carried "
+        "13,800 to 15,400 a year, against 5,400 to 6,400 in the baseline."
+    )
+    corridor_only = summary._delivery_sentence(ctx, agreement, table, "corridor")
+    assert "With every other move" not in corridor_only  # the corridor is what it moved

@@ -231,18 +231,25 @@ def _delivery_sentence(ctx: Context, a: Agreement, table: pd.DataFrame, source: 
             f"The {src}–{dst} agreement is not in force in any simulated year "
             f"(it starts in {a.start})."
         )
-    lo, hi = live["median"].min(), live["median"].max()
     what = "moved" if source == "agreement" else "moved on the corridor (all recruitment)"
     quota = fmt.quote(live["quota"].max(), "workers")
     span = f"{int(live['year'].min())}–{int(live['year'].max())}"
-    if fmt.quote(lo, "workers") == fmt.quote(hi, "workers"):
-        moved = fmt.quote(lo, "workers")
-    else:
-        moved = f"{fmt.quote(lo, 'workers')} to {fmt.quote(hi, 'workers')}"
-    return (
-        f"The {src}→{dst} agreement ({a.cadre_label}) {what} {moved} a year (median by year, "
-        f"{span}) against a quota of {quota} a year."
+    text = (
+        f"The {src}→{dst} agreement ({a.cadre_label}) {what} {_span(live['median'])} a year "
+        f"(median by year, {span}) against a quota of {quota} a year."
     )
+    if source == "agreement" and live["corridor"].notna().all() and live["baseline"].notna().all():
+        text += (
+            f" With every other move on the corridor, it carried {_span(live['corridor'])} a "
+            f"year, against {_span(live['baseline'])} in the baseline."
+        )
+    return text
+
+
+def _span(values: pd.Series) -> str:
+    """`5,000` or `800 to 1,600`: the smallest and largest of `values`, as workers."""
+    lo, hi = (fmt.quote(v, "workers") for v in (values.min(), values.max()))
+    return lo if lo == hi else f"{lo} to {hi}"
 
 
 _PATH = (
