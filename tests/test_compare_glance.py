@@ -197,3 +197,17 @@ def test_no_price_when_a_replicate_adds_no_worker():
     table = glance.glance_table(base, [("opt", values([110.0, 120.0, 130.0], [5.0, 5.0, 5.0]))])
     price = table[table["item"] == "per_worker"].iloc[0]
     assert price["median"] == pytest.approx(0.25)  # 5 / 20
+
+
+def test_glance_csv_is_the_briefings_and_goes_with_it(glance_runs, tmp_path):
+    """glance.csv is one of the briefing's files: a later briefing without options (no glance
+    table) removes it instead of leaving the previous options' numbers as if the user's."""
+    from sim.compare.folder import briefing_entry
+
+    base_dir, option_dirs, out = glance_runs
+    assert all(briefing_entry(p.name) for p in out.glob("*.csv"))
+    folder = tmp_path / "brief"
+    write_briefing(load_run(base_dir), [load_run(option_dirs[0])], folder, world=fake_world())
+    assert (folder / "glance.csv").is_file()
+    write_briefing(load_run(base_dir), [], folder, world=fake_world())
+    assert not (folder / "glance.csv").exists()
