@@ -211,3 +211,55 @@ def test_glance_csv_is_the_briefings_and_goes_with_it(glance_runs, tmp_path):
     assert (folder / "glance.csv").is_file()
     write_briefing(load_run(base_dir), [], folder, world=fake_world())
     assert not (folder / "glance.csv").exists()
+
+
+def _without(run_dir, indicators):
+    """The run folder as an older run that did not record `indicators` writes it."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.test_compare import table_records
+
+    path = run_dir / "indicators.parquet"
+    ind = pd.read_parquet(path)
+    pq.write_table(
+        pa.Table.from_pandas(ind[~ind["indicator"].isin(indicators)], preserve_index=False), path
+    )
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = table_records(run_dir, "indicators.parquet", "flows.parquet")
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return run_dir
+
+
+def _glance_cells(page: str) -> dict[str, list[str]]:
+    """The glance table's cells by option (the baseline's row left out)."""
+    part = page[page.index('id="glance-table"') :]
+    part = part[: part.index("</table>")]
+    rows = {}
+    for row in part.split("<tbody>")[1].split("<tr>")[2:]:
+        name = re.sub(r"<[^>]+>", "", re.search(r"<th[^>]*>(.*?)</th>", row).group(1))
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)[1:]  # after the rank
+        rows[html.unescape(name)] = [re.sub(r"<[^>]+>", " ", c) for c in cells]
+    return rows
+
+
+def test_an_option_without_money_indicators_leaves_the_others_their_spending(tmp_path):
+    """An option from an older run without `training_investment` has no spending (n/a, and no
+    price rather than a dash that says its density does not rise); the other options keep
+    theirs."""
+    base = write_synthetic_run(tmp_path / "runs" / "baseline", default_scenario())
+    new = write_synthetic_run(tmp_path / "runs" / "new", default_scenario(name="new"), effect=1.5)
+    old = _without(
+        write_synthetic_run(tmp_path / "runs" / "old", default_scenario(name="old"), effect=0.5),
+        ["training_investment"],
+    )
+    out = tmp_path / "brief"
+    write_briefing(load_run(base), [load_run(new), load_run(old)], out, world=fake_world())
+    cells = _glance_cells((out / "index.html").read_text(encoding="utf-8"))
+    workers, _emigration, _vacancy, spend, listed, price = cells["new"]
+    assert "$" in spend and "$" in listed and "$" in price
+    workers, _emigration, _vacancy, spend, listed, price = cells["old"]
+    assert "▲" in workers  # its density rises: a price would be quoted if it were known
+    assert (spend, listed, price) == ("n/a", "n/a", "n/a")

@@ -152,34 +152,34 @@ def glance_html(ctx: Context) -> str:
     headline = ctx.headline.set_index(["option", "metric"])
     columns = {key: [] for key in ("workers", "emigration", "vacancy", "spend", "sg", "per")}
     gains = {n: gain_reading(ctx, n) for n in names}
+
+    def workers_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
+        triples = [(r["change_median"], r["change_p5"], r["change_p95"]) for r in rows]
+        texts = fmt.cells(triples, "workers", signed=True)
+        return [
+            number_cell(*t, "workers", signed=True, texts=x, css=gains[n].css, mark=gains[n].mark)
+            for n, t, x in zip(present, triples, texts, strict=True)
+        ]
+
+    def money_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
+        return change_cells(ctx, _MONEY, rows)
+
     for key, item in (("workers", "workers"), ("spend", "spending"), ("sg", "spending_safeguards")):
-        rows = [cell(table, n, item) for n in names]
-        if any(r is None for r in rows):
-            columns[key] = [td("n/a")] * len(names)
-        elif key == "workers":
-            triples = [(r["change_median"], r["change_p5"], r["change_p95"]) for r in rows]
-            texts = fmt.cells(triples, "workers", signed=True)
-            columns[key] = [
-                number_cell(
-                    *t, "workers", signed=True, texts=x, css=gains[n].css, mark=gains[n].mark
-                )
-                for n, t, x in zip(names, triples, texts, strict=True)
-            ]
-        else:
-            columns[key] = change_cells(ctx, _MONEY, rows)
+        make = workers_cells if key == "workers" else money_cells
+        columns[key] = _or_na(names, [cell(table, n, item) for n in names], make)
     for key, name in (
         ("emigration", "safeguards_emigration"),
         ("vacancy", "destination_vacancy_rate"),
     ):
-        if all((n, name) in headline.index for n in names):
-            rows = [headline.loc[(n, name)] for n in names]
-            columns[key] = change_cells(ctx, METRICS[name], rows)
-        else:
-            columns[key] = [td("n/a")] * len(names)
+        rows = [headline.loc[(n, name)] if (n, name) in headline.index else None for n in names]
+        columns[key] = _or_na(names, rows, lambda _, r, m=METRICS[name]: change_cells(ctx, m, r))
     for n in names:
         gain = gains[n]
         price = cell(table, n, "per_worker")
         spent = cell(table, n, "spending_safeguards")
+        if spent is None and gain.css == "better":  # the run does not record its spending
+            columns["per"].append(td("n/a"))
+            continue
         if price is None or gain.css != "better":
             columns["per"].append(td("—"))
             continue
@@ -229,6 +229,14 @@ def glance_html(ctx: Context) -> str:
         "period."
     )
     return simple_table("glance-table", caption, heads, rows, note=note + csv_link(ctx, "glance"))
+
+
+def _or_na(names: list[str], rows: list, make) -> list[str]:
+    """`make(names, rows)` for the options that have their row, formatted together; n/a for
+    the others (an option from an older run must not blank the other options' cells)."""
+    present = [(n, r) for n, r in zip(names, rows, strict=True) if r is not None]
+    cells = iter(make([n for n, _ in present], [r for _, r in present]) if present else [])
+    return [td("n/a") if r is None else next(cells) for r in rows]
 
 
 def _baseline_row(ctx: Context, table: pd.DataFrame, headline: pd.DataFrame) -> list[str]:
