@@ -263,3 +263,46 @@ def test_an_option_without_money_indicators_leaves_the_others_their_spending(tmp
     workers, _emigration, _vacancy, spend, listed, price = cells["old"]
     assert "▲" in workers  # its density rises: a price would be quoted if it were known
     assert (spend, listed, price) == ("n/a", "n/a", "n/a")
+
+
+SPENDING_INDICATORS = ("compensation_paid", "compensation_received", "incentive_spending",
+                       "training_investment")  # fmt: skip
+
+
+def _fake_run(values: dict[tuple[int, int, str, str], float]) -> SimpleNamespace:
+    """A run whose indicator table holds `values` by (replicate, year, country, indicator)."""
+    table = pd.DataFrame(
+        [(r, y, c, "all", "all", i, v) for (r, y, c, i), v in values.items()],
+        columns=["replicate", "year", "country", "area", "cadre", "indicator", "value"],
+    )
+    return SimpleNamespace(
+        replicates=sorted(table["replicate"].unique()),
+        table=table,
+        has_indicator=lambda name: name in set(table["indicator"]),
+    )
+
+
+def test_glance_values_are_undefined_where_the_runs_are_not_never_a_partial_sum():
+    """A NaN (a country's stock, a year's training) makes that replicate's sum NaN, not the sum
+    of the rest; and with no safeguards-list countries their workers and spending are undefined
+    (n/a in the table, as their density is in the headline table), not 0."""
+    values = {}
+    for r in (0, 1):
+        for year in (2022, 2023, 2024):
+            for code in ("XSR", "XEX", "XDA"):
+                for indicator in (*SPENDING_INDICATORS, "stock"):
+                    values[(r, year, code, indicator)] = 10.0
+    values[(1, 2024, "XSR", "stock")] = np.nan
+    values[(1, 2023, "XDA", "training_investment")] = np.nan
+    run = _fake_run(values)
+    got = glance.glance_values(run, SimpleNamespace(safeguards=["XSR", "XEX"]), 2022, 2024)
+    got = got.set_index(["item", "replicate"])["value"]
+    assert got[("workers", 0)] == 20.0  # two countries at the horizon
+    assert got[("spending", 0)] == 180.0  # three indicators, three countries, 2023-2024
+    assert got[("spending_safeguards", 0)] == 120.0  # two countries
+    assert np.isnan(got[("workers", 1)]) and np.isnan(got[("spending", 1)])
+    assert got[("spending_safeguards", 1)] == 120.0  # XDA is not listed
+    none_listed = glance.glance_values(run, SimpleNamespace(safeguards=[]), 2022, 2024)
+    none_listed = none_listed.set_index("item")["value"]
+    assert none_listed[["workers", "spending_safeguards"]].isna().all()
+    assert none_listed["spending"].notna().any()

@@ -41,14 +41,17 @@ worker)."""
 
 def _total(run: Run, indicators: Sequence[str], countries: list[str] | None, years) -> pd.Series:
     """Sum over `indicators`, `countries` (None: all) and `years` by replicate; NaN where the
-    run does not report one of the indicators (never a silent 0)."""
+    run does not report one of the indicators, where there are no countries to count, and in a
+    replicate where one of the values summed is NaN (never a silent 0 or a partial sum)."""
     total = pd.Series(0.0, index=pd.Index(run.replicates, name="replicate"))
     for indicator in indicators:
-        if not run.has_indicator(indicator):
+        if not run.has_indicator(indicator) or (countries is not None and not countries):
             return total * np.nan
         rows = select_rows(run.table, indicator, countries, additive=True)
         rows = rows[rows["year"].isin(years)]
-        total += rows.groupby("replicate")["value"].sum().reindex(total.index, fill_value=0.0)
+        undefined = rows["value"].isna().groupby(rows["replicate"]).any()
+        part = rows.groupby("replicate")["value"].sum().mask(undefined)
+        total += part.reindex(total.index, fill_value=0.0)
     return total
 
 
