@@ -215,6 +215,11 @@ def test_glance_csv_is_the_briefings_and_goes_with_it(glance_runs, tmp_path):
 
 def _without(run_dir, indicators):
     """The run folder as an older run that did not record `indicators` writes it."""
+    return _rewritten(run_dir, lambda ind: ind[~ind["indicator"].isin(indicators)])
+
+
+def _rewritten(run_dir, edit):
+    """The run folder with its indicator table replaced by `edit(table)` (manifest updated)."""
     import json
 
     import pyarrow as pa
@@ -223,10 +228,8 @@ def _without(run_dir, indicators):
     from tests.test_compare import table_records
 
     path = run_dir / "indicators.parquet"
-    ind = pd.read_parquet(path)
-    pq.write_table(
-        pa.Table.from_pandas(ind[~ind["indicator"].isin(indicators)], preserve_index=False), path
-    )
+    ind = edit(pd.read_parquet(path))
+    pq.write_table(pa.Table.from_pandas(ind, preserve_index=False), path)
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"] = table_records(run_dir, "indicators.parquet", "flows.parquet")
     (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -306,3 +309,27 @@ def test_glance_values_are_undefined_where_the_runs_are_not_never_a_partial_sum(
     none_listed = none_listed.set_index("item")["value"]
     assert none_listed[["workers", "spending_safeguards"]].isna().all()
     assert none_listed["spending"].notna().any()
+
+
+def test_no_dash_for_an_option_whose_density_rises_but_whose_price_is_unknown(tmp_path):
+    """The dash says the option does not raise the listed countries' density; an option marked
+    better whose price is unknown (a replicate's workers undefined, or one adding none) gets
+    n/a instead."""
+
+    def undefined_stock(ind):
+        last = ind["year"] == ind["year"].max()
+        at = (ind["indicator"] == "stock") & (ind["country"] == LISTED[0]) & last
+        ind.loc[at & (ind["replicate"] == 1), "value"] = np.nan
+        return ind
+
+    base = write_synthetic_run(tmp_path / "runs" / "baseline", default_scenario())
+    opt = write_synthetic_run(tmp_path / "runs" / "opt", default_scenario(name="opt"), effect=1.5)
+    out = tmp_path / "brief"
+    write_briefing(
+        load_run(base), [load_run(_rewritten(opt, undefined_stock))], out, world=fake_world()
+    )
+    table = pd.read_csv(out / "glance.csv")
+    assert "per_worker" not in set(table["item"])
+    workers, *_, price = _glance_cells((out / "index.html").read_text(encoding="utf-8"))["opt"]
+    assert "▲" in workers
+    assert price == "n/a"

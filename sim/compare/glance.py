@@ -180,14 +180,14 @@ def glance_html(ctx: Context) -> str:
         gain = gains[n]
         price = cell(table, n, "per_worker")
         spent = cell(table, n, "spending_safeguards")
-        if spent is None and gain.css == "better":  # the run does not record its spending
-            columns["per"].append(td("n/a"))
-            continue
-        if price is None or gain.css != "better":
+        if gain.css != "better":
             columns["per"].append(td("—"))
             continue
         if spent is not None and abs(spent["change_median"]) < least:
             columns["per"].append(td("no spending"))
+            continue
+        if price is None:  # spending not recorded, or a replicate adds no (or no known) worker
+            columns["per"].append(td("n/a"))
             continue
         lo, med, hi = price["change_p5"], price["change_median"], price["change_p95"]
         columns["per"].append(number_cell(med, lo, hi, "money", signed=False))
@@ -229,7 +229,8 @@ def glance_html(ctx: Context) -> str:
         "by the relevance threshold with an interval above zero (▲, as in Table 1); no spending: "
         "the option "
         "adds them while its spending there changes by less than the money threshold for the "
-        "period."
+        "period; n/a: it does, but its spending is not recorded or not every replicate adds "
+        "workers there."
     )
     return simple_table("glance-table", caption, heads, rows, note=note + csv_link(ctx, "glance"))
 
