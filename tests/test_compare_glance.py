@@ -197,3 +197,139 @@ def test_no_price_when_a_replicate_adds_no_worker():
     table = glance.glance_table(base, [("opt", values([110.0, 120.0, 130.0], [5.0, 5.0, 5.0]))])
     price = table[table["item"] == "per_worker"].iloc[0]
     assert price["median"] == pytest.approx(0.25)  # 5 / 20
+
+
+def test_glance_csv_is_the_briefings_and_goes_with_it(glance_runs, tmp_path):
+    """glance.csv is one of the briefing's files: a later briefing without options (no glance
+    table) removes it instead of leaving the previous options' numbers as if the user's."""
+    from sim.compare.folder import briefing_entry
+
+    base_dir, option_dirs, out = glance_runs
+    assert all(briefing_entry(p.name) for p in out.glob("*.csv"))
+    folder = tmp_path / "brief"
+    write_briefing(load_run(base_dir), [load_run(option_dirs[0])], folder, world=fake_world())
+    assert (folder / "glance.csv").is_file()
+    write_briefing(load_run(base_dir), [], folder, world=fake_world())
+    assert not (folder / "glance.csv").exists()
+
+
+def _without(run_dir, indicators):
+    """The run folder as an older run that did not record `indicators` writes it."""
+    return _rewritten(run_dir, lambda ind: ind[~ind["indicator"].isin(indicators)])
+
+
+def _rewritten(run_dir, edit):
+    """The run folder with its indicator table replaced by `edit(table)` (manifest updated)."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.test_compare import table_records
+
+    path = run_dir / "indicators.parquet"
+    ind = edit(pd.read_parquet(path))
+    pq.write_table(pa.Table.from_pandas(ind, preserve_index=False), path)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = table_records(run_dir, "indicators.parquet", "flows.parquet")
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return run_dir
+
+
+def _glance_cells(page: str) -> dict[str, list[str]]:
+    """The glance table's cells by option (the baseline's row left out)."""
+    part = page[page.index('id="glance-table"') :]
+    part = part[: part.index("</table>")]
+    rows = {}
+    for row in part.split("<tbody>")[1].split("<tr>")[2:]:
+        name = re.sub(r"<[^>]+>", "", re.search(r"<th[^>]*>(.*?)</th>", row).group(1))
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)[1:]  # after the rank
+        rows[html.unescape(name)] = [re.sub(r"<[^>]+>", " ", c) for c in cells]
+    return rows
+
+
+def test_an_option_without_money_indicators_leaves_the_others_their_spending(tmp_path):
+    """An option from an older run without `training_investment` has no spending (n/a, and no
+    price rather than a dash that says its density does not rise); the other options keep
+    theirs."""
+    base = write_synthetic_run(tmp_path / "runs" / "baseline", default_scenario())
+    new = write_synthetic_run(tmp_path / "runs" / "new", default_scenario(name="new"), effect=1.5)
+    old = _without(
+        write_synthetic_run(tmp_path / "runs" / "old", default_scenario(name="old"), effect=0.5),
+        ["training_investment"],
+    )
+    out = tmp_path / "brief"
+    write_briefing(load_run(base), [load_run(new), load_run(old)], out, world=fake_world())
+    cells = _glance_cells((out / "index.html").read_text(encoding="utf-8"))
+    workers, _emigration, _vacancy, spend, listed, price = cells["new"]
+    assert "$" in spend and "$" in listed and "$" in price
+    workers, _emigration, _vacancy, spend, listed, price = cells["old"]
+    assert "▲" in workers  # its density rises: a price would be quoted if it were known
+    assert (spend, listed, price) == ("n/a", "n/a", "n/a")
+
+
+SPENDING_INDICATORS = ("compensation_paid", "compensation_received", "incentive_spending",
+                       "training_investment")  # fmt: skip
+
+
+def _fake_run(values: dict[tuple[int, int, str, str], float]) -> SimpleNamespace:
+    """A run whose indicator table holds `values` by (replicate, year, country, indicator)."""
+    table = pd.DataFrame(
+        [(r, y, c, "all", "all", i, v) for (r, y, c, i), v in values.items()],
+        columns=["replicate", "year", "country", "area", "cadre", "indicator", "value"],
+    )
+    return SimpleNamespace(
+        replicates=sorted(table["replicate"].unique()),
+        table=table,
+        has_indicator=lambda name: name in set(table["indicator"]),
+    )
+
+
+def test_glance_values_are_undefined_where_the_runs_are_not_never_a_partial_sum():
+    """A NaN (a country's stock, a year's training) makes that replicate's sum NaN, not the sum
+    of the rest; and with no safeguards-list countries their workers and spending are undefined
+    (n/a in the table, as their density is in the headline table), not 0."""
+    values = {}
+    for r in (0, 1):
+        for year in (2022, 2023, 2024):
+            for code in ("XSR", "XEX", "XDA"):
+                for indicator in (*SPENDING_INDICATORS, "stock"):
+                    values[(r, year, code, indicator)] = 10.0
+    values[(1, 2024, "XSR", "stock")] = np.nan
+    values[(1, 2023, "XDA", "training_investment")] = np.nan
+    run = _fake_run(values)
+    got = glance.glance_values(run, SimpleNamespace(safeguards=["XSR", "XEX"]), 2022, 2024)
+    got = got.set_index(["item", "replicate"])["value"]
+    assert got[("workers", 0)] == 20.0  # two countries at the horizon
+    assert got[("spending", 0)] == 180.0  # three indicators, three countries, 2023-2024
+    assert got[("spending_safeguards", 0)] == 120.0  # two countries
+    assert np.isnan(got[("workers", 1)]) and np.isnan(got[("spending", 1)])
+    assert got[("spending_safeguards", 1)] == 120.0  # XDA is not listed
+    none_listed = glance.glance_values(run, SimpleNamespace(safeguards=[]), 2022, 2024)
+    none_listed = none_listed.set_index("item")["value"]
+    assert none_listed[["workers", "spending_safeguards"]].isna().all()
+    assert none_listed["spending"].notna().any()
+
+
+def test_no_dash_for_an_option_whose_density_rises_but_whose_price_is_unknown(tmp_path):
+    """The dash says the option does not raise the listed countries' density; an option marked
+    better whose price is unknown (a replicate's workers undefined, or one adding none) gets
+    n/a instead."""
+
+    def undefined_stock(ind):
+        last = ind["year"] == ind["year"].max()
+        at = (ind["indicator"] == "stock") & (ind["country"] == LISTED[0]) & last
+        ind.loc[at & (ind["replicate"] == 1), "value"] = np.nan
+        return ind
+
+    base = write_synthetic_run(tmp_path / "runs" / "baseline", default_scenario())
+    opt = write_synthetic_run(tmp_path / "runs" / "opt", default_scenario(name="opt"), effect=1.5)
+    out = tmp_path / "brief"
+    write_briefing(
+        load_run(base), [load_run(_rewritten(opt, undefined_stock))], out, world=fake_world()
+    )
+    table = pd.read_csv(out / "glance.csv")
+    assert "per_worker" not in set(table["item"])
+    workers, *_, price = _glance_cells((out / "index.html").read_text(encoding="utf-8"))["opt"]
+    assert "▲" in workers
+    assert price == "n/a"

@@ -28,7 +28,7 @@ INDEX = "index.html"
 FIGURES = "figures"
 TABLE_STEMS = frozenset(
     {
-        "headline", "corridors", "safeguards_countries", "money", "over_time",
+        "headline", "glance", "corridors", "safeguards_countries", "money", "over_time",
         "agreements_delivery", "focus_countries", "focus_corridors", "focus_money",
         "map_density_change", "map_emigration_change",
     }

@@ -41,14 +41,17 @@ worker)."""
 
 def _total(run: Run, indicators: Sequence[str], countries: list[str] | None, years) -> pd.Series:
     """Sum over `indicators`, `countries` (None: all) and `years` by replicate; NaN where the
-    run does not report one of the indicators (never a silent 0)."""
+    run does not report one of the indicators, where there are no countries to count, and in a
+    replicate where one of the values summed is NaN (never a silent 0 or a partial sum)."""
     total = pd.Series(0.0, index=pd.Index(run.replicates, name="replicate"))
     for indicator in indicators:
-        if not run.has_indicator(indicator):
+        if not run.has_indicator(indicator) or (countries is not None and not countries):
             return total * np.nan
         rows = select_rows(run.table, indicator, countries, additive=True)
         rows = rows[rows["year"].isin(years)]
-        total += rows.groupby("replicate")["value"].sum().reindex(total.index, fill_value=0.0)
+        undefined = rows["value"].isna().groupby(rows["replicate"]).any()
+        part = rows.groupby("replicate")["value"].sum().mask(undefined)
+        total += part.reindex(total.index, fill_value=0.0)
     return total
 
 
@@ -152,39 +155,39 @@ def glance_html(ctx: Context) -> str:
     headline = ctx.headline.set_index(["option", "metric"])
     columns = {key: [] for key in ("workers", "emigration", "vacancy", "spend", "sg", "per")}
     gains = {n: gain_reading(ctx, n) for n in names}
+
+    def workers_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
+        triples = [(r["change_median"], r["change_p5"], r["change_p95"]) for r in rows]
+        texts = fmt.cells(triples, "workers", signed=True)
+        return [
+            number_cell(*t, "workers", signed=True, texts=x, css=gains[n].css, mark=gains[n].mark)
+            for n, t, x in zip(present, triples, texts, strict=True)
+        ]
+
+    def money_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
+        return change_cells(ctx, _MONEY, rows)
+
     for key, item in (("workers", "workers"), ("spend", "spending"), ("sg", "spending_safeguards")):
-        rows = [cell(table, n, item) for n in names]
-        if any(r is None for r in rows):
-            columns[key] = [td("n/a")] * len(names)
-        elif key == "workers":
-            triples = [(r["change_median"], r["change_p5"], r["change_p95"]) for r in rows]
-            texts = fmt.cells(triples, "workers", signed=True)
-            columns[key] = [
-                number_cell(
-                    *t, "workers", signed=True, texts=x, css=gains[n].css, mark=gains[n].mark
-                )
-                for n, t, x in zip(names, triples, texts, strict=True)
-            ]
-        else:
-            columns[key] = change_cells(ctx, _MONEY, rows)
+        make = workers_cells if key == "workers" else money_cells
+        columns[key] = _or_na(names, [cell(table, n, item) for n in names], make)
     for key, name in (
         ("emigration", "safeguards_emigration"),
         ("vacancy", "destination_vacancy_rate"),
     ):
-        if all((n, name) in headline.index for n in names):
-            rows = [headline.loc[(n, name)] for n in names]
-            columns[key] = change_cells(ctx, METRICS[name], rows)
-        else:
-            columns[key] = [td("n/a")] * len(names)
+        rows = [headline.loc[(n, name)] if (n, name) in headline.index else None for n in names]
+        columns[key] = _or_na(names, rows, lambda _, r, m=METRICS[name]: change_cells(ctx, m, r))
     for n in names:
         gain = gains[n]
         price = cell(table, n, "per_worker")
         spent = cell(table, n, "spending_safeguards")
-        if price is None or gain.css != "better":
+        if gain.css != "better":
             columns["per"].append(td("—"))
             continue
         if spent is not None and abs(spent["change_median"]) < least:
             columns["per"].append(td("no spending"))
+            continue
+        if price is None:  # spending not recorded, or a replicate adds no (or no known) worker
+            columns["per"].append(td("n/a"))
             continue
         lo, med, hi = price["change_p5"], price["change_median"], price["change_p95"]
         columns["per"].append(number_cell(med, lo, hi, "money", signed=False))
@@ -226,9 +229,18 @@ def glance_html(ctx: Context) -> str:
         "by the relevance threshold with an interval above zero (▲, as in Table 1); no spending: "
         "the option "
         "adds them while its spending there changes by less than the money threshold for the "
-        "period."
+        "period; n/a: it does, but its spending is not recorded or not every replicate adds "
+        "workers there."
     )
     return simple_table("glance-table", caption, heads, rows, note=note + csv_link(ctx, "glance"))
+
+
+def _or_na(names: list[str], rows: list, make) -> list[str]:
+    """`make(names, rows)` for the options that have their row, formatted together; n/a for
+    the others (an option from an older run must not blank the other options' cells)."""
+    present = [(n, r) for n, r in zip(names, rows, strict=True) if r is not None]
+    cells = iter(make([n for n, _ in present], [r for _, r in present]) if present else [])
+    return [td("n/a") if r is None else next(cells) for r in rows]
 
 
 def _baseline_row(ctx: Context, table: pd.DataFrame, headline: pd.DataFrame) -> list[str]:
