@@ -43,7 +43,7 @@ def glance_runs(tmp_path_factory):
 
 def _independent(run_dir) -> pd.DataFrame:
     """By replicate: workers in the listed countries at the horizon, and public spending over the
-    simulated years, everywhere and in or for the listed countries (from the Parquet file)."""
+    simulated years by all payers and by the listed countries (from the Parquet file)."""
     ind = pd.read_parquet(run_dir / "indicators.parquet")
     ind = ind[(ind["area"] == "all") & (ind["cadre"] == "all") & (ind["country"] != "WLD")]
     last, first = ind["year"].max(), ind["year"].min()
@@ -60,9 +60,7 @@ def _independent(run_dir) -> pd.DataFrame:
         {
             "workers": at_end[at_end["country"].isin(LISTED)].groupby("replicate")["value"].sum(),
             "spending": total(["compensation_paid", "incentive_spending", "training_investment"]),
-            "spending_safeguards": total(
-                ["compensation_received", "incentive_spending", "training_investment"], LISTED
-            ),
+            "spending_listed": total(["incentive_spending", "training_investment"], LISTED),
         }
     )
 
@@ -74,18 +72,22 @@ def test_the_glance_table_equals_sums_from_the_parquet_files(glance_runs):
     for name, run_dir in zip(EFFECTS, option_dirs, strict=True):
         diff = _independent(run_dir) - base  # paired: the same replicate index
         rows = table[table["option"] == name].set_index("item")
-        for item in ("workers", "spending", "spending_safeguards"):
+        for item in ("workers", "spending", "spending_listed"):
             expected = np.percentile(diff[item].to_numpy(float), [5, 50, 95])
             got = rows.loc[item, ["p5", "median", "p95"]].to_numpy(float)
             np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-6, err_msg=item)
             assert rows.loc[item, "baseline"] == pytest.approx(np.median(base[item]))
         added = diff["workers"].to_numpy(float)
-        if (added > 0).all():
-            price = diff["spending_safeguards"].to_numpy(float) / added
-            got = rows.loc["per_worker", ["p5", "median", "p95"]].to_numpy(float)
+        got = rows.loc["per_worker", ["p5", "median", "p95"]].to_numpy(float)
+        if name == "large":  # quoted: its density rises by a relevant margin
+            assert rows.loc["per_worker", "status"] == "quoted"
+            price = diff["spending"].to_numpy(float) / added
             np.testing.assert_allclose(got, np.percentile(price, [5, 50, 95]), rtol=1e-9)
-        else:
-            assert "per_worker" not in rows.index  # no price for no worker
+        else:  # withheld on the page, so blank in the file, with the reason
+            assert rows.loc["per_worker", "status"] == "no gain"
+            assert np.isnan(got).all() and rows.loc["per_worker", "note"].startswith("not quoted")
+        assert (rows["rank"] == {"large": 1, "small": 2, "same": 3}[name]).all()
+        assert rows.loc["spending", "unit"] == "int$ PPP"
 
 
 def test_the_options_are_ranked_by_the_workers_they_add(glance_runs):
@@ -112,8 +114,8 @@ def test_a_price_per_worker_only_where_density_rises_by_a_relevant_margin(glance
     assert "$" in last_cells[0]
     assert last_cells[1] == "—" and last_cells[2] == "—"
     table = pd.read_csv(out / "glance.csv")
-    small = table[(table["option"] == "small") & (table["item"] == "per_worker")]
-    assert len(small) == 1  # it adds workers in every replicate: the dash is the reading's
+    small = table[(table["option"] == "small") & (table["item"] == "per_worker")].iloc[0]
+    assert small["status"] == "no gain"  # it adds workers in every replicate: the reading's dash
 
 
 def test_ranking_keeps_the_order_of_ties_and_puts_missing_values_last():
@@ -171,10 +173,10 @@ def test_the_gain_reads_as_the_headline_density_does():
             "change_p95": [0.6, 0.06],
         }
     )
-    ctx = SimpleNamespace(headline=headline, evidence=reading.Evidence(replicates=5))
-    assert glance.gain_reading(ctx, "up").css == "better"
-    assert glance.gain_reading(ctx, "tiny").css == ""
-    assert glance.gain_reading(ctx, "absent").words == "not available"
+    evidence = reading.Evidence(replicates=5)
+    assert glance.gain_reading(headline, evidence, "up").css == "better"
+    assert glance.gain_reading(headline, evidence, "tiny").css == ""
+    assert glance.gain_reading(headline, evidence, "absent").words == "not available"
 
 
 def test_no_price_when_a_replicate_adds_no_worker():
@@ -185,7 +187,7 @@ def test_no_price_when_a_replicate_adds_no_worker():
         return pd.DataFrame(
             {
                 "replicate": [0, 1, 2] * 2,
-                "item": ["workers"] * 3 + ["spending_safeguards"] * 3,
+                "item": ["workers"] * 3 + ["spending"] * 3,
                 "value": [*workers, *spent],
             }
         )
@@ -302,12 +304,12 @@ def test_glance_values_are_undefined_where_the_runs_are_not_never_a_partial_sum(
     got = got.set_index(["item", "replicate"])["value"]
     assert got[("workers", 0)] == 20.0  # two countries at the horizon
     assert got[("spending", 0)] == 180.0  # three indicators, three countries, 2023-2024
-    assert got[("spending_safeguards", 0)] == 120.0  # two countries
+    assert got[("spending_listed", 0)] == 80.0  # incentives and training, two countries
     assert np.isnan(got[("workers", 1)]) and np.isnan(got[("spending", 1)])
-    assert got[("spending_safeguards", 1)] == 120.0  # XDA is not listed
+    assert got[("spending_listed", 1)] == 80.0  # XDA is not listed
     none_listed = glance.glance_values(run, SimpleNamespace(safeguards=[]), 2022, 2024)
     none_listed = none_listed.set_index("item")["value"]
-    assert none_listed[["workers", "spending_safeguards"]].isna().all()
+    assert none_listed[["workers", "spending_listed"]].isna().all()
     assert none_listed["spending"].notna().any()
 
 
@@ -328,8 +330,61 @@ def test_no_dash_for_an_option_whose_density_rises_but_whose_price_is_unknown(tm
     write_briefing(
         load_run(base), [load_run(_rewritten(opt, undefined_stock))], out, world=fake_world()
     )
-    table = pd.read_csv(out / "glance.csv")
-    assert "per_worker" not in set(table["item"])
+    table = pd.read_csv(out / "glance.csv").set_index("item")
+    assert table.loc["per_worker", "status"] == "unknown"
+    assert np.isnan(table.loc["per_worker", "median"])
     workers, *_, price = _glance_cells((out / "index.html").read_text(encoding="utf-8"))["opt"]
     assert "▲" in workers
     assert price == "n/a"
+
+
+def test_a_price_is_withheld_where_the_option_spends_nothing_and_the_file_says_why():
+    """Status by option: quoted; no gain (density not marked better); no spending (under the
+    money threshold for the period: $10 million over ten years); unknown (no ratio)."""
+    rows = []
+    for name, spent, ratio in (
+        ("a", 5e9, 1e5),
+        ("b", 5e9, 1e5),
+        ("c", 5e6, 100.0),
+        ("d", 5e9, None),
+    ):
+        rows.append({"option": name, "item": "workers", "median": 5e4, "p5": 4e4, "p95": 6e4})
+        rows.append(
+            {"option": name, "item": "spending", "median": spent, "p5": spent, "p95": spent}
+        )
+        if ratio is not None:
+            rows.append({"option": name, "item": "per_worker", "median": ratio, "p5": ratio,
+                         "p95": ratio})  # fmt: skip
+    table = pd.DataFrame(rows).assign(n=5, baseline=np.nan)
+    density = {"a": 0.5, "b": 0.05, "c": 0.5, "d": 0.5}
+    headline = pd.DataFrame(
+        {
+            "option": list(density),
+            "metric": "safeguards_density",
+            "change_median": list(density.values()),
+            "change_p5": [v * 0.8 for v in density.values()],
+            "change_p95": [v * 1.2 for v in density.values()],
+        }
+    )
+    out = glance.annotated(table, headline, reading.Evidence(replicates=5), 10)
+    price = out[out["item"] == "per_worker"].set_index("option")
+    assert price["status"].to_dict() == {
+        "a": "quoted", "b": "no gain", "c": "no spending", "d": "unknown"
+    }  # fmt: skip
+    assert price.loc["a", "median"] == 1e5
+    assert price.loc[["b", "c", "d"], "median"].isna().all()
+    assert price.loc["c", "note"].startswith("not quoted: the option's public spending")
+
+
+def test_a_fall_in_the_fees_workers_pay_is_said_as_not_in_the_total():
+    """Fee-free recruitment moves fees from workers to employers, whom the total does not
+    count: the message says how much, so the total is not read as the whole cost."""
+    run = SimpleNamespace(name="opt")
+    parts = {"training_investment": 7.86e11, "recruitment_fees": -4.01e10}
+    text = summary._spending(_ctx((8.3e11, 8.2e11, 8.4e11), parts), run)
+    assert text.endswith(
+        " Recruitment fees paid by workers fall by $40.1 billion: where recruitment is "
+        "fee-free, employers pay them instead, and they are not in this total."
+    )
+    rise = summary._spending(_ctx((8.3e11, 8.2e11, 8.4e11), {"recruitment_fees": 6.8e9}), run)
+    assert "Recruitment fees" not in rise

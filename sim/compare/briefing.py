@@ -191,8 +191,13 @@ def _write(
     money = {run.name: tables.money_values(run, groups, year) for run in runs}
     money_tab = tables.money_table(money[baseline.name], [(o.name, money[o.name]) for o in options])
     at_glance = {run.name: glance.glance_values(run, groups, first, year) for run in runs}
-    glance_tab = glance.glance_table(
-        at_glance[baseline.name], [(o.name, at_glance[o.name]) for o in options]
+    glance_tab = glance.annotated(
+        glance.glance_table(
+            at_glance[baseline.name], [(o.name, at_glance[o.name]) for o in options]
+        ),
+        headline,
+        evidence,
+        year - first,
     )
     flagged = focus.scale_flags(baseline, present, evidence.workers_per_agent)
 

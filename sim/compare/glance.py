@@ -27,15 +27,15 @@ pay, incentives (retention pay, rural allowances) and extra training funded (exp
 agreement places, response to vacancies). Recruitment fees and bond buy-outs are paid by
 workers, and the training cost embodied in emigrants is a valuation, not a payment."""
 
-FOR_SAFEGUARDS = ("compensation_received", "incentive_spending", "training_investment")
-"""The same money counted where it goes to the safeguards-list countries: compensation where it
-is received, incentives and training where they are paid (training places an agreement funds in
-a source country are counted with the destination that pays for them)."""
+BY_LISTED = ("incentive_spending", "training_investment")
+"""The part the safeguards-list countries pay themselves: their incentives and the training they
+fund (compensation they receive is income to them, not spending; training places an agreement
+funds in a listed country are paid by its destination)."""
 
-ITEMS = ("workers", "spending", "spending_safeguards", "per_worker")
+ITEMS = ("workers", "spending", "spending_listed", "per_worker")
 """Rows of the glance table by option: health workers present in the safeguards-list countries
-at the horizon (workers); public spending over the simulated years, all countries and in or for
-the safeguards-list countries (int$ PPP); and that second sum per added worker (int$ PPP a
+at the horizon (workers); public spending over the simulated years by all payers and by the
+safeguards-list countries (int$ PPP); and all payers' spending per added worker (int$ PPP a
 worker)."""
 
 
@@ -70,7 +70,7 @@ def glance_values(run: Run, groups: CountryGroups, first: int, year: int) -> pd.
     items = {
         "workers": _total(run, ("stock",), listed, [year]),
         "spending": _total(run, SPENDING, None, years),
-        "spending_safeguards": _total(run, FOR_SAFEGUARDS, listed, years),
+        "spending_listed": _total(run, BY_LISTED, listed, years),
     }
     frames = [
         pd.DataFrame({"replicate": s.index.astype("int64"), "item": item, "value": s.to_numpy()})
@@ -83,9 +83,10 @@ def glance_table(base: pd.DataFrame, options: Sequence[tuple[str, pd.DataFrame]]
     """Each option's paired changes against the baseline (`glance_values` of each run).
 
     Columns option, item, median, p5, p95, n, baseline (the baseline's median level; NaN for
-    `per_worker`). `per_worker` is, replicate by replicate, the change in spending in or for the
-    safeguards-list countries over the change in their health workers; NaN when any replicate
-    adds no worker (a cost per worker of a loss or of nothing is not a price).
+    `per_worker`). `per_worker` is, replicate by replicate, the change in all payers' public
+    spending over the change in the safeguards-list countries' health workers (what the option
+    spends, wherever, per worker it adds there); NaN when any replicate adds no worker (a cost
+    per worker of a loss or of nothing is not a price).
     """
     level = base.groupby("item")["value"].median()
     rows = []
@@ -94,7 +95,7 @@ def glance_table(base: pd.DataFrame, options: Sequence[tuple[str, pd.DataFrame]]
         q = quantiles(diff, ["item"], "diff").assign(option=name)
         wide = diff.pivot(index="replicate", columns="item", values="diff")
         added = wide.get("workers")
-        spent = wide.get("spending_safeguards")
+        spent = wide.get("spending")
         if added is not None and spent is not None and len(added) and (added > 0).all():
             ratio = pd.DataFrame({"item": "per_worker", "value": spent / added})
             q = pd.concat([q, quantiles(ratio, ["item"], "value").assign(option=name)])
@@ -125,18 +126,76 @@ def cell(table: pd.DataFrame, option: str, item: str) -> pd.Series | None:
     return pd.Series({"change_median": r["median"], "change_p5": r["p5"], "change_p95": r["p95"]})
 
 
-def gain_reading(ctx: Context, option: str) -> reading.Reading:
+def gain_reading(
+    headline: pd.DataFrame, evidence: reading.Evidence, option: str
+) -> reading.Reading:
     """How the option's change in the safeguards-list countries' health workers reads: as their
     density does in the headline table (the same effect, marked alike in both tables; a
     threshold in workers a year would mark changes of a few hundred among four million)."""
-    key = (option, "safeguards_density")
-    rows = ctx.headline.set_index(["option", "metric"])
-    if key not in rows.index:
+    rows = headline[(headline["option"] == option) & (headline["metric"] == "safeguards_density")]
+    if rows.empty:
         return reading.Reading(words="not available")
-    row = rows.loc[key]
+    row = rows.iloc[0]
     return reading.read_change(
-        row["change_p5"], row["change_median"], row["change_p95"], "density", 1, ctx.evidence
+        row["change_p5"], row["change_median"], row["change_p95"], "density", 1, evidence
     )
+
+
+LABELS = {
+    "workers": ("Health workers in the safeguards-list countries at the horizon", "workers"),
+    "spending": ("Public spending by all payers over the simulated years", "int$ PPP"),
+    "spending_listed": ("Public spending by the safeguards-list countries", "int$ PPP"),
+    "per_worker": ("All payers' spending per health worker added there", "int$ PPP a worker"),
+}
+
+STATUS = {
+    "quoted": "",
+    "no gain": "not quoted: the option does not raise the safeguards-list countries' density by "
+    "the relevance threshold with an interval above zero",
+    "no spending": "not quoted: the option's public spending changes by less than the money "
+    "threshold for the period",
+    "unknown": "not known: spending not recorded, or a replicate adds no worker (or none known)",
+}
+"""Why a price per worker is or is not quoted (`annotated`)."""
+
+
+def annotated(
+    table: pd.DataFrame, headline: pd.DataFrame, evidence: reading.Evidence, years: int
+) -> pd.DataFrame:
+    """The glance table as the briefing shows it and `glance.csv` holds it: with each option's
+    rank, each item's label and unit, and a price per worker only where it is quoted (`status`
+    and `note` say why not elsewhere, and its values are blanked: a reader lifting figures from
+    the file must not find a price the page withholds). `years` simulated years set the money
+    threshold."""
+    if table.empty:
+        return table.assign(rank=[], label=[], unit=[], status=[], note=[])
+    names = list(dict.fromkeys(table["option"]))
+    rank = {n: i for i, n in enumerate(ranked(table, names), start=1)}
+    least = reading.threshold("money") * max(years, 1)
+    priced = []
+    for name in names:
+        spent = cell(table, name, "spending")
+        if gain_reading(headline, evidence, name).css != "better":
+            status = "no gain"
+        elif spent is not None and abs(spent["change_median"]) < least:
+            status = "no spending"
+        elif cell(table, name, "per_worker") is None:
+            status = "unknown"
+        else:
+            status = "quoted"
+        priced.append({"option": name, "item": "per_worker", "status": status})
+    out = table.merge(pd.DataFrame(priced), on=["option", "item"], how="outer")
+    out["status"] = out["status"].fillna("")
+    withheld = (out["item"] == "per_worker") & (out["status"] != "quoted")
+    out.loc[withheld, ["median", "p5", "p95"]] = np.nan
+    out["note"] = out["status"].map(STATUS).fillna("")
+    out["rank"] = out["option"].map(rank).astype("int64")
+    out["label"] = out["item"].map(lambda i: LABELS.get(i, (i, ""))[0])
+    out["unit"] = out["item"].map(lambda i: LABELS.get(i, (i, ""))[1])
+    out["order"] = out["item"].map({item: k for k, item in enumerate(ITEMS)})
+    out = out.sort_values(["rank", "order"], ignore_index=True).drop(columns="order")
+    columns = ["rank", "option", "item", "label", "unit", "median", "p5", "p95", "n", "baseline"]
+    return out[[*columns, "status", "note"]]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -145,16 +204,16 @@ def gain_reading(ctx: Context, option: str) -> reading.Reading:
 
 def glance_html(ctx: Context) -> str:
     """The options ranked, one row each, with the baseline's levels first; '' without options
-    or without the table."""
+    or without the table (`ctx.glance`, `annotated`)."""
     table = ctx.glance
     if not ctx.options or table is None or table.empty:
         return ""
-    names = ranked(table, ctx.option_names)
+    names = list(dict.fromkeys(table.sort_values("rank", kind="stable")["option"]))
+    names += [n for n in ctx.option_names if n not in names]
     y, first = ctx.year, ctx.first + 1
-    least = reading.threshold("money") * (y - ctx.first)  # the money threshold for the period
     headline = ctx.headline.set_index(["option", "metric"])
-    columns = {key: [] for key in ("workers", "emigration", "vacancy", "spend", "sg", "per")}
-    gains = {n: gain_reading(ctx, n) for n in names}
+    columns = {key: [] for key in ("workers", "emigration", "vacancy", "spend", "listed", "per")}
+    gains = {n: gain_reading(ctx.headline, ctx.evidence, n) for n in names}
 
     def workers_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
         triples = [(r["change_median"], r["change_p5"], r["change_p95"]) for r in rows]
@@ -167,7 +226,7 @@ def glance_html(ctx: Context) -> str:
     def money_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
         return change_cells(ctx, _MONEY, rows)
 
-    for key, item in (("workers", "workers"), ("spend", "spending"), ("sg", "spending_safeguards")):
+    for key, item in (("workers", "workers"), ("spend", "spending"), ("listed", "spending_listed")):
         make = workers_cells if key == "workers" else money_cells
         columns[key] = _or_na(names, [cell(table, n, item) for n in names], make)
     for key, name in (
@@ -176,18 +235,12 @@ def glance_html(ctx: Context) -> str:
     ):
         rows = [headline.loc[(n, name)] if (n, name) in headline.index else None for n in names]
         columns[key] = _or_na(names, rows, lambda _, r, m=METRICS[name]: change_cells(ctx, m, r))
+    status = table[table["item"] == "per_worker"].set_index("option")["status"]
     for n in names:
-        gain = gains[n]
         price = cell(table, n, "per_worker")
-        spent = cell(table, n, "spending_safeguards")
-        if gain.css != "better":
-            columns["per"].append(td("—"))
-            continue
-        if spent is not None and abs(spent["change_median"]) < least:
-            columns["per"].append(td("no spending"))
-            continue
-        if price is None:  # spending not recorded, or a replicate adds no (or no known) worker
-            columns["per"].append(td("n/a"))
+        said = _WITHHELD.get(str(status.get(n, "unknown")))
+        if said is not None or price is None:
+            columns["per"].append(td(said or "n/a"))
             continue
         lo, med, hi = price["change_p5"], price["change_median"], price["change_p95"]
         columns["per"].append(number_cell(med, lo, hi, "money", signed=False))
@@ -205,34 +258,66 @@ def glance_html(ctx: Context) -> str:
            f'<span class="meta">change at the end of {y}</span>'),
         th(f'Emigration from them<br><span class="meta">workers a year, {y}</span>'),
         th(f'Vacancy rate in destinations<br><span class="meta">{y}</span>'),
-        th(f'Public spending<br><span class="meta">{first}–{y}, all countries</span>'),
-        th(f'of which in or for the safeguards-list countries<br><span class="meta">{first}–{y}'
+        th(f'Public spending, all payers<br><span class="meta">{first}–{y}</span>'),
+        th(f'of which paid by the safeguards-list countries<br><span class="meta">{first}–{y}'
            "</span>"),
-        th('Per health worker added there<br><span class="meta">int$ PPP a worker</span>'),
+        th('All payers\' spending per health worker added there<br><span class="meta">int$ PPP '
+           "a worker</span>"),
     ]  # fmt: skip
     caption = (
         f"At a glance: the options ranked by the health workers they add in the safeguards-list "
         f"countries by the end of {y}, with what they spend against the baseline"
     )
-    note = (
+    return simple_table(
+        "glance-table", caption, heads, rows, note=_note(ctx, table) + csv_link(ctx, "glance")
+    )
+
+
+_WITHHELD = {"no gain": "—", "no spending": "no spending", "unknown": "n/a"}
+"""The price cell of an option whose price is not quoted, by `annotated`'s status."""
+
+
+def _note(ctx: Context, table: pd.DataFrame) -> str:
+    """What the glance table's cells are, what its money leaves out, when a price is withheld
+    (the thresholds in the table's own units), and what its intervals cover."""
+    y, first = ctx.year, ctx.first + 1
+    years = y - ctx.first
+    money = fmt.quote(reading.threshold("money") * years, "money")
+    density = reading.threshold("density")
+    gain = f"{fmt.quote(density, 'density', 2)} per 10,000"
+    levels = table.drop_duplicates("item").set_index("item")["baseline"]
+    rows = ctx.headline[ctx.headline["metric"] == "safeguards_density"]
+    if len(rows) and np.isfinite(levels.get("workers", np.nan)):
+        per_10k = float(levels["workers"]) / float(rows["baseline_median"].iloc[0])
+        if np.isfinite(per_10k) and per_10k > 0:
+            gain += f", about {fmt.quote(density * per_10k, 'workers', 2)} workers"
+    return (
         "Each cell: the median of the paired differences from the baseline (each replicate "
         "against the baseline's replicate with the same seed), its 90% interval and the "
-        "interval's width; the first row gives the baseline's levels. Public spending: "
+        "interval's width; the first row gives the baseline's levels (its spending is the "
+        "training countries fund in response to their vacancies). Health workers: doctors and "
+        "nurses present, employed or not, as in their density. Emigration carries no ▲/▼: fewer "
+        "departures are not in themselves better or worse. Public spending, all payers: "
         "compensation paid by destinations, incentives (retention pay, rural allowances) and "
-        "extra training funded (expansion, agreement places, response to vacancies), in int$ "
-        f"PPP summed over {first}–{y}; fees and buy-outs paid by workers are not in it. In or "
-        "for the safeguards-list countries: the compensation they receive and the incentives "
-        "and training they pay for. Per health worker added there: that spending over the "
-        f"workers present at the end of {y} beyond the baseline's, replicate by replicate; a "
-        f"snapshot, since training paid for in the last years graduates after {y} and pay rises "
-        "go on costing. — : no price per worker, because the option does not raise their density "
-        "by the relevance threshold with an interval above zero (▲, as in Table 1); no spending: "
-        "the option "
-        "adds them while its spending there changes by less than the money threshold for the "
-        "period; n/a: it does, but its spending is not recorded or not every replicate adds "
-        "workers there."
+        "training funded beyond the base output (expansion, agreement places, response to "
+        f"vacancies), in int$ PPP summed over {first}–{y} (an option spends nothing before it "
+        "starts). Not in it: the recruitment fees employers take over from workers where "
+        "recruitment is fee-free (the money section gives the fall in the fees workers pay), "
+        "and the cost of paying migrants as natives, which the model does not count. Paid by "
+        "the safeguards-list countries: their incentives and the training they fund "
+        "(compensation they receive is income to them). All payers' spending per health "
+        f"worker added there: over the workers present at the end of {y} beyond the "
+        "baseline's, replicate by replicate; a snapshot, since training paid for in the last "
+        f"years graduates after {y} and pay rises go on costing. — : no price, because the "
+        f"option does not raise the listed countries' density by {gain} with an interval "
+        f"above zero (▲ in Table 1); no spending: it does, while its spending changes by less "
+        f"than {money} over the period; n/a: it does, but its spending is not recorded or not "
+        "every replicate adds workers there. The intervals and the ranking cover the model's "
+        "own noise only, not uncertainty about its parameters, and each option's caveats (in "
+        "its message below) apply to its row. int$ PPP are international dollars at "
+        "purchasing-power parity, not US dollars at market exchange rates: in low- and "
+        "middle-income countries the same spending is fewer US dollars."
     )
-    return simple_table("glance-table", caption, heads, rows, note=note + csv_link(ctx, "glance"))
 
 
 def _or_na(names: list[str], rows: list, make) -> list[str]:
@@ -265,7 +350,9 @@ def _baseline_row(ctx: Context, table: pd.DataFrame, headline: pd.DataFrame) -> 
         level(float(levels.get("workers", np.nan)), "workers"),
         headline_level("safeguards_emigration", "workers"),
         headline_level("destination_vacancy_rate", "share"),
-        td(""), td(""), td(""),
+        level(float(levels.get("spending", np.nan)), "money"),
+        level(float(levels.get("spending_listed", np.nan)), "money"),
+        td(""),
     ]  # fmt: skip
 
 

@@ -182,11 +182,25 @@ def _spending(ctx: Context, run: Run) -> str:
     column = f"{run.name}|change|median"
     if money is not None and column in money.columns:
         for item, words in _SPENT:
-            row = money[money["item"] == item]
-            value = float(row[column].iloc[0]) if len(row) else math.nan
+            value = _change(money, item, column)
             if math.isfinite(value) and abs(value) >= least:
                 parts.append(f"{words} {fmt.quote(value, 'money', signed=True)}")
-    return text + (": " + ", ".join(parts) if parts else "") + "."
+    text += (": " + ", ".join(parts) if parts else "") + "."
+    fees = _change(money, "recruitment_fees", column)
+    if fees <= -least:
+        text += (
+            f" Recruitment fees paid by workers fall by {fmt.quote(-fees, 'money')}: where "
+            "recruitment is fee-free, employers pay them instead, and they are not in this total."
+        )
+    return text
+
+
+def _change(money: pd.DataFrame | None, item: str, column: str) -> float:
+    """The money table's `column` for `item`; NaN where there is none."""
+    if money is None or column not in money.columns:
+        return math.nan
+    row = money[money["item"] == item]
+    return float(row[column].iloc[0]) if len(row) else math.nan
 
 
 _SOURCE_DENSITY = Metric("source_density", "density", "density", "per 10,000", better=1)
