@@ -1385,3 +1385,13 @@ def test_every_option_colour_stands_out_on_white():
     assert len(set(OKABE_ITO)) == len(OKABE_ITO) and BASELINE_COLOUR not in OKABE_ITO
     for c in OKABE_ITO:
         assert _contrast_on_white(c) >= 2.0, c
+
+
+def test_the_safeguards_table_says_how_to_get_a_countrys_page(briefing):
+    """A source country's ministry finds its row in Table 9 and, below it, how to get its page
+    (a reader: no safeguards-list country had one)."""
+    _result, out = briefing
+    page = (out / "index.html").read_text(encoding="utf-8")
+    part = page[page.index('id="country-table"') :]
+    note = re.sub(r"<[^>]+>", "", part[: part.index("</section>")])
+    assert "--countries GHA,NGA" in html.unescape(note)

@@ -168,14 +168,20 @@ def safeguards_html(ctx: Context) -> str:
         "Table 9. Doctors + nurses per 10,000 population in the safeguards-list countries: at "
         f"the start, at the end of {ctx.year} in the baseline, and each option's paired change"
     )
-    note = "—: the country's health workforce is smaller than one simulated worker at this scale."
+    note = "—: the country's health workforce is smaller than one simulated worker at this scale. "
+    paged = [c for c in ctx.groups.safeguards if c in ctx.pages]
+    pages = (
+        "A country's page (its workforce over time, corridors, money) comes with "
+        "<code>hrhsim compare … --countries GHA,NGA</code> (ISO3 codes)"
+        + (", as the linked countries have." if paged else ".")
+    )
     return split_table(
         "country-table",
         caption,
         heads,
         stub_rows,
         columns,
-        note=(note if ctx.flagged else "") + csv_link(ctx, "safeguards_countries"),
+        note=(note if ctx.flagged else "") + pages + csv_link(ctx, "safeguards_countries"),
         spans=spans,
     )
 
