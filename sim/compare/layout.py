@@ -206,6 +206,9 @@ footer { margin-top: 3rem; font-size: .8rem; color: var(--muted); }
   caption { break-after: avoid; }
   table { font-size: 7.8pt; }
   th, td { padding: 2px 4px; }
+  #glance-table { font-size: 7pt; }
+  #glance-table th, #glance-table td { padding: 1px 3px; }
+  #glance-table + .meta { font-size: 7pt; }
   .grid { grid-template-columns: 1fr 1fr; gap: .3rem .8rem; }
   figcaption { font-size: 7.5pt; }
   figure, tr, .card, .trust { break-inside: avoid; page-break-inside: avoid; }
