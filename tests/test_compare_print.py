@@ -212,6 +212,11 @@ def test_readme_briefing_prints_every_option_in_every_table(readme_briefing, tmp
     # Nothing is clipped at the right edge: A4 pages, and the text of every option column made
     # it to the PDF (checked above); the headline table is split into groups of three options.
     assert page.count('data-table="headline-table"') == 3  # seven options: 3 + 3 + 1
+    # The options at a glance, with their note, fit the first page with the title.
+    first_page = squash(text.split("\f")[0])
+    assert squash("At a glance") in first_page and squash("fewer US dollars.") in first_page
+    for name in options:
+        assert squash(name) in first_page, name
     shot = chromium_check(index, tmp_path, "briefing-readme.png")
     assert shot.is_file()
 
