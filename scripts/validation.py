@@ -1438,6 +1438,14 @@ def calibration_status(manifest: dict) -> str:
     )
 
 
+def target_range() -> str:
+    """`C01-C41`: the first and last ids of calibration/targets.csv (typed in, it went stale)."""
+    import pandas as pd
+
+    ids = pd.read_csv(ROOT / "calibration" / "targets.csv")["id"].astype(str)
+    return f"{ids.iloc[0]}-{ids.iloc[-1]}"
+
+
 def build(results, experiment=None, scale: Path | None = None) -> str:
     r = Run(results)
     x = Run(experiment) if experiment is not None else None
@@ -1472,7 +1480,7 @@ def build(results, experiment=None, scale: Path | None = None) -> str:
         f"({r.data['time']['steps_per_year']} steps a year), seed {m['seed']}, engine "
         f"{m['engine']}, commit {str(m.get('git_commit'))[:12]}. Figures are medians across "
         f"replicates. {calibration_status(m)} Sources of the published figures: "
-        "`calibration/targets.csv` (C01-C39) and docs/data.md.",
+        f"`calibration/targets.csv` ({target_range()}) and docs/data.md.",
         "",
     ]
     return "\n".join(head + parts) + "\n"
