@@ -1,6 +1,7 @@
 """The briefing's first table, at a glance: the options ranked by the health workers they add in
 the safeguards-list countries, their public spending and its price per added worker, and the
-headline message's sentence on spending; checked against sums straight from the Parquet files.
+headline message's sentence on spending, checked against sums straight from the Parquet files;
+and the figures' findings in words, their text alternatives (`sim.compare.alt`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.compare import glance, load_run, reading, summary, write_briefing
+from sim.compare import fmt, glance, load_run, reading, summary, write_briefing
 from tests.test_compare import (
     CODES,
     SAFEGUARDS,
@@ -388,3 +389,40 @@ def test_a_fall_in_the_fees_workers_pay_is_said_as_not_in_the_total():
     )
     rise = summary._spending(_ctx((8.3e11, 8.2e11, 8.4e11), {"recruitment_fees": 6.8e9}), run)
     assert "Recruitment fees" not in rise
+
+
+# --------------------------------------------------------------------------------------------------
+# what each figure shows, in words (sim.compare.alt)
+
+
+def _alts(page: str) -> dict[str, str]:
+    """The text alternative of every figure's image, by figure key."""
+    found = re.findall(r'data-figure="([^"]+)"><img src="[^"]*" alt="([^"]*)"', page)
+    return {key: html.unescape(alt) for key, alt in found}
+
+
+def test_every_main_figure_says_its_findings_in_words(glance_runs):
+    """A reader who cannot see a chart gets its numbers: each figure of the page has a text
+    alternative beyond its title, with the values the tables give."""
+    _base, _options, out = glance_runs
+    page = (out / "index.html").read_text(encoding="utf-8")
+    alts = _alts(page)
+    headline = pd.read_csv(out / "headline.csv").set_index(["option", "metric"])
+    tradeoff = alts["tradeoff_source_density_vs_destination_vacancies"]
+    change = headline.loc[("large", "safeguards_density"), "change_median"]
+    assert f"large {fmt.quote(change, 'density', signed=True)} per 10,000" in tradeoff
+    for key in ("safeguards_list_density_change_2025", "corridors_largest_2025",
+                "over_time_safeguards_density", "money_totals_2023_2025"):  # fmt: skip
+        _title, _, said = alts[key].partition(". ")
+        assert said and re.search(r"\d", said), key
+    countries = alts["safeguards_list_density_change_2025"]
+    assert "(large)" in countries  # the option that changes the listed countries most
+    money = alts["money_totals_2023_2025"]
+    assert "large: compensation paid by destinations +$" in money
+
+
+def test_a_figure_without_a_description_keeps_its_title():
+    from sim.compare import alt
+
+    ctx = SimpleNamespace(year=2032, first=2022)
+    assert alt.describe(ctx, "agreements_delivery_against_quota") == ""

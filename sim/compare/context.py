@@ -153,15 +153,18 @@ def flag_text(ctx: Context, code: str) -> str:
     )
 
 
-def figure_html(chart: Chart | None, prefix: str = "") -> str:
+def figure_html(chart: Chart | None, prefix: str = "", alt: str = "") -> str:
+    """A chart as a figure: the image (its text alternative the title, then `alt`, what it
+    shows in words: `sim.compare.alt`), the caption and links to its files."""
     import base64
 
     if chart is None:
         return ""
     data = base64.b64encode(chart.svg).decode("ascii")
+    text = f"{chart.title}. {alt}" if alt else chart.title
     return (
         f'<figure id="fig-{esc(chart.key)}" data-figure="{esc(chart.key)}">'
-        f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(chart.title)}">'
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(text)}">'
         f"<figcaption>{esc(chart.caption)} "
         f'<span class="screen-only">Files: <a href="{prefix}figures/{esc(chart.key)}.png">PNG</a>'
         f' · <a href="{prefix}figures/{esc(chart.key)}.svg">SVG</a></span></figcaption></figure>'

@@ -5,12 +5,12 @@ largest migration corridors, the safeguards-list countries and the money flows.
 from __future__ import annotations
 
 from sim.compare import fmt
+from sim.compare.alt import figure
 from sim.compare.context import (
     Context,
     change_cells,
     csv_link,
     density_rows,
-    figure_html,
     flag_text,
     option_head,
 )
@@ -27,7 +27,7 @@ def maps_html(ctx: Context) -> str:
         chart = ctx.charts.get(f"map_{key}_change_{ctx.year}")
         if chart is None:
             continue
-        parts.append(f'<div class="map-block">{figure_html(chart)}')
+        parts.append(f'<div class="map-block">{figure(ctx, chart.key)}')
         values = ctx.map_values.get(key)
         small = [c for c in ctx.small_states if values is not None and c in values.index]
         if small:

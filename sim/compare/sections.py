@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sim.compare.context import Context, figure_html
+from sim.compare.alt import figure
+from sim.compare.context import Context
 from sim.compare.focus_sections import focus_html
 from sim.compare.glance import glance_html
 from sim.compare.layout import esc
@@ -32,7 +33,7 @@ the people below 44.5 and its table 50 million apart)."""
 
 def render(ctx: Context) -> str:
     """The briefing page."""
-    ts = "".join(figure_html(ctx.charts.get(f"over_time_{m.key}")) for m in TIME_SERIES)
+    ts = "".join(figure(ctx, f"over_time_{m.key}") for m in TIME_SERIES)
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     y = ctx.year
     sections = [
@@ -44,24 +45,23 @@ def render(ctx: Context) -> str:
         (
             "tradeoff",
             "The trade-off: source countries and destinations",
-            figure_html(ctx.charts.get("tradeoff_source_density_vs_destination_vacancies")),
+            figure(ctx, "tradeoff_source_density_vs_destination_vacancies"),
         ),
         ("time", "Over time", _OVER_TIME_NOTE + f'<div class="grid">{ts}</div>'),
         (
             "corridors",
             "Migration corridors",
-            figure_html(ctx.charts.get(f"corridors_largest_{y}")) + corridor_html(ctx),
+            figure(ctx, f"corridors_largest_{y}") + corridor_html(ctx),
         ),
         (
             "countries",
             "Safeguards-list countries",
-            figure_html(ctx.charts.get(f"safeguards_list_density_change_{y}"))
-            + safeguards_html(ctx),
+            figure(ctx, f"safeguards_list_density_change_{y}") + safeguards_html(ctx),
         ),
         (
             "money",
             "Money flows",
-            figure_html(ctx.charts.get(f"money_totals_{ctx.first + 1}_{y}")) + money_html(ctx),
+            figure(ctx, f"money_totals_{ctx.first + 1}_{y}") + money_html(ctx),
         ),
         ("methods", "Methods and assumptions", methods_html(ctx)),
         ("files", "Tables and figures as files", files_html(ctx)),
