@@ -365,3 +365,29 @@ def test_the_initial_corridors_are_read_from_the_world_data():
     assert f"PHL→GBR {validation.fmt(f[i('PHL'), i('GBR'), 1])}" in text
     assert text.count("→") == 10  # five a cadre
     assert validation.initial_corridors_sentence(load_world("archetypes")) == ""
+
+
+def test_the_rich_origins_section_counts_their_graduates_abroad_and_the_uks_doctors_arriving():
+    """§13: the stock of the six English-speaking origins' graduates working in another country
+    at the start and the end (their own country left out), and the UK's doctors arriving in New
+    Zealand and Australia a year."""
+    stocks = pd.DataFrame(
+        [
+            (0, 2022, "GBR", "AUS", "doctors", 100.0),
+            (0, 2022, "GBR", "GBR", "doctors", 5000.0),  # at home: not abroad
+            (0, 2022, "IND", "GBR", "doctors", 900.0),  # not a rich origin
+            (0, 2022, "IRL", "GBR", "nurses", 40.0),
+            (0, 2032, "GBR", "AUS", "doctors", 60.0),
+            (0, 2032, "IRL", "GBR", "nurses", 30.0),
+        ],
+        columns=["replicate", "year", "origin", "country", "cadre", "workers"],
+    )
+    arrivals = pd.DataFrame(
+        [(0, 2025, "GBR", "AUS", "doctors", 50.0), (0, 2026, "GBR", "NZL", "nurses", 9.0)],
+        columns=["replicate", "year", "origin", "country", "cadre", "workers"],
+    )
+    r = SimpleNamespace(stocks=stocks, arrivals=arrivals, start=2023, end=2032)
+    text = "\n".join(validation.rich_origins_section(r))
+    assert "| doctors | 100 | 60 | -40% |" in text
+    assert "| nurses | 40 | 30 | -25% |" in text
+    assert "NZL 0 a year" in text and "AUS 5 a year" in text  # 50 over ten years
