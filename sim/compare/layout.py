@@ -66,7 +66,8 @@ def split_table(
     for k, chunk in enumerate(chunks):
         first = k * per_table + 1
         last = first + len(chunk) - 1
-        part = f" ({what} {first}–{last} of {len(columns)})" if len(chunks) > 1 and chunk else ""
+        span = f"{what} {first}–{last}" if last > first else f"{what.removesuffix('s')} {first}"
+        part = f" ({span} of {len(columns)})" if len(chunks) > 1 and chunk else ""
         tid = table_id if k == 0 else f"{table_id}-{k + 1}"
         head = "".join(stub_heads) + "".join(c.head for c in chunk)
         body = []
