@@ -1461,14 +1461,11 @@ def rich_origins_section(r: Run) -> list[str]:
         level = x.groupby(["replicate", "year"]).workers.sum().groupby("year").median()
         start, end = float(level.get(r.start - 1, np.nan)), float(level.get(r.end, np.nan))
         rows.append([cadre, fmt(start), fmt(end), pct(end / start - 1.0, 0)])
-    a = r.arrivals[r.arrivals.year.between(r.start, r.end)]
-    uk = a[(a.origin == "GBR") & (a.cadre == "doctors")]
-    years = r.end - r.start + 1
-    arrived = {
-        d: float(uk[uk.country == d].groupby("replicate").workers.sum().median() / years)
-        if (uk.country == d).any() else 0.0
+    years = range(r.start, r.end + 1)
+    arrived = {  # a replicate without an arrival counts 0 (not left out of the median)
+        d: register_joiners(r.arrivals, "GBR", d, "doctors", years, r.replicates)
         for d in UK_DOCTORS_TO_ANZ
-    }  # fmt: skip
+    }
     said = "; ".join(
         f"{d} {fmt(arrived[d])} a year (the register: {lo:,}-{hi:,} in 2012-2013)"
         for d, (lo, hi) in UK_DOCTORS_TO_ANZ.items()

@@ -714,6 +714,28 @@ def test_the_country_chart_puts_the_largest_changes_first_and_fades_unresolved_o
     assert [t.get_text() for t in plain.figure.axes[0].get_yticklabels()][-1] == "Delta"
 
 
+def test_the_country_chart_keeps_its_legend_when_every_country_is_faded():
+    """An option that moves no listed country by two simulated workers (a destination's own
+    policy, say) fades every row; the legend still tells the options apart."""
+    from sim.compare import figures
+
+    table = pd.DataFrame(
+        {
+            "country": ["A", "B"],
+            "name": ["Alpha", "Beta"],
+            **{
+                f"{o}|change|{q}": [0.01, 0.02]
+                for o in ("one", "two")
+                for q in ("median", "p5", "p95")
+            },
+        }
+    )
+    chart = figures.country_changes(table, ["one", "two"], 2030, resolution={"A": 1, "B": 1})
+    assert "Faded, †" in chart.caption
+    legends = chart.figure.legends
+    assert legends and [t.get_text() for t in legends[0].get_texts()] == ["one", "two"]
+
+
 # --------------------------------------------------------------------------------------------------
 # files: every table as CSV and xlsx, figures named for what they show, reuse, parallel drawing
 

@@ -426,3 +426,27 @@ def test_a_figure_without_a_description_keeps_its_title():
 
     ctx = SimpleNamespace(year=2032, first=2022)
     assert alt.describe(ctx, "agreements_delivery_against_quota") == ""
+
+
+def test_the_country_chart_and_the_maps_name_no_change_they_do_not_resolve():
+    """A change within two simulated workers of a country is faded (†) in the safeguards-list
+    countries' chart and drawn as none on the maps: the text alternatives do not name it among
+    the largest. The emigration map shows a year's flow: 'in 2032', not 'at the end of'."""
+    from sim.compare import alt
+
+    steps = {"density": {"SML": 5.0, "BIG": 0.01}, "emigration": {"SML": 5.0, "BIG": 0.01}}
+    ctx = SimpleNamespace(
+        year=2032,
+        first=2022,
+        options=[SimpleNamespace(name="opt")],
+        per_country=pd.DataFrame(
+            {"country": ["SML", "BIG"], "name": ["Small", "Big"], "opt|change|median": [3.0, 0.5]}
+        ),
+        map_values={"emigration": pd.DataFrame({"opt": [3.0, -0.5]}, index=["SML", "BIG"])},
+        groups=SimpleNamespace(name=lambda code: {"SML": "Small", "BIG": "Big"}[code]),
+        step=lambda key, code: steps[key].get(code),
+    )
+    countries = alt.describe(ctx, "safeguards_list_density_change_2032")
+    assert "Big +0.50 (opt)" in countries and "Small" not in countries
+    emigration = alt.describe(ctx, "map_emigration_change_2032")
+    assert emigration.startswith("Largest changes in 2032: Big") and "Small" not in emigration

@@ -386,8 +386,16 @@ def test_the_rich_origins_section_counts_their_graduates_abroad_and_the_uks_doct
         [(0, 2025, "GBR", "AUS", "doctors", 50.0), (0, 2026, "GBR", "NZL", "nurses", 9.0)],
         columns=["replicate", "year", "origin", "country", "cadre", "workers"],
     )
-    r = SimpleNamespace(stocks=stocks, arrivals=arrivals, start=2023, end=2032)
+    r = SimpleNamespace(stocks=stocks, arrivals=arrivals, start=2023, end=2032, replicates=1)
     text = "\n".join(validation.rich_origins_section(r))
     assert "| doctors | 100 | 60 | -40% |" in text
     assert "| nurses | 40 | 30 | -25% |" in text
     assert "NZL 0 a year" in text and "AUS 5 a year" in text  # 50 over ten years
+    # A replicate without an arrival counts 0: one agent (200 workers) in one replicate of
+    # three is a median of 0 a year, not 20 (the median of the replicates that had one).
+    r.replicates = 3
+    r.arrivals = pd.DataFrame(
+        [(1, 2025, "GBR", "AUS", "doctors", 200.0)],
+        columns=["replicate", "year", "origin", "country", "cadre", "workers"],
+    )
+    assert "AUS 0 a year" in "\n".join(validation.rich_origins_section(r))

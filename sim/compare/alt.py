@@ -75,14 +75,17 @@ def _tradeoff(ctx: Context) -> str:
 
 
 def _countries(ctx: Context) -> str:
-    """The listed countries an option changes most."""
+    """The listed countries an option changes most (a change within two simulated workers of a
+    country, which the chart fades and marks †, is not named)."""
     table = ctx.per_country
     found = []
     for o in ctx.options:
         column = f"{o.name}|change|median"
         if column in table:
-            for name, value in zip(table["name"], table[column], strict=True):
-                if _finite(value):
+            for code, name, value in zip(table["country"], table["name"], table[column],
+                                         strict=True):  # fmt: skip
+                least = STEPS_RELEVANT * (ctx.step("density", str(code)) or 0.0)
+                if _finite(value) and value != 0 and abs(value) >= least:
                     found.append((float(value), str(name), o.name))
     if not found:
         return ""
@@ -185,9 +188,10 @@ def _map(ctx: Context, key: str) -> str:
         return "No country changes."
     order = stacked.abs().sort_values(ascending=False).index[:MOST]
     unit = " per 10,000" if key == "density" else " per 1,000 workers"
+    when = f"at the end of {ctx.year}" if key == "density" else f"in {ctx.year}"  # a year's flow
     named = [
         f"{ctx.groups.name(str(c))} {fmt.quote(float(stacked[(c, o)]), 'number', signed=True)}"
         f"{unit} ({o})"
         for c, o in order
     ]
-    return f"Largest changes at the end of {ctx.year}: " + "; ".join(named) + "."
+    return f"Largest changes {when}: " + "; ".join(named) + "."

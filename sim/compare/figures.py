@@ -278,7 +278,8 @@ def country_changes(
             hi = table[f"{name}|change|p95"].to_numpy(float)
             y = y0 + 0.3 - step * (i - 0.5)
             lo_c, hi_c = np.clip(lo, -limit, limit), np.clip(hi, -limit, limit)
-            for rows, alpha, key in ((~faded, 1.0, label(name, 45)), (faded, 0.3, None)):
+            key = label(name, 45)  # on the first set drawn: faded, if every country is
+            for rows, alpha in ((~faded, 1.0), (faded, 0.3)):
                 if not rows.any():
                     continue
                 ax.errorbar(
@@ -293,6 +294,7 @@ def country_changes(
                     alpha=alpha,
                     label=key,
                 )
+                key = None
             for yy, a, b in zip(y, lo, hi, strict=True):
                 if np.isfinite(a) and a < -limit:
                     ax.plot([-limit], [yy], marker="<", color=colour(i), ms=5)

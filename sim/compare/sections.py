@@ -1,9 +1,9 @@
 """The briefing page: its sections in order, with the contents, header and footer.
 
-Each section's HTML comes from its own module: `summary` (headline messages and table, what each
-option changes), `focus_sections` (countries and agreements the options name),
-`overview_sections` (maps, corridors, safeguards-list countries, money) and `methods`; what they
-show is the `Context`.
+Each section's HTML comes from its own module: `glance` (the options at a glance, before the
+headline messages), `summary` (headline messages and table, what each option changes),
+`focus_sections` (countries and agreements the options name), `overview_sections` (maps,
+corridors, safeguards-list countries, money) and `methods`; what they show is the `Context`.
 """
 
 from __future__ import annotations
