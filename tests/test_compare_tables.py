@@ -259,3 +259,28 @@ def test_paired_t_p_values():
     p = tables.paired_t_p(np.array([1.0, 3.0, 0.0, 5.0]), np.array([1.0, 0.0, 0.0, 2.0]),
                           np.array([5, 5, 5, 1]))  # fmt: skip
     assert p == pytest.approx([0.0890, 0.0, 1.0, 1.0], abs=1e-3)
+
+
+def test_a_displacement_of_replicates_that_agree_by_the_grain_of_the_count_is_not_named():
+    """Counts move in whole simulated workers: two replicates of +400 at 200 workers per agent
+    agree exactly by chance, and with a spread of 0 they stood out of the noise of any number of
+    countries (a guide's run named Belgium). The spread is floored at one simulated worker;
+    twelve replicates of +2,000 still stand out."""
+    from types import SimpleNamespace
+
+    from sim.compare import tables
+
+    groups = SimpleNamespace(safeguards=("AAA",), name=lambda code: code.title())
+    codes = ("AAA", "BBB", "CCC", "DDD")
+
+    def named(changes, resolution):
+        steady = {c: [100] * len(changes) for c in codes}
+        option = {**steady, "CCC": [100 + c for c in changes]}
+        row = tables.emigration_elsewhere(
+            _emigrants_run(steady), _emigrants_run(option), groups, 2030, resolution
+        )
+        return None if row is None else row["country"]
+
+    assert named([400, 400], 0.0) == "CCC"  # without the floor: named on two equal replicates
+    assert named([400, 400], 200.0) is None
+    assert named([2000] * 12, 200.0) == "CCC"

@@ -47,7 +47,7 @@ from sim.compare import (
     tables,
 )
 from sim.compare.folder import INDEX, SHARED, briefing_entry, briefing_owner
-from sim.compare.runs import Run
+from sim.compare.runs import Run, pairing_notes
 from sim.compare.tables import HEADLINE, WLD
 from sim.inputs.selectors import country_groups, scenario_world, selector_codes
 from sim.inputs.yamlio import read_regular_file
@@ -377,7 +377,7 @@ def _write(
         charts={c.key: c for c in charts},
         title=title or summary.default_title(baseline.name, option_names),
         odd_link=odd_link,
-        notes=list(notes) + _pairing_notes(baseline, options, year),
+        notes=list(notes) + pairing_notes(baseline, options, year),
         flagged=flagged,
         focus=focus_list,
         pages=page_links,
@@ -393,7 +393,12 @@ def _write(
         baseline_series=series[0][1],
         steps=steps,
         glance=glance_tab,
-        elsewhere={o.name: tables.emigration_elsewhere(baseline, o, groups, year) for o in options},
+        elsewhere={
+            o.name: tables.emigration_elsewhere(
+                baseline, o, groups, year, evidence.workers_per_agent or 0.0
+            )
+            for o in options
+        },
     )
     index = out_dir / INDEX
     atomic_write(index, sections.render(ctx), shown=previous / INDEX)
@@ -571,29 +576,6 @@ def _export_tables(
     for key, frame in map_values.items():
         out[f"map_{key}_change"] = frame.rename_axis("country").reset_index()
     return out
-
-
-def _pairing_notes(baseline: Run, options: Sequence[Run], year: int) -> list[str]:
-    """Warnings when replicate r of an option does not share its seed with the baseline's."""
-    notes = []
-    for o in options:
-        if o.manifest.get("seed") != baseline.manifest.get("seed"):
-            notes.append(
-                f"“{o.name}” used seed {o.manifest.get('seed')} and the baseline seed "
-                f"{baseline.manifest.get('seed')}: its differences are not paired by "
-                "common random numbers, so its intervals are wider."
-            )
-        if o.replicates != baseline.replicates:
-            notes.append(
-                f"“{o.name}” has replicates {len(o.replicates)} and the baseline "
-                f"{len(baseline.replicates)}: differences use the replicates both have."
-            )
-        if max(o.years) != max(baseline.years):
-            notes.append(
-                f"“{o.name}” ends in {max(o.years)} and the baseline in "
-                f"{max(baseline.years)}: the comparison is made in {year}."
-            )
-    return notes
 
 
 __all__ = ["HEADLINE", "Briefing", "briefing_entry", "write_briefing"]

@@ -3,6 +3,7 @@ optional bilateral stocks and agreement deliveries)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,3 +115,26 @@ def load_run(run_dir: str | Path, *, reused: bool | None = None) -> Run:
         stocks=_optional(run_dir, "stocks", STOCK_COLUMNS),
         agreements=_optional(run_dir, "agreements", AGREEMENT_COLUMNS),
     )
+
+
+def pairing_notes(baseline: Run, options: Sequence[Run], year: int) -> list[str]:
+    """Warnings when replicate r of an option does not share its seed with the baseline's."""
+    notes = []
+    for o in options:
+        if o.manifest.get("seed") != baseline.manifest.get("seed"):
+            notes.append(
+                f"“{o.name}” used seed {o.manifest.get('seed')} and the baseline seed "
+                f"{baseline.manifest.get('seed')}: its differences are not paired by "
+                "common random numbers, so its intervals are wider."
+            )
+        if o.replicates != baseline.replicates:
+            notes.append(
+                f"“{o.name}” has replicates {len(o.replicates)} and the baseline "
+                f"{len(baseline.replicates)}: differences use the replicates both have."
+            )
+        if max(o.years) != max(baseline.years):
+            notes.append(
+                f"“{o.name}” ends in {max(o.years)} and the baseline in "
+                f"{max(baseline.years)}: the comparison is made in {year}."
+            )
+    return notes

@@ -170,7 +170,7 @@ def paired_t_p(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def emigration_elsewhere(
-    baseline: Run, option: Run, groups: CountryGroups, year: int
+    baseline: Run, option: Run, groups: CountryGroups, year: int, resolution: float = 0.0
 ) -> pd.Series | None:
     """The country off the safeguards list whose emigration the option changes most in `year`:
     the largest median paired change (workers a year) among those whose 90% interval excludes
@@ -178,7 +178,12 @@ def emigration_elsewhere(
     (`paired_t_p`, Bonferroni-corrected for their number at `DISPLACEMENT_ALPHA`: the largest of
     many noisy changes is not a finding). A Series with country, p5, median, p95, or None when
     there is none. Where recruitment from the listed countries is restrained, it may move to
-    others (displacement)."""
+    others (displacement).
+
+    `resolution` (workers; one simulated worker) floors the spread between replicates: counts
+    move in whole simulated workers, so a few replicates can agree exactly by chance, and a
+    spread of 0 would make any such change stand out (two replicates of +400 at 200 workers
+    per agent named Belgium)."""
     listed = set(groups.safeguards)
     frames = []
     for run in (baseline, option):
@@ -191,7 +196,8 @@ def emigration_elsewhere(
     q = quantiles(diff, ["country"], "diff")
     spread = diff.groupby("country", observed=True)["diff"].agg(["mean", "std", "count"])
     spread = spread.reindex(q["country"])
-    p = paired_t_p(spread["mean"], spread["std"].fillna(0.0), spread["count"].fillna(0))
+    sd = np.maximum(spread["std"].fillna(0.0).to_numpy(float), float(resolution))
+    p = paired_t_p(spread["mean"].to_numpy(float), sd, spread["count"].fillna(0).to_numpy(float))
     scanned = len(q)  # every country compared off the list
     q = q[((q["p5"] > 0) | (q["p95"] < 0)).to_numpy() & (p * scanned <= DISPLACEMENT_ALPHA)]
     if q.empty:
