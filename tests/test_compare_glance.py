@@ -157,7 +157,11 @@ def test_an_option_message_states_all_the_public_money_it_spends():
     cut = {"training_investment": -4.4e7, "compensation_paid": 7.44e9}
     text = summary._spending(_ctx((7.4e9, 7.3e9, 7.5e9), cut), run)
     assert text.endswith(": extra training funded −$44.0 million, compensation +$7.44 billion.")
-    assert "less" in summary._spending(_ctx((-3e9, -3.5e9, -2.5e9), {}), run)
+    saving = summary._spending(_ctx((-3e9, -3.5e9, -2.5e9), {}), run)
+    assert saving.startswith(  # the interval in the direction of the words, not signed
+        "Over 2023–2032 it spends $3.00 billion less public money than the baseline (90% "
+        "interval $2.50 billion to $3.50 billion)"
+    )
     assert "includes zero" in summary._spending(_ctx((2e9, -1e9, 3e9), {}), run)
     assert summary._spending(_ctx((9e6, 8e6, 1e7), {}), run) == ""  # under $1 million a year
     assert summary._spending(_ctx((1.1e7, 1e7, 1.2e7), {}), run) != ""

@@ -171,7 +171,9 @@ def _spending(ctx: Context, run: Run) -> str:
     least = reading.threshold("money") * max(years, 1)
     if not all(math.isfinite(v) for v in (med, lo, hi)) or abs(med) < least:
         return ""
-    med_t, lo_t, hi_t = fmt.estimate(abs(med), lo, hi, "money", signed=False)
+    sign = 1.0 if med > 0 else -1.0  # a saving's interval in the words' direction: less by ...
+    ends = sorted((sign * lo, sign * hi))
+    med_t, lo_t, hi_t = fmt.estimate(abs(med), *ends, "money", signed=False)
     text = (
         f"Over {ctx.first + 1}–{ctx.year} it spends {med_t} {'more' if med > 0 else 'less'} "
         f"public money than the baseline (90% interval {lo_t} to {hi_t}"
