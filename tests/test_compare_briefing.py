@@ -572,6 +572,9 @@ def test_agreement_delivery_from_the_agreement_table_and_country_pages(agreement
     for href in re.findall(r'href="([^"#]+)', xsr):  # every link of the page leads somewhere
         assert (out / "countries" / href).resolve().exists(), href
     assert "data:image/svg+xml;base64," in xsr  # its chart over time
+    levels = text_of(table_html(xsr, "country-XSR-levels"))
+    assert "Emigrants (per year) in 2025" in levels  # a flow over the year, not at its end
+    assert "Density (per 10,000) end of 2025" in levels
 
 
 def test_whole_simulated_workers_are_explained_only_at_a_scale_above_one(tmp_path):

@@ -35,6 +35,9 @@ _LABEL = {
     "immigrants": "Immigrants (per year)",
 }
 _BETTER = {"density": +1, "stock": +1, "emigrants": 0, "immigrants": 0}
+_WHEN = {"density": "end of", "stock": "end of", "emigrants": "in", "immigrants": "in"}
+"""Levels are read at the end of the year, flows over the year (a reader: 'emigrants, end of
+2027' read as a stock)."""
 
 
 def country_page(ctx: Context, code: str, series: pd.DataFrame, corridors: pd.DataFrame) -> str:
@@ -95,7 +98,8 @@ def _levels_table(ctx: Context, code: str, series: pd.DataFrame) -> str:
         if len(sub) and (sub["indicator"] == i).any()
     ]
     heads = [th("Scenario", cls="text")] + [
-        th(f"{esc(_LABEL[i])}<br><span class='meta'>end of {ctx.year}; change</span>") for i in inds
+        th(f"{esc(_LABEL[i])}<br><span class='meta'>{_WHEN[i]} {ctx.year}; change</span>")
+        for i in inds
     ]
     rows = []
     for run in ctx.runs:
@@ -115,8 +119,9 @@ def _levels_table(ctx: Context, code: str, series: pd.DataFrame) -> str:
                 cells += change_cells(ctx, metric, [r], step=step)
         rows.append(cells)
     caption = (
-        f"{esc(ctx.groups.name(code))}: doctors + nurses at the end of {ctx.year}: baseline "
-        "level, and each option's paired change (median, 90% interval)"
+        f"{esc(ctx.groups.name(code))}: doctors + nurses at the end of {ctx.year} and migrants "
+        f"during {ctx.year}: baseline level, and each option's paired change (median, 90% "
+        "interval)"
     )
     return simple_table(f"country-{code}-levels", caption, heads, rows)
 
