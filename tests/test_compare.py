@@ -381,6 +381,10 @@ def test_headline_table_in_html_shows_the_numbers(briefing):
     page = (out / "index.html").read_text(encoding="utf-8")
     table = page[page.index('id="headline-table"') :]
     table = table[: table.index("</table>")]
+    # money is a year's flow: its baseline level says so, as its row's unit does
+    row = table[table.index("Compensation paid by destinations") :]
+    row = row[: row.index("</tr>")]
+    assert row.count("int$ PPP/year") == 2, row
     # ethical: density +1.5 per 10,000 in safeguards-list countries, with its interval
     assert "+1.5" in table
     for m in (

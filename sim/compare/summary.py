@@ -382,6 +382,8 @@ def headline_html(ctx: Context) -> str:
             continue
         level = rows["baseline_median"].iloc[0]
         unit = "" if m.kind in ("share", "ratio") else fmt.UNITS.get(m.kind, "")
+        if m.kind == "money":
+            unit = m.unit  # a year's flow, as the row says (int$ PPP/year), not a total
         stub_rows.append(
             [
                 th(
