@@ -882,6 +882,15 @@ def test_maps_list_small_states_with_their_values(agreement_runs, tmp_path):
     density = pd.read_csv(tmp_path / "out" / "map_density_change.csv").set_index("country")
     assert set(density.index) == set(CODES)
     assert density.loc["XSR", "agreement"] == pytest.approx(0.2 * 3, abs=0.2)
+    # a change within two simulated workers is greyed, as the map draws it as no change
+    step = 200 * 1e4 / 30e6  # one simulated worker of Sourceland, per 10,000 (30 million people)
+    rows = {re.sub(r"<[^>]+>", "", r.split("</td>")[0]).split(" (")[0]: r
+            for r in table.split("<tr>")[1:]}  # fmt: skip
+    xsr = rows["Sourceland"]
+    assert abs(density.loc["XSR", "agreement"]) >= 2 * step and 'class="w"' not in xsr
+    quiet = [c for c in CODES if abs(density.loc[c, "agreement"]) < 1e-9]
+    assert quiet and all('class="w"' in rows[NAMES[CODES.index(c)]] for c in quiet)
+    assert "Grey: within 2 simulated workers" in text_of(page)
     # the emigration map says what its emigrants count (a reader read a destination's migrants
     # going home as its own workers leaving)
     assert "migrants moving on or going home" in text_of(page)

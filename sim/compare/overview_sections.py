@@ -15,6 +15,7 @@ from sim.compare.context import (
     option_head,
 )
 from sim.compare.layout import Column, esc, number_cell, split_table, td, th
+from sim.compare.reading import STEPS_RELEVANT
 from sim.compare.tables import Metric
 
 
@@ -41,8 +42,12 @@ def maps_html(ctx: Context) -> str:
                 if code in ctx.flagged:
                     spans[len(stub_rows) - 1] = flag_text(ctx, code)
                 row_vals = [values.loc[code, o.name] for o in ctx.options]
-                for col, t in zip(columns, fmt.distinct(row_vals, kind, signed=True), strict=True):
-                    col.cells.append(td(esc(t)))
+                texts = fmt.distinct(row_vals, kind, signed=True)
+                step = ctx.step(key, code)
+                for col, v, t in zip(columns, row_vals, texts, strict=True):
+                    # within two simulated workers: the map draws no change; greyed here too
+                    grey = step is not None and abs(v) < STEPS_RELEVANT * step
+                    col.cells.append(td(f'<span class="w">{esc(t)}</span>' if grey else esc(t)))
             n = 6 if key == "density" else 7
             caption = (
                 f"Table {n}. {what} at the end of {ctx.year} in states too small for the map "
@@ -64,7 +69,8 @@ def maps_html(ctx: Context) -> str:
                     note="One simulated worker: the smallest step of the value in one replicate "
                     "at this scale (densities at the baseline's population of the end of "
                     f"{ctx.year}, or the world's base-year population where the runs do not "
-                    "report it); changes of a few steps are granularity, not effect.",
+                    "report it); changes of a few steps are granularity, not effect. Grey: "
+                    f"within {STEPS_RELEVANT} simulated workers, drawn as no change on the map.",
                 )
             )
         parts.append("</div>")
