@@ -7,13 +7,11 @@ tables print them (`fmt`).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from sim.compare import fmt
 from sim.compare.context import Context, figure_html
-from sim.compare.reading import STEPS_RELEVANT
+from sim.compare.reading import STEPS_RELEVANT, finite
 from sim.compare.tables import METRICS, MONEY
 
 MOST = 3
@@ -48,10 +46,6 @@ def describe(ctx: Context, key: str) -> str:
     return ""
 
 
-def _finite(*values: float) -> bool:
-    return all(isinstance(v, float | int) and math.isfinite(v) for v in values)
-
-
 def _tradeoff(ctx: Context) -> str:
     """Each option's point: density in the safeguards-list countries across, the destinations'
     vacancy rate up."""
@@ -61,7 +55,7 @@ def _tradeoff(ctx: Context) -> str:
     for o in ctx.options:
         d = h.get((o.name, density.key), np.nan)
         v = h.get((o.name, vacancy.key), np.nan)
-        if _finite(d, v):
+        if finite(d, v):
             points.append(
                 f"{o.name} {fmt.quote(d, 'density', signed=True)} per 10,000 and "
                 f"{fmt.quote(v, 'share', signed=True)}"
@@ -85,7 +79,7 @@ def _countries(ctx: Context) -> str:
             for code, name, value in zip(table["country"], table["name"], table[column],
                                          strict=True):  # fmt: skip
                 least = STEPS_RELEVANT * (ctx.step("density", str(code)) or 0.0)
-                if _finite(value) and value != 0 and abs(value) >= least:
+                if finite(value) and value != 0 and abs(value) >= least:
                     found.append((float(value), str(name), o.name))
     if not found:
         return ""
@@ -158,7 +152,7 @@ def _money(ctx: Context) -> str:
         if column not in money:
             continue
         for item, value in zip(money["item"], money[column], strict=True):
-            if _finite(value) and value != 0:
+            if finite(value) and value != 0:
                 found.append((float(value), labels.get(item, item), o.name))
     if not found:
         return "No option changes any money flow."

@@ -98,12 +98,19 @@ class Context:
 
 
 def change_cells(
-    ctx: Context, metric: Metric, rows: Sequence[pd.Series | dict], *, step: float | None = None
+    ctx: Context,
+    metric: Metric,
+    rows: Sequence[pd.Series | dict],
+    *,
+    step: float | None = None,
+    readings: Sequence[reading.Reading] | None = None,
 ) -> list[str]:
     """Cells for one metric's change in several options, formatted together (distinct values).
 
     `step`: the smallest step of the value in one replicate (one simulated worker), when larger
-    than the kind's relevance threshold: a smaller change gets no mark.
+    than the kind's relevance threshold: a smaller change gets no mark. `readings`: each row's
+    mark read elsewhere (the listed countries' workers marked as their density is), instead of
+    reading the row itself.
     """
     texts = fmt.cells(
         [(r["change_median"], r["change_p5"], r["change_p95"]) for r in rows],
@@ -112,7 +119,7 @@ def change_cells(
     )
     cells = []
     for k, r in enumerate(rows):
-        rd = reading.read_change(
+        rd = readings[k] if readings is not None else reading.read_change(
             r["change_p5"],
             r["change_median"],
             r["change_p95"],
@@ -120,7 +127,7 @@ def change_cells(
             metric.better,
             ctx.evidence,
             step=step,
-        )
+        )  # fmt: skip
         cells.append(
             number_cell(
                 r["change_median"],

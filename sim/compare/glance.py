@@ -216,12 +216,7 @@ def glance_html(ctx: Context) -> str:
     gains = {n: gain_reading(ctx.headline, ctx.evidence, n) for n in names}
 
     def workers_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
-        triples = [(r["change_median"], r["change_p5"], r["change_p95"]) for r in rows]
-        texts = fmt.cells(triples, "workers", signed=True)
-        return [
-            number_cell(*t, "workers", signed=True, texts=x, css=gains[n].css, mark=gains[n].mark)
-            for n, t, x in zip(present, triples, texts, strict=True)
-        ]
+        return change_cells(ctx, _WORKERS, rows, readings=[gains[n] for n in present])
 
     def money_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
         return change_cells(ctx, _MONEY, rows)
@@ -285,7 +280,7 @@ def _note(ctx: Context, table: pd.DataFrame) -> str:
     money = fmt.quote(reading.threshold("money") * years, "money")
     density = reading.threshold("density")
     gain = f"{fmt.quote(density, 'density', 2)} per 10,000"
-    levels = table.drop_duplicates("item").set_index("item")["baseline"]
+    levels = _levels(table)
     rows = ctx.headline[ctx.headline["metric"] == "safeguards_density"]
     if len(rows) and np.isfinite(levels.get("workers", np.nan)):
         per_10k = float(levels["workers"]) / float(rows["baseline_median"].iloc[0])
@@ -320,6 +315,11 @@ def _note(ctx: Context, table: pd.DataFrame) -> str:
     )
 
 
+def _levels(table: pd.DataFrame) -> pd.Series:
+    """The baseline's median level of each item (the same in every option's rows)."""
+    return table.drop_duplicates("item").set_index("item")["baseline"]
+
+
 def _or_na(names: list[str], rows: list, make) -> list[str]:
     """`make(names, rows)` for the options that have their row, formatted together; n/a for
     the others (an option from an older run must not blank the other options' cells)."""
@@ -330,7 +330,7 @@ def _or_na(names: list[str], rows: list, make) -> list[str]:
 
 def _baseline_row(ctx: Context, table: pd.DataFrame, headline: pd.DataFrame) -> list[str]:
     """The baseline's levels: its workers, emigration and vacancy rate at the horizon."""
-    levels = table.drop_duplicates("item").set_index("item")["baseline"]
+    levels = _levels(table)
     first_option = ctx.options[0].name
 
     def level(value: float, kind: str) -> str:
@@ -357,3 +357,6 @@ def _baseline_row(ctx: Context, table: pd.DataFrame, headline: pd.DataFrame) -> 
 
 
 _MONEY = Metric("spending", "Public spending", "money", "int$ PPP")
+_WORKERS = Metric(
+    "workers", "Health workers in the safeguards-list countries", "workers", "workers"
+)

@@ -274,7 +274,7 @@ class Reading:
     relevant: bool = False
 
 
-def _finite(*values: Any) -> bool:
+def finite(*values: Any) -> bool:
     return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
 
 
@@ -295,7 +295,7 @@ def read_change(
     country's density): the relevance threshold is never below `STEPS_RELEVANT` of them, since a
     change of one step is the model's resolution, not an effect it resolves.
     """
-    if not _finite(lo, med, hi):
+    if not finite(lo, med, hi):
         return Reading(words="not available")
     if lo == hi == 0:
         return Reading(words="no change")
