@@ -1490,8 +1490,6 @@ def rich_origins_section(r: Run) -> list[str]:
 
 def target_range() -> str:
     """`C01-C41`: the first and last ids of calibration/targets.csv (typed in, it went stale)."""
-    import pandas as pd
-
     ids = pd.read_csv(ROOT / "calibration" / "targets.csv")["id"].astype(str)
     return f"{ids.iloc[0]}-{ids.iloc[-1]}"
 

@@ -177,9 +177,10 @@ def _apply_override(data: dict, prov: Provenance, dotted: str, value: Any, sourc
     keep their values (replacing the section would silently reset them to the defaults).
     """
     parts = list(_walk_parts(dotted, source))
-    node: Any = SCHEMA
+    nodes: list[Any] = [SCHEMA]  # the schema's node above each part, then the path's own
     for part, prefix in parts:
-        node = _schema_child(node, part, prefix, dotted, source)
+        nodes.append(_schema_child(nodes[-1], part, prefix, dotted, source))
+    node = nodes[-1]
     if isinstance(node, dict) and isinstance(value, dict):
         if not value:
             raise scenario_error(
@@ -191,12 +192,10 @@ def _apply_override(data: dict, prov: Provenance, dotted: str, value: Any, sourc
         for key, item in value.items():
             _apply_override(data, prov, f"{dotted.strip()}.{key}", item, source)
         return
-    node = SCHEMA
     target: Any = data
     path: KeyPath = ()
     for i, (part, prefix) in enumerate(parts):
-        node_before = node
-        node = _schema_child(node, part, prefix, dotted, source)
+        node_before, node = nodes[i], nodes[i + 1]
         last = i == len(parts) - 1
         if isinstance(node_before, dict):
             key: Any = part
@@ -304,7 +303,8 @@ def _check_size(world: Any, data: dict, simulated: set[str], v: Validator) -> No
     with no agent at all (every result would be 0), and warn when a tenth or more of the
     simulated countries have no agent at the start (their workers round away)."""
     try:
-        chosen = np.isin(np.asarray(world.iso3).astype(str), sorted(simulated))
+        iso3 = np.asarray(world.iso3).astype(str)
+        chosen = np.isin(iso3, sorted(simulated))
         stocks = np.stack([np.asarray(world.doctors), np.asarray(world.nurses)])[:, chosen]
         workers = float(stocks.sum())
     except (AttributeError, TypeError, ValueError):  # a stand-in world without stocks (tests)
@@ -319,17 +319,18 @@ def _check_size(world: Any, data: dict, simulated: set[str], v: Validator) -> No
             expected=f"workers_per_agent >= {workers / MAX_AGENTS:,.1f} for this world",
         )
     # each country's doctors and nurses become whole agents (nearest integer)
-    empty = (np.floor(stocks / omega + 0.5).sum(axis=0) == 0) & (stocks.sum(axis=0) > 0)
+    by_country = stocks.sum(axis=0)
+    empty = (np.floor(stocks / omega + 0.5).sum(axis=0) == 0) & (by_country > 0)
     if empty.any() and empty.all():
         raise v.error(
             ("scale", "workers_per_agent"),
             f"{workers:,.0f} workers at {omega:,.0f} workers per agent leave no simulated "
             "country with a single agent: every result would be 0",
-            expected=f"workers_per_agent <= {2 * stocks.sum(axis=0).max():,.0f} for these "
+            expected=f"workers_per_agent <= {2 * by_country.max():,.0f} for these "
             "countries (fewer workers per agent)",
         )
     if empty.sum() >= max(2, 0.1 * chosen.sum()):
-        names = np.asarray(world.iso3).astype(str)[chosen][empty]
+        names = iso3[chosen][empty]
         file, _ = v.prov.lookup(("scale", "workers_per_agent"))
         log.warning(
             "%s: scale.workers_per_agent = %s leaves %d of the %d simulated countries without "

@@ -21,7 +21,7 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from sim.errors import HrhsimError
@@ -162,13 +162,18 @@ def _plan(
             return False
         return not all(owned(f"{name}/{child}") for child in os.listdir(folder))
 
+    def owned_children(name: str, kept: Collection[str] = ()) -> list[str]:
+        """The set's own entries of `out`'s folder `name` that the new set lacks (`kept`)."""
+        children = sorted(os.listdir(out / name))
+        return [f"{name}/{c}" for c in children if c not in kept and owned(f"{name}/{c}")]
+
     new = sorted(e for e in os.listdir(stage) if e != _ASIDE)
     stale, moves = [], []
     for name in sorted(os.listdir(out)):
         if name in new or name.startswith(".") or not owned(name):
             continue
         if foreign(name):  # the set has no such folder now: its own entries go, the user's stay
-            stale += [f"{name}/{c}" for c in sorted(os.listdir(out / name)) if owned(f"{name}/{c}")]
+            stale += owned_children(name)
         else:
             stale.append(name)
     for name in new:
@@ -176,9 +181,7 @@ def _plan(
             moves.append((stage / name, name))
             continue
         kept = set(os.listdir(stage / name))
-        for child in sorted(os.listdir(out / name)):
-            if child not in kept and owned(f"{name}/{child}"):
-                stale.append(f"{name}/{child}")
+        stale += owned_children(name, kept)
         moves += [(stage / name / child, f"{name}/{child}") for child in sorted(kept)]
     moves.sort(key=lambda move: move[1] in last)  # stable: `last` at the end, in name order
     return stale, [*((Path(src), name) for name, src in sorted(adopt.items())), *moves]
