@@ -93,6 +93,17 @@ def test_a_constant_output_needs_no_gp():
     em = methods.Emulator(("c",)).fit(x, np.full((30, 1), 2.5))
     mean, var = em.predict(x[:3])
     assert mean.ravel().tolist() == [2.5, 2.5, 2.5] and var.ravel().tolist() == [0, 0, 0]
+    assert (em.diagnostics[0].r2, em.diagnostics[0].within_3sd) == (1.0, 1.0)
+
+
+def test_without_validation_no_output_reports_a_validation_score():
+    """validate=0 leaves r2 and coverage uncomputed for every output, a constant one included
+    (it had read 1.0, as if validated, beside the others' None)."""
+    rng = np.random.default_rng(1)
+    x = rng.random((30, 2))
+    y = np.column_stack([np.full(30, 2.5), x[:, 0] + rng.normal(0, 0.05, 30)])
+    em = methods.Emulator(("c", "v")).fit(x, y, validate=0.0)
+    assert [(d.r2, d.within_3sd) for d in em.diagnostics] == [(None, None), (None, None)]
 
 
 def test_sampling_a_known_region_estimates_its_share():

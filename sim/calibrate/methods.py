@@ -216,8 +216,9 @@ def _fit_one(x, y, kernel, seed, restarts, validate, optimise_on=300):
     x, y = x[ok], y[ok]
     if len(y) < 5 or np.ptp(y) == 0:
         const = float(np.mean(y)) if len(y) else float("nan")
-        # a constant output is predicted exactly, but validated only as the others are
-        exact = 1.0 if len(y) >= MIN_VALIDATION_RUNS else None
+        # a constant output is predicted exactly, but validated only as the others are: never
+        # when validation is off, and not under MIN_VALIDATION_RUNS runs
+        exact = 1.0 if validate and len(y) >= MIN_VALIDATION_RUNS else None
         return None, float(np.var(y)) if len(y) else 0.0, const, (len(y), exact, exact, 0.0, 0.0)
     rng = np.random.default_rng(seed)
     with warnings.catch_warnings():
