@@ -117,6 +117,24 @@ def test_a_failed_calibration_says_why_and_resumes(small, tmp_path, monkeypatch,
     assert state["runs_done"] > stored  # the checks ran now; the waves' runs were kept
 
 
+def test_a_stage_saving_a_non_finite_number_does_not_stop_on_it(small, tmp_path, monkeypatch):
+    """Every writer of calibration.json writes a NaN as null and names it (the stages' own saves
+    too: they raised JSON's ValueError, hiding the calibration's state and its error)."""
+    out = tmp_path / "calibration"
+
+    def saves_nan(self):
+        self.state["posterior"] = {"ess": float("nan")}
+        self._save()
+        raise RuntimeError("after the save")
+
+    monkeypatch.setattr(engine._Stages, "posterior", saves_nan)
+    with pytest.raises(RuntimeError, match="after the save"):
+        engine.calibrate(small, out, client=object())
+    state = _state(out)
+    assert state["posterior"] == {"ess": None} and state["status"] == "failed"
+    assert "posterior.ess" in state["error"]
+
+
 def test_an_error_recording_the_end_does_not_hide_the_first(small, tmp_path, caplog, monkeypatch):
     """The `finally` that records how a call ended logs its own failure (here calibration.json
     replaced by a folder: the state cannot be written) and lets the error that stopped the

@@ -40,7 +40,6 @@ from sim.calibrate.execute import BudgetReachedError, Runner, cpus
 from sim.calibrate.explored import explore
 from sim.calibrate.plan import (
     STAGES,
-    STATE,
     Plan,
     evaluations_stored,
     initial_state,
@@ -48,12 +47,13 @@ from sim.calibrate.plan import (
     make_plan,
     record_call,
     transformed,
+    write_state,
 )
 from sim.calibrate.report import spread
 from sim.calibrate.spec import CalibrationSpec
 from sim.errors import CalibrationError
 from sim.outputs.folders import check_folder_kind, held_folder
-from sim.outputs.results import check_output_dir, write_json
+from sim.outputs.results import check_output_dir
 
 __all__ = ["BudgetReachedError", "CalibrationResult", "calibrate", "load_state", "make_plan"]
 
@@ -182,7 +182,7 @@ class _Stages:
 
     # ---------------------------------------------------------------- helpers
     def _save(self) -> None:
-        write_json(self.out / STATE, {k: v for k, v in self.state.items() if k != "_started"})
+        write_state(self.out, {k: v for k, v in self.state.items() if k != "_started"})
 
     def _design(self, name: str, make) -> np.ndarray:
         """The stage's design in the unit cube (all parameters), made once and saved."""

@@ -187,9 +187,8 @@ def _explore_stored(folder: Path, state: dict) -> None:
     import pandas as pd
 
     from sim.calibrate.explored import explore
-    from sim.calibrate.plan import RUNS, STATE, make_plan
+    from sim.calibrate.plan import RUNS, make_plan, write_state
     from sim.calibrate.spec import load_spec
-    from sim.outputs.results import write_json
 
     spec_path = Path(state.get("spec", {}).get("path", ""))
     if not spec_path.is_file():
@@ -202,7 +201,7 @@ def _explore_stored(folder: Path, state: dict) -> None:
     files = sorted((folder / RUNS).glob("*.parquet"))
     runs = pd.concat([pd.read_parquet(f) for f in files]) if files else pd.DataFrame()
     state["explored"] = explore(runs, plan)
-    write_json(folder / STATE, state)
+    write_state(folder, state)
 
 
 def _describe_plan(plan) -> str:
