@@ -155,7 +155,11 @@ def test_engines_identical_on_the_archetype_world(case, seed):
         ("bilateral_agreements.yaml", {}),
         (
             "baseline.yaml",
-            {"behaviour.recruitment_channel_effect": 1.0, "behaviour.channel_preference": 0.7},
+            {
+                "behaviour.recruitment_channel_effect": 1.0,
+                "behaviour.channel_preference": 0.7,
+                "behaviour.recognition_pathway_effect": 3.0,
+            },
         ),
     ],
 )

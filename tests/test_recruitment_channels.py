@@ -97,6 +97,11 @@ def test_the_bundled_world_carries_the_tables_channels_and_keeps_them_in_a_subse
     assert np.isinf(sub.recruitment_partner_from[1, 0]).all()
 
 
+def effects(channel: float, pathway: float = 0.0) -> dict:
+    """The behaviour `dated_affinity` reads: μ_G and μ_R."""
+    return {"recruitment_channel_effect": channel, "recognition_pathway_effect": pathway}
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.integers(0, 2**32 - 1),
@@ -109,14 +114,14 @@ def test_a_channel_adds_its_effect_to_its_pair_and_cadre_from_its_first_year(see
     affinity = rng.normal(0.0, 2.0, (c, d, k))  # (C, D, K): the language of practice by cadre
     years = rng.integers(1990, 2040, (c, d, k))
     partner_from = np.where(rng.random((c, d, k)) < 0.3, years, np.inf)
-    setup = SimpleNamespace(affinity=affinity, partner_from=partner_from)
-    got = utilities.dated_affinity({"recruitment_channel_effect": effect}, setup, year)
+    none = np.full_like(affinity, np.inf)
+    setup = SimpleNamespace(affinity=affinity, partner_from=partner_from, recognition_from=none)
+    got = utilities.dated_affinity(effects(effect), setup, year)
     assert got.shape == (c, d, k) and got.flags.c_contiguous
     in_force = partner_from <= year
     assert np.allclose(got - affinity, np.where(in_force, effect, 0.0), atol=1e-12)
     assert np.array_equal(got[~in_force], affinity[~in_force])
-    none = utilities.dated_affinity({"recruitment_channel_effect": 0.0}, setup, year)
-    assert np.array_equal(none, affinity)
+    assert np.array_equal(utilities.dated_affinity(effects(0.0), setup, year), affinity)
 
 
 def test_a_channel_raises_the_destination_utility_of_its_pair_only():
@@ -141,8 +146,9 @@ def test_a_channel_raises_the_destination_utility_of_its_pair_only():
     flat = utilities.destination_utility(*args, affinity, chance)
     partner_from = np.full((c, 3, k), np.inf)
     partner_from[0, 1, NURSES] = 2003  # destination 2 (slot 1) recruits origin 0's nurses
-    setup = SimpleNamespace(affinity=affinity, partner_from=partner_from)
-    dated = utilities.dated_affinity({"recruitment_channel_effect": 0.57}, setup, 2020)
+    none = np.full_like(affinity, np.inf)
+    setup = SimpleNamespace(affinity=affinity, partner_from=partner_from, recognition_from=none)
+    dated = utilities.dated_affinity(effects(0.57), setup, 2020)
     rise = utilities.destination_utility(*args, dated, chance) - flat
     assert rise[0, 1, NURSES] == pytest.approx(0.57)
     rise[0, 1, NURSES] = 0.0

@@ -193,6 +193,7 @@ CHANNELS = (
     "origin_regulated_recruitment",
     "subnational_partnership",
     "placement_programme",
+    "expedited_recognition",
 )
 
 

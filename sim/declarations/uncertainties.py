@@ -149,6 +149,23 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "trained in the area in 2018)",
     ),
     RealParameter(
+        "behaviour.recognition_pathway_effect", 0.0, 4.0, 0.0, "utility",
+        "none at the default; expedited recognition pathways (Australia's Competent Authority "
+        "pathway from 2007, New Zealand's, the Trans-Tasman Mutual Recognition Act of 1997; "
+        "recruitment_channels.csv) register doctors trained in the listed countries without "
+        "the destination's examinations (the Australian Medical Council's two-part "
+        "examination, NZREX) that the emigration constant stands for elsewhere, as the free "
+        "movement effect does within the EU",
+        "Utility of a destination for workers of the cadre trained in an origin whose "
+        "qualifications or registration it recognises without its own examinations "
+        "(`World.recognition_pathway_from`): where the corridor's share is small, its flow is "
+        "about exp(effect) times what it would be.",
+        min=-10.0, max=10.0,
+        range_source="from none (0) to the free movement effect's reach (4, odds 55 times), "
+        "which the EU's automatic recognition, a pathway of the same kind with free movement "
+        "besides, was fitted within (3.17, calibration/europe.yaml); assumption",
+    ),
+    RealParameter(
         "behaviour.community_preference", 0.0, 1.0, 0.0, "probability",
         "none at the default (admission in random order among applicants); the EU's Community "
         "preference (Council Resolution of 20 June 1994 on the admission of third-country "

@@ -56,7 +56,12 @@ def channel_arrays(
     none is given; ODD §4.2.2, `behaviour.recruitment_channel_effect`). An
     `ethical_recruitment_code` row makes the destination apply its code of practice to the cadre
     (no active recruitment from the safeguards list, ODD §7.5) from its first year, but not before
-    `SAFEGUARDS_LIST_YEAR`: the list in the data is the one of that year. Other rows add nothing.
+    `SAFEGUARDS_LIST_YEAR`: the list in the data is the one of that year. An
+    `expedited_recognition` row makes the destination register the cadre trained in each of its
+    partners without its own examinations from its first year (Australia's Competent Authority
+    pathway, New Zealand's, the Trans-Tasman Mutual Recognition Act; ODD §4.2.2,
+    `behaviour.recognition_pathway_effect`), read as the channels' partners are. Other rows add
+    nothing.
     """
     pos = {c: i for i, c in enumerate(codes)}
     shape = (len(codes), len(CADRES))
@@ -67,6 +72,11 @@ def channel_arrays(
     licensing = np.zeros(shape)
     waived = np.zeros(shape)
     partner_from = np.full((len(codes), len(codes), len(CADRES)), np.inf)  # [origin, dest, k]
+    recognition_from = np.full_like(partner_from, np.inf)
+    partnered = {
+        "government_to_government": partner_from,
+        "expedited_recognition": recognition_from,
+    }
     code_from = np.full(shape, np.inf)
     for row in table.fillna("").to_dict("records"):
         if row["country"] not in pos:
@@ -76,7 +86,7 @@ def channel_arrays(
             cap_entries.setdefault(c, []).append(_cap_entry(row, file))
         if row["side"] != "destination":
             continue
-        if row["channel"] in ("ethical_recruitment_code", "government_to_government"):
+        if row["channel"] in ("ethical_recruitment_code", *partnered):
             _no_end(row, file)  # the model reads when these start, not when they end
         for k, cadre in enumerate(CADRES):
             if row["cadre"] not in ("both", cadre):
@@ -88,8 +98,8 @@ def channel_arrays(
             if row["channel"] == "ethical_recruitment_code":
                 first = max(_first_year(row, file), SAFEGUARDS_LIST_YEAR)
                 code_from[c, k] = min(code_from[c, k], first)
-            if row["channel"] == "government_to_government":
-                first = _first_year(row, file)
+            if row["channel"] in partnered:
+                first, table = _first_year(row, file), partnered[row["channel"]]
                 for partner in row["partner"].split():
                     if partner not in pos:
                         raise _channel_error(
@@ -100,7 +110,7 @@ def channel_arrays(
                             "ISO3 codes of countries",
                         )
                     o = pos[partner]
-                    partner_from[o, c, k] = min(partner_from[o, c, k], first)
+                    table[o, c, k] = min(table[o, c, k], first)
             if not row["annual_ceiling"]:
                 continue
             ceiling = float(row["annual_ceiling"])
@@ -116,6 +126,7 @@ def channel_arrays(
         "licensing_exam": licensing,
         "preference_waived": waived,
         "recruitment_partner_from": partner_from,
+        "recognition_pathway_from": recognition_from,
         "ethical_code_from": code_from,
         **deployment_cap_entries(cap_entries, len(codes)),
     }

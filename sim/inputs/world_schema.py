@@ -57,6 +57,7 @@ OPTIONAL_ARRAYS = {
     "licensing_exam": "country_cadre",
     "preference_waived": "country_cadre",
     "recruitment_partner_from": "pair_cadre",
+    "recognition_pathway_from": "pair_cadre",
     "practice_language": "pair_cadre",
     "ethical_code_from": "country_cadre",
     "deployment_cap": "country_entries",
@@ -74,6 +75,7 @@ UNBOUNDED = frozenset(
         "deployment_cap_from",
         "deployment_cap_until",
         "recruitment_partner_from",
+        "recognition_pathway_from",
         "ethical_code_from",
     }
 )

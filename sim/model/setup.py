@@ -124,6 +124,9 @@ class Setup:
     partner_from: np.ndarray
     """(C origin, D, K) the calendar year from which destination slot d recruits the cadre in the
     origin through a government-to-government channel (+inf: none; world files have none)."""
+    recognition_from: np.ndarray
+    """(C origin, D, K) the calendar year from which destination slot d registers the cadre
+    trained in the origin without its own examinations (+inf: none; world files have none)."""
     population: PopulationProjection
     post_expansion: np.ndarray
     """(C, K) s: annual growth of staffed posts during a documented expansion, 1/year (0: none)."""
@@ -246,20 +249,21 @@ def setup(data: Mapping, world: World) -> Setup:
         age_shares=shares,
         age_profile=profile,
         affinity=affinity(beh, world, slots),
-        partner_from=_partner_from(world, slots),
+        partner_from=_by_slot(world.recruitment_partner_from, len(world.iso3), slots),
+        recognition_from=_by_slot(world.recognition_pathway_from, len(world.iso3), slots),
         population=population,
         **_post_expansion(world, start_year),
         posts_trend=posts_trend,
     )
 
 
-def _partner_from(world: World, slots: np.ndarray) -> np.ndarray:
-    """(C origin, D, K) first year of each government-to-government recruitment channel by
-    destination slot (`World.recruitment_partner_from`; +inf everywhere for world files)."""
-    c = len(world.iso3)
-    if world.recruitment_partner_from is None:
-        return np.full((c, len(slots), len(CADRES)), np.inf)
-    return np.ascontiguousarray(np.asarray(world.recruitment_partner_from)[:, slots, :])
+def _by_slot(first_year: np.ndarray | None, n_countries: int, slots: np.ndarray) -> np.ndarray:
+    """(C origin, D, K) a dated pair table of the world (`World.recruitment_partner_from`,
+    `World.recognition_pathway_from`: the first year of each channel, (C, C, K)) by destination
+    slot; +inf everywhere (none) where the world has no such table (world files)."""
+    if first_year is None:
+        return np.full((n_countries, len(slots), len(CADRES)), np.inf)
+    return np.ascontiguousarray(np.asarray(first_year)[:, slots, :])
 
 
 def _preferring(world: World) -> np.ndarray:

@@ -64,21 +64,25 @@ def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
 
 def dated_affinity(behaviour: Mapping, setup, year: int) -> np.ndarray:
     """The destination utility that does not change within a year: `affinity` plus the
-    government-to-government recruitment channels in force. (C origin, D, K).
+    government-to-government recruitment channels and the expedited recognition pathways in
+    force. (C origin, D, K).
 
     ODD §4.2.2, emigrate: affinity[o,d,k] + μ_G·[d recruits cadre k in o through a
     government-to-government channel in the year] (`Setup.partner_from`,
-    `behaviour.recruitment_channel_effect`).
+    `behaviour.recruitment_channel_effect`) + μ_R·[d registers cadre k trained in o without its
+    own examinations in the year] (`Setup.recognition_from`,
+    `behaviour.recognition_pathway_effect`).
 
     Args:
-        behaviour: the scenario's `behaviour` section (μ_G, utility).
-        setup: the run's `Setup`: its `affinity` (C, D, K) and `partner_from` (C, D, K), the
-            calendar year from which each channel runs (+inf: none).
+        behaviour: the scenario's `behaviour` section (μ_G, μ_R, utility).
+        setup: the run's `Setup`: its `affinity` (C, D, K), and `partner_from` and
+            `recognition_from` (C, D, K), the calendar year from which each channel or pathway
+            runs (+inf: none).
         year: the calendar year.
     """
-    in_force = setup.partner_from <= year  # (C, D, K)
-    effect = float(behaviour["recruitment_channel_effect"])
-    return np.ascontiguousarray(setup.affinity + effect * in_force)
+    channel = float(behaviour["recruitment_channel_effect"]) * (setup.partner_from <= year)
+    pathway = float(behaviour["recognition_pathway_effect"]) * (setup.recognition_from <= year)
+    return np.ascontiguousarray(setup.affinity + channel + pathway)
 
 
 def base_wages(base_wage: np.ndarray, pol: PolicyYear) -> np.ndarray:
