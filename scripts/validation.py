@@ -1479,7 +1479,10 @@ def rich_origins_section(r: Run) -> list[str]:
         "choice weighs wages, which differ little among them, and log distance), so the "
         "diasporas the initial state takes from the OECD age without replacement; the registers "
         "count hundreds of moves a year among them (docs/calibration.md, \"The GMC's doctors "
-        'qualified abroad"). Not calibrated: a remaining artefact.',
+        'qualified abroad"). Not calibrated: a remaining artefact. The expedited recognition '
+        "pathways (ODD §4.2.2) bring the UK's doctors to Australia and New Zealand when their "
+        "effect is set, but nothing current identifies it and the shipped scenarios leave it at "
+        '0 (docs/calibration.md, "Recognition pathways").',
         "",
         *md_table(["cadre", f"abroad, start of {r.start}", f"end of {r.end}", "change"], rows),
         "",
