@@ -56,10 +56,16 @@ def _independent(run_dir) -> pd.DataFrame:
             rows = rows[rows["country"].isin(countries)]
         return rows.groupby("replicate")["value"].sum()
 
-    at_end = ind[(ind["year"] == last) & (ind["indicator"] == "stock")]
+    listed_at_end = ind[(ind["year"] == last) & ind["country"].isin(LISTED)]
+
+    def at_end(indicator):
+        rows = listed_at_end[listed_at_end["indicator"] == indicator]
+        return rows.groupby("replicate")["value"].sum()
+
     return pd.DataFrame(
         {
-            "workers": at_end[at_end["country"].isin(LISTED)].groupby("replicate")["value"].sum(),
+            "workers": at_end("stock"),
+            "employed": at_end("stock") - at_end("unemployed"),
             "spending": total(["compensation_paid", "incentive_spending", "training_investment"]),
             "spending_listed": total(["incentive_spending", "training_investment"], LISTED),
         }
@@ -73,7 +79,7 @@ def test_the_glance_table_equals_sums_from_the_parquet_files(glance_runs):
     for name, run_dir in zip(EFFECTS, option_dirs, strict=True):
         diff = _independent(run_dir) - base  # paired: the same replicate index
         rows = table[table["option"] == name].set_index("item")
-        for item in ("workers", "spending", "spending_listed"):
+        for item in ("workers", "employed", "spending", "spending_listed"):
             expected = np.percentile(diff[item].to_numpy(float), [5, 50, 95])
             got = rows.loc[item, ["p5", "median", "p95"]].to_numpy(float)
             np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-6, err_msg=item)
@@ -268,9 +274,9 @@ def test_an_option_without_money_indicators_leaves_the_others_their_spending(tmp
     out = tmp_path / "brief"
     write_briefing(load_run(base), [load_run(new), load_run(old)], out, world=fake_world())
     cells = _glance_cells((out / "index.html").read_text(encoding="utf-8"))
-    workers, _emigration, _vacancy, spend, listed, price = cells["new"]
+    workers, _employed, _emigration, _vacancy, spend, listed, price = cells["new"]
     assert "$" in spend and "$" in listed and "$" in price
-    workers, _emigration, _vacancy, spend, listed, price = cells["old"]
+    workers, _employed, _emigration, _vacancy, spend, listed, price = cells["old"]
     assert "▲" in workers  # its density rises: a price would be quoted if it were known
     assert (spend, listed, price) == ("n/a", "n/a", "n/a")
 
@@ -302,12 +308,15 @@ def test_glance_values_are_undefined_where_the_runs_are_not_never_a_partial_sum(
             for code in ("XSR", "XEX", "XDA"):
                 for indicator in (*SPENDING_INDICATORS, "stock"):
                     values[(r, year, code, indicator)] = 10.0
+                values[(r, year, code, "unemployed")] = 4.0
     values[(1, 2024, "XSR", "stock")] = np.nan
     values[(1, 2023, "XDA", "training_investment")] = np.nan
     run = _fake_run(values)
     got = glance.glance_values(run, SimpleNamespace(safeguards=["XSR", "XEX"]), 2022, 2024)
     got = got.set_index(["item", "replicate"])["value"]
     assert got[("workers", 0)] == 20.0  # two countries at the horizon
+    assert got[("employed", 0)] == 12.0  # of which 4 unemployed in each
+    assert np.isnan(got[("employed", 1)])  # a NaN stock: no count of the employed either
     assert got[("spending", 0)] == 180.0  # three indicators, three countries, 2023-2024
     assert got[("spending_listed", 0)] == 80.0  # incentives and training, two countries
     assert np.isnan(got[("workers", 1)]) and np.isnan(got[("spending", 1)])
@@ -454,3 +463,28 @@ def test_the_country_chart_and_the_maps_name_no_change_they_do_not_resolve():
     assert "Big +0.50 (opt)" in countries and "Small" not in countries
     emigration = alt.describe(ctx, "map_emigration_change_2032")
     assert emigration.startswith("Largest changes in 2032: Big") and "Small" not in emigration
+
+
+def test_an_option_message_says_how_many_of_the_workers_it_adds_have_a_post():
+    """Funded posts follow budgets that no option raises: an option that adds workers to the
+    safeguards-list countries mostly adds unemployed ones, and its message says so (a reader
+    would otherwise quote them as added services); not where nearly all have a post."""
+
+    def message(added: float, employed: float) -> str:
+        table = pd.DataFrame(
+            [
+                {"option": "opt", "item": "workers", "median": added, "p5": 0, "p95": 0},
+                {"option": "opt", "item": "employed", "median": employed, "p5": 0, "p95": 0},
+            ]
+        )
+        ctx = SimpleNamespace(glance=table, evidence=SimpleNamespace(workers_per_agent=200.0))
+        return summary._employment(ctx, SimpleNamespace(name="opt"))
+
+    said = message(98_000.0, 1_300.0)
+    assert (
+        "Of the 98,000 health workers it adds in the safeguards-list countries, about 1,300 are in "
+        in said
+    )
+    assert "funded posts: the others are unemployed" in said
+    assert message(5_000.0, 4_700.0) == ""  # all but 300, under two simulated workers
+    assert message(-2_000.0, -2_000.0) == "" and message(float("nan"), 0.0) == ""

@@ -32,11 +32,11 @@ BY_LISTED = ("incentive_spending", "training_investment")
 fund (compensation they receive is income to them, not spending; training places an agreement
 funds in a listed country are paid by its destination)."""
 
-ITEMS = ("workers", "spending", "spending_listed", "per_worker")
+ITEMS = ("workers", "employed", "spending", "spending_listed", "per_worker")
 """Rows of the glance table by option: health workers present in the safeguards-list countries
-at the horizon (workers); public spending over the simulated years by all payers and by the
-safeguards-list countries (int$ PPP); and all payers' spending per added worker (int$ PPP a
-worker)."""
+at the horizon (workers) and those of them in funded posts (employed); public spending over the
+simulated years by all payers and by the safeguards-list countries (int$ PPP); and all payers'
+spending per added worker (int$ PPP a worker)."""
 
 
 def _total(run: Run, indicators: Sequence[str], countries: list[str] | None, years) -> pd.Series:
@@ -67,8 +67,10 @@ def glance_values(run: Run, groups: CountryGroups, first: int, year: int) -> pd.
     """
     listed = list(groups.safeguards)
     years = range(first + 1, year + 1)
+    present = _total(run, ("stock",), listed, [year])
     items = {
-        "workers": _total(run, ("stock",), listed, [year]),
+        "workers": present,
+        "employed": present - _total(run, ("unemployed",), listed, [year]),
         "spending": _total(run, SPENDING, None, years),
         "spending_listed": _total(run, BY_LISTED, listed, years),
     }
@@ -143,6 +145,7 @@ def gain_reading(
 
 LABELS = {
     "workers": ("Health workers in the safeguards-list countries at the horizon", "workers"),
+    "employed": ("of which in funded posts", "workers"),
     "spending": ("Public spending by all payers over the simulated years", "int$ PPP"),
     "spending_listed": ("Public spending by the safeguards-list countries", "int$ PPP"),
     "per_worker": ("All payers' spending per health worker added there", "int$ PPP a worker"),
@@ -212,7 +215,8 @@ def glance_html(ctx: Context) -> str:
     names += [n for n in ctx.option_names if n not in names]
     y, first = ctx.year, ctx.first + 1
     headline = ctx.headline.set_index(["option", "metric"])
-    columns = {key: [] for key in ("workers", "emigration", "vacancy", "spend", "listed", "per")}
+    keys = ("workers", "employed", "emigration", "vacancy", "spend", "listed", "per")
+    columns: dict[str, list[str]] = {key: [] for key in keys}
     gains = {n: gain_reading(ctx.headline, ctx.evidence, n) for n in names}
 
     def workers_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
@@ -221,8 +225,17 @@ def glance_html(ctx: Context) -> str:
     def money_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
         return change_cells(ctx, _MONEY, rows)
 
-    for key, item in (("workers", "workers"), ("spend", "spending"), ("listed", "spending_listed")):
-        make = workers_cells if key == "workers" else money_cells
+    def employed_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
+        return change_cells(ctx, _EMPLOYED, rows)
+
+    makers = {"workers": workers_cells, "employed": employed_cells}
+    for key, item in (
+        ("workers", "workers"),
+        ("employed", "employed"),
+        ("spend", "spending"),
+        ("listed", "spending_listed"),
+    ):
+        make = makers.get(key, money_cells)
         columns[key] = _or_na(names, [cell(table, n, item) for n in names], make)
     for key, name in (
         ("emigration", "safeguards_emigration"),
@@ -251,6 +264,7 @@ def glance_html(ctx: Context) -> str:
         th("Option", cls="text"),
         th(f"Health workers in the {n_sg} safeguards-list countries<br>"
            f'<span class="meta">change at the end of {y}</span>'),
+        th(f'of which in funded posts<br><span class="meta">change at the end of {y}</span>'),
         th(f'Emigration from them<br><span class="meta">workers a year, {y}</span>'),
         th(f'Vacancy rate in destinations<br><span class="meta">{y}</span>'),
         th(f'Public spending, all payers<br><span class="meta">{first}–{y}</span>'),
@@ -288,20 +302,23 @@ def _note(ctx: Context, table: pd.DataFrame) -> str:
             gain += f", about {fmt.quote(density * per_10k, 'workers', 2)} workers"
     return (
         "Each cell: the median of the paired differences from the baseline (each replicate "
-        "against the baseline's replicate with the same seed), its 90% interval and the "
-        "interval's width; the first row gives the baseline's levels (its spending is the "
+        "against the baseline's replicate with the same seed) and its 90% interval; the "
+        "first row gives the baseline's levels (its spending is the "
         "training countries fund in response to their vacancies). Health workers: doctors and "
-        "nurses present, employed or not, as in their density. Emigration carries no ▲/▼: fewer "
+        "nurses present, employed or not, as in their density; of which in funded posts: the "
+        "others are unemployed. Posts follow health budgets (docs/ODD.md §7.2), which no option "
+        "here raises in the listed countries, so most of the workers it adds there find no "
+        "post. Emigration carries no ▲/▼: fewer "
         "departures are not in themselves better or worse. Public spending, all payers: "
         "compensation paid by destinations, incentives (retention pay, rural allowances) and "
         "training funded beyond the base output (expansion, agreement places, response to "
-        f"vacancies), in int$ PPP summed over {first}–{y} (an option spends nothing before it "
-        "starts). Not in it: the recruitment fees employers take over from workers where "
-        "recruitment is fee-free (the money section gives the fall in the fees workers pay), "
+        f"vacancies), in int$ PPP summed over {first}–{y}. Not in it: the recruitment fees "
+        "employers take over from workers where recruitment is fee-free, "
         "and the cost of paying migrants as natives, which the model does not count. Paid by "
         "the safeguards-list countries: their incentives and the training they fund "
         "(compensation they receive is income to them). All payers' spending per health "
-        f"worker added there: over the workers present at the end of {y} beyond the "
+        f"worker added there: over the workers present (employed or not) at the end of {y} "
+        "beyond the "
         "baseline's, replicate by replicate; a snapshot, since training paid for in the last "
         f"years graduates after {y} and pay rises go on costing. — : no price, because the "
         f"option does not raise the listed countries' density by {gain} with an interval "
@@ -348,6 +365,7 @@ def _baseline_row(ctx: Context, table: pd.DataFrame, headline: pd.DataFrame) -> 
         th(f'{ctx.label(ctx.baseline.name)}<br><span class="meta">level</span>', cls="text",
            scope="row"),
         level(float(levels.get("workers", np.nan)), "workers"),
+        level(float(levels.get("employed", np.nan)), "workers"),
         headline_level("safeguards_emigration", "workers"),
         headline_level("destination_vacancy_rate", "share"),
         level(float(levels.get("spending", np.nan)), "money"),
@@ -357,6 +375,7 @@ def _baseline_row(ctx: Context, table: pd.DataFrame, headline: pd.DataFrame) -> 
 
 
 _MONEY = Metric("spending", "Public spending", "money", "int$ PPP")
+_EMPLOYED = Metric("employed", "Health workers in funded posts", "workers", "workers")
 _WORKERS = Metric(
     "workers", "Health workers in the safeguards-list countries", "workers", "workers"
 )

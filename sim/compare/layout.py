@@ -168,6 +168,7 @@ tr.group th { background: #e9eff5; text-align: left; }
 .v { font-weight: 600; }
 .ci { display: block; color: var(--muted); font-size: .82em; }
 .w { color: var(--muted); }
+#glance-table .w { display: none; }  /* the first table: the interval alone, to fit page 1 */
 .mark { display: block; font-size: .82em; font-weight: 600; }
 td.better { background: var(--better); }
 td.worse { background: var(--worse); }
@@ -207,9 +208,9 @@ footer { margin-top: 3rem; font-size: .8rem; color: var(--muted); }
   caption { break-after: avoid; }
   table { font-size: 7.8pt; }
   th, td { padding: 2px 4px; }
-  #glance-table { font-size: 7pt; }
+  #glance-table { font-size: 7pt; line-height: 1.3; }
   #glance-table th, #glance-table td { padding: 1px 3px; }
-  #glance-table + .meta { font-size: 7pt; }
+  #glance-table + .meta { font-size: 7pt; line-height: 1.3; }
   .grid { grid-template-columns: 1fr 1fr; gap: .3rem .8rem; }
   figcaption { font-size: 7.5pt; }
   figure, tr, .card, .trust { break-inside: avoid; page-break-inside: avoid; }

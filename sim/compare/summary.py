@@ -100,6 +100,7 @@ def headline_message(ctx: Context, run: Run) -> str:
         text += "."
     if parts:
         text += f" By the end of {ctx.year}, compared with the baseline, " + "; ".join(parts) + "."
+    text += _employment(ctx, run)
     if elsewhere:
         text += " " + elsewhere
     if spending:
@@ -116,6 +117,28 @@ def headline_message(ctx: Context, run: Run) -> str:
     if not ctx.evidence.allows_clear:
         text += " (Intervals cover stochastic noise only; no change is called clear.)"
     return text.strip()
+
+
+def _employment(ctx: Context, run: Run) -> str:
+    """` Of the N health workers it adds in the safeguards-list countries, M are in funded
+    posts: ...`; '' where the option adds none there, where all but two simulated workers of
+    them have a post, or where the glance table does not know."""
+    table = ctx.glance
+    if table is None or table.empty:
+        return ""
+    added, employed = (glance.cell(table, run.name, item) for item in ("workers", "employed"))
+    if added is None or employed is None:
+        return ""
+    w, e = float(added["change_median"]), float(employed["change_median"])
+    resolved = 2 * float(ctx.evidence.workers_per_agent or 0.0)
+    if not (math.isfinite(w) and math.isfinite(e)) or w <= 0 or w - e < resolved:
+        return ""
+    return (
+        f" Of the {fmt.quote(w, 'workers')} health workers it adds in the safeguards-list "
+        f"countries, about {fmt.quote(max(e, 0.0), 'workers')} are in funded posts: the others are "
+        "unemployed, for posts there follow health budgets, which the option does not raise "
+        "(docs/ODD.md §7.2)."
+    )
 
 
 _ELSEWHERE = Metric("emigration_elsewhere", "emigration", "workers", "workers/year")
