@@ -408,6 +408,10 @@ def test_world_file(tmp_path, capsys):
     path = write(tmp_path, "mine.yaml", world)
     status, out, _ = run(capsys, "world", "--file", str(path))
     assert status == 0 and "world: file" in out and "countries: 5" in out
+    # one country is "1 country", in every count of the summary
+    assert "WHO safeguards list 2023: 1 country\n" in out
+    assert "(density < 49 per 10,000 and UHC index < 55): 1 country\n" in out
+    assert "1 countries" not in out
 
 
 def test_world_errors(tmp_path, capsys):
