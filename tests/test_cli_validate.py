@@ -350,6 +350,16 @@ def test_every_subcommand_has_help_and_examples():
         assert callable(sub.get_default("func")), name
 
 
+def test_sweep_help_says_which_reader_keeps_only_this_sweeps_runs(capsys):
+    """`pandas.read_parquet("DIR/runs")` also reads run files of an earlier design or code left
+    in the folder (the user guide, 2.7): the help must not offer it as the same as load_runs."""
+    status, out, _ = run(capsys, "sweep", "--help")
+    text = " ".join(out.split())
+    assert status == 0
+    assert 'load_runs("DIR"): one row per point and replicate of this sweep' in text
+    assert '(pandas.read_parquet("DIR/runs") also reads the files of an earlier design' in text
+
+
 def test_verbose_and_quiet_logging(tmp_path, capsys):
     import logging
 
