@@ -350,6 +350,16 @@ def test_every_subcommand_has_help_and_examples():
         assert callable(sub.get_default("func")), name
 
 
+def test_sweep_help_says_which_reader_keeps_only_this_sweeps_runs(capsys):
+    """`pandas.read_parquet("DIR/runs")` also reads run files of an earlier design or code left
+    in the folder (the user guide, 2.7): the help must not offer it as the same as load_runs."""
+    status, out, _ = run(capsys, "sweep", "--help")
+    text = " ".join(out.split())
+    assert status == 0
+    assert 'load_runs("DIR"): one row per point and replicate of this sweep' in text
+    assert '(pandas.read_parquet("DIR/runs") also reads the files of an earlier design' in text
+
+
 def test_verbose_and_quiet_logging(tmp_path, capsys):
     import logging
 
@@ -408,6 +418,10 @@ def test_world_file(tmp_path, capsys):
     path = write(tmp_path, "mine.yaml", world)
     status, out, _ = run(capsys, "world", "--file", str(path))
     assert status == 0 and "world: file" in out and "countries: 5" in out
+    # one country is "1 country", in every count of the summary
+    assert "WHO safeguards list 2023: 1 country\n" in out
+    assert "(density < 49 per 10,000 and UHC index < 55): 1 country\n" in out
+    assert "1 countries" not in out
 
 
 def test_world_errors(tmp_path, capsys):

@@ -481,6 +481,19 @@ def test_a_failed_compare_leaves_no_folder_it_created(scenario_file, tmp_path, m
     assert not (tmp_path / "new").exists()
 
 
+def test_a_run_names_the_command_whose_folder_it_refuses(scenario_file, tmp_path, capsys):
+    """A run refused a sweep's or a briefing's folder as "not a results folder"; compare and
+    sweep name what they find ("holds the results of a run (manifest.json), not a sweep")."""
+    for marker, what in (("sweep.json", "a sweep"), ("index.html", "a briefing")):
+        out = tmp_path / marker.split(".")[0]
+        out.mkdir()
+        (out / marker).write_text("{}")
+        assert run(scenario_file, out) == 2
+        err = capsys.readouterr().err
+        assert f"{out} holds {what} ({marker}), not the results of a run" in err, err
+        assert sorted(os.listdir(out)) == [marker]
+
+
 def test_a_run_does_not_replace_a_folder_a_compare_holds(scenario_file, tmp_path, capsys):
     """The held folder stays the folder held: a run, which replaces an empty folder, finds the
     compare's runs/ there and is refused."""

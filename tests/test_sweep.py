@@ -464,6 +464,43 @@ def test_hrhsim_model_sweep_matches_direct_runs(tmp_path, dask_processes):
         assert runs.loc[3, name] == pytest.approx(value, rel=1e-12), name
 
 
+def test_runs_of_other_code_are_named_as_such(tmp_path, monkeypatch, caplog):
+    """A sweep's run keys include the code's fingerprint, so after any change to hrhsim's code or
+    data (a pull, an edit under sim/) every run is done again: sweep.json records the fingerprint
+    and the warning about the ignored runs says that is why (it said "another sweep definition")."""
+    import sim.sweep.execute as execute
+
+    (tmp_path / "base.yaml").write_text(BASE, encoding="utf-8")
+    path = tmp_path / "sweep.yaml"
+    path.write_text(HRHSIM_SWEEP, encoding="utf-8")
+    spec = load_sweep(path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(execute, "_execute", lambda *args: (0, [], None))  # no Dask, no runs
+    monkeypatch.setattr(execute, "code_fingerprint", lambda: "old code")
+    run_sweep(spec, out, client=object())
+    assert json.loads((out / MANIFEST).read_text(encoding="utf-8"))["code_hash"] == "old code"
+    old_keys = [r["key"] for r in json.loads((out / MANIFEST).read_text())["runs"]]
+    for key in old_keys:  # stand-ins for the runs the old code made
+        (out / "runs" / f"{key}.parquet").write_bytes(b"")
+
+    monkeypatch.setattr(execute, "code_fingerprint", lambda: "new code")
+    with caplog.at_level("WARNING", logger="sim.sweep.execute"):
+        report = run_sweep(spec, out, client=object())
+    assert report.skipped == 0  # the old code's runs are not reused
+    assert "4 run file(s)" in caplog.text
+    assert "were made by another version of hrhsim's code or data" in caplog.text
+    assert "another sweep definition" not in caplog.text
+    assert json.loads((out / MANIFEST).read_text(encoding="utf-8"))["code_hash"] == "new code"
+
+    # the same code, another design: the runs belong to another sweep definition
+    caplog.clear()
+    path.write_text(HRHSIM_SWEEP.replace("[0, 40000]", "[0, 20000]"), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="sim.sweep.execute"):
+        run_sweep(load_sweep(path), out, client=object())
+    assert "another sweep definition" in caplog.text
+    assert "were made by another version" not in caplog.text
+
+
 def test_local_workers_share_the_cpus_between_their_numba_threads(monkeypatch):
     """Local worker processes get numba threads that together use the CPUs once: without it each
     ran the arrays engine's parallel kernels on every CPU (2 workers on 2 cores: 4 spinning

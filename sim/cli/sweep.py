@@ -24,7 +24,9 @@ examples:
 
 Output: DIR/sweep.json (sweep file, design, points, package version, status) and DIR/runs/*.parquet,
 one file per run: point_id, replicate, parameters, outcomes, seed, timing. Read them with
-sim.sweep.load_runs("DIR") (one row per point and replicate) or pandas.read_parquet("DIR/runs").
+sim.sweep.load_runs("DIR"): one row per point and replicate of this sweep
+(pandas.read_parquet("DIR/runs") also reads the files of an earlier design or version of hrhsim
+left in the folder).
 
 Exit status: 0 all runs done, 1 some runs failed (run again to retry them), 2 invalid input or
 an environment problem (scheduler unreachable, no worker left, output folder not writable)."""

@@ -166,7 +166,8 @@ def _format_world_summary(kind: str, world: Any, summary: dict) -> str:
     check = take("safeguards_recomputed")
     if isinstance(check, dict):
         lines.append(
-            f"safeguards list recomputed ({check['criteria']}): {check['n_recomputed']} countries"
+            f"safeguards list recomputed ({check['criteria']}): "
+            f"{plural(check['n_recomputed'], 'country')}"
         )
         lines.append(f"  recomputed, not published: {', '.join(check['recomputed_only']) or '-'}")
         lines.append(f"  published, not recomputed: {', '.join(check['published_only']) or '-'}")

@@ -415,6 +415,10 @@ def _check_replaceable(out: Path) -> None:
     listed = set(manifest.get("files", {})) if ours else set()
     allowed = (listed | {MANIFEST}) if listed else RUN_FILES
     foreign = sorted(e for e in entries if e not in allowed or not (out / e).is_file())
+    if not ours:  # another command's folder is named as such (a sweep, a briefing)
+        from sim.outputs.folders import check_folder_kind
+
+        check_folder_kind(out, "run")
     if not ours or foreign:
         shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
         what = f"holds files hrhsim did not write ({shown})" if ours else "is not a results folder"

@@ -131,6 +131,11 @@ def replicate_seed(root_seed: int, replicate: int) -> tuple[np.random.SeedSequen
     return ss, seed_from_sequence(ss)
 
 
+def _code_hash(spec: SweepSpec) -> str | None:
+    """The fingerprint of hrhsim's code and data for its own model's runs (None for others)."""
+    return code_fingerprint() if spec.is_hrhsim else None
+
+
 def _run_key(spec: SweepSpec, params: dict, replicate: int, scenario_hash: str | None) -> str:
     ident = {
         "v": KEY_VERSION,
@@ -142,7 +147,7 @@ def _run_key(spec: SweepSpec, params: dict, replicate: int, scenario_hash: str |
         "seed": spec.seed,
         "outcomes": [o.describe() for o in spec.outcomes],
         # hrhsim runs are redone when the model's code or data change (never silently reused).
-        "code": code_fingerprint() if spec.is_hrhsim else None,
+        "code": _code_hash(spec),
     }
     text = json.dumps(ident, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -313,6 +318,7 @@ def _manifest(plan: SweepPlan, created: str, status: dict) -> dict:
         "runs": [{"key": k, "point_id": pid, "replicate": r} for k, pid, r in plan.runs],
         "package_version": __version__,
         "git_commit": git_commit(),
+        "code_hash": _code_hash(spec),
         "python": sys.version.split()[0],
         "environment": environment(),
         "created": created,
@@ -405,9 +411,20 @@ def run_sweep(
         _warn_if_analysis_is_stale(out, earlier, expected)
         existing = finished_runs(runs_dir, expected)
         orphans = sum(1 for p in runs_dir.glob("*.parquet") if p.stem not in expected)
-        if orphans:
+        code = _code_hash(spec)
+        if orphans and code is not None and earlier.get("code_hash") not in (None, code):
             log.warning(
-                "%d run file(s) in %s belong to another sweep definition and are ignored",
+                "%d run file(s) in %s were made by another version of hrhsim's code or data "
+                "(a run's key includes their fingerprint: after any change under sim/ every run "
+                "is done again) and are ignored",
+                orphans,
+                runs_dir,
+            )
+        elif orphans:
+            log.warning(
+                "%d run file(s) in %s belong to another sweep definition (its design, base "
+                "scenario, seed or outcomes) or another version of hrhsim's code or data, and "
+                "are ignored",
                 orphans,
                 runs_dir,
             )
