@@ -55,8 +55,8 @@ def test_significant_figures_examples():
     assert fmt.sig(9.96, 2) == "10"
     assert fmt.sig(-0.0069, 2, signed=True) == "−0.0069"
     assert fmt.sig(-2.27e-16, 2, signed=True) == "0"  # residue, not a value
-    assert fmt.quote(544e6, "money", signed=True) == "+$544 million"
-    assert fmt.quote(0.999e6, "money") == "$999,000"
+    assert fmt.quote(544e6, "money", signed=True) == "+int$544 million"
+    assert fmt.quote(0.999e6, "money") == "int$999,000"
     assert fmt.quote(-0.000088, "share", signed=True) == "−0.0088 pp"
     assert fmt.quote(50.0, "workers") == "50"
     # The cases: +0.112 and +0.060 no longer both print "+0.1"; a median with its

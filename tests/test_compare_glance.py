@@ -156,20 +156,22 @@ def test_an_option_message_states_all_the_public_money_it_spends():
     parts = {"training_investment": 7.86e11, "incentive_spending": 4.35e10, "compensation_paid": 0}
     text = summary._spending(_ctx((8.3e11, 8.2e11, 8.4e11), parts), run)
     assert text == (
-        "Over 2023–2032 it spends $830 billion more public money than the baseline (90% "
-        "interval $820 billion to $840 billion): extra training funded +$786 billion, "
-        "incentives +$43.5 billion."
+        "Over 2023–2032 it spends int$830 billion more public money than the baseline (90% "
+        "interval int$820 billion to int$840 billion): extra training funded +int$786 billion, "
+        "incentives +int$43.5 billion."
     )
     cut = {"training_investment": -4.4e7, "compensation_paid": 7.44e9}
     text = summary._spending(_ctx((7.4e9, 7.3e9, 7.5e9), cut), run)
-    assert text.endswith(": extra training funded −$44.0 million, compensation +$7.44 billion.")
+    assert text.endswith(
+        ": extra training funded −int$44.0 million, compensation +int$7.44 billion."
+    )
     saving = summary._spending(_ctx((-3e9, -3.5e9, -2.5e9), {}), run)
     assert saving.startswith(  # the interval in the direction of the words, not signed
-        "Over 2023–2032 it spends $3.00 billion less public money than the baseline (90% "
-        "interval $2.50 billion to $3.50 billion)"
+        "Over 2023–2032 it spends int$3.00 billion less public money than the baseline (90% "
+        "interval int$2.50 billion to int$3.50 billion)"
     )
     assert "includes zero" in summary._spending(_ctx((2e9, -1e9, 3e9), {}), run)
-    assert summary._spending(_ctx((9e6, 8e6, 1e7), {}), run) == ""  # under $1 million a year
+    assert summary._spending(_ctx((9e6, 8e6, 1e7), {}), run) == ""  # under int$1 million a year
     assert summary._spending(_ctx((1.1e7, 1e7, 1.2e7), {}), run) != ""
     assert summary._spending(_ctx((1e9, 1e9, 1e9), {}), SimpleNamespace(name="other")) == ""
 
@@ -354,7 +356,7 @@ def test_no_dash_for_an_option_whose_density_rises_but_whose_price_is_unknown(tm
 
 def test_a_price_is_withheld_where_the_option_spends_nothing_and_the_file_says_why():
     """Status by option: quoted; no gain (density not marked better); no spending (under the
-    money threshold for the period: $10 million over ten years); unknown (no ratio)."""
+    money threshold for the period: int$10 million over ten years); unknown (no ratio)."""
     rows = []
     for name, spent, ratio in (
         ("a", 5e9, 1e5),
@@ -397,7 +399,7 @@ def test_a_fall_in_the_fees_workers_pay_is_said_as_not_in_the_total():
     parts = {"training_investment": 7.86e11, "recruitment_fees": -4.01e10}
     text = summary._spending(_ctx((8.3e11, 8.2e11, 8.4e11), parts), run)
     assert text.endswith(
-        " Recruitment fees paid by workers fall by $40.1 billion: where recruitment is "
+        " Recruitment fees paid by workers fall by int$40.1 billion: where recruitment is "
         "fee-free, employers pay them instead, and they are not in this total."
     )
     rise = summary._spending(_ctx((8.3e11, 8.2e11, 8.4e11), {"recruitment_fees": 6.8e9}), run)
@@ -431,7 +433,7 @@ def test_every_main_figure_says_its_findings_in_words(glance_runs):
     countries = alts["safeguards_list_density_change_2025"]
     assert "(large)" in countries  # the option that changes the listed countries most
     money = alts["money_totals_2023_2025"]
-    assert "large: compensation paid by destinations +$" in money
+    assert "large: compensation paid by destinations +int$" in money
 
 
 def test_a_figure_without_a_description_keeps_its_title():

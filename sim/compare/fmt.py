@@ -61,8 +61,13 @@ def _short(v: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+MONEY_PREFIX = "int$"
+"""Money is printed in international dollars at purchasing-power parity, `int$1.2 million`: a
+reader must not take it for US dollars at market exchange rates (a ministry reader's review)."""
+
+
 def compact(x: float | None, *, signed: bool = False, prefix: str = "") -> str:
-    """Large numbers in words: `1.2 million`, `3.4 billion` (with an optional `$` prefix)."""
+    """Large numbers in words: `1.2 million`, `3.4 billion` (with an optional prefix, `int$`)."""
     if not _finite(x):
         return "n/a"
     x = float(x)
@@ -80,7 +85,7 @@ def compact(x: float | None, *, signed: bool = False, prefix: str = "") -> str:
 
 
 def value(x: float | None, kind: str) -> str:
-    """A level of `kind` without its unit (`23.4`, `12.5%`, `1.2 million`, `$3.4 million`)."""
+    """A level of `kind` without its unit (`23.4`, `12.5%`, `1.2 million`, `int$3.4 million`)."""
     if kind == "share":
         return number(None if not _finite(x) else 100.0 * x, 1) + ("%" if _finite(x) else "")
     if kind == "density":
@@ -92,12 +97,12 @@ def value(x: float | None, kind: str) -> str:
     if kind == "people":
         return compact(x)
     if kind == "money":
-        return compact(x, prefix="$")
+        return compact(x, prefix=MONEY_PREFIX)
     return number(x, 2)
 
 
 def change(x: float | None, kind: str) -> str:
-    """A signed change of `kind` (`+1.2`, `−0.4 pp`, `+$1.2 million`)."""
+    """A signed change of `kind` (`+1.2`, `−0.4 pp`, `+int$1.2 million`)."""
     if kind == "share":
         text = number(None if not _finite(x) else 100.0 * x, 1, signed=True)
         return text + (" pp" if _finite(x) else "")
@@ -110,7 +115,7 @@ def change(x: float | None, kind: str) -> str:
     if kind == "people":
         return compact(x, signed=True)
     if kind == "money":
-        return compact(x, signed=True, prefix="$")
+        return compact(x, signed=True, prefix=MONEY_PREFIX)
     return number(x, 2, signed=True)
 
 
@@ -167,7 +172,7 @@ def sig(x: float | None, n: int = 2, *, signed: bool = False) -> str:
 
 
 def _sig_compact(x: float | None, n: int, *, signed: bool, prefix: str = "") -> str:
-    """Large numbers in words to `n` significant figures: `4.57 billion`, `$544 million`."""
+    """Large numbers in words to `n` significant figures: `4.57 billion`, `int$544 million`."""
     if not _finite(x):
         return "n/a"
     x = float(x)
@@ -200,7 +205,7 @@ def quote(x: float | None, kind: str, n: int | None = None, *, signed: bool = Fa
     if kind == "people":
         return _sig_compact(x, n, signed=signed)
     if kind == "money":
-        return _sig_compact(x, n, signed=signed, prefix="$")
+        return _sig_compact(x, n, signed=signed, prefix=MONEY_PREFIX)
     return sig(x, n, signed=signed)
 
 

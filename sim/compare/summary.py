@@ -135,9 +135,9 @@ def _employment(ctx: Context, run: Run) -> str:
         return ""
     return (
         f" Of the {fmt.quote(w, 'workers')} health workers it adds in the safeguards-list "
-        f"countries, about {fmt.quote(max(e, 0.0), 'workers')} are in funded posts: the others are "
-        "unemployed, for posts there follow health budgets, which the option does not raise "
-        "(docs/ODD.md §7.2)."
+        f"countries, about {fmt.quote(max(e, 0.0), 'workers', 2)} are in funded posts: the "
+        "others are unemployed, for posts there follow health budgets, which the option does "
+        "not raise (docs/ODD.md §7.2)."
     )
 
 
