@@ -234,6 +234,12 @@ CASES: dict[str, Case] = {
     ),
     "yaml-base-60": v(scenario(replicates="replicates: 2:30"), "replicates", "base-60 number 150"),
     "yaml-integer-key": v(BASE + "1: one\n", "unknown key '1'"),
+    "yaml-underscore-key": v(
+        BASE + "behaviour: {emigration_age_factor: {35_44: 0.5}}\n",
+        "behaviour.emigration_age_factor",
+        "key '35_44' is read by YAML as the number 3544",
+        "quote it",
+    ),
     # ---------------------------------------------------------------- scenario files: values
     "unknown-key": v(BASE + "replicatez: 3\n", "replicatez", "did you mean"),
     "wrong-type": v(scenario(replicates="replicates: many"), "replicates", "integer"),
