@@ -590,6 +590,24 @@ CASES: dict[str, Case] = {
     "run-seed-negative": arg("run", "x.yaml", "--seed", "-1", expect=("--seed",)),
     "run-seed-2-64": arg("run", "x.yaml", "--seed", str(2**64), expect=("--seed",)),
     "run-engine-unknown": arg("run", "x.yaml", "--engine", "gpu", expect=("--engine",)),
+    "run-seed-and-set-seed": Case(
+        ["run", "{in}/s.yaml", "-o", "{out}/r", "--seed", "5", "--set", "seed=7"],
+        {"s.yaml": BASE},
+        ("--set: seed: also given by --seed 5", "not both"),
+    ),
+    "run-csv-and-set-csv": Case(
+        ["run", "{in}/s.yaml", "-o", "{out}/r", "--csv", "--set", "outputs.csv=false"],
+        {"s.yaml": BASE},
+        ("--set: outputs.csv: also given by --csv",),
+    ),
+    "compare-replicates-and-set-replicates": Case(
+        [
+            *["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/c"],
+            *["--replicates", "2", "--set", "replicates=3"],
+        ],
+        {"s.yaml": BASE, "t.yaml": scenario(name="name: other")},
+        ("--set: replicates: also given by --replicates 2",),
+    ),
     "compare-replicates-1e9": arg(
         "compare", "a.yaml", "b.yaml", "--replicates", "1000000000", expect=("--replicates",)
     ),
