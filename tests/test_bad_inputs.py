@@ -418,6 +418,14 @@ CASES: dict[str, Case] = {
         "ftd_doctors",
         "as many as all its doctors",
     ),
+    "world-ftd-into-a-non-reporting-destination": w(
+        world(
+            "{origin: XSR, destination: XMI, migrant_stock: 40000}",
+            "{origin: XSR, destination: XMI, ftd_doctors: 300, migrant_stock: 40000}",
+        ),
+        "corridors.2.ftd_doctors",
+        "XMI has no `ftd_reported: true`",
+    ),
     "world-code-wld": w(world("XSR", "WLD", -1), "countries.0.iso3", "reserved"),
     "world-code-lowercase": w(world("iso3: XSR", "iso3: xsr"), "countries.0.iso3"),
     "world-name-escape": w(world("name: Sourceland", 'name: "\\e[2J"'), "countries.0.name"),
