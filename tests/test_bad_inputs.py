@@ -516,6 +516,15 @@ CASES: dict[str, Case] = {
     "sweep-level-out-of-range": sw(
         SWEEP.replace("[1.0, 1.5]", "[1.0, 1e9]"), "parameters.behaviour.wage_weight"
     ),
+    "sweep-parameter-drawn-from-the-posterior": sw(
+        SWEEP,
+        "parameters.behaviour.wage_weight",
+        "drawn from the posterior sample in every replicate",
+        **{
+            "base.yaml": BASE + "uncertainty: {kind: parameters, sample: post.csv}\n",
+            "post.csv": "draw,behaviour.wage_weight\n0,1.2\n",
+        },
+    ),
     "sweep-outcome-indicator": sw(
         SWEEP.replace("indicator: density", "indicator: densty"), "outcomes.0.indicator"
     ),

@@ -89,6 +89,22 @@ def test_a_sample_not_in_utf8_says_so(tmp_path):
         sim.load_scenario(path)
 
 
+def test_a_sampled_parameter_set_by_set_is_refused_not_replaced(tmp_path):
+    """`--set behaviour.emigrate_constant=-4` ran with the drawn values instead, without a word;
+    a value the files set (calibration/fitted.yaml's point) is what the draws replace."""
+    path = _scenario(tmp_path, TWO)
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario(path, ["behaviour.emigrate_constant=-4.5"])
+    text = str(err.value)
+    assert text.startswith("--set: behaviour.emigrate_constant: ")
+    assert "drawn from the posterior sample in every replicate" in text
+    sim.load_scenario(path, ["behaviour.wage_weight=1.5"])  # not sampled: fine
+    (tmp_path / "t.yaml").write_text(
+        "extends: s.yaml\nname: t\nbehaviour: {emigrate_constant: -4.5}\n"
+    )
+    sim.load_scenario(tmp_path / "t.yaml")  # set in a file: the draws replace it
+
+
 def test_a_missing_sample_file_is_named(tmp_path):
     path = _scenario(tmp_path, TWO)
     (tmp_path / "post.csv").unlink()
