@@ -691,6 +691,16 @@ CASES: dict[str, Case] = {
         {"s.yaml": BASE, "../out/mine/notes.txt": "x"},
         ("mine", "not a results folder"),
     ),
+    "output-not-utf8": Case(  # `-o $'\xfd'`: pyarrow stopped with "unexpected error"
+        ["run", "{in}/s.yaml", "-o", "{out}/\udcfd", "--no-progress"],
+        {"s.yaml": BASE},
+        ("the output path", "is not UTF-8 text"),
+    ),
+    "sweep-output-not-utf8": Case(
+        ["sweep", "{in}/sw.yaml", "-o", "{out}/\udcfd", "--no-progress"],
+        {"sw.yaml": SWEEP, "base.yaml": BASE},
+        ("not UTF-8 text",),
+    ),
     "output-is-the-current-folder": Case(
         ["run", "{in}/s.yaml", "-o", "."], {"s.yaml": BASE}, ("current folder",)
     ),

@@ -352,6 +352,13 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
     """
     out = Path(out)
     try:
+        os.fspath(out).encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system decoding could not read (`\udcff`)
+        raise SetupError(
+            f"the output path {out} is not UTF-8 text",
+            expected="a folder name in UTF-8 (the Parquet writer takes no other)",
+        ) from None
+    try:
         absolute = Path(os.path.abspath(out))
         info = out.lstat() if run_folder and out.is_symlink() else out.stat()
     except FileNotFoundError:
