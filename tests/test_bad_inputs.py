@@ -298,6 +298,11 @@ CASES: dict[str, Case] = {
     "name-terminal-escape": r(scenario(name='name: "\\e[31mred\\e[0m"'), "name", "\\x1b"),
     "name-bidi-override": r(scenario(name='name: "abc\\u202Edcb"'), "name", "\\u202e"),
     "name-home": r(scenario(name='name: "~/x"'), "name", "path"),
+    "name-from-a-file-name-not-utf8": Case(  # the name, and a run's tables, were not UTF-8
+        ["run", "{in}/\udcf8.yaml", "-o", "{out}/r", "--no-progress"],
+        {"\udcf8.yaml": BASE.replace("name: bad\n", "")},
+        ("name: the default name (the file name) is not UTF-8 text", "set `name:`"),
+    ),
     "description-escape": v(BASE + 'description: "\\e]0;pwned\\a"\n', "description"),
     "description-too-long": v(BASE + f"description: {'y' * 20000}\n", "description", "long"),
     "file-name-with-escape": Case(

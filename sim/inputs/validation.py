@@ -466,6 +466,10 @@ def check_name(name: str, v: Validator, *, given: bool) -> None:
     bad = first_control_character(name)
     if bad is not None:
         raise fail(f"holds a control character ({bad})")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a file name's undecodable bytes (`\udcff`)
+        raise fail("is not UTF-8 text") from None
     if not name.strip():
         raise fail("is empty")
     parts = [p.strip() for p in name.replace("\\", "/").split("/")]
