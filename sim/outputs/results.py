@@ -222,7 +222,7 @@ def atomic_write(
     fsync: bool = True,
     shown: str | os.PathLike | None = None,
 ) -> Path:
-    """Write `data` (bytes, text, or a function writing a given path) to `path` atomically.
+    """Write `data` (bytes, UTF-8 text, or a function writing a given path) to `path` atomically.
 
     The parent folder is created. `OSError`s become `SetupError`s naming `shown` (default:
     `path`).
@@ -238,7 +238,11 @@ def atomic_write(
         if callable(data):
             data(tmp)
         else:
-            payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            # undecodable bytes of a file name in the text (`\udcf5`, from a command line or a
+            # path) are written as that escape, as messages print them
+            payload = (
+                data.encode("utf-8", "backslashreplace") if isinstance(data, str) else bytes(data)
+            )
             with open(tmp, "xb") as fh:
                 fh.write(payload)
         if fsync:
