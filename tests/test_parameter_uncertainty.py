@@ -73,6 +73,10 @@ def test_bad_samples_are_named_with_the_scenario_key(tmp_path, sample, needle):
             "post.csv:2: behaviour.wage_weight = 'inf' is not finite",
         ),
         ("draw,behaviour.wage_weight\n0,99\n", "post.csv:2: behaviour.wage_weight = 99 is outside"),
+        (  # an integer parameter was rounded without a word
+            "draw,workforce.training_lag.doctors\n0,5.0\n1,5.5\n",
+            "post.csv:3: workforce.training_lag.doctors = 5.5 is not a whole number",
+        ),
     ],
 )
 def test_a_bad_value_is_named_with_its_line_and_column(tmp_path, sample, needle):

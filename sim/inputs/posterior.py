@@ -115,7 +115,9 @@ def read_parameter_sample(
                     line=n,
                 )
             numbers.append(number)
-        for name, x in zip(names, numbers, strict=True):
+        for name, x, whole in zip(names, numbers, integer, strict=True):
+            if whole and x != int(x):  # was rounded without a word
+                raise fail(f"{name} = {x:g} is not a whole number", f"{name} as an integer", n)
             lo, hi = ranged[name].min, ranged[name].max
             if (lo is not None and x < lo) or (hi is not None and x > hi):
                 raise fail(
