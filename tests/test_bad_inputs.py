@@ -234,6 +234,12 @@ CASES: dict[str, Case] = {
     ),
     "yaml-base-60": v(scenario(replicates="replicates: 2:30"), "replicates", "base-60 number 150"),
     "yaml-integer-key": v(BASE + "1: one\n", "unknown key '1'"),
+    "yaml-underscore-key": v(
+        BASE + "behaviour: {emigration_age_factor: {35_44: 0.5}}\n",
+        "behaviour.emigration_age_factor",
+        "key '35_44' is read by YAML as the number 3544",
+        "quote it",
+    ),
     # ---------------------------------------------------------------- scenario files: values
     "unknown-key": v(BASE + "replicatez: 3\n", "replicatez", "did you mean"),
     "wrong-type": v(scenario(replicates="replicates: many"), "replicates", "integer"),
@@ -292,6 +298,11 @@ CASES: dict[str, Case] = {
     "name-terminal-escape": r(scenario(name='name: "\\e[31mred\\e[0m"'), "name", "\\x1b"),
     "name-bidi-override": r(scenario(name='name: "abc\\u202Edcb"'), "name", "\\u202e"),
     "name-home": r(scenario(name='name: "~/x"'), "name", "path"),
+    "name-from-a-file-name-not-utf8": Case(  # the name, and a run's tables, were not UTF-8
+        ["run", "{in}/\udcf8.yaml", "-o", "{out}/r", "--no-progress"],
+        {"\udcf8.yaml": BASE.replace("name: bad\n", "")},
+        ("name: the default name (the file name) is not UTF-8 text", "set `name:`"),
+    ),
     "description-escape": v(BASE + 'description: "\\e]0;pwned\\a"\n', "description"),
     "description-too-long": v(BASE + f"description: {'y' * 20000}\n", "description", "long"),
     "file-name-with-escape": Case(
@@ -412,6 +423,14 @@ CASES: dict[str, Case] = {
         "ftd_doctors",
         "as many as all its doctors",
     ),
+    "world-ftd-into-a-non-reporting-destination": w(
+        world(
+            "{origin: XSR, destination: XMI, migrant_stock: 40000}",
+            "{origin: XSR, destination: XMI, ftd_doctors: 300, migrant_stock: 40000}",
+        ),
+        "corridors.2.ftd_doctors",
+        "XMI has no `ftd_reported: true`",
+    ),
     "world-code-wld": w(world("XSR", "WLD", -1), "countries.0.iso3", "reserved"),
     "world-code-lowercase": w(world("iso3: XSR", "iso3: xsr"), "countries.0.iso3"),
     "world-name-escape": w(world("name: Sourceland", 'name: "\\e[2J"'), "countries.0.name"),
@@ -502,6 +521,15 @@ CASES: dict[str, Case] = {
     "sweep-level-out-of-range": sw(
         SWEEP.replace("[1.0, 1.5]", "[1.0, 1e9]"), "parameters.behaviour.wage_weight"
     ),
+    "sweep-parameter-drawn-from-the-posterior": sw(
+        SWEEP,
+        "parameters.behaviour.wage_weight",
+        "drawn from the posterior sample in every replicate",
+        **{
+            "base.yaml": BASE + "uncertainty: {kind: parameters, sample: post.csv}\n",
+            "post.csv": "draw,behaviour.wage_weight\n0,1.2\n",
+        },
+    ),
     "sweep-outcome-indicator": sw(
         SWEEP.replace("indicator: density", "indicator: densty"), "outcomes.0.indicator"
     ),
@@ -584,6 +612,24 @@ CASES: dict[str, Case] = {
     "run-seed-negative": arg("run", "x.yaml", "--seed", "-1", expect=("--seed",)),
     "run-seed-2-64": arg("run", "x.yaml", "--seed", str(2**64), expect=("--seed",)),
     "run-engine-unknown": arg("run", "x.yaml", "--engine", "gpu", expect=("--engine",)),
+    "run-seed-and-set-seed": Case(
+        ["run", "{in}/s.yaml", "-o", "{out}/r", "--seed", "5", "--set", "seed=7"],
+        {"s.yaml": BASE},
+        ("--set: seed: also given by --seed 5", "not both"),
+    ),
+    "run-csv-and-set-csv": Case(
+        ["run", "{in}/s.yaml", "-o", "{out}/r", "--csv", "--set", "outputs.csv=false"],
+        {"s.yaml": BASE},
+        ("--set: outputs.csv: also given by --csv",),
+    ),
+    "compare-replicates-and-set-replicates": Case(
+        [
+            *["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/c"],
+            *["--replicates", "2", "--set", "replicates=3"],
+        ],
+        {"s.yaml": BASE, "t.yaml": scenario(name="name: other")},
+        ("--set: replicates: also given by --replicates 2",),
+    ),
     "compare-replicates-1e9": arg(
         "compare", "a.yaml", "b.yaml", "--replicates", "1000000000", expect=("--replicates",)
     ),
@@ -649,6 +695,16 @@ CASES: dict[str, Case] = {
         ["run", "{in}/s.yaml", "-o", "{out}/mine"],
         {"s.yaml": BASE, "../out/mine/notes.txt": "x"},
         ("mine", "not a results folder"),
+    ),
+    "output-not-utf8": Case(  # `-o $'\xfd'`: pyarrow stopped with "unexpected error"
+        ["run", "{in}/s.yaml", "-o", "{out}/\udcfd", "--no-progress"],
+        {"s.yaml": BASE},
+        ("the output path", "is not UTF-8 text"),
+    ),
+    "sweep-output-not-utf8": Case(
+        ["sweep", "{in}/sw.yaml", "-o", "{out}/\udcfd", "--no-progress"],
+        {"sw.yaml": SWEEP, "base.yaml": BASE},
+        ("not UTF-8 text",),
     ),
     "output-is-the-current-folder": Case(
         ["run", "{in}/s.yaml", "-o", "."], {"s.yaml": BASE}, ("current folder",)

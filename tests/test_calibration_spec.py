@@ -91,6 +91,11 @@ def test_the_prior_is_the_registry_plausible_range(tmp_path):
         ("budget: {runs: 5}\n", "out of range"),
         ("set: {behaviour.emigrate_constant: -5}\n", "both calibrated and set"),
         (PARAMETERS.replace("parameters", "exclude"), "no parameter left"),
+        # keys the calibration controls itself were ignored without a word
+        ("set: {seed: 5}\n", "set.seed: 'seed' cannot be set: the runs' seeds come from"),
+        ("set: {replicates: 50}\n", "set.replicates: 'replicates' cannot be set"),
+        ("set: {uncertainty.kind: parameters}\n", "set.uncertainty.kind: 'uncertainty.kind' can"),
+        ("set: {uncertainty: {kind: parameters}}\n", "set.uncertainty: 'uncertainty' cannot"),
     ],
 )
 def test_spec_errors_name_the_key(tmp_path, extra, needle):

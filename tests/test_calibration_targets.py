@@ -335,6 +335,9 @@ def test_bad_targets_tables_are_clear_errors(tmp_path):
         load_targets(bad, tmp_path / "m.yaml")
     with pytest.raises(CalibrationError, match="not found"):
         load_targets(tmp_path / "none.csv", tmp_path / "m.yaml")
+    bad.write_bytes(HEADER.encode() + b"C01,c,F\xe9,1,p,2021,GBR,s,u,primary\n")
+    with pytest.raises(CalibrationError, match=r"bad\.csv: not UTF-8 text \(byte 0xe9\)"):
+        load_targets(bad, tmp_path / "m.yaml")
 
 
 def _row(value: str) -> str:

@@ -143,3 +143,20 @@ def test_hrhsim_compare_command(tiny, capsys, monkeypatch):
     # A user error is one clear line and exit status 2.
     assert cli.main(["compare", str(files[0]), str(out / "missing.yaml"), "-o", str(out)]) == 2
     assert "missing.yaml" in capsys.readouterr().err
+
+
+def test_scenarios_that_start_apart_get_a_briefing(tmp_path):
+    """An option at another scale starts from other densities (`<scenario>|start` columns): the
+    safeguards table's CSV stopped the briefing with "cannot insert start, already exists"."""
+    (tmp_path / "base.yaml").write_text(BASE.replace("replicates: 3", "replicates: 1"))
+    (tmp_path / "finer.yaml").write_text(
+        "extends: base.yaml\nname: finer\nscale: {workers_per_agent: 100}\n"
+    )
+    result = compare(tmp_path / "base.yaml", [tmp_path / "finer.yaml"], tmp_path / "cmp")
+    table = pd.read_csv(tmp_path / "cmp" / "safeguards_countries.csv")
+    levels = table[table["measure"] == "level"].set_index(["country", "scenario"])["start"]
+    assert levels.notna().all() and set(levels.index.get_level_values(1)) == {
+        "tiny baseline",
+        "finer",
+    }
+    assert (result.out_dir / "index.html").is_file()

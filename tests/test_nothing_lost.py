@@ -289,6 +289,14 @@ def test_fsync_before_the_swap(tmp_path, monkeypatch):
     assert (tmp_path / "a.bin").read_bytes() == b"x" and leftovers(tmp_path) == []
 
 
+def test_text_with_a_file_names_undecodable_bytes_is_written(tmp_path):
+    """A calibration run from `$'\\xf5.yaml'` wrote its command line into fitted.yaml and
+    stopped at the end, all its runs done, with "unexpected error: UnicodeEncodeError"."""
+    results.atomic_write(tmp_path / "f.yaml", "# Command: hrhsim calibrate \udcf5.yaml\n")
+    text = (tmp_path / "f.yaml").read_text(encoding="utf-8")
+    assert text == "# Command: hrhsim calibrate \\udcf5.yaml\n" and leftovers(tmp_path) == []
+
+
 def test_csv_cells_cannot_run_as_formulas(tmp_path):
     frame = pd.DataFrame(
         {

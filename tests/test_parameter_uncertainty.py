@@ -60,6 +60,55 @@ def test_bad_samples_are_named_with_the_scenario_key(tmp_path, sample, needle):
     assert needle in text and "uncertainty.sample" in text and "post.csv" in text
 
 
+@pytest.mark.parametrize(
+    ("sample", "needle"),
+    [
+        (
+            "draw,behaviour.wage_weight\n0,1\n1,abc\n",
+            "post.csv:3: behaviour.wage_weight = 'abc' is not a number "
+            "(expected a number from 0 to 20)",
+        ),
+        (
+            "draw,behaviour.emigrate_constant,behaviour.wage_weight\n0,-4,inf\n",
+            "post.csv:2: behaviour.wage_weight = 'inf' is not finite",
+        ),
+        ("draw,behaviour.wage_weight\n0,99\n", "post.csv:2: behaviour.wage_weight = 99 is outside"),
+        (  # an integer parameter was rounded without a word
+            "draw,workforce.training_lag.doctors\n0,5.0\n1,5.5\n",
+            "post.csv:3: workforce.training_lag.doctors = 5.5 is not a whole number",
+        ),
+    ],
+)
+def test_a_bad_value_is_named_with_its_line_and_column(tmp_path, sample, needle):
+    """The scenario's line names the key; the message names the sample's line, column and value."""
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario(_scenario(tmp_path, sample))
+    assert needle in str(err.value)
+
+
+def test_a_sample_not_in_utf8_says_so(tmp_path):
+    path = _scenario(tmp_path, "draw,behaviour.wage_weight\n0,1\n")
+    (tmp_path / "post.csv").write_bytes(b"draw,behaviour.wage_weight\n0,\xff\n")
+    with pytest.raises(ScenarioError, match=r"post\.csv: not UTF-8 text \(byte 0xff\)"):
+        sim.load_scenario(path)
+
+
+def test_a_sampled_parameter_set_by_set_is_refused_not_replaced(tmp_path):
+    """`--set behaviour.emigrate_constant=-4` ran with the drawn values instead, without a word;
+    a value the files set (calibration/fitted.yaml's point) is what the draws replace."""
+    path = _scenario(tmp_path, TWO)
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario(path, ["behaviour.emigrate_constant=-4.5"])
+    text = str(err.value)
+    assert text.startswith("--set: behaviour.emigrate_constant: ")
+    assert "drawn from the posterior sample in every replicate" in text
+    sim.load_scenario(path, ["behaviour.wage_weight=1.5"])  # not sampled: fine
+    (tmp_path / "t.yaml").write_text(
+        "extends: s.yaml\nname: t\nbehaviour: {emigrate_constant: -4.5}\n"
+    )
+    sim.load_scenario(tmp_path / "t.yaml")  # set in a file: the draws replace it
+
+
 def test_a_missing_sample_file_is_named(tmp_path):
     path = _scenario(tmp_path, TWO)
     (tmp_path / "post.csv").unlink()

@@ -79,7 +79,13 @@ def read_targets_csv(path: str | Path) -> dict[str, dict[str, str]]:
                 rows[ident]["_line"] = str(n)
     except FileNotFoundError:
         raise CalibrationError("targets file not found", file=shown) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        raise CalibrationError(
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
+            file=shown,
+            expected="a CSV file in UTF-8",
+        ) from None
+    except (OSError, csv.Error) as exc:
         raise CalibrationError(f"cannot read the targets file: {exc}", file=shown) from None
     if not rows:
         raise CalibrationError("the targets file has no rows", file=shown)

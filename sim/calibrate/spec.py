@@ -5,7 +5,8 @@ Format (docs/calibration.md; every key but `scenario` optional)::
     name: global                       default: the file name
     description: text
     scenario: ../scenarios/baseline.yaml   the scenario whose parameters are calibrated
-    set:                               overrides of the scenario for calibration runs
+    set:                               overrides of the scenario for calibration runs (not
+                                       seed, replicates or uncertainty: the calibration's own)
       time.start_year: 2020
       time.years: 6
     targets: targets.csv               published figures (default: targets.csv beside the spec)
@@ -285,6 +286,11 @@ def load_spec(path: str | os.PathLike) -> CalibrationSpec:
     overrides = data.get("set") or {}
     if not isinstance(overrides, dict):
         raise ck.error(("set",), "expected a mapping of dotted scenario paths to values")
+    for key in overrides:
+        section = str(key).split(".")[0]
+        if section in NOT_SETTABLE:
+            reason, expected = NOT_SETTABLE[section]
+            raise ck.error(("set", str(key)), f"'{key}' cannot be set: {reason}", expected)
     registry = calibratable_parameters()
     chosen = data.get("parameters", "all")
     if chosen == "all":
@@ -372,6 +378,25 @@ def load_spec(path: str | os.PathLike) -> CalibrationSpec:
         raw=data,
     )
     return spec
+
+
+NOT_SETTABLE = {
+    "seed": (
+        "the runs' seeds come from the calibration's own `seed`",
+        "the calibration's top-level `seed:`",
+    ),
+    "replicates": (
+        "the calibration decides its runs (one seed per evaluation, `posterior.replicates` "
+        "for the checks)",
+        "posterior: {replicates: N}",
+    ),
+    "uncertainty": (
+        "calibration runs carry stochastic uncertainty only (the parameters are what it samples)",
+        "no uncertainty key under set:",
+    ),
+}
+"""Scenario keys (or sections) a calibration controls itself: `set` may not name them, as they
+would be ignored."""
 
 
 def base_scenario(spec: CalibrationSpec) -> Any:

@@ -86,6 +86,26 @@ def add_set_option(parser: argparse.ArgumentParser, *, every: str | None = None)
     )
 
 
+def refuse_set_and_option(overrides: list[str], options: dict[str, tuple[str, object]]) -> None:
+    """Refuse a key given both by `--set` and by its own option (`--seed 5 --set seed=7`), which
+    the option would override without a word. `options`: {scenario path: (option, its value, or
+    None when not given)}."""
+    from sim.errors import ScenarioError
+    from sim.inputs.extends import SET_SOURCE
+
+    for item in overrides:
+        path = str(item).partition("=")[0].strip()
+        option, value = options.get(path, (None, None))
+        if value is not None:
+            given = option if value is True else f"{option} {value}"
+            raise ScenarioError(
+                f"also given by {given}",
+                file=SET_SOURCE,
+                key_path=path,
+                expected=f"either --set {path}=... or {option}, not both",
+            )
+
+
 def folder(text: str) -> Path:
     """An argparse type for an output folder: a non-empty path (`-o ""` meant the current one)."""
     if not text.strip():

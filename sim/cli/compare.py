@@ -11,7 +11,7 @@ import re
 import sys
 
 from sim.cli import argtypes
-from sim.cli.argtypes import add_set_option
+from sim.cli.argtypes import add_set_option, refuse_set_and_option
 
 HELP = "compare policy options with a baseline and write an HTML briefing"
 DESCRIPTION = (
@@ -139,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
         what = "reused" if run.reused else "ran   "
         print(f"{what} {run.name}: {run.run_dir}", flush=True)
 
+    refuse_set_and_option(
+        getattr(args, "overrides", None) or [],
+        {"seed": ("--seed", args.seed), "replicates": ("--replicates", args.replicates)},
+    )
     result = compare(
         args.baseline,
         args.options,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.cli import argtypes
-from sim.cli.argtypes import add_set_option
+from sim.cli.argtypes import add_set_option, refuse_set_and_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,6 +114,15 @@ def run(args: argparse.Namespace) -> int:
     from sim.outputs.folders import default_folder
     from sim.runner import run_scenario
 
+    refuse_set_and_option(
+        args.overrides,
+        {
+            "seed": ("--seed", args.seed),
+            "replicates": ("--replicates", args.replicates),
+            "engine": ("--engine", args.engine),
+            "outputs.csv": ("--csv", args.csv),
+        },
+    )
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.output or Path("results") / default_folder(scenario.name)
     summary = run_scenario(

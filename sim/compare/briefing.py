@@ -543,9 +543,11 @@ def _export_tables(
     if len(corridors):
         out["corridors"] = export.long_form(corridors, ["origin", "destination"], base_name)
     if len(per_country):
-        out["safeguards_countries"] = export.long_form(
-            per_country, ["country", "name", "start"], base_name
-        )
+        # scenarios that start apart (another scale) have their own `<scenario>|start`: the
+        # baseline's `start` is then one of them, not a key of every row
+        apart = any(str(c).endswith("|start") for c in per_country.columns)
+        ids = ["country", "name"] if apart else ["country", "name", "start"]
+        out["safeguards_countries"] = export.long_form(per_country, ids, base_name)
     if len(money_tab):
         out["money"] = export.long_form(money_tab, ["item", "label"], base_name)
     out["over_time"] = pd.concat(

@@ -58,8 +58,9 @@ def read_parameter_sample(
         if referrer is None:
             return ScenarioError(message, file=shown, line=line, expected=expected)
         file, ref_line, key = referrer
+        where = shown if line is None else f"{shown}:{line}"
         return ScenarioError(
-            f"{shown}: {message}", file=file, line=ref_line, key_path=key, expected=expected
+            f"{where}: {message}", file=file, line=ref_line, key_path=key, expected=expected
         )
 
     p = Path(path)
@@ -70,7 +71,11 @@ def read_parameter_sample(
             raise fail(f"posterior sample larger than {MAX_BYTES >> 20} MiB")
         with open(p, encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        raise fail(
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})", "a CSV file in UTF-8"
+        ) from None
+    except (OSError, csv.Error) as exc:
         raise fail(f"cannot read the posterior sample: {exc}") from None
     if not rows or rows[0][:1] != ["draw"]:
         raise fail("the first column must be `draw`", "a CSV written by hrhsim calibrate", 1)
@@ -95,13 +100,24 @@ def read_parameter_sample(
             continue
         if len(row) != len(names) + 1:
             raise fail(f"{len(row)} values, expected {len(names) + 1}", line=n)
-        try:
-            numbers = [float(x) for x in row[1:]]
-        except ValueError:
-            raise fail("a value is not a number", line=n) from None
-        if not all(math.isfinite(x) for x in numbers):
-            raise fail("a value is not finite", line=n)
-        for name, x in zip(names, numbers, strict=True):
+        numbers = []
+        for name, text in zip(names, row[1:], strict=True):
+            try:
+                number = float(text)
+            except ValueError:
+                number = None
+            if number is None or not math.isfinite(number):
+                lo, hi = ranged[name].min, ranged[name].max
+                raise fail(
+                    f"{name} = {text.strip()[:40]!r} is "
+                    + ("not a number" if number is None else "not finite"),
+                    f"a number from {lo:g} to {hi:g}",
+                    line=n,
+                )
+            numbers.append(number)
+        for name, x, whole in zip(names, numbers, integer, strict=True):
+            if whole and x != int(x):  # was rounded without a word
+                raise fail(f"{name} = {x:g} is not a whole number", f"{name} as an integer", n)
             lo, hi = ranged[name].min, ranged[name].max
             if (lo is not None and x < lo) or (hi is not None and x > hi):
                 raise fail(

@@ -151,7 +151,9 @@ SCHEMA: dict = {
         "kind": Field("enum", "stochastic", "What the replicates carry: `stochastic` (each "
                       "replicate its own seed, the parameters as set) or `parameters` (each "
                       "replicate also draws, with its own seed, one parameter vector of `sample`, "
-                      "the calibration's posterior; the manifest records each draw).",
+                      "the calibration's posterior; the manifest records each draw; its "
+                      "parameters may then not be set by `--set` or a sweep, as the draw "
+                      "replaces them).",
                       choices=("stochastic", "parameters")),
         "sample": Field("path", None, "Posterior sample of `hrhsim calibrate` (CSV: a `draw` "
                         "column and one column per dotted parameter path, e.g. "

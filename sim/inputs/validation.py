@@ -425,7 +425,23 @@ def check_consistency(data: dict, v: Validator) -> None:
                 expected="uncertainty.sample: the posterior sample of a calibration",
             )
         file, line = v.prov.lookup(("uncertainty", "sample"))
-        read_parameter_sample(uncertainty["sample"], referrer=(file, line, "uncertainty.sample"))
+        sample = read_parameter_sample(
+            uncertainty["sample"], referrer=(file, line, "uncertainty.sample")
+        )
+        for name in sample.names:  # each replicate's draw replaces them
+            path = tuple(name.split("."))
+            origin = v.prov.recorded(path)
+            if (
+                origin is not None
+                and _nearness(v.prov, path) == 2  # --set or a sweep, not a file
+                and not str(origin[0]).startswith(str(uncertainty["sample"]))  # not a draw
+            ):
+                raise v.error(
+                    path,
+                    f"{name} is drawn from the posterior sample in every replicate "
+                    "(uncertainty.kind: parameters): the value set here would have no effect",
+                    expected=f"no {name} here, or uncertainty.kind: stochastic",
+                )
     for i, agreement in enumerate(data["policies"]["agreements"]):
         if agreement["source"] == agreement["destination"]:
             raise v.error(
@@ -450,6 +466,10 @@ def check_name(name: str, v: Validator, *, given: bool) -> None:
     bad = first_control_character(name)
     if bad is not None:
         raise fail(f"holds a control character ({bad})")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a file name's undecodable bytes (`\udcff`)
+        raise fail("is not UTF-8 text") from None
     if not name.strip():
         raise fail("is empty")
     parts = [p.strip() for p in name.replace("\\", "/").split("/")]

@@ -312,6 +312,13 @@ def read_world_file(path: Path) -> dict[str, Any]:
     doctors = doctors_density * population / 10_000
     for d, k in last_ftd.items():  # the model would scale the excess away without a word
         foreign = float(ftd[:, codes[d]].sum())
+        if foreign > 0 and not rows[codes[d]].get("ftd_reported", False):
+            raise r.error(  # the model would read the migrant stocks instead without a word
+                ("corridors", str(k), "ftd_doctors"),
+                f"ftd_doctors into {d} are read only for a destination that reports its "
+                f"foreign-trained doctors, and {d} has no `ftd_reported: true`",
+                f"ftd_reported: true on {d}, or no ftd_doctors into it",
+            )
         if foreign >= doctors[codes[d]]:
             raise r.error(
                 ("corridors", str(k), "ftd_doctors"),

@@ -14,7 +14,7 @@ What it guarantees, whatever the file holds:
 - **numbers as people write them**: `1e3` is the number 1000 (YAML 1.1 wants `1.0e+3`), and the
   YAML 1.1 forms that silently read as another number are refused: a leading zero (`010` would be
   octal 8) and colons (`2:30` would be 150, base 60); keys that YAML reads as null or a boolean
-  (`~:`, `no:`) are refused too;
+  (`~:`, `no:`) or as another number (`35_44:` would be the key 3544) are refused too;
 - **one error format**: every problem is raised as the caller's `HrhsimError` subclass, printed
   as `FILE:LINE: key.path: message (expected ...)`.
 
@@ -425,6 +425,20 @@ def _check_tree(root: yaml.Node, file: str, error: type[HrhsimError]) -> dict[Ke
                         line=key.start_mark.line + 1,
                         expected=f"a plain key such as 'name:' (quote it if meant: '{text}':)",
                     )
+                if (
+                    key.tag in (_INT_TAG, _FLOAT_TAG)
+                    and not text.lstrip("+-").isdigit()  # `000:` of `{rate: 20,000}`: validation.py
+                    and len(text) <= MAX_NUMBER_LENGTH
+                ):
+                    number = yaml.load(text, Loader=_Loader)  # a plain number: safe
+                    if str(number) != text:  # `35_44:` is 3544, `0x1F:` 31, `1e3:` 1000.0
+                        raise error(
+                            f"the key '{text}' is read by YAML as the number {number}",
+                            file=file,
+                            key_path=".".join(path) or None,
+                            line=key.start_mark.line + 1,
+                            expected=f"a plain key such as 'name:' (quote it if meant: '{text}':)",
+                        )
                 if (key.tag, text) in keys:
                     raise error(
                         f"duplicate key '{text}'",

@@ -222,7 +222,7 @@ def atomic_write(
     fsync: bool = True,
     shown: str | os.PathLike | None = None,
 ) -> Path:
-    """Write `data` (bytes, text, or a function writing a given path) to `path` atomically.
+    """Write `data` (bytes, UTF-8 text, or a function writing a given path) to `path` atomically.
 
     The parent folder is created. `OSError`s become `SetupError`s naming `shown` (default:
     `path`).
@@ -238,7 +238,11 @@ def atomic_write(
         if callable(data):
             data(tmp)
         else:
-            payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            # undecodable bytes of a file name in the text (`\udcf5`, from a command line or a
+            # path) are written as that escape, as messages print them
+            payload = (
+                data.encode("utf-8", "backslashreplace") if isinstance(data, str) else bytes(data)
+            )
             with open(tmp, "xb") as fh:
                 fh.write(payload)
         if fsync:
@@ -351,6 +355,13 @@ def check_output_dir(out: str | os.PathLike, *, run_folder: bool = True) -> Path
     is replaced as a whole). Raises `SetupError` naming the path.
     """
     out = Path(out)
+    try:
+        os.fspath(out).encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system decoding could not read (`\udcff`)
+        raise SetupError(
+            f"the output path {out} is not UTF-8 text",
+            expected="a folder name in UTF-8 (the Parquet writer takes no other)",
+        ) from None
     try:
         absolute = Path(os.path.abspath(out))
         info = out.lstat() if run_folder and out.is_symlink() else out.stat()
