@@ -134,12 +134,9 @@ class World:
     ``recruitment_channels.csv``: the UK with the Philippines, Kenya and Nepal, Japan's partnership
     agreements; a state's agreements and placement programmes are not channels). None in files."""
     recognition_pathway_from: np.ndarray | None = None
-    """(C, C, K) ``[origin, destination, cadre]`` the calendar year from which the destination
-    registers the cadre trained in the origin without its own examinations (+inf: none;
-    ``recruitment_channels.csv``, rows ``expedited_recognition``: Australia's Competent Authority
-    pathway for doctors trained in the UK, Ireland, the USA, Canada and New Zealand, New Zealand's
-    for the UK and Ireland, and the Trans-Tasman Mutual Recognition Act between the two). None in
-    files."""
+    """(C, C, K) ``[origin, destination, cadre]`` the year from which the destination registers
+    the cadre trained in the origin without its own examinations (+inf: none; rows
+    ``expedited_recognition`` of ``recruitment_channels.csv``, docs/data.md §4). None in files."""
     practice_language: np.ndarray | None = None
     """(C, C, K) ``[origin, destination, cadre]`` 1 where the origin shares the destination's
     language of practice of the cadre, else 0: the common official language, except at the Gulf's

@@ -63,21 +63,15 @@ def affinity(behaviour: Mapping, world: World, slots: np.ndarray) -> np.ndarray:
 
 
 def dated_affinity(behaviour: Mapping, setup, year: int) -> np.ndarray:
-    """The destination utility that does not change within a year: `affinity` plus the
-    government-to-government recruitment channels and the expedited recognition pathways in
-    force. (C origin, D, K).
-
-    ODD §4.2.2, emigrate: affinity[o,d,k] + μ_G·[d recruits cadre k in o through a
-    government-to-government channel in the year] (`Setup.partner_from`,
-    `behaviour.recruitment_channel_effect`) + μ_R·[d registers cadre k trained in o without its
-    own examinations in the year] (`Setup.recognition_from`,
-    `behaviour.recognition_pathway_effect`).
+    """The destination utility fixed within a year (C origin, D, K), ODD §4.2.2: affinity[o,d,k]
+    + μ_G·[d's government-to-government channel with o for k in force] + μ_R·[d's expedited
+    recognition of k trained in o in force].
 
     Args:
-        behaviour: the scenario's `behaviour` section (μ_G, μ_R, utility).
-        setup: the run's `Setup`: its `affinity` (C, D, K), and `partner_from` and
-            `recognition_from` (C, D, K), the calendar year from which each channel or pathway
-            runs (+inf: none).
+        behaviour: the scenario's `behaviour` (`recruitment_channel_effect` μ_G and
+            `recognition_pathway_effect` μ_R, utility).
+        setup: the run's `Setup`: `affinity`, and `partner_from` and `recognition_from`, the
+            calendar year from which each channel or pathway runs (+inf: none); (C, D, K) each.
         year: the calendar year.
     """
     channel = float(behaviour["recruitment_channel_effect"]) * (setup.partner_from <= year)

@@ -17,8 +17,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from sim.errors import SetupError
-from sim.outputs.results import write_problem
+from sim.errors import SetupError, write_problem
 
 log = logging.getLogger(__name__)
 

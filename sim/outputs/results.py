@@ -41,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.errors import SetupError
+from sim.errors import SetupError, describe_os_error, write_problem
 
 __all__ = [
     "FLOW_COLUMNS",
@@ -102,33 +102,6 @@ HOST_TAG = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 _TEMP = ".tmp"
 _STALE_S = 24 * 3600.0
 """Temporary files of another host are removed when older than this."""
-
-_WRITE_PROBLEMS = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is exceeded",
-    errno.EFBIG: "the file is too large for this file system (or a size limit)",
-    errno.EROFS: "the file system is read-only",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EISDIR: "it is a folder",
-    errno.ENAMETOOLONG: "the name is too long",
-    errno.ELOOP: "too many levels of symbolic links",
-    errno.EIO: "input/output error",
-    errno.ENOENT: "no such file or folder",
-}
-
-
-def describe_os_error(exc: OSError) -> str:
-    """A short phrase for an OS error (`the disk is full`, `permission denied`, ...)."""
-    return _WRITE_PROBLEMS.get(exc.errno or 0, exc.strerror or str(exc) or type(exc).__name__)
-
-
-def write_problem(exc: OSError, path: str | os.PathLike, verb: str = "write") -> SetupError:
-    """A `SetupError` for an OS error met while writing `path`."""
-    return SetupError(
-        f"cannot {verb} {path}: {describe_os_error(exc)}", expected="a writable output folder"
-    )
 
 
 # --------------------------------------------------------------------------------------------------
