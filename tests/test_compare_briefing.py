@@ -1003,6 +1003,7 @@ def test_the_source_sentence_does_not_repeat_the_displacement_sentence():
         steps={"density": {"PHL": 0.02}},
         groups=SimpleNamespace(safeguards=("AAA",), name=lambda code: "Philippines"),
         year=2032,
+        first=2022,
         elsewhere={"opt": row},
     )
     run = SimpleNamespace(name="opt")

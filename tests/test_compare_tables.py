@@ -186,9 +186,10 @@ def _emigrants_run(values: dict[str, list[float]], later: dict | None = None) ->
 
 def test_emigration_elsewhere_is_the_largest_change_off_the_list_with_an_interval_off_zero():
     """Displacement: the listed country's change is left out, a larger median whose interval
-    includes zero gives way to smaller ones whose interval does not, a fall counts as much as a
-    rise, and only the year asked for is read (12 replicates: enough for a change whose
-    replicates all agree to stand out of the noise of the countries scanned)."""
+    includes zero gives way to smaller ones whose interval does not, a rise is named before a
+    larger fall and a fall where nothing rises, and only the year asked for is read (12
+    replicates: enough for a change whose replicates all agree to stand out of the noise of the
+    countries scanned)."""
     from types import SimpleNamespace
 
     from sim.compare import reading, summary, tables
@@ -201,20 +202,24 @@ def test_emigration_elsewhere_is_the_largest_change_off_the_list_with_an_interva
     moved = {"AAA": [5100] * r, "BBB": noisy, "CCC": consistent, "DDD": [100] * r}
     option = _emigrants_run(moved, later={**steady, "DDD": [9000] * r})
     groups = SimpleNamespace(safeguards=("AAA",), name=lambda code: code.title())
-    row = tables.emigration_elsewhere(base, option, groups, 2030)
+    row = tables.emigration_elsewhere(base, option, groups, [2030])
     assert row["country"] == "CCC" and row["median"] == pytest.approx(210.0)
     fall = _emigrants_run({**moved, "DDD": [-190, -200, -210] * (r // 3)})
-    row_fall = tables.emigration_elsewhere(_emigrants_run(steady), fall, groups, 2030)
+    row_fall = tables.emigration_elsewhere(_emigrants_run(steady), fall, groups, [2030])
+    assert row_fall["country"] == "CCC"  # a rise (displacement) before a larger fall
+    only_fall = _emigrants_run({**moved, "CCC": [100] * r, "DDD": [-190, -200, -210] * (r // 3)})
+    row_fall = tables.emigration_elsewhere(_emigrants_run(steady), only_fall, groups, [2030])
     assert row_fall["country"] == "DDD" and row_fall["median"] == pytest.approx(-300.0)
     ctx = SimpleNamespace(
         year=2030,
+        first=2029,
         elsewhere={"opt": row},
         groups=groups,
         evidence=reading.Evidence(replicates=r, workers_per_agent=50.0),
     )
     text = summary._elsewhere(ctx, SimpleNamespace(name="opt"))
     assert text.startswith("Off the safeguards list, the largest change in emigration in 2030")
-    assert "in Ccc (CCC): it rises by 210 workers a year" in text
+    assert "in Ccc (CCC): it rises by 210 workers in all" in text
     # below two simulated workers (2 x 200 = 400): not said
     ctx.evidence = reading.Evidence(replicates=r, workers_per_agent=200.0)
     assert summary._elsewhere(ctx, SimpleNamespace(name="opt")) == ""
@@ -223,7 +228,35 @@ def test_emigration_elsewhere_is_the_largest_change_off_the_list_with_an_interva
     assert summary._elsewhere(ctx, SimpleNamespace(name="opt")) == ""
     # nothing off the list with an interval off zero: no country
     quiet = _emigrants_run({"AAA": [5100] * r, "BBB": noisy, "CCC": [100] * r})
-    assert tables.emigration_elsewhere(_emigrants_run(steady), quiet, groups, 2030) is None
+    assert tables.emigration_elsewhere(_emigrants_run(steady), quiet, groups, [2030]) is None
+
+
+def test_a_displacement_is_summed_over_the_years_asked_for():
+    """A change in 2030 and another in 2031 add up over both years (a displacement that fades by
+    the horizon still counts); a year with no value in a replicate is no partial sum."""
+    from types import SimpleNamespace
+
+    from sim.compare import tables
+
+    r = 6
+    steady = {c: [100] * r for c in ("AAA", "BBB", "CCC")}
+    base = _emigrants_run(steady, later=steady)
+    option = _emigrants_run(
+        {**steady, "CCC": [300, 310, 320] * 2}, later={**steady, "CCC": [150, 160, 170] * 2}
+    )
+    groups = SimpleNamespace(safeguards=("AAA",), name=lambda code: code.title())
+    both = tables.emigration_elsewhere(base, option, groups, [2030, 2031])
+    assert both["country"] == "CCC" and both["median"] == pytest.approx(210.0 + 60.0)
+    assert tables.emigration_elsewhere(base, option, groups, [2031])["median"] == pytest.approx(
+        60.0
+    )
+    gap = _emigrants_run(
+        {**steady, "CCC": [300, 310, 320] * 2},
+        later={**steady, "CCC": [150, 160, 170] * 2, "BBB": [np.nan] * r},
+    )
+    busy = _emigrants_run(steady, later={**steady, "BBB": [1000] * r})
+    with_gap = tables.emigration_elsewhere(busy, gap, groups, [2030, 2031])
+    assert with_gap["country"] == "CCC"  # BBB undefined, not 1,000 short in every replicate
 
 
 def test_a_displacement_must_stand_out_of_the_noise_of_every_country_scanned():
@@ -242,7 +275,7 @@ def test_a_displacement_must_stand_out_of_the_noise_of_every_country_scanned():
         steady = {c: [100] * n for c in ("AAA", "BBB", "CCC", "DDD")}
         option = {**steady, "CCC": [100 + c for c in changes]}
         return tables.emigration_elsewhere(
-            _emigrants_run(steady), _emigrants_run(option), groups, 2030
+            _emigrants_run(steady), _emigrants_run(option), groups, [2030]
         )
 
     assert elsewhere([200, 210, 220, 230, 240])["country"] == "CCC"
@@ -277,7 +310,7 @@ def test_a_displacement_of_replicates_that_agree_by_the_grain_of_the_count_is_no
         steady = {c: [100] * len(changes) for c in codes}
         option = {**steady, "CCC": [100 + c for c in changes]}
         row = tables.emigration_elsewhere(
-            _emigrants_run(steady), _emigrants_run(option), groups, 2030, resolution
+            _emigrants_run(steady), _emigrants_run(option), groups, [2030], resolution
         )
         return None if row is None else row["country"]
 

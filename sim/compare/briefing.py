@@ -395,7 +395,7 @@ def _write(
         glance=glance_tab,
         elsewhere={
             o.name: tables.emigration_elsewhere(
-                baseline, o, groups, year, evidence.workers_per_agent or 0.0
+                baseline, o, groups, range(first + 1, year + 1), evidence.workers_per_agent or 0.0
             )
             for o in options
         },

@@ -31,14 +31,20 @@ _UNIT = {
 
 
 def _phrase(
-    metric: Metric, row: pd.Series, ev: reading.Evidence, *, step: float | None = None
+    metric: Metric,
+    row: pd.Series,
+    ev: reading.Evidence,
+    *,
+    step: float | None = None,
+    unit: str | None = None,
 ) -> str:
     """`rises by 0.60 per 10,000 (90% interval 0.58 to 0.63)` and the like (`step`: one
-    simulated worker of a country, as `reading.read_change` takes it)."""
+    simulated worker of a country, as `reading.read_change` takes it; `unit`: the words after
+    the number, by default its kind's, `_UNIT`)."""
     lo, med, hi = row["change_p5"], row["change_median"], row["change_p95"]
     if not all(isinstance(v, float | int) and math.isfinite(v) for v in (lo, med, hi)):
         return "is not available"
-    unit = _UNIT.get(metric.kind, "")
+    unit = _UNIT.get(metric.kind, "") if unit is None else unit
     med_s, lo_t, hi_t = fmt.estimate(med, lo, hi, metric.kind, signed=True)
     med_t = med_s.lstrip("+" + fmt.MINUS)  # the verb says the direction
     if metric.kind == "share":
@@ -141,14 +147,15 @@ def _employment(ctx: Context, run: Run) -> str:
     )
 
 
-_ELSEWHERE = Metric("emigration_elsewhere", "emigration", "workers", "workers/year")
+_ELSEWHERE = Metric("emigration_elsewhere", "emigration", "workers", "workers")
 
 
 def _elsewhere(ctx: Context, run: Run) -> str:
-    """`Off the safeguards list, the largest change in emigration in 2032 that stands out of the
-    noise of the countries compared is in India (IND): it rises by 17,000 workers a year (...)`,
-    when the change reaches two simulated workers (`tables.emigration_elsewhere` chose it;
-    displacement of recruitment is the Code's concern too)."""
+    """`Off the safeguards list, the largest change in emigration over 2023–2032 that stands out
+    of the noise of the countries compared is in India (IND): it rises by 170,000 workers in all
+    (...)`, when the change reaches two simulated workers (`tables.emigration_elsewhere` chose
+    it, summed over the simulated years; displacement of recruitment is the Code's concern
+    too)."""
     row = ctx.elsewhere.get(run.name)
     if row is None or not ctx.groups.safeguards or ctx.evidence.replicates < 2:
         return ""  # one replicate: no interval to exclude zero
@@ -161,10 +168,13 @@ def _elsewhere(ctx: Context, run: Run) -> str:
     if not rd.relevant:
         return ""
     code = str(row["country"])
+    first, last = ctx.first + 1, ctx.year
+    span = f"in {last}" if first >= last else f"over {first}–{last}"
     return (
-        f"Off the safeguards list, the largest change in emigration in {ctx.year} that stands out "
-        f"of the noise of the countries compared is in {ctx.groups.name(code)} ({code}): it "
-        f"{_phrase(_ELSEWHERE, change, ev, step=step)}."
+        f"Off the safeguards list, the largest change in emigration {span} that stands out of "
+        "the noise of the countries compared is in "
+        f"{ctx.groups.name(code)} ({code}): it "
+        f"{_phrase(_ELSEWHERE, change, ev, step=step, unit=' workers in all')}."
     )
 
 
