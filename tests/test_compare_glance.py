@@ -468,14 +468,16 @@ def test_the_country_chart_and_the_maps_name_no_change_they_do_not_resolve():
 
 
 def test_an_option_message_says_how_many_of_the_workers_it_adds_have_a_post():
-    """Funded posts follow budgets that no option raises: an option that adds workers to the
-    safeguards-list countries mostly adds unemployed ones, and its message says so (a reader
-    would otherwise quote them as added services); not where nearly all have a post."""
+    """Funded posts follow budgets: an option that adds workers to the safeguards-list countries
+    without raising them adds unemployed ones, and its message says how many have a post (a
+    reader would otherwise quote them as added services); not where nearly all have one, nor
+    where the gain is within the noise; where the workers in posts fall, it says so."""
 
-    def message(added: float, employed: float) -> str:
+    def message(added: float, employed: float, low: float | None = None) -> str:
+        low = added * 0.9 if low is None else low
         table = pd.DataFrame(
             [
-                {"option": "opt", "item": "workers", "median": added, "p5": 0, "p95": 0},
+                {"option": "opt", "item": "workers", "median": added, "p5": low, "p95": added},
                 {"option": "opt", "item": "employed", "median": employed, "p5": 0, "p95": 0},
             ]
         )
@@ -483,10 +485,12 @@ def test_an_option_message_says_how_many_of_the_workers_it_adds_have_a_post():
         return summary._employment(ctx, SimpleNamespace(name="opt"))
 
     said = message(98_000.0, 1_300.0)
-    assert (
-        "Of the 98,000 health workers it adds in the safeguards-list countries, about 1,300 are in "
-        in said
+    assert said.startswith(
+        " Of the 98,000 health workers it adds in the safeguards-list countries, about 1,300 are "
+        "in funded posts; the others are unemployed (posts there follow health budgets"
     )
-    assert "funded posts: the others are unemployed" in said
     assert message(5_000.0, 4_700.0) == ""  # all but 300, under two simulated workers
     assert message(-2_000.0, -2_000.0) == "" and message(float("nan"), 0.0) == ""
+    assert message(3_000.0, 0.0, low=-500.0) == ""  # the gain's interval reaches below zero
+    fell = message(3_000.0, -600.0)
+    assert "none is in a new funded post: the workers in funded posts there change by −600" in fell

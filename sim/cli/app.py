@@ -270,7 +270,7 @@ def _os_error_message(exc: OSError) -> str | None:
     """The user-facing line for an OS error of the machine, or None for an unexpected one."""
     if exc.errno not in _ENVIRONMENT_ERRNOS and not exc.filename:
         return None
-    from sim.outputs.results import describe_os_error
+    from sim.errors import describe_os_error
 
     reason = describe_os_error(exc)
     return f"{exc.filename}: {reason}" if exc.filename else reason

@@ -99,7 +99,7 @@ def say_value(
     if f.unit in ("share", "share of wage", "probability") and isinstance(value, (int, float)):
         return _percent(value)
     if f.unit == "int$ PPP":
-        return "$" + _num(value)
+        return fmt.MONEY_PREFIX + _num(value)
     unit = f" {f.unit}" if f.unit and f.unit not in ("ratio",) else ""
     return _num(value) + unit
 
@@ -194,7 +194,8 @@ def lever_on(
             else "retention pay"
         )
         return (
-            f"{head}: {sel('payers')} pay ${_num(p.get('rate', 0.0))} per worker recruited "
+            f"{head}: {sel('payers')} pay {fmt.MONEY_PREFIX}{_num(p.get('rate', 0.0))} per worker "
+            "recruited "
             f"from {sel('recipients')}, who spend it on {use}."
         )
     if lever == "retention":

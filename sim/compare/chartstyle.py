@@ -12,6 +12,8 @@ import textwrap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from sim.compare import fmt
+
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#882255")
 """Option colours (Okabe & Ito 2008), after black for the baseline; the seventh, their yellow
 (#F0E442, contrast 1.3:1 on white: the last option's lines and points all but vanished), is
@@ -77,8 +79,8 @@ def _money_ticks(x: float, _pos: int | None = None) -> str:
     size = abs(x)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if size >= scale:
-            return f"{'-' if x < 0 else ''}${size / scale:g}{suffix}"
-    return f"{'-' if x < 0 else ''}${size:g}"
+            return f"{'-' if x < 0 else ''}{fmt.MONEY_PREFIX}{size / scale:g}{suffix}"
+    return f"{'-' if x < 0 else ''}{fmt.MONEY_PREFIX}{size:g}"
 
 
 def _compact_ticks(x: float, _pos: int | None = None) -> str:

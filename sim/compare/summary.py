@@ -126,8 +126,10 @@ def headline_message(ctx: Context, run: Run) -> str:
 
 
 def _employment(ctx: Context, run: Run) -> str:
-    """` Of the N health workers it adds in the safeguards-list countries, M are in funded
-    posts: ...`; '' where the option adds none there, where all but two simulated workers of
+    """` Of the N health workers it adds in the safeguards-list countries, about M are in funded
+    posts; the others are unemployed (...)`, or, where the workers in funded posts there fall,
+    `none is in a new funded post: ...`; '' where the option does not add workers there beyond
+    the noise (the interval's low end at or under 0), where all but two simulated workers of
     them have a post, or where the glance table does not know."""
     table = ctx.glance
     if table is None or table.empty:
@@ -136,14 +138,22 @@ def _employment(ctx: Context, run: Run) -> str:
     if added is None or employed is None:
         return ""
     w, e = float(added["change_median"]), float(employed["change_median"])
+    low = float(added["change_p5"])
     resolved = 2 * float(ctx.evidence.workers_per_agent or 0.0)
-    if not (math.isfinite(w) and math.isfinite(e)) or w <= 0 or w - e < resolved:
+    if not all(math.isfinite(v) for v in (w, e, low)) or low <= 0 or w - e < resolved:
         return ""
+    head = (
+        f" Of the {fmt.quote(w, 'workers')} health workers it adds in the safeguards-list countries"
+    )
+    why = "posts there follow health budgets, docs/ODD.md §7.2"
+    if e <= 0:
+        return (
+            f"{head}, none is in a new funded post: the workers in funded posts there change by "
+            f"{fmt.quote(e, 'workers', 2, signed=True)} ({why})."
+        )
     return (
-        f" Of the {fmt.quote(w, 'workers')} health workers it adds in the safeguards-list "
-        f"countries, about {fmt.quote(max(e, 0.0), 'workers', 2)} are in funded posts: the "
-        "others are unemployed, for posts there follow health budgets, which the option does "
-        "not raise (docs/ODD.md §7.2)."
+        f"{head}, about {fmt.quote(e, 'workers', 2)} are in funded posts; the others are "
+        f"unemployed ({why})."
     )
 
 
@@ -187,14 +197,15 @@ _SPENT = (
 
 
 def _spending(ctx: Context, run: Run) -> str:
-    """`Over 2023–2032 it spends $835 billion more public money than the baseline (90% interval
-    ...): extra training funded +$786 billion, incentives +$43.5 billion, compensation +$5.33
-    billion.` The total is the at-a-glance table's (compensation paid, incentives and extra
-    training funded, replicate by replicate); each part is the money section's paired change,
-    named when it reaches the money threshold for those years. '' when the total does not.
+    """`Over 2023–2032 it spends int$835 billion more public money than the baseline (90%
+    interval ...): extra training funded +int$786 billion, incentives +int$43.5 billion,
+    compensation +int$5.33 billion.` The total is the at-a-glance table's (compensation paid,
+    incentives and extra training funded, replicate by replicate); each part is the money
+    section's paired change, named when it reaches the money threshold for those years. '' when
+    the total does not.
 
     Every part is the option's own doing against the baseline: its training expansion, or the
-    countries' training response to the vacancies it changes (the package's $786 billion of
+    countries' training response to the vacancies it changes (the package's int$786 billion of
     destination training went unsaid while only incentives were stated)."""
     total = None if ctx.glance is None else glance.cell(ctx.glance, run.name, "spending")
     if total is None:

@@ -99,7 +99,7 @@ def channel_arrays(
                 first = max(_first_year(row, file), SAFEGUARDS_LIST_YEAR)
                 code_from[c, k] = min(code_from[c, k], first)
             if row["channel"] in partnered:
-                first, table = _first_year(row, file), partnered[row["channel"]]
+                first, first_years = _first_year(row, file), partnered[row["channel"]]
                 for partner in row["partner"].split():
                     if partner not in pos:
                         raise _channel_error(
@@ -110,7 +110,7 @@ def channel_arrays(
                             "ISO3 codes of countries",
                         )
                     o = pos[partner]
-                    table[o, c, k] = min(table[o, c, k], first)
+                    first_years[o, c, k] = min(first_years[o, c, k], first)
             if not row["annual_ceiling"]:
                 continue
             ceiling = float(row["annual_ceiling"])

@@ -41,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.errors import SetupError, describe_os_error, write_problem
+from sim.errors import SetupError, write_problem
 
 __all__ = [
     "FLOW_COLUMNS",
@@ -52,7 +52,6 @@ __all__ = [
     "check_output_dir",
     "clean_temp_files",
     "csv_writer",
-    "describe_os_error",
     "escape_cell",
     "escape_formulas",
     "exchange_paths",
