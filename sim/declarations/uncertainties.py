@@ -152,10 +152,11 @@ BEHAVIOUR: tuple[Parameter, ...] = (
         "behaviour.recognition_pathway_effect", 0.0, 4.0, 0.0, "utility",
         "none at the default; expedited recognition pathways (Australia's Competent Authority "
         "pathway from 2007, New Zealand's, the Trans-Tasman Mutual Recognition Act of 1997; "
-        "recruitment_channels.csv) register doctors trained in the listed countries without "
-        "the destination's examinations (the Australian Medical Council's two-part "
-        "examination, NZREX) that the emigration constant stands for elsewhere, as the free "
-        "movement effect does within the EU",
+        "recruitment_channels.csv) register doctors (and, between Australia and New Zealand, "
+        "nurses) trained in the listed countries without the destination's examinations (the "
+        "Australian Medical Council's two-part examination, NZREX) that the emigration constant "
+        "stands for elsewhere, as the free movement effect does within the EU; not fitted (no "
+        "current count identifies it: docs/calibration.md, 'Recognition pathways')",
         "Utility of a destination for workers of the cadre trained in an origin whose "
         "qualifications or registration it recognises without its own examinations "
         "(`World.recognition_pathway_from`): where the corridor's share is small, its flow is "
