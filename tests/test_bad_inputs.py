@@ -622,6 +622,11 @@ CASES: dict[str, Case] = {
         {"s.yaml": BASE},
         ("--set: outputs.csv: also given by --csv",),
     ),
+    "run-csv-and-set-outputs-section": Case(
+        ["run", "{in}/s.yaml", "-o", "{out}/r", "--csv", "--set", "outputs={{csv: false}}"],
+        {"s.yaml": BASE},
+        ("--set: outputs: also given by --csv (its key outputs.csv)",),
+    ),
     "compare-replicates-and-set-replicates": Case(
         [
             *["compare", "{in}/s.yaml", "{in}/t.yaml", "-o", "{out}/c"],

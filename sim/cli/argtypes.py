@@ -95,11 +95,13 @@ def refuse_set_and_option(overrides: list[str], options: dict[str, tuple[str, ob
 
     for item in overrides:
         path = str(item).partition("=")[0].strip()
-        option, value = options.get(path, (None, None))
-        if value is not None:
+        for key, (option, value) in options.items():
+            # the key itself, or a section holding it (`--set 'outputs={csv: false}'` with --csv)
+            if value is None or not (key == path or key.startswith(path + ".")):
+                continue
             given = option if value is True else f"{option} {value}"
             raise ScenarioError(
-                f"also given by {given}",
+                f"also given by {given}" + ("" if key == path else f" (its key {key})"),
                 file=SET_SOURCE,
                 key_path=path,
                 expected=f"either --set {path}=... or {option}, not both",
