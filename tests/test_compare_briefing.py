@@ -271,6 +271,8 @@ def test_briefing_says_what_the_intervals_cover_and_calls_clear_only_when_allowe
     else:
         assert "clearly" not in text
         assert "stochastic noise only" in text and "no change is called clear" in text
+        # a reader saw '▲ better' beside 'no change is called clear': the message says what ▲ is
+        assert "▲/▼ mark changes beyond that noise" in text
 
 
 def test_the_calibrations_lineage_is_folded_away_and_its_measured_fit_said():

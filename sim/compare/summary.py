@@ -121,7 +121,10 @@ def headline_message(ctx: Context, run: Run) -> str:
     for code in sources:
         text += _source_effect(ctx, run, code, emigration_said=bool(elsewhere))
     if not ctx.evidence.allows_clear:
-        text += " (Intervals cover stochastic noise only; no change is called clear.)"
+        text += (
+            " (Intervals cover stochastic noise only, not uncertainty about the model's "
+            "parameters: ▲/▼ mark changes beyond that noise, and no change is called clear.)"
+        )
     return text.strip()
 
 
