@@ -219,23 +219,18 @@ def glance_html(ctx: Context) -> str:
     columns: dict[str, list[str]] = {key: [] for key in keys}
     gains = {n: gain_reading(ctx.headline, ctx.evidence, n) for n in names}
 
-    def workers_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
-        return change_cells(ctx, _WORKERS, rows, readings=[gains[n] for n in present])
+    summed = {  # column: (glance item, metric); the workers are marked as their density is
+        "workers": ("workers", _WORKERS),
+        "employed": ("employed", _EMPLOYED),
+        "spend": ("spending", _MONEY),
+        "listed": ("spending_listed", _MONEY),
+    }
+    for key, (item, metric) in summed.items():
 
-    def money_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
-        return change_cells(ctx, _MONEY, rows)
+        def make(present: list[str], rows: list[pd.Series], metric=metric, key=key) -> list[str]:
+            marks = [gains[n] for n in present] if key == "workers" else None
+            return change_cells(ctx, metric, rows, readings=marks)
 
-    def employed_cells(present: list[str], rows: list[pd.Series]) -> list[str]:
-        return change_cells(ctx, _EMPLOYED, rows)
-
-    makers = {"workers": workers_cells, "employed": employed_cells}
-    for key, item in (
-        ("workers", "workers"),
-        ("employed", "employed"),
-        ("spend", "spending"),
-        ("listed", "spending_listed"),
-    ):
-        make = makers.get(key, money_cells)
         columns[key] = _or_na(names, [cell(table, n, item) for n in names], make)
     for key, name in (
         ("emigration", "safeguards_emigration"),
@@ -303,12 +298,11 @@ def _note(ctx: Context, table: pd.DataFrame) -> str:
     return (
         "Each cell: the median of the paired differences from the baseline (each replicate "
         "against the baseline's replicate with the same seed) and its 90% interval; the "
-        "first row gives the baseline's levels (its spending is the "
-        "training countries fund in response to their vacancies). Health workers: doctors and "
-        "nurses present, employed or not, as in their density; of which in funded posts: the "
-        "others are unemployed. Posts follow health budgets (docs/ODD.md §7.2): the workers an "
-        "option adds there without raising their budgets find no post. Emigration carries no "
-        "▲/▼: fewer "
+        "first row gives the baseline's levels (its spending is the training countries fund "
+        "in response to their vacancies). Health workers: doctors and nurses present, employed "
+        "or not, as in their density; of which in funded posts: the others are unemployed. "
+        "Posts follow health budgets (docs/ODD.md §7.2): the workers an option adds there "
+        "without raising their budgets find no post. Emigration carries no ▲/▼: fewer "
         "departures are not in themselves better or worse. Public spending, all payers: "
         "compensation paid by destinations, incentives (retention pay, rural allowances) and "
         "training funded beyond the base output (expansion, agreement places, response to "
@@ -318,10 +312,9 @@ def _note(ctx: Context, table: pd.DataFrame) -> str:
         "the safeguards-list countries: their incentives and the training they fund "
         "(compensation they receive is income to them). All payers' spending per health "
         f"worker added there: over the workers present (employed or not) at the end of {y} "
-        "beyond the "
-        "baseline's, replicate by replicate; a snapshot, since training paid for in the last "
-        f"years graduates after {y} and pay rises go on costing. — : no price, because the "
-        f"option does not raise the listed countries' density by {gain} with an interval "
+        "beyond the baseline's, replicate by replicate; a snapshot, since training paid for in "
+        f"the last years graduates after {y} and pay rises go on costing. — : no price, because "
+        f"the option does not raise the listed countries' density by {gain} with an interval "
         f"above zero (▲ in Table 1); no spending: it does, while its spending changes by less "
         f"than {money} over the period; n/a: it does, but its spending is not recorded or not "
         "every replicate adds workers there. The intervals and the ranking cover the model's "

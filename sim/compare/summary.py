@@ -185,8 +185,7 @@ def _elsewhere(ctx: Context, run: Run) -> str:
     span = f"in {last}" if first >= last else f"over {first}–{last}"
     return (
         f"Off the safeguards list, the largest change in emigration {span} that stands out of "
-        "the noise of the countries compared is in "
-        f"{ctx.groups.name(code)} ({code}): it "
+        f"the noise of the countries compared is in {ctx.groups.name(code)} ({code}): it "
         f"{_phrase(_ELSEWHERE, change, ev, step=step, unit=' workers in all')}."
     )
 
